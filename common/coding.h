@@ -1,0 +1,130 @@
+// Little-endian fixed-width and LEB128 varint encoding, plus a bounds-checked reader.
+// Every multi-byte integer trawl writes to disk goes through these functions.
+#ifndef TRAWL_COMMON_CODING_H_
+#define TRAWL_COMMON_CODING_H_
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace trawl {
+
+inline void PutFixed16(std::string* dst, uint16_t v) {
+  char buf[2] = {static_cast<char>(v), static_cast<char>(v >> 8)};
+  dst->append(buf, 2);
+}
+inline void PutFixed32(std::string* dst, uint32_t v) {
+  char buf[4];
+  for (int i = 0; i < 4; ++i) buf[i] = static_cast<char>(v >> (8 * i));
+  dst->append(buf, 4);
+}
+inline void PutFixed64(std::string* dst, uint64_t v) {
+  char buf[8];
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(v >> (8 * i));
+  dst->append(buf, 8);
+}
+inline void PutVarint64(std::string* dst, uint64_t v) {
+  char buf[10];
+  int n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  dst->append(buf, n);
+}
+inline void PutVarint32(std::string* dst, uint32_t v) { PutVarint64(dst, v); }
+inline void PutLengthPrefixed(std::string* dst, std::string_view s) {
+  PutVarint64(dst, s.size());
+  dst->append(s.data(), s.size());
+}
+
+inline uint16_t DecodeFixed16(const char* p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);  // little-endian hosts only; checked in common/file_format.cc
+  return v;
+}
+inline uint32_t DecodeFixed32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+inline uint64_t DecodeFixed64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Reads from a byte range without ever leaving it. Every Read* returns false (and leaves the
+// reader in an undefined position) when the bytes end early or a varint is malformed; callers
+// turn that into a Corruption status naming their file.
+class ByteReader {
+ public:
+  ByteReader() = default;
+  explicit ByteReader(std::string_view data) : data_(data) {}
+
+  size_t position() const { return pos_; }
+  size_t remaining() const { return data_.size() - pos_; }
+  bool empty() const { return pos_ >= data_.size(); }
+  bool Seek(size_t pos) {
+    if (pos > data_.size()) return false;
+    pos_ = pos;
+    return true;
+  }
+
+  bool ReadFixed16(uint16_t* v) {
+    if (remaining() < 2) return false;
+    *v = DecodeFixed16(data_.data() + pos_);
+    pos_ += 2;
+    return true;
+  }
+  bool ReadFixed32(uint32_t* v) {
+    if (remaining() < 4) return false;
+    *v = DecodeFixed32(data_.data() + pos_);
+    pos_ += 4;
+    return true;
+  }
+  bool ReadFixed64(uint64_t* v) {
+    if (remaining() < 8) return false;
+    *v = DecodeFixed64(data_.data() + pos_);
+    pos_ += 8;
+    return true;
+  }
+  bool ReadVarint64(uint64_t* v) {
+    uint64_t result = 0;
+    for (int shift = 0; shift <= 63 && pos_ < data_.size(); shift += 7) {
+      uint64_t byte = static_cast<unsigned char>(data_[pos_++]);
+      result |= (byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        *v = result;
+        return true;
+      }
+    }
+    return false;
+  }
+  bool ReadVarint32(uint32_t* v) {
+    uint64_t v64;
+    if (!ReadVarint64(&v64) || v64 > 0xffffffffu) return false;
+    *v = static_cast<uint32_t>(v64);
+    return true;
+  }
+  bool ReadBytes(size_t n, std::string_view* out) {
+    if (remaining() < n) return false;
+    *out = data_.substr(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool ReadLengthPrefixed(std::string_view* out) {
+    uint64_t n;
+    return ReadVarint64(&n) && n <= remaining() && ReadBytes(static_cast<size_t>(n), out);
+  }
+
+ private:
+  std::string_view data_;
+  size_t pos_ = 0;
+};
+
+}  // namespace trawl
+
+#endif  // TRAWL_COMMON_CODING_H_

@@ -1,0 +1,89 @@
+// The envelope every trawl file shares: a 16-byte header and a 16-byte footer around the body.
+//
+//   header: magic "TRWL" | kind (4 ASCII bytes, e.g. "DICT") | format version u32 | reserved u32 (0)
+//   body:   whatever the file kind defines (docs/format.md)
+//   footer: body length u64 | CRC-32 (zlib polynomial) of header+body u32 | end magic "LWRT"
+//
+// FileWriter streams a file out with the footer computed on the way; MappedFile memory-maps one
+// and checks the envelope. A reader never trusts the body: it reads it with ByteReader.
+#ifndef TRAWL_COMMON_FILE_FORMAT_H_
+#define TRAWL_COMMON_FILE_FORMAT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "trawl/status.h"
+
+namespace trawl {
+
+inline constexpr size_t kFileHeaderSize = 16;
+inline constexpr size_t kFileFooterSize = 16;
+
+// Writes a new file (it must not exist) under a buffer; nothing is durable until Finish().
+class FileWriter {
+ public:
+  // `kind` is exactly 4 characters.
+  static Status Create(const std::string& path, std::string_view kind, uint32_t version,
+                       std::unique_ptr<FileWriter>* out);
+  ~FileWriter();  // an unfinished file is closed and removed
+  FileWriter(const FileWriter&) = delete;
+  FileWriter& operator=(const FileWriter&) = delete;
+
+  Status Append(std::string_view data);
+  // Bytes of body written so far: the offset the next Append lands at, relative to the body.
+  uint64_t body_offset() const { return body_bytes_; }
+  // Writes the footer, flushes, fsyncs and closes.
+  Status Finish();
+  const std::string& path() const { return path_; }
+
+ private:
+  FileWriter(std::string path, int fd);
+  Status FlushBuffer();
+  std::string path_;
+  int fd_ = -1;
+  std::string buffer_;
+  uint64_t body_bytes_ = 0;
+  uint32_t crc_ = 0;
+  bool finished_ = false;
+};
+
+// A read-only memory map of one trawl file. Move-only owner: views into body() must not outlive it.
+class MappedFile {
+ public:
+  // Maps `path` and checks size, header magic, kind and version (≤ max_version), footer magic and
+  // length. The body checksum is checked only by VerifyChecksum(). Errors name the file.
+  static Status Open(const std::string& path, std::string_view kind, uint32_t max_version,
+                     std::unique_ptr<MappedFile>* out);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  Status VerifyChecksum() const;
+  std::string_view body() const { return body_; }
+  uint32_t version() const { return version_; }
+  const std::string& path() const { return path_; }
+  uint64_t file_size() const { return size_; }
+  // Corruption status naming this file: "seg_1.dict: <what>".
+  Status Corrupt(std::string_view what) const;
+
+ private:
+  MappedFile() = default;
+  std::string path_;
+  const char* data_ = nullptr;
+  uint64_t size_ = 0;
+  std::string_view body_;
+  uint32_t version_ = 0;
+};
+
+// fsyncs a directory so that a rename or a new file inside it is durable.
+Status SyncDirectory(const std::string& dir);
+// Reads a whole (small) file into *out.
+Status ReadFileToString(const std::string& path, std::string* out);
+// A short name for error messages: the last two path components.
+std::string DisplayName(const std::string& path);
+
+}  // namespace trawl
+
+#endif  // TRAWL_COMMON_FILE_FORMAT_H_

@@ -1,0 +1,103 @@
+#include "common/manifest.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "common/file_format.h"
+
+namespace trawl {
+
+namespace {
+constexpr std::string_view kManifestPrefix = "manifest-";
+constexpr std::string_view kManifestKind = "MANI";
+}  // namespace
+
+std::string ManifestPath(const std::string& dir, uint64_t generation) {
+  return dir + "/" + std::string(kManifestPrefix) + std::to_string(generation);
+}
+
+Status ListManifestGenerations(const std::string& dir, std::vector<uint64_t>* generations) {
+  generations->clear();
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    if (errno == ENOENT) return Status::NotFound(dir + ": no such directory");
+    return Status::IOError(dir + ": " + std::strerror(errno));
+  }
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view name(e->d_name);
+    if (name.substr(0, kManifestPrefix.size()) != kManifestPrefix) continue;
+    std::string_view digits = name.substr(kManifestPrefix.size());
+    if (digits.empty() || digits.size() > 19 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      continue;  // temporary files and strays
+    generations->push_back(std::stoull(std::string(digits)));
+  }
+  ::closedir(d);
+  std::sort(generations->begin(), generations->end());
+  return Status::OK();
+}
+
+Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out) {
+  const std::string path = ManifestPath(dir, generation);
+  std::unique_ptr<MappedFile> file;
+  TRAWL_RETURN_IF_ERROR(MappedFile::Open(path, kManifestKind, kManifestFormatVersion, &file));
+  TRAWL_RETURN_IF_ERROR(file->VerifyChecksum());
+  nlohmann::json j = nlohmann::json::parse(file->body(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return file->Corrupt("not a JSON object");
+  try {
+    Manifest m;
+    m.generation = j.at("generation").get<uint64_t>();
+    if (m.generation != generation) return file->Corrupt("generation does not match the file name");
+    const auto& a = j.at("analyzer");
+    m.analyzer.language = a.at("language").get<std::string>();
+    m.analyzer.stopwords = a.at("stopwords").get<std::string>();
+    m.analyzer.max_token_chars = a.at("max_token_chars").get<uint32_t>();
+    m.next_segment_number = j.at("next_segment_number").get<uint64_t>();
+    for (const auto& s : j.at("segments")) {
+      m.segments.push_back({s.at("name").get<std::string>(), s.at("docs").get<uint32_t>()});
+    }
+    *out = std::move(m);
+  } catch (const nlohmann::json::exception& e) {
+    return file->Corrupt(std::string("bad manifest: ") + e.what());
+  }
+  return Status::OK();
+}
+
+Status ReadLatestManifest(const std::string& dir, Manifest* out) {
+  std::vector<uint64_t> generations;
+  TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir, &generations));
+  if (generations.empty()) return Status::NotFound(dir + ": no trawl index here (no manifest)");
+  // The newest manifest is complete by construction (it was renamed into place after fsync);
+  // if it is damaged anyway, say so rather than silently serving an older commit.
+  return ReadManifest(dir, generations.back(), out);
+}
+
+Status WriteManifest(const std::string& dir, const Manifest& m) {
+  nlohmann::json j;
+  j["generation"] = m.generation;
+  j["analyzer"] = {{"language", m.analyzer.language},
+                   {"stopwords", m.analyzer.stopwords},
+                   {"max_token_chars", m.analyzer.max_token_chars}};
+  j["next_segment_number"] = m.next_segment_number;
+  j["segments"] = nlohmann::json::array();
+  for (const auto& s : m.segments) j["segments"].push_back({{"name", s.name}, {"docs", s.num_docs}});
+  const std::string final_path = ManifestPath(dir, m.generation);
+  const std::string tmp_path = final_path + ".tmp";
+  ::unlink(tmp_path.c_str());  // left by a writer that died mid-commit
+  std::unique_ptr<FileWriter> w;
+  TRAWL_RETURN_IF_ERROR(FileWriter::Create(tmp_path, kManifestKind, kManifestFormatVersion, &w));
+  TRAWL_RETURN_IF_ERROR(w->Append(j.dump(1)));
+  TRAWL_RETURN_IF_ERROR(w->Finish());
+  if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
+    return Status::IOError(DisplayName(final_path) + ": rename: " + std::strerror(errno));
+  }
+  return SyncDirectory(dir);
+}
+
+}  // namespace trawl

@@ -1,0 +1,42 @@
+// Commit points. An index directory holds numbered manifests, manifest-<generation>, each listing
+// the live segments of one commit and the analyzer the index was built with. The highest
+// generation whose file is complete and intact is the current commit.
+#ifndef TRAWL_COMMON_MANIFEST_H_
+#define TRAWL_COMMON_MANIFEST_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/analyzer.h"
+#include "trawl/status.h"
+
+namespace trawl {
+
+inline constexpr uint32_t kManifestFormatVersion = 1;
+
+struct ManifestSegment {
+  std::string name;  // file prefix, e.g. "seg_7"
+  uint32_t num_docs = 0;
+};
+
+struct Manifest {
+  uint64_t generation = 0;
+  AnalyzerOptions analyzer;
+  std::vector<ManifestSegment> segments;
+  uint64_t next_segment_number = 1;  // segment names are never reused
+};
+
+std::string ManifestPath(const std::string& dir, uint64_t generation);
+// Generations of the manifest files present in dir, ascending.
+Status ListManifestGenerations(const std::string& dir, std::vector<uint64_t>* generations);
+Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out);
+// Reads the newest manifest. NotFound if the directory holds no index.
+Status ReadLatestManifest(const std::string& dir, Manifest* out);
+// Writes manifest-<generation> under a temporary name, fsyncs it, renames it into place and
+// fsyncs the directory: after OK the commit is durable; before, it is invisible.
+Status WriteManifest(const std::string& dir, const Manifest& manifest);
+
+}  // namespace trawl
+
+#endif  // TRAWL_COMMON_MANIFEST_H_

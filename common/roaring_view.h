@@ -1,0 +1,200 @@
+// Zero-copy, bounds-checked reader of CRoaring's portable serialization format
+// (https://github.com/RoaringBitmap/RoaringFormatSpec). Posting lists live in memory-mapped
+// segment files in this format; the searcher iterates them in place instead of deserializing a
+// roaring_bitmap_t (an allocation and a full copy) for every term of every query.
+//
+// Trust model: Open() checks everything that decides where bytes are read (cookie, container
+// count, header, every container's byte range, run containers) in O(containers + runs). The values
+// inside array and bitset containers are only checked by Validate() (O(size)), but a cursor over a
+// view that passed Open() stays inside the buffer and keeps ordinal() < cardinality() whatever
+// those values are; it may merely return docids out of order if an array container is unsorted.
+#ifndef TRAWL_COMMON_ROARING_VIEW_H_
+#define TRAWL_COMMON_ROARING_VIEW_H_
+
+#include <roaring/roaring.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "trawl/status.h"
+
+namespace trawl {
+
+inline constexpr uint32_t kNoMoreDocs = 0xFFFFFFFFu;
+
+namespace roaring_view_internal {
+
+// Unaligned little-endian loads: the serialized containers have no alignment guarantee.
+inline uint16_t Load16(const char* p) {
+  uint16_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+inline uint32_t Load32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+inline uint64_t Load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// The build targets baseline x86-64, where __builtin_popcountll becomes a libgcc call; this
+// inlines to a dozen ALU instructions instead.
+inline uint32_t Popcount64(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<uint32_t>((x * 0x0101010101010101ULL) >> 56);
+}
+
+}  // namespace roaring_view_internal
+
+class RoaringView {
+ public:
+  // Parses and validates the header of a portable-format bitmap in `bytes` (which must outlive the
+  // view): cookie, container count, keys strictly increasing, every container's byte range inside
+  // `bytes` (and the offset table, when present, agreeing with it), run containers' runs sorted,
+  // non-overlapping, inside 0..65535 and summing to the header cardinality. Bytes after the bitmap
+  // are ignored (see size_in_bytes()). Corruption("...") on failure, leaving *out untouched.
+  static Status Open(std::string_view bytes, RoaringView* out);
+
+  RoaringView() = default;  // an empty bitmap
+
+  uint64_t cardinality() const { return cardinality_; }
+  // The exact number of bytes the serialized bitmap occupies at the start of `bytes`.
+  size_t size_in_bytes() const { return size_bytes_; }
+  uint32_t num_containers() const { return num_containers_; }
+
+  // Everything Open() does not check: array containers strictly increasing, bitset popcounts equal
+  // to the header cardinalities. O(size); meant for --verify.
+  Status Validate() const;
+
+  // A new CRoaring bitmap with the same contents, for set algebra; the caller owns it
+  // (roaring_bitmap_free). Runs Validate() first, because CRoaring trusts serialized
+  // cardinalities and sortedness and would overflow its own buffers on bytes that lie.
+  // nullptr on failure.
+  roaring_bitmap_t* ToRoaring() const;
+
+  // A forward-only cursor. doc() is the current docid, kNoMoreDocs once exhausted; a new cursor is
+  // on the first docid. The view (not only its bytes) must outlive the cursor. Copyable, 64 bytes,
+  // never allocates.
+  class Cursor {
+   public:
+    Cursor() = default;  // exhausted
+
+    uint32_t doc() const { return doc_; }
+    // 0-based rank of doc() in the bitmap, for indexing arrays aligned with the posting list.
+    // Always < cardinality() while doc() != kNoMoreDocs; equals cardinality() once exhausted.
+    uint64_t ordinal() const { return ord_; }
+
+    // Moves to the next docid and returns it (kNoMoreDocs at the end, and from then on).
+    inline uint32_t Next();
+    // Moves to the first docid >= target and returns it; never moves backwards, so a target <=
+    // doc() leaves the cursor where it is.
+    uint32_t Advance(uint32_t target) {
+      if (target <= doc_) return doc_;
+      return AdvanceSlow(target);
+    }
+
+   private:
+    friend class RoaringView;
+    enum class Kind : uint8_t { kArray, kBitset, kRun, kExhausted };
+
+    // Leaves the current container (ord_ jumps to its end rank) and moves to the first docid of
+    // the next non-empty one.
+    uint32_t NextContainer();
+    // Positions on the first docid of container i or, if it is empty (only corrupt bitsets can
+    // be), of the first non-empty container after it. ord_ must be container i's base rank.
+    uint32_t EnterContainer(uint32_t i);
+    uint32_t AdvanceSlow(uint32_t target);
+    // Within the current container, to the first value >= low; requires doc_ < high_ | low.
+    uint32_t AdvanceInArray(uint32_t low);
+    uint32_t AdvanceInBitset(uint32_t low);
+    uint32_t AdvanceInRun(uint32_t low);
+
+    const RoaringView* view_ = nullptr;
+    const char* data_ = nullptr;  // current container: array values, bitset words or runs
+    uint64_t ord_ = 0;            // rank of doc_
+    uint64_t end_ord_ = 0;        // rank one past the current container, from the header
+    uint64_t word_ = 0;           // bitset: the current word with bits below doc_ cleared
+    uint32_t doc_ = kNoMoreDocs;
+    uint32_t high_ = 0;       // current container's key << 16
+    uint32_t pos_ = 0;        // array: value index; bitset: word index; run: run index
+    uint32_t limit_ = 0;      // array: cardinality; run: number of runs
+    uint32_t run_end_ = 0;    // run: last low value of the current run
+    uint32_t container_ = 0;  // index of the current container
+    Kind kind_ = Kind::kExhausted;
+  };
+
+  Cursor NewCursor() const;
+
+ private:
+  static constexpr uint32_t kNoOffsetThreshold = 4;
+
+  uint16_t key(uint32_t i) const { return roaring_view_internal::Load16(keycards_ + 4 * i); }
+  uint32_t container_cardinality(uint32_t i) const {
+    return uint32_t{roaring_view_internal::Load16(keycards_ + 4 * i + 2)} + 1;
+  }
+  bool is_run(uint32_t i) const {
+    return run_flags_ != nullptr && ((static_cast<uint8_t>(run_flags_[i >> 3]) >> (i & 7)) & 1);
+  }
+  const char* container_data(uint32_t i) const {
+    return data_ + (offsets_ != nullptr ? roaring_view_internal::Load32(offsets_ + 4 * i)
+                                        : small_offsets_[i]);
+  }
+
+  const char* data_ = nullptr;
+  const char* keycards_ = nullptr;   // num_containers_ (key, cardinality - 1) uint16 pairs
+  const char* run_flags_ = nullptr;  // null when the cookie rules out run containers
+  const char* offsets_ = nullptr;    // null when absent: then small_offsets_ holds them
+  uint32_t small_offsets_[kNoOffsetThreshold - 1] = {};
+  uint32_t num_containers_ = 0;
+  uint64_t cardinality_ = 0;
+  size_t size_bytes_ = 0;
+};
+
+inline uint32_t RoaringView::Cursor::Next() {
+  using roaring_view_internal::Load16;
+  using roaring_view_internal::Load64;
+  switch (kind_) {
+    case Kind::kArray:
+      if (++pos_ < limit_) {
+        ++ord_;
+        doc_ = high_ | Load16(data_ + 2 * pos_);
+        return doc_;
+      }
+      return NextContainer();
+    case Kind::kRun:
+      ++ord_;
+      if ((doc_ & 0xFFFFu) < run_end_) return ++doc_;
+      if (++pos_ < limit_) {
+        const uint32_t start = Load16(data_ + 4 * pos_);
+        run_end_ = start + Load16(data_ + 4 * pos_ + 2);
+        doc_ = high_ | start;
+        return doc_;
+      }
+      return NextContainer();
+    case Kind::kBitset:
+      // Stopping at the header cardinality keeps ordinals in range even if the bits disagree.
+      if (++ord_ == end_ord_) return NextContainer();
+      word_ &= word_ - 1;
+      while (word_ == 0) {
+        if (++pos_ == 1024) return NextContainer();
+        word_ = Load64(data_ + 8 * pos_);
+      }
+      doc_ = high_ | (pos_ << 6) | static_cast<uint32_t>(__builtin_ctzll(word_));
+      return doc_;
+    case Kind::kExhausted:
+      break;
+  }
+  return doc_;
+}
+
+}  // namespace trawl
+
+#endif  // TRAWL_COMMON_ROARING_VIEW_H_

@@ -1,0 +1,69 @@
+// Names, kinds and versions of a segment's component files, shared by writer and reader.
+// The byte-level layout of each is in docs/format.md.
+//
+// A segment is a set of immutable files with one name prefix:
+//   <name>.meta   META  document count and per-field statistics (BM25 N and total length)
+//   <name>.dict   DICT  sorted term dictionary: (field, term) -> df, bounds, posting offsets
+//   <name>.post   POST  per term: Roaring docid bitmap (portable format) + bit-packed term freqs
+//   <name>.pos    POSI  per term: positions, delta-coded varints, per posting
+//   <name>.len    LENS  per field: every document's length in tokens (u32)
+//   <name>.store  STOR  stored documents, zstd-compressed blocks
+#ifndef TRAWL_COMMON_SEGMENT_FORMAT_H_
+#define TRAWL_COMMON_SEGMENT_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace trawl {
+
+inline constexpr uint32_t kSegmentFormatVersion = 1;
+// Postings are grouped in blocks of this many for term frequencies, positions and block-max
+// score bounds: small enough that a skip decodes little, large enough that the per-block table
+// costs under 1 bit per posting.
+inline constexpr uint32_t kPostingBlockSize = 128;
+// Terms per dictionary block; each block restarts prefix compression.
+inline constexpr uint32_t kDictBlockSize = 32;
+// Field ids are stored as one byte in dictionary keys.
+inline constexpr uint32_t kMaxFields = 255;
+
+struct SegmentFile {
+  std::string_view suffix;
+  std::string_view kind;
+};
+inline constexpr SegmentFile kMetaFile{".meta", "META"};
+inline constexpr SegmentFile kDictFile{".dict", "DICT"};
+inline constexpr SegmentFile kPostFile{".post", "POST"};
+inline constexpr SegmentFile kPosFile{".pos", "POSI"};
+inline constexpr SegmentFile kLenFile{".len", "LENS"};
+inline constexpr SegmentFile kStoreFile{".store", "STOR"};
+inline constexpr SegmentFile kSegmentFiles[] = {kMetaFile, kDictFile, kPostFile,
+                                                kPosFile,  kLenFile,  kStoreFile};
+
+inline std::string SegmentFilePath(const std::string& dir, const std::string& segment,
+                                   const SegmentFile& file) {
+  return dir + "/" + segment + std::string(file.suffix);
+}
+
+// Dictionary keys: one byte of field id, then the term's UTF-8 bytes. Sorting keys bytewise
+// sorts by field, then term, so a field's terms and a prefix's terms are contiguous.
+inline std::string DictKey(uint32_t field_id, std::string_view term) {
+  std::string key(1, static_cast<char>(field_id));
+  key.append(term);
+  return key;
+}
+
+// What the dictionary knows of one term in one field of one segment.
+struct TermInfo {
+  uint32_t doc_freq = 0;
+  uint32_t max_tf = 0;       // largest term frequency over the postings
+  uint32_t min_length = 0;   // smallest field length among documents containing the term
+  uint64_t post_offset = 0;  // into the .post body
+  uint64_t post_length = 0;
+  uint64_t pos_offset = 0;   // into the .pos body
+  uint64_t pos_length = 0;
+};
+
+}  // namespace trawl
+
+#endif  // TRAWL_COMMON_SEGMENT_FORMAT_H_

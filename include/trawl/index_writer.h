@@ -1,0 +1,61 @@
+// IndexWriter: adds documents to an index directory and commits them atomically.
+//
+//   std::unique_ptr<trawl::IndexWriter> writer;
+//   trawl::Status s = trawl::IndexWriter::Open("/path/to/index", {}, &writer);
+//   if (s.ok()) s = writer->Add(doc);
+//   if (s.ok()) s = writer->Commit();
+//
+// One writer at a time per index (an OS lock on <dir>/LOCK, released when the process dies);
+// any number of readers. Nothing added is visible to readers until Commit() returns OK; a crash
+// at any moment leaves the index at its last commit.
+#ifndef TRAWL_INDEX_WRITER_H_
+#define TRAWL_INDEX_WRITER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "trawl/document.h"
+#include "trawl/status.h"
+
+namespace trawl {
+
+struct IndexWriterOptions {
+  // Analysis settings, used when the index is created. An existing index keeps the settings it
+  // was created with (they are recorded in every commit), and these are ignored.
+  // Any Snowball algorithm name ("english", "french", "porter", ...) or "none".
+  std::string language = "english";
+  // "" for no stop words (the default: phrases like "institute of technology" keep every word),
+  // "english" for Lucene's 33 English stop words, or a path to a file with one word per line.
+  std::string stopwords;
+  // Tokens longer than this many code points are dropped (they still use up a position).
+  uint32_t max_token_chars = 255;
+
+  // Buffered documents are written out as a segment when their estimated memory reaches this.
+  // Larger means fewer, larger segments and faster indexing; smaller bounds memory.
+  size_t memory_budget_bytes = 512u << 20;
+};
+
+class IndexWriter {
+ public:
+  // Opens the index at `dir`, creating the directory and an empty index if needed. Busy if
+  // another writer holds the lock; InvalidArgument for bad analysis options.
+  static Status Open(const std::string& dir, const IndexWriterOptions& options,
+                     std::unique_ptr<IndexWriter>* out);
+  virtual ~IndexWriter();
+
+  // Buffers one document (may write a segment when the memory budget is reached). Not visible
+  // to readers until Commit().
+  virtual Status Add(const Document& doc) = 0;
+  // Writes buffered documents and makes everything added so far visible, durably. On error the
+  // index stays at its previous commit.
+  virtual Status Commit() = 0;
+
+  virtual uint64_t buffered_documents() const = 0;
+  // Documents in the last commit (or at open).
+  virtual uint64_t committed_documents() const = 0;
+};
+
+}  // namespace trawl
+
+#endif  // TRAWL_INDEX_WRITER_H_

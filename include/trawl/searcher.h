@@ -1,0 +1,81 @@
+// Searcher: answers queries against one commit of an index directory.
+//
+//   std::unique_ptr<trawl::Searcher> searcher;
+//   trawl::Status s = trawl::Searcher::Open("/path/to/index", {}, &searcher);
+//   trawl::SearchResults results;
+//   if (s.ok()) s = searcher->Search("\"exact phrase\" +must -not", {}, &results);
+//
+// A Searcher sees the commit that was current when it was opened. It is safe to call Search and
+// Count from many threads at once on one Searcher.
+#ifndef TRAWL_SEARCHER_H_
+#define TRAWL_SEARCHER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trawl/status.h"
+
+namespace trawl {
+
+struct SearcherOptions {
+  // Check every file's checksum when opening (reads every byte once). Off, only sizes, headers
+  // and footers are checked at open; damage is still never a crash, but may go unnoticed.
+  bool verify_checksums = true;
+};
+
+struct SearchOptions {
+  size_t top_k = 10;   // hits to return
+  size_t offset = 0;   // hits to skip first (paging)
+  // BM25 parameters (Lucene's defaults).
+  double k1 = 1.2;
+  double b = 0.75;
+  bool count_only = false;     // compute only `total`; return no hits
+  bool load_documents = true;  // fill Hit::id, Hit::title and Hit::snippet from the stored document
+  size_t snippet_chars = 200;  // approximate snippet length
+  // Markers around query terms in snippets.
+  std::string highlight_begin = "<b>";
+  std::string highlight_end = "</b>";
+  // If true, explain each hit's score (Hit::explanation).
+  bool explain = false;
+};
+
+struct Hit {
+  std::string id;
+  double score = 0;
+  std::string title;
+  std::string snippet;
+  std::string explanation;
+  uint32_t segment = 0;  // internal address of the document, stable within one Searcher
+  uint32_t docid = 0;
+};
+
+struct SearchResults {
+  uint64_t total = 0;  // the exact number of matching documents
+  std::vector<Hit> hits;
+};
+
+class Searcher {
+ public:
+  // Opens the latest commit of the index at `dir`. NotFound if there is no index there;
+  // Corruption naming the file if a file is damaged.
+  static Status Open(const std::string& dir, const SearcherOptions& options,
+                     std::unique_ptr<Searcher>* out);
+  virtual ~Searcher();
+
+  // Runs a query in the language of docs/query-language.md. InvalidArgument with the column of
+  // a syntax error.
+  virtual Status Search(std::string_view query, const SearchOptions& options,
+                        SearchResults* results) const = 0;
+  // The exact number of documents matching `query`, without scoring.
+  virtual Status Count(std::string_view query, uint64_t* count) const = 0;
+
+  virtual uint64_t num_docs() const = 0;
+  virtual uint64_t generation() const = 0;  // the commit this searcher sees
+};
+
+}  // namespace trawl
+
+#endif  // TRAWL_SEARCHER_H_

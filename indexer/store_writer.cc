@@ -1,0 +1,140 @@
+#include "indexer/store_writer.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "common/coding.h"
+
+namespace trawl {
+
+namespace {
+
+constexpr uint64_t kMaxU32 = std::numeric_limits<uint32_t>::max();
+// Scratch buffers grown by one huge document are given back rather than kept for the segment.
+constexpr size_t kKeepBufferBytes = 1 << 20;
+
+size_t VarintLength(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+size_t LengthPrefixedSize(std::string_view s) { return VarintLength(s.size()) + s.size(); }
+
+size_t SerializedSize(const Document& doc) {
+  size_t n = VarintLength(doc.fields.size() + 1) + LengthPrefixedSize("id") +
+             LengthPrefixedSize(doc.id);
+  for (const auto& [name, value] : doc.fields) {
+    n += LengthPrefixedSize(name) + LengthPrefixedSize(value);
+  }
+  return n;
+}
+
+void Serialize(const Document& doc, std::string* dst) {
+  PutVarint64(dst, doc.fields.size() + 1);
+  PutLengthPrefixed(dst, "id");
+  PutLengthPrefixed(dst, doc.id);
+  for (const auto& [name, value] : doc.fields) {
+    PutLengthPrefixed(dst, name);
+    PutLengthPrefixed(dst, value);
+  }
+}
+
+void ReleaseIfHuge(std::string* s, size_t keep) {
+  if (s->capacity() > std::max(keep, kKeepBufferBytes)) std::string().swap(*s);
+}
+
+}  // namespace
+
+void StoreWriter::CCtxDeleter::operator()(ZSTD_CCtx_s* cctx) const { ZSTD_freeCCtx(cctx); }
+
+StoreWriter::StoreWriter(std::unique_ptr<FileWriter> file,
+                         std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx, size_t block_bytes)
+    : file_(std::move(file)), cctx_(std::move(cctx)), block_bytes_(block_bytes) {}
+
+StoreWriter::~StoreWriter() = default;
+
+Status StoreWriter::Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
+                           int zstd_level, size_t block_bytes) {
+  if (zstd_level < ZSTD_minCLevel() || zstd_level > ZSTD_maxCLevel()) {
+    return Status::InvalidArgument("zstd level " + std::to_string(zstd_level) +
+                                   " is outside " + std::to_string(ZSTD_minCLevel()) + ".." +
+                                   std::to_string(ZSTD_maxCLevel()));
+  }
+  if (block_bytes == 0) return Status::InvalidArgument("store block size must be positive");
+  std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx(ZSTD_createCCtx());
+  if (cctx == nullptr ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, zstd_level)) ||
+      ZSTD_isError(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1))) {
+    return Status::IOError(DisplayName(path) + ": cannot set up zstd compression");
+  }
+  std::unique_ptr<FileWriter> file;
+  TRAWL_RETURN_IF_ERROR(FileWriter::Create(path, kStoreKind, kStoreFormatVersion, &file));
+  out->reset(new StoreWriter(std::move(file), std::move(cctx), block_bytes));
+  return Status::OK();
+}
+
+Status StoreWriter::Add(const Document& doc) {
+  if (finished_) return Status::InvalidArgument(DisplayName(file_->path()) + ": Add after Finish");
+  if (num_docs_ == kMaxU32) {
+    return Status::InvalidArgument(DisplayName(file_->path()) + ": too many documents");
+  }
+  // Block lengths are u32 on disk.
+  size_t size = SerializedSize(doc);
+  if (size > kMaxU32) {
+    return Status::InvalidArgument(DisplayName(file_->path()) + ": document '" + doc.id +
+                                   "' is too large to store (" + std::to_string(size) +
+                                   " bytes)");
+  }
+  if (block_.size() + size > kMaxU32) TRAWL_RETURN_IF_ERROR(FlushBlock());
+  if (block_.empty()) block_first_doc_ = num_docs_;
+  Serialize(doc, &block_);
+  ++num_docs_;
+  if (block_.size() >= block_bytes_) return FlushBlock();
+  return Status::OK();
+}
+
+Status StoreWriter::FlushBlock() {
+  if (block_.empty()) return Status::OK();
+  compressed_.resize(ZSTD_compressBound(block_.size()));
+  size_t n = ZSTD_compress2(cctx_.get(), compressed_.data(), compressed_.size(), block_.data(),
+                            block_.size());
+  if (ZSTD_isError(n)) {
+    return Status::IOError(DisplayName(file_->path()) + ": zstd: " + ZSTD_getErrorName(n));
+  }
+  if (n > kMaxU32) {
+    return Status::InvalidArgument(DisplayName(file_->path()) + ": compressed block too large");
+  }
+  PutFixed32(&index_, block_first_doc_);
+  PutFixed64(&index_, file_->body_offset());
+  PutFixed32(&index_, static_cast<uint32_t>(n));
+  PutFixed32(&index_, static_cast<uint32_t>(block_.size()));
+  ++num_blocks_;
+  TRAWL_RETURN_IF_ERROR(file_->Append(std::string_view(compressed_.data(), n)));
+  block_.clear();
+  ReleaseIfHuge(&block_, 4 * block_bytes_);
+  ReleaseIfHuge(&compressed_, 4 * block_bytes_);
+  return Status::OK();
+}
+
+Status StoreWriter::Finish() {
+  if (finished_) return Status::InvalidArgument(DisplayName(file_->path()) + ": Finish twice");
+  TRAWL_RETURN_IF_ERROR(FlushBlock());
+  const uint64_t index_offset = file_->body_offset();
+  PutFixed32(&index_, num_blocks_);
+  PutFixed32(&index_, num_docs_);
+  PutFixed64(&index_, index_offset);
+  TRAWL_RETURN_IF_ERROR(file_->Append(index_));
+  TRAWL_RETURN_IF_ERROR(file_->Finish());
+  finished_ = true;
+  std::string().swap(index_);
+  return Status::OK();
+}
+
+}  // namespace trawl

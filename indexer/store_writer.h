@@ -1,0 +1,82 @@
+// The stored-document file of a segment: every document's id and fields, for showing results.
+//
+// File kind "STOR", version 1, inside the common envelope (common/file_format.h). Body:
+//
+//   block 0 | block 1 | ... | block B-1      zstd frames, back to back from body offset 0
+//   block index: B entries of 20 bytes       first docid u32 | offset from body start u64 |
+//                                            compressed length u32 | uncompressed length u32
+//   block count B u32 | doc count N u32 | offset of the block index u64
+//
+// Documents are numbered 0..N-1 in the order they were added. Block i holds docids
+// first[i] .. first[i+1]-1 (the last block: up to N-1), serialized back to back, each as
+//
+//   varint field count, then per field: varint name length, name, varint value length, value
+//
+// with the document's id first, as a field named "id", then its fields in order. A block is closed
+// once its uncompressed size reaches the block size (16 KiB by default), so documents never span
+// blocks and a document larger than the block size makes one large block. Every zstd frame records
+// its content size and a content checksum, so a damaged block is caught when it is read even
+// without verifying the file checksum. Integers are little-endian; varints are LEB128.
+#ifndef TRAWL_INDEXER_STORE_WRITER_H_
+#define TRAWL_INDEXER_STORE_WRITER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/file_format.h"
+#include "trawl/document.h"
+#include "trawl/status.h"
+
+struct ZSTD_CCtx_s;
+
+namespace trawl {
+
+inline constexpr std::string_view kStoreKind = "STOR";
+inline constexpr uint32_t kStoreFormatVersion = 1;
+inline constexpr size_t kStoreBlockIndexEntrySize = 20;
+inline constexpr size_t kStoreTrailerSize = 16;
+
+class StoreWriter {
+ public:
+  // Creates `path` (it must not exist). InvalidArgument for a zstd level outside zstd's range or
+  // a zero block size.
+  static Status Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
+                       int zstd_level = 3, size_t block_bytes = 16384);
+  ~StoreWriter();  // an unfinished file is removed
+  StoreWriter(const StoreWriter&) = delete;
+  StoreWriter& operator=(const StoreWriter&) = delete;
+
+  // Appends `doc` as docid num_docs().
+  Status Add(const Document& doc);
+  // Writes the last block, the index and the trailer, and fsyncs. Nothing may be added after.
+  Status Finish();
+
+  uint32_t num_docs() const { return num_docs_; }
+
+ private:
+  struct CCtxDeleter {
+    void operator()(ZSTD_CCtx_s* cctx) const;
+  };
+
+  StoreWriter(std::unique_ptr<FileWriter> file, std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx,
+              size_t block_bytes);
+  Status FlushBlock();
+
+  std::unique_ptr<FileWriter> file_;
+  std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx_;
+  size_t block_bytes_;
+  std::string block_;       // serialized documents of the open block
+  std::string compressed_;  // scratch for compressing it
+  std::string index_;       // block index entries so far
+  uint32_t block_first_doc_ = 0;
+  uint32_t num_blocks_ = 0;
+  uint32_t num_docs_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace trawl
+
+#endif  // TRAWL_INDEXER_STORE_WRITER_H_

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of trawl from Debian packages.
+# Idempotent and quiet when everything is already installed.
+set -euo pipefail
+PKGS=(
+  build-essential cmake pkg-config
+  libboost-iostreams-dev libboost-program-options-dev
+  libroaring-dev libzstd-dev zlib1g-dev libstemmer-dev libutf8proc-dev
+  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,90 @@
+#include "searcher/collector.h"
+
+#include <algorithm>
+
+namespace trawl {
+
+namespace {
+
+// Heap order: the root is the worst document held.
+bool Better(const ScoredDoc& a, const ScoredDoc& b) {
+  if (a.score != b.score) return a.score > b.score;
+  if (a.segment != b.segment) return a.segment < b.segment;
+  return a.docid < b.docid;
+}
+
+}  // namespace
+
+bool TopKCollector::Offer(double score, uint32_t segment, uint32_t docid) {
+  if (k_ == 0) return false;
+  if (heap_.size() < k_) {
+    heap_.push_back({score, segment, docid});
+    std::push_heap(heap_.begin(), heap_.end(), Better);
+    return true;
+  }
+  if (!(score > heap_.front().score)) return false;
+  std::pop_heap(heap_.begin(), heap_.end(), Better);
+  heap_.back() = {score, segment, docid};
+  std::push_heap(heap_.begin(), heap_.end(), Better);
+  return true;
+}
+
+std::vector<ScoredDoc> TopKCollector::TakeSorted() {
+  std::vector<ScoredDoc> out = std::move(heap_);
+  heap_.clear();
+  std::sort(out.begin(), out.end(), Better);
+  return out;
+}
+
+void CollectAll(Scorer* scorer, uint32_t segment, TopKCollector* collector) {
+  for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next())
+    collector->Offer(scorer->Score(), segment, d);
+}
+
+void CollectMaxScore(std::vector<std::unique_ptr<Scorer>> clauses, uint32_t segment,
+                     TopKCollector* collector) {
+  const size_t n = clauses.size();
+  if (n == 0) return;
+  std::sort(clauses.begin(), clauses.end(),
+            [](const auto& a, const auto& b) { return a->MaxScore() < b->MaxScore(); });
+  // upto[i]: bound of the clauses 0..i together.
+  std::vector<double> upto(n);
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) upto[i] = sum += clauses[i]->MaxScore();
+
+  double threshold = collector->threshold();
+  // Clauses [0, first_essential) cannot lift a document above the threshold on their own: only
+  // documents matching an essential clause are visited.
+  size_t first_essential = 0;
+  auto update_essential = [&] {
+    while (first_essential < n && upto[first_essential] <= threshold) ++first_essential;
+  };
+  update_essential();
+  while (first_essential < n) {
+    uint32_t doc = kNoMoreDocs;
+    for (size_t i = first_essential; i < n; ++i) doc = std::min(doc, clauses[i]->doc());
+    if (doc == kNoMoreDocs) break;
+    double score = 0;
+    for (size_t i = first_essential; i < n; ++i) {
+      if (clauses[i]->doc() == doc) {
+        score += clauses[i]->Score();
+        clauses[i]->Next();
+      }
+    }
+    bool pruned = false;
+    for (size_t i = first_essential; i-- > 0;) {
+      if (score + upto[i] <= threshold) {
+        pruned = true;
+        break;
+      }
+      if (clauses[i]->Advance(doc) == doc) score += clauses[i]->Score();
+    }
+    if (pruned) continue;
+    if (collector->Offer(score, segment, doc)) {
+      threshold = collector->threshold();
+      update_essential();
+    }
+  }
+}
+
+}  // namespace trawl

@@ -1,0 +1,54 @@
+// Top-k collection across the segments of one commit, and the MaxScore algorithm.
+#ifndef TRAWL_SEARCHER_COLLECTOR_H_
+#define TRAWL_SEARCHER_COLLECTOR_H_
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "searcher/scorer.h"
+
+namespace trawl {
+
+struct ScoredDoc {
+  double score;
+  uint32_t segment;
+  uint32_t docid;
+};
+
+// Keeps the k best documents: higher score first, ties broken by the lower (segment, docid),
+// i.e. the document indexed first. Documents must be offered in increasing (segment, docid)
+// order, so an offered document that ties the current k-th score always loses.
+class TopKCollector {
+ public:
+  explicit TopKCollector(size_t k) : k_(k) {}
+  // True if the document entered the top k.
+  bool Offer(double score, uint32_t segment, uint32_t docid);
+  // A document needs a score above this to enter; -infinity until k documents are held.
+  double threshold() const {
+    return heap_.size() < k_ || k_ == 0 ? -std::numeric_limits<double>::infinity()
+                                        : heap_.front().score;
+  }
+  bool full() const { return k_ > 0 && heap_.size() >= k_; }
+  size_t k() const { return k_; }
+  // The collected documents, best first. Empties the collector.
+  std::vector<ScoredDoc> TakeSorted();
+
+ private:
+  size_t k_;
+  std::vector<ScoredDoc> heap_;  // min-heap on (score, then later docs first)
+};
+
+// Scores every match of `scorer` (exhaustive, document at a time).
+void CollectAll(Scorer* scorer, uint32_t segment, TopKCollector* collector);
+
+// MaxScore (Turtle & Flood): the sum of `clauses`' scores over the union of their matches, but
+// skipping documents that only match clauses whose score bounds together cannot beat the
+// current k-th score.
+void CollectMaxScore(std::vector<std::unique_ptr<Scorer>> clauses, uint32_t segment,
+                     TopKCollector* collector);
+
+}  // namespace trawl
+
+#endif  // TRAWL_SEARCHER_COLLECTOR_H_

@@ -1,0 +1,27 @@
+// The Lucene-like query language:
+//
+//   word  "exact phrase"  "phrase with slop"~N  pref*  *  field:word  field:"phrase"  field:(a b)
+//   a AND b  a && b  a OR b  a || b  a b (= a OR b)  NOT a  !a  +must  -mustnot  ( ... )
+//
+// Precedence, loosest first: OR (and juxtaposition), AND, the unary modifiers. Keywords count
+// only in upper case. A backslash escapes the next character. '+', '-' and '!' are modifiers
+// only at the start of a clause (e-mail is one word); '+' and '-' must touch their clause.
+#ifndef TRAWL_SEARCHER_QUERY_PARSER_H_
+#define TRAWL_SEARCHER_QUERY_PARSER_H_
+
+#include <memory>
+#include <string_view>
+
+#include "searcher/query.h"
+#include "trawl/status.h"
+
+namespace trawl {
+
+// Parses `query`. On a syntax error returns InvalidArgument such as
+// "syntax error at column 7: expected ')'" (columns count UTF-8 code points from 1) and leaves
+// *out null.
+Status ParseQuery(std::string_view query, std::unique_ptr<QueryNode>* out);
+
+}  // namespace trawl
+
+#endif  // TRAWL_SEARCHER_QUERY_PARSER_H_

@@ -1,0 +1,267 @@
+#include "searcher/scorer.h"
+
+#include <algorithm>
+#include <queue>
+
+namespace trawl {
+
+namespace {
+
+double Bm25Bound(const Bm25& bm25, double max_tf, uint32_t min_length) {
+  return bm25.Score(max_tf, min_length) * kBoundSlack;
+}
+
+}  // namespace
+
+TermScorer::TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* segment,
+                       uint32_t field_id, const Bm25& bm25)
+    : list_(std::move(list)),
+      cursor_(list_.get()),
+      segment_(segment),
+      field_id_(field_id),
+      bm25_(bm25),
+      max_score_(Bm25Bound(bm25, list_->info().max_tf, list_->info().min_length)) {
+  doc_ = cursor_.doc();
+}
+
+PhraseScorer::PhraseScorer(std::vector<Term> terms, uint32_t slop, const SegmentReader* segment,
+                           uint32_t field_id, const Bm25& bm25)
+    : terms_(std::move(terms)), slop_(slop), segment_(segment), field_id_(field_id), bm25_(bm25) {
+  // Cursors in phrase order; the conjunction visits them rarest first through order_.
+  uint32_t min_max_tf = UINT32_MAX, max_min_length = 0;
+  double sum_max_tf = 0;
+  cost_ = UINT64_MAX;
+  for (const Term& t : terms_) {
+    cursors_.emplace_back(t.list.get());
+    offsets_.push_back(t.offset);
+    min_max_tf = std::min(min_max_tf, t.list->info().max_tf);
+    sum_max_tf += t.list->info().max_tf;
+    max_min_length = std::max(max_min_length, t.list->info().min_length);
+    cost_ = std::min<uint64_t>(cost_, t.list->doc_freq());
+  }
+  // An exact phrase occurs at most as often as its rarest-in-document term; a sloppy one can
+  // count a match per advance of any term.
+  const double max_freq = slop_ == 0 ? min_max_tf : sum_max_tf;
+  max_score_ = Bm25Bound(bm25_, max_freq, max_min_length);
+  positions_.resize(terms_.size());
+  doc_ = FindMatch(AlignCursors(0));
+}
+
+// Leapfrogs the cursors to the next document >= target that contains every term.
+uint32_t PhraseScorer::AlignCursors(uint32_t target) {
+  uint32_t candidate = target;
+  for (;;) {
+    bool aligned = true;
+    for (PostingCursor& c : cursors_) {
+      uint32_t d = c.Advance(candidate);
+      if (d == kNoMoreDocs) return kNoMoreDocs;
+      if (d != candidate) {
+        candidate = d;
+        aligned = false;
+        break;
+      }
+    }
+    if (aligned) return candidate;
+  }
+}
+
+uint32_t PhraseScorer::FindMatch(uint32_t candidate) {
+  while (candidate != kNoMoreDocs) {
+    freq_ = PhraseFreq();
+    if (freq_ > 0) return candidate;
+    candidate = AlignCursors(candidate + 1);
+  }
+  return kNoMoreDocs;
+}
+
+double PhraseScorer::PhraseFreq() {
+  const size_t n = cursors_.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (!cursors_[i].Positions(&positions_[i]) || positions_[i].empty()) return 0;
+  }
+  if (slop_ == 0) {
+    // Count the start positions where every term sits at its offset.
+    std::vector<size_t> idx(n, 0);
+    double freq = 0;
+    for (uint32_t p0 : positions_[0]) {
+      if (p0 < offsets_[0]) continue;
+      const uint64_t start = p0 - offsets_[0];
+      bool all = true;
+      for (size_t i = 1; i < n && all; ++i) {
+        const uint64_t want = start + offsets_[i];
+        auto& v = positions_[i];
+        while (idx[i] < v.size() && v[idx[i]] < want) ++idx[i];
+        all = idx[i] < v.size() && v[idx[i]] == want;
+      }
+      if (all) freq += 1;
+    }
+    return freq;
+  }
+  // Sloppy: each term's "phrase position" is its position minus its offset in the phrase; a
+  // match is a window holding one phrase position per term whose spread (the match length) is
+  // at most slop, and contributes 1 / (1 + match length), as in Lucene.
+  using Entry = std::pair<int64_t, size_t>;  // phrase position, term
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap;
+  std::vector<size_t> idx(n, 0);
+  int64_t end = INT64_MIN;
+  for (size_t i = 0; i < n; ++i) {
+    int64_t v = static_cast<int64_t>(positions_[i][0]) - offsets_[i];
+    end = std::max(end, v);
+    heap.push({v, i});
+  }
+  double freq = 0;
+  for (;;) {
+    auto [start, i] = heap.top();
+    heap.pop();
+    const int64_t next = heap.empty() ? INT64_MAX : heap.top().first;
+    int64_t match_length = end - start;
+    bool exhausted = false;
+    int64_t v = start;
+    for (;;) {
+      if (++idx[i] >= positions_[i].size()) {
+        exhausted = true;
+        break;
+      }
+      v = static_cast<int64_t>(positions_[i][idx[i]]) - offsets_[i];
+      if (v > next) break;
+      match_length = std::min(match_length, end - v);
+    }
+    if (match_length <= static_cast<int64_t>(slop_)) freq += 1.0 / (1.0 + match_length);
+    if (exhausted) break;
+    end = std::max(end, v);
+    heap.push({v, i});
+  }
+  return freq;
+}
+
+uint32_t PhraseScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  return doc_ = FindMatch(AlignCursors(doc_ + 1));
+}
+
+uint32_t PhraseScorer::Advance(uint32_t target) {
+  if (target <= doc_) return doc_;
+  return doc_ = FindMatch(AlignCursors(target));
+}
+
+BitmapScorer::BitmapScorer(roaring_bitmap_t* bitmap, double score)
+    : bitmap_(bitmap), it_(roaring_create_iterator(bitmap)), score_(score) {
+  cost_ = roaring_bitmap_get_cardinality(bitmap_);
+  doc_ = it_->has_value ? it_->current_value : kNoMoreDocs;
+}
+
+BitmapScorer::~BitmapScorer() {
+  roaring_free_uint32_iterator(it_);
+  roaring_bitmap_free(bitmap_);
+}
+
+uint32_t BitmapScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  return doc_ = roaring_advance_uint32_iterator(it_) ? it_->current_value : kNoMoreDocs;
+}
+
+uint32_t BitmapScorer::Advance(uint32_t target) {
+  if (target <= doc_) return doc_;
+  return doc_ = roaring_move_uint32_iterator_equalorlarger(it_, target) ? it_->current_value
+                                                                        : kNoMoreDocs;
+}
+
+ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
+    : children_(std::move(children)) {
+  std::sort(children_.begin(), children_.end(),
+            [](const auto& a, const auto& b) { return a->Cost() < b->Cost(); });
+  for (const auto& c : children_) max_score_ += c->MaxScore();
+  doc_ = Align(children_.front()->doc());
+}
+
+uint32_t ConjunctionScorer::Align(uint32_t target) {
+  uint32_t candidate = target;
+  for (;;) {
+    if (candidate == kNoMoreDocs) return kNoMoreDocs;
+    bool aligned = true;
+    for (auto& c : children_) {
+      uint32_t d = c->Advance(candidate);
+      if (d != candidate) {
+        candidate = d;
+        aligned = false;
+        break;
+      }
+    }
+    if (aligned) return candidate;
+  }
+}
+
+uint32_t ConjunctionScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  return doc_ = Align(children_.front()->Next());
+}
+
+uint32_t ConjunctionScorer::Advance(uint32_t target) {
+  if (target <= doc_) return doc_;
+  return doc_ = Align(children_.front()->Advance(target));
+}
+
+double ConjunctionScorer::Score() {
+  double s = 0;
+  for (auto& c : children_) s += c->Score();
+  return s;
+}
+
+DisjunctionScorer::DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
+    : children_(std::move(children)) {
+  for (const auto& c : children_) {
+    max_score_ += c->MaxScore();
+    cost_ += c->Cost();
+  }
+  doc_ = MinDoc();
+}
+
+uint32_t DisjunctionScorer::MinDoc() const {
+  uint32_t m = kNoMoreDocs;
+  for (const auto& c : children_) m = std::min(m, c->doc());
+  return m;
+}
+
+uint32_t DisjunctionScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  for (auto& c : children_)
+    if (c->doc() == doc_) c->Next();
+  return doc_ = MinDoc();
+}
+
+uint32_t DisjunctionScorer::Advance(uint32_t target) {
+  if (target <= doc_) return doc_;
+  for (auto& c : children_) c->Advance(target);
+  return doc_ = MinDoc();
+}
+
+double DisjunctionScorer::Score() {
+  double s = 0;
+  for (auto& c : children_)
+    if (c->doc() == doc_) s += c->Score();
+  return s;
+}
+
+ExclusionScorer::ExclusionScorer(std::unique_ptr<Scorer> required,
+                                 std::unique_ptr<Scorer> excluded)
+    : required_(std::move(required)), excluded_(std::move(excluded)) {
+  doc_ = Skip(required_->doc());
+}
+
+uint32_t ExclusionScorer::Skip(uint32_t doc) {
+  while (doc != kNoMoreDocs && excluded_->Advance(doc) == doc) doc = required_->Next();
+  return doc;
+}
+
+OptionalScorer::OptionalScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> optional)
+    : required_(std::move(required)), optional_(std::move(optional)) {
+  doc_ = required_->doc();
+}
+
+double OptionalScorer::Score() {
+  double s = required_->Score();
+  if (optional_->Advance(doc_) == doc_) s += optional_->Score();
+  return s;
+}
+
+}  // namespace trawl

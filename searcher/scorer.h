@@ -1,0 +1,193 @@
+// Scorers iterate the matching documents of one query node in one segment, in increasing docid
+// order, and score them. Every scorer starts positioned on its first match (doc() ==
+// kNoMoreDocs when it has none) and only moves forward.
+#ifndef TRAWL_SEARCHER_SCORER_H_
+#define TRAWL_SEARCHER_SCORER_H_
+
+#include <roaring/roaring.h>
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/roaring_view.h"
+#include "searcher/segment_reader.h"
+
+namespace trawl {
+
+class Scorer {
+ public:
+  virtual ~Scorer() = default;
+  uint32_t doc() const { return doc_; }
+  virtual uint32_t Next() = 0;
+  // Moves to the first match >= target; stays put if target <= doc().
+  virtual uint32_t Advance(uint32_t target) = 0;
+  virtual double Score() = 0;          // the current document's score
+  virtual double MaxScore() const = 0; // an upper bound of Score() over all documents
+  virtual uint64_t Cost() const = 0;   // an estimate of the number of matches
+
+ protected:
+  uint32_t doc_ = kNoMoreDocs;
+};
+
+// BM25 of one field as the brief fixes it:
+// idf · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)), with idf = ln(1 + (N − df + 0.5)/(df + 0.5)).
+struct Bm25 {
+  double weight = 0;  // idf · (k1 + 1)
+  double k1 = 1.2;
+  double b = 0.75;
+  double avgdl = 1;
+  double Norm(uint32_t dl) const { return k1 * (1 - b + b * dl / avgdl); }
+  double Score(double tf, uint32_t dl) const { return weight * tf / (tf + Norm(dl)); }
+  static double Idf(uint64_t n, uint64_t df) {
+    return std::log(1 + (static_cast<double>(n) - df + 0.5) / (df + 0.5));
+  }
+};
+
+// Score bounds are inflated by this factor so that rounding in a sum of scores can never make
+// pruning drop a document whose true score reaches the threshold.
+inline constexpr double kBoundSlack = 1 + 1e-9;
+
+class TermScorer final : public Scorer {
+ public:
+  TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* segment, uint32_t field_id,
+             const Bm25& bm25);
+  uint32_t Next() override { return doc_ = cursor_.Next(); }
+  uint32_t Advance(uint32_t target) override { return doc_ = cursor_.Advance(target); }
+  double Score() override {
+    return bm25_.Score(cursor_.freq(), segment_->FieldLength(field_id_, doc_));
+  }
+  double MaxScore() const override { return max_score_; }
+  uint64_t Cost() const override { return list_->doc_freq(); }
+
+ private:
+  std::unique_ptr<PostingList> list_;
+  PostingCursor cursor_;
+  const SegmentReader* segment_;
+  uint32_t field_id_;
+  Bm25 bm25_;
+  double max_score_;
+};
+
+// Phrase matching over positions, with Lucene's slop semantics; scored by BM25 with the phrase
+// frequency as tf and the sum of its terms' idf.
+class PhraseScorer final : public Scorer {
+ public:
+  struct Term {
+    std::unique_ptr<PostingList> list;
+    uint32_t offset;  // position of the term within the phrase
+  };
+  PhraseScorer(std::vector<Term> terms, uint32_t slop, const SegmentReader* segment,
+               uint32_t field_id, const Bm25& bm25);
+  uint32_t Next() override;
+  uint32_t Advance(uint32_t target) override;
+  double Score() override { return bm25_.Score(freq_, segment_->FieldLength(field_id_, doc_)); }
+  double MaxScore() const override { return max_score_; }
+  uint64_t Cost() const override { return cost_; }
+
+ private:
+  // From the conjunction's current candidate on, finds the next document where the phrase occurs.
+  uint32_t FindMatch(uint32_t candidate);
+  uint32_t AlignCursors(uint32_t target);
+  double PhraseFreq();
+  std::vector<Term> terms_;
+  std::vector<PostingCursor> cursors_;  // parallel to terms_, rarest first
+  std::vector<uint32_t> offsets_;
+  uint32_t slop_;
+  const SegmentReader* segment_;
+  uint32_t field_id_;
+  Bm25 bm25_;
+  double max_score_ = 0;
+  uint64_t cost_ = 0;
+  double freq_ = 0;
+  std::vector<std::vector<uint32_t>> positions_;
+};
+
+// Matches a precomputed set of documents with one constant score (prefix queries, match-all).
+class BitmapScorer final : public Scorer {
+ public:
+  BitmapScorer(roaring_bitmap_t* bitmap, double score);  // takes ownership
+  ~BitmapScorer() override;
+  uint32_t Next() override;
+  uint32_t Advance(uint32_t target) override;
+  double Score() override { return score_; }
+  double MaxScore() const override { return score_; }
+  uint64_t Cost() const override { return cost_; }
+
+ private:
+  roaring_bitmap_t* bitmap_;
+  roaring_uint32_iterator_t* it_;
+  double score_;
+  uint64_t cost_;
+};
+
+// Documents matching every child; scores summed.
+class ConjunctionScorer final : public Scorer {
+ public:
+  explicit ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children);
+  uint32_t Next() override;
+  uint32_t Advance(uint32_t target) override;
+  double Score() override;
+  double MaxScore() const override { return max_score_; }
+  uint64_t Cost() const override { return children_.front()->Cost(); }
+
+ private:
+  uint32_t Align(uint32_t target);
+  std::vector<std::unique_ptr<Scorer>> children_;  // cheapest first: it leads
+  double max_score_ = 0;
+};
+
+// Documents matching any child; scores of the matching children summed.
+class DisjunctionScorer final : public Scorer {
+ public:
+  explicit DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children);
+  uint32_t Next() override;
+  uint32_t Advance(uint32_t target) override;
+  double Score() override;
+  double MaxScore() const override { return max_score_; }
+  uint64_t Cost() const override { return cost_; }
+
+ private:
+  uint32_t MinDoc() const;
+  std::vector<std::unique_ptr<Scorer>> children_;
+  double max_score_ = 0;
+  uint64_t cost_ = 0;
+};
+
+// Documents of `required` that `excluded` does not match; scored by `required` alone.
+class ExclusionScorer final : public Scorer {
+ public:
+  ExclusionScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> excluded);
+  uint32_t Next() override { return doc_ = Skip(required_->Next()); }
+  uint32_t Advance(uint32_t target) override {
+    return target <= doc_ ? doc_ : doc_ = Skip(required_->Advance(target));
+  }
+  double Score() override { return required_->Score(); }
+  double MaxScore() const override { return required_->MaxScore(); }
+  uint64_t Cost() const override { return required_->Cost(); }
+
+ private:
+  uint32_t Skip(uint32_t doc);
+  std::unique_ptr<Scorer> required_, excluded_;
+};
+
+// Documents of `required`; `optional` adds its score where it matches too.
+class OptionalScorer final : public Scorer {
+ public:
+  OptionalScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> optional);
+  uint32_t Next() override { return doc_ = required_->Next(); }
+  uint32_t Advance(uint32_t target) override {
+    return target <= doc_ ? doc_ : doc_ = required_->Advance(target);
+  }
+  double Score() override;
+  double MaxScore() const override { return required_->MaxScore() + optional_->MaxScore(); }
+  uint64_t Cost() const override { return required_->Cost(); }
+
+ private:
+  std::unique_ptr<Scorer> required_, optional_;
+};
+
+}  // namespace trawl
+
+#endif  // TRAWL_SEARCHER_SCORER_H_

@@ -1,0 +1,207 @@
+// The Searcher behind include/trawl/searcher.h: one commit's segments, queries run against them.
+#include "trawl/searcher.h"
+
+#include <chrono>
+#include <mutex>
+
+#include "common/analyzer.h"
+#include "common/manifest.h"
+#include "indexer/segment_builder.h"
+#include "searcher/collector.h"
+#include "searcher/query_parser.h"
+#include "searcher/segment_reader.h"
+#include "searcher/snippet.h"
+#include "searcher/weight.h"
+
+namespace trawl {
+
+namespace {
+
+// Analyzers keep stemmer state, so each query borrows one; the pool grows to the number of
+// concurrent queries and is touched once per query, never per posting.
+class AnalyzerPool {
+ public:
+  explicit AnalyzerPool(AnalyzerOptions options) : options_(std::move(options)) {}
+  Status Borrow(std::unique_ptr<Analyzer>* out) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!free_.empty()) {
+        *out = std::move(free_.back());
+        free_.pop_back();
+        return Status::OK();
+      }
+    }
+    return Analyzer::Create(options_, out);
+  }
+  void Return(std::unique_ptr<Analyzer> a) {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(std::move(a));
+  }
+
+ private:
+  AnalyzerOptions options_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Analyzer>> free_;
+};
+
+class BorrowedAnalyzer {
+ public:
+  explicit BorrowedAnalyzer(AnalyzerPool* pool) : pool_(pool) {}
+  ~BorrowedAnalyzer() {
+    if (analyzer_) pool_->Return(std::move(analyzer_));
+  }
+  Status Init() { return pool_->Borrow(&analyzer_); }
+  Analyzer& operator*() { return *analyzer_; }
+
+ private:
+  AnalyzerPool* pool_;
+  std::unique_ptr<Analyzer> analyzer_;
+};
+
+std::string FirstBodyField(const Document& doc) {
+  std::string_view body = doc.Field("body");
+  if (!body.empty()) return std::string(body);
+  for (const auto& [name, value] : doc.fields)
+    if (name != kIdField && name != "title" && !value.empty()) return value;
+  return std::string(doc.Field("title"));
+}
+
+class SearcherImpl final : public Searcher {
+ public:
+  Status Init(const std::string& dir, const SearcherOptions& options) {
+    TRAWL_RETURN_IF_ERROR(ReadLatestManifest(dir, &manifest_));
+    pool_ = std::make_unique<AnalyzerPool>(manifest_.analyzer);
+    std::unique_ptr<Analyzer> probe;
+    TRAWL_RETURN_IF_ERROR(pool_->Borrow(&probe));  // fails early on an unknown language
+    pool_->Return(std::move(probe));
+    for (const auto& entry : manifest_.segments) {
+      std::unique_ptr<SegmentReader> seg;
+      TRAWL_RETURN_IF_ERROR(SegmentReader::Open(dir, entry.name, options.verify_checksums, &seg));
+      if (seg->num_docs() != entry.num_docs) {
+        return Status::Corruption(entry.name + ".meta: " + std::to_string(seg->num_docs()) +
+                                  " documents, the manifest says " +
+                                  std::to_string(entry.num_docs));
+      }
+      num_docs_ += seg->num_docs();
+      for (const FieldInfo& f : seg->fields()) {
+        FieldInfo* global = nullptr;
+        for (auto& g : fields_)
+          if (g.name == f.name) global = &g;
+        if (global == nullptr) {
+          fields_.push_back(FieldInfo{f.name, 0, 0});
+          global = &fields_.back();
+        }
+        global->docs_with_field += f.docs_with_field;
+        global->total_length += f.total_length;
+      }
+      segments_.push_back(std::move(seg));
+    }
+    return Status::OK();
+  }
+
+  Status Search(std::string_view query, const SearchOptions& options,
+                SearchResults* results) const override {
+    *results = SearchResults();
+    std::unique_ptr<QueryNode> parsed;
+    TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
+    BorrowedAnalyzer analyzer(pool_.get());
+    TRAWL_RETURN_IF_ERROR(analyzer.Init());
+    IndexContext context = Context(options.k1, options.b);
+    std::unique_ptr<Weight> weight;
+    TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
+    TRAWL_RETURN_IF_ERROR(CountWeight(*weight, &results->total));
+    if (options.count_only || options.top_k == 0) return Status::OK();
+
+    TopKCollector collector(options.offset + options.top_k);
+    for (size_t seg = 0; seg < segments_.size(); ++seg) {
+      const uint32_t seg_id = static_cast<uint32_t>(seg);
+      if (const auto* clauses = weight->DisjunctionChildren()) {
+        std::vector<std::unique_ptr<Scorer>> scorers;
+        for (const auto& w : *clauses) {
+          std::unique_ptr<Scorer> s;
+          TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));
+          if (s) scorers.push_back(std::move(s));
+        }
+        CollectMaxScore(std::move(scorers), seg_id, &collector);
+      } else {
+        std::unique_ptr<Scorer> scorer;
+        TRAWL_RETURN_IF_ERROR(weight->MakeScorer(seg, &scorer));
+        if (scorer) CollectAll(scorer.get(), seg_id, &collector);
+      }
+    }
+    std::vector<ScoredDoc> top = collector.TakeSorted();
+    std::unordered_set<std::string> terms;
+    if (options.load_documents) weight->CollectTerms(&terms);
+    for (size_t i = options.offset; i < top.size(); ++i) {
+      Hit hit;
+      hit.score = top[i].score;
+      hit.segment = top[i].segment;
+      hit.docid = top[i].docid;
+      if (options.load_documents) {
+        Document doc;
+        TRAWL_RETURN_IF_ERROR(segments_[hit.segment]->store().Get(hit.docid, &doc));
+        hit.id = doc.id.empty() ? std::string(doc.Field(kIdField)) : doc.id;
+        hit.title = std::string(doc.Field("title"));
+        hit.snippet = MakeSnippet(FirstBodyField(doc), *analyzer, terms, options.snippet_chars,
+                                  options.highlight_begin, options.highlight_end);
+      }
+      results->hits.push_back(std::move(hit));
+    }
+    return Status::OK();
+  }
+
+  Status Count(std::string_view query, uint64_t* count) const override {
+    std::unique_ptr<QueryNode> parsed;
+    TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
+    BorrowedAnalyzer analyzer(pool_.get());
+    TRAWL_RETURN_IF_ERROR(analyzer.Init());
+    IndexContext context = Context(1.2, 0.75);
+    std::unique_ptr<Weight> weight;
+    TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
+    return CountWeight(*weight, count);
+  }
+
+  uint64_t num_docs() const override { return num_docs_; }
+  uint64_t generation() const override { return manifest_.generation; }
+
+ private:
+  IndexContext Context(double k1, double b) const {
+    IndexContext c;
+    for (const auto& s : segments_) c.segments.push_back(s.get());
+    c.fields = fields_;
+    c.k1 = k1;
+    c.b = b;
+    return c;
+  }
+
+  Status CountWeight(const Weight& weight, uint64_t* total) const {
+    *total = 0;
+    if (weight.IsEmpty()) return Status::OK();
+    for (size_t seg = 0; seg < segments_.size(); ++seg) {
+      uint64_t n;
+      TRAWL_RETURN_IF_ERROR(weight.CountInSegment(seg, &n));
+      *total += n;
+    }
+    return Status::OK();
+  }
+
+  Manifest manifest_;
+  std::unique_ptr<AnalyzerPool> pool_;
+  std::vector<std::unique_ptr<SegmentReader>> segments_;
+  std::vector<FieldInfo> fields_;
+  uint64_t num_docs_ = 0;
+};
+
+}  // namespace
+
+Searcher::~Searcher() = default;
+
+Status Searcher::Open(const std::string& dir, const SearcherOptions& options,
+                      std::unique_ptr<Searcher>* out) {
+  auto s = std::make_unique<SearcherImpl>();
+  TRAWL_RETURN_IF_ERROR(s->Init(dir, options));
+  *out = std::move(s);
+  return Status::OK();
+}
+
+}  // namespace trawl

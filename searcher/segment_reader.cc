@@ -1,0 +1,293 @@
+#include "searcher/segment_reader.h"
+
+#include <algorithm>
+
+#include "common/bitpack.h"
+#include "common/coding.h"
+
+namespace trawl {
+
+PostingList::BlockInfo PostingList::block(size_t b) const {
+  if (table_.empty()) return BlockInfo{0, 0, info_.max_tf, info_.min_length};
+  const char* p = table_.data() + b * 16;
+  return BlockInfo{DecodeFixed32(p), DecodeFixed32(p + 4), DecodeFixed32(p + 8),
+                   DecodeFixed32(p + 12)};
+}
+
+size_t PostingList::DecodeBlockFrequencies(size_t b, uint32_t* out) const {
+  const size_t begin = b * kPostingBlockSize;
+  const size_t count = std::min<size_t>(kPostingBlockSize, info_.doc_freq - begin);
+  const BlockInfo bi = block(b);
+  // Bounds were checked by SegmentReader::OpenPostings.
+  const uint32_t width = static_cast<unsigned char>(tf_data_[bi.tf_offset]);
+  UnpackBits(tf_data_.data() + bi.tf_offset + 1, count, width, out);
+  for (size_t i = 0; i < count; ++i) out[i] += 1;
+  return count;
+}
+
+PostingCursor::PostingCursor(const PostingList* list)
+    : list_(list), cursor_(list->docids().NewCursor()) {}
+
+void PostingCursor::LoadBlock(size_t b) {
+  block_count_ = list_->DecodeBlockFrequencies(b, freqs_);
+  loaded_block_ = b;
+}
+
+uint32_t PostingCursor::freq() {
+  const uint64_t ord = cursor_.ordinal();
+  const size_t b = ord / kPostingBlockSize;
+  if (b != loaded_block_) LoadBlock(b);
+  return freqs_[ord % kPostingBlockSize];
+}
+
+bool PostingCursor::Positions(std::vector<uint32_t>* out) {
+  out->clear();
+  const uint64_t ord = cursor_.ordinal();
+  const size_t b = ord / kPostingBlockSize;
+  if (b != loaded_block_) LoadBlock(b);
+  const size_t in_block = ord % kPostingBlockSize;
+  ByteReader reader(list_->positions());
+  if (!reader.Seek(list_->block(b).pos_offset)) return false;
+  uint32_t v;
+  for (size_t i = 0; i < in_block; ++i) {
+    for (uint32_t j = 0; j < freqs_[i]; ++j)
+      if (!reader.ReadVarint32(&v)) return false;
+  }
+  uint32_t position = 0;
+  const uint32_t tf = freqs_[in_block];
+  out->reserve(tf);
+  for (uint32_t j = 0; j < tf; ++j) {
+    if (!reader.ReadVarint32(&v)) return false;
+    position = j == 0 ? v : position + v;
+    out->push_back(position);
+  }
+  return true;
+}
+
+SegmentReader::~SegmentReader() = default;
+
+Status SegmentReader::Open(const std::string& dir, const std::string& name,
+                           bool verify_checksums, std::unique_ptr<SegmentReader>* out) {
+  std::unique_ptr<SegmentReader> r(new SegmentReader());
+  r->dir_ = dir;
+  r->name_ = name;
+  auto open = [&](const SegmentFile& f, std::unique_ptr<MappedFile>* m) -> Status {
+    TRAWL_RETURN_IF_ERROR(
+        MappedFile::Open(SegmentFilePath(dir, name, f), f.kind, kSegmentFormatVersion, m));
+    if (verify_checksums) return (*m)->VerifyChecksum();
+    return Status::OK();
+  };
+  TRAWL_RETURN_IF_ERROR(open(kMetaFile, &r->meta_));
+  TRAWL_RETURN_IF_ERROR(open(kDictFile, &r->dict_));
+  TRAWL_RETURN_IF_ERROR(open(kPostFile, &r->post_));
+  TRAWL_RETURN_IF_ERROR(open(kPosFile, &r->pos_));
+  TRAWL_RETURN_IF_ERROR(open(kLenFile, &r->len_));
+  TRAWL_RETURN_IF_ERROR(StoreReader::Open(SegmentFilePath(dir, name, kStoreFile), verify_checksums,
+                                          &r->store_));
+  TRAWL_RETURN_IF_ERROR(r->ParseMeta());
+  TRAWL_RETURN_IF_ERROR(r->ParseDictIndex());
+  TRAWL_RETURN_IF_ERROR(r->ParseLengths());
+  if (r->store_->num_docs() != r->num_docs_) {
+    return Status::Corruption(name + ".store: holds " + std::to_string(r->store_->num_docs()) +
+                              " documents, the segment " + std::to_string(r->num_docs_));
+  }
+  *out = std::move(r);
+  return Status::OK();
+}
+
+Status SegmentReader::ParseMeta() {
+  ByteReader in(meta_->body());
+  uint32_t num_fields;
+  if (!in.ReadFixed32(&num_docs_) || !in.ReadFixed32(&num_fields))
+    return meta_->Corrupt("truncated header");
+  if (num_fields == 0 || num_fields > kMaxFields) return meta_->Corrupt("bad field count");
+  for (uint32_t i = 0; i < num_fields; ++i) {
+    FieldInfo f;
+    std::string_view name;
+    if (!in.ReadLengthPrefixed(&name) || !in.ReadFixed32(&f.docs_with_field) ||
+        !in.ReadFixed64(&f.total_length))
+      return meta_->Corrupt("truncated field table");
+    if (f.docs_with_field > num_docs_) return meta_->Corrupt("field document count exceeds documents");
+    f.name = std::string(name);
+    fields_.push_back(std::move(f));
+  }
+  if (!in.ReadFixed64(&num_terms_)) return meta_->Corrupt("truncated term count");
+  return Status::OK();
+}
+
+Status SegmentReader::ParseDictIndex() {
+  std::string_view body = dict_->body();
+  if (body.size() < 20) return dict_->Corrupt("too short for its trailer");
+  const char* trailer = body.data() + body.size() - 20;
+  const uint32_t num_blocks = DecodeFixed32(trailer);
+  const uint64_t num_terms = DecodeFixed64(trailer + 4);
+  const uint64_t index_offset = DecodeFixed64(trailer + 12);
+  if (index_offset > body.size() - 20) return dict_->Corrupt("block index offset out of range");
+  if (num_terms != num_terms_) return dict_->Corrupt("term count disagrees with the segment meta");
+  if (num_blocks > index_offset + 1 || num_blocks > num_terms + 1)
+    return dict_->Corrupt("implausible block count");
+  ByteReader in(body.substr(index_offset, body.size() - 20 - index_offset));
+  block_first_keys_.reserve(num_blocks);
+  block_offsets_.reserve(num_blocks);
+  for (uint32_t b = 0; b < num_blocks; ++b) {
+    std::string_view key;
+    uint64_t offset;
+    if (!in.ReadLengthPrefixed(&key) || !in.ReadFixed64(&offset))
+      return dict_->Corrupt("truncated block index");
+    if (offset >= index_offset || (b > 0 && offset <= block_offsets_.back()))
+      return dict_->Corrupt("block offsets out of order or range");
+    if (b > 0 && key <= block_first_keys_.back()) return dict_->Corrupt("block keys out of order");
+    block_first_keys_.push_back(key);
+    block_offsets_.push_back(offset);
+  }
+  if (!in.empty()) return dict_->Corrupt("trailing bytes after the block index");
+  dict_data_end_ = index_offset;
+  return Status::OK();
+}
+
+Status SegmentReader::ParseLengths() {
+  ByteReader in(len_->body());
+  uint32_t num_fields, num_docs;
+  if (!in.ReadFixed32(&num_fields) || !in.ReadFixed32(&num_docs))
+    return len_->Corrupt("truncated header");
+  if (num_fields != fields_.size() || num_docs != num_docs_)
+    return len_->Corrupt("field or document count disagrees with the segment meta");
+  const uint64_t need = static_cast<uint64_t>(num_fields) * num_docs * 4;
+  if (in.remaining() != need) return len_->Corrupt("length table has the wrong size");
+  in.ReadBytes(need, &lengths_);
+  return Status::OK();
+}
+
+int SegmentReader::FieldId(std::string_view field) const {
+  for (size_t i = 0; i < fields_.size(); ++i)
+    if (fields_[i].name == field) return static_cast<int>(i);
+  return -1;
+}
+
+size_t SegmentReader::FindBlock(std::string_view key) const {
+  auto it = std::upper_bound(block_first_keys_.begin(), block_first_keys_.end(), key);
+  if (it == block_first_keys_.begin()) return SIZE_MAX;
+  return static_cast<size_t>(it - block_first_keys_.begin()) - 1;
+}
+
+Status SegmentReader::ScanBlock(
+    size_t b, const std::function<bool(std::string_view, const TermInfo&)>& fn) const {
+  const uint64_t begin = block_offsets_[b];
+  const uint64_t end = b + 1 < block_offsets_.size() ? block_offsets_[b + 1] : dict_data_end_;
+  ByteReader in(dict_->body().substr(begin, end - begin));
+  std::string key;
+  while (!in.empty()) {
+    uint64_t shared;
+    std::string_view suffix;
+    TermInfo t;
+    if (!in.ReadVarint64(&shared) || shared > key.size() || !in.ReadLengthPrefixed(&suffix) ||
+        !in.ReadVarint32(&t.doc_freq) || !in.ReadVarint32(&t.max_tf) ||
+        !in.ReadVarint32(&t.min_length) || !in.ReadVarint64(&t.post_offset) ||
+        !in.ReadVarint64(&t.post_length) || !in.ReadVarint64(&t.pos_offset) ||
+        !in.ReadVarint64(&t.pos_length))
+      return dict_->Corrupt("damaged entry in block " + std::to_string(b));
+    key.resize(shared);
+    key.append(suffix);
+    if (!fn(key, t)) return Status::OK();
+  }
+  return Status::OK();
+}
+
+Status SegmentReader::LookupTerm(uint32_t field_id, std::string_view term, TermInfo* info) const {
+  const std::string key = DictKey(field_id, term);
+  const size_t b = FindBlock(key);
+  if (b == SIZE_MAX) return Status::NotFound("term");
+  bool found = false;
+  TRAWL_RETURN_IF_ERROR(ScanBlock(b, [&](std::string_view k, const TermInfo& t) {
+    if (k < key) return true;
+    if (k == key) {
+      *info = t;
+      found = true;
+    }
+    return false;
+  }));
+  return found ? Status::OK() : Status::NotFound("term");
+}
+
+Status SegmentReader::ForEachTermWithPrefix(
+    uint32_t field_id, std::string_view prefix,
+    const std::function<bool(std::string_view, const TermInfo&)>& fn) const {
+  const std::string key_prefix = DictKey(field_id, prefix);
+  size_t b = FindBlock(key_prefix);
+  if (b == SIZE_MAX) b = 0;
+  bool done = false;
+  for (; b < block_first_keys_.size() && !done; ++b) {
+    TRAWL_RETURN_IF_ERROR(ScanBlock(b, [&](std::string_view k, const TermInfo& t) {
+      if (k < key_prefix) return true;
+      if (k.substr(0, key_prefix.size()) != key_prefix) {
+        done = true;
+        return false;
+      }
+      if (!fn(k.substr(1), t)) {
+        done = true;
+        return false;
+      }
+      return true;
+    }));
+  }
+  return Status::OK();
+}
+
+Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const {
+  std::string_view post = post_->body();
+  std::string_view pos = pos_->body();
+  if (info.post_offset > post.size() || info.post_length > post.size() - info.post_offset)
+    return post_->Corrupt("posting offset out of range");
+  if (info.pos_offset > pos.size() || info.pos_length > pos.size() - info.pos_offset)
+    return pos_->Corrupt("positions offset out of range");
+  if (info.doc_freq == 0 || info.doc_freq > num_docs_) return dict_->Corrupt("bad document frequency");
+  ByteReader in(post.substr(info.post_offset, info.post_length));
+  std::string_view bitmap;
+  uint64_t num_blocks;
+  if (!in.ReadLengthPrefixed(&bitmap)) return post_->Corrupt("truncated bitmap");
+  TRAWL_RETURN_IF_ERROR(RoaringView::Open(bitmap, &out->bitmap_).ok()
+                            ? Status::OK()
+                            : post_->Corrupt("damaged docid bitmap"));
+  if (out->bitmap_.cardinality() != info.doc_freq)
+    return post_->Corrupt("bitmap cardinality disagrees with the dictionary");
+  if (!in.ReadVarint64(&num_blocks) ||
+      num_blocks != (info.doc_freq + kPostingBlockSize - 1) / kPostingBlockSize)
+    return post_->Corrupt("bad block count");
+  out->info_ = info;
+  out->num_blocks_ = num_blocks;
+  out->table_ = {};
+  if (num_blocks > 1 && !in.ReadBytes(num_blocks * 16, &out->table_))
+    return post_->Corrupt("truncated block table");
+  in.ReadBytes(in.remaining(), &out->tf_data_);
+  out->positions_ = pos.substr(info.pos_offset, info.pos_length);
+  // Check every block's frequency bytes and position offset now, so cursors need no checks.
+  uint32_t prev_pos = 0;
+  for (size_t b = 0; b < num_blocks; ++b) {
+    const PostingList::BlockInfo bi = out->block(b);
+    const size_t count = std::min<size_t>(kPostingBlockSize, info.doc_freq - b * kPostingBlockSize);
+    if (bi.tf_offset >= out->tf_data_.size()) return post_->Corrupt("frequency block out of range");
+    const uint32_t width = static_cast<unsigned char>(out->tf_data_[bi.tf_offset]);
+    if (width > 32 || PackedBytes(count, width) > out->tf_data_.size() - bi.tf_offset - 1)
+      return post_->Corrupt("frequency block out of range");
+    if (bi.pos_offset < prev_pos || bi.pos_offset > out->positions_.size())
+      return pos_->Corrupt("position block offset out of range");
+    prev_pos = bi.pos_offset;
+  }
+  return Status::OK();
+}
+
+Status SegmentReader::VerifyStructure() const {
+  for (size_t b = 0; b < block_first_keys_.size(); ++b) {
+    Status inner;
+    TRAWL_RETURN_IF_ERROR(ScanBlock(b, [&](std::string_view, const TermInfo& t) {
+      PostingList list;
+      inner = OpenPostings(t, &list);
+      if (inner.ok() && !list.docids().Validate().ok()) inner = post_->Corrupt("invalid bitmap");
+      return inner.ok();
+    }));
+    TRAWL_RETURN_IF_ERROR(inner);
+  }
+  return Status::OK();
+}
+
+}  // namespace trawl

@@ -1,0 +1,137 @@
+// SegmentReader: read-only access to one immutable segment through memory maps. Every offset and
+// length read from a file is checked against the file's bounds; damage is reported as a
+// Corruption status naming the file, never a crash.
+#ifndef TRAWL_SEARCHER_SEGMENT_READER_H_
+#define TRAWL_SEARCHER_SEGMENT_READER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/coding.h"
+#include "common/file_format.h"
+#include "common/roaring_view.h"
+#include "common/segment_format.h"
+#include "searcher/store_reader.h"
+#include "trawl/status.h"
+
+namespace trawl {
+
+struct FieldInfo {
+  std::string name;
+  uint32_t docs_with_field = 0;  // BM25's N for this field, as Lucene counts it
+  uint64_t total_length = 0;     // sum of field lengths: avgdl = total_length / docs_with_field
+};
+
+// One term's postings, validated: a cursor over docids with term frequencies, and positions on
+// demand. Views into the segment's maps: must not outlive the SegmentReader.
+class PostingList {
+ public:
+  PostingList() = default;
+  uint32_t doc_freq() const { return info_.doc_freq; }
+  const TermInfo& info() const { return info_; }
+  const RoaringView& docids() const { return bitmap_; }
+
+  struct BlockInfo {
+    uint32_t tf_offset, pos_offset, max_tf, min_length;
+  };
+  size_t num_blocks() const { return num_blocks_; }
+  BlockInfo block(size_t b) const;
+
+  // Term frequencies of block b (up to kPostingBlockSize values) into out; returns the count.
+  size_t DecodeBlockFrequencies(size_t b, uint32_t* out) const;
+  // The positions bytes of the whole term (varints per posting; see docs/format.md).
+  std::string_view positions() const { return positions_; }
+
+ private:
+  friend class SegmentReader;
+  TermInfo info_;
+  RoaringView bitmap_;
+  size_t num_blocks_ = 0;
+  std::string_view table_;     // num_blocks * 16 bytes, or empty for a single block
+  std::string_view tf_data_;
+  std::string_view positions_;
+};
+
+// A cursor over one posting list: docids with their frequencies, positions read lazily.
+class PostingCursor {
+ public:
+  explicit PostingCursor(const PostingList* list);
+  uint32_t doc() const { return cursor_.doc(); }
+  uint32_t Next() { return cursor_.Next(); }
+  uint32_t Advance(uint32_t target) { return cursor_.Advance(target); }
+  uint32_t freq();
+  // Positions of the current document, ascending. False if the positions bytes are damaged.
+  bool Positions(std::vector<uint32_t>* out);
+  const PostingList& list() const { return *list_; }
+
+ private:
+  void LoadBlock(size_t b);
+  const PostingList* list_;
+  RoaringView::Cursor cursor_;
+  size_t loaded_block_ = SIZE_MAX;
+  size_t block_count_ = 0;
+  uint32_t freqs_[kPostingBlockSize];
+};
+
+class SegmentReader {
+ public:
+  // Opens <dir>/<name>.*. verify_checksums: check every file's CRC now (reads every byte).
+  static Status Open(const std::string& dir, const std::string& name, bool verify_checksums,
+                     std::unique_ptr<SegmentReader>* out);
+  ~SegmentReader();
+
+  const std::string& name() const { return name_; }
+  uint32_t num_docs() const { return num_docs_; }
+  uint64_t num_terms() const { return num_terms_; }
+  const std::vector<FieldInfo>& fields() const { return fields_; }
+  // -1 if this segment has no such field.
+  int FieldId(std::string_view field) const;
+
+  // NotFound if the term is absent; Corruption if the dictionary is damaged.
+  Status LookupTerm(uint32_t field_id, std::string_view term, TermInfo* info) const;
+  // Calls fn for every term of the field starting with prefix, in order, until fn returns false.
+  Status ForEachTermWithPrefix(uint32_t field_id, std::string_view prefix,
+                               const std::function<bool(std::string_view, const TermInfo&)>& fn) const;
+  // Validates and opens a term's postings.
+  Status OpenPostings(const TermInfo& info, PostingList* out) const;
+
+  // Damaged bitmaps could name docids past the end; they read as length 0 rather than out of
+  // bounds.
+  uint32_t FieldLength(uint32_t field_id, uint32_t docid) const {
+    if (docid >= num_docs_) return 0;
+    return DecodeFixed32(lengths_.data() + (static_cast<size_t>(field_id) * num_docs_ + docid) * 4);
+  }
+  const StoreReader& store() const { return *store_; }
+
+  // Full structural check of every term's postings (for --verify).
+  Status VerifyStructure() const;
+
+ private:
+  SegmentReader() = default;
+  Status ParseMeta();
+  Status ParseDictIndex();
+  Status ParseLengths();
+  // Finds the dictionary block that could hold key: the last block whose first key <= key.
+  size_t FindBlock(std::string_view key) const;
+  // Scans dictionary block b, calling fn(key, info) per entry until fn returns false.
+  Status ScanBlock(size_t b, const std::function<bool(std::string_view, const TermInfo&)>& fn) const;
+
+  std::string dir_, name_;
+  std::unique_ptr<MappedFile> meta_, dict_, post_, pos_, len_;
+  std::unique_ptr<StoreReader> store_;
+  uint32_t num_docs_ = 0;
+  uint64_t num_terms_ = 0;
+  std::vector<FieldInfo> fields_;
+  std::vector<std::string_view> block_first_keys_;
+  std::vector<uint64_t> block_offsets_;
+  uint64_t dict_data_end_ = 0;
+  std::string_view lengths_;
+};
+
+}  // namespace trawl
+
+#endif  // TRAWL_SEARCHER_SEGMENT_READER_H_

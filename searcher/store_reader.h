@@ -1,0 +1,57 @@
+// Reads a segment's stored documents (format: indexer/store_writer.h, docs/format.md).
+#ifndef TRAWL_SEARCHER_STORE_READER_H_
+#define TRAWL_SEARCHER_STORE_READER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/file_format.h"
+#include "trawl/document.h"
+#include "trawl/status.h"
+
+namespace trawl {
+
+class StoreReader {
+ public:
+  // Maps the file and checks its block index: blocks back to back, inside the body, first docids
+  // increasing from 0, counts consistent. verify_checksum: also the whole file's CRC.
+  static Status Open(const std::string& path, bool verify_checksum,
+                     std::unique_ptr<StoreReader>* out);
+  StoreReader(const StoreReader&) = delete;
+  StoreReader& operator=(const StoreReader&) = delete;
+
+  uint32_t num_docs() const { return num_docs_; }
+
+  // Decompresses the block holding `docid` and decodes the document. InvalidArgument for a docid
+  // out of range, Corruption naming the file for damaged data. Thread-safe.
+  Status Get(uint32_t docid, Document* out) const;
+
+ private:
+  struct Block {
+    uint32_t first_doc;
+    uint64_t offset;
+    uint32_t compressed;
+    uint32_t uncompressed;
+  };
+
+  StoreReader() = default;
+  Status CheckIndex() const;
+  // The entries stay in the mapped file (20 bytes per ~16 KiB block); decoded on demand.
+  Block BlockAt(uint32_t i) const;
+  uint32_t FindBlock(uint32_t docid) const;
+  uint32_t EndDoc(uint32_t block) const;
+  Status DecodeFromBlock(uint32_t block, std::string_view data, uint32_t docid,
+                         Document* out) const;
+
+  std::unique_ptr<MappedFile> file_;
+  std::string_view index_;
+  uint64_t index_offset_ = 0;
+  uint32_t num_blocks_ = 0;
+  uint32_t num_docs_ = 0;
+};
+
+}  // namespace trawl
+
+#endif  // TRAWL_SEARCHER_STORE_READER_H_

@@ -1,0 +1,517 @@
+#include "searcher/weight.h"
+
+#include <algorithm>
+
+#include "indexer/segment_builder.h"  // kIdField
+
+namespace trawl {
+
+namespace {
+
+struct RoaringFree {
+  void operator()(roaring_bitmap_t* r) const { roaring_bitmap_free(r); }
+};
+using BitmapPtr = std::unique_ptr<roaring_bitmap_t, RoaringFree>;
+
+// Matches nothing: query words that analyze to no token, fields no document has.
+class EmptyWeight final : public Weight {
+ public:
+  Status MakeScorer(size_t, std::unique_ptr<Scorer>* out) const override {
+    out->reset();
+    return Status::OK();
+  }
+  void CollectTerms(std::unordered_set<std::string>*) const override {}
+  bool IsEmpty() const override { return true; }
+};
+
+Bm25 MakeBm25(const IndexContext& index, const FieldInfo& field, double idf) {
+  Bm25 bm25;
+  bm25.k1 = index.k1;
+  bm25.b = index.b;
+  bm25.weight = idf * (index.k1 + 1);
+  bm25.avgdl = field.docs_with_field == 0
+                   ? 1.0
+                   : static_cast<double>(field.total_length) / field.docs_with_field;
+  if (bm25.avgdl <= 0) bm25.avgdl = 1.0;
+  return bm25;
+}
+
+// Looks a term up in one segment's field; false (and OK) when absent.
+Status FindTerm(const SegmentReader& seg, std::string_view field, std::string_view term,
+                TermInfo* info, uint32_t* field_id, bool* found) {
+  *found = false;
+  int fid = seg.FieldId(field);
+  if (fid < 0) return Status::OK();
+  Status s = seg.LookupTerm(static_cast<uint32_t>(fid), term, info);
+  if (s.IsNotFound()) return Status::OK();
+  TRAWL_RETURN_IF_ERROR(s);
+  *field_id = static_cast<uint32_t>(fid);
+  *found = true;
+  return Status::OK();
+}
+
+Status SumDocFreq(const IndexContext& index, std::string_view field, std::string_view term,
+                  uint64_t* df) {
+  *df = 0;
+  for (const SegmentReader* seg : index.segments) {
+    TermInfo info;
+    uint32_t fid;
+    bool found;
+    TRAWL_RETURN_IF_ERROR(FindTerm(*seg, field, term, &info, &fid, &found));
+    if (found) *df += info.doc_freq;
+  }
+  return Status::OK();
+}
+
+class TermWeight final : public Weight {
+ public:
+  TermWeight(const IndexContext& index, std::string field, std::string term, uint64_t df)
+      : index_(index), field_(std::move(field)), term_(std::move(term)) {
+    const FieldInfo* f = index.Field(field_);
+    bm25_ = MakeBm25(index, *f, Bm25::Idf(f->docs_with_field, df));
+  }
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
+    out->reset();
+    const SegmentReader& reader = *index_.segments[seg];
+    TermInfo info;
+    uint32_t fid;
+    bool found;
+    TRAWL_RETURN_IF_ERROR(FindTerm(reader, field_, term_, &info, &fid, &found));
+    if (!found) return Status::OK();
+    auto list = std::make_unique<PostingList>();
+    TRAWL_RETURN_IF_ERROR(reader.OpenPostings(info, list.get()));
+    *out = std::make_unique<TermScorer>(std::move(list), &reader, fid, bm25_);
+    return Status::OK();
+  }
+  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
+    const SegmentReader& reader = *index_.segments[seg];
+    TermInfo info;
+    uint32_t fid;
+    bool found;
+    TRAWL_RETURN_IF_ERROR(FindTerm(reader, field_, term_, &info, &fid, &found));
+    if (!found) {
+      *out = roaring_bitmap_create();
+      return Status::OK();
+    }
+    PostingList list;
+    TRAWL_RETURN_IF_ERROR(reader.OpenPostings(info, &list));
+    *out = list.docids().ToRoaring();
+    if (*out == nullptr) return Status::Corruption(reader.name() + ".post: damaged docid bitmap");
+    return Status::OK();
+  }
+  Status CountInSegment(size_t seg, uint64_t* count) const override {
+    TermInfo info;
+    uint32_t fid;
+    bool found;
+    TRAWL_RETURN_IF_ERROR(FindTerm(*index_.segments[seg], field_, term_, &info, &fid, &found));
+    *count = found ? info.doc_freq : 0;
+    return Status::OK();
+  }
+  void CollectTerms(std::unordered_set<std::string>* terms) const override {
+    terms->insert(term_);
+  }
+
+ private:
+  const IndexContext& index_;
+  std::string field_, term_;
+  Bm25 bm25_;
+};
+
+class PhraseWeight final : public Weight {
+ public:
+  struct Term {
+    std::string text;
+    uint32_t offset;
+  };
+  PhraseWeight(const IndexContext& index, std::string field, std::vector<Term> terms,
+               uint32_t slop, double idf_sum)
+      : index_(index), field_(std::move(field)), terms_(std::move(terms)), slop_(slop) {
+    bm25_ = MakeBm25(index, *index.Field(field_), idf_sum);
+  }
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
+    out->reset();
+    const SegmentReader& reader = *index_.segments[seg];
+    std::vector<PhraseScorer::Term> terms;
+    uint32_t fid = 0;
+    for (const Term& t : terms_) {
+      TermInfo info;
+      bool found;
+      TRAWL_RETURN_IF_ERROR(FindTerm(reader, field_, t.text, &info, &fid, &found));
+      if (!found) return Status::OK();
+      auto list = std::make_unique<PostingList>();
+      TRAWL_RETURN_IF_ERROR(reader.OpenPostings(info, list.get()));
+      terms.push_back({std::move(list), t.offset});
+    }
+    *out = std::make_unique<PhraseScorer>(std::move(terms), slop_, &reader, fid, bm25_);
+    return Status::OK();
+  }
+  void CollectTerms(std::unordered_set<std::string>* terms) const override {
+    for (const Term& t : terms_) terms->insert(t.text);
+  }
+
+ private:
+  const IndexContext& index_;
+  std::string field_;
+  std::vector<Term> terms_;
+  uint32_t slop_;
+  Bm25 bm25_;
+};
+
+// Every term of a field starting with a prefix, as one constant-score set (Lucene's default for
+// multi-term queries: scoring thousands of expansions by BM25 ranks rare junk terms first).
+class PrefixWeight final : public Weight {
+ public:
+  PrefixWeight(const IndexContext& index, std::string field, std::string prefix)
+      : index_(index), field_(std::move(field)), prefix_(std::move(prefix)) {}
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
+    out->reset();
+    roaring_bitmap_t* bitmap;
+    TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bitmap));
+    if (roaring_bitmap_is_empty(bitmap)) {
+      roaring_bitmap_free(bitmap);
+      return Status::OK();
+    }
+    *out = std::make_unique<BitmapScorer>(bitmap, 1.0);
+    return Status::OK();
+  }
+  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
+    const SegmentReader& reader = *index_.segments[seg];
+    BitmapPtr result(roaring_bitmap_create());
+    int fid = reader.FieldId(field_);
+    if (fid >= 0) {
+      Status inner;
+      TRAWL_RETURN_IF_ERROR(reader.ForEachTermWithPrefix(
+          static_cast<uint32_t>(fid), prefix_, [&](std::string_view, const TermInfo& info) {
+            PostingList list;
+            inner = reader.OpenPostings(info, &list);
+            if (!inner.ok()) return false;
+            BitmapPtr bm(list.docids().ToRoaring());
+            if (!bm) {
+              inner = Status::Corruption(reader.name() + ".post: damaged docid bitmap");
+              return false;
+            }
+            roaring_bitmap_or_inplace(result.get(), bm.get());
+            return true;
+          }));
+      TRAWL_RETURN_IF_ERROR(inner);
+    }
+    *out = result.release();
+    return Status::OK();
+  }
+  void CollectTerms(std::unordered_set<std::string>*) const override {}
+
+ private:
+  const IndexContext& index_;
+  std::string field_, prefix_;
+};
+
+class MatchAllWeight final : public Weight {
+ public:
+  explicit MatchAllWeight(const IndexContext& index, double score = 1.0)
+      : index_(index), score_(score) {}
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
+    roaring_bitmap_t* bitmap;
+    TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bitmap));
+    *out = std::make_unique<BitmapScorer>(bitmap, score_);
+    return Status::OK();
+  }
+  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
+    *out = roaring_bitmap_from_range(0, index_.segments[seg]->num_docs(), 1);
+    return Status::OK();
+  }
+  void CollectTerms(std::unordered_set<std::string>*) const override {}
+
+ private:
+  const IndexContext& index_;
+  double score_;
+};
+
+class BooleanWeight final : public Weight {
+ public:
+  BooleanWeight(const IndexContext& index, std::vector<std::unique_ptr<Weight>> must,
+                std::vector<std::unique_ptr<Weight>> should,
+                std::vector<std::unique_ptr<Weight>> must_not)
+      : index_(index),
+        must_(std::move(must)),
+        should_(std::move(should)),
+        must_not_(std::move(must_not)) {}
+
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
+    out->reset();
+    std::unique_ptr<Scorer> required;
+    if (!must_.empty()) {
+      std::vector<std::unique_ptr<Scorer>> scorers;
+      for (const auto& w : must_) {
+        std::unique_ptr<Scorer> s;
+        TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));
+        if (!s) return Status::OK();  // a required clause with no match here
+        scorers.push_back(std::move(s));
+      }
+      required = Combine<ConjunctionScorer>(std::move(scorers));
+    }
+    std::vector<std::unique_ptr<Scorer>> optional_scorers;
+    TRAWL_RETURN_IF_ERROR(MakeAll(should_, seg, &optional_scorers));
+    std::unique_ptr<Scorer> optional = Combine<DisjunctionScorer>(std::move(optional_scorers));
+    if (required) {
+      if (optional) required = std::make_unique<OptionalScorer>(std::move(required), std::move(optional));
+    } else if (optional) {
+      required = std::move(optional);
+    } else if (should_.empty()) {
+      // A purely negative query matches every document the negations do not.
+      TRAWL_RETURN_IF_ERROR(MatchAllWeight(index_, 0.0).MakeScorer(seg, &required));
+    } else {
+      return Status::OK();
+    }
+    std::vector<std::unique_ptr<Scorer>> excluded_scorers;
+    TRAWL_RETURN_IF_ERROR(MakeAll(must_not_, seg, &excluded_scorers));
+    if (auto excluded = Combine<DisjunctionScorer>(std::move(excluded_scorers))) {
+      required = std::make_unique<ExclusionScorer>(std::move(required), std::move(excluded));
+    }
+    if (required->doc() != kNoMoreDocs) *out = std::move(required);
+    return Status::OK();
+  }
+
+  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
+    BitmapPtr result;
+    for (const auto& w : must_) {
+      roaring_bitmap_t* bm;
+      TRAWL_RETURN_IF_ERROR(w->MatchBitmap(seg, &bm));
+      if (!result) {
+        result.reset(bm);
+      } else {
+        roaring_bitmap_and_inplace(result.get(), bm);
+        roaring_bitmap_free(bm);
+      }
+    }
+    if (!result) {
+      if (!should_.empty()) {
+        result.reset(roaring_bitmap_create());
+        for (const auto& w : should_) {
+          roaring_bitmap_t* bm;
+          TRAWL_RETURN_IF_ERROR(w->MatchBitmap(seg, &bm));
+          roaring_bitmap_or_inplace(result.get(), bm);
+          roaring_bitmap_free(bm);
+        }
+      } else {
+        result.reset(roaring_bitmap_from_range(0, index_.segments[seg]->num_docs(), 1));
+      }
+    }
+    for (const auto& w : must_not_) {
+      roaring_bitmap_t* bm;
+      TRAWL_RETURN_IF_ERROR(w->MatchBitmap(seg, &bm));
+      roaring_bitmap_andnot_inplace(result.get(), bm);
+      roaring_bitmap_free(bm);
+    }
+    *out = result.release();
+    return Status::OK();
+  }
+
+  Status CountInSegment(size_t seg, uint64_t* count) const override {
+    // Two required sets and nothing else: count the intersection without materialising it.
+    if (must_.size() == 2 && should_.empty() && must_not_.empty()) {
+      roaring_bitmap_t *a, *b;
+      TRAWL_RETURN_IF_ERROR(must_[0]->MatchBitmap(seg, &a));
+      BitmapPtr pa(a);
+      TRAWL_RETURN_IF_ERROR(must_[1]->MatchBitmap(seg, &b));
+      BitmapPtr pb(b);
+      *count = roaring_bitmap_and_cardinality(a, b);
+      return Status::OK();
+    }
+    return Weight::CountInSegment(seg, count);
+  }
+
+  void CollectTerms(std::unordered_set<std::string>* terms) const override {
+    for (const auto& w : must_) w->CollectTerms(terms);
+    for (const auto& w : should_) w->CollectTerms(terms);
+  }
+
+  const std::vector<std::unique_ptr<Weight>>* DisjunctionChildren() const override {
+    if (must_.empty() && must_not_.empty() && should_.size() > 1) return &should_;
+    return nullptr;
+  }
+
+ private:
+  static Status MakeAll(const std::vector<std::unique_ptr<Weight>>& weights, size_t seg,
+                        std::vector<std::unique_ptr<Scorer>>* out) {
+    for (const auto& w : weights) {
+      std::unique_ptr<Scorer> s;
+      TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));
+      if (s) out->push_back(std::move(s));
+    }
+    return Status::OK();
+  }
+  template <typename Combined>
+  static std::unique_ptr<Scorer> Combine(std::vector<std::unique_ptr<Scorer>> scorers) {
+    if (scorers.empty()) return nullptr;
+    if (scorers.size() == 1) return std::move(scorers.front());
+    return std::make_unique<Combined>(std::move(scorers));
+  }
+
+  const IndexContext& index_;
+  std::vector<std::unique_ptr<Weight>> must_, should_, must_not_;
+};
+
+// The fields a query word without `field:` searches: every text field, not the id.
+std::vector<std::string> DefaultFields(const IndexContext& index) {
+  std::vector<std::string> out;
+  for (const auto& f : index.fields)
+    if (f.name != kIdField) out.push_back(f.name);
+  return out;
+}
+
+std::unique_ptr<Weight> AnyOf(const IndexContext& index, std::vector<std::unique_ptr<Weight>> ws) {
+  std::erase_if(ws, [](const auto& w) { return w->IsEmpty(); });
+  if (ws.empty()) return std::make_unique<EmptyWeight>();
+  if (ws.size() == 1) return std::move(ws.front());
+  return std::make_unique<BooleanWeight>(index, std::vector<std::unique_ptr<Weight>>{},
+                                         std::move(ws), std::vector<std::unique_ptr<Weight>>{});
+}
+
+struct AnalyzedTerm {
+  std::string text;
+  uint32_t position;
+};
+
+std::vector<AnalyzedTerm> AnalyzeWords(Analyzer& analyzer, std::string_view text) {
+  std::vector<AnalyzedTerm> out;
+  analyzer.Analyze(text, [&](const Token& t) { out.push_back({std::string(t.term), t.position}); });
+  return out;
+}
+
+// A term or phrase in one field, from already-analyzed terms.
+Status TermsWeightInField(const IndexContext& index, const std::string& field,
+                          const std::vector<AnalyzedTerm>& terms, uint32_t slop,
+                          std::unique_ptr<Weight>* out) {
+  if (index.Field(field) == nullptr || terms.empty()) {
+    *out = std::make_unique<EmptyWeight>();
+    return Status::OK();
+  }
+  if (terms.size() == 1) {
+    uint64_t df;
+    TRAWL_RETURN_IF_ERROR(SumDocFreq(index, field, terms[0].text, &df));
+    *out = df == 0 ? std::unique_ptr<Weight>(std::make_unique<EmptyWeight>())
+                   : std::make_unique<TermWeight>(index, field, terms[0].text, df);
+    return Status::OK();
+  }
+  double idf_sum = 0;
+  const FieldInfo& f = *index.Field(field);
+  std::vector<PhraseWeight::Term> phrase;
+  const uint32_t base = terms.front().position;
+  for (const AnalyzedTerm& t : terms) {
+    uint64_t df;
+    TRAWL_RETURN_IF_ERROR(SumDocFreq(index, field, t.text, &df));
+    if (df == 0) {
+      *out = std::make_unique<EmptyWeight>();
+      return Status::OK();
+    }
+    idf_sum += Bm25::Idf(f.docs_with_field, df);
+    phrase.push_back({t.text, t.position - base});
+  }
+  *out = std::make_unique<PhraseWeight>(index, field, std::move(phrase), slop, idf_sum);
+  return Status::OK();
+}
+
+Status CreateLeafWeight(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
+                        std::unique_ptr<Weight>* out) {
+  std::vector<std::string> fields =
+      q.field.empty() ? DefaultFields(index) : std::vector<std::string>{q.field};
+  std::vector<std::unique_ptr<Weight>> per_field;
+  for (const std::string& field : fields) {
+    std::unique_ptr<Weight> w;
+    if (q.kind == QueryNode::Kind::kPrefix) {
+      std::string prefix = field == kIdField ? q.text : analyzer.Fold(q.text);
+      w = index.Field(field) ? std::unique_ptr<Weight>(std::make_unique<PrefixWeight>(index, field, prefix))
+                             : std::make_unique<EmptyWeight>();
+    } else if (field == kIdField) {
+      // Ids are indexed verbatim, not analyzed.
+      TRAWL_RETURN_IF_ERROR(TermsWeightInField(index, field, {{q.text, 0}}, 0, &w));
+    } else {
+      TRAWL_RETURN_IF_ERROR(
+          TermsWeightInField(index, field, AnalyzeWords(analyzer, q.text), q.slop, &w));
+    }
+    per_field.push_back(std::move(w));
+  }
+  *out = AnyOf(index, std::move(per_field));
+  return Status::OK();
+}
+
+}  // namespace
+
+Status Weight::MatchBitmap(size_t seg, roaring_bitmap_t** out) const {
+  std::unique_ptr<Scorer> scorer;
+  TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &scorer));
+  BitmapPtr result(roaring_bitmap_create());
+  if (scorer) {
+    std::vector<uint32_t> docs;
+    for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) docs.push_back(d);
+    roaring_bitmap_add_many(result.get(), docs.size(), docs.data());
+  }
+  *out = result.release();
+  return Status::OK();
+}
+
+Status Weight::CountInSegment(size_t seg, uint64_t* count) const {
+  roaring_bitmap_t* bm;
+  TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bm));
+  *count = roaring_bitmap_get_cardinality(bm);
+  roaring_bitmap_free(bm);
+  return Status::OK();
+}
+
+Status CreateWeight(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
+                    std::unique_ptr<Weight>* out) {
+  switch (q.kind) {
+    case QueryNode::Kind::kMatchAll:
+      *out = std::make_unique<MatchAllWeight>(index);
+      return Status::OK();
+    case QueryNode::Kind::kTerm:
+    case QueryNode::Kind::kPhrase:
+    case QueryNode::Kind::kPrefix:
+      return CreateLeafWeight(q, index, analyzer, out);
+    case QueryNode::Kind::kBoolean:
+      break;
+  }
+  std::vector<std::unique_ptr<Weight>> must, should, must_not;
+  bool required_clause_empty = false;
+  bool has_negation = false;
+  for (const auto& clause : q.clauses) {
+    std::unique_ptr<Weight> w;
+    TRAWL_RETURN_IF_ERROR(CreateWeight(*clause.node, index, analyzer, &w));
+    switch (clause.occur) {
+      case QueryNode::Occur::kMust:
+        // A required word that is in no document makes the conjunction empty; one that analyzed
+        // to nothing (a stop word) is dropped, as Lucene does.
+        if (w->IsEmpty()) {
+          if (clause.node->kind != QueryNode::Kind::kBoolean &&
+              AnalyzeWords(analyzer, clause.node->text).empty() &&
+              clause.node->kind != QueryNode::Kind::kPrefix)
+            continue;
+          required_clause_empty = true;
+        }
+        must.push_back(std::move(w));
+        break;
+      case QueryNode::Occur::kShould:
+        if (!w->IsEmpty()) should.push_back(std::move(w));
+        break;
+      case QueryNode::Occur::kMustNot:
+        has_negation = true;
+        if (!w->IsEmpty()) must_not.push_back(std::move(w));
+        break;
+    }
+  }
+  if (required_clause_empty || (must.empty() && should.empty() && !has_negation)) {
+    *out = std::make_unique<EmptyWeight>();
+    return Status::OK();
+  }
+  // Only negations (possibly of words no document has) leave a purely negative query: every
+  // document but those.
+  if (must.empty() && must_not.empty() && should.size() == 1) {
+    *out = std::move(should.front());
+    return Status::OK();
+  }
+  *out = std::make_unique<BooleanWeight>(index, std::move(must), std::move(should),
+                                         std::move(must_not));
+  return Status::OK();
+}
+
+}  // namespace trawl

@@ -1,0 +1,62 @@
+// Weights: a parsed query bound to one open index. A weight holds what is global to the index
+// (analyzed terms, document frequencies and BM25 statistics summed over all segments), and makes
+// per-segment scorers and match bitmaps. Query -> Weight -> Scorer -> Collector, as in Lucene
+// and Tantivy.
+#ifndef TRAWL_SEARCHER_WEIGHT_H_
+#define TRAWL_SEARCHER_WEIGHT_H_
+
+#include <roaring/roaring.h>
+
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "common/analyzer.h"
+#include "searcher/query.h"
+#include "searcher/scorer.h"
+#include "searcher/segment_reader.h"
+
+namespace trawl {
+
+// The open segments of one commit and their combined statistics.
+struct IndexContext {
+  std::vector<const SegmentReader*> segments;
+  // Field names in first-seen order, with their statistics summed over segments.
+  std::vector<FieldInfo> fields;
+  double k1 = 1.2;
+  double b = 0.75;
+  const FieldInfo* Field(std::string_view name) const {
+    for (const auto& f : fields)
+      if (f.name == name) return &f;
+    return nullptr;
+  }
+};
+
+class Weight {
+ public:
+  virtual ~Weight() = default;
+  // A scorer for segment `seg`; *out stays null when nothing in that segment can match.
+  virtual Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const = 0;
+  // The set of matching docids in segment `seg` (caller frees), for counting and filters.
+  virtual Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const;
+  // Analyzed terms to highlight in snippets.
+  virtual void CollectTerms(std::unordered_set<std::string>* terms) const = 0;
+  // Count in one segment; defaults to the bitmap's cardinality.
+  virtual Status CountInSegment(size_t seg, uint64_t* count) const;
+  // True for a weight that matches nothing anywhere (e.g. a query made only of stop words).
+  virtual bool IsEmpty() const { return false; }
+  // The child weights of a pure disjunction (only SHOULD clauses), else empty: lets the
+  // collector run MaxScore over them.
+  virtual const std::vector<std::unique_ptr<Weight>>* DisjunctionChildren() const {
+    return nullptr;
+  }
+};
+
+// Binds `query` to `index`, analyzing its words with `analyzer`.
+Status CreateWeight(const QueryNode& query, const IndexContext& index, Analyzer& analyzer,
+                    std::unique_ptr<Weight>* out);
+
+}  // namespace trawl
+
+#endif  // TRAWL_SEARCHER_WEIGHT_H_

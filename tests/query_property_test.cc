@@ -1,0 +1,399 @@
+// Every query feature against a brute-force reference on generated corpora: random documents
+// over a Zipfian vocabulary (fixed seeds), indexed into several segments over two commits; for
+// random term, OR, AND, NOT, phrase, slop, field and prefix queries the exact count equals the
+// reference and the top-k equals exhaustive BM25 (ties broken by docid).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+
+#include "common/analyzer.h"
+#include "searcher/query_parser.h"
+#include "trawl/index_writer.h"
+#include "trawl/searcher.h"
+
+namespace trawl {
+namespace {
+
+constexpr double kK1 = 1.2, kB = 0.75;
+
+struct RefDoc {
+  std::string id;
+  // field -> analyzed terms in position order (positions are indexes: no stop words here)
+  std::map<std::string, std::vector<std::string>> fields;
+};
+
+class Reference {
+ public:
+  Reference(std::vector<RefDoc> docs, Analyzer* analyzer) : docs_(std::move(docs)), an_(analyzer) {
+    for (const auto& d : docs_) {
+      for (const auto& [f, terms] : d.fields) {
+        if (terms.empty()) continue;
+        n_[f] += 1;
+        total_[f] += terms.size();
+        std::set<std::string> uniq(terms.begin(), terms.end());
+        for (const auto& t : uniq) df_[f][t] += 1;
+      }
+    }
+  }
+
+  // Per document: does it match, and its score.
+  struct Eval {
+    std::vector<bool> match;
+    std::vector<double> score;
+    bool empty = false;  // analyzed to nothing / no index term: dropped in SHOULD and MUST_NOT
+  };
+
+  Eval Run(const QueryNode& q) const {
+    const size_t n = docs_.size();
+    Eval e{std::vector<bool>(n, false), std::vector<double>(n, 0.0)};
+    switch (q.kind) {
+      case QueryNode::Kind::kMatchAll:
+        std::fill(e.match.begin(), e.match.end(), true);
+        std::fill(e.score.begin(), e.score.end(), 1.0);
+        return e;
+      case QueryNode::Kind::kTerm:
+      case QueryNode::Kind::kPhrase: {
+        std::vector<std::string> terms = an_->Terms(q.text);
+        bool any = false;
+        for (const std::string& f : Fields(q.field)) {
+          if (terms.size() == 1) {
+            any |= TermInField(f, terms[0], &e);
+          } else if (terms.size() > 1) {
+            any |= PhraseInField(f, terms, q.slop, &e);
+          }
+        }
+        e.empty = !any;
+        return e;
+      }
+      case QueryNode::Kind::kPrefix: {
+        const std::string prefix = an_->Fold(q.text);
+        bool any = false;
+        for (const std::string& f : Fields(q.field)) {
+          for (size_t d = 0; d < n; ++d) {
+            auto it = docs_[d].fields.find(f);
+            if (it == docs_[d].fields.end()) continue;
+            for (const auto& t : it->second) {
+              if (t.compare(0, prefix.size(), prefix) == 0) {
+                e.match[d] = true;
+                e.score[d] += 1.0;
+                any = true;
+                break;
+              }
+            }
+          }
+        }
+        e.empty = !any;
+        return e;
+      }
+      case QueryNode::Kind::kBoolean:
+        break;
+    }
+    std::vector<Eval> must, should, must_not;
+    for (const auto& c : q.clauses) {
+      Eval sub = Run(*c.node);
+      if (c.occur == QueryNode::Occur::kMust) must.push_back(std::move(sub));
+      if (c.occur == QueryNode::Occur::kShould && !sub.empty) should.push_back(std::move(sub));
+      if (c.occur == QueryNode::Occur::kMustNot) must_not.push_back(std::move(sub));
+    }
+    bool has_negation = !must_not.empty();
+    e.empty = must.empty() && should.empty() && !has_negation;
+    for (size_t d = 0; d < n; ++d) {
+      bool ok = true;
+      double s = 0;
+      for (const auto& m : must) {
+        ok = ok && m.match[d];
+        s += m.score[d];
+      }
+      bool any_should = false;
+      for (const auto& sh : should) {
+        if (sh.match[d]) {
+          any_should = true;
+          s += sh.score[d];
+        }
+      }
+      if (must.empty()) ok = should.empty() ? has_negation : any_should;
+      for (const auto& mn : must_not) ok = ok && !mn.match[d];
+      e.match[d] = ok;
+      e.score[d] = ok ? s : 0;
+    }
+    return e;
+  }
+
+  const std::vector<RefDoc>& docs() const { return docs_; }
+
+ private:
+  std::vector<std::string> Fields(const std::string& f) const {
+    if (!f.empty()) return {f};
+    return {"title", "body"};
+  }
+  double Idf(const std::string& f, const std::string& t) const {
+    double n = Get(n_, f), df = DocFreq(f, t);
+    return std::log(1 + (n - df + 0.5) / (df + 0.5));
+  }
+  double DocFreq(const std::string& f, const std::string& t) const {
+    auto it = df_.find(f);
+    if (it == df_.end()) return 0;
+    auto jt = it->second.find(t);
+    return jt == it->second.end() ? 0 : jt->second;
+  }
+  template <typename M>
+  static double Get(const M& m, const std::string& k) {
+    auto it = m.find(k);
+    return it == m.end() ? 0 : static_cast<double>(it->second);
+  }
+  double Bm25(const std::string& f, double idf, double tf, size_t dl) const {
+    double avgdl = Get(total_, f) / Get(n_, f);
+    return idf * (kK1 + 1) * tf / (tf + kK1 * (1 - kB + kB * dl / avgdl));
+  }
+  bool TermInField(const std::string& f, const std::string& t, Eval* e) const {
+    if (DocFreq(f, t) == 0) return false;
+    double idf = Idf(f, t);
+    for (size_t d = 0; d < docs_.size(); ++d) {
+      auto it = docs_[d].fields.find(f);
+      if (it == docs_[d].fields.end()) continue;
+      double tf = std::count(it->second.begin(), it->second.end(), t);
+      if (tf == 0) continue;
+      e->match[d] = true;
+      e->score[d] += Bm25(f, idf, tf, it->second.size());
+    }
+    return true;
+  }
+  // Phrase frequency. Exact: occurrences. Sloppy: the documented definition (docs/query-language.md).
+  static double PhraseFreq(const std::vector<std::string>& toks, const std::vector<std::string>& terms,
+                           uint32_t slop) {
+    const size_t k = terms.size();
+    std::vector<std::vector<int64_t>> pos(k);
+    for (size_t i = 0; i < k; ++i)
+      for (size_t p = 0; p < toks.size(); ++p)
+        if (toks[p] == terms[i]) pos[i].push_back(static_cast<int64_t>(p) - static_cast<int64_t>(i));
+    for (const auto& v : pos)
+      if (v.empty()) return 0;
+    if (slop == 0) {
+      double f = 0;
+      for (int64_t s : pos[0]) {
+        bool all = true;
+        for (size_t i = 1; i < k; ++i) all = all && std::binary_search(pos[i].begin(), pos[i].end(), s);
+        if (all) f += 1;
+      }
+      return f;
+    }
+    std::vector<size_t> idx(k, 0);
+    int64_t end = INT64_MIN;
+    for (size_t i = 0; i < k; ++i) end = std::max(end, pos[i][0]);
+    double f = 0;
+    for (;;) {
+      // Pop the smallest (ties: lowest term index), as a min-heap on (value, term) does.
+      size_t i = 0;
+      for (size_t j = 1; j < k; ++j)
+        if (pos[j][idx[j]] < pos[i][idx[i]]) i = j;
+      int64_t next = INT64_MAX;
+      for (size_t j = 0; j < k; ++j)
+        if (j != i) next = std::min(next, pos[j][idx[j]]);
+      int64_t start = pos[i][idx[i]];
+      int64_t ml = end - start;
+      bool exhausted = false;
+      int64_t v = start;
+      for (;;) {
+        if (++idx[i] >= pos[i].size()) {
+          exhausted = true;
+          break;
+        }
+        v = pos[i][idx[i]];
+        if (v > next) break;
+        ml = std::min(ml, end - v);
+      }
+      if (ml <= static_cast<int64_t>(slop)) f += 1.0 / (1.0 + ml);
+      if (exhausted) break;
+      end = std::max(end, v);
+    }
+    return f;
+  }
+  bool PhraseInField(const std::string& f, const std::vector<std::string>& terms, uint32_t slop,
+                     Eval* e) const {
+    double idf = 0;
+    for (const auto& t : terms) {
+      if (DocFreq(f, t) == 0) return false;
+      idf += Idf(f, t);
+    }
+    for (size_t d = 0; d < docs_.size(); ++d) {
+      auto it = docs_[d].fields.find(f);
+      if (it == docs_[d].fields.end()) continue;
+      double freq = PhraseFreq(it->second, terms, slop);
+      if (freq == 0) continue;
+      e->match[d] = true;
+      e->score[d] += Bm25(f, idf, freq, it->second.size());
+    }
+    return true;
+  }
+
+  std::vector<RefDoc> docs_;
+  Analyzer* an_;
+  std::map<std::string, size_t> n_, total_;
+  std::map<std::string, std::map<std::string, size_t>> df_;
+};
+
+class QueryPropertyTest : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/trawl_prop_XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    ASSERT_TRUE(Analyzer::Create({}, &analyzer_).ok());
+    rng_.seed(GetParam());
+    // Vocabulary: pronounceable words; Zipfian frequencies.
+    const char* syll[] = {"ka", "lo", "mi", "ter", "von", "sa", "ru", "pel", "dax", "qui", "ne", "bo"};
+    std::set<std::string> seen;
+    while (vocab_.size() < 300) {
+      std::string w;
+      int n = 1 + rng_() % 3;
+      for (int i = 0; i < n; ++i) w += syll[rng_() % 12];
+      if (seen.insert(w).second) vocab_.push_back(w);
+    }
+    double sum = 0;
+    for (size_t i = 0; i < vocab_.size(); ++i) sum += 1.0 / (i + 1);
+    for (size_t i = 0; i < vocab_.size(); ++i) cdf_.push_back((i ? cdf_.back() : 0) + 1.0 / (i + 1) / sum);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Word() {
+    double u = std::uniform_real_distribution<double>(0, 1)(rng_);
+    size_t i = std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin();
+    return vocab_[std::min(i, vocab_.size() - 1)];
+  }
+  std::string Text(int min, int max) {
+    int n = min + rng_() % (max - min + 1);
+    std::string s;
+    for (int i = 0; i < n; ++i) s += (i ? " " : "") + Word();
+    return s;
+  }
+  std::string RandomQuery() {
+    auto w = [&] { return Word(); };
+    switch (rng_() % 14) {
+      case 0: return w();
+      case 1: return w() + " " + w();
+      case 2: return w() + " " + w() + " " + w();
+      case 3: return "+" + w() + " +" + w();
+      case 4: return w() + " AND " + w();
+      case 5: return w() + " -" + w();
+      case 6: return "+" + w() + " " + w();
+      case 7: return "NOT " + w();
+      case 8: return "\"" + w() + " " + w() + "\"";
+      case 9: return "\"" + w() + " " + w() + "\"~" + std::to_string(1 + rng_() % 3);
+      case 10: return "title:" + w() + " body:" + w();
+      case 11: return w().substr(0, 2) + "*";
+      case 12: return "(" + w() + " OR " + w() + ") AND " + w();
+      default: return "\"" + w() + " " + w() + " " + w() + "\"~" + std::to_string(rng_() % 4);
+    }
+  }
+
+  std::string dir_;
+  std::unique_ptr<Analyzer> analyzer_;
+  std::mt19937 rng_;
+  std::vector<std::string> vocab_;
+  std::vector<double> cdf_;
+};
+
+TEST_P(QueryPropertyTest, CountsAndTopKMatchBruteForce) {
+  std::vector<RefDoc> ref_docs;
+  const int num_docs = 1500;
+  for (int batch = 0; batch < 2; ++batch) {
+    IndexWriterOptions opts;
+    opts.memory_budget_bytes = 96 << 10;  // several segments per commit
+    std::unique_ptr<IndexWriter> writer;
+    ASSERT_TRUE(IndexWriter::Open(dir_, opts, &writer).ok());
+    for (int i = 0; i < num_docs / 2; ++i) {
+      Document doc;
+      doc.id = "d" + std::to_string(ref_docs.size());
+      doc.fields.emplace_back("title", Text(0, 6));
+      doc.fields.emplace_back("body", Text(1, 80));
+      RefDoc r;
+      r.id = doc.id;
+      for (const auto& [f, v] : doc.fields) r.fields[f] = analyzer_->Terms(v);
+      ref_docs.push_back(std::move(r));
+      ASSERT_TRUE(writer->Add(doc).ok());
+    }
+    ASSERT_TRUE(writer->Commit().ok());
+  }
+  Reference ref(ref_docs, analyzer_.get());
+  std::unique_ptr<Searcher> searcher;
+  ASSERT_TRUE(Searcher::Open(dir_, {}, &searcher).ok());
+  ASSERT_EQ(searcher->num_docs(), ref_docs.size());
+  std::map<std::string, size_t> index_of;
+  for (size_t i = 0; i < ref_docs.size(); ++i) index_of[ref_docs[i].id] = i;
+
+  for (int qi = 0; qi < 150; ++qi) {
+    const std::string query = RandomQuery();
+    SCOPED_TRACE("query: " + query);
+    std::unique_ptr<QueryNode> parsed;
+    ASSERT_TRUE(ParseQuery(query, &parsed).ok());
+    Reference::Eval e = ref.Run(*parsed);
+    std::vector<size_t> expected;
+    for (size_t d = 0; d < ref_docs.size(); ++d)
+      if (e.match[d]) expected.push_back(d);
+    std::stable_sort(expected.begin(), expected.end(),
+                     [&](size_t a, size_t b) { return e.score[a] > e.score[b]; });
+    for (size_t k : {1u, 10u, 100u, 1000u}) {
+      SearchOptions so;
+      so.top_k = k;
+      SearchResults res;
+      Status s = searcher->Search(query, so, &res);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      ASSERT_EQ(res.total, expected.size());
+      ASSERT_EQ(res.hits.size(), std::min(k, expected.size()));
+      for (size_t i = 0; i < res.hits.size(); ++i) {
+        const double want = e.score[expected[i]];
+        ASSERT_NEAR(res.hits[i].score, want, 1e-9 * std::max(1.0, want)) << "rank " << i;
+        const size_t got = index_of.at(res.hits[i].id);
+        if (got != expected[i]) {
+          // Only a tie may reorder documents, and then the lower docid must come first.
+          ASSERT_NEAR(e.score[got], want, 1e-9 * std::max(1.0, want)) << "rank " << i;
+        }
+      }
+    }
+    uint64_t count;
+    ASSERT_TRUE(searcher->Count(query, &count).ok());
+    ASSERT_EQ(count, expected.size());
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, QueryPropertyTest, ::testing::Values(1, 2, 3));
+
+TEST(QueryPaging, OffsetPagesAreSlicesOfTheFullRanking) {
+  char tmpl[] = "/tmp/trawl_page_XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  {
+    std::unique_ptr<IndexWriter> w;
+    ASSERT_TRUE(IndexWriter::Open(dir, {}, &w).ok());
+    for (int i = 0; i < 50; ++i) {
+      Document d;
+      d.id = "p" + std::to_string(i);
+      d.fields.emplace_back("body", std::string(i % 7 + 1, 'x') + " apple " + (i % 3 ? "pear" : ""));
+      ASSERT_TRUE(w->Add(d).ok());
+    }
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  std::unique_ptr<Searcher> s;
+  ASSERT_TRUE(Searcher::Open(dir, {}, &s).ok());
+  SearchOptions all;
+  all.top_k = 50;
+  SearchResults full;
+  ASSERT_TRUE(s->Search("apple pear", all, &full).ok());
+  for (size_t off = 0; off < 50; off += 10) {
+    SearchOptions page;
+    page.top_k = 10;
+    page.offset = off;
+    SearchResults r;
+    ASSERT_TRUE(s->Search("apple pear", page, &r).ok());
+    ASSERT_EQ(r.total, 50u);
+    for (size_t i = 0; i < r.hits.size(); ++i) EXPECT_EQ(r.hits[i].id, full.hits[off + i].id);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace trawl

@@ -1,0 +1,217 @@
+#include "searcher/snippet.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "common/analyzer.h"
+
+namespace trawl {
+namespace {
+
+class SnippetTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(Analyzer::Create(AnalyzerOptions(), &analyzer_).ok()); }
+
+  // Query words go through the analyzer, as the searcher's terms do.
+  std::unordered_set<std::string> Terms(const std::string& words) {
+    std::unordered_set<std::string> out;
+    for (auto& t : analyzer_->Terms(words)) out.insert(t);
+    return out;
+  }
+
+  std::string Snip(std::string_view text, const std::string& words, size_t max_chars) {
+    return MakeSnippet(text, *analyzer_, Terms(words), max_chars, "[", "]");
+  }
+
+  std::unique_ptr<Analyzer> analyzer_;
+};
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                                                   : (c & 0xF8) == 0xF0 ? 4
+                                                                        : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    size_t pos = i;
+    const int32_t cp = DecodeUtf8(s, &pos);
+    if (cp == 0xFFFD && s.substr(i, 3) != "\xEF\xBF\xBD") return false;
+    i = pos;
+  }
+  return true;
+}
+
+// The snippet without marks and ellipses, with each U+FFFD (which replaced one invalid byte)
+// counted as one byte, to compare with the byte budget.
+std::string Plain(std::string s) {
+  for (const std::string& drop : {std::string("["), std::string("]"), std::string("…")}) {
+    for (size_t p; (p = s.find(drop)) != std::string::npos;) s.erase(p, drop.size());
+  }
+  for (size_t p; (p = s.find("\xEF\xBF\xBD")) != std::string::npos;) s.replace(p, 3, "?");
+  return s;
+}
+
+std::vector<std::string> Words(const std::string& s) {
+  std::istringstream in(s);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+TEST_F(SnippetTest, SnippetShortTextIsWholeWithHighlights) {
+  EXPECT_EQ(Snip("The quick brown fox jumps.", "fox", 200), "The quick brown [fox] jumps.");
+}
+
+TEST_F(SnippetTest, SnippetHighlightsStemmedForms) {
+  EXPECT_EQ(Snip("He jumps, she jumped, they are jumping", "jump", 200),
+            "He [jumps], she [jumped], they are [jumping]");
+}
+
+TEST_F(SnippetTest, SnippetHighlightsCaseInsensitively) {
+  EXPECT_EQ(Snip("TRAWL and Trawl and trawl", "trawl", 200), "[TRAWL] and [Trawl] and [trawl]");
+}
+
+TEST_F(SnippetTest, SnippetCustomMarks) {
+  EXPECT_EQ(MakeSnippet("a fox here", *analyzer_, Terms("fox"), 200, "<b>", "</b>"),
+            "a <b>fox</b> here");
+}
+
+TEST_F(SnippetTest, SnippetEmptyTextAndZeroLength) {
+  EXPECT_EQ(Snip("", "fox", 200), "");
+  EXPECT_EQ(Snip("   \n\t ", "fox", 200), "");
+  EXPECT_EQ(Snip("fox", "fox", 0), "");
+}
+
+TEST_F(SnippetTest, SnippetFoldsWhitespaceAndTrims) {
+  EXPECT_EQ(Snip("  one\n\ntwo \t\r\n three  ", "", 200), "one two three");
+}
+
+TEST_F(SnippetTest, SnippetFoldsControlCharacters) {
+  const std::string s = Snip("red\x1b[31m alert\x07 fox\x9b", "fox", 200);
+  EXPECT_EQ(s.find('\x1b'), std::string::npos) << s;
+  EXPECT_EQ(s.find('\x07'), std::string::npos) << s;
+  EXPECT_TRUE(IsValidUtf8(s)) << s;
+  EXPECT_NE(s.find("[fox]"), std::string::npos) << s;
+}
+
+TEST_F(SnippetTest, SnippetNoMatchGivesStartOfText) {
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += "word" + std::to_string(i) + " ";
+  const std::string s = Snip(text, "absent", 50);
+  EXPECT_EQ(s.rfind("word0 word1 ", 0), 0u) << s;
+  EXPECT_EQ(s.substr(s.size() - std::string("…").size()), "…") << s;
+  EXPECT_LE(Plain(s).size(), 50u);
+  for (const auto& w : Words(Plain(s))) EXPECT_EQ(w.rfind("word", 0), 0u) << w;  // whole words
+}
+
+TEST_F(SnippetTest, SnippetEllipsesMarkCuts) {
+  std::string text;
+  for (int i = 0; i < 50; ++i) text += "filler ";
+  text += "needle ";
+  for (int i = 0; i < 50; ++i) text += "filler ";
+  const std::string s = Snip(text, "needle", 60);
+  EXPECT_EQ(s.rfind("…", 0), 0u) << s;
+  EXPECT_EQ(s.substr(s.size() - std::string("…").size()), "…") << s;
+  EXPECT_NE(s.find("[needle]"), std::string::npos) << s;
+  EXPECT_LE(Plain(s).size(), 60u) << s;
+  for (const auto& w : Words(Plain(s))) EXPECT_TRUE(w == "filler" || w == "needle") << w;
+}
+
+TEST_F(SnippetTest, SnippetMatchNearEndUsesFullBudget) {
+  std::string text;
+  for (int i = 0; i < 50; ++i) text += "filler ";
+  text += "needle";
+  const std::string s = Snip(text, "needle", 60);
+  EXPECT_EQ(s.rfind("…", 0), 0u) << s;
+  EXPECT_EQ(s.substr(s.size() - 8), "[needle]") << s;
+  EXPECT_GE(Plain(s).size(), 45u) << s;  // the unused budget after the match went to the front
+}
+
+TEST_F(SnippetTest, SnippetPrefersWindowWithMostDistinctTerms) {
+  std::string text = "alpha appears alone here. ";
+  for (int i = 0; i < 40; ++i) text += "filler ";
+  text += "beta sits here. ";
+  for (int i = 0; i < 40; ++i) text += "filler ";
+  text += "Here alpha beta and gamma are together. ";
+  for (int i = 0; i < 40; ++i) text += "filler ";
+  const std::string s = Snip(text, "alpha beta gamma", 80);
+  EXPECT_NE(s.find("[alpha] [beta] and [gamma]"), std::string::npos) << s;
+}
+
+TEST_F(SnippetTest, SnippetRepeatedTermCountsOnce) {
+  // Three "alpha"s are fewer distinct terms than one alpha and one beta.
+  std::string text = "alpha alpha alpha. ";
+  for (int i = 0; i < 40; ++i) text += "filler ";
+  text += "alpha beta. ";
+  for (int i = 0; i < 40; ++i) text += "filler ";
+  const std::string s = Snip(text, "alpha beta", 40);
+  EXPECT_NE(s.find("[alpha] [beta]"), std::string::npos) << s;
+}
+
+TEST_F(SnippetTest, SnippetTiesGoToEarliest) {
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "filler ";
+  text += "first needle. ";
+  for (int i = 0; i < 40; ++i) text += "filler ";
+  text += "second needle. ";
+  for (int i = 0; i < 40; ++i) text += "filler ";
+  const std::string s = Snip(text, "needle", 40);
+  EXPECT_NE(s.find("first [needle]"), std::string::npos) << s;
+  EXPECT_EQ(s.find("second"), std::string::npos) << s;
+}
+
+TEST_F(SnippetTest, SnippetLongRunWithoutSpacesCutsAtUtf8Boundary) {
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += "日本語";
+  const std::string s = Snip(text, "absent", 31);
+  EXPECT_TRUE(IsValidUtf8(s)) << s;
+  EXPECT_LE(Plain(s).size(), 31u);
+  EXPECT_FALSE(Plain(s).empty());
+}
+
+TEST_F(SnippetTest, SnippetReplacesInvalidUtf8) {
+  const std::string s = Snip("bad \xff\xfe bytes and a fox \xc3", "fox", 200);
+  EXPECT_TRUE(IsValidUtf8(s)) << s;
+  EXPECT_NE(s.find("[fox]"), std::string::npos) << s;
+}
+
+TEST_F(SnippetTest, SnippetRandomTextsStayValidAndBounded) {
+  static const char* const kPieces[] = {"a",   "fox", " ",    "é",     "日本語", "😀", "\n",
+                                        "ß",   "0",   "Ωμέγα", "\t",   "x y z",  ",",  "foxes",
+                                        "\xff", "\xe6\x97", "  ",  "Fox."};
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<size_t> piece(0, std::size(kPieces) - 1);
+  std::uniform_int_distribution<size_t> length(0, 300);
+  std::uniform_int_distribution<size_t> budget(1, 120);
+  const auto terms = Terms("fox ß");
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    for (size_t n = length(rng); n > 0; --n) text += kPieces[piece(rng)];
+    const size_t max_chars = budget(rng);
+    const std::string s = MakeSnippet(text, *analyzer_, terms, max_chars, "[", "]");
+    ASSERT_TRUE(IsValidUtf8(s)) << "text: " << text << "\nsnippet: " << s;
+    EXPECT_EQ(s.find('\n'), std::string::npos);
+    EXPECT_EQ(s.find("  "), std::string::npos) << s;
+    // Budget: the plain text fits, unless one matching token alone is longer (never here).
+    EXPECT_LE(Plain(s).size(), max_chars + 8) << "text: " << text << "\nsnippet: " << s;
+  }
+}
+
+TEST_F(SnippetTest, SnippetHugeDocumentIsBounded) {
+  std::string text(3u << 20, 'x');
+  for (size_t i = 0; i < text.size(); i += 10) text[i] = ' ';
+  text += " needle";
+  const std::string s = Snip(text, "needle", 100);
+  EXPECT_LE(s.size(), 110u);
+  EXPECT_EQ(s.substr(s.size() - std::string("…").size()), "…");
+}
+
+}  // namespace
+}  // namespace trawl

@@ -1,0 +1,298 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/coding.h"
+#include "common/file_format.h"
+#include "indexer/store_writer.h"
+#include "searcher/store_reader.h"
+
+namespace trawl {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static int counter = 0;
+    dir_ = fs::temp_directory_path() /
+           ("trawl_store_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+
+  static std::string RandomText(std::mt19937* rng, size_t max_pieces) {
+    static const char* const kPieces[] = {"a",  "trawl", " ",  "é",    "日本語", "😀",
+                                          "\n", "ß",     "0",  "Ωμέγα", "\t",    "x y z"};
+    std::uniform_int_distribution<size_t> count(0, max_pieces);
+    std::uniform_int_distribution<size_t> pick(0, std::size(kPieces) - 1);
+    std::string s;
+    for (size_t i = count(*rng); i > 0; --i) s += kPieces[pick(*rng)];
+    return s;
+  }
+
+  // Unicode, empty values, and now and then a field far bigger than a block.
+  static std::vector<Document> RandomDocs(size_t n, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::vector<Document> docs(n);
+    for (size_t i = 0; i < n; ++i) {
+      Document& d = docs[i];
+      d.id = "doc-" + std::to_string(i) + "-" + RandomText(&rng, 3);
+      size_t nfields = rng() % 5;
+      for (size_t f = 0; f < nfields; ++f) {
+        std::string value = rng() % 7 == 0 ? "" : RandomText(&rng, 60);
+        if (rng() % 300 == 0) value = std::string(40000 + rng() % 70000, 'L') + value;
+        d.fields.emplace_back(f == 0 ? "title" : "f" + std::to_string(f), std::move(value));
+      }
+    }
+    return docs;
+  }
+
+  static void Write(const std::string& path, const std::vector<Document>& docs, int level = 3,
+                    size_t block_bytes = 16384) {
+    std::unique_ptr<StoreWriter> w;
+    ASSERT_TRUE(StoreWriter::Create(path, &w, level, block_bytes).ok());
+    for (const Document& d : docs) ASSERT_TRUE(w->Add(d).ok());
+    ASSERT_TRUE(w->Finish().ok());
+  }
+
+  static void ExpectSame(const Document& want, const Document& got) {
+    EXPECT_EQ(want.id, got.id);
+    EXPECT_EQ(want.fields, got.fields) << "doc " << want.id;
+  }
+
+  static std::string ReadAll(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  static void WriteAll(const std::string& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(StoreTest, RoundTripInRandomOrder) {
+  const std::vector<Document> docs = RandomDocs(3000, 1);
+  const std::string path = Path("seg.store");
+  Write(path, docs);
+
+  std::unique_ptr<StoreReader> r;
+  ASSERT_TRUE(StoreReader::Open(path, /*verify_checksum=*/true, &r).ok());
+  ASSERT_EQ(r->num_docs(), docs.size());
+  std::vector<uint32_t> order(docs.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937(2));
+  for (uint32_t docid : order) {
+    Document got;
+    ASSERT_TRUE(r->Get(docid, &got).ok()) << docid;
+    ExpectSame(docs[docid], got);
+  }
+  Document unused;
+  EXPECT_TRUE(r->Get(static_cast<uint32_t>(docs.size()), &unused).IsInvalidArgument());
+}
+
+TEST_F(StoreTest, BlockSizesAndLevels) {
+  const std::vector<Document> docs = RandomDocs(300, 3);
+  int n = 0;
+  for (size_t block_bytes : {size_t{1}, size_t{100}, size_t{1} << 20}) {
+    for (int level : {-5, 1, 19}) {
+      const std::string path = Path("s" + std::to_string(n++) + ".store");
+      Write(path, docs, level, block_bytes);
+      std::unique_ptr<StoreReader> r;
+      ASSERT_TRUE(StoreReader::Open(path, true, &r).ok());
+      for (uint32_t i = 0; i < docs.size(); ++i) {
+        Document got;
+        ASSERT_TRUE(r->Get(i, &got).ok());
+        ExpectSame(docs[i], got);
+      }
+    }
+  }
+}
+
+TEST_F(StoreTest, EmptyStore) {
+  const std::string path = Path("empty.store");
+  Write(path, {});
+  std::unique_ptr<StoreReader> r;
+  ASSERT_TRUE(StoreReader::Open(path, true, &r).ok());
+  EXPECT_EQ(r->num_docs(), 0u);
+  Document unused;
+  EXPECT_TRUE(r->Get(0, &unused).IsInvalidArgument());
+}
+
+TEST_F(StoreTest, RejectsBadOptionsAndExistingFile) {
+  std::unique_ptr<StoreWriter> w;
+  EXPECT_TRUE(StoreWriter::Create(Path("a.store"), &w, 1000).IsInvalidArgument());
+  EXPECT_TRUE(StoreWriter::Create(Path("a.store"), &w, 3, 0).IsInvalidArgument());
+  Write(Path("b.store"), RandomDocs(3, 4));
+  EXPECT_FALSE(StoreWriter::Create(Path("b.store"), &w).ok());
+}
+
+TEST_F(StoreTest, UnfinishedWriterLeavesNoFile) {
+  {
+    std::unique_ptr<StoreWriter> w;
+    ASSERT_TRUE(StoreWriter::Create(Path("c.store"), &w).ok());
+    ASSERT_TRUE(w->Add(RandomDocs(1, 5)[0]).ok());
+  }
+  EXPECT_FALSE(fs::exists(Path("c.store")));
+}
+
+TEST_F(StoreTest, ConcurrentGets) {
+  const std::vector<Document> docs = RandomDocs(2000, 6);
+  const std::string path = Path("mt.store");
+  Write(path, docs, 3, 4096);
+  std::unique_ptr<StoreReader> r;
+  ASSERT_TRUE(StoreReader::Open(path, false, &r).ok());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(t);
+      for (int k = 0; k < 3000; ++k) {
+        uint32_t docid = rng() % docs.size();
+        Document got;
+        if (!r->Get(docid, &got).ok() || got.id != docs[docid].id ||
+            got.fields != docs[docid].fields) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
+TEST_F(StoreTest, TruncatedFileIsCorruption) {
+  const std::string path = Path("trunc.store");
+  Write(path, RandomDocs(200, 7), 3, 1024);
+  const std::string original = ReadAll(path);
+  for (size_t cut = 1; cut <= 100; ++cut) {
+    WriteAll(path, original.substr(0, original.size() - cut));
+    std::unique_ptr<StoreReader> r;
+    Status s = StoreReader::Open(path, false, &r);
+    EXPECT_TRUE(s.IsCorruption()) << cut << ": " << s.ToString();
+    EXPECT_NE(s.message().find("trunc.store"), std::string::npos) << s.message();
+  }
+}
+
+// Every Get either returns the right document or Corruption naming the file; returns how many
+// were Corruption. Damaged bytes must never come back as a wrong document.
+int CheckAllDocs(const StoreReader& r, const std::vector<Document>& docs, const std::string& name) {
+  int corrupt = 0;
+  for (uint32_t i = 0; i < docs.size(); ++i) {
+    Document got;
+    Status s = r.Get(i, &got);
+    if (s.ok()) {
+      EXPECT_EQ(got.id, docs[i].id);
+      EXPECT_EQ(got.fields, docs[i].fields);
+    } else if (s.IsInvalidArgument()) {
+      EXPECT_GE(i, r.num_docs());  // a damaged doc count hides the tail
+    } else {
+      EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+      EXPECT_NE(s.message().find(name), std::string::npos) << s.message();
+      ++corrupt;
+    }
+  }
+  return corrupt;
+}
+
+TEST_F(StoreTest, FlippedByteInCompressedDataIsCaught) {
+  const std::vector<Document> docs = RandomDocs(60, 8);
+  const std::string path = Path("flip.store");
+  Write(path, docs, 3, 512);
+  const std::string original = ReadAll(path);
+  std::unique_ptr<StoreReader> r;
+  ASSERT_TRUE(StoreReader::Open(path, false, &r).ok());
+  // The trailer says where the block index starts, i.e. where the compressed data ends.
+  const size_t body = kFileHeaderSize;
+  const size_t body_end = original.size() - kFileFooterSize;
+  const uint64_t index_offset = DecodeFixed64(original.data() + body_end - 8);
+  r.reset();
+
+  for (size_t pos = body; pos < body + index_offset; ++pos) {
+    std::string damaged = original;
+    damaged[pos] ^= 0x5a;
+    WriteAll(path, damaged);
+    Status s = StoreReader::Open(path, /*verify_checksum=*/true, &r);
+    ASSERT_TRUE(s.IsCorruption()) << pos;
+    ASSERT_TRUE(StoreReader::Open(path, /*verify_checksum=*/false, &r).ok()) << pos;
+    CheckAllDocs(*r, docs, "flip.store");
+    r.reset();
+  }
+  // A byte in the middle of a frame's compressed payload is always caught by Get.
+  std::string damaged = original;
+  damaged[body + index_offset / 2] ^= 0x01;
+  WriteAll(path, damaged);
+  ASSERT_TRUE(StoreReader::Open(path, false, &r).ok());
+  EXPECT_GT(CheckAllDocs(*r, docs, "flip.store"), 0);
+}
+
+TEST_F(StoreTest, FlippedByteInIndexIsCaught) {
+  const std::vector<Document> docs = RandomDocs(300, 9);
+  const std::string path = Path("idx.store");
+  Write(path, docs, 3, 2048);
+  const std::string original = ReadAll(path);
+  const size_t body_end = original.size() - kFileFooterSize;
+  const size_t index_start = kFileHeaderSize + DecodeFixed64(original.data() + body_end - 8);
+  ASSERT_GT(body_end - index_start, 5 * kStoreBlockIndexEntrySize);
+
+  for (size_t pos = index_start; pos < body_end; ++pos) {
+    for (int bit : {0, 3, 7}) {
+      std::string damaged = original;
+      damaged[pos] ^= static_cast<char>(1 << bit);
+      WriteAll(path, damaged);
+      std::unique_ptr<StoreReader> r;
+      ASSERT_TRUE(StoreReader::Open(path, true, &r).IsCorruption());
+      Status s = StoreReader::Open(path, false, &r);
+      if (!s.ok()) {
+        EXPECT_TRUE(s.IsCorruption()) << pos << ": " << s.ToString();
+        EXPECT_NE(s.message().find("idx.store"), std::string::npos);
+        continue;
+      }
+      EXPECT_GT(CheckAllDocs(*r, docs, "idx.store"), 0) << "undetected flip at " << pos;
+    }
+  }
+}
+
+TEST_F(StoreTest, GarbageFileIsCorruptionNotCrash) {
+  std::mt19937 rng(10);
+  const std::string path = Path("junk.store");
+  Write(path, RandomDocs(20, 11));
+  const std::string junk = ReadAll(path);
+  // Keep the envelope valid so the store's own checks are what gets exercised.
+  for (int round = 0; round < 200; ++round) {
+    std::string damaged = junk;
+    for (size_t i = kFileHeaderSize; i < damaged.size() - kFileFooterSize; ++i) {
+      if (rng() % 8 == 0) damaged[i] = static_cast<char>(rng());
+    }
+    WriteAll(path, damaged);
+    std::unique_ptr<StoreReader> r;
+    Status s = StoreReader::Open(path, false, &r);
+    if (!s.ok()) {
+      EXPECT_TRUE(s.IsCorruption());
+      continue;
+    }
+    for (uint32_t i = 0; i < r->num_docs() && i < 100; ++i) {
+      Document got;
+      Status g = r->Get(i, &got);
+      EXPECT_TRUE(g.ok() || g.IsCorruption()) << g.ToString();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace trawl
