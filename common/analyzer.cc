@@ -3,24 +3,37 @@
 #include <libstemmer.h>
 #include <utf8proc.h>
 
+#include <array>
+#include <climits>
 #include <fstream>
 
 namespace trawl {
 
 namespace {
 
-// Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET.
-const char* const kEnglishStopWords[] = {
-    "a",    "an",   "and",   "are",  "as",   "at",    "be",    "but",   "by",
-    "for",  "if",   "in",    "into", "is",   "it",    "no",    "not",   "of",
-    "on",   "or",   "such",  "that", "the",  "their", "then",  "there", "these",
-    "they", "this", "to",    "was",  "will", "with"};
+constexpr int32_t kSeparator = -1;
+constexpr int32_t kReplacementChar = 0xFFFD;
 
-bool IsAsciiAlnum(unsigned char c) {
-  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+// Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET, so stop-worded token streams compare equal.
+constexpr const char* kEnglishStopWords[] = {
+    "a",   "an",    "and",  "are",   "as",    "at",   "be",   "but", "by",  "for",  "if",
+    "in",  "into",  "is",   "it",    "no",    "not",  "of",   "on",  "or",  "such", "that",
+    "the", "their", "then", "there", "these", "they", "this", "to",  "was", "will", "with"};
+
+// Byte classes, so that the common ASCII byte costs one table load instead of a Unicode lookup.
+enum ByteClass : uint8_t { kAsciiSeparator, kAsciiWord, kNonAscii };
+
+constexpr std::array<ByteClass, 256> MakeByteClasses() {
+  std::array<ByteClass, 256> classes{};
+  for (int c = 0; c < 256; ++c) {
+    const bool word = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    classes[c] = c >= 0x80 ? kNonAscii : word ? kAsciiWord : kAsciiSeparator;
+  }
+  return classes;
 }
+constexpr std::array<ByteClass, 256> kByteClasses = MakeByteClasses();
 
-bool IsWordCodePoint(int32_t cp) {
+bool IsLetterOrDigit(int32_t cp) {
   switch (utf8proc_category(cp)) {
     case UTF8PROC_CATEGORY_LU:
     case UTF8PROC_CATEGORY_LL:
@@ -34,89 +47,107 @@ bool IsWordCodePoint(int32_t cp) {
   }
 }
 
+// Reads the code point at text[*pos], advancing *pos, and returns it case-folded if it belongs
+// to a token, or kSeparator. U+FFFD (an invalid byte) is a symbol, hence a separator.
+inline int32_t ReadFoldedWordChar(std::string_view text, size_t* pos) {
+  const auto byte = static_cast<unsigned char>(text[*pos]);
+  switch (kByteClasses[byte]) {
+    case kAsciiSeparator:
+      ++*pos;
+      return kSeparator;
+    case kAsciiWord:
+      ++*pos;
+      return byte | 0x20;  // lowercases A-Z and leaves a-z and 0-9 alone
+    case kNonAscii:
+      break;
+  }
+  const int32_t cp = DecodeUtf8(text, pos);
+  return IsLetterOrDigit(cp) ? utf8proc_tolower(cp) : kSeparator;
+}
+
+inline void AppendCodePoint(int32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else {
+    AppendUtf8(cp, out);
+  }
+}
+
+std::string_view TrimWhitespace(std::string_view s) {
+  constexpr std::string_view kWhitespace = " \t\r\n\v\f";
+  const size_t begin = s.find_first_not_of(kWhitespace);
+  if (begin == std::string_view::npos) return {};
+  return s.substr(begin, s.find_last_not_of(kWhitespace) - begin + 1);
+}
+
+std::string JoinLanguages() {
+  std::string joined;
+  for (const std::string& language : Analyzer::Languages()) {
+    joined += joined.empty() ? "" : ", ";
+    joined += language;
+  }
+  return joined;
+}
+
 }  // namespace
 
-int32_t DecodeUtf8(std::string_view s, size_t* pos) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size(), i = *pos;
-  const unsigned char c = p[i];
-  if (c < 0x80) {
-    *pos = i + 1;
-    return c;
-  }
-  int len;
-  int32_t cp, min;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2, cp = c & 0x1F, min = 0x80;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3, cp = c & 0x0F, min = 0x800;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4, cp = c & 0x07, min = 0x10000;
+int32_t DecodeUtf8(std::string_view text, size_t* pos) {
+  const size_t start = *pos;
+  const auto lead = static_cast<unsigned char>(text[start]);
+  *pos = start + 1;  // what ASCII and every invalid sequence consume
+  if (lead < 0x80) return lead;
+  size_t length;
+  int32_t cp;
+  int32_t min_cp;  // smaller values are overlong encodings
+  if ((lead & 0xE0) == 0xC0) {
+    length = 2, cp = lead & 0x1F, min_cp = 0x80;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3, cp = lead & 0x0F, min_cp = 0x800;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4, cp = lead & 0x07, min_cp = 0x10000;
   } else {
-    *pos = i + 1;
-    return 0xFFFD;
+    return kReplacementChar;  // a continuation byte or 0xF8..0xFF
   }
-  if (i + len > n) {
-    *pos = i + 1;
-    return 0xFFFD;
+  if (length > text.size() - start) return kReplacementChar;
+  for (size_t k = 1; k < length; ++k) {
+    const auto byte = static_cast<unsigned char>(text[start + k]);
+    if ((byte & 0xC0) != 0x80) return kReplacementChar;
+    cp = (cp << 6) | (byte & 0x3F);
   }
-  for (int k = 1; k < len; ++k) {
-    if ((p[i + k] & 0xC0) != 0x80) {
-      *pos = i + 1;
-      return 0xFFFD;
-    }
-    cp = (cp << 6) | (p[i + k] & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    *pos = i + 1;
-    return 0xFFFD;
-  }
-  *pos = i + len;
+  if (cp < min_cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return kReplacementChar;
+  *pos = start + length;
   return cp;
 }
 
 void AppendUtf8(int32_t cp, std::string* out) {
   utf8proc_uint8_t buf[4];
-  utf8proc_ssize_t n = utf8proc_encode_char(cp, buf);
-  out->append(reinterpret_cast<char*>(buf), static_cast<size_t>(n));
+  const utf8proc_ssize_t n = utf8proc_encode_char(cp, buf);
+  out->append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
 }
 
 std::vector<std::string> Analyzer::Languages() {
-  std::vector<std::string> out;
-  for (const char** l = sb_stemmer_list(); *l != nullptr; ++l) out.emplace_back(*l);
-  return out;
+  std::vector<std::string> languages;
+  for (const char** name = sb_stemmer_list(); *name != nullptr; ++name) {
+    languages.emplace_back(*name);
+  }
+  return languages;
 }
 
 Status Analyzer::Create(const AnalyzerOptions& options, std::unique_ptr<Analyzer>* out) {
-  std::unique_ptr<Analyzer> a(new Analyzer());
-  a->options_ = options;
-  if (options.max_token_chars == 0) return Status::InvalidArgument("max token length must be > 0");
+  if (options.max_token_chars == 0) {
+    return Status::InvalidArgument("max_token_chars must be at least 1");
+  }
+  std::unique_ptr<Analyzer> analyzer(new Analyzer());
+  analyzer->options_ = options;
   if (options.language != "none") {
-    a->stemmer_ = sb_stemmer_new(options.language.c_str(), "UTF_8");
-    if (a->stemmer_ == nullptr) {
-      std::string valid;
-      for (const auto& l : Languages()) valid += (valid.empty() ? "" : ", ") + l;
+    analyzer->stemmer_ = sb_stemmer_new(options.language.c_str(), "UTF_8");
+    if (analyzer->stemmer_ == nullptr) {
       return Status::InvalidArgument("unknown language '" + options.language +
-                                     "' (known: none, " + valid + ")");
+                                     "': expected none or one of " + JoinLanguages());
     }
   }
-  if (options.stopwords == "english") {
-    for (const char* w : kEnglishStopWords) a->stopwords_.insert(w);
-  } else if (!options.stopwords.empty()) {
-    std::ifstream in(options.stopwords);
-    if (!in) return Status::InvalidArgument("cannot read stopword file '" + options.stopwords + "'");
-    // Stop words are matched after folding and before stemming.
-    std::string line;
-    while (std::getline(in, line)) {
-      size_t hash = line.find('#');
-      if (hash != std::string::npos) line.resize(hash);
-      std::string folded = a->Fold(line);
-      size_t b = folded.find_first_not_of(" \t\r");
-      size_t e = folded.find_last_not_of(" \t\r");
-      if (b != std::string::npos) a->stopwords_.insert(folded.substr(b, e - b + 1));
-    }
-  }
-  *out = std::move(a);
+  TRAWL_RETURN_IF_ERROR(analyzer->LoadStopwords());
+  *out = std::move(analyzer);
   return Status::OK();
 }
 
@@ -124,79 +155,93 @@ Analyzer::~Analyzer() {
   if (stemmer_ != nullptr) sb_stemmer_delete(stemmer_);
 }
 
-std::string_view Analyzer::Stem(const std::string& folded) {
-  if (stemmer_ == nullptr) return folded;
-  const sb_symbol* s = sb_stemmer_stem(stemmer_, reinterpret_cast<const sb_symbol*>(folded.data()),
-                                       static_cast<int>(folded.size()));
-  if (s == nullptr) return folded;  // out of memory in the stemmer: index the unstemmed word
-  return std::string_view(reinterpret_cast<const char*>(s),
+Status Analyzer::LoadStopwords() {
+  if (options_.stopwords.empty()) return Status::OK();
+  if (options_.stopwords == "english") {
+    stopwords_.insert(std::begin(kEnglishStopWords), std::end(kEnglishStopWords));
+    return Status::OK();
+  }
+  return LoadStopwordFile(options_.stopwords);
+}
+
+Status Analyzer::LoadStopwordFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::InvalidArgument("cannot open stopword file '" + path + "'");
+  std::string line;
+  bool first_line = true;
+  while (std::getline(in, line)) {
+    std::string_view word = line;
+    // Editors on Windows like to start UTF-8 files with a byte order mark.
+    if (first_line && word.starts_with("\xEF\xBB\xBF")) word.remove_prefix(3);
+    first_line = false;
+    word = TrimWhitespace(word.substr(0, word.find('#')));
+    // Folded here because tokens are compared after folding.
+    if (!word.empty()) stopwords_.insert(Fold(word));
+  }
+  // A directory opens fine and only fails on the first read.
+  if (in.bad()) return Status::InvalidArgument("cannot read stopword file '" + path + "'");
+  return Status::OK();
+}
+
+bool Analyzer::NextToken(std::string_view text, size_t* pos, TokenSpan* span) {
+  int32_t cp = kSeparator;
+  while (cp == kSeparator) {
+    if (*pos >= text.size()) return false;
+    span->start = *pos;
+    cp = ReadFoldedWordChar(text, pos);
+  }
+  folded_.clear();
+  span->chars = 0;
+  while (true) {
+    // Past the limit the token will be dropped, so there is no point in growing the buffer.
+    if (++span->chars <= options_.max_token_chars) AppendCodePoint(cp, &folded_);
+    span->end = *pos;
+    if (*pos >= text.size()) return true;
+    cp = ReadFoldedWordChar(text, pos);  // a separator that ends the token is consumed with it
+    if (cp == kSeparator) return true;
+  }
+}
+
+bool Analyzer::IsStopword() const { return !stopwords_.empty() && stopwords_.contains(folded_); }
+
+std::string_view Analyzer::Stem() {
+  if (stemmer_ == nullptr || folded_.size() > static_cast<size_t>(INT_MAX)) return folded_;
+  const sb_symbol* stem =
+      sb_stemmer_stem(stemmer_, reinterpret_cast<const sb_symbol*>(folded_.data()),
+                      static_cast<int>(folded_.size()));
+  if (stem == nullptr) return folded_;  // the stemmer ran out of memory: index the word as is
+  return std::string_view(reinterpret_cast<const char*>(stem),
                           static_cast<size_t>(sb_stemmer_length(stemmer_)));
 }
 
 void Analyzer::Analyze(std::string_view text, const std::function<void(const Token&)>& sink) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  size_t i = 0;
-  uint32_t position = 0;
-  while (i < n) {
-    // Skip separators.
-    size_t start = i;
-    int32_t cp = 0;
-    if (p[i] < 0x80) {
-      if (!IsAsciiAlnum(p[i])) {
-        ++i;
-        continue;
-      }
-    } else {
-      size_t next = i;
-      cp = DecodeUtf8(text, &next);
-      if (!IsWordCodePoint(cp)) {
-        i = next;
-        continue;
-      }
-    }
-    // A token: fold as we go.
-    folded_.clear();
-    uint32_t chars = 0;
-    while (i < n) {
-      if (p[i] < 0x80) {
-        if (!IsAsciiAlnum(p[i])) break;
-        folded_.push_back(static_cast<char>(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]));
-        ++i;
-      } else {
-        size_t next = i;
-        cp = DecodeUtf8(text, &next);
-        if (!IsWordCodePoint(cp)) break;
-        AppendUtf8(utf8proc_tolower(cp), &folded_);
-        i = next;
-      }
-      ++chars;
-    }
-    const uint32_t pos = position++;
-    if (chars > options_.max_token_chars) {
+  size_t pos = 0;
+  uint32_t next_position = 0;
+  TokenSpan span;
+  while (NextToken(text, &pos, &span)) {
+    const uint32_t position = next_position++;
+    if (span.chars > options_.max_token_chars) {
       ++dropped_long_tokens_;
       continue;
     }
-    if (!stopwords_.empty() && stopwords_.count(folded_)) continue;
-    Token t{Stem(folded_), pos, static_cast<uint32_t>(start), static_cast<uint32_t>(i)};
-    sink(t);
+    if (IsStopword()) continue;
+    sink(Token{Stem(), position, static_cast<uint32_t>(span.start),
+               static_cast<uint32_t>(span.end)});
   }
 }
 
 std::vector<std::string> Analyzer::Terms(std::string_view text) {
-  std::vector<std::string> out;
-  Analyze(text, [&](const Token& t) { out.emplace_back(t.term); });
-  return out;
+  std::vector<std::string> terms;
+  Analyze(text, [&terms](const Token& token) { terms.emplace_back(token.term); });
+  return terms;
 }
 
 std::string Analyzer::Fold(std::string_view word) {
-  std::string out;
-  size_t i = 0;
-  while (i < word.size()) {
-    int32_t cp = DecodeUtf8(word, &i);
-    AppendUtf8(utf8proc_tolower(cp), &out);
-  }
-  return out;
+  std::string folded;
+  folded.reserve(word.size());
+  size_t pos = 0;
+  while (pos < word.size()) AppendCodePoint(utf8proc_tolower(DecodeUtf8(word, &pos)), &folded);
+  return folded;
 }
 
 }  // namespace trawl

@@ -1,9 +1,10 @@
 // The text analyzer: UTF-8 text -> tokens (runs of Unicode letters and digits), case folded,
-// optionally stop-worded, Snowball-stemmed. Indexing and querying use the same settings, which
-// every commit records.
+// optionally stop-worded, Snowball-stemmed. Indexing and querying must use the same settings,
+// which is why every commit records them.
 #ifndef TRAWL_COMMON_ANALYZER_H_
 #define TRAWL_COMMON_ANALYZER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,16 +22,17 @@ namespace trawl {
 struct AnalyzerOptions {
   // Any Snowball algorithm libstemmer knows ("english", "porter", "french", ...), or "none".
   std::string language = "english";
-  // "" = none; "english" = Lucene's 33 English stop words; otherwise a file, one word a line.
+  // "" = none; "english" = Lucene's 33 English stop words; otherwise a file, one word a line,
+  // '#' starts a comment.
   std::string stopwords;
-  // Longer tokens are dropped (and counted) but still use up a position.
+  // Longer tokens (in code points) are dropped and counted, but still use up a position.
   uint32_t max_token_chars = 255;
 };
 
 struct Token {
   std::string_view term;  // folded and stemmed; valid only during the callback
   uint32_t position;      // 0-based; stop words and dropped tokens leave gaps
-  uint32_t start_byte;    // the token's bytes in the input, for snippets
+  uint32_t start_byte;    // the original token is input[start_byte, end_byte), for snippets
   uint32_t end_byte;
 };
 
@@ -42,28 +44,43 @@ class Analyzer {
   Analyzer(const Analyzer&) = delete;
   Analyzer& operator=(const Analyzer&) = delete;
 
-  // Calls sink for every token of text, in order. Not thread-safe (the stemmer has state).
+  // Calls sink for every token of text, in order. Not thread-safe (the stemmer has state and
+  // buffers are reused): one Analyzer per thread.
   void Analyze(std::string_view text, const std::function<void(const Token&)>& sink);
+  // The terms only, for queries and tests.
   std::vector<std::string> Terms(std::string_view text);
-  // Case-folds a word without stemming (prefix queries).
+  // Case-folds a word without stemming (prefix queries): "Résumé" -> "résumé".
   std::string Fold(std::string_view word);
   uint64_t dropped_long_tokens() const { return dropped_long_tokens_; }
   const AnalyzerOptions& options() const { return options_; }
+  // The Snowball algorithms libstemmer offers ("none" is accepted as well).
   static std::vector<std::string> Languages();
 
  private:
   Analyzer() = default;
-  std::string_view Stem(const std::string& folded);
+  Status LoadStopwords();
+  Status LoadStopwordFile(const std::string& path);
+  struct TokenSpan {
+    size_t start;  // bytes of the input
+    size_t end;
+    uint32_t chars;  // code points, counted past max_token_chars although folded_ stops there
+  };
+  // Folds the next token at or after *pos into folded_; false when text has no more tokens.
+  bool NextToken(std::string_view text, size_t* pos, TokenSpan* span);
+  bool IsStopword() const;
+  std::string_view Stem();
+
   AnalyzerOptions options_;
   sb_stemmer* stemmer_ = nullptr;
   std::unordered_set<std::string> stopwords_;
   uint64_t dropped_long_tokens_ = 0;
-  std::string folded_;  // reused across tokens
+  std::string folded_;  // the current token, reused so the hot path does not allocate
 };
 
-// Decodes one UTF-8 code point at text[*pos], advancing *pos; invalid or truncated sequences
-// decode as U+FFFD and consume exactly one byte.
+// Decodes one UTF-8 code point at text[*pos] (*pos < text.size()), advancing *pos. Invalid,
+// overlong, surrogate or truncated sequences decode as U+FFFD and consume exactly one byte.
 int32_t DecodeUtf8(std::string_view text, size_t* pos);
+// Appends cp (a valid scalar value) as UTF-8.
 void AppendUtf8(int32_t cp, std::string* out);
 
 }  // namespace trawl

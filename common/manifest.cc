@@ -60,7 +60,13 @@ Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out) 
     m.analyzer.max_token_chars = a.at("max_token_chars").get<uint32_t>();
     m.next_segment_number = j.at("next_segment_number").get<uint64_t>();
     for (const auto& s : j.at("segments")) {
-      m.segments.push_back({s.at("name").get<std::string>(), s.at("docs").get<uint32_t>()});
+      ManifestSegment seg;
+      seg.name = s.at("name").get<std::string>();
+      seg.num_docs = s.at("docs").get<uint32_t>();
+      seg.deletes = s.value("deletes", std::string());
+      seg.num_deleted = s.value("deleted", 0u);
+      if (seg.num_deleted > seg.num_docs) return file->Corrupt("more deleted than documents");
+      m.segments.push_back(std::move(seg));
     }
     *out = std::move(m);
   } catch (const nlohmann::json::exception& e) {
@@ -86,7 +92,14 @@ Status WriteManifest(const std::string& dir, const Manifest& m) {
                    {"max_token_chars", m.analyzer.max_token_chars}};
   j["next_segment_number"] = m.next_segment_number;
   j["segments"] = nlohmann::json::array();
-  for (const auto& s : m.segments) j["segments"].push_back({{"name", s.name}, {"docs", s.num_docs}});
+  for (const auto& s : m.segments) {
+    nlohmann::json seg = {{"name", s.name}, {"docs", s.num_docs}};
+    if (!s.deletes.empty()) {
+      seg["deletes"] = s.deletes;
+      seg["deleted"] = s.num_deleted;
+    }
+    j["segments"].push_back(seg);
+  }
   const std::string final_path = ManifestPath(dir, m.generation);
   const std::string tmp_path = final_path + ".tmp";
   ::unlink(tmp_path.c_str());  // left by a writer that died mid-commit

@@ -18,7 +18,14 @@ inline constexpr uint32_t kManifestFormatVersion = 1;
 struct ManifestSegment {
   std::string name;  // file prefix, e.g. "seg_7"
   uint32_t num_docs = 0;
+  // The segment's deletion bitmap as of this commit ("" when nothing is deleted): a file named
+  // <segment>.del.<generation that wrote it>, so older commits keep theirs.
+  std::string deletes;
+  uint32_t num_deleted = 0;
 };
+
+inline constexpr uint32_t kDeletesFormatVersion = 1;
+inline constexpr std::string_view kDeletesKind = "DELS";
 
 struct Manifest {
   uint64_t generation = 0;

@@ -223,17 +223,20 @@ uint32_t RoaringView::Cursor::AdvanceSlow(uint32_t target) {
   }
   const uint32_t low = target & 0xFFFFu;
   switch (kind_) {
-    case Kind::kArray: return AdvanceInArray(low);
-    case Kind::kBitset: return AdvanceInBitset(low);
-    case Kind::kRun: return AdvanceInRun(low);
-    case Kind::kExhausted: break;
+    case Kind::kArray:
+      return AdvanceInArray(low);
+    case Kind::kBitset:
+      return AdvanceInBitset(low);
+    case Kind::kRun:
+      return AdvanceInRun(low);
+    case Kind::kExhausted:
+      break;
   }
   return doc_;
 }
 
 uint32_t RoaringView::Cursor::AdvanceInArray(uint32_t low) {
-  // Invariants: value(lo) < low; hi == limit_ or value(hi) >= low was observed. Keeping them
-  // (rather than trusting sortedness) means the result is >= target even on unsorted bytes.
+  // Gallop to bracket the target: value(lo) < low, and hi == limit_ or value(hi) >= low.
   uint32_t lo = pos_;
   uint32_t hi = lo + 1;
   uint32_t step = 1;
@@ -242,18 +245,19 @@ uint32_t RoaringView::Cursor::AdvanceInArray(uint32_t low) {
     step <<= 1;
     hi = (limit_ - lo > step) ? lo + step : limit_;
   }
-  while (hi - lo > 1) {
-    const uint32_t mid = lo + (hi - lo) / 2;
-    if (Load16(data_ + 2 * mid) < low) {
-      lo = mid;
-    } else {
-      hi = mid;
-    }
+  // Branchless lower bound in (lo, hi]: the comparisons are unpredictable by nature. The range
+  // kept always holds hi or an element seen >= low, so even unsorted bytes yield a value >= low.
+  uint32_t base = lo + 1;
+  uint32_t n = hi - lo;
+  while (n > 1) {
+    const uint32_t half = n / 2;
+    base = Load16(data_ + 2 * (base + half - 1)) < low ? base + half : base;
+    n -= half;
   }
-  if (hi == limit_) return NextContainer();
-  ord_ += hi - pos_;
-  pos_ = hi;
-  doc_ = high_ | Load16(data_ + 2 * hi);
+  if (base == limit_) return NextContainer();
+  ord_ += base - pos_;
+  pos_ = base;
+  doc_ = high_ | Load16(data_ + 2 * base);
   return doc_;
 }
 
@@ -265,7 +269,11 @@ uint32_t RoaringView::Cursor::AdvanceInBitset(uint32_t low) {
   uint64_t w = word_;
   if (target_word != pos_) {
     ord_ += Popcount64(w);
-    if (target_word - pos_ > 1) ord_ += PopcountWords(data_, pos_ + 1, target_word);
+    if (target_word - pos_ <= 8) {
+      for (uint32_t i = pos_ + 1; i < target_word; ++i) ord_ += Popcount64(Load64(data_ + 8 * i));
+    } else {
+      ord_ += PopcountWords(data_, pos_ + 1, target_word);
+    }
     pos_ = target_word;
     w = Load64(data_ + 8 * pos_);
   }

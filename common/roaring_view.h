@@ -22,6 +22,7 @@
 
 namespace trawl {
 
+// Also a valid roaring value, so docid 0xFFFFFFFF cannot be told from the end by doc() alone.
 inline constexpr uint32_t kNoMoreDocs = 0xFFFFFFFFu;
 
 namespace roaring_view_internal {
@@ -81,7 +82,7 @@ class RoaringView {
   roaring_bitmap_t* ToRoaring() const;
 
   // A forward-only cursor. doc() is the current docid, kNoMoreDocs once exhausted; a new cursor is
-  // on the first docid. The view (not only its bytes) must outlive the cursor. Copyable, 64 bytes,
+  // on the first docid. The view (not only its bytes) must outlive the cursor. Copyable, 72 bytes,
   // never allocates.
   class Cursor {
    public:

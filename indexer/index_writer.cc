@@ -11,11 +11,17 @@
 #include <cstring>
 #include <set>
 
+#include <roaring/roaring.h>
+
+#include <unordered_map>
+
 #include "common/analyzer.h"
+#include "common/deletes.h"
 #include "common/file_format.h"
 #include "common/manifest.h"
 #include "common/segment_format.h"
 #include "indexer/segment_builder.h"
+#include "searcher/segment_reader.h"
 
 namespace trawl {
 
@@ -53,15 +59,19 @@ class DirectoryLock {
   int fd_ = -1;
 };
 
-bool IsSegmentFile(std::string_view name, std::string* segment) {
-  for (const SegmentFile& f : kSegmentFiles) {
-    if (name.size() > f.suffix.size() && name.ends_with(f.suffix)) {
-      *segment = std::string(name.substr(0, name.size() - f.suffix.size()));
-      return segment->rfind("seg_", 0) == 0;
-    }
-  }
-  return false;
-}
+struct RoaringFree {
+  void operator()(roaring_bitmap_t* r) const { roaring_bitmap_free(r); }
+};
+using BitmapPtr = std::unique_ptr<roaring_bitmap_t, RoaringFree>;
+
+// A segment the writer knows: committed, or written since the last commit. The reader is for
+// id lookups; `deleted` is the deletion set the next commit will record.
+struct LiveSegment {
+  ManifestSegment entry;
+  std::unique_ptr<SegmentReader> reader;
+  BitmapPtr deleted;
+  bool dirty = false;
+};
 
 class IndexWriterImpl final : public IndexWriter {
  public:
@@ -80,15 +90,60 @@ class IndexWriterImpl final : public IndexWriter {
       return s;
     }
     TRAWL_RETURN_IF_ERROR(Analyzer::Create(manifest_.analyzer, &analyzer_));
-    for (const auto& seg : manifest_.segments) committed_docs_ += seg.num_docs;
-    return RemoveUnreferencedSegmentFiles();
+    for (const auto& entry : manifest_.segments) {
+      LiveSegment seg;
+      seg.entry = entry;
+      TRAWL_RETURN_IF_ERROR(SegmentReader::Open(dir_, entry.name, /*verify_checksums=*/false, &seg.reader));
+      roaring_bitmap_t* deleted = nullptr;
+      if (entry.deletes.empty()) {
+        deleted = roaring_bitmap_create();
+      } else {
+        TRAWL_RETURN_IF_ERROR(ReadDeletes(dir_ + "/" + entry.deletes, entry.num_docs,
+                                          entry.num_deleted, &deleted));
+      }
+      seg.deleted.reset(deleted);
+      committed_docs_ += entry.num_docs - entry.num_deleted;
+      segments_.push_back(std::move(seg));
+    }
+    builder_deleted_.reset(roaring_bitmap_create());
+    return RemoveUnreferencedFiles();
   }
 
   Status Add(const Document& doc) override {
+    TRAWL_RETURN_IF_ERROR(Delete(doc.id, nullptr));
     if (!builder_) builder_ = std::make_unique<SegmentBuilder>(analyzer_.get());
+    const uint32_t local = builder_->num_docs();
     TRAWL_RETURN_IF_ERROR(builder_->Add(doc));
+    builder_ids_[doc.id] = local;
     ++buffered_;
     if (builder_->memory_bytes() >= options_.memory_budget_bytes) return FlushSegment();
+    return Status::OK();
+  }
+
+  Status Delete(std::string_view id, bool* found) override {
+    bool any = false;
+    for (LiveSegment& seg : segments_) {
+      if (seg.reader->FieldId(kIdField) != 0) continue;
+      TermInfo info;
+      Status s = seg.reader->LookupTerm(0, id, &info);
+      if (s.IsNotFound()) continue;
+      TRAWL_RETURN_IF_ERROR(s);
+      PostingList list;
+      TRAWL_RETURN_IF_ERROR(seg.reader->OpenPostings(info, &list));
+      for (auto c = list.docids().NewCursor(); c.doc() != kNoMoreDocs; c.Next()) {
+        if (roaring_bitmap_add_checked(seg.deleted.get(), c.doc())) {
+          seg.dirty = true;
+          any = true;
+        }
+      }
+    }
+    auto it = builder_ids_.find(std::string(id));
+    if (it != builder_ids_.end()) {
+      roaring_bitmap_add(builder_deleted_.get(), it->second);
+      builder_ids_.erase(it);
+      any = true;
+    }
+    if (found != nullptr) *found = any;
     return Status::OK();
   }
 
@@ -96,13 +151,28 @@ class IndexWriterImpl final : public IndexWriter {
     TRAWL_RETURN_IF_ERROR(FlushSegment());
     Manifest next = manifest_;
     next.generation = manifest_.generation + 1;
-    for (const auto& seg : pending_) next.segments.push_back(seg);
-    // Segment files were fsynced when written; the directory entries become durable here.
+    next.segments.clear();
+    uint64_t live = 0;
+    for (LiveSegment& seg : segments_) {
+      if (seg.dirty) {
+        const std::string name = seg.entry.name + ".del." + std::to_string(next.generation);
+        ::unlink((dir_ + "/" + name).c_str());  // left by a failed attempt at this commit
+        TRAWL_RETURN_IF_ERROR(WriteDeletes(dir_ + "/" + name, seg.deleted.get()));
+        seg.entry.deletes = name;
+        seg.entry.num_deleted = static_cast<uint32_t>(roaring_bitmap_get_cardinality(seg.deleted.get()));
+      }
+      // A segment whose every document is deleted leaves the index.
+      if (seg.entry.num_deleted == seg.entry.num_docs) continue;
+      next.segments.push_back(seg.entry);
+      live += seg.entry.num_docs - seg.entry.num_deleted;
+    }
+    // New files were fsynced when written; their directory entries become durable here.
     TRAWL_RETURN_IF_ERROR(SyncDirectory(dir_));
     TRAWL_RETURN_IF_ERROR(WriteManifest(dir_, next));
     manifest_ = std::move(next);
-    for (const auto& seg : pending_) committed_docs_ += seg.num_docs;
-    pending_.clear();
+    for (LiveSegment& seg : segments_) seg.dirty = false;
+    std::erase_if(segments_, [](const LiveSegment& s) { return s.entry.num_deleted == s.entry.num_docs; });
+    committed_docs_ = live;
     buffered_ = 0;
     return Status::OK();
   }
@@ -117,11 +187,19 @@ class IndexWriterImpl final : public IndexWriter {
     SegmentStats stats;
     Status s = builder_->Write(dir_, name, &stats);
     builder_.reset();
+    builder_ids_.clear();
     if (!s.ok()) {
       RemoveSegmentFiles(name);
       return s;
     }
-    pending_.push_back({name, stats.num_docs});
+    LiveSegment seg;
+    seg.entry.name = name;
+    seg.entry.num_docs = stats.num_docs;
+    TRAWL_RETURN_IF_ERROR(SegmentReader::Open(dir_, name, /*verify_checksums=*/false, &seg.reader));
+    seg.deleted = std::move(builder_deleted_);
+    seg.dirty = !roaring_bitmap_is_empty(seg.deleted.get());
+    builder_deleted_.reset(roaring_bitmap_create());
+    segments_.push_back(std::move(seg));
     return Status::OK();
   }
 
@@ -129,23 +207,26 @@ class IndexWriterImpl final : public IndexWriter {
     for (const SegmentFile& f : kSegmentFiles) ::unlink(SegmentFilePath(dir_, name, f).c_str());
   }
 
-  // Segment files that no manifest references were written by a writer that died before its
-  // commit; no reader can ever have seen them, so they are safe to delete.
-  Status RemoveUnreferencedSegmentFiles() {
+  // Segment and deletion files that no manifest references were written by a writer that died
+  // before its commit; no reader can ever have seen them, so they are safe to delete.
+  Status RemoveUnreferencedFiles() {
     std::vector<uint64_t> generations;
     TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir_, &generations));
     std::set<std::string> referenced;
     for (uint64_t g : generations) {
       Manifest m;
       if (!ReadManifest(dir_, g, &m).ok()) return Status::OK();  // be conservative
-      for (const auto& seg : m.segments) referenced.insert(seg.name);
+      for (const auto& seg : m.segments) {
+        for (const SegmentFile& f : kSegmentFiles) referenced.insert(seg.name + std::string(f.suffix));
+        if (!seg.deletes.empty()) referenced.insert(seg.deletes);
+      }
     }
     DIR* d = ::opendir(dir_.c_str());
     if (d == nullptr) return Status::IOError(dir_ + ": " + std::strerror(errno));
     std::vector<std::string> doomed;
     while (struct dirent* e = ::readdir(d)) {
-      std::string segment;
-      if (IsSegmentFile(e->d_name, &segment) && !referenced.count(segment))
+      std::string_view name(e->d_name);
+      if (name.starts_with("seg_") && !referenced.count(std::string(name)))
         doomed.push_back(dir_ + "/" + e->d_name);
     }
     ::closedir(d);
@@ -159,7 +240,9 @@ class IndexWriterImpl final : public IndexWriter {
   Manifest manifest_;
   std::unique_ptr<Analyzer> analyzer_;
   std::unique_ptr<SegmentBuilder> builder_;
-  std::vector<ManifestSegment> pending_;
+  std::unordered_map<std::string, uint32_t> builder_ids_;  // id -> docid in builder_
+  BitmapPtr builder_deleted_;
+  std::vector<LiveSegment> segments_;
   uint64_t buffered_ = 0;
   uint64_t committed_docs_ = 0;
 };

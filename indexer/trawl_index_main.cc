@@ -1,2 +1,289 @@
-// placeholder until the CLI lands
-int main() { return 1; }
+// trawl-index: adds files, directories and JSONL to an index. A thin layer over IndexWriter and
+// ReadInput: flags, progress and the summary live here, no indexing logic.
+//
+// Exit status: 0 all input indexed and committed; 1 nothing committed (bad flags, an unreadable
+// index, a bad JSONL line without --skip-errors, a failed commit); 2 committed, but some input
+// was skipped (the summary says what and why).
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "indexer/input_reader.h"
+#include "trawl/document.h"
+#include "trawl/index_writer.h"
+#include "trawl/status.h"
+
+#ifndef TRAWL_VERSION
+#define TRAWL_VERSION "unknown"
+#endif
+
+namespace po = boost::program_options;
+
+namespace trawl {
+namespace {
+
+constexpr char kProgram[] = "trawl-index";
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitSkipped = 2;
+
+using Clock = std::chrono::steady_clock;
+
+int Fail(const std::string& message) {
+  std::cerr << kProgram << ": error: " << message << "\n";
+  return kExitFailed;
+}
+
+// The message alone where it already says what went wrong ("x.jsonl:3: ..."); the kind in
+// front where it adds something ("Corruption: ...", "Busy: ...").
+std::string ErrorText(const Status& s) {
+  if (s.IsInvalidArgument() || s.IsNotFound()) return s.message();
+  return s.ToString();
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+std::string FormatBytes(uint64_t bytes) {
+  char buf[32];
+  if (bytes < 1000 * 1000) {
+    std::snprintf(buf, sizeof(buf), "%.1f KB", bytes / 1e3);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.1f MB", bytes / 1e6);
+  }
+  return buf;
+}
+
+std::string Format(const char* fmt, double a, double b = 0, double c = 0) {
+  char buf[128];
+  std::snprintf(buf, sizeof(buf), fmt, a, b, c);
+  return buf;
+}
+
+// One refreshed line on a terminal: enough to see that a long run is alive and how fast it goes.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled), start_(Clock::now()) {}
+
+  void SetInput(const std::string& input) { input_ = input; }
+
+  // Cheap enough to call for every document: it redraws at most four times a second.
+  void Update(uint64_t documents, uint64_t bytes) {
+    if (!enabled_) return;
+    const Clock::time_point now = Clock::now();
+    if (shown_ && now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    shown_ = true;
+    const double secs = std::max(Seconds(now - start_), 1e-3);
+    std::string name = input_;
+    if (name.size() > 40) name = "..." + name.substr(name.size() - 37);
+    std::cerr << "\r" << documents << " docs, "
+              << Format("%.1f MB, %.0f docs/s", bytes / 1e6, documents / secs) << ", " << name
+              << "\x1b[K" << std::flush;
+  }
+
+  // Commit writes the last segment and fsyncs everything, which can take a while: say so.
+  void Committing(uint64_t documents) {
+    if (!enabled_) return;
+    std::cerr << "\r" << documents << " docs, committing..."
+              << "\x1b[K" << std::flush;
+    shown_ = true;
+  }
+
+  // Erases the line so that the summary starts on a clean one.
+  void Clear() {
+    if (enabled_ && shown_) std::cerr << "\r\x1b[K" << std::flush;
+    shown_ = false;
+  }
+
+ private:
+  const bool enabled_;
+  const Clock::time_point start_;
+  Clock::time_point last_;
+  bool shown_ = false;
+  std::string input_;
+};
+
+void PrintSummary(const InputStats& stats, uint64_t indexed, double secs, const std::string& dir,
+                  uint64_t committed) {
+  const double s = std::max(secs, 1e-6);
+  std::cerr << "indexed " << indexed << " documents, " << FormatBytes(stats.bytes_read)
+            << Format(" read in %.2f s (%.0f docs/s, ", secs, indexed / s)
+            << Format("%.1f MB/s)", stats.bytes_read / 1e6 / s) << "\n";
+  const uint64_t skipped = stats.skipped_binary + stats.skipped_bad_json +
+                           stats.skipped_unreadable + stats.skipped_empty;
+  if (skipped > 0) {
+    std::cerr << "skipped " << skipped << ":";
+    const char* sep = " ";
+    auto reason = [&](uint64_t n, const char* what) {
+      if (n == 0) return;
+      std::cerr << sep << n << " " << what;
+      sep = ", ";
+    };
+    reason(stats.skipped_bad_json, "bad JSON");
+    reason(stats.skipped_binary, "binary");
+    reason(stats.skipped_unreadable, "unreadable");
+    reason(stats.skipped_empty, "empty");
+    std::cerr << "\n";
+  }
+  if (stats.truncated > 0) {
+    std::cerr << "truncated " << stats.truncated << " documents larger than "
+              << InputOptions().max_document_bytes / (1 << 20) << " MB\n";
+  }
+  std::cerr << "index " << dir << ": " << committed << " documents\n";
+}
+
+void PrintMessages(const InputStats& stats) {
+  // Each message already says what was skipped and why ("x.jsonl:3: ...", "f: binary file").
+  for (const std::string& m : stats.messages) std::cerr << kProgram << ": warning: " << m << "\n";
+  if (stats.messages_dropped > 0) {
+    std::cerr << kProgram << ": warning: ... and " << stats.messages_dropped << " more\n";
+  }
+}
+
+int Run(int argc, char** argv) {
+  std::string index_dir, language, stopwords;
+  uint32_t max_token_chars = 255;
+  uint64_t memory_mb = 512;
+  int threads = 1;
+  std::vector<std::string> inputs;
+
+  po::options_description visible(
+      "Usage: trawl-index --index DIR [options] INPUT...\n\n"
+      "Adds documents to the index in DIR, creating it if needed, and commits them at once:\n"
+      "readers see all of this run's documents or none. INPUT is a file, a directory (read\n"
+      "recursively), a .gz file, JSONL (.jsonl, .jsonl.gz: one {\"id\", \"title\", \"body\", ...}\n"
+      "object a line) or - for JSONL on stdin. A file becomes a document with id = its path.\n"
+      "Adding an id that exists replaces that document.\n\n"
+      "Exit status: 0 success; 1 failure, nothing committed; 2 committed, but some input was\n"
+      "skipped (binary, empty, unreadable files; bad JSONL lines with --skip-errors).\n\n"
+      "Options");
+  // clang-format off
+  visible.add_options()
+      ("index", po::value(&index_dir)->value_name("DIR"), "index directory (required)")
+      ("language", po::value(&language)->value_name("NAME")->default_value("english"),
+       "Snowball stemmer language, or none (only when creating the index; an existing index "
+       "keeps its analyzer)")
+      ("stopwords", po::value(&stopwords)->value_name("LIST")->default_value(""),
+       "stop words: empty for none, english, or a file with one word a line (only when "
+       "creating)")
+      ("max-token-chars", po::value(&max_token_chars)->value_name("N")->default_value(255),
+       "longer tokens are not indexed (only when creating)")
+      ("memory-mb", po::value(&memory_mb)->value_name("M")->default_value(512),
+       "indexing memory budget: buffered documents are written out as a segment beyond it")
+      ("threads", po::value(&threads)->value_name("N")->default_value(1),
+       "accepted for compatibility; indexing is single-threaded for now")
+      ("skip-errors", "skip bad JSONL lines (counted, exit status 2) instead of failing")
+      ("quiet,q", "no progress line and no summary")
+      ("help,h", "show this help and exit")
+      ("version", "show the version and exit");
+  // clang-format on
+  po::options_description hidden;
+  hidden.add_options()("input", po::value(&inputs)->composing());
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::positional_options_description positional;
+  positional.add("input", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Fail(std::string(e.what()) + " (see --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << visible << "\n";
+    return kExitOk;
+  }
+  if (vm.count("version")) {
+    std::cout << kProgram << " " << TRAWL_VERSION << "\n";
+    return kExitOk;
+  }
+  if (index_dir.empty()) return Fail("--index DIR is required (see --help)");
+  if (inputs.empty()) return Fail("no INPUT given (see --help)");
+  if (memory_mb == 0 || memory_mb > (uint64_t{1} << 30)) {
+    return Fail("--memory-mb must be between 1 and 1073741824");
+  }
+  if (threads < 1) return Fail("--threads must be at least 1");
+  if (max_token_chars == 0) return Fail("--max-token-chars must be at least 1");
+  // A typo in the last of many inputs should not cost an hour of indexing first.
+  int stdin_inputs = 0;
+  for (const std::string& input : inputs) {
+    if (input == "-") {
+      ++stdin_inputs;
+      continue;
+    }
+    std::error_code ec;
+    if (!std::filesystem::exists(input, ec)) return Fail(input + ": no such file or directory");
+  }
+  if (stdin_inputs > 1) return Fail("- (stdin) given more than once");
+
+  const bool quiet = vm.count("quiet") > 0;
+  IndexWriterOptions writer_options;
+  writer_options.language = language;
+  writer_options.stopwords = stopwords;
+  writer_options.max_token_chars = max_token_chars;
+  writer_options.memory_budget_bytes = static_cast<size_t>(memory_mb) << 20;
+
+  const Clock::time_point start = Clock::now();
+  std::unique_ptr<IndexWriter> writer;
+  Status s = IndexWriter::Open(index_dir, writer_options, &writer);
+  if (!s.ok()) return Fail(index_dir + ": " + ErrorText(s));
+
+  InputOptions input_options;
+  input_options.skip_errors = vm.count("skip-errors") > 0;
+  InputStats stats;
+  uint64_t indexed = 0;
+  Progress progress(!quiet && ::isatty(STDERR_FILENO));
+  for (const std::string& input : inputs) {
+    progress.SetInput(input == "-" ? "stdin" : input);
+    s = ReadInput(input, input_options, &stats, [&](Document&& doc) {
+      TRAWL_RETURN_IF_ERROR(writer->Add(doc));
+      ++indexed;
+      progress.Update(indexed, stats.bytes_read);
+      return Status::OK();
+    });
+    if (!s.ok()) break;
+  }
+  if (s.ok()) {
+    progress.Committing(indexed);
+    s = writer->Commit();
+  }
+  progress.Clear();
+  if (!s.ok()) {
+    // The writer is dropped uncommitted: the index stays at its previous commit.
+    if (!quiet) PrintMessages(stats);
+    return Fail(ErrorText(s) + " (nothing committed)");
+  }
+  const double secs = Seconds(Clock::now() - start);
+  if (!quiet) {
+    PrintMessages(stats);
+    PrintSummary(stats, indexed, secs, index_dir, writer->committed_documents());
+  }
+  const uint64_t skipped = stats.skipped_binary + stats.skipped_bad_json +
+                           stats.skipped_unreadable + stats.skipped_empty;
+  return skipped > 0 ? kExitSkipped : kExitOk;
+}
+
+}  // namespace
+}  // namespace trawl
+
+int main(int argc, char** argv) {
+  // The library reports errors as values; this catches what the programs themselves may throw
+  // (allocation failure, stream errors) so that every failure ends in one line, never abort().
+  try {
+    return trawl::Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "trawl-index: error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -36,13 +36,16 @@ std::vector<ScoredDoc> TopKCollector::TakeSorted() {
   return out;
 }
 
-void CollectAll(Scorer* scorer, uint32_t segment, TopKCollector* collector) {
-  for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next())
+void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* deleted,
+                TopKCollector* collector) {
+  for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
+    if (deleted != nullptr && roaring_bitmap_contains(deleted, d)) continue;
     collector->Offer(scorer->Score(), segment, d);
+  }
 }
 
 void CollectMaxScore(std::vector<std::unique_ptr<Scorer>> clauses, uint32_t segment,
-                     TopKCollector* collector) {
+                     const roaring_bitmap_t* deleted, TopKCollector* collector) {
   const size_t n = clauses.size();
   if (n == 0) return;
   std::sort(clauses.begin(), clauses.end(),
@@ -64,6 +67,11 @@ void CollectMaxScore(std::vector<std::unique_ptr<Scorer>> clauses, uint32_t segm
     uint32_t doc = kNoMoreDocs;
     for (size_t i = first_essential; i < n; ++i) doc = std::min(doc, clauses[i]->doc());
     if (doc == kNoMoreDocs) break;
+    if (deleted != nullptr && roaring_bitmap_contains(deleted, doc)) {
+      for (size_t i = first_essential; i < n; ++i)
+        if (clauses[i]->doc() == doc) clauses[i]->Next();
+      continue;
+    }
     double score = 0;
     for (size_t i = first_essential; i < n; ++i) {
       if (clauses[i]->doc() == doc) {

@@ -40,14 +40,16 @@ class TopKCollector {
   std::vector<ScoredDoc> heap_;  // min-heap on (score, then later docs first)
 };
 
-// Scores every match of `scorer` (exhaustive, document at a time).
-void CollectAll(Scorer* scorer, uint32_t segment, TopKCollector* collector);
+// Scores every match of `scorer` (exhaustive, document at a time). Documents in `deleted`
+// (may be null) are skipped.
+void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* deleted,
+                TopKCollector* collector);
 
 // MaxScore (Turtle & Flood): the sum of `clauses`' scores over the union of their matches, but
 // skipping documents that only match clauses whose score bounds together cannot beat the
 // current k-th score.
 void CollectMaxScore(std::vector<std::unique_ptr<Scorer>> clauses, uint32_t segment,
-                     TopKCollector* collector);
+                     const roaring_bitmap_t* deleted, TopKCollector* collector);
 
 }  // namespace trawl
 

@@ -37,8 +37,9 @@ bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
 bool IsFieldName(std::string_view s) {
   if (s.empty() || !(IsAsciiLetter(s[0]) || s[0] == '_')) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return IsAsciiLetter(c) || IsAsciiDigit(c) || c == '_' || c == '.'; });
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return IsAsciiLetter(c) || IsAsciiDigit(c) || c == '_' || c == '.';
+  });
 }
 
 // Users count characters, not bytes: skip UTF-8 continuation bytes.
@@ -57,7 +58,7 @@ enum class TokenKind {
   kPrefix,  // word*
   kStar,    // * alone
   kPhrase,
-  kField,   // name:
+  kField,  // name:
   kOpenParen,
   kCloseParen,
   kMust,     // +
@@ -121,13 +122,20 @@ class Lexer {
       return Status::OK();
     }
     switch (q_[pos_]) {
-      case '(': return LexSingle(TokenKind::kOpenParen, token);
-      case ')': return LexSingle(TokenKind::kCloseParen, token);
-      case '+': return LexSingle(TokenKind::kMust, token);
-      case '-': return LexSingle(TokenKind::kMustNot, token);
-      case '!': return LexSingle(TokenKind::kNot, token);
-      case '"': return LexPhrase(token);
-      default: return LexWord(token);
+      case '(':
+        return LexSingle(TokenKind::kOpenParen, token);
+      case ')':
+        return LexSingle(TokenKind::kCloseParen, token);
+      case '+':
+        return LexSingle(TokenKind::kMust, token);
+      case '-':
+        return LexSingle(TokenKind::kMustNot, token);
+      case '!':
+        return LexSingle(TokenKind::kNot, token);
+      case '"':
+        return LexPhrase(token);
+      default:
+        return LexWord(token);
     }
   }
 
@@ -354,9 +362,11 @@ class Parser {
     }
     Take();
     // "a - b" is more likely a typo than a negation of b.
-    const bool must_touch = modifier.kind == TokenKind::kMust || modifier.kind == TokenKind::kMustNot;
+    const bool must_touch =
+        modifier.kind == TokenKind::kMust || modifier.kind == TokenKind::kMustNot;
     if (must_touch && Peek().begin != modifier.end) {
-      return Error(modifier.end, "expected a word, a phrase or '(' right after " + Describe(modifier));
+      return Error(modifier.end,
+                   "expected a word, a phrase or '(' right after " + Describe(modifier));
     }
     return ParsePrimary(field, depth, &out->node);
   }
@@ -381,7 +391,8 @@ class Parser {
   Status ParseGroup(const std::string& field, int depth, std::unique_ptr<QueryNode>* out) {
     const Token& open = Take();
     if (depth >= kMaxNestingDepth) {
-      return Error(open.begin, "parentheses nested deeper than " + std::to_string(kMaxNestingDepth));
+      return Error(open.begin,
+                   "parentheses nested deeper than " + std::to_string(kMaxNestingDepth));
     }
     TRAWL_RETURN_IF_ERROR(ParseOr(field, depth + 1, out));
     // ParseOr stops only at ')' or at the end.
@@ -464,9 +475,12 @@ std::string EscapePhrase(std::string_view phrase) {
 
 const char* OccurPrefix(Occur occur) {
   switch (occur) {
-    case Occur::kMust: return "+";
-    case Occur::kMustNot: return "-";
-    case Occur::kShould: return "";
+    case Occur::kMust:
+      return "+";
+    case Occur::kMustNot:
+      return "-";
+    case Occur::kShould:
+      return "";
   }
   return "";
 }

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "common/analyzer.h"
+#include "common/deletes.h"
 #include "common/manifest.h"
 #include "indexer/segment_builder.h"
 #include "searcher/collector.h"
@@ -82,7 +83,14 @@ class SearcherImpl final : public Searcher {
                                   " documents, the manifest says " +
                                   std::to_string(entry.num_docs));
       }
-      num_docs_ += seg->num_docs();
+      roaring_bitmap_t* deleted = nullptr;
+      if (!entry.deletes.empty()) {
+        TRAWL_RETURN_IF_ERROR(
+            ReadDeletes(dir + "/" + entry.deletes, entry.num_docs, entry.num_deleted, &deleted));
+      }
+      deleted_.emplace_back(deleted);
+      // BM25 statistics keep counting deleted documents until a merge drops them, as Lucene's.
+      num_docs_ += seg->num_docs() - entry.num_deleted;
       for (const FieldInfo& f : seg->fields()) {
         FieldInfo* global = nullptr;
         for (auto& g : fields_)
@@ -122,11 +130,11 @@ class SearcherImpl final : public Searcher {
           TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));
           if (s) scorers.push_back(std::move(s));
         }
-        CollectMaxScore(std::move(scorers), seg_id, &collector);
+        CollectMaxScore(std::move(scorers), seg_id, deleted_[seg].get(), &collector);
       } else {
         std::unique_ptr<Scorer> scorer;
         TRAWL_RETURN_IF_ERROR(weight->MakeScorer(seg, &scorer));
-        if (scorer) CollectAll(scorer.get(), seg_id, &collector);
+        if (scorer) CollectAll(scorer.get(), seg_id, deleted_[seg].get(), &collector);
       }
     }
     std::vector<ScoredDoc> top = collector.TakeSorted();
@@ -179,7 +187,14 @@ class SearcherImpl final : public Searcher {
     if (weight.IsEmpty()) return Status::OK();
     for (size_t seg = 0; seg < segments_.size(); ++seg) {
       uint64_t n;
-      TRAWL_RETURN_IF_ERROR(weight.CountInSegment(seg, &n));
+      if (const roaring_bitmap_t* deleted = deleted_[seg].get()) {
+        roaring_bitmap_t* matches;
+        TRAWL_RETURN_IF_ERROR(weight.MatchBitmap(seg, &matches));
+        n = roaring_bitmap_andnot_cardinality(matches, deleted);
+        roaring_bitmap_free(matches);
+      } else {
+        TRAWL_RETURN_IF_ERROR(weight.CountInSegment(seg, &n));
+      }
       *total += n;
     }
     return Status::OK();
@@ -187,7 +202,11 @@ class SearcherImpl final : public Searcher {
 
   Manifest manifest_;
   std::unique_ptr<AnalyzerPool> pool_;
+  struct RoaringFree {
+    void operator()(roaring_bitmap_t* r) const { roaring_bitmap_free(r); }
+  };
   std::vector<std::unique_ptr<SegmentReader>> segments_;
+  std::vector<std::unique_ptr<roaring_bitmap_t, RoaringFree>> deleted_;  // null: none deleted
   std::vector<FieldInfo> fields_;
   uint64_t num_docs_ = 0;
 };

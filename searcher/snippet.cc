@@ -142,8 +142,8 @@ std::string MakeSnippet(std::string_view text, Analyzer& analyzer,
   } else {
     const size_t match_start = tokens[hits[best_first]].start;
     const size_t match_end = tokens[hits[best_last]].end;
-    const size_t slack = max_chars > match_end - match_start ? max_chars - (match_end - match_start)
-                                                             : 0;
+    const size_t slack =
+        max_chars > match_end - match_start ? max_chars - (match_end - match_start) : 0;
     // A little context before the matches and the rest after: results read forwards. Budget
     // the end of the text cannot use goes to the front.
     size_t before = std::min(match_start, slack / 4);

@@ -1,2 +1,402 @@
-// placeholder until the CLI lands
-int main() { return 1; }
+// trawl-search: queries an index, once, in batch (one JSON line per query) or in an interactive
+// shell. A thin layer over Searcher: flags, output formats and the shell live here, no search
+// logic.
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trawl/searcher.h"
+#include "trawl/status.h"
+
+#ifndef TRAWL_VERSION
+#define TRAWL_VERSION "unknown"
+#endif
+
+namespace po = boost::program_options;
+
+namespace trawl {
+namespace {
+
+constexpr char kProgram[] = "trawl-search";
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+
+// ordered_json keeps the brief's key order (query, total, took_us, hits), which people reading
+// the output and line-oriented tools expect.
+using Json = nlohmann::ordered_json;
+
+void PrintError(const std::string& message) {
+  std::cerr << kProgram << ": error: " << message << "\n";
+}
+
+// The message alone where it says everything (a query syntax error with its column); the kind
+// in front where it adds something ("Corruption: seg_1.post: ...").
+std::string ErrorText(const Status& s) {
+  if (s.IsInvalidArgument() || s.IsNotFound()) return s.message();
+  return s.ToString();
+}
+
+// Never throws on bad UTF-8 in stored ids or titles: a damaged document must not end a batch.
+std::string Dump(const Json& j) {
+  return j.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+}
+
+// Ids and titles come from arbitrary input; control characters in them must not drive the
+// terminal. (Snippets are already folded by MakeSnippet.)
+std::string Printable(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+  }
+  return out;
+}
+
+std::string TrimLine(std::string line) {
+  const size_t b = line.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return std::string();
+  const size_t e = line.find_last_not_of(" \t\r\n");
+  return line.substr(b, e - b + 1);
+}
+
+// What stays fixed for a run; the shell changes `top_k`, `json` and `explain` as it goes.
+struct Settings {
+  SearchOptions search;
+  bool count = false;
+  bool json = false;
+  // Highlight marks for plain output: bold on a terminal, brackets in files and pipes.
+  std::string plain_begin = "[";
+  std::string plain_end = "]";
+};
+
+struct Outcome {
+  Status status;
+  SearchResults results;
+  uint64_t took_us = 0;
+};
+
+class QueryRunner {
+ public:
+  explicit QueryRunner(const Searcher& searcher) : searcher_(searcher) {}
+
+  Outcome Run(const std::string& query, const Settings& settings, bool count) const {
+    Outcome out;
+    SearchOptions options = settings.search;
+    options.highlight_begin = settings.json ? "<b>" : settings.plain_begin;
+    options.highlight_end = settings.json ? "</b>" : settings.plain_end;
+    const auto start = std::chrono::steady_clock::now();
+    if (count) {
+      out.status = searcher_.Count(query, &out.results.total);
+    } else {
+      out.status = searcher_.Search(query, options, &out.results);
+    }
+    out.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                            std::chrono::steady_clock::now() - start)
+                                            .count());
+    return out;
+  }
+
+ private:
+  const Searcher& searcher_;
+};
+
+std::string JsonLine(const std::string& query, const Outcome& o, bool count, bool explain) {
+  Json j;
+  j["query"] = query;
+  if (!o.status.ok()) {
+    j["error"] = ErrorText(o.status);
+    return Dump(j);
+  }
+  j["total"] = o.results.total;
+  j["took_us"] = o.took_us;
+  if (!count) {
+    Json hits = Json::array();
+    for (const Hit& h : o.results.hits) {
+      Json hit;
+      hit["id"] = h.id;
+      hit["score"] = h.score;
+      hit["title"] = h.title;
+      hit["snippet"] = h.snippet;
+      if (explain) hit["explanation"] = h.explanation;
+      hits.push_back(std::move(hit));
+    }
+    j["hits"] = std::move(hits);
+  }
+  return Dump(j);
+}
+
+void PrintPlain(const Outcome& o, const Settings& settings, bool count, std::ostream& out) {
+  if (count) {
+    out << o.results.total << "\n";
+    return;
+  }
+  char header[96];
+  std::snprintf(header, sizeof(header), "%llu %s (%.2f ms)",
+                static_cast<unsigned long long>(o.results.total),
+                o.results.total == 1 ? "match" : "matches", o.took_us / 1000.0);
+  out << header;
+  const size_t first = settings.search.offset + 1;
+  if (!o.results.hits.empty() && (first > 1 || o.results.hits.size() < o.results.total)) {
+    out << ", showing " << first << "-" << first + o.results.hits.size() - 1;
+  }
+  out << "\n";
+  for (size_t i = 0; i < o.results.hits.size(); ++i) {
+    const Hit& h = o.results.hits[i];
+    char rank_score[64];
+    std::snprintf(rank_score, sizeof(rank_score), "%3zu. %.4f  ", first + i, h.score);
+    out << rank_score << Printable(h.id);
+    if (!h.title.empty() && h.title != h.id) out << "  " << Printable(h.title);
+    out << "\n";
+    if (!h.snippet.empty()) out << "     " << h.snippet << "\n";
+    if (settings.search.explain && !h.explanation.empty()) {
+      std::istringstream lines(h.explanation);
+      for (std::string line; std::getline(lines, line);) out << "       " << line << "\n";
+    }
+  }
+}
+
+// Batch mode: one JSON line per non-blank line of `in`; a failed query is reported in its line
+// and the batch goes on. Returns the exit status: non-zero if any query failed.
+int RunBatch(const QueryRunner& runner, Settings settings, std::istream& in) {
+  settings.json = true;  // batch output is always JSON, snippets marked with <b>
+  int status = kExitOk;
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::string query = TrimLine(line);
+    if (query.empty()) continue;
+    const Outcome o = runner.Run(query, settings, settings.count);
+    if (!o.status.ok()) status = kExitFailed;
+    // Flushed per line, so that a program feeding queries through a pipe gets each answer.
+    std::cout << JsonLine(query, o, settings.count, settings.search.explain) << std::endl;
+  }
+  return status;
+}
+
+constexpr char kShellHelp[] =
+    "Type a query to search, or a command:\n"
+    "  :count QUERY   print only the number of matching documents\n"
+    "  :top K         show K hits per query\n"
+    "  :json          toggle JSON output\n"
+    "  :explain       toggle score explanations\n"
+    "  :help          this help\n"
+    "  :quit          leave (or end of input, Ctrl-D)\n"
+    "Query language: word \"exact phrase\" \"phrase\"~N a AND b a OR b NOT a +must -not\n"
+    "                ( ... ) field:word field:\"phrase\" pref*\n";
+
+void ShowOutcome(const std::string& query, const Outcome& o, const Settings& settings, bool count) {
+  if (settings.json) {
+    std::cout << JsonLine(query, o, count, settings.search.explain) << "\n";
+  } else if (!o.status.ok()) {
+    PrintError(ErrorText(o.status));
+  } else {
+    PrintPlain(o, settings, count, std::cout);
+  }
+}
+
+int RunShell(const QueryRunner& runner, Settings settings, uint64_t num_docs) {
+  std::cout << kProgram << " " << TRAWL_VERSION << ": " << num_docs
+            << " documents. :help for help, :quit to leave.\n";
+  std::string line;
+  while (true) {
+    std::cout << "trawl> " << std::flush;
+    if (!std::getline(std::cin, line)) {
+      std::cout << "\n";
+      break;
+    }
+    const std::string input = TrimLine(line);
+    if (input.empty()) continue;
+    if (input[0] != ':') {
+      ShowOutcome(input, runner.Run(input, settings, false), settings, false);
+      continue;
+    }
+    const size_t space = input.find(' ');
+    const std::string command = input.substr(0, space);
+    const std::string arg = space == std::string::npos ? "" : TrimLine(input.substr(space));
+    if (command == ":quit" || command == ":q" || command == ":exit") break;
+    if (command == ":help") {
+      std::cout << kShellHelp;
+    } else if (command == ":count") {
+      if (arg.empty()) {
+        PrintError(":count needs a query");
+      } else {
+        ShowOutcome(arg, runner.Run(arg, settings, true), settings, true);
+      }
+    } else if (command == ":top") {
+      size_t used = 0;
+      unsigned long k = 0;
+      try {
+        k = std::stoul(arg, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (arg.empty() || used != arg.size() || k > 1000000) {
+        PrintError(":top needs a number of hits (0 to 1000000)");
+      } else {
+        settings.search.top_k = k;
+        std::cout << "hits per query: " << k << "\n";
+      }
+    } else if (command == ":json") {
+      settings.json = !settings.json;
+      std::cout << "JSON output " << (settings.json ? "on" : "off") << "\n";
+    } else if (command == ":explain") {
+      settings.search.explain = !settings.search.explain;
+      std::cout << "explanations " << (settings.search.explain ? "on" : "off") << "\n";
+    } else {
+      PrintError("unknown command " + command + " (:help lists them)");
+    }
+  }
+  return kExitOk;
+}
+
+int Run(int argc, char** argv) {
+  std::string index_dir, queries_file;
+  std::vector<std::string> query_words;
+  Settings settings;
+  // Signed, so that a negative value is an error rather than a huge unsigned number.
+  int64_t top_k = 10, offset = 0;
+  double k1 = 1.2, b = 0.75;
+
+  po::options_description visible(
+      "Usage: trawl-search --index DIR [options] [QUERY]\n\n"
+      "Searches the index in DIR. With QUERY: prints the ranked hits (or, with --count, the\n"
+      "number of matches). Without QUERY: an interactive shell if stdin is a terminal, else\n"
+      "batch mode on stdin (one query a line, one JSON line each, like --queries).\n"
+      "Query language: word \"exact phrase\" \"phrase\"~N a AND b a OR b NOT a +must -not\n"
+      "( ... ) field:word field:\"phrase\" pref*. Bare words combine with OR, ranked by BM25.\n\n"
+      "Exit status: 0 success; 1 an error (a bad query, a missing or damaged index; in batch\n"
+      "mode: if any query failed, after answering all of them).\n\n"
+      "Options");
+  // clang-format off
+  visible.add_options()
+      ("index", po::value(&index_dir)->value_name("DIR"), "index directory (required)")
+      ("top", po::value(&top_k)->value_name("K")->default_value(10), "number of hits to show")
+      ("offset", po::value(&offset)->value_name("N")->default_value(0),
+       "hits to skip first (paging: --offset 10 shows hits 11 to 20)")
+      ("count", "print only the exact number of matching documents")
+      ("json", "one JSON object per query: "
+       "{\"query\", \"total\", \"took_us\", \"hits\": [{\"id\", \"score\", \"title\", \"snippet\"}]}")
+      ("queries", po::value(&queries_file)->value_name("FILE"),
+       "batch mode: one query per line of FILE (- for stdin), one JSON line per query")
+      ("k1", po::value(&k1)->value_name("X")->default_value(1.2, "1.2"), "BM25 k1")
+      ("b", po::value(&b)->value_name("X")->default_value(0.75, "0.75"), "BM25 b")
+      ("explain", "explain how each hit's score was computed")
+      ("no-verify", "skip checking file checksums at open (faster for large indexes; damage is "
+       "still never a crash, but may go unnoticed)")
+      ("help,h", "show this help and exit")
+      ("version", "show the version and exit");
+  // clang-format on
+  po::options_description hidden;
+  hidden.add_options()("query", po::value(&query_words)->composing());
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::positional_options_description positional;
+  positional.add("query", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    PrintError(std::string(e.what()) + " (see --help)");
+    return kExitFailed;
+  }
+  if (vm.count("help")) {
+    std::cout << visible << "\n";
+    return kExitOk;
+  }
+  if (vm.count("version")) {
+    std::cout << kProgram << " " << TRAWL_VERSION << "\n";
+    return kExitOk;
+  }
+  auto usage_error = [](const std::string& message) {
+    PrintError(message + " (see --help)");
+    return kExitFailed;
+  };
+  if (index_dir.empty()) return usage_error("--index DIR is required");
+  constexpr int64_t kMaxHits = 10000000;  // bounds the top-k heap: offset + top are all kept
+  if (top_k < 0 || top_k > kMaxHits) return usage_error("--top must be between 0 and 10000000");
+  if (offset < 0 || offset > kMaxHits) {
+    return usage_error("--offset must be between 0 and 10000000");
+  }
+  if (!(k1 >= 0) || k1 > 1000) return usage_error("--k1 must be between 0 and 1000");
+  if (!(b >= 0 && b <= 1)) return usage_error("--b must be between 0 and 1");
+  if (!queries_file.empty() && !query_words.empty()) {
+    return usage_error("give either QUERY or --queries, not both");
+  }
+
+  settings.search.top_k = static_cast<size_t>(top_k);
+  settings.search.offset = static_cast<size_t>(offset);
+  settings.search.k1 = k1;
+  settings.search.b = b;
+  settings.search.explain = vm.count("explain") > 0;
+  settings.count = vm.count("count") > 0;
+  settings.json = vm.count("json") > 0;
+  if (::isatty(STDOUT_FILENO)) {
+    settings.plain_begin = "\x1b[1m";
+    settings.plain_end = "\x1b[0m";
+  }
+
+  SearcherOptions searcher_options;
+  searcher_options.verify_checksums = vm.count("no-verify") == 0;
+  std::unique_ptr<Searcher> searcher;
+  Status s = Searcher::Open(index_dir, searcher_options, &searcher);
+  if (!s.ok()) {
+    PrintError(ErrorText(s));
+    return kExitFailed;
+  }
+  const QueryRunner runner(*searcher);
+
+  if (!query_words.empty()) {
+    // Several words without quotes are one query, as if quoted: `trawl-search ... quick fox`.
+    std::string query;
+    for (const std::string& w : query_words) query += (query.empty() ? "" : " ") + w;
+    const Outcome o = runner.Run(query, settings, settings.count);
+    if (!o.status.ok()) {
+      PrintError(ErrorText(o.status));
+      return kExitFailed;
+    }
+    if (settings.json) {
+      std::cout << JsonLine(query, o, settings.count, settings.search.explain) << "\n";
+    } else {
+      PrintPlain(o, settings, settings.count, std::cout);
+    }
+    return kExitOk;
+  }
+  if (!queries_file.empty() && queries_file != "-") {
+    std::ifstream in(queries_file);
+    if (!in) {
+      PrintError(queries_file + ": cannot open");
+      return kExitFailed;
+    }
+    return RunBatch(runner, settings, in);
+  }
+  if (queries_file.empty() && ::isatty(STDIN_FILENO)) {
+    return RunShell(runner, settings, searcher->num_docs());
+  }
+  return RunBatch(runner, settings, std::cin);
+}
+
+}  // namespace
+}  // namespace trawl
+
+int main(int argc, char** argv) {
+  // The library reports errors as values; this catches what the program itself may throw
+  // (allocation failure, stream errors) so that every failure ends in one line, never abort().
+  try {
+    return trawl::Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "trawl-search: error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -36,9 +36,11 @@ bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
-                                                   : (c & 0xF8) == 0xF0 ? 4
-                                                                        : 0;
+    size_t len = c < 0x80             ? 1
+                 : (c & 0xE0) == 0xC0 ? 2
+                 : (c & 0xF0) == 0xE0 ? 3
+                 : (c & 0xF8) == 0xF0 ? 4
+                                      : 0;
     if (len == 0 || i + len > s.size()) return false;
     size_t pos = i;
     const int32_t cp = DecodeUtf8(s, &pos);
@@ -183,9 +185,9 @@ TEST_F(SnippetTest, SnippetReplacesInvalidUtf8) {
 }
 
 TEST_F(SnippetTest, SnippetRandomTextsStayValidAndBounded) {
-  static const char* const kPieces[] = {"a",   "fox", " ",    "é",     "日本語", "😀", "\n",
-                                        "ß",   "0",   "Ωμέγα", "\t",   "x y z",  ",",  "foxes",
-                                        "\xff", "\xe6\x97", "  ",  "Fox."};
+  static const char* const kPieces[] = {"a",  "fox",   " ",    "é",        "日本語", "😀",
+                                        "\n", "ß",     "0",    "Ωμέγα",    "\t",     "x y z",
+                                        ",",  "foxes", "\xff", "\xe6\x97", "  ",     "Fox."};
   std::mt19937 rng(42);
   std::uniform_int_distribution<size_t> piece(0, std::size(kPieces) - 1);
   std::uniform_int_distribution<size_t> length(0, 300);

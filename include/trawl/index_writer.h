@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "trawl/document.h"
 #include "trawl/status.h"
@@ -46,13 +47,17 @@ class IndexWriter {
 
   // Buffers one document (may write a segment when the memory budget is reached). Not visible
   // to readers until Commit().
+  // A document whose id is already in the index (or added earlier in this batch) replaces it.
   virtual Status Add(const Document& doc) = 0;
+  // Deletes the document with this id, if any (*found says whether one existed). Like Add, it
+  // takes effect at the next Commit().
+  virtual Status Delete(std::string_view id, bool* found = nullptr) = 0;
   // Writes buffered documents and makes everything added so far visible, durably. On error the
   // index stays at its previous commit.
   virtual Status Commit() = 0;
 
   virtual uint64_t buffered_documents() const = 0;
-  // Documents in the last commit (or at open).
+  // Live (not deleted) documents in the last commit (or at open).
   virtual uint64_t committed_documents() const = 0;
 };
 

@@ -1,0 +1,22 @@
+// Deletion bitmaps: <segment>.del.<generation> (kind DELS) holds the local docids of a
+// segment's deleted documents as a portable Roaring bitmap. Each commit that changes a
+// segment's deletions writes a new file, so every retained commit keeps its own view.
+#ifndef TRAWL_COMMON_DELETES_H_
+#define TRAWL_COMMON_DELETES_H_
+
+#include <roaring/roaring.h>
+
+#include <string>
+
+#include "trawl/status.h"
+
+namespace trawl {
+
+Status WriteDeletes(const std::string& path, const roaring_bitmap_t* deleted);
+// Reads and checks (CRC, cardinality, every docid < num_docs). The caller frees *out.
+Status ReadDeletes(const std::string& path, uint32_t num_docs, uint32_t expected_count,
+                   roaring_bitmap_t** out);
+
+}  // namespace trawl
+
+#endif  // TRAWL_COMMON_DELETES_H_

@@ -1,0 +1,331 @@
+#include "common/analyzer.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace trawl {
+namespace {
+
+struct Tok {
+  std::string term;
+  uint32_t position;
+  uint32_t start;
+  uint32_t end;
+  bool operator==(const Tok&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Tok& t) {
+  return os << "{" << t.term << " @" << t.position << " [" << t.start << "," << t.end << ")}";
+}
+
+using Terms = std::vector<std::string>;
+
+std::unique_ptr<Analyzer> MakeAnalyzer(const AnalyzerOptions& options) {
+  std::unique_ptr<Analyzer> analyzer;
+  Status status = Analyzer::Create(options, &analyzer);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  return analyzer;
+}
+
+// Folding and tokenizing only, so expectations need no knowledge of the stemmer.
+std::unique_ptr<Analyzer> Unstemmed(uint32_t max_token_chars = 255) {
+  AnalyzerOptions options;
+  options.language = "none";
+  options.max_token_chars = max_token_chars;
+  return MakeAnalyzer(options);
+}
+
+std::vector<Tok> Tokens(Analyzer& analyzer, std::string_view text) {
+  std::vector<Tok> tokens;
+  analyzer.Analyze(text, [&](const Token& t) {
+    tokens.push_back({std::string(t.term), t.position, t.start_byte, t.end_byte});
+  });
+  return tokens;
+}
+
+std::string WriteTempFile(const std::string& contents) {
+  char path[] = "/tmp/trawl_analyzer_test_XXXXXX";
+  const int fd = mkstemp(path);
+  EXPECT_GE(fd, 0);
+  close(fd);
+  std::ofstream(path, std::ios::binary) << contents;
+  return path;
+}
+
+TEST(AnalyzerTest, AsciiWordsSplitOnEverythingElse) {
+  auto a = Unstemmed();
+  EXPECT_EQ(a->Terms("hello, world! foo_bar baz-qux\te.g.\nx"),
+            (Terms{"hello", "world", "foo", "bar", "baz", "qux", "e", "g", "x"}));
+  EXPECT_EQ(a->Terms(""), Terms{});
+  EXPECT_EQ(a->Terms("  ,.;  "), Terms{});
+}
+
+TEST(AnalyzerTest, MixedCaseIsFolded) {
+  auto a = Unstemmed();
+  EXPECT_EQ(a->Terms("HeLLo WORLD iPhone"), (Terms{"hello", "world", "iphone"}));
+}
+
+TEST(AnalyzerTest, NonAsciiLetters) {
+  auto a = Unstemmed();
+  EXPECT_EQ(a->Terms("Résumé CAFÉ naïve"), (Terms{"résumé", "café", "naïve"}));
+  // Simple per-code-point lowercasing: capital sigma always becomes σ, never final ς.
+  EXPECT_EQ(a->Terms("ΣΟΦΙΑ Ἀθῆναι"), (Terms{"σοφια", "ἀθῆναι"}));
+  EXPECT_EQ(a->Terms("Москва, ЁЛКА"), (Terms{"москва", "ёлка"}));
+  // A run of CJK ideographs and kana (ー is Lm) is one token; the ideographic full stop and
+  // comma separate.
+  EXPECT_EQ(a->Terms("東京タワー。日本語、テスト"), (Terms{"東京タワー", "日本語", "テスト"}));
+  // Combining marks (Mn) are not letters, so a decomposed é splits the word.
+  EXPECT_EQ(a->Terms("e\xCC\x81t\xC3\xA9"), (Terms{"e", "té"}));
+  // Emoji, symbols and no-break spaces separate.
+  EXPECT_EQ(a->Terms("a😀b©c\u00A0d"), (Terms{"a", "b", "c", "d"}));
+}
+
+TEST(AnalyzerTest, DecimalDigitsJoinLetters) {
+  auto a = Unstemmed();
+  EXPECT_EQ(a->Terms("abc123 4,5 3.14 x2"), (Terms{"abc123", "4", "5", "3", "14", "x2"}));
+  // Arabic-Indic and fullwidth digits are Nd; superscripts (No) and Roman numerals (Nl) are not.
+  EXPECT_EQ(a->Terms("٣٤ １２ x²y Ⅻ"), (Terms{"٣٤", "１２", "x", "y"}));
+}
+
+TEST(AnalyzerTest, StopWordsLeavePositionGaps) {
+  AnalyzerOptions options;
+  options.language = "none";
+  options.stopwords = "english";
+  auto a = MakeAnalyzer(options);
+  EXPECT_EQ(Tokens(*a, "The quick fox is in THE house"),
+            (std::vector<Tok>{{"quick", 1, 4, 9}, {"fox", 2, 10, 13}, {"house", 6, 24, 29}}));
+}
+
+TEST(AnalyzerTest, AllThirtyThreeEnglishStopWords) {
+  AnalyzerOptions options;
+  options.stopwords = "english";
+  auto a = MakeAnalyzer(options);
+  EXPECT_EQ(a->Terms("a an and are as at be but by for if in into is it no not of on or such "
+                     "that the their then there these they this to was will with"),
+            Terms{});
+  EXPECT_EQ(a->Terms("I am he"), (Terms{"i", "am", "he"}));
+}
+
+TEST(AnalyzerTest, ByteOffsetsPointAtTheOriginalText) {
+  auto a = Unstemmed();
+  const std::string text = "  Café—au LAIT!";
+  const auto tokens = Tokens(*a, text);
+  ASSERT_EQ(tokens, (std::vector<Tok>{{"café", 0, 2, 7}, {"au", 1, 10, 12}, {"lait", 2, 13, 17}}));
+  EXPECT_EQ(text.substr(2, 5), "Café");
+  EXPECT_EQ(text.substr(13, 4), "LAIT");
+}
+
+TEST(AnalyzerTest, TokenAtEndOfText) {
+  auto a = Unstemmed();
+  EXPECT_EQ(Tokens(*a, "ab"), (std::vector<Tok>{{"ab", 0, 0, 2}}));
+  EXPECT_EQ(Tokens(*a, "x é"), (std::vector<Tok>{{"x", 0, 0, 1}, {"é", 1, 2, 4}}));
+}
+
+TEST(AnalyzerTest, DecodeUtf8ReplacesEachBadByte) {
+  struct Case {
+    std::string bytes;
+    std::vector<int32_t> code_points;
+  };
+  const std::vector<Case> cases = {
+      {"A\xC3\xA9", {'A', 0xE9}},
+      {"\xF0\x9F\x98\x80", {0x1F600}},
+      {"\xC3", {0xFFFD}},                                      // truncated at the end
+      {"\xE2\x82", {0xFFFD, 0xFFFD}},                          // truncated at the end
+      {"\xE2\x82x", {0xFFFD, 0xFFFD, 'x'}},                    // truncated by an ASCII byte
+      {"\xC0\xAF", {0xFFFD, 0xFFFD}},                          // overlong '/'
+      {"\xE0\x80\x80", {0xFFFD, 0xFFFD, 0xFFFD}},              // overlong NUL
+      {"\xED\xA0\x80", {0xFFFD, 0xFFFD, 0xFFFD}},              // a surrogate
+      {"\xF4\x90\x80\x80", {0xFFFD, 0xFFFD, 0xFFFD, 0xFFFD}},  // above U+10FFFF
+      {"\x80\xBF", {0xFFFD, 0xFFFD}},                          // lone continuation bytes
+      {"\xFE\xFF", {0xFFFD, 0xFFFD}},
+      {"\xEF\xBF\xBD", {0xFFFD}},  // a genuine U+FFFD
+  };
+  for (const Case& c : cases) {
+    std::vector<int32_t> decoded;
+    for (size_t pos = 0; pos < c.bytes.size();) decoded.push_back(DecodeUtf8(c.bytes, &pos));
+    EXPECT_EQ(decoded, c.code_points) << testing::PrintToString(c.bytes);
+  }
+}
+
+TEST(AnalyzerTest, InvalidUtf8Separates) {
+  auto a = Unstemmed();
+  EXPECT_EQ(Tokens(*a, "ab\xC3"), (std::vector<Tok>{{"ab", 0, 0, 2}}));
+  EXPECT_EQ(Tokens(*a, "ab\xE2\x82"), (std::vector<Tok>{{"ab", 0, 0, 2}}));
+  // Letters g-z cannot continue a \x escape, so they follow the bad bytes directly.
+  EXPECT_EQ(Tokens(*a, "a\xC3z"), (std::vector<Tok>{{"a", 0, 0, 1}, {"z", 1, 2, 3}}));
+  EXPECT_EQ(a->Terms("a\xC0\xAFz\xE0\x80\x80y"), (Terms{"a", "z", "y"}));
+  EXPECT_EQ(a->Terms("\x80x\xBFy\xFF"), (Terms{"x", "y"}));
+  EXPECT_EQ(a->Terms("sur\xED\xA0\x80rogate"), (Terms{"sur", "rogate"}));
+  // A real U+FFFD in the input separates just the same.
+  EXPECT_EQ(a->Terms("a\xEF\xBF\xBDz"), (Terms{"a", "z"}));
+  // Valid letters right after a bad byte are kept.
+  EXPECT_EQ(a->Terms("\xC3\xC3\xA9t\xC3\xA9"), (Terms{"été"}));
+}
+
+bool IsValidUtf8WithoutReplacement(std::string_view s) {
+  for (size_t pos = 0; pos < s.size();) {
+    if (DecodeUtf8(s, &pos) == 0xFFFD) return false;
+  }
+  return true;
+}
+
+TEST(AnalyzerTest, RandomBytesFuzz) {
+  auto a = Unstemmed(8);
+  auto b = Unstemmed(8);
+  std::mt19937 rng(20240601);
+  // Bytes biased towards UTF-8 lead and continuation bytes to reach the decoder's corners.
+  const std::string alphabet = "aZ9 .\x80\xBF\xC2\xC3\xDF\xE0\xE2\xED\xEF\xF0\xF4\xF5\xFF";
+  for (int iteration = 0; iteration < 5000; ++iteration) {
+    const size_t size = rng() % 48;
+    // Exactly sized heap storage, so that a read past the end shows up under AddressSanitizer.
+    auto buffer = std::make_unique<char[]>(size);
+    for (size_t i = 0; i < size; ++i) {
+      buffer[i] = rng() % 2 ? static_cast<char>(rng()) : alphabet[rng() % alphabet.size()];
+    }
+    const std::string_view text(buffer.get(), size);
+    const auto tokens = Tokens(*a, text);
+    ASSERT_EQ(tokens, Tokens(*b, text));
+    ASSERT_EQ(tokens, Tokens(*a, text));
+    uint32_t previous_end = 0;
+    int64_t previous_position = -1;
+    for (const Tok& t : tokens) {
+      ASSERT_LE(previous_end, t.start);
+      ASSERT_LT(t.start, t.end);
+      ASSERT_LE(t.end, size);
+      ASSERT_GT(t.position, previous_position);
+      ASSERT_TRUE(IsValidUtf8WithoutReplacement(t.term));
+      // The token's own bytes analyze to exactly that token.
+      ASSERT_EQ(a->Terms(text.substr(t.start, t.end - t.start)), Terms{t.term});
+      previous_end = t.end;
+      previous_position = t.position;
+    }
+  }
+}
+
+TEST(AnalyzerTest, LongTokensAreDroppedButUseAPosition) {
+  auto a = Unstemmed(5);
+  EXPECT_EQ(Tokens(*a, "abc abcdefg xyz"),
+            (std::vector<Tok>{{"abc", 0, 0, 3}, {"xyz", 2, 12, 15}}));
+  EXPECT_EQ(a->dropped_long_tokens(), 1u);
+  // The limit counts code points, not bytes, and is inclusive.
+  EXPECT_EQ(a->Terms("abcde ééééé éééééé"), (Terms{"abcde", "ééééé"}));
+  EXPECT_EQ(a->dropped_long_tokens(), 2u);
+  EXPECT_EQ(a->Terms(std::string(100000, 'x') + " y"), Terms{"y"});
+  EXPECT_EQ(a->dropped_long_tokens(), 3u);
+}
+
+TEST(AnalyzerTest, EnglishStemming) {
+  auto a = MakeAnalyzer(AnalyzerOptions());
+  EXPECT_EQ(a->Terms("Running runs"), (Terms{"run", "run"}));
+  // No stop words by default, so "of" stays and keeps phrase positions honest.
+  EXPECT_EQ(Tokens(*a, "Institute of Technology"),
+            (std::vector<Tok>{{"institut", 0, 0, 9}, {"of", 1, 10, 12}, {"technolog", 2, 13, 23}}));
+}
+
+TEST(AnalyzerTest, StopWordsAreMatchedBeforeStemming) {
+  AnalyzerOptions options;
+  options.stopwords = "english";
+  auto a = MakeAnalyzer(options);
+  // "this" is a stop word, "thi" (which "this" stems to) is not; "these" is, "thes" is not.
+  EXPECT_EQ(a->Terms("This thi These thes"), (Terms{"thi", "thes"}));
+}
+
+TEST(AnalyzerTest, PorterIsAValidLanguage) {
+  AnalyzerOptions options;
+  options.language = "porter";
+  auto a = MakeAnalyzer(options);
+  // Porter and Porter2 ("english") differ on these.
+  EXPECT_EQ(a->Terms("running generalizations fairly"), (Terms{"run", "gener", "fairli"}));
+  EXPECT_EQ(MakeAnalyzer(AnalyzerOptions())->Terms("generalizations fairly"),
+            (Terms{"general", "fair"}));
+}
+
+TEST(AnalyzerTest, OtherLanguages) {
+  AnalyzerOptions options;
+  options.language = "russian";
+  EXPECT_EQ(MakeAnalyzer(options)->Terms("КНИГАМИ"), Terms{"книг"});
+  options.language = "french";
+  EXPECT_EQ(MakeAnalyzer(options)->Terms("continuellement"), Terms{"continuel"});
+}
+
+TEST(AnalyzerTest, UnknownLanguageIsAnError) {
+  AnalyzerOptions options;
+  options.language = "klingon";
+  std::unique_ptr<Analyzer> a;
+  const Status status = Analyzer::Create(options, &a);
+  EXPECT_TRUE(status.IsInvalidArgument());
+  EXPECT_NE(status.message().find("klingon"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("english"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("porter"), std::string::npos) << status.message();
+  EXPECT_EQ(a, nullptr);
+}
+
+TEST(AnalyzerTest, ZeroMaxTokenCharsIsAnError) {
+  AnalyzerOptions options;
+  options.max_token_chars = 0;
+  std::unique_ptr<Analyzer> a;
+  EXPECT_TRUE(Analyzer::Create(options, &a).IsInvalidArgument());
+}
+
+TEST(AnalyzerTest, Languages) {
+  const auto languages = Analyzer::Languages();
+  EXPECT_NE(std::find(languages.begin(), languages.end(), "english"), languages.end());
+  EXPECT_NE(std::find(languages.begin(), languages.end(), "porter"), languages.end());
+  EXPECT_EQ(std::find(languages.begin(), languages.end(), "none"), languages.end());
+}
+
+TEST(AnalyzerTest, StopwordFile) {
+  const std::string path = WriteTempFile(
+      "\xEF\xBB\xBF"
+      "foo\n# a comment line\n  Bar  \r\nBAZ # a trailing comment\n\n\tÉté\n");
+  AnalyzerOptions options;
+  options.language = "none";
+  options.stopwords = path;
+  auto a = MakeAnalyzer(options);
+  EXPECT_EQ(Tokens(*a, "foo bar baz été the comment a"),
+            (std::vector<Tok>{{"the", 4, 18, 21}, {"comment", 5, 22, 29}, {"a", 6, 30, 31}}));
+  std::remove(path.c_str());
+}
+
+TEST(AnalyzerTest, UnreadableStopwordFileIsAnError) {
+  AnalyzerOptions options;
+  std::unique_ptr<Analyzer> a;
+  options.stopwords = "/nonexistent/trawl/stopwords.txt";
+  Status status = Analyzer::Create(options, &a);
+  EXPECT_TRUE(status.IsInvalidArgument());
+  EXPECT_NE(status.message().find(options.stopwords), std::string::npos) << status.message();
+  options.stopwords = "/tmp";  // a directory opens but cannot be read
+  EXPECT_TRUE(Analyzer::Create(options, &a).IsInvalidArgument());
+}
+
+TEST(AnalyzerTest, FoldDoesNotStem) {
+  auto a = MakeAnalyzer(AnalyzerOptions());
+  EXPECT_EQ(a->Fold("Résumé"), "résumé");
+  EXPECT_EQ(a->Fold("RUNNING"), "running");
+  EXPECT_EQ(a->Fold("ΣΟΦΙΑ"), "σοφια");
+  EXPECT_EQ(a->Fold("a\xC3"), "a\xEF\xBF\xBD");
+  EXPECT_EQ(a->Fold(""), "");
+}
+
+TEST(AnalyzerTest, OptionsAreKept) {
+  AnalyzerOptions options;
+  options.language = "porter";
+  options.stopwords = "english";
+  options.max_token_chars = 40;
+  auto a = MakeAnalyzer(options);
+  EXPECT_EQ(a->options().language, "porter");
+  EXPECT_EQ(a->options().stopwords, "english");
+  EXPECT_EQ(a->options().max_token_chars, 40u);
+  EXPECT_EQ(a->dropped_long_tokens(), 0u);
+}
+
+}  // namespace
+}  // namespace trawl

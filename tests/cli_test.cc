@@ -1,0 +1,540 @@
+// End-to-end tests of the two programs: they run trawl-index and trawl-search as a user or a
+// script would, on small corpora written into a fresh directory, and check exit statuses and
+// output.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#ifndef TRAWL_INDEX_BIN
+#error "TRAWL_INDEX_BIN must be defined (tests/CMakeLists.txt does)"
+#endif
+#ifndef TRAWL_SEARCH_BIN
+#error "TRAWL_SEARCH_BIN must be defined (tests/CMakeLists.txt does)"
+#endif
+
+namespace trawl {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct RunResult {
+  int exit_code = -1;    // the exit status, or -1 if the program did not exit normally
+  bool crashed = false;  // killed by a signal (SIGSEGV, SIGABRT, ...)
+  std::string out;
+  std::string err;
+};
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void WriteFile(const fs::path& path, const std::string& data) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << data;
+  ASSERT_TRUE(out.good()) << path;
+}
+
+std::vector<std::string> Lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// The corpus: 20 documents that all contain "common", with a few distinctive ones.
+std::string CorpusJsonl() {
+  static const char* const kFiller[] = {"rivers carry sediment toward the delta",
+                                        "a lighthouse keeper counts the ships",
+                                        "bread rises slowly in a cold kitchen",
+                                        "the orchestra tuned before the concert",
+                                        "glaciers carve valleys over many centuries",
+                                        "a cartographer draws the coastline",
+                                        "bees return to the hive at dusk",
+                                        "the library opens early on mondays"};
+  std::string out;
+  for (int i = 1; i <= 20; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof(id), "doc%02d", i);
+    std::string title = "Document " + std::to_string(i);
+    std::string body = "This common text belongs to document number " + std::to_string(i) + ". " +
+                       kFiller[i % 8] + ". ";
+    switch (i) {
+      case 3:
+        title = "Zebra herd";
+        body += "The zebra grazes while a zebra herd crosses the plain; every zebra has stripes.";
+        break;
+      case 11:
+        body +=
+            "Among the many animals in the large park, one zebra was seen near the gate, far "
+            "from the lions, the elephants, the giraffes and the antelopes of the reserve.";
+        break;
+      case 5:
+      case 7:
+        body += "She studied at the Institute of Technology in Cambridge.";
+        break;
+      case 9:
+        body += "An institute devoted to the history of technology opened downtown.";
+        break;
+      case 13:
+        body += "New technology changes how people work.";
+        break;
+      default:
+        break;
+    }
+    json doc = {{"id", id}, {"title", title}, {"body", body}};
+    out += doc.dump() + "\n";
+  }
+  return out;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static int counter = 0;
+    dir_ = fs::temp_directory_path() /
+           ("trawl_cli_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    index_ = (dir_ / "index").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs `program args` through the shell with stdin from `stdin_path` (/dev/null by default,
+  // so that trawl-search never sees a terminal) and captures stdout and stderr.
+  RunResult Run(const std::string& program, const std::string& args,
+                const std::string& stdin_path = "/dev/null") {
+    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+    const std::string command = Quote(program) + " " + args + " <" + Quote(stdin_path) + " >" +
+                                Quote(out.string()) + " 2>" + Quote(err.string());
+    const int status = std::system(command.c_str());
+    RunResult r;
+    if (status != -1 && WIFEXITED(status)) {
+      r.exit_code = WEXITSTATUS(status);
+    } else if (status != -1 && WIFSIGNALED(status)) {
+      r.crashed = true;
+    }
+    // The shell reports a child killed by a signal as 128 + the signal number.
+    if (r.exit_code > 128) r.crashed = true;
+    r.out = ReadFile(out);
+    r.err = ReadFile(err);
+    // In a TRAWL_SANITIZE build a memory error ends the program with status 1 and a report:
+    // that is a crash too, not an orderly error.
+    if (Contains(r.err, "Sanitizer") || Contains(r.err, "runtime error:")) r.crashed = true;
+    return r;
+  }
+  RunResult Index(const std::string& args) { return Run(TRAWL_INDEX_BIN, args); }
+  RunResult Search(const std::string& args) { return Run(TRAWL_SEARCH_BIN, args); }
+  RunResult SearchIn(const std::string& index, const std::string& args) {
+    return Search("--index " + Quote(index) + " " + args);
+  }
+
+  // The exact count for `query`, or -1 (with a test failure) if trawl-search failed.
+  long long Count(const std::string& query, const std::string& index = "") {
+    RunResult r = SearchIn(index.empty() ? index_ : index, "--count " + Quote(query));
+    EXPECT_EQ(r.exit_code, 0) << query << "\n" << r.err;
+    if (r.exit_code != 0) return -1;
+    EXPECT_EQ(r.out.back(), '\n');
+    return std::stoll(r.out);
+  }
+
+  json SearchJson(const std::string& query, const std::string& options = "") {
+    RunResult r = SearchIn(index_, "--json " + options + " " + Quote(query));
+    EXPECT_EQ(r.exit_code, 0) << query << "\n" << r.err;
+    EXPECT_EQ(Lines(r.out).size(), 1u) << r.out;
+    return json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  }
+
+  std::string Corpus() {
+    const fs::path path = dir_ / "corpus.jsonl";
+    WriteFile(path, CorpusJsonl());
+    return path.string();
+  }
+
+  void IndexCorpus() {
+    RunResult r = Index("--quiet --index " + Quote(index_) + " " + Quote(Corpus()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  // A directory of text files, one of them gzip-compressed.
+  std::string TextDirectory() {
+    const fs::path notes = dir_ / "notes";
+    WriteFile(notes / "a.txt", "Notes about the aardvark burrow.\nThe aardvark digs at night.\n");
+    WriteFile(notes / "sub" / "b.txt", "The okapi lives in the rain forest.\n");
+    WriteFile(notes / "c.txt", "A narwhal tusk is really a long tooth.\n");
+    EXPECT_EQ(std::system(("gzip " + Quote((notes / "c.txt").string())).c_str()), 0);
+    EXPECT_TRUE(fs::exists(notes / "c.txt.gz"));
+    return notes.string();
+  }
+
+  // The segment files of the index, largest first.
+  std::vector<fs::path> SegmentFiles(const std::string& index) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(index)) {
+      if (e.is_regular_file() && e.path().filename().string().rfind("seg_", 0) == 0) {
+        files.push_back(e.path());
+      }
+    }
+    std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
+      return fs::file_size(a) > fs::file_size(b);
+    });
+    return files;
+  }
+
+  std::string CopyIndex(const std::string& name) {
+    const fs::path copy = dir_ / name;
+    fs::copy(index_, copy, fs::copy_options::recursive);
+    return copy.string();
+  }
+
+  fs::path dir_;
+  std::string index_;
+};
+
+TEST_F(CliTest, CliHelpAndVersion) {
+  for (const char* program : {TRAWL_INDEX_BIN, TRAWL_SEARCH_BIN}) {
+    RunResult help = Run(program, "--help");
+    EXPECT_EQ(help.exit_code, 0) << program << "\n" << help.err;
+    EXPECT_TRUE(Contains(help.out, "--index")) << help.out;
+    EXPECT_TRUE(Contains(help.out, "Usage:")) << help.out;
+    RunResult version = Run(program, "--version");
+    EXPECT_EQ(version.exit_code, 0) << program << "\n" << version.err;
+    const std::string name = fs::path(program).filename().string();
+    EXPECT_EQ(version.out.rfind(name + " ", 0), 0u) << version.out;
+    EXPECT_EQ(Lines(version.out).size(), 1u);
+  }
+  EXPECT_TRUE(Contains(Run(TRAWL_INDEX_BIN, "--help").out, "--threads"));
+  EXPECT_FALSE(Contains(Run(TRAWL_INDEX_BIN, "--help").out, "--delete"));
+}
+
+TEST_F(CliTest, CliUsageErrorsAreOneLineAndNonZero) {
+  RunResult r = Index(Quote(Corpus()));  // no --index
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("trawl-index: error: ", 0), 0u) << r.err;
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+
+  r = Index("--index " + Quote(index_) + " --no-such-flag " + Quote(Corpus()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("trawl-index: error: ", 0), 0u) << r.err;
+
+  r = Index("--index " + Quote(index_) + " " + Quote((dir_ / "missing.jsonl").string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "missing.jsonl")) << r.err;
+
+  r = Search("fox");  // no --index
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("trawl-search: error: ", 0), 0u) << r.err;
+
+  r = SearchIn((dir_ / "no_index_here").string(), "fox");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_FALSE(r.crashed);
+  EXPECT_EQ(r.err.rfind("trawl-search: error: ", 0), 0u) << r.err;
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+
+  r = SearchIn(index_, "--top -3 fox");
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST_F(CliTest, CliIndexReportsSummaryUnlessQuiet) {
+  RunResult r = Index("--index " + Quote(index_) + " " + Quote(Corpus()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_TRUE(Contains(r.err, "indexed 20 documents")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "docs/s")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "MB/s")) << r.err;
+  EXPECT_FALSE(Contains(r.err, "\r")) << "no progress line when stderr is not a terminal";
+
+  r = Index("--quiet --index " + Quote(index_) + " " + Quote(Corpus()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST_F(CliTest, CliCountAndRanking) {
+  IndexCorpus();
+  EXPECT_EQ(Count("common"), 20);
+  EXPECT_EQ(Count("zebra"), 2);
+  EXPECT_EQ(Count("nonexistentword"), 0);
+
+  RunResult r = SearchIn(index_, "--count zebra");
+  EXPECT_EQ(r.out, "2\n");
+
+  json j = SearchJson("zebra");
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["query"], "zebra");
+  EXPECT_EQ(j["total"], 2);
+  ASSERT_TRUE(j["took_us"].is_number_integer());
+  EXPECT_GE(j["took_us"].get<long long>(), 0);
+  ASSERT_EQ(j["hits"].size(), 2u);
+  // The document that says zebra three times in a short body ranks first.
+  EXPECT_EQ(j["hits"][0]["id"], "doc03");
+  EXPECT_EQ(j["hits"][0]["title"], "Zebra herd");
+  EXPECT_EQ(j["hits"][1]["id"], "doc11");
+  EXPECT_GT(j["hits"][0]["score"].get<double>(), j["hits"][1]["score"].get<double>());
+  for (const auto& hit : j["hits"]) {
+    for (const char* key : {"id", "score", "title", "snippet"}) EXPECT_TRUE(hit.contains(key));
+    EXPECT_TRUE(Contains(hit["snippet"].get<std::string>(), "<b>zebra</b>")) << hit;
+  }
+  // The brief's key order.
+  const std::string line = SearchIn(index_, "--json zebra").out;
+  size_t previous = 0;
+  for (const char* key : {"\"query\"", "\"total\"", "\"took_us\"", "\"hits\""}) {
+    const size_t at = line.find(key);
+    ASSERT_NE(at, std::string::npos) << key;
+    EXPECT_GE(at, previous) << key << " out of order in " << line;
+    previous = at;
+  }
+
+  j = SearchJson("zebra", "--count");
+  EXPECT_EQ(j["total"], 2);
+  EXPECT_TRUE(j.contains("took_us"));
+  EXPECT_FALSE(j.contains("hits"));
+
+  j = SearchJson("\"zebra herd\"");
+  ASSERT_EQ(j["hits"].size(), 1u);
+  EXPECT_EQ(j["hits"][0]["id"], "doc03");
+}
+
+TEST_F(CliTest, CliPlainOutput) {
+  IndexCorpus();
+  RunResult r = SearchIn(index_, "zebra");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_GE(lines.size(), 5u) << r.out;
+  EXPECT_EQ(lines[0].rfind("2 matches (", 0), 0u) << lines[0];
+  EXPECT_TRUE(Contains(lines[1], "doc03")) << lines[1];
+  EXPECT_TRUE(Contains(lines[1], "Zebra herd")) << lines[1];
+  EXPECT_TRUE(Contains(lines[1], "1.")) << lines[1];
+  // Not a terminal: brackets, not ANSI escapes.
+  EXPECT_TRUE(Contains(r.out, "[zebra]")) << r.out;
+  EXPECT_FALSE(Contains(r.out, "\x1b")) << r.out;
+  EXPECT_EQ(lines[2].rfind("  ", 0), 0u) << "snippets are indented: " << lines[2];
+}
+
+TEST_F(CliTest, CliPhraseVersusWords) {
+  IndexCorpus();
+  EXPECT_EQ(Count("\"institute of technology\""), 2);
+  EXPECT_EQ(Count("+institute +technology"), 3);
+  EXPECT_EQ(Count("institute AND technology"), 3);
+  EXPECT_EQ(Count("institute technology"), 4);
+  EXPECT_EQ(Count("\"technology institute\""), 0);
+
+  json j = SearchJson("\"institute of technology\"");
+  ASSERT_EQ(j["hits"].size(), 2u);
+  std::vector<std::string> ids = {j["hits"][0]["id"], j["hits"][1]["id"]};
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"doc05", "doc07"}));
+}
+
+TEST_F(CliTest, CliOffsetPagingIsConsistent) {
+  IndexCorpus();
+  const json all = SearchJson("common document", "--top 20");
+  ASSERT_EQ(all["total"], 20);
+  ASSERT_EQ(all["hits"].size(), 20u);
+  std::vector<std::string> paged;
+  for (int offset = 0; offset < 20; offset += 6) {
+    json page = SearchJson("common document", "--top 6 --offset " + std::to_string(offset));
+    EXPECT_EQ(page["total"], 20) << "total does not depend on paging";
+    EXPECT_EQ(page["hits"].size(), std::min<size_t>(6, 20 - offset));
+    for (const auto& hit : page["hits"]) paged.push_back(hit["id"]);
+  }
+  std::vector<std::string> expected;
+  for (const auto& hit : all["hits"]) expected.push_back(hit["id"]);
+  EXPECT_EQ(paged, expected);
+  // Scores never increase down the list.
+  for (size_t i = 1; i < all["hits"].size(); ++i) {
+    EXPECT_GE(all["hits"][i - 1]["score"].get<double>(), all["hits"][i]["score"].get<double>());
+  }
+  json beyond = SearchJson("common", "--offset 50");
+  EXPECT_EQ(beyond["total"], 20);
+  EXPECT_TRUE(beyond["hits"].empty());
+  json none = SearchJson("common", "--top 0");
+  EXPECT_EQ(none["total"], 20);
+  EXPECT_TRUE(none["hits"].empty());
+}
+
+TEST_F(CliTest, CliBatchQueries) {
+  IndexCorpus();
+  const fs::path queries = dir_ / "queries.txt";
+  WriteFile(queries, "zebra\n\n\"institute of technology\"\n\"unterminated\ncommon\n");
+  for (const std::string& how : {"--queries " + Quote(queries.string()), std::string("")}) {
+    RunResult r = how.empty() ? Run(TRAWL_SEARCH_BIN, "--index " + Quote(index_), queries.string())
+                              : SearchIn(index_, how);
+    EXPECT_NE(r.exit_code, 0) << "one query failed";
+    EXPECT_FALSE(r.crashed);
+    std::vector<std::string> lines = Lines(r.out);
+    ASSERT_EQ(lines.size(), 4u) << r.out;  // the blank line is not a query
+    std::vector<json> answers;
+    for (const auto& line : lines) answers.push_back(json::parse(line));
+    EXPECT_EQ(answers[0]["query"], "zebra");
+    EXPECT_EQ(answers[0]["total"], 2);
+    EXPECT_EQ(answers[0]["hits"][0]["id"], "doc03");
+    EXPECT_EQ(answers[1]["total"], 2);
+    EXPECT_EQ(answers[2]["query"], "\"unterminated");
+    EXPECT_TRUE(answers[2].contains("error"));
+    EXPECT_FALSE(answers[2].contains("hits"));
+    EXPECT_EQ(answers[3]["total"], 20);
+    EXPECT_EQ(answers[3]["hits"].size(), 10u);
+  }
+  RunResult r = SearchIn(index_, "--count --queries " + Quote(queries.string()));
+  std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(json::parse(lines[3])["total"], 20);
+  EXPECT_FALSE(json::parse(lines[3]).contains("hits"));
+}
+
+TEST_F(CliTest, DISABLED_CliExplainShowsScoreBreakdown) {
+  IndexCorpus();
+  json j = SearchJson("zebra", "--explain");
+  ASSERT_FALSE(j["hits"].empty());
+  for (const auto& hit : j["hits"]) {
+    ASSERT_TRUE(hit.contains("explanation")) << hit;
+    EXPECT_FALSE(hit["explanation"].get<std::string>().empty()) << hit;
+  }
+  EXPECT_FALSE(SearchJson("zebra")["hits"][0].contains("explanation"));
+}
+
+TEST_F(CliTest, CliQueryErrorExitsOne) {
+  IndexCorpus();
+  RunResult r = SearchIn(index_, Quote("(unbalanced"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("trawl-search: error: ", 0), 0u) << r.err;
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+TEST_F(CliTest, CliSecondRunAddsToIndex) {
+  IndexCorpus();
+  EXPECT_EQ(Count("common"), 20);
+  RunResult r = Index("--quiet --index " + Quote(index_) + " " + Quote(TextDirectory()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  EXPECT_EQ(Count("common"), 20);
+  EXPECT_EQ(Count("zebra"), 2);
+  EXPECT_EQ(Count("aardvark"), 1);
+  EXPECT_EQ(Count("okapi"), 1);
+  EXPECT_EQ(Count("narwhal"), 1);
+  EXPECT_EQ(Count("common OR aardvark OR okapi OR narwhal"), 23);
+
+  json j = SearchJson("narwhal");
+  ASSERT_EQ(j["hits"].size(), 1u);
+  EXPECT_TRUE(Contains(j["hits"][0]["id"], "c.txt")) << j;
+  j = SearchJson("okapi");
+  ASSERT_EQ(j["hits"].size(), 1u);
+  EXPECT_TRUE(Contains(j["hits"][0]["id"], "b.txt")) << j;
+  EXPECT_EQ(j["hits"][0]["title"], "b.txt");
+  EXPECT_TRUE(Contains(j["hits"][0]["snippet"], "<b>okapi</b>")) << j;
+}
+
+TEST_F(CliTest, CliReaddingAnIdReplacesTheDocument) {
+  IndexCorpus();
+  const fs::path update = dir_ / "update.jsonl";
+  WriteFile(update, R"({"id": "doc03", "title": "Plain horses", "body": "No stripes here."})"
+                    "\n");
+  RunResult r = Index("--quiet --index " + Quote(index_) + " " + Quote(update.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("zebra"), 1);
+  EXPECT_EQ(Count("stripes"), 1);
+  EXPECT_EQ(Count("common OR stripes"), 20);
+}
+
+TEST_F(CliTest, CliIndexFromStdin) {
+  RunResult r = Run(TRAWL_INDEX_BIN, "--quiet --index " + Quote(index_) + " -", Corpus());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("common"), 20);
+}
+
+TEST_F(CliTest, CliBadJsonLineFailsTheRun) {
+  const fs::path bad = dir_ / "file.jsonl";
+  WriteFile(bad,
+            "{\"id\": \"g1\", \"body\": \"good wombat line\"}\n"
+            "{\"id\": \"g2\", \"body\": \"another wombat line\"}\n"
+            "this is not json\n"
+            "{\"id\": \"g4\", \"body\": \"a wombat after the bad line\"}\n");
+  RunResult r = Index("--index " + Quote(index_) + " " + Quote(bad.string()));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(Contains(r.err, "trawl-index: error: ")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "file.jsonl:3")) << r.err;
+  // Nothing was committed: either there is no index yet, or it has none of these documents.
+  RunResult count = SearchIn(index_, "--count wombat");
+  EXPECT_FALSE(count.crashed);
+  if (count.exit_code == 0) {
+    EXPECT_EQ(count.out, "0\n");
+  }
+
+  r = Index("--skip-errors --index " + Quote(index_) + " " + Quote(bad.string()));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(Contains(r.err, "file.jsonl:3")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "bad JSON")) << r.err;
+  EXPECT_EQ(Count("wombat"), 3);
+}
+
+TEST_F(CliTest, CliTruncatedSegmentFileIsAnError) {
+  IndexCorpus();
+  const std::string damaged = CopyIndex("truncated");
+  const std::vector<fs::path> files = SegmentFiles(damaged);
+  ASSERT_FALSE(files.empty());
+  for (uint64_t cut : {1, 7, 100}) {
+    const std::string copy = CopyIndex("truncated_" + std::to_string(cut));
+    const fs::path victim = fs::path(copy) / files[0].filename();
+    fs::resize_file(victim, fs::file_size(victim) - std::min<uint64_t>(cut, fs::file_size(victim)));
+    for (const char* verify : {"", "--no-verify"}) {
+      RunResult r = SearchIn(copy, std::string(verify) + " zebra");
+      EXPECT_FALSE(r.crashed) << victim << " " << verify;
+      EXPECT_NE(r.exit_code, 0) << victim << " cut " << cut << " " << verify << "\n" << r.out;
+      EXPECT_EQ(r.err.rfind("trawl-search: error: ", 0), 0u) << r.err;
+      EXPECT_TRUE(Contains(r.err, victim.filename().string())) << r.err;
+    }
+  }
+}
+
+TEST_F(CliTest, CliFlippedByteIsAnErrorNamingTheFile) {
+  IndexCorpus();
+  const std::vector<fs::path> files = SegmentFiles(index_);
+  ASSERT_FALSE(files.empty());
+  // The largest file first, then every other segment file: each damaged in its own copy.
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string copy = CopyIndex("flipped_" + std::to_string(i));
+    const fs::path victim = fs::path(copy) / files[i].filename();
+    std::string bytes = ReadFile(victim);
+    ASSERT_GT(bytes.size(), 0u);
+    bytes[bytes.size() / 2] ^= 0x5A;
+    WriteFile(victim, bytes);
+    RunResult r = SearchIn(copy, "zebra");
+    EXPECT_FALSE(r.crashed) << victim;
+    EXPECT_NE(r.exit_code, 0) << victim << "\n" << r.out;
+    EXPECT_EQ(r.err.rfind("trawl-search: error: ", 0), 0u) << r.err;
+    EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+    EXPECT_TRUE(Contains(r.err, victim.filename().string())) << r.err;
+    // Without checksums the damage may go unnoticed, but it must never crash.
+    for (const char* query : {"zebra", "common", "\"institute of technology\"", "comm*"}) {
+      RunResult unchecked = SearchIn(copy, std::string("--no-verify --json ") + Quote(query));
+      EXPECT_FALSE(unchecked.crashed) << victim << " " << query << "\n" << unchecked.err;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace trawl

@@ -1,0 +1,676 @@
+#include "common/roaring_view.h"
+
+#include <gtest/gtest.h>
+#include <roaring/roaring.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace trawl {
+namespace {
+
+constexpr uint32_t kCookieNoRuns = 12346;
+constexpr uint32_t kCookieRuns = 12347;
+
+struct BitmapDeleter {
+  void operator()(roaring_bitmap_t* r) const { roaring_bitmap_free(r); }
+};
+using Bitmap = std::unique_ptr<roaring_bitmap_t, BitmapDeleter>;
+
+std::string Serialize(const roaring_bitmap_t* r) {
+  std::string out(roaring_bitmap_portable_size_in_bytes(r), '\0');
+  const size_t n = roaring_bitmap_portable_serialize(r, out.data());
+  out.resize(n);
+  return out;
+}
+
+std::vector<uint32_t> Values(const roaring_bitmap_t* r) {
+  std::vector<uint32_t> v;
+  roaring_iterate(
+      r,
+      [](uint32_t value, void* param) {
+        static_cast<std::vector<uint32_t>*>(param)->push_back(value);
+        return true;
+      },
+      &v);
+  return v;
+}
+
+uint32_t Cookie(const std::string& bytes) {
+  uint32_t c;
+  std::memcpy(&c, bytes.data(), 4);
+  return c;
+}
+
+// Holds bytes in an allocation of exactly their size, so AddressSanitizer catches any read past
+// the end (a std::string may have spare capacity after its size).
+class ExactBuffer {
+ public:
+  explicit ExactBuffer(std::string_view bytes)
+      : size_(bytes.size()), data_(new char[bytes.empty() ? 1 : bytes.size()]) {
+    if (!bytes.empty()) std::memcpy(data_.get(), bytes.data(), bytes.size());
+  }
+  std::string_view view() const { return std::string_view(data_.get(), size_); }
+
+ private:
+  size_t size_;
+  std::unique_ptr<char[]> data_;
+};
+
+enum class Mix { kSparse, kDense, kRuns, kMixed };
+
+// A random bitmap over `num_keys` distinct random container keys below `max_key`, each filled as
+// a sparse array, a dense bitset, a few runs or (rarely) a full container. Docid 0xFFFFFFFF is
+// never used: it is kNoMoreDocs.
+Bitmap RandomBitmap(uint64_t seed, uint32_t num_keys, uint32_t max_key, Mix mix,
+                    bool run_optimize) {
+  std::mt19937_64 rng(seed);
+  Bitmap r(roaring_bitmap_create());
+  std::vector<uint32_t> keys(max_key);
+  for (uint32_t i = 0; i < max_key; ++i) keys[i] = i;
+  std::shuffle(keys.begin(), keys.end(), rng);
+  keys.resize(std::min(num_keys, max_key));
+  std::vector<uint32_t> vals;
+  for (uint32_t key : keys) {
+    const uint32_t base = key << 16;
+    int kind = 0;
+    switch (mix) {
+      case Mix::kSparse:
+        kind = 0;
+        break;
+      case Mix::kDense:
+        kind = 1;
+        break;
+      case Mix::kRuns:
+        kind = 2;
+        break;
+      case Mix::kMixed:
+        kind = static_cast<int>(rng() % 7) % 4;
+        break;
+    }
+    if (kind == 3 && rng() % 3 != 0) kind = 2;  // keep full containers rare
+    vals.clear();
+    switch (kind) {
+      case 0: {  // sparse: mostly small arrays, sometimes right at the 4096 limit
+        uint32_t card = rng() % 4 == 0 ? 4096 - static_cast<uint32_t>(rng() % 3)
+                                       : 1 + static_cast<uint32_t>(rng() % 300);
+        for (uint32_t i = 0; i < card; ++i)
+          vals.push_back(base | static_cast<uint32_t>(rng() & 0xFFFF));
+        if (rng() % 4 == 0) vals.push_back(base);
+        if (rng() % 4 == 0 && key != 0xFFFF) vals.push_back(base | 0xFFFF);
+        roaring_bitmap_add_many(r.get(), vals.size(), vals.data());
+        break;
+      }
+      case 1: {  // dense bitset
+        const uint32_t per_mille = 80 + static_cast<uint32_t>(rng() % 900);
+        for (uint32_t low = 0; low < 65536; ++low) {
+          if (rng() % 1000 < per_mille) vals.push_back(base | low);
+        }
+        roaring_bitmap_add_many(r.get(), vals.size(), vals.data());
+        break;
+      }
+      case 2: {  // runs
+        const uint32_t num_runs = 1 + static_cast<uint32_t>(rng() % 40);
+        for (uint32_t i = 0; i < num_runs; ++i) {
+          const uint32_t start = static_cast<uint32_t>(rng() % 65536);
+          const uint32_t len = 1 + static_cast<uint32_t>(rng() % 3000);
+          const uint64_t end = std::min<uint64_t>(uint64_t{start} + len, 65536);
+          if (key == 0xFFFF && end == 65536) continue;
+          roaring_bitmap_add_range(r.get(), base + start, base + end);
+        }
+        roaring_bitmap_add(r.get(), base + static_cast<uint32_t>(rng() % 65535));
+        break;
+      }
+      case 3:  // full
+        roaring_bitmap_add_range(r.get(), base, base + (key == 0xFFFF ? 65535 : 65536));
+        break;
+    }
+  }
+  if (run_optimize) {
+    roaring_bitmap_run_optimize(r.get());
+  } else {
+    roaring_bitmap_remove_run_compression(r.get());
+  }
+  return r;
+}
+
+// Everything a cursor promises, checked against CRoaring.
+void CheckAgainstRoaring(const roaring_bitmap_t* r, uint64_t seed) {
+  SCOPED_TRACE(testing::Message() << "seed " << seed);
+  const std::string bytes = Serialize(r);
+  const std::vector<uint32_t> expected = Values(r);
+  ExactBuffer buf(bytes);
+  RoaringView view;
+  ASSERT_TRUE(RoaringView::Open(buf.view(), &view).ok());
+  EXPECT_EQ(view.cardinality(), roaring_bitmap_get_cardinality(r));
+  EXPECT_EQ(view.size_in_bytes(), roaring_bitmap_portable_size_in_bytes(r));
+  EXPECT_EQ(view.size_in_bytes(), bytes.size());
+  EXPECT_TRUE(view.Validate().ok());
+
+  // Next() walks every value, with the rank as ordinal.
+  {
+    RoaringView::Cursor c = view.NewCursor();
+    size_t i = 0;
+    for (uint32_t d = c.doc(); d != kNoMoreDocs; d = c.Next(), ++i) {
+      ASSERT_LT(i, expected.size());
+      ASSERT_EQ(d, expected[i]) << "at rank " << i;
+      ASSERT_EQ(c.ordinal(), i);
+      ASSERT_EQ(c.doc(), d);
+    }
+    EXPECT_EQ(i, expected.size());
+    EXPECT_EQ(c.ordinal(), expected.size());
+    EXPECT_EQ(c.Next(), kNoMoreDocs);
+    EXPECT_EQ(c.Advance(5), kNoMoreDocs);
+    EXPECT_EQ(c.ordinal(), expected.size());
+  }
+
+  // Random mixes of Next() and Advance() with gaps of every scale, against std::lower_bound.
+  std::mt19937_64 rng(seed * 7919 + 1);
+  const uint32_t max_value = expected.empty() ? 1000 : expected.back() + 1000;
+  for (int round = 0; round < 6; ++round) {
+    RoaringView::Cursor c = view.NewCursor();
+    size_t at = 0;  // index of c.doc() in expected
+    const uint32_t scale = 1u << (rng() % 26);
+    for (int step = 0; step < 3000; ++step) {
+      uint32_t got;
+      if (rng() % 4 == 0) {
+        got = c.Next();
+        if (at < expected.size()) ++at;
+      } else {
+        const uint32_t cur = c.doc() == kNoMoreDocs ? max_value : c.doc();
+        uint32_t target;
+        switch (rng() % 5) {
+          case 0:
+            target = cur - std::min<uint32_t>(cur, static_cast<uint32_t>(rng() % 3));
+            break;
+          case 1:
+            target = cur + 1 + static_cast<uint32_t>(rng() % 64);
+            break;
+          default:
+            target = cur + static_cast<uint32_t>(rng() % scale);
+            break;
+        }
+        got = c.Advance(target);
+        const size_t lb =
+            std::lower_bound(expected.begin(), expected.end(), target) - expected.begin();
+        at = std::max(at, lb);
+      }
+      const uint32_t want = at < expected.size() ? expected[at] : kNoMoreDocs;
+      ASSERT_EQ(got, want) << "round " << round << " step " << step;
+      ASSERT_EQ(c.ordinal(), std::min(at, expected.size()));
+      if (got == kNoMoreDocs) break;
+    }
+  }
+
+  // Advance to every value, and to every value + 1, from a fresh cursor each time for a sample.
+  for (size_t k = 0; k < 200 && !expected.empty(); ++k) {
+    const size_t i = rng() % expected.size();
+    RoaringView::Cursor c = view.NewCursor();
+    ASSERT_EQ(c.Advance(expected[i]), expected[i]);
+    ASSERT_EQ(c.ordinal(), i);
+    const uint32_t next = i + 1 < expected.size() ? expected[i + 1] : kNoMoreDocs;
+    ASSERT_EQ(c.Advance(expected[i] + 1), next);
+  }
+
+  Bitmap copy(view.ToRoaring());
+  ASSERT_NE(copy, nullptr);
+  EXPECT_TRUE(roaring_bitmap_equals(copy.get(), r));
+}
+
+TEST(RoaringView, EmptyBitmap) {
+  Bitmap r(roaring_bitmap_create());
+  const std::string bytes = Serialize(r.get());
+  EXPECT_EQ(Cookie(bytes), kCookieNoRuns);
+  CheckAgainstRoaring(r.get(), 0);
+
+  RoaringView view;  // default-constructed is empty too
+  EXPECT_EQ(view.cardinality(), 0u);
+  EXPECT_EQ(view.NewCursor().doc(), kNoMoreDocs);
+  EXPECT_TRUE(view.Validate().ok());
+  Bitmap copy(view.ToRoaring());
+  ASSERT_NE(copy, nullptr);
+  EXPECT_TRUE(roaring_bitmap_is_empty(copy.get()));
+  RoaringView::Cursor idle;
+  EXPECT_EQ(idle.doc(), kNoMoreDocs);
+  EXPECT_EQ(idle.Next(), kNoMoreDocs);
+  EXPECT_EQ(idle.Advance(3), kNoMoreDocs);
+}
+
+TEST(RoaringView, SingleValues) {
+  for (uint32_t v : {0u, 1u, 65535u, 65536u, 123456789u, 0xFFFF0000u, 0xFFFFFFFEu}) {
+    Bitmap r(roaring_bitmap_of_ptr(1, &v));
+    CheckAgainstRoaring(r.get(), v);
+    roaring_bitmap_run_optimize(r.get());
+    CheckAgainstRoaring(r.get(), v);
+  }
+}
+
+TEST(RoaringView, RandomSparse) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    Bitmap r = RandomBitmap(seed, 1 + seed * 3, 1 + seed * 50, Mix::kSparse, seed % 2 == 0);
+    CheckAgainstRoaring(r.get(), seed);
+  }
+}
+
+TEST(RoaringView, RandomDense) {
+  for (uint64_t seed = 100; seed < 108; ++seed) {
+    Bitmap r = RandomBitmap(seed, 1 + seed % 6, 40, Mix::kDense, seed % 2 == 0);
+    CheckAgainstRoaring(r.get(), seed);
+  }
+}
+
+TEST(RoaringView, RandomRuns) {
+  for (uint64_t seed = 200; seed < 215; ++seed) {
+    Bitmap r = RandomBitmap(seed, 1 + seed % 9, 30, Mix::kRuns, true);
+    EXPECT_EQ(Cookie(Serialize(r.get())) & 0xFFFF, kCookieRuns);
+    CheckAgainstRoaring(r.get(), seed);
+  }
+}
+
+TEST(RoaringView, RandomMixedBothCookies) {
+  for (uint64_t seed = 300; seed < 330; ++seed) {
+    const bool runs = seed % 2 == 0;
+    Bitmap r = RandomBitmap(seed, 1 + seed % 40, 2000, Mix::kMixed, runs);
+    const uint32_t cookie = Cookie(Serialize(r.get()));
+    if (!runs) {
+      EXPECT_EQ(cookie, kCookieNoRuns);
+    }
+    CheckAgainstRoaring(r.get(), seed);
+  }
+}
+
+TEST(RoaringView, AbsentOffsetsWithFewRunContainers) {
+  // With run containers the offset table is only written from 4 containers up.
+  for (uint32_t n = 1; n <= 6; ++n) {
+    Bitmap r(roaring_bitmap_create());
+    for (uint32_t k = 0; k < n; ++k) {
+      roaring_bitmap_add_range(r.get(), (k * 3 + 1) << 16 | 100, ((k * 3 + 1) << 16) + 5000);
+      roaring_bitmap_add(r.get(), (k * 3 + 1) << 16 | 60000);
+    }
+    if (n % 2 == 0) roaring_bitmap_add(r.get(), 7);  // an array container among the runs
+    roaring_bitmap_run_optimize(r.get());
+    const std::string bytes = Serialize(r.get());
+    const uint32_t containers = n + (n % 2 == 0 ? 1 : 0);
+    ASSERT_EQ(Cookie(bytes), kCookieRuns | ((containers - 1) << 16));
+    const size_t header =
+        4 + (containers + 7) / 8 + 4 * containers + (containers >= 4 ? 4 * containers : 0);
+    RoaringView view;
+    ASSERT_TRUE(RoaringView::Open(bytes, &view).ok());
+    EXPECT_EQ(view.num_containers(), containers);
+    EXPECT_GT(view.size_in_bytes(), header);
+    CheckAgainstRoaring(r.get(), n);
+  }
+}
+
+TEST(RoaringView, ManyContainers) {
+  // One value in each of many containers: container skipping and key search dominate.
+  Bitmap r(roaring_bitmap_create());
+  std::mt19937_64 rng(5);
+  for (uint32_t key = 0; key < 65535; ++key) {
+    if (rng() % 3 == 0)
+      roaring_bitmap_add(r.get(), key << 16 | static_cast<uint32_t>(rng() % 65536));
+  }
+  CheckAgainstRoaring(r.get(), 5);
+  roaring_bitmap_add_range(r.get(), 70u << 16, 71u << 16);
+  roaring_bitmap_run_optimize(r.get());
+  CheckAgainstRoaring(r.get(), 6);
+}
+
+TEST(RoaringView, AboutAMillionValues) {
+  // ~1M docids over a 16M docid space: arrays near the 4096 limit next to small bitsets.
+  Bitmap sparse(RandomBitmap(400, 256, 256, Mix::kSparse, false));
+  {
+    std::mt19937_64 rng(401);
+    std::vector<uint32_t> vals;
+    for (uint32_t d = 0; d < (256u << 16); ++d) {
+      if (rng() % 17 == 0) vals.push_back(d);
+    }
+    roaring_bitmap_add_many(sparse.get(), vals.size(), vals.data());
+  }
+  EXPECT_GT(roaring_bitmap_get_cardinality(sparse.get()), 950000u);
+  CheckAgainstRoaring(sparse.get(), 400);
+  Bitmap mixed(RandomBitmap(402, 60, 200, Mix::kMixed, true));
+  EXPECT_GT(roaring_bitmap_get_cardinality(mixed.get()), 500000u);
+  CheckAgainstRoaring(mixed.get(), 402);
+}
+
+TEST(RoaringView, TrailingBytesIgnored) {
+  Bitmap r = RandomBitmap(9, 5, 20, Mix::kMixed, true);
+  const std::string bytes = Serialize(r.get());
+  RoaringView view;
+  ASSERT_TRUE(RoaringView::Open(bytes + "trailing", &view).ok());
+  EXPECT_EQ(view.size_in_bytes(), bytes.size());
+}
+
+// --- hand-built bytes, for inconsistencies CRoaring never writes ---
+
+struct TestContainer {
+  uint16_t key = 0;
+  uint32_t header_card = 0;      // 0: derive from the contents
+  std::vector<uint16_t> array;   // array container values
+  std::vector<uint64_t> bitset;  // 1024 words for a bitset container
+  std::vector<uint16_t> runs;    // (start, length - 1) pairs for a run container
+  bool is_run = false;
+};
+
+void Put16(std::string* s, uint16_t v) { s->append(reinterpret_cast<const char*>(&v), 2); }
+void Put32(std::string* s, uint32_t v) { s->append(reinterpret_cast<const char*>(&v), 4); }
+
+std::string Encode(const std::vector<TestContainer>& cs, bool run_cookie) {
+  const uint32_t n = static_cast<uint32_t>(cs.size());
+  std::string out;
+  std::vector<std::string> bodies;
+  for (const TestContainer& c : cs) {
+    std::string b;
+    if (c.is_run) {
+      Put16(&b, static_cast<uint16_t>(c.runs.size() / 2));
+      for (uint16_t v : c.runs) Put16(&b, v);
+    } else if (!c.bitset.empty()) {
+      for (uint64_t w : c.bitset) b.append(reinterpret_cast<const char*>(&w), 8);
+    } else {
+      for (uint16_t v : c.array) Put16(&b, v);
+    }
+    bodies.push_back(b);
+  }
+  size_t header;
+  if (run_cookie) {
+    Put32(&out, kCookieRuns | ((n - 1) << 16));
+    std::string flags((n + 7) / 8, '\0');
+    for (uint32_t i = 0; i < n; ++i) {
+      if (cs[i].is_run) flags[i / 8] = static_cast<char>(flags[i / 8] | (1 << (i % 8)));
+    }
+    out += flags;
+    header = 4 + flags.size() + 4 * n + (n >= 4 ? 4 * n : 0);
+  } else {
+    Put32(&out, kCookieNoRuns);
+    Put32(&out, n);
+    header = 8 + 8 * n;
+  }
+  for (const TestContainer& c : cs) {
+    uint32_t card = c.header_card;
+    if (card == 0) {
+      if (c.is_run) {
+        for (size_t i = 0; i + 1 < c.runs.size(); i += 2) card += c.runs[i + 1] + 1u;
+      } else if (!c.bitset.empty()) {
+        for (uint64_t w : c.bitset) card += static_cast<uint32_t>(__builtin_popcountll(w));
+      } else {
+        card = static_cast<uint32_t>(c.array.size());
+      }
+    }
+    Put16(&out, c.key);
+    Put16(&out, static_cast<uint16_t>(card - 1));
+  }
+  if (!run_cookie || n >= 4) {
+    uint32_t offset = static_cast<uint32_t>(header);
+    for (const std::string& b : bodies) {
+      Put32(&out, offset);
+      offset += static_cast<uint32_t>(b.size());
+    }
+  }
+  for (const std::string& b : bodies) out += b;
+  return out;
+}
+
+TestContainer Array(uint16_t key, std::vector<uint16_t> values) {
+  TestContainer c;
+  c.key = key;
+  c.array = std::move(values);
+  return c;
+}
+TestContainer Runs(uint16_t key, std::vector<uint16_t> runs) {
+  TestContainer c;
+  c.key = key;
+  c.runs = std::move(runs);
+  c.is_run = true;
+  return c;
+}
+TestContainer Bitset(uint16_t key, uint32_t every) {
+  TestContainer c;
+  c.key = key;
+  c.bitset.assign(1024, 0);
+  for (uint32_t v = 0; v < 65536; v += every) c.bitset[v / 64] |= uint64_t{1} << (v % 64);
+  return c;
+}
+
+bool OpenIsCorruption(const std::string& bytes) {
+  ExactBuffer buf(bytes);
+  RoaringView view;
+  return RoaringView::Open(buf.view(), &view).IsCorruption();
+}
+
+TEST(RoaringView, EncoderMatchesCRoaring) {
+  // The hand encoder writes exactly what CRoaring writes, so the corruptions below are targeted.
+  Bitmap r(roaring_bitmap_create());
+  for (uint32_t v : {3u, 9u, 70000u}) roaring_bitmap_add(r.get(), v);
+  roaring_bitmap_add_range(r.get(), 5u << 16, (5u << 16) + 1000);
+  roaring_bitmap_add_range(r.get(), (5u << 16) + 2000, (5u << 16) + 2010);
+  for (uint32_t v = 0; v < 65536; v += 3) roaring_bitmap_add(r.get(), 9u << 16 | v);
+  roaring_bitmap_run_optimize(r.get());
+  const std::string want = Serialize(r.get());
+  EXPECT_EQ(
+      Encode({Array(0, {3, 9}), Array(1, {4464}), Runs(5, {0, 999, 2000, 9}), Bitset(9, 3)}, true),
+      want);
+  roaring_bitmap_remove_run_compression(r.get());
+  TestContainer full_array = Array(5, {});
+  for (uint16_t v = 0; v < 1000; ++v) full_array.array.push_back(v);
+  for (uint16_t v = 2000; v < 2010; ++v) full_array.array.push_back(v);
+  EXPECT_EQ(Encode({Array(0, {3, 9}), Array(1, {4464}), full_array, Bitset(9, 3)}, false),
+            Serialize(r.get()));
+}
+
+TEST(RoaringView, StructuralCorruptionFailsOpen) {
+  const std::vector<TestContainer> good = {Array(1, {1, 2, 3}), Runs(2, {10, 5, 100, 0}),
+                                           Bitset(4, 2), Array(7, {9})};
+  for (bool run_cookie : {true, false}) {
+    std::vector<TestContainer> cs = good;
+    if (!run_cookie) cs[1] = Array(2, {10, 11, 12, 13, 14, 15, 100});
+    ASSERT_FALSE(OpenIsCorruption(Encode(cs, run_cookie)));
+
+    auto bad = cs;
+    bad[1].key = 1;  // keys must strictly increase
+    EXPECT_TRUE(OpenIsCorruption(Encode(bad, run_cookie)));
+    bad = cs;
+    std::swap(bad[2], bad[3]);
+    EXPECT_TRUE(OpenIsCorruption(Encode(bad, run_cookie)));
+
+    std::string bytes = Encode(cs, run_cookie);
+    const size_t offsets_at = run_cookie ? 4 + 1 + 16 : 8 + 16;
+    bytes[offsets_at + 8] = static_cast<char>(bytes[offsets_at + 8] + 1);  // third offset
+    EXPECT_TRUE(OpenIsCorruption(bytes));
+  }
+  // No-run cookie with more containers than 16-bit keys allow.
+  std::string bytes;
+  Put32(&bytes, kCookieNoRuns);
+  Put32(&bytes, 65537);
+  bytes.append(65537 * 8, '\0');
+  EXPECT_TRUE(OpenIsCorruption(bytes));
+  // Unknown cookies.
+  std::string other = Encode(good, true);
+  other[0] = 0x39;
+  other[1] = 0x30;  // 12345
+  EXPECT_TRUE(OpenIsCorruption(other));
+  other = Encode(good, false);
+  other[2] = 1;  // no-run cookie with high bits set
+  EXPECT_TRUE(OpenIsCorruption(other));
+
+  // Run containers: overlapping, unsorted, touching (fine), past 65535, wrong cardinality, empty.
+  EXPECT_TRUE(OpenIsCorruption(Encode({Runs(0, {10, 5, 15, 2})}, true)));
+  EXPECT_TRUE(OpenIsCorruption(Encode({Runs(0, {100, 5, 10, 2})}, true)));
+  EXPECT_FALSE(OpenIsCorruption(Encode({Runs(0, {10, 5, 16, 2})}, true)));
+  EXPECT_TRUE(OpenIsCorruption(Encode({Runs(0, {65530, 6})}, true)));
+  EXPECT_FALSE(OpenIsCorruption(Encode({Runs(0, {65530, 5})}, true)));
+  TestContainer wrong_card = Runs(0, {10, 5});
+  wrong_card.header_card = 7;
+  EXPECT_TRUE(OpenIsCorruption(Encode({wrong_card}, true)));
+  TestContainer no_runs = Runs(0, {});
+  no_runs.header_card = 1;
+  EXPECT_TRUE(OpenIsCorruption(Encode({no_runs}, true)));
+}
+
+TEST(RoaringView, ContentCorruptionFailsValidateButCursorStaysSafe) {
+  // Unsorted array: Open accepts (it does not read values), Validate does not.
+  {
+    const std::string bytes = Encode({Array(0, {5, 3, 9, 1}), Array(1, {2})}, false);
+    ExactBuffer buf(bytes);
+    RoaringView view;
+    ASSERT_TRUE(RoaringView::Open(buf.view(), &view).ok());
+    EXPECT_TRUE(view.Validate().IsCorruption());
+    EXPECT_EQ(view.ToRoaring(), nullptr);
+    RoaringView::Cursor c = view.NewCursor();
+    EXPECT_EQ(c.Advance(4), 5u);  // whatever the order, never below the target
+    EXPECT_GE(c.Advance(6), 6u);
+    EXPECT_LT(c.ordinal(), view.cardinality());
+  }
+  // Advance over small unsorted arrays never returns a docid below the target.
+  {
+    std::mt19937_64 rng(11);
+    for (int trial = 0; trial < 2000; ++trial) {
+      std::vector<uint16_t> vals(1 + rng() % 40);
+      for (uint16_t& v : vals) v = static_cast<uint16_t>(rng() % 200);
+      const std::string bytes = Encode({Array(0, vals), Array(1, {0})}, false);
+      RoaringView view;
+      ASSERT_TRUE(RoaringView::Open(bytes, &view).ok());
+      RoaringView::Cursor c = view.NewCursor();
+      for (uint32_t target = 0; c.doc() != kNoMoreDocs; target += 1 + rng() % 30) {
+        ASSERT_GE(c.Advance(target), target);
+        ASSERT_LE(c.ordinal(), view.cardinality());
+        ASSERT_EQ(c.ordinal() == view.cardinality(), c.doc() == kNoMoreDocs);
+      }
+    }
+  }
+  // Bitsets whose popcount disagrees with the header, both ways: ordinals stay below the
+  // cardinality and follow the header's ranks.
+  for (uint32_t header_card : {5000u, 30000u}) {
+    TestContainer b = Bitset(3, 4);  // 16384 set bits
+    b.header_card = header_card;
+    const std::string bytes = Encode({Array(0, {1}), b, Array(9, {2})}, false);
+    ExactBuffer buf(bytes);
+    RoaringView view;
+    ASSERT_TRUE(RoaringView::Open(buf.view(), &view).ok());
+    EXPECT_TRUE(view.Validate().IsCorruption());
+    EXPECT_EQ(view.cardinality(), header_card + 2);
+    uint64_t steps = 0;
+    RoaringView::Cursor c = view.NewCursor();
+    for (; c.doc() != kNoMoreDocs; c.Next(), ++steps) ASSERT_LT(c.ordinal(), view.cardinality());
+    EXPECT_LE(steps, view.cardinality());
+    RoaringView::Cursor a = view.NewCursor();
+    EXPECT_EQ(a.Advance((9u << 16) | 2), (9u << 16) | 2);
+    EXPECT_EQ(a.ordinal(), header_card + 1);
+    RoaringView::Cursor d = view.NewCursor();
+    d.Advance((3u << 16) | 60000);
+    if (d.doc() != kNoMoreDocs) {
+      EXPECT_LT(d.ordinal(), view.cardinality());
+    }
+  }
+  // An all-zero "bitset" is skipped.
+  {
+    TestContainer b = Bitset(3, 4);
+    std::fill(b.bitset.begin(), b.bitset.end(), 0);
+    b.header_card = 5000;
+    const std::string bytes = Encode({Array(0, {1}), b, Array(9, {2})}, false);
+    RoaringView view;
+    ASSERT_TRUE(RoaringView::Open(bytes, &view).ok());
+    RoaringView::Cursor c = view.NewCursor();
+    EXPECT_EQ(c.Next(), (9u << 16) | 2);
+    EXPECT_EQ(c.ordinal(), 5001u);
+    RoaringView::Cursor a = view.NewCursor();
+    EXPECT_EQ(a.Advance(3u << 16 | 7), (9u << 16) | 2);
+  }
+}
+
+// Opens `bytes`; if the view opens, drives cursors through it checking only the promises that
+// hold for any bytes; if it also validates, it must agree with CRoaring.
+void ExerciseArbitraryBytes(std::string_view bytes, uint64_t seed) {
+  ExactBuffer buf(bytes);
+  RoaringView view;
+  if (!RoaringView::Open(buf.view(), &view).ok()) return;
+  ASSERT_LE(view.size_in_bytes(), bytes.size());
+  std::vector<uint32_t> docs;
+  {
+    // ordinal() < cardinality() exactly while the cursor is not exhausted; looping on it rather
+    // than on doc() also covers damaged bytes that spell docid 0xFFFFFFFF.
+    RoaringView::Cursor c = view.NewCursor();
+    uint64_t last_ord = 0;
+    for (; c.ordinal() < view.cardinality(); c.Next()) {
+      if (!docs.empty()) {
+        ASSERT_GT(c.ordinal(), last_ord);
+      }
+      last_ord = c.ordinal();
+      docs.push_back(c.doc());
+      ASSERT_LE(docs.size(), view.cardinality());
+    }
+    ASSERT_EQ(c.ordinal(), view.cardinality());
+    ASSERT_EQ(c.doc(), kNoMoreDocs);
+  }
+  {
+    std::mt19937_64 rng(seed);
+    RoaringView::Cursor c = view.NewCursor();
+    uint32_t prev = c.doc();
+    while (c.doc() != kNoMoreDocs) {
+      const uint64_t t = uint64_t{c.doc()} + 1 + rng() % (1u << (rng() % 20));
+      const uint32_t target = static_cast<uint32_t>(std::min<uint64_t>(t, kNoMoreDocs));
+      const uint32_t got = c.Advance(target);
+      ASSERT_GE(got, target);
+      ASSERT_GE(got, prev);
+      prev = got;
+      if (got != kNoMoreDocs) {
+        ASSERT_LT(c.ordinal(), view.cardinality());
+      }
+    }
+  }
+  if (!view.Validate().ok()) return;
+  ASSERT_TRUE(std::is_sorted(docs.begin(), docs.end()));
+  ASSERT_EQ(docs.size(), view.cardinality());
+  Bitmap copy(view.ToRoaring());
+  ASSERT_NE(copy, nullptr);
+  ASSERT_EQ(Values(copy.get()), docs);
+}
+
+std::vector<std::string> CorruptionSamples() {
+  std::vector<std::string> samples;
+  samples.push_back(Serialize(RandomBitmap(500, 6, 12, Mix::kMixed, true).get()));
+  samples.push_back(Serialize(RandomBitmap(501, 3, 8, Mix::kRuns, true).get()));
+  samples.push_back(Serialize(RandomBitmap(502, 5, 12, Mix::kMixed, false).get()));
+  samples.push_back(Serialize(RandomBitmap(503, 40, 100, Mix::kSparse, true).get()));
+  samples.push_back(Encode({Array(1, {1, 2, 3}), Runs(2, {10, 5, 100, 0}), Bitset(4, 5)}, true));
+  return samples;
+}
+
+TEST(RoaringView, TruncationAtEveryLength) {
+  for (const std::string& bytes : CorruptionSamples()) {
+    for (size_t len = 0; len < bytes.size(); ++len) {
+      ExactBuffer buf(std::string_view(bytes).substr(0, len));
+      RoaringView view;
+      ASSERT_TRUE(RoaringView::Open(buf.view(), &view).IsCorruption()) << "length " << len;
+    }
+  }
+}
+
+TEST(RoaringView, RandomByteFlips) {
+  std::mt19937_64 rng(77);
+  int opened = 0;
+  for (const std::string& original : CorruptionSamples()) {
+    for (int trial = 0; trial < 3000; ++trial) {
+      std::string bytes = original;
+      const int flips = 1 + static_cast<int>(rng() % 3);
+      for (int f = 0; f < flips; ++f) {
+        // Half the flips land in the first 64 bytes, where the header lives.
+        const size_t limit = rng() % 2 ? std::min<size_t>(64, bytes.size()) : bytes.size();
+        bytes[rng() % limit] ^= static_cast<char>(1 + rng() % 255);
+      }
+      if (rng() % 8 == 0) bytes.resize(rng() % bytes.size());
+      ExerciseArbitraryBytes(bytes, trial);
+      RoaringView view;
+      opened += RoaringView::Open(bytes, &view).ok();
+    }
+  }
+  EXPECT_GT(opened, 0);  // the checks above ran on something
+}
+
+}  // namespace
+}  // namespace trawl
