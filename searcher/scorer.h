@@ -58,6 +58,7 @@ class TermScorer final : public Scorer {
   double Score() override {
     return bm25_.Score(cursor_.freq(), segment_->FieldLength(field_id_, doc_));
   }
+  uint32_t freq() { return cursor_.freq(); }
   double MaxScore() const override { return max_score_; }
   uint64_t Cost() const override { return list_->doc_freq(); }
 
@@ -83,6 +84,7 @@ class PhraseScorer final : public Scorer {
   uint32_t Next() override;
   uint32_t Advance(uint32_t target) override;
   double Score() override { return bm25_.Score(freq_, segment_->FieldLength(field_id_, doc_)); }
+  double freq() const { return freq_; }
   double MaxScore() const override { return max_score_; }
   uint64_t Cost() const override { return cost_; }
 

@@ -145,6 +145,10 @@ class SearcherImpl final : public Searcher {
       hit.score = top[i].score;
       hit.segment = top[i].segment;
       hit.docid = top[i].docid;
+      if (options.explain) {
+        double explained;
+        TRAWL_RETURN_IF_ERROR(weight->Explain(hit.segment, hit.docid, 0, &hit.explanation, &explained));
+      }
       if (options.load_documents) {
         Document doc;
         TRAWL_RETURN_IF_ERROR(segments_[hit.segment]->store().Get(hit.docid, &doc));

@@ -1,6 +1,7 @@
 #include "searcher/weight.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "indexer/segment_builder.h"  // kIdField
 
@@ -23,6 +24,30 @@ class EmptyWeight final : public Weight {
   void CollectTerms(std::unordered_set<std::string>*) const override {}
   bool IsEmpty() const override { return true; }
 };
+
+std::string Fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+void Line(int depth, const std::string& text, std::string* out) {
+  out->append(static_cast<size_t>(depth) * 2, ' ');
+  out->append(text);
+  out->push_back('\n');
+}
+
+// The BM25 terms of one field match, as a subtree.
+void ExplainBm25(const Bm25& bm25, double idf, double tf, const char* tf_name, uint32_t dl,
+                 int depth, std::string* out) {
+  const double norm = bm25.Norm(dl);
+  Line(depth + 1, Fmt(idf) + " idf" , out);
+  Line(depth + 1, Fmt(tf) + " " + tf_name, out);
+  Line(depth + 1, Fmt(dl) + " dl (field length), " + Fmt(bm25.avgdl) + " avgdl, k1 " +
+                      Fmt(bm25.k1) + ", b " + Fmt(bm25.b) + ": tf·(k1+1)/(tf + " + Fmt(norm) +
+                      ") = " + Fmt(tf * (bm25.k1 + 1) / (tf + norm)),
+       out);
+}
 
 Bm25 MakeBm25(const IndexContext& index, const FieldInfo& field, double idf) {
   Bm25 bm25;
@@ -66,7 +91,7 @@ Status SumDocFreq(const IndexContext& index, std::string_view field, std::string
 class TermWeight final : public Weight {
  public:
   TermWeight(const IndexContext& index, std::string field, std::string term, uint64_t df)
-      : index_(index), field_(std::move(field)), term_(std::move(term)) {
+      : index_(index), field_(std::move(field)), term_(std::move(term)), df_(df) {
     const FieldInfo* f = index.Field(field_);
     bm25_ = MakeBm25(index, *f, Bm25::Idf(f->docs_with_field, df));
   }
@@ -99,6 +124,23 @@ class TermWeight final : public Weight {
     if (*out == nullptr) return Status::Corruption(reader.name() + ".post: damaged docid bitmap");
     return Status::OK();
   }
+  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
+                 double* score) const override {
+    *score = 0;
+    std::unique_ptr<Scorer> s;
+    TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
+    if (!s || s->Advance(doc) != doc) return Status::OK();
+    auto* term = static_cast<TermScorer*>(s.get());
+    *score = term->Score();
+    const FieldInfo& f = *index_.Field(field_);
+    Line(depth, Fmt(*score) + " " + field_ + ":" + term_ + " (BM25; df " + std::to_string(df_) +
+                    ", N " + std::to_string(f.docs_with_field) + ")",
+         out);
+    ExplainBm25(bm25_, bm25_.weight / (index_.k1 + 1), term->freq(), "tf", 
+                index_.segments[seg]->FieldLength(index_.segments[seg]->FieldId(field_), doc),
+                depth, out);
+    return Status::OK();
+  }
   Status CountInSegment(size_t seg, uint64_t* count) const override {
     TermInfo info;
     uint32_t fid;
@@ -114,6 +156,7 @@ class TermWeight final : public Weight {
  private:
   const IndexContext& index_;
   std::string field_, term_;
+  uint64_t df_;
   Bm25 bm25_;
 };
 
@@ -147,6 +190,24 @@ class PhraseWeight final : public Weight {
   }
   void CollectTerms(std::unordered_set<std::string>* terms) const override {
     for (const Term& t : terms_) terms->insert(t.text);
+  }
+  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
+                 double* score) const override {
+    *score = 0;
+    std::unique_ptr<Scorer> s;
+    TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
+    if (!s || s->Advance(doc) != doc) return Status::OK();
+    auto* phrase = static_cast<PhraseScorer*>(s.get());
+    *score = phrase->Score();
+    std::string words;
+    for (const Term& t : terms_) words += (words.empty() ? "" : " ") + t.text;
+    Line(depth, Fmt(*score) + " " + field_ + ":\"" + words + "\"" +
+                    (slop_ ? "~" + std::to_string(slop_) : "") + " (BM25 phrase; idf summed over its terms)",
+         out);
+    ExplainBm25(bm25_, bm25_.weight / (index_.k1 + 1), phrase->freq(), "phrase frequency",
+                index_.segments[seg]->FieldLength(index_.segments[seg]->FieldId(field_), doc),
+                depth, out);
+    return Status::OK();
   }
 
  private:
@@ -325,6 +386,26 @@ class BooleanWeight final : public Weight {
     for (const auto& w : should_) w->CollectTerms(terms);
   }
 
+  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
+                 double* score) const override {
+    *score = 0;
+    std::string children;
+    for (const auto* group : {&must_, &should_}) {
+      for (const auto& w : *group) {
+        double s;
+        TRAWL_RETURN_IF_ERROR(w->Explain(seg, doc, depth + 1, &children, &s));
+        *score += s;
+      }
+    }
+    if (must_.empty() && should_.empty()) {
+      Line(depth, "0 (matches: no negated clause matches)", out);
+      return Status::OK();
+    }
+    Line(depth, Fmt(*score) + " sum of:", out);
+    out->append(children);
+    return Status::OK();
+  }
+
   const std::vector<std::unique_ptr<Weight>>* DisjunctionChildren() const override {
     if (must_.empty() && must_not_.empty() && should_.size() > 1) return &should_;
     return nullptr;
@@ -447,6 +528,17 @@ Status Weight::MatchBitmap(size_t seg, roaring_bitmap_t** out) const {
     roaring_bitmap_add_many(result.get(), docs.size(), docs.data());
   }
   *out = result.release();
+  return Status::OK();
+}
+
+Status Weight::Explain(size_t seg, uint32_t doc, int depth, std::string* out,
+                       double* score) const {
+  *score = 0;
+  std::unique_ptr<Scorer> s;
+  TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
+  if (!s || s->Advance(doc) != doc) return Status::OK();
+  *score = s->Score();
+  Line(depth, Fmt(*score) + " (constant score)", out);
   return Status::OK();
 }
 

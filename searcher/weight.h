@@ -40,6 +40,10 @@ class Weight {
   virtual Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const = 0;
   // The set of matching docids in segment `seg` (caller frees), for counting and filters.
   virtual Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const;
+  // Why document `doc` of segment `seg` scores what it does: appends an indented tree whose
+  // lines sum to *score (0 and nothing appended when the document does not match).
+  virtual Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
+                         double* score) const;
   // Analyzed terms to highlight in snippets.
   virtual void CollectTerms(std::unordered_set<std::string>* terms) const = 0;
   // Count in one segment; defaults to the bitmap's cardinality.

@@ -405,7 +405,7 @@ TEST_F(CliTest, CliBatchQueries) {
   EXPECT_FALSE(json::parse(lines[3]).contains("hits"));
 }
 
-TEST_F(CliTest, DISABLED_CliExplainShowsScoreBreakdown) {
+TEST_F(CliTest, CliExplainShowsScoreBreakdown) {
   IndexCorpus();
   json j = SearchJson("zebra", "--explain");
   ASSERT_FALSE(j["hits"].empty());
