@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <cstring>
 #include <string_view>
 
@@ -24,6 +25,12 @@ namespace trawl {
 
 // Also a valid roaring value, so docid 0xFFFFFFFF cannot be told from the end by doc() alone.
 inline constexpr uint32_t kNoMoreDocs = 0xFFFFFFFFu;
+
+// Owns a CRoaring bitmap.
+struct RoaringFree {
+  void operator()(roaring_bitmap_t* r) const { roaring_bitmap_free(r); }
+};
+using RoaringPtr = std::unique_ptr<roaring_bitmap_t, RoaringFree>;
 
 namespace roaring_view_internal {
 

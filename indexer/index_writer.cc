@@ -59,17 +59,12 @@ class DirectoryLock {
   int fd_ = -1;
 };
 
-struct RoaringFree {
-  void operator()(roaring_bitmap_t* r) const { roaring_bitmap_free(r); }
-};
-using BitmapPtr = std::unique_ptr<roaring_bitmap_t, RoaringFree>;
-
 // A segment the writer knows: committed, or written since the last commit. The reader is for
 // id lookups; `deleted` is the deletion set the next commit will record.
 struct LiveSegment {
   ManifestSegment entry;
   std::unique_ptr<SegmentReader> reader;
-  BitmapPtr deleted;
+  RoaringPtr deleted;
   bool dirty = false;
 };
 
@@ -241,7 +236,7 @@ class IndexWriterImpl final : public IndexWriter {
   std::unique_ptr<Analyzer> analyzer_;
   std::unique_ptr<SegmentBuilder> builder_;
   std::unordered_map<std::string, uint32_t> builder_ids_;  // id -> docid in builder_
-  BitmapPtr builder_deleted_;
+  RoaringPtr builder_deleted_;
   std::vector<LiveSegment> segments_;
   uint64_t buffered_ = 0;
   uint64_t committed_docs_ = 0;

@@ -8,6 +8,7 @@
 #include "common/bitpack.h"
 #include "common/coding.h"
 #include "common/file_format.h"
+#include "common/roaring_view.h"
 #include "common/segment_format.h"
 #include "indexer/store_writer.h"
 
@@ -19,12 +20,8 @@ namespace {
 constexpr size_t kTermEntryOverhead = 96;
 constexpr size_t kPostingOverhead = 8;
 
-struct RoaringDeleter {
-  void operator()(roaring_bitmap_t* r) const { roaring_bitmap_free(r); }
-};
-
 std::string SerializeDocids(const std::vector<uint32_t>& docs) {
-  std::unique_ptr<roaring_bitmap_t, RoaringDeleter> bitmap(
+  RoaringPtr bitmap(
       roaring_bitmap_of_ptr(docs.size(), docs.data()));
   roaring_bitmap_run_optimize(bitmap.get());
   std::string out(roaring_bitmap_portable_size_in_bytes(bitmap.get()), '\0');

@@ -206,11 +206,8 @@ class SearcherImpl final : public Searcher {
 
   Manifest manifest_;
   std::unique_ptr<AnalyzerPool> pool_;
-  struct RoaringFree {
-    void operator()(roaring_bitmap_t* r) const { roaring_bitmap_free(r); }
-  };
   std::vector<std::unique_ptr<SegmentReader>> segments_;
-  std::vector<std::unique_ptr<roaring_bitmap_t, RoaringFree>> deleted_;  // null: none deleted
+  std::vector<RoaringPtr> deleted_;  // null: none deleted
   std::vector<FieldInfo> fields_;
   uint64_t num_docs_ = 0;
 };

@@ -9,11 +9,6 @@ namespace trawl {
 
 namespace {
 
-struct RoaringFree {
-  void operator()(roaring_bitmap_t* r) const { roaring_bitmap_free(r); }
-};
-using BitmapPtr = std::unique_ptr<roaring_bitmap_t, RoaringFree>;
-
 // Matches nothing: query words that analyze to no token, fields no document has.
 class EmptyWeight final : public Weight {
  public:
@@ -237,7 +232,7 @@ class PrefixWeight final : public Weight {
   }
   Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
     const SegmentReader& reader = *index_.segments[seg];
-    BitmapPtr result(roaring_bitmap_create());
+    RoaringPtr result(roaring_bitmap_create());
     int fid = reader.FieldId(field_);
     if (fid >= 0) {
       Status inner;
@@ -246,7 +241,7 @@ class PrefixWeight final : public Weight {
             PostingList list;
             inner = reader.OpenPostings(info, &list);
             if (!inner.ok()) return false;
-            BitmapPtr bm(list.docids().ToRoaring());
+            RoaringPtr bm(list.docids().ToRoaring());
             if (!bm) {
               inner = Status::Corruption(reader.name() + ".post: damaged docid bitmap");
               return false;
@@ -333,7 +328,7 @@ class BooleanWeight final : public Weight {
   }
 
   Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
-    BitmapPtr result;
+    RoaringPtr result;
     for (const auto& w : must_) {
       roaring_bitmap_t* bm;
       TRAWL_RETURN_IF_ERROR(w->MatchBitmap(seg, &bm));
@@ -372,9 +367,9 @@ class BooleanWeight final : public Weight {
     if (must_.size() == 2 && should_.empty() && must_not_.empty()) {
       roaring_bitmap_t *a, *b;
       TRAWL_RETURN_IF_ERROR(must_[0]->MatchBitmap(seg, &a));
-      BitmapPtr pa(a);
+      RoaringPtr pa(a);
       TRAWL_RETURN_IF_ERROR(must_[1]->MatchBitmap(seg, &b));
-      BitmapPtr pb(b);
+      RoaringPtr pb(b);
       *count = roaring_bitmap_and_cardinality(a, b);
       return Status::OK();
     }
@@ -521,7 +516,7 @@ Status CreateLeafWeight(const QueryNode& q, const IndexContext& index, Analyzer&
 Status Weight::MatchBitmap(size_t seg, roaring_bitmap_t** out) const {
   std::unique_ptr<Scorer> scorer;
   TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &scorer));
-  BitmapPtr result(roaring_bitmap_create());
+  RoaringPtr result(roaring_bitmap_create());
   if (scorer) {
     std::vector<uint32_t> docs;
     for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) docs.push_back(d);
