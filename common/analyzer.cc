@@ -214,6 +214,18 @@ std::string_view Analyzer::Stem() {
                           static_cast<size_t>(sb_stemmer_length(stemmer_)));
 }
 
+std::string_view Analyzer::CachedStem() {
+  constexpr size_t kMaxCachedStems = 1 << 16;
+  constexpr size_t kMaxCachedWordBytes = 32;
+  if (stemmer_ == nullptr) return folded_;
+  if (folded_.size() > kMaxCachedWordBytes) return Stem();
+  auto it = stem_cache_.find(folded_);
+  if (it != stem_cache_.end()) return it->second;
+  if (stem_cache_.size() >= kMaxCachedStems) stem_cache_.clear();
+  std::string stem(Stem());
+  return stem_cache_.emplace(folded_, std::move(stem)).first->second;
+}
+
 void Analyzer::Analyze(std::string_view text, const std::function<void(const Token&)>& sink) {
   size_t pos = 0;
   uint32_t next_position = 0;
@@ -225,7 +237,7 @@ void Analyzer::Analyze(std::string_view text, const std::function<void(const Tok
       continue;
     }
     if (IsStopword()) continue;
-    sink(Token{Stem(), position, static_cast<uint32_t>(span.start),
+    sink(Token{CachedStem(), position, static_cast<uint32_t>(span.start),
                static_cast<uint32_t>(span.end)});
   }
 }

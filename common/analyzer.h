@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
@@ -69,9 +70,13 @@ class Analyzer {
   bool NextToken(std::string_view text, size_t* pos, TokenSpan* span);
   bool IsStopword() const;
   std::string_view Stem();
+  std::string_view CachedStem();
 
   AnalyzerOptions options_;
   sb_stemmer* stemmer_ = nullptr;
+  // Stemming dominates analysis time and word frequencies are Zipfian: a bounded cache of
+  // folded word -> stem serves most tokens (cleared when full, which keeps it simple and bounded).
+  std::unordered_map<std::string, std::string> stem_cache_;
   std::unordered_set<std::string> stopwords_;
   uint64_t dropped_long_tokens_ = 0;
   std::string folded_;  // the current token, reused so the hot path does not allocate

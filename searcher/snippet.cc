@@ -12,6 +12,7 @@ namespace {
 // Only the start of a huge document is scanned: a snippet must stay cheap next to the query,
 // and a result list rarely needs a match from megabytes into a document.
 constexpr size_t kMaxScanBytes = 1u << 20;
+constexpr size_t kFirstScanBytes = 1u << 16;
 
 constexpr std::string_view kEllipsis = "…";
 
@@ -92,49 +93,67 @@ std::string MakeSnippet(std::string_view text, Analyzer& analyzer,
                         const std::unordered_set<std::string>& terms, size_t max_chars,
                         std::string_view begin_mark, std::string_view end_mark) {
   if (max_chars == 0) return std::string();
-  const bool scan_truncated = text.size() > kMaxScanBytes;
-  if (scan_truncated) {
+  const bool full_truncated = text.size() > kMaxScanBytes;
+  if (full_truncated) {
     size_t cut = kMaxScanBytes;
     while (cut > 0 && IsContinuationByte(text[cut])) --cut;
     text = text.substr(0, cut);
   }
 
-  // Tokenize once, numbering the distinct query terms that occur.
+  // Most documents show every query term early: scan a short prefix first and the rest of the
+  // budget only when that prefix lacks a term (analysis is the cost of a snippet).
+  const std::string_view full = text;
   std::vector<SnippetToken> tokens;
   std::vector<size_t> hits;  // indexes into tokens
   std::unordered_map<std::string, int> term_ids;
-  std::string key;  // reused so that the lookup of each token does not allocate
-  analyzer.Analyze(text, [&](const Token& t) {
-    int id = -1;
-    if (!terms.empty()) {
-      key.assign(t.term);
-      if (terms.count(key) > 0) {
-        id = term_ids.emplace(key, static_cast<int>(term_ids.size())).first->second;
-        hits.push_back(tokens.size());
-      }
-    }
-    tokens.push_back({t.start_byte, t.end_byte, id});
-  });
-
-  // Slide over the matches: for each last match, the earliest first match that keeps the span
-  // within max_chars. Only a strictly better window replaces the best, so ties go to the earliest.
   size_t best_distinct = 0, best_first = 0, best_last = 0;
-  {
-    std::vector<int> in_window(term_ids.size(), 0);
-    size_t distinct = 0, first = 0;
-    for (size_t last = 0; last < hits.size(); ++last) {
-      if (in_window[tokens[hits[last]].term]++ == 0) ++distinct;
-      while (first < last && tokens[hits[last]].end - tokens[hits[first]].start > max_chars) {
-        if (--in_window[tokens[hits[first]].term] == 0) --distinct;
-        ++first;
+  for (size_t limit : {kFirstScanBytes, kMaxScanBytes}) {
+    text = full;
+    if (text.size() > limit) {
+      size_t cut = limit;
+      while (cut > 0 && IsContinuationByte(text[cut])) --cut;
+      text = text.substr(0, cut);
+    }
+    tokens.clear();
+    hits.clear();
+    term_ids.clear();
+    best_distinct = best_first = best_last = 0;
+    // Tokenize, numbering the distinct query terms that occur.
+    std::string key;  // reused so that the lookup of each token does not allocate
+    analyzer.Analyze(text, [&](const Token& t) {
+      int id = -1;
+      if (!terms.empty()) {
+        key.assign(t.term);
+        if (terms.count(key) > 0) {
+          id = term_ids.emplace(key, static_cast<int>(term_ids.size())).first->second;
+          hits.push_back(tokens.size());
+        }
       }
-      if (distinct > best_distinct) {
-        best_distinct = distinct;
-        best_first = first;
-        best_last = last;
+      tokens.push_back({t.start_byte, t.end_byte, id});
+    });
+
+    // Slide over the matches: for each last match, the earliest first match that keeps the span
+    // within max_chars. Only a strictly better window replaces the best, so ties go to the earliest.
+    {
+      std::vector<int> in_window(term_ids.size(), 0);
+      size_t distinct = 0, first = 0;
+      for (size_t last = 0; last < hits.size(); ++last) {
+        if (in_window[tokens[hits[last]].term]++ == 0) ++distinct;
+        while (first < last && tokens[hits[last]].end - tokens[hits[first]].start > max_chars) {
+          if (--in_window[tokens[hits[first]].term] == 0) --distinct;
+          ++first;
+        }
+        if (distinct > best_distinct) {
+          best_distinct = distinct;
+          best_first = first;
+          best_last = last;
+        }
       }
     }
+
+    if (best_distinct == terms.size() || text.size() == full.size()) break;
   }
+  const bool scan_truncated = text.size() < full.size() || full_truncated;
 
   size_t start = 0, end = 0;
   if (best_distinct == 0) {
