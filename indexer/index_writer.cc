@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -21,6 +22,7 @@
 #include "common/manifest.h"
 #include "common/segment_format.h"
 #include "indexer/segment_builder.h"
+#include "indexer/segment_merger.h"
 #include "searcher/segment_reader.h"
 
 namespace trawl {
@@ -166,10 +168,40 @@ class IndexWriterImpl final : public IndexWriter {
     TRAWL_RETURN_IF_ERROR(WriteManifest(dir_, next));
     manifest_ = std::move(next);
     for (LiveSegment& seg : segments_) seg.dirty = false;
+    TRAWL_RETURN_IF_ERROR(DropOldCommits());
     std::erase_if(segments_, [](const LiveSegment& s) { return s.entry.num_deleted == s.entry.num_docs; });
     committed_docs_ = live;
     buffered_ = 0;
     return Status::OK();
+  }
+
+  Status Optimize() override {
+    TRAWL_RETURN_IF_ERROR(FlushSegment());
+    bool any_deleted = false;
+    for (const LiveSegment& seg : segments_)
+      any_deleted |= !roaring_bitmap_is_empty(seg.deleted.get());
+    if (segments_.size() <= 1 && !any_deleted) return Commit();
+    std::vector<MergeInput> inputs;
+    for (const LiveSegment& seg : segments_) inputs.push_back({seg.reader.get(), seg.deleted.get()});
+    const std::string name = "seg_" + std::to_string(manifest_.next_segment_number++);
+    SegmentStats stats;
+    Status s = MergeSegments(inputs, analyzer_.get(), dir_, name, &stats);
+    if (!s.ok()) {
+      RemoveSegmentFiles(name);
+      return s;
+    }
+    LiveSegment merged;
+    merged.entry.name = name;
+    merged.entry.num_docs = stats.num_docs;
+    merged.deleted.reset(roaring_bitmap_create());
+    if (stats.num_docs > 0) {
+      TRAWL_RETURN_IF_ERROR(SegmentReader::Open(dir_, name, false, &merged.reader));
+    } else {
+      RemoveSegmentFiles(name);
+    }
+    segments_.clear();
+    if (stats.num_docs > 0) segments_.push_back(std::move(merged));
+    return Commit();
   }
 
   uint64_t buffered_documents() const override { return buffered_; }
@@ -196,6 +228,18 @@ class IndexWriterImpl final : public IndexWriter {
     builder_deleted_.reset(roaring_bitmap_create());
     segments_.push_back(std::move(seg));
     return Status::OK();
+  }
+
+  // Keeps the newest options_.keep_commits manifests, then removes files none of them needs.
+  Status DropOldCommits() {
+    std::vector<uint64_t> generations;
+    TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir_, &generations));
+    const size_t keep = std::max<uint32_t>(1, options_.keep_commits);
+    if (generations.size() <= keep) return Status::OK();
+    for (size_t i = 0; i + keep < generations.size(); ++i)
+      ::unlink(ManifestPath(dir_, generations[i]).c_str());
+    TRAWL_RETURN_IF_ERROR(SyncDirectory(dir_));
+    return RemoveUnreferencedFiles();
   }
 
   void RemoveSegmentFiles(const std::string& name) {

@@ -144,6 +144,53 @@ Status SegmentBuilder::Add(const Document& doc) {
   return Status::OK();
 }
 
+Status SegmentBuilder::AppendAnalyzed(
+    const Document& stored, const std::vector<std::pair<std::string_view, uint32_t>>& field_lengths,
+    uint32_t* docid) {
+  if (num_docs_ == std::numeric_limits<uint32_t>::max() - 1) {
+    return Status::InvalidArgument("segment is full (2^32 - 2 documents)");
+  }
+  *docid = num_docs_;
+  for (FieldData& f : fields_) f.lengths.resize(num_docs_ + 1, 0);
+  for (const auto& [name, length] : field_lengths) {
+    uint32_t field_id;
+    TRAWL_RETURN_IF_ERROR(FieldIdFor(name, &field_id));
+    FieldData& f = fields_[field_id];
+    f.lengths.resize(num_docs_ + 1, 0);
+    f.lengths[num_docs_] = length;
+    f.total_length += length;
+    if (length > 0) f.docs_with_field += 1;
+  }
+  ++num_docs_;
+  for (FieldData& f : fields_) f.lengths.resize(num_docs_, 0);
+  size_t doc_bytes = stored.id.size() + 64;
+  for (const auto& [name, value] : stored.fields) doc_bytes += name.size() + value.size() + 32;
+  memory_bytes_ += doc_bytes;
+  stored_.push_back(stored);
+  return Status::OK();
+}
+
+Status SegmentBuilder::AddPosting(std::string_view field, std::string_view term, uint32_t docid,
+                                  const std::vector<uint32_t>& positions) {
+  uint32_t field_id;
+  TRAWL_RETURN_IF_ERROR(FieldIdFor(field, &field_id));
+  if (docid >= num_docs_ || positions.empty()) return Status::InvalidArgument("bad posting");
+  auto [it, inserted] = fields_[field_id].terms.try_emplace(std::string(term));
+  TermPostings& p = it->second;
+  if (inserted) memory_bytes_ += kTermEntryOverhead + term.size();
+  if (!p.docs.empty() && p.docs.back() >= docid)
+    return Status::InvalidArgument("postings out of docid order");
+  p.docs.push_back(docid);
+  p.tfs.push_back(static_cast<uint32_t>(positions.size()));
+  uint32_t prev = 0;
+  for (size_t i = 0; i < positions.size(); ++i) {
+    PutVarint32(&p.positions, i == 0 ? positions[i] : positions[i] - prev);
+    prev = positions[i];
+  }
+  memory_bytes_ += kPostingOverhead + positions.size() + 2;
+  return Status::OK();
+}
+
 namespace {
 
 struct SegmentWriters {

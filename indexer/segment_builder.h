@@ -38,6 +38,16 @@ class SegmentBuilder {
   // Approximate heap bytes held, for flushing within a memory budget.
   size_t memory_bytes() const { return memory_bytes_; }
 
+  // Merging: adds an already-analyzed document (its stored form and per-field lengths) without
+  // indexing any term; its postings come through AddPosting. Returns the new local docid.
+  Status AppendAnalyzed(const Document& stored,
+                        const std::vector<std::pair<std::string_view, uint32_t>>& field_lengths,
+                        uint32_t* docid);
+  // Merging: appends one posting of `term` in `field`, with its positions ascending. Postings of
+  // a term must come in increasing docid order, for documents already appended.
+  Status AddPosting(std::string_view field, std::string_view term, uint32_t docid,
+                    const std::vector<uint32_t>& positions);
+
   // Writes <dir>/<segment>.* and fsyncs every file. The builder may not be used afterwards.
   Status Write(const std::string& dir, const std::string& segment, SegmentStats* stats);
 

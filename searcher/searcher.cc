@@ -218,10 +218,22 @@ Searcher::~Searcher() = default;
 
 Status Searcher::Open(const std::string& dir, const SearcherOptions& options,
                       std::unique_ptr<Searcher>* out) {
-  auto s = std::make_unique<SearcherImpl>();
-  TRAWL_RETURN_IF_ERROR(s->Init(dir, options));
-  *out = std::move(s);
-  return Status::OK();
+  // A writer deletes the files of commits it no longer keeps. A reader that read a manifest
+  // just before its files went away finds one missing, and retries with the newest commit.
+  Status s;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    auto searcher = std::make_unique<SearcherImpl>();
+    s = searcher->Init(dir, options);
+    if (s.ok()) {
+      *out = std::move(searcher);
+      return s;
+    }
+    if (!s.IsNotFound()) return s;
+    Manifest latest;
+    if (!ReadLatestManifest(dir, &latest).ok() || latest.generation == searcher->generation())
+      return s;
+  }
+  return s;
 }
 
 }  // namespace trawl

@@ -35,6 +35,12 @@ struct IndexWriterOptions {
   // Buffered documents are written out as a segment when their estimated memory reaches this.
   // Larger means fewer, larger segments and faster indexing; smaller bounds memory.
   size_t memory_budget_bytes = 512u << 20;
+
+  // Commits kept after each commit (at least 1). Older manifests are deleted, then every file
+  // no kept manifest references. Readers map every file when they open, and a mapped file
+  // stays readable after it is unlinked, so an open reader is never affected; a reader that is
+  // opening while its commit is deleted retries with the newest one.
+  uint32_t keep_commits = 2;
 };
 
 class IndexWriter {
@@ -55,6 +61,10 @@ class IndexWriter {
   // Writes buffered documents and makes everything added so far visible, durably. On error the
   // index stays at its previous commit.
   virtual Status Commit() = 0;
+
+  // Merges every segment (with buffered documents) into one, dropping deleted documents, and
+  // commits. Postings are copied, not re-analysed.
+  virtual Status Optimize() = 0;
 
   virtual uint64_t buffered_documents() const = 0;
   // Live (not deleted) documents in the last commit (or at open).

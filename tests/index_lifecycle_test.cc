@@ -1,0 +1,198 @@
+// Updates, deletes, merging and commit retention: an optimized index must answer exactly like an
+// index built fresh from its live documents in the same order.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+
+#include "common/manifest.h"
+#include "trawl/index_writer.h"
+#include "trawl/searcher.h"
+
+namespace trawl {
+namespace {
+
+namespace fs = std::filesystem;
+
+class IndexLifecycleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/trawl_life_XXXXXX";
+    root_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  Document RandomDoc(const std::string& id) {
+    static const char* words[] = {"amber", "basil", "cedar", "delta", "ember", "fjord", "gamma",
+                                  "heron", "iris",  "jade",  "kelp",  "lotus", "maple", "nova"};
+    Document d;
+    d.id = id;
+    std::string title, body;
+    for (int i = 0, n = 1 + rng_() % 3; i < n; ++i) title += std::string(i ? " " : "") + words[rng_() % 14];
+    for (int i = 0, n = 5 + rng_() % 40; i < n; ++i) body += std::string(i ? " " : "") + words[rng_() % (3 + i % 12)];
+    d.fields = {{"title", title}, {"body", body}};
+    return d;
+  }
+
+  std::vector<std::string> Queries() {
+    return {"amber", "basil cedar", "+delta +ember", "\"amber basil\"", "\"cedar delta\"~2",
+            "title:gamma", "heron -iris", "NOT jade", "ke*", "(lotus OR maple) AND nova", "*"};
+  }
+
+  void ExpectSameAnswers(const std::string& a, const std::string& b, bool exact_scores) {
+    std::unique_ptr<Searcher> sa, sb;
+    ASSERT_TRUE(Searcher::Open(a, {}, &sa).ok());
+    ASSERT_TRUE(Searcher::Open(b, {}, &sb).ok());
+    ASSERT_EQ(sa->num_docs(), sb->num_docs());
+    for (const std::string& q : Queries()) {
+      SCOPED_TRACE(q);
+      SearchOptions so;
+      so.top_k = 1000;
+      SearchResults ra, rb;
+      ASSERT_TRUE(sa->Search(q, so, &ra).ok());
+      ASSERT_TRUE(sb->Search(q, so, &rb).ok());
+      ASSERT_EQ(ra.total, rb.total);
+      ASSERT_EQ(ra.hits.size(), rb.hits.size());
+      std::multiset<std::string> ida, idb;
+      for (size_t i = 0; i < ra.hits.size(); ++i) {
+        ida.insert(ra.hits[i].id);
+        idb.insert(rb.hits[i].id);
+        if (exact_scores) {
+          EXPECT_NEAR(ra.hits[i].score, rb.hits[i].score, 1e-9) << i;
+          EXPECT_EQ(ra.hits[i].id, rb.hits[i].id) << i;
+        }
+      }
+      EXPECT_EQ(ida, idb);
+    }
+  }
+
+  std::string root_;
+  std::mt19937 rng_{11};
+};
+
+TEST_F(IndexLifecycleTest, UpdatesDeletesAndOptimizeMatchAFreshIndex) {
+  const std::string dir = root_ + "/live", fresh = root_ + "/fresh";
+  // The live documents in index order: (id, doc). A replaced document moves to the end.
+  std::vector<std::pair<std::string, Document>> live;
+  auto erase_id = [&](const std::string& id) {
+    std::erase_if(live, [&](const auto& p) { return p.first == id; });
+  };
+  for (int batch = 0; batch < 4; ++batch) {
+    IndexWriterOptions opts;
+    opts.memory_budget_bytes = 16 << 10;  // several segments per batch
+    std::unique_ptr<IndexWriter> w;
+    ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
+    for (int i = 0; i < 150; ++i) {
+      const std::string id = "doc" + std::to_string(rng_() % 300);
+      Document d = RandomDoc(id);
+      erase_id(id);
+      live.emplace_back(id, d);
+      ASSERT_TRUE(w->Add(d).ok());
+    }
+    for (int i = 0; i < 10; ++i) {
+      const std::string id = "doc" + std::to_string(rng_() % 300);
+      bool found = false;
+      ASSERT_TRUE(w->Delete(id, &found).ok());
+      bool expected = std::any_of(live.begin(), live.end(), [&](const auto& p) { return p.first == id; });
+      EXPECT_EQ(found, expected) << id;
+      erase_id(id);
+    }
+    ASSERT_TRUE(w->Commit().ok());
+    EXPECT_EQ(w->committed_documents(), live.size());
+  }
+  {
+    std::unique_ptr<Searcher> s;
+    ASSERT_TRUE(Searcher::Open(dir, {}, &s).ok());
+    EXPECT_EQ(s->num_docs(), live.size());
+    uint64_t all;
+    ASSERT_TRUE(s->Count("*", &all).ok());
+    EXPECT_EQ(all, live.size());
+    for (const auto& [id, doc] : live) {
+      uint64_t n;
+      ASSERT_TRUE(s->Count("id:" + id, &n).ok());
+      ASSERT_EQ(n, 1u) << id;
+    }
+  }
+  {
+    std::unique_ptr<IndexWriter> w;
+    ASSERT_TRUE(IndexWriter::Open(fresh, {}, &w).ok());
+    for (const auto& [id, doc] : live) ASSERT_TRUE(w->Add(doc).ok());
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  // Before optimizing, statistics still count deleted documents: same matches, other scores.
+  ExpectSameAnswers(dir, fresh, /*exact_scores=*/false);
+  {
+    std::unique_ptr<IndexWriter> w;
+    ASSERT_TRUE(IndexWriter::Open(dir, {}, &w).ok());
+    ASSERT_TRUE(w->Optimize().ok());
+  }
+  Manifest m;
+  ASSERT_TRUE(ReadLatestManifest(dir, &m).ok());
+  EXPECT_EQ(m.segments.size(), 1u);
+  EXPECT_EQ(m.segments[0].num_deleted, 0u);
+  ExpectSameAnswers(dir, fresh, /*exact_scores=*/true);
+}
+
+TEST_F(IndexLifecycleTest, OldCommitsAndTheirFilesAreRemovedBeyondRetention) {
+  const std::string dir = root_ + "/ret";
+  IndexWriterOptions opts;
+  opts.keep_commits = 2;
+  for (int c = 0; c < 5; ++c) {
+    std::unique_ptr<IndexWriter> w;
+    ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
+    ASSERT_TRUE(w->Add(RandomDoc("a" + std::to_string(c))).ok());
+    ASSERT_TRUE(w->Add(RandomDoc("a0")).ok());  // replaces: deletion files accumulate
+    ASSERT_TRUE(w->Commit().ok());
+    if (c == 3) {
+      ASSERT_TRUE(w->Optimize().ok());
+    }
+  }
+  std::vector<uint64_t> gens;
+  ASSERT_TRUE(ListManifestGenerations(dir, &gens).ok());
+  ASSERT_EQ(gens.size(), 2u);
+  std::set<std::string> needed = {"LOCK"};
+  for (uint64_t g : gens) {
+    Manifest m;
+    ASSERT_TRUE(ReadManifest(dir, g, &m).ok());
+    needed.insert("manifest-" + std::to_string(g));
+    for (const auto& seg : m.segments) {
+      for (const char* ext : {".meta", ".dict", ".post", ".pos", ".len", ".store"}) needed.insert(seg.name + ext);
+      if (!seg.deletes.empty()) needed.insert(seg.deletes);
+    }
+  }
+  std::set<std::string> present;
+  for (const auto& e : fs::directory_iterator(dir)) present.insert(e.path().filename());
+  EXPECT_EQ(present, needed);
+  std::unique_ptr<Searcher> s;
+  ASSERT_TRUE(Searcher::Open(dir, {}, &s).ok());
+  EXPECT_EQ(s->num_docs(), 5u);
+}
+
+TEST_F(IndexLifecycleTest, OpenReaderSurvivesRemovalOfItsCommit) {
+  const std::string dir = root_ + "/mmap";
+  IndexWriterOptions opts;
+  opts.keep_commits = 1;
+  std::unique_ptr<IndexWriter> w;
+  ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(w->Add(RandomDoc("r" + std::to_string(i))).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  std::unique_ptr<Searcher> old;
+  ASSERT_TRUE(Searcher::Open(dir, {}, &old).ok());
+  SearchResults before;
+  ASSERT_TRUE(old->Search("amber basil", {}, &before).ok());
+  ASSERT_TRUE(w->Optimize().ok());  // nothing to merge: one segment
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(w->Add(RandomDoc("r" + std::to_string(i))).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  ASSERT_TRUE(w->Optimize().ok());  // the first commit's files are gone now
+  SearchResults after;
+  ASSERT_TRUE(old->Search("amber basil", {}, &after).ok());
+  EXPECT_EQ(before.total, after.total);
+  ASSERT_EQ(before.hits.size(), after.hits.size());
+  for (size_t i = 0; i < before.hits.size(); ++i) EXPECT_EQ(before.hits[i].id, after.hits[i].id);
+}
+
+}  // namespace
+}  // namespace trawl
