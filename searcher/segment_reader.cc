@@ -277,16 +277,50 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
 }
 
 Status SegmentReader::VerifyStructure() const {
+  std::string prev_key;
+  uint64_t terms = 0;
+  std::vector<uint32_t> positions;
   for (size_t b = 0; b < block_first_keys_.size(); ++b) {
     Status inner;
-    TRAWL_RETURN_IF_ERROR(ScanBlock(b, [&](std::string_view, const TermInfo& t) {
+    TRAWL_RETURN_IF_ERROR(ScanBlock(b, [&](std::string_view key, const TermInfo& t) {
+      if (terms > 0 && key <= prev_key) {
+        inner = dict_->Corrupt("terms out of order in block " + std::to_string(b));
+        return false;
+      }
+      prev_key.assign(key);
+      ++terms;
+      const uint32_t field = static_cast<unsigned char>(key[0]);
+      if (field >= fields_.size()) {
+        inner = dict_->Corrupt("term of an unknown field");
+        return false;
+      }
       PostingList list;
       inner = OpenPostings(t, &list);
-      if (inner.ok() && !list.docids().Validate().ok()) inner = post_->Corrupt("invalid bitmap");
-      return inner.ok();
+      if (inner.ok()) inner = list.docids().Validate();
+      if (!inner.ok()) {
+        inner = post_->Corrupt("term " + std::to_string(terms) + ": " + inner.message());
+        return false;
+      }
+      // Every posting: a docid inside the segment, a frequency within the bounds, positions
+      // that decode to exactly tf ascending values.
+      PostingCursor cursor(&list);
+      for (uint32_t d = cursor.doc(); d != kNoMoreDocs; d = cursor.Next()) {
+        const uint32_t tf = cursor.freq();
+        if (d >= num_docs_ || tf == 0 || tf > t.max_tf || FieldLength(field, d) < t.min_length) {
+          inner = post_->Corrupt("posting of document " + std::to_string(d) + " out of bounds");
+          return false;
+        }
+        if (!cursor.Positions(&positions) || positions.size() != tf ||
+            !std::is_sorted(positions.begin(), positions.end())) {
+          inner = pos_->Corrupt("damaged positions of document " + std::to_string(d));
+          return false;
+        }
+      }
+      return true;
     }));
     TRAWL_RETURN_IF_ERROR(inner);
   }
+  if (terms != num_terms_) return dict_->Corrupt("term count disagrees with the segment meta");
   return Status::OK();
 }
 
