@@ -24,6 +24,9 @@ inline constexpr uint32_t kSegmentFormatVersion = 1;
 inline constexpr uint32_t kPostingBlockSize = 128;
 // Terms per dictionary block; each block restarts prefix compression.
 inline constexpr uint32_t kDictBlockSize = 32;
+// A posting block's table entry: tf offset, positions offset, max tf, min field length, last
+// docid (u32 each). The last docid lets top-k skip a whole block whose score bound is too low.
+inline constexpr uint32_t kBlockTableEntrySize = 20;
 // Field ids are stored as one byte in dictionary keys.
 inline constexpr uint32_t kMaxFields = 255;
 

@@ -224,6 +224,7 @@ Status WriteTermPostings(const std::vector<uint32_t>& docs, const std::vector<ui
     PutFixed32(&table, static_cast<uint32_t>(pos_byte));
     PutFixed32(&table, block_max_tf);
     PutFixed32(&table, block_min_len);
+    PutFixed32(&table, docs[begin + count - 1]);
     tf_section.push_back(static_cast<char>(width));
     PackBits(minus_one.data(), count, width, &tf_section);
     pos_byte = SkipPositions(positions, pos_byte, tfs.data() + begin, count);

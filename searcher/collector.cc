@@ -38,9 +38,17 @@ std::vector<ScoredDoc> TopKCollector::TakeSorted() {
 
 void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* deleted,
                 TopKCollector* collector) {
-  for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
-    if (deleted != nullptr && roaring_bitmap_contains(deleted, d)) continue;
-    collector->Offer(scorer->Score(), segment, d);
+  uint32_t d = scorer->doc();
+  while (d != kNoMoreDocs) {
+    // Block-max: once k documents are held, skip blocks whose bound cannot beat the k-th.
+    if (collector->full() && scorer->BlockMaxScore() <= collector->threshold()) {
+      const uint32_t end = scorer->BlockEnd();
+      d = end >= kNoMoreDocs - 1 ? kNoMoreDocs : scorer->Advance(end + 1);
+      continue;
+    }
+    if (deleted == nullptr || !roaring_bitmap_contains(deleted, d))
+      collector->Offer(scorer->Score(), segment, d);
+    d = scorer->Next();
   }
 }
 

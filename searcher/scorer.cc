@@ -43,6 +43,10 @@ PhraseScorer::PhraseScorer(std::vector<Term> terms, uint32_t slop, const Segment
   // count a match per advance of any term.
   const double max_freq = slop_ == 0 ? min_max_tf : sum_max_tf;
   max_score_ = Bm25Bound(bm25_, max_freq, max_min_length);
+  for (size_t i = 0; i < terms_.size(); ++i) rarest_first_.push_back(i);
+  std::sort(rarest_first_.begin(), rarest_first_.end(), [&](size_t a, size_t b) {
+    return terms_[a].list->doc_freq() < terms_[b].list->doc_freq();
+  });
   positions_.resize(terms_.size());
   doc_ = FindMatch(AlignCursors(0));
 }
@@ -52,8 +56,8 @@ uint32_t PhraseScorer::AlignCursors(uint32_t target) {
   uint32_t candidate = target;
   for (;;) {
     bool aligned = true;
-    for (PostingCursor& c : cursors_) {
-      uint32_t d = c.Advance(candidate);
+    for (size_t i : rarest_first_) {
+      uint32_t d = cursors_[i].Advance(candidate);
       if (d == kNoMoreDocs) return kNoMoreDocs;
       if (d != candidate) {
         candidate = d;
@@ -199,6 +203,18 @@ uint32_t ConjunctionScorer::Next() {
 uint32_t ConjunctionScorer::Advance(uint32_t target) {
   if (target <= doc_) return doc_;
   return doc_ = Align(children_.front()->Advance(target));
+}
+
+uint32_t ConjunctionScorer::BlockEnd() {
+  uint32_t end = kNoMoreDocs - 1;
+  for (auto& c : children_) end = std::min(end, c->BlockEnd());
+  return end;
+}
+
+double ConjunctionScorer::BlockMaxScore() {
+  double bound = 0;
+  for (auto& c : children_) bound += c->BlockMaxScore();
+  return bound;
 }
 
 double ConjunctionScorer::Score() {

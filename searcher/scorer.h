@@ -26,6 +26,10 @@ class Scorer {
   virtual double Score() = 0;          // the current document's score
   virtual double MaxScore() const = 0; // an upper bound of Score() over all documents
   virtual uint64_t Cost() const = 0;   // an estimate of the number of matches
+  // Block-max pruning: the last docid of the current block (a range starting at doc()) and a
+  // bound of Score() over the matches in that range. By default the block is everything left.
+  virtual uint32_t BlockEnd() { return kNoMoreDocs - 1; }
+  virtual double BlockMaxScore() { return MaxScore(); }
 
  protected:
   uint32_t doc_ = kNoMoreDocs;
@@ -59,6 +63,11 @@ class TermScorer final : public Scorer {
     return bm25_.Score(cursor_.freq(), segment_->FieldLength(field_id_, doc_));
   }
   uint32_t freq() { return cursor_.freq(); }
+  uint32_t BlockEnd() override { return cursor_.current_block().last_doc; }
+  double BlockMaxScore() override {
+    const PostingList::BlockInfo b = cursor_.current_block();
+    return bm25_.Score(b.max_tf, b.min_length) * kBoundSlack;
+  }
   double MaxScore() const override { return max_score_; }
   uint64_t Cost() const override { return list_->doc_freq(); }
 
@@ -96,6 +105,7 @@ class PhraseScorer final : public Scorer {
   std::vector<Term> terms_;
   std::vector<PostingCursor> cursors_;  // parallel to terms_, rarest first
   std::vector<uint32_t> offsets_;
+  std::vector<size_t> rarest_first_;  // cursor indexes by increasing document frequency
   uint32_t slop_;
   const SegmentReader* segment_;
   uint32_t field_id_;
@@ -133,6 +143,8 @@ class ConjunctionScorer final : public Scorer {
   double Score() override;
   double MaxScore() const override { return max_score_; }
   uint64_t Cost() const override { return children_.front()->Cost(); }
+  uint32_t BlockEnd() override;
+  double BlockMaxScore() override;
 
  private:
   uint32_t Align(uint32_t target);

@@ -8,10 +8,10 @@
 namespace trawl {
 
 PostingList::BlockInfo PostingList::block(size_t b) const {
-  if (table_.empty()) return BlockInfo{0, 0, info_.max_tf, info_.min_length};
-  const char* p = table_.data() + b * 16;
+  if (table_.empty()) return BlockInfo{0, 0, info_.max_tf, info_.min_length, kNoMoreDocs - 1};
+  const char* p = table_.data() + b * kBlockTableEntrySize;
   return BlockInfo{DecodeFixed32(p), DecodeFixed32(p + 4), DecodeFixed32(p + 8),
-                   DecodeFixed32(p + 12)};
+                   DecodeFixed32(p + 12), DecodeFixed32(p + 16)};
 }
 
 size_t PostingList::DecodeBlockFrequencies(size_t b, uint32_t* out) const {
@@ -256,14 +256,18 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   out->info_ = info;
   out->num_blocks_ = num_blocks;
   out->table_ = {};
-  if (num_blocks > 1 && !in.ReadBytes(num_blocks * 16, &out->table_))
+  if (num_blocks > 1 && !in.ReadBytes(num_blocks * kBlockTableEntrySize, &out->table_))
     return post_->Corrupt("truncated block table");
   in.ReadBytes(in.remaining(), &out->tf_data_);
   out->positions_ = pos.substr(info.pos_offset, info.pos_length);
   // Check every block's frequency bytes and position offset now, so cursors need no checks.
   uint32_t prev_pos = 0;
+  int64_t prev_last = -1;
   for (size_t b = 0; b < num_blocks; ++b) {
     const PostingList::BlockInfo bi = out->block(b);
+    if (static_cast<int64_t>(bi.last_doc) <= prev_last)
+      return post_->Corrupt("block last docids out of order");
+    prev_last = bi.last_doc;
     const size_t count = std::min<size_t>(kPostingBlockSize, info.doc_freq - b * kPostingBlockSize);
     if (bi.tf_offset >= out->tf_data_.size()) return post_->Corrupt("frequency block out of range");
     const uint32_t width = static_cast<unsigned char>(out->tf_data_[bi.tf_offset]);

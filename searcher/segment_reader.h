@@ -36,7 +36,7 @@ class PostingList {
   const RoaringView& docids() const { return bitmap_; }
 
   struct BlockInfo {
-    uint32_t tf_offset, pos_offset, max_tf, min_length;
+    uint32_t tf_offset, pos_offset, max_tf, min_length, last_doc;
   };
   size_t num_blocks() const { return num_blocks_; }
   BlockInfo block(size_t b) const;
@@ -51,7 +51,7 @@ class PostingList {
   TermInfo info_;
   RoaringView bitmap_;
   size_t num_blocks_ = 0;
-  std::string_view table_;     // num_blocks * 16 bytes, or empty for a single block
+  std::string_view table_;     // num_blocks entries, or empty for a single block
   std::string_view tf_data_;
   std::string_view positions_;
 };
@@ -64,6 +64,11 @@ class PostingCursor {
   uint32_t Next() { return cursor_.Next(); }
   uint32_t Advance(uint32_t target) { return cursor_.Advance(target); }
   uint32_t freq();
+  uint64_t ordinal() const { return cursor_.ordinal(); }
+  // The block of postings holding the current document.
+  PostingList::BlockInfo current_block() const {
+    return list_->block(cursor_.ordinal() / kPostingBlockSize);
+  }
   // Positions of the current document, ascending. False if the positions bytes are damaged.
   bool Positions(std::vector<uint32_t>* out);
   const PostingList& list() const { return *list_; }
