@@ -14,7 +14,12 @@
 
 #include <roaring/roaring.h>
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/analyzer.h"
 #include "common/deletes.h"
@@ -62,16 +67,29 @@ class DirectoryLock {
 };
 
 // A segment the writer knows: committed, or written since the last commit. The reader is for
-// id lookups; `deleted` is the deletion set the next commit will record.
+// id lookups; `deleted` is the deletion set the next commit will record. Segments written since
+// the last commit also know the add sequence number of each of their documents, so deletions
+// of documents from this batch find them whichever worker built them.
 struct LiveSegment {
   ManifestSegment entry;
   std::unique_ptr<SegmentReader> reader;
   RoaringPtr deleted;
   bool dirty = false;
+  std::vector<uint64_t> seqs;  // uncommitted segments: docid -> add sequence number
+};
+
+// One indexing thread's state: its own analyzer (stemmers are not thread-safe) and builder.
+struct Worker {
+  std::unique_ptr<Analyzer> analyzer;
+  std::unique_ptr<SegmentBuilder> builder;
+  std::vector<uint64_t> seqs;  // builder docid -> add sequence number
+  std::thread thread;
 };
 
 class IndexWriterImpl final : public IndexWriter {
  public:
+  ~IndexWriterImpl() override { StopWorkers(); }
+
   Status Init(const std::string& dir, const IndexWriterOptions& options) {
     dir_ = dir;
     options_ = options;
@@ -86,11 +104,13 @@ class IndexWriterImpl final : public IndexWriter {
     } else if (!s.ok()) {
       return s;
     }
-    TRAWL_RETURN_IF_ERROR(Analyzer::Create(manifest_.analyzer, &analyzer_));
+    std::unique_ptr<Analyzer> probe;
+    TRAWL_RETURN_IF_ERROR(Analyzer::Create(manifest_.analyzer, &probe));
     for (const auto& entry : manifest_.segments) {
       LiveSegment seg;
       seg.entry = entry;
-      TRAWL_RETURN_IF_ERROR(SegmentReader::Open(dir_, entry.name, /*verify_checksums=*/false, &seg.reader));
+      TRAWL_RETURN_IF_ERROR(
+          SegmentReader::Open(dir_, entry.name, /*verify_checksums=*/false, &seg.reader));
       roaring_bitmap_t* deleted = nullptr;
       if (entry.deletes.empty()) {
         deleted = roaring_bitmap_create();
@@ -102,25 +122,37 @@ class IndexWriterImpl final : public IndexWriter {
       committed_docs_ += entry.num_docs - entry.num_deleted;
       segments_.push_back(std::move(seg));
     }
-    builder_deleted_.reset(roaring_bitmap_create());
-    return RemoveUnreferencedFiles();
+    TRAWL_RETURN_IF_ERROR(RemoveUnreferencedFiles());
+    const uint32_t threads = std::max<uint32_t>(1, options.threads);
+    for (uint32_t i = 0; i < threads; ++i) {
+      auto w = std::make_unique<Worker>();
+      TRAWL_RETURN_IF_ERROR(Analyzer::Create(manifest_.analyzer, &w->analyzer));
+      workers_.push_back(std::move(w));
+    }
+    for (auto& w : workers_) w->thread = std::thread([this, w = w.get()] { WorkerLoop(w); });
+    return Status::OK();
   }
 
   Status Add(const Document& doc) override {
+    if (doc.id.empty()) return Status::InvalidArgument("document has an empty id");
     TRAWL_RETURN_IF_ERROR(Delete(doc.id, nullptr));
-    if (!builder_) builder_ = std::make_unique<SegmentBuilder>(analyzer_.get());
-    const uint32_t local = builder_->num_docs();
-    TRAWL_RETURN_IF_ERROR(builder_->Add(doc));
-    builder_ids_[doc.id] = local;
+    std::unique_lock<std::mutex> lock(mu_);
+    TRAWL_RETURN_IF_ERROR(worker_error_);
+    not_full_.wait(lock, [&] { return queue_.size() < kMaxQueuedDocuments; });
+    const uint64_t seq = next_seq_++;
+    batch_ids_[doc.id] = seq;
+    queue_.push_back({doc, seq});
     ++buffered_;
-    if (builder_->memory_bytes() >= options_.memory_budget_bytes) return FlushSegment();
+    not_empty_.notify_one();
     return Status::OK();
   }
 
   Status Delete(std::string_view id, bool* found) override {
     bool any = false;
+    std::lock_guard<std::mutex> lock(mu_);
     for (LiveSegment& seg : segments_) {
-      if (seg.reader->FieldId(kIdField) != 0) continue;
+      // Documents of this batch are found by sequence number below.
+      if (!seg.seqs.empty() || seg.reader->FieldId(kIdField) != 0) continue;
       TermInfo info;
       Status s = seg.reader->LookupTerm(0, id, &info);
       if (s.IsNotFound()) continue;
@@ -134,10 +166,10 @@ class IndexWriterImpl final : public IndexWriter {
         }
       }
     }
-    auto it = builder_ids_.find(std::string(id));
-    if (it != builder_ids_.end()) {
-      roaring_bitmap_add(builder_deleted_.get(), it->second);
-      builder_ids_.erase(it);
+    auto it = batch_ids_.find(std::string(id));
+    if (it != batch_ids_.end()) {
+      deleted_seqs_.insert(it->second);
+      batch_ids_.erase(it);
       any = true;
     }
     if (found != nullptr) *found = any;
@@ -145,7 +177,9 @@ class IndexWriterImpl final : public IndexWriter {
   }
 
   Status Commit() override {
-    TRAWL_RETURN_IF_ERROR(FlushSegment());
+    TRAWL_RETURN_IF_ERROR(FlushAll());
+    std::lock_guard<std::mutex> lock(mu_);
+    ApplyBatchDeletes();
     Manifest next = manifest_;
     next.generation = manifest_.generation + 1;
     next.segments.clear();
@@ -156,7 +190,8 @@ class IndexWriterImpl final : public IndexWriter {
         ::unlink((dir_ + "/" + name).c_str());  // left by a failed attempt at this commit
         TRAWL_RETURN_IF_ERROR(WriteDeletes(dir_ + "/" + name, seg.deleted.get()));
         seg.entry.deletes = name;
-        seg.entry.num_deleted = static_cast<uint32_t>(roaring_bitmap_get_cardinality(seg.deleted.get()));
+        seg.entry.num_deleted =
+            static_cast<uint32_t>(roaring_bitmap_get_cardinality(seg.deleted.get()));
       }
       // A segment whose every document is deleted leaves the index.
       if (seg.entry.num_deleted == seg.entry.num_docs) continue;
@@ -167,40 +202,54 @@ class IndexWriterImpl final : public IndexWriter {
     TRAWL_RETURN_IF_ERROR(SyncDirectory(dir_));
     TRAWL_RETURN_IF_ERROR(WriteManifest(dir_, next));
     manifest_ = std::move(next);
-    for (LiveSegment& seg : segments_) seg.dirty = false;
-    TRAWL_RETURN_IF_ERROR(DropOldCommits());
-    std::erase_if(segments_, [](const LiveSegment& s) { return s.entry.num_deleted == s.entry.num_docs; });
+    for (LiveSegment& seg : segments_) {
+      seg.dirty = false;
+      seg.seqs.clear();
+    }
+    std::erase_if(segments_, [](const LiveSegment& s) {
+      return s.entry.num_deleted == s.entry.num_docs;
+    });
+    batch_ids_.clear();
+    deleted_seqs_.clear();
     committed_docs_ = live;
     buffered_ = 0;
-    return Status::OK();
+    return DropOldCommits();
   }
 
   Status Optimize() override {
-    TRAWL_RETURN_IF_ERROR(FlushSegment());
-    bool any_deleted = false;
-    for (const LiveSegment& seg : segments_)
-      any_deleted |= !roaring_bitmap_is_empty(seg.deleted.get());
-    if (segments_.size() <= 1 && !any_deleted) return Commit();
-    std::vector<MergeInput> inputs;
-    for (const LiveSegment& seg : segments_) inputs.push_back({seg.reader.get(), seg.deleted.get()});
-    const std::string name = "seg_" + std::to_string(manifest_.next_segment_number++);
-    SegmentStats stats;
-    Status s = MergeSegments(inputs, analyzer_.get(), dir_, name, &stats);
-    if (!s.ok()) {
-      RemoveSegmentFiles(name);
-      return s;
+    TRAWL_RETURN_IF_ERROR(FlushAll());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ApplyBatchDeletes();
+      bool any_deleted = false;
+      for (const LiveSegment& seg : segments_)
+        any_deleted |= !roaring_bitmap_is_empty(seg.deleted.get());
+      if (segments_.size() > 1 || any_deleted) {
+        std::vector<MergeInput> inputs;
+        for (const LiveSegment& seg : segments_)
+          inputs.push_back({seg.reader.get(), seg.deleted.get()});
+        const std::string name = "seg_" + std::to_string(manifest_.next_segment_number++);
+        SegmentStats stats;
+        Status s = MergeSegments(inputs, workers_.front()->analyzer.get(), dir_, name, &stats);
+        if (!s.ok()) {
+          RemoveSegmentFiles(name);
+          return s;
+        }
+        LiveSegment merged;
+        merged.entry.name = name;
+        merged.entry.num_docs = stats.num_docs;
+        merged.deleted.reset(roaring_bitmap_create());
+        if (stats.num_docs > 0) {
+          TRAWL_RETURN_IF_ERROR(SegmentReader::Open(dir_, name, false, &merged.reader));
+        } else {
+          RemoveSegmentFiles(name);
+        }
+        segments_.clear();
+        if (stats.num_docs > 0) segments_.push_back(std::move(merged));
+        batch_ids_.clear();
+        deleted_seqs_.clear();
+      }
     }
-    LiveSegment merged;
-    merged.entry.name = name;
-    merged.entry.num_docs = stats.num_docs;
-    merged.deleted.reset(roaring_bitmap_create());
-    if (stats.num_docs > 0) {
-      TRAWL_RETURN_IF_ERROR(SegmentReader::Open(dir_, name, false, &merged.reader));
-    } else {
-      RemoveSegmentFiles(name);
-    }
-    segments_.clear();
-    if (stats.num_docs > 0) segments_.push_back(std::move(merged));
     return Commit();
   }
 
@@ -208,13 +257,58 @@ class IndexWriterImpl final : public IndexWriter {
   uint64_t committed_documents() const override { return committed_docs_; }
 
  private:
-  Status FlushSegment() {
-    if (!builder_ || builder_->num_docs() == 0) return Status::OK();
-    const std::string name = "seg_" + std::to_string(manifest_.next_segment_number++);
+  // Bounds the documents waiting for a worker: the reader never runs far ahead of analysis.
+  static constexpr size_t kMaxQueuedDocuments = 256;
+
+  struct Job {
+    Document doc;
+    uint64_t seq;
+  };
+
+  void WorkerLoop(Worker* w) {
+    const size_t budget =
+        std::max<size_t>(1, options_.memory_budget_bytes / std::max<size_t>(1, workers_.size()));
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        not_empty_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping
+        job = std::move(queue_.front());
+        queue_.pop_front();
+        ++busy_;
+        not_full_.notify_one();
+      }
+      Status s = AddToWorker(w, job);
+      if (s.ok() && w->builder->memory_bytes() >= budget) s = FlushWorker(w);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!s.ok() && worker_error_.ok()) worker_error_ = s;
+      --busy_;
+      if (busy_ == 0 && queue_.empty()) idle_.notify_all();
+    }
+  }
+
+  Status AddToWorker(Worker* w, const Job& job) {
+    if (!w->builder) w->builder = std::make_unique<SegmentBuilder>(w->analyzer.get());
+    TRAWL_RETURN_IF_ERROR(w->builder->Add(job.doc));
+    w->seqs.push_back(job.seq);
+    return Status::OK();
+  }
+
+  // Writes a worker's builder as a new (uncommitted) segment. Called by the worker itself, or by
+  // the committing thread while every worker is idle.
+  Status FlushWorker(Worker* w) {
+    if (!w->builder || w->builder->num_docs() == 0) return Status::OK();
+    std::string name;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      name = "seg_" + std::to_string(manifest_.next_segment_number++);
+    }
     SegmentStats stats;
-    Status s = builder_->Write(dir_, name, &stats);
-    builder_.reset();
-    builder_ids_.clear();
+    Status s = w->builder->Write(dir_, name, &stats);
+    w->builder.reset();
+    std::vector<uint64_t> seqs = std::move(w->seqs);
+    w->seqs.clear();
     if (!s.ok()) {
       RemoveSegmentFiles(name);
       return s;
@@ -222,12 +316,45 @@ class IndexWriterImpl final : public IndexWriter {
     LiveSegment seg;
     seg.entry.name = name;
     seg.entry.num_docs = stats.num_docs;
+    seg.seqs = std::move(seqs);
+    seg.deleted.reset(roaring_bitmap_create());
     TRAWL_RETURN_IF_ERROR(SegmentReader::Open(dir_, name, /*verify_checksums=*/false, &seg.reader));
-    seg.deleted = std::move(builder_deleted_);
-    seg.dirty = !roaring_bitmap_is_empty(seg.deleted.get());
-    builder_deleted_.reset(roaring_bitmap_create());
+    std::lock_guard<std::mutex> lock(mu_);
     segments_.push_back(std::move(seg));
     return Status::OK();
+  }
+
+  // Waits until every queued document is in a builder, then writes every builder.
+  Status FlushAll() {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      idle_.wait(lock, [&] { return queue_.empty() && busy_ == 0; });
+      TRAWL_RETURN_IF_ERROR(worker_error_);
+    }
+    for (auto& w : workers_) TRAWL_RETURN_IF_ERROR(FlushWorker(w.get()));
+    return Status::OK();
+  }
+
+  // Turns deletions of this batch's documents (by add sequence) into segment deletions.
+  void ApplyBatchDeletes() {
+    if (deleted_seqs_.empty()) return;
+    for (LiveSegment& seg : segments_) {
+      for (uint32_t d = 0; d < seg.seqs.size(); ++d) {
+        if (deleted_seqs_.count(seg.seqs[d]) && roaring_bitmap_add_checked(seg.deleted.get(), d))
+          seg.dirty = true;
+      }
+    }
+  }
+
+  void StopWorkers() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      queue_.clear();
+    }
+    not_empty_.notify_all();
+    for (auto& w : workers_)
+      if (w->thread.joinable()) w->thread.join();
   }
 
   // Keeps the newest options_.keep_commits manifests, then removes files none of them needs.
@@ -247,7 +374,7 @@ class IndexWriterImpl final : public IndexWriter {
   }
 
   // Segment and deletion files that no manifest references were written by a writer that died
-  // before its commit; no reader can ever have seen them, so they are safe to delete.
+  // before its commit, or belong to commits no longer kept: no reader can open them any more.
   Status RemoveUnreferencedFiles() {
     std::vector<uint64_t> generations;
     TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir_, &generations));
@@ -256,10 +383,15 @@ class IndexWriterImpl final : public IndexWriter {
       Manifest m;
       if (!ReadManifest(dir_, g, &m).ok()) return Status::OK();  // be conservative
       for (const auto& seg : m.segments) {
-        for (const SegmentFile& f : kSegmentFiles) referenced.insert(seg.name + std::string(f.suffix));
+        for (const SegmentFile& f : kSegmentFiles)
+          referenced.insert(seg.name + std::string(f.suffix));
         if (!seg.deletes.empty()) referenced.insert(seg.deletes);
       }
     }
+    // Uncommitted segments of this writer are in use too.
+    for (const LiveSegment& seg : segments_)
+      for (const SegmentFile& f : kSegmentFiles)
+        referenced.insert(seg.entry.name + std::string(f.suffix));
     DIR* d = ::opendir(dir_.c_str());
     if (d == nullptr) return Status::IOError(dir_ + ": " + std::strerror(errno));
     std::vector<std::string> doomed;
@@ -276,12 +408,20 @@ class IndexWriterImpl final : public IndexWriter {
   std::string dir_;
   IndexWriterOptions options_;
   DirectoryLock lock_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+
+  // Guards everything below, and Manifest::next_segment_number.
+  std::mutex mu_;
+  std::condition_variable not_empty_, not_full_, idle_;
+  std::deque<Job> queue_;
+  size_t busy_ = 0;
+  bool stop_ = false;
+  Status worker_error_;
   Manifest manifest_;
-  std::unique_ptr<Analyzer> analyzer_;
-  std::unique_ptr<SegmentBuilder> builder_;
-  std::unordered_map<std::string, uint32_t> builder_ids_;  // id -> docid in builder_
-  RoaringPtr builder_deleted_;
   std::vector<LiveSegment> segments_;
+  std::unordered_map<std::string, uint64_t> batch_ids_;  // id -> add sequence, this batch
+  std::unordered_set<uint64_t> deleted_seqs_;
+  uint64_t next_seq_ = 0;
   uint64_t buffered_ = 0;
   uint64_t committed_docs_ = 0;
 };

@@ -35,6 +35,10 @@ struct IndexWriterOptions {
   // Buffered documents are written out as a segment when their estimated memory reaches this.
   // Larger means fewer, larger segments and faster indexing; smaller bounds memory.
   size_t memory_budget_bytes = 512u << 20;
+  // Indexing threads: each analyzes documents into its own segment builder (with its share of
+  // the memory budget) while the caller's thread reads input. Document order in the index, and
+  // so the order of score ties, then depends on scheduling.
+  uint32_t threads = 1;
 
   // Commits kept after each commit (at least 1). Older manifests are deleted, then every file
   // no kept manifest references. Readers map every file when they open, and a mapped file
@@ -51,8 +55,8 @@ class IndexWriter {
                      std::unique_ptr<IndexWriter>* out);
   virtual ~IndexWriter();
 
-  // Buffers one document (may write a segment when the memory budget is reached). Not visible
-  // to readers until Commit().
+  // Buffers one document (a worker may write a segment when the memory budget is reached). Not
+  // visible to readers until Commit(). Call Add, Delete, Commit and Optimize from one thread.
   // A document whose id is already in the index (or added earlier in this batch) replaces it.
   virtual Status Add(const Document& doc) = 0;
   // Deletes the document with this id, if any (*found says whether one existed). Like Add, it
