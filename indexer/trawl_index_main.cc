@@ -12,15 +12,18 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "indexer/input_reader.h"
 #include "trawl/document.h"
 #include "trawl/index_writer.h"
 #include "trawl/status.h"
+#include "trawl/verify.h"
 
 #ifndef TRAWL_VERSION
 #define TRAWL_VERSION "unknown"
@@ -41,6 +44,23 @@ using Clock = std::chrono::steady_clock;
 int Fail(const std::string& message) {
   std::cerr << kProgram << ": error: " << message << "\n";
   return kExitFailed;
+}
+
+int64_t DefaultThreads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+// --verify: a report on stdout, one line per problem; exit 1 when anything is wrong.
+int RunVerify(const std::string& dir, bool all_commits) {
+  VerifyReport report;
+  Status s = VerifyIndex(dir, all_commits, &report);
+  if (!s.ok()) return Fail(s.message());
+  for (const std::string& p : report.problems) std::cout << "damaged: " << p << "\n";
+  std::cout << (report.ok() ? "ok" : "FAILED") << ": " << report.commits_checked
+            << " commit(s), " << report.segments_checked << " segment(s), " << report.documents
+            << " documents, " << report.problems.size() << " problem(s)\n";
+  return report.ok() ? kExitOk : kExitFailed;
 }
 
 // The message alone where it already says what went wrong ("x.jsonl:3: ..."); the kind in
@@ -153,13 +173,15 @@ int Run(int argc, char** argv) {
   std::string index_dir, language, stopwords;
   uint32_t max_token_chars = 255;
   uint64_t memory_mb = 512;
-  int threads = 1;
-  std::vector<std::string> inputs;
+  int64_t threads = 1;
+  uint64_t commit_every = 0;
+  std::vector<std::string> inputs, delete_ids;
+  std::string delete_from;
 
   po::options_description visible(
       "Usage: trawl-index --index DIR [options] INPUT...\n\n"
-      "Adds documents to the index in DIR, creating it if needed, and commits them at once:\n"
-      "readers see all of this run's documents or none. INPUT is a file, a directory (read\n"
+      "Adds documents to the index in DIR, creating it if needed, and commits them at once\n"
+      "(or every --commit-every N): readers see all of this run's documents or none. INPUT is a file, a directory (read\n"
       "recursively), a .gz file, JSONL (.jsonl, .jsonl.gz: one {\"id\", \"title\", \"body\", ...}\n"
       "object a line) or - for JSONL on stdin. A file becomes a document with id = its path.\n"
       "Adding an id that exists replaces that document.\n\n"
@@ -179,8 +201,19 @@ int Run(int argc, char** argv) {
        "longer tokens are not indexed (only when creating)")
       ("memory-mb", po::value(&memory_mb)->value_name("M")->default_value(512),
        "indexing memory budget: buffered documents are written out as a segment beyond it")
-      ("threads", po::value(&threads)->value_name("N")->default_value(1),
-       "accepted for compatibility; indexing is single-threaded for now")
+      ("threads", po::value(&threads)->value_name("N")->default_value(DefaultThreads()),
+       "indexing threads (default: all cores); each builds its own segments")
+      ("commit-every", po::value(&commit_every)->value_name("N")->default_value(0),
+       "commit after every N documents (0: once at the end); prints \"committed N\" on "
+       "stdout after each commit, so work up to the last one survives an interruption")
+      ("delete", po::value(&delete_ids)->value_name("ID")->multitoken(),
+       "delete the documents with these ids (before adding INPUTs)")
+      ("delete-from", po::value(&delete_from)->value_name("FILE"),
+       "delete the ids listed in FILE, one per line")
+      ("optimize", "merge the index into one segment (after adding INPUTs)")
+      ("verify", "check every checksum and the structure of the current commit; exit 1 and "
+       "name the damaged files if anything is wrong")
+      ("verify-all", "like --verify, for every retained commit")
       ("skip-errors", "skip bad JSONL lines (counted, exit status 2) instead of failing")
       ("quiet,q", "no progress line and no summary")
       ("help,h", "show this help and exit")
@@ -209,11 +242,25 @@ int Run(int argc, char** argv) {
     return kExitOk;
   }
   if (index_dir.empty()) return Fail("--index DIR is required (see --help)");
-  if (inputs.empty()) return Fail("no INPUT given (see --help)");
+  if (vm.count("verify") || vm.count("verify-all")) {
+    return RunVerify(index_dir, vm.count("verify-all") > 0);
+  }
+  if (!delete_from.empty()) {
+    std::ifstream in(delete_from);
+    if (!in) return Fail(delete_from + ": cannot read");
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty()) delete_ids.push_back(line);
+    }
+  }
+  const bool optimize = vm.count("optimize") > 0;
+  if (inputs.empty() && delete_ids.empty() && !optimize) {
+    return Fail("no INPUT given (see --help)");
+  }
   if (memory_mb == 0 || memory_mb > (uint64_t{1} << 30)) {
     return Fail("--memory-mb must be between 1 and 1073741824");
   }
-  if (threads < 1) return Fail("--threads must be at least 1");
+  if (threads < 1 || threads > 1024) return Fail("--threads must be between 1 and 1024");
   if (max_token_chars == 0) return Fail("--max-token-chars must be at least 1");
   // A typo in the last of many inputs should not cost an hour of indexing first.
   int stdin_inputs = 0;
@@ -233,6 +280,7 @@ int Run(int argc, char** argv) {
   writer_options.stopwords = stopwords;
   writer_options.max_token_chars = max_token_chars;
   writer_options.memory_budget_bytes = static_cast<size_t>(memory_mb) << 20;
+  writer_options.threads = static_cast<uint32_t>(threads);
 
   const Clock::time_point start = Clock::now();
   std::unique_ptr<IndexWriter> writer;
@@ -244,23 +292,40 @@ int Run(int argc, char** argv) {
   InputStats stats;
   uint64_t indexed = 0;
   Progress progress(!quiet && ::isatty(STDERR_FILENO));
+  uint64_t deleted = 0;
+  for (const std::string& id : delete_ids) {
+    bool found = false;
+    s = writer->Delete(id, &found);
+    if (!s.ok()) break;
+    deleted += found ? 1 : 0;
+  }
   for (const std::string& input : inputs) {
+    if (!s.ok()) break;
     progress.SetInput(input == "-" ? "stdin" : input);
     s = ReadInput(input, input_options, &stats, [&](Document&& doc) {
       TRAWL_RETURN_IF_ERROR(writer->Add(doc));
       ++indexed;
       progress.Update(indexed, stats.bytes_read);
+      if (commit_every > 0 && indexed % commit_every == 0) {
+        progress.Committing(indexed);
+        TRAWL_RETURN_IF_ERROR(writer->Commit());
+        std::cout << "committed " << indexed << std::endl;
+      }
       return Status::OK();
     });
-    if (!s.ok()) break;
   }
   if (s.ok()) {
     progress.Committing(indexed);
-    s = writer->Commit();
+    s = optimize ? writer->Optimize() : writer->Commit();
+    if (s.ok() && commit_every > 0) std::cout << "committed " << indexed << std::endl;
+  }
+  if (s.ok() && !quiet && !delete_ids.empty()) {
+    std::cerr << kProgram << ": deleted " << deleted << " of " << delete_ids.size()
+              << " ids (the others were not in the index)\n";
   }
   progress.Clear();
   if (!s.ok()) {
-    // The writer is dropped uncommitted: the index stays at its previous commit.
+    // The writer is dropped uncommitted: the index stays at its last commit.
     if (!quiet) PrintMessages(stats);
     return Fail(ErrorText(s) + " (nothing committed)");
   }
