@@ -227,7 +227,7 @@ TEST_F(CliTest, CliHelpAndVersion) {
     EXPECT_EQ(Lines(version.out).size(), 1u);
   }
   EXPECT_TRUE(Contains(Run(TRAWL_INDEX_BIN, "--help").out, "--threads"));
-  EXPECT_FALSE(Contains(Run(TRAWL_INDEX_BIN, "--help").out, "--delete"));
+  EXPECT_TRUE(Contains(Run(TRAWL_INDEX_BIN, "--help").out, "--delete"));
 }
 
 TEST_F(CliTest, CliUsageErrorsAreOneLineAndNonZero) {
