@@ -1,0 +1,139 @@
+// Crash loop: trawl-index is killed with SIGKILL at random moments, hundreds of times, while it
+// indexes, flushes segments and commits. After every kill the index must open at a commit that
+// holds every document the indexer acknowledged as committed, pass verification, and the next
+// writer must clean up what the dead one left.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fcntl.h>
+
+#include <fstream>
+#include <sstream>
+#include <random>
+#include <cstdio>
+#include <set>
+
+#include "common/manifest.h"
+#include "common/segment_format.h"
+#include "trawl/index_writer.h"
+#include "trawl/searcher.h"
+#include "trawl/verify.h"
+
+namespace trawl {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs trawl-index on `input`, kills it after `delay_us`, returns the highest acknowledged count.
+uint64_t RunAndKill(const std::string& index, const std::string& input, int delay_us) {
+  int out[2];
+  if (pipe(out) != 0) return 0;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, STDERR_FILENO);
+    close(out[0]);
+    execl(TRAWL_INDEX_BIN, TRAWL_INDEX_BIN, "--index", index.c_str(), "--commit-every", "40",
+          "--threads", "2", "--memory-mb", "1", "--quiet", input.c_str(), (char*)nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  usleep(delay_us);
+  kill(pid, SIGKILL);
+  int status;
+  waitpid(pid, &status, 0);
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  close(out[0]);
+  uint64_t acked = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("committed ", 0) == 0) acked = std::max<uint64_t>(acked, std::stoull(line.substr(10)));
+  }
+  return acked;
+}
+
+TEST(CrashLoop, KilledIndexerNeverLosesAcknowledgedCommits) {
+  char tmpl[] = "/tmp/trawl_crash_XXXXXX";
+  const std::string root = mkdtemp(tmpl);
+  const std::string index = root + "/idx";
+  std::mt19937 rng(2024);
+#if defined(__SANITIZE_ADDRESS__)
+  const int kDelayMaxUs = 150000;  // sanitized builds run several times slower
+#else
+  const int kDelayMaxUs = 40000;
+#endif
+  const int kRuns = 200, kDocsPerRun = 160;
+  std::vector<uint64_t> acked(kRuns, 0);
+  for (int run = 0; run < kRuns; ++run) {
+    const std::string input = root + "/part" + std::to_string(run) + ".jsonl";
+    {
+      std::ofstream out(input);
+      for (int i = 0; i < kDocsPerRun; ++i) {
+        out << "{\"id\":\"r" << run << "-" << i << "\",\"title\":\"run " << run
+            << "\",\"body\":\"crash loop document " << i << " of run " << run << " payload"
+            << std::string(rng() % 200, 'x') << "\"}\n";
+      }
+    }
+    acked[run] = RunAndKill(index, input, static_cast<int>(rng() % kDelayMaxUs));
+    fs::remove(input);
+
+    if (!fs::exists(index) || (run % 20 != 19 && acked[run] == 0)) continue;
+    // Every 20 runs (and whenever something was acknowledged) the index must be whole.
+    std::unique_ptr<Searcher> searcher;
+    Status s = Searcher::Open(index, {}, &searcher);
+    if (s.IsNotFound()) {  // killed before the first commit ever: nothing was acknowledged
+      for (int r = 0; r <= run; ++r) ASSERT_EQ(acked[r], 0u) << "run " << r;
+      continue;
+    }
+    ASSERT_TRUE(s.ok()) << "run " << run << ": " << s.ToString();
+    for (int r = 0; r <= run; ++r) {
+      if (acked[r] == 0) continue;
+      uint64_t count = 0;
+      ASSERT_TRUE(searcher->Count("id:r" + std::to_string(r) + "-*", &count).ok());
+      ASSERT_GE(count, acked[r]) << "run " << r << " lost acknowledged documents";
+    }
+    VerifyReport report;
+    ASSERT_TRUE(VerifyIndex(index, /*all_commits=*/true, &report).ok());
+    ASSERT_TRUE(report.ok()) << "run " << run << ": " << report.problems.front();
+  }
+  uint64_t total_acked = 0;
+  for (uint64_t a : acked) total_acked += a;
+  int runs_with_commits = 0;
+  for (uint64_t a : acked) runs_with_commits += a > 0;
+  std::printf("crash loop: %d kills, %d after at least one commit, %llu documents acknowledged\n",
+              kRuns, runs_with_commits, static_cast<unsigned long long>(total_acked));
+  EXPECT_GT(runs_with_commits, kRuns / 4) << "the kills came too early to test much";
+
+  // The next writer removes what dead writers left: only files of retained commits remain.
+  {
+    std::unique_ptr<IndexWriter> w;
+    ASSERT_TRUE(IndexWriter::Open(index, {}, &w).ok());
+  }
+  std::vector<uint64_t> gens;
+  ASSERT_TRUE(ListManifestGenerations(index, &gens).ok());
+  std::set<std::string> needed = {"LOCK"};
+  for (uint64_t g : gens) {
+    Manifest m;
+    ASSERT_TRUE(ReadManifest(index, g, &m).ok());
+    needed.insert("manifest-" + std::to_string(g));
+    for (const auto& seg : m.segments) {
+      for (const SegmentFile& f : kSegmentFiles) needed.insert(seg.name + std::string(f.suffix));
+      if (!seg.deletes.empty()) needed.insert(seg.deletes);
+    }
+  }
+  for (const auto& e : fs::directory_iterator(index)) {
+    const std::string name = e.path().filename();
+    EXPECT_TRUE(needed.count(name) || name.ends_with(".tmp")) << "left behind: " << name;
+  }
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace trawl
