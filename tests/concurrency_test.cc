@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -132,15 +133,19 @@ TEST(Concurrency, KilledWriterDoesNotBlockTheNext) {
     _exit(127);
   }
   close(in[0]);
-  // The first writer holds the lock while it waits for stdin.
+  // Wait (without taking the lock ourselves) until the child holds it, as /proc/locks shows.
+  auto child_holds_lock = [&] {
+    std::ifstream locks("/proc/locks");
+    for (std::string line; std::getline(locks, line);)
+      if (line.find("FLOCK") != std::string::npos &&
+          line.find(" " + std::to_string(pid) + " ") != std::string::npos)
+        return true;
+    return false;
+  };
+  for (int i = 0; i < 1000 && !child_holds_lock(); ++i) usleep(10000);
+  ASSERT_TRUE(child_holds_lock());
   std::unique_ptr<IndexWriter> w;
-  Status s;
-  for (int i = 0; i < 200; ++i) {
-    s = IndexWriter::Open(dir, {}, &w);
-    if (s.code() == Status::Code::kBusy) break;
-    w.reset();
-    usleep(10000);
-  }
+  Status s = IndexWriter::Open(dir, {}, &w);
   EXPECT_EQ(s.code(), Status::Code::kBusy) << s.ToString();
   kill(pid, SIGKILL);
   waitpid(pid, nullptr, 0);
