@@ -1,0 +1,374 @@
+// Peer benchmark driver for trawl (the third engine of /work/shared/tools/peers, beside
+// lucene/LuceneBench.java and xapian/xapian_bench.cc, whose protocol it mirrors).
+//
+//   trawl-peer-bench index   CORPUS.jsonl INDEXDIR
+//   trawl-peer-bench query   INDEXDIR QUERIES.tsv [--reps R] [--warmup W] [--warmup-s S] [--out RESULTS.tsv]
+//       warm-up runs every query (top10 + count) for >= W passes and >= S seconds
+//       (defaults 2 / 20), then R timed passes (default 5)
+//   trawl-peer-bench analyze        (stdin text lines -> "term@pos ..." lines)
+//
+// Analysis: trawl::Analyzer with language "english", no stop words, max_token_chars 60 (longer
+// tokens are dropped but use up a position), i.e. the peers' configuration: runs of Unicode
+// letters (Lu Ll Lt Lm Lo) and decimal digits (Nd), lowercased, Snowball English.
+//
+// Fields: trawl analyzes, indexes and stores every field of a Document, so title and body
+// cannot be stored as separate fields without also being searchable. The index therefore has
+// exactly one field, `text` = title + "\n" + body (the one searchable text of the peers), which
+// is stored; Document::id holds the external id. Title and body stay recoverable from the
+// stored text (split at the first '\n'), so the stored payload matches the peers' id+title+body.
+//
+// Indexing: one IndexWriter, memory budget 2 GiB (one segment for every peers corpus), one
+// Commit(). There is no optimize step in trawl yet: optimize_s = 0.
+//
+// Queries: each TSV line becomes a trawl query string scoped to the field:
+//   term -> text:w      and -> +text:w1 +text:w2 ...      or -> text:w1 text:w2 ...
+//   phrase -> text:"w1 w2 ..."
+// Unlike Lucene and Xapian, which pre-build query objects, trawl takes a query string, and
+// parsing it (and analyzing its words) is part of every Search/Count call, hence of the timing.
+// top10 is Searcher::Search(top_k=10, load_documents=false); the external ids are looked up
+// after the timed passes by a second Search with load_documents=true. count is Searcher::Count.
+// Machine-readable output lines start with '@' (parsed by report.py).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/analyzer.h"
+#include "trawl/document.h"
+#include "trawl/index_writer.h"
+#include "trawl/searcher.h"
+#include "trawl/status.h"
+
+#ifndef TRAWL_VERSION
+#define TRAWL_VERSION "unknown"
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+using std::string;
+using std::vector;
+
+constexpr uint32_t kMaxTokenChars = 60;
+constexpr char kField[] = "text";
+
+double NowS() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void Check(const trawl::Status& s, const string& what) {
+  if (!s.ok()) throw std::runtime_error(what + ": " + s.ToString());
+}
+
+long long DirSize(const string& dir) {
+  long long size = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) size += static_cast<long long>(it->file_size(ec));
+  }
+  return size;
+}
+
+long long FileSize(const string& f) {
+  std::error_code ec;
+  auto n = fs::file_size(f, ec);
+  return ec ? -1 : static_cast<long long>(n);
+}
+
+std::unique_ptr<trawl::Analyzer> MakeAnalyzer() {
+  trawl::AnalyzerOptions o;
+  o.language = "english";
+  o.max_token_chars = kMaxTokenChars;
+  std::unique_ptr<trawl::Analyzer> a;
+  Check(trawl::Analyzer::Create(o, &a), "analyzer");
+  return a;
+}
+
+// ------------------------------------------------------------------ index
+int DoIndex(const string& corpus, const string& indexdir) {
+  std::error_code ec;
+  fs::remove_all(indexdir, ec);
+
+  const double t0 = NowS();
+  const long long in_bytes = FileSize(corpus);
+  trawl::IndexWriterOptions wo;
+  wo.language = "english";
+  wo.stopwords = "";
+  wo.max_token_chars = kMaxTokenChars;
+  wo.memory_budget_bytes = size_t{2} << 30;  // 2 GiB: one segment
+  long long docs = 0;
+  {
+    std::unique_ptr<trawl::IndexWriter> writer;
+    Check(trawl::IndexWriter::Open(indexdir, wo, &writer), "open " + indexdir);
+    std::ifstream in(corpus, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open " + corpus);
+    static char iobuf[1 << 20];
+    in.rdbuf()->pubsetbuf(iobuf, sizeof iobuf);
+    string line;
+    trawl::Document doc;
+    doc.fields.resize(1);
+    doc.fields[0].first = kField;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      nlohmann::json j = nlohmann::json::parse(line);
+      doc.id = j.at("id").get<string>();
+      string& text = doc.fields[0].second;
+      text = j.at("title").get<string>();
+      text += '\n';
+      text += j.at("body").get_ref<const string&>();
+      Check(writer->Add(doc), corpus + ":" + std::to_string(docs + 1));
+      ++docs;
+    }
+    Check(writer->Commit(), "commit");
+  }
+  const double t1 = NowS();
+  const double build = t1 - t0, opt = 0.0, total = t1 - t0;
+  const long long size = DirSize(indexdir);
+  std::printf(
+      "trawl %s: %lld docs, %.1f MB input, build %.2fs (1 thread, memory budget 2 GiB, one commit), "
+      "no optimize step, total %.2fs, %.0f docs/s, %.2f MB/s, index %lld bytes\n",
+      TRAWL_VERSION, docs, in_bytes / 1e6, build, total, docs / total, in_bytes / 1e6 / total, size);
+  std::printf(
+      "@index engine=trawl version=%s docs=%lld input_bytes=%lld build_s=%.3f optimize_s=%.3f total_s=%.3f "
+      "docs_per_s=%.1f mb_per_s=%.3f size_bytes=%lld\n",
+      TRAWL_VERSION, docs, in_bytes, build, opt, total, docs / total, in_bytes / 1e6 / total, size);
+  return 0;
+}
+
+// ------------------------------------------------------------------ query
+// The query's words are the analyzer's token spans of the raw text (runs of letters and digits,
+// not yet folded or stemmed: the searcher analyzes them itself), so no character of the query
+// language can leak into the string. Built before any timing.
+string BuildQuery(trawl::Analyzer& an, const string& cls_in, const string& text) {
+  vector<string> words;
+  an.Analyze(text, [&](const trawl::Token& t) {
+    words.push_back(text.substr(t.start_byte, t.end_byte - t.start_byte));
+  });
+  if (words.empty()) return "";
+  const string cls = cls_in.compare(0, 4, "chk_") == 0 ? cls_in.substr(4) : cls_in;
+  auto starts = [&](const char* p) { return cls.compare(0, std::strlen(p), p) == 0; };
+  const string f = string(kField) + ":";
+  string q;
+  if (starts("phrase")) {
+    if (words.size() == 1) return f + words[0];
+    q = f + "\"";
+    for (size_t i = 0; i < words.size(); ++i) q += (i ? " " : "") + words[i];
+    return q + "\"";
+  }
+  const char* prefix;
+  if (starts("and")) prefix = "+";
+  else if (starts("or") || starts("term")) prefix = "";
+  else throw std::runtime_error("unknown query class " + cls_in);
+  for (size_t i = 0; i < words.size(); ++i) q += (i ? " " : "") + string(prefix) + f + words[i];
+  return q;
+}
+
+double Median(vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int DoQuery(const string& indexdir, const string& qfile, int reps, int warmup, double warmup_s,
+            const string& outfile) {
+  vector<string> classes, texts;
+  {
+    std::ifstream in(qfile);
+    if (!in) throw std::runtime_error("cannot open " + qfile);
+    string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      const size_t tab = line.find('\t');
+      if (tab == string::npos) continue;
+      string q = line.substr(tab + 1);
+      while (!q.empty() && (q.back() == ' ' || q.back() == '\r')) q.pop_back();
+      while (!q.empty() && q[0] == ' ') q.erase(0, 1);
+      classes.push_back(line.substr(0, tab));
+      texts.push_back(q);
+    }
+  }
+  const size_t nq = texts.size();
+  vector<string> qs(nq);
+  {
+    auto an = MakeAnalyzer();
+    for (size_t i = 0; i < nq; ++i) qs[i] = BuildQuery(*an, classes[i], texts[i]);
+  }
+
+  std::unique_ptr<trawl::Searcher> searcher;
+  Check(trawl::Searcher::Open(indexdir, trawl::SearcherOptions(), &searcher), "open " + indexdir);
+  trawl::SearchOptions top_opts;
+  top_opts.top_k = 10;
+  top_opts.load_documents = false;
+
+  vector<vector<trawl::Hit>> top(nq);
+  vector<uint64_t> counts(nq);
+  unsigned long long sink = 0;
+  trawl::SearchResults res;
+  auto run_top = [&](size_t i, bool keep) {
+    if (qs[i].empty()) {  // no words: matches nothing, like MatchNoDocsQuery / MatchNothing
+      if (keep) top[i].clear();
+      return;
+    }
+    Check(searcher->Search(qs[i], top_opts, &res), "query " + qs[i]);
+    if (keep) top[i] = std::move(res.hits);
+    else sink += res.hits.size();
+  };
+  auto run_count = [&](size_t i) -> uint64_t {
+    if (qs[i].empty()) return 0;
+    uint64_t n = 0;
+    Check(searcher->Count(qs[i], &n), "count " + qs[i]);
+    return n;
+  };
+
+  // warm-up: at least `warmup` passes AND at least `warmup_s` seconds (same rule as the peers)
+  const double w0 = NowS();
+  int passes = 0;
+  while (passes < warmup || NowS() - w0 < warmup_s) {
+    for (size_t i = 0; i < nq; ++i) {
+      run_top(i, false);
+      sink += run_count(i);
+    }
+    ++passes;
+  }
+  const double warm_secs = NowS() - w0;
+  vector<vector<double>> t_top(nq), t_cnt(nq);
+  for (int r = 0; r < reps; ++r)
+    for (size_t i = 0; i < nq; ++i) {
+      const double a = NowS();
+      run_top(i, true);
+      const double b = NowS();
+      counts[i] = run_count(i);
+      const double e = NowS();
+      t_top[i].push_back((b - a) * 1e6);
+      t_cnt[i].push_back((e - b) * 1e6);
+    }
+
+  vector<double> q_top(nq), q_cnt(nq);
+  vector<string> order;
+  std::map<string, std::pair<vector<double>, vector<double>>> by;
+  for (size_t i = 0; i < nq; ++i) {
+    q_top[i] = Median(t_top[i]);
+    q_cnt[i] = Median(t_cnt[i]);
+    if (!by.count(classes[i])) order.push_back(classes[i]);
+    by[classes[i]].first.push_back(q_top[i]);
+    by[classes[i]].second.push_back(q_cnt[i]);
+  }
+  std::printf("trawl %s: %llu docs, %zu queries, warm-up %d passes in %.1fs, reps %d, BM25(k1=%.2f, b=%.2f)\n",
+              TRAWL_VERSION, static_cast<unsigned long long>(searcher->num_docs()), nq, passes, warm_secs,
+              reps, top_opts.k1, top_opts.b);
+  vector<double> all_top, all_cnt;
+  for (const auto& c : order) {
+    const auto& p = by[c];
+    all_top.insert(all_top.end(), p.first.begin(), p.first.end());
+    all_cnt.insert(all_cnt.end(), p.second.begin(), p.second.end());
+    std::printf("@query engine=trawl class=%s n=%zu top10_us=%.1f count_us=%.1f\n", c.c_str(), p.first.size(),
+                Median(p.first), Median(p.second));
+  }
+  std::printf("@query engine=trawl class=ALL n=%zu top10_us=%.1f count_us=%.1f\n", all_top.size(),
+              Median(all_top), Median(all_cnt));
+
+  if (!outfile.empty()) {
+    // External ids, outside the timed part: the same query again with load_documents.
+    trawl::SearchOptions id_opts = top_opts;
+    id_opts.load_documents = true;
+    id_opts.snippet_chars = 0;
+    size_t mismatched = 0;
+    FILE* f = std::fopen(outfile.c_str(), "w");
+    if (!f) {
+      std::perror(outfile.c_str());
+      return 1;
+    }
+    std::fprintf(f, "#qno\tclass\tquery\tcount\ttop10_us\tcount_us\tids\tscores\n");
+    for (size_t i = 0; i < nq; ++i) {
+      string ids, sc;
+      if (!top[i].empty()) {
+        trawl::SearchResults full;
+        Check(searcher->Search(qs[i], id_opts, &full), "query " + qs[i]);
+        bool same = full.hits.size() == top[i].size();
+        for (size_t k = 0; same && k < top[i].size(); ++k)
+          same = full.hits[k].segment == top[i][k].segment && full.hits[k].docid == top[i][k].docid;
+        if (!same) ++mismatched;
+        for (size_t k = 0; k < full.hits.size(); ++k) {
+          if (k) {
+            ids += ' ';
+            sc += ' ';
+          }
+          ids += full.hits[k].id;
+          char buf[32];
+          std::snprintf(buf, sizeof buf, "%.4f", full.hits[k].score);
+          sc += buf;
+        }
+      }
+      std::fprintf(f, "%zu\t%s\t%s\t%llu\t%.1f\t%.1f\t%s\t%s\n", i, classes[i].c_str(), texts[i].c_str(),
+                   static_cast<unsigned long long>(counts[i]), q_top[i], q_cnt[i], ids.c_str(), sc.c_str());
+    }
+    std::fclose(f);
+    if (mismatched) std::printf("trawl WARNING: %zu queries returned different hits when loading ids\n", mismatched);
+  }
+  if (sink == 42) std::fprintf(stderr, " ");
+  return 0;
+}
+
+// ------------------------------------------------------------------ analyze
+int DoAnalyze() {
+  auto an = MakeAnalyzer();
+  string line, out;
+  while (std::getline(std::cin, line)) {
+    out.clear();
+    an->Analyze(line, [&](const trawl::Token& t) {
+      if (!out.empty()) out += ' ';
+      out.append(t.term);
+      out += '@';
+      out += std::to_string(t.position);
+    });
+    out += '\n';
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    vector<string> a(argv + 1, argv + argc);
+    if (a.size() >= 3 && a[0] == "index") return DoIndex(a[1], a[2]);
+    if (a.size() >= 3 && a[0] == "query") {
+      int reps = 5, warmup = 2;
+      double warmup_s = 20;
+      string out;
+      for (size_t i = 3; i < a.size(); ++i) {
+        if (a[i] == "--reps" && i + 1 < a.size()) reps = std::atoi(a[++i].c_str());
+        else if (a[i] == "--warmup" && i + 1 < a.size()) warmup = std::atoi(a[++i].c_str());
+        else if (a[i] == "--warmup-s" && i + 1 < a.size()) warmup_s = std::atof(a[++i].c_str());
+        else if (a[i] == "--out" && i + 1 < a.size()) out = a[++i];
+        else {
+          std::cerr << "unknown option " << a[i] << "\n";
+          return 2;
+        }
+      }
+      return DoQuery(a[1], a[2], std::max(1, reps), warmup, warmup_s, out);
+    }
+    if (a.size() >= 1 && a[0] == "analyze") return DoAnalyze();
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "usage: trawl-peer-bench index CORPUS.jsonl INDEXDIR\n"
+               "       trawl-peer-bench query INDEXDIR QUERIES.tsv [--reps R] [--warmup W] [--warmup-s S] "
+               "[--out RESULTS.tsv]\n"
+               "       trawl-peer-bench analyze < text\n";
+  return 2;
+}
