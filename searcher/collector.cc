@@ -37,9 +37,18 @@ std::vector<ScoredDoc> TopKCollector::TakeSorted() {
 }
 
 void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* deleted,
-                TopKCollector* collector) {
+                TopKCollector* collector, uint64_t* matches) {
   uint32_t d = scorer->doc();
   while (d != kNoMoreDocs) {
+    if (matches != nullptr) {
+      if (deleted == nullptr || !roaring_bitmap_contains(deleted, d)) {
+        ++*matches;
+        if (!collector->full() || scorer->MaxScore() > collector->threshold())
+          collector->Offer(scorer->Score(), segment, d);
+      }
+      d = scorer->Next();
+      continue;
+    }
     // Block-max: once k documents are held, skip blocks whose bound cannot beat the k-th.
     if (collector->full() && scorer->BlockMaxScore() <= collector->threshold()) {
       const uint32_t end = scorer->BlockEnd();

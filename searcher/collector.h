@@ -40,10 +40,11 @@ class TopKCollector {
   std::vector<ScoredDoc> heap_;  // min-heap on (score, then later docs first)
 };
 
-// Scores every match of `scorer` (exhaustive, document at a time). Documents in `deleted`
-// (may be null) are skipped.
+// Scores the matches of `scorer` document at a time. Documents in `deleted` (may be null) are
+// skipped. With `matches` null, blocks that cannot reach the top k are skipped (block-max);
+// otherwise every match is visited and counted into *matches.
 void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* deleted,
-                TopKCollector* collector);
+                TopKCollector* collector, uint64_t* matches = nullptr);
 
 // MaxScore (Turtle & Flood): the sum of `clauses`' scores over the union of their matches, but
 // skipping documents that only match clauses whose score bounds together cannot beat the

@@ -117,13 +117,17 @@ class SearcherImpl final : public Searcher {
     IndexContext context = Context(options.k1, options.b);
     std::unique_ptr<Weight> weight;
     TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
-    TRAWL_RETURN_IF_ERROR(CountWeight(*weight, &results->total));
+    // Counting with Roaring is cheap unless the query needs positions; then one scoring pass
+    // both counts and collects, instead of matching every phrase twice.
+    const bool count_separately = weight->CountIsCheap() || options.count_only || options.top_k == 0;
+    if (count_separately) TRAWL_RETURN_IF_ERROR(CountWeight(*weight, &results->total));
     if (options.count_only || options.top_k == 0) return Status::OK();
 
     TopKCollector collector(options.offset + options.top_k);
     for (size_t seg = 0; seg < segments_.size(); ++seg) {
       const uint32_t seg_id = static_cast<uint32_t>(seg);
-      if (const auto* clauses = weight->DisjunctionChildren()) {
+      const auto* clauses = count_separately ? weight->DisjunctionChildren() : nullptr;
+      if (clauses != nullptr) {
         std::vector<std::unique_ptr<Scorer>> scorers;
         for (const auto& w : *clauses) {
           std::unique_ptr<Scorer> s;
@@ -134,7 +138,10 @@ class SearcherImpl final : public Searcher {
       } else {
         std::unique_ptr<Scorer> scorer;
         TRAWL_RETURN_IF_ERROR(weight->MakeScorer(seg, &scorer));
-        if (scorer) CollectAll(scorer.get(), seg_id, deleted_[seg].get(), &collector);
+        if (scorer) {
+          CollectAll(scorer.get(), seg_id, deleted_[seg].get(), &collector,
+                     count_separately ? nullptr : &results->total);
+        }
       }
     }
     std::vector<ScoredDoc> top = collector.TakeSorted();

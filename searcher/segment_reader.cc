@@ -31,6 +31,11 @@ PostingCursor::PostingCursor(const PostingList* list)
 void PostingCursor::LoadBlock(size_t b) {
   block_count_ = list_->DecodeBlockFrequencies(b, freqs_);
   loaded_block_ = b;
+  block_positions_.clear();
+  decoded_postings_ = 0;
+  position_starts_[0] = 0;
+  position_reader_ = ByteReader(list_->positions());
+  positions_damaged_ = !position_reader_.Seek(list_->block(b).pos_offset);
 }
 
 uint32_t PostingCursor::freq() {
@@ -40,27 +45,33 @@ uint32_t PostingCursor::freq() {
   return freqs_[ord % kPostingBlockSize];
 }
 
+bool PostingCursor::DecodePositionsThrough(size_t in_block) {
+  while (decoded_postings_ <= in_block) {
+    if (positions_damaged_) return false;
+    uint32_t position = 0, v;
+    const uint32_t tf = freqs_[decoded_postings_];
+    for (uint32_t j = 0; j < tf; ++j) {
+      if (!position_reader_.ReadVarint32(&v)) {
+        positions_damaged_ = true;
+        return false;
+      }
+      position = j == 0 ? v : position + v;
+      block_positions_.push_back(position);
+    }
+    position_starts_[++decoded_postings_] = static_cast<uint32_t>(block_positions_.size());
+  }
+  return true;
+}
+
 bool PostingCursor::Positions(std::vector<uint32_t>* out) {
   out->clear();
   const uint64_t ord = cursor_.ordinal();
   const size_t b = ord / kPostingBlockSize;
   if (b != loaded_block_) LoadBlock(b);
   const size_t in_block = ord % kPostingBlockSize;
-  ByteReader reader(list_->positions());
-  if (!reader.Seek(list_->block(b).pos_offset)) return false;
-  uint32_t v;
-  for (size_t i = 0; i < in_block; ++i) {
-    for (uint32_t j = 0; j < freqs_[i]; ++j)
-      if (!reader.ReadVarint32(&v)) return false;
-  }
-  uint32_t position = 0;
-  const uint32_t tf = freqs_[in_block];
-  out->reserve(tf);
-  for (uint32_t j = 0; j < tf; ++j) {
-    if (!reader.ReadVarint32(&v)) return false;
-    position = j == 0 ? v : position + v;
-    out->push_back(position);
-  }
+  if (!DecodePositionsThrough(in_block)) return false;
+  out->assign(block_positions_.begin() + position_starts_[in_block],
+              block_positions_.begin() + position_starts_[in_block + 1]);
   return true;
 }
 

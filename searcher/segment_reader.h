@@ -75,11 +75,20 @@ class PostingCursor {
 
  private:
   void LoadBlock(size_t b);
+  // Decodes positions of the current block up to and including posting `in_block`.
+  bool DecodePositionsThrough(size_t in_block);
   const PostingList* list_;
   RoaringView::Cursor cursor_;
   size_t loaded_block_ = SIZE_MAX;
   size_t block_count_ = 0;
   uint32_t freqs_[kPostingBlockSize];
+  // Positions of the loaded block, decoded lazily and at most once: a phrase query visiting
+  // many documents of one block pays for each position once, not once per earlier document.
+  std::vector<uint32_t> block_positions_;
+  uint32_t position_starts_[kPostingBlockSize + 1];
+  size_t decoded_postings_ = 0;  // postings of the block whose positions are decoded
+  ByteReader position_reader_;
+  bool positions_damaged_ = false;
 };
 
 class SegmentReader {

@@ -161,6 +161,7 @@ class PhraseWeight final : public Weight {
     std::string text;
     uint32_t offset;
   };
+  bool CountIsCheap() const override { return false; }
   PhraseWeight(const IndexContext& index, std::string field, std::vector<Term> terms,
                uint32_t slop, double idf_sum)
       : index_(index), field_(std::move(field)), terms_(std::move(terms)), slop_(slop) {
@@ -399,6 +400,13 @@ class BooleanWeight final : public Weight {
     Line(depth, Fmt(*score) + " sum of:", out);
     out->append(children);
     return Status::OK();
+  }
+
+  bool CountIsCheap() const override {
+    for (const auto* group : {&must_, &should_, &must_not_})
+      for (const auto& w : *group)
+        if (!w->CountIsCheap()) return false;
+    return true;
   }
 
   const std::vector<std::unique_ptr<Weight>>* DisjunctionChildren() const override {

@@ -48,6 +48,9 @@ class Weight {
   virtual void CollectTerms(std::unordered_set<std::string>* terms) const = 0;
   // Count in one segment; defaults to the bitmap's cardinality.
   virtual Status CountInSegment(size_t seg, uint64_t* count) const;
+  // True when counting needs no scorer pass (Roaring set algebra suffices). Queries that need
+  // positions count in the same pass that collects the top k instead.
+  virtual bool CountIsCheap() const { return true; }
   // True for a weight that matches nothing anywhere (e.g. a query made only of stop words).
   virtual bool IsEmpty() const { return false; }
   // The child weights of a pure disjunction (only SHOULD clauses), else empty: lets the
