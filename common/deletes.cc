@@ -5,11 +5,11 @@
 
 namespace trawl {
 
-Status WriteDeletes(const std::string& path, const roaring_bitmap_t* deleted) {
+Status WriteDeletes(const std::string& path, const roaring_bitmap_t* deleted, FileSystem* fs) {
   std::string bytes(roaring_bitmap_portable_size_in_bytes(deleted), '\0');
   roaring_bitmap_portable_serialize(deleted, bytes.data());
   std::unique_ptr<FileWriter> w;
-  TRAWL_RETURN_IF_ERROR(FileWriter::Create(path, kDeletesKind, kDeletesFormatVersion, &w));
+  TRAWL_RETURN_IF_ERROR(FileWriter::Create(path, kDeletesKind, kDeletesFormatVersion, &w, fs));
   TRAWL_RETURN_IF_ERROR(w->Append(bytes));
   return w->Finish();
 }

@@ -8,11 +8,13 @@
 
 #include <string>
 
+#include "trawl/file_system.h"
 #include "trawl/status.h"
 
 namespace trawl {
 
-Status WriteDeletes(const std::string& path, const roaring_bitmap_t* deleted);
+Status WriteDeletes(const std::string& path, const roaring_bitmap_t* deleted,
+                    FileSystem* fs = nullptr);
 // Reads and checks (CRC, cardinality, every docid < num_docs). The caller frees *out.
 Status ReadDeletes(const std::string& path, uint32_t num_docs, uint32_t expected_count,
                    roaring_bitmap_t** out);

@@ -48,22 +48,24 @@ std::string DisplayName(const std::string& path) {
   return prev == std::string::npos ? path : path.substr(prev + 1);
 }
 
-FileWriter::FileWriter(std::string path, int fd) : path_(std::move(path)), fd_(fd) {
+FileWriter::FileWriter(std::string path, int fd, FileSystem* fs)
+    : path_(std::move(path)), fd_(fd), fs_(fs) {
   buffer_.reserve(kWriteBufferSize);
   crc_ = static_cast<uint32_t>(crc32(0, nullptr, 0));
 }
 
 FileWriter::~FileWriter() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) fs_->Close(fd_);
   if (!finished_) ::unlink(path_.c_str());
 }
 
 Status FileWriter::Create(const std::string& path, std::string_view kind, uint32_t version,
-                          std::unique_ptr<FileWriter>* out) {
+                          std::unique_ptr<FileWriter>* out, FileSystem* fs) {
   if (kind.size() != 4) return Status::InvalidArgument("file kind must be 4 bytes");
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fs == nullptr) fs = FileSystem::Default();
+  int fd = fs->CreateExclusive(path);
   if (fd < 0) return ErrnoStatus(path, "create");
-  std::unique_ptr<FileWriter> w(new FileWriter(path, fd));
+  std::unique_ptr<FileWriter> w(new FileWriter(path, fd, fs));
   std::string header(kMagic, 4);
   header.append(kind);
   PutFixed32(&header, version);
@@ -78,7 +80,7 @@ Status FileWriter::FlushBuffer() {
   const char* p = buffer_.data();
   size_t n = buffer_.size();
   while (n > 0) {
-    ssize_t w = ::write(fd_, p, n);
+    ssize_t w = fs_->Write(fd_, p, n);
     if (w < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus(path_, "write");
@@ -111,8 +113,8 @@ Status FileWriter::Finish() {
   footer.append(kEndMagic, 4);
   buffer_.append(footer);
   TRAWL_RETURN_IF_ERROR(FlushBuffer());
-  if (::fsync(fd_) != 0) return ErrnoStatus(path_, "fsync");
-  if (::close(fd_) != 0) {
+  if (fs_->Sync(fd_) != 0) return ErrnoStatus(path_, "fsync");
+  if (fs_->Close(fd_) != 0) {
     fd_ = -1;
     return ErrnoStatus(path_, "close");
   }
@@ -186,12 +188,9 @@ Status MappedFile::VerifyChecksum() const {
   return Status::OK();
 }
 
-Status SyncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(dir, "open directory");
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return ErrnoStatus(dir, "fsync directory");
+Status SyncDirectory(const std::string& dir, FileSystem* fs) {
+  if (fs == nullptr) fs = FileSystem::Default();
+  if (fs->SyncDirectory(dir) != 0) return ErrnoStatus(dir, "fsync directory");
   return Status::OK();
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "trawl/file_system.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -25,8 +26,9 @@ inline constexpr size_t kFileFooterSize = 16;
 class FileWriter {
  public:
   // `kind` is exactly 4 characters.
+  // `fs` null means FileSystem::Default().
   static Status Create(const std::string& path, std::string_view kind, uint32_t version,
-                       std::unique_ptr<FileWriter>* out);
+                       std::unique_ptr<FileWriter>* out, FileSystem* fs = nullptr);
   ~FileWriter();  // an unfinished file is closed and removed
   FileWriter(const FileWriter&) = delete;
   FileWriter& operator=(const FileWriter&) = delete;
@@ -39,10 +41,11 @@ class FileWriter {
   const std::string& path() const { return path_; }
 
  private:
-  FileWriter(std::string path, int fd);
+  FileWriter(std::string path, int fd, FileSystem* fs);
   Status FlushBuffer();
   std::string path_;
   int fd_ = -1;
+  FileSystem* fs_;
   std::string buffer_;
   uint64_t body_bytes_ = 0;
   uint32_t crc_ = 0;
@@ -78,7 +81,7 @@ class MappedFile {
 };
 
 // fsyncs a directory so that a rename or a new file inside it is durable.
-Status SyncDirectory(const std::string& dir);
+Status SyncDirectory(const std::string& dir, FileSystem* fs = nullptr);
 // Reads a whole (small) file into *out.
 Status ReadFileToString(const std::string& path, std::string* out);
 // A short name for error messages: the last two path components.

@@ -84,7 +84,8 @@ Status ReadLatestManifest(const std::string& dir, Manifest* out) {
   return ReadManifest(dir, generations.back(), out);
 }
 
-Status WriteManifest(const std::string& dir, const Manifest& m) {
+Status WriteManifest(const std::string& dir, const Manifest& m, FileSystem* fs) {
+  if (fs == nullptr) fs = FileSystem::Default();
   nlohmann::json j;
   j["generation"] = m.generation;
   j["analyzer"] = {{"language", m.analyzer.language},
@@ -104,13 +105,20 @@ Status WriteManifest(const std::string& dir, const Manifest& m) {
   const std::string tmp_path = final_path + ".tmp";
   ::unlink(tmp_path.c_str());  // left by a writer that died mid-commit
   std::unique_ptr<FileWriter> w;
-  TRAWL_RETURN_IF_ERROR(FileWriter::Create(tmp_path, kManifestKind, kManifestFormatVersion, &w));
+  TRAWL_RETURN_IF_ERROR(
+      FileWriter::Create(tmp_path, kManifestKind, kManifestFormatVersion, &w, fs));
   TRAWL_RETURN_IF_ERROR(w->Append(j.dump(1)));
   TRAWL_RETURN_IF_ERROR(w->Finish());
-  if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
-    return Status::IOError(DisplayName(final_path) + ": rename: " + std::strerror(errno));
+  if (fs->Rename(tmp_path, final_path) != 0) {
+    Status s = Status::IOError(DisplayName(final_path) + ": rename: " + std::strerror(errno));
+    ::unlink(tmp_path.c_str());
+    return s;
   }
-  return SyncDirectory(dir);
+  // If the rename cannot be made durable, take it back: the commit failed, so readers must not
+  // go on to see it (one that opened it meanwhile keeps working on its mapped files).
+  Status synced = SyncDirectory(dir, fs);
+  if (!synced.ok()) ::unlink(final_path.c_str());
+  return synced;
 }
 
 }  // namespace trawl

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/analyzer.h"
+#include "trawl/file_system.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -42,7 +43,7 @@ Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out);
 Status ReadLatestManifest(const std::string& dir, Manifest* out);
 // Writes manifest-<generation> under a temporary name, fsyncs it, renames it into place and
 // fsyncs the directory: after OK the commit is durable; before, it is invisible.
-Status WriteManifest(const std::string& dir, const Manifest& manifest);
+Status WriteManifest(const std::string& dir, const Manifest& manifest, FileSystem* fs = nullptr);
 
 }  // namespace trawl
 

@@ -93,6 +93,7 @@ class IndexWriterImpl final : public IndexWriter {
   Status Init(const std::string& dir, const IndexWriterOptions& options) {
     dir_ = dir;
     options_ = options;
+    fs_ = options.file_system != nullptr ? options.file_system : FileSystem::Default();
     TRAWL_RETURN_IF_ERROR(MakeDirectory(dir));
     TRAWL_RETURN_IF_ERROR(lock_.Acquire(dir));
     Status s = ReadLatestManifest(dir, &manifest_);
@@ -188,7 +189,7 @@ class IndexWriterImpl final : public IndexWriter {
       if (seg.dirty) {
         const std::string name = seg.entry.name + ".del." + std::to_string(next.generation);
         ::unlink((dir_ + "/" + name).c_str());  // left by a failed attempt at this commit
-        TRAWL_RETURN_IF_ERROR(WriteDeletes(dir_ + "/" + name, seg.deleted.get()));
+        TRAWL_RETURN_IF_ERROR(WriteDeletes(dir_ + "/" + name, seg.deleted.get(), fs_));
         seg.entry.deletes = name;
         seg.entry.num_deleted =
             static_cast<uint32_t>(roaring_bitmap_get_cardinality(seg.deleted.get()));
@@ -199,8 +200,8 @@ class IndexWriterImpl final : public IndexWriter {
       live += seg.entry.num_docs - seg.entry.num_deleted;
     }
     // New files were fsynced when written; their directory entries become durable here.
-    TRAWL_RETURN_IF_ERROR(SyncDirectory(dir_));
-    TRAWL_RETURN_IF_ERROR(WriteManifest(dir_, next));
+    TRAWL_RETURN_IF_ERROR(SyncDirectory(dir_, fs_));
+    TRAWL_RETURN_IF_ERROR(WriteManifest(dir_, next, fs_));
     manifest_ = std::move(next);
     for (LiveSegment& seg : segments_) {
       seg.dirty = false;
@@ -230,7 +231,8 @@ class IndexWriterImpl final : public IndexWriter {
           inputs.push_back({seg.reader.get(), seg.deleted.get()});
         const std::string name = "seg_" + std::to_string(manifest_.next_segment_number++);
         SegmentStats stats;
-        Status s = MergeSegments(inputs, workers_.front()->analyzer.get(), dir_, name, &stats);
+        Status s =
+            MergeSegments(inputs, workers_.front()->analyzer.get(), dir_, name, &stats, fs_);
         if (!s.ok()) {
           RemoveSegmentFiles(name);
           return s;
@@ -305,7 +307,7 @@ class IndexWriterImpl final : public IndexWriter {
       name = "seg_" + std::to_string(manifest_.next_segment_number++);
     }
     SegmentStats stats;
-    Status s = w->builder->Write(dir_, name, &stats);
+    Status s = w->builder->Write(dir_, name, &stats, fs_);
     w->builder.reset();
     std::vector<uint64_t> seqs = std::move(w->seqs);
     w->seqs.clear();
@@ -365,7 +367,7 @@ class IndexWriterImpl final : public IndexWriter {
     if (generations.size() <= keep) return Status::OK();
     for (size_t i = 0; i + keep < generations.size(); ++i)
       ::unlink(ManifestPath(dir_, generations[i]).c_str());
-    TRAWL_RETURN_IF_ERROR(SyncDirectory(dir_));
+    TRAWL_RETURN_IF_ERROR(SyncDirectory(dir_, fs_));
     return RemoveUnreferencedFiles();
   }
 
@@ -407,6 +409,7 @@ class IndexWriterImpl final : public IndexWriter {
 
   std::string dir_;
   IndexWriterOptions options_;
+  FileSystem* fs_ = nullptr;
   DirectoryLock lock_;
   std::vector<std::unique_ptr<Worker>> workers_;
 

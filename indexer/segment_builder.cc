@@ -273,10 +273,11 @@ void AppendDictEntry(const std::string& prev_key, const std::string& key, const 
 }  // namespace
 
 Status SegmentBuilder::Write(const std::string& dir, const std::string& segment,
-                             SegmentStats* stats) {
+                             SegmentStats* stats, FileSystem* fs) {
   SegmentWriters w;
   auto create = [&](const SegmentFile& f, std::unique_ptr<FileWriter>* out) {
-    return FileWriter::Create(SegmentFilePath(dir, segment, f), f.kind, kSegmentFormatVersion, out);
+    return FileWriter::Create(SegmentFilePath(dir, segment, f), f.kind, kSegmentFormatVersion, out,
+                              fs);
   };
   TRAWL_RETURN_IF_ERROR(create(kMetaFile, &w.meta));
   TRAWL_RETURN_IF_ERROR(create(kDictFile, &w.dict));
@@ -353,7 +354,7 @@ Status SegmentBuilder::Write(const std::string& dir, const std::string& segment,
   TRAWL_RETURN_IF_ERROR(w.meta->Append(meta));
 
   std::unique_ptr<StoreWriter> store;
-  TRAWL_RETURN_IF_ERROR(StoreWriter::Create(SegmentFilePath(dir, segment, kStoreFile), &store));
+  TRAWL_RETURN_IF_ERROR(StoreWriter::Create(SegmentFilePath(dir, segment, kStoreFile), &store, 3, 16384, fs));
   for (const Document& d : stored_) TRAWL_RETURN_IF_ERROR(store->Add(d));
   stored_.clear();
   TRAWL_RETURN_IF_ERROR(store->Finish());

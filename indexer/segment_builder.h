@@ -12,6 +12,7 @@
 
 #include "common/analyzer.h"
 #include "trawl/document.h"
+#include "trawl/file_system.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -49,7 +50,9 @@ class SegmentBuilder {
                     const std::vector<uint32_t>& positions);
 
   // Writes <dir>/<segment>.* and fsyncs every file. The builder may not be used afterwards.
-  Status Write(const std::string& dir, const std::string& segment, SegmentStats* stats);
+  // `fs` null means FileSystem::Default().
+  Status Write(const std::string& dir, const std::string& segment, SegmentStats* stats,
+               FileSystem* fs = nullptr);
 
  private:
   struct TermPostings {

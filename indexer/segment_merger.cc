@@ -68,7 +68,8 @@ Status CopyPostings(const MergeInput& in, const std::vector<uint32_t>& map,
 }  // namespace
 
 Status MergeSegments(const std::vector<MergeInput>& inputs, Analyzer* analyzer,
-                     const std::string& dir, const std::string& name, SegmentStats* stats) {
+                     const std::string& dir, const std::string& name, SegmentStats* stats,
+                     FileSystem* fs) {
   SegmentBuilder builder(analyzer);
   std::vector<std::vector<uint32_t>> maps;
   uint32_t next = 0;
@@ -78,7 +79,7 @@ Status MergeSegments(const std::vector<MergeInput>& inputs, Analyzer* analyzer,
   // Input by input, so each term's postings arrive in increasing new docid order.
   for (size_t i = 0; i < inputs.size(); ++i)
     TRAWL_RETURN_IF_ERROR(CopyPostings(inputs[i], maps[i], &builder));
-  return builder.Write(dir, name, stats);
+  return builder.Write(dir, name, stats, fs);
 }
 
 }  // namespace trawl

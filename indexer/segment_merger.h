@@ -22,7 +22,8 @@ struct MergeInput {
 // The merged segment is built in memory (like a flush), so its size is bounded by what one
 // builder may hold; the merge policy chooses inputs accordingly.
 Status MergeSegments(const std::vector<MergeInput>& inputs, Analyzer* analyzer,
-                     const std::string& dir, const std::string& name, SegmentStats* stats);
+                     const std::string& dir, const std::string& name, SegmentStats* stats,
+                     FileSystem* fs = nullptr);
 
 }  // namespace trawl
 

@@ -61,7 +61,7 @@ StoreWriter::StoreWriter(std::unique_ptr<FileWriter> file,
 StoreWriter::~StoreWriter() = default;
 
 Status StoreWriter::Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
-                           int zstd_level, size_t block_bytes) {
+                           int zstd_level, size_t block_bytes, FileSystem* fs) {
   if (zstd_level < ZSTD_minCLevel() || zstd_level > ZSTD_maxCLevel()) {
     return Status::InvalidArgument("zstd level " + std::to_string(zstd_level) +
                                    " is outside " + std::to_string(ZSTD_minCLevel()) + ".." +
@@ -75,7 +75,7 @@ Status StoreWriter::Create(const std::string& path, std::unique_ptr<StoreWriter>
     return Status::IOError(DisplayName(path) + ": cannot set up zstd compression");
   }
   std::unique_ptr<FileWriter> file;
-  TRAWL_RETURN_IF_ERROR(FileWriter::Create(path, kStoreKind, kStoreFormatVersion, &file));
+  TRAWL_RETURN_IF_ERROR(FileWriter::Create(path, kStoreKind, kStoreFormatVersion, &file, fs));
   out->reset(new StoreWriter(std::move(file), std::move(cctx), block_bytes));
   return Status::OK();
 }

@@ -44,7 +44,8 @@ class StoreWriter {
   // Creates `path` (it must not exist). InvalidArgument for a zstd level outside zstd's range or
   // a zero block size.
   static Status Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
-                       int zstd_level = 3, size_t block_bytes = 16384);
+                       int zstd_level = 3, size_t block_bytes = 16384,
+                       FileSystem* fs = nullptr);
   ~StoreWriter();  // an unfinished file is removed
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;

@@ -124,7 +124,9 @@ TEST_F(FileFormatTest, EveryTruncationAndBitFlipIsDetected) {
     Status s = MappedFile::Open(path_, "TEST", 1, &f);
     if (s.ok()) s = f->VerifyChecksum();
     EXPECT_FALSE(s.ok()) << "flip at " << pos;
-    if (!s.ok()) EXPECT_NE(s.message().find("f.test"), std::string::npos) << s.ToString();
+    if (!s.ok()) {
+      EXPECT_NE(s.message().find("f.test"), std::string::npos) << s.ToString();
+    }
   }
 }
 

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "trawl/document.h"
+#include "trawl/file_system.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -45,6 +46,10 @@ struct IndexWriterOptions {
   // stays readable after it is unlinked, so an open reader is never affected; a reader that is
   // opening while its commit is deleted retries with the newest one.
   uint32_t keep_commits = 2;
+
+  // Where writes, fsyncs and renames go; null means FileSystem::Default(). Must outlive the
+  // writer. Tests substitute one that injects failures.
+  FileSystem* file_system = nullptr;
 };
 
 class IndexWriter {
