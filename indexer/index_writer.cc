@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <set>
 
@@ -181,6 +182,7 @@ class IndexWriterImpl final : public IndexWriter {
     TRAWL_RETURN_IF_ERROR(FlushAll());
     std::lock_guard<std::mutex> lock(mu_);
     ApplyBatchDeletes();
+    TRAWL_RETURN_IF_ERROR(MergeTiers());
     Manifest next = manifest_;
     next.generation = manifest_.generation + 1;
     next.segments.clear();
@@ -226,28 +228,9 @@ class IndexWriterImpl final : public IndexWriter {
       for (const LiveSegment& seg : segments_)
         any_deleted |= !roaring_bitmap_is_empty(seg.deleted.get());
       if (segments_.size() > 1 || any_deleted) {
-        std::vector<MergeInput> inputs;
-        for (const LiveSegment& seg : segments_)
-          inputs.push_back({seg.reader.get(), seg.deleted.get()});
-        const std::string name = "seg_" + std::to_string(manifest_.next_segment_number++);
-        SegmentStats stats;
-        Status s =
-            MergeSegments(inputs, workers_.front()->analyzer.get(), dir_, name, &stats, fs_);
-        if (!s.ok()) {
-          RemoveSegmentFiles(name);
-          return s;
-        }
-        LiveSegment merged;
-        merged.entry.name = name;
-        merged.entry.num_docs = stats.num_docs;
-        merged.deleted.reset(roaring_bitmap_create());
-        if (stats.num_docs > 0) {
-          TRAWL_RETURN_IF_ERROR(SegmentReader::Open(dir_, name, false, &merged.reader));
-        } else {
-          RemoveSegmentFiles(name);
-        }
-        segments_.clear();
-        if (stats.num_docs > 0) segments_.push_back(std::move(merged));
+        std::vector<size_t> all(segments_.size());
+        for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+        TRAWL_RETURN_IF_ERROR(MergeInto(all));
         batch_ids_.clear();
         deleted_seqs_.clear();
       }
@@ -334,6 +317,75 @@ class IndexWriterImpl final : public IndexWriter {
       TRAWL_RETURN_IF_ERROR(worker_error_);
     }
     for (auto& w : workers_) TRAWL_RETURN_IF_ERROR(FlushWorker(w.get()));
+    return Status::OK();
+  }
+
+  // Tiered merging, in the manner of Lucene's LogMergePolicy. A segment's level is
+  // log_F(live documents), with segments under kMergeFloorDocs counted at the floor so that
+  // small flushes of any size bucket together. Scanning from the oldest segment, a bucket is the
+  // run up to the last segment within 0.75 levels of the run's largest, and every F adjacent
+  // segments of a bucket merge into one. The number of segments stays logarithmic in the index
+  // size, each document is rewritten O(log n) times, and since only adjacent segments merge,
+  // documents keep the order they were added in (ties in ranking break the same way as in a
+  // fresh index). A segment with over a fifth of its documents deleted is rewritten on its own
+  // to reclaim the space. Called with mu_ held, all workers idle.
+  Status MergeTiers() {
+    const uint32_t factor = options_.merge_factor;
+    if (factor < 2) return Status::OK();
+    constexpr uint64_t kMergeFloorDocs = 1000;
+    const double log_factor = std::log(static_cast<double>(factor));
+    const double floor_level = std::log(static_cast<double>(kMergeFloorDocs)) / log_factor;
+    for (;;) {
+      const size_t n = segments_.size();
+      std::vector<double> level(n);
+      for (size_t i = 0; i < n; ++i) {
+        const uint64_t live = segments_[i].entry.num_docs -
+                              roaring_bitmap_get_cardinality(segments_[i].deleted.get());
+        level[i] = std::log(static_cast<double>(std::max(live, kMergeFloorDocs))) / log_factor;
+      }
+      std::vector<size_t> pick;
+      for (size_t start = 0; start < n && pick.empty();) {
+        const double top = *std::max_element(level.begin() + start, level.end());
+        const double bottom = top <= floor_level ? -1.0 : top - 0.75;
+        size_t end = n;  // one past the bucket's last segment
+        while (end > start + 1 && level[end - 1] < bottom) --end;
+        if (end - start >= factor)
+          for (size_t k = start; k < start + factor; ++k) pick.push_back(k);
+        start = end;
+      }
+      for (size_t i = 0; i < n && pick.empty(); ++i) {
+        if (roaring_bitmap_get_cardinality(segments_[i].deleted.get()) * 5 >
+            segments_[i].entry.num_docs)
+          pick.push_back(i);
+      }
+      if (pick.empty()) return Status::OK();
+      TRAWL_RETURN_IF_ERROR(MergeInto(pick));
+    }
+  }
+
+  // Replaces the adjacent segments_[pick...] (ascending indexes) by their merge.
+  Status MergeInto(const std::vector<size_t>& pick) {
+    std::vector<MergeInput> inputs;
+    for (size_t i : pick) inputs.push_back({segments_[i].reader.get(), segments_[i].deleted.get()});
+    const std::string name = "seg_" + std::to_string(manifest_.next_segment_number++);
+    SegmentStats stats;
+    Status s = MergeSegments(inputs, workers_.front()->analyzer.get(), dir_, name, &stats, fs_);
+    if (!s.ok()) {
+      RemoveSegmentFiles(name);
+      return s;
+    }
+    LiveSegment merged;
+    merged.entry.name = name;
+    merged.entry.num_docs = stats.num_docs;
+    merged.deleted.reset(roaring_bitmap_create());
+    if (stats.num_docs > 0) {
+      TRAWL_RETURN_IF_ERROR(SegmentReader::Open(dir_, name, false, &merged.reader));
+    } else {
+      RemoveSegmentFiles(name);
+    }
+    const size_t at = pick.front();
+    for (size_t k = pick.size(); k-- > 0;) segments_.erase(segments_.begin() + pick[k]);
+    if (stats.num_docs > 0) segments_.insert(segments_.begin() + at, std::move(merged));
     return Status::OK();
   }
 

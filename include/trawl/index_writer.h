@@ -47,6 +47,11 @@ struct IndexWriterOptions {
   // opening while its commit is deleted retries with the newest one.
   uint32_t keep_commits = 2;
 
+  // Tiered merging at commit: when F segments of similar size accumulate they are merged into
+  // one, so the segment count stays logarithmic in the index size. 0 or 1 disables it (then
+  // only Optimize() merges). Merges run inside Commit().
+  uint32_t merge_factor = 10;
+
   // Where writes, fsyncs and renames go; null means FileSystem::Default(). Must outlive the
   // writer. Tests substitute one that injects failures.
   FileSystem* file_system = nullptr;
