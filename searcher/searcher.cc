@@ -69,15 +69,26 @@ std::string FirstBodyField(const Document& doc) {
 
 class SearcherImpl final : public Searcher {
  public:
-  Status Init(const std::string& dir, const SearcherOptions& options) {
+  // `previous`, if not null, is a searcher of an earlier commit of the same index whose
+  // segments are reused where this commit still has them.
+  Status Init(const std::string& dir, const SearcherOptions& options,
+              const SearcherImpl* previous) {
+    dir_ = dir;
+    options_ = options;
     TRAWL_RETURN_IF_ERROR(ReadLatestManifest(dir, &manifest_));
     pool_ = std::make_unique<AnalyzerPool>(manifest_.analyzer);
     std::unique_ptr<Analyzer> probe;
     TRAWL_RETURN_IF_ERROR(pool_->Borrow(&probe));  // fails early on an unknown language
     pool_->Return(std::move(probe));
     for (const auto& entry : manifest_.segments) {
-      std::unique_ptr<SegmentReader> seg;
-      TRAWL_RETURN_IF_ERROR(SegmentReader::Open(dir, entry.name, options.verify_checksums, &seg));
+      std::shared_ptr<const SegmentReader> seg;
+      if (previous != nullptr) seg = previous->SharedSegment(entry.name);
+      if (seg == nullptr) {
+        std::unique_ptr<SegmentReader> opened;
+        TRAWL_RETURN_IF_ERROR(
+            SegmentReader::Open(dir, entry.name, options.verify_checksums, &opened));
+        seg = std::move(opened);
+      }
       if (seg->num_docs() != entry.num_docs) {
         return Status::Corruption(entry.name + ".meta: " + std::to_string(seg->num_docs()) +
                                   " documents, the manifest says " +
@@ -180,6 +191,17 @@ class SearcherImpl final : public Searcher {
     return CountWeight(*weight, count);
   }
 
+  // Segments are immutable  // Segments are immutable once committed and their names are never reused, so a segment of
+  // the same name in a later commit is the same segment.
+  std::shared_ptr<const SegmentReader> SharedSegment(const std::string& name) const {
+    for (size_t i = 0; i < segments_.size(); ++i)
+      if (manifest_.segments[i].name == name) return segments_[i];
+    return nullptr;
+  }
+
+  const std::string& dir() const { return dir_; }
+  const SearcherOptions& options() const { return options_; }
+
   uint64_t num_docs() const override { return num_docs_; }
   uint64_t generation() const override { return manifest_.generation; }
 
@@ -211,9 +233,11 @@ class SearcherImpl final : public Searcher {
     return Status::OK();
   }
 
+  std::string dir_;
+  SearcherOptions options_;
   Manifest manifest_;
   std::unique_ptr<AnalyzerPool> pool_;
-  std::vector<std::unique_ptr<SegmentReader>> segments_;
+  std::vector<std::shared_ptr<const SegmentReader>> segments_;
   std::vector<RoaringPtr> deleted_;  // null: none deleted
   std::vector<FieldInfo> fields_;
   uint64_t num_docs_ = 0;
@@ -223,14 +247,16 @@ class SearcherImpl final : public Searcher {
 
 Searcher::~Searcher() = default;
 
-Status Searcher::Open(const std::string& dir, const SearcherOptions& options,
-                      std::unique_ptr<Searcher>* out) {
+namespace {
+
+Status OpenLatest(const std::string& dir, const SearcherOptions& options,
+                  const SearcherImpl* previous, std::unique_ptr<Searcher>* out) {
   // A writer deletes the files of commits it no longer keeps. A reader that read a manifest
   // just before its files went away finds one missing, and retries with the newest commit.
   Status s;
   for (int attempt = 0; attempt < 10; ++attempt) {
     auto searcher = std::make_unique<SearcherImpl>();
-    s = searcher->Init(dir, options);
+    s = searcher->Init(dir, options, previous);
     if (s.ok()) {
       *out = std::move(searcher);
       return s;
@@ -241,6 +267,22 @@ Status Searcher::Open(const std::string& dir, const SearcherOptions& options,
       return s;
   }
   return s;
+}
+
+}  // namespace
+
+Status Searcher::Open(const std::string& dir, const SearcherOptions& options,
+                      std::unique_ptr<Searcher>* out) {
+  return OpenLatest(dir, options, nullptr, out);
+}
+
+Status Searcher::OpenIfChanged(const Searcher& current, std::unique_ptr<Searcher>* out) {
+  out->reset();
+  const auto& impl = static_cast<const SearcherImpl&>(current);
+  Manifest latest;
+  TRAWL_RETURN_IF_ERROR(ReadLatestManifest(impl.dir(), &latest));
+  if (latest.generation == impl.generation()) return Status::OK();
+  return OpenLatest(impl.dir(), impl.options(), &impl, out);
 }
 
 }  // namespace trawl

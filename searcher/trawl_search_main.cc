@@ -291,8 +291,9 @@ int Run(int argc, char** argv) {
       ("k1", po::value(&k1)->value_name("X")->default_value(1.2, "1.2"), "BM25 k1")
       ("b", po::value(&b)->value_name("X")->default_value(0.75, "0.75"), "BM25 b")
       ("explain", "explain how each hit's score was computed")
-      ("no-verify", "skip checking file checksums at open (faster for large indexes; damage is "
-       "still never a crash, but may go unnoticed)")
+      ("verify", "check every file's checksum at open (reads the whole index once; without it "
+       "only sizes, headers and footers are checked, and damage inside a file is never a crash "
+       "but may go unnoticed: trawl-index --verify checks everything)")
       ("help,h", "show this help and exit")
       ("version", "show the version and exit");
   // clang-format on
@@ -348,7 +349,7 @@ int Run(int argc, char** argv) {
   }
 
   SearcherOptions searcher_options;
-  searcher_options.verify_checksums = vm.count("no-verify") == 0;
+  searcher_options.verify_checksums = vm.count("verify") > 0;
   std::unique_ptr<Searcher> searcher;
   Status s = Searcher::Open(index_dir, searcher_options, &searcher);
   if (!s.ok()) {

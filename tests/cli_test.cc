@@ -500,7 +500,7 @@ TEST_F(CliTest, CliTruncatedSegmentFileIsAnError) {
     const std::string copy = CopyIndex("truncated_" + std::to_string(cut));
     const fs::path victim = fs::path(copy) / files[0].filename();
     fs::resize_file(victim, fs::file_size(victim) - std::min<uint64_t>(cut, fs::file_size(victim)));
-    for (const char* verify : {"", "--no-verify"}) {
+    for (const char* verify : {"", "--verify"}) {
       RunResult r = SearchIn(copy, std::string(verify) + " zebra");
       EXPECT_FALSE(r.crashed) << victim << " " << verify;
       EXPECT_NE(r.exit_code, 0) << victim << " cut " << cut << " " << verify << "\n" << r.out;
@@ -522,7 +522,7 @@ TEST_F(CliTest, CliFlippedByteIsAnErrorNamingTheFile) {
     ASSERT_GT(bytes.size(), 0u);
     bytes[bytes.size() / 2] ^= 0x5A;
     WriteFile(victim, bytes);
-    RunResult r = SearchIn(copy, "zebra");
+    RunResult r = SearchIn(copy, "--verify zebra");
     EXPECT_FALSE(r.crashed) << victim;
     EXPECT_NE(r.exit_code, 0) << victim << "\n" << r.out;
     EXPECT_EQ(r.err.rfind("trawl-search: error: ", 0), 0u) << r.err;
@@ -530,7 +530,7 @@ TEST_F(CliTest, CliFlippedByteIsAnErrorNamingTheFile) {
     EXPECT_TRUE(Contains(r.err, victim.filename().string())) << r.err;
     // Without checksums the damage may go unnoticed, but it must never crash.
     for (const char* query : {"zebra", "common", "\"institute of technology\"", "comm*"}) {
-      RunResult unchecked = SearchIn(copy, std::string("--no-verify --json ") + Quote(query));
+      RunResult unchecked = SearchIn(copy, std::string("--json ") + Quote(query));
       EXPECT_FALSE(unchecked.crashed) << victim << " " << query << "\n" << unchecked.err;
     }
   }

@@ -240,5 +240,114 @@ TEST_F(IndexLifecycleTest, OpenReaderSurvivesRemovalOfItsCommit) {
   for (size_t i = 0; i < before.hits.size(); ++i) EXPECT_EQ(before.hits[i].id, after.hits[i].id);
 }
 
+TEST_F(IndexLifecycleTest, TieredMergesKeepFewSegmentsAndTheAnswers) {
+  const std::string dir = root_ + "/tiered", fresh = root_ + "/tiered_fresh";
+  IndexWriterOptions opts;
+  opts.merge_factor = 4;
+  std::vector<Document> added;
+  std::unique_ptr<IndexWriter> w;
+  ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
+  size_t max_segments = 0;
+  for (int commit = 0; commit < 120; ++commit) {
+    for (int i = 0, n = 1 + rng_() % 30; i < n; ++i) {
+      added.push_back(RandomDoc("t" + std::to_string(added.size())));
+      ASSERT_TRUE(w->Add(added.back()).ok());
+    }
+    ASSERT_TRUE(w->Commit().ok());
+    Manifest m;
+    ASSERT_TRUE(ReadLatestManifest(dir, &m).ok());
+    // At most factor-1 segments per tier; tiers are powers of the factor.
+    size_t tiers = 1;
+    for (size_t n = added.size(); n >= opts.merge_factor; n /= opts.merge_factor) ++tiers;
+    EXPECT_LE(m.segments.size(), (opts.merge_factor - 1) * tiers) << "after commit " << commit;
+    max_segments = std::max(max_segments, m.segments.size());
+  }
+  EXPECT_LE(max_segments, 20u);
+  {
+    std::unique_ptr<IndexWriter> f;
+    ASSERT_TRUE(IndexWriter::Open(fresh, {}, &f).ok());
+    for (const Document& d : added) ASSERT_TRUE(f->Add(d).ok());
+    ASSERT_TRUE(f->Commit().ok());
+  }
+  // Merges keep documents in the order they were added, so even ties rank the same.
+  ExpectSameAnswers(dir, fresh, /*exact_scores=*/true);
+
+  // Replacements: merges drop the replaced copies; the answers still equal a fresh index's.
+  std::vector<std::pair<std::string, Document>> live;
+  for (const Document& d : added) live.emplace_back(d.id, d);
+  for (int commit = 0; commit < 30; ++commit) {
+    for (int i = 0; i < 25; ++i) {
+      const std::string id = "t" + std::to_string(rng_() % added.size());
+      Document d = RandomDoc(id);
+      std::erase_if(live, [&](const auto& p) { return p.first == id; });
+      live.emplace_back(id, d);
+      ASSERT_TRUE(w->Add(d).ok());
+    }
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  Manifest m;
+  ASSERT_TRUE(ReadLatestManifest(dir, &m).ok());
+  EXPECT_LE(m.segments.size(), 20u);
+  fs::remove_all(fresh);
+  {
+    std::unique_ptr<IndexWriter> f;
+    ASSERT_TRUE(IndexWriter::Open(fresh, {}, &f).ok());
+    for (const auto& [id, d] : live) ASSERT_TRUE(f->Add(d).ok());
+    ASSERT_TRUE(f->Commit().ok());
+  }
+  ExpectSameAnswers(dir, fresh, /*exact_scores=*/false);
+  ASSERT_TRUE(w->Optimize().ok());
+  ExpectSameAnswers(dir, fresh, /*exact_scores=*/true);
+}
+
+TEST_F(IndexLifecycleTest, OpenIfChangedSeesNewCommitsAndKeepsTheOld) {
+  const std::string dir = root_ + "/reopen";
+  std::unique_ptr<IndexWriter> w;
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &w).ok());
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(w->Add(RandomDoc("r" + std::to_string(i))).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  std::unique_ptr<Searcher> first;
+  ASSERT_TRUE(Searcher::Open(dir, {}, &first).ok());
+  std::unique_ptr<Searcher> same;
+  ASSERT_TRUE(Searcher::OpenIfChanged(*first, &same).ok());
+  EXPECT_EQ(same, nullptr);
+
+  for (int i = 30; i < 40; ++i) ASSERT_TRUE(w->Add(RandomDoc("r" + std::to_string(i))).ok());
+  bool found = false;
+  ASSERT_TRUE(w->Delete("r3", &found).ok());  // a deletion in the segment both commits share
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(w->Commit().ok());
+  std::unique_ptr<Searcher> second;
+  ASSERT_TRUE(Searcher::OpenIfChanged(*first, &second).ok());
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->generation(), first->generation() + 1);
+  uint64_t n1, n2, r3;
+  ASSERT_TRUE(first->Count("*", &n1).ok());
+  ASSERT_TRUE(second->Count("*", &n2).ok());
+  EXPECT_EQ(n1, 30u);
+  EXPECT_EQ(n2, 39u);
+  ASSERT_TRUE(second->Count("id:r3", &r3).ok());
+  EXPECT_EQ(r3, 0u);
+  ASSERT_TRUE(first->Count("id:r3", &r3).ok());
+  EXPECT_EQ(r3, 1u);
+
+  // The reopened searcher outlives the one it came from, and answers like a fresh open.
+  first.reset();
+  ASSERT_TRUE(w->Optimize().ok());
+  std::unique_ptr<Searcher> third, fresh;
+  ASSERT_TRUE(Searcher::OpenIfChanged(*second, &third).ok());
+  ASSERT_NE(third, nullptr);
+  ASSERT_TRUE(Searcher::Open(dir, {}, &fresh).ok());
+  for (const char* q : {"amber", "\"cedar delta\"", "ke*"}) {
+    SearchResults a, b, c;
+    ASSERT_TRUE(second->Search(q, {}, &a).ok());
+    ASSERT_TRUE(third->Search(q, {}, &b).ok());
+    ASSERT_TRUE(fresh->Search(q, {}, &c).ok());
+    EXPECT_EQ(a.total, b.total) << q;
+    ASSERT_EQ(b.hits.size(), c.hits.size()) << q;
+    for (size_t i = 0; i < b.hits.size(); ++i) EXPECT_EQ(b.hits[i].id, c.hits[i].id) << q;
+  }
+}
+
 }  // namespace
 }  // namespace trawl

@@ -5,8 +5,8 @@
 //   trawl::SearchResults results;
 //   if (s.ok()) s = searcher->Search("\"exact phrase\" +must -not", {}, &results);
 //
-// A Searcher sees the commit that was current when it was opened. It is safe to call Search and
-// Count from many threads at once on one Searcher.
+// A Searcher sees the commit that was current when it was opened, until it is replaced by
+// OpenIfChanged. It is safe to call Search and Count from many threads at once on one Searcher.
 #ifndef TRAWL_SEARCHER_H_
 #define TRAWL_SEARCHER_H_
 
@@ -21,9 +21,11 @@
 namespace trawl {
 
 struct SearcherOptions {
-  // Check every file's checksum when opening (reads every byte once). Off, only sizes, headers
-  // and footers are checked at open; damage is still never a crash, but may go unnoticed.
-  bool verify_checksums = true;
+  // Check every file's checksum when opening (reads every byte once, so opening costs as much as
+  // reading the whole index). Off (the default), sizes, headers and footers are checked at open,
+  // as Lucene does; damage inside a file is then never a crash but may give wrong answers until
+  // VerifyIndex (trawl-index --verify) or an open with this option finds it.
+  bool verify_checksums = false;
 };
 
 struct SearchOptions {
@@ -63,6 +65,11 @@ class Searcher {
   // Corruption naming the file if a file is damaged.
   static Status Open(const std::string& dir, const SearcherOptions& options,
                      std::unique_ptr<Searcher>* out);
+  // If the index's latest commit is not the one `current` sees, opens it into *out, sharing the
+  // segments both commits have (they are neither re-mapped nor re-verified, so a reopen after
+  // a small commit is cheap); `current` stays valid and unchanged. If nothing changed, *out is
+  // set to null. Options are those `current` was opened with.
+  static Status OpenIfChanged(const Searcher& current, std::unique_ptr<Searcher>* out);
   virtual ~Searcher();
 
   // Runs a query in the language of docs/query-language.md. InvalidArgument with the column of
