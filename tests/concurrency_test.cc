@@ -43,6 +43,27 @@ TEST(Concurrency, ReadersSeeExactlyTheCommitTheyOpened) {
   expected[1] = {1, 0};
   ASSERT_TRUE(writer->Commit().ok());
 
+  // The counts of one open searcher must be those of its commit, whatever the writer does.
+  auto check = [&](const Searcher& s) {
+    std::pair<uint64_t, uint64_t> want;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      want = expected.at(s.generation());
+    }
+    for (int i = 0; i < 5; ++i) {
+      uint64_t all = 0, odd = 0;
+      if (!s.Count("*", &all).ok() || !s.Count("odd", &odd).ok() || all != want.first ||
+          odd != want.second || s.num_docs() != want.first) {
+        ADD_FAILURE() << "generation " << s.generation() << ": " << all << "/" << odd
+                      << " documents, expected " << want.first << "/" << want.second;
+        ++failures;
+        return false;
+      }
+      ++checks;
+    }
+    return true;
+  };
+  // Readers that open the newest commit each time.
   auto reader = [&] {
     while (!done) {
       std::unique_ptr<Searcher> s;
@@ -52,26 +73,50 @@ TEST(Concurrency, ReadersSeeExactlyTheCommitTheyOpened) {
         ++failures;
         return;
       }
-      std::pair<uint64_t, uint64_t> want;
+      if (!check(*s)) return;
+    }
+  };
+  // One searcher shared by several query threads, refreshed with OpenIfChanged (as a
+  // search server would): reopening shares segments with a searcher still in use.
+  std::mutex shared_mu;
+  std::shared_ptr<Searcher> shared;
+  auto reopener = [&] {
+    std::unique_ptr<Searcher> first;
+    if (Status st = Searcher::Open(dir, {}, &first); !st.ok()) {
+      ADD_FAILURE() << st.ToString();
+      ++failures;
+      return;
+    }
+    std::shared_ptr<Searcher> current = std::move(first);
+    while (!done) {
       {
-        std::lock_guard<std::mutex> lock(mu);
-        want = expected.at(s->generation());
+        std::lock_guard<std::mutex> lock(shared_mu);
+        shared = current;
       }
-      for (int i = 0; i < 5; ++i) {
-        uint64_t all = 0, odd = 0;
-        if (!s->Count("*", &all).ok() || !s->Count("odd", &odd).ok() || all != want.first ||
-            odd != want.second || s->num_docs() != want.first) {
-          ADD_FAILURE() << "generation " << s->generation() << ": " << all << "/" << odd
-                        << " documents, expected " << want.first << "/" << want.second;
-          ++failures;
-          return;
-        }
-        ++checks;
+      std::unique_ptr<Searcher> next;
+      if (Status st = Searcher::OpenIfChanged(*current, &next); !st.ok()) {
+        ADD_FAILURE() << st.ToString();
+        ++failures;
+        return;
       }
+      if (next != nullptr) current = std::move(next);
+      if (!check(*current)) return;
+    }
+  };
+  auto shared_reader = [&] {
+    while (!done) {
+      std::shared_ptr<Searcher> s;
+      {
+        std::lock_guard<std::mutex> lock(shared_mu);
+        s = shared;
+      }
+      if (s != nullptr && !check(*s)) return;
     }
   };
   std::vector<std::thread> readers;
-  for (int i = 0; i < 3; ++i) readers.emplace_back(reader);
+  for (int i = 0; i < 2; ++i) readers.emplace_back(reader);
+  readers.emplace_back(reopener);
+  for (int i = 0; i < 2; ++i) readers.emplace_back(shared_reader);
 
   std::map<int, bool> live;  // id -> contains "odd"
   live[-1] = false;          // "seed"
