@@ -71,6 +71,7 @@ void CollectMaxScore(std::vector<std::unique_ptr<Scorer>> clauses, uint32_t segm
   std::vector<double> upto(n);
   double sum = 0;
   for (size_t i = 0; i < n; ++i) upto[i] = sum += clauses[i]->MaxScore();
+  std::vector<double> block_upto(n);
 
   double threshold = collector->threshold();
   // Clauses [0, first_essential) cannot lift a document above the threshold on their own: only
@@ -96,13 +97,21 @@ void CollectMaxScore(std::vector<std::unique_ptr<Scorer>> clauses, uint32_t segm
         clauses[i]->Next();
       }
     }
-    bool pruned = false;
-    for (size_t i = first_essential; i-- > 0;) {
-      if (score + upto[i] <= threshold) {
-        pruned = true;
-        break;
+    // Block-max MaxScore: a document that survives the clauses' global bounds is bounded
+    // again by the blocks of the non-essential clauses that hold it (block_upto[i]: clauses
+    // 0..i), looked up without decoding, before any of them is advanced and scored.
+    bool pruned = first_essential > 0 && score + upto[first_essential - 1] <= threshold;
+    if (!pruned && first_essential > 0) {
+      double bound = 0;
+      for (size_t i = 0; i < first_essential; ++i)
+        block_upto[i] = bound += clauses[i]->BlockMaxScoreAt(doc);
+      for (size_t i = first_essential; i-- > 0;) {
+        if (score + block_upto[i] <= threshold) {
+          pruned = true;
+          break;
+        }
+        if (clauses[i]->Advance(doc) == doc) score += clauses[i]->Score();
       }
-      if (clauses[i]->Advance(doc) == doc) score += clauses[i]->Score();
     }
     if (pruned) continue;
     if (collector->Offer(score, segment, doc)) {

@@ -20,8 +20,43 @@ TermScorer::TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* s
       segment_(segment),
       field_id_(field_id),
       bm25_(bm25),
-      max_score_(Bm25Bound(bm25, list_->info().max_tf, list_->info().min_length)) {
+      max_score_(Bm25Bound(bm25, list_->info().max_tf, list_->info().min_length)),
+      shallow_bound_(max_score_) {
   doc_ = cursor_.doc();
+}
+
+double TermScorer::BlockMaxScoreAt(uint32_t target) {
+  if (target <= shallow_last_doc_) return shallow_bound_;
+  const size_t n = list_->num_blocks();
+  size_t b = shallow_block_;
+  if (b + 1 < n && list_->block(b).last_doc < target) {
+    // Gallop to a block ending at or after target, then binary search back to the first one.
+    size_t step = 1, lo = b + 1, hi = b + 1;
+    while (hi < n - 1 && list_->block(hi).last_doc < target) {
+      lo = hi + 1;
+      hi = std::min(n - 1, hi + step);
+      step *= 2;
+    }
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (list_->block(mid).last_doc < target) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    b = lo;
+  }
+  shallow_block_ = b;
+  const PostingList::BlockInfo info = list_->block(b);
+  if (info.last_doc < target) {  // past the last posting: nothing more to score
+    shallow_last_doc_ = kNoMoreDocs;
+    shallow_bound_ = 0;
+  } else {
+    shallow_last_doc_ = info.last_doc;
+    shallow_bound_ = std::min(max_score_, Bm25Bound(bm25_, info.max_tf, info.min_length));
+  }
+  return shallow_bound_;
 }
 
 PhraseScorer::PhraseScorer(std::vector<Term> terms, uint32_t slop, const SegmentReader* segment,

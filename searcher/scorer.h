@@ -30,6 +30,9 @@ class Scorer {
   // bound of Score() over the matches in that range. By default the block is everything left.
   virtual uint32_t BlockEnd() { return kNoMoreDocs - 1; }
   virtual double BlockMaxScore() { return MaxScore(); }
+  // A bound of Score() over the block holding `target`, looked up without moving the scorer
+  // or decoding postings ("shallow advance"). Targets must not decrease between calls.
+  virtual double BlockMaxScoreAt(uint32_t /*target*/) { return MaxScore(); }
 
  protected:
   uint32_t doc_ = kNoMoreDocs;
@@ -68,6 +71,7 @@ class TermScorer final : public Scorer {
     const PostingList::BlockInfo b = cursor_.current_block();
     return bm25_.Score(b.max_tf, b.min_length) * kBoundSlack;
   }
+  double BlockMaxScoreAt(uint32_t target) override;
   double MaxScore() const override { return max_score_; }
   uint64_t Cost() const override { return list_->doc_freq(); }
 
@@ -78,6 +82,11 @@ class TermScorer final : public Scorer {
   uint32_t field_id_;
   Bm25 bm25_;
   double max_score_;
+  // BlockMaxScoreAt's block: its index in the block table, last docid and score bound.
+  // Until the first lookup, the range [0, 0] with the global bound.
+  size_t shallow_block_ = 0;
+  uint32_t shallow_last_doc_ = 0;
+  double shallow_bound_;
 };
 
 // Phrase matching over positions, with Lucene's slop semantics; scored by BM25 with the phrase

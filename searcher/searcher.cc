@@ -67,6 +67,18 @@ std::string FirstBodyField(const Document& doc) {
   return std::string(doc.Field("title"));
 }
 
+// A pure disjunction scores the sum of its matching clauses, so nested ones (a bare word is one
+// over the fields it searches) flatten into one list of clauses: MaxScore then prunes, and
+// block-max bounds apply, per term and field rather than per word.
+void FlattenDisjunction(const Weight& weight, std::vector<const Weight*>* out) {
+  const auto* children = weight.DisjunctionChildren();
+  if (children == nullptr) {
+    out->push_back(&weight);
+    return;
+  }
+  for (const auto& child : *children) FlattenDisjunction(*child, out);
+}
+
 class SearcherImpl final : public Searcher {
  public:
   // `previous`, if not null, is a searcher of an earlier commit of the same index whose
@@ -137,10 +149,12 @@ class SearcherImpl final : public Searcher {
     TopKCollector collector(options.offset + options.top_k);
     for (size_t seg = 0; seg < segments_.size(); ++seg) {
       const uint32_t seg_id = static_cast<uint32_t>(seg);
-      const auto* clauses = count_separately ? weight->DisjunctionChildren() : nullptr;
-      if (clauses != nullptr) {
+      std::vector<const Weight*> clauses;
+      if (count_separately && weight->DisjunctionChildren() != nullptr)
+        FlattenDisjunction(*weight, &clauses);
+      if (!clauses.empty()) {
         std::vector<std::unique_ptr<Scorer>> scorers;
-        for (const auto& w : *clauses) {
+        for (const Weight* w : clauses) {
           std::unique_ptr<Scorer> s;
           TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));
           if (s) scorers.push_back(std::move(s));
