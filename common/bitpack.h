@@ -30,23 +30,28 @@ inline void PackBits(const uint32_t* values, size_t count, uint32_t width, std::
   }
 }
 
+// The value at `index` of values packed `width` bits each into `bytes` bytes at `in`.
+inline uint32_t UnpackOne(const char* in, size_t bytes, uint32_t width, size_t index) {
+  if (width == 0) return 0;
+  const uint64_t bitpos = static_cast<uint64_t>(index) * width;
+  const size_t byte = bitpos >> 3;
+  uint64_t word = 0;
+  // One unaligned 8-byte load covers the value (width <= 32, shift <= 7); only the last values
+  // of the buffer need a shorter copy.
+  if (byte + 8 <= bytes) {
+    std::memcpy(&word, in + byte, 8);
+  } else {
+    for (size_t b = 0; byte + b < bytes; ++b)
+      word |= static_cast<uint64_t>(static_cast<unsigned char>(in[byte + b])) << (8 * b);
+  }
+  const uint64_t mask = width == 32 ? 0xffffffffull : ((1ull << width) - 1);
+  return static_cast<uint32_t>((word >> (bitpos & 7)) & mask);
+}
+
 // Reads `count` values of `width` bits from `in`, which must hold PackedBytes(count, width) bytes.
 inline void UnpackBits(const char* in, size_t count, uint32_t width, uint32_t* values) {
-  if (width == 0) {
-    for (size_t i = 0; i < count; ++i) values[i] = 0;
-    return;
-  }
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(in);
   const size_t total = PackedBytes(count, width);
-  const uint64_t mask = width == 32 ? 0xffffffffull : ((1ull << width) - 1);
-  uint64_t bitpos = 0;
-  for (size_t i = 0; i < count; ++i, bitpos += width) {
-    size_t byte = bitpos >> 3;
-    uint64_t word = 0;
-    size_t n = total - byte < 8 ? total - byte : 8;
-    std::memcpy(&word, p + byte, n);
-    values[i] = static_cast<uint32_t>((word >> (bitpos & 7)) & mask);
-  }
+  for (size_t i = 0; i < count; ++i) values[i] = UnpackOne(in, total, width, i);
 }
 
 }  // namespace trawl

@@ -25,11 +25,22 @@ size_t PostingList::DecodeBlockFrequencies(size_t b, uint32_t* out) const {
   return count;
 }
 
+PostingList::PackedFrequencies PostingList::BlockFrequencies(size_t b) const {
+  const size_t count = std::min<size_t>(kPostingBlockSize, info_.doc_freq - b * kPostingBlockSize);
+  const BlockInfo bi = block(b);
+  PackedFrequencies f;
+  f.width = static_cast<unsigned char>(tf_data_[bi.tf_offset]);
+  f.data = tf_data_.data() + bi.tf_offset + 1;
+  f.bytes = PackedBytes(count, f.width);
+  return f;
+}
+
 PostingCursor::PostingCursor(const PostingList* list)
     : list_(list), cursor_(list->docids().NewCursor()) {}
 
 void PostingCursor::LoadBlock(size_t b) {
-  block_count_ = list_->DecodeBlockFrequencies(b, freqs_);
+  packed_freqs_ = list_->BlockFrequencies(b);
+  freqs_decoded_ = false;
   loaded_block_ = b;
   block_positions_.clear();
   decoded_postings_ = 0;
@@ -42,10 +53,14 @@ uint32_t PostingCursor::freq() {
   const uint64_t ord = cursor_.ordinal();
   const size_t b = ord / kPostingBlockSize;
   if (b != loaded_block_) LoadBlock(b);
-  return freqs_[ord % kPostingBlockSize];
+  return freqs_decoded_ ? freqs_[ord % kPostingBlockSize] : packed_freqs_.Get(ord % kPostingBlockSize);
 }
 
 bool PostingCursor::DecodePositionsThrough(size_t in_block) {
+  if (!freqs_decoded_) {
+    list_->DecodeBlockFrequencies(loaded_block_, freqs_);
+    freqs_decoded_ = true;
+  }
   while (decoded_postings_ <= in_block) {
     if (positions_damaged_) return false;
     uint32_t position = 0, v;

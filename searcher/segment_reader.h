@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/bitpack.h"
 #include "common/coding.h"
 #include "common/file_format.h"
 #include "common/roaring_view.h"
@@ -43,6 +44,14 @@ class PostingList {
 
   // Term frequencies of block b (up to kPostingBlockSize values) into out; returns the count.
   size_t DecodeBlockFrequencies(size_t b, uint32_t* out) const;
+  // Block b's bit-packed frequencies, for reading single values without decoding the block.
+  struct PackedFrequencies {
+    const char* data = nullptr;
+    size_t bytes = 0;
+    uint32_t width = 0;
+    uint32_t Get(size_t i) const { return UnpackOne(data, bytes, width, i) + 1; }
+  };
+  PackedFrequencies BlockFrequencies(size_t b) const;
   // The positions bytes of the whole term (varints per posting; see docs/format.md).
   std::string_view positions() const { return positions_; }
 
@@ -80,7 +89,10 @@ class PostingCursor {
   const PostingList* list_;
   RoaringView::Cursor cursor_;
   size_t loaded_block_ = SIZE_MAX;
-  size_t block_count_ = 0;
+  // A document scored in a block reads its own frequency from the packed block; the whole
+  // block is decoded only when positions need the frequencies of the postings before it.
+  PostingList::PackedFrequencies packed_freqs_;
+  bool freqs_decoded_ = false;
   uint32_t freqs_[kPostingBlockSize];
   // Positions of the loaded block, decoded lazily and at most once: a phrase query visiting
   // many documents of one block pays for each position once, not once per earlier document.
