@@ -3,6 +3,7 @@
 #ifndef TRAWL_COMMON_CODING_H_
 #define TRAWL_COMMON_CODING_H_
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -103,7 +104,36 @@ class ByteReader {
     }
     return false;
   }
+  // Skips `n` varints without decoding them: a varint ends at each byte below 0x80, so eight
+  // bytes at a time are counted with a popcount. False if the data ends first.
+  bool SkipVarints(uint64_t n) {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(data_.data());
+    constexpr uint64_t kHighBits = 0x8080808080808080ull;
+    while (n > 0 && data_.size() - pos_ >= 8) {
+      uint64_t word;
+      std::memcpy(&word, p + pos_, 8);
+      uint64_t ends = ~word & kHighBits;  // one bit per byte that ends a varint (little endian)
+      const uint64_t count = static_cast<uint64_t>(std::popcount(ends));
+      if (count < n) {
+        n -= count;
+        pos_ += 8;
+        continue;
+      }
+      for (; n > 1; --n) ends &= ends - 1;  // the n-th end is now the lowest bit
+      pos_ += static_cast<size_t>(std::countr_zero(ends) / 8 + 1);
+      return true;
+    }
+    for (; n > 0; ++pos_) {
+      if (pos_ >= data_.size()) return false;
+      if (p[pos_] < 0x80) --n;
+    }
+    return true;
+  }
   bool ReadVarint32(uint32_t* v) {
+    if (pos_ < data_.size() && static_cast<unsigned char>(data_[pos_]) < 0x80) {
+      *v = static_cast<unsigned char>(data_[pos_++]);
+      return true;
+    }
     uint64_t v64;
     if (!ReadVarint64(&v64) || v64 > 0xffffffffu) return false;
     *v = static_cast<uint32_t>(v64);

@@ -42,9 +42,8 @@ void PostingCursor::LoadBlock(size_t b) {
   packed_freqs_ = list_->BlockFrequencies(b);
   freqs_decoded_ = false;
   loaded_block_ = b;
-  block_positions_.clear();
-  decoded_postings_ = 0;
-  position_starts_[0] = 0;
+  next_positions_ = 0;
+  last_positions_ = SIZE_MAX;
   position_reader_ = ByteReader(list_->positions());
   positions_damaged_ = !position_reader_.Seek(list_->block(b).pos_offset);
 }
@@ -56,37 +55,42 @@ uint32_t PostingCursor::freq() {
   return freqs_decoded_ ? freqs_[ord % kPostingBlockSize] : packed_freqs_.Get(ord % kPostingBlockSize);
 }
 
-bool PostingCursor::DecodePositionsThrough(size_t in_block) {
-  if (!freqs_decoded_) {
-    list_->DecodeBlockFrequencies(loaded_block_, freqs_);
-    freqs_decoded_ = true;
-  }
-  while (decoded_postings_ <= in_block) {
-    if (positions_damaged_) return false;
-    uint32_t position = 0, v;
-    const uint32_t tf = freqs_[decoded_postings_];
-    for (uint32_t j = 0; j < tf; ++j) {
-      if (!position_reader_.ReadVarint32(&v)) {
-        positions_damaged_ = true;
-        return false;
-      }
-      position = j == 0 ? v : position + v;
-      block_positions_.push_back(position);
-    }
-    position_starts_[++decoded_postings_] = static_cast<uint32_t>(block_positions_.size());
-  }
-  return true;
-}
-
 bool PostingCursor::Positions(std::vector<uint32_t>* out) {
   out->clear();
   const uint64_t ord = cursor_.ordinal();
   const size_t b = ord / kPostingBlockSize;
   if (b != loaded_block_) LoadBlock(b);
   const size_t in_block = ord % kPostingBlockSize;
-  if (!DecodePositionsThrough(in_block)) return false;
-  out->assign(block_positions_.begin() + position_starts_[in_block],
-              block_positions_.begin() + position_starts_[in_block + 1]);
+  if (positions_damaged_) return false;
+  if (in_block == last_positions_) {
+    position_reader_.Seek(last_positions_offset_);
+    next_positions_ = in_block;
+  }
+  if (in_block < next_positions_) return false;  // cursors only move forward
+  if (!freqs_decoded_) {
+    list_->DecodeBlockFrequencies(b, freqs_);
+    freqs_decoded_ = true;
+  }
+  uint64_t skip = 0;
+  for (size_t i = next_positions_; i < in_block; ++i) skip += freqs_[i];
+  if (!position_reader_.SkipVarints(skip)) {
+    positions_damaged_ = true;
+    return false;
+  }
+  last_positions_ = in_block;
+  last_positions_offset_ = position_reader_.position();
+  const uint32_t tf = freqs_[in_block];
+  out->reserve(tf);
+  uint32_t position = 0, v;
+  for (uint32_t j = 0; j < tf; ++j) {
+    if (!position_reader_.ReadVarint32(&v)) {
+      positions_damaged_ = true;
+      return false;
+    }
+    position = j == 0 ? v : position + v;
+    out->push_back(position);
+  }
+  next_positions_ = in_block + 1;
   return true;
 }
 

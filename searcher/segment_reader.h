@@ -84,8 +84,6 @@ class PostingCursor {
 
  private:
   void LoadBlock(size_t b);
-  // Decodes positions of the current block up to and including posting `in_block`.
-  bool DecodePositionsThrough(size_t in_block);
   const PostingList* list_;
   RoaringView::Cursor cursor_;
   size_t loaded_block_ = SIZE_MAX;
@@ -94,12 +92,14 @@ class PostingCursor {
   PostingList::PackedFrequencies packed_freqs_;
   bool freqs_decoded_ = false;
   uint32_t freqs_[kPostingBlockSize];
-  // Positions of the loaded block, decoded lazily and at most once: a phrase query visiting
-  // many documents of one block pays for each position once, not once per earlier document.
-  std::vector<uint32_t> block_positions_;
-  uint32_t position_starts_[kPostingBlockSize + 1];
-  size_t decoded_postings_ = 0;  // postings of the block whose positions are decoded
+  // Positions are read forward through the loaded block: the reader stands at the positions of
+  // posting `next_positions_` of the block, and those of the postings a query passes over are
+  // skipped without decoding (a phrase of common words needs few documents of each block).
   ByteReader position_reader_;
+  size_t next_positions_ = 0;
+  // The posting (in block) read last and where its positions start, to read them again.
+  size_t last_positions_ = SIZE_MAX;
+  size_t last_positions_offset_ = 0;
   bool positions_damaged_ = false;
 };
 

@@ -51,6 +51,28 @@ TEST(Coding, LengthPrefixedBeyondEndFails) {
   EXPECT_FALSE(in.ReadLengthPrefixed(&out));
 }
 
+TEST(Coding, SkipVarintsLandsWhereDecodingDoes) {
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::string buf;
+    std::vector<size_t> ends;  // offset after each varint
+    const int n = 1 + rng() % 100;
+    for (int i = 0; i < n; ++i) {
+      const int bits = rng() % 33;
+      PutVarint32(&buf, bits == 0 ? 0 : static_cast<uint32_t>(rng() >> (32 - bits)));
+      ends.push_back(buf.size());
+    }
+    const size_t from = rng() % n, skip = rng() % (n - from + 1);
+    ByteReader in(buf);
+    ASSERT_TRUE(in.Seek(from == 0 ? 0 : ends[from - 1]));
+    ASSERT_TRUE(in.SkipVarints(skip));
+    EXPECT_EQ(in.position(), from + skip == 0 ? 0 : ends[from + skip - 1]);
+    // Skipping past the end fails.
+    ByteReader all(buf);
+    EXPECT_FALSE(all.SkipVarints(n + 1));
+  }
+}
+
 TEST(BitPack, RoundTripAllWidths) {
   std::mt19937 rng(3);
   for (uint32_t width = 0; width <= 32; ++width) {
@@ -63,6 +85,8 @@ TEST(BitPack, RoundTripAllWidths) {
       std::vector<uint32_t> got(count);
       UnpackBits(packed.data(), count, width, got.data());
       EXPECT_EQ(got, values) << "width " << width;
+      for (size_t i = 0; i < count; ++i)
+        ASSERT_EQ(UnpackOne(packed.data(), packed.size(), width, i), values[i]) << width << " " << i;
     }
   }
 }
