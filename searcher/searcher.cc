@@ -59,6 +59,20 @@ class BorrowedAnalyzer {
   std::unique_ptr<Analyzer> analyzer_;
 };
 
+// The plain-text query: each token's original text as an optional term, which the weight
+// analyzes back into that token.
+std::unique_ptr<QueryNode> PlainTextQuery(std::string_view text, Analyzer& analyzer) {
+  auto query = std::make_unique<QueryNode>();
+  query->kind = QueryNode::Kind::kBoolean;
+  analyzer.Analyze(text, [&](const Token& token) {
+    auto term = std::make_unique<QueryNode>();
+    term->kind = QueryNode::Kind::kTerm;
+    term->text = std::string(text.substr(token.start_byte, token.end_byte - token.start_byte));
+    query->clauses.push_back({QueryNode::Occur::kShould, std::move(term)});
+  });
+  return query;
+}
+
 std::string FirstBodyField(const Document& doc) {
   std::string_view body = doc.Field("body");
   if (!body.empty()) return std::string(body);
@@ -110,10 +124,14 @@ class SearcherImpl final : public Searcher {
   Status Search(std::string_view query, const SearchOptions& options,
                 SearchResults* results) const override {
     *results = SearchResults();
-    std::unique_ptr<QueryNode> parsed;
-    TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
     BorrowedAnalyzer analyzer(pool_.get());
     TRAWL_RETURN_IF_ERROR(analyzer.Init());
+    std::unique_ptr<QueryNode> parsed;
+    if (options.plain_text) {
+      parsed = PlainTextQuery(query, *analyzer);
+    } else {
+      TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
+    }
     IndexContext context = Context(options.k1, options.b);
     std::unique_ptr<Weight> weight;
     TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));

@@ -96,8 +96,11 @@ class QueryRunner {
     options.highlight_begin = settings.json ? "<b>" : settings.plain_begin;
     options.highlight_end = settings.json ? "</b>" : settings.plain_end;
     const auto start = std::chrono::steady_clock::now();
-    if (count) {
+    if (count && !options.plain_text) {
       out.status = searcher_.Count(query, &out.results.total);
+    } else if (count) {
+      options.count_only = true;
+      out.status = searcher_.Search(query, options, &out.results);
     } else {
       out.status = searcher_.Search(query, options, &out.results);
     }
@@ -166,16 +169,17 @@ void PrintPlain(const Outcome& o, const Settings& settings, bool count, std::ost
   }
 }
 
-// Batch mode: one JSON line per non-blank line of `in`; a failed query is reported in its line
-// and the batch goes on. Returns the exit status: non-zero if any query failed.
+// Batch mode: one JSON line per line of `in`; a failed query is reported in its line and the
+// batch goes on. A blank line is an empty query that matches nothing: skipping it would shift
+// every later answer off the line number of its query. Returns the exit status: non-zero if
+// any query failed.
 int RunBatch(const QueryRunner& runner, Settings settings, std::istream& in) {
   settings.json = true;  // batch output is always JSON, snippets marked with <b>
   int status = kExitOk;
   std::string line;
   while (std::getline(in, line)) {
     const std::string query = TrimLine(line);
-    if (query.empty()) continue;
-    const Outcome o = runner.Run(query, settings, settings.count);
+    const Outcome o = query.empty() ? Outcome() : runner.Run(query, settings, settings.count);
     if (!o.status.ok()) status = kExitFailed;
     // Flushed per line, so that a program feeding queries through a pipe gets each answer.
     std::cout << JsonLine(query, o, settings.count, settings.search.explain) << std::endl;
@@ -287,7 +291,10 @@ int Run(int argc, char** argv) {
       ("json", "one JSON object per query: "
        "{\"query\", \"total\", \"took_us\", \"hits\": [{\"id\", \"score\", \"title\", \"snippet\"}]}")
       ("queries", po::value(&queries_file)->value_name("FILE"),
-       "batch mode: one query per line of FILE (- for stdin), one JSON line per query")
+       "batch mode: one query per line of FILE (- for stdin), one JSON line per query; a blank "
+       "line answers with no hits (total 0)")
+      ("plain", "queries are plain text, not the query language: every term found in them is "
+       "optional (a bag of words, like Anserini's topic runs)")
       ("k1", po::value(&k1)->value_name("X")->default_value(1.2, "1.2"), "BM25 k1")
       ("b", po::value(&b)->value_name("X")->default_value(0.75, "0.75"), "BM25 b")
       ("explain", "explain how each hit's score was computed")
@@ -340,6 +347,7 @@ int Run(int argc, char** argv) {
   settings.search.k1 = k1;
   settings.search.b = b;
   settings.search.explain = vm.count("explain") > 0;
+  settings.search.plain_text = vm.count("plain") > 0;
   settings.count = vm.count("count") > 0;
   settings.json = vm.count("json") > 0;
   if (::isatty(STDOUT_FILENO)) {

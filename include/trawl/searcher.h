@@ -40,6 +40,10 @@ struct SearchOptions {
   std::string highlight_end = "</b>";
   // If true, explain each hit's score (Hit::explanation).
   bool explain = false;
+  // If true, the query is plain text, not the query language: every term the index's analyzer
+  // finds in it is an optional clause (a bag of words, as Anserini runs TREC topics), so no
+  // character has a special meaning and a word that splits into several terms is no phrase.
+  bool plain_text = false;
 };
 
 struct Hit {
