@@ -5,17 +5,19 @@
 #
 # COLLECTION is cacm or cranfield (../shared/data/COLLECTION, see its SOURCE.md). The script
 # converts the collection (scripts/eval_collections.py: documents to JSONL, topics to one
-# words-only query a line, qrels to TREC form), indexes it with build/trawl-index into a temporary
-# directory, runs every query with build/trawl-search --queries --top 1000, writes a TREC run and
-# scores it with scripts/eval_metrics.py (trec_eval's conventions; see that file).
+# plain-text query a line, qrels to TREC form), indexes it with build/trawl-index into a temporary
+# directory, runs every query with build/trawl-search --plain --queries --top 1000 (plain text:
+# the index's analyzer finds the terms, all optional, as in Anserini's runs), writes a TREC run
+# and scores it with scripts/eval_metrics.py (trec_eval's conventions; see that file).
 #
 # Options:
 #   --index-opt "OPTS"   options for trawl-index, e.g. --index-opt "--language porter --stopwords english"
 #   --search-opt "OPTS"  options for trawl-search, e.g. --search-opt "--k1 0.9 --b 0.4"
 #                        (both may be repeated; OPTS are split on white space)
-#   --anserini           Anserini's CACM BM25 regression setup: --fields joined, --language porter
-#                        --stopwords english for the index, --k1 0.9 --b 0.4 for the search
-#                        (--fields and more --index-opt/--search-opt may still be given)
+#   --anserini           Anserini's CACM BM25 regression setup: --fields joined, --tokenizer
+#                        standard --language porter --stopwords english for the index,
+#                        --k1 0.9 --b 0.4 for the search
+#                        (--fields, and --index-opt/--search-opt to change any of these)
 #   --fields split|joined  split (default): "title" and "body" text fields (trawl sums their
 #                        BM25 scores); joined: one field "body" holding the title and the rest,
 #                        as Anserini indexes CACM
@@ -52,7 +54,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --index-opt) read -r -a more <<<"${2:?--index-opt needs a value}"; index_opts+=("${more[@]}"); shift 2 ;;
     --search-opt) read -r -a more <<<"${2:?--search-opt needs a value}"; search_opts+=("${more[@]}"); shift 2 ;;
-    --anserini) anserini=1; index_opts+=(--language porter --stopwords english); search_opts+=(--k1 0.9 --b 0.4); shift ;;
+    --anserini) anserini=1; shift ;;
     --fields) fields=${2:?--fields needs a value}; shift 2 ;;
     --top) top=${2:?--top needs a value}; shift 2 ;;
     --keep) keep=${2:?--keep needs a value}; shift 2 ;;
@@ -62,6 +64,16 @@ while [[ $# -gt 0 ]]; do
     *) echo "eval.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+if [[ $anserini == 1 ]]; then
+  # Each setting only where --index-opt/--search-opt did not choose it (the programs reject an
+  # option given twice), so that e.g. --anserini --index-opt "--tokenizer simple" works.
+  given() { local o; for o in "${@:2}"; do [[ $o == "$1" ]] && return 0; done; return 1; }
+  given --tokenizer "${index_opts[@]}" || index_opts+=(--tokenizer standard)
+  given --language "${index_opts[@]}" || index_opts+=(--language porter)
+  given --stopwords "${index_opts[@]}" || index_opts+=(--stopwords english)
+  given --k1 "${search_opts[@]}" || search_opts+=(--k1 0.9)
+  given --b "${search_opts[@]}" || search_opts+=(--b 0.4)
+fi
 [[ -n $fields ]] || fields=$([[ $anserini == 1 ]] && echo joined || echo split)
 for bin in trawl-index trawl-search; do
   [[ -x $BUILD_DIR/$bin ]] || { echo "eval.sh: $BUILD_DIR/$bin not found: run scripts/build.sh" >&2; exit 1; }
@@ -78,7 +90,7 @@ fi
 
 python3 "$repo/scripts/eval_collections.py" prepare "$collection" "$work" --fields "$fields" "${data_opt[@]}"
 "$BUILD_DIR/trawl-index" --index "$work/index" --quiet "${index_opts[@]}" "$work/docs.jsonl"
-"$BUILD_DIR/trawl-search" --index "$work/index" --queries "$work/queries.txt" --top "$top" \
+"$BUILD_DIR/trawl-search" --index "$work/index" --plain --queries "$work/queries.txt" --top "$top" \
   "${search_opts[@]}" >"$work/results.jsonl"
 python3 "$repo/scripts/eval_collections.py" run "$work/qids.txt" "$work/results.jsonl" >"$work/run.txt"
 

@@ -6,9 +6,10 @@
 
 `prepare` writes, for COLLECTION (cacm or cranfield), into OUTDIR:
   docs.jsonl    one {"id", "body"} (joined) or {"id", "title", "body"} (split) object a line
-  queries.txt   one query a line: the topic's words only (runs of Unicode letters and digits,
-                lower-cased so that AND/OR/NOT cannot become operators, joined by spaces), so
-                none of trawl's query syntax can leak in; topics without any word are left out
+  queries.txt   one query a line: the topic's text with its white space collapsed, for
+                trawl-search --plain (plain text: every term the index's analyzer finds is an
+                optional clause, so no query syntax applies, as Anserini runs topics); topics
+                without any letter or digit are left out
   qids.txt      the qrels query id of each line of queries.txt
   qrels.txt     TREC 4-column qrels (`qid 0 docno rel`), ids as in the run file
 `run` turns trawl-search --queries output (one JSON line per line of queries.txt) into a TREC
@@ -43,21 +44,18 @@ import sys
 import tarfile
 import unicodedata
 
-WORD_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"}  # what trawl's analyzer keeps as tokens
+WORD_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd"}
 
 
-def query_words(text):
-    """The topic's words (trawl's token definition), lower-cased, joined by single spaces."""
-    words, current = [], []
-    for ch in text:
-        if unicodedata.category(ch) in WORD_CATEGORIES:
-            current.append(ch)
-        elif current:
-            words.append("".join(current))
-            current = []
-    if current:
-        words.append("".join(current))
-    return " ".join(w.lower() for w in words)
+def query_text(text):
+    """The topic as one line for trawl-search --plain, or "" when it holds no word at all.
+
+    The text is kept as it is (only white space is collapsed): the index's own analyzer, as
+    chosen with trawl-index --tokenizer, decides what the terms are, exactly as for documents.
+    """
+    if not any(unicodedata.category(ch) in WORD_CATEGORIES for ch in text):
+        return ""
+    return " ".join(text.split())
 
 
 def _normalize(text):
@@ -166,7 +164,7 @@ def prepare(collection, data, outdir, fields):
     with open(os.path.join(outdir, "queries.txt"), "w", encoding="utf-8") as q, \
             open(os.path.join(outdir, "qids.txt"), "w", encoding="utf-8") as ids:
         for qid, text in topics(data):
-            words = query_words(text)
+            words = query_text(text)
             if not words:
                 nempty += 1
                 continue
