@@ -133,6 +133,19 @@ class SearcherImpl final : public Searcher {
       TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
     }
     IndexContext context = Context(options.k1, options.b);
+    for (const auto& [field, w] : options.field_weights) {
+      if (!(w >= 0 && w <= 1e6)) {
+        return Status::InvalidArgument("field weight of '" + field + "' must be between 0 and 1e6");
+      }
+    }
+    for (const auto& [field, b] : options.field_b) {
+      if (!(b >= 0 && b <= 1)) {
+        return Status::InvalidArgument("b of field '" + field + "' must be between 0 and 1");
+      }
+    }
+    context.bm25f = options.bm25f;
+    context.field_weights = options.field_weights;
+    context.field_b = options.field_b;
     std::unique_ptr<Weight> weight;
     TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
     // Counting with Roaring is cheap unless the query needs positions; then one scoring pass

@@ -10,6 +10,7 @@
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -263,9 +264,32 @@ int RunShell(const QueryRunner& runner, Settings settings, uint64_t num_docs) {
   return kExitOk;
 }
 
+// "FIELD=NUMBER" into *out; false with *error set otherwise.
+bool ParseFieldValues(const std::vector<std::string>& specs, const char* option,
+                      std::map<std::string, double, std::less<>>* out, std::string* error) {
+  for (const std::string& spec : specs) {
+    const size_t eq = spec.find('=');
+    size_t used = 0;
+    double value = 0;
+    if (eq != std::string::npos && eq > 0) {
+      try {
+        value = std::stod(spec.substr(eq + 1), &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+    }
+    if (eq == std::string::npos || eq == 0 || used == 0 || eq + 1 + used != spec.size()) {
+      *error = std::string(option) + " expects FIELD=NUMBER, not '" + spec + "'";
+      return false;
+    }
+    (*out)[spec.substr(0, eq)] = value;
+  }
+  return true;
+}
+
 int Run(int argc, char** argv) {
   std::string index_dir, queries_file;
-  std::vector<std::string> query_words;
+  std::vector<std::string> query_words, field_weights, field_bs;
   Settings settings;
   // Signed, so that a negative value is an error rather than a huge unsigned number.
   int64_t top_k = 10, offset = 0;
@@ -297,6 +321,12 @@ int Run(int argc, char** argv) {
        "optional (a bag of words, like Anserini's topic runs)")
       ("k1", po::value(&k1)->value_name("X")->default_value(1.2, "1.2"), "BM25 k1")
       ("b", po::value(&b)->value_name("X")->default_value(0.75, "0.75"), "BM25 b")
+      ("bm25f", "score a word without field: by BM25F over all text fields (one saturation of "
+       "the weighted, per-field normalized term frequencies) instead of a sum of per-field BM25")
+      ("field-weight", po::value(&field_weights)->value_name("FIELD=W")->composing(),
+       "BM25F weight of a field (default 1; repeatable), e.g. --field-weight title=2")
+      ("field-b", po::value(&field_bs)->value_name("FIELD=B")->composing(),
+       "BM25F b of a field (default --b; repeatable), e.g. --field-b title=0.3")
       ("explain", "explain how each hit's score was computed")
       ("no-verify", "skip checking file checksums at open (faster for large indexes; damage is "
        "still never a crash, but may go unnoticed)")
@@ -348,6 +378,16 @@ int Run(int argc, char** argv) {
   settings.search.b = b;
   settings.search.explain = vm.count("explain") > 0;
   settings.search.plain_text = vm.count("plain") > 0;
+  settings.search.bm25f = vm.count("bm25f") > 0;
+  std::string field_error;
+  if (!ParseFieldValues(field_weights, "--field-weight", &settings.search.field_weights,
+                        &field_error) ||
+      !ParseFieldValues(field_bs, "--field-b", &settings.search.field_b, &field_error)) {
+    return usage_error(field_error);
+  }
+  if ((!field_weights.empty() || !field_bs.empty()) && !settings.search.bm25f) {
+    return usage_error("--field-weight and --field-b need --bm25f");
+  }
   settings.count = vm.count("count") > 0;
   settings.json = vm.count("json") > 0;
   if (::isatty(STDOUT_FILENO)) {

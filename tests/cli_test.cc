@@ -450,6 +450,27 @@ TEST_F(CliTest, CliPlainQueriesAreBagsOfWords) {
   EXPECT_EQ(r.out, "2\n");
 }
 
+TEST_F(CliTest, CliBm25fOptions) {
+  IndexCorpus();
+  json j = SearchJson("zebra", "--bm25f --field-weight title=3 --field-b title=0.2 --explain");
+  ASSERT_EQ(j["total"], 2);
+  EXPECT_EQ(j["hits"][0]["id"], "doc03");
+  EXPECT_TRUE(Contains(j["hits"][0]["explanation"].get<std::string>(), "BM25F")) << j;
+  // Matches do not change, scores do.
+  json plain = SearchJson("zebra");
+  EXPECT_EQ(plain["total"], 2);
+  EXPECT_NE(plain["hits"][0]["score"], j["hits"][0]["score"]);
+  for (const char* bad : {"--field-weight title=2 zebra", "--bm25f --field-weight title zebra",
+                          "--bm25f --field-b title=0.3x zebra", "--bm25f --field-b =1 zebra"}) {
+    RunResult r = SearchIn(index_, bad);
+    EXPECT_EQ(r.exit_code, 1) << bad;
+    EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  }
+  RunResult r = SearchIn(index_, "--bm25f --field-b body=2 zebra");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "must be between 0 and 1")) << r.err;
+}
+
 TEST_F(CliTest, CliExplainShowsScoreBreakdown) {
   IndexCorpus();
   json j = SearchJson("zebra", "--explain");
