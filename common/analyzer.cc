@@ -7,6 +7,8 @@
 #include <climits>
 #include <fstream>
 
+#include "common/word_break.h"
+
 namespace trawl {
 
 namespace {
@@ -137,8 +139,17 @@ Status Analyzer::Create(const AnalyzerOptions& options, std::unique_ptr<Analyzer
   if (options.max_token_chars == 0) {
     return Status::InvalidArgument("max_token_chars must be at least 1");
   }
+  if (options.tokenizer != "simple" && options.tokenizer != "standard") {
+    return Status::InvalidArgument("unknown tokenizer '" + options.tokenizer +
+                                   "': expected simple or standard");
+  }
   std::unique_ptr<Analyzer> analyzer(new Analyzer());
   analyzer->options_ = options;
+  analyzer->standard_tokenizer_ = options.tokenizer == "standard";
+  // Lucene's EnglishAnalyzer strips possessives before stemming; Snowball "english" would also
+  // remove them, but "porter" (what Anserini's Porter filter is) would not.
+  analyzer->strip_possessives_ = analyzer->standard_tokenizer_ &&
+                                 (options.language == "english" || options.language == "porter");
   if (options.language != "none") {
     analyzer->stemmer_ = sb_stemmer_new(options.language.c_str(), "UTF_8");
     if (analyzer->stemmer_ == nullptr) {
@@ -184,6 +195,36 @@ Status Analyzer::LoadStopwordFile(const std::string& path) {
 }
 
 bool Analyzer::NextToken(std::string_view text, size_t* pos, TokenSpan* span) {
+  return standard_tokenizer_ ? NextStandardToken(text, pos, span)
+                             : NextSimpleToken(text, pos, span);
+}
+
+bool Analyzer::NextStandardToken(std::string_view text, size_t* pos, TokenSpan* span) {
+  if (!NextWord(text, pos, &span->start, &span->end)) return false;
+  folded_.clear();
+  span->chars = 0;
+  size_t p = span->start;
+  while (p < span->end) {
+    const auto byte = static_cast<unsigned char>(text[p]);
+    int32_t cp;
+    if (byte < 0x80) {
+      ++p;
+      cp = byte >= 'A' && byte <= 'Z' ? byte | 0x20 : byte;
+    } else {
+      cp = DecodeUtf8(text, &p);
+      // Invisible inside a word (soft hyphen, joiners): "co\u00ADoperate" is "cooperate".
+      if (WordBreakOf(cp) == WordBreak::kFormat) continue;
+      cp = cp == 0x2019 || cp == 0xFF07 ? '\'' : utf8proc_tolower(cp);
+    }
+    if (++span->chars <= options_.max_token_chars) AppendCodePoint(cp, &folded_);
+  }
+  if (strip_possessives_ && folded_.size() > 2 && folded_.ends_with("'s")) {
+    folded_.resize(folded_.size() - 2);
+  }
+  return true;
+}
+
+bool Analyzer::NextSimpleToken(std::string_view text, size_t* pos, TokenSpan* span) {
   int32_t cp = kSeparator;
   while (cp == kSeparator) {
     if (*pos >= text.size()) return false;
@@ -237,7 +278,10 @@ void Analyzer::Analyze(std::string_view text, const std::function<void(const Tok
       continue;
     }
     if (IsStopword()) continue;
-    sink(Token{CachedStem(), position, static_cast<uint32_t>(span.start),
+    const std::string_view term = CachedStem();
+    // Snowball "porter" stems "s" to nothing; an empty term would be indexed and searched.
+    if (term.empty()) continue;
+    sink(Token{term, position, static_cast<uint32_t>(span.start),
                static_cast<uint32_t>(span.end)});
   }
 }
@@ -252,7 +296,11 @@ std::string Analyzer::Fold(std::string_view word) {
   std::string folded;
   folded.reserve(word.size());
   size_t pos = 0;
-  while (pos < word.size()) AppendCodePoint(utf8proc_tolower(DecodeUtf8(word, &pos)), &folded);
+  while (pos < word.size()) {
+    int32_t cp = DecodeUtf8(word, &pos);
+    if (standard_tokenizer_ && (cp == 0x2019 || cp == 0xFF07)) cp = '\'';
+    AppendCodePoint(utf8proc_tolower(cp), &folded);
+  }
   return folded;
 }
 

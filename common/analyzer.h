@@ -1,5 +1,5 @@
-// The text analyzer: UTF-8 text -> tokens (runs of Unicode letters and digits), case folded,
-// optionally stop-worded, Snowball-stemmed. Indexing and querying must use the same settings,
+// The text analyzer: UTF-8 text -> tokens (runs of Unicode letters and digits, or UAX #29 words),
+// case folded, optionally stop-worded, Snowball-stemmed. Indexing and querying must use the same settings,
 // which is why every commit records them.
 #ifndef TRAWL_COMMON_ANALYZER_H_
 #define TRAWL_COMMON_ANALYZER_H_
@@ -21,6 +21,12 @@ struct sb_stemmer;
 namespace trawl {
 
 struct AnalyzerOptions {
+  // "simple": a token is a run of Unicode letters and digits ("don't" -> "don", "t"; "3.14" ->
+  // "3", "14"). "standard": Unicode word boundaries (UAX #29) as Lucene's StandardTokenizer
+  // finds them ("don't", "e.g", "3.14", "1,000", "foo_bar" stay whole; Han characters are one
+  // token each), with Lucene's English possessive filter ("john's" -> "john") when the language
+  // is english or porter, and ’ read as '. See common/word_break.h.
+  std::string tokenizer = "simple";
   // Any Snowball algorithm libstemmer knows ("english", "porter", "french", ...), or "none".
   std::string language = "english";
   // "" = none; "english" = Lucene's 33 English stop words; otherwise a file, one word a line,
@@ -68,11 +74,15 @@ class Analyzer {
   };
   // Folds the next token at or after *pos into folded_; false when text has no more tokens.
   bool NextToken(std::string_view text, size_t* pos, TokenSpan* span);
+  bool NextSimpleToken(std::string_view text, size_t* pos, TokenSpan* span);
+  bool NextStandardToken(std::string_view text, size_t* pos, TokenSpan* span);
   bool IsStopword() const;
   std::string_view Stem();
   std::string_view CachedStem();
 
   AnalyzerOptions options_;
+  bool standard_tokenizer_ = false;
+  bool strip_possessives_ = false;
   sb_stemmer* stemmer_ = nullptr;
   // Stemming dominates analysis time and word frequencies are Zipfian: a bounded cache of
   // folded word -> stem serves most tokens (cleared when full, which keeps it simple and bounded).

@@ -47,6 +47,7 @@ Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out) 
   const std::string path = ManifestPath(dir, generation);
   std::unique_ptr<MappedFile> file;
   TRAWL_RETURN_IF_ERROR(MappedFile::Open(path, kManifestKind, kManifestFormatVersion, &file));
+  const bool has_tokenizer = file->version() >= 2;
   TRAWL_RETURN_IF_ERROR(file->VerifyChecksum());
   nlohmann::json j = nlohmann::json::parse(file->body(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return file->Corrupt("not a JSON object");
@@ -58,6 +59,8 @@ Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out) 
     m.analyzer.language = a.at("language").get<std::string>();
     m.analyzer.stopwords = a.at("stopwords").get<std::string>();
     m.analyzer.max_token_chars = a.at("max_token_chars").get<uint32_t>();
+    // Version 1 predates the choice: its indexes were all tokenized the simple way.
+    m.analyzer.tokenizer = has_tokenizer ? a.at("tokenizer").get<std::string>() : "simple";
     m.next_segment_number = j.at("next_segment_number").get<uint64_t>();
     for (const auto& s : j.at("segments")) {
       ManifestSegment seg;
@@ -91,6 +94,11 @@ Status WriteManifest(const std::string& dir, const Manifest& m, FileSystem* fs) 
   j["analyzer"] = {{"language", m.analyzer.language},
                    {"stopwords", m.analyzer.stopwords},
                    {"max_token_chars", m.analyzer.max_token_chars}};
+  // Version 2 only where it matters, so that indexes an older build can read still get version 1,
+  // and an older build refuses (rather than misreads) an index whose queries it would tokenize
+  // differently.
+  const bool simple = m.analyzer.tokenizer == "simple";
+  if (!simple) j["analyzer"]["tokenizer"] = m.analyzer.tokenizer;
   j["next_segment_number"] = m.next_segment_number;
   j["segments"] = nlohmann::json::array();
   for (const auto& s : m.segments) {
@@ -106,7 +114,7 @@ Status WriteManifest(const std::string& dir, const Manifest& m, FileSystem* fs) 
   ::unlink(tmp_path.c_str());  // left by a writer that died mid-commit
   std::unique_ptr<FileWriter> w;
   TRAWL_RETURN_IF_ERROR(
-      FileWriter::Create(tmp_path, kManifestKind, kManifestFormatVersion, &w, fs));
+      FileWriter::Create(tmp_path, kManifestKind, simple ? 1 : kManifestFormatVersion, &w, fs));
   TRAWL_RETURN_IF_ERROR(w->Append(j.dump(1)));
   TRAWL_RETURN_IF_ERROR(w->Finish());
   if (fs->Rename(tmp_path, final_path) != 0) {

@@ -14,7 +14,9 @@
 
 namespace trawl {
 
-inline constexpr uint32_t kManifestFormatVersion = 1;
+// The newest manifest version this build reads and writes. 2 adds "tokenizer" to "analyzer";
+// manifests of indexes with the simple tokenizer are still written as version 1.
+inline constexpr uint32_t kManifestFormatVersion = 2;
 
 struct ManifestSegment {
   std::string name;  // file prefix, e.g. "seg_7"

@@ -102,6 +102,7 @@ class IndexWriterImpl final : public IndexWriter {
       manifest_ = Manifest();
       manifest_.analyzer.language = options.language;
       manifest_.analyzer.stopwords = options.stopwords;
+      manifest_.analyzer.tokenizer = options.tokenizer;
       manifest_.analyzer.max_token_chars = options.max_token_chars;
     } else if (!s.ok()) {
       return s;

@@ -170,7 +170,7 @@ void PrintMessages(const InputStats& stats) {
 }
 
 int Run(int argc, char** argv) {
-  std::string index_dir, language, stopwords;
+  std::string index_dir, language, stopwords, tokenizer;
   uint32_t max_token_chars = 255;
   uint64_t memory_mb = 512;
   int64_t threads = 1;
@@ -197,6 +197,10 @@ int Run(int argc, char** argv) {
       ("stopwords", po::value(&stopwords)->value_name("LIST")->default_value(""),
        "stop words: empty for none, english, or a file with one word a line (only when "
        "creating)")
+      ("tokenizer", po::value(&tokenizer)->value_name("NAME")->default_value("simple"),
+       "simple: runs of letters and digits; standard: Unicode word boundaries as Lucene's "
+       "StandardTokenizer (keeps don't, e.g, 3.14, 1,000 whole; strips English possessives) "
+       "(only when creating)")
       ("max-token-chars", po::value(&max_token_chars)->value_name("N")->default_value(255),
        "longer tokens are not indexed (only when creating)")
       ("memory-mb", po::value(&memory_mb)->value_name("M")->default_value(512),
@@ -278,6 +282,7 @@ int Run(int argc, char** argv) {
   IndexWriterOptions writer_options;
   writer_options.language = language;
   writer_options.stopwords = stopwords;
+  writer_options.tokenizer = tokenizer;
   writer_options.max_token_chars = max_token_chars;
   writer_options.memory_budget_bytes = static_cast<size_t>(memory_mb) << 20;
   writer_options.threads = static_cast<uint32_t>(threads);

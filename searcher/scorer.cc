@@ -59,6 +59,79 @@ double TermScorer::BlockMaxScoreAt(uint32_t target) {
   return shallow_bound_;
 }
 
+Bm25fTermScorer::Bm25fTermScorer(std::vector<Field> fields, const SegmentReader* segment,
+                                 const Bm25f& bm25f)
+    : fields_(std::move(fields)), segment_(segment), bm25f_(bm25f) {
+  double max_tf = 0;
+  for (const Field& f : fields_) {
+    cursors_.push_back(std::make_unique<PostingCursor>(f.list.get()));
+    max_tf += f.params.Tf(f.list->info().max_tf, f.list->info().min_length);
+    cost_ += f.list->doc_freq();
+  }
+  max_score_ = bm25f_.Score(max_tf) * kBoundSlack;
+  doc_ = MinDoc();
+}
+
+uint32_t Bm25fTermScorer::MinDoc() const {
+  uint32_t m = kNoMoreDocs;
+  for (const auto& c : cursors_) m = std::min(m, c->doc());
+  return m;
+}
+
+uint32_t Bm25fTermScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  for (auto& c : cursors_)
+    if (c->doc() == doc_) c->Next();
+  return doc_ = MinDoc();
+}
+
+uint32_t Bm25fTermScorer::Advance(uint32_t target) {
+  if (target <= doc_) return doc_;
+  for (auto& c : cursors_) c->Advance(target);
+  return doc_ = MinDoc();
+}
+
+double Bm25fTermScorer::Score() {
+  double combined = 0;
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    if (cursors_[i]->doc() != doc_) continue;
+    combined += fields_[i].params.Tf(cursors_[i]->freq(),
+                                     segment_->FieldLength(fields_[i].field_id, doc_));
+  }
+  return bm25f_.Score(combined);
+}
+
+std::vector<Bm25fTermScorer::Part> Bm25fTermScorer::Parts() {
+  std::vector<Part> parts;
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    Part p{0, segment_->FieldLength(fields_[i].field_id, doc_), 0};
+    if (cursors_[i]->doc() == doc_) {
+      p.tf = cursors_[i]->freq();
+      p.combined = fields_[i].params.Tf(p.tf, p.dl);
+    }
+    parts.push_back(p);
+  }
+  return parts;
+}
+
+uint32_t Bm25fTermScorer::BlockEnd() {
+  uint32_t end = kNoMoreDocs - 1;
+  for (const auto& c : cursors_)
+    if (c->doc() != kNoMoreDocs) end = std::min(end, c->current_block().last_doc);
+  return end;
+}
+
+double Bm25fTermScorer::BlockMaxScore() {
+  // Up to BlockEnd(), every field's matches lie in its current block.
+  double max_tf = 0;
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    if (cursors_[i]->doc() == kNoMoreDocs) continue;
+    const PostingList::BlockInfo b = cursors_[i]->current_block();
+    max_tf += fields_[i].params.Tf(b.max_tf, b.min_length);
+  }
+  return bm25f_.Score(max_tf) * kBoundSlack;
+}
+
 PhraseScorer::PhraseScorer(std::vector<Term> terms, uint32_t slop, const SegmentReader* segment,
                            uint32_t field_id, const Bm25& bm25)
     : terms_(std::move(terms)), slop_(slop), segment_(segment), field_id_(field_id), bm25_(bm25) {

@@ -59,6 +59,20 @@ class BorrowedAnalyzer {
   std::unique_ptr<Analyzer> analyzer_;
 };
 
+// The plain-text query: each token's original text as an optional term, which the weight
+// analyzes back into that token.
+std::unique_ptr<QueryNode> PlainTextQuery(std::string_view text, Analyzer& analyzer) {
+  auto query = std::make_unique<QueryNode>();
+  query->kind = QueryNode::Kind::kBoolean;
+  analyzer.Analyze(text, [&](const Token& token) {
+    auto term = std::make_unique<QueryNode>();
+    term->kind = QueryNode::Kind::kTerm;
+    term->text = std::string(text.substr(token.start_byte, token.end_byte - token.start_byte));
+    query->clauses.push_back({QueryNode::Occur::kShould, std::move(term)});
+  });
+  return query;
+}
+
 std::string FirstBodyField(const Document& doc) {
   std::string_view body = doc.Field("body");
   if (!body.empty()) return std::string(body);
@@ -133,11 +147,28 @@ class SearcherImpl final : public Searcher {
   Status Search(std::string_view query, const SearchOptions& options,
                 SearchResults* results) const override {
     *results = SearchResults();
-    std::unique_ptr<QueryNode> parsed;
-    TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
     BorrowedAnalyzer analyzer(pool_.get());
     TRAWL_RETURN_IF_ERROR(analyzer.Init());
+    std::unique_ptr<QueryNode> parsed;
+    if (options.plain_text) {
+      parsed = PlainTextQuery(query, *analyzer);
+    } else {
+      TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
+    }
     IndexContext context = Context(options.k1, options.b);
+    for (const auto& [field, w] : options.field_weights) {
+      if (!(w >= 0 && w <= 1e6)) {
+        return Status::InvalidArgument("field weight of '" + field + "' must be between 0 and 1e6");
+      }
+    }
+    for (const auto& [field, b] : options.field_b) {
+      if (!(b >= 0 && b <= 1)) {
+        return Status::InvalidArgument("b of field '" + field + "' must be between 0 and 1");
+      }
+    }
+    context.bm25f = options.bm25f;
+    context.field_weights = options.field_weights;
+    context.field_b = options.field_b;
     std::unique_ptr<Weight> weight;
     TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
     // Counting with Roaring is cheap unless the query needs positions; then one scoring pass
@@ -294,7 +325,13 @@ Status Searcher::OpenIfChanged(const Searcher& current, std::unique_ptr<Searcher
   out->reset();
   const auto& impl = static_cast<const SearcherImpl&>(current);
   Manifest latest;
-  TRAWL_RETURN_IF_ERROR(ReadLatestManifest(impl.dir(), &latest));
+  // The newest manifest listed may be retired by the writer before it is read: list again.
+  Status s;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    s = ReadLatestManifest(impl.dir(), &latest);
+    if (!s.IsNotFound()) break;
+  }
+  TRAWL_RETURN_IF_ERROR(s);
   if (latest.generation == impl.generation()) return Status::OK();
   return OpenLatest(impl.dir(), impl.options(), &impl, out);
 }

@@ -10,6 +10,7 @@
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -96,8 +97,11 @@ class QueryRunner {
     options.highlight_begin = settings.json ? "<b>" : settings.plain_begin;
     options.highlight_end = settings.json ? "</b>" : settings.plain_end;
     const auto start = std::chrono::steady_clock::now();
-    if (count) {
+    if (count && !options.plain_text) {
       out.status = searcher_.Count(query, &out.results.total);
+    } else if (count) {
+      options.count_only = true;
+      out.status = searcher_.Search(query, options, &out.results);
     } else {
       out.status = searcher_.Search(query, options, &out.results);
     }
@@ -166,16 +170,17 @@ void PrintPlain(const Outcome& o, const Settings& settings, bool count, std::ost
   }
 }
 
-// Batch mode: one JSON line per non-blank line of `in`; a failed query is reported in its line
-// and the batch goes on. Returns the exit status: non-zero if any query failed.
+// Batch mode: one JSON line per line of `in`; a failed query is reported in its line and the
+// batch goes on. A blank line is an empty query that matches nothing: skipping it would shift
+// every later answer off the line number of its query. Returns the exit status: non-zero if
+// any query failed.
 int RunBatch(const QueryRunner& runner, Settings settings, std::istream& in) {
   settings.json = true;  // batch output is always JSON, snippets marked with <b>
   int status = kExitOk;
   std::string line;
   while (std::getline(in, line)) {
     const std::string query = TrimLine(line);
-    if (query.empty()) continue;
-    const Outcome o = runner.Run(query, settings, settings.count);
+    const Outcome o = query.empty() ? Outcome() : runner.Run(query, settings, settings.count);
     if (!o.status.ok()) status = kExitFailed;
     // Flushed per line, so that a program feeding queries through a pipe gets each answer.
     std::cout << JsonLine(query, o, settings.count, settings.search.explain) << std::endl;
@@ -259,9 +264,32 @@ int RunShell(const QueryRunner& runner, Settings settings, uint64_t num_docs) {
   return kExitOk;
 }
 
+// "FIELD=NUMBER" into *out; false with *error set otherwise.
+bool ParseFieldValues(const std::vector<std::string>& specs, const char* option,
+                      std::map<std::string, double, std::less<>>* out, std::string* error) {
+  for (const std::string& spec : specs) {
+    const size_t eq = spec.find('=');
+    size_t used = 0;
+    double value = 0;
+    if (eq != std::string::npos && eq > 0) {
+      try {
+        value = std::stod(spec.substr(eq + 1), &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+    }
+    if (eq == std::string::npos || eq == 0 || used == 0 || eq + 1 + used != spec.size()) {
+      *error = std::string(option) + " expects FIELD=NUMBER, not '" + spec + "'";
+      return false;
+    }
+    (*out)[spec.substr(0, eq)] = value;
+  }
+  return true;
+}
+
 int Run(int argc, char** argv) {
   std::string index_dir, queries_file;
-  std::vector<std::string> query_words;
+  std::vector<std::string> query_words, field_weights, field_bs;
   Settings settings;
   // Signed, so that a negative value is an error rather than a huge unsigned number.
   int64_t top_k = 10, offset = 0;
@@ -287,9 +315,18 @@ int Run(int argc, char** argv) {
       ("json", "one JSON object per query: "
        "{\"query\", \"total\", \"took_us\", \"hits\": [{\"id\", \"score\", \"title\", \"snippet\"}]}")
       ("queries", po::value(&queries_file)->value_name("FILE"),
-       "batch mode: one query per line of FILE (- for stdin), one JSON line per query")
+       "batch mode: one query per line of FILE (- for stdin), one JSON line per query; a blank "
+       "line answers with no hits (total 0)")
+      ("plain", "queries are plain text, not the query language: every term found in them is "
+       "optional (a bag of words, like Anserini's topic runs)")
       ("k1", po::value(&k1)->value_name("X")->default_value(1.2, "1.2"), "BM25 k1")
       ("b", po::value(&b)->value_name("X")->default_value(0.75, "0.75"), "BM25 b")
+      ("bm25f", "score a word without field: by BM25F over all text fields (one saturation of "
+       "the weighted, per-field normalized term frequencies) instead of a sum of per-field BM25")
+      ("field-weight", po::value(&field_weights)->value_name("FIELD=W")->composing(),
+       "BM25F weight of a field (default 1; repeatable), e.g. --field-weight title=2")
+      ("field-b", po::value(&field_bs)->value_name("FIELD=B")->composing(),
+       "BM25F b of a field (default --b; repeatable), e.g. --field-b title=0.3")
       ("explain", "explain how each hit's score was computed")
       ("verify", "check every file's checksum at open (reads the whole index once; without it "
        "only sizes, headers and footers are checked, and damage inside a file is never a crash "
@@ -341,6 +378,17 @@ int Run(int argc, char** argv) {
   settings.search.k1 = k1;
   settings.search.b = b;
   settings.search.explain = vm.count("explain") > 0;
+  settings.search.plain_text = vm.count("plain") > 0;
+  settings.search.bm25f = vm.count("bm25f") > 0;
+  std::string field_error;
+  if (!ParseFieldValues(field_weights, "--field-weight", &settings.search.field_weights,
+                        &field_error) ||
+      !ParseFieldValues(field_bs, "--field-b", &settings.search.field_b, &field_error)) {
+    return usage_error(field_error);
+  }
+  if ((!field_weights.empty() || !field_bs.empty()) && !settings.search.bm25f) {
+    return usage_error("--field-weight and --field-b need --bm25f");
+  }
   settings.count = vm.count("count") > 0;
   settings.json = vm.count("json") > 0;
   if (::isatty(STDOUT_FILENO)) {

@@ -155,6 +155,87 @@ class TermWeight final : public Weight {
   Bm25 bm25_;
 };
 
+// One word in every default field at once, scored by BM25F (searcher/scorer.h). The idf takes
+// the largest document frequency over the fields and the largest N, as Lucene's
+// CombinedFieldQuery does: the union's frequency would need a pass over every field's postings.
+class Bm25fTermWeight final : public Weight {
+ public:
+  struct FieldTerm {
+    std::string field;
+    Bm25fField params;
+  };
+  Bm25fTermWeight(const IndexContext& index, std::string term, std::vector<FieldTerm> fields,
+                  uint64_t n, uint64_t df)
+      : index_(index), term_(std::move(term)), fields_(std::move(fields)), n_(n), df_(df) {
+    bm25f_.idf = Bm25::Idf(n, df);
+    bm25f_.k1 = index.k1;
+  }
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
+    out->reset();
+    const SegmentReader& reader = *index_.segments[seg];
+    std::vector<Bm25fTermScorer::Field> fields;
+    for (const FieldTerm& f : fields_) {
+      TermInfo info;
+      uint32_t fid;
+      bool found;
+      TRAWL_RETURN_IF_ERROR(FindTerm(reader, f.field, term_, &info, &fid, &found));
+      if (!found) continue;
+      auto list = std::make_unique<PostingList>();
+      TRAWL_RETURN_IF_ERROR(reader.OpenPostings(info, list.get()));
+      fields.push_back({std::move(list), fid, f.params});
+    }
+    if (!fields.empty()) *out = std::make_unique<Bm25fTermScorer>(std::move(fields), &reader, bm25f_);
+    return Status::OK();
+  }
+  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
+                 double* score) const override {
+    *score = 0;
+    const SegmentReader& reader = *index_.segments[seg];
+    std::unique_ptr<Scorer> s;
+    TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
+    if (!s || s->Advance(doc) != doc) return Status::OK();
+    auto* term = static_cast<Bm25fTermScorer*>(s.get());
+    *score = term->Score();
+    Line(depth, Fmt(*score) + " " + term_ + " (BM25F over " + std::to_string(fields_.size()) +
+                    " fields; df " + std::to_string(df_) + ", N " + std::to_string(n_) + ")",
+         out);
+    Line(depth + 1, Fmt(bm25f_.idf) + " idf", out);
+    double combined = 0;
+    size_t i = 0;
+    // Parts() covers the fields present in this segment, in fields_ order.
+    const std::vector<Bm25fTermScorer::Part> parts = term->Parts();
+    for (const FieldTerm& f : fields_) {
+      if (reader.FieldId(f.field) < 0) continue;
+      TermInfo info;
+      uint32_t fid;
+      bool found;
+      TRAWL_RETURN_IF_ERROR(FindTerm(reader, f.field, term_, &info, &fid, &found));
+      if (!found) continue;
+      const Bm25fTermScorer::Part& p = parts[i++];
+      combined += p.combined;
+      Line(depth + 1, Fmt(p.combined) + " " + f.field + ": weight " + Fmt(f.params.weight) +
+                          " · tf " + Fmt(p.tf) + " / (1 − b + b·dl/avgdl), b " +
+                          Fmt(f.params.b) + ", dl " + Fmt(p.dl) + ", avgdl " +
+                          Fmt(f.params.avgdl),
+           out);
+    }
+    Line(depth + 1, Fmt(combined) + " tf~ (sum), k1 " + Fmt(bm25f_.k1) +
+                        ": idf·(k1+1)·tf~/(k1 + tf~)",
+         out);
+    return Status::OK();
+  }
+  void CollectTerms(std::unordered_set<std::string>* terms) const override {
+    terms->insert(term_);
+  }
+
+ private:
+  const IndexContext& index_;
+  std::string term_;
+  std::vector<FieldTerm> fields_;
+  uint64_t n_, df_;
+  Bm25f bm25f_;
+};
+
 class PhraseWeight final : public Weight {
  public:
   struct Term {
@@ -495,8 +576,43 @@ Status TermsWeightInField(const IndexContext& index, const std::string& field,
   return Status::OK();
 }
 
+double AverageLength(const FieldInfo& field) {
+  if (field.docs_with_field == 0 || field.total_length == 0) return 1.0;
+  return static_cast<double>(field.total_length) / field.docs_with_field;
+}
+
+// A word in every default field as one BM25F term; an EmptyWeight if no field has it.
+Status Bm25fWeight(const IndexContext& index, const std::string& term,
+                   std::unique_ptr<Weight>* out) {
+  std::vector<Bm25fTermWeight::FieldTerm> fields;
+  uint64_t n = 0, max_df = 0;
+  for (const std::string& name : DefaultFields(index)) {
+    const FieldInfo& info = *index.Field(name);
+    uint64_t df;
+    TRAWL_RETURN_IF_ERROR(SumDocFreq(index, name, term, &df));
+    n = std::max<uint64_t>(n, info.docs_with_field);
+    if (df == 0) continue;
+    max_df = std::max(max_df, df);
+    Bm25fField params;
+    params.weight = index.FieldWeight(name);
+    params.b = index.FieldB(name);
+    params.avgdl = AverageLength(info);
+    fields.push_back({name, params});
+  }
+  if (fields.empty()) {
+    *out = std::make_unique<EmptyWeight>();
+    return Status::OK();
+  }
+  *out = std::make_unique<Bm25fTermWeight>(index, term, std::move(fields), n, max_df);
+  return Status::OK();
+}
+
 Status CreateLeafWeight(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
                         std::unique_ptr<Weight>* out) {
+  if (index.bm25f && q.field.empty() && q.kind == QueryNode::Kind::kTerm) {
+    std::vector<AnalyzedTerm> terms = AnalyzeWords(analyzer, q.text);
+    if (terms.size() == 1) return Bm25fWeight(index, terms[0].text, out);
+  }
   std::vector<std::string> fields =
       q.field.empty() ? DefaultFields(index) : std::vector<std::string>{q.field};
   std::vector<std::unique_ptr<Weight>> per_field;

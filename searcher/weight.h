@@ -7,6 +7,7 @@
 
 #include <roaring/roaring.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -26,6 +27,19 @@ struct IndexContext {
   std::vector<FieldInfo> fields;
   double k1 = 1.2;
   double b = 0.75;
+  // BM25F for words without a field (SearchOptions::bm25f), with per-field weights (default 1)
+  // and b (default `b`).
+  bool bm25f = false;
+  std::map<std::string, double, std::less<>> field_weights;
+  std::map<std::string, double, std::less<>> field_b;
+  double FieldWeight(std::string_view field) const {
+    auto it = field_weights.find(field);
+    return it == field_weights.end() ? 1.0 : it->second;
+  }
+  double FieldB(std::string_view field) const {
+    auto it = field_b.find(field);
+    return it == field_b.end() ? b : it->second;
+  }
   const FieldInfo* Field(std::string_view name) const {
     for (const auto& f : fields)
       if (f.name == name) return &f;

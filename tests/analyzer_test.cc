@@ -248,6 +248,16 @@ TEST(AnalyzerTest, PorterIsAValidLanguage) {
             (Terms{"general", "fair"}));
 }
 
+TEST(AnalyzerTest, EmptyStemsAreDroppedButUseAPosition) {
+  AnalyzerOptions options;
+  options.language = "porter";
+  auto a = MakeAnalyzer(options);
+  // Snowball porter stems "s" (as in "PDP-10's" or "the s key") to nothing.
+  const std::vector<Tok> want = {{"cat", 0, 0, 4}, {"dog", 2, 7, 11}};
+  EXPECT_EQ(Tokens(*a, "cats s dogs"), want);
+  EXPECT_EQ(a->Terms("s S s"), Terms{});
+}
+
 TEST(AnalyzerTest, OtherLanguages) {
   AnalyzerOptions options;
   options.language = "russian";

@@ -378,31 +378,97 @@ TEST_F(CliTest, CliOffsetPagingIsConsistent) {
 TEST_F(CliTest, CliBatchQueries) {
   IndexCorpus();
   const fs::path queries = dir_ / "queries.txt";
-  WriteFile(queries, "zebra\n\n\"institute of technology\"\n\"unterminated\ncommon\n");
+  WriteFile(queries, "zebra\n\n\"institute of technology\"\n\"unterminated\n  \t\ncommon\n");
   for (const std::string& how : {"--queries " + Quote(queries.string()), std::string("")}) {
     RunResult r = how.empty() ? Run(TRAWL_SEARCH_BIN, "--index " + Quote(index_), queries.string())
                               : SearchIn(index_, how);
     EXPECT_NE(r.exit_code, 0) << "one query failed";
     EXPECT_FALSE(r.crashed);
     std::vector<std::string> lines = Lines(r.out);
-    ASSERT_EQ(lines.size(), 4u) << r.out;  // the blank line is not a query
+    // One answer per input line, blank lines included, so answer N is query N.
+    ASSERT_EQ(lines.size(), 6u) << r.out;
     std::vector<json> answers;
     for (const auto& line : lines) answers.push_back(json::parse(line));
     EXPECT_EQ(answers[0]["query"], "zebra");
     EXPECT_EQ(answers[0]["total"], 2);
     EXPECT_EQ(answers[0]["hits"][0]["id"], "doc03");
-    EXPECT_EQ(answers[1]["total"], 2);
-    EXPECT_EQ(answers[2]["query"], "\"unterminated");
-    EXPECT_TRUE(answers[2].contains("error"));
-    EXPECT_FALSE(answers[2].contains("hits"));
-    EXPECT_EQ(answers[3]["total"], 20);
-    EXPECT_EQ(answers[3]["hits"].size(), 10u);
+    for (size_t blank : {1u, 4u}) {
+      EXPECT_EQ(answers[blank]["query"], "");
+      EXPECT_EQ(answers[blank]["total"], 0);
+      EXPECT_EQ(answers[blank]["hits"], json::array());
+      EXPECT_FALSE(answers[blank].contains("error"));
+    }
+    EXPECT_EQ(answers[2]["total"], 2);
+    EXPECT_EQ(answers[3]["query"], "\"unterminated");
+    EXPECT_TRUE(answers[3].contains("error"));
+    EXPECT_FALSE(answers[3].contains("hits"));
+    EXPECT_EQ(answers[5]["total"], 20);
+    EXPECT_EQ(answers[5]["hits"].size(), 10u);
   }
   RunResult r = SearchIn(index_, "--count --queries " + Quote(queries.string()));
   std::vector<std::string> lines = Lines(r.out);
-  ASSERT_EQ(lines.size(), 4u);
-  EXPECT_EQ(json::parse(lines[3])["total"], 20);
-  EXPECT_FALSE(json::parse(lines[3]).contains("hits"));
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(json::parse(lines[1])["total"], 0);
+  EXPECT_EQ(json::parse(lines[5])["total"], 20);
+  EXPECT_FALSE(json::parse(lines[5]).contains("hits"));
+}
+
+TEST_F(CliTest, CliStandardTokenizerIsKeptByTheIndex) {
+  const fs::path corpus = dir_ / "contractions.jsonl";
+  WriteFile(corpus,
+            "{\"id\": \"a\", \"body\": \"I don't know, e.g. pi is 3.14\"}\n"
+            "{\"id\": \"b\", \"body\": \"don t 3 14 e g\"}\n");
+  RunResult r = Index("--quiet --tokenizer standard --index " + Quote(index_) + " " +
+                      Quote(corpus.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Queries are analyzed with the index's tokenizer: "don't" is one term, found only in a.
+  EXPECT_EQ(Count("don't"), 1);
+  EXPECT_EQ(Count("3.14"), 1);
+  EXPECT_EQ(Count("e.g."), 1);
+  EXPECT_EQ(Count("don"), 1);
+  // Adding to the index keeps its tokenizer, whatever the option says now.
+  const fs::path more = dir_ / "more.jsonl";
+  WriteFile(more, "{\"id\": \"c\", \"body\": \"won't don't\"}\n");
+  r = Index("--quiet --tokenizer simple --index " + Quote(index_) + " " + Quote(more.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("don't"), 2);
+  r = Index("--quiet --tokenizer bogus --index " + Quote((dir_ / "other").string()) + " " +
+            Quote(more.string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "unknown tokenizer 'bogus'")) << r.err;
+}
+
+TEST_F(CliTest, CliPlainQueriesAreBagsOfWords) {
+  IndexCorpus();
+  // Query syntax means nothing in plain text: the quotes, '-' and '(' are separators.
+  json j = SearchJson("\"zebra -common (unbalanced", "--plain");
+  EXPECT_EQ(j["total"], 20);
+  EXPECT_EQ(j["hits"][0]["id"], "doc03");
+  EXPECT_EQ(SearchJson("zebra common")["hits"], j["hits"]);
+  RunResult r = SearchIn(index_, "--plain --count " + Quote("NOT zebra"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "2\n");
+}
+
+TEST_F(CliTest, CliBm25fOptions) {
+  IndexCorpus();
+  json j = SearchJson("zebra", "--bm25f --field-weight title=3 --field-b title=0.2 --explain");
+  ASSERT_EQ(j["total"], 2);
+  EXPECT_EQ(j["hits"][0]["id"], "doc03");
+  EXPECT_TRUE(Contains(j["hits"][0]["explanation"].get<std::string>(), "BM25F")) << j;
+  // Matches do not change, scores do.
+  json plain = SearchJson("zebra");
+  EXPECT_EQ(plain["total"], 2);
+  EXPECT_NE(plain["hits"][0]["score"], j["hits"][0]["score"]);
+  for (const char* bad : {"--field-weight title=2 zebra", "--bm25f --field-weight title zebra",
+                          "--bm25f --field-b title=0.3x zebra", "--bm25f --field-b =1 zebra"}) {
+    RunResult r = SearchIn(index_, bad);
+    EXPECT_EQ(r.exit_code, 1) << bad;
+    EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  }
+  RunResult r = SearchIn(index_, "--bm25f --field-b body=2 zebra");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "must be between 0 and 1")) << r.err;
 }
 
 TEST_F(CliTest, CliExplainShowsScoreBreakdown) {

@@ -1,7 +1,8 @@
 // Every query feature against a brute-force reference on generated corpora: random documents
 // over a Zipfian vocabulary (fixed seeds), indexed into several segments over two commits; for
 // random term, OR, AND, NOT, phrase, slop, field and prefix queries the exact count equals the
-// reference and the top-k equals exhaustive BM25 (ties broken by docid).
+// reference and the top-k equals exhaustive BM25, or BM25F with field weights and per-field b
+// (ties broken by docid), and --explain's total is the score.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -28,9 +29,17 @@ struct RefDoc {
   std::map<std::string, std::vector<std::string>> fields;
 };
 
+// BM25F as docs/query-language.md defines it, for words without a field.
+struct Bm25fConfig {
+  bool on = false;
+  std::map<std::string, double, std::less<>> weights;  // default 1
+  std::map<std::string, double, std::less<>> b;        // default kB
+};
+
 class Reference {
  public:
-  Reference(std::vector<RefDoc> docs, Analyzer* analyzer) : docs_(std::move(docs)), an_(analyzer) {
+  Reference(std::vector<RefDoc> docs, Analyzer* analyzer, Bm25fConfig bm25f = {})
+      : docs_(std::move(docs)), an_(analyzer), bm25f_(std::move(bm25f)) {
     for (const auto& d : docs_) {
       for (const auto& [f, terms] : d.fields) {
         if (terms.empty()) continue;
@@ -60,6 +69,11 @@ class Reference {
       case QueryNode::Kind::kTerm:
       case QueryNode::Kind::kPhrase: {
         std::vector<std::string> terms = an_->Terms(q.text);
+        if (bm25f_.on && q.field.empty() && q.kind == QueryNode::Kind::kTerm &&
+            terms.size() == 1) {
+          e.empty = !Bm25fTerm(terms[0], &e);
+          return e;
+        }
         bool any = false;
         for (const std::string& f : Fields(q.field)) {
           if (terms.size() == 1) {
@@ -151,6 +165,37 @@ class Reference {
     double avgdl = Get(total_, f) / Get(n_, f);
     return idf * (kK1 + 1) * tf / (tf + kK1 * (1 - kB + kB * dl / avgdl));
   }
+  // idf from the largest df and N over the fields; tf~ = Σ w·tf/(1 − b + b·dl/avgdl).
+  bool Bm25fTerm(const std::string& t, Eval* e) const {
+    double n = 0, df = 0;
+    for (const std::string& f : Fields("")) {
+      n = std::max(n, Get(n_, f));
+      df = std::max(df, DocFreq(f, t));
+    }
+    if (df == 0) return false;
+    const double idf = std::log(1 + (n - df + 0.5) / (df + 0.5));
+    for (size_t d = 0; d < docs_.size(); ++d) {
+      double combined = 0;
+      bool match = false;
+      for (const std::string& f : Fields("")) {
+        auto it = docs_[d].fields.find(f);
+        if (it == docs_[d].fields.end()) continue;
+        const double tf = std::count(it->second.begin(), it->second.end(), t);
+        if (tf == 0) continue;
+        match = true;
+        auto w = bm25f_.weights.find(f);
+        auto b = bm25f_.b.find(f);
+        const double weight = w == bm25f_.weights.end() ? 1.0 : w->second;
+        const double bf = b == bm25f_.b.end() ? kB : b->second;
+        const double avgdl = Get(total_, f) / Get(n_, f);
+        combined += weight * tf / (1 - bf + bf * it->second.size() / avgdl);
+      }
+      if (!match) continue;
+      e->match[d] = true;
+      e->score[d] += combined > 0 ? idf * (kK1 + 1) * combined / (kK1 + combined) : 0;
+    }
+    return true;
+  }
   bool TermInField(const std::string& f, const std::string& t, Eval* e) const {
     if (DocFreq(f, t) == 0) return false;
     double idf = Idf(f, t);
@@ -234,6 +279,7 @@ class Reference {
 
   std::vector<RefDoc> docs_;
   Analyzer* an_;
+  Bm25fConfig bm25f_;
   std::map<std::string, size_t> n_, total_;
   std::map<std::string, std::map<std::string, size_t>> df_;
 };
@@ -291,6 +337,9 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
     }
   }
 
+  std::vector<RefDoc> BuildIndex();
+  void CheckRandomQueries(const Bm25fConfig& bm25f);
+
   std::string dir_;
   std::unique_ptr<Analyzer> analyzer_;
   std::mt19937 rng_;
@@ -298,14 +347,15 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
   std::vector<double> cdf_;
 };
 
-TEST_P(QueryPropertyTest, CountsAndTopKMatchBruteForce) {
+// Indexes two commits of random documents into dir_ and returns them for the reference.
+std::vector<RefDoc> QueryPropertyTest::BuildIndex() {
   std::vector<RefDoc> ref_docs;
   const int num_docs = 1500;
   for (int batch = 0; batch < 2; ++batch) {
     IndexWriterOptions opts;
     opts.memory_budget_bytes = 96 << 10;  // several segments per commit
     std::unique_ptr<IndexWriter> writer;
-    ASSERT_TRUE(IndexWriter::Open(dir_, opts, &writer).ok());
+    EXPECT_TRUE(IndexWriter::Open(dir_, opts, &writer).ok());
     for (int i = 0; i < num_docs / 2; ++i) {
       Document doc;
       doc.id = "d" + std::to_string(ref_docs.size());
@@ -315,11 +365,16 @@ TEST_P(QueryPropertyTest, CountsAndTopKMatchBruteForce) {
       r.id = doc.id;
       for (const auto& [f, v] : doc.fields) r.fields[f] = analyzer_->Terms(v);
       ref_docs.push_back(std::move(r));
-      ASSERT_TRUE(writer->Add(doc).ok());
+      EXPECT_TRUE(writer->Add(doc).ok());
     }
-    ASSERT_TRUE(writer->Commit().ok());
+    EXPECT_TRUE(writer->Commit().ok());
   }
-  Reference ref(ref_docs, analyzer_.get());
+  return ref_docs;
+}
+
+void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f) {
+  std::vector<RefDoc> ref_docs = BuildIndex();
+  Reference ref(ref_docs, analyzer_.get(), bm25f);
   std::unique_ptr<Searcher> searcher;
   ASSERT_TRUE(Searcher::Open(dir_, {}, &searcher).ok());
   ASSERT_EQ(searcher->num_docs(), ref_docs.size());
@@ -340,6 +395,10 @@ TEST_P(QueryPropertyTest, CountsAndTopKMatchBruteForce) {
     for (size_t k : {1u, 10u, 100u, 1000u}) {
       SearchOptions so;
       so.top_k = k;
+      so.bm25f = bm25f.on;
+      so.field_weights = bm25f.weights;
+      so.field_b = bm25f.b;
+      so.explain = k == 10;
       SearchResults res;
       Status s = searcher->Search(query, so, &res);
       ASSERT_TRUE(s.ok()) << s.ToString();
@@ -353,12 +412,28 @@ TEST_P(QueryPropertyTest, CountsAndTopKMatchBruteForce) {
           // Only a tie may reorder documents, and then the lower docid must come first.
           ASSERT_NEAR(e.score[got], want, 1e-9 * std::max(1.0, want)) << "rank " << i;
         }
+        if (so.explain) {
+          // The explanation's first line is its total, printed with 6 significant digits.
+          const double explained = std::stod(res.hits[i].explanation);
+          ASSERT_NEAR(explained, res.hits[i].score, 1e-5 * std::max(1.0, want))
+              << res.hits[i].explanation;
+        }
       }
     }
     uint64_t count;
     ASSERT_TRUE(searcher->Count(query, &count).ok());
     ASSERT_EQ(count, expected.size());
   }
+}
+
+TEST_P(QueryPropertyTest, CountsAndTopKMatchBruteForce) { CheckRandomQueries({}); }
+
+TEST_P(QueryPropertyTest, Bm25fTopKMatchesBruteForce) {
+  Bm25fConfig bm25f;
+  bm25f.on = true;
+  bm25f.weights = {{"title", 2.5}};
+  bm25f.b = {{"title", 0.3}, {"body", 0.9}};
+  CheckRandomQueries(bm25f);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, QueryPropertyTest, ::testing::Values(1, 2, 3));

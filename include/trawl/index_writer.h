@@ -30,6 +30,10 @@ struct IndexWriterOptions {
   // "" for no stop words (the default: phrases like "institute of technology" keep every word),
   // "english" for Lucene's 33 English stop words, or a path to a file with one word per line.
   std::string stopwords;
+  // "simple" (the default): a token is a run of Unicode letters and digits. "standard": Unicode
+  // word boundaries (UAX #29) like Lucene's StandardTokenizer, which keeps "don't", "e.g",
+  // "3.14" and "1,000" whole, with English possessives stripped for english and porter.
+  std::string tokenizer = "simple";
   // Tokens longer than this many code points are dropped (they still use up a position).
   uint32_t max_token_chars = 255;
 

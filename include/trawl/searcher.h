@@ -11,6 +11,7 @@
 #define TRAWL_SEARCHER_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,15 @@ struct SearchOptions {
   // BM25 parameters (Lucene's defaults).
   double k1 = 1.2;
   double b = 0.75;
+  // BM25F: a word without `field:` is scored once over all text fields, each field's term
+  // frequency length-normalized with its own b, weighted and summed before saturation, instead
+  // of summing one BM25 score per field (docs/query-language.md). Phrases and prefixes are
+  // scored as without it; matches and counts do not change.
+  bool bm25f = false;
+  // Per-field weight (default 1) and b (default `b`) for BM25F. Weights must be >= 0 and b in
+  // [0, 1]; InvalidArgument otherwise.
+  std::map<std::string, double, std::less<>> field_weights;
+  std::map<std::string, double, std::less<>> field_b;
   bool count_only = false;     // compute only `total`; return no hits
   bool load_documents = true;  // fill Hit::id, Hit::title and Hit::snippet from the stored document
   size_t snippet_chars = 200;  // approximate snippet length
@@ -42,6 +52,10 @@ struct SearchOptions {
   std::string highlight_end = "</b>";
   // If true, explain each hit's score (Hit::explanation).
   bool explain = false;
+  // If true, the query is plain text, not the query language: every term the index's analyzer
+  // finds in it is an optional clause (a bag of words, as Anserini runs TREC topics), so no
+  // character has a special meaning and a word that splits into several terms is no phrase.
+  bool plain_text = false;
 };
 
 struct Hit {

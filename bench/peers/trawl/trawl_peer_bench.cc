@@ -7,9 +7,11 @@
 //       (defaults 2 / 20), then R timed passes (default 5)
 //   trawl-peer-bench analyze        (stdin text lines -> "term@pos ..." lines)
 //
-// Analysis: trawl::Analyzer with language "english", no stop words, max_token_chars 60 (longer
-// tokens are dropped but use up a position), i.e. the peers' configuration: runs of Unicode
-// letters (Lu Ll Lt Lm Lo) and decimal digits (Nd), lowercased, Snowball English.
+// Analysis: trawl::Analyzer with the "simple" tokenizer, language "english", no stop words,
+// max_token_chars 60 (longer tokens are dropped but use up a position), i.e. the peers'
+// configuration: runs of Unicode letters (Lu Ll Lt Lm Lo) and decimal digits (Nd), lowercased,
+// Snowball English. (Not "standard": the peers use a letters-and-digits CharTokenizer, not
+// Lucene's StandardTokenizer.)
 //
 // Fields: trawl analyzes, indexes and stores every field of a Document, so title and body
 // cannot be stored as separate fields without also being searchable. The index therefore has
@@ -88,6 +90,7 @@ long long FileSize(const string& f) {
 
 std::unique_ptr<trawl::Analyzer> MakeAnalyzer() {
   trawl::AnalyzerOptions o;
+  o.tokenizer = "simple";
   o.language = "english";
   o.max_token_chars = kMaxTokenChars;
   std::unique_ptr<trawl::Analyzer> a;
@@ -103,6 +106,7 @@ int DoIndex(const string& corpus, const string& indexdir) {
   const double t0 = NowS();
   const long long in_bytes = FileSize(corpus);
   trawl::IndexWriterOptions wo;
+  wo.tokenizer = "simple";
   wo.language = "english";
   wo.stopwords = "";
   wo.max_token_chars = kMaxTokenChars;
