@@ -1,5 +1,5 @@
-// trawl-index: adds files, directories and JSONL to an index. A thin layer over IndexWriter and
-// ReadInput: flags, progress and the summary live here, no indexing logic.
+// trawl-index: adds files, directories, archives, mail and JSONL to an index. A thin layer over
+// IndexWriter and ReadInput: flags, progress and the summary live here, no indexing logic.
 //
 // Exit status: 0 all input indexed and committed; 1 nothing committed (bad flags, an unreadable
 // index, a bad JSONL line without --skip-errors, a failed commit); 2 committed, but some input
@@ -7,13 +7,16 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -82,6 +85,31 @@ std::string FormatBytes(uint64_t bytes) {
   return buf;
 }
 
+// "16G", "500M", "64k" (binary units) or plain bytes; false if `text` is none of these.
+bool ParseSize(const std::string& text, uint64_t* bytes) {
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return false;
+  size_t end = 0;
+  unsigned long long value = 0;
+  try {
+    value = std::stoull(text, &end);
+  } catch (const std::exception&) {
+    return false;
+  }
+  int shift = 0;
+  if (end < text.size()) {
+    const char* units = "KMGT";
+    const char* unit = std::strchr(units, std::toupper(static_cast<unsigned char>(text[end])));
+    if (unit == nullptr || *unit == '\0') return false;
+    shift = 10 * static_cast<int>(unit - units + 1);
+    ++end;
+    if (end < text.size() && (text[end] == 'B' || text[end] == 'b')) ++end;  // "16GB"
+    if (end != text.size()) return false;
+  }
+  if (value > (std::numeric_limits<uint64_t>::max() >> shift)) return false;
+  *bytes = static_cast<uint64_t>(value) << shift;
+  return true;
+}
+
 std::string Format(const char* fmt, double a, double b = 0, double c = 0) {
   char buf[128];
   std::snprintf(buf, sizeof(buf), fmt, a, b, c);
@@ -132,14 +160,18 @@ class Progress {
   std::string input_;
 };
 
+uint64_t Skipped(const InputStats& stats) {
+  return stats.skipped_binary + stats.skipped_bad_json + stats.skipped_unreadable +
+         stats.skipped_empty + stats.skipped_nested + stats.skipped_over_limit;
+}
+
 void PrintSummary(const InputStats& stats, uint64_t indexed, double secs, const std::string& dir,
                   uint64_t committed) {
   const double s = std::max(secs, 1e-6);
   std::cerr << "indexed " << indexed << " documents, " << FormatBytes(stats.bytes_read)
             << Format(" read in %.2f s (%.0f docs/s, ", secs, indexed / s)
             << Format("%.1f MB/s)", stats.bytes_read / 1e6 / s) << "\n";
-  const uint64_t skipped = stats.skipped_binary + stats.skipped_bad_json +
-                           stats.skipped_unreadable + stats.skipped_empty;
+  const uint64_t skipped = Skipped(stats);
   if (skipped > 0) {
     std::cerr << "skipped " << skipped << ":";
     const char* sep = " ";
@@ -152,7 +184,12 @@ void PrintSummary(const InputStats& stats, uint64_t indexed, double secs, const 
     reason(stats.skipped_binary, "binary");
     reason(stats.skipped_unreadable, "unreadable");
     reason(stats.skipped_empty, "empty");
+    reason(stats.skipped_nested, "nested archives (see --recurse-archives)");
+    reason(stats.skipped_over_limit, "stopped at a decompression limit");
     std::cerr << "\n";
+  }
+  if (stats.excluded > 0) {
+    std::cerr << "excluded " << stats.excluded << " files and members (--include/--exclude)\n";
   }
   if (stats.truncated > 0) {
     std::cerr << "truncated " << stats.truncated << " documents larger than "
@@ -177,16 +214,23 @@ int Run(int argc, char** argv) {
   uint64_t commit_every = 0;
   std::vector<std::string> inputs, delete_ids;
   std::string delete_from;
+  InputOptions input_options;
+  std::string max_decompressed;
 
   po::options_description visible(
       "Usage: trawl-index --index DIR [options] INPUT...\n\n"
       "Adds documents to the index in DIR, creating it if needed, and commits them at once\n"
-      "(or every --commit-every N): readers see all of this run's documents or none. INPUT is a file, a directory (read\n"
-      "recursively), a .gz file, JSONL (.jsonl, .jsonl.gz: one {\"id\", \"title\", \"body\", ...}\n"
-      "object a line) or - for JSONL on stdin. A file becomes a document with id = its path.\n"
-      "Adding an id that exists replaces that document.\n\n"
+      "(or every --commit-every N): readers see all of this run's documents or none.\n\n"
+      "INPUT is a file, a directory (read recursively), an archive (.tar, .tar.gz/.tgz,\n"
+      ".tar.bz2, .tar.xz, .tar.zst, .zip), a compressed file (.gz, .bz2, .xz, .zst: read like\n"
+      "the file without the suffix), JSONL (.jsonl: one {\"id\", \"title\", \"body\", ...}\n"
+      "object a line), mail (.mbox: a document a message, id FILE#MESSAGE-ID), HTML (.html,\n"
+      ".htm: the visible text) or - for JSONL on stdin. A file becomes a document with id =\n"
+      "its path, an archive member one with id = ARCHIVE!MEMBER. Adding an id that exists\n"
+      "replaces that document.\n\n"
       "Exit status: 0 success; 1 failure, nothing committed; 2 committed, but some input was\n"
-      "skipped (binary, empty, unreadable files; bad JSONL lines with --skip-errors).\n\n"
+      "skipped (binary, empty, unreadable or damaged files, nested archives, decompression\n"
+      "limits; bad JSONL lines with --skip-errors).\n\n"
       "Options");
   // clang-format off
   visible.add_options()
@@ -215,6 +259,21 @@ int Run(int argc, char** argv) {
        "name the damaged files if anything is wrong")
       ("verify-all", "like --verify, for every retained commit")
       ("skip-errors", "skip bad JSONL lines (counted, exit status 2) instead of failing")
+      ("include", po::value(&input_options.include)->value_name("GLOB")->composing(),
+       "read only the files and archive members whose path matches (repeatable; fnmatch, "
+       "'*' matches '/' too, a GLOB without '/' also matches the bare file name)")
+      ("exclude", po::value(&input_options.exclude)->value_name("GLOB")->composing(),
+       "skip the files, archive members and archives whose path matches (repeatable)")
+      ("recurse-archives", "also open archives inside archives")
+      ("max-decompressed", po::value(&max_decompressed)->value_name("SIZE")->default_value("16G"),
+       "stop reading an input file after this much decompressed data (e.g. 500M, 16G)")
+      ("max-compression-ratio",
+       po::value(&input_options.max_compression_ratio)->value_name("N")->default_value(200),
+       "stop reading an input file that decompresses to more than N times the bytes read of it, "
+       "once 16 MiB have come out (a compression bomb); 0 for no limit")
+      ("max-archive-members",
+       po::value(&input_options.max_archive_members)->value_name("N")->default_value(10000000),
+       "stop reading an input file after this many archive members")
       ("quiet,q", "no progress line and no summary")
       ("help,h", "show this help and exit")
       ("version", "show the version and exit");
@@ -262,6 +321,14 @@ int Run(int argc, char** argv) {
   }
   if (threads < 1 || threads > 1024) return Fail("--threads must be between 1 and 1024");
   if (max_token_chars == 0) return Fail("--max-token-chars must be at least 1");
+  if (!ParseSize(max_decompressed, &input_options.max_decompressed_bytes) ||
+      input_options.max_decompressed_bytes == 0) {
+    return Fail("--max-decompressed: expected a size such as 500M or 16G, got '" +
+                max_decompressed + "'");
+  }
+  if (input_options.max_archive_members == 0) {
+    return Fail("--max-archive-members must be at least 1");
+  }
   // A typo in the last of many inputs should not cost an hour of indexing first.
   int stdin_inputs = 0;
   for (const std::string& input : inputs) {
@@ -287,8 +354,8 @@ int Run(int argc, char** argv) {
   Status s = IndexWriter::Open(index_dir, writer_options, &writer);
   if (!s.ok()) return Fail(index_dir + ": " + ErrorText(s));
 
-  InputOptions input_options;
   input_options.skip_errors = vm.count("skip-errors") > 0;
+  input_options.recurse_archives = vm.count("recurse-archives") > 0;
   InputStats stats;
   uint64_t indexed = 0;
   Progress progress(!quiet && ::isatty(STDERR_FILENO));
@@ -334,9 +401,7 @@ int Run(int argc, char** argv) {
     PrintMessages(stats);
     PrintSummary(stats, indexed, secs, index_dir, writer->committed_documents());
   }
-  const uint64_t skipped = stats.skipped_binary + stats.skipped_bad_json +
-                           stats.skipped_unreadable + stats.skipped_empty;
-  return skipped > 0 ? kExitSkipped : kExitOk;
+  return Skipped(stats) > 0 ? kExitSkipped : kExitOk;
 }
 
 }  // namespace
