@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <string_view>
@@ -111,16 +112,22 @@ class ArchiveReader::MemberSource : public ByteSource {
       at_end_ = true;
       return true;
     }
-    if (rc < ARCHIVE_WARN) {
+    // ARCHIVE_WARN on data is damage too: a zip member whose CRC does not match its bytes.
+    // The member is given up; the archive goes on unless libarchive says it cannot.
+    if (rc != ARCHIVE_OK) {
       // A limit crossed in a stream below this one surfaces here as a read error: name it.
       if (budget->exceeded()) return Fail(budget->message());
-      return Fail(reader_->LibarchiveError(), /*fatal=*/rc == ARCHIVE_FATAL);
+      return Fail(reader_->LibarchiveError() + " (" + reader_->Position() + ")",
+                  /*fatal=*/rc == ARCHIVE_FATAL);
     }
     const uint64_t start = offset < 0 ? position_ : static_cast<uint64_t>(offset);
     hole_ = start > position_ ? start - position_ : 0;
     block_ = std::string_view(static_cast<const char*>(block), size);
     position_ += hole_ + size;
-    if (!budget->ChargeBytes(hole_ + size)) return Fail(budget->message());
+    // Stored bytes are as many on disk as here: only what a decompressor made counts.
+    if (reader_->decompressing_ && !budget->ChargeBytes(hole_ + size)) {
+      return Fail(budget->message());
+    }
     return true;
   }
 
@@ -183,10 +190,10 @@ void ArchiveReader::Open(Mode mode) {
   archive_read_support_filter_xz(archive_);
   archive_read_support_filter_lzma(archive_);
   archive_read_support_filter_zstd(archive_);
-  if (mode != Mode::kCompressed) {
-    archive_read_support_format_tar(archive_);
-    archive_read_support_format_zip(archive_);
-  }
+  if (mode != Mode::kCompressed) archive_read_support_format_tar(archive_);
+  // Not when sniffing a file of unknown kind: .docx, .odt, .jar, .apk and .epub files are zip
+  // archives too, and their members are markup and code, not the text the user has in mind.
+  if (mode == Mode::kArchive) archive_read_support_format_zip(archive_);
   // "raw" accepts anything, so it only wins where no archive format does.
   if (mode != Mode::kArchive) archive_read_support_format_raw(archive_);
   archive_read_set_callback_data(archive_, this);
@@ -221,12 +228,22 @@ void ArchiveReader::Open(Mode mode) {
   } else {
     kind_ = Kind::kArchive;
   }
+  // Zip compresses member by member, below libarchive's filters.
+  decompressing_ = compressed || (archive_format(archive_) & ARCHIVE_FORMAT_BASE_MASK) ==
+                                     ARCHIVE_FORMAT_ZIP;
+}
+
+std::string ArchiveReader::Position() const {
+  return "at byte " + std::to_string(archive_filter_bytes(archive_, -1)) + " of " + where_;
 }
 
 std::string ArchiveReader::LibarchiveError() const {
   const char* text = archive_ == nullptr ? nullptr : archive_error_string(archive_);
   if (budget_->exceeded()) return budget_->message();
-  return text != nullptr ? text : "unknown libarchive error";
+  std::string error = text != nullptr ? text : "unknown libarchive error";
+  // Some of libarchive's messages end in a newline; ours go on after them.
+  while (!error.empty() && std::isspace(static_cast<unsigned char>(error.back()))) error.pop_back();
+  return error;
 }
 
 ArchiveReader::Step ArchiveReader::Fail(std::string message) {
@@ -297,9 +314,8 @@ ArchiveReader::Step ArchiveReader::NextHeader(std::string* path) {
     if (rc < ARCHIVE_WARN) {
       // ARCHIVE_FAILED is retryable in principle, but after a bad header a tar stream is out of
       // step; stopping at the damage is what the user can act on.
-      std::string after =
-          member_path_.empty() ? "" : "damaged after member '" + member_path_ + "': ";
-      return Fail(where_ + ": " + after + LibarchiveError());
+      std::string after = member_path_.empty() ? "" : " after member '" + member_path_ + "'";
+      return Fail(where_ + ": damaged" + after + " (" + Position() + "): " + LibarchiveError());
     }
     std::string member_path = MemberPath(entry);
     budget_->set_where(kind_ == Kind::kArchive ? where_ + "!" + member_path : where_);

@@ -71,7 +71,7 @@ class ArchiveReader {
   enum class Mode {
     kArchive,     // tar or zip, compressed or not
     kCompressed,  // one compressed stream (x.gz, x.zst, ...): kind() is kNeither if it is not
-    kSniff,       // whatever it turns out to be: an archive, a compressed stream, or neither
+    kSniff,       // whatever it turns out to be: a tar (not a zip), a compressed stream, or neither
   };
   enum class Kind { kArchive, kCompressed, kNeither, kBroken };
   enum class Step {
@@ -111,6 +111,8 @@ class ArchiveReader {
   Step FinishMember();
   Step Fail(std::string message);
   std::string LibarchiveError() const;
+  // "at byte N of x.tar.gz": how far into its input (compressed) the reader is.
+  std::string Position() const;
 
   ByteSource* const in_;
   DecompressionBudget* const budget_;
@@ -125,6 +127,8 @@ class ArchiveReader {
   bool first_header_pending_ = true;
   struct archive_entry* first_entry_ = nullptr;
   bool done_ = false;
+  // Members come out of a decompressor (a compressed tar, a zip), not stored as they are.
+  bool decompressing_ = false;
   std::string error_;
 };
 

@@ -66,14 +66,40 @@ bool ReadUpTo(ByteSource* in, uint64_t limit, std::string* out) {
   return true;
 }
 
+LineReader::LineReader(ByteSource* in, uint64_t* bytes_read, size_t max_line_bytes)
+    : in_(in),
+      bytes_read_(bytes_read),
+      max_line_bytes_(std::max<size_t>(max_line_bytes, 1)),
+      buf_(CappedSize(kReadBufferSize), '\0') {}
+
+// Room for one byte past the limit, which tells a line at the limit from a longer one.
+size_t LineReader::CappedSize(size_t size) const {
+  return max_line_bytes_ < size ? max_line_bytes_ + 1 : size;
+}
+
 bool LineReader::Next(std::string_view* line) {
+  line_cut_ = false;
+  if (skip_pending_) {
+    skip_pending_ = false;
+    if (!SkipRestOfLine()) return false;
+  }
   size_t scan_from = begin_;
   for (;;) {
     const void* nl = std::memchr(buf_.data() + scan_from, '\n', end_ - scan_from);
     if (nl != nullptr) {
       size_t pos = static_cast<size_t>(static_cast<const char*>(nl) - buf_.data());
-      *line = std::string_view(buf_.data() + begin_, pos - begin_);
-      begin_ = pos + 1;
+      if (pos - begin_ <= max_line_bytes_) {
+        *line = std::string_view(buf_.data() + begin_, pos - begin_);
+        begin_ = pos + 1;
+        return true;
+      }
+    }
+    if (end_ - begin_ > max_line_bytes_) {
+      // Too long: hand out the first max_line_bytes_, drop the rest before the next line.
+      *line = std::string_view(buf_.data() + begin_, max_line_bytes_);
+      begin_ += max_line_bytes_;
+      line_cut_ = true;
+      skip_pending_ = true;
       return true;
     }
     if (eof_ || failed_) {
@@ -87,6 +113,19 @@ bool LineReader::Next(std::string_view* line) {
   }
 }
 
+bool LineReader::SkipRestOfLine() {
+  for (;;) {
+    const void* nl = std::memchr(buf_.data() + begin_, '\n', end_ - begin_);
+    if (nl != nullptr) {
+      begin_ = static_cast<size_t>(static_cast<const char*>(nl) - buf_.data()) + 1;
+      return true;
+    }
+    begin_ = end_ = 0;
+    if (eof_ || failed_ || !Refill()) return !failed_;
+    if (eof_) return true;
+  }
+}
+
 bool LineReader::Refill() {
   size_t partial = end_ - begin_;
   if (begin_ > 0) {
@@ -94,7 +133,7 @@ bool LineReader::Refill() {
     begin_ = 0;
     end_ = partial;
   }
-  if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+  if (end_ == buf_.size()) buf_.resize(CappedSize(buf_.size() * 2));
   size_t got = 0;
   if (!in_->Read(buf_.data() + end_, buf_.size() - end_, &got)) {
     failed_ = true;

@@ -85,27 +85,35 @@ class PrefixedSource : public ByteSource {
 // ends); false on a read error.
 bool ReadUpTo(ByteSource* in, uint64_t limit, std::string* out);
 
-// Splits a ByteSource into lines over one large buffer; a line longer than the buffer grows it.
+// Splits a ByteSource into lines over one large buffer; a line longer than the buffer grows it,
+// up to `max_line_bytes`: a longer line is cut there and the rest of it is read and dropped, so
+// that one endless line (a bomb, a binary file) cannot take all memory.
 class LineReader {
  public:
-  LineReader(ByteSource* in, uint64_t* bytes_read)
-      : in_(in), bytes_read_(bytes_read), buf_(kReadBufferSize, '\0') {}
+  LineReader(ByteSource* in, uint64_t* bytes_read, size_t max_line_bytes = SIZE_MAX);
 
   // Sets *line to the next line without its '\n' (valid until the next call). False at the end
-  // or on a read error; failed() tells which.
+  // or on a read error; failed() tells which. line_cut() says whether this line was cut.
   bool Next(std::string_view* line);
   bool failed() const { return failed_; }
+  bool line_cut() const { return line_cut_; }
 
  private:
   bool Refill();
+  // Drops bytes up to and including the next '\n'; false at the end or on a read error.
+  bool SkipRestOfLine();
+  size_t CappedSize(size_t size) const;
 
   ByteSource* in_;
   uint64_t* bytes_read_;
+  const size_t max_line_bytes_;
   std::string buf_;
   size_t begin_ = 0;
   size_t end_ = 0;
   bool eof_ = false;
   bool failed_ = false;
+  bool line_cut_ = false;
+  bool skip_pending_ = false;  // the last line was cut: its rest comes before the next line
 };
 
 }  // namespace trawl

@@ -33,6 +33,8 @@ constexpr size_t kMaxReasonChars = 300;
 constexpr const char* kStdinName = "<stdin>";
 // Archives and compressed streams inside each other, however they were found.
 constexpr int kMaxNesting = 8;
+// The most HTML parsed for one page (see ReadHtml).
+constexpr uint64_t kMaxHtmlBytes = 16 << 20;
 // What a mail message may hold beyond max_document_bytes: its headers.
 constexpr uint64_t kMaxMailHeaderBytes = 1 << 20;
 
@@ -165,14 +167,42 @@ size_t Utf8Boundary(std::string_view s, size_t limit) {
   return (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80 ? limit : cut;
 }
 
-// Why `text` looks binary, or nullptr if it is text.
-const char* BinaryReason(std::string_view text) {
-  std::string_view sniff = text.substr(0, kSniffBytes);
-  if (sniff.find('\0') != std::string_view::npos) return "binary file (NUL byte), skipped";
-  if (CountInvalidUtf8Bytes(sniff) * 10 > sniff.size()) {
-    return "binary file (over 10% invalid UTF-8), skipped";
+// Offset of the first byte that starts no well-formed UTF-8 sequence, or npos.
+size_t FirstInvalidUtf8Byte(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) return i;
+    i += n;
   }
-  return nullptr;
+  return std::string_view::npos;
+}
+
+// What the head of a file says about it. Text with a few bad bytes (Latin-1 accents in mostly
+// ASCII) is still text: the analyzer reads them as separators.
+struct Sniffed {
+  enum Kind { kText, kBinary, kBadEncoding } kind = kText;
+  std::string why;  // for the message: what and where
+};
+
+Sniffed SniffText(std::string_view text) {
+  std::string_view head = text.substr(0, kSniffBytes);
+  Sniffed s;
+  if (size_t nul = head.find('\0'); nul != std::string_view::npos) {
+    s.kind = Sniffed::kBinary;
+    s.why = "binary file (NUL byte at byte " + std::to_string(nul) + "), skipped";
+  } else if (size_t invalid = CountInvalidUtf8Bytes(head); invalid * 10 > head.size()) {
+    s.kind = Sniffed::kBadEncoding;
+    s.why = "not UTF-8 text (" + std::to_string(invalid) + " of the first " +
+            std::to_string(head.size()) + " bytes invalid, the first at byte " +
+            std::to_string(FirstInvalidUtf8Byte(head)) + "), skipped";
+  }
+  return s;
+}
+
+void CountSniffed(const Context& ctx, const std::string& where, const Sniffed& sniffed) {
+  ++(sniffed.kind == Sniffed::kBinary ? ctx.stats->skipped_binary
+                                      : ctx.stats->skipped_bad_encoding);
+  AddMessage(ctx.stats, where + ": " + sniffed.why);
 }
 
 // Cuts the document's field values to `limit` bytes in all; true if anything was cut.
@@ -192,8 +222,12 @@ bool ApplySizeLimit(uint64_t limit, Document* doc) {
 }
 
 // `cut`: the reader already dropped part of the input (it is counted as truncated either way).
-Status Emit(Document&& doc, const Context& ctx, bool cut = false) {
-  if (ApplySizeLimit(ctx.options->max_document_bytes, &doc) || cut) ++ctx.stats->truncated;
+// `where` names the document in the message about a cut ("x.jsonl:12", "a.tar!b.txt").
+Status Emit(Document&& doc, const Context& ctx, const std::string& where, bool cut = false) {
+  if (ApplySizeLimit(ctx.options->max_document_bytes, &doc) || cut) {
+    ++ctx.stats->truncated;
+    AddMessage(ctx.stats, where + ": larger than the document size limit, truncated");
+  }
   TRAWL_RETURN_IF_ERROR((*ctx.sink)(std::move(doc)));
   ++ctx.stats->documents;
   return Status::OK();
@@ -270,23 +304,42 @@ bool ParseJsonLine(std::string_view line, Document* doc, std::string* reason) {
   return true;
 }
 
+// The longest JSONL line parsed: field values of max_document_bytes may take twice that and more
+// as JSON (escapes), and a line must fit in memory with its parse tree.
+size_t MaxJsonLineBytes(const InputOptions& options) {
+  constexpr uint64_t kSlack = 1 << 20;
+  const uint64_t doc = std::min<uint64_t>(options.max_document_bytes, uint64_t{1} << 40);
+  return static_cast<size_t>(std::min<uint64_t>(2 * doc + kSlack, SIZE_MAX));
+}
+
 Status ReadJsonl(const std::string& name, ByteSource* in, const Context& ctx) {
-  LineReader lines(in, &ctx.stats->bytes_read);
+  const size_t max_line = MaxJsonLineBytes(*ctx.options);
+  LineReader lines(in, &ctx.stats->bytes_read, max_line);
   std::string_view line;
   uint64_t line_no = 0;
+  ctx.stats->current = name;
   while (lines.Next(&line)) {
     ++line_no;
+    if (lines.line_cut()) {
+      // A document cut mid-JSON cannot be parsed, so this one is dropped, not truncated.
+      ++ctx.stats->skipped_too_large;
+      AddMessage(ctx.stats, name + ":" + std::to_string(line_no) + ": line longer than " +
+                                std::to_string(max_line) + " bytes, skipped");
+      continue;
+    }
     if (IsBlank(line)) continue;
     Document doc;
     std::string reason;
     if (!ParseJsonLine(line, &doc, &reason)) {
       std::string msg = name + ":" + std::to_string(line_no) + ": " + reason;
       if (!ctx.options->skip_errors) return Status::InvalidArgument(std::move(msg));
-      ++ctx.stats->skipped_bad_json;
+      // nlohmann checks UTF-8 as it parses; such a line is well-formed JSON in the wrong encoding.
+      const bool encoding = reason.find("ill-formed UTF-8") != std::string::npos;
+      ++(encoding ? ctx.stats->skipped_bad_encoding : ctx.stats->skipped_bad_json);
       AddMessage(ctx.stats, std::move(msg));
       continue;
     }
-    TRAWL_RETURN_IF_ERROR(Emit(std::move(doc), ctx));
+    TRAWL_RETURN_IF_ERROR(Emit(std::move(doc), ctx, name + ":" + std::to_string(line_no)));
   }
   // The lines before a read error were good; the rest of the file is lost.
   if (lines.failed()) ReportReadFailure(ctx, name + ":" + std::to_string(line_no + 1), *in);
@@ -339,16 +392,27 @@ bool GlobMatches(const std::string& pattern, const std::string& path) {
   return name.size() != path.size() && ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
 }
 
-// See InputOptions::include for the rules; counts what it leaves out.
-bool Wanted(const Context& ctx, std::string_view path, const FileName& name) {
+// The path without the compression suffix, so that "*.txt" matches "notes.txt.gz".
+std::string WithoutCompression(std::string_view path, const FileName& name) {
+  return std::string(path.substr(0, path.size() - (BaseName(path).size() - name.inner.size())));
+}
+
+// See InputOptions::include for the rules; counts what it leaves out. `id` is the member's full
+// name ("x.tar!a/b.txt") when `path` is a path inside an archive.
+bool Wanted(const Context& ctx, std::string_view path, const FileName& name,
+            std::string_view id = {}) {
   const InputOptions& o = *ctx.options;
   if (o.include.empty() && o.exclude.empty()) return true;
-  const std::string full(path);
-  // The path without the compression suffix, so that "*.txt" matches "notes.txt.gz".
-  const std::string bare(path.substr(0, path.size() - (BaseName(path).size() - name.inner.size())));
+  std::vector<std::string> candidates{std::string(path)};
+  if (!id.empty()) candidates.emplace_back(id);
+  for (size_t i = 0, n = candidates.size(); i < n; ++i) {
+    std::string bare = WithoutCompression(candidates[i], name);
+    if (bare != candidates[i]) candidates.push_back(std::move(bare));
+  }
   auto matches = [&](const std::vector<std::string>& patterns) {
     return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
-      return GlobMatches(p, full) || (bare != full && GlobMatches(p, bare));
+      return std::any_of(candidates.begin(), candidates.end(),
+                         [&](const std::string& c) { return GlobMatches(p, c); });
     });
   };
   const bool wanted = !matches(o.exclude) && (name.content == Content::kArchive ||
@@ -379,7 +443,7 @@ bool TooDeep(const Context& ctx, const std::string& where) {
 // A binary file is worth a look with libarchive before it is skipped: "backup" may be a tar,
 // "data.bin" a gzip stream. `head` holds the bytes already read from `in`.
 Status ReadBinary(const std::string& where, const FileName& name, const std::string& head,
-                  const char* why, ByteSource* in, const Context& ctx) {
+                  const Sniffed& sniffed, ByteSource* in, const Context& ctx) {
   if (ctx.budget != nullptr && ctx.nesting < kMaxNesting) {
     PrefixedSource whole(head, in);
     ArchiveReader reader(&whole, ArchiveReader::Mode::kSniff, ctx.budget, where);
@@ -412,8 +476,7 @@ Status ReadBinary(const std::string& where, const FileName& name, const std::str
       return Status::OK();
     }
   }
-  ++ctx.stats->skipped_binary;
-  AddMessage(ctx.stats, where + ": " + why);
+  CountSniffed(ctx, where, sniffed);
   return Status::OK();
 }
 
@@ -424,7 +487,9 @@ Status ReadText(const std::string& where, const FileName& name, ByteSource* in,
   // The head first: a binary file is recognized without reading all of it.
   bool ok = ReadUpTo(in, std::min<uint64_t>(kSniffBytes, limit), &text);
   if (ok && !text.empty()) {
-    if (const char* why = BinaryReason(text)) return ReadBinary(where, name, text, why, in, ctx);
+    if (Sniffed sniffed = SniffText(text); sniffed.kind != Sniffed::kText) {
+      return ReadBinary(where, name, text, sniffed, in, ctx);
+    }
     ok = ReadUpTo(in, limit, &text);
   }
   ctx.stats->bytes_read += text.size();
@@ -441,13 +506,16 @@ Status ReadText(const std::string& where, const FileName& name, ByteSource* in,
   doc.id = where;
   doc.fields.emplace_back("title", std::string(name.inner));
   doc.fields.emplace_back("body", std::move(text));
-  return Emit(std::move(doc), ctx);
+  return Emit(std::move(doc), ctx, where);
 }
 
 Status ReadHtml(const std::string& where, const FileName& name, ByteSource* in,
                 const Context& ctx) {
+  // Gumbo's tree takes about 20 times the page's bytes (60 MB of HTML: 1.4 GB, 10 s), so pages
+  // are parsed up to a smaller limit than text; the rest of a page is counted as truncated.
+  const uint64_t limit = std::min(ctx.options->max_document_bytes, kMaxHtmlBytes);
   std::string html;
-  bool ok = ReadUpTo(in, DocumentReadLimit(*ctx.options), &html);
+  bool ok = ReadUpTo(in, limit + 1, &html);
   ctx.stats->bytes_read += html.size();
   if (!ok) {
     ReportReadFailure(ctx, where, *in);
@@ -457,13 +525,12 @@ Status ReadHtml(const std::string& where, const FileName& name, ByteSource* in,
     CountEmpty(ctx, where);
     return Status::OK();
   }
-  if (const char* why = BinaryReason(html)) {
-    ++ctx.stats->skipped_binary;
-    AddMessage(ctx.stats, where + ": " + why);
+  if (Sniffed sniffed = SniffText(html); sniffed.kind != Sniffed::kText) {
+    CountSniffed(ctx, where, sniffed);
     return Status::OK();
   }
-  const bool cut = html.size() > ctx.options->max_document_bytes;
-  if (cut) html.resize(Utf8Boundary(html, static_cast<size_t>(ctx.options->max_document_bytes)));
+  const bool cut = html.size() > limit;
+  if (cut) html.resize(Utf8Boundary(html, static_cast<size_t>(limit)));
   HtmlText text;
   std::string why;
   if (!ExtractHtmlText(html, &text, &why)) {
@@ -474,7 +541,7 @@ Status ReadHtml(const std::string& where, const FileName& name, ByteSource* in,
   doc.id = where;
   doc.fields.emplace_back("title", text.title.empty() ? std::string(name.inner) : text.title);
   doc.fields.emplace_back("body", std::move(text.body));
-  return Emit(std::move(doc), ctx, cut);
+  return Emit(std::move(doc), ctx, where, cut);
 }
 
 Document MailDocument(const std::string& where, uint64_t number, MailMessage&& mail) {
@@ -489,18 +556,21 @@ Document MailDocument(const std::string& where, uint64_t number, MailMessage&& m
 }
 
 Status ReadMbox(const std::string& where, ByteSource* in, const Context& ctx) {
-  LineReader lines(in, &ctx.stats->bytes_read);
   const uint64_t max_document = ctx.options->max_document_bytes;
   const size_t max_message = static_cast<size_t>(
       std::min<uint64_t>(max_document, std::numeric_limits<size_t>::max() - kMaxMailHeaderBytes) +
       kMaxMailHeaderBytes);
+  // A line cut here makes the message longer than max_message, which the splitter then cuts.
+  LineReader lines(in, &ctx.stats->bytes_read, max_message);
   MboxSplitter splitter(&lines, max_message);
   std::string message;
   bool cut = false;
   uint64_t number = 0;
   while (splitter.Next(&message, &cut)) {
     ++number;
-    TRAWL_RETURN_IF_ERROR(Emit(MailDocument(where, number, ParseMailMessage(message)), ctx, cut));
+    Document doc = MailDocument(where, number, ParseMailMessage(message));
+    const std::string id = doc.id;
+    TRAWL_RETURN_IF_ERROR(Emit(std::move(doc), ctx, id, cut));
   }
   if (lines.failed()) ReportReadFailure(ctx, where + "#" + std::to_string(number + 1), *in);
   return Status::OK();
@@ -556,7 +626,8 @@ Status ReadContent(const std::string& where, const FileName& name, ByteSource* i
 Status ReadMember(const std::string& where, const std::string& member_path, ByteSource* in,
                   const Context& ctx) {
   const FileName name = ClassifyName(BaseName(member_path));
-  if (!Wanted(ctx, member_path, name)) return Status::OK();
+  if (!Wanted(ctx, member_path, name, where)) return Status::OK();
+  ctx.stats->current = where;
   if (name.content == Content::kArchive) {
     if (!ctx.options->recurse_archives) {
       CountNestedArchive(ctx, where);
@@ -607,6 +678,7 @@ ArchiveLimits LimitsOf(const InputOptions& options) {
 Status ReadOneFile(const std::string& path, const Context& base) {
   const FileName name = ClassifyName(BaseName(path));
   if (!Wanted(base, path, name)) return Status::OK();
+  base.stats->current = path;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     CountUnreadable(base.stats, path, ErrnoText(errno));
@@ -621,12 +693,47 @@ Status ReadOneFile(const std::string& path, const Context& base) {
   DecompressionBudget budget(LimitsOf(*base.options), &file);
   Context ctx = base;
   ctx.budget = &budget;
+  Status s;
   if (name.content == Content::kArchive) {
     ArchiveReader reader(&file, ArchiveReader::Mode::kArchive, &budget, path);
-    return ReadArchiveMembers(&reader, path, ctx);
+    s = ReadArchiveMembers(&reader, path, ctx);
+  } else if (name.compressed) {
+    s = ReadCompressed(path, name, &file, ctx);
+  } else {
+    s = ReadContent(path, name, &file, ctx);
   }
-  if (name.compressed) return ReadCompressed(path, name, &file, ctx);
-  return ReadContent(path, name, &file, ctx);
+  base.stats->input_bytes += file.bytes_read();
+  return s;
+}
+
+// JSONL on stdin, compressed or not: a pipe has no name to tell, so the magic numbers do.
+Status ReadStdin(const Context& base) {
+  FdSource in(STDIN_FILENO, /*owns_fd=*/false);
+  DecompressionBudget budget(LimitsOf(*base.options), &in);
+  Context ctx = base;
+  ctx.budget = &budget;
+  ctx.stats->current = kStdinName;
+  std::string head;
+  Status s;
+  if (!ReadUpTo(&in, 6, &head)) {
+    ReportReadFailure(ctx, kStdinName, in);
+  } else {
+    static constexpr std::string_view kMagics[] = {
+        "\x1f\x8b", "BZh", "\xfd\x37\x7a\x58\x5a\x00", "\x28\xb5\x2f\xfd"};
+    const bool compressed = std::any_of(std::begin(kMagics), std::end(kMagics),
+                                        [&](std::string_view m) { return head.starts_with(m); });
+    PrefixedSource whole(head, &in);
+    if (compressed) {
+      FileName name;
+      name.compressed = true;
+      name.inner = "-.jsonl";  // read like a .jsonl file, named <stdin> in ids and messages
+      s = ReadCompressed(kStdinName, name, &whole, ctx);
+    } else {
+      s = ReadJsonl(kStdinName, &whole, ctx);
+    }
+  }
+  base.stats->input_bytes += in.bytes_read();
+  return s;
 }
 
 // Every regular file below `root` (symlinks to files included, symlinked directories not
@@ -670,10 +777,7 @@ Status ReadInput(const std::string& input, const InputOptions& options, InputSta
   InputStats ignored;
   if (stats == nullptr) stats = &ignored;
   const Context ctx{&options, stats, &sink};
-  if (input == "-") {
-    FdSource in(STDIN_FILENO, /*owns_fd=*/false);
-    return ReadJsonl(kStdinName, &in, ctx);
-  }
+  if (input == "-") return ReadStdin(ctx);
   struct stat st;
   if (::stat(input.c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) {

@@ -38,7 +38,8 @@ struct InputOptions {
   bool skip_errors = false;
   // A document whose field values add up to more than this is cut (at a UTF-8 boundary) to fit:
   // the field crossing the limit is truncated and any later fields are dropped. Counted in
-  // InputStats::truncated.
+  // InputStats::truncated. HTML is parsed up to 16 MiB at most (gumbo's tree takes about 20
+  // times the page), and JSONL lines over twice this are skipped (InputStats::skipped_too_large).
   uint64_t max_document_bytes = 64 << 20;
 
   // Archives inside archives (a .zip member of a .tar.gz) are opened too; otherwise they are
@@ -69,8 +70,18 @@ struct InputStats {
   uint64_t documents = 0;
   // Bytes of input consumed, after decompression.
   uint64_t bytes_read = 0;
+  // Bytes read from input files and stdin as they are stored (compressed), added per file.
+  uint64_t input_bytes = 0;
+  // Documents cut to InputOptions::max_document_bytes (indexed, but not whole).
   uint64_t truncated = 0;
+  // Files and members with a NUL byte in their first 64 KiB.
   uint64_t skipped_binary = 0;
+  // Files and members whose first 64 KiB are over 10% invalid UTF-8, and JSONL lines that are
+  // not UTF-8.
+  uint64_t skipped_bad_encoding = 0;
+  // JSONL lines too long to parse (over twice max_document_bytes plus 1 MiB): a document cut
+  // mid-JSON cannot be read, so it is dropped rather than truncated.
+  uint64_t skipped_too_large = 0;
   uint64_t skipped_bad_json = 0;
   uint64_t skipped_unreadable = 0;
   uint64_t skipped_empty = 0;
@@ -80,11 +91,13 @@ struct InputStats {
   uint64_t skipped_over_limit = 0;
   // Files and members left out by InputOptions::include/exclude (not a problem: not "skipped").
   uint64_t excluded = 0;
-  // One line per skipped item, "path:line: reason" (JSONL), "path: reason" or
+  // One line per skipped or truncated item, "path:line: reason" (JSONL), "path: reason" or
   // "archive!member: reason"; the first kMaxInputMessages are kept, the rest only counted in
   // messages_dropped.
   std::vector<std::string> messages;
   uint64_t messages_dropped = 0;
+  // The file or archive member being read (JSONL: the file), for a progress display.
+  std::string current;
 };
 
 inline constexpr size_t kMaxInputMessages = 1000;
