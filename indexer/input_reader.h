@@ -1,6 +1,6 @@
 // Turns what the user points trawl-index at (stdin, a file, a directory tree) into Documents.
 //
-//   "-"                JSONL from stdin
+//   "-"                JSONL from stdin, plain or gzip/bzip2/xz/zstd (told by magic number)
 //   a directory        every regular file below it, recursively, in sorted path order; symlinks
 //                      to files are read, symlinks to directories are not followed
 //   *.jsonl            one JSON object per line: {"id": ..., "title": ..., "body": ..., ...}
@@ -16,9 +16,10 @@
 //                      a binary one is looked into, and read if it is an archive or compressed
 //
 // Archive members are read the same way, except that archives inside archives are opened only
-// with InputOptions::recurse_archives. Problems with single files or members (binary, empty,
-// unreadable, damaged archives, decompression limits) are counted and never fail a run; a bad
-// JSONL line fails it unless InputOptions::skip_errors.
+// with InputOptions::recurse_archives. Problems with single files or members (binary, not
+// UTF-8, empty, unreadable, damaged archives, decompression limits, over-long JSONL lines) are
+// counted by reason and never fail a run; a bad JSONL line fails it unless
+// InputOptions::skip_errors.
 #ifndef TRAWL_INDEXER_INPUT_READER_H_
 #define TRAWL_INDEXER_INPUT_READER_H_
 
