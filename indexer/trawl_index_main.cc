@@ -1,5 +1,5 @@
-// trawl-index: adds files, directories and JSONL to an index. A thin layer over IndexWriter and
-// ReadInput: flags, progress and the summary live here, no indexing logic.
+// trawl-index: adds files, directories, archives, mail and JSONL to an index. A thin layer over
+// IndexWriter and ReadInput: flags, progress and the summary live here, no indexing logic.
 //
 // Exit status: 0 all input indexed and committed; 1 nothing committed (bad flags, an unreadable
 // index, a bad JSONL line without --skip-errors, a failed commit); 2 committed, but some input
@@ -7,13 +7,17 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <cctype>
+#include <nlohmann/json.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -82,6 +86,31 @@ std::string FormatBytes(uint64_t bytes) {
   return buf;
 }
 
+// "16G", "500M", "64k" (binary units) or plain bytes; false if `text` is none of these.
+bool ParseSize(const std::string& text, uint64_t* bytes) {
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return false;
+  size_t end = 0;
+  unsigned long long value = 0;
+  try {
+    value = std::stoull(text, &end);
+  } catch (const std::exception&) {
+    return false;
+  }
+  int shift = 0;
+  if (end < text.size()) {
+    const char* units = "KMGT";
+    const char* unit = std::strchr(units, std::toupper(static_cast<unsigned char>(text[end])));
+    if (unit == nullptr || *unit == '\0') return false;
+    shift = 10 * static_cast<int>(unit - units + 1);
+    ++end;
+    if (end < text.size() && (text[end] == 'B' || text[end] == 'b')) ++end;  // "16GB"
+    if (end != text.size()) return false;
+  }
+  if (value > (std::numeric_limits<uint64_t>::max() >> shift)) return false;
+  *bytes = static_cast<uint64_t>(value) << shift;
+  return true;
+}
+
 std::string Format(const char* fmt, double a, double b = 0, double c = 0) {
   char buf[128];
   std::snprintf(buf, sizeof(buf), fmt, a, b, c);
@@ -95,16 +124,17 @@ class Progress {
 
   void SetInput(const std::string& input) { input_ = input; }
 
-  // Cheap enough to call for every document: it redraws at most four times a second.
-  void Update(uint64_t documents, uint64_t bytes) {
+  // Cheap enough to call for every document: it redraws at most four times a second. `current`
+  // is the file or archive member being read, if the reader says (else the INPUT).
+  void Update(uint64_t documents, uint64_t bytes, const std::string& current) {
     if (!enabled_) return;
     const Clock::time_point now = Clock::now();
     if (shown_ && now - last_ < std::chrono::milliseconds(250)) return;
     last_ = now;
     shown_ = true;
     const double secs = std::max(Seconds(now - start_), 1e-3);
-    std::string name = input_;
-    if (name.size() > 40) name = "..." + name.substr(name.size() - 37);
+    std::string name = current.empty() ? input_ : current;
+    if (name.size() > 60) name = "..." + name.substr(name.size() - 57);
     std::cerr << "\r" << documents << " docs, "
               << Format("%.1f MB, %.0f docs/s", bytes / 1e6, documents / secs) << ", " << name
               << "\x1b[K" << std::flush;
@@ -132,33 +162,116 @@ class Progress {
   std::string input_;
 };
 
-void PrintSummary(const InputStats& stats, uint64_t indexed, double secs, const std::string& dir,
-                  uint64_t committed) {
-  const double s = std::max(secs, 1e-6);
-  std::cerr << "indexed " << indexed << " documents, " << FormatBytes(stats.bytes_read)
-            << Format(" read in %.2f s (%.0f docs/s, ", secs, indexed / s)
+// The skip reasons in the order the summaries list them: the name in --json-summary, the words
+// on stderr, the count.
+struct SkipReason {
+  const char* key;
+  const char* words;
+  uint64_t count;
+};
+
+std::vector<SkipReason> SkipReasons(const InputStats& stats) {
+  return {{"binary", "binary", stats.skipped_binary},
+          {"bad_encoding", "bad encoding", stats.skipped_bad_encoding},
+          {"too_large", "too large", stats.skipped_too_large},
+          {"bad_json", "bad JSON", stats.skipped_bad_json},
+          {"unreadable", "unreadable or damaged", stats.skipped_unreadable},
+          {"empty", "empty", stats.skipped_empty},
+          {"nested_archive", "nested archives (see --recurse-archives)", stats.skipped_nested},
+          {"over_limit", "stopped at a decompression limit", stats.skipped_over_limit}};
+}
+
+uint64_t Skipped(const InputStats& stats) {
+  uint64_t total = 0;
+  for (const SkipReason& r : SkipReasons(stats)) total += r.count;
+  return total;
+}
+
+// Everything the summaries report about one run.
+struct RunSummary {
+  const InputStats* stats = nullptr;
+  uint64_t indexed = 0;
+  uint64_t deleted_ids = 0;
+  uint64_t max_document_bytes = 0;
+  double seconds = 0;
+  std::string index_dir;
+  uint64_t committed = 0;  // documents in the index's current commit
+  uint64_t index_bytes = 0;
+  int exit_code = 0;
+  std::string error;  // why the run failed (exit_code 1)
+};
+
+// The bytes of the files in the index directory (all retained commits).
+uint64_t DirectoryBytes(const std::string& dir) {
+  namespace fs = std::filesystem;
+  uint64_t total = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      const uintmax_t size = it->file_size(size_ec);
+      if (!size_ec) total += size;
+    }
+  }
+  return total;
+}
+
+void PrintSummary(const RunSummary& r) {
+  const InputStats& stats = *r.stats;
+  const double s = std::max(r.seconds, 1e-6);
+  std::cerr << "indexed " << r.indexed << " documents, " << FormatBytes(stats.bytes_read)
+            << Format(" read in %.2f s (%.0f docs/s, ", r.seconds, r.indexed / s)
             << Format("%.1f MB/s)", stats.bytes_read / 1e6 / s) << "\n";
-  const uint64_t skipped = stats.skipped_binary + stats.skipped_bad_json +
-                           stats.skipped_unreadable + stats.skipped_empty;
+  const uint64_t skipped = Skipped(stats);
   if (skipped > 0) {
     std::cerr << "skipped " << skipped << ":";
     const char* sep = " ";
-    auto reason = [&](uint64_t n, const char* what) {
-      if (n == 0) return;
-      std::cerr << sep << n << " " << what;
+    for (const SkipReason& reason : SkipReasons(stats)) {
+      if (reason.count == 0) continue;
+      std::cerr << sep << reason.count << " " << reason.words;
       sep = ", ";
-    };
-    reason(stats.skipped_bad_json, "bad JSON");
-    reason(stats.skipped_binary, "binary");
-    reason(stats.skipped_unreadable, "unreadable");
-    reason(stats.skipped_empty, "empty");
+    }
     std::cerr << "\n";
   }
-  if (stats.truncated > 0) {
-    std::cerr << "truncated " << stats.truncated << " documents larger than "
-              << InputOptions().max_document_bytes / (1 << 20) << " MB\n";
+  if (stats.excluded > 0) {
+    std::cerr << "excluded " << stats.excluded << " files and members (--include/--exclude)\n";
   }
-  std::cerr << "index " << dir << ": " << committed << " documents\n";
+  if (stats.truncated > 0) {
+    std::cerr << "truncated " << stats.truncated << " documents over the size limit ("
+              << FormatBytes(r.max_document_bytes) << ", --max-doc-bytes; HTML pages 16 MiB)\n";
+  }
+  std::cerr << "index " << r.index_dir << ": " << r.committed << " documents, "
+            << FormatBytes(r.index_bytes) << "\n";
+}
+
+// --json-summary: one line of JSON on stdout, for scripts.
+void PrintJsonSummary(const RunSummary& r) {
+  const InputStats& stats = *r.stats;
+  const double s = std::max(r.seconds, 1e-6);
+  nlohmann::ordered_json j;
+  j["status"] = r.exit_code == kExitOk ? "ok" : r.exit_code == kExitSkipped ? "skipped" : "failed";
+  j["exit_code"] = r.exit_code;
+  if (!r.error.empty()) j["error"] = r.error;
+  j["documents"] = r.indexed;
+  j["truncated"] = stats.truncated;
+  nlohmann::ordered_json skipped;
+  skipped["total"] = Skipped(stats);
+  for (const SkipReason& reason : SkipReasons(stats)) skipped[reason.key] = reason.count;
+  j["skipped"] = std::move(skipped);
+  j["excluded"] = stats.excluded;
+  j["deleted"] = r.deleted_ids;
+  j["bytes_read"] = stats.bytes_read;
+  j["input_bytes"] = stats.input_bytes;
+  j["seconds"] = r.seconds;
+  j["docs_per_second"] = r.indexed / s;
+  j["bytes_per_second"] = stats.bytes_read / s;
+  j["index"] = {{"path", r.index_dir}, {"documents", r.committed}, {"bytes", r.index_bytes}};
+  j["messages"] = stats.messages;
+  j["messages_dropped"] = stats.messages_dropped;
+  // Paths need not be UTF-8: replace what is not rather than throw.
+  std::cout << j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+            << std::endl;
 }
 
 void PrintMessages(const InputStats& stats) {
@@ -177,16 +290,24 @@ int Run(int argc, char** argv) {
   uint64_t commit_every = 0;
   std::vector<std::string> inputs, delete_ids;
   std::string delete_from;
+  InputOptions input_options;
+  std::string max_decompressed, max_doc_bytes;
 
   po::options_description visible(
       "Usage: trawl-index --index DIR [options] INPUT...\n\n"
       "Adds documents to the index in DIR, creating it if needed, and commits them at once\n"
-      "(or every --commit-every N): readers see all of this run's documents or none. INPUT is a file, a directory (read\n"
-      "recursively), a .gz file, JSONL (.jsonl, .jsonl.gz: one {\"id\", \"title\", \"body\", ...}\n"
-      "object a line) or - for JSONL on stdin. A file becomes a document with id = its path.\n"
-      "Adding an id that exists replaces that document.\n\n"
+      "(or every --commit-every N): readers see all of this run's documents or none.\n\n"
+      "INPUT is a file, a directory (read recursively), an archive (.tar, .tar.gz/.tgz,\n"
+      ".tar.bz2, .tar.xz, .tar.zst, .zip), a compressed file (.gz, .bz2, .xz, .zst: read like\n"
+      "the file without the suffix), JSONL (.jsonl: one {\"id\", \"title\", \"body\", ...}\n"
+      "object a line), mail (.mbox: a document a message, id FILE#MESSAGE-ID), HTML (.html,\n"
+      ".htm: the visible text) or - for JSONL on stdin. A file becomes a document with id =\n"
+      "its path, an archive member one with id = ARCHIVE!MEMBER. Adding an id that exists\n"
+      "replaces that document.\n\n"
       "Exit status: 0 success; 1 failure, nothing committed; 2 committed, but some input was\n"
-      "skipped (binary, empty, unreadable files; bad JSONL lines with --skip-errors).\n\n"
+      "skipped (binary, badly encoded, empty, unreadable or damaged files, nested archives,\n"
+      "decompression limits, over-long JSONL lines; bad JSONL lines with --skip-errors).\n"
+      "Truncated documents are indexed (cut) and do not change the status.\n\n"
       "Options");
   // clang-format off
   visible.add_options()
@@ -219,6 +340,26 @@ int Run(int argc, char** argv) {
        "name the damaged files if anything is wrong")
       ("verify-all", "like --verify, for every retained commit")
       ("skip-errors", "skip bad JSONL lines (counted, exit status 2) instead of failing")
+      ("json-summary", "print the summary as one line of JSON on stdout (also when the run "
+       "fails), for scripts")
+      ("max-doc-bytes", po::value(&max_doc_bytes)->value_name("SIZE")->default_value("64M"),
+       "documents larger than this are truncated to it (and counted); a JSONL line over twice "
+       "this is skipped")
+      ("include", po::value(&input_options.include)->value_name("GLOB")->composing(),
+       "read only the files and archive members whose path matches (repeatable; fnmatch, "
+       "'*' matches '/' too, a GLOB without '/' also matches the bare file name)")
+      ("exclude", po::value(&input_options.exclude)->value_name("GLOB")->composing(),
+       "skip the files, archive members and archives whose path matches (repeatable)")
+      ("recurse-archives", "also open archives inside archives")
+      ("max-decompressed", po::value(&max_decompressed)->value_name("SIZE")->default_value("16G"),
+       "stop reading an input file after this much decompressed data (e.g. 500M, 16G)")
+      ("max-compression-ratio",
+       po::value(&input_options.max_compression_ratio)->value_name("N")->default_value(200),
+       "stop reading an input file that decompresses to more than N times the bytes read of it, "
+       "once 16 MiB have come out (a compression bomb); 0 for no limit")
+      ("max-archive-members",
+       po::value(&input_options.max_archive_members)->value_name("N")->default_value(10000000),
+       "stop reading an input file after this many archive members")
       ("quiet,q", "no progress line and no summary")
       ("help,h", "show this help and exit")
       ("version", "show the version and exit");
@@ -266,6 +407,18 @@ int Run(int argc, char** argv) {
   }
   if (threads < 1 || threads > 1024) return Fail("--threads must be between 1 and 1024");
   if (max_token_chars == 0) return Fail("--max-token-chars must be at least 1");
+  if (!ParseSize(max_decompressed, &input_options.max_decompressed_bytes) ||
+      input_options.max_decompressed_bytes == 0) {
+    return Fail("--max-decompressed: expected a size such as 500M or 16G, got '" +
+                max_decompressed + "'");
+  }
+  if (!ParseSize(max_doc_bytes, &input_options.max_document_bytes) ||
+      input_options.max_document_bytes == 0) {
+    return Fail("--max-doc-bytes: expected a size such as 64M or 1G, got '" + max_doc_bytes + "'");
+  }
+  if (input_options.max_archive_members == 0) {
+    return Fail("--max-archive-members must be at least 1");
+  }
   // A typo in the last of many inputs should not cost an hour of indexing first.
   int stdin_inputs = 0;
   for (const std::string& input : inputs) {
@@ -279,6 +432,12 @@ int Run(int argc, char** argv) {
   if (stdin_inputs > 1) return Fail("- (stdin) given more than once");
 
   const bool quiet = vm.count("quiet") > 0;
+  const bool json_summary = vm.count("json-summary") > 0;
+  InputStats stats;
+  RunSummary summary;
+  summary.stats = &stats;
+  summary.index_dir = index_dir;
+  summary.max_document_bytes = input_options.max_document_bytes;
   IndexWriterOptions writer_options;
   writer_options.language = language;
   writer_options.stopwords = stopwords;
@@ -288,16 +447,25 @@ int Run(int argc, char** argv) {
   writer_options.threads = static_cast<uint32_t>(threads);
 
   const Clock::time_point start = Clock::now();
+  // A failed run: the one-line error, and for scripts the JSON summary saying so.
+  auto fail_run = [&](const std::string& error) {
+    summary.exit_code = kExitFailed;
+    summary.error = error;
+    summary.seconds = Seconds(Clock::now() - start);
+    summary.index_bytes = DirectoryBytes(index_dir);
+    if (json_summary) PrintJsonSummary(summary);
+    return Fail(error);
+  };
   std::unique_ptr<IndexWriter> writer;
   Status s = IndexWriter::Open(index_dir, writer_options, &writer);
-  if (!s.ok()) return Fail(index_dir + ": " + ErrorText(s));
+  if (!s.ok()) return fail_run(index_dir + ": " + ErrorText(s));
+  summary.committed = writer->committed_documents();
 
-  InputOptions input_options;
   input_options.skip_errors = vm.count("skip-errors") > 0;
-  InputStats stats;
-  uint64_t indexed = 0;
+  input_options.recurse_archives = vm.count("recurse-archives") > 0;
+  uint64_t& indexed = summary.indexed;
   Progress progress(!quiet && ::isatty(STDERR_FILENO));
-  uint64_t deleted = 0;
+  uint64_t& deleted = summary.deleted_ids;
   for (const std::string& id : delete_ids) {
     bool found = false;
     s = writer->Delete(id, &found);
@@ -307,10 +475,11 @@ int Run(int argc, char** argv) {
   for (const std::string& input : inputs) {
     if (!s.ok()) break;
     progress.SetInput(input == "-" ? "stdin" : input);
+    stats.current.clear();
     s = ReadInput(input, input_options, &stats, [&](Document&& doc) {
       TRAWL_RETURN_IF_ERROR(writer->Add(doc));
       ++indexed;
-      progress.Update(indexed, stats.bytes_read);
+      progress.Update(indexed, stats.bytes_read, stats.current);
       if (commit_every > 0 && indexed % commit_every == 0) {
         progress.Committing(indexed);
         TRAWL_RETURN_IF_ERROR(writer->Commit());
@@ -332,16 +501,20 @@ int Run(int argc, char** argv) {
   if (!s.ok()) {
     // The writer is dropped uncommitted: the index stays at its last commit.
     if (!quiet) PrintMessages(stats);
-    return Fail(ErrorText(s) + " (nothing committed)");
+    summary.committed = writer->committed_documents();
+    writer.reset();
+    return fail_run(ErrorText(s) + " (nothing committed)");
   }
-  const double secs = Seconds(Clock::now() - start);
+  summary.seconds = Seconds(Clock::now() - start);
+  summary.committed = writer->committed_documents();
+  summary.index_bytes = DirectoryBytes(index_dir);
+  summary.exit_code = Skipped(stats) > 0 ? kExitSkipped : kExitOk;
   if (!quiet) {
     PrintMessages(stats);
-    PrintSummary(stats, indexed, secs, index_dir, writer->committed_documents());
+    PrintSummary(summary);
   }
-  const uint64_t skipped = stats.skipped_binary + stats.skipped_bad_json +
-                           stats.skipped_unreadable + stats.skipped_empty;
-  return skipped > 0 ? kExitSkipped : kExitOk;
+  if (json_summary) PrintJsonSummary(summary);
+  return summary.exit_code;
 }
 
 }  // namespace

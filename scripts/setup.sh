@@ -7,6 +7,9 @@ PKGS=(
   libboost-iostreams-dev libboost-program-options-dev
   libroaring-dev libzstd-dev zlib1g-dev libstemmer-dev libutf8proc-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libarchive-dev libgumbo-dev
+  # the archive tests build their inputs with these
+  tar gzip bzip2 xz-utils zstd zip
 )
 missing=()
 for p in "${PKGS[@]}"; do

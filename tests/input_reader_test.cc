@@ -118,11 +118,12 @@ TEST_F(InputReaderTest, DirectoryTree) {
 
   EXPECT_EQ(stats_.documents, 6u);
   EXPECT_EQ(stats_.skipped_empty, 1u);
-  EXPECT_EQ(stats_.skipped_binary, 2u);
+  EXPECT_EQ(stats_.skipped_binary, 1u);        // bin.dat: a NUL byte
+  EXPECT_EQ(stats_.skipped_bad_encoding, 1u);  // noise.txt: no NUL, but hardly any valid UTF-8
   EXPECT_EQ(stats_.skipped_unreadable, 0u);
   EXPECT_TRUE(HasMessage("empty.txt"));
-  EXPECT_TRUE(HasMessage("bin.dat"));
-  EXPECT_TRUE(HasMessage("noise.txt"));
+  EXPECT_TRUE(HasMessage("bin.dat: binary file (NUL byte at byte 3)"));
+  EXPECT_TRUE(HasMessage("noise.txt: not UTF-8 text"));
 }
 
 TEST_F(InputReaderTest, TrailingSlashAndSingleFile) {
