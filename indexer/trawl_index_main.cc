@@ -284,6 +284,7 @@ void PrintMessages(const InputStats& stats) {
 
 int Run(int argc, char** argv) {
   std::string index_dir, language, stopwords, tokenizer;
+  uint32_t merge_factor = 10;
   uint32_t max_token_chars = 255;
   uint64_t memory_mb = 512;
   int64_t threads = 1;
@@ -336,6 +337,10 @@ int Run(int argc, char** argv) {
       ("delete-from", po::value(&delete_from)->value_name("FILE"),
        "delete the ids listed in FILE, one per line")
       ("optimize", "merge the index into one segment (after adding INPUTs)")
+      ("merge", "same as --optimize")
+      ("merge-factor", po::value(&merge_factor)->value_name("F")->default_value(10),
+       "at each commit, every F adjacent segments of similar size merge into one, so an index "
+       "has about F-1 segments per power of F documents (0: merge only on --optimize)")
       ("verify", "check every checksum and the structure of the current commit; exit 1 and "
        "name the damaged files if anything is wrong")
       ("verify-all", "like --verify, for every retained commit")
@@ -398,7 +403,7 @@ int Run(int argc, char** argv) {
       if (!line.empty()) delete_ids.push_back(line);
     }
   }
-  const bool optimize = vm.count("optimize") > 0;
+  const bool optimize = vm.count("optimize") > 0 || vm.count("merge") > 0;
   if (inputs.empty() && delete_ids.empty() && !optimize) {
     return Fail("no INPUT given (see --help)");
   }
@@ -445,6 +450,7 @@ int Run(int argc, char** argv) {
   writer_options.max_token_chars = max_token_chars;
   writer_options.memory_budget_bytes = static_cast<size_t>(memory_mb) << 20;
   writer_options.threads = static_cast<uint32_t>(threads);
+  writer_options.merge_factor = merge_factor;
 
   const Clock::time_point start = Clock::now();
   // A failed run: the one-line error, and for scripts the JSON summary saying so.

@@ -1,4 +1,5 @@
-// trawl-index --delete / --delete-from / --optimize / --verify / --commit-every, end to end.
+// trawl-index --delete / --delete-from / --optimize / --merge / --merge-factor / --verify /
+// --commit-every, end to end.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -87,6 +88,28 @@ TEST_F(CliMaintenanceTest, CliDeleteOptimizeVerify) {
   r = Sh(Index("--verify-all"));
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_NE(r.out.find(victim.filename().string()), std::string::npos) << r.out;
+}
+
+// Segment files present: the newest commit's segments and those the previous one still holds.
+size_t LiveSegments(const std::string& index) {
+  size_t n = 0;
+  for (const auto& e : fs::directory_iterator(index)) n += e.path().extension() == ".meta";
+  return n;
+}
+
+TEST_F(CliMaintenanceTest, CliMergeFactorAndMerge) {
+  // Every commit flushes a segment; without merging there would be 30 (kept: 2 commits' files).
+  Result r = Sh(Index("--merge-factor 0 --commit-every 1 " + root_ + "/docs.jsonl"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_GE(LiveSegments(index_), 30u);
+  fs::remove_all(index_);
+  r = Sh(Index("--merge-factor 3 --commit-every 1 " + root_ + "/docs.jsonl"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_LE(LiveSegments(index_), 6u);  // at most 2 per level, and the previous commit's
+  EXPECT_EQ(Count("shared"), "30");
+  ASSERT_EQ(Sh(Index("--merge")).code, 0);
+  EXPECT_EQ(Count("shared"), "30");
+  EXPECT_EQ(Sh(Index("--verify")).code, 0);
 }
 
 }  // namespace
