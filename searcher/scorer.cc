@@ -192,18 +192,32 @@ double PhraseScorer::PhraseFreq() {
     if (!cursors_[i].Positions(&positions_[i]) || positions_[i].empty()) return 0;
   }
   if (slop_ == 0) {
-    // Count the start positions where every term sits at its offset.
-    std::vector<size_t> idx(n, 0);
+    // Count the start positions where every term sits at its offset, led by the term with the
+    // fewest positions; the others gallop to each wanted position (a common word may have
+    // thousands in a document where the rare one has a few).
+    size_t lead = 0;
+    for (size_t i = 1; i < n; ++i)
+      if (positions_[i].size() < positions_[lead].size()) lead = i;
+    idx_.assign(n, 0);
     double freq = 0;
-    for (uint32_t p0 : positions_[0]) {
-      if (p0 < offsets_[0]) continue;
-      const uint64_t start = p0 - offsets_[0];
+    for (uint32_t p : positions_[lead]) {
+      if (p < offsets_[lead]) continue;
+      const uint64_t start = p - offsets_[lead];
       bool all = true;
-      for (size_t i = 1; i < n && all; ++i) {
+      for (size_t i = 0; i < n && all; ++i) {
+        if (i == lead) continue;
         const uint64_t want = start + offsets_[i];
-        auto& v = positions_[i];
-        while (idx[i] < v.size() && v[idx[i]] < want) ++idx[i];
-        all = idx[i] < v.size() && v[idx[i]] == want;
+        const std::vector<uint32_t>& v = positions_[i];
+        size_t lo = idx_[i], step = 1, hi = lo;
+        while (hi < v.size() && v[hi] < want) {
+          lo = hi + 1;
+          hi += step;
+          step *= 2;
+        }
+        hi = std::min(hi, v.size());
+        idx_[i] = static_cast<size_t>(std::lower_bound(v.begin() + lo, v.begin() + hi, want) - v.begin());
+        if (idx_[i] == v.size()) return freq;  // no later start can match either
+        all = v[idx_[i]] == want;
       }
       if (all) freq += 1;
     }

@@ -182,6 +182,7 @@ class PhraseScorer final : public Scorer {
   uint64_t cost_ = 0;
   double freq_ = 0;
   std::vector<std::vector<uint32_t>> positions_;
+  std::vector<size_t> idx_;  // PhraseFreq's place in each term's positions
 };
 
 // Matches a precomputed set of documents with one constant score (prefix queries, match-all).

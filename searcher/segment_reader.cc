@@ -40,7 +40,6 @@ PostingCursor::PostingCursor(const PostingList* list)
 
 void PostingCursor::LoadBlock(size_t b) {
   packed_freqs_ = list_->BlockFrequencies(b);
-  freqs_decoded_ = false;
   loaded_block_ = b;
   next_positions_ = 0;
   last_positions_ = SIZE_MAX;
@@ -52,7 +51,7 @@ uint32_t PostingCursor::freq() {
   const uint64_t ord = cursor_.ordinal();
   const size_t b = ord / kPostingBlockSize;
   if (b != loaded_block_) LoadBlock(b);
-  return freqs_decoded_ ? freqs_[ord % kPostingBlockSize] : packed_freqs_.Get(ord % kPostingBlockSize);
+  return packed_freqs_.Get(ord % kPostingBlockSize);
 }
 
 bool PostingCursor::Positions(std::vector<uint32_t>* out) {
@@ -67,27 +66,24 @@ bool PostingCursor::Positions(std::vector<uint32_t>* out) {
     next_positions_ = in_block;
   }
   if (in_block < next_positions_) return false;  // cursors only move forward
-  if (!freqs_decoded_) {
-    list_->DecodeBlockFrequencies(b, freqs_);
-    freqs_decoded_ = true;
-  }
   uint64_t skip = 0;
-  for (size_t i = next_positions_; i < in_block; ++i) skip += freqs_[i];
+  for (size_t i = next_positions_; i < in_block; ++i) skip += packed_freqs_.Get(i);
   if (!position_reader_.SkipVarints(skip)) {
     positions_damaged_ = true;
     return false;
   }
   last_positions_ = in_block;
   last_positions_offset_ = position_reader_.position();
-  const uint32_t tf = freqs_[in_block];
+  const uint32_t tf = packed_freqs_.Get(in_block);
   out->reserve(tf);
   uint32_t position = 0, v;
   for (uint32_t j = 0; j < tf; ++j) {
     if (!position_reader_.ReadVarint32(&v)) {
       positions_damaged_ = true;
+      out->clear();
       return false;
     }
-    position = j == 0 ? v : position + v;
+    position += v;  // the first is absolute, the rest deltas: position starts at 0
     out->push_back(position);
   }
   next_positions_ = in_block + 1;

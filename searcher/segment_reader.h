@@ -87,11 +87,9 @@ class PostingCursor {
   const PostingList* list_;
   RoaringView::Cursor cursor_;
   size_t loaded_block_ = SIZE_MAX;
-  // A document scored in a block reads its own frequency from the packed block; the whole
-  // block is decoded only when positions need the frequencies of the postings before it.
+  // Frequencies are read one at a time from the packed block: a query rarely needs a whole
+  // block's (conjunctions and phrases score few documents of each block).
   PostingList::PackedFrequencies packed_freqs_;
-  bool freqs_decoded_ = false;
-  uint32_t freqs_[kPostingBlockSize];
   // Positions are read forward through the loaded block: the reader stands at the positions of
   // posting `next_positions_` of the block, and those of the postings a query passes over are
   // skipped without decoding (a phrase of common words needs few documents of each block).
