@@ -105,6 +105,13 @@ TEST(CrashLoop, KilledIndexerNeverLosesAcknowledgedCommits) {
       }
     }
     acked[run] = RunAndKill(index, input, static_cast<int>(rng() % delay_max_us));
+    // Runs slow down as the index grows (more to open, merges at commit) and as the machine's
+    // load changes: follow them, so that kills keep landing before, during and after commits.
+    if (acked[run] == 0) {
+      delay_max_us = std::min(delay_max_us + delay_max_us / 8 + 1, 3000000);
+    } else if (acked[run] == static_cast<uint64_t>(kDocsPerRun)) {
+      delay_max_us = std::max(delay_max_us - delay_max_us / 16, 2000);
+    }
     fs::remove(input);
 
     if (!fs::exists(index) || (run % 20 != 19 && acked[run] == 0)) continue;
@@ -128,10 +135,14 @@ TEST(CrashLoop, KilledIndexerNeverLosesAcknowledgedCommits) {
   }
   uint64_t total_acked = 0;
   for (uint64_t a : acked) total_acked += a;
-  int runs_with_commits = 0;
-  for (uint64_t a : acked) runs_with_commits += a > 0;
-  std::printf("crash loop: %d kills, %d after at least one commit, %llu documents acknowledged\n",
-              kRuns, runs_with_commits, static_cast<unsigned long long>(total_acked));
+  int runs_with_commits = 0, runs_finished = 0;
+  for (uint64_t a : acked) {
+    runs_with_commits += a > 0;
+    runs_finished += a == static_cast<uint64_t>(kDocsPerRun);
+  }
+  std::printf("crash loop: %d kills, %d after at least one commit (%d after the last), %llu "
+              "documents acknowledged\n",
+              kRuns, runs_with_commits, runs_finished, static_cast<unsigned long long>(total_acked));
   EXPECT_GT(runs_with_commits, kRuns / 5) << "the kills came too early to test much";
 
   // The next writer removes what dead writers left: only files of retained commits remain.
