@@ -38,6 +38,8 @@ std::vector<ScoredDoc> TopKCollector::TakeSorted() {
 
 void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* deleted,
                 TopKCollector* collector, uint64_t* matches) {
+  if (matches == nullptr && collector->full())  // full from an earlier segment
+    scorer->SetMinCompetitiveScore(collector->threshold());
   uint32_t d = scorer->doc();
   while (d != kNoMoreDocs) {
     if (matches != nullptr) {
@@ -55,8 +57,9 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
       d = end >= kNoMoreDocs - 1 ? kNoMoreDocs : scorer->Advance(end + 1);
       continue;
     }
-    if (deleted == nullptr || !roaring_bitmap_contains(deleted, d))
-      collector->Offer(scorer->Score(), segment, d);
+    if ((deleted == nullptr || !roaring_bitmap_contains(deleted, d)) &&
+        collector->Offer(scorer->Score(), segment, d) && collector->full())
+      scorer->SetMinCompetitiveScore(collector->threshold());
     d = scorer->Next();
   }
 }

@@ -32,6 +32,7 @@ class TopKCollector {
   }
   bool full() const { return k_ > 0 && heap_.size() >= k_; }
   size_t k() const { return k_; }
+  size_t size() const { return heap_.size(); }
   // The collected documents, best first. Empties the collector.
   std::vector<ScoredDoc> TakeSorted();
 

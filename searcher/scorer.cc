@@ -179,6 +179,18 @@ uint32_t PhraseScorer::AlignCursors(uint32_t target) {
 
 uint32_t PhraseScorer::FindMatch(uint32_t candidate) {
   while (candidate != kNoMoreDocs) {
+    if (slop_ == 0 && min_competitive_ >= 0) {
+      // An exact phrase occurs at most as often as its least frequent term: when even that
+      // cannot compete, the document's positions are never read.
+      uint32_t min_tf = UINT32_MAX;
+      for (PostingCursor& c : cursors_) min_tf = std::min(min_tf, c.freq());
+      const double bound =
+          bm25_.Score(min_tf, segment_->FieldLength(field_id_, candidate)) * kBoundSlack;
+      if (bound <= min_competitive_) {
+        candidate = AlignCursors(candidate + 1);
+        continue;
+      }
+    }
     freq_ = PhraseFreq();
     if (freq_ > 0) return candidate;
     candidate = AlignCursors(candidate + 1);

@@ -33,6 +33,9 @@ class Scorer {
   // A bound of Score() over the block holding `target`, looked up without moving the scorer
   // or decoding postings ("shallow advance"). Targets must not decrease between calls.
   virtual double BlockMaxScoreAt(uint32_t /*target*/) { return MaxScore(); }
+  // Top-k without exact counting: documents scoring at most `score` may be skipped from now
+  // on, without being matched (as Lucene's setMinCompetitiveScore). Scores only rise.
+  virtual void SetMinCompetitiveScore(double /*score*/) {}
 
  protected:
   uint32_t doc_ = kNoMoreDocs;
@@ -163,6 +166,7 @@ class PhraseScorer final : public Scorer {
   double Score() override { return bm25_.Score(freq_, segment_->FieldLength(field_id_, doc_)); }
   double freq() const { return freq_; }
   double MaxScore() const override { return max_score_; }
+  void SetMinCompetitiveScore(double score) override { min_competitive_ = score; }
   uint64_t Cost() const override { return cost_; }
 
  private:
@@ -183,6 +187,7 @@ class PhraseScorer final : public Scorer {
   double freq_ = 0;
   std::vector<std::vector<uint32_t>> positions_;
   std::vector<size_t> idx_;  // PhraseFreq's place in each term's positions
+  double min_competitive_ = -1;  // scores are positive: below 0, every match counts
 };
 
 // Matches a precomputed set of documents with one constant score (prefix queries, match-all).
@@ -229,6 +234,13 @@ class DisjunctionScorer final : public Scorer {
   uint32_t Advance(uint32_t target) override;
   double Score() override;
   double MaxScore() const override { return max_score_; }
+  // A child's match is competitive only if it can lift the sum above `score` with every other
+  // child at its maximum. A document whose children are skipped scores low, but only when
+  // it could not have competed anyway.
+  void SetMinCompetitiveScore(double score) override {
+    for (auto& child : children_)
+      child->SetMinCompetitiveScore(score - (max_score_ - child->MaxScore()) * kBoundSlack);
+  }
   uint64_t Cost() const override { return cost_; }
 
  private:

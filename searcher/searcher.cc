@@ -196,9 +196,14 @@ class SearcherImpl final : public Searcher {
         TRAWL_RETURN_IF_ERROR(weight->MakeScorer(seg, &scorer));
         if (scorer) {
           CollectAll(scorer.get(), seg_id, deleted_[seg].get(), &collector,
-                     count_separately ? nullptr : &results->total);
+                     count_separately || !options.exact_total ? nullptr : &results->total);
         }
       }
+    }
+    if (!count_separately && !options.exact_total) {
+      // Documents are skipped only once k are held: until then, every match was collected.
+      results->total = collector.size();
+      results->total_exact = !collector.full();
     }
     std::vector<ScoredDoc> top = collector.TakeSorted();
     std::unordered_set<std::string> terms;

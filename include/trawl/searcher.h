@@ -45,6 +45,10 @@ struct SearchOptions {
   std::map<std::string, double, std::less<>> field_weights;
   std::map<std::string, double, std::less<>> field_b;
   bool count_only = false;     // compute only `total`; return no hits
+  // False: `total` may be a lower bound (SearchResults::total_exact says which), which lets
+  // queries that cannot count from bitmaps (phrases) skip documents that cannot make the top k
+  // without matching them. Counts from bitmaps are always exact and cheap.
+  bool exact_total = true;
   bool load_documents = true;  // fill Hit::id, Hit::title and Hit::snippet from the stored document
   size_t snippet_chars = 200;  // approximate snippet length
   // Markers around query terms in snippets.
@@ -69,7 +73,8 @@ struct Hit {
 };
 
 struct SearchResults {
-  uint64_t total = 0;  // the exact number of matching documents
+  uint64_t total = 0;  // the number of matching documents (a lower bound if !total_exact)
+  bool total_exact = true;
   std::vector<Hit> hits;
 };
 
