@@ -244,6 +244,26 @@ Status SegmentReader::ForEachTermWithPrefix(
   return Status::OK();
 }
 
+Status SegmentReader::ForEachTermFrom(
+    uint32_t field_id, std::string_view start,
+    const std::function<bool(std::string_view, const TermInfo&)>& fn) const {
+  const std::string from = DictKey(field_id, start);
+  size_t b = FindBlock(from);
+  if (b == SIZE_MAX) b = 0;
+  bool done = false;
+  for (; b < block_first_keys_.size() && !done; ++b) {
+    TRAWL_RETURN_IF_ERROR(ScanBlock(b, [&](std::string_view k, const TermInfo& t) {
+      if (k < from) return true;
+      if (static_cast<unsigned char>(k[0]) != field_id || !fn(k.substr(1), t)) {
+        done = true;
+        return false;
+      }
+      return true;
+    }));
+  }
+  return Status::OK();
+}
+
 Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const {
   std::string_view post = post_->body();
   std::string_view pos = pos_->body();

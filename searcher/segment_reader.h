@@ -110,6 +110,10 @@ class SegmentReader {
   // Calls fn for every term of the field starting with prefix, in order, until fn returns false.
   Status ForEachTermWithPrefix(uint32_t field_id, std::string_view prefix,
                                const std::function<bool(std::string_view, const TermInfo&)>& fn) const;
+  // Calls fn for every term of the field from `start` on (start itself if present), in order,
+  // until fn returns false. Lets a merge walk several dictionaries side by side in batches.
+  Status ForEachTermFrom(uint32_t field_id, std::string_view start,
+                         const std::function<bool(std::string_view, const TermInfo&)>& fn) const;
   // Validates and opens a term's postings.
   Status OpenPostings(const TermInfo& info, PostingList* out) const;
 
