@@ -177,6 +177,7 @@ Status SegmentBuilder::Add(const Document& doc) {
     return Status::InvalidArgument("segment is full (2^32 - 2 documents)");
   }
   if (doc.id.empty()) return Status::InvalidArgument("document has an empty id");
+  TRAWL_RETURN_IF_ERROR(failed_);
   // Everything that can fail comes before the document is indexed, so a failed Add leaves no
   // half-added document behind.
   TRAWL_RETURN_IF_ERROR(OpenStore());
@@ -184,7 +185,13 @@ Status SegmentBuilder::Add(const Document& doc) {
     uint32_t field_id;
     if (name != kIdField) TRAWL_RETURN_IF_ERROR(FieldIdFor(name, &field_id));
   }
-  TRAWL_RETURN_IF_ERROR(store_->Add(doc));
+  Status s = store_->Add(doc);
+  if (!s.ok()) {
+    // A refused document changed nothing; after an I/O error the store may hold part of the
+    // batch that the postings do not, so the builder can no longer make a consistent segment.
+    if (!s.IsInvalidArgument()) failed_ = s;
+    return s;
+  }
   AddIdTerm(doc.id);
   for (const auto& [name, value] : doc.fields) {
     if (name == kIdField) continue;
@@ -199,6 +206,7 @@ Status SegmentBuilder::Add(const Document& doc) {
 }
 
 Status SegmentBuilder::Write(const std::string& segment, SegmentStats* stats) {
+  TRAWL_RETURN_IF_ERROR(failed_);
   TRAWL_RETURN_IF_ERROR(OpenStore());  // an empty segment still has a store
   std::unique_ptr<SegmentWriter> writer;
   TRAWL_RETURN_IF_ERROR(SegmentWriter::Create(dir_, segment, fs_, &writer));

@@ -41,8 +41,8 @@ class SegmentBuilder {
   SegmentBuilder(Analyzer* analyzer, std::string dir, FileSystem* fs = nullptr);
   ~SegmentBuilder();  // removes the pending store unless Write() succeeded
 
-  // Analyzes and buffers one document; its local docid is num_docs() before the call. On error
-  // the builder may not be used further (except to destroy it).
+  // Analyzes and buffers one document; its local docid is num_docs() before the call. An
+  // invalid document is refused and changes nothing; after an I/O error every later call fails.
   Status Add(const Document& doc);
   uint32_t num_docs() const { return num_docs_; }
   // Heap bytes held that grow with the documents added: postings, positions, the hash tables
@@ -95,6 +95,7 @@ class SegmentBuilder {
   std::string pending_store_path_;
   std::vector<FieldData> fields_;
   uint32_t num_docs_ = 0;
+  Status failed_;  // set when the store failed mid-document: Add and Write return it
   size_t memory_bytes_ = 0;
   size_t lengths_bytes_ = 0;  // the share of memory_bytes_ that is field length vectors
   size_t buckets_bytes_ = 0;  // the share that is hash table bucket arrays
