@@ -101,17 +101,17 @@ Status CopyDocuments(const MergeInput& in, const std::vector<uint32_t>& map,
                      const std::vector<int>& local, StoreWriter* store,
                      std::vector<std::vector<uint32_t>>* lengths) {
   const SegmentReader& seg = *in.segment;
-  Document doc;
-  for (uint32_t d = 0; d < map.size(); ++d) {
-    if (map[d] == kNoMoreDocs) continue;
-    TRAWL_RETURN_IF_ERROR(seg.store().Get(d, &doc));
-    TRAWL_RETURN_IF_ERROR(store->Add(doc));
+  if (seg.store().num_docs() != map.size())
+    return Status::Corruption(seg.name() + ".store: document count differs from the segment's");
+  return seg.store().ForEach([&](uint32_t d, Document* doc) {
+    if (map[d] == kNoMoreDocs) return Status::OK();
+    TRAWL_RETURN_IF_ERROR(store->Add(*doc));
     if (store->num_docs() != map[d] + 1)
       return Status::Corruption("merge: document numbering diverged");
     for (size_t f = 0; f < local.size(); ++f)
       if (local[f] >= 0) (*lengths)[f][map[d]] = seg.FieldLength(local[f], d);
-  }
-  return Status::OK();
+    return Status::OK();
+  });
 }
 
 // Merges one field's terms from every input that has the field, term by term.

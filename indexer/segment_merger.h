@@ -22,8 +22,9 @@ struct MergeInput {
 // Writes the live documents of `inputs`, in input order, as segment `name` in `dir`.
 // Streams: stored documents are copied one at a time, and the dictionaries are walked side by
 // side so that only one term's postings are held at once. Memory is that term's postings plus
-// 8 bytes per input document (docid maps and field lengths, per field), whatever the merged
-// segment's size. `analyzer` is not used (nothing is re-analysed); it is kept for callers.
+// 4 bytes per input document (docid maps) and 4 per document and field (merged field lengths),
+// whatever the size of the stored text. `analyzer` is not used (nothing is re-analysed); the
+// parameter stays so that callers need not change.
 Status MergeSegments(const std::vector<MergeInput>& inputs, Analyzer* analyzer,
                      const std::string& dir, const std::string& name, SegmentStats* stats,
                      FileSystem* fs = nullptr);
