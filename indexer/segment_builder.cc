@@ -164,12 +164,12 @@ void SegmentBuilder::AddFieldText(uint32_t field_id, std::string_view text) {
   f.total_length += tokens;
 }
 
-void SegmentBuilder::RecountLengths() {
+void SegmentBuilder::RecountPerDocumentArrays() {
   size_t bytes = 0;
   for (const FieldData& f : fields_) bytes += HeapBytes(f.lengths);
   bytes += store_->index_memory_bytes();
-  memory_bytes_ = memory_bytes_ - lengths_bytes_ + bytes;
-  lengths_bytes_ = bytes;
+  memory_bytes_ = memory_bytes_ - per_document_bytes_ + bytes;
+  per_document_bytes_ = bytes;
 }
 
 Status SegmentBuilder::Add(const Document& doc) {
@@ -201,7 +201,7 @@ Status SegmentBuilder::Add(const Document& doc) {
   }
   ++num_docs_;
   for (FieldData& f : fields_) f.lengths.resize(num_docs_, 0);
-  RecountLengths();
+  RecountPerDocumentArrays();
   return Status::OK();
 }
 

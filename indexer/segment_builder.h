@@ -86,7 +86,7 @@ class SegmentBuilder {
   void AddIdTerm(std::string_view id);
   // Finds or inserts `term`, counting what a new entry costs.
   TermPostings& Posting(FieldData* f, std::string_view term);
-  void RecountLengths();
+  void RecountPerDocumentArrays();
 
   Analyzer* analyzer_;
   std::string dir_;
@@ -97,9 +97,10 @@ class SegmentBuilder {
   uint32_t num_docs_ = 0;
   Status failed_;  // set when the store failed mid-document: Add and Write return it
   size_t memory_bytes_ = 0;
-  size_t lengths_bytes_ = 0;  // the share of memory_bytes_ that is field length vectors
+  // The share of memory_bytes_ that grows by a few bytes per document: field length vectors and
+  // the store's block index.
+  size_t per_document_bytes_ = 0;
   size_t buckets_bytes_ = 0;  // the share that is hash table bucket arrays
-  size_t store_bytes_ = 0;    // the share that is the store's block index
 };
 
 }  // namespace trawl
