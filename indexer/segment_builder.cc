@@ -85,6 +85,23 @@ Status SegmentBuilder::FieldIdFor(std::string_view name, uint32_t* id) {
   return Status::OK();
 }
 
+Status SegmentBuilder::CheckFieldLimit(const Document& doc) const {
+  std::vector<std::string_view> added;
+  for (const auto& [name, value] : doc.fields) {
+    if (name == kIdField || std::find(added.begin(), added.end(), name) != added.end()) continue;
+    bool known = false;
+    for (const FieldData& f : fields_) known = known || f.name == name;
+    if (known) continue;
+    added.push_back(name);
+    if (fields_.size() + added.size() > kMaxFields) {
+      return Status::InvalidArgument("too many distinct fields (limit " +
+                                     std::to_string(kMaxFields) + "): cannot add field '" +
+                                     std::string(name) + "'");
+    }
+  }
+  return Status::OK();
+}
+
 SegmentBuilder::TermPostings& SegmentBuilder::Posting(FieldData* f, std::string_view term) {
   auto it = f->terms.find(term);
   if (it != f->terms.end()) return it->second;
@@ -181,10 +198,7 @@ Status SegmentBuilder::Add(const Document& doc) {
   // Everything that can fail comes before the document is indexed, so a failed Add leaves no
   // half-added document behind.
   TRAWL_RETURN_IF_ERROR(OpenStore());
-  for (const auto& [name, value] : doc.fields) {
-    uint32_t field_id;
-    if (name != kIdField) TRAWL_RETURN_IF_ERROR(FieldIdFor(name, &field_id));
-  }
+  TRAWL_RETURN_IF_ERROR(CheckFieldLimit(doc));
   Status s = store_->Add(doc);
   if (!s.ok()) {
     // A refused document changed nothing; after an I/O error the store may hold part of the

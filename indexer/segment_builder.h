@@ -82,6 +82,8 @@ class SegmentBuilder {
 
   Status OpenStore();
   Status FieldIdFor(std::string_view name, uint32_t* id);
+  // InvalidArgument if the document's new field names would exceed kMaxFields.
+  Status CheckFieldLimit(const Document& doc) const;
   void AddFieldText(uint32_t field_id, std::string_view text);
   void AddIdTerm(std::string_view id);
   // Finds or inserts `term`, counting what a new entry costs.

@@ -11,6 +11,10 @@ namespace trawl {
 
 namespace {
 
+// How often a merge unmaps the input pages it has read (see MergeField).
+constexpr uint64_t kReleaseEveryBytes = 32u << 20;
+constexpr uint64_t kReleaseEveryDocuments = 4096;
+
 // Old docid -> new docid for one input; kNoMoreDocs for deleted documents.
 std::vector<uint32_t> MapDocids(const MergeInput& in, uint32_t* next) {
   std::vector<uint32_t> map(in.segment->num_docs(), kNoMoreDocs);
@@ -103,7 +107,13 @@ Status CopyDocuments(const MergeInput& in, const std::vector<uint32_t>& map,
   const SegmentReader& seg = *in.segment;
   if (seg.store().num_docs() != map.size())
     return Status::Corruption(seg.name() + ".store: document count differs from the segment's");
+  uint64_t docs_since_release = 0;
   return seg.store().ForEach([&](uint32_t d, Document* doc) {
+    // Reading through the map would leave the whole input store resident.
+    if (++docs_since_release == kReleaseEveryDocuments) {
+      seg.store().ReleaseResidentPages();
+      docs_since_release = 0;
+    }
     if (map[d] == kNoMoreDocs) return Status::OK();
     TRAWL_RETURN_IF_ERROR(store->Add(*doc));
     if (store->num_docs() != map[d] + 1)
@@ -119,6 +129,13 @@ Status MergeField(const std::vector<MergeInput>& inputs,
                   const std::vector<std::vector<uint32_t>>& maps, const FieldUnion& fields,
                   uint32_t field, const std::vector<uint32_t>& field_lengths,
                   SegmentWriter* writer) {
+  // Every input's postings are read front to back, so pages behind the cursors are not needed
+  // again: unmapping them now and then keeps the resident set from growing to the inputs' size.
+  uint64_t bytes_since_release = 0;
+  auto release = [&] {
+    for (const MergeInput& in : inputs) in.segment->ReleaseResidentPages();
+    bytes_since_release = 0;
+  };
   std::vector<TermSource> sources;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const int local = fields.local[i][field];
@@ -147,6 +164,7 @@ Status MergeField(const std::vector<MergeInput>& inputs,
       const std::vector<uint32_t>& map = maps[s.input()];
       PostingList list;
       TRAWL_RETURN_IF_ERROR(seg.OpenPostings(s.info(), &list));
+      bytes_since_release += s.info().post_length + s.info().pos_length;
       PostingCursor cursor(&list);
       for (uint32_t d = cursor.doc(); d != kNoMoreDocs; d = cursor.Next()) {
         if (d >= map.size()) return Status::Corruption(seg.name() + ".post: docid beyond the segment");
@@ -166,6 +184,7 @@ Status MergeField(const std::vector<MergeInput>& inputs,
     // A term whose every document was deleted leaves the dictionary.
     if (!docs.empty())
       TRAWL_RETURN_IF_ERROR(writer->AddTerm(field, current, docs, tfs, encoded, field_lengths));
+    if (bytes_since_release > kReleaseEveryBytes) release();
   }
 }
 

@@ -106,6 +106,11 @@ Status SegmentReader::Open(const std::string& dir, const std::string& name,
   return Status::OK();
 }
 
+void SegmentReader::ReleaseResidentPages() const {
+  for (const auto* f : {&meta_, &dict_, &post_, &pos_, &len_}) (*f)->ReleaseResidentPages();
+  store_->ReleaseResidentPages();
+}
+
 Status SegmentReader::ParseMeta() {
   ByteReader in(meta_->body());
   uint32_t num_fields;

@@ -125,6 +125,11 @@ class SegmentReader {
   }
   const StoreReader& store() const { return *store_; }
 
+  // Unmaps the pages of every file this process has touched (MappedFile::ReleaseResidentPages):
+  // a merge calls it as it goes, so that reading segments through the map does not make its
+  // resident set as large as its inputs. Views stay valid.
+  void ReleaseResidentPages() const;
+
   // Full structural check of every term's postings (for --verify).
   Status VerifyStructure() const;
 

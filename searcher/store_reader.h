@@ -24,6 +24,8 @@ class StoreReader {
   StoreReader& operator=(const StoreReader&) = delete;
 
   uint32_t num_docs() const { return num_docs_; }
+  // See MappedFile::ReleaseResidentPages.
+  void ReleaseResidentPages() const { file_->ReleaseResidentPages(); }
 
   // Decompresses the block holding `docid` and decodes the document. InvalidArgument for a docid
   // out of range, Corruption naming the file for damaged data. Thread-safe.

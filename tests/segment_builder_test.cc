@@ -185,6 +185,7 @@ TEST_F(SegmentBuilderTest, AFailedAddLeavesNoHalfDocument) {
   ASSERT_TRUE(seg->VerifyStructure().ok());
   EXPECT_EQ(seg->num_docs(), 2u);
   EXPECT_EQ(seg->store().num_docs(), 2u);
+  EXPECT_EQ(seg->fields().size(), 2u) << "the refused document's fields were not added";
 }
 
 // A writer killed while its builders hold pending stores leaves them behind; they belong to no
