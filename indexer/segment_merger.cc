@@ -204,8 +204,10 @@ Status MergeSegments(const std::vector<MergeInput>& inputs, Analyzer* /*analyzer
   std::unique_ptr<StoreWriter> store;
   TRAWL_RETURN_IF_ERROR(
       StoreWriter::Create(SegmentFilePath(dir, name, kStoreFile), &store, 3, 16384, fs));
-  for (size_t i = 0; i < inputs.size(); ++i)
+  for (size_t i = 0; i < inputs.size(); ++i) {
     TRAWL_RETURN_IF_ERROR(CopyDocuments(inputs[i], maps[i], fields.local[i], store.get(), &lengths));
+    inputs[i].segment->store().ReleaseResidentPages();
+  }
   TRAWL_RETURN_IF_ERROR(store->Finish());
 
   std::unique_ptr<SegmentWriter> writer;
