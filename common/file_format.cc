@@ -127,6 +127,11 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr && size_ > 0) ::munmap(const_cast<char*>(data_), size_);
 }
 
+void MappedFile::ReleaseResidentPages() const {
+  // Advice only: on failure the pages simply stay resident.
+  if (data_ != nullptr && size_ > 0) ::madvise(const_cast<char*>(data_), size_, MADV_DONTNEED);
+}
+
 Status MappedFile::Corrupt(std::string_view what) const {
   return Status::Corruption(DisplayName(path_) + ": " + std::string(what));
 }
@@ -151,12 +156,27 @@ Status MappedFile::Open(const std::string& path, std::string_view kind, uint32_t
     ::close(fd);
     return f->Corrupt("truncated: " + std::to_string(f->size_) + " bytes is shorter than header and footer");
   }
+  // Header and footer are read with pread rather than through the map: touching a mapped page
+  // maps the whole page-cache folio around it (hundreds of KiB on recent kernels), and a
+  // writer that opens every segment it flushes would otherwise carry that for each file.
+  char d[kFileHeaderSize];
+  char footer[kFileFooterSize];
+  const ssize_t got_header = ::pread(fd, d, sizeof d, 0);
+  const ssize_t got_footer =
+      got_header < 0 ? -1
+                     : ::pread(fd, footer, sizeof footer, static_cast<off_t>(f->size_ - sizeof footer));
+  if (got_header != static_cast<ssize_t>(sizeof d) ||
+      got_footer != static_cast<ssize_t>(sizeof footer)) {
+    Status s = got_header < 0 || got_footer < 0 ? ErrnoStatus(path, "read")
+                                                : f->Corrupt("truncated while being opened");
+    ::close(fd);
+    return s;
+  }
   void* p = ::mmap(nullptr, f->size_, PROT_READ, MAP_SHARED, fd, 0);
   ::close(fd);
   if (p == MAP_FAILED) return ErrnoStatus(path, "mmap");
   f->data_ = static_cast<const char*>(p);
 
-  const char* d = f->data_;
   if (std::memcmp(d, kMagic, 4) != 0) return f->Corrupt("bad magic: not a trawl file");
   if (std::string_view(d + 4, 4) != kind) {
     return f->Corrupt("wrong file kind '" + std::string(d + 4, 4) + "', expected '" +
@@ -168,14 +188,13 @@ Status MappedFile::Open(const std::string& path, std::string_view kind, uint32_t
                                 std::to_string(f->version_) + " is not supported (this build reads up to " +
                                 std::to_string(max_version) + ")");
   }
-  const char* footer = d + f->size_ - kFileFooterSize;
   if (std::memcmp(footer + 12, kEndMagic, 4) != 0) return f->Corrupt("bad footer: file truncated or overwritten");
   uint64_t body_len = DecodeFixed64(footer);
   if (body_len != f->size_ - kFileHeaderSize - kFileFooterSize) {
     return f->Corrupt("length in footer (" + std::to_string(body_len) +
                       ") does not match the file size: truncated or extended");
   }
-  f->body_ = std::string_view(d + kFileHeaderSize, body_len);
+  f->body_ = std::string_view(f->data_ + kFileHeaderSize, body_len);
   *out = std::move(f);
   return Status::OK();
 }

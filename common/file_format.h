@@ -64,6 +64,10 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
 
   Status VerifyChecksum() const;
+  // Unmaps the pages this process has touched; later reads fault them in again from the page
+  // cache. For sequential readers (a merge) that would otherwise count the whole file in their
+  // resident set although they will not look back.
+  void ReleaseResidentPages() const;
   std::string_view body() const { return body_; }
   uint32_t version() const { return version_; }
   const std::string& path() const { return path_; }

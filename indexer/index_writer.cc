@@ -275,7 +275,7 @@ class IndexWriterImpl final : public IndexWriter {
   }
 
   Status AddToWorker(Worker* w, const Job& job) {
-    if (!w->builder) w->builder = std::make_unique<SegmentBuilder>(w->analyzer.get());
+    if (!w->builder) w->builder = std::make_unique<SegmentBuilder>(w->analyzer.get(), dir_, fs_);
     TRAWL_RETURN_IF_ERROR(w->builder->Add(job.doc));
     w->seqs.push_back(job.seq);
     return Status::OK();
@@ -291,7 +291,7 @@ class IndexWriterImpl final : public IndexWriter {
       name = "seg_" + std::to_string(manifest_.next_segment_number++);
     }
     SegmentStats stats;
-    Status s = w->builder->Write(dir_, name, &stats, fs_);
+    Status s = w->builder->Write(name, &stats);
     w->builder.reset();
     std::vector<uint64_t> seqs = std::move(w->seqs);
     w->seqs.clear();

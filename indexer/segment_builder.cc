@@ -1,14 +1,14 @@
 #include "indexer/segment_builder.h"
 
-#include <roaring/roaring.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <limits>
 
-#include "common/bitpack.h"
 #include "common/coding.h"
-#include "common/file_format.h"
-#include "common/roaring_view.h"
 #include "common/segment_format.h"
 #include "indexer/store_writer.h"
 
@@ -16,37 +16,54 @@ namespace trawl {
 
 namespace {
 
-// Rough per-entry overheads of the hash map and vectors, for the memory budget.
-constexpr size_t kTermEntryOverhead = 96;
-constexpr size_t kPostingOverhead = 8;
-
-std::string SerializeDocids(const std::vector<uint32_t>& docs) {
-  RoaringPtr bitmap(
-      roaring_bitmap_of_ptr(docs.size(), docs.data()));
-  roaring_bitmap_run_optimize(bitmap.get());
-  std::string out(roaring_bitmap_portable_size_in_bytes(bitmap.get()), '\0');
-  roaring_bitmap_portable_serialize(bitmap.get(), out.data());
-  return out;
+// What glibc's malloc really takes for a request of n bytes: an 8-byte header, 16-byte
+// alignment, 32 bytes at least. Counting requests alone undercounts small allocations (most
+// terms have one posting) by a factor of two or more.
+constexpr size_t MallocSize(size_t n) {
+  if (n == 0) return 0;
+  return std::max<size_t>(32, (n + 8 + 15) & ~size_t{15});
+}
+size_t HeapBytes(const std::string& s) {
+  // Short strings live inside the object (libstdc++'s small-string buffer holds 15 bytes).
+  return s.capacity() > 15 ? MallocSize(s.capacity() + 1) : 0;
+}
+template <typename T>
+size_t HeapBytes(const std::vector<T>& v) {
+  return MallocSize(v.capacity() * sizeof(T));
 }
 
-// Byte length of the positions of `count` postings starting at `pos`, given their tfs.
-size_t SkipPositions(const std::string& positions, size_t pos, const uint32_t* tfs, size_t count) {
-  for (size_t i = 0; i < count; ++i) {
-    for (uint32_t j = 0; j < tfs[i]; ++j) {
-      while (static_cast<unsigned char>(positions[pos]) & 0x80) ++pos;
-      ++pos;
-    }
-  }
-  return pos;
+// Store compression level and block size (docs/format.md: ~16 KiB blocks).
+constexpr int kStoreZstdLevel = 3;
+constexpr size_t kStoreBlockBytes = 16384;
+
+std::string PendingStoreName() {
+  static std::atomic<uint64_t> counter{0};
+  return std::string(kPendingStorePrefix) + std::to_string(::getpid()) + "-" +
+         std::to_string(counter.fetch_add(1)) + ".store";
 }
 
 }  // namespace
 
-SegmentBuilder::SegmentBuilder(Analyzer* analyzer) : analyzer_(analyzer) {
+SegmentBuilder::SegmentBuilder(Analyzer* analyzer, std::string dir, FileSystem* fs)
+    : analyzer_(analyzer), dir_(std::move(dir)), fs_(fs != nullptr ? fs : FileSystem::Default()) {
   fields_.push_back(FieldData{std::string(kIdField), {}, {}, 0, 0});
 }
 
-SegmentBuilder::~SegmentBuilder() = default;
+SegmentBuilder::~SegmentBuilder() {
+  // An unfinished StoreWriter removes its own file; a finished one that was never renamed is
+  // removed here. After a successful Write() the pending name no longer exists.
+  store_.reset();
+  if (!pending_store_path_.empty()) ::unlink(pending_store_path_.c_str());
+}
+
+Status SegmentBuilder::OpenStore() {
+  if (store_ != nullptr) return Status::OK();
+  const std::string path = dir_ + "/" + PendingStoreName();
+  TRAWL_RETURN_IF_ERROR(
+      StoreWriter::Create(path, &store_, kStoreZstdLevel, kStoreBlockBytes, fs_));
+  pending_store_path_ = path;
+  return Status::OK();
+}
 
 Status SegmentBuilder::FieldIdFor(std::string_view name, uint32_t* id) {
   for (uint32_t i = 0; i < fields_.size(); ++i) {
@@ -68,15 +85,61 @@ Status SegmentBuilder::FieldIdFor(std::string_view name, uint32_t* id) {
   return Status::OK();
 }
 
+Status SegmentBuilder::CheckFieldLimit(const Document& doc) const {
+  std::vector<std::string_view> added;
+  for (const auto& [name, value] : doc.fields) {
+    if (name == kIdField || std::find(added.begin(), added.end(), name) != added.end()) continue;
+    bool known = false;
+    for (const FieldData& f : fields_) known = known || f.name == name;
+    if (known) continue;
+    added.push_back(name);
+    if (fields_.size() + added.size() > kMaxFields) {
+      return Status::InvalidArgument("too many distinct fields (limit " +
+                                     std::to_string(kMaxFields) + "): cannot add field '" +
+                                     std::string(name) + "'");
+    }
+  }
+  return Status::OK();
+}
+
+SegmentBuilder::TermPostings& SegmentBuilder::Posting(FieldData* f, std::string_view term) {
+  auto it = f->terms.find(term);
+  if (it != f->terms.end()) return it->second;
+  // A node holds the next pointer, the key and postings, and the cached hash. Write() adds a
+  // pair of pointers per term to sort them.
+  constexpr size_t kNodeBytes =
+      MallocSize(sizeof(void*) + sizeof(TermMap::value_type) + sizeof(size_t));
+  constexpr size_t kSortBytes = 2 * sizeof(void*);
+  const size_t buckets_before = f->terms.bucket_count();
+  it = f->terms.emplace(std::string(term), TermPostings()).first;
+  memory_bytes_ += kNodeBytes + kSortBytes + HeapBytes(it->first);
+  if (f->terms.bucket_count() != buckets_before) {
+    memory_bytes_ -= buckets_bytes_;
+    buckets_bytes_ = 0;
+    for (const FieldData& g : fields_) buckets_bytes_ += MallocSize(g.terms.bucket_count() * 8);
+    memory_bytes_ += buckets_bytes_;
+  }
+  return it->second;
+}
+
+namespace {
+
+size_t PostingBytes(const std::vector<uint32_t>& docs, const std::vector<uint32_t>& tfs,
+                    const std::string& positions) {
+  return HeapBytes(docs) + HeapBytes(tfs) + HeapBytes(positions);
+}
+
+}  // namespace
+
 void SegmentBuilder::AddIdTerm(std::string_view id) {
   FieldData& f = fields_[0];
-  TermPostings& p = f.terms[std::string(id)];
-  if (p.docs.empty()) memory_bytes_ += kTermEntryOverhead + id.size();
+  TermPostings& p = Posting(&f, id);
   if (!p.docs.empty() && p.docs.back() == num_docs_) return;
+  const size_t before = PostingBytes(p.docs, p.tfs, p.positions);
   p.docs.push_back(num_docs_);
   p.tfs.push_back(1);
   PutVarint32(&p.positions, 0);
-  memory_bytes_ += kPostingOverhead + 1;
+  memory_bytes_ += PostingBytes(p.docs, p.tfs, p.positions) - before;
   f.lengths.push_back(1);
   f.total_length += 1;
   f.docs_with_field += 1;
@@ -90,25 +153,21 @@ void SegmentBuilder::AddFieldText(uint32_t field_id, std::string_view text) {
   uint32_t position_base = 0;
   if (continuing) position_base = f.lengths[doc] + 1;
   uint32_t tokens = 0;
-  uint32_t last_position_plus_one = position_base;
   analyzer_->Analyze(text, [&](const Token& token) {
     const uint32_t position = position_base + token.position;
-    auto [it, inserted] = f.terms.try_emplace(std::string(token.term));
-    TermPostings& p = it->second;
-    if (inserted) memory_bytes_ += kTermEntryOverhead + token.term.size();
+    TermPostings& p = Posting(&f, token.term);
+    const size_t before = PostingBytes(p.docs, p.tfs, p.positions);
     if (p.docs.empty() || p.docs.back() != doc) {
       p.docs.push_back(doc);
       p.tfs.push_back(1);
       PutVarint32(&p.positions, position);
-      memory_bytes_ += kPostingOverhead + 2;
     } else {
       ++p.tfs.back();
       PutVarint32(&p.positions, position - p.last_position);
-      memory_bytes_ += 1;
     }
+    memory_bytes_ += PostingBytes(p.docs, p.tfs, p.positions) - before;
     p.last_position = position;
     ++tokens;
-    last_position_plus_one = position + 1;
   });
   // The field length counts indexed tokens, as Lucene's norms do; positions keep the gaps of
   // stop words and dropped tokens.
@@ -120,7 +179,14 @@ void SegmentBuilder::AddFieldText(uint32_t field_id, std::string_view text) {
   }
   f.lengths[doc] += tokens;
   f.total_length += tokens;
-  (void)last_position_plus_one;
+}
+
+void SegmentBuilder::RecountPerDocumentArrays() {
+  size_t bytes = 0;
+  for (const FieldData& f : fields_) bytes += HeapBytes(f.lengths);
+  bytes += store_->index_memory_bytes();
+  memory_bytes_ = memory_bytes_ - per_document_bytes_ + bytes;
+  per_document_bytes_ = bytes;
 }
 
 Status SegmentBuilder::Add(const Document& doc) {
@@ -128,6 +194,18 @@ Status SegmentBuilder::Add(const Document& doc) {
     return Status::InvalidArgument("segment is full (2^32 - 2 documents)");
   }
   if (doc.id.empty()) return Status::InvalidArgument("document has an empty id");
+  TRAWL_RETURN_IF_ERROR(failed_);
+  // Everything that can fail comes before the document is indexed, so a failed Add leaves no
+  // half-added document behind.
+  TRAWL_RETURN_IF_ERROR(OpenStore());
+  TRAWL_RETURN_IF_ERROR(CheckFieldLimit(doc));
+  Status s = store_->Add(doc);
+  if (!s.ok()) {
+    // A refused document changed nothing; after an I/O error the store may hold part of the
+    // batch that the postings do not, so the builder can no longer make a consistent segment.
+    if (!s.IsInvalidArgument()) failed_ = s;
+    return s;
+  }
   AddIdTerm(doc.id);
   for (const auto& [name, value] : doc.fields) {
     if (name == kIdField) continue;
@@ -137,164 +215,15 @@ Status SegmentBuilder::Add(const Document& doc) {
   }
   ++num_docs_;
   for (FieldData& f : fields_) f.lengths.resize(num_docs_, 0);
-  size_t doc_bytes = doc.id.size() + 64;
-  for (const auto& [name, value] : doc.fields) doc_bytes += name.size() + value.size() + 32;
-  memory_bytes_ += doc_bytes;
-  stored_.push_back(doc);
+  RecountPerDocumentArrays();
   return Status::OK();
 }
 
-Status SegmentBuilder::AppendAnalyzed(
-    const Document& stored, const std::vector<std::pair<std::string_view, uint32_t>>& field_lengths,
-    uint32_t* docid) {
-  if (num_docs_ == std::numeric_limits<uint32_t>::max() - 1) {
-    return Status::InvalidArgument("segment is full (2^32 - 2 documents)");
-  }
-  *docid = num_docs_;
-  for (FieldData& f : fields_) f.lengths.resize(num_docs_ + 1, 0);
-  for (const auto& [name, length] : field_lengths) {
-    uint32_t field_id;
-    TRAWL_RETURN_IF_ERROR(FieldIdFor(name, &field_id));
-    FieldData& f = fields_[field_id];
-    f.lengths.resize(num_docs_ + 1, 0);
-    f.lengths[num_docs_] = length;
-    f.total_length += length;
-    if (length > 0) f.docs_with_field += 1;
-  }
-  ++num_docs_;
-  for (FieldData& f : fields_) f.lengths.resize(num_docs_, 0);
-  size_t doc_bytes = stored.id.size() + 64;
-  for (const auto& [name, value] : stored.fields) doc_bytes += name.size() + value.size() + 32;
-  memory_bytes_ += doc_bytes;
-  stored_.push_back(stored);
-  return Status::OK();
-}
-
-Status SegmentBuilder::AddPosting(std::string_view field, std::string_view term, uint32_t docid,
-                                  const std::vector<uint32_t>& positions) {
-  uint32_t field_id;
-  TRAWL_RETURN_IF_ERROR(FieldIdFor(field, &field_id));
-  if (docid >= num_docs_ || positions.empty()) return Status::InvalidArgument("bad posting");
-  auto [it, inserted] = fields_[field_id].terms.try_emplace(std::string(term));
-  TermPostings& p = it->second;
-  if (inserted) memory_bytes_ += kTermEntryOverhead + term.size();
-  if (!p.docs.empty() && p.docs.back() >= docid)
-    return Status::InvalidArgument("postings out of docid order");
-  p.docs.push_back(docid);
-  p.tfs.push_back(static_cast<uint32_t>(positions.size()));
-  uint32_t prev = 0;
-  for (size_t i = 0; i < positions.size(); ++i) {
-    PutVarint32(&p.positions, i == 0 ? positions[i] : positions[i] - prev);
-    prev = positions[i];
-  }
-  memory_bytes_ += kPostingOverhead + positions.size() + 2;
-  return Status::OK();
-}
-
-namespace {
-
-struct SegmentWriters {
-  std::unique_ptr<FileWriter> meta, dict, post, pos, len;
-};
-
-// Writes one term's postings (.post) and positions (.pos); fills the offsets in *info.
-Status WriteTermPostings(const std::vector<uint32_t>& docs, const std::vector<uint32_t>& tfs,
-                         const std::string& positions, const std::vector<uint32_t>& lengths,
-                         FileWriter* post, FileWriter* pos, TermInfo* info) {
-  const size_t n = docs.size();
-  const size_t num_blocks = (n + kPostingBlockSize - 1) / kPostingBlockSize;
-  std::string tf_section;
-  std::string table;
-  uint32_t term_max_tf = 0, term_min_len = std::numeric_limits<uint32_t>::max();
-  std::vector<uint32_t> minus_one(kPostingBlockSize);
-  size_t pos_byte = 0;
-  for (size_t b = 0; b < num_blocks; ++b) {
-    const size_t begin = b * kPostingBlockSize;
-    const size_t count = std::min<size_t>(kPostingBlockSize, n - begin);
-    uint32_t block_max_tf = 0, block_min_len = std::numeric_limits<uint32_t>::max(), max_v = 0;
-    for (size_t i = 0; i < count; ++i) {
-      uint32_t tf = tfs[begin + i];
-      block_max_tf = std::max(block_max_tf, tf);
-      block_min_len = std::min(block_min_len, lengths[docs[begin + i]]);
-      minus_one[i] = tf - 1;
-      max_v = std::max(max_v, tf - 1);
-    }
-    const uint32_t width = BitWidth(max_v);
-    PutFixed32(&table, static_cast<uint32_t>(tf_section.size()));
-    PutFixed32(&table, static_cast<uint32_t>(pos_byte));
-    PutFixed32(&table, block_max_tf);
-    PutFixed32(&table, block_min_len);
-    PutFixed32(&table, docs[begin + count - 1]);
-    tf_section.push_back(static_cast<char>(width));
-    PackBits(minus_one.data(), count, width, &tf_section);
-    pos_byte = SkipPositions(positions, pos_byte, tfs.data() + begin, count);
-    term_max_tf = std::max(term_max_tf, block_max_tf);
-    term_min_len = std::min(term_min_len, block_min_len);
-  }
-  if (tf_section.size() > std::numeric_limits<uint32_t>::max() ||
-      positions.size() > std::numeric_limits<uint32_t>::max()) {
-    return Status::InvalidArgument("a term's postings exceed 4 GiB in one segment");
-  }
-  std::string out;
-  std::string bitmap = SerializeDocids(docs);
-  PutVarint64(&out, bitmap.size());
-  out += bitmap;
-  PutVarint64(&out, num_blocks);
-  // A single block needs no table: the dictionary's term-level bounds describe it.
-  if (num_blocks > 1) out += table;
-  out += tf_section;
-
-  info->doc_freq = static_cast<uint32_t>(n);
-  info->max_tf = term_max_tf;
-  info->min_length = term_min_len;
-  info->post_offset = post->body_offset();
-  info->post_length = out.size();
-  info->pos_offset = pos->body_offset();
-  info->pos_length = positions.size();
-  TRAWL_RETURN_IF_ERROR(post->Append(out));
-  return pos->Append(positions);
-}
-
-void AppendDictEntry(const std::string& prev_key, const std::string& key, const TermInfo& t,
-                     std::string* block) {
-  size_t shared = 0;
-  while (shared < prev_key.size() && shared < key.size() && prev_key[shared] == key[shared]) ++shared;
-  PutVarint64(block, shared);
-  PutLengthPrefixed(block, std::string_view(key).substr(shared));
-  PutVarint32(block, t.doc_freq);
-  PutVarint32(block, t.max_tf);
-  PutVarint32(block, t.min_length);
-  PutVarint64(block, t.post_offset);
-  PutVarint64(block, t.post_length);
-  PutVarint64(block, t.pos_offset);
-  PutVarint64(block, t.pos_length);
-}
-
-}  // namespace
-
-Status SegmentBuilder::Write(const std::string& dir, const std::string& segment,
-                             SegmentStats* stats, FileSystem* fs) {
-  SegmentWriters w;
-  auto create = [&](const SegmentFile& f, std::unique_ptr<FileWriter>* out) {
-    return FileWriter::Create(SegmentFilePath(dir, segment, f), f.kind, kSegmentFormatVersion, out,
-                              fs);
-  };
-  TRAWL_RETURN_IF_ERROR(create(kMetaFile, &w.meta));
-  TRAWL_RETURN_IF_ERROR(create(kDictFile, &w.dict));
-  TRAWL_RETURN_IF_ERROR(create(kPostFile, &w.post));
-  TRAWL_RETURN_IF_ERROR(create(kPosFile, &w.pos));
-  TRAWL_RETURN_IF_ERROR(create(kLenFile, &w.len));
-
-  // Dictionary: entries in key order, in blocks that restart prefix compression, then an index
-  // of each block's first key.
-  std::string block, index, prev_key;
-  uint32_t in_block = 0, num_blocks = 0;
-  uint64_t num_terms = 0;
-  auto flush_block = [&]() -> Status {
-    if (in_block == 0) return Status::OK();
-    in_block = 0;
-    return w.dict->Append(block);
-  };
+Status SegmentBuilder::Write(const std::string& segment, SegmentStats* stats) {
+  TRAWL_RETURN_IF_ERROR(failed_);
+  TRAWL_RETURN_IF_ERROR(OpenStore());  // an empty segment still has a store
+  std::unique_ptr<SegmentWriter> writer;
+  TRAWL_RETURN_IF_ERROR(SegmentWriter::Create(dir_, segment, fs_, &writer));
   for (uint32_t field_id = 0; field_id < fields_.size(); ++field_id) {
     FieldData& f = fields_[field_id];
     std::vector<std::pair<const std::string*, TermPostings*>> sorted;
@@ -303,72 +232,25 @@ Status SegmentBuilder::Write(const std::string& dir, const std::string& segment,
     std::sort(sorted.begin(), sorted.end(),
               [](const auto& a, const auto& b) { return *a.first < *b.first; });
     for (auto& [term, postings] : sorted) {
-      TermInfo info;
-      TRAWL_RETURN_IF_ERROR(WriteTermPostings(postings->docs, postings->tfs, postings->positions,
-                                              f.lengths, w.post.get(), w.pos.get(), &info));
+      TRAWL_RETURN_IF_ERROR(writer->AddTerm(field_id, *term, postings->docs, postings->tfs,
+                                            postings->positions, f.lengths));
       *postings = TermPostings();  // release memory as we go
-      std::string key = DictKey(field_id, *term);
-      if (in_block == 0) {
-        block.clear();
-        prev_key.clear();
-        PutLengthPrefixed(&index, key);
-        PutFixed64(&index, w.dict->body_offset());
-        ++num_blocks;
-      }
-      AppendDictEntry(prev_key, key, info, &block);
-      prev_key = std::move(key);
-      ++num_terms;
-      if (++in_block == kDictBlockSize) TRAWL_RETURN_IF_ERROR(flush_block());
     }
-    f.terms.clear();
+    sorted = {};
+    f.terms = TermMap();
   }
-  TRAWL_RETURN_IF_ERROR(flush_block());
-  const uint64_t index_offset = w.dict->body_offset();
-  PutFixed32(&index, num_blocks);
-  PutFixed64(&index, num_terms);
-  PutFixed64(&index, index_offset);
-  TRAWL_RETURN_IF_ERROR(w.dict->Append(index));
+  std::vector<SegmentWriter::Field> fields;
+  for (const FieldData& f : fields_)
+    fields.push_back({f.name, f.lengths, f.docs_with_field, f.total_length});
+  TRAWL_RETURN_IF_ERROR(writer->Finish(num_docs_, fields, stats));
 
-  // Field lengths: u32 per document per field, fields in id order.
-  std::string header;
-  PutFixed32(&header, static_cast<uint32_t>(fields_.size()));
-  PutFixed32(&header, num_docs_);
-  TRAWL_RETURN_IF_ERROR(w.len->Append(header));
-  for (const FieldData& f : fields_) {
-    std::string lens;
-    lens.reserve(4 * num_docs_);
-    for (uint32_t d = 0; d < num_docs_; ++d) PutFixed32(&lens, f.lengths[d]);
-    TRAWL_RETURN_IF_ERROR(w.len->Append(lens));
+  TRAWL_RETURN_IF_ERROR(store_->Finish());
+  const std::string store_path = SegmentFilePath(dir_, segment, kStoreFile);
+  if (fs_->Rename(pending_store_path_, store_path) != 0) {
+    return Status::IOError(DisplayName(store_path) + ": rename from " +
+                           DisplayName(pending_store_path_) + ": " + std::strerror(errno));
   }
-
-  // Meta: document count and per-field statistics.
-  std::string meta;
-  PutFixed32(&meta, num_docs_);
-  PutFixed32(&meta, static_cast<uint32_t>(fields_.size()));
-  for (const FieldData& f : fields_) {
-    PutLengthPrefixed(&meta, f.name);
-    PutFixed32(&meta, f.docs_with_field);
-    PutFixed64(&meta, f.total_length);
-  }
-  PutFixed64(&meta, num_terms);
-  TRAWL_RETURN_IF_ERROR(w.meta->Append(meta));
-
-  std::unique_ptr<StoreWriter> store;
-  TRAWL_RETURN_IF_ERROR(StoreWriter::Create(SegmentFilePath(dir, segment, kStoreFile), &store, 3, 16384, fs));
-  for (const Document& d : stored_) TRAWL_RETURN_IF_ERROR(store->Add(d));
-  stored_.clear();
-  TRAWL_RETURN_IF_ERROR(store->Finish());
-
-  uint64_t bytes = 0;
-  for (FileWriter* f : {w.post.get(), w.pos.get(), w.dict.get(), w.len.get(), w.meta.get()}) {
-    bytes += f->body_offset() + kFileHeaderSize + kFileFooterSize;
-    TRAWL_RETURN_IF_ERROR(f->Finish());
-  }
-  if (stats != nullptr) {
-    stats->num_docs = num_docs_;
-    stats->num_terms = num_terms;
-    stats->bytes_on_disk = bytes;
-  }
+  pending_store_path_.clear();
   return Status::OK();
 }
 

@@ -1,6 +1,12 @@
-// SegmentBuilder: accumulates analyzed documents in memory and writes them out as one immutable
-// segment. It holds no global state, so several builders can run at once on separate threads,
-// each producing its own segment.
+// SegmentBuilder: analyzes documents into in-memory postings and writes them out as one
+// immutable segment. It holds no global state, so several builders can run at once on separate
+// threads, each producing its own segment.
+//
+// Stored documents do not stay in memory: each is compressed into the segment's store as it
+// arrives, in a pending file <dir>/seg_pending-<pid>-<n>.store that Write() renames to
+// <segment>.store. The pending name starts with "seg_" and no manifest refers to it, so the
+// next writer of the directory deletes one left behind by a crash, like any unreferenced
+// segment file.
 #ifndef TRAWL_INDEXER_SEGMENT_BUILDER_H_
 #define TRAWL_INDEXER_SEGMENT_BUILDER_H_
 
@@ -11,48 +17,45 @@
 #include <vector>
 
 #include "common/analyzer.h"
+#include "indexer/segment_writer.h"
 #include "trawl/document.h"
 #include "trawl/file_system.h"
 #include "trawl/status.h"
 
 namespace trawl {
 
+class StoreWriter;
+
 // The reserved field every document has: its external id, indexed verbatim as a single term
 // (not analyzed) so that deletes and updates find a document by id through the dictionary.
 inline constexpr std::string_view kIdField = "id";
 
-struct SegmentStats {
-  uint32_t num_docs = 0;
-  uint64_t num_terms = 0;
-  uint64_t bytes_on_disk = 0;
-};
+// Prefix of the file names a builder's pending store takes (see above).
+inline constexpr std::string_view kPendingStorePrefix = "seg_pending-";
 
 class SegmentBuilder {
  public:
-  // `analyzer` must outlive the builder and is used from the builder's thread only.
-  explicit SegmentBuilder(Analyzer* analyzer);
-  ~SegmentBuilder();
+  // `analyzer` must outlive the builder and is used from the builder's thread only. The pending
+  // store is created in `dir` (where Write() must put the segment) at the first Add; `fs` null
+  // means FileSystem::Default().
+  SegmentBuilder(Analyzer* analyzer, std::string dir, FileSystem* fs = nullptr);
+  ~SegmentBuilder();  // removes the pending store unless Write() succeeded
 
-  // Analyzes and buffers one document; its local docid is num_docs() before the call.
+  // Analyzes and buffers one document; its local docid is num_docs() before the call. An
+  // invalid document is refused and changes nothing; after an I/O error every later call fails.
   Status Add(const Document& doc);
   uint32_t num_docs() const { return num_docs_; }
-  // Approximate heap bytes held, for flushing within a memory budget.
+  // Heap bytes held that grow with the documents added: postings, positions, the hash tables
+  // and their entries, field lengths, the store's block index, and what Write() adds on top
+  // (its sort order of the terms). Measured against the allocator on real text. Not included:
+  // fixed costs independent of the documents (the store's zstd context and buffers, Write()'s
+  // file buffers, about 7 MiB in all) and the analyzer's bounded stem cache.
   size_t memory_bytes() const { return memory_bytes_; }
-
-  // Merging: adds an already-analyzed document (its stored form and per-field lengths) without
-  // indexing any term; its postings come through AddPosting. Returns the new local docid.
-  Status AppendAnalyzed(const Document& stored,
-                        const std::vector<std::pair<std::string_view, uint32_t>>& field_lengths,
-                        uint32_t* docid);
-  // Merging: appends one posting of `term` in `field`, with its positions ascending. Postings of
-  // a term must come in increasing docid order, for documents already appended.
-  Status AddPosting(std::string_view field, std::string_view term, uint32_t docid,
-                    const std::vector<uint32_t>& positions);
+  // The pending store file, or "" before the first Add.
+  const std::string& pending_store_path() const { return pending_store_path_; }
 
   // Writes <dir>/<segment>.* and fsyncs every file. The builder may not be used afterwards.
-  // `fs` null means FileSystem::Default().
-  Status Write(const std::string& dir, const std::string& segment, SegmentStats* stats,
-               FileSystem* fs = nullptr);
+  Status Write(const std::string& segment, SegmentStats* stats);
 
  private:
   struct TermPostings {
@@ -61,23 +64,45 @@ class SegmentBuilder {
     std::string positions;  // per posting: tf varints, first absolute, then deltas
     uint32_t last_position = 0;
   };
+  // Looked up by string_view, so a token already in the table costs no string allocation. Not
+  // noexcept on purpose: libstdc++ then caches each key's hash in its node, and walking a bucket
+  // does not rehash keys.
+  struct TermHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using TermMap = std::unordered_map<std::string, TermPostings, TermHash, std::equal_to<>>;
   struct FieldData {
     std::string name;
-    std::unordered_map<std::string, TermPostings> terms;
+    TermMap terms;
     std::vector<uint32_t> lengths;  // per docid; 0 where the document lacks the field
     uint64_t total_length = 0;
     uint32_t docs_with_field = 0;
   };
 
+  Status OpenStore();
   Status FieldIdFor(std::string_view name, uint32_t* id);
+  // InvalidArgument if the document's new field names would exceed kMaxFields.
+  Status CheckFieldLimit(const Document& doc) const;
   void AddFieldText(uint32_t field_id, std::string_view text);
   void AddIdTerm(std::string_view id);
+  // Finds or inserts `term`, counting what a new entry costs.
+  TermPostings& Posting(FieldData* f, std::string_view term);
+  void RecountPerDocumentArrays();
 
   Analyzer* analyzer_;
+  std::string dir_;
+  FileSystem* fs_;
+  std::unique_ptr<StoreWriter> store_;
+  std::string pending_store_path_;
   std::vector<FieldData> fields_;
-  std::vector<Document> stored_;  // written to the store at Write(); the builder owns a copy
   uint32_t num_docs_ = 0;
+  Status failed_;  // set when the store failed mid-document: Add and Write return it
   size_t memory_bytes_ = 0;
+  // The share of memory_bytes_ that grows by a few bytes per document: field length vectors and
+  // the store's block index.
+  size_t per_document_bytes_ = 0;
+  size_t buckets_bytes_ = 0;  // the share that is hash table bucket arrays
 };
 
 }  // namespace trawl

@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "indexer/segment_builder.h"
+#include "common/analyzer.h"
+#include "indexer/segment_writer.h"
 #include "searcher/segment_reader.h"
 
 namespace trawl {
@@ -19,8 +20,11 @@ struct MergeInput {
 };
 
 // Writes the live documents of `inputs`, in input order, as segment `name` in `dir`.
-// The merged segment is built in memory (like a flush), so its size is bounded by what one
-// builder may hold; the merge policy chooses inputs accordingly.
+// Streams: stored documents are copied one at a time, and the dictionaries are walked side by
+// side so that only one term's postings are held at once. Memory is that term's postings plus
+// 4 bytes per input document (docid maps) and 4 per document and field (merged field lengths),
+// whatever the size of the stored text. `analyzer` is not used (nothing is re-analysed); the
+// parameter stays so that callers need not change.
 Status MergeSegments(const std::vector<MergeInput>& inputs, Analyzer* analyzer,
                      const std::string& dir, const std::string& name, SegmentStats* stats,
                      FileSystem* fs = nullptr);

@@ -56,6 +56,11 @@ class StoreWriter {
   Status Finish();
 
   uint32_t num_docs() const { return num_docs_; }
+  // Heap bytes of the block index, the one part of the writer that grows with the documents
+  // (20 bytes per block). The rest is a fixed cost: the zstd context, the open block and the
+  // file's write buffer (about 1.5 MiB at level 3).
+  size_t index_memory_bytes() const { return index_.capacity(); }
+  const std::string& path() const { return file_->path(); }
 
  private:
   struct CCtxDeleter {

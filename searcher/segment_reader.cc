@@ -121,6 +121,11 @@ Status SegmentReader::Open(const std::string& dir, const std::string& name,
   return Status::OK();
 }
 
+void SegmentReader::ReleaseResidentPages() const {
+  for (const auto* f : {&meta_, &dict_, &post_, &pos_, &len_}) (*f)->ReleaseResidentPages();
+  store_->ReleaseResidentPages();
+}
+
 Status SegmentReader::ParseMeta() {
   ByteReader in(meta_->body());
   uint32_t num_fields;
@@ -268,6 +273,26 @@ Status SegmentReader::ForEachTermWithPrefix(
         return false;
       }
       if (!fn(k.substr(1), t)) {
+        done = true;
+        return false;
+      }
+      return true;
+    }));
+  }
+  return Status::OK();
+}
+
+Status SegmentReader::ForEachTermFrom(
+    uint32_t field_id, std::string_view start,
+    const std::function<bool(std::string_view, const TermInfo&)>& fn) const {
+  const std::string from = DictKey(field_id, start);
+  size_t b = FindBlock(from);
+  if (b == SIZE_MAX) b = 0;
+  bool done = false;
+  for (; b < block_first_keys_.size() && !done; ++b) {
+    TRAWL_RETURN_IF_ERROR(ScanBlock(b, [&](std::string_view k, const TermInfo& t) {
+      if (k < from) return true;
+      if (static_cast<unsigned char>(k[0]) != field_id || !fn(k.substr(1), t)) {
         done = true;
         return false;
       }

@@ -120,6 +120,10 @@ class SegmentReader {
   // Calls fn for every term of the field starting with prefix, in order, until fn returns false.
   Status ForEachTermWithPrefix(uint32_t field_id, std::string_view prefix,
                                const std::function<bool(std::string_view, const TermInfo&)>& fn) const;
+  // Calls fn for every term of the field from `start` on (start itself if present), in order,
+  // until fn returns false. Lets a merge walk several dictionaries side by side in batches.
+  Status ForEachTermFrom(uint32_t field_id, std::string_view start,
+                         const std::function<bool(std::string_view, const TermInfo&)>& fn) const;
   // Validates and opens a term's postings.
   Status OpenPostings(const TermInfo& info, PostingList* out) const;
 
@@ -130,6 +134,11 @@ class SegmentReader {
     return DecodeFixed32(lengths_.data() + (static_cast<size_t>(field_id) * num_docs_ + docid) * 4);
   }
   const StoreReader& store() const { return *store_; }
+
+  // Unmaps the pages of every file this process has touched (MappedFile::ReleaseResidentPages):
+  // a merge calls it as it goes, so that reading segments through the map does not make its
+  // resident set as large as its inputs. Views stay valid.
+  void ReleaseResidentPages() const;
 
   // Full structural check of every term's postings (for --verify).
   Status VerifyStructure() const;

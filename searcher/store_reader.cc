@@ -149,13 +149,7 @@ uint32_t StoreReader::EndDoc(uint32_t block) const {
   return block + 1 < num_blocks_ ? BlockAt(block + 1).first_doc : num_docs_;
 }
 
-Status StoreReader::Get(uint32_t docid, Document* out) const {
-  if (docid >= num_docs_) {
-    return Status::InvalidArgument(DisplayName(file_->path()) + ": docid " +
-                                   std::to_string(docid) + " out of range (" +
-                                   std::to_string(num_docs_) + " documents)");
-  }
-  const uint32_t i = FindBlock(docid);
+Status StoreReader::DecompressBlock(uint32_t i, std::string* buffer) const {
   const Block b = BlockAt(i);
   const char* src = file_->body().data() + b.offset;
   // The frame header must agree with the index before a buffer is sized by either.
@@ -166,20 +160,54 @@ Status StoreReader::Get(uint32_t docid, Document* out) const {
   }
   Scratch& scratch = ThreadScratch();
   if (scratch.dctx == nullptr) return Status::IOError("cannot set up zstd decompression");
-  if (scratch.buffer.size() < b.uncompressed) scratch.buffer.resize(b.uncompressed);
-  size_t n = ZSTD_decompressDCtx(scratch.dctx, scratch.buffer.data(), b.uncompressed, src,
+  if (buffer->size() < b.uncompressed) buffer->resize(b.uncompressed);
+  size_t n = ZSTD_decompressDCtx(scratch.dctx, buffer->data(), b.uncompressed, src,
                                  b.compressed);
-  Status s;
-  if (ZSTD_isError(n)) {
-    s = file_->Corrupt(BlockName(i) + ": zstd: " + ZSTD_getErrorName(n));
-  } else if (n != b.uncompressed) {
-    s = file_->Corrupt(BlockName(i) + ": decompressed to " + std::to_string(n) + " bytes, not " +
-                       std::to_string(b.uncompressed));
-  } else {
-    s = DecodeFromBlock(i, std::string_view(scratch.buffer.data(), n), docid, out);
+  if (ZSTD_isError(n)) return file_->Corrupt(BlockName(i) + ": zstd: " + ZSTD_getErrorName(n));
+  if (n != b.uncompressed) {
+    return file_->Corrupt(BlockName(i) + ": decompressed to " + std::to_string(n) + " bytes, not " +
+                          std::to_string(b.uncompressed));
+  }
+  return Status::OK();
+}
+
+Status StoreReader::Get(uint32_t docid, Document* out) const {
+  if (docid >= num_docs_) {
+    return Status::InvalidArgument(DisplayName(file_->path()) + ": docid " +
+                                   std::to_string(docid) + " out of range (" +
+                                   std::to_string(num_docs_) + " documents)");
+  }
+  const uint32_t i = FindBlock(docid);
+  Scratch& scratch = ThreadScratch();
+  Status s = DecompressBlock(i, &scratch.buffer);
+  if (s.ok()) {
+    s = DecodeFromBlock(i, std::string_view(scratch.buffer.data(), BlockAt(i).uncompressed),
+                        docid, out);
   }
   if (scratch.buffer.capacity() > kKeepBufferBytes) std::string().swap(scratch.buffer);
   return s;
+}
+
+Status StoreReader::ForEach(const std::function<Status(uint32_t, Document*)>& fn) const {
+  std::string buffer;
+  Document doc;
+  for (uint32_t i = 0; i < num_blocks_; ++i) {
+    TRAWL_RETURN_IF_ERROR(DecompressBlock(i, &buffer));
+    ByteReader in(std::string_view(buffer.data(), BlockAt(i).uncompressed));
+    for (uint32_t d = BlockAt(i).first_doc, end = EndDoc(i); d < end; ++d) {
+      if (!DecodeDocument(&in, &doc)) {
+        return file_->Corrupt(BlockName(i) + ": document " + std::to_string(d) +
+                              " is damaged or missing");
+      }
+      TRAWL_RETURN_IF_ERROR(fn(d, &doc));
+    }
+    if (!in.empty()) {
+      return file_->Corrupt(BlockName(i) + ": " + std::to_string(in.remaining()) +
+                            " bytes after its last document");
+    }
+    if (buffer.capacity() > kKeepBufferBytes) std::string().swap(buffer);
+  }
+  return Status::OK();
 }
 
 // Walks the whole block, so a block holding more or fewer documents than the index says (a

@@ -3,6 +3,7 @@
 #define TRAWL_SEARCHER_STORE_READER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,10 +24,16 @@ class StoreReader {
   StoreReader& operator=(const StoreReader&) = delete;
 
   uint32_t num_docs() const { return num_docs_; }
+  // See MappedFile::ReleaseResidentPages.
+  void ReleaseResidentPages() const { file_->ReleaseResidentPages(); }
 
   // Decompresses the block holding `docid` and decodes the document. InvalidArgument for a docid
   // out of range, Corruption naming the file for damaged data. Thread-safe.
   Status Get(uint32_t docid, Document* out) const;
+  // Calls fn(docid, doc) for every document in docid order, decompressing each block once (a
+  // merge reads every document; Get would decompress a block once per document in it). Stops
+  // at the first error, fn's or the file's. fn may move from *doc.
+  Status ForEach(const std::function<Status(uint32_t, Document*)>& fn) const;
 
  private:
   struct Block {
@@ -38,6 +45,7 @@ class StoreReader {
 
   StoreReader() = default;
   Status CheckIndex() const;
+  Status DecompressBlock(uint32_t block, std::string* buffer) const;
   // The entries stay in the mapped file (20 bytes per ~16 KiB block); decoded on demand.
   Block BlockAt(uint32_t i) const;
   uint32_t FindBlock(uint32_t docid) const;

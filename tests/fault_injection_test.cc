@@ -131,5 +131,97 @@ TEST(FaultInjection, EveryFailingWriteFsyncOrRenameLeavesThePreviousCommit) {
   fs::remove_all(root);
 }
 
+// Fails one kind of operation on a builder's pending store file (the stored documents that
+// stream to disk before their segment is named) and leaves every other call alone.
+class PendingStoreFaults : public FileSystem {
+ public:
+  enum Op { kCreate, kWrite, kSync, kRename };
+  explicit PendingStoreFaults(Op op) : op_(op) {}
+  int CreateExclusive(const std::string& path) override {
+    const bool pending = IsPending(path);
+    if (pending && op_ == kCreate) return Fail();
+    const int fd = FileSystem::CreateExclusive(path);
+    if (pending) pending_fd_ = fd;
+    return fd;
+  }
+  ssize_t Write(int fd, const void* data, size_t size) override {
+    if (fd == pending_fd_ && op_ == kWrite) return Fail();
+    return FileSystem::Write(fd, data, size);
+  }
+  int Sync(int fd) override {
+    if (fd == pending_fd_ && op_ == kSync) return Fail();
+    return FileSystem::Sync(fd);
+  }
+  int Close(int fd) override {
+    if (fd == pending_fd_) pending_fd_ = -2;
+    return FileSystem::Close(fd);
+  }
+  int Rename(const std::string& from, const std::string& to) override {
+    if (IsPending(from) && op_ == kRename) return Fail();
+    return FileSystem::Rename(from, to);
+  }
+  int failures() const { return failures_; }
+
+ private:
+  static bool IsPending(const std::string& path) {
+    return path.find("/seg_pending-") != std::string::npos;
+  }
+  int Fail() {
+    ++failures_;
+    errno = ENOSPC;
+    return -1;
+  }
+  Op op_;
+  int pending_fd_ = -2;
+  int failures_ = 0;
+};
+
+TEST(FaultInjection, FailuresOfThePendingStoreLeaveThePreviousCommitAndNoFiles) {
+  char tmpl[] = "/tmp/trawl_fault_XXXXXX";
+  const std::string root = mkdtemp(tmpl);
+  for (auto op : {PendingStoreFaults::kCreate, PendingStoreFaults::kWrite,
+                  PendingStoreFaults::kSync, PendingStoreFaults::kRename}) {
+    SCOPED_TRACE("operation " + std::to_string(op));
+    const std::string dir = root + "/idx" + std::to_string(op);
+    {
+      std::unique_ptr<IndexWriter> w;
+      ASSERT_TRUE(IndexWriter::Open(dir, {}, &w).ok());
+      for (int i = 0; i < 50; ++i) ASSERT_TRUE(w->Add(Doc(i)).ok());
+      ASSERT_TRUE(w->Commit().ok());
+    }
+    const uint64_t before = CountAll(dir);
+    PendingStoreFaults faulty(op);
+    IndexWriterOptions opts;
+    opts.file_system = &faulty;
+    std::unique_ptr<IndexWriter> w;
+    ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
+    Status s;
+    // Enough stored text that the store writes before Write() finishes it.
+    for (int i = 50; i < 150 && s.ok(); ++i) {
+      Document d = Doc(i);
+      d.fields.push_back({"filler", std::string(40000, 'a' + i % 26)});
+      s = w->Add(d);
+    }
+    if (s.ok()) s = w->Commit();
+    EXPECT_FALSE(s.ok());
+    EXPECT_NE(s.message().find("No space"), std::string::npos) << s.ToString();
+    EXPECT_GT(faulty.failures(), 0);
+    EXPECT_EQ(CountAll(dir), before);
+    w.reset();
+    for (const auto& e : fs::directory_iterator(dir))
+      EXPECT_FALSE(e.path().filename().string().starts_with("seg_pending-"))
+          << "left behind: " << e.path().filename();
+    VerifyReport report;
+    ASSERT_TRUE(VerifyIndex(dir, true, &report).ok());
+    ASSERT_TRUE(report.ok()) << report.problems.front();
+    ASSERT_TRUE(IndexWriter::Open(dir, {}, &w).ok());
+    for (int i = 50; i < 150; ++i) ASSERT_TRUE(w->Add(Doc(i)).ok());
+    ASSERT_TRUE(w->Commit().ok());
+    w.reset();
+    EXPECT_EQ(CountAll(dir), 70u);
+  }
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace trawl

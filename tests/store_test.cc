@@ -106,6 +106,29 @@ TEST_F(StoreTest, RoundTripInRandomOrder) {
   EXPECT_TRUE(r->Get(static_cast<uint32_t>(docs.size()), &unused).IsInvalidArgument());
 }
 
+TEST_F(StoreTest, ForEachVisitsEveryDocumentInOrder) {
+  const std::vector<Document> docs = RandomDocs(2000, 5);
+  const std::string path = Path("seg.store");
+  Write(path, docs, 3, 4096);
+  std::unique_ptr<StoreReader> r;
+  ASSERT_TRUE(StoreReader::Open(path, true, &r).ok());
+  uint32_t next = 0;
+  ASSERT_TRUE(r->ForEach([&](uint32_t d, Document* doc) {
+                 EXPECT_EQ(d, next++);
+                 ExpectSame(docs[d], *doc);
+                 return Status::OK();
+               }).ok());
+  EXPECT_EQ(next, docs.size());
+  // fn's error stops the walk and comes back unchanged.
+  next = 0;
+  Status s = r->ForEach([&](uint32_t d, Document*) {
+    ++next;
+    return d == 10 ? Status::NotFound("stop") : Status::OK();
+  });
+  EXPECT_TRUE(s.IsNotFound());
+  EXPECT_EQ(next, 11u);
+}
+
 TEST_F(StoreTest, BlockSizesAndLevels) {
   const std::vector<Document> docs = RandomDocs(300, 3);
   int n = 0;

@@ -1,0 +1,219 @@
+#include "indexer/segment_writer.h"
+
+#include <roaring/roaring.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "common/bitpack.h"
+#include "common/coding.h"
+#include "common/roaring_view.h"
+#include "common/segment_format.h"
+
+namespace trawl {
+
+namespace {
+
+void AppendDocids(std::span<const uint32_t> docs, std::string* out) {
+  RoaringPtr bitmap(roaring_bitmap_of_ptr(docs.size(), docs.data()));
+  roaring_bitmap_run_optimize(bitmap.get());
+  const size_t size = roaring_bitmap_portable_size_in_bytes(bitmap.get());
+  PutVarint64(out, size);
+  const size_t at = out->size();
+  out->resize(at + size);
+  roaring_bitmap_portable_serialize(bitmap.get(), out->data() + at);
+}
+
+// Byte length of the positions of `count` postings starting at `pos`, given their tfs.
+size_t SkipPositions(std::string_view positions, size_t pos, const uint32_t* tfs, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    for (uint32_t j = 0; j < tfs[i] && pos < positions.size(); ++j) {
+      while (pos < positions.size() && (static_cast<unsigned char>(positions[pos]) & 0x80)) ++pos;
+      ++pos;
+    }
+  }
+  return pos;
+}
+
+void AppendDictEntry(std::string_view prev_key, std::string_view key, const TermInfo& t,
+                     std::string* block) {
+  size_t shared = 0;
+  while (shared < prev_key.size() && shared < key.size() && prev_key[shared] == key[shared])
+    ++shared;
+  PutVarint64(block, shared);
+  PutLengthPrefixed(block, key.substr(shared));
+  PutVarint32(block, t.doc_freq);
+  PutVarint32(block, t.max_tf);
+  PutVarint32(block, t.min_length);
+  PutVarint64(block, t.post_offset);
+  PutVarint64(block, t.post_length);
+  PutVarint64(block, t.pos_offset);
+  PutVarint64(block, t.pos_length);
+}
+
+}  // namespace
+
+SegmentWriter::~SegmentWriter() = default;
+
+Status SegmentWriter::Create(const std::string& dir, const std::string& segment, FileSystem* fs,
+                             std::unique_ptr<SegmentWriter>* out) {
+  std::unique_ptr<SegmentWriter> w(new SegmentWriter());
+  auto create = [&](const SegmentFile& f, std::unique_ptr<FileWriter>* file) {
+    return FileWriter::Create(SegmentFilePath(dir, segment, f), f.kind, kSegmentFormatVersion,
+                              file, fs);
+  };
+  TRAWL_RETURN_IF_ERROR(create(kMetaFile, &w->meta_));
+  TRAWL_RETURN_IF_ERROR(create(kDictFile, &w->dict_));
+  TRAWL_RETURN_IF_ERROR(create(kPostFile, &w->post_));
+  TRAWL_RETURN_IF_ERROR(create(kPosFile, &w->pos_));
+  TRAWL_RETURN_IF_ERROR(create(kLenFile, &w->len_));
+  w->minus_one_.resize(kPostingBlockSize);
+  *out = std::move(w);
+  return Status::OK();
+}
+
+Status SegmentWriter::FlushDictBlock() {
+  if (in_block_ == 0) return Status::OK();
+  in_block_ = 0;
+  return dict_->Append(block_);
+}
+
+Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
+                              std::span<const uint32_t> docs, std::span<const uint32_t> tfs,
+                              std::string_view positions,
+                              std::span<const uint32_t> field_lengths) {
+  const size_t n = docs.size();
+  if (n == 0 || tfs.size() != n || field_id >= kMaxFields)
+    return Status::InvalidArgument("segment writer: bad term postings");
+  std::string key = DictKey(field_id, term);
+  if (num_terms_ > 0 && key <= key_)
+    return Status::InvalidArgument("segment writer: terms out of order");
+  key_ = std::move(key);
+
+  // Term frequencies in blocks, each with its score bounds in the block table.
+  const size_t num_blocks = (n + kPostingBlockSize - 1) / kPostingBlockSize;
+  tf_section_.clear();
+  table_.clear();
+  uint32_t term_max_tf = 0, term_min_len = std::numeric_limits<uint32_t>::max();
+  size_t pos_byte = 0;
+  for (size_t b = 0; b < num_blocks; ++b) {
+    const size_t begin = b * kPostingBlockSize;
+    const size_t count = std::min<size_t>(kPostingBlockSize, n - begin);
+    uint32_t block_max_tf = 0, block_min_len = std::numeric_limits<uint32_t>::max(), max_v = 0;
+    for (size_t i = 0; i < count; ++i) {
+      const uint32_t tf = tfs[begin + i];
+      const uint32_t doc = docs[begin + i];
+      if (tf == 0 || doc >= field_lengths.size())
+        return Status::InvalidArgument("segment writer: bad posting");
+      block_max_tf = std::max(block_max_tf, tf);
+      block_min_len = std::min(block_min_len, field_lengths[doc]);
+      minus_one_[i] = tf - 1;
+      max_v = std::max(max_v, tf - 1);
+    }
+    const uint32_t width = BitWidth(max_v);
+    PutFixed32(&table_, static_cast<uint32_t>(tf_section_.size()));
+    PutFixed32(&table_, static_cast<uint32_t>(pos_byte));
+    PutFixed32(&table_, block_max_tf);
+    PutFixed32(&table_, block_min_len);
+    PutFixed32(&table_, docs[begin + count - 1]);
+    tf_section_.push_back(static_cast<char>(width));
+    PackBits(minus_one_.data(), count, width, &tf_section_);
+    pos_byte = SkipPositions(positions, pos_byte, tfs.data() + begin, count);
+    term_max_tf = std::max(term_max_tf, block_max_tf);
+    term_min_len = std::min(term_min_len, block_min_len);
+  }
+  if (tf_section_.size() > std::numeric_limits<uint32_t>::max() ||
+      positions.size() > std::numeric_limits<uint32_t>::max()) {
+    return Status::InvalidArgument("a term's postings exceed 4 GiB in one segment");
+  }
+  out_.clear();
+  AppendDocids(docs, &out_);
+  PutVarint64(&out_, num_blocks);
+  // A single block needs no table: the dictionary's term-level bounds describe it.
+  if (num_blocks > 1) out_ += table_;
+  out_ += tf_section_;
+
+  TermInfo info;
+  info.doc_freq = static_cast<uint32_t>(n);
+  info.max_tf = term_max_tf;
+  info.min_length = term_min_len;
+  info.post_offset = post_->body_offset();
+  info.post_length = out_.size();
+  info.pos_offset = pos_->body_offset();
+  info.pos_length = positions.size();
+  TRAWL_RETURN_IF_ERROR(post_->Append(out_));
+  TRAWL_RETURN_IF_ERROR(pos_->Append(positions));
+  // A term that grew the scratch buffers far beyond the usual gives the memory back.
+  if (out_.capacity() > (8u << 20)) std::string().swap(out_);
+  if (tf_section_.capacity() > (8u << 20)) std::string().swap(tf_section_);
+  if (table_.capacity() > (8u << 20)) std::string().swap(table_);
+
+  // Dictionary: entries in key order, in blocks that restart prefix compression, then an index
+  // of each block's first key.
+  if (in_block_ == 0) {
+    block_.clear();
+    prev_key_.clear();
+    PutLengthPrefixed(&index_, key_);
+    PutFixed64(&index_, dict_->body_offset());
+    ++num_blocks_;
+  }
+  AppendDictEntry(prev_key_, key_, info, &block_);
+  prev_key_ = key_;
+  ++num_terms_;
+  if (++in_block_ == kDictBlockSize) TRAWL_RETURN_IF_ERROR(FlushDictBlock());
+  return Status::OK();
+}
+
+Status SegmentWriter::Finish(uint32_t num_docs, const std::vector<Field>& fields,
+                             SegmentStats* stats) {
+  TRAWL_RETURN_IF_ERROR(FlushDictBlock());
+  const uint64_t index_offset = dict_->body_offset();
+  PutFixed32(&index_, num_blocks_);
+  PutFixed64(&index_, num_terms_);
+  PutFixed64(&index_, index_offset);
+  TRAWL_RETURN_IF_ERROR(dict_->Append(index_));
+  std::string().swap(index_);
+
+  // Field lengths: u32 per document per field, fields in id order.
+  std::string chunk;
+  PutFixed32(&chunk, static_cast<uint32_t>(fields.size()));
+  PutFixed32(&chunk, num_docs);
+  TRAWL_RETURN_IF_ERROR(len_->Append(chunk));
+  for (const Field& f : fields) {
+    if (f.lengths.size() != num_docs)
+      return Status::InvalidArgument("segment writer: field lengths do not match the documents");
+    // In pieces, so a large segment does not need a second copy of its lengths.
+    for (uint32_t d = 0; d < num_docs;) {
+      chunk.clear();
+      const uint32_t end = std::min<uint32_t>(num_docs, d + 16384);
+      for (; d < end; ++d) PutFixed32(&chunk, f.lengths[d]);
+      TRAWL_RETURN_IF_ERROR(len_->Append(chunk));
+    }
+  }
+
+  // Meta: document count and per-field statistics.
+  std::string meta;
+  PutFixed32(&meta, num_docs);
+  PutFixed32(&meta, static_cast<uint32_t>(fields.size()));
+  for (const Field& f : fields) {
+    PutLengthPrefixed(&meta, f.name);
+    PutFixed32(&meta, f.docs_with_field);
+    PutFixed64(&meta, f.total_length);
+  }
+  PutFixed64(&meta, num_terms_);
+  TRAWL_RETURN_IF_ERROR(meta_->Append(meta));
+
+  uint64_t bytes = 0;
+  for (FileWriter* f : {post_.get(), pos_.get(), dict_.get(), len_.get(), meta_.get()}) {
+    bytes += f->body_offset() + kFileHeaderSize + kFileFooterSize;
+    TRAWL_RETURN_IF_ERROR(f->Finish());
+  }
+  if (stats != nullptr) {
+    stats->num_docs = num_docs;
+    stats->num_terms = num_terms_;
+    stats->bytes_on_disk = bytes;
+  }
+  return Status::OK();
+}
+
+}  // namespace trawl

@@ -1,0 +1,72 @@
+// SegmentWriter: streams the term-indexed files of one segment (.meta, .dict, .post, .pos, .len)
+// one term at a time, so neither a flush nor a merge has to hold more than one term's postings
+// in the encoder. The stored documents go through StoreWriter separately. Layouts: docs/format.md.
+#ifndef TRAWL_INDEXER_SEGMENT_WRITER_H_
+#define TRAWL_INDEXER_SEGMENT_WRITER_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/file_format.h"
+#include "trawl/file_system.h"
+#include "trawl/status.h"
+
+namespace trawl {
+
+struct SegmentStats {
+  uint32_t num_docs = 0;
+  uint64_t num_terms = 0;
+  uint64_t bytes_on_disk = 0;  // of the term-indexed files, without the store
+};
+
+class SegmentWriter {
+ public:
+  // Creates <dir>/<segment>.{meta,dict,post,pos,len} (none may exist). `fs` null means
+  // FileSystem::Default(). Files not finished are removed when the writer is destroyed.
+  static Status Create(const std::string& dir, const std::string& segment, FileSystem* fs,
+                       std::unique_ptr<SegmentWriter>* out);
+  ~SegmentWriter();
+  SegmentWriter(const SegmentWriter&) = delete;
+  SegmentWriter& operator=(const SegmentWriter&) = delete;
+
+  // Appends one term's postings. (field_id, term) must increase bytewise from call to call.
+  // `docs` ascending and non-empty; `tfs[i]` ≥ 1 is the frequency in docs[i]; `positions` holds,
+  // per posting, tfs[i] varints (the first absolute, then deltas); `field_lengths` is the
+  // field's length of every document of the segment (for the score bounds).
+  Status AddTerm(uint32_t field_id, std::string_view term, std::span<const uint32_t> docs,
+                 std::span<const uint32_t> tfs, std::string_view positions,
+                 std::span<const uint32_t> field_lengths);
+
+  struct Field {
+    std::string_view name;
+    std::span<const uint32_t> lengths;  // num_docs entries
+    uint32_t docs_with_field = 0;
+    uint64_t total_length = 0;
+  };
+  // Writes the dictionary index, the lengths and the meta file, and fsyncs every file. `fields`
+  // in field id order, field 0 being the id field.
+  Status Finish(uint32_t num_docs, const std::vector<Field>& fields, SegmentStats* stats);
+
+ private:
+  SegmentWriter() = default;
+  Status FlushDictBlock();
+
+  std::unique_ptr<FileWriter> meta_, dict_, post_, pos_, len_;
+  std::string block_;     // the open dictionary block
+  std::string index_;     // per block: first key, offset
+  std::string prev_key_;  // within the open block, for prefix compression
+  uint32_t in_block_ = 0;
+  uint32_t num_blocks_ = 0;
+  uint64_t num_terms_ = 0;
+  // Scratch reused across terms.
+  std::string key_, out_, tf_section_, table_;
+  std::vector<uint32_t> minus_one_;
+};
+
+}  // namespace trawl
+
+#endif  // TRAWL_INDEXER_SEGMENT_WRITER_H_

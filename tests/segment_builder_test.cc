@@ -1,0 +1,242 @@
+// The segment builder's memory: stored documents stream into a pending store file instead of
+// staying in memory, memory_bytes() matches what the allocator really holds, and the pending
+// file never outlives the builder or survives a crash into the next writer's session.
+#include <gtest/gtest.h>
+#include <malloc.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "common/analyzer.h"
+#include "indexer/segment_builder.h"
+#include "searcher/segment_reader.h"
+#include "trawl/index_writer.h"
+#include "trawl/searcher.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TRAWL_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TRAWL_UNDER_ASAN 1
+#endif
+#endif
+
+namespace trawl {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Zipfian text over a vocabulary of made-up words, as natural text is distributed.
+class ZipfText {
+ public:
+  explicit ZipfText(size_t vocabulary, uint32_t seed = 7) : rng_(seed) {
+    std::uniform_int_distribution<int> len(2, 11), letter(0, 25);
+    for (size_t i = 0; i < vocabulary; ++i) {
+      std::string w;
+      for (int j = 0, n = len(rng_); j < n; ++j) w.push_back(static_cast<char>('a' + letter(rng_)));
+      words_.push_back(w);
+      double weight = 1.0 / std::pow(static_cast<double>(i + 1), 1.07);
+      cumulative_.push_back((cumulative_.empty() ? 0 : cumulative_.back()) + weight);
+    }
+  }
+  std::string Words(size_t n) {
+    std::uniform_real_distribution<double> u(0, cumulative_.back());
+    std::string out;
+    for (size_t i = 0; i < n; ++i) {
+      const size_t w = std::lower_bound(cumulative_.begin(), cumulative_.end(), u(rng_)) -
+                       cumulative_.begin();
+      if (i > 0) out.push_back(' ');
+      out += words_[std::min(w, words_.size() - 1)];
+    }
+    return out;
+  }
+  const std::vector<std::string>& words() const { return words_; }
+  Document Doc(uint32_t i) {
+    std::uniform_int_distribution<size_t> len(50, 800);
+    return {"doc-" + std::to_string(i), {{"title", Words(6)}, {"body", Words(len(rng_))}}};
+  }
+
+ private:
+  std::mt19937 rng_;
+  std::vector<std::string> words_;
+  std::vector<double> cumulative_;
+};
+
+class SegmentBuilderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/trawl_builder_XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    ASSERT_TRUE(Analyzer::Create({}, &analyzer_).ok());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::vector<std::string> PendingFiles() const {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      const std::string name = e.path().filename();
+      if (name.starts_with(kPendingStorePrefix)) out.push_back(name);
+    }
+    return out;
+  }
+
+  std::string dir_;
+  std::unique_ptr<Analyzer> analyzer_;
+};
+
+size_t HeapInUse() {
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;  // small chunks in use, plus mmapped large ones
+}
+
+TEST_F(SegmentBuilderTest, MemoryBytesMatchesTheAllocator) {
+#ifdef TRAWL_UNDER_ASAN
+  GTEST_SKIP() << "the sanitizer's allocator does not report through mallinfo2";
+#endif
+  ZipfText text(30000);
+  // The analyzer's stem cache is a fixed cost of the worker, not of the builder: warm it first.
+  for (const std::string& w : text.words()) analyzer_->Analyze(w, [](const Token&) {});
+  std::vector<Document> docs;
+  for (uint32_t i = 0; i < 3000; ++i) docs.push_back(text.Doc(i));
+  SegmentBuilder builder(analyzer_.get(), dir_);
+  ASSERT_TRUE(builder.Add(docs[0]).ok());  // allocates the fixed costs: store, buffers
+  const size_t heap_before = HeapInUse();
+  const size_t counted_before = builder.memory_bytes();
+  for (size_t i = 1; i < docs.size(); ++i) ASSERT_TRUE(builder.Add(docs[i]).ok());
+  const double heap = static_cast<double>(HeapInUse() - heap_before);
+  const double counted = static_cast<double>(builder.memory_bytes() - counted_before);
+  // Stored text would be ~7 MB here; it is in the pending file, not in memory.
+  EXPECT_GT(heap, 2e6);
+  EXPECT_NEAR(counted / heap, 1.0, 0.1) << "counted " << counted << " of " << heap << " bytes";
+  std::printf("memory_bytes grew by %.0f, the heap by %.0f (ratio %.3f)\n", counted, heap,
+              counted / heap);
+}
+
+TEST_F(SegmentBuilderTest, MemoryDoesNotGrowWithStoredText) {
+  // Each body is one token too long to index (so postings barely grow) of random letters (so
+  // the store cannot compress it away): 40 MB of stored text.
+  std::mt19937 rng(3);
+  std::string letters(1 << 20, 'a');
+  for (char& c : letters) c = static_cast<char>('a' + rng() % 26);
+  SegmentBuilder builder(analyzer_.get(), dir_);
+  for (uint32_t i = 0; i < 200; ++i) {
+    const std::string body = letters.substr((i * 4099) % (letters.size() - 200000), 200000);
+    ASSERT_TRUE(builder.Add({"d" + std::to_string(i), {{"body", body}, {"notes", "a b"}}}).ok());
+  }
+  EXPECT_LT(builder.memory_bytes(), 200000u) << "40 MB of stored text must not be counted";
+  ASSERT_EQ(PendingFiles().size(), 1u);
+  EXPECT_GT(fs::file_size(builder.pending_store_path()), 20u << 20);
+}
+
+TEST_F(SegmentBuilderTest, StoreRoundTripsAfterStreaming) {
+  ZipfText text(2000);
+  std::vector<Document> docs;
+  for (uint32_t i = 0; i < 500; ++i) docs.push_back(text.Doc(i));
+  docs[17].fields.push_back({"big", std::string(100000, 'q') + " \xC3\xA9t\xC3\xA9"});
+  docs[18].fields.clear();  // only an id
+  SegmentBuilder builder(analyzer_.get(), dir_);
+  for (const Document& d : docs) ASSERT_TRUE(builder.Add(d).ok());
+  const std::string pending = builder.pending_store_path();
+  ASSERT_TRUE(fs::exists(pending));
+  SegmentStats stats;
+  ASSERT_TRUE(builder.Write("seg_1", &stats).ok());
+  EXPECT_EQ(stats.num_docs, docs.size());
+  EXPECT_FALSE(fs::exists(pending)) << "renamed to seg_1.store";
+  EXPECT_TRUE(PendingFiles().empty());
+
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/true, &seg).ok());
+  ASSERT_TRUE(seg->VerifyStructure().ok());
+  ASSERT_EQ(seg->num_docs(), docs.size());
+  for (uint32_t d = 0; d < docs.size(); ++d) {
+    Document got;
+    ASSERT_TRUE(seg->store().Get(d, &got).ok());
+    EXPECT_EQ(got.id, docs[d].id);
+    EXPECT_EQ(got.fields, docs[d].fields) << "document " << d;
+    TermInfo info;
+    ASSERT_TRUE(seg->LookupTerm(0, docs[d].id, &info).ok());
+  }
+}
+
+TEST_F(SegmentBuilderTest, PendingStoreIsRemovedWithAnUnwrittenBuilder) {
+  {
+    SegmentBuilder builder(analyzer_.get(), dir_);
+    EXPECT_TRUE(builder.pending_store_path().empty());  // nothing created before the first Add
+    ASSERT_TRUE(builder.Add({"a", {{"body", "some text"}}}).ok());
+    EXPECT_EQ(PendingFiles().size(), 1u);
+  }
+  EXPECT_TRUE(PendingFiles().empty());
+}
+
+TEST_F(SegmentBuilderTest, AFailedAddLeavesNoHalfDocument) {
+  SegmentBuilder builder(analyzer_.get(), dir_);
+  ASSERT_TRUE(builder.Add({"a", {{"body", "one"}}}).ok());
+  Document wide{"b", {}};
+  for (int f = 0; f < 300; ++f) wide.fields.push_back({"f" + std::to_string(f), "x"});
+  EXPECT_TRUE(builder.Add(wide).IsInvalidArgument());
+  ASSERT_TRUE(builder.Add({"c", {{"body", "two"}}}).ok());
+  ASSERT_TRUE(builder.Write("seg_1", nullptr).ok());
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", true, &seg).ok());
+  ASSERT_TRUE(seg->VerifyStructure().ok());
+  EXPECT_EQ(seg->num_docs(), 2u);
+  EXPECT_EQ(seg->store().num_docs(), 2u);
+  EXPECT_EQ(seg->fields().size(), 2u) << "the refused document's fields were not added";
+}
+
+// A writer killed while its builders hold pending stores leaves them behind; they belong to no
+// commit, and the next writer deletes them when it opens the index.
+TEST_F(SegmentBuilderTest, CrashedWritersPendingStoreIsCleanedUp) {
+  const std::string index = dir_ + "/idx";
+  {
+    std::unique_ptr<IndexWriter> w;
+    ASSERT_TRUE(IndexWriter::Open(index, {}, &w).ok());
+    ASSERT_TRUE(w->Add({"kept", {{"body", "committed before the crash"}}}).ok());
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::unique_ptr<IndexWriter> w;
+    if (!IndexWriter::Open(index, {}, &w).ok()) _exit(2);
+    for (int i = 0; i < 20; ++i)
+      if (!w->Add({"lost" + std::to_string(i), {{"body", "never committed"}}}).ok()) _exit(3);
+    // Die once the worker has opened its pending store, without flushing or committing.
+    for (int tries = 0; tries < 2000; ++tries) {
+      for (const auto& e : fs::directory_iterator(index))
+        if (e.path().filename().string().starts_with(kPendingStorePrefix)) _exit(0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    _exit(4);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  auto pending = [&] {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(index))
+      n += e.path().filename().string().starts_with(kPendingStorePrefix);
+    return n;
+  };
+  ASSERT_EQ(pending(), 1);
+  std::unique_ptr<IndexWriter> w;
+  ASSERT_TRUE(IndexWriter::Open(index, {}, &w).ok());
+  EXPECT_EQ(pending(), 0);
+  EXPECT_EQ(w->committed_documents(), 1u);
+  ASSERT_TRUE(w->Add({"next", {{"body", "after the crash"}}}).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  w.reset();
+  std::unique_ptr<Searcher> s;
+  ASSERT_TRUE(Searcher::Open(index, {}, &s).ok());
+  uint64_t n = 0;
+  ASSERT_TRUE(s->Count("*", &n).ok());
+  EXPECT_EQ(n, 2u);
+}
+
+}  // namespace
+}  // namespace trawl
