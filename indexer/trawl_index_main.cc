@@ -325,7 +325,7 @@ int Run(int argc, char** argv) {
        "(only when creating)")
       ("max-token-chars", po::value(&max_token_chars)->value_name("N")->default_value(255),
        "longer tokens are not indexed (only when creating)")
-      ("memory-mb", po::value(&memory_mb)->value_name("M")->default_value(512),
+      ("memory-mb", po::value(&memory_mb)->value_name("M")->default_value(1024),
        "indexing memory budget: buffered documents are written out as a segment beyond it")
       ("threads", po::value(&threads)->value_name("N")->default_value(DefaultThreads()),
        "indexing threads (default: all cores); each builds its own segments")

@@ -39,7 +39,7 @@ struct IndexWriterOptions {
 
   // Buffered documents are written out as a segment when their estimated memory reaches this.
   // Larger means fewer, larger segments and faster indexing; smaller bounds memory.
-  size_t memory_budget_bytes = 512u << 20;
+  size_t memory_budget_bytes = 1024u << 20;
   // Indexing threads: each analyzes documents into its own segment builder (with its share of
   // the memory budget) while the caller's thread reads input. Document order in the index, and
   // so the order of score ties, then depends on scheduling.
