@@ -19,8 +19,9 @@
 // is stored; Document::id holds the external id. Title and body stay recoverable from the
 // stored text (split at the first '\n'), so the stored payload matches the peers' id+title+body.
 //
-// Indexing: one IndexWriter, memory budget 2 GiB (one segment for every peers corpus), one
-// Commit(). There is no optimize step in trawl yet: optimize_s = 0.
+// Indexing: one IndexWriter, one thread, memory budget 256 MiB as Lucene's RAM buffer
+// (PEERS_TRAWL_MEMORY_MB), one Commit(), then Optimize() to one segment as Lucene's forceMerge(1)
+// (skipped with PEERS_OPTIMIZE=0). Only the last commit is kept, so the size is the index's.
 //
 // Queries: each TSV line becomes a trawl query string scoped to the field:
 //   term -> text:w      and -> +text:w1 +text:w2 ...      or -> text:w1 text:w2 ...
@@ -110,8 +111,16 @@ int DoIndex(const string& corpus, const string& indexdir) {
   wo.language = "english";
   wo.stopwords = "";
   wo.max_token_chars = kMaxTokenChars;
-  wo.memory_budget_bytes = size_t{2} << 30;  // 2 GiB: one segment
+  // Lucene's RAM buffer here is 256 MB (PEERS_LUCENE_RAM_MB); the same budget, then one merge
+  // to a single segment as its forceMerge(1) (PEERS_OPTIMIZE=0 skips it, as for the others).
+  const char* mb = std::getenv("PEERS_TRAWL_MEMORY_MB");
+  wo.memory_budget_bytes = static_cast<size_t>(mb != nullptr ? std::atol(mb) : 256) << 20;
+  wo.keep_commits = 1;  // the index's size is that of its last commit only
+  const char* optimize_env = std::getenv("PEERS_OPTIMIZE");
+  const bool optimize = optimize_env == nullptr || std::string(optimize_env) != "0";
   long long docs = 0;
+  double t1 = 0;
+  size_t segments_before = 0;
   {
     std::unique_ptr<trawl::IndexWriter> writer;
     Check(trawl::IndexWriter::Open(indexdir, wo, &writer), "open " + indexdir);
@@ -135,14 +144,18 @@ int DoIndex(const string& corpus, const string& indexdir) {
       ++docs;
     }
     Check(writer->Commit(), "commit");
+    t1 = NowS();
+    for (const auto& e : fs::directory_iterator(indexdir)) segments_before += e.path().extension() == ".meta";
+    if (optimize) Check(writer->Optimize(), "optimize");
   }
-  const double t1 = NowS();
-  const double build = t1 - t0, opt = 0.0, total = t1 - t0;
+  const double t2 = NowS();
+  const double build = t1 - t0, opt = t2 - t1, total = t2 - t0;
   const long long size = DirSize(indexdir);
   std::printf(
-      "trawl %s: %lld docs, %.1f MB input, build %.2fs (1 thread, memory budget 2 GiB, one commit), "
-      "no optimize step, total %.2fs, %.0f docs/s, %.2f MB/s, index %lld bytes\n",
-      TRAWL_VERSION, docs, in_bytes / 1e6, build, total, docs / total, in_bytes / 1e6 / total, size);
+      "trawl %s: %lld docs, %.1f MB input, build %.2fs (1 thread, memory budget %zu MiB, one commit, "
+      "%zu segments), optimize %.2fs, total %.2fs, %.0f docs/s, %.2f MB/s, index %lld bytes\n",
+      TRAWL_VERSION, docs, in_bytes / 1e6, build, wo.memory_budget_bytes >> 20, segments_before, opt,
+      total, docs / total, in_bytes / 1e6 / total, size);
   std::printf(
       "@index engine=trawl version=%s docs=%lld input_bytes=%lld build_s=%.3f optimize_s=%.3f total_s=%.3f "
       "docs_per_s=%.1f mb_per_s=%.3f size_bytes=%lld\n",
