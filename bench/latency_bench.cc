@@ -165,7 +165,8 @@ bool IsWordEnd(char c) { return c == ' ' || c == '"' || c == ')'; }
 
 void DeriveTerms(size_t max_terms, vector<Query>* queries) {
   vector<string> words;
-  std::set<string> seen;
+  std::set<string> seen;  // a word that is a query of its own already is not derived again
+  for (const Query& q : *queries) seen.insert(q.text);
   for (const Query& q : *queries) {
     const string& t = q.text;
     size_t i = 0;
