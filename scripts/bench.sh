@@ -19,6 +19,8 @@
 #       about constant), then TOP_10 and COUNT latency per class on the generated queries on the
 #       1-thread index (pruning: sub-linear growth). Needs ~1.8 GB for the 2M corpus plus two
 #       indexes at a time (~5 GB) in $BENCH_WORK; takes ~40 minutes on 2 cores.
+#   scripts/bench.sh scale-report SIZES...
+#       the summary tables of scale (Markdown) again, from the JSON results in $BENCH_WORK.
 #   scripts/bench.sh all
 #       index on the mixed peers corpus (/tmp/peers-corpus/mixed.jsonl, built with
 #       ../shared/tools/peers/corpus.py if missing), latency with the game's queries on that
@@ -40,7 +42,7 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 BENCH_WORK=${BENCH_WORK:-/tmp/trawl-bench}
 GAME_QUERIES=$SHARED/data/search-benchmark-game/queries.txt
 MIXED=/tmp/peers-corpus/mixed.jsonl
-usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 build() {
   cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" -DTRAWL_BUILD_BENCH=ON >/dev/null
@@ -76,9 +78,10 @@ cmd_scale() {
   for n in "${sizes[@]}"; do [ "$n" -gt "$max" ] && max=$n; done
   build
   mkdir -p "$BENCH_WORK"
-  # One corpus of the largest size: the corpus of N docs is a prefix of it (--max-docs N).
-  local corpus=$BENCH_WORK/gen-$max.jsonl queries=$BENCH_WORK/gen-queries.jsonl
-  if [ ! -s "$corpus" ] || [ "$(cat "$corpus.done" 2>/dev/null)" != "$max" ]; then
+  # One corpus, at least as large as the largest size: the corpus of N docs is its prefix
+  # (--max-docs N), so a smaller size never needs a corpus of its own.
+  local corpus=$BENCH_WORK/gen.jsonl queries=$BENCH_WORK/gen-queries.jsonl
+  if [ ! -s "$corpus" ] || [ "$(cat "$corpus.done" 2>/dev/null || echo 0)" -lt "$max" ]; then
     rm -f "$corpus.done"
     /usr/bin/time -f "generated $max docs in %es" "$(B trawl-gen-corpus)" --docs "$max" --out "$corpus" \
       --queries "$queries"
@@ -96,40 +99,55 @@ cmd_scale() {
       --warmup-s "${SCALE_WARMUP_S:-5}" --json "$BENCH_WORK/scale-$n-latency.json"
     rm -rf "$dir"
   done
-  python3 - "$BENCH_WORK" "${sizes[@]}" <<'EOF'
+  scale_report "${sizes[@]}"
+}
+
+# Markdown tables (docs/benchmarks.md takes them as they are) from the JSON of earlier scale runs.
+scale_report() {
+  python3 - "$BENCH_WORK" "$@" <<'EOF'
 import json, math, sys
-work, sizes = sys.argv[1], [int(s) for s in sys.argv[2:]]
+work, sizes = sys.argv[1], sorted(int(s) for s in sys.argv[2:])
 idx = {n: json.load(open(f"{work}/scale-{n}-index.json")) for n in sizes}
 lat = {n: json.load(open(f"{work}/scale-{n}-latency.json")) for n in sizes}
-b = sizes[0]
-print(f"\nscale summary ({work}); ratios are to the {b}-doc run of this invocation")
-print("docs/s and MB/s over wall time; cpu docs/s over the process's CPU time (less sensitive to load")
-print("from other jobs); ratio = docs/s / docs/s of the smallest size with the same thread count")
-print(f"{'docs':>9} {'thr':>3} {'wall_s':>7} {'docs/s':>8} {'MB/s':>6} {'ratio':>6} {'cpu_s':>7} {'cpu docs/s':>10} "
-      f"{'bytes/doc':>9} {'idx/text':>8} {'peakRSS':>8} {'segs':>4}")
+b, e = sizes[0], sizes[-1]
+print(f"\nIndexing ({work}). docs/s and MB/s over wall time (Open to the end of Commit); cpu docs/s over")
+print("the process's CPU time (user + sys), which load from other jobs does not inflate; x = the same")
+print(f"over the {b}-doc run with the same thread count (about 1 = linear cost).\n")
+print("| docs | threads | wall s | docs/s | MB/s | x | CPU s | CPU docs/s | x | index MB | bytes/doc | index/text | peak RSS MB | segments |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 first = {r["threads"]: r for r in idx[b]["runs"] if r["run"] == "index"}
 for n in sizes:
     for r in idx[n]["runs"]:
         if r["run"] != "index":
             continue
         r0 = first[r["threads"]]
-        print(f"{n:>9} {r['threads']:>3} {r['wall_s']:>7.1f} {r['docs_per_s']:>8.0f} {r['mb_per_s']:>6.2f} "
-              f"{r['docs_per_s']/r0['docs_per_s']:>6.2f} {r['cpu_s']:>7.1f} {r['docs']/r['cpu_s']:>10.0f} "
-              f"{r['bytes_per_doc']:>9.0f} {r['index_to_text']:>8.3f} {r['peak_rss_mb']:>7.0f}M {r['segments']:>4}")
+        cdps, cdps0 = r["docs"] / r["cpu_s"], r0["docs"] / r0["cpu_s"]
+        print(f"| {n:,} | {r['threads']} | {r['wall_s']:.1f} | {r['docs_per_s']:,.0f} | {r['mb_per_s']:.2f} | "
+              f"{r['docs_per_s'] / r0['docs_per_s']:.2f} | {r['cpu_s']:.1f} | {cdps:,.0f} | {cdps / cdps0:.2f} | "
+              f"{r['index_bytes'] / 1e6:,.0f} | {r['bytes_per_doc']:.0f} | {r['index_to_text']:.3f} | "
+              f"{r['peak_rss_mb']:,.0f} | {r['segments']} |")
+print("\nLoad average (1/5/15 min) around each latency run: " +
+      "; ".join(f"{n:,}: {lat[n]['loadavg_before']} -> {lat[n]['loadavg_after']}" for n in sizes))
 for col in lat[b]["collectors"]:
-    classes = list(lat[b]["collectors"][col].keys())
-    print(f"\n{col} latency, mean / p50 of per-query medians (us); growth = log(latency ratio) / log(size ratio)"
-          f" between {b} and {sizes[-1]} docs (1 = linear)")
-    head = f"{'class':<19}" + "".join(f"{str(n)+' mean':>13}{'p50':>9}" for n in sizes) + f"{'x mean':>8}{'growth':>7}"
+    has_cpu = all("cpu_mean_us" in next(iter(lat[n]["collectors"][col].values())) for n in sizes)
+    print(f"\n{col}: mean and p50 over queries of the per-query median wall time, us"
+          + (" (CPU: thread CPU time)" if has_cpu else "")
+          + f"; growth = log(mean ratio) / log({e} / {b}), 1 = linear in the corpus size.\n")
+    head = "| class |" + "".join(f" {n // 1000}k mean | p50 |" for n in sizes)
+    if has_cpu:
+        head += "".join(f" {n // 1000}k CPU mean |" for n in sizes)
+    head += f" {e // 1000}k / {b // 1000}k | growth |" + (" CPU growth |" if has_cpu else "")
     print(head)
-    for c in classes:
-        line = f"{c:<19}"
-        for n in sizes:
-            s = lat[n]["collectors"][col][c]
-            line += f"{s['mean_us']:>13.1f}{s['p50_us']:>9.1f}"
-        m0, m1 = lat[b]["collectors"][col][c]["mean_us"], lat[sizes[-1]]["collectors"][col][c]["mean_us"]
-        g = math.log(m1 / m0) / math.log(sizes[-1] / b) if len(sizes) > 1 and m0 > 0 and m1 > 0 else float("nan")
-        line += f"{m1/m0 if m0 else 0:>8.2f}{g:>7.2f}"
+    print("|---|" + "---:|" * (head.count("|") - 2))
+    for c in lat[b]["collectors"][col]:
+        st = {n: lat[n]["collectors"][col][c] for n in sizes}
+        line = f"| {c} |" + "".join(f" {st[n]['mean_us']:,.0f} | {st[n]['p50_us']:,.0f} |" for n in sizes)
+        if has_cpu:
+            line += "".join(f" {st[n]['cpu_mean_us']:,.0f} |" for n in sizes)
+        growth = lambda a, z: math.log(z / a) / math.log(e / b) if e > b and a > 0 and z > 0 else float("nan")
+        line += f" {st[e]['mean_us'] / st[b]['mean_us']:.2f} | {growth(st[b]['mean_us'], st[e]['mean_us']):.2f} |"
+        if has_cpu:
+            line += f" {growth(st[b]['cpu_mean_us'], st[e]['cpu_mean_us']):.2f} |"
         print(line)
 EOF
 }
@@ -140,6 +158,7 @@ case "$cmd" in
   index) cmd_index "$@" ;;
   latency) cmd_latency "$@" ;;
   scale) cmd_scale "$@" ;;
+  scale-report) [ $# -ge 1 ] || usage; scale_report "$@" ;;
   all)
     [ $# -eq 0 ] || usage
     mixed_corpus
