@@ -17,7 +17,8 @@
 
 namespace trawl {
 
-inline constexpr uint32_t kSegmentFormatVersion = 1;
+// Version 2: block table entries carry impacts (below). Version 1 segments are still read.
+inline constexpr uint32_t kSegmentFormatVersion = 2;
 // Postings are grouped in blocks of this many for term frequencies, positions and block-max
 // score bounds: small enough that a skip decodes little, large enough that the per-block table
 // costs under 1 bit per posting.
@@ -25,8 +26,15 @@ inline constexpr uint32_t kPostingBlockSize = 128;
 // Terms per dictionary block; each block restarts prefix compression.
 inline constexpr uint32_t kDictBlockSize = 32;
 // A posting block's table entry: tf offset, positions offset, max tf, min field length, last
-// docid (u32 each). The last docid lets top-k skip a whole block whose score bound is too low.
-inline constexpr uint32_t kBlockTableEntrySize = 20;
+// docid (u32 each), then kBlockImpacts (tf, field length) pairs (u32 each) such that every
+// posting of the block has a tf at most and a length at least those of one pair: the block's
+// (tf, length) Pareto frontier in at most that many groups, as Lucene's impacts. BM25 rises with
+// tf and falls with length, so the best pair bounds the block's scores for any k1, b and avgdl,
+// much closer than max tf with min length (which usually come from different documents).
+// The last docid lets top-k skip a whole block whose bound is too low.
+inline constexpr uint32_t kBlockImpacts = 3;
+inline constexpr uint32_t kBlockTableEntrySize = 20 + 8 * kBlockImpacts;
+inline constexpr uint32_t kBlockTableEntrySizeV1 = 20;
 // Field ids are stored as one byte in dictionary keys.
 inline constexpr uint32_t kMaxFields = 255;
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "common/bitpack.h"
 #include "common/coding.h"
@@ -13,6 +15,33 @@
 namespace trawl {
 
 namespace {
+
+// Appends kBlockImpacts (tf, length) pairs that dominate every posting of a block: its Pareto
+// frontier (no other posting has both a higher tf and a shorter field), cut into as many runs
+// of consecutive frontier points, each pair the run's highest tf with its shortest length.
+void AppendImpacts(const uint32_t* tfs, const uint32_t* docs, size_t count,
+                   std::span<const uint32_t> field_lengths, std::string* out) {
+  std::vector<std::pair<uint32_t, uint32_t>> points(count);  // (tf, length)
+  for (size_t i = 0; i < count; ++i) points[i] = {tfs[i], field_lengths[docs[i]]};
+  // Highest tf first, shortest length first among equal tfs; a point is on the frontier when
+  // its length is below every length seen before it.
+  std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::vector<std::pair<uint32_t, uint32_t>> frontier;
+  for (const auto& p : points)
+    if (frontier.empty() || p.second < frontier.back().second) frontier.push_back(p);
+  // frontier: tf falling, length falling. Run r covers points [r·m/K, (r+1)·m/K).
+  const size_t m = frontier.size();
+  for (size_t r = 0; r < kBlockImpacts; ++r) {
+    // With fewer frontier points than runs, runs repeat a point.
+    const size_t first = std::min(m - 1, r * m / kBlockImpacts);
+    const size_t end = std::min(m, (r + 1) * m / kBlockImpacts);
+    const size_t last = end > first ? end - 1 : first;
+    PutFixed32(out, frontier[first].first);   // the run's highest tf
+    PutFixed32(out, frontier[last].second);   // and shortest length
+  }
+}
 
 void AppendDocids(std::span<const uint32_t> docs, std::string* out) {
   RoaringPtr bitmap(roaring_bitmap_of_ptr(docs.size(), docs.data()));
@@ -116,6 +145,7 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
     PutFixed32(&table_, block_max_tf);
     PutFixed32(&table_, block_min_len);
     PutFixed32(&table_, docs[begin + count - 1]);
+    AppendImpacts(tfs.data() + begin, docs.data() + begin, count, field_lengths, &table_);
     tf_section_.push_back(static_cast<char>(width));
     PackBits(minus_one_.data(), count, width, &tf_section_);
     pos_byte = SkipPositions(positions, pos_byte, tfs.data() + begin, count);

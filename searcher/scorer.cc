@@ -54,7 +54,7 @@ double TermScorer::BlockMaxScoreAt(uint32_t target) {
     shallow_bound_ = 0;
   } else {
     shallow_last_doc_ = info.last_doc;
-    shallow_bound_ = std::min(max_score_, Bm25Bound(bm25_, info.max_tf, info.min_length));
+    shallow_bound_ = std::min(max_score_, BlockBound(info));
   }
   return shallow_bound_;
 }
@@ -127,7 +127,9 @@ double Bm25fTermScorer::BlockMaxScore() {
   for (size_t i = 0; i < fields_.size(); ++i) {
     if (cursors_[i]->doc() == kNoMoreDocs) continue;
     const PostingList::BlockInfo b = cursors_[i]->current_block();
-    max_tf += fields_[i].params.Tf(b.max_tf, b.min_length);
+    max_tf += BlockImpactBound(b, [&](uint32_t tf, uint32_t length) {
+      return fields_[i].params.Tf(tf, length);
+    });
   }
   return bm25f_.Score(max_tf) * kBoundSlack;
 }

@@ -6,6 +6,7 @@
 
 #include <roaring/roaring.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -59,6 +60,17 @@ struct Bm25 {
 // pruning drop a document whose true score reaches the threshold.
 inline constexpr double kBoundSlack = 1 + 1e-9;
 
+// The largest value of `tf_part(tf, length)` over a block's postings, from its impacts; it must
+// rise with tf and fall with length (BM25's and BM25F's per-field parts do, for any parameters).
+template <typename TfPart>
+double BlockImpactBound(const PostingList::BlockInfo& b, const TfPart& tf_part) {
+  if (b.num_impacts == 0) return tf_part(b.max_tf, b.min_length);
+  double best = 0;
+  for (uint32_t i = 0; i < b.num_impacts; ++i)
+    best = std::max(best, tf_part(b.impact_tf[i], b.impact_length[i]));
+  return best;
+}
+
 class TermScorer final : public Scorer {
  public:
   TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* segment, uint32_t field_id,
@@ -70,11 +82,13 @@ class TermScorer final : public Scorer {
   }
   uint32_t freq() { return cursor_.freq(); }
   uint32_t BlockEnd() override { return cursor_.current_block().last_doc; }
-  double BlockMaxScore() override {
-    const PostingList::BlockInfo b = cursor_.current_block();
-    return bm25_.Score(b.max_tf, b.min_length) * kBoundSlack;
-  }
+  double BlockMaxScore() override { return BlockBound(cursor_.current_block()); }
   double BlockMaxScoreAt(uint32_t target) override;
+  double BlockBound(const PostingList::BlockInfo& b) const {
+    return BlockImpactBound(b, [&](uint32_t tf, uint32_t length) {
+             return bm25_.Score(tf, length);
+           }) * kBoundSlack;
+  }
   double MaxScore() const override { return max_score_; }
   uint64_t Cost() const override { return list_->doc_freq(); }
 

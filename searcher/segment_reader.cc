@@ -8,10 +8,29 @@
 namespace trawl {
 
 PostingList::BlockInfo PostingList::block(size_t b) const {
-  if (table_.empty()) return BlockInfo{0, 0, info_.max_tf, info_.min_length, kNoMoreDocs - 1};
-  const char* p = table_.data() + b * kBlockTableEntrySize;
-  return BlockInfo{DecodeFixed32(p), DecodeFixed32(p + 4), DecodeFixed32(p + 8),
-                   DecodeFixed32(p + 12), DecodeFixed32(p + 16)};
+  BlockInfo bi;
+  bi.num_impacts = 0;
+  if (table_.empty()) {
+    bi.tf_offset = bi.pos_offset = 0;
+    bi.max_tf = info_.max_tf;
+    bi.min_length = info_.min_length;
+    bi.last_doc = kNoMoreDocs - 1;
+    return bi;
+  }
+  const char* p = table_.data() + b * entry_size_;
+  bi.tf_offset = DecodeFixed32(p);
+  bi.pos_offset = DecodeFixed32(p + 4);
+  bi.max_tf = DecodeFixed32(p + 8);
+  bi.min_length = DecodeFixed32(p + 12);
+  bi.last_doc = DecodeFixed32(p + 16);
+  if (entry_size_ == kBlockTableEntrySize) {
+    bi.num_impacts = kBlockImpacts;
+    for (uint32_t i = 0; i < kBlockImpacts; ++i) {
+      bi.impact_tf[i] = DecodeFixed32(p + 20 + 8 * i);
+      bi.impact_length[i] = DecodeFixed32(p + 24 + 8 * i);
+    }
+  }
+  return bi;
 }
 
 size_t PostingList::DecodeBlockFrequencies(size_t b, uint32_t* out) const {
@@ -325,7 +344,8 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   out->info_ = info;
   out->num_blocks_ = num_blocks;
   out->table_ = {};
-  if (num_blocks > 1 && !in.ReadBytes(num_blocks * kBlockTableEntrySize, &out->table_))
+  out->entry_size_ = post_->version() >= 2 ? kBlockTableEntrySize : kBlockTableEntrySizeV1;
+  if (num_blocks > 1 && !in.ReadBytes(num_blocks * out->entry_size_, &out->table_))
     return post_->Corrupt("truncated block table");
   in.ReadBytes(in.remaining(), &out->tf_data_);
   out->positions_ = pos.substr(info.pos_offset, info.pos_length);
@@ -381,6 +401,17 @@ Status SegmentReader::VerifyStructure() const {
         const uint32_t tf = cursor.freq();
         if (d >= num_docs_ || tf == 0 || tf > t.max_tf || FieldLength(field, d) < t.min_length) {
           inner = post_->Corrupt("posting of document " + std::to_string(d) + " out of bounds");
+          return false;
+        }
+        // Its block's bounds must hold it, or top-k pruning would drop it.
+        const PostingList::BlockInfo bi = list.block(cursor.ordinal() / kPostingBlockSize);
+        bool dominated = bi.num_impacts == 0;
+        for (uint32_t i = 0; i < bi.num_impacts && !dominated; ++i)
+          dominated = tf <= bi.impact_tf[i] && FieldLength(field, d) >= bi.impact_length[i];
+        if (tf > bi.max_tf || FieldLength(field, d) < bi.min_length || d > bi.last_doc ||
+            !dominated) {
+          inner = post_->Corrupt("posting of document " + std::to_string(d) +
+                                 " outside its block's score bounds");
           return false;
         }
         if (!cursor.Positions(&positions) || positions.size() != tf ||

@@ -38,6 +38,10 @@ class PostingList {
 
   struct BlockInfo {
     uint32_t tf_offset, pos_offset, max_tf, min_length, last_doc;
+    // Impacts: every posting of the block has a tf <= and a length >= one of these pairs.
+    // Segments of format 1 have none but the coarse (max_tf, min_length).
+    uint32_t num_impacts;
+    uint32_t impact_tf[kBlockImpacts], impact_length[kBlockImpacts];
   };
   size_t num_blocks() const { return num_blocks_; }
   BlockInfo block(size_t b) const;
@@ -61,6 +65,7 @@ class PostingList {
   RoaringView bitmap_;
   size_t num_blocks_ = 0;
   std::string_view table_;     // num_blocks entries, or empty for a single block
+  size_t entry_size_ = kBlockTableEntrySize;  // by the segment's format version
   std::string_view tf_data_;
   std::string_view positions_;
 };
