@@ -11,6 +11,31 @@ double Bm25Bound(const Bm25& bm25, double max_tf, uint32_t min_length) {
   return bm25.Score(max_tf, min_length) * kBoundSlack;
 }
 
+// The first block from `from` on whose last docid is >= target (the last block if none is).
+size_t BlockAtOrAfter(const PostingList& list, size_t from, uint32_t target) {
+  const size_t n = list.num_blocks();
+  size_t b = from;
+  if (b + 1 < n && list.block(b).last_doc < target) {
+    // Gallop to a block ending at or after target, then binary search back to the first one.
+    size_t step = 1, lo = b + 1, hi = b + 1;
+    while (hi < n - 1 && list.block(hi).last_doc < target) {
+      lo = hi + 1;
+      hi = std::min(n - 1, hi + step);
+      step *= 2;
+    }
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (list.block(mid).last_doc < target) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    b = lo;
+  }
+  return b;
+}
+
 }  // namespace
 
 TermScorer::TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* segment,
@@ -27,27 +52,7 @@ TermScorer::TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* s
 
 double TermScorer::BlockMaxScoreAt(uint32_t target) {
   if (target <= shallow_last_doc_) return shallow_bound_;
-  const size_t n = list_->num_blocks();
-  size_t b = shallow_block_;
-  if (b + 1 < n && list_->block(b).last_doc < target) {
-    // Gallop to a block ending at or after target, then binary search back to the first one.
-    size_t step = 1, lo = b + 1, hi = b + 1;
-    while (hi < n - 1 && list_->block(hi).last_doc < target) {
-      lo = hi + 1;
-      hi = std::min(n - 1, hi + step);
-      step *= 2;
-    }
-    while (lo < hi) {
-      const size_t mid = lo + (hi - lo) / 2;
-      if (list_->block(mid).last_doc < target) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    b = lo;
-  }
-  shallow_block_ = b;
+  const size_t b = shallow_block_ = BlockAtOrAfter(*list_, shallow_block_, target);
   const PostingList::BlockInfo info = list_->block(b);
   if (info.last_doc < target) {  // past the last posting: nothing more to score
     shallow_last_doc_ = kNoMoreDocs;
@@ -254,6 +259,171 @@ uint32_t PhraseScorer::Next() {
 uint32_t PhraseScorer::Advance(uint32_t target) {
   if (target <= doc_) return doc_;
   return doc_ = FindMatch(AlignCursors(target));
+}
+
+ProximityScorer::ProximityScorer(std::vector<Term> terms, const SegmentReader* segment,
+                                 uint32_t field_id, Params params)
+    : terms_(std::move(terms)), segment_(segment), field_id_(field_id), params_(std::move(params)) {
+  const size_t n = terms_.size();
+  inverse_sq_.assign(params_.window + 1, 0.0);
+  double sum = 0;
+  for (uint32_t d = 1; d <= params_.window; ++d)
+    sum += inverse_sq_[d] = 1.0 / (static_cast<double>(d) * d);
+  max_instances_ = 2 * sum;
+  cursors_.reserve(n);
+  uint64_t max_df = 0;
+  for (const Term& t : terms_) {
+    cursors_.emplace_back(t.list.get());
+    cost_ += t.list->doc_freq();
+    max_df = std::max<uint64_t>(max_df, t.list->doc_freq());
+  }
+  cost_ -= max_df;  // a co-occurrence holds some term other than the most frequent one
+  for (size_t i = 0; i < n; ++i) {
+    const TermInfo& a = terms_[i].list->info();
+    for (size_t j = i + 1; j < n; ++j) {
+      const TermInfo& b = terms_[j].list->info();
+      max_score_ += PairBound(i, j, a.max_tf, b.max_tf, std::max(a.min_length, b.min_length));
+    }
+  }
+  acc_.assign(n * n, 0.0);
+  shallow_blocks_.assign(n, 0);
+  shallow_bound_ = max_score_;
+  doc_ = FindCoOccurrence();
+}
+
+double ProximityScorer::PairScore(size_t i, size_t j, double acc, double norm) const {
+  if (!(acc > 0)) return 0;  // also keeps k1 = 0 (norm 0) from dividing 0 by 0
+  const double idf = std::min(params_.idf[terms_[i].index], params_.idf[terms_[j].index]);
+  return params_.weight * idf * (params_.bm25.k1 + 1) * acc / (acc + norm);
+}
+
+double ProximityScorer::PairBound(size_t i, size_t j, uint32_t max_tf_i, uint32_t max_tf_j,
+                                  uint32_t min_length) const {
+  const double acc = max_instances_ * std::min(max_tf_i, max_tf_j);
+  return PairScore(i, j, acc, params_.bm25.Norm(min_length)) * kBoundSlack;
+}
+
+uint32_t ProximityScorer::FindCoOccurrence() {
+  for (;;) {
+    uint32_t first = kNoMoreDocs, second = kNoMoreDocs;
+    size_t at = 0;
+    for (size_t i = 0; i < cursors_.size(); ++i) {
+      const uint32_t d = cursors_[i].doc();
+      if (d < first) {
+        second = first;
+        first = d;
+        at = i;
+      } else if (d < second) {
+        second = d;
+      }
+    }
+    if (first == second || second == kNoMoreDocs) return second;
+    // The only cursor on `first` cannot pair there: it skips to where another one stands.
+    cursors_[at].Advance(second);
+  }
+}
+
+uint32_t ProximityScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  for (auto& c : cursors_)
+    if (c.doc() == doc_) c.Next();
+  return doc_ = FindCoOccurrence();
+}
+
+uint32_t ProximityScorer::Advance(uint32_t target) {
+  if (target <= doc_) return doc_;
+  for (auto& c : cursors_) c.Advance(target);
+  return doc_ = FindCoOccurrence();
+}
+
+void ProximityScorer::Accumulate() {
+  const size_t n = cursors_.size();
+  occurrences_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    if (cursors_[i].doc() != doc_) continue;
+    // Damaged positions contribute nothing, as they make a phrase not match.
+    if (!cursors_[i].Positions(&positions_)) continue;
+    for (uint32_t p : positions_) occurrences_.push_back({p, static_cast<uint32_t>(i)});
+  }
+  std::sort(occurrences_.begin(), occurrences_.end());
+  // Each position holds one token, so an occurrence has at most `window` others within reach
+  // after it: linear in the occurrences, whatever the number of terms.
+  const size_t m = occurrences_.size();
+  for (size_t a = 0; a < m; ++a) {
+    const auto [pa, ta] = occurrences_[a];
+    for (size_t b = a + 1; b < m; ++b) {
+      const auto [pb, tb] = occurrences_[b];
+      const uint32_t d = pb - pa;
+      if (d > params_.window) break;
+      if (ta == tb || d == 0) continue;
+      const size_t idx = std::min(ta, tb) * n + std::max(ta, tb);
+      if (acc_[idx] == 0) touched_.push_back(idx);
+      acc_[idx] += inverse_sq_[d];
+    }
+  }
+}
+
+double ProximityScorer::Score() {
+  Accumulate();
+  const size_t n = cursors_.size();
+  const double norm = params_.bm25.Norm(field_length());
+  double score = 0;
+  for (size_t idx : touched_) {
+    score += PairScore(idx / n, idx % n, acc_[idx], norm);
+    acc_[idx] = 0;
+  }
+  touched_.clear();
+  return score;
+}
+
+std::vector<ProximityScorer::Pair> ProximityScorer::Pairs() {
+  Accumulate();
+  const size_t n = cursors_.size();
+  const double norm = params_.bm25.Norm(field_length());
+  std::vector<Pair> pairs;
+  for (size_t idx : touched_) {
+    const size_t i = idx / n, j = idx % n;
+    size_t first = terms_[i].index, second = terms_[j].index;
+    if (first > second) std::swap(first, second);
+    pairs.push_back({first, second, acc_[idx], PairScore(i, j, acc_[idx], norm)});
+    acc_[idx] = 0;
+  }
+  touched_.clear();
+  std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
+    return std::pair(a.first, a.second) < std::pair(b.first, b.second);
+  });
+  return pairs;
+}
+
+double ProximityScorer::BlockMaxScoreAt(uint32_t target) {
+  if (target <= shallow_last_doc_) return shallow_bound_;
+  const size_t n = terms_.size();
+  // Per term, the block that would hold target; a term past its last posting has tf 0 from
+  // here on, and pairs with it score nothing.
+  block_max_tf_.assign(n, 0);
+  block_min_length_.assign(n, 0);
+  uint32_t last = kNoMoreDocs;
+  for (size_t i = 0; i < n; ++i) {
+    const PostingList& list = *terms_[i].list;
+    const size_t b = shallow_blocks_[i] = BlockAtOrAfter(list, shallow_blocks_[i], target);
+    const PostingList::BlockInfo info = list.block(b);
+    if (info.last_doc < target) continue;
+    block_max_tf_[i] = info.max_tf;
+    block_min_length_[i] = info.min_length;
+    last = std::min(last, info.last_doc);
+  }
+  double bound = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (block_max_tf_[i] == 0) continue;
+    for (size_t j = i + 1; j < n; ++j) {
+      if (block_max_tf_[j] == 0) continue;
+      bound += PairBound(i, j, block_max_tf_[i], block_max_tf_[j],
+                         std::max(block_min_length_[i], block_min_length_[j]));
+    }
+  }
+  shallow_last_doc_ = last;
+  shallow_bound_ = std::min(max_score_, bound);
+  return shallow_bound_;
 }
 
 BitmapScorer::BitmapScorer(roaring_bitmap_t* bitmap, double score)

@@ -184,6 +184,79 @@ class PhraseScorer final : public Scorer {
   std::vector<std::vector<uint32_t>> positions_;
 };
 
+// Term proximity of a bag of words in one field, after Rasolofo & Savoy's BM25TP ("Term
+// proximity scoring for keyword-based retrieval systems", ECIR 2003). Every occurrence of two
+// different query terms at most `window` positions apart is a term-pair instance worth 1/d²
+// (d = their distance); a pair's instances sum to acc, which saturates like a BM25 tf:
+//   score = weight · Σ_pairs min(idf_i, idf_j) · (k1 + 1) · acc / (acc + k1·(1 − b + b·dl/avgdl)).
+// It only adds to documents that hold two of the terms, which the terms' own clauses match
+// anyway, so it changes scores but never which documents match.
+//
+// Iterates the documents where at least two of its terms occur (a co-occurrence further apart
+// than the window scores 0). Bounds: an occurrence of t_i has at most one t_j at each distance
+// on each side, so acc ≤ min(tf_i, tf_j) · 2 · Σ_{d=1}^{window} 1/d², and dl is at least the
+// larger of the two terms' min_length; MaxScore() sums these per-pair bounds over the segment's
+// lists, and BlockMaxScoreAt() over the blocks holding the target.
+class ProximityScorer final : public Scorer {
+ public:
+  struct Term {
+    std::unique_ptr<PostingList> list;
+    size_t index;  // the term's index in the weight's term list (the idf's)
+  };
+  struct Params {
+    double weight = 1;
+    uint32_t window = 5;
+    Bm25 bm25;                // k1, b, avgdl of the field; `weight` unused
+    std::vector<double> idf;  // per term of the weight, by Term::index
+  };
+  ProximityScorer(std::vector<Term> terms, const SegmentReader* segment, uint32_t field_id,
+                  Params params);
+  uint32_t Next() override;
+  uint32_t Advance(uint32_t target) override;
+  double Score() override;
+  double MaxScore() const override { return max_score_; }
+  uint64_t Cost() const override { return cost_; }
+  double BlockMaxScoreAt(uint32_t target) override;
+
+  // The current document's scoring pairs, by the weight's term indexes.
+  struct Pair {
+    size_t first, second;
+    double acc;    // Σ 1/d² over the pair's instances
+    double score;  // its part of Score()
+  };
+  std::vector<Pair> Pairs();
+  uint32_t field_length() const { return segment_->FieldLength(field_id_, doc_); }
+
+ private:
+  // From the cursors' current documents on, the first document holding two terms.
+  uint32_t FindCoOccurrence();
+  // Fills acc_ and touched_ for the current document.
+  void Accumulate();
+  double PairScore(size_t i, size_t j, double acc, double norm) const;
+  double PairBound(size_t i, size_t j, uint32_t max_tf_i, uint32_t max_tf_j,
+                   uint32_t min_length) const;
+
+  std::vector<Term> terms_;
+  std::vector<PostingCursor> cursors_;  // parallel to terms_
+  const SegmentReader* segment_;
+  uint32_t field_id_;
+  Params params_;
+  double max_instances_;             // 2 · Σ_{d=1}^{window} 1/d²: acc per occurrence, at most
+  std::vector<double> inverse_sq_;   // 1/d² by d, d = 0..window
+  double max_score_ = 0;
+  uint64_t cost_ = 0;
+  // Per-document scratch, kept to avoid allocating per document.
+  std::vector<std::pair<uint32_t, uint32_t>> occurrences_;  // (position, cursor)
+  std::vector<uint32_t> positions_;
+  std::vector<double> acc_;        // n × n by cursor indexes, zero between documents
+  std::vector<size_t> touched_;    // entries of acc_ that are not zero
+  // BlockMaxScoreAt's range [0, shallow_last_doc_] and its bound.
+  uint32_t shallow_last_doc_ = 0;
+  double shallow_bound_ = 0;
+  std::vector<size_t> shallow_blocks_;  // per cursor, the block last looked at
+  std::vector<uint32_t> block_max_tf_, block_min_length_;  // per cursor; max_tf 0: exhausted
+};
+
 // Matches a precomputed set of documents with one constant score (prefix queries, match-all).
 class BitmapScorer final : public Scorer {
  public:

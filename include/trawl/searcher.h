@@ -44,6 +44,15 @@ struct SearchOptions {
   // [0, 1]; InvalidArgument otherwise.
   std::map<std::string, double, std::less<>> field_weights;
   std::map<std::string, double, std::less<>> field_b;
+  // Term proximity (BM25TP, Rasolofo & Savoy 2003): for a bag of words (bare words or a
+  // plain-text query, nothing else), two different query words at distance d <= proximity_window
+  // in a field add 1/d² to that pair's count, which saturates like a BM25 tf with the field's
+  // k1, b and length, is weighted by the smaller idf of the two, and is added to the BM25 score
+  // times `proximity` (docs/query-language.md). 0 (the default) is off; must be in [0, 1e6],
+  // and the window in [1, 64], else InvalidArgument. Matches and counts do not change. Costs a
+  // read of the positions of documents holding two of the words.
+  double proximity = 0;
+  uint32_t proximity_window = 5;
   bool count_only = false;     // compute only `total`; return no hits
   bool load_documents = true;  // fill Hit::id, Hit::title and Hit::snippet from the stored document
   size_t snippet_chars = 200;  // approximate snippet length
