@@ -293,8 +293,8 @@ ProximityScorer::ProximityScorer(std::vector<Term> terms, const SegmentReader* s
 
 double ProximityScorer::PairScore(size_t i, size_t j, double acc, double norm) const {
   if (!(acc > 0)) return 0;  // also keeps k1 = 0 (norm 0) from dividing 0 by 0
-  const double idf = std::min(params_.idf[terms_[i].index], params_.idf[terms_[j].index]);
-  return params_.weight * idf * (params_.bm25.k1 + 1) * acc / (acc + norm);
+  const double weight = params_.PairWeight(terms_[i].index, terms_[j].index);
+  return weight * (params_.bm25.k1 + 1) * acc / (acc + norm);
 }
 
 double ProximityScorer::PairBound(size_t i, size_t j, uint32_t max_tf_i, uint32_t max_tf_j,
@@ -356,6 +356,7 @@ void ProximityScorer::Accumulate() {
       const uint32_t d = pb - pa;
       if (d > params_.window) break;
       if (ta == tb || d == 0) continue;
+      if (params_.PairWeight(terms_[ta].index, terms_[tb].index) == 0) continue;
       const size_t idx = std::min(ta, tb) * n + std::max(ta, tb);
       if (acc_[idx] == 0) touched_.push_back(idx);
       acc_[idx] += inverse_sq_[d];

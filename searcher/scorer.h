@@ -184,19 +184,21 @@ class PhraseScorer final : public Scorer {
   std::vector<std::vector<uint32_t>> positions_;
 };
 
-// Term proximity of a bag of words in one field, after Rasolofo & Savoy's BM25TP ("Term
-// proximity scoring for keyword-based retrieval systems", ECIR 2003). Every occurrence of two
-// different query terms at most `window` positions apart is a term-pair instance worth 1/d²
-// (d = their distance); a pair's instances sum to acc, which saturates like a BM25 tf:
-//   score = weight · Σ_pairs min(idf_i, idf_j) · (k1 + 1) · acc / (acc + k1·(1 − b + b·dl/avgdl)).
-// It only adds to documents that hold two of the terms, which the terms' own clauses match
-// anyway, so it changes scores but never which documents match.
+// Term proximity of pairs of query words in one field, after Rasolofo & Savoy's BM25TP ("Term
+// proximity scoring for keyword-based retrieval systems", ECIR 2003): every occurrence of the
+// two words of a pair at most `window` positions apart is a pair instance worth 1/d² (d = their
+// distance); a pair's instances sum to acc, which saturates like a BM25 tf:
+//   score = Σ_pairs w_pair · (k1 + 1) · acc / (acc + k1·(1 − b + b·dl/avgdl)).
+// The weight chooses the pairs and their weights (weight.cc: adjacent query words). It only
+// adds to documents that hold two of the words, which the words' own clauses match anyway, so
+// it changes scores but never which documents match.
 //
 // Iterates the documents where at least two of its terms occur (a co-occurrence further apart
-// than the window scores 0). Bounds: an occurrence of t_i has at most one t_j at each distance
-// on each side, so acc ≤ min(tf_i, tf_j) · 2 · Σ_{d=1}^{window} 1/d², and dl is at least the
-// larger of the two terms' min_length; MaxScore() sums these per-pair bounds over the segment's
-// lists, and BlockMaxScoreAt() over the blocks holding the target.
+// than the window, or of two words that are no pair, scores 0). Bounds: an occurrence of t_i
+// has at most one t_j at each distance on each side, so acc ≤ min(tf_i, tf_j) · 2 ·
+// Σ_{d=1}^{window} 1/d², and dl is at least the larger of the two terms' min_length;
+// MaxScore() sums these per-pair bounds over the segment's lists, BlockMaxScoreAt() over the
+// blocks holding the target.
 class ProximityScorer final : public Scorer {
  public:
   struct Term {
@@ -204,10 +206,13 @@ class ProximityScorer final : public Scorer {
     size_t index;  // the term's index in the weight's term list (the idf's)
   };
   struct Params {
-    double weight = 1;
     uint32_t window = 5;
-    Bm25 bm25;                // k1, b, avgdl of the field; `weight` unused
-    std::vector<double> idf;  // per term of the weight, by Term::index
+    Bm25 bm25;  // k1, b, avgdl of the field; `weight` unused
+    // The weight of each pair of the weight's terms (by Term::index, num_terms × num_terms,
+    // symmetric); 0 leaves a pair out.
+    size_t num_terms = 0;
+    std::vector<double> pair_weight;
+    double PairWeight(size_t a, size_t b) const { return pair_weight[a * num_terms + b]; }
   };
   ProximityScorer(std::vector<Term> terms, const SegmentReader* segment, uint32_t field_id,
                   Params params);

@@ -294,7 +294,7 @@ int Run(int argc, char** argv) {
   // Signed, so that a negative value is an error rather than a huge unsigned number.
   int64_t top_k = 10, offset = 0;
   double k1 = 1.2, b = 0.75;
-  double proximity = 1;
+  double proximity = 0.5;
   int64_t proximity_window = 5;
 
   po::options_description visible(
@@ -331,7 +331,7 @@ int Run(int argc, char** argv) {
        "BM25F b of a field (default --b; repeatable), e.g. --field-b title=0.3")
       ("proximity", "term proximity for bare words and --plain queries: two query words near "
        "each other in a field add a BM25TP term-pair score")
-      ("proximity-weight", po::value(&proximity)->value_name("W")->default_value(1.0, "1"),
+      ("proximity-weight", po::value(&proximity)->value_name("W")->default_value(0.5, "0.5"),
        "with --proximity: the weight of the term-pair scores")
       ("proximity-window", po::value(&proximity_window)->value_name("N")->default_value(5),
        "with --proximity: the largest distance in positions at which two words are near "

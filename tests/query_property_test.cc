@@ -147,18 +147,23 @@ class Reference {
   }
 
   // A whole query: Run, plus term proximity when the query is a bag of words (only optional
-  // words without a field; words analyzing to one term take part, each once).
+  // words without a field). The words analyzing to one term, in query order, pair with their
+  // neighbours; each distinct pair counts once, in every field.
   Eval RunQuery(const QueryNode& q) const {
     Eval e = Run(q);
     if (proximity_.weight <= 0 || q.kind != QueryNode::Kind::kBoolean || e.empty) return e;
-    std::vector<std::string> words;
+    std::vector<std::string> sequence;
     for (const auto& c : q.clauses) {
       if (c.occur != QueryNode::Occur::kShould || c.node->kind != QueryNode::Kind::kTerm ||
           !c.node->field.empty())
         return e;
       std::vector<std::string> terms = an_->Terms(c.node->text);
-      if (terms.size() == 1 && std::find(words.begin(), words.end(), terms[0]) == words.end())
-        words.push_back(terms[0]);
+      if (terms.size() == 1) sequence.push_back(terms[0]);
+    }
+    std::set<std::pair<std::string, std::string>> pairs;
+    for (size_t k = 0; k + 1 < sequence.size(); ++k) {
+      if (sequence[k] != sequence[k + 1])
+        pairs.insert(std::minmax(sequence[k], sequence[k + 1]));
     }
     for (const std::string& f : Fields("")) {
       const double avgdl = Get(total_, f) / Get(n_, f);
@@ -167,23 +172,21 @@ class Reference {
         if (it == docs_[d].fields.end()) continue;
         const std::vector<std::string>& toks = it->second;
         const double norm = kK1 * (1 - kB + kB * toks.size() / avgdl);
-        for (size_t i = 0; i < words.size(); ++i) {
-          for (size_t j = i + 1; j < words.size(); ++j) {
-            // Every pair of occurrences of the two words, by brute force.
-            double acc = 0;
-            for (size_t p = 0; p < toks.size(); ++p) {
-              if (toks[p] != words[i]) continue;
-              for (size_t r = 0; r < toks.size(); ++r) {
-                const size_t dist = p > r ? p - r : r - p;
-                if (toks[r] == words[j] && dist >= 1 && dist <= proximity_.window)
-                  acc += 1.0 / (static_cast<double>(dist) * dist);
-              }
+        for (const auto& [a, b] : pairs) {
+          // Every pair of occurrences of the two words, by brute force.
+          double acc = 0;
+          for (size_t p = 0; p < toks.size(); ++p) {
+            if (toks[p] != a) continue;
+            for (size_t r = 0; r < toks.size(); ++r) {
+              const size_t dist = p > r ? p - r : r - p;
+              if (toks[r] == b && dist >= 1 && dist <= proximity_.window)
+                acc += 1.0 / (static_cast<double>(dist) * dist);
             }
-            if (acc == 0) continue;
-            EXPECT_TRUE(e.match[d]) << "proximity never adds a match";
-            const double idf = std::min(Idf(f, words[i]), Idf(f, words[j]));
-            e.score[d] += proximity_.weight * idf * (kK1 + 1) * acc / (acc + norm);
           }
+          if (acc == 0) continue;
+          EXPECT_TRUE(e.match[d]) << "proximity never adds a match";
+          const double idf = (Idf(f, a) + Idf(f, b)) / 2;
+          e.score[d] += proximity_.weight * idf * (kK1 + 1) * acc / (acc + norm);
         }
       }
     }
