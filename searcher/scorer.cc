@@ -278,29 +278,33 @@ ProximityScorer::ProximityScorer(std::vector<Term> terms, const SegmentReader* s
     max_df = std::max<uint64_t>(max_df, t.list->doc_freq());
   }
   cost_ -= max_df;  // a co-occurrence holds some term other than the most frequent one
-  for (size_t i = 0; i < n; ++i) {
-    const TermInfo& a = terms_[i].list->info();
-    for (size_t j = i + 1; j < n; ++j) {
-      const TermInfo& b = terms_[j].list->info();
-      max_score_ += PairBound(i, j, a.max_tf, b.max_tf, std::max(a.min_length, b.min_length));
+  for (size_t a = 0; a < n; ++a) {
+    for (size_t b = a + 1; b < n; ++b) {
+      const double weight = params_.PairWeight(terms_[a].index, terms_[b].index);
+      if (weight > 0) pairs_.push_back({a, b, weight});
     }
   }
-  acc_.assign(n * n, 0.0);
+  for (const CursorPair& p : pairs_) {
+    const TermInfo& a = terms_[p.a].list->info();
+    const TermInfo& b = terms_[p.b].list->info();
+    max_score_ += PairBound(p.weight, a.max_tf, b.max_tf, std::max(a.min_length, b.min_length));
+  }
+  positions_.resize(n);
+  present_.assign(n, 0);
   shallow_blocks_.assign(n, 0);
   shallow_bound_ = max_score_;
   doc_ = FindCoOccurrence();
 }
 
-double ProximityScorer::PairScore(size_t i, size_t j, double acc, double norm) const {
+double ProximityScorer::PairScore(double weight, double acc, double norm) const {
   if (!(acc > 0)) return 0;  // also keeps k1 = 0 (norm 0) from dividing 0 by 0
-  const double weight = params_.PairWeight(terms_[i].index, terms_[j].index);
   return weight * (params_.bm25.k1 + 1) * acc / (acc + norm);
 }
 
-double ProximityScorer::PairBound(size_t i, size_t j, uint32_t max_tf_i, uint32_t max_tf_j,
+double ProximityScorer::PairBound(double weight, uint32_t max_tf_a, uint32_t max_tf_b,
                                   uint32_t min_length) const {
-  const double acc = max_instances_ * std::min(max_tf_i, max_tf_j);
-  return PairScore(i, j, acc, params_.bm25.Norm(min_length)) * kBoundSlack;
+  const double acc = max_instances_ * std::min(max_tf_a, max_tf_b);
+  return PairScore(weight, acc, params_.bm25.Norm(min_length)) * kBoundSlack;
 }
 
 uint32_t ProximityScorer::FindCoOccurrence() {
@@ -336,63 +340,52 @@ uint32_t ProximityScorer::Advance(uint32_t target) {
   return doc_ = FindCoOccurrence();
 }
 
-void ProximityScorer::Accumulate() {
-  const size_t n = cursors_.size();
-  occurrences_.clear();
-  for (size_t i = 0; i < n; ++i) {
-    if (cursors_[i].doc() != doc_) continue;
+void ProximityScorer::LoadPositions() {
+  for (size_t i = 0; i < cursors_.size(); ++i) {
     // Damaged positions contribute nothing, as they make a phrase not match.
-    if (!cursors_[i].Positions(&positions_)) continue;
-    for (uint32_t p : positions_) occurrences_.push_back({p, static_cast<uint32_t>(i)});
-  }
-  std::sort(occurrences_.begin(), occurrences_.end());
-  // Each position holds one token, so an occurrence has at most `window` others within reach
-  // after it: linear in the occurrences, whatever the number of terms.
-  const size_t m = occurrences_.size();
-  for (size_t a = 0; a < m; ++a) {
-    const auto [pa, ta] = occurrences_[a];
-    for (size_t b = a + 1; b < m; ++b) {
-      const auto [pb, tb] = occurrences_[b];
-      const uint32_t d = pb - pa;
-      if (d > params_.window) break;
-      if (ta == tb || d == 0) continue;
-      if (params_.PairWeight(terms_[ta].index, terms_[tb].index) == 0) continue;
-      const size_t idx = std::min(ta, tb) * n + std::max(ta, tb);
-      if (acc_[idx] == 0) touched_.push_back(idx);
-      acc_[idx] += inverse_sq_[d];
-    }
+    present_[i] = cursors_[i].doc() == doc_ && cursors_[i].Positions(&positions_[i]) &&
+                  !positions_[i].empty();
   }
 }
 
+double ProximityScorer::PairInstances(const std::vector<uint32_t>& a,
+                                      const std::vector<uint32_t>& b) const {
+  // A sliding window over b: each position holds one token, so at most 2 · window + 1 of b's
+  // occurrences are in reach of one of a's, and the pass is linear in both lists.
+  const uint32_t window = params_.window;
+  double acc = 0;
+  size_t lo = 0;
+  for (uint32_t p : a) {
+    while (lo < b.size() && static_cast<uint64_t>(b[lo]) + window < p) ++lo;
+    for (size_t k = lo; k < b.size() && b[k] <= p + static_cast<uint64_t>(window); ++k) {
+      const uint32_t d = b[k] > p ? b[k] - p : p - b[k];
+      acc += inverse_sq_[d];  // inverse_sq_[0] is 0: a shared position is no instance
+    }
+  }
+  return acc;
+}
+
 double ProximityScorer::Score() {
-  Accumulate();
-  const size_t n = cursors_.size();
+  LoadPositions();
   const double norm = params_.bm25.Norm(field_length());
   double score = 0;
-  for (size_t idx : touched_) {
-    score += PairScore(idx / n, idx % n, acc_[idx], norm);
-    acc_[idx] = 0;
+  for (const CursorPair& p : pairs_) {
+    if (!present_[p.a] || !present_[p.b]) continue;
+    score += PairScore(p.weight, PairInstances(positions_[p.a], positions_[p.b]), norm);
   }
-  touched_.clear();
   return score;
 }
 
 std::vector<ProximityScorer::Pair> ProximityScorer::Pairs() {
-  Accumulate();
-  const size_t n = cursors_.size();
+  LoadPositions();
   const double norm = params_.bm25.Norm(field_length());
   std::vector<Pair> pairs;
-  for (size_t idx : touched_) {
-    const size_t i = idx / n, j = idx % n;
-    size_t first = terms_[i].index, second = terms_[j].index;
-    if (first > second) std::swap(first, second);
-    pairs.push_back({first, second, acc_[idx], PairScore(i, j, acc_[idx], norm)});
-    acc_[idx] = 0;
+  for (const CursorPair& p : pairs_) {
+    if (!present_[p.a] || !present_[p.b]) continue;
+    const double acc = PairInstances(positions_[p.a], positions_[p.b]);
+    if (acc > 0) pairs.push_back({terms_[p.a].index, terms_[p.b].index, acc,
+                                  PairScore(p.weight, acc, norm)});
   }
-  touched_.clear();
-  std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
-    return std::pair(a.first, a.second) < std::pair(b.first, b.second);
-  });
   return pairs;
 }
 
@@ -414,13 +407,10 @@ double ProximityScorer::BlockMaxScoreAt(uint32_t target) {
     last = std::min(last, info.last_doc);
   }
   double bound = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (block_max_tf_[i] == 0) continue;
-    for (size_t j = i + 1; j < n; ++j) {
-      if (block_max_tf_[j] == 0) continue;
-      bound += PairBound(i, j, block_max_tf_[i], block_max_tf_[j],
-                         std::max(block_min_length_[i], block_min_length_[j]));
-    }
+  for (const CursorPair& p : pairs_) {
+    if (block_max_tf_[p.a] == 0 || block_max_tf_[p.b] == 0) continue;
+    bound += PairBound(p.weight, block_max_tf_[p.a], block_max_tf_[p.b],
+                       std::max(block_min_length_[p.a], block_min_length_[p.b]));
   }
   shallow_last_doc_ = last;
   shallow_bound_ = std::min(max_score_, bound);

@@ -235,14 +235,22 @@ class ProximityScorer final : public Scorer {
  private:
   // From the cursors' current documents on, the first document holding two terms.
   uint32_t FindCoOccurrence();
-  // Fills acc_ and touched_ for the current document.
-  void Accumulate();
-  double PairScore(size_t i, size_t j, double acc, double norm) const;
-  double PairBound(size_t i, size_t j, uint32_t max_tf_i, uint32_t max_tf_j,
+  // Reads the positions of the terms in the current document; sets present_.
+  void LoadPositions();
+  // Σ 1/d² over the occurrences of two terms within the window; positions ascending.
+  double PairInstances(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) const;
+  double PairScore(double weight, double acc, double norm) const;
+  double PairBound(double weight, uint32_t max_tf_a, uint32_t max_tf_b,
                    uint32_t min_length) const;
 
+  // The pairs with a weight, by cursor index.
+  struct CursorPair {
+    size_t a, b;
+    double weight;
+  };
   std::vector<Term> terms_;
   std::vector<PostingCursor> cursors_;  // parallel to terms_
+  std::vector<CursorPair> pairs_;
   const SegmentReader* segment_;
   uint32_t field_id_;
   Params params_;
@@ -250,11 +258,9 @@ class ProximityScorer final : public Scorer {
   std::vector<double> inverse_sq_;   // 1/d² by d, d = 0..window
   double max_score_ = 0;
   uint64_t cost_ = 0;
-  // Per-document scratch, kept to avoid allocating per document.
-  std::vector<std::pair<uint32_t, uint32_t>> occurrences_;  // (position, cursor)
-  std::vector<uint32_t> positions_;
-  std::vector<double> acc_;        // n × n by cursor indexes, zero between documents
-  std::vector<size_t> touched_;    // entries of acc_ that are not zero
+  // The current document's positions per cursor (kept to avoid allocating per document).
+  std::vector<std::vector<uint32_t>> positions_;
+  std::vector<char> present_;
   // BlockMaxScoreAt's range [0, shallow_last_doc_] and its bound.
   uint32_t shallow_last_doc_ = 0;
   double shallow_bound_ = 0;
