@@ -11,6 +11,31 @@ double Bm25Bound(const Bm25& bm25, double max_tf, uint32_t min_length) {
   return bm25.Score(max_tf, min_length) * kBoundSlack;
 }
 
+// The first block from `from` on whose last docid is >= target (the last block if none is).
+size_t BlockAtOrAfter(const PostingList& list, size_t from, uint32_t target) {
+  const size_t n = list.num_blocks();
+  size_t b = from;
+  if (b + 1 < n && list.block(b).last_doc < target) {
+    // Gallop to a block ending at or after target, then binary search back to the first one.
+    size_t step = 1, lo = b + 1, hi = b + 1;
+    while (hi < n - 1 && list.block(hi).last_doc < target) {
+      lo = hi + 1;
+      hi = std::min(n - 1, hi + step);
+      step *= 2;
+    }
+    while (lo < hi) {
+      const size_t mid = lo + (hi - lo) / 2;
+      if (list.block(mid).last_doc < target) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    b = lo;
+  }
+  return b;
+}
+
 }  // namespace
 
 TermScorer::TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* segment,
@@ -27,27 +52,7 @@ TermScorer::TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* s
 
 double TermScorer::BlockMaxScoreAt(uint32_t target) {
   if (target <= shallow_last_doc_) return shallow_bound_;
-  const size_t n = list_->num_blocks();
-  size_t b = shallow_block_;
-  if (b + 1 < n && list_->block(b).last_doc < target) {
-    // Gallop to a block ending at or after target, then binary search back to the first one.
-    size_t step = 1, lo = b + 1, hi = b + 1;
-    while (hi < n - 1 && list_->block(hi).last_doc < target) {
-      lo = hi + 1;
-      hi = std::min(n - 1, hi + step);
-      step *= 2;
-    }
-    while (lo < hi) {
-      const size_t mid = lo + (hi - lo) / 2;
-      if (list_->block(mid).last_doc < target) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    b = lo;
-  }
-  shallow_block_ = b;
+  const size_t b = shallow_block_ = BlockAtOrAfter(*list_, shallow_block_, target);
   const PostingList::BlockInfo info = list_->block(b);
   if (info.last_doc < target) {  // past the last posting: nothing more to score
     shallow_last_doc_ = kNoMoreDocs;
@@ -282,6 +287,162 @@ uint32_t PhraseScorer::Next() {
 uint32_t PhraseScorer::Advance(uint32_t target) {
   if (target <= doc_) return doc_;
   return doc_ = FindMatch(AlignCursors(target));
+}
+
+ProximityScorer::ProximityScorer(std::vector<Term> terms, const SegmentReader* segment,
+                                 uint32_t field_id, Params params)
+    : terms_(std::move(terms)), segment_(segment), field_id_(field_id), params_(std::move(params)) {
+  const size_t n = terms_.size();
+  inverse_sq_.assign(params_.window + 1, 0.0);
+  double sum = 0;
+  for (uint32_t d = 1; d <= params_.window; ++d)
+    sum += inverse_sq_[d] = 1.0 / (static_cast<double>(d) * d);
+  max_instances_ = 2 * sum;
+  cursors_.reserve(n);
+  uint64_t max_df = 0;
+  for (const Term& t : terms_) {
+    cursors_.emplace_back(t.list.get());
+    cost_ += t.list->doc_freq();
+    max_df = std::max<uint64_t>(max_df, t.list->doc_freq());
+  }
+  cost_ -= max_df;  // a co-occurrence holds some term other than the most frequent one
+  for (size_t a = 0; a < n; ++a) {
+    for (size_t b = a + 1; b < n; ++b) {
+      const double weight = params_.PairWeight(terms_[a].index, terms_[b].index);
+      if (weight > 0) pairs_.push_back({a, b, weight});
+    }
+  }
+  for (const CursorPair& p : pairs_) {
+    const TermInfo& a = terms_[p.a].list->info();
+    const TermInfo& b = terms_[p.b].list->info();
+    max_score_ += PairBound(p.weight, a.max_tf, b.max_tf, std::max(a.min_length, b.min_length));
+  }
+  positions_.resize(n);
+  present_.assign(n, 0);
+  shallow_blocks_.assign(n, 0);
+  shallow_bound_ = max_score_;
+  doc_ = FindCoOccurrence();
+}
+
+double ProximityScorer::PairScore(double weight, double acc, double norm) const {
+  if (!(acc > 0)) return 0;  // also keeps k1 = 0 (norm 0) from dividing 0 by 0
+  return weight * (params_.bm25.k1 + 1) * acc / (acc + norm);
+}
+
+double ProximityScorer::PairBound(double weight, uint32_t max_tf_a, uint32_t max_tf_b,
+                                  uint32_t min_length) const {
+  const double acc = max_instances_ * std::min(max_tf_a, max_tf_b);
+  return PairScore(weight, acc, params_.bm25.Norm(min_length)) * kBoundSlack;
+}
+
+uint32_t ProximityScorer::FindCoOccurrence() {
+  for (;;) {
+    uint32_t first = kNoMoreDocs, second = kNoMoreDocs;
+    size_t at = 0;
+    for (size_t i = 0; i < cursors_.size(); ++i) {
+      const uint32_t d = cursors_[i].doc();
+      if (d < first) {
+        second = first;
+        first = d;
+        at = i;
+      } else if (d < second) {
+        second = d;
+      }
+    }
+    if (first == second || second == kNoMoreDocs) return second;
+    // The only cursor on `first` cannot pair there: it skips to where another one stands.
+    cursors_[at].Advance(second);
+  }
+}
+
+uint32_t ProximityScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  for (auto& c : cursors_)
+    if (c.doc() == doc_) c.Next();
+  return doc_ = FindCoOccurrence();
+}
+
+uint32_t ProximityScorer::Advance(uint32_t target) {
+  if (target <= doc_) return doc_;
+  for (auto& c : cursors_) c.Advance(target);
+  return doc_ = FindCoOccurrence();
+}
+
+void ProximityScorer::LoadPositions() {
+  for (size_t i = 0; i < cursors_.size(); ++i) {
+    // Damaged positions contribute nothing, as they make a phrase not match.
+    present_[i] = cursors_[i].doc() == doc_ && cursors_[i].Positions(&positions_[i]) &&
+                  !positions_[i].empty();
+  }
+}
+
+double ProximityScorer::PairInstances(const std::vector<uint32_t>& a,
+                                      const std::vector<uint32_t>& b) const {
+  // A sliding window over b: each position holds one token, so at most 2 · window + 1 of b's
+  // occurrences are in reach of one of a's, and the pass is linear in both lists.
+  const uint32_t window = params_.window;
+  double acc = 0;
+  size_t lo = 0;
+  for (uint32_t p : a) {
+    while (lo < b.size() && static_cast<uint64_t>(b[lo]) + window < p) ++lo;
+    for (size_t k = lo; k < b.size() && b[k] <= p + static_cast<uint64_t>(window); ++k) {
+      const uint32_t d = b[k] > p ? b[k] - p : p - b[k];
+      acc += inverse_sq_[d];  // inverse_sq_[0] is 0: a shared position is no instance
+    }
+  }
+  return acc;
+}
+
+double ProximityScorer::Score() {
+  LoadPositions();
+  const double norm = params_.bm25.Norm(field_length());
+  double score = 0;
+  for (const CursorPair& p : pairs_) {
+    if (!present_[p.a] || !present_[p.b]) continue;
+    score += PairScore(p.weight, PairInstances(positions_[p.a], positions_[p.b]), norm);
+  }
+  return score;
+}
+
+std::vector<ProximityScorer::Pair> ProximityScorer::Pairs() {
+  LoadPositions();
+  const double norm = params_.bm25.Norm(field_length());
+  std::vector<Pair> pairs;
+  for (const CursorPair& p : pairs_) {
+    if (!present_[p.a] || !present_[p.b]) continue;
+    const double acc = PairInstances(positions_[p.a], positions_[p.b]);
+    if (acc > 0) pairs.push_back({terms_[p.a].index, terms_[p.b].index, acc,
+                                  PairScore(p.weight, acc, norm)});
+  }
+  return pairs;
+}
+
+double ProximityScorer::BlockMaxScoreAt(uint32_t target) {
+  if (target <= shallow_last_doc_) return shallow_bound_;
+  const size_t n = terms_.size();
+  // Per term, the block that would hold target; a term past its last posting has tf 0 from
+  // here on, and pairs with it score nothing.
+  block_max_tf_.assign(n, 0);
+  block_min_length_.assign(n, 0);
+  uint32_t last = kNoMoreDocs;
+  for (size_t i = 0; i < n; ++i) {
+    const PostingList& list = *terms_[i].list;
+    const size_t b = shallow_blocks_[i] = BlockAtOrAfter(list, shallow_blocks_[i], target);
+    const PostingList::BlockInfo info = list.block(b);
+    if (info.last_doc < target) continue;
+    block_max_tf_[i] = info.max_tf;
+    block_min_length_[i] = info.min_length;
+    last = std::min(last, info.last_doc);
+  }
+  double bound = 0;
+  for (const CursorPair& p : pairs_) {
+    if (block_max_tf_[p.a] == 0 || block_max_tf_[p.b] == 0) continue;
+    bound += PairBound(p.weight, block_max_tf_[p.a], block_max_tf_[p.b],
+                       std::max(block_min_length_[p.a], block_min_length_[p.b]));
+  }
+  shallow_last_doc_ = last;
+  shallow_bound_ = std::min(max_score_, bound);
+  return shallow_bound_;
 }
 
 BitmapScorer::BitmapScorer(roaring_bitmap_t* bitmap, double score)

@@ -166,11 +166,18 @@ class SearcherImpl final : public Searcher {
         return Status::InvalidArgument("b of field '" + field + "' must be between 0 and 1");
       }
     }
+    if (!(options.proximity >= 0 && options.proximity <= 1e6))
+      return Status::InvalidArgument("the proximity weight must be between 0 and 1e6");
+    if (options.proximity_window < 1 || options.proximity_window > 64)
+      return Status::InvalidArgument("the proximity window must be between 1 and 64");
+    context.proximity = options.proximity;
+    context.proximity_window = options.proximity_window;
     context.bm25f = options.bm25f;
     context.field_weights = options.field_weights;
     context.field_b = options.field_b;
     std::unique_ptr<Weight> weight;
     TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
+    TRAWL_RETURN_IF_ERROR(AddProximity(*parsed, context, *analyzer, &weight));
     // Counting with Roaring is cheap unless the query needs positions; then one scoring pass
     // both counts and collects, instead of matching every phrase twice.
     const bool count_separately = weight->CountIsCheap() || options.count_only || options.top_k == 0;

@@ -294,6 +294,8 @@ int Run(int argc, char** argv) {
   // Signed, so that a negative value is an error rather than a huge unsigned number.
   int64_t top_k = 10, offset = 0;
   double k1 = 1.2, b = 0.75;
+  double proximity = 0.5;
+  int64_t proximity_window = 5;
 
   po::options_description visible(
       "Usage: trawl-search --index DIR [options] [QUERY]\n\n"
@@ -327,6 +329,13 @@ int Run(int argc, char** argv) {
        "BM25F weight of a field (default 1; repeatable), e.g. --field-weight title=2")
       ("field-b", po::value(&field_bs)->value_name("FIELD=B")->composing(),
        "BM25F b of a field (default --b; repeatable), e.g. --field-b title=0.3")
+      ("proximity", "term proximity for bare words and --plain queries: two query words near "
+       "each other in a field add a BM25TP term-pair score")
+      ("proximity-weight", po::value(&proximity)->value_name("W")->default_value(0.5, "0.5"),
+       "with --proximity: the weight of the term-pair scores")
+      ("proximity-window", po::value(&proximity_window)->value_name("N")->default_value(5),
+       "with --proximity: the largest distance in positions at which two words are near "
+       "(1 to 64)")
       ("explain", "explain how each hit's score was computed")
       ("verify", "check every file's checksum at open (reads the whole index once; without it "
        "only sizes, headers and footers are checked, and damage inside a file is never a crash "
@@ -369,6 +378,18 @@ int Run(int argc, char** argv) {
   }
   if (!(k1 >= 0) || k1 > 1000) return usage_error("--k1 must be between 0 and 1000");
   if (!(b >= 0 && b <= 1)) return usage_error("--b must be between 0 and 1");
+  // An option with an optional value (--proximity[=W]) would take the first query word as
+  // its value, so the weight has an option of its own.
+  if (!(proximity >= 0 && proximity <= 1e6)) {
+    return usage_error("--proximity-weight must be between 0 and 1000000");
+  }
+  if (!vm.count("proximity") &&
+      (!vm["proximity-weight"].defaulted() || !vm["proximity-window"].defaulted())) {
+    return usage_error("--proximity-weight and --proximity-window need --proximity");
+  }
+  if (proximity_window < 1 || proximity_window > 64) {
+    return usage_error("--proximity-window must be between 1 and 64");
+  }
   if (!queries_file.empty() && !query_words.empty()) {
     return usage_error("give either QUERY or --queries, not both");
   }
@@ -380,6 +401,8 @@ int Run(int argc, char** argv) {
   settings.search.explain = vm.count("explain") > 0;
   settings.search.plain_text = vm.count("plain") > 0;
   settings.search.bm25f = vm.count("bm25f") > 0;
+  settings.search.proximity = vm.count("proximity") ? proximity : 0;
+  settings.search.proximity_window = static_cast<uint32_t>(proximity_window);
   std::string field_error;
   if (!ParseFieldValues(field_weights, "--field-weight", &settings.search.field_weights,
                         &field_error) ||

@@ -295,6 +295,83 @@ class PhraseWeight final : public Weight {
   Bm25 bm25_;
 };
 
+// The term proximity of a bag of words in one field (ProximityScorer). It adds to the scores of
+// documents its words' own clauses match, and matches nothing by itself: its match set is empty,
+// so counts and filters are those of the words.
+class ProximityWeight final : public Weight {
+ public:
+  ProximityWeight(const IndexContext& index, std::string field, std::vector<std::string> terms,
+                  std::vector<double> pair_weight)
+      : index_(index), field_(std::move(field)), terms_(std::move(terms)) {
+    params_.window = index.proximity_window;
+    params_.bm25 = MakeBm25(index, *index.Field(field_), 0);
+    params_.num_terms = terms_.size();
+    params_.pair_weight = std::move(pair_weight);
+  }
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
+    out->reset();
+    const SegmentReader& reader = *index_.segments[seg];
+    std::vector<ProximityScorer::Term> terms;
+    uint32_t fid = 0;
+    for (size_t i = 0; i < terms_.size(); ++i) {
+      TermInfo info;
+      bool found;
+      TRAWL_RETURN_IF_ERROR(FindTerm(reader, field_, terms_[i], &info, &fid, &found));
+      if (!found) continue;
+      auto list = std::make_unique<PostingList>();
+      TRAWL_RETURN_IF_ERROR(reader.OpenPostings(info, list.get()));
+      terms.push_back({std::move(list), i});
+    }
+    if (terms.size() < 2) return Status::OK();
+    auto scorer = std::make_unique<ProximityScorer>(std::move(terms), &reader, fid, params_);
+    if (scorer->doc() != kNoMoreDocs) *out = std::move(scorer);
+    return Status::OK();
+  }
+  Status MatchBitmap(size_t, roaring_bitmap_t** out) const override {
+    *out = roaring_bitmap_create();
+    return Status::OK();
+  }
+  Status CountInSegment(size_t, uint64_t* count) const override {
+    *count = 0;
+    return Status::OK();
+  }
+  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
+                 double* score) const override {
+    *score = 0;
+    std::unique_ptr<Scorer> s;
+    TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
+    if (!s || s->Advance(doc) != doc) return Status::OK();
+    auto* proximity = static_cast<ProximityScorer*>(s.get());
+    const std::vector<ProximityScorer::Pair> pairs = proximity->Pairs();
+    if (pairs.empty()) return Status::OK();
+    for (const auto& p : pairs) *score += p.score;
+    const double norm = params_.bm25.Norm(proximity->field_length());
+    Line(depth, Fmt(*score) + " " + field_ + " proximity (term pairs within " +
+                    std::to_string(params_.window) + " positions; dl " +
+                    std::to_string(proximity->field_length()) +
+                    ", avgdl " + Fmt(params_.bm25.avgdl) + ", k1 " + Fmt(params_.bm25.k1) +
+                    ", b " + Fmt(params_.bm25.b) + ")",
+         out);
+    for (const auto& p : pairs) {
+      Line(depth + 1, Fmt(p.score) + " " + terms_[p.first] + " " + terms_[p.second] +
+                          ": acc " + Fmt(p.acc) + " (Σ 1/d²), pair weight " +
+                          Fmt(params_.PairWeight(p.first, p.second)) +
+                          ": weight·acc·(k1+1)/(acc + " + Fmt(norm) + ")",
+           out);
+    }
+    return Status::OK();
+  }
+  void CollectTerms(std::unordered_set<std::string>* terms) const override {
+    terms->insert(terms_.begin(), terms_.end());
+  }
+
+ private:
+  const IndexContext& index_;
+  std::string field_;
+  std::vector<std::string> terms_;
+  ProximityScorer::Params params_;
+};
+
 // Every term of a field starting with a prefix, as one constant-score set (Lucene's default for
 // multi-term queries: scoring thousands of expansions by BM25 ranks rare junk terms first).
 class PrefixWeight final : public Weight {
@@ -666,6 +743,80 @@ Status Weight::CountInSegment(size_t seg, uint64_t* count) const {
   TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bm));
   *count = roaring_bitmap_get_cardinality(bm);
   roaring_bitmap_free(bm);
+  return Status::OK();
+}
+
+Status AddProximity(const QueryNode& query, const IndexContext& index, Analyzer& analyzer,
+                    std::unique_ptr<Weight>* weight) {
+  if (!(index.proximity > 0) || (*weight)->IsEmpty()) return Status::OK();
+  if (query.kind != QueryNode::Kind::kBoolean) return Status::OK();
+  std::vector<std::string> words;  // distinct, in query order
+  std::vector<std::pair<size_t, size_t>> pairs;  // by index in words, smaller first
+  size_t previous = SIZE_MAX;
+  for (const auto& clause : query.clauses) {
+    const QueryNode& node = *clause.node;
+    if (clause.occur != QueryNode::Occur::kShould || node.kind != QueryNode::Kind::kTerm ||
+        !node.field.empty())
+      return Status::OK();
+    // A word that analyzes to no term (a stop word) or to several (a phrase, scored as one)
+    // takes no part, and its neighbours count as adjacent.
+    std::vector<AnalyzedTerm> terms = AnalyzeWords(analyzer, node.text);
+    if (terms.size() != 1) continue;
+    const size_t at = std::find(words.begin(), words.end(), terms[0].text) - words.begin();
+    if (at == words.size()) words.push_back(std::move(terms[0].text));
+    if (previous != SIZE_MAX && previous != at) {
+      const std::pair<size_t, size_t> pair(std::min(previous, at), std::max(previous, at));
+      if (std::find(pairs.begin(), pairs.end(), pair) == pairs.end()) pairs.push_back(pair);
+    }
+    previous = at;
+  }
+  if (pairs.empty()) return Status::OK();
+  std::vector<std::unique_ptr<Weight>> should;
+  for (const std::string& field : DefaultFields(index)) {
+    const FieldInfo& info = *index.Field(field);
+    // The words this field has, and their idf in it.
+    std::vector<size_t> slot(words.size(), SIZE_MAX);
+    std::vector<std::string> present;
+    std::vector<double> idf;
+    for (size_t i = 0; i < words.size(); ++i) {
+      uint64_t df;
+      TRAWL_RETURN_IF_ERROR(SumDocFreq(index, field, words[i], &df));
+      if (df == 0) continue;
+      slot[i] = present.size();
+      present.push_back(words[i]);
+      idf.push_back(Bm25::Idf(info.docs_with_field, df));
+    }
+    // Only words with a partner here: a cursor on any other would find co-occurrences that
+    // cannot score.
+    std::vector<size_t> paired;  // indexes into present
+    for (const auto& [i, j] : pairs) {
+      if (slot[i] == SIZE_MAX || slot[j] == SIZE_MAX) continue;
+      for (size_t k : {slot[i], slot[j]})
+        if (std::find(paired.begin(), paired.end(), k) == paired.end()) paired.push_back(k);
+    }
+    if (paired.empty()) continue;
+    std::sort(paired.begin(), paired.end());
+    const size_t n = paired.size();
+    std::vector<std::string> terms;
+    for (size_t k : paired) terms.push_back(present[k]);
+    std::vector<double> pair_weight(n * n, 0.0);
+    for (const auto& [i, j] : pairs) {
+      if (slot[i] == SIZE_MAX || slot[j] == SIZE_MAX) continue;
+      const size_t a = std::lower_bound(paired.begin(), paired.end(), slot[i]) - paired.begin();
+      const size_t b = std::lower_bound(paired.begin(), paired.end(), slot[j]) - paired.begin();
+      pair_weight[a * n + b] = pair_weight[b * n + a] =
+          index.proximity * (idf[slot[i]] + idf[slot[j]]) / 2;
+    }
+    should.push_back(std::make_unique<ProximityWeight>(index, field, std::move(terms),
+                                                       std::move(pair_weight)));
+  }
+  if (should.empty()) return Status::OK();
+  // Siblings of the words in one disjunction, so that the collector's MaxScore runs over the
+  // words' clauses and the proximity clauses together (searcher.cc flattens nested ones).
+  should.insert(should.begin(), std::move(*weight));
+  *weight = std::make_unique<BooleanWeight>(index, std::vector<std::unique_ptr<Weight>>{},
+                                            std::move(should),
+                                            std::vector<std::unique_ptr<Weight>>{});
   return Status::OK();
 }
 

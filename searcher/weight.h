@@ -32,6 +32,9 @@ struct IndexContext {
   bool bm25f = false;
   std::map<std::string, double, std::less<>> field_weights;
   std::map<std::string, double, std::less<>> field_b;
+  // Term proximity (SearchOptions::proximity): its weight (0: off) and window in positions.
+  double proximity = 0;
+  uint32_t proximity_window = 5;
   double FieldWeight(std::string_view field) const {
     auto it = field_weights.find(field);
     return it == field_weights.end() ? 1.0 : it->second;
@@ -77,6 +80,13 @@ class Weight {
 // Binds `query` to `index`, analyzing its words with `analyzer`.
 Status CreateWeight(const QueryNode& query, const IndexContext& index, Analyzer& analyzer,
                     std::unique_ptr<Weight>* out);
+
+// With index.proximity > 0 and a query that is a bag of words (only optional words without a
+// field, as bare words and plain-text queries are), adds a term-proximity clause per default
+// field holding two of its terms to *weight, which CreateWeight made from `query`. Other
+// queries are left as they are.
+Status AddProximity(const QueryNode& query, const IndexContext& index, Analyzer& analyzer,
+                    std::unique_ptr<Weight>* weight);
 
 }  // namespace trawl
 

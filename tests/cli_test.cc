@@ -471,6 +471,36 @@ TEST_F(CliTest, CliBm25fOptions) {
   EXPECT_TRUE(Contains(r.err, "must be between 0 and 1")) << r.err;
 }
 
+TEST_F(CliTest, CliProximityOptions) {
+  IndexCorpus();
+  json without = SearchJson("institute technology", "--top 20");
+  json with = SearchJson("institute technology", "--top 20 --proximity --explain");
+  // Matches do not change; "Institute of Technology" (distance 2) gains, and "institute ...
+  // history of technology" (distance 6, beyond the window of 5) keeps its score.
+  EXPECT_EQ(with["total"], without["total"]);
+  auto score = [](const json& j, const std::string& id) {
+    for (const auto& h : j["hits"])
+      if (h["id"] == id) return h["score"].get<double>();
+    return -1.0;
+  };
+  EXPECT_GT(score(with, "doc05"), score(without, "doc05"));
+  EXPECT_DOUBLE_EQ(score(with, "doc09"), score(without, "doc09"));
+  EXPECT_EQ(with["hits"][0]["id"], "doc05") << with;
+  EXPECT_TRUE(Contains(with["hits"][0]["explanation"].get<std::string>(), "body proximity"))
+      << with;
+  // A weight of 0 is plain BM25.
+  EXPECT_EQ(SearchJson("institute technology", "--top 20 --proximity --proximity-weight 0")["hits"],
+            without["hits"]);
+  for (const char* bad : {"--proximity-weight 1 zebra", "--proximity-window 3 zebra",
+                          "--proximity --proximity-window 0 zebra",
+                          "--proximity --proximity-window 65 zebra",
+                          "--proximity --proximity-weight -1 zebra"}) {
+    RunResult r = SearchIn(index_, bad);
+    EXPECT_EQ(r.exit_code, 1) << bad;
+    EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  }
+}
+
 TEST_F(CliTest, CliExplainShowsScoreBreakdown) {
   IndexCorpus();
   json j = SearchJson("zebra", "--explain");

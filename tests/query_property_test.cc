@@ -1,8 +1,8 @@
 // Every query feature against a brute-force reference on generated corpora: random documents
 // over a Zipfian vocabulary (fixed seeds), indexed into several segments over two commits; for
 // random term, OR, AND, NOT, phrase, slop, field and prefix queries the exact count equals the
-// reference and the top-k equals exhaustive BM25, or BM25F with field weights and per-field b
-// (ties broken by docid), and --explain's total is the score.
+// reference and the top-k equals exhaustive BM25, or BM25F with field weights and per-field b,
+// with or without term proximity (ties broken by docid), and --explain's total is the score.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -36,10 +36,17 @@ struct Bm25fConfig {
   std::map<std::string, double, std::less<>> b;        // default kB
 };
 
+// Term proximity as docs/query-language.md defines it, for bags of words.
+struct ProximityConfig {
+  double weight = 0;  // 0: off
+  uint32_t window = 5;
+};
+
 class Reference {
  public:
-  Reference(std::vector<RefDoc> docs, Analyzer* analyzer, Bm25fConfig bm25f = {})
-      : docs_(std::move(docs)), an_(analyzer), bm25f_(std::move(bm25f)) {
+  Reference(std::vector<RefDoc> docs, Analyzer* analyzer, Bm25fConfig bm25f = {},
+            ProximityConfig proximity = {})
+      : docs_(std::move(docs)), an_(analyzer), bm25f_(std::move(bm25f)), proximity_(proximity) {
     for (const auto& d : docs_) {
       for (const auto& [f, terms] : d.fields) {
         if (terms.empty()) continue;
@@ -135,6 +142,53 @@ class Reference {
       for (const auto& mn : must_not) ok = ok && !mn.match[d];
       e.match[d] = ok;
       e.score[d] = ok ? s : 0;
+    }
+    return e;
+  }
+
+  // A whole query: Run, plus term proximity when the query is a bag of words (only optional
+  // words without a field). The words analyzing to one term, in query order, pair with their
+  // neighbours; each distinct pair counts once, in every field.
+  Eval RunQuery(const QueryNode& q) const {
+    Eval e = Run(q);
+    if (proximity_.weight <= 0 || q.kind != QueryNode::Kind::kBoolean || e.empty) return e;
+    std::vector<std::string> sequence;
+    for (const auto& c : q.clauses) {
+      if (c.occur != QueryNode::Occur::kShould || c.node->kind != QueryNode::Kind::kTerm ||
+          !c.node->field.empty())
+        return e;
+      std::vector<std::string> terms = an_->Terms(c.node->text);
+      if (terms.size() == 1) sequence.push_back(terms[0]);
+    }
+    std::set<std::pair<std::string, std::string>> pairs;
+    for (size_t k = 0; k + 1 < sequence.size(); ++k) {
+      if (sequence[k] != sequence[k + 1])
+        pairs.insert(std::minmax(sequence[k], sequence[k + 1]));
+    }
+    for (const std::string& f : Fields("")) {
+      const double avgdl = Get(total_, f) / Get(n_, f);
+      for (size_t d = 0; d < docs_.size(); ++d) {
+        auto it = docs_[d].fields.find(f);
+        if (it == docs_[d].fields.end()) continue;
+        const std::vector<std::string>& toks = it->second;
+        const double norm = kK1 * (1 - kB + kB * toks.size() / avgdl);
+        for (const auto& [a, b] : pairs) {
+          // Every pair of occurrences of the two words, by brute force.
+          double acc = 0;
+          for (size_t p = 0; p < toks.size(); ++p) {
+            if (toks[p] != a) continue;
+            for (size_t r = 0; r < toks.size(); ++r) {
+              const size_t dist = p > r ? p - r : r - p;
+              if (toks[r] == b && dist >= 1 && dist <= proximity_.window)
+                acc += 1.0 / (static_cast<double>(dist) * dist);
+            }
+          }
+          if (acc == 0) continue;
+          EXPECT_TRUE(e.match[d]) << "proximity never adds a match";
+          const double idf = (Idf(f, a) + Idf(f, b)) / 2;
+          e.score[d] += proximity_.weight * idf * (kK1 + 1) * acc / (acc + norm);
+        }
+      }
     }
     return e;
   }
@@ -280,6 +334,7 @@ class Reference {
   std::vector<RefDoc> docs_;
   Analyzer* an_;
   Bm25fConfig bm25f_;
+  ProximityConfig proximity_;
   std::map<std::string, size_t> n_, total_;
   std::map<std::string, std::map<std::string, size_t>> df_;
 };
@@ -317,6 +372,14 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
     for (int i = 0; i < n; ++i) s += (i ? " " : "") + Word();
     return s;
   }
+  // A bag of 2 to 6 words, as bare words or joined by OR.
+  std::string RandomBag() {
+    const int n = 2 + rng_() % 5;
+    const bool with_or = rng_() % 4 == 0;
+    std::string q;
+    for (int i = 0; i < n; ++i) q += (i ? (with_or ? " OR " : " ") : "") + Word();
+    return q;
+  }
   std::string RandomQuery() {
     auto w = [&] { return Word(); };
     switch (rng_() % 14) {
@@ -338,7 +401,9 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
   }
 
   std::vector<RefDoc> BuildIndex();
-  void CheckRandomQueries(const Bm25fConfig& bm25f);
+  // With proximity on, half the queries are bags of words, and a bag of bare words is also run
+  // as a plain-text query, which must give the same hits.
+  void CheckRandomQueries(const Bm25fConfig& bm25f, const ProximityConfig& proximity = {});
 
   std::string dir_;
   std::unique_ptr<Analyzer> analyzer_;
@@ -372,9 +437,10 @@ std::vector<RefDoc> QueryPropertyTest::BuildIndex() {
   return ref_docs;
 }
 
-void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f) {
+void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f,
+                                           const ProximityConfig& proximity) {
   std::vector<RefDoc> ref_docs = BuildIndex();
-  Reference ref(ref_docs, analyzer_.get(), bm25f);
+  Reference ref(ref_docs, analyzer_.get(), bm25f, proximity);
   std::unique_ptr<Searcher> searcher;
   ASSERT_TRUE(Searcher::Open(dir_, {}, &searcher).ok());
   ASSERT_EQ(searcher->num_docs(), ref_docs.size());
@@ -382,22 +448,33 @@ void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f) {
   for (size_t i = 0; i < ref_docs.size(); ++i) index_of[ref_docs[i].id] = i;
 
   for (int qi = 0; qi < 150; ++qi) {
-    const std::string query = RandomQuery();
+    const std::string query =
+        proximity.weight > 0 && rng_() % 2 == 0 ? RandomBag() : RandomQuery();
     SCOPED_TRACE("query: " + query);
     std::unique_ptr<QueryNode> parsed;
     ASSERT_TRUE(ParseQuery(query, &parsed).ok());
-    Reference::Eval e = ref.Run(*parsed);
+    Reference::Eval e = ref.RunQuery(*parsed);
     std::vector<size_t> expected;
     for (size_t d = 0; d < ref_docs.size(); ++d)
       if (e.match[d]) expected.push_back(d);
     std::stable_sort(expected.begin(), expected.end(),
                      [&](size_t a, size_t b) { return e.score[a] > e.score[b]; });
-    for (size_t k : {1u, 10u, 100u, 1000u})
+    const bool bare_words = query.find_first_of("+-\"*:()") == std::string::npos &&
+                            query.find(" OR ") == std::string::npos &&
+                            query.find(" AND ") == std::string::npos &&
+                            query.find("NOT ") == std::string::npos;
+    for (int run = 0; run < (proximity.weight > 0 && bare_words ? 8 : 4); ++run)
     for (bool exact_total : {true, false}) {
+      const size_t k = std::vector<size_t>{1, 10, 100, 1000}[run % 4];
       SearchOptions so;
       so.top_k = k;
       so.exact_total = exact_total;
+      so.plain_text = run >= 4;
+      so.proximity = proximity.weight;
+      so.proximity_window = proximity.window;
       so.bm25f = bm25f.on;
+      SCOPED_TRACE(std::string(so.plain_text ? "plain text" : "query language") + ", k " +
+                   std::to_string(k));
       so.field_weights = bm25f.weights;
       so.field_b = bm25f.b;
       so.explain = k == 10;
@@ -441,6 +518,23 @@ TEST_P(QueryPropertyTest, Bm25fTopKMatchesBruteForce) {
   bm25f.weights = {{"title", 2.5}};
   bm25f.b = {{"title", 0.3}, {"body", 0.9}};
   CheckRandomQueries(bm25f);
+}
+
+TEST_P(QueryPropertyTest, ProximityTopKMatchesBruteForce) {
+  ProximityConfig proximity;
+  proximity.weight = 1.7;
+  proximity.window = 4;
+  CheckRandomQueries({}, proximity);
+}
+
+TEST_P(QueryPropertyTest, ProximityWithBm25fTopKMatchesBruteForce) {
+  Bm25fConfig bm25f;
+  bm25f.on = true;
+  bm25f.weights = {{"title", 2.5}};
+  bm25f.b = {{"title", 0.3}, {"body", 0.9}};
+  ProximityConfig proximity;
+  proximity.weight = 0.6;
+  CheckRandomQueries(bm25f, proximity);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, QueryPropertyTest, ::testing::Values(1, 2, 3));

@@ -44,6 +44,17 @@ struct SearchOptions {
   // [0, 1]; InvalidArgument otherwise.
   std::map<std::string, double, std::less<>> field_weights;
   std::map<std::string, double, std::less<>> field_b;
+  // Term proximity (after Rasolofo & Savoy's BM25TP, with the pairs of a sequential dependence
+  // model): for a bag of words (bare words or a plain-text query, nothing else), each two words
+  // adjacent in the query form a pair; every occurrence of a pair's words within
+  // proximity_window positions of each other in a field adds 1/d² to the pair's count, which
+  // saturates like a BM25 tf with the field's k1, b and length, is weighted by the mean idf of
+  // the two words and by `proximity`, and is added to the BM25 score (docs/query-language.md).
+  // 0 (the default) is off; must be in [0, 1e6], and the window in [1, 64], else
+  // InvalidArgument. Matches and counts do not change. Costs a read of the positions of the
+  // documents holding two of the words.
+  double proximity = 0;
+  uint32_t proximity_window = 5;
   bool count_only = false;     // compute only `total`; return no hits
   // False: `total` may be a lower bound (SearchResults::total_exact says which), which lets
   // queries that cannot count from bitmaps (phrases) skip documents that cannot make the top k

@@ -1,0 +1,113 @@
+// Query latency of one query set under one set of ranking options, for comparing options
+// (e.g. term proximity on and off) on the same index.
+//
+//   trawl-query-bench INDEXDIR QUERIES.txt [--reps R] [--top K] [--plain] [--proximity W]
+//                     [--proximity-window N] [--bm25f] [--per-query]
+//
+// QUERIES.txt holds one query a line. Every query runs once to warm the page cache, then R
+// timed passes (default 5) run the whole set; a query's time is its median over the passes.
+// Search only: top K (default 10) with load_documents off, so stored documents and snippets,
+// which no ranking option changes, do not dilute the difference. Prints the median and mean
+// over queries of the per-query medians, in microseconds, and the sum of all top-K scores (a
+// check that two runs ranked what they were meant to); --per-query also prints each query's
+// median and its query.
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "trawl/searcher.h"
+
+namespace {
+
+int Usage() {
+  std::cerr << "usage: trawl-query-bench INDEXDIR QUERIES.txt [--reps R] [--top K] [--plain] "
+               "[--proximity W] [--proximity-window N] [--bm25f] [--per-query]\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) return Usage();
+  const std::string index_dir = argv[1], queries_file = argv[2];
+  trawl::SearchOptions options;
+  options.load_documents = false;
+  int reps = 5;
+  bool per_query = false;
+  for (int i = 3; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--reps" && has_value) {
+      reps = std::atoi(argv[++i]);
+    } else if (arg == "--top" && has_value) {
+      options.top_k = std::strtoul(argv[++i], nullptr, 10);
+    } else if (arg == "--plain") {
+      options.plain_text = true;
+    } else if (arg == "--proximity" && has_value) {
+      options.proximity = std::atof(argv[++i]);
+    } else if (arg == "--proximity-window" && has_value) {
+      options.proximity_window = static_cast<uint32_t>(std::atoi(argv[++i]));
+    } else if (arg == "--per-query") {
+      per_query = true;
+    } else if (arg == "--bm25f") {
+      options.bm25f = true;
+    } else {
+      return Usage();
+    }
+  }
+  if (reps < 1) return Usage();
+
+  std::vector<std::string> queries;
+  std::ifstream in(queries_file);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) queries.push_back(line);
+  if (queries.empty()) {
+    std::cerr << "trawl-query-bench: no queries in " << queries_file << "\n";
+    return 1;
+  }
+  std::unique_ptr<trawl::Searcher> searcher;
+  trawl::Status s = trawl::Searcher::Open(index_dir, {}, &searcher);
+  if (!s.ok()) {
+    std::cerr << "trawl-query-bench: " << s.ToString() << "\n";
+    return 1;
+  }
+
+  std::vector<std::vector<double>> times(queries.size());
+  double score_sum = 0;
+  for (int pass = 0; pass <= reps; ++pass) {  // pass 0 warms up
+    for (size_t q = 0; q < queries.size(); ++q) {
+      trawl::SearchResults results;
+      const auto start = std::chrono::steady_clock::now();
+      s = searcher->Search(queries[q], options, &results);
+      const auto end = std::chrono::steady_clock::now();
+      if (!s.ok()) {
+        std::cerr << "trawl-query-bench: " << queries[q] << ": " << s.ToString() << "\n";
+        return 1;
+      }
+      if (pass == 0) {
+        for (const auto& h : results.hits) score_sum += h.score;
+      } else {
+        times[q].push_back(std::chrono::duration<double, std::micro>(end - start).count());
+      }
+    }
+  }
+  std::vector<double> medians;
+  for (size_t q = 0; q < queries.size(); ++q) {
+    std::sort(times[q].begin(), times[q].end());
+    medians.push_back(times[q][times[q].size() / 2]);
+    if (per_query) std::cout << medians.back() << "\t" << queries[q] << "\n";
+  }
+  double mean = 0;
+  for (double m : medians) mean += m;
+  mean /= medians.size();
+  std::sort(medians.begin(), medians.end());
+  std::cout << "queries " << queries.size() << " reps " << reps << " median_us "
+            << medians[medians.size() / 2] << " mean_us " << mean << " p90_us "
+            << medians[medians.size() * 9 / 10] << " score_sum " << score_sum << "\n";
+  return 0;
+}
