@@ -46,6 +46,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "trawl/document.h"
 #include "trawl/index_writer.h"
 #include "trawl/status.h"
@@ -57,24 +58,12 @@
 namespace {
 
 namespace fs = std::filesystem;
+using trawl::bench::Check;
+using trawl::bench::DirSize;
+using trawl::bench::LoadAvg;
+using trawl::bench::NowS;
 using std::string;
 using std::vector;
-
-double NowS() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-// The machine is shared: the load average goes into every report.
-string LoadAvg() {
-  std::ifstream f("/proc/loadavg");
-  string a, b, c;
-  f >> a >> b >> c;
-  return f ? a + " " + b + " " + c : "?";
-}
-
-void Check(const trawl::Status& s, const string& what) {
-  if (!s.ok()) throw std::runtime_error(what + ": " + s.ToString());
-}
 
 struct Options {
   vector<string> files;

@@ -57,6 +57,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "trawl/searcher.h"
 #include "trawl/status.h"
 
@@ -67,12 +68,12 @@
 namespace {
 
 namespace fs = std::filesystem;
+using trawl::bench::Check;
+using trawl::bench::DirSize;
+using trawl::bench::LoadAvg;
+using trawl::bench::NowS;
 using std::string;
 using std::vector;
-
-double NowS() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 // This thread's CPU time: on a shared machine wall time also counts the time the thread waited
 // for a core, CPU time does not.
@@ -80,28 +81,6 @@ double ThreadCpuS() {
   timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-// The machine is shared: the load average goes into every report.
-string LoadAvg() {
-  std::ifstream f("/proc/loadavg");
-  string a, b, c;
-  f >> a >> b >> c;
-  return f ? a + " " + b + " " + c : "?";
-}
-
-void Check(const trawl::Status& s, const string& what) {
-  if (!s.ok()) throw std::runtime_error(what + ": " + s.ToString());
-}
-
-long long DirSize(const string& dir) {
-  long long size = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (it->is_regular_file(ec)) size += static_cast<long long>(it->file_size(ec));
-  }
-  return size;
 }
 
 struct Query {

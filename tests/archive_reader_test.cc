@@ -20,6 +20,7 @@
 #include "indexer/byte_source.h"
 #include "indexer/html_text.h"
 #include "indexer/input_reader.h"
+#include "tests/test_util.h"
 
 #ifndef TRAWL_INDEX_BIN
 #error "TRAWL_INDEX_BIN must be defined (tests/CMakeLists.txt does)"
@@ -75,11 +76,7 @@ bool HaveTools() {
 class ArchiveTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static int counter = 0;
-    dir_ = fs::temp_directory_path() /
-           ("trawl_archive_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = FreshTempDir("trawl_archive_test");
   }
   void TearDown() override { fs::remove_all(dir_); }
 

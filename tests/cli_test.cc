@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/test_util.h"
+
 #ifndef TRAWL_INDEX_BIN
 #error "TRAWL_INDEX_BIN must be defined (tests/CMakeLists.txt does)"
 #endif
@@ -114,11 +116,7 @@ std::string CorpusJsonl() {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static int counter = 0;
-    dir_ = fs::temp_directory_path() /
-           ("trawl_cli_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = FreshTempDir("trawl_cli_test");
     index_ = (dir_ / "index").string();
   }
   void TearDown() override { fs::remove_all(dir_); }

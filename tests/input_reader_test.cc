@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/test_util.h"
+
 namespace trawl {
 namespace {
 
@@ -19,11 +21,7 @@ namespace fs = std::filesystem;
 class InputReaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static int counter = 0;
-    dir_ = fs::temp_directory_path() /
-           ("trawl_input_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = FreshTempDir("trawl_input_test");
   }
   void TearDown() override {
     // Restore permissions a test took away so the tree can be removed.

@@ -15,6 +15,7 @@
 #include "common/file_format.h"
 #include "indexer/store_writer.h"
 #include "searcher/store_reader.h"
+#include "tests/test_util.h"
 
 namespace trawl {
 namespace {
@@ -24,11 +25,7 @@ namespace fs = std::filesystem;
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static int counter = 0;
-    dir_ = fs::temp_directory_path() /
-           ("trawl_store_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = FreshTempDir("trawl_store_test");
   }
   void TearDown() override { fs::remove_all(dir_); }
 

@@ -46,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "common/analyzer.h"
 #include "trawl/document.h"
 #include "trawl/index_writer.h"
@@ -59,29 +60,15 @@
 namespace {
 
 namespace fs = std::filesystem;
+using trawl::bench::Check;
+using trawl::bench::DirSize;
+using trawl::bench::LoadAvg;
+using trawl::bench::NowS;
 using std::string;
 using std::vector;
 
 constexpr uint32_t kMaxTokenChars = 60;
 constexpr char kField[] = "text";
-
-double NowS() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-void Check(const trawl::Status& s, const string& what) {
-  if (!s.ok()) throw std::runtime_error(what + ": " + s.ToString());
-}
-
-long long DirSize(const string& dir) {
-  long long size = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (it->is_regular_file(ec)) size += static_cast<long long>(it->file_size(ec));
-  }
-  return size;
-}
 
 long long FileSize(const string& f) {
   std::error_code ec;

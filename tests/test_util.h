@@ -1,0 +1,26 @@
+// Helpers shared by the test files.
+#ifndef TRAWL_TESTS_TEST_UTIL_H_
+#define TRAWL_TESTS_TEST_UTIL_H_
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+namespace trawl {
+
+// A new empty directory under the system's temp directory, unique to this process and call
+// (tests of one binary may run in parallel processes under ctest).
+inline std::filesystem::path FreshTempDir(const std::string& prefix) {
+  static int counter = 0;
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              (prefix + "_" + std::to_string(::getpid()) + "_" +
+                               std::to_string(counter++));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+}  // namespace trawl
+
+#endif  // TRAWL_TESTS_TEST_UTIL_H_
