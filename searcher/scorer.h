@@ -81,9 +81,25 @@ class TermScorer final : public Scorer {
     return bm25_.Score(cursor_.freq(), segment_->FieldLength(field_id_, doc_));
   }
   uint32_t freq() { return cursor_.freq(); }
-  uint32_t BlockEnd() override { return cursor_.current_block().last_doc; }
-  double BlockMaxScore() override { return BlockBound(cursor_.current_block()); }
+  uint32_t BlockEnd() override {
+    LoadBlockBound();
+    return bound_last_doc_;
+  }
+  double BlockMaxScore() override {
+    LoadBlockBound();
+    return block_bound_;
+  }
   double BlockMaxScoreAt(uint32_t target) override;
+  // Block-max pruning asks for the current block's bound at every document: computed once
+  // per block.
+  void LoadBlockBound() {
+    const size_t b = cursor_.ordinal() / kPostingBlockSize;
+    if (b == bound_block_) return;
+    const PostingList::BlockInfo info = list_->block(b);
+    bound_block_ = b;
+    bound_last_doc_ = info.last_doc;
+    block_bound_ = BlockBound(info);
+  }
   double BlockBound(const PostingList::BlockInfo& b) const {
     return BlockImpactBound(b, [&](uint32_t tf, uint32_t length) {
              return bm25_.Score(tf, length);
@@ -104,6 +120,10 @@ class TermScorer final : public Scorer {
   size_t shallow_block_ = 0;
   uint32_t shallow_last_doc_ = 0;
   double shallow_bound_;
+  // The current block's bound (LoadBlockBound).
+  size_t bound_block_ = SIZE_MAX;
+  uint32_t bound_last_doc_ = 0;
+  double block_bound_ = 0;
 };
 
 // BM25F (Zaragoza et al.; Robertson & Zaragoza, "The Probabilistic Relevance Framework", 2009)
