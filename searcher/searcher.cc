@@ -178,17 +178,22 @@ class SearcherImpl final : public Searcher {
     std::unique_ptr<Weight> weight;
     TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
     TRAWL_RETURN_IF_ERROR(AddProximity(*parsed, context, *analyzer, &weight));
-    // Counting with Roaring is cheap unless the query needs positions; then one scoring pass
-    // both counts and collects, instead of matching every phrase twice.
-    const bool count_separately = weight->CountIsCheap() || options.count_only || options.top_k == 0;
-    if (count_separately) TRAWL_RETURN_IF_ERROR(CountWeight(*weight, &results->total));
-    if (options.count_only || options.top_k == 0) return Status::OK();
+    // Exact totals: counting with Roaring is cheap unless the query needs positions; then the
+    // one scoring pass below counts too (visiting every match, instead of matching every phrase
+    // twice). Without exact totals (as the top-k of Lucene's search(query, k)) nothing is
+    // counted, and every pass may skip what cannot make the top k.
+    const bool only_count = options.count_only || options.top_k == 0;
+    const bool cheap = weight->CountIsCheap();
+    const bool count_in_pass = options.exact_total && !cheap && !only_count;
+    if (only_count || (options.exact_total && cheap))
+      TRAWL_RETURN_IF_ERROR(CountWeight(*weight, &results->total));
+    if (only_count) return Status::OK();
 
     TopKCollector collector(options.offset + options.top_k);
     for (size_t seg = 0; seg < segments_.size(); ++seg) {
       const uint32_t seg_id = static_cast<uint32_t>(seg);
       std::vector<const Weight*> clauses;
-      if (count_separately && weight->DisjunctionChildren() != nullptr)
+      if (!count_in_pass && weight->DisjunctionChildren() != nullptr)
         FlattenDisjunction(*weight, &clauses);
       if (!clauses.empty()) {
         std::vector<std::unique_ptr<Scorer>> scorers;
@@ -203,11 +208,11 @@ class SearcherImpl final : public Searcher {
         TRAWL_RETURN_IF_ERROR(weight->MakeScorer(seg, &scorer));
         if (scorer) {
           CollectAll(scorer.get(), seg_id, deleted_[seg].get(), &collector,
-                     count_separately || !options.exact_total ? nullptr : &results->total);
+                     count_in_pass ? &results->total : nullptr);
         }
       }
     }
-    if (!count_separately && !options.exact_total) {
+    if (!options.exact_total) {
       // Documents are skipped only once k are held: until then, every match was collected.
       results->total = collector.size();
       results->total_exact = !collector.full();

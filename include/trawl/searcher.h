@@ -56,9 +56,9 @@ struct SearchOptions {
   double proximity = 0;
   uint32_t proximity_window = 5;
   bool count_only = false;     // compute only `total`; return no hits
-  // False: `total` may be a lower bound (SearchResults::total_exact says which), which lets
-  // queries that cannot count from bitmaps (phrases) skip documents that cannot make the top k
-  // without matching them. Counts from bitmaps are always exact and cheap.
+  // False: nothing is counted (as the top k of Lucene's search(query, k)): `total` is then the
+  // number of hits found, a lower bound unless SearchResults::total_exact, and phrases may skip
+  // documents that cannot make the top k without matching them.
   bool exact_total = true;
   bool load_documents = true;  // fill Hit::id, Hit::title and Hit::snippet from the stored document
   size_t snippet_chars = 200;  // approximate snippet length
