@@ -412,15 +412,17 @@ class IndexWriterImpl final : public IndexWriter {
       if (w->thread.joinable()) w->thread.join();
   }
 
-  // Keeps the newest options_.keep_commits manifests, then removes files none of them needs.
+  // Keeps the newest options_.keep_commits manifests, then removes files none of them needs:
+  // those of dropped commits, and segments this commit merged away before any commit had them.
   Status DropOldCommits() {
     std::vector<uint64_t> generations;
     TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir_, &generations));
     const size_t keep = std::max<uint32_t>(1, options_.keep_commits);
-    if (generations.size() <= keep) return Status::OK();
-    for (size_t i = 0; i + keep < generations.size(); ++i)
-      ::unlink(ManifestPath(dir_, generations[i]).c_str());
-    TRAWL_RETURN_IF_ERROR(SyncDirectory(dir_, fs_));
+    if (generations.size() > keep) {
+      for (size_t i = 0; i + keep < generations.size(); ++i)
+        ::unlink(ManifestPath(dir_, generations[i]).c_str());
+      TRAWL_RETURN_IF_ERROR(SyncDirectory(dir_, fs_));
+    }
     return RemoveUnreferencedFiles();
   }
 

@@ -300,6 +300,26 @@ TEST_F(IndexLifecycleTest, TieredMergesKeepFewSegmentsAndTheAnswers) {
   ExpectSameAnswers(dir, fresh, /*exact_scores=*/true);
 }
 
+TEST_F(IndexLifecycleTest, SegmentsMergedAwayBeforeAnyCommitAreRemoved) {
+  const std::string dir = root_ + "/merged_away";
+  IndexWriterOptions opts;
+  opts.memory_budget_bytes = 16 << 10;  // many flushes, merged at the first commit
+  opts.merge_factor = 3;
+  std::unique_ptr<IndexWriter> w;
+  ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
+  for (int i = 0; i < 400; ++i) ASSERT_TRUE(w->Add(RandomDoc("m" + std::to_string(i))).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  Manifest m;
+  ASSERT_TRUE(ReadLatestManifest(dir, &m).ok());
+  std::set<std::string> needed = {"LOCK", "manifest-" + std::to_string(m.generation)};
+  for (const auto& seg : m.segments)
+    for (const char* ext : {".meta", ".dict", ".post", ".pos", ".len", ".store"})
+      needed.insert(seg.name + ext);
+  std::set<std::string> present;
+  for (const auto& e : fs::directory_iterator(dir)) present.insert(e.path().filename());
+  EXPECT_EQ(present, needed);
+}
+
 TEST_F(IndexLifecycleTest, OpenIfChangedSeesNewCommitsAndKeepsTheOld) {
   const std::string dir = root_ + "/reopen";
   std::unique_ptr<IndexWriter> w;
