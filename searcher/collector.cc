@@ -75,6 +75,7 @@ void CollectMaxScore(std::vector<std::unique_ptr<Scorer>> clauses, uint32_t segm
   double sum = 0;
   for (size_t i = 0; i < n; ++i) upto[i] = sum += clauses[i]->MaxScore();
   std::vector<double> block_upto(n);
+  uint32_t window_end = kNoMoreDocs;  // none yet
 
   double threshold = collector->threshold();
   // Clauses [0, first_essential) cannot lift a document above the threshold on their own: only
@@ -88,6 +89,22 @@ void CollectMaxScore(std::vector<std::unique_ptr<Scorer>> clauses, uint32_t segm
     uint32_t doc = kNoMoreDocs;
     for (size_t i = first_essential; i < n; ++i) doc = std::min(doc, clauses[i]->doc());
     if (doc == kNoMoreDocs) break;
+    if (collector->full() && (doc > window_end || window_end == kNoMoreDocs)) {
+      // Block-max over the whole query: the blocks of all clauses holding `doc` bound every
+      // document up to the first of their ends. If that cannot reach the threshold, the window
+      // is skipped; otherwise it is not looked at again until `doc` leaves it.
+      double window_bound = 0;
+      window_end = kNoMoreDocs - 1;
+      for (size_t i = 0; i < n; ++i) {
+        window_bound += clauses[i]->BlockMaxScoreAt(doc);
+        window_end = std::min(window_end, clauses[i]->ShallowBlockEnd());
+      }
+      if (window_bound <= threshold) {
+        if (window_end >= kNoMoreDocs - 1) break;
+        for (size_t i = first_essential; i < n; ++i) clauses[i]->Advance(window_end + 1);
+        continue;
+      }
+    }
     if (deleted != nullptr && roaring_bitmap_contains(deleted, doc)) {
       for (size_t i = first_essential; i < n; ++i)
         if (clauses[i]->doc() == doc) clauses[i]->Next();

@@ -34,6 +34,8 @@ class Scorer {
   // A bound of Score() over the block holding `target`, looked up without moving the scorer
   // or decoding postings ("shallow advance"). Targets must not decrease between calls.
   virtual double BlockMaxScoreAt(uint32_t /*target*/) { return MaxScore(); }
+  // The last docid of the range the last BlockMaxScoreAt bound holds for.
+  virtual uint32_t ShallowBlockEnd() const { return kNoMoreDocs - 1; }
   // Top-k without exact counting: documents scoring at most `score` may be skipped from now
   // on, without being matched (as Lucene's setMinCompetitiveScore). Scores only rise.
   virtual void SetMinCompetitiveScore(double /*score*/) {}
@@ -90,6 +92,7 @@ class TermScorer final : public Scorer {
     return block_bound_;
   }
   double BlockMaxScoreAt(uint32_t target) override;
+  uint32_t ShallowBlockEnd() const override { return shallow_last_doc_; }
   // Block-max pruning asks for the current block's bound at every document: computed once
   // per block.
   void LoadBlockBound() {
