@@ -41,6 +41,8 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
   if (matches == nullptr && collector->full())  // full from an earlier segment
     scorer->SetMinCompetitiveScore(collector->threshold());
   uint32_t d = scorer->doc();
+  uint32_t block_end = kNoMoreDocs;  // none taken yet
+  double block_bound = 0;
   while (d != kNoMoreDocs) {
     if (matches != nullptr) {
       if (deleted == nullptr || !roaring_bitmap_contains(deleted, d)) {
@@ -51,11 +53,18 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
       d = scorer->Next();
       continue;
     }
-    // Block-max: once k documents are held, skip blocks whose bound cannot beat the k-th.
-    if (collector->full() && scorer->BlockMaxScore() <= collector->threshold()) {
-      const uint32_t end = scorer->BlockEnd();
-      d = end >= kNoMoreDocs - 1 ? kNoMoreDocs : scorer->Advance(end + 1);
-      continue;
+    // Block-max: once k documents are held, skip blocks whose bound cannot beat the k-th. A
+    // block's bound holds from the document it was taken at to the block's end, so it is taken
+    // once per block and compared with the rising threshold at each document.
+    if (collector->full()) {
+      if (d > block_end || block_end == kNoMoreDocs) {
+        block_end = scorer->BlockEnd();
+        block_bound = scorer->BlockMaxScore();
+      }
+      if (block_bound <= collector->threshold()) {
+        d = block_end >= kNoMoreDocs - 1 ? kNoMoreDocs : scorer->Advance(block_end + 1);
+        continue;
+      }
     }
     if ((deleted == nullptr || !roaring_bitmap_contains(deleted, d)) &&
         collector->Offer(scorer->Score(), segment, d) && collector->full())

@@ -363,6 +363,20 @@ class DisjunctionScorer final : public Scorer {
       child->SetMinCompetitiveScore(score - (max_score_ - child->MaxScore()) * kBoundSlack);
   }
   uint64_t Cost() const override { return cost_; }
+  // Each child's current block bounds it from its own document to its block's end, and a
+  // child is 0 before its document: the sum holds up to the first of those ends.
+  uint32_t BlockEnd() override {
+    uint32_t end = kNoMoreDocs - 1;
+    for (auto& c : children_)
+      if (c->doc() != kNoMoreDocs) end = std::min(end, c->BlockEnd());
+    return end;
+  }
+  double BlockMaxScore() override {
+    double bound = 0;
+    for (auto& c : children_)
+      if (c->doc() != kNoMoreDocs) bound += c->BlockMaxScore();
+    return bound;
+  }
 
  private:
   uint32_t MinDoc() const;
@@ -382,6 +396,8 @@ class ExclusionScorer final : public Scorer {
   double Score() override { return required_->Score(); }
   double MaxScore() const override { return required_->MaxScore(); }
   uint64_t Cost() const override { return required_->Cost(); }
+  uint32_t BlockEnd() override { return required_->BlockEnd(); }
+  double BlockMaxScore() override { return required_->BlockMaxScore(); }
 
  private:
   uint32_t Skip(uint32_t doc);
@@ -399,6 +415,11 @@ class OptionalScorer final : public Scorer {
   double Score() override;
   double MaxScore() const override { return required_->MaxScore() + optional_->MaxScore(); }
   uint64_t Cost() const override { return required_->Cost(); }
+  // `optional` follows lazily and may stand behind: only its global bound is safe here.
+  uint32_t BlockEnd() override { return required_->BlockEnd(); }
+  double BlockMaxScore() override {
+    return required_->BlockMaxScore() + optional_->MaxScore() * kBoundSlack;
+  }
 
  private:
   std::unique_ptr<Scorer> required_, optional_;
