@@ -43,12 +43,6 @@ namespace {
 namespace fs = std::filesystem;
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 // Text that compresses poorly (random words), so that a cut in the compressed file falls in a
 // predictable member.
 std::string RandomText(size_t bytes, unsigned seed) {
@@ -88,11 +82,6 @@ class ArchiveTest : public ::testing::Test {
     std::ofstream out(p, std::ios::binary);
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     return p.string();
-  }
-
-  static std::string ReadFile(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
 
   // Runs `command` in the test directory; a failure fails the test.
