@@ -370,7 +370,7 @@ class IndexWriterImpl final : public IndexWriter {
     for (size_t i : pick) inputs.push_back({segments_[i].reader.get(), segments_[i].deleted.get()});
     const std::string name = "seg_" + std::to_string(manifest_.next_segment_number++);
     SegmentStats stats;
-    Status s = MergeSegments(inputs, workers_.front()->analyzer.get(), dir_, name, &stats, fs_);
+    Status s = MergeSegments(inputs, dir_, name, &stats, fs_);
     if (!s.ok()) {
       RemoveSegmentFiles(name);
       return s;

@@ -190,9 +190,8 @@ Status MergeField(const std::vector<MergeInput>& inputs,
 
 }  // namespace
 
-Status MergeSegments(const std::vector<MergeInput>& inputs, Analyzer* /*analyzer*/,
-                     const std::string& dir, const std::string& name, SegmentStats* stats,
-                     FileSystem* fs) {
+Status MergeSegments(const std::vector<MergeInput>& inputs, const std::string& dir,
+                     const std::string& name, SegmentStats* stats, FileSystem* fs) {
   FieldUnion fields;
   TRAWL_RETURN_IF_ERROR(UniteFields(inputs, &fields));
   std::vector<std::vector<uint32_t>> maps;

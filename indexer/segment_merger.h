@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "common/analyzer.h"
 #include "indexer/segment_writer.h"
 #include "searcher/segment_reader.h"
 
@@ -23,10 +22,9 @@ struct MergeInput {
 // Streams: stored documents are copied one at a time, and the dictionaries are walked side by
 // side so that only one term's postings are held at once. Memory is that term's postings plus
 // 4 bytes per input document (docid maps) and 4 per document and field (merged field lengths),
-// whatever the size of the stored text. `analyzer` is not used (nothing is re-analysed); the
-// parameter stays so that callers need not change.
-Status MergeSegments(const std::vector<MergeInput>& inputs, Analyzer* analyzer,
-                     const std::string& dir, const std::string& name, SegmentStats* stats,
+// whatever the size of the stored text. Nothing is re-analysed.
+Status MergeSegments(const std::vector<MergeInput>& inputs, const std::string& dir,
+                     const std::string& name, SegmentStats* stats,
                      FileSystem* fs = nullptr);
 
 }  // namespace trawl

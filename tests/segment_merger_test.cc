@@ -72,7 +72,7 @@ TEST(SegmentMerger, MergeEqualsBuildingTheLiveDocumentsInOneSegment) {
   std::vector<MergeInput> inputs;
   for (size_t p = 0; p < parts.size(); ++p) inputs.push_back({readers[p].get(), deleted[p].get()});
   SegmentStats merged_stats;
-  ASSERT_TRUE(MergeSegments(inputs, analyzer.get(), dir, "merged", &merged_stats).ok());
+  ASSERT_TRUE(MergeSegments(inputs, dir, "merged", &merged_stats).ok());
 
   SegmentBuilder fresh(analyzer.get(), dir);
   for (const Document& d : live) ASSERT_TRUE(fresh.Add(d).ok());
