@@ -79,12 +79,19 @@ Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out) 
 }
 
 Status ReadLatestManifest(const std::string& dir, Manifest* out) {
-  std::vector<uint64_t> generations;
-  TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir, &generations));
-  if (generations.empty()) return Status::NotFound(dir + ": no trawl index here (no manifest)");
-  // The newest manifest is complete by construction (it was renamed into place after fsync);
-  // if it is damaged anyway, say so rather than silently serving an older commit.
-  return ReadManifest(dir, generations.back(), out);
+  Status s;
+  // A writer retires old manifests once newer ones exist: if the newest one listed is gone by
+  // the time it is read, list again.
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    std::vector<uint64_t> generations;
+    TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir, &generations));
+    if (generations.empty()) return Status::NotFound(dir + ": no trawl index here (no manifest)");
+    // The newest manifest is complete by construction (it was renamed into place after fsync);
+    // if it is damaged anyway, say so rather than silently serving an older commit.
+    s = ReadManifest(dir, generations.back(), out);
+    if (!s.IsNotFound()) return s;
+  }
+  return s;
 }
 
 Status WriteManifest(const std::string& dir, const Manifest& m, FileSystem* fs) {

@@ -342,13 +342,7 @@ Status Searcher::OpenIfChanged(const Searcher& current, std::unique_ptr<Searcher
   out->reset();
   const auto& impl = static_cast<const SearcherImpl&>(current);
   Manifest latest;
-  // The newest manifest listed may be retired by the writer before it is read: list again.
-  Status s;
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    s = ReadLatestManifest(impl.dir(), &latest);
-    if (!s.IsNotFound()) break;
-  }
-  TRAWL_RETURN_IF_ERROR(s);
+  TRAWL_RETURN_IF_ERROR(ReadLatestManifest(impl.dir(), &latest));
   if (latest.generation == impl.generation()) return Status::OK();
   return OpenLatest(impl.dir(), impl.options(), &impl, out);
 }
