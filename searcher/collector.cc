@@ -40,6 +40,7 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
                 TopKCollector* collector, uint64_t* matches) {
   if (matches == nullptr && collector->full())  // full from an earlier segment
     scorer->SetMinCompetitiveScore(collector->threshold());
+  const bool doc_bounds = scorer->HasDocBound();
   uint32_t d = scorer->doc();
   uint32_t block_end = kNoMoreDocs;  // none taken yet
   double block_bound = 0;
@@ -66,6 +67,12 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
         continue;
       }
     }
+    // The document's own bound (only the fields it matches count) spares decoding its
+    // frequencies and scoring it, most often for documents that lack the rarer fields.
+    if (doc_bounds && collector->full() && scorer->DocBound() <= collector->threshold()) {
+      d = scorer->Next();
+      continue;
+    }
     if ((deleted == nullptr || !roaring_bitmap_contains(deleted, d)) &&
         collector->Offer(scorer->Score(), segment, d) && collector->full())
       scorer->SetMinCompetitiveScore(collector->threshold());
@@ -73,12 +80,55 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
   }
 }
 
-void CollectMaxScore(std::vector<std::unique_ptr<Scorer>> clauses, uint32_t segment,
-                     const roaring_bitmap_t* deleted, TopKCollector* collector) {
-  const size_t n = clauses.size();
+namespace {
+
+// A document matches a conjunction of groups only if each group has a clause on it: the first
+// document >= `doc` where that may hold, with the groups' clauses advanced to `doc` (lazily:
+// a group stops at its first clause on `doc`). kNoMoreDocs when a group is exhausted.
+uint32_t LeapfrogGroups(const std::vector<std::unique_ptr<Scorer>>& clauses,
+                        const std::vector<std::vector<size_t>>& groups, uint32_t doc) {
+  uint32_t next = doc;
+  for (const auto& group : groups) {
+    uint32_t group_doc = kNoMoreDocs;
+    for (size_t i : group) {
+      if (clauses[i]->doc() < doc) clauses[i]->Advance(doc);
+      group_doc = std::min(group_doc, clauses[i]->doc());
+      if (group_doc == doc) break;
+    }
+    next = std::max(next, group_doc);
+    if (next != doc) break;
+  }
+  return next;
+}
+
+}  // namespace
+
+void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap_t* deleted,
+                     TopKCollector* collector) {
+  const size_t n = query.clauses.size();
   if (n == 0) return;
-  std::sort(clauses.begin(), clauses.end(),
-            [](const auto& a, const auto& b) { return a->MaxScore() < b->MaxScore(); });
+  if (query.group.empty()) query.group.assign(n, -1);
+  std::vector<std::unique_ptr<Scorer>> clauses;
+  std::vector<int> group;
+  {
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return query.clauses[a]->MaxScore() < query.clauses[b]->MaxScore();
+    });
+    for (size_t i : order) {
+      clauses.push_back(std::move(query.clauses[i]));
+      group.push_back(query.group[i]);
+    }
+  }
+  // The clauses of each required group, to check that a candidate matches every group.
+  std::vector<std::vector<size_t>> members(query.num_groups);
+  for (size_t i = 0; i < n; ++i)
+    if (group[i] >= 0) members[static_cast<size_t>(group[i])].push_back(i);
+  for (const auto& m : members)
+    if (m.empty()) return;  // a required part with no match in this segment
+  Scorer* excluded = query.excluded.get();
+
   // upto[i]: bound of the clauses 0..i together.
   std::vector<double> upto(n);
   double sum = 0;
@@ -88,12 +138,19 @@ void CollectMaxScore(std::vector<std::unique_ptr<Scorer>> clauses, uint32_t segm
 
   double threshold = collector->threshold();
   // Clauses [0, first_essential) cannot lift a document above the threshold on their own: only
-  // documents matching an essential clause are visited.
+  // documents matching an essential clause are visited. Required groups do not change that: a
+  // document matching only non-essential clauses cannot compete, whatever it matches.
   size_t first_essential = 0;
   auto update_essential = [&] {
     while (first_essential < n && upto[first_essential] <= threshold) ++first_essential;
   };
   update_essential();
+  // Moves the essential clauses to `target` or beyond; only they are kept current (clauses
+  // only ever leave the essential set, so none falls behind).
+  auto advance_essential = [&](uint32_t target) {
+    for (size_t i = first_essential; i < n; ++i)
+      if (clauses[i]->doc() < target) clauses[i]->Advance(target);
+  };
   while (first_essential < n) {
     uint32_t doc = kNoMoreDocs;
     for (size_t i = first_essential; i < n; ++i) doc = std::min(doc, clauses[i]->doc());
@@ -110,11 +167,20 @@ void CollectMaxScore(std::vector<std::unique_ptr<Scorer>> clauses, uint32_t segm
       }
       if (window_bound <= threshold) {
         if (window_end >= kNoMoreDocs - 1) break;
-        for (size_t i = first_essential; i < n; ++i) clauses[i]->Advance(window_end + 1);
+        advance_essential(window_end + 1);
         continue;
       }
     }
-    if (deleted != nullptr && roaring_bitmap_contains(deleted, doc)) {
+    if (!members.empty()) {
+      const uint32_t next = LeapfrogGroups(clauses, members, doc);
+      if (next == kNoMoreDocs) break;
+      if (next != doc) {
+        advance_essential(next);
+        continue;
+      }
+    }
+    if ((deleted != nullptr && roaring_bitmap_contains(deleted, doc)) ||
+        (excluded != nullptr && excluded->Advance(doc) == doc)) {
       for (size_t i = first_essential; i < n; ++i)
         if (clauses[i]->doc() == doc) clauses[i]->Next();
       continue;

@@ -36,6 +36,12 @@ class Scorer {
   virtual double BlockMaxScoreAt(uint32_t /*target*/) { return MaxScore(); }
   // The last docid of the range the last BlockMaxScoreAt bound holds for.
   virtual uint32_t ShallowBlockEnd() const { return kNoMoreDocs - 1; }
+  // A bound of Score() for the current document alone, cheaper than Score() (no frequency is
+  // decoded): tighter than BlockMaxScore() where a child that does not match the document
+  // contributes nothing, as a field of a word's disjunction that the document lacks.
+  virtual double DocBound() { return BlockMaxScore(); }
+  // False when DocBound() is never tighter than BlockMaxScore(), so not worth asking.
+  virtual bool HasDocBound() const { return false; }
   // Top-k without exact counting: documents scoring at most `score` may be skipped from now
   // on, without being matched (as Lucene's setMinCompetitiveScore). Scores only rise.
   virtual void SetMinCompetitiveScore(double /*score*/) {}
@@ -340,6 +346,16 @@ class ConjunctionScorer final : public Scorer {
   uint64_t Cost() const override { return children_.front()->Cost(); }
   uint32_t BlockEnd() override;
   double BlockMaxScore() override;
+  double DocBound() override {
+    double bound = 0;
+    for (auto& c : children_) bound += c->DocBound();
+    return bound;
+  }
+  bool HasDocBound() const override {
+    for (const auto& c : children_)
+      if (c->HasDocBound()) return true;
+    return false;
+  }
 
  private:
   uint32_t Align(uint32_t target);
@@ -377,6 +393,13 @@ class DisjunctionScorer final : public Scorer {
       if (c->doc() != kNoMoreDocs) bound += c->BlockMaxScore();
     return bound;
   }
+  double DocBound() override {
+    double bound = 0;
+    for (auto& c : children_)
+      if (c->doc() == doc_) bound += c->DocBound();
+    return bound;
+  }
+  bool HasDocBound() const override { return true; }
 
  private:
   uint32_t MinDoc() const;
@@ -398,6 +421,8 @@ class ExclusionScorer final : public Scorer {
   uint64_t Cost() const override { return required_->Cost(); }
   uint32_t BlockEnd() override { return required_->BlockEnd(); }
   double BlockMaxScore() override { return required_->BlockMaxScore(); }
+  double DocBound() override { return required_->DocBound(); }
+  bool HasDocBound() const override { return required_->HasDocBound(); }
 
  private:
   uint32_t Skip(uint32_t doc);
@@ -420,6 +445,10 @@ class OptionalScorer final : public Scorer {
   double BlockMaxScore() override {
     return required_->BlockMaxScore() + optional_->MaxScore() * kBoundSlack;
   }
+  double DocBound() override {
+    return required_->DocBound() + optional_->BlockMaxScoreAt(doc_) * kBoundSlack;
+  }
+  bool HasDocBound() const override { return true; }
 
  private:
   std::unique_ptr<Scorer> required_, optional_;

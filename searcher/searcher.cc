@@ -93,6 +93,58 @@ void FlattenDisjunction(const Weight& weight, std::vector<const Weight*>* out) {
   for (const auto& child : *children) FlattenDisjunction(*child, out);
 }
 
+// The MaxScore form of `weight` in segment `seg`, if it has one worth running: a pure
+// disjunction, or required words of which one at least spans several fields or has optional
+// words beside it (a conjunction of single-field terms runs faster led by its rarest term).
+// False otherwise.
+Status MakeMaxScoreQuery(const Weight& weight, size_t seg, MaxScoreQuery* query, bool* made) {
+  *made = false;
+  std::vector<const Weight*> optional;
+  std::vector<std::vector<const Weight*>> required;
+  const std::vector<std::unique_ptr<Weight>>* excluded = nullptr;
+  Weight::BooleanChildren parts;
+  if (weight.DisjunctionChildren() != nullptr) {
+    FlattenDisjunction(weight, &optional);
+  } else if (weight.RequiredChildren(&parts)) {
+    for (const auto& w : *parts.must) FlattenDisjunction(*w, &required.emplace_back());
+    for (const auto& w : *parts.should) FlattenDisjunction(*w, &optional);
+    bool spans_fields = false;
+    for (const auto& group : required) spans_fields |= group.size() > 1;
+    if (!spans_fields && optional.empty()) return Status::OK();
+    excluded = parts.must_not;
+  } else {
+    return Status::OK();
+  }
+  *made = true;
+  auto add = [&](const Weight& w, int group) -> Status {
+    std::unique_ptr<Scorer> s;
+    TRAWL_RETURN_IF_ERROR(w.MakeScorer(seg, &s));
+    if (s) {
+      query->clauses.push_back(std::move(s));
+      query->group.push_back(group);
+    }
+    return Status::OK();
+  };
+  for (size_t g = 0; g < required.size(); ++g)
+    for (const Weight* w : required[g]) TRAWL_RETURN_IF_ERROR(add(*w, static_cast<int>(g)));
+  for (const Weight* w : optional) TRAWL_RETURN_IF_ERROR(add(*w, -1));
+  query->num_groups = required.size();
+  if (excluded != nullptr) {
+    std::vector<std::unique_ptr<Scorer>> scorers;
+    for (const auto& w : *excluded) {
+      std::unique_ptr<Scorer> s;
+      TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));
+      if (s) scorers.push_back(std::move(s));
+    }
+    if (scorers.size() == 1) {
+      query->excluded = std::move(scorers.front());
+    } else if (!scorers.empty()) {
+      query->excluded = std::make_unique<DisjunctionScorer>(std::move(scorers));
+    }
+  }
+  return Status::OK();
+}
+
 class SearcherImpl final : public Searcher {
  public:
   // `previous`, if not null, is a searcher of an earlier commit of the same index whose
@@ -192,17 +244,11 @@ class SearcherImpl final : public Searcher {
     TopKCollector collector(options.offset + options.top_k);
     for (size_t seg = 0; seg < segments_.size(); ++seg) {
       const uint32_t seg_id = static_cast<uint32_t>(seg);
-      std::vector<const Weight*> clauses;
-      if (!count_in_pass && weight->DisjunctionChildren() != nullptr)
-        FlattenDisjunction(*weight, &clauses);
-      if (!clauses.empty()) {
-        std::vector<std::unique_ptr<Scorer>> scorers;
-        for (const Weight* w : clauses) {
-          std::unique_ptr<Scorer> s;
-          TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));
-          if (s) scorers.push_back(std::move(s));
-        }
-        CollectMaxScore(std::move(scorers), seg_id, deleted_[seg].get(), &collector);
+      MaxScoreQuery query;
+      bool max_score = false;
+      if (!count_in_pass) TRAWL_RETURN_IF_ERROR(MakeMaxScoreQuery(*weight, seg, &query, &max_score));
+      if (max_score) {
+        CollectMaxScore(std::move(query), seg_id, deleted_[seg].get(), &collector);
       } else {
         std::unique_ptr<Scorer> scorer;
         TRAWL_RETURN_IF_ERROR(weight->MakeScorer(seg, &scorer));

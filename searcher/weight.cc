@@ -571,6 +571,11 @@ class BooleanWeight final : public Weight {
     if (must_.empty() && must_not_.empty() && should_.size() > 1) return &should_;
     return nullptr;
   }
+  bool RequiredChildren(BooleanChildren* out) const override {
+    if (must_.empty()) return false;
+    *out = {&must_, &should_, &must_not_};
+    return true;
+  }
 
  private:
   static Status MakeAll(const std::vector<std::unique_ptr<Weight>>& weights, size_t seg,

@@ -75,6 +75,14 @@ class Weight {
   virtual const std::vector<std::unique_ptr<Weight>>* DisjunctionChildren() const {
     return nullptr;
   }
+  // The children of a boolean query with required clauses, else false: lets the collector run
+  // MaxScore over its required and optional clauses together.
+  struct BooleanChildren {
+    const std::vector<std::unique_ptr<Weight>>* must = nullptr;
+    const std::vector<std::unique_ptr<Weight>>* should = nullptr;
+    const std::vector<std::unique_ptr<Weight>>* must_not = nullptr;
+  };
+  virtual bool RequiredChildren(BooleanChildren* /*out*/) const { return false; }
 };
 
 // Binds `query` to `index`, analyzing its words with `analyzer`.

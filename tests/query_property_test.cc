@@ -382,7 +382,7 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
   }
   std::string RandomQuery() {
     auto w = [&] { return Word(); };
-    switch (rng_() % 14) {
+    switch (rng_() % 18) {
       case 0: return w();
       case 1: return w() + " " + w();
       case 2: return w() + " " + w() + " " + w();
@@ -396,6 +396,12 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
       case 10: return "title:" + w() + " body:" + w();
       case 11: return w().substr(0, 2) + "*";
       case 12: return "(" + w() + " OR " + w() + ") AND " + w();
+      // Required words over several fields with optional and excluded ones: MaxScore with
+      // required groups.
+      case 13: return "+" + w() + " -" + w();
+      case 14: return "+" + w() + " +" + w() + " " + w() + " -" + w();
+      case 15: return "+\"" + w() + " " + w() + "\" " + w();
+      case 16: return "+title:" + w() + " +" + w() + " body:" + w();
       default: return "\"" + w() + " " + w() + " " + w() + "\"~" + std::to_string(rng_() % 4);
     }
   }
