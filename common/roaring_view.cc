@@ -14,7 +14,6 @@ using roaring_view_internal::Popcount64;
 // From CRoaring's roaring_array.h and the RoaringFormatSpec.
 constexpr uint32_t kSerialCookieNoRunContainer = 12346;
 constexpr uint32_t kSerialCookie = 12347;
-constexpr uint32_t kMaxArrayCardinality = 4096;
 constexpr uint32_t kBitsetWords = 1024;
 constexpr size_t kBitsetBytes = kBitsetWords * 8;
 constexpr uint32_t kMaxContainers = 1u << 16;

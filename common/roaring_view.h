@@ -141,10 +141,32 @@ class RoaringView {
 
   Cursor NewCursor() const;
 
+  // Container i (< num_containers()) as Open() bounded it, for set algebra straight on the
+  // bytes (common/roaring_count.h). Its values are unchecked unless Validate() passed.
+  struct Container {
+    enum class Kind : uint8_t { kArray, kBitset, kRun };
+    Kind kind;
+    uint32_t cardinality;  // from the header; Open() checked it against runs only
+    // kArray: `cardinality` uint16 values; kBitset: 1024 uint64 words; kRun: `num_runs`
+    // (start, length - 1) uint16 pairs, sorted, disjoint and inside 0..65535. Unaligned.
+    const char* data;
+    uint32_t num_runs;  // kRun only
+  };
+  uint16_t key(uint32_t i) const { return roaring_view_internal::Load16(keycards_ + 4 * i); }
+  Container container(uint32_t i) const {
+    const char* data = container_data(i);
+    const uint32_t card = container_cardinality(i);
+    if (is_run(i)) {
+      return {Container::Kind::kRun, card, data + 2, roaring_view_internal::Load16(data)};
+    }
+    return {card > kMaxArrayCardinality ? Container::Kind::kBitset : Container::Kind::kArray, card,
+            data, 0};
+  }
+
  private:
   static constexpr uint32_t kNoOffsetThreshold = 4;
+  static constexpr uint32_t kMaxArrayCardinality = 4096;
 
-  uint16_t key(uint32_t i) const { return roaring_view_internal::Load16(keycards_ + 4 * i); }
   uint32_t container_cardinality(uint32_t i) const {
     return uint32_t{roaring_view_internal::Load16(keycards_ + 4 * i + 2)} + 1;
   }

@@ -7,6 +7,7 @@
 #include "common/analyzer.h"
 #include "common/deletes.h"
 #include "common/manifest.h"
+#include "common/roaring_count.h"
 #include "indexer/segment_builder.h"
 #include "searcher/collector.h"
 #include "searcher/query_parser.h"
@@ -79,6 +80,23 @@ std::string FirstBodyField(const Document& doc) {
   for (const auto& [name, value] : doc.fields)
     if (name != kIdField && name != "title" && !value.empty()) return value;
   return std::string(doc.Field("title"));
+}
+
+// A segment's deletions serialized again, so that counts can leave them out straight from
+// posting lists (common/roaring_count.h) rather than through a bitmap built per query.
+struct DeletedView {
+  std::unique_ptr<char[]> bytes;
+  RoaringView view;  // over `bytes`
+};
+
+Status MakeDeletedView(const roaring_bitmap_t* deleted, std::unique_ptr<DeletedView>* out) {
+  auto d = std::make_unique<DeletedView>();
+  const size_t size = roaring_bitmap_portable_size_in_bytes(deleted);
+  d->bytes = std::make_unique<char[]>(size);
+  roaring_bitmap_portable_serialize(deleted, d->bytes.get());
+  TRAWL_RETURN_IF_ERROR(RoaringView::Open(std::string_view(d->bytes.get(), size), &d->view));
+  *out = std::move(d);
+  return Status::OK();
 }
 
 // A pure disjunction scores the sum of its matching clauses, so nested ones (a bare word is one
@@ -178,6 +196,9 @@ class SearcherImpl final : public Searcher {
             ReadDeletes(dir + "/" + entry.deletes, entry.num_docs, entry.num_deleted, &deleted));
       }
       deleted_.emplace_back(deleted);
+      deleted_views_.emplace_back();
+      if (deleted != nullptr)
+        TRAWL_RETURN_IF_ERROR(MakeDeletedView(deleted, &deleted_views_.back()));
       // BM25 statistics keep counting deleted documents until a merge drops them, as Lucene's.
       num_docs_ += seg->num_docs() - entry.num_deleted;
       for (const FieldInfo& f : seg->fields()) {
@@ -326,13 +347,21 @@ class SearcherImpl final : public Searcher {
   Status CountWeight(const Weight& weight, uint64_t* total) const {
     *total = 0;
     if (weight.IsEmpty()) return Status::OK();
+    std::vector<RoaringView> docids;
     for (size_t seg = 0; seg < segments_.size(); ++seg) {
       uint64_t n;
       if (const roaring_bitmap_t* deleted = deleted_[seg].get()) {
-        roaring_bitmap_t* matches;
-        TRAWL_RETURN_IF_ERROR(weight.MatchBitmap(seg, &matches));
-        n = roaring_bitmap_andnot_cardinality(matches, deleted);
-        roaring_bitmap_free(matches);
+        docids.clear();
+        bool is_conjunction;
+        TRAWL_RETURN_IF_ERROR(weight.ConjunctionDocids(seg, &docids, &is_conjunction));
+        if (is_conjunction) {
+          n = IntersectionCardinality(docids, &deleted_views_[seg]->view);
+        } else {
+          roaring_bitmap_t* matches;
+          TRAWL_RETURN_IF_ERROR(weight.MatchBitmap(seg, &matches));
+          n = roaring_bitmap_andnot_cardinality(matches, deleted);
+          roaring_bitmap_free(matches);
+        }
       } else {
         TRAWL_RETURN_IF_ERROR(weight.CountInSegment(seg, &n));
       }
@@ -347,6 +376,7 @@ class SearcherImpl final : public Searcher {
   std::unique_ptr<AnalyzerPool> pool_;
   std::vector<std::shared_ptr<const SegmentReader>> segments_;
   std::vector<RoaringPtr> deleted_;  // null: none deleted
+  std::vector<std::unique_ptr<DeletedView>> deleted_views_;  // the same, null alike
   std::vector<FieldInfo> fields_;
   uint64_t num_docs_ = 0;
 };

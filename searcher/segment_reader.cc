@@ -321,23 +321,35 @@ Status SegmentReader::ForEachTermFrom(
   return Status::OK();
 }
 
-Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const {
+// The docid bitmap at the start of a term's postings, checked against the dictionary; leaves
+// *in after it.
+Status SegmentReader::ReadDocids(const TermInfo& info, ByteReader* in, RoaringView* out) const {
   std::string_view post = post_->body();
-  std::string_view pos = pos_->body();
   if (info.post_offset > post.size() || info.post_length > post.size() - info.post_offset)
     return post_->Corrupt("posting offset out of range");
+  if (info.doc_freq == 0 || info.doc_freq > num_docs_) return dict_->Corrupt("bad document frequency");
+  *in = ByteReader(post.substr(info.post_offset, info.post_length));
+  std::string_view bitmap;
+  if (!in->ReadLengthPrefixed(&bitmap)) return post_->Corrupt("truncated bitmap");
+  TRAWL_RETURN_IF_ERROR(
+      RoaringView::Open(bitmap, out).ok() ? Status::OK() : post_->Corrupt("damaged docid bitmap"));
+  if (out->cardinality() != info.doc_freq)
+    return post_->Corrupt("bitmap cardinality disagrees with the dictionary");
+  return Status::OK();
+}
+
+Status SegmentReader::OpenDocids(const TermInfo& info, RoaringView* out) const {
+  ByteReader in;
+  return ReadDocids(info, &in, out);
+}
+
+Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const {
+  ByteReader in;
+  TRAWL_RETURN_IF_ERROR(ReadDocids(info, &in, &out->bitmap_));
+  std::string_view pos = pos_->body();
   if (info.pos_offset > pos.size() || info.pos_length > pos.size() - info.pos_offset)
     return pos_->Corrupt("positions offset out of range");
-  if (info.doc_freq == 0 || info.doc_freq > num_docs_) return dict_->Corrupt("bad document frequency");
-  ByteReader in(post.substr(info.post_offset, info.post_length));
-  std::string_view bitmap;
   uint64_t num_blocks;
-  if (!in.ReadLengthPrefixed(&bitmap)) return post_->Corrupt("truncated bitmap");
-  TRAWL_RETURN_IF_ERROR(RoaringView::Open(bitmap, &out->bitmap_).ok()
-                            ? Status::OK()
-                            : post_->Corrupt("damaged docid bitmap"));
-  if (out->bitmap_.cardinality() != info.doc_freq)
-    return post_->Corrupt("bitmap cardinality disagrees with the dictionary");
   if (!in.ReadVarint64(&num_blocks) ||
       num_blocks != (info.doc_freq + kPostingBlockSize - 1) / kPostingBlockSize)
     return post_->Corrupt("bad block count");

@@ -131,6 +131,9 @@ class SegmentReader {
                          const std::function<bool(std::string_view, const TermInfo&)>& fn) const;
   // Validates and opens a term's postings.
   Status OpenPostings(const TermInfo& info, PostingList* out) const;
+  // Only the docids of a term's postings, checked as OpenPostings checks them (frequencies and
+  // positions are neither opened nor checked): what counting needs.
+  Status OpenDocids(const TermInfo& info, RoaringView* out) const;
 
   // Damaged bitmaps could name docids past the end; they read as length 0 rather than out of
   // bounds.
@@ -150,6 +153,7 @@ class SegmentReader {
 
  private:
   SegmentReader() = default;
+  Status ReadDocids(const TermInfo& info, ByteReader* in, RoaringView* out) const;
   Status ParseMeta();
   Status ParseDictIndex();
   Status ParseLengths();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/roaring_count.h"
 #include "indexer/segment_builder.h"  // kIdField
 
 namespace trawl {
@@ -70,6 +71,27 @@ Status FindTerm(const SegmentReader& seg, std::string_view field, std::string_vi
   return Status::OK();
 }
 
+// A term's entry in one segment, looked up once when its weight is made.
+struct SegmentTerm {
+  bool found = false;
+  uint32_t field_id = 0;
+  TermInfo info;
+};
+
+// Looks the term up in every segment; *df sums its document frequencies.
+Status LookupInSegments(const IndexContext& index, std::string_view field, std::string_view term,
+                        std::vector<SegmentTerm>* out, uint64_t* df) {
+  out->assign(index.segments.size(), SegmentTerm());
+  *df = 0;
+  for (size_t seg = 0; seg < index.segments.size(); ++seg) {
+    SegmentTerm& t = (*out)[seg];
+    TRAWL_RETURN_IF_ERROR(
+        FindTerm(*index.segments[seg], field, term, &t.info, &t.field_id, &t.found));
+    if (t.found) *df += t.info.doc_freq;
+  }
+  return Status::OK();
+}
+
 Status SumDocFreq(const IndexContext& index, std::string_view field, std::string_view term,
                   uint64_t* df) {
   *df = 0;
@@ -83,41 +105,44 @@ Status SumDocFreq(const IndexContext& index, std::string_view field, std::string
   return Status::OK();
 }
 
+// `segments` holds the term's entry in each segment of `index`; `df` sums their document
+// frequencies.
 class TermWeight final : public Weight {
  public:
-  TermWeight(const IndexContext& index, std::string field, std::string term, uint64_t df)
-      : index_(index), field_(std::move(field)), term_(std::move(term)), df_(df) {
+  TermWeight(const IndexContext& index, std::string field, std::string term,
+             std::vector<SegmentTerm> segments, uint64_t df)
+      : index_(index),
+        field_(std::move(field)),
+        term_(std::move(term)),
+        segments_(std::move(segments)),
+        df_(df) {
     const FieldInfo* f = index.Field(field_);
     bm25_ = MakeBm25(index, *f, Bm25::Idf(f->docs_with_field, df));
   }
   Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
     out->reset();
+    const SegmentTerm& t = segments_[seg];
+    if (!t.found) return Status::OK();
     const SegmentReader& reader = *index_.segments[seg];
-    TermInfo info;
-    uint32_t fid;
-    bool found;
-    TRAWL_RETURN_IF_ERROR(FindTerm(reader, field_, term_, &info, &fid, &found));
-    if (!found) return Status::OK();
     auto list = std::make_unique<PostingList>();
-    TRAWL_RETURN_IF_ERROR(reader.OpenPostings(info, list.get()));
-    *out = std::make_unique<TermScorer>(std::move(list), &reader, fid, bm25_);
+    TRAWL_RETURN_IF_ERROR(reader.OpenPostings(t.info, list.get()));
+    *out = std::make_unique<TermScorer>(std::move(list), &reader, t.field_id, bm25_);
     return Status::OK();
   }
   Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
-    const SegmentReader& reader = *index_.segments[seg];
-    TermInfo info;
-    uint32_t fid;
-    bool found;
-    TRAWL_RETURN_IF_ERROR(FindTerm(reader, field_, term_, &info, &fid, &found));
-    if (!found) {
-      *out = roaring_bitmap_create();
-      return Status::OK();
+    RoaringView docids;
+    TRAWL_RETURN_IF_ERROR(Docids(seg, &docids));
+    *out = docids.ToRoaring();
+    if (*out == nullptr) {
+      return Status::Corruption(index_.segments[seg]->name() + ".post: damaged docid bitmap");
     }
-    PostingList list;
-    TRAWL_RETURN_IF_ERROR(reader.OpenPostings(info, &list));
-    *out = list.docids().ToRoaring();
-    if (*out == nullptr) return Status::Corruption(reader.name() + ".post: damaged docid bitmap");
     return Status::OK();
+  }
+  Status ConjunctionDocids(size_t seg, std::vector<RoaringView>* out,
+                           bool* is_conjunction) const override {
+    *is_conjunction = true;
+    out->emplace_back();
+    return Docids(seg, &out->back());
   }
   Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
                  double* score) const override {
@@ -137,11 +162,7 @@ class TermWeight final : public Weight {
     return Status::OK();
   }
   Status CountInSegment(size_t seg, uint64_t* count) const override {
-    TermInfo info;
-    uint32_t fid;
-    bool found;
-    TRAWL_RETURN_IF_ERROR(FindTerm(*index_.segments[seg], field_, term_, &info, &fid, &found));
-    *count = found ? info.doc_freq : 0;
+    *count = segments_[seg].found ? segments_[seg].info.doc_freq : 0;
     return Status::OK();
   }
   void CollectTerms(std::unordered_set<std::string>* terms) const override {
@@ -149,8 +170,16 @@ class TermWeight final : public Weight {
   }
 
  private:
+  // The term's docids in segment `seg`, read in place; empty when it is not there.
+  Status Docids(size_t seg, RoaringView* out) const {
+    *out = RoaringView();
+    if (!segments_[seg].found) return Status::OK();
+    return index_.segments[seg]->OpenDocids(segments_[seg].info, out);
+  }
+
   const IndexContext& index_;
   std::string field_, term_;
+  std::vector<SegmentTerm> segments_;
   uint64_t df_;
   Bm25 bm25_;
 };
@@ -521,7 +550,31 @@ class BooleanWeight final : public Weight {
     return Status::OK();
   }
 
+  // With required clauses, optional ones only add to the score: the matches are those of the
+  // required clauses less the excluded ones.
+  Status ConjunctionDocids(size_t seg, std::vector<RoaringView>* out,
+                           bool* is_conjunction) const override {
+    *is_conjunction = false;
+    if (must_.empty() || !must_not_.empty()) return Status::OK();
+    const size_t before = out->size();
+    for (const auto& w : must_) {
+      TRAWL_RETURN_IF_ERROR(w->ConjunctionDocids(seg, out, is_conjunction));
+      if (!*is_conjunction) {
+        out->resize(before);
+        return Status::OK();
+      }
+    }
+    return Status::OK();
+  }
+
   Status CountInSegment(size_t seg, uint64_t* count) const override {
+    std::vector<RoaringView> docids;
+    bool is_conjunction;
+    TRAWL_RETURN_IF_ERROR(ConjunctionDocids(seg, &docids, &is_conjunction));
+    if (is_conjunction) {
+      *count = IntersectionCardinality(docids);
+      return Status::OK();
+    }
     // Two required sets and nothing else: count the intersection without materialising it.
     if (must_.size() == 2 && should_.empty() && must_not_.empty()) {
       roaring_bitmap_t *a, *b;
@@ -634,10 +687,12 @@ Status TermsWeightInField(const IndexContext& index, const std::string& field,
     return Status::OK();
   }
   if (terms.size() == 1) {
+    std::vector<SegmentTerm> segments;
     uint64_t df;
-    TRAWL_RETURN_IF_ERROR(SumDocFreq(index, field, terms[0].text, &df));
-    *out = df == 0 ? std::unique_ptr<Weight>(std::make_unique<EmptyWeight>())
-                   : std::make_unique<TermWeight>(index, field, terms[0].text, df);
+    TRAWL_RETURN_IF_ERROR(LookupInSegments(index, field, terms[0].text, &segments, &df));
+    *out = df == 0
+               ? std::unique_ptr<Weight>(std::make_unique<EmptyWeight>())
+               : std::make_unique<TermWeight>(index, field, terms[0].text, std::move(segments), df);
     return Status::OK();
   }
   double idf_sum = 0;

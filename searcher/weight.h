@@ -65,6 +65,15 @@ class Weight {
   virtual void CollectTerms(std::unordered_set<std::string>* terms) const = 0;
   // Count in one segment; defaults to the bitmap's cardinality.
   virtual Status CountInSegment(size_t seg, uint64_t* count) const;
+  // When the matches in segment `seg` are exactly an intersection of posting lists (a term, or
+  // required terms), appends those lists' docids (read in place) to *out and sets
+  // *is_conjunction; otherwise leaves *out as it was and clears it. Lets counts intersect
+  // posting lists where they lie instead of building bitmaps.
+  virtual Status ConjunctionDocids(size_t /*seg*/, std::vector<RoaringView>* /*out*/,
+                                   bool* is_conjunction) const {
+    *is_conjunction = false;
+    return Status::OK();
+  }
   // True when counting needs no scorer pass (Roaring set algebra suffices). Queries that need
   // positions count in the same pass that collects the top k instead.
   virtual bool CountIsCheap() const { return true; }

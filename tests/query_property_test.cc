@@ -2,7 +2,8 @@
 // over a Zipfian vocabulary (fixed seeds), indexed into several segments over two commits; for
 // random term, OR, AND, NOT, phrase, slop, field and prefix queries the exact count equals the
 // reference and the top-k equals exhaustive BM25, or BM25F with field weights and per-field b,
-// with or without term proximity (ties broken by docid), and --explain's total is the score.
+// with or without term proximity (ties broken by docid), and --explain's total is the score;
+// with deleted documents too, for counts.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -541,6 +542,67 @@ TEST_P(QueryPropertyTest, ProximityWithBm25fTopKMatchesBruteForce) {
   ProximityConfig proximity;
   proximity.weight = 0.6;
   CheckRandomQueries(bm25f, proximity);
+}
+
+// With documents deleted from some segments: conjunctions of terms (counted straight on the
+// posting lists, less the deletions), single terms, and the other query kinds count the live
+// documents the reference matches, in Count and in an exact total.
+TEST_P(QueryPropertyTest, CountsWithDeletionsMatchBruteForce) {
+  std::vector<RefDoc> ref_docs = BuildIndex();
+  std::vector<bool> deleted(ref_docs.size(), false);
+  {
+    std::unique_ptr<IndexWriter> writer;
+    ASSERT_TRUE(IndexWriter::Open(dir_, {}, &writer).ok());
+    // Only among the earlier documents, so that later segments have no deletions.
+    for (size_t d = 0; d < ref_docs.size() * 2 / 3; ++d) {
+      if (rng_() % 4 != 0) continue;
+      deleted[d] = true;
+      bool found = false;
+      ASSERT_TRUE(writer->Delete(ref_docs[d].id, &found).ok());
+      ASSERT_TRUE(found);
+    }
+    ASSERT_TRUE(writer->Commit().ok());
+  }
+  Reference ref(ref_docs, analyzer_.get());
+  std::unique_ptr<Searcher> searcher;
+  ASSERT_TRUE(Searcher::Open(dir_, {}, &searcher).ok());
+  auto field_word = [&] { return std::string(rng_() % 4 == 0 ? "title:" : "body:") + Word(); };
+  for (int qi = 0; qi < 200; ++qi) {
+    std::string query;
+    switch (rng_() % 5) {
+      case 0:
+        query = RandomQuery();
+        break;
+      case 1:  // 2 to 4 required terms, some with an optional one
+        for (int i = 0, n = 2 + rng_() % 3; i < n; ++i) query += (i ? " +" : "+") + field_word();
+        if (rng_() % 3 == 0) query += " " + field_word();
+        break;
+      case 2:
+        query = field_word() + " AND " + field_word() + " AND " + field_word();
+        break;
+      case 3:
+        query = "+" + Word() + " +" + Word();  // words over both fields: not terms
+        break;
+      default:
+        query = field_word();
+        break;
+    }
+    SCOPED_TRACE("query: " + query);
+    std::unique_ptr<QueryNode> parsed;
+    ASSERT_TRUE(ParseQuery(query, &parsed).ok());
+    const Reference::Eval e = ref.RunQuery(*parsed);
+    uint64_t expected = 0;
+    for (size_t d = 0; d < ref_docs.size(); ++d) expected += e.match[d] && !deleted[d];
+    uint64_t count;
+    ASSERT_TRUE(searcher->Count(query, &count).ok());
+    ASSERT_EQ(count, expected);
+    SearchOptions so;
+    so.top_k = 10;
+    so.exact_total = true;
+    SearchResults res;
+    ASSERT_TRUE(searcher->Search(query, so, &res).ok());
+    ASSERT_EQ(res.total, expected);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, QueryPropertyTest, ::testing::Values(1, 2, 3));

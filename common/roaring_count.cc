@@ -1,0 +1,461 @@
+#include "common/roaring_count.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+namespace trawl {
+
+namespace {
+
+using roaring_view_internal::Load16;
+using roaring_view_internal::Load64;
+using Container = RoaringView::Container;
+using Kind = RoaringView::Container::Kind;
+
+constexpr uint32_t kBitsetWords = 1024;
+constexpr uint32_t kMaxArrayValues = 4096;
+// When one array is this many times longer than the other, searching it for each value of the
+// short one beats merging the two.
+constexpr uint32_t kGallopRatio = 32;
+
+// ---- bulk popcounts. Release builds target baseline x86-64, where __builtin_popcountll is a
+// libgcc call; these loops are where a conjunction of common terms spends its time, so they get
+// a popcnt clone chosen at load time.
+
+__attribute__((target_clones("popcnt", "default"))) uint64_t PopcountWords(const char* words,
+                                                                           uint32_t begin,
+                                                                           uint32_t end) {
+  uint64_t n = 0;
+  for (uint32_t i = begin; i < end; ++i) n += __builtin_popcountll(Load64(words + 8 * i));
+  return n;
+}
+
+__attribute__((target_clones("popcnt", "default"))) uint64_t AndPopcount(const char* a,
+                                                                         const char* b) {
+  uint64_t n = 0;
+  for (uint32_t i = 0; i < kBitsetWords; ++i)
+    n += __builtin_popcountll(Load64(a + 8 * i) & Load64(b + 8 * i));
+  return n;
+}
+
+uint32_t RunStart(const char* runs, uint32_t r) { return Load16(runs + 4 * r); }
+uint32_t RunLast(const char* runs, uint32_t r) {
+  return Load16(runs + 4 * r) + uint32_t{Load16(runs + 4 * r + 2)};
+}
+
+// The set bits of `words` inside the runs.
+__attribute__((target_clones("popcnt", "default"))) uint64_t CountBitsInRuns(const char* words,
+                                                                             const char* runs,
+                                                                             uint32_t num_runs) {
+  uint64_t n = 0;
+  for (uint32_t r = 0; r < num_runs; ++r) {
+    const uint32_t first = RunStart(runs, r), last = RunLast(runs, r);  // Open(): last <= 65535
+    const uint32_t w0 = first >> 6, w1 = last >> 6;
+    const uint64_t low_mask = ~uint64_t{0} << (first & 63);
+    const uint64_t high_mask = ~uint64_t{0} >> (63 - (last & 63));
+    // Without branches on whether the run ends in its first word: short runs straddle words
+    // at random.
+    const bool one_word = w0 == w1;
+    n += __builtin_popcountll(Load64(words + 8 * w0) & low_mask & (one_word ? high_mask : ~0ull));
+    n += __builtin_popcountll(Load64(words + 8 * w1) & high_mask & (one_word ? 0 : ~0ull));
+    for (uint32_t w = w0 + 1; w < w1; ++w) n += __builtin_popcountll(Load64(words + 8 * w));
+  }
+  return n;
+}
+
+bool BitIsSet(const char* words, uint32_t value) {
+  return (Load64(words + 8 * (value >> 6)) >> (value & 63)) & 1;
+}
+
+// Bits first..last (inclusive, first <= last <= 65535) of `words`, set or cleared.
+void SetBits(uint64_t* words, uint32_t first, uint32_t last) {
+  const uint32_t w0 = first >> 6, w1 = last >> 6;
+  const uint64_t low_mask = ~uint64_t{0} << (first & 63);
+  const uint64_t high_mask = ~uint64_t{0} >> (63 - (last & 63));
+  if (w0 == w1) {
+    words[w0] |= low_mask & high_mask;
+    return;
+  }
+  words[w0] |= low_mask;
+  for (uint32_t w = w0 + 1; w < w1; ++w) words[w] = ~uint64_t{0};
+  words[w1] |= high_mask;
+}
+void ClearBits(uint64_t* words, uint32_t first, uint32_t last) {
+  const uint32_t w0 = first >> 6, w1 = last >> 6;
+  const uint64_t low_mask = ~uint64_t{0} << (first & 63);
+  const uint64_t high_mask = ~uint64_t{0} >> (63 - (last & 63));
+  if (w0 == w1) {
+    words[w0] &= ~(low_mask & high_mask);
+    return;
+  }
+  words[w0] &= ~low_mask;
+  for (uint32_t w = w0 + 1; w < w1; ++w) words[w] = 0;
+  words[w1] &= ~high_mask;
+}
+
+// ---- an array against any container. The values in the intersection go to a sink, which
+// counts them or writes them out. No path passes more values than the array has, nor any value
+// twice, so a writer writes at most 4096 values (the most an array container or a scratch array
+// holds), whatever the bytes.
+
+struct CountingSink {
+  uint32_t n = 0;
+  void Keep(uint16_t, bool matched) { n += matched; }
+  // The marked values inside the runs.
+  void KeepMarkedInRuns(const char* marked, const char* runs, uint32_t num_runs) {
+    n += static_cast<uint32_t>(CountBitsInRuns(marked, runs, num_runs));
+  }
+};
+
+// `out` must not overlap the arrays being read.
+struct WritingSink {
+  uint16_t* out;
+  uint32_t n = 0;
+  // Writes unconditionally: no branch to mispredict.
+  void Keep(uint16_t value, bool matched) {
+    out[n] = value;
+    n += matched;
+  }
+  void KeepMarkedInRuns(const char* marked, const char* runs, uint32_t num_runs) {
+    for (uint32_t r = 0; r < num_runs; ++r) {
+      const uint32_t first = RunStart(runs, r), last = RunLast(runs, r);
+      for (uint32_t w = first >> 6; w <= last >> 6; ++w) {
+        uint64_t bits = Load64(marked + 8 * w);
+        if (w == first >> 6) bits &= ~uint64_t{0} << (first & 63);
+        if (w == last >> 6) bits &= ~uint64_t{0} >> (63 - (last & 63));
+        for (; bits != 0; bits &= bits - 1)
+          out[n++] = static_cast<uint16_t>(w << 6 | __builtin_ctzll(bits));
+      }
+    }
+  }
+};
+
+// The first index in [from, n) whose value_at(index) is >= `target`, else n (galloping, then
+// binary search). On unsorted values: some index in [from, n].
+template <typename ValueAt>
+uint32_t GallopTo(uint32_t from, uint32_t n, uint32_t target, ValueAt value_at) {
+  if (from >= n || value_at(from) >= target) return from;
+  uint32_t lo = from;  // value_at(lo) < target
+  uint32_t hi = lo + 1;
+  uint32_t step = 1;
+  while (hi < n && value_at(hi) < target) {
+    lo = hi;
+    step <<= 1;
+    hi = n - lo > step ? lo + step : n;
+  }
+  while (hi - lo > 1) {  // value_at(lo) < target; hi == n or value_at(hi) >= target
+    const uint32_t mid = lo + (hi - lo) / 2;
+    if (value_at(mid) < target) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return hi;
+}
+
+template <typename Sink>
+void IntersectArrayWithBitset(const char* values, uint32_t n, const char* words, Sink* sink) {
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint16_t v = Load16(values + 2 * i);
+    sink->Keep(v, BitIsSet(words, v));
+  }
+}
+
+// A bitset of an array's values. Two arrays of similar lengths intersect faster by marking one
+// and testing the other's values than by a merge, which must wait for each comparison before
+// it can load the next value; an array and many runs, by counting marked bits run by run.
+// Cleared after each use, so zeroed once per count at most.
+class Marks {
+ public:
+  const char* Mark(const char* values, uint32_t n) {
+    if (!zeroed_) {
+      std::memset(words_, 0, sizeof(words_));
+      zeroed_ = true;
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint16_t v = Load16(values + 2 * i);
+      words_[v >> 6] |= uint64_t{1} << (v & 63);
+    }
+    return reinterpret_cast<const char*>(words_);
+  }
+  void Unmark(const char* values, uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i) words_[Load16(values + 2 * i) >> 6] = 0;
+  }
+
+ private:
+  bool zeroed_ = false;
+  uint64_t words_[kBitsetWords];
+};
+
+template <typename Sink>
+void IntersectArrays(const char* a, uint32_t na, const char* b, uint32_t nb, Marks* marks,
+                     Sink* sink) {
+  if (na > nb) {
+    std::swap(a, b);
+    std::swap(na, nb);
+  }
+  if (na == 0) return;
+  if (nb / na < kGallopRatio) {
+    IntersectArrayWithBitset(b, nb, marks->Mark(a, na), sink);
+    marks->Unmark(a, na);
+    return;
+  }
+  uint32_t j = 0;
+  const auto b_at = [b](uint32_t i) { return Load16(b + 2 * i); };
+  for (uint32_t i = 0; i < na; ++i) {
+    const uint16_t v = Load16(a + 2 * i);
+    j = GallopTo(j, nb, v, b_at);
+    if (j == nb) return;
+    sink->Keep(v, b_at(j) == v);
+  }
+}
+
+template <typename Sink>
+void IntersectArrayWithRuns(const char* values, uint32_t n, const char* runs, uint32_t num_runs,
+                            Marks* marks, Sink* sink) {
+  if (n == 0) return;
+  if (num_runs / n < kGallopRatio) {
+    sink->KeepMarkedInRuns(marks->Mark(values, n), runs, num_runs);
+    marks->Unmark(values, n);
+    return;
+  }
+  // A few values among many runs: search the runs for each.
+  uint32_t r = 0;
+  const auto last_at = [runs](uint32_t i) { return RunLast(runs, i); };
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint16_t v = Load16(values + 2 * i);
+    r = GallopTo(r, num_runs, v, last_at);
+    if (r == num_runs) return;
+    sink->Keep(v, v >= RunStart(runs, r));
+  }
+}
+
+template <typename Sink>
+void IntersectArrayWith(const char* values, uint32_t n, const Container& c, Marks* marks,
+                        Sink* sink) {
+  switch (c.kind) {
+    case Kind::kArray:
+      IntersectArrays(values, n, c.data, c.cardinality, marks, sink);
+      return;
+    case Kind::kBitset:
+      IntersectArrayWithBitset(values, n, c.data, sink);
+      return;
+    case Kind::kRun:
+      IntersectArrayWithRuns(values, n, c.data, c.num_runs, marks, sink);
+      return;
+  }
+}
+
+uint64_t CountRunsWithRuns(const char* a, uint32_t na, const char* b, uint32_t nb) {
+  uint64_t n = 0;
+  uint32_t i = 0, j = 0;
+  while (i < na && j < nb) {
+    const uint32_t a_last = RunLast(a, i), b_last = RunLast(b, j);
+    const uint32_t first = std::max(RunStart(a, i), RunStart(b, j));
+    const uint32_t last = std::min(a_last, b_last);
+    if (first <= last) n += last - first + 1;
+    i += a_last <= b_last;
+    j += b_last <= a_last;
+  }
+  return n;
+}
+
+// |x ∩ y| for two containers of one key.
+uint64_t CountBoth(const Container& x, const Container& y, Marks* marks) {
+  if (x.kind == Kind::kArray || y.kind == Kind::kArray) {
+    const Container& array = x.kind == Kind::kArray ? x : y;
+    const Container& other = x.kind == Kind::kArray ? y : x;
+    CountingSink sink;
+    IntersectArrayWith(array.data, array.cardinality, other, marks, &sink);
+    return sink.n;
+  }
+  if (x.kind == Kind::kBitset && y.kind == Kind::kBitset) return AndPopcount(x.data, y.data);
+  if (x.kind == Kind::kBitset) return CountBitsInRuns(x.data, y.data, y.num_runs);
+  if (y.kind == Kind::kBitset) return CountBitsInRuns(y.data, x.data, x.num_runs);
+  return CountRunsWithRuns(x.data, x.num_runs, y.data, y.num_runs);
+}
+
+// The intersection of several containers of one key so far: values (once any of them was an
+// array, so at most 4096) or a bitset. Values are filtered from one buffer into the other.
+class Scratch {
+ public:
+  // Starts from x ∩ y.
+  void Intersect(const Container& x, const Container& y) {
+    if (x.kind == Kind::kArray || y.kind == Kind::kArray) {
+      const Container& array = x.kind == Kind::kArray ? x : y;
+      const Container& other = x.kind == Kind::kArray ? y : x;
+      is_bitset_ = false;
+      WritingSink sink{values_[0]};
+      IntersectArrayWith(array.data, array.cardinality, other, &marks_, &sink);
+      current_ = 0;
+      num_values_ = sink.n;
+      return;
+    }
+    is_bitset_ = true;
+    if (x.kind == Kind::kBitset) {
+      std::memcpy(words_, x.data, sizeof(words_));
+    } else {
+      std::memset(words_, 0, sizeof(words_));
+      for (uint32_t r = 0; r < x.num_runs; ++r)
+        SetBits(words_, RunStart(x.data, r), RunLast(x.data, r));
+    }
+    And(y);
+  }
+
+  // Keeps only what is also in c.
+  void And(const Container& c) {
+    if (!is_bitset_) {
+      WritingSink sink{values_[1 - current_]};
+      IntersectArrayWith(reinterpret_cast<const char*>(values_[current_]), num_values_, c, &marks_,
+                         &sink);
+      current_ = 1 - current_;
+      num_values_ = sink.n;
+      return;
+    }
+    switch (c.kind) {
+      case Kind::kBitset:
+        for (uint32_t w = 0; w < kBitsetWords; ++w) words_[w] &= Load64(c.data + 8 * w);
+        return;
+      case Kind::kRun: {
+        uint32_t next = 0;  // the first value not yet covered by a run
+        for (uint32_t r = 0; r < c.num_runs; ++r) {
+          const uint32_t start = RunStart(c.data, r);
+          if (start > next) ClearBits(words_, next, start - 1);
+          next = RunLast(c.data, r) + 1;
+        }
+        if (next <= 0xFFFF) ClearBits(words_, next, 0xFFFF);
+        return;
+      }
+      case Kind::kArray: {
+        // The array's values that are set here: an array again.
+        WritingSink sink{values_[0]};
+        IntersectArrayWithBitset(c.data, c.cardinality, reinterpret_cast<const char*>(words_),
+                                 &sink);
+        is_bitset_ = false;
+        current_ = 0;
+        num_values_ = sink.n;
+        return;
+      }
+    }
+  }
+
+  bool empty() const { return !is_bitset_ && num_values_ == 0; }
+  uint64_t cardinality() const {
+    return is_bitset_ ? PopcountWords(reinterpret_cast<const char*>(words_), 0, kBitsetWords)
+                      : num_values_;
+  }
+  Marks* marks() { return &marks_; }
+  Container AsContainer() const {
+    if (is_bitset_) return {Kind::kBitset, 0, reinterpret_cast<const char*>(words_), 0};
+    return {Kind::kArray, num_values_, reinterpret_cast<const char*>(values_[current_]), 0};
+  }
+
+ private:
+  bool is_bitset_ = false;
+  int current_ = 0;  // values_[current_] holds the values
+  uint32_t num_values_ = 0;
+  uint16_t values_[2][kMaxArrayValues];
+  uint64_t words_[kBitsetWords];
+  Marks marks_;
+};
+
+// |cs[0] ∩ ... ∩ cs[n-1]| minus what is in *excluded (null: nothing), for n >= 1 containers of
+// one key. Reorders cs.
+uint64_t CountAtKey(Container* cs, size_t n, const Container* excluded, Scratch* scratch) {
+  if (n == 1) {
+    if (excluded == nullptr) return cs[0].cardinality;
+    const uint64_t dropped = CountBoth(cs[0], *excluded, scratch->marks());
+    return cs[0].cardinality > dropped ? cs[0].cardinality - dropped : 0;  // corrupt: any count
+  }
+  // Smallest first, so that the intersection shrinks soonest and arrays come before bitsets;
+  // but runs last, where they are counted against rather than written out, which is dearer.
+  const auto before = [](const Container& a, const Container& b) {
+    const bool a_run = a.kind == Kind::kRun, b_run = b.kind == Kind::kRun;
+    return a_run != b_run ? b_run : a.cardinality < b.cardinality;
+  };
+  for (size_t i = 1; i < n; ++i)
+    for (size_t j = i; j > 0 && before(cs[j], cs[j - 1]); --j) std::swap(cs[j], cs[j - 1]);
+  if (n == 2 && excluded == nullptr) return CountBoth(cs[0], cs[1], scratch->marks());
+  // Fold all but the last into the scratch and count that against it; with exclusions, fold
+  // them all and count what the exclusions take away.
+  const size_t folded = excluded == nullptr ? n - 1 : n;
+  scratch->Intersect(cs[0], cs[1]);
+  for (size_t i = 2; i < folded; ++i) {
+    if (scratch->empty()) return 0;
+    scratch->And(cs[i]);
+  }
+  if (excluded == nullptr) return CountBoth(scratch->AsContainer(), cs[n - 1], scratch->marks());
+  const uint64_t kept = scratch->cardinality();
+  const uint64_t dropped = CountBoth(scratch->AsContainer(), *excluded, scratch->marks());
+  return kept > dropped ? kept - dropped : 0;
+}
+
+// A few elements on the stack, more on the heap.
+template <typename T>
+class SmallArray {
+ public:
+  explicit SmallArray(size_t n) {
+    if (n > kInline) {
+      heap_ = std::make_unique<T[]>(n);
+      data_ = heap_.get();
+    }
+  }
+  T& operator[](size_t i) { return data_[i]; }
+  T* data() { return data_; }
+
+ private:
+  static constexpr size_t kInline = 8;
+  T inline_[kInline] = {};
+  std::unique_ptr<T[]> heap_;
+  T* data_ = inline_;
+};
+
+}  // namespace
+
+uint64_t IntersectionCardinality(std::span<const RoaringView> sets, const RoaringView* excluded) {
+  const size_t n = sets.size();
+  if (n == 0) return 0;
+  if (n == 1 && excluded == nullptr) return sets[0].cardinality();
+  // Only keys of the view with the fewest containers can be in all of them.
+  size_t lead = 0;
+  for (size_t s = 1; s < n; ++s)
+    if (sets[s].num_containers() < sets[lead].num_containers()) lead = s;
+  SmallArray<uint32_t> next(n);  // per view: its first container not yet passed
+  SmallArray<Container> at_key(n);
+  uint32_t next_excluded = 0;
+  Scratch scratch;
+  uint64_t total = 0;
+  const RoaringView& leader = sets[lead];
+  for (uint32_t i = 0; i < leader.num_containers(); ++i) {
+    const uint16_t key = leader.key(i);
+    bool in_all = true;
+    for (size_t s = 0; s < n && in_all; ++s) {
+      if (s == lead) {
+        at_key[s] = leader.container(i);
+        continue;
+      }
+      const RoaringView& v = sets[s];
+      uint32_t& p = next[s];
+      while (p < v.num_containers() && v.key(p) < key) ++p;
+      if (p == v.num_containers()) return total;  // no key left in common
+      in_all = v.key(p) == key;
+      if (in_all) at_key[s] = v.container(p);
+    }
+    if (!in_all) continue;
+    Container excluded_here{};
+    bool has_excluded = false;
+    if (excluded != nullptr) {
+      while (next_excluded < excluded->num_containers() && excluded->key(next_excluded) < key)
+        ++next_excluded;
+      has_excluded =
+          next_excluded < excluded->num_containers() && excluded->key(next_excluded) == key;
+      if (has_excluded) excluded_here = excluded->container(next_excluded);
+    }
+    total += CountAtKey(at_key.data(), n, has_excluded ? &excluded_here : nullptr, &scratch);
+  }
+  return total;
+}
+
+}  // namespace trawl

@@ -1,0 +1,27 @@
+// Counting set algebra straight on RoaringViews: |A1 ∩ ... ∩ An|, optionally leaving out the
+// values of a set D, without deserializing anything. RoaringView::ToRoaring() validates and
+// copies every container (an 8 KiB bitset is copied to be ANDed once); a count needs neither,
+// and a conjunction's count is mostly that copying otherwise.
+//
+// Safe on any bytes RoaringView::Open() accepted: every read stays inside the containers Open()
+// bounded, and scratch space is written at most one value per value read from a container, so
+// it cannot overflow. Contents Open() does not check (unsorted arrays, bitset popcounts that
+// disagree with the header) can only make the count wrong; RoaringView::Validate() finds them.
+#ifndef TRAWL_COMMON_ROARING_COUNT_H_
+#define TRAWL_COMMON_ROARING_COUNT_H_
+
+#include <cstdint>
+#include <span>
+
+#include "common/roaring_view.h"
+
+namespace trawl {
+
+// The number of values in every one of `sets` and not in `excluded` (null: nothing excluded);
+// 0 when `sets` is empty.
+uint64_t IntersectionCardinality(std::span<const RoaringView> sets,
+                                 const RoaringView* excluded = nullptr);
+
+}  // namespace trawl
+
+#endif  // TRAWL_COMMON_ROARING_COUNT_H_
