@@ -2,16 +2,17 @@
 // (e.g. term proximity on and off) on the same index.
 //
 //   trawl-query-bench INDEXDIR QUERIES.txt [--reps R] [--top K] [--plain] [--proximity W]
-//                     [--proximity-window N] [--bm25f] [--exact-total] [--per-query]
+//                     [--proximity-window N] [--bm25f] [--exact-total] [--count] [--per-query]
 //
 // QUERIES.txt holds one query a line. Every query runs once to warm the page cache, then R
 // timed passes (default 5) run the whole set; a query's time is its median over the passes.
 // Search only: top K (default 10) with load_documents off, so stored documents and snippets,
 // which no ranking option changes, do not dilute the difference. The total is not counted
-// (exact_total off, as the latency benchmark's TOP_N) unless --exact-total. Prints the median and mean
-// over queries of the per-query medians, in microseconds, and the sum of all top-K scores (a
+// (exact_total off, as the latency benchmark's TOP_N) unless --exact-total. Prints the median and
+// mean over queries of the per-query medians, in microseconds, and the sum of all top-K scores (a
 // check that two runs ranked what they were meant to); --per-query also prints each query's
-// median and its query.
+// median and its query. --count times Searcher::Count instead of Search (the peers' COUNT), and
+// the sum of the counts replaces the score sum.
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -27,7 +28,8 @@ namespace {
 
 int Usage() {
   std::cerr << "usage: trawl-query-bench INDEXDIR QUERIES.txt [--reps R] [--top K] [--plain] "
-               "[--proximity W] [--proximity-window N] [--bm25f] [--exact-total] [--per-query]\n";
+               "[--proximity W] [--proximity-window N] [--bm25f] [--exact-total] [--count] "
+               "[--per-query]\n";
   return 2;
 }
 
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
   options.exact_total = false;
   int reps = 5;
   bool per_query = false;
+  bool count = false;
   for (int i = 3; i < argc; ++i) {
     const std::string arg = argv[i];
     const bool has_value = i + 1 < argc;
@@ -58,6 +61,8 @@ int main(int argc, char** argv) {
       per_query = true;
     } else if (arg == "--exact-total") {
       options.exact_total = true;
+    } else if (arg == "--count") {
+      count = true;
     } else if (arg == "--bm25f") {
       options.bm25f = true;
     } else {
@@ -86,8 +91,10 @@ int main(int argc, char** argv) {
   for (int pass = 0; pass <= reps; ++pass) {  // pass 0 warms up
     for (size_t q = 0; q < queries.size(); ++q) {
       trawl::SearchResults results;
+      uint64_t matches = 0;
       const auto start = std::chrono::steady_clock::now();
-      s = searcher->Search(queries[q], options, &results);
+      s = count ? searcher->Count(queries[q], &matches)
+                : searcher->Search(queries[q], options, &results);
       const auto end = std::chrono::steady_clock::now();
       if (!s.ok()) {
         std::cerr << "trawl-query-bench: " << queries[q] << ": " << s.ToString() << "\n";
@@ -95,6 +102,7 @@ int main(int argc, char** argv) {
       }
       if (pass == 0) {
         for (const auto& h : results.hits) score_sum += h.score;
+        score_sum += static_cast<double>(matches);
       } else {
         times[q].push_back(std::chrono::duration<double, std::micro>(end - start).count());
       }
@@ -112,6 +120,7 @@ int main(int argc, char** argv) {
   std::sort(medians.begin(), medians.end());
   std::cout << "queries " << queries.size() << " reps " << reps << " median_us "
             << medians[medians.size() / 2] << " mean_us " << mean << " p90_us "
-            << medians[medians.size() * 9 / 10] << " score_sum " << score_sum << "\n";
+            << medians[medians.size() * 9 / 10] << (count ? " count_sum " : " score_sum ")
+            << score_sum << "\n";
   return 0;
 }

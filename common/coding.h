@@ -105,15 +105,30 @@ class ByteReader {
     return false;
   }
   // Skips `n` varints without decoding them: a varint ends at each byte below 0x80, so eight
-  // bytes at a time are counted with a popcount. False if the data ends first.
+  // bytes at a time are counted at once. False if the data ends first.
   bool SkipVarints(uint64_t n) {
     const unsigned char* p = reinterpret_cast<const unsigned char*>(data_.data());
     constexpr uint64_t kHighBits = 0x8080808080808080ull;
+    // Byte counts are summed by a multiply into the top byte (baseline x86-64 has no popcnt
+    // instruction: std::popcount would be a library call).
+    constexpr uint64_t kSumBytes = 0x0101010101010101ull;
+    // Long skips (the positions of a common word in every document a phrase passes over) go 64
+    // bytes at a time: with more than 64 varints to go, none of the next 64 bytes ends the last.
+    while (n > 64 && data_.size() - pos_ >= 64) {
+      uint64_t ends_per_byte = 0;  // per byte lane, at most 8
+      for (int i = 0; i < 8; ++i) {
+        uint64_t word;
+        std::memcpy(&word, p + pos_ + 8 * i, 8);
+        ends_per_byte += (~word & kHighBits) >> 7;
+      }
+      n -= (ends_per_byte * kSumBytes) >> 56;
+      pos_ += 64;
+    }
     while (n > 0 && data_.size() - pos_ >= 8) {
       uint64_t word;
       std::memcpy(&word, p + pos_, 8);
       uint64_t ends = ~word & kHighBits;  // one bit per byte that ends a varint (little endian)
-      const uint64_t count = static_cast<uint64_t>(std::popcount(ends));
+      const uint64_t count = ((ends >> 7) * kSumBytes) >> 56;
       if (count < n) {
         n -= count;
         pos_ += 8;

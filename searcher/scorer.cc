@@ -140,8 +140,13 @@ double Bm25fTermScorer::BlockMaxScore() {
 }
 
 PhraseScorer::PhraseScorer(std::vector<Term> terms, uint32_t slop, const SegmentReader* segment,
-                           uint32_t field_id, const Bm25& bm25)
-    : terms_(std::move(terms)), slop_(slop), segment_(segment), field_id_(field_id), bm25_(bm25) {
+                           uint32_t field_id, const Bm25& bm25, Need need)
+    : terms_(std::move(terms)),
+      slop_(slop),
+      segment_(segment),
+      field_id_(field_id),
+      bm25_(bm25),
+      need_(need) {
   // Cursors in phrase order; the conjunction visits them rarest first through order_.
   uint32_t min_max_tf = UINT32_MAX, max_min_length = 0;
   double sum_max_tf = 0;
@@ -162,7 +167,12 @@ PhraseScorer::PhraseScorer(std::vector<Term> terms, uint32_t slop, const Segment
   std::sort(rarest_first_.begin(), rarest_first_.end(), [&](size_t a, size_t b) {
     return terms_[a].list->doc_freq() < terms_[b].list->doc_freq();
   });
-  positions_.resize(terms_.size());
+  if (slop_ == 0) {
+    streams_.resize(terms_.size());
+    fewest_first_ = rarest_first_;
+  } else {
+    positions_.resize(terms_.size());
+  }
   doc_ = FindMatch(AlignCursors(0));
 }
 
@@ -198,49 +208,63 @@ uint32_t PhraseScorer::FindMatch(uint32_t candidate) {
         continue;
       }
     }
-    freq_ = PhraseFreq();
+    freq_ = PhraseFreq(need_ == Need::kOccurrence);
     if (freq_ > 0) return candidate;
     candidate = AlignCursors(candidate + 1);
   }
   return kNoMoreDocs;
 }
 
-double PhraseScorer::PhraseFreq() {
+double PhraseScorer::PhraseFreq(bool first_only) {
+  if (slop_ == 0) return ExactMatches(first_only ? 1 : UINT32_MAX);
+  return SloppyFreq(first_only);
+}
+
+uint32_t PhraseScorer::ExactMatches(uint32_t limit) {
+  const size_t n = cursors_.size();
+  for (size_t i = 0; i < n; ++i)
+    if (!cursors_[i].OpenPositions(&streams_[i])) return 0;
+  // As a conjunction over docids, over each term's positions less its offset: led by the term
+  // with the fewest positions in this document, the others, fewest first, skip to where it
+  // stands, and are read no further than the last match needs (a common word may have
+  // thousands in a document where the rare one has a few). A term that passes the lead's start
+  // sends the lead after it before any further term is read.
+  for (size_t k = 1; k < n; ++k) {
+    const size_t i = fewest_first_[k];
+    size_t j = k;
+    for (; j > 0 && streams_[fewest_first_[j - 1]].left() > streams_[i].left(); --j)
+      fewest_first_[j] = fewest_first_[j - 1];
+    fewest_first_[j] = i;
+  }
+  const size_t lead = fewest_first_[0];
+  uint64_t start = 0;  // the phrase start the terms are being aligned on
+  uint32_t matches = 0;
+  for (;;) {
+    const uint64_t at = streams_[lead].Advance(start + offsets_[lead]);
+    if (at == PositionStream::kEnd) return matches;
+    start = at - offsets_[lead];
+    size_t k = 1;
+    for (; k < n; ++k) {
+      const size_t i = fewest_first_[k];
+      const uint64_t want = start + offsets_[i];
+      const uint64_t there = streams_[i].Advance(want);
+      if (there == PositionStream::kEnd) return matches;
+      if (there != want) {
+        start = there - offsets_[i];
+        break;
+      }
+    }
+    if (k == n) {
+      if (++matches == limit) return matches;
+      ++start;
+    }
+  }
+}
+
+double PhraseScorer::SloppyFreq(bool first_only) {
   const size_t n = cursors_.size();
   for (size_t i = 0; i < n; ++i) {
     if (!cursors_[i].Positions(&positions_[i]) || positions_[i].empty()) return 0;
-  }
-  if (slop_ == 0) {
-    // Count the start positions where every term sits at its offset, led by the term with the
-    // fewest positions; the others gallop to each wanted position (a common word may have
-    // thousands in a document where the rare one has a few).
-    size_t lead = 0;
-    for (size_t i = 1; i < n; ++i)
-      if (positions_[i].size() < positions_[lead].size()) lead = i;
-    idx_.assign(n, 0);
-    double freq = 0;
-    for (uint32_t p : positions_[lead]) {
-      if (p < offsets_[lead]) continue;
-      const uint64_t start = p - offsets_[lead];
-      bool all = true;
-      for (size_t i = 0; i < n && all; ++i) {
-        if (i == lead) continue;
-        const uint64_t want = start + offsets_[i];
-        const std::vector<uint32_t>& v = positions_[i];
-        size_t lo = idx_[i], step = 1, hi = lo;
-        while (hi < v.size() && v[hi] < want) {
-          lo = hi + 1;
-          hi += step;
-          step *= 2;
-        }
-        hi = std::min(hi, v.size());
-        idx_[i] = static_cast<size_t>(std::lower_bound(v.begin() + lo, v.begin() + hi, want) - v.begin());
-        if (idx_[i] == v.size()) return freq;  // no later start can match either
-        all = v[idx_[i]] == want;
-      }
-      if (all) freq += 1;
-    }
-    return freq;
   }
   // Sloppy: each term's "phrase position" is its position minus its offset in the phrase; a
   // match is a window holding one phrase position per term whose spread (the match length) is
@@ -271,7 +295,10 @@ double PhraseScorer::PhraseFreq() {
       if (v > next) break;
       match_length = std::min(match_length, end - v);
     }
-    if (match_length <= static_cast<int64_t>(slop_)) freq += 1.0 / (1.0 + match_length);
+    if (match_length <= static_cast<int64_t>(slop_)) {
+      freq += 1.0 / (1.0 + match_length);
+      if (first_only) break;
+    }
     if (exhausted) break;
     end = std::max(end, v);
     heap.push({v, i});

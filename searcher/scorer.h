@@ -202,8 +202,12 @@ class PhraseScorer final : public Scorer {
     std::unique_ptr<PostingList> list;
     uint32_t offset;  // position of the term within the phrase
   };
+  // What each match needs: its phrase frequency, to score it; or only that the phrase occurs, to
+  // count it, which reads a document's positions only up to the first occurrence (freq() and
+  // Score() are then meaningless).
+  enum class Need { kFrequency, kOccurrence };
   PhraseScorer(std::vector<Term> terms, uint32_t slop, const SegmentReader* segment,
-               uint32_t field_id, const Bm25& bm25);
+               uint32_t field_id, const Bm25& bm25, Need need = Need::kFrequency);
   uint32_t Next() override;
   uint32_t Advance(uint32_t target) override;
   double Score() override { return bm25_.Score(freq_, segment_->FieldLength(field_id_, doc_)); }
@@ -216,7 +220,12 @@ class PhraseScorer final : public Scorer {
   // From the conjunction's current candidate on, finds the next document where the phrase occurs.
   uint32_t FindMatch(uint32_t candidate);
   uint32_t AlignCursors(uint32_t target);
-  double PhraseFreq();
+  // The current document's phrase frequency; with first_only, 1 as soon as the phrase is found.
+  double PhraseFreq(bool first_only);
+  // Exact phrase: the starts (0 or later) where every term stands at start + its offset, counted
+  // up to `limit`.
+  uint32_t ExactMatches(uint32_t limit);
+  double SloppyFreq(bool first_only);
   std::vector<Term> terms_;
   std::vector<PostingCursor> cursors_;  // parallel to terms_, rarest first
   std::vector<uint32_t> offsets_;
@@ -228,8 +237,10 @@ class PhraseScorer final : public Scorer {
   double max_score_ = 0;
   uint64_t cost_ = 0;
   double freq_ = 0;
-  std::vector<std::vector<uint32_t>> positions_;
-  std::vector<size_t> idx_;  // PhraseFreq's place in each term's positions
+  Need need_;
+  std::vector<PositionStream> streams_;  // ExactMatches': parallel to cursors_
+  std::vector<size_t> fewest_first_;     // ExactMatches': cursor indexes by positions in the doc
+  std::vector<std::vector<uint32_t>> positions_;  // SloppyFreq's
   double min_competitive_ = -1;  // scores are positive: below 0, every match counts
 };
 

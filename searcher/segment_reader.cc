@@ -45,12 +45,14 @@ size_t PostingList::DecodeBlockFrequencies(size_t b, uint32_t* out) const {
 }
 
 PostingList::PackedFrequencies PostingList::BlockFrequencies(size_t b) const {
-  const size_t count = std::min<size_t>(kPostingBlockSize, info_.doc_freq - b * kPostingBlockSize);
   const BlockInfo bi = block(b);
   PackedFrequencies f;
   f.width = static_cast<unsigned char>(tf_data_[bi.tf_offset]);
   f.data = tf_data_.data() + bi.tf_offset + 1;
-  f.bytes = PackedBytes(count, f.width);
+  // The term's frequency area from there on, not just the block's packed bytes: its last values
+  // are then read like the others, with one 8-byte load that may reach into the next block's
+  // bytes (masked off).
+  f.bytes = tf_data_.size() - bi.tf_offset - 1;
   return f;
 }
 
@@ -73,8 +75,7 @@ uint32_t PostingCursor::freq() {
   return packed_freqs_.Get(ord % kPostingBlockSize);
 }
 
-bool PostingCursor::Positions(std::vector<uint32_t>* out) {
-  out->clear();
+bool PostingCursor::SeekPositions(uint32_t* tf) {
   const uint64_t ord = cursor_.ordinal();
   const size_t b = ord / kPostingBlockSize;
   if (b != loaded_block_) LoadBlock(b);
@@ -85,27 +86,59 @@ bool PostingCursor::Positions(std::vector<uint32_t>* out) {
     next_positions_ = in_block;
   }
   if (in_block < next_positions_) return false;  // cursors only move forward
-  uint64_t skip = 0;
-  for (size_t i = next_positions_; i < in_block; ++i) skip += packed_freqs_.Get(i);
-  if (!position_reader_.SkipVarints(skip)) {
+  if (!position_reader_.SkipVarints(packed_freqs_.Sum(next_positions_, in_block))) {
     positions_damaged_ = true;
     return false;
   }
-  last_positions_ = in_block;
+  // The reader stays at the start of this posting's positions, which a later call skips whole:
+  // a stream need not be read to its end.
+  next_positions_ = last_positions_ = in_block;
   last_positions_offset_ = position_reader_.position();
-  const uint32_t tf = packed_freqs_.Get(in_block);
-  out->reserve(tf);
-  uint32_t position = 0, v;
-  for (uint32_t j = 0; j < tf; ++j) {
-    if (!position_reader_.ReadVarint32(&v)) {
-      positions_damaged_ = true;
-      out->clear();
-      return false;
-    }
-    position += v;  // the first is absolute, the rest deltas: position starts at 0
-    out->push_back(position);
+  *tf = packed_freqs_.Get(in_block);
+  return true;
+}
+
+bool PostingCursor::OpenPositions(PositionStream* out) {
+  uint32_t tf;
+  if (!SeekPositions(&tf)) return false;
+  const std::string_view bytes = list_->positions();
+  out->p_ = reinterpret_cast<const unsigned char*>(bytes.data()) + position_reader_.position();
+  out->end_ = reinterpret_cast<const unsigned char*>(bytes.data()) + bytes.size();
+  out->left_ = tf;
+  out->position_ = 0;  // the first position is absolute, the rest deltas
+  out->Next();
+  return true;
+}
+
+uint64_t PositionStream::NextSlow() {
+  uint64_t delta = 0;
+  for (int shift = 0; shift <= 28 && p_ < end_; shift += 7) {
+    const uint64_t byte = *p_++;
+    delta |= (byte & 0x7f) << shift;
+    if (byte >= 0x80) continue;
+    if (delta > 0xffffffffu) break;
+    return position_ += delta;
   }
-  next_positions_ = in_block + 1;
+  left_ = 0;  // damaged: the bytes end inside a varint, or it is too long
+  return position_ = kEnd;
+}
+
+bool PostingCursor::Positions(std::vector<uint32_t>* out) {
+  out->clear();
+  PositionStream stream;
+  if (!OpenPositions(&stream)) return false;
+  out->reserve(stream.left() + 1);
+  for (uint64_t p = stream.position(); p != PositionStream::kEnd; p = stream.Next())
+    out->push_back(static_cast<uint32_t>(p));
+  if (out->size() != packed_freqs_.Get(last_positions_)) {
+    positions_damaged_ = true;
+    out->clear();
+    return false;
+  }
+  // Read whole: the next posting's positions start where the stream stopped.
+  position_reader_.Seek(static_cast<size_t>(
+      stream.p_ - reinterpret_cast<const unsigned char*>(list_->positions().data())));
+  next_positions_ = last_positions_ + 1;
   return true;
 }
 

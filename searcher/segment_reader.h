@@ -51,9 +51,13 @@ class PostingList {
   // Block b's bit-packed frequencies, for reading single values without decoding the block.
   struct PackedFrequencies {
     const char* data = nullptr;
-    size_t bytes = 0;
+    size_t bytes = 0;  // readable from data on: the block's and the term's later blocks'
     uint32_t width = 0;
     uint32_t Get(size_t i) const { return UnpackOne(data, bytes, width, i) + 1; }
+    // Get(i) summed over [begin, end).
+    uint64_t Sum(size_t begin, size_t end) const {
+      return SumPacked(data, bytes, width, begin, end) + (end - begin);
+    }
   };
   PackedFrequencies BlockFrequencies(size_t b) const;
   // The positions bytes of the whole term (varints per posting; see docs/format.md).
@@ -68,6 +72,53 @@ class PostingList {
   size_t entry_size_ = kBlockTableEntrySize;  // by the segment's format version
   std::string_view tf_data_;
   std::string_view positions_;
+};
+
+// One posting's positions, decoded one at a time, as a forward-only cursor: a phrase check
+// usually settles after the first few positions of a common word, and a stream leaves the rest
+// undecoded. Views the segment's map; valid until its PostingCursor moves or reads positions
+// again.
+class PositionStream {
+ public:
+  // position() once the stream has none left (or its bytes are damaged): above any position.
+  static constexpr uint64_t kEnd = UINT64_MAX;
+
+  PositionStream() = default;  // at its end
+  uint64_t position() const { return position_; }
+  // Positions not yet read, for ordering streams by how much they hold.
+  uint32_t left() const { return left_; }
+  // Moves to the next position and returns it (kEnd when none is left).
+  uint64_t Next() {
+    if (left_ == 0) return position_ = kEnd;
+    --left_;
+    // Most deltas fit one byte, and most first positions two.
+    if (end_ - p_ >= 2) {
+      const uint32_t low = p_[0];
+      if (low < 0x80) {
+        ++p_;
+        return position_ += low;
+      }
+      const uint32_t high = p_[1];
+      if (high < 0x80) {
+        p_ += 2;
+        return position_ += (low & 0x7f) | (high << 7);
+      }
+    }
+    return NextSlow();
+  }
+  // Moves to the first position >= target and returns it; stays put if already there.
+  uint64_t Advance(uint64_t target) {
+    while (position_ < target) Next();
+    return position_;
+  }
+
+ private:
+  friend class PostingCursor;
+  uint64_t NextSlow();
+  const unsigned char* p_ = nullptr;
+  const unsigned char* end_ = nullptr;
+  uint32_t left_ = 0;
+  uint64_t position_ = kEnd;
 };
 
 // A cursor over one posting list: docids with their frequencies, positions read lazily.
@@ -85,10 +136,16 @@ class PostingCursor {
   }
   // Positions of the current document, ascending. False if the positions bytes are damaged.
   bool Positions(std::vector<uint32_t>* out);
+  // The same as a stream standing on the first of them. False if the positions bytes are
+  // damaged; a stream may also end early on damage that lies further on.
+  bool OpenPositions(PositionStream* out);
   const PostingList& list() const { return *list_; }
 
  private:
   void LoadBlock(size_t b);
+  // Moves the position reader to the start of the current posting's positions; *tf gets their
+  // number. False if the positions bytes are damaged.
+  bool SeekPositions(uint32_t* tf);
   const PostingList* list_;
   RoaringView::Cursor cursor_;
   size_t loaded_block_ = SIZE_MAX;

@@ -278,20 +278,27 @@ class PhraseWeight final : public Weight {
     bm25_ = MakeBm25(index, *index.Field(field_), idf_sum);
   }
   Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
-    out->reset();
-    const SegmentReader& reader = *index_.segments[seg];
-    std::vector<PhraseScorer::Term> terms;
-    uint32_t fid = 0;
-    for (const Term& t : terms_) {
-      TermInfo info;
-      bool found;
-      TRAWL_RETURN_IF_ERROR(FindTerm(reader, field_, t.text, &info, &fid, &found));
-      if (!found) return Status::OK();
-      auto list = std::make_unique<PostingList>();
-      TRAWL_RETURN_IF_ERROR(reader.OpenPostings(info, list.get()));
-      terms.push_back({std::move(list), t.offset});
-    }
-    *out = std::make_unique<PhraseScorer>(std::move(terms), slop_, &reader, fid, bm25_);
+    std::unique_ptr<PhraseScorer> scorer;
+    TRAWL_RETURN_IF_ERROR(MakePhraseScorer(seg, PhraseScorer::Need::kFrequency, &scorer));
+    *out = std::move(scorer);
+    return Status::OK();
+  }
+  // Counting and matching need only whether the phrase occurs in a document, not how often.
+  Status CountInSegment(size_t seg, uint64_t* count) const override {
+    *count = 0;
+    std::unique_ptr<PhraseScorer> scorer;
+    TRAWL_RETURN_IF_ERROR(MakePhraseScorer(seg, PhraseScorer::Need::kOccurrence, &scorer));
+    if (scorer)
+      for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) ++*count;
+    return Status::OK();
+  }
+  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
+    std::unique_ptr<PhraseScorer> scorer;
+    TRAWL_RETURN_IF_ERROR(MakePhraseScorer(seg, PhraseScorer::Need::kOccurrence, &scorer));
+    std::vector<uint32_t> docs;
+    if (scorer)
+      for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) docs.push_back(d);
+    *out = roaring_bitmap_of_ptr(docs.size(), docs.data());
     return Status::OK();
   }
   void CollectTerms(std::unordered_set<std::string>* terms) const override {
@@ -317,6 +324,26 @@ class PhraseWeight final : public Weight {
   }
 
  private:
+  // *out stays null when a term is not in segment `seg`.
+  Status MakePhraseScorer(size_t seg, PhraseScorer::Need need,
+                          std::unique_ptr<PhraseScorer>* out) const {
+    out->reset();
+    const SegmentReader& reader = *index_.segments[seg];
+    std::vector<PhraseScorer::Term> terms;
+    uint32_t fid = 0;
+    for (const Term& t : terms_) {
+      TermInfo info;
+      bool found;
+      TRAWL_RETURN_IF_ERROR(FindTerm(reader, field_, t.text, &info, &fid, &found));
+      if (!found) return Status::OK();
+      auto list = std::make_unique<PostingList>();
+      TRAWL_RETURN_IF_ERROR(reader.OpenPostings(info, list.get()));
+      terms.push_back({std::move(list), t.offset});
+    }
+    *out = std::make_unique<PhraseScorer>(std::move(terms), slop_, &reader, fid, bm25_, need);
+    return Status::OK();
+  }
+
   const IndexContext& index_;
   std::string field_;
   std::vector<Term> terms_;

@@ -607,6 +607,96 @@ TEST_P(QueryPropertyTest, CountsWithDeletionsMatchBruteForce) {
 
 INSTANTIATE_TEST_SUITE_P(Seeds, QueryPropertyTest, ::testing::Values(1, 2, 3));
 
+// Phrase counting and matching read positions only up to a document's first occurrence, and
+// skip what they pass over: checked against brute force on documents where that matters (long
+// ones, with posting lists of many blocks, multi-byte position deltas, a word repeated within
+// the phrase), in segments with and without deleted documents.
+TEST(PhraseCount, MatchesBruteForceOnLongRepetitiveDocuments) {
+  char tmpl[] = "/tmp/trawl_phrase_XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  std::unique_ptr<Analyzer> analyzer;
+  ASSERT_TRUE(Analyzer::Create({}, &analyzer).ok());
+  std::mt19937 rng(11);
+  // Four common words and a rare one, whose gaps are often over 127 positions.
+  const std::vector<std::string> words = {"ka", "lo", "mi", "ter", "zed"};
+  const std::vector<double> weights = {40, 30, 20, 10, 0.4};
+  std::discrete_distribution<size_t> word(weights.begin(), weights.end());
+  std::vector<RefDoc> docs;
+  std::set<size_t> deleted;
+  for (int batch = 0; batch < 2; ++batch) {
+    IndexWriterOptions options;
+    options.memory_budget_bytes = 1 << 20;
+    std::unique_ptr<IndexWriter> writer;
+    ASSERT_TRUE(IndexWriter::Open(dir, options, &writer).ok());
+    for (int i = 0; i < 400; ++i) {
+      // Mostly a few hundred words; now and then over 16384, for three-byte first positions.
+      const size_t length = i % 97 == 0 ? 17000 + rng() % 3000 : 1 + rng() % 400;
+      std::string text;
+      for (size_t t = 0; t < length; ++t) text += (t ? " " : "") + words[word(rng)];
+      Document doc;
+      doc.id = "d" + std::to_string(docs.size());
+      doc.fields.emplace_back("body", text);
+      RefDoc ref;
+      ref.id = doc.id;
+      ref.fields["body"] = analyzer->Terms(text);
+      docs.push_back(std::move(ref));
+      ASSERT_TRUE(writer->Add(doc).ok());
+    }
+    ASSERT_TRUE(writer->Commit().ok());
+    if (batch == 1) {  // deletions in the first commit's segments only
+      for (size_t d = 0; d < 400; d += 1 + rng() % 9) {
+        ASSERT_TRUE(writer->Delete(docs[d].id).ok());
+        deleted.insert(d);
+      }
+      ASSERT_TRUE(writer->Commit().ok());
+    }
+  }
+  // BM25 statistics still count deleted documents, so the reference holds them all.
+  Reference ref(docs, analyzer.get());
+  std::unique_ptr<Searcher> searcher;
+  ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
+  std::map<std::string, size_t> index_of;
+  for (size_t i = 0; i < docs.size(); ++i) index_of[docs[i].id] = i;
+
+  std::vector<std::string> queries;
+  for (const auto& a : words)
+    for (const auto& b : words) {
+      queries.push_back("\"" + a + " " + b + "\"");
+      queries.push_back("\"" + a + " " + b + "\"~2");
+      for (const auto& c : words) queries.push_back("\"" + a + " " + b + " " + c + "\"");
+    }
+  queries.push_back("\"ka lo ka lo\"");
+  queries.push_back("\"zed ka zed\"");
+  queries.push_back("\"ka ka ka ka\"~1");
+  for (const std::string& query : queries) {
+    SCOPED_TRACE("query: " + query);
+    std::unique_ptr<QueryNode> parsed;
+    ASSERT_TRUE(ParseQuery(query, &parsed).ok());
+    const Reference::Eval e = ref.RunQuery(*parsed);
+    std::vector<size_t> expected;
+    for (size_t d = 0; d < docs.size(); ++d)
+      if (e.match[d] && !deleted.count(d)) expected.push_back(d);
+    uint64_t count;
+    ASSERT_TRUE(searcher->Count(query, &count).ok());
+    ASSERT_EQ(count, expected.size());
+    // Scoring reads every occurrence: the same documents, with the phrase frequencies' scores.
+    std::stable_sort(expected.begin(), expected.end(),
+                     [&](size_t a, size_t b) { return e.score[a] > e.score[b]; });
+    SearchOptions options;
+    options.top_k = 20;
+    SearchResults res;
+    ASSERT_TRUE(searcher->Search(query, options, &res).ok());
+    ASSERT_EQ(res.total, expected.size());
+    ASSERT_EQ(res.hits.size(), std::min<size_t>(20, expected.size()));
+    for (size_t i = 0; i < res.hits.size(); ++i) {
+      const double want = e.score[expected[i]];
+      ASSERT_NEAR(res.hits[i].score, want, 1e-9 * std::max(1.0, want)) << "rank " << i;
+      ASSERT_FALSE(deleted.count(index_of.at(res.hits[i].id)));
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(QueryPaging, OffsetPagesAreSlicesOfTheFullRanking) {
   char tmpl[] = "/tmp/trawl_page_XXXXXX";
   std::string dir = mkdtemp(tmpl);
