@@ -107,7 +107,6 @@ void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap
                      TopKCollector* collector) {
   const size_t n = query.clauses.size();
   if (n == 0) return;
-  if (query.group.empty()) query.group.assign(n, -1);
   std::vector<std::unique_ptr<Scorer>> clauses;
   std::vector<int> group;
   {

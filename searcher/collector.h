@@ -52,7 +52,7 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
 // (a conjunction of disjunctions, as +word over several fields, plus optional words).
 struct MaxScoreQuery {
   std::vector<std::unique_ptr<Scorer>> clauses;
-  std::vector<int> group;  // per clause: its required group, or -1; empty: all optional
+  std::vector<int> group;  // per clause: its required group, or -1 (optional)
   size_t num_groups = 0;
   std::unique_ptr<Scorer> excluded;  // documents it matches never match (may be null)
 };

@@ -77,17 +77,12 @@ class ArchiveTest : public ::testing::Test {
   std::string Path(const std::string& rel) const { return (dir_ / rel).string(); }
 
   std::string WriteFile(const std::string& rel, const std::string& content) {
-    fs::path p = dir_ / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    return p.string();
+    return WriteFileAt(dir_ / rel, content);
   }
 
   // Runs `command` in the test directory; a failure fails the test.
   void Sh(const std::string& command) {
-    const std::string full = "cd " + Quote(dir_.string()) + " && (" + command + ")";
-    ASSERT_EQ(std::system(full.c_str()), 0) << command;
+    ASSERT_EQ(RunIn(dir_, command), 0) << command;
   }
 
   // Keeps the first `bytes` bytes of a file (or all but -bytes of them).

@@ -58,17 +58,12 @@ class CliArchiveTest : public ::testing::Test {
   std::string Path(const std::string& rel) const { return (dir_ / rel).string(); }
 
   std::string Write(const std::string& rel, const std::string& content) {
-    const fs::path p = dir_ / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    return p.string();
+    return WriteFileAt(dir_ / rel, content);
   }
 
   // Runs `command` in the test directory; a failure fails the test.
   void Sh(const std::string& command) {
-    const std::string full = "cd " + Quote(dir_.string()) + " && (" + command + ")";
-    ASSERT_EQ(std::system(full.c_str()), 0) << command;
+    ASSERT_EQ(RunIn(dir_, command), 0) << command;
   }
 
   // trawl-index --index INDEX --json-summary ARGS, stdin from `stdin_command`'s output if given.

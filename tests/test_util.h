@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -33,6 +34,19 @@ inline std::string Quote(const std::string& s) {
 inline std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Writes `content` to `path`, creating its directories; returns the path.
+inline std::string WriteFileAt(const std::filesystem::path& path, const std::string& content) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  return path.string();
+}
+
+// `command` run by /bin/sh in `dir`: std::system's status.
+inline int RunIn(const std::filesystem::path& dir, const std::string& command) {
+  return std::system(("cd " + Quote(dir.string()) + " && (" + command + ")").c_str());
 }
 
 inline bool Contains(const std::string& haystack, const std::string& needle) {
