@@ -65,7 +65,9 @@ void PostingCursor::LoadBlock(size_t b) {
   next_positions_ = 0;
   last_positions_ = SIZE_MAX;
   position_reader_ = ByteReader(list_->positions());
-  positions_damaged_ = !position_reader_.Seek(list_->block(b).pos_offset);
+  positions_damaged_ = !position_reader_.Seek(list_->BlockPositionsBegin(b));
+  block_postings_ = list_->BlockPostings(b);
+  block_positions_end_ = list_->BlockPositionsEnd(b);
 }
 
 uint32_t PostingCursor::freq() {
@@ -86,7 +88,16 @@ bool PostingCursor::SeekPositions(uint32_t* tf) {
     next_positions_ = in_block;
   }
   if (in_block < next_positions_) return false;  // cursors only move forward
-  if (!position_reader_.SkipVarints(packed_freqs_.Sum(next_positions_, in_block))) {
+  // A cursor that skips most of a block (a common word's, in a phrase with a rare one) lands
+  // anywhere in it: counting varints back from the block's end halves the way on average.
+  bool found;
+  if (block_postings_ - in_block < in_block - next_positions_) {
+    found = position_reader_.SeekBeforeVarints(block_positions_end_,
+                                               packed_freqs_.Sum(in_block, block_postings_));
+  } else {
+    found = position_reader_.SkipVarints(packed_freqs_.Sum(next_positions_, in_block));
+  }
+  if (!found) {
     positions_damaged_ = true;
     return false;
   }

@@ -4,6 +4,7 @@
 #ifndef TRAWL_SEARCHER_SEGMENT_READER_H_
 #define TRAWL_SEARCHER_SEGMENT_READER_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,6 +46,16 @@ class PostingList {
   };
   size_t num_blocks() const { return num_blocks_; }
   BlockInfo block(size_t b) const;
+  // Block b's postings and the range of positions() bytes theirs take.
+  size_t BlockPostings(size_t b) const {
+    return std::min<size_t>(kPostingBlockSize, info_.doc_freq - b * kPostingBlockSize);
+  }
+  size_t BlockPositionsBegin(size_t b) const {
+    return b == 0 ? 0 : DecodeFixed32(table_.data() + b * entry_size_ + 4);
+  }
+  size_t BlockPositionsEnd(size_t b) const {
+    return b + 1 == num_blocks_ ? positions_.size() : BlockPositionsBegin(b + 1);
+  }
 
   // Term frequencies of block b (up to kPostingBlockSize values) into out; returns the count.
   size_t DecodeBlockFrequencies(size_t b, uint32_t* out) const;
@@ -154,9 +165,12 @@ class PostingCursor {
   PostingList::PackedFrequencies packed_freqs_;
   // Positions are read forward through the loaded block: the reader stands at the positions of
   // posting `next_positions_` of the block, and those of the postings a query passes over are
-  // skipped without decoding (a phrase of common words needs few documents of each block).
+  // skipped without decoding (a phrase of common words needs few documents of each block), from
+  // there or back from the block's end, whichever is nearer.
   ByteReader position_reader_;
   size_t next_positions_ = 0;
+  size_t block_postings_ = 0;
+  size_t block_positions_end_ = 0;
   // The posting (in block) read last and where its positions start, to read them again.
   size_t last_positions_ = SIZE_MAX;
   size_t last_positions_offset_ = 0;
