@@ -45,14 +45,14 @@ size_t PostingList::DecodeBlockFrequencies(size_t b, uint32_t* out) const {
 }
 
 PostingList::PackedFrequencies PostingList::BlockFrequencies(size_t b) const {
-  const BlockInfo bi = block(b);
+  const size_t offset = BlockFrequenciesOffset(b);
   PackedFrequencies f;
-  f.width = static_cast<unsigned char>(tf_data_[bi.tf_offset]);
-  f.data = tf_data_.data() + bi.tf_offset + 1;
+  f.width = static_cast<unsigned char>(tf_data_[offset]);
+  f.data = tf_data_.data() + offset + 1;
   // The term's frequency area from there on, not just the block's packed bytes: its last values
   // are then read like the others, with one 8-byte load that may reach into the next block's
   // bytes (masked off).
-  f.bytes = tf_data_.size() - bi.tf_offset - 1;
+  f.bytes = tf_data_.size() - offset - 1;
   return f;
 }
 
@@ -394,21 +394,23 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   in.ReadBytes(in.remaining(), &out->tf_data_);
   out->positions_ = pos.substr(info.pos_offset, info.pos_length);
   // Check every block's frequency bytes and position offset now, so cursors need no checks.
-  uint32_t prev_pos = 0;
+  size_t prev_pos = 0;
   int64_t prev_last = -1;
   for (size_t b = 0; b < num_blocks; ++b) {
-    const PostingList::BlockInfo bi = out->block(b);
-    if (static_cast<int64_t>(bi.last_doc) <= prev_last)
+    const uint32_t last_doc = out->BlockLastDoc(b);
+    if (static_cast<int64_t>(last_doc) <= prev_last)
       return post_->Corrupt("block last docids out of order");
-    prev_last = bi.last_doc;
-    const size_t count = std::min<size_t>(kPostingBlockSize, info.doc_freq - b * kPostingBlockSize);
-    if (bi.tf_offset >= out->tf_data_.size()) return post_->Corrupt("frequency block out of range");
-    const uint32_t width = static_cast<unsigned char>(out->tf_data_[bi.tf_offset]);
-    if (width > 32 || PackedBytes(count, width) > out->tf_data_.size() - bi.tf_offset - 1)
+    prev_last = last_doc;
+    const size_t tf_offset = out->BlockFrequenciesOffset(b);
+    if (tf_offset >= out->tf_data_.size()) return post_->Corrupt("frequency block out of range");
+    const uint32_t width = static_cast<unsigned char>(out->tf_data_[tf_offset]);
+    if (width > 32 ||
+        PackedBytes(out->BlockPostings(b), width) > out->tf_data_.size() - tf_offset - 1)
       return post_->Corrupt("frequency block out of range");
-    if (bi.pos_offset < prev_pos || bi.pos_offset > out->positions_.size())
+    const size_t pos_offset = out->BlockPositionsBegin(b);
+    if (pos_offset < prev_pos || pos_offset > out->positions_.size())
       return pos_->Corrupt("position block offset out of range");
-    prev_pos = bi.pos_offset;
+    prev_pos = pos_offset;
   }
   return Status::OK();
 }

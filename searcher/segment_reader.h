@@ -46,13 +46,16 @@ class PostingList {
   };
   size_t num_blocks() const { return num_blocks_; }
   BlockInfo block(size_t b) const;
+  // Single fields of block(b), read without decoding the rest of its entry.
+  uint32_t BlockLastDoc(size_t b) const {
+    return table_.empty() ? kNoMoreDocs - 1 : TableField(b, 16);
+  }
+  size_t BlockFrequenciesOffset(size_t b) const { return table_.empty() ? 0 : TableField(b, 0); }
   // Block b's postings and the range of positions() bytes theirs take.
   size_t BlockPostings(size_t b) const {
     return std::min<size_t>(kPostingBlockSize, info_.doc_freq - b * kPostingBlockSize);
   }
-  size_t BlockPositionsBegin(size_t b) const {
-    return b == 0 ? 0 : DecodeFixed32(table_.data() + b * entry_size_ + 4);
-  }
+  size_t BlockPositionsBegin(size_t b) const { return table_.empty() ? 0 : TableField(b, 4); }
   size_t BlockPositionsEnd(size_t b) const {
     return b + 1 == num_blocks_ ? positions_.size() : BlockPositionsBegin(b + 1);
   }
@@ -76,6 +79,9 @@ class PostingList {
 
  private:
   friend class SegmentReader;
+  uint32_t TableField(size_t b, size_t offset) const {
+    return DecodeFixed32(table_.data() + b * entry_size_ + offset);
+  }
   TermInfo info_;
   RoaringView bitmap_;
   size_t num_blocks_ = 0;
@@ -119,7 +125,17 @@ class PositionStream {
   }
   // Moves to the first position >= target and returns it; stays put if already there.
   uint64_t Advance(uint64_t target) {
-    while (position_ < target) Next();
+    while (position_ < target) {
+      // A run of one-byte deltas (most of a common word's) with no per-byte bounds checks.
+      const unsigned char* p = p_;
+      const unsigned char* const stop = p + std::min<size_t>(left_, end_ - p_);
+      uint64_t position = position_;
+      while (position < target && p < stop && *p < 0x80) position += *p++;
+      left_ -= static_cast<uint32_t>(p - p_);
+      p_ = p;
+      position_ = position;
+      if (position < target) Next();  // a longer delta, or the end
+    }
     return position_;
   }
 

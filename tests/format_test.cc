@@ -99,6 +99,13 @@ TEST(BitPack, RoundTripAllWidths) {
       EXPECT_EQ(got, values) << "width " << width;
       for (size_t i = 0; i < count; ++i)
         ASSERT_EQ(UnpackOne(packed.data(), packed.size(), width, i), values[i]) << width << " " << i;
+      for (int trial = 0; trial < 20; ++trial) {
+        const size_t begin = rng() % (count + 1), end = begin + rng() % (count - begin + 1);
+        uint64_t want = 0;
+        for (size_t i = begin; i < end; ++i) want += values[i];
+        ASSERT_EQ(SumPacked(packed.data(), packed.size(), width, begin, end), want)
+            << width << " [" << begin << ", " << end << ")";
+      }
     }
   }
 }
