@@ -93,6 +93,10 @@ class ByteReader {
     return true;
   }
   bool ReadVarint64(uint64_t* v) {
+    if (pos_ < data_.size() && static_cast<unsigned char>(data_[pos_]) < 0x80) {
+      *v = static_cast<unsigned char>(data_[pos_++]);  // most are lengths and small counts
+      return true;
+    }
     uint64_t result = 0;
     for (int shift = 0; shift <= 63 && pos_ < data_.size(); shift += 7) {
       uint64_t byte = static_cast<unsigned char>(data_[pos_++]);

@@ -292,33 +292,52 @@ Status SegmentReader::LookupTerm(uint32_t field_id, std::string_view term, TermI
   const size_t b = FindBlock(key);
   if (b == SIZE_MAX) return Status::NotFound("term");
   // The entries before the term are passed over by their keys alone: their seven TermInfo
-  // varints are skipped, not decoded (a lookup is a good part of a short query's time).
+  // varints are skipped, not decoded (a lookup is a good part of a short query's time). Nor are
+  // the keys rebuilt from their prefix compression to be compared: `matched` is how many leading
+  // bytes the last entry, smaller than the key, shares with it. An entry sharing more with that
+  // one is smaller too, with the same `matched`; an entry sharing less is larger, as is every
+  // entry after it. Only an entry sharing exactly `matched` bytes has its suffix compared.
   const uint64_t begin = block_offsets_[b];
   const uint64_t end = b + 1 < block_offsets_.size() ? block_offsets_[b + 1] : dict_data_end_;
   ByteReader in(dict_->body().substr(begin, end - begin));
-  std::string k;
+  size_t matched = 0, previous_size = 0;
   while (!in.empty()) {
     uint64_t shared;
     std::string_view suffix;
-    if (!in.ReadVarint64(&shared) || shared > k.size() || !in.ReadLengthPrefixed(&suffix))
+    if (!in.ReadVarint64(&shared) || shared > previous_size || !in.ReadLengthPrefixed(&suffix))
       return dict_->Corrupt("damaged entry in block " + std::to_string(b));
-    k.resize(shared);
-    k.append(suffix);
-    if (k < key) {
-      if (!in.SkipVarints(7)) return dict_->Corrupt("damaged entry in block " + std::to_string(b));
-      continue;
+    previous_size = shared + suffix.size();
+    if (shared < matched) break;
+    if (shared == matched) {
+      const std::string_view rest = std::string_view(key).substr(matched);
+      const size_t common =
+          std::mismatch(suffix.begin(), suffix.begin() + std::min(suffix.size(), rest.size()),
+                        rest.begin())
+              .first -
+          suffix.begin();
+      matched += common;
+      if (common == rest.size()) {
+        if (common == suffix.size()) return ReadTermInfo(&in, b, info);
+        break;  // the key is a prefix of this entry
+      }
+      if (common < suffix.size() &&
+          static_cast<unsigned char>(suffix[common]) > static_cast<unsigned char>(rest[common]))
+        break;
     }
-    if (k != key) break;
-    TermInfo t;
-    if (!in.ReadVarint32(&t.doc_freq) || !in.ReadVarint32(&t.max_tf) ||
-        !in.ReadVarint32(&t.min_length) || !in.ReadVarint64(&t.post_offset) ||
-        !in.ReadVarint64(&t.post_length) || !in.ReadVarint64(&t.pos_offset) ||
-        !in.ReadVarint64(&t.pos_length))
-      return dict_->Corrupt("damaged entry in block " + std::to_string(b));
-    *info = t;
-    return Status::OK();
+    if (!in.SkipVarints(7)) return dict_->Corrupt("damaged entry in block " + std::to_string(b));
   }
   return Status::NotFound("term");
+}
+
+Status SegmentReader::ReadTermInfo(ByteReader* in, size_t block, TermInfo* info) const {
+  TermInfo t;
+  if (!in->ReadVarint32(&t.doc_freq) || !in->ReadVarint32(&t.max_tf) ||
+      !in->ReadVarint32(&t.min_length) || !in->ReadVarint64(&t.post_offset) ||
+      !in->ReadVarint64(&t.post_length) || !in->ReadVarint64(&t.pos_offset) ||
+      !in->ReadVarint64(&t.pos_length))
+    return dict_->Corrupt("damaged entry in block " + std::to_string(block));
+  *info = t;
+  return Status::OK();
 }
 
 Status SegmentReader::ForEachTermWithPrefix(

@@ -242,6 +242,8 @@ class SegmentReader {
   Status ParseLengths();
   // Finds the dictionary block that could hold key: the last block whose first key <= key.
   size_t FindBlock(std::string_view key) const;
+  // The TermInfo of the dictionary entry `in` stands in (of block `block`), after its key.
+  Status ReadTermInfo(ByteReader* in, size_t block, TermInfo* info) const;
   // Scans dictionary block b, calling fn(key, info) per entry until fn returns false.
   Status ScanBlock(size_t b, const std::function<bool(std::string_view, const TermInfo&)>& fn) const;
 
