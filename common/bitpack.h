@@ -2,6 +2,7 @@
 #ifndef TRAWL_COMMON_BITPACK_H_
 #define TRAWL_COMMON_BITPACK_H_
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -51,15 +52,21 @@ inline uint32_t UnpackOne(const char* in, size_t bytes, uint32_t width, size_t i
 // The sum of the values at indexes [begin, end): one load per value, no per-value setup (a
 // posting cursor sums a block's frequencies to skip the positions of the postings it passes).
 inline uint64_t SumPacked(const char* in, size_t bytes, uint32_t width, size_t begin, size_t end) {
-  if (width == 0) return 0;
+  if (width == 0 || begin >= end) return 0;
   const uint64_t mask = width == 32 ? 0xffffffffull : ((1ull << width) - 1);
+  // Values before `stop` start at least 8 bytes before the buffer's end: all of them, unless
+  // the range reaches the buffer's last bytes.
+  size_t stop = end;
+  if (((end - 1) * width >> 3) + 8 > bytes)
+    stop = bytes < 8 ? begin : std::clamp<size_t>((bytes - 8) * 8 / width + 1, begin, end);
   uint64_t sum = 0;
   uint64_t bitpos = static_cast<uint64_t>(begin) * width;
   size_t i = begin;
-  for (; i < end && (bitpos >> 3) + 8 <= bytes; ++i, bitpos += width) {
+  for (; i < stop; ++i) {
     uint64_t word;
     std::memcpy(&word, in + (bitpos >> 3), 8);
     sum += (word >> (bitpos & 7)) & mask;
+    bitpos += width;
   }
   for (; i < end; ++i) sum += UnpackOne(in, bytes, width, i);  // the buffer's last bytes
   return sum;

@@ -93,6 +93,10 @@ class ByteReader {
     return true;
   }
   bool ReadVarint64(uint64_t* v) {
+    if (pos_ < data_.size() && static_cast<unsigned char>(data_[pos_]) < 0x80) {
+      *v = static_cast<unsigned char>(data_[pos_++]);  // most are lengths and small counts
+      return true;
+    }
     uint64_t result = 0;
     for (int shift = 0; shift <= 63 && pos_ < data_.size(); shift += 7) {
       uint64_t byte = static_cast<unsigned char>(data_[pos_++]);
@@ -143,6 +147,51 @@ class ByteReader {
       if (p[pos_] < 0x80) --n;
     }
     return true;
+  }
+  // Moves to where the last `n` varints before byte `end` start (end itself for n = 0): the
+  // mirror of SkipVarints, for a place nearer the end of a range of varints than the reader.
+  // Scans back from `end`, which must end a varint. False if fewer than `n` varints lie between
+  // the current position and `end`.
+  bool SeekBeforeVarints(size_t end, uint64_t n) {
+    if (end > data_.size() || end < pos_) return false;
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(data_.data());
+    constexpr uint64_t kHighBits = 0x8080808080808080ull;
+    constexpr uint64_t kSumBytes = 0x0101010101010101ull;
+    // The varints start right after the (n+1)-th varint end back from `end`, or at the current
+    // position if only n lie in between.
+    uint64_t ends_to_find = n + 1;
+    size_t at = end;  // bytes [at, end) are counted
+    while (ends_to_find > 64 && at - pos_ >= 64) {
+      uint64_t ends_per_byte = 0;
+      for (int i = 1; i <= 8; ++i) {
+        uint64_t word;
+        std::memcpy(&word, p + at - 8 * i, 8);
+        ends_per_byte += (~word & kHighBits) >> 7;
+      }
+      ends_to_find -= (ends_per_byte * kSumBytes) >> 56;
+      at -= 64;
+    }
+    while (at - pos_ >= 8) {
+      uint64_t word;
+      std::memcpy(&word, p + at - 8, 8);
+      uint64_t ends = ~word & kHighBits;
+      const uint64_t count = ((ends >> 7) * kSumBytes) >> 56;
+      if (count < ends_to_find) {
+        ends_to_find -= count;
+        at -= 8;
+        continue;
+      }
+      for (; ends_to_find > 1; --ends_to_find) ends ^= uint64_t{1} << (63 - std::countl_zero(ends));
+      pos_ = at - 8 + static_cast<size_t>((63 - std::countl_zero(ends)) / 8) + 1;
+      return true;
+    }
+    while (at > pos_) {
+      if (p[--at] < 0x80 && --ends_to_find == 0) {
+        pos_ = at + 1;
+        return true;
+      }
+    }
+    return ends_to_find == 1;  // exactly n: they start here
   }
   bool ReadVarint32(uint32_t* v) {
     if (pos_ < data_.size() && static_cast<unsigned char>(data_[pos_]) < 0x80) {

@@ -83,6 +83,7 @@ class Lexer {
 
   // The tokens end with exactly one kEnd, so the parser can always peek.
   Status Tokenize(std::vector<Token>* tokens) {
+    tokens->reserve(8);  // most queries: one allocation, not one per doubling
     for (;;) {
       Token token;
       TRAWL_RETURN_IF_ERROR(NextToken(&token));
@@ -183,8 +184,13 @@ class Lexer {
         if (pos_ + 1 == q_.size()) return Error(pos_, "expected a character after '\\'");
         ++pos_;
         escaped = true;
+        token->text += q_[pos_++];
+        continue;
       }
-      token->text += q_[pos_++];
+      // A run of plain characters is appended at once.
+      const size_t run = pos_;
+      while (!AtEnd() && !EndsWord(q_[pos_]) && q_[pos_] != '\\') ++pos_;
+      token->text.append(q_.substr(run, pos_ - run));
     }
     const char stop = AtEnd() ? '\0' : q_[pos_];
     if (stop == '*') return FinishPrefix(token);

@@ -15,17 +15,17 @@ double Bm25Bound(const Bm25& bm25, double max_tf, uint32_t min_length) {
 size_t BlockAtOrAfter(const PostingList& list, size_t from, uint32_t target) {
   const size_t n = list.num_blocks();
   size_t b = from;
-  if (b + 1 < n && list.block(b).last_doc < target) {
+  if (b + 1 < n && list.BlockLastDoc(b) < target) {
     // Gallop to a block ending at or after target, then binary search back to the first one.
     size_t step = 1, lo = b + 1, hi = b + 1;
-    while (hi < n - 1 && list.block(hi).last_doc < target) {
+    while (hi < n - 1 && list.BlockLastDoc(hi) < target) {
       lo = hi + 1;
       hi = std::min(n - 1, hi + step);
       step *= 2;
     }
     while (lo < hi) {
       const size_t mid = lo + (hi - lo) / 2;
-      if (list.block(mid).last_doc < target) {
+      if (list.BlockLastDoc(mid) < target) {
         lo = mid + 1;
       } else {
         hi = mid;
@@ -204,15 +204,22 @@ uint32_t PhraseScorer::FindMatch(uint32_t candidate) {
       const double bound =
           bm25_.Score(min_tf, segment_->FieldLength(field_id_, candidate)) * kBoundSlack;
       if (bound <= min_competitive_) {
-        candidate = AlignCursors(candidate + 1);
+        candidate = NextCandidate();
         continue;
       }
     }
     freq_ = PhraseFreq(need_ == Need::kOccurrence);
     if (freq_ > 0) return candidate;
-    candidate = AlignCursors(candidate + 1);
+    candidate = NextCandidate();
   }
   return kNoMoreDocs;
+}
+
+uint32_t PhraseScorer::NextCandidate() {
+  // Every cursor stands on the current document: the rarest steps to its next one (cheaper
+  // than an Advance to the document after), and the others follow.
+  const uint32_t next = cursors_[rarest_first_.front()].Next();
+  return next == kNoMoreDocs ? kNoMoreDocs : AlignCursors(next);
 }
 
 double PhraseScorer::PhraseFreq(bool first_only) {
@@ -308,7 +315,7 @@ double PhraseScorer::SloppyFreq(bool first_only) {
 
 uint32_t PhraseScorer::Next() {
   if (doc_ == kNoMoreDocs) return doc_;
-  return doc_ = FindMatch(AlignCursors(doc_ + 1));
+  return doc_ = FindMatch(NextCandidate());
 }
 
 uint32_t PhraseScorer::Advance(uint32_t target) {

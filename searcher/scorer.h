@@ -220,6 +220,8 @@ class PhraseScorer final : public Scorer {
   // From the conjunction's current candidate on, finds the next document where the phrase occurs.
   uint32_t FindMatch(uint32_t candidate);
   uint32_t AlignCursors(uint32_t target);
+  // With every cursor on one document: the next document holding every term.
+  uint32_t NextCandidate();
   // The current document's phrase frequency; with first_only, 1 as soon as the phrase is found.
   double PhraseFreq(bool first_only);
   // Exact phrase: the starts (0 or later) where every term stands at start + its offset, counted

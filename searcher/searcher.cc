@@ -212,6 +212,7 @@ class SearcherImpl final : public Searcher {
         global->docs_with_field += f.docs_with_field;
         global->total_length += f.total_length;
       }
+      segment_pointers_.push_back(seg.get());
       segments_.push_back(std::move(seg));
     }
     return Status::OK();
@@ -337,7 +338,7 @@ class SearcherImpl final : public Searcher {
  private:
   IndexContext Context(double k1, double b) const {
     IndexContext c;
-    for (const auto& s : segments_) c.segments.push_back(s.get());
+    c.segments = segment_pointers_;
     c.fields = fields_;
     c.k1 = k1;
     c.b = b;
@@ -375,6 +376,7 @@ class SearcherImpl final : public Searcher {
   Manifest manifest_;
   std::unique_ptr<AnalyzerPool> pool_;
   std::vector<std::shared_ptr<const SegmentReader>> segments_;
+  std::vector<const SegmentReader*> segment_pointers_;  // segments_' own, for IndexContext
   std::vector<RoaringPtr> deleted_;  // null: none deleted
   std::vector<std::unique_ptr<DeletedView>> deleted_views_;  // the same, null alike
   std::vector<FieldInfo> fields_;

@@ -45,14 +45,14 @@ size_t PostingList::DecodeBlockFrequencies(size_t b, uint32_t* out) const {
 }
 
 PostingList::PackedFrequencies PostingList::BlockFrequencies(size_t b) const {
-  const BlockInfo bi = block(b);
+  const size_t offset = BlockFrequenciesOffset(b);
   PackedFrequencies f;
-  f.width = static_cast<unsigned char>(tf_data_[bi.tf_offset]);
-  f.data = tf_data_.data() + bi.tf_offset + 1;
+  f.width = static_cast<unsigned char>(tf_data_[offset]);
+  f.data = tf_data_.data() + offset + 1;
   // The term's frequency area from there on, not just the block's packed bytes: its last values
   // are then read like the others, with one 8-byte load that may reach into the next block's
   // bytes (masked off).
-  f.bytes = tf_data_.size() - bi.tf_offset - 1;
+  f.bytes = tf_data_.size() - offset - 1;
   return f;
 }
 
@@ -65,7 +65,9 @@ void PostingCursor::LoadBlock(size_t b) {
   next_positions_ = 0;
   last_positions_ = SIZE_MAX;
   position_reader_ = ByteReader(list_->positions());
-  positions_damaged_ = !position_reader_.Seek(list_->block(b).pos_offset);
+  positions_damaged_ = !position_reader_.Seek(list_->BlockPositionsBegin(b));
+  block_postings_ = list_->BlockPostings(b);
+  block_positions_end_ = list_->BlockPositionsEnd(b);
 }
 
 uint32_t PostingCursor::freq() {
@@ -86,7 +88,16 @@ bool PostingCursor::SeekPositions(uint32_t* tf) {
     next_positions_ = in_block;
   }
   if (in_block < next_positions_) return false;  // cursors only move forward
-  if (!position_reader_.SkipVarints(packed_freqs_.Sum(next_positions_, in_block))) {
+  // A cursor that skips most of a block (a common word's, in a phrase with a rare one) lands
+  // anywhere in it: counting varints back from the block's end halves the way on average.
+  bool found;
+  if (block_postings_ - in_block < in_block - next_positions_) {
+    found = position_reader_.SeekBeforeVarints(block_positions_end_,
+                                               packed_freqs_.Sum(in_block, block_postings_));
+  } else {
+    found = position_reader_.SkipVarints(packed_freqs_.Sum(next_positions_, in_block));
+  }
+  if (!found) {
     positions_damaged_ = true;
     return false;
   }
@@ -281,33 +292,52 @@ Status SegmentReader::LookupTerm(uint32_t field_id, std::string_view term, TermI
   const size_t b = FindBlock(key);
   if (b == SIZE_MAX) return Status::NotFound("term");
   // The entries before the term are passed over by their keys alone: their seven TermInfo
-  // varints are skipped, not decoded (a lookup is a good part of a short query's time).
+  // varints are skipped, not decoded (a lookup is a good part of a short query's time). Nor are
+  // the keys rebuilt from their prefix compression to be compared: `matched` is how many leading
+  // bytes the last entry, smaller than the key, shares with it. An entry sharing more with that
+  // one is smaller too, with the same `matched`; an entry sharing less is larger, as is every
+  // entry after it. Only an entry sharing exactly `matched` bytes has its suffix compared.
   const uint64_t begin = block_offsets_[b];
   const uint64_t end = b + 1 < block_offsets_.size() ? block_offsets_[b + 1] : dict_data_end_;
   ByteReader in(dict_->body().substr(begin, end - begin));
-  std::string k;
+  size_t matched = 0, previous_size = 0;
   while (!in.empty()) {
     uint64_t shared;
     std::string_view suffix;
-    if (!in.ReadVarint64(&shared) || shared > k.size() || !in.ReadLengthPrefixed(&suffix))
+    if (!in.ReadVarint64(&shared) || shared > previous_size || !in.ReadLengthPrefixed(&suffix))
       return dict_->Corrupt("damaged entry in block " + std::to_string(b));
-    k.resize(shared);
-    k.append(suffix);
-    if (k < key) {
-      if (!in.SkipVarints(7)) return dict_->Corrupt("damaged entry in block " + std::to_string(b));
-      continue;
+    previous_size = shared + suffix.size();
+    if (shared < matched) break;
+    if (shared == matched) {
+      const std::string_view rest = std::string_view(key).substr(matched);
+      const size_t common =
+          std::mismatch(suffix.begin(), suffix.begin() + std::min(suffix.size(), rest.size()),
+                        rest.begin())
+              .first -
+          suffix.begin();
+      matched += common;
+      if (common == rest.size()) {
+        if (common == suffix.size()) return ReadTermInfo(&in, b, info);
+        break;  // the key is a prefix of this entry
+      }
+      if (common < suffix.size() &&
+          static_cast<unsigned char>(suffix[common]) > static_cast<unsigned char>(rest[common]))
+        break;
     }
-    if (k != key) break;
-    TermInfo t;
-    if (!in.ReadVarint32(&t.doc_freq) || !in.ReadVarint32(&t.max_tf) ||
-        !in.ReadVarint32(&t.min_length) || !in.ReadVarint64(&t.post_offset) ||
-        !in.ReadVarint64(&t.post_length) || !in.ReadVarint64(&t.pos_offset) ||
-        !in.ReadVarint64(&t.pos_length))
-      return dict_->Corrupt("damaged entry in block " + std::to_string(b));
-    *info = t;
-    return Status::OK();
+    if (!in.SkipVarints(7)) return dict_->Corrupt("damaged entry in block " + std::to_string(b));
   }
   return Status::NotFound("term");
+}
+
+Status SegmentReader::ReadTermInfo(ByteReader* in, size_t block, TermInfo* info) const {
+  TermInfo t;
+  if (!in->ReadVarint32(&t.doc_freq) || !in->ReadVarint32(&t.max_tf) ||
+      !in->ReadVarint32(&t.min_length) || !in->ReadVarint64(&t.post_offset) ||
+      !in->ReadVarint64(&t.post_length) || !in->ReadVarint64(&t.pos_offset) ||
+      !in->ReadVarint64(&t.pos_length))
+    return dict_->Corrupt("damaged entry in block " + std::to_string(block));
+  *info = t;
+  return Status::OK();
 }
 
 Status SegmentReader::ForEachTermWithPrefix(
@@ -395,21 +425,23 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   in.ReadBytes(in.remaining(), &out->tf_data_);
   out->positions_ = pos.substr(info.pos_offset, info.pos_length);
   // Check every block's frequency bytes and position offset now, so cursors need no checks.
-  uint32_t prev_pos = 0;
+  size_t prev_pos = 0;
   int64_t prev_last = -1;
   for (size_t b = 0; b < num_blocks; ++b) {
-    const PostingList::BlockInfo bi = out->block(b);
-    if (static_cast<int64_t>(bi.last_doc) <= prev_last)
+    const uint32_t last_doc = out->BlockLastDoc(b);
+    if (static_cast<int64_t>(last_doc) <= prev_last)
       return post_->Corrupt("block last docids out of order");
-    prev_last = bi.last_doc;
-    const size_t count = std::min<size_t>(kPostingBlockSize, info.doc_freq - b * kPostingBlockSize);
-    if (bi.tf_offset >= out->tf_data_.size()) return post_->Corrupt("frequency block out of range");
-    const uint32_t width = static_cast<unsigned char>(out->tf_data_[bi.tf_offset]);
-    if (width > 32 || PackedBytes(count, width) > out->tf_data_.size() - bi.tf_offset - 1)
+    prev_last = last_doc;
+    const size_t tf_offset = out->BlockFrequenciesOffset(b);
+    if (tf_offset >= out->tf_data_.size()) return post_->Corrupt("frequency block out of range");
+    const uint32_t width = static_cast<unsigned char>(out->tf_data_[tf_offset]);
+    if (width > 32 ||
+        PackedBytes(out->BlockPostings(b), width) > out->tf_data_.size() - tf_offset - 1)
       return post_->Corrupt("frequency block out of range");
-    if (bi.pos_offset < prev_pos || bi.pos_offset > out->positions_.size())
+    const size_t pos_offset = out->BlockPositionsBegin(b);
+    if (pos_offset < prev_pos || pos_offset > out->positions_.size())
       return pos_->Corrupt("position block offset out of range");
-    prev_pos = bi.pos_offset;
+    prev_pos = pos_offset;
   }
   return Status::OK();
 }

@@ -4,6 +4,7 @@
 #ifndef TRAWL_SEARCHER_SEGMENT_READER_H_
 #define TRAWL_SEARCHER_SEGMENT_READER_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,6 +46,19 @@ class PostingList {
   };
   size_t num_blocks() const { return num_blocks_; }
   BlockInfo block(size_t b) const;
+  // Single fields of block(b), read without decoding the rest of its entry.
+  uint32_t BlockLastDoc(size_t b) const {
+    return table_.empty() ? kNoMoreDocs - 1 : TableField(b, 16);
+  }
+  size_t BlockFrequenciesOffset(size_t b) const { return table_.empty() ? 0 : TableField(b, 0); }
+  // Block b's postings and the range of positions() bytes theirs take.
+  size_t BlockPostings(size_t b) const {
+    return std::min<size_t>(kPostingBlockSize, info_.doc_freq - b * kPostingBlockSize);
+  }
+  size_t BlockPositionsBegin(size_t b) const { return table_.empty() ? 0 : TableField(b, 4); }
+  size_t BlockPositionsEnd(size_t b) const {
+    return b + 1 == num_blocks_ ? positions_.size() : BlockPositionsBegin(b + 1);
+  }
 
   // Term frequencies of block b (up to kPostingBlockSize values) into out; returns the count.
   size_t DecodeBlockFrequencies(size_t b, uint32_t* out) const;
@@ -65,6 +79,9 @@ class PostingList {
 
  private:
   friend class SegmentReader;
+  uint32_t TableField(size_t b, size_t offset) const {
+    return DecodeFixed32(table_.data() + b * entry_size_ + offset);
+  }
   TermInfo info_;
   RoaringView bitmap_;
   size_t num_blocks_ = 0;
@@ -108,7 +125,17 @@ class PositionStream {
   }
   // Moves to the first position >= target and returns it; stays put if already there.
   uint64_t Advance(uint64_t target) {
-    while (position_ < target) Next();
+    while (position_ < target) {
+      // A run of one-byte deltas (most of a common word's) with no per-byte bounds checks.
+      const unsigned char* p = p_;
+      const unsigned char* const stop = p + std::min<size_t>(left_, end_ - p_);
+      uint64_t position = position_;
+      while (position < target && p < stop && *p < 0x80) position += *p++;
+      left_ -= static_cast<uint32_t>(p - p_);
+      p_ = p;
+      position_ = position;
+      if (position < target) Next();  // a longer delta, or the end
+    }
     return position_;
   }
 
@@ -154,9 +181,12 @@ class PostingCursor {
   PostingList::PackedFrequencies packed_freqs_;
   // Positions are read forward through the loaded block: the reader stands at the positions of
   // posting `next_positions_` of the block, and those of the postings a query passes over are
-  // skipped without decoding (a phrase of common words needs few documents of each block).
+  // skipped without decoding (a phrase of common words needs few documents of each block), from
+  // there or back from the block's end, whichever is nearer.
   ByteReader position_reader_;
   size_t next_positions_ = 0;
+  size_t block_postings_ = 0;
+  size_t block_positions_end_ = 0;
   // The posting (in block) read last and where its positions start, to read them again.
   size_t last_positions_ = SIZE_MAX;
   size_t last_positions_offset_ = 0;
@@ -216,6 +246,8 @@ class SegmentReader {
   Status ParseLengths();
   // Finds the dictionary block that could hold key: the last block whose first key <= key.
   size_t FindBlock(std::string_view key) const;
+  // The TermInfo of the dictionary entry `in` stands in (of block `block`), after its key.
+  Status ReadTermInfo(ByteReader* in, size_t block, TermInfo* info) const;
   // Scans dictionary block b, calling fn(key, info) per entry until fn returns false.
   Status ScanBlock(size_t b, const std::function<bool(std::string_view, const TermInfo&)>& fn) const;
 

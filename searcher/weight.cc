@@ -71,27 +71,6 @@ Status FindTerm(const SegmentReader& seg, std::string_view field, std::string_vi
   return Status::OK();
 }
 
-// A term's entry in one segment, looked up once when its weight is made.
-struct SegmentTerm {
-  bool found = false;
-  uint32_t field_id = 0;
-  TermInfo info;
-};
-
-// Looks the term up in every segment; *df sums its document frequencies.
-Status LookupInSegments(const IndexContext& index, std::string_view field, std::string_view term,
-                        std::vector<SegmentTerm>* out, uint64_t* df) {
-  out->assign(index.segments.size(), SegmentTerm());
-  *df = 0;
-  for (size_t seg = 0; seg < index.segments.size(); ++seg) {
-    SegmentTerm& t = (*out)[seg];
-    TRAWL_RETURN_IF_ERROR(
-        FindTerm(*index.segments[seg], field, term, &t.info, &t.field_id, &t.found));
-    if (t.found) *df += t.info.doc_freq;
-  }
-  return Status::OK();
-}
-
 Status SumDocFreq(const IndexContext& index, std::string_view field, std::string_view term,
                   uint64_t* df) {
   *df = 0;
@@ -105,28 +84,50 @@ Status SumDocFreq(const IndexContext& index, std::string_view field, std::string
   return Status::OK();
 }
 
-// `segments` holds the term's entry in each segment of `index`; `df` sums their document
-// frequencies.
+// A term of one field looked up in every segment once, as its weight is made: the weight's
+// scorers, bitmaps and counts reuse the entries instead of searching the dictionaries again.
+struct TermInSegments {
+  struct Entry {
+    bool found = false;
+    uint32_t field_id = 0;
+    TermInfo info;
+  };
+  std::vector<Entry> by_segment;  // parallel to IndexContext::segments
+  uint64_t doc_freq = 0;          // summed over the segments
+};
+
+Status LookUpInEverySegment(const IndexContext& index, std::string_view field,
+                            std::string_view term, TermInSegments* out) {
+  out->by_segment.resize(index.segments.size());
+  out->doc_freq = 0;
+  for (size_t seg = 0; seg < index.segments.size(); ++seg) {
+    TermInSegments::Entry& e = out->by_segment[seg];
+    TRAWL_RETURN_IF_ERROR(
+        FindTerm(*index.segments[seg], field, term, &e.info, &e.field_id, &e.found));
+    if (e.found) out->doc_freq += e.info.doc_freq;
+  }
+  return Status::OK();
+}
+
 class TermWeight final : public Weight {
  public:
-  TermWeight(const IndexContext& index, std::string field, std::string term,
-             std::vector<SegmentTerm> segments, uint64_t df)
+  TermWeight(const IndexContext& index, std::string field, std::string term, TermInSegments entries)
       : index_(index),
         field_(std::move(field)),
         term_(std::move(term)),
-        segments_(std::move(segments)),
-        df_(df) {
+        entries_(std::move(entries)),
+        df_(entries_.doc_freq) {
     const FieldInfo* f = index.Field(field_);
-    bm25_ = MakeBm25(index, *f, Bm25::Idf(f->docs_with_field, df));
+    bm25_ = MakeBm25(index, *f, Bm25::Idf(f->docs_with_field, df_));
   }
   Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
     out->reset();
-    const SegmentTerm& t = segments_[seg];
-    if (!t.found) return Status::OK();
     const SegmentReader& reader = *index_.segments[seg];
+    const TermInSegments::Entry& e = entries_.by_segment[seg];
+    if (!e.found) return Status::OK();
     auto list = std::make_unique<PostingList>();
-    TRAWL_RETURN_IF_ERROR(reader.OpenPostings(t.info, list.get()));
-    *out = std::make_unique<TermScorer>(std::move(list), &reader, t.field_id, bm25_);
+    TRAWL_RETURN_IF_ERROR(reader.OpenPostings(e.info, list.get()));
+    *out = std::make_unique<TermScorer>(std::move(list), &reader, e.field_id, bm25_);
     return Status::OK();
   }
   Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
@@ -162,7 +163,8 @@ class TermWeight final : public Weight {
     return Status::OK();
   }
   Status CountInSegment(size_t seg, uint64_t* count) const override {
-    *count = segments_[seg].found ? segments_[seg].info.doc_freq : 0;
+    const TermInSegments::Entry& e = entries_.by_segment[seg];
+    *count = e.found ? e.info.doc_freq : 0;
     return Status::OK();
   }
   void CollectTerms(std::unordered_set<std::string>* terms) const override {
@@ -173,13 +175,14 @@ class TermWeight final : public Weight {
   // The term's docids in segment `seg`, read in place; empty when it is not there.
   Status Docids(size_t seg, RoaringView* out) const {
     *out = RoaringView();
-    if (!segments_[seg].found) return Status::OK();
-    return index_.segments[seg]->OpenDocids(segments_[seg].info, out);
+    const TermInSegments::Entry& e = entries_.by_segment[seg];
+    if (!e.found) return Status::OK();
+    return index_.segments[seg]->OpenDocids(e.info, out);
   }
 
   const IndexContext& index_;
   std::string field_, term_;
-  std::vector<SegmentTerm> segments_;
+  TermInSegments entries_;
   uint64_t df_;
   Bm25 bm25_;
 };
@@ -270,6 +273,7 @@ class PhraseWeight final : public Weight {
   struct Term {
     std::string text;
     uint32_t offset;
+    TermInSegments entries;
   };
   bool CountIsCheap() const override { return false; }
   PhraseWeight(const IndexContext& index, std::string field, std::vector<Term> terms,
@@ -332,12 +336,11 @@ class PhraseWeight final : public Weight {
     std::vector<PhraseScorer::Term> terms;
     uint32_t fid = 0;
     for (const Term& t : terms_) {
-      TermInfo info;
-      bool found;
-      TRAWL_RETURN_IF_ERROR(FindTerm(reader, field_, t.text, &info, &fid, &found));
-      if (!found) return Status::OK();
+      const TermInSegments::Entry& e = t.entries.by_segment[seg];
+      if (!e.found) return Status::OK();
+      fid = e.field_id;
       auto list = std::make_unique<PostingList>();
-      TRAWL_RETURN_IF_ERROR(reader.OpenPostings(info, list.get()));
+      TRAWL_RETURN_IF_ERROR(reader.OpenPostings(e.info, list.get()));
       terms.push_back({std::move(list), t.offset});
     }
     *out = std::make_unique<PhraseScorer>(std::move(terms), slop_, &reader, fid, bm25_, need);
@@ -714,12 +717,13 @@ Status TermsWeightInField(const IndexContext& index, const std::string& field,
     return Status::OK();
   }
   if (terms.size() == 1) {
-    std::vector<SegmentTerm> segments;
-    uint64_t df;
-    TRAWL_RETURN_IF_ERROR(LookupInSegments(index, field, terms[0].text, &segments, &df));
-    *out = df == 0
-               ? std::unique_ptr<Weight>(std::make_unique<EmptyWeight>())
-               : std::make_unique<TermWeight>(index, field, terms[0].text, std::move(segments), df);
+    TermInSegments entries;
+    TRAWL_RETURN_IF_ERROR(LookUpInEverySegment(index, field, terms[0].text, &entries));
+    if (entries.doc_freq == 0) {
+      *out = std::make_unique<EmptyWeight>();
+    } else {
+      *out = std::make_unique<TermWeight>(index, field, terms[0].text, std::move(entries));
+    }
     return Status::OK();
   }
   double idf_sum = 0;
@@ -727,14 +731,14 @@ Status TermsWeightInField(const IndexContext& index, const std::string& field,
   std::vector<PhraseWeight::Term> phrase;
   const uint32_t base = terms.front().position;
   for (const AnalyzedTerm& t : terms) {
-    uint64_t df;
-    TRAWL_RETURN_IF_ERROR(SumDocFreq(index, field, t.text, &df));
-    if (df == 0) {
+    TermInSegments entries;
+    TRAWL_RETURN_IF_ERROR(LookUpInEverySegment(index, field, t.text, &entries));
+    if (entries.doc_freq == 0) {
       *out = std::make_unique<EmptyWeight>();
       return Status::OK();
     }
-    idf_sum += Bm25::Idf(f.docs_with_field, df);
-    phrase.push_back({t.text, t.position - base});
+    idf_sum += Bm25::Idf(f.docs_with_field, entries.doc_freq);
+    phrase.push_back({t.text, t.position - base, std::move(entries)});
   }
   *out = std::make_unique<PhraseWeight>(index, field, std::move(phrase), slop, idf_sum);
   return Status::OK();
@@ -771,28 +775,34 @@ Status Bm25fWeight(const IndexContext& index, const std::string& term,
   return Status::OK();
 }
 
+// A term, phrase or prefix in one field.
+Status LeafWeightInField(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
+                         const std::string& field, std::unique_ptr<Weight>* out) {
+  if (q.kind == QueryNode::Kind::kPrefix) {
+    std::string prefix = field == kIdField ? q.text : analyzer.Fold(q.text);
+    if (index.Field(field)) {
+      *out = std::make_unique<PrefixWeight>(index, field, prefix);
+    } else {
+      *out = std::make_unique<EmptyWeight>();
+    }
+    return Status::OK();
+  }
+  // Ids are indexed verbatim, not analyzed.
+  if (field == kIdField) return TermsWeightInField(index, field, {{q.text, 0}}, 0, out);
+  return TermsWeightInField(index, field, AnalyzeWords(analyzer, q.text), q.slop, out);
+}
+
 Status CreateLeafWeight(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
                         std::unique_ptr<Weight>* out) {
-  if (index.bm25f && q.field.empty() && q.kind == QueryNode::Kind::kTerm) {
+  if (!q.field.empty()) return LeafWeightInField(q, index, analyzer, q.field, out);
+  if (index.bm25f && q.kind == QueryNode::Kind::kTerm) {
     std::vector<AnalyzedTerm> terms = AnalyzeWords(analyzer, q.text);
     if (terms.size() == 1) return Bm25fWeight(index, terms[0].text, out);
   }
-  std::vector<std::string> fields =
-      q.field.empty() ? DefaultFields(index) : std::vector<std::string>{q.field};
   std::vector<std::unique_ptr<Weight>> per_field;
-  for (const std::string& field : fields) {
+  for (const std::string& field : DefaultFields(index)) {
     std::unique_ptr<Weight> w;
-    if (q.kind == QueryNode::Kind::kPrefix) {
-      std::string prefix = field == kIdField ? q.text : analyzer.Fold(q.text);
-      w = index.Field(field) ? std::unique_ptr<Weight>(std::make_unique<PrefixWeight>(index, field, prefix))
-                             : std::make_unique<EmptyWeight>();
-    } else if (field == kIdField) {
-      // Ids are indexed verbatim, not analyzed.
-      TRAWL_RETURN_IF_ERROR(TermsWeightInField(index, field, {{q.text, 0}}, 0, &w));
-    } else {
-      TRAWL_RETURN_IF_ERROR(
-          TermsWeightInField(index, field, AnalyzeWords(analyzer, q.text), q.slop, &w));
-    }
+    TRAWL_RETURN_IF_ERROR(LeafWeightInField(q, index, analyzer, field, &w));
     per_field.push_back(std::move(w));
   }
   *out = AnyOf(index, std::move(per_field));

@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -20,11 +21,12 @@
 
 namespace trawl {
 
-// The open segments of one commit and their combined statistics.
+// The open segments of one commit and their combined statistics: views of what the searcher
+// holds, so that a query sets up its context without copying them.
 struct IndexContext {
-  std::vector<const SegmentReader*> segments;
+  std::span<const SegmentReader* const> segments;
   // Field names in first-seen order, with their statistics summed over segments.
-  std::vector<FieldInfo> fields;
+  std::span<const FieldInfo> fields;
   double k1 = 1.2;
   double b = 0.75;
   // BM25F for words without a field (SearchOptions::bm25f), with per-field weights (default 1)

@@ -72,6 +72,16 @@ TEST(Coding, SkipVarintsLandsWhereDecodingDoes) {
     // Skipping past the end fails.
     ByteReader all(buf);
     EXPECT_FALSE(all.SkipVarints(n + 1));
+    // Seeking back from the end of the varints [from, to) to where the last `back` of them start.
+    const size_t to = from + rng() % (n - from + 1), back = rng() % (to - from + 1);
+    ByteReader reverse(buf);
+    ASSERT_TRUE(reverse.Seek(from == 0 ? 0 : ends[from - 1]));
+    const size_t end = to == 0 ? 0 : ends[to - 1];
+    ASSERT_TRUE(reverse.SeekBeforeVarints(end, back));
+    EXPECT_EQ(reverse.position(), to - back == 0 ? 0 : ends[to - back - 1]);
+    ByteReader too_few(buf);
+    ASSERT_TRUE(too_few.Seek(from == 0 ? 0 : ends[from - 1]));
+    EXPECT_FALSE(too_few.SeekBeforeVarints(end, to - from + 1));
   }
 }
 
@@ -89,6 +99,13 @@ TEST(BitPack, RoundTripAllWidths) {
       EXPECT_EQ(got, values) << "width " << width;
       for (size_t i = 0; i < count; ++i)
         ASSERT_EQ(UnpackOne(packed.data(), packed.size(), width, i), values[i]) << width << " " << i;
+      for (int trial = 0; trial < 20; ++trial) {
+        const size_t begin = rng() % (count + 1), end = begin + rng() % (count - begin + 1);
+        uint64_t want = 0;
+        for (size_t i = begin; i < end; ++i) want += values[i];
+        ASSERT_EQ(SumPacked(packed.data(), packed.size(), width, begin, end), want)
+            << width << " [" << begin << ", " << end << ")";
+      }
     }
   }
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "common/analyzer.h"
@@ -159,6 +160,39 @@ TEST_F(SegmentBuilderTest, StoreRoundTripsAfterStreaming) {
     EXPECT_EQ(got.fields, docs[d].fields) << "document " << d;
     TermInfo info;
     ASSERT_TRUE(seg->LookupTerm(0, docs[d].id, &info).ok());
+  }
+}
+
+// LookupTerm compares the prefix-compressed dictionary entries with the key without rebuilding
+// them: ids (indexed verbatim) that are prefixes of one another, over many dictionary blocks,
+// are found, and every other string is not.
+TEST_F(SegmentBuilderTest, LookupTermFindsExactlyTheIndexedTerms) {
+  std::mt19937 rng(9);
+  std::set<std::string> ids;
+  while (ids.size() < 1500) {
+    std::string id(1 + rng() % 7, 'a');  // of the 3280 such strings
+    for (char& c : id) c = static_cast<char>('a' + rng() % 3);
+    ids.insert(id);
+  }
+  SegmentBuilder builder(analyzer_.get(), dir_);
+  for (const std::string& id : ids) ASSERT_TRUE(builder.Add({id, {{"body", "x"}}}).ok());
+  SegmentStats stats;
+  ASSERT_TRUE(builder.Write("seg_1", &stats).ok());
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/true, &seg).ok());
+  // Every string of up to 8 letters of a..d: the ids, their prefixes and extensions, and more.
+  std::vector<std::string> keys = {""};
+  for (size_t from = 0; keys[from].size() < 8; ++from)
+    for (char c : {'a', 'b', 'c', 'd'}) keys.push_back(keys[from] + c);
+  for (const std::string& key : keys) {
+    TermInfo info;
+    const Status s = seg->LookupTerm(0, key, &info);
+    if (ids.count(key)) {
+      ASSERT_TRUE(s.ok()) << key << ": " << s.ToString();
+      EXPECT_EQ(info.doc_freq, 1u) << key;
+    } else {
+      ASSERT_TRUE(s.IsNotFound()) << key << ": " << s.ToString();
+    }
   }
 }
 
