@@ -170,21 +170,26 @@ void IntersectArrayWithBitset(const char* values, uint32_t n, const char* words,
 class Marks {
  public:
   const char* Mark(const char* values, uint32_t n) {
-    if (!zeroed_) {
-      std::memset(words_, 0, sizeof(words_));
-      zeroed_ = true;
-    }
+    ZeroOnce();
     for (uint32_t i = 0; i < n; ++i) {
       const uint16_t v = Load16(values + 2 * i);
       words_[v >> 6] |= uint64_t{1} << (v & 63);
     }
-    return reinterpret_cast<const char*>(words_);
+    return words();
   }
+  const char* words() const { return reinterpret_cast<const char*>(words_); }
   void Unmark(const char* values, uint32_t n) {
     for (uint32_t i = 0; i < n; ++i) words_[Load16(values + 2 * i) >> 6] = 0;
   }
 
  private:
+  void ZeroOnce() {
+    if (!zeroed_) {
+      std::memset(words_, 0, sizeof(words_));
+      zeroed_ = true;
+    }
+  }
+
   bool zeroed_ = false;
   uint64_t words_[kBitsetWords];
 };
@@ -262,8 +267,26 @@ uint64_t CountRunsWithRuns(const char* a, uint32_t na, const char* b, uint32_t n
   return n;
 }
 
+// |bitset ∩ c|, for the words of a bitset.
+uint64_t CountInBitset(const char* words, const Container& c) {
+  switch (c.kind) {
+    case Kind::kArray: {
+      CountingSink sink;
+      IntersectArrayWithBitset(c.data, c.cardinality, words, &sink);
+      return sink.n;
+    }
+    case Kind::kBitset:
+      return AndPopcount(words, c.data);
+    case Kind::kRun:
+      return CountBitsInRuns(words, c.data, c.num_runs);
+  }
+  return 0;
+}
+
 // |x ∩ y| for two containers of one key.
 uint64_t CountBoth(const Container& x, const Container& y, Marks* marks) {
+  if (x.kind == Kind::kBitset) return CountInBitset(x.data, y);
+  if (y.kind == Kind::kBitset) return CountInBitset(y.data, x);
   if (x.kind == Kind::kArray || y.kind == Kind::kArray) {
     const Container& array = x.kind == Kind::kArray ? x : y;
     const Container& other = x.kind == Kind::kArray ? y : x;
@@ -271,9 +294,6 @@ uint64_t CountBoth(const Container& x, const Container& y, Marks* marks) {
     IntersectArrayWith(array.data, array.cardinality, other, marks, &sink);
     return sink.n;
   }
-  if (x.kind == Kind::kBitset && y.kind == Kind::kBitset) return AndPopcount(x.data, y.data);
-  if (x.kind == Kind::kBitset) return CountBitsInRuns(x.data, y.data, y.num_runs);
-  if (y.kind == Kind::kBitset) return CountBitsInRuns(y.data, x.data, x.num_runs);
   return CountRunsWithRuns(x.data, x.num_runs, y.data, y.num_runs);
 }
 
@@ -341,6 +361,49 @@ class Scratch {
     }
   }
 
+  // Starts from cs[0] ∪ ... ∪ cs[n-1], as a bitset.
+  void Unite(const Container* cs, size_t n) {
+    is_bitset_ = true;
+    std::memset(words_, 0, sizeof(words_));
+    for (size_t i = 0; i < n; ++i) {
+      const Container& c = cs[i];
+      switch (c.kind) {
+        case Kind::kBitset:
+          for (uint32_t w = 0; w < kBitsetWords; ++w) words_[w] |= Load64(c.data + 8 * w);
+          break;
+        case Kind::kRun:
+          for (uint32_t r = 0; r < c.num_runs; ++r)
+            SetBits(words_, RunStart(c.data, r), RunLast(c.data, r));
+          break;
+        case Kind::kArray:
+          for (uint32_t j = 0; j < c.cardinality; ++j) {
+            const uint16_t v = Load16(c.data + 2 * j);
+            words_[v >> 6] |= uint64_t{1} << (v & 63);
+          }
+          break;
+      }
+    }
+  }
+
+  // Drops what is in c from a bitset (after Unite).
+  void AndNot(const Container& c) {
+    switch (c.kind) {
+      case Kind::kBitset:
+        for (uint32_t w = 0; w < kBitsetWords; ++w) words_[w] &= ~Load64(c.data + 8 * w);
+        return;
+      case Kind::kRun:
+        for (uint32_t r = 0; r < c.num_runs; ++r)
+          ClearBits(words_, RunStart(c.data, r), RunLast(c.data, r));
+        return;
+      case Kind::kArray:
+        for (uint32_t j = 0; j < c.cardinality; ++j) {
+          const uint16_t v = Load16(c.data + 2 * j);
+          words_[v >> 6] &= ~(uint64_t{1} << (v & 63));
+        }
+        return;
+    }
+  }
+
   bool empty() const { return !is_bitset_ && num_values_ == 0; }
   uint64_t cardinality() const {
     return is_bitset_ ? PopcountWords(reinterpret_cast<const char*>(words_), 0, kBitsetWords)
@@ -392,6 +455,20 @@ uint64_t CountAtKey(Container* cs, size_t n, const Container* excluded, Scratch*
   return kept > dropped ? kept - dropped : 0;
 }
 
+// |cs[0] ∪ ... ∪ cs[n-1]| minus what is in *excluded (null: nothing), for n >= 1 containers of
+// one key.
+uint64_t UnionAtKey(Container* cs, size_t n, const Container* excluded, Scratch* scratch) {
+  if (n == 1) return CountAtKey(cs, 1, excluded, scratch);
+  if (n == 2 && excluded == nullptr) {
+    const uint64_t sum = uint64_t{cs[0].cardinality} + cs[1].cardinality;
+    const uint64_t both = CountBoth(cs[0], cs[1], scratch->marks());
+    return sum > both ? sum - both : 0;  // corrupt: any count
+  }
+  scratch->Unite(cs, n);
+  if (excluded != nullptr) scratch->AndNot(*excluded);
+  return scratch->cardinality();
+}
+
 // A few elements on the stack, more on the heap.
 template <typename T>
 class SmallArray {
@@ -411,6 +488,19 @@ class SmallArray {
   std::unique_ptr<T[]> heap_;
   T* data_ = inline_;
 };
+
+// Keys are 16 bits: past them all.
+constexpr uint32_t kNoKey = 0x10000;
+
+// The container of `view` (null: none) with this key, searched from *next on; keys must be asked
+// for in increasing order.
+bool FindContainer(const RoaringView* view, uint32_t key, uint32_t* next, Container* out) {
+  if (view == nullptr) return false;
+  while (*next < view->num_containers() && view->key(*next) < key) ++*next;
+  if (*next == view->num_containers() || view->key(*next) != key) return false;
+  *out = view->container(*next);
+  return true;
+}
 
 }  // namespace
 
@@ -445,17 +535,34 @@ uint64_t IntersectionCardinality(std::span<const RoaringView> sets, const Roarin
     }
     if (!in_all) continue;
     Container excluded_here{};
-    bool has_excluded = false;
-    if (excluded != nullptr) {
-      while (next_excluded < excluded->num_containers() && excluded->key(next_excluded) < key)
-        ++next_excluded;
-      has_excluded =
-          next_excluded < excluded->num_containers() && excluded->key(next_excluded) == key;
-      if (has_excluded) excluded_here = excluded->container(next_excluded);
-    }
+    const bool has_excluded = FindContainer(excluded, key, &next_excluded, &excluded_here);
     total += CountAtKey(at_key.data(), n, has_excluded ? &excluded_here : nullptr, &scratch);
   }
   return total;
+}
+
+uint64_t UnionCardinality(std::span<const RoaringView> sets, const RoaringView* excluded) {
+  const size_t n = sets.size();
+  if (n <= 1) return IntersectionCardinality(sets, excluded);
+  SmallArray<uint32_t> next(n);  // per view: its first container not yet passed
+  SmallArray<Container> at_key(n);
+  uint32_t next_excluded = 0;
+  Scratch scratch;
+  uint64_t total = 0;
+  for (;;) {
+    uint32_t key = kNoKey;
+    for (size_t s = 0; s < n; ++s)
+      if (next[s] < sets[s].num_containers()) key = std::min<uint32_t>(key, sets[s].key(next[s]));
+    if (key == kNoKey) return total;
+    size_t k = 0;  // views with this key
+    for (size_t s = 0; s < n; ++s) {
+      if (next[s] < sets[s].num_containers() && sets[s].key(next[s]) == key)
+        at_key[k++] = sets[s].container(next[s]++);
+    }
+    Container excluded_here{};
+    const bool has_excluded = FindContainer(excluded, key, &next_excluded, &excluded_here);
+    total += UnionAtKey(at_key.data(), k, has_excluded ? &excluded_here : nullptr, &scratch);
+  }
 }
 
 }  // namespace trawl

@@ -1,10 +1,10 @@
-// Counting set algebra straight on RoaringViews: |A1 ∩ ... ∩ An|, optionally leaving out the
-// values of a set D, without deserializing anything. RoaringView::ToRoaring() validates and
-// copies every container (an 8 KiB bitset is copied to be ANDed once); a count needs neither,
-// and a conjunction's count is mostly that copying otherwise.
+// Counting set algebra straight on RoaringViews: |A1 ∩ ... ∩ An| and |A1 ∪ ... ∪ An|, optionally
+// leaving out the values of a set D, without deserializing anything. RoaringView::ToRoaring()
+// validates and copies every container (an 8 KiB bitset is copied to be ANDed once); a count needs
+// neither, and a conjunction's count is mostly that copying otherwise.
 //
 // Safe on any bytes RoaringView::Open() accepted: every read stays inside the containers Open()
-// bounded, and scratch space is written at most one value per value read from a container, so
+// bounded, and a scratch array gets at most one value per value read from an array container, so
 // it cannot overflow. Contents Open() does not check (unsorted arrays, bitset popcounts that
 // disagree with the header) can only make the count wrong; RoaringView::Validate() finds them.
 #ifndef TRAWL_COMMON_ROARING_COUNT_H_
@@ -21,6 +21,10 @@ namespace trawl {
 // 0 when `sets` is empty.
 uint64_t IntersectionCardinality(std::span<const RoaringView> sets,
                                  const RoaringView* excluded = nullptr);
+
+// The number of values in any of `sets` and not in `excluded` (null: nothing excluded); 0 when
+// `sets` is empty.
+uint64_t UnionCardinality(std::span<const RoaringView> sets, const RoaringView* excluded = nullptr);
 
 }  // namespace trawl
 

@@ -7,7 +7,6 @@
 #include "common/analyzer.h"
 #include "common/deletes.h"
 #include "common/manifest.h"
-#include "common/roaring_count.h"
 #include "indexer/segment_builder.h"
 #include "searcher/collector.h"
 #include "searcher/query_parser.h"
@@ -348,15 +347,14 @@ class SearcherImpl final : public Searcher {
   Status CountWeight(const Weight& weight, uint64_t* total) const {
     *total = 0;
     if (weight.IsEmpty()) return Status::OK();
-    std::vector<RoaringView> docids;
+    PostingSets sets;
     for (size_t seg = 0; seg < segments_.size(); ++seg) {
       uint64_t n;
       if (const roaring_bitmap_t* deleted = deleted_[seg].get()) {
-        docids.clear();
-        bool is_conjunction;
-        TRAWL_RETURN_IF_ERROR(weight.ConjunctionDocids(seg, &docids, &is_conjunction));
-        if (is_conjunction) {
-          n = IntersectionCardinality(docids, &deleted_views_[seg]->view);
+        bool found;
+        TRAWL_RETURN_IF_ERROR(weight.PostingSetsInSegment(seg, &sets, &found));
+        if (found) {
+          n = sets.Count(&deleted_views_[seg]->view);
         } else {
           roaring_bitmap_t* matches;
           TRAWL_RETURN_IF_ERROR(weight.MatchBitmap(seg, &matches));

@@ -139,11 +139,11 @@ class TermWeight final : public Weight {
     }
     return Status::OK();
   }
-  Status ConjunctionDocids(size_t seg, std::vector<RoaringView>* out,
-                           bool* is_conjunction) const override {
-    *is_conjunction = true;
-    out->emplace_back();
-    return Docids(seg, &out->back());
+  Status PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const override {
+    *found = true;
+    out->is_union = false;
+    out->lists.resize(1);
+    return Docids(seg, &out->lists[0]);
   }
   Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
                  double* score) const override {
@@ -217,6 +217,24 @@ class Bm25fTermWeight final : public Weight {
       fields.push_back({std::move(list), fid, f.params});
     }
     if (!fields.empty()) *out = std::make_unique<Bm25fTermScorer>(std::move(fields), &reader, bm25f_);
+    return Status::OK();
+  }
+  // The union of the term's lists in its fields.
+  Status PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const override {
+    const SegmentReader& reader = *index_.segments[seg];
+    out->is_union = true;
+    out->lists.clear();
+    for (const FieldTerm& f : fields_) {
+      TermInfo info;
+      uint32_t fid;
+      bool in_field;
+      TRAWL_RETURN_IF_ERROR(FindTerm(reader, f.field, term_, &info, &fid, &in_field));
+      if (!in_field) continue;
+      out->lists.emplace_back();
+      TRAWL_RETURN_IF_ERROR(reader.OpenDocids(info, &out->lists.back()));
+    }
+    if (out->lists.empty()) out->lists.emplace_back();  // in no field here: empty
+    *found = true;
     return Status::OK();
   }
   Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
@@ -472,6 +490,26 @@ class PrefixWeight final : public Weight {
     *out = result.release();
     return Status::OK();
   }
+  // The union of the terms' lists.
+  Status PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const override {
+    const SegmentReader& reader = *index_.segments[seg];
+    out->is_union = true;
+    out->lists.clear();
+    const int fid = reader.FieldId(field_);
+    if (fid >= 0) {
+      Status inner;
+      TRAWL_RETURN_IF_ERROR(reader.ForEachTermWithPrefix(
+          static_cast<uint32_t>(fid), prefix_, [&](std::string_view, const TermInfo& info) {
+            out->lists.emplace_back();
+            inner = reader.OpenDocids(info, &out->lists.back());
+            return inner.ok();
+          }));
+      TRAWL_RETURN_IF_ERROR(inner);
+    }
+    if (out->lists.empty()) out->lists.emplace_back();  // no term has the prefix here: empty
+    *found = true;
+    return Status::OK();
+  }
   void CollectTerms(std::unordered_set<std::string>*) const override {}
 
  private:
@@ -580,29 +618,34 @@ class BooleanWeight final : public Weight {
     return Status::OK();
   }
 
-  // With required clauses, optional ones only add to the score: the matches are those of the
-  // required clauses less the excluded ones.
-  Status ConjunctionDocids(size_t seg, std::vector<RoaringView>* out,
-                           bool* is_conjunction) const override {
-    *is_conjunction = false;
-    if (must_.empty() || !must_not_.empty()) return Status::OK();
-    const size_t before = out->size();
-    for (const auto& w : must_) {
-      TRAWL_RETURN_IF_ERROR(w->ConjunctionDocids(seg, out, is_conjunction));
-      if (!*is_conjunction) {
-        out->resize(before);
+  // Without exclusions, the required clauses' intersection, or else the optional clauses' union
+  // (with required clauses, optional ones only add to the score), as long as every clause is one
+  // list or a set of the same kind: an intersection of unions is not flat.
+  Status PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const override {
+    *found = false;
+    if (!must_not_.empty()) return Status::OK();
+    const bool is_union = must_.empty();
+    out->is_union = is_union;
+    out->lists.clear();
+    PostingSets clause;
+    for (const auto& w : is_union ? should_ : must_) {
+      bool clause_found;
+      TRAWL_RETURN_IF_ERROR(w->PostingSetsInSegment(seg, &clause, &clause_found));
+      if (!clause_found || (clause.lists.size() > 1 && clause.is_union != is_union)) {
         return Status::OK();
       }
+      out->lists.insert(out->lists.end(), clause.lists.begin(), clause.lists.end());
     }
+    *found = !out->lists.empty();
     return Status::OK();
   }
 
   Status CountInSegment(size_t seg, uint64_t* count) const override {
-    std::vector<RoaringView> docids;
-    bool is_conjunction;
-    TRAWL_RETURN_IF_ERROR(ConjunctionDocids(seg, &docids, &is_conjunction));
-    if (is_conjunction) {
-      *count = IntersectionCardinality(docids);
+    PostingSets sets;
+    bool found;
+    TRAWL_RETURN_IF_ERROR(PostingSetsInSegment(seg, &sets, &found));
+    if (found) {
+      *count = sets.Count(nullptr);
       return Status::OK();
     }
     // Two required sets and nothing else: count the intersection without materialising it.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/analyzer.h"
+#include "common/roaring_count.h"
 #include "searcher/query.h"
 #include "searcher/scorer.h"
 #include "searcher/segment_reader.h"
@@ -52,6 +53,17 @@ struct IndexContext {
   }
 };
 
+// Posting lists whose intersection, or union, is what a weight matches in one segment.
+struct PostingSets {
+  bool is_union = false;  // else the intersection (one list is both)
+  std::vector<RoaringView> lists;
+
+  // How many documents that is, leaving out those in `excluded` (null: none).
+  uint64_t Count(const RoaringView* excluded) const {
+    return is_union ? UnionCardinality(lists, excluded) : IntersectionCardinality(lists, excluded);
+  }
+};
+
 class Weight {
  public:
   virtual ~Weight() = default;
@@ -67,13 +79,11 @@ class Weight {
   virtual void CollectTerms(std::unordered_set<std::string>* terms) const = 0;
   // Count in one segment; defaults to the bitmap's cardinality.
   virtual Status CountInSegment(size_t seg, uint64_t* count) const;
-  // When the matches in segment `seg` are exactly an intersection of posting lists (a term, or
-  // required terms), appends those lists' docids (read in place) to *out and sets
-  // *is_conjunction; otherwise leaves *out as it was and clears it. Lets counts intersect
-  // posting lists where they lie instead of building bitmaps.
-  virtual Status ConjunctionDocids(size_t /*seg*/, std::vector<RoaringView>* /*out*/,
-                                   bool* is_conjunction) const {
-    *is_conjunction = false;
+  // When the matches in segment `seg` are exactly the intersection or the union of posting lists
+  // (a term, required terms, optional terms, a prefix), fills *out with those lists' docids, read
+  // in place, and sets *found; otherwise clears *found. Lets counts skip building bitmaps.
+  virtual Status PostingSetsInSegment(size_t /*seg*/, PostingSets* /*out*/, bool* found) const {
+    *found = false;
     return Status::OK();
   }
   // True when counting needs no scorer pass (Roaring set algebra suffices). Queries that need

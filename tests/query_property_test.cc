@@ -546,9 +546,9 @@ TEST_P(QueryPropertyTest, ProximityWithBm25fTopKMatchesBruteForce) {
   CheckRandomQueries(bm25f, proximity);
 }
 
-// With documents deleted from some segments: conjunctions of terms (counted straight on the
-// posting lists, less the deletions), single terms, and the other query kinds count the live
-// documents the reference matches, in Count and in an exact total.
+// With documents deleted from some segments: conjunctions and disjunctions of terms (counted
+// straight on the posting lists, less the deletions), single terms, and the other query kinds
+// count the live documents the reference matches, in Count and in an exact total.
 TEST_P(QueryPropertyTest, CountsWithDeletionsMatchBruteForce) {
   std::vector<RefDoc> ref_docs = BuildIndex();
   std::vector<bool> deleted(ref_docs.size(), false);
@@ -571,7 +571,7 @@ TEST_P(QueryPropertyTest, CountsWithDeletionsMatchBruteForce) {
   auto field_word = [&] { return std::string(rng_() % 4 == 0 ? "title:" : "body:") + Word(); };
   for (int qi = 0; qi < 200; ++qi) {
     std::string query;
-    switch (rng_() % 5) {
+    switch (rng_() % 7) {
       case 0:
         query = RandomQuery();
         break;
@@ -582,8 +582,14 @@ TEST_P(QueryPropertyTest, CountsWithDeletionsMatchBruteForce) {
       case 2:
         query = field_word() + " AND " + field_word() + " AND " + field_word();
         break;
-      case 3:
-        query = "+" + Word() + " +" + Word();  // words over both fields: not terms
+      case 3:  // 1 to 4 optional terms
+        for (int i = 0, n = 1 + rng_() % 4; i < n; ++i) query += (i ? " " : "") + field_word();
+        break;
+      case 4:  // words over both fields: unions, and intersections of unions
+        query = rng_() % 2 ? Word() + " " + Word() : "+" + Word() + " +" + Word();
+        break;
+      case 5:
+        query = "(" + field_word() + " OR " + field_word() + ") AND " + field_word();
         break;
       default:
         query = field_word();

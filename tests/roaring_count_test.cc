@@ -40,18 +40,24 @@ class Views {
   std::vector<RoaringView> views_;
 };
 
-// CRoaring's |sets[0] ∩ ... ∩ sets[n-1]|, minus what is in `excluded`.
+// CRoaring's |sets[0] ∩ ... ∩ sets[n-1]| (or ∪), minus what is in `excluded`.
 uint64_t Expected(const std::vector<const roaring_bitmap_t*>& sets,
-                  const roaring_bitmap_t* excluded) {
+                  const roaring_bitmap_t* excluded, bool union_of_sets = false) {
   if (sets.empty()) return 0;
   Bitmap all(roaring_bitmap_copy(sets[0]));
-  for (size_t i = 1; i < sets.size(); ++i) roaring_bitmap_and_inplace(all.get(), sets[i]);
+  for (size_t i = 1; i < sets.size(); ++i) {
+    if (union_of_sets) {
+      roaring_bitmap_or_inplace(all.get(), sets[i]);
+    } else {
+      roaring_bitmap_and_inplace(all.get(), sets[i]);
+    }
+  }
   return excluded == nullptr ? roaring_bitmap_get_cardinality(all.get())
                              : roaring_bitmap_andnot_cardinality(all.get(), excluded);
 }
 
-// Checks every non-empty subset of `bitmaps` (in the given order), with no exclusion and with each
-// of `bitmaps` excluded in turn.
+// Checks the intersection and the union of every non-empty subset of `bitmaps` (in the given
+// order), with no exclusion and with each of `bitmaps` excluded in turn.
 void CheckAllSubsets(const std::vector<const roaring_bitmap_t*>& bitmaps, const std::string& what) {
   Views views;
   for (const roaring_bitmap_t* r : bitmaps) views.Add(r);
@@ -67,8 +73,11 @@ void CheckAllSubsets(const std::vector<const roaring_bitmap_t*>& bitmaps, const 
     }
     SCOPED_TRACE(what + ", subset " + std::to_string(mask));
     ASSERT_EQ(IntersectionCardinality(set_views), Expected(sets, nullptr));
+    ASSERT_EQ(UnionCardinality(set_views), Expected(sets, nullptr, true));
     for (size_t e = 0; e < n; ++e) {
       ASSERT_EQ(IntersectionCardinality(set_views, &views[e]), Expected(sets, bitmaps[e]))
+          << "excluding " << e;
+      ASSERT_EQ(UnionCardinality(set_views, &views[e]), Expected(sets, bitmaps[e], true))
           << "excluding " << e;
     }
   }
@@ -207,11 +216,14 @@ TEST(RoaringCount, ManySetsAndManyContainers) {
   for (const roaring_bitmap_t* r : sets) views.Add(r);
   EXPECT_EQ(IntersectionCardinality(views.views()), Expected(sets, nullptr));
   EXPECT_EQ(IntersectionCardinality(views.views(), &views[3]), 0u);
+  EXPECT_EQ(UnionCardinality(views.views()), Expected(sets, nullptr, true));
+  EXPECT_EQ(UnionCardinality(views.views(), &views[3]), Expected(sets, sets[3], true));
   Bitmap odd(roaring_bitmap_create());
   for (uint32_t v = 1; v < (310u << 16); v += 2) roaring_bitmap_add(odd.get(), v);
   Views excluded;
   excluded.Add(odd.get());
   EXPECT_EQ(IntersectionCardinality(views.views(), &excluded[0]), Expected(sets, odd.get()));
+  EXPECT_EQ(UnionCardinality(views.views(), &excluded[0]), Expected(sets, odd.get(), true));
 }
 
 TEST(RoaringCount, EmptyAndDisjoint) {
@@ -223,38 +235,44 @@ TEST(RoaringCount, EmptyAndDisjoint) {
   CheckAllSubsets({empty.get(), low.get(), high.get(), full.get()}, "empty and disjoint");
 
   EXPECT_EQ(IntersectionCardinality({}), 0u);
+  EXPECT_EQ(UnionCardinality({}), 0u);
   const RoaringView nothing;  // default-constructed: empty
   Views v;
   v.Add(low.get());
   EXPECT_EQ(IntersectionCardinality(v.views(), &nothing), 1000u);
   std::vector<RoaringView> with_nothing = {v[0], nothing};
   EXPECT_EQ(IntersectionCardinality(with_nothing), 0u);
+  EXPECT_EQ(UnionCardinality(with_nothing), 1000u);
   EXPECT_EQ(IntersectionCardinality(std::vector<RoaringView>{nothing}), 0u);
 }
 
 // --- damaged contents: Open() accepts, so counting must not read or write out of bounds ---
 
-// Counts over `damaged` combined with healthy views in every position, with and without
+// Intersections and unions of `damaged` with healthy views in every position, with and without
 // exclusions. Any count will do; the sanitizers check the rest.
 void CountEveryWay(const RoaringView& damaged, const Views& healthy) {
   volatile uint64_t sink = 0;
+  const auto count = [&](const std::vector<RoaringView>& sets, const RoaringView* excluded) {
+    sink = sink + IntersectionCardinality(sets, excluded);
+    sink = sink + UnionCardinality(sets, excluded);
+  };
   std::vector<RoaringView> sets = {damaged};
-  sink = sink + IntersectionCardinality(sets);
+  count(sets, nullptr);
   for (const RoaringView& h : healthy.views()) {
-    sink = sink + IntersectionCardinality(sets, &h);
-    sink = sink + IntersectionCardinality(std::vector<RoaringView>{h}, &damaged);
+    count(sets, &h);
+    count({h}, &damaged);
   }
   sets.push_back(damaged);
-  sink = sink + IntersectionCardinality(sets, &damaged);
+  count(sets, &damaged);
   for (const RoaringView& h : healthy.views()) {
     for (size_t at = 0; at <= 2; ++at) {
       std::vector<RoaringView> mixed = {h, h};
       mixed.insert(mixed.begin() + at, damaged);
-      sink = sink + IntersectionCardinality(mixed);
-      sink = sink + IntersectionCardinality(mixed, &damaged);
-      sink = sink + IntersectionCardinality(mixed, &h);
+      count(mixed, nullptr);
+      count(mixed, &damaged);
+      count(mixed, &h);
       mixed.push_back(damaged);
-      sink = sink + IntersectionCardinality(mixed);
+      count(mixed, nullptr);
     }
   }
 }
