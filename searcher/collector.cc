@@ -84,14 +84,18 @@ namespace {
 
 // A document matches a conjunction of groups only if each group has a clause on it: the first
 // document >= `doc` where that may hold, with the groups' clauses advanced to `doc` (lazily:
-// a group stops at its first clause on `doc`). kNoMoreDocs when a group is exhausted.
+// a group stops at its first clause on `doc`). kNoMoreDocs when a group is exhausted. Essential
+// clauses (from `first_essential` on) may stand on unconfirmed candidates, which the caller
+// confirms; a non-essential clause is advanced, which confirms a candidate it stands on.
 uint32_t LeapfrogGroups(const std::vector<std::unique_ptr<Scorer>>& clauses,
-                        const std::vector<std::vector<size_t>>& groups, uint32_t doc) {
+                        const std::vector<std::vector<size_t>>& groups, size_t first_essential,
+                        uint32_t doc) {
   uint32_t next = doc;
   for (const auto& group : groups) {
     uint32_t group_doc = kNoMoreDocs;
     for (size_t i : group) {
-      if (clauses[i]->doc() < doc) clauses[i]->Advance(doc);
+      if (i < first_essential ? clauses[i]->doc() <= doc : clauses[i]->doc() < doc)
+        clauses[i]->Advance(doc);
       group_doc = std::min(group_doc, clauses[i]->doc());
       if (group_doc == doc) break;
     }
@@ -99,6 +103,29 @@ uint32_t LeapfrogGroups(const std::vector<std::unique_ptr<Scorer>>& clauses,
     if (next != doc) break;
   }
   return next;
+}
+
+// After two-phase clauses were confirmed: whether each group still has a clause on `doc`, an
+// essential one among the confirmed `at_doc` or a non-essential one (advanced, which confirms).
+bool GroupsMatch(const std::vector<std::unique_ptr<Scorer>>& clauses,
+                 const std::vector<std::vector<size_t>>& groups, size_t first_essential,
+                 const std::vector<size_t>& at_doc, uint32_t doc, std::vector<char>* on_doc) {
+  if (groups.empty()) return true;
+  for (size_t i : at_doc) (*on_doc)[i] = true;
+  bool all = true;
+  for (const auto& group : groups) {
+    bool any = false;
+    for (size_t i : group) {
+      any = i >= first_essential ? (*on_doc)[i] : clauses[i]->Advance(doc) == doc;
+      if (any) break;
+    }
+    if (!any) {
+      all = false;
+      break;
+    }
+  }
+  for (size_t i : at_doc) (*on_doc)[i] = false;
+  return all;
 }
 
 }  // namespace
@@ -144,11 +171,26 @@ void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap
     while (first_essential < n && upto[first_essential] <= threshold) ++first_essential;
   };
   update_essential();
+  // Essential clauses move over candidates (two-phase: see Scorer::TwoPhase), confirmed only
+  // for documents that can still compete.
+  bool has_two_phase = false;
+  for (const auto& c : clauses) has_two_phase |= c->TwoPhase();
   // Moves the essential clauses to `target` or beyond; only they are kept current (clauses
   // only ever leave the essential set, so none falls behind).
   auto advance_essential = [&](uint32_t target) {
-    for (size_t i = first_essential; i < n; ++i)
-      if (clauses[i]->doc() < target) clauses[i]->Advance(target);
+    for (size_t i = first_essential; i < n; ++i) {
+      if (clauses[i]->doc() >= target) continue;
+      if (has_two_phase) {
+        clauses[i]->AdvanceApproximate(target);
+      } else {
+        clauses[i]->Advance(target);
+      }
+    }
+  };
+  std::vector<size_t> at_doc;          // the essential clauses on the current document
+  std::vector<char> on_doc(n, false);  // by clause: confirmed on the current document
+  auto next_at_doc = [&] {
+    for (size_t i : at_doc) clauses[i]->NextApproximate();
   };
   while (first_essential < n) {
     uint32_t doc = kNoMoreDocs;
@@ -158,37 +200,86 @@ void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap
       // Block-max over the whole query: the blocks of all clauses holding `doc` bound every
       // document up to the first of their ends. If that cannot reach the threshold, the window
       // is skipped; otherwise it is not looked at again until `doc` leaves it.
-      double window_bound = 0;
+      // An essential clause past `doc` stands on its next candidate and adds nothing before
+      // it: the narrower window up to there has a lower bound (which lets a dense clause's
+      // blocks be skipped between the matches of a rare one, as a title's between a body's).
+      double window_bound = 0, near_bound = 0;
+      uint32_t near_end = kNoMoreDocs - 1;
       window_end = kNoMoreDocs - 1;
       for (size_t i = 0; i < n; ++i) {
-        window_bound += clauses[i]->BlockMaxScoreAt(doc);
-        window_end = std::min(window_end, clauses[i]->ShallowBlockEnd());
+        const double bound = clauses[i]->BlockMaxScoreAt(doc);
+        const uint32_t end = clauses[i]->ShallowBlockEnd();
+        window_bound += bound;
+        window_end = std::min(window_end, end);
+        if (i >= first_essential && clauses[i]->doc() > doc) {
+          near_end = std::min(near_end, clauses[i]->doc() - 1);
+        } else {
+          near_bound += bound;
+          near_end = std::min(near_end, end);
+        }
       }
-      if (window_bound <= threshold) {
+      if (window_bound > threshold && near_bound <= threshold) window_end = near_end;
+      if (window_bound <= threshold || near_bound <= threshold) {
         if (window_end >= kNoMoreDocs - 1) break;
         advance_essential(window_end + 1);
         continue;
       }
     }
     if (!members.empty()) {
-      const uint32_t next = LeapfrogGroups(clauses, members, doc);
+      const uint32_t next = LeapfrogGroups(clauses, members, first_essential, doc);
       if (next == kNoMoreDocs) break;
       if (next != doc) {
         advance_essential(next);
         continue;
       }
     }
-    if ((deleted != nullptr && roaring_bitmap_contains(deleted, doc)) ||
-        (excluded != nullptr && excluded->Advance(doc) == doc)) {
-      for (size_t i = first_essential; i < n; ++i)
-        if (clauses[i]->doc() == doc) clauses[i]->Next();
-      continue;
-    }
+    const bool skip = (deleted != nullptr && roaring_bitmap_contains(deleted, doc)) ||
+                      (excluded != nullptr && excluded->Advance(doc) == doc);
     double score = 0;
-    for (size_t i = first_essential; i < n; ++i) {
-      if (clauses[i]->doc() == doc) {
+    if (!has_two_phase) {
+      for (size_t i = first_essential; i < n; ++i) {
+        if (clauses[i]->doc() == doc) {
+          if (!skip) score += clauses[i]->Score();
+          clauses[i]->Next();
+        }
+      }
+      if (skip) continue;
+    } else {
+      at_doc.clear();
+      bool unconfirmed = false;
+      for (size_t i = first_essential; i < n; ++i) {
+        if (clauses[i]->doc() == doc) {
+          at_doc.push_back(i);
+          unconfirmed |= clauses[i]->TwoPhase();
+        }
+      }
+      if (!skip && unconfirmed) {
+        // Bound the candidate before any clause on it is confirmed; then drop the clauses
+        // that do not match, and the document if no essential clause or not every group is
+        // left.
+        double bound = first_essential > 0 ? upto[first_essential - 1] : 0;
+        for (size_t i : at_doc) bound += clauses[i]->ApproximateBound();
+        if (bound > threshold) {
+          size_t kept = 0;
+          for (size_t i : at_doc) {
+            if (clauses[i]->Confirm()) {
+              at_doc[kept++] = i;
+            } else {
+              clauses[i]->NextApproximate();
+            }
+          }
+          at_doc.resize(kept);
+          unconfirmed = at_doc.empty() ||
+                        !GroupsMatch(clauses, members, first_essential, at_doc, doc, &on_doc);
+        }
+      }
+      if (skip || unconfirmed) {
+        next_at_doc();
+        continue;
+      }
+      for (size_t i : at_doc) {
         score += clauses[i]->Score();
-        clauses[i]->Next();
+        clauses[i]->NextApproximate();
       }
     }
     // Block-max MaxScore: a document that survives the clauses' global bounds is bounded

@@ -194,16 +194,66 @@ uint32_t PhraseScorer::AlignCursors(uint32_t target) {
   }
 }
 
+void PhraseScorer::LoadWindow(uint32_t target) {
+  window_blocks_.resize(terms_.size(), 0);
+  window_last_ = kNoMoreDocs - 1;
+  window_bound_ = max_score_;
+  for (size_t i = 0; i < terms_.size(); ++i) {
+    const PostingList& list = *terms_[i].list;
+    const size_t b = window_blocks_[i] = BlockAtOrAfter(list, window_blocks_[i], target);
+    const PostingList::BlockInfo info = list.block(b);
+    if (info.last_doc < target) {  // a term has no posting left: neither has the phrase
+      window_last_ = kNoMoreDocs - 1;
+      window_bound_ = 0;
+      return;
+    }
+    window_last_ = std::min(window_last_, info.last_doc);
+    window_bound_ = std::min(window_bound_, BlockImpactBound(info, [&](uint32_t tf, uint32_t len) {
+                                              return bm25_.Score(tf, len);
+                                            }) * kBoundSlack);
+  }
+}
+
+double PhraseScorer::ApproximateBound() {
+  if (slop_ != 0) return max_score_;
+  // An exact phrase occurs at most as often as its least frequent term.
+  uint32_t min_tf = UINT32_MAX;
+  for (PostingCursor& c : cursors_) min_tf = std::min(min_tf, c.freq());
+  return bm25_.Score(min_tf, segment_->FieldLength(field_id_, doc_)) * kBoundSlack;
+}
+
+bool PhraseScorer::Confirm() {
+  if (confirmed_) return doc_ != kNoMoreDocs;
+  freq_ = PhraseFreq(need_ == Need::kOccurrence);
+  return confirmed_ = freq_ > 0;
+}
+
+uint32_t PhraseScorer::NextApproximate() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  doc_ = NextCandidate();
+  confirmed_ = doc_ == kNoMoreDocs;
+  return doc_;
+}
+
+uint32_t PhraseScorer::AdvanceApproximate(uint32_t target) {
+  if (target <= doc_) return doc_;
+  doc_ = AlignCursors(target);
+  confirmed_ = doc_ == kNoMoreDocs;
+  return doc_;
+}
+
 uint32_t PhraseScorer::FindMatch(uint32_t candidate) {
   while (candidate != kNoMoreDocs) {
     if (slop_ == 0 && min_competitive_ >= 0) {
-      // An exact phrase occurs at most as often as its least frequent term: when even that
-      // cannot compete, the document's positions are never read.
-      uint32_t min_tf = UINT32_MAX;
-      for (PostingCursor& c : cursors_) min_tf = std::min(min_tf, c.freq());
-      const double bound =
-          bm25_.Score(min_tf, segment_->FieldLength(field_id_, candidate)) * kBoundSlack;
-      if (bound <= min_competitive_) {
+      // Whole windows of blocks that cannot compete are skipped before any frequency is read.
+      WindowAt(candidate);
+      if (window_bound_ <= min_competitive_) {
+        candidate = window_last_ >= kNoMoreDocs - 1 ? kNoMoreDocs : AlignCursors(window_last_ + 1);
+        continue;
+      }
+      // When even the least frequent term cannot compete, the positions are never read.
+      doc_ = candidate;
+      if (ApproximateBound() <= min_competitive_) {
         candidate = NextCandidate();
         continue;
       }
@@ -315,12 +365,15 @@ double PhraseScorer::SloppyFreq(bool first_only) {
 
 uint32_t PhraseScorer::Next() {
   if (doc_ == kNoMoreDocs) return doc_;
+  confirmed_ = true;
   return doc_ = FindMatch(NextCandidate());
 }
 
 uint32_t PhraseScorer::Advance(uint32_t target) {
-  if (target <= doc_) return doc_;
-  return doc_ = FindMatch(AlignCursors(target));
+  if (target <= doc_ && (confirmed_ || Confirm())) return doc_;
+  const uint32_t candidate = target <= doc_ ? NextCandidate() : AlignCursors(target);
+  confirmed_ = true;
+  return doc_ = FindMatch(candidate);
 }
 
 ProximityScorer::ProximityScorer(std::vector<Term> terms, const SegmentReader* segment,

@@ -45,6 +45,17 @@ class Scorer {
   // Top-k without exact counting: documents scoring at most `score` may be skipped from now
   // on, without being matched (as Lucene's setMinCompetitiveScore). Scores only rise.
   virtual void SetMinCompetitiveScore(double /*score*/) {}
+  // Two-phase iteration (as Lucene's TwoPhaseIterator), for scorers whose matching is costly
+  // (a phrase reads positions): NextApproximate/AdvanceApproximate stop on candidates that may
+  // match, ApproximateBound() bounds the score of the current candidate from cheap data, and
+  // Confirm() decides whether it matches; only a confirmed candidate may be scored. Next and
+  // Advance always land on matches (Advance confirms a candidate it stands on, or moves on).
+  // By default every candidate is a match.
+  virtual bool TwoPhase() const { return false; }
+  virtual uint32_t NextApproximate() { return Next(); }
+  virtual uint32_t AdvanceApproximate(uint32_t target) { return Advance(target); }
+  virtual double ApproximateBound() { return DocBound(); }
+  virtual bool Confirm() { return true; }
 
  protected:
   uint32_t doc_ = kNoMoreDocs;
@@ -213,10 +224,49 @@ class PhraseScorer final : public Scorer {
   double Score() override { return bm25_.Score(freq_, segment_->FieldLength(field_id_, doc_)); }
   double freq() const { return freq_; }
   double MaxScore() const override { return max_score_; }
+  uint32_t BlockEnd() override {
+    WindowAt(doc_);
+    return window_last_;
+  }
+  double BlockMaxScore() override {
+    WindowAt(doc_);
+    return window_bound_;
+  }
+  double BlockMaxScoreAt(uint32_t target) override {
+    WindowAt(target);
+    return window_bound_;
+  }
+  uint32_t ShallowBlockEnd() const override { return window_last_; }
   void SetMinCompetitiveScore(double score) override { min_competitive_ = score; }
   uint64_t Cost() const override { return cost_; }
+  // Candidates are the documents holding every term; their bound is that of the exact
+  // phrase's least frequent term there, and confirming them reads positions.
+  bool TwoPhase() const override { return true; }
+  uint32_t NextApproximate() override;
+  uint32_t AdvanceApproximate(uint32_t target) override;
+  double ApproximateBound() override;
+  bool Confirm() override;
 
  private:
+  // Block-max for an exact phrase: it occurs in a document at most as often as each of its
+  // terms, so the bound of any one term's block, under the phrase's weight, bounds the phrase
+  // there. The least of the terms' blocks holding `target` holds up to the first of their ends:
+  // window_bound_ over [window_first_, window_last_]. A sloppy phrase keeps its global bound
+  // (its frequency is not bounded by one term's).
+  void WindowAt(uint32_t target) {
+    if (window_valid_ && target >= window_first_ && target <= window_last_) return;
+    // Block lookups gallop forward from the last ones; a target behind them starts over.
+    if (window_valid_ && target < window_first_) window_blocks_.assign(terms_.size(), 0);
+    window_valid_ = true;
+    window_first_ = target;
+    if (slop_ != 0) {
+      window_last_ = kNoMoreDocs - 1;
+      window_bound_ = max_score_;
+      return;
+    }
+    LoadWindow(target);
+  }
+  void LoadWindow(uint32_t target);
   // From the conjunction's current candidate on, finds the next document where the phrase occurs.
   uint32_t FindMatch(uint32_t candidate);
   uint32_t AlignCursors(uint32_t target);
@@ -244,6 +294,11 @@ class PhraseScorer final : public Scorer {
   std::vector<size_t> fewest_first_;     // ExactMatches': cursor indexes by positions in the doc
   std::vector<std::vector<uint32_t>> positions_;  // SloppyFreq's
   double min_competitive_ = -1;  // scores are positive: below 0, every match counts
+  bool confirmed_ = true;          // doc_ is a match, not only a candidate
+  std::vector<size_t> window_blocks_;  // WindowAt's: each term's block, parallel to terms_
+  bool window_valid_ = false;
+  uint32_t window_first_ = 0, window_last_ = 0;
+  double window_bound_ = 0;
 };
 
 // Term proximity of pairs of query words in one field, after Rasolofo & Savoy's BM25TP ("Term

@@ -385,7 +385,7 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
   }
   std::string RandomQuery() {
     auto w = [&] { return Word(); };
-    switch (rng_() % 18) {
+    switch (rng_() % 21) {
       case 0: return w();
       case 1: return w() + " " + w();
       case 2: return w() + " " + w() + " " + w();
@@ -405,6 +405,11 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
       case 14: return "+" + w() + " +" + w() + " " + w() + " -" + w();
       case 15: return "+\"" + w() + " " + w() + "\" " + w();
       case 16: return "+title:" + w() + " +" + w() + " body:" + w();
+      // Phrases as MaxScore clauses beside words: confirmed only where they can compete
+      // (two-phase), or advanced onto as non-essential clauses.
+      case 17: return "\"" + w() + " " + w() + "\" " + w();
+      case 18: return "+" + w() + " \"" + w() + " " + w() + "\"";
+      case 19: return "\"" + w() + " " + w() + "\" \"" + w() + " " + w() + "\" -" + w();
       default: return "\"" + w() + " " + w() + " " + w() + "\"~" + std::to_string(rng_() % 4);
     }
   }
