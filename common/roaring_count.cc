@@ -10,6 +10,7 @@ namespace {
 
 using roaring_view_internal::Load16;
 using roaring_view_internal::Load64;
+using roaring_view_internal::PopcountWords;
 using Container = RoaringView::Container;
 using Kind = RoaringView::Container::Kind;
 
@@ -19,17 +20,9 @@ constexpr uint32_t kMaxArrayValues = 4096;
 // short one beats merging the two.
 constexpr uint32_t kGallopRatio = 32;
 
-// ---- bulk popcounts. Release builds target baseline x86-64, where __builtin_popcountll is a
-// libgcc call; these loops are where a conjunction of common terms spends its time, so they get
-// a popcnt clone chosen at load time.
-
-__attribute__((target_clones("popcnt", "default"))) uint64_t PopcountWords(const char* words,
-                                                                           uint32_t begin,
-                                                                           uint32_t end) {
-  uint64_t n = 0;
-  for (uint32_t i = begin; i < end; ++i) n += __builtin_popcountll(Load64(words + 8 * i));
-  return n;
-}
+// ---- bulk popcounts (PopcountWords is RoaringView's). Release builds target baseline x86-64,
+// where __builtin_popcountll is a libgcc call; these loops are where a conjunction of common
+// terms spends its time, so they get a popcnt clone chosen at load time.
 
 __attribute__((target_clones("popcnt", "default"))) uint64_t AndPopcount(const char* a,
                                                                          const char* b) {

@@ -20,8 +20,10 @@ constexpr uint32_t kMaxContainers = 1u << 16;
 
 Status Corrupt(const std::string& what) { return Status::Corruption("roaring bitmap: " + what); }
 
-// Set bits in words [begin, end) of a bitset. Skipping far inside a bitset and Validate() are
-// the only bulk popcounts; a popcnt clone is worth it there, and keeps the default build portable.
+}  // namespace
+
+namespace roaring_view_internal {
+
 __attribute__((target_clones("popcnt", "default"))) uint64_t PopcountWords(const char* words,
                                                                            uint32_t begin,
                                                                            uint32_t end) {
@@ -30,7 +32,9 @@ __attribute__((target_clones("popcnt", "default"))) uint64_t PopcountWords(const
   return n;
 }
 
-}  // namespace
+}  // namespace roaring_view_internal
+
+using roaring_view_internal::PopcountWords;
 
 Status RoaringView::Open(std::string_view bytes, RoaringView* out) {
   const char* const p = bytes.data();

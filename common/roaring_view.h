@@ -51,6 +51,11 @@ inline uint64_t Load64(const char* p) {
   return v;
 }
 
+// The set bits in words [begin, end) of a serialized bitset container: a loop of popcounts, in a
+// clone with the popcnt instruction picked at load time (Validate, skipping far inside a
+// bitset, and counts of conjunctions of common terms spend their time there).
+uint64_t PopcountWords(const char* words, uint32_t begin, uint32_t end);
+
 // The build targets baseline x86-64, where __builtin_popcountll becomes a libgcc call; this
 // inlines to a dozen ALU instructions instead.
 inline uint32_t Popcount64(uint64_t x) {

@@ -195,6 +195,7 @@ class Bm25fTermWeight final : public Weight {
   struct FieldTerm {
     std::string field;
     Bm25fField params;
+    TermInSegments entries;  // the word in this field, looked up once
   };
   Bm25fTermWeight(const IndexContext& index, std::string term, std::vector<FieldTerm> fields,
                   uint64_t n, uint64_t df)
@@ -207,14 +208,11 @@ class Bm25fTermWeight final : public Weight {
     const SegmentReader& reader = *index_.segments[seg];
     std::vector<Bm25fTermScorer::Field> fields;
     for (const FieldTerm& f : fields_) {
-      TermInfo info;
-      uint32_t fid;
-      bool found;
-      TRAWL_RETURN_IF_ERROR(FindTerm(reader, f.field, term_, &info, &fid, &found));
-      if (!found) continue;
+      const TermInSegments::Entry& e = f.entries.by_segment[seg];
+      if (!e.found) continue;
       auto list = std::make_unique<PostingList>();
-      TRAWL_RETURN_IF_ERROR(reader.OpenPostings(info, list.get()));
-      fields.push_back({std::move(list), fid, f.params});
+      TRAWL_RETURN_IF_ERROR(reader.OpenPostings(e.info, list.get()));
+      fields.push_back({std::move(list), e.field_id, f.params});
     }
     if (!fields.empty()) *out = std::make_unique<Bm25fTermScorer>(std::move(fields), &reader, bm25f_);
     return Status::OK();
@@ -225,13 +223,10 @@ class Bm25fTermWeight final : public Weight {
     out->is_union = true;
     out->lists.clear();
     for (const FieldTerm& f : fields_) {
-      TermInfo info;
-      uint32_t fid;
-      bool in_field;
-      TRAWL_RETURN_IF_ERROR(FindTerm(reader, f.field, term_, &info, &fid, &in_field));
-      if (!in_field) continue;
+      const TermInSegments::Entry& e = f.entries.by_segment[seg];
+      if (!e.found) continue;
       out->lists.emplace_back();
-      TRAWL_RETURN_IF_ERROR(reader.OpenDocids(info, &out->lists.back()));
+      TRAWL_RETURN_IF_ERROR(reader.OpenDocids(e.info, &out->lists.back()));
     }
     if (out->lists.empty()) out->lists.emplace_back();  // in no field here: empty
     *found = true;
@@ -240,7 +235,6 @@ class Bm25fTermWeight final : public Weight {
   Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
                  double* score) const override {
     *score = 0;
-    const SegmentReader& reader = *index_.segments[seg];
     std::unique_ptr<Scorer> s;
     TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
     if (!s || s->Advance(doc) != doc) return Status::OK();
@@ -255,12 +249,7 @@ class Bm25fTermWeight final : public Weight {
     // Parts() covers the fields present in this segment, in fields_ order.
     const std::vector<Bm25fTermScorer::Part> parts = term->Parts();
     for (const FieldTerm& f : fields_) {
-      if (reader.FieldId(f.field) < 0) continue;
-      TermInfo info;
-      uint32_t fid;
-      bool found;
-      TRAWL_RETURN_IF_ERROR(FindTerm(reader, f.field, term_, &info, &fid, &found));
-      if (!found) continue;
+      if (!f.entries.by_segment[seg].found) continue;
       const Bm25fTermScorer::Part& p = parts[i++];
       combined += p.combined;
       Line(depth + 1, Fmt(p.combined) + " " + f.field + ": weight " + Fmt(f.params.weight) +
@@ -799,16 +788,16 @@ Status Bm25fWeight(const IndexContext& index, const std::string& term,
   uint64_t n = 0, max_df = 0;
   for (const std::string& name : DefaultFields(index)) {
     const FieldInfo& info = *index.Field(name);
-    uint64_t df;
-    TRAWL_RETURN_IF_ERROR(SumDocFreq(index, name, term, &df));
+    TermInSegments entries;
+    TRAWL_RETURN_IF_ERROR(LookUpInEverySegment(index, name, term, &entries));
     n = std::max<uint64_t>(n, info.docs_with_field);
-    if (df == 0) continue;
-    max_df = std::max(max_df, df);
+    if (entries.doc_freq == 0) continue;
+    max_df = std::max(max_df, entries.doc_freq);
     Bm25fField params;
     params.weight = index.FieldWeight(name);
     params.b = index.FieldB(name);
     params.avgdl = AverageLength(info);
-    fields.push_back({name, params});
+    fields.push_back({name, params, std::move(entries)});
   }
   if (fields.empty()) {
     *out = std::make_unique<EmptyWeight>();
