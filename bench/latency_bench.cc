@@ -8,7 +8,7 @@
 // QUERIES.jsonl: one {"query": ..., "tags": [class, ...]} per line (the game's queries.txt, or
 // trawl-gen-corpus --queries). The game's syntax (bare words = OR, +a +b, "a b", +a b, +a -b)
 // is trawl's query language, so each query string goes to trawl unchanged; bare words search
-// every text field of the index. The game's class intersection_union is what the issues call
+// every text field of the index. The game's class intersection_union is what is elsewhere called
 // "mixed" (one required word, the others optional).
 //
 // --derive-terms T adds up to T one-word queries, tagged ["term", "term:derived"]: the game's

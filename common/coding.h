@@ -43,7 +43,7 @@ inline void PutLengthPrefixed(std::string* dst, std::string_view s) {
 
 inline uint16_t DecodeFixed16(const char* p) {
   uint16_t v;
-  std::memcpy(&v, p, 2);  // little-endian hosts only; checked in common/file_format.cc
+  std::memcpy(&v, p, 2);  // little-endian hosts only; checked in format/file_format.cc
   return v;
 }
 inline uint32_t DecodeFixed32(const char* p) {

@@ -22,14 +22,15 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "common/analyzer.h"
-#include "common/deletes.h"
-#include "common/file_format.h"
-#include "common/manifest.h"
-#include "common/segment_format.h"
+#include "analysis/analyzer.h"
+#include "format/deletes.h"
+#include "format/file_names.h"
+#include "format/file_format.h"
+#include "format/manifest.h"
+#include "format/segment_format.h"
 #include "indexer/segment_builder.h"
 #include "indexer/segment_merger.h"
-#include "searcher/segment_reader.h"
+#include "format/segment_reader.h"
 
 namespace trawl {
 
@@ -52,7 +53,7 @@ class DirectoryLock {
     if (fd_ >= 0) ::close(fd_);
   }
   Status Acquire(const std::string& dir) {
-    const std::string path = dir + "/LOCK";
+    const std::string path = LockFilePath(dir);
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) return Status::IOError(path + ": " + std::strerror(errno));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -190,7 +191,7 @@ class IndexWriterImpl final : public IndexWriter {
     uint64_t live = 0;
     for (LiveSegment& seg : segments_) {
       if (seg.dirty) {
-        const std::string name = seg.entry.name + ".del." + std::to_string(next.generation);
+        const std::string name = DeletesFileName(seg.entry.name, next.generation);
         ::unlink((dir_ + "/" + name).c_str());  // left by a failed attempt at this commit
         TRAWL_RETURN_IF_ERROR(WriteDeletes(dir_ + "/" + name, seg.deleted.get(), fs_));
         seg.entry.deletes = name;
@@ -288,7 +289,7 @@ class IndexWriterImpl final : public IndexWriter {
     std::string name;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      name = "seg_" + std::to_string(manifest_.next_segment_number++);
+      name = SegmentName(manifest_.next_segment_number++);
     }
     SegmentStats stats;
     Status s = w->builder->Write(name, &stats);
@@ -368,7 +369,7 @@ class IndexWriterImpl final : public IndexWriter {
   Status MergeInto(const std::vector<size_t>& pick) {
     std::vector<MergeInput> inputs;
     for (size_t i : pick) inputs.push_back({segments_[i].reader.get(), segments_[i].deleted.get()});
-    const std::string name = "seg_" + std::to_string(manifest_.next_segment_number++);
+    const std::string name = SegmentName(manifest_.next_segment_number++);
     SegmentStats stats;
     Status s = MergeSegments(inputs, dir_, name, &stats, fs_);
     if (!s.ok()) {
@@ -454,7 +455,7 @@ class IndexWriterImpl final : public IndexWriter {
     std::vector<std::string> doomed;
     while (struct dirent* e = ::readdir(d)) {
       std::string_view name(e->d_name);
-      if (name.starts_with("seg_") && !referenced.count(std::string(name)))
+      if (IsSegmentFileName(name) && !referenced.count(std::string(name)))
         doomed.push_back(dir_ + "/" + e->d_name);
     }
     ::closedir(d);

@@ -9,8 +9,8 @@
 #include <limits>
 
 #include "common/coding.h"
-#include "common/segment_format.h"
-#include "indexer/store_writer.h"
+#include "format/segment_format.h"
+#include "format/store_writer.h"
 
 namespace trawl {
 
@@ -32,14 +32,9 @@ size_t HeapBytes(const std::vector<T>& v) {
   return MallocSize(v.capacity() * sizeof(T));
 }
 
-// Store compression level and block size (docs/format.md: ~16 KiB blocks).
-constexpr int kStoreZstdLevel = 3;
-constexpr size_t kStoreBlockBytes = 16384;
-
 std::string PendingStoreName() {
   static std::atomic<uint64_t> counter{0};
-  return std::string(kPendingStorePrefix) + std::to_string(::getpid()) + "-" +
-         std::to_string(counter.fetch_add(1)) + ".store";
+  return PendingStoreFileName(::getpid(), counter.fetch_add(1));
 }
 
 }  // namespace
@@ -60,7 +55,7 @@ Status SegmentBuilder::OpenStore() {
   if (store_ != nullptr) return Status::OK();
   const std::string path = dir_ + "/" + PendingStoreName();
   TRAWL_RETURN_IF_ERROR(
-      StoreWriter::Create(path, &store_, kStoreZstdLevel, kStoreBlockBytes, fs_));
+      StoreWriter::Create(path, &store_, fs_));
   pending_store_path_ = path;
   return Status::OK();
 }

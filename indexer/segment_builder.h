@@ -16,8 +16,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/analyzer.h"
-#include "indexer/segment_writer.h"
+#include "analysis/analyzer.h"
+#include "format/file_names.h"
+#include "format/segment_format.h"
+#include "format/segment_writer.h"
 #include "trawl/document.h"
 #include "trawl/file_system.h"
 #include "trawl/status.h"
@@ -25,13 +27,6 @@
 namespace trawl {
 
 class StoreWriter;
-
-// The reserved field every document has: its external id, indexed verbatim as a single term
-// (not analyzed) so that deletes and updates find a document by id through the dictionary.
-inline constexpr std::string_view kIdField = "id";
-
-// Prefix of the file names a builder's pending store takes (see above).
-inline constexpr std::string_view kPendingStorePrefix = "seg_pending-";
 
 class SegmentBuilder {
  public:

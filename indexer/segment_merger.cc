@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "common/coding.h"
-#include "common/segment_format.h"
+#include "format/segment_format.h"
 #include "indexer/segment_builder.h"
-#include "indexer/store_writer.h"
+#include "format/store_writer.h"
 
 namespace trawl {
 
@@ -202,7 +202,7 @@ Status MergeSegments(const std::vector<MergeInput>& inputs, const std::string& d
                                              std::vector<uint32_t>(num_docs, 0));
   std::unique_ptr<StoreWriter> store;
   TRAWL_RETURN_IF_ERROR(
-      StoreWriter::Create(SegmentFilePath(dir, name, kStoreFile), &store, 3, 16384, fs));
+      StoreWriter::Create(SegmentFilePath(dir, name, kStoreFile), &store, fs));
   for (size_t i = 0; i < inputs.size(); ++i) {
     TRAWL_RETURN_IF_ERROR(CopyDocuments(inputs[i], maps[i], fields.local[i], store.get(), &lengths));
     inputs[i].segment->store().ReleaseResidentPages();

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "indexer/segment_writer.h"
-#include "searcher/segment_reader.h"
+#include "format/segment_writer.h"
+#include "format/segment_reader.h"
 
 namespace trawl {
 

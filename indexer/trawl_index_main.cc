@@ -23,7 +23,7 @@
 #include <thread>
 #include <vector>
 
-#include "indexer/input_reader.h"
+#include "ingest/input_reader.h"
 #include "trawl/document.h"
 #include "trawl/index_writer.h"
 #include "trawl/status.h"

@@ -14,7 +14,7 @@ struct QueryNode {
   enum class Kind { kTerm, kPhrase, kPrefix, kBoolean, kMatchAll };
   enum class Occur { kMust, kShould, kMustNot };
   struct Clause {
-    Occur occur;
+    Occur occur = Occur::kShould;
     std::unique_ptr<QueryNode> node;
   };
   Kind kind = Kind::kMatchAll;

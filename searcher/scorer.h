@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/roaring_view.h"
-#include "searcher/segment_reader.h"
+#include "format/segment_reader.h"
 
 namespace trawl {
 
@@ -61,7 +61,7 @@ class Scorer {
   uint32_t doc_ = kNoMoreDocs;
 };
 
-// BM25 of one field as the brief fixes it:
+// BM25 of one field, with Lucene's idf (always positive):
 // idf · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)), with idf = ln(1 + (N − df + 0.5)/(df + 0.5)).
 struct Bm25 {
   double weight = 0;  // idf · (k1 + 1)

@@ -4,13 +4,12 @@
 #include <chrono>
 #include <mutex>
 
-#include "common/analyzer.h"
-#include "common/deletes.h"
-#include "common/manifest.h"
-#include "indexer/segment_builder.h"
+#include "analysis/analyzer.h"
+#include "format/deletes.h"
+#include "format/manifest.h"
 #include "searcher/collector.h"
 #include "searcher/query_parser.h"
-#include "searcher/segment_reader.h"
+#include "format/segment_reader.h"
 #include "searcher/snippet.h"
 #include "searcher/weight.h"
 
@@ -74,11 +73,11 @@ std::unique_ptr<QueryNode> PlainTextQuery(std::string_view text, Analyzer& analy
 }
 
 std::string FirstBodyField(const Document& doc) {
-  std::string_view body = doc.Field("body");
+  std::string_view body = doc.Field(kBodyField);
   if (!body.empty()) return std::string(body);
   for (const auto& [name, value] : doc.fields)
-    if (name != kIdField && name != "title" && !value.empty()) return value;
-  return std::string(doc.Field("title"));
+    if (name != kIdField && name != kTitleField && !value.empty()) return value;
+  return std::string(doc.Field(kTitleField));
 }
 
 // A segment's deletions serialized again, so that counts can leave them out straight from
@@ -300,7 +299,7 @@ class SearcherImpl final : public Searcher {
         Document doc;
         TRAWL_RETURN_IF_ERROR(segments_[hit.segment]->store().Get(hit.docid, &doc));
         hit.id = doc.id.empty() ? std::string(doc.Field(kIdField)) : doc.id;
-        hit.title = std::string(doc.Field("title"));
+        hit.title = std::string(doc.Field(kTitleField));
         hit.snippet = MakeSnippet(FirstBodyField(doc), *analyzer, terms, options.snippet_chars,
                                   options.highlight_begin, options.highlight_end);
       }

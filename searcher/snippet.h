@@ -7,7 +7,7 @@
 #include <string_view>
 #include <unordered_set>
 
-#include "common/analyzer.h"
+#include "analysis/analyzer.h"
 
 namespace trawl {
 

@@ -34,7 +34,7 @@ constexpr char kProgram[] = "trawl-search";
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 
-// ordered_json keeps the brief's key order (query, total, took_us, hits), which people reading
+// ordered_json keeps the documented key order (query, total, took_us, hits), which people reading
 // the output and line-oriented tools expect.
 using Json = nlohmann::ordered_json;
 

@@ -2,9 +2,9 @@
 
 #include <set>
 
-#include "common/deletes.h"
-#include "common/manifest.h"
-#include "searcher/segment_reader.h"
+#include "format/deletes.h"
+#include "format/manifest.h"
+#include "format/segment_reader.h"
 
 namespace trawl {
 

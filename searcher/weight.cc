@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "common/roaring_count.h"
-#include "indexer/segment_builder.h"  // kIdField
+#include "format/segment_format.h"
 
 namespace trawl {
 
@@ -446,7 +446,7 @@ class PrefixWeight final : public Weight {
       : index_(index), field_(std::move(field)), prefix_(std::move(prefix)) {}
   Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
     out->reset();
-    roaring_bitmap_t* bitmap;
+    roaring_bitmap_t* bitmap = nullptr;
     TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bitmap));
     if (roaring_bitmap_is_empty(bitmap)) {
       roaring_bitmap_free(bitmap);
@@ -868,7 +868,7 @@ Status Weight::Explain(size_t seg, uint32_t doc, int depth, std::string* out,
 }
 
 Status Weight::CountInSegment(size_t seg, uint64_t* count) const {
-  roaring_bitmap_t* bm;
+  roaring_bitmap_t* bm = nullptr;
   TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bm));
   *count = roaring_bitmap_get_cardinality(bm);
   roaring_bitmap_free(bm);

@@ -14,11 +14,11 @@
 #include <unordered_set>
 #include <vector>
 
-#include "common/analyzer.h"
+#include "analysis/analyzer.h"
 #include "common/roaring_count.h"
 #include "searcher/query.h"
 #include "searcher/scorer.h"
-#include "searcher/segment_reader.h"
+#include "format/segment_reader.h"
 
 namespace trawl {
 

@@ -1,4 +1,4 @@
-#include "common/analyzer.h"
+#include "analysis/analyzer.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

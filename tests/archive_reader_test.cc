@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "indexer/byte_source.h"
-#include "indexer/html_text.h"
-#include "indexer/input_reader.h"
+#include "ingest/byte_source.h"
+#include "ingest/html_text.h"
+#include "ingest/input_reader.h"
 #include "tests/test_util.h"
 
 #ifndef TRAWL_INDEX_BIN

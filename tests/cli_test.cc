@@ -280,7 +280,7 @@ TEST_F(CliTest, CliCountAndRanking) {
     for (const char* key : {"id", "score", "title", "snippet"}) EXPECT_TRUE(hit.contains(key));
     EXPECT_TRUE(Contains(hit["snippet"].get<std::string>(), "<b>zebra</b>")) << hit;
   }
-  // The brief's key order.
+  // The documented key order (query, total, took_us, hits).
   const std::string line = SearchIn(index_, "--json zebra").out;
   size_t previous = 0;
   for (const char* key : {"\"query\"", "\"total\"", "\"took_us\"", "\"hits\""}) {

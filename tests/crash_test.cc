@@ -19,8 +19,8 @@
 #include <cstdlib>
 #include <set>
 
-#include "common/manifest.h"
-#include "common/segment_format.h"
+#include "format/manifest.h"
+#include "format/segment_format.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
 #include "trawl/verify.h"

@@ -8,7 +8,7 @@
 
 #include "common/bitpack.h"
 #include "common/coding.h"
-#include "common/file_format.h"
+#include "format/file_format.h"
 
 namespace trawl {
 namespace {

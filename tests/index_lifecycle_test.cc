@@ -8,7 +8,7 @@
 #include <random>
 #include <set>
 
-#include "common/manifest.h"
+#include "format/manifest.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
 

@@ -1,4 +1,4 @@
-#include "indexer/input_reader.h"
+#include "ingest/input_reader.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

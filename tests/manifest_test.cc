@@ -1,6 +1,6 @@
 // Manifests record the analyzer an index was built with; version 2 adds the tokenizer, and
 // version 1 manifests (written before it existed, or for simple-tokenizer indexes) still open.
-#include "common/manifest.h"
+#include "format/manifest.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "common/file_format.h"
+#include "format/file_format.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
 

@@ -15,7 +15,7 @@
 #include <random>
 #include <set>
 
-#include "common/analyzer.h"
+#include "analysis/analyzer.h"
 #include "searcher/query_parser.h"
 #include "tests/test_util.h"
 #include "trawl/index_writer.h"

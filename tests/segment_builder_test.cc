@@ -12,9 +12,9 @@
 #include <set>
 #include <thread>
 
-#include "common/analyzer.h"
+#include "analysis/analyzer.h"
 #include "indexer/segment_builder.h"
-#include "searcher/segment_reader.h"
+#include "format/segment_reader.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
 

@@ -9,11 +9,11 @@
 #include <iterator>
 #include <random>
 
-#include "common/analyzer.h"
-#include "common/segment_format.h"
+#include "analysis/analyzer.h"
+#include "format/segment_format.h"
 #include "indexer/segment_builder.h"
 #include "indexer/segment_merger.h"
-#include "searcher/segment_reader.h"
+#include "format/segment_reader.h"
 
 namespace trawl {
 namespace {

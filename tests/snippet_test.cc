@@ -9,7 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "common/analyzer.h"
+#include "analysis/analyzer.h"
 
 namespace trawl {
 namespace {

@@ -1,4 +1,4 @@
-// The "standard" tokenizer (UAX #29 word boundaries, common/word_break.h). The expectations of
+// The "standard" tokenizer (UAX #29 word boundaries, analysis/word_break.h). The expectations of
 // WordsAsLuceneFindsThem are the output of Lucene 8.7's StandardTokenizer, lower-cased, for the
 // same lines.
 #include <gtest/gtest.h>
@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "common/analyzer.h"
-#include "common/word_break.h"
+#include "analysis/analyzer.h"
+#include "analysis/word_break.h"
 
 namespace trawl {
 namespace {

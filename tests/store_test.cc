@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "common/coding.h"
-#include "common/file_format.h"
-#include "indexer/store_writer.h"
-#include "searcher/store_reader.h"
+#include "format/file_format.h"
+#include "format/store_writer.h"
+#include "format/store_reader.h"
 #include "tests/test_util.h"
 
 namespace trawl {

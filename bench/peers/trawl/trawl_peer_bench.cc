@@ -47,7 +47,7 @@
 #include <vector>
 
 #include "bench/bench_util.h"
-#include "common/analyzer.h"
+#include "analysis/analyzer.h"
 #include "trawl/document.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"

@@ -3,8 +3,8 @@
 // holding a letter, a digit or an ideograph are reported. utf8proc gives general categories,
 // not the Word_Break property, so the property is derived here from categories plus the short
 // lists of punctuation that UAX #29 names (docs/query-language.md lists what differs).
-#ifndef TRAWL_COMMON_WORD_BREAK_H_
-#define TRAWL_COMMON_WORD_BREAK_H_
+#ifndef TRAWL_ANALYSIS_WORD_BREAK_H_
+#define TRAWL_ANALYSIS_WORD_BREAK_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -35,4 +35,4 @@ bool NextWord(std::string_view text, size_t* pos, size_t* start, size_t* end);
 
 }  // namespace trawl
 
-#endif  // TRAWL_COMMON_WORD_BREAK_H_
+#endif  // TRAWL_ANALYSIS_WORD_BREAK_H_

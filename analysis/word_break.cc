@@ -1,10 +1,10 @@
-#include "common/word_break.h"
+#include "analysis/word_break.h"
 
 #include <utf8proc.h>
 
 #include <array>
 
-#include "common/analyzer.h"  // DecodeUtf8
+#include "analysis/analyzer.h"  // DecodeUtf8
 
 namespace trawl {
 

@@ -1,4 +1,4 @@
-#include "common/analyzer.h"
+#include "analysis/analyzer.h"
 
 #include <libstemmer.h>
 #include <utf8proc.h>
@@ -7,7 +7,7 @@
 #include <climits>
 #include <fstream>
 
-#include "common/word_break.h"
+#include "analysis/word_break.h"
 
 namespace trawl {
 

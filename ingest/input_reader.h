@@ -20,8 +20,8 @@
 // UTF-8, empty, unreadable, damaged archives, decompression limits, over-long JSONL lines) are
 // counted by reason and never fail a run; a bad JSONL line fails it unless
 // InputOptions::skip_errors.
-#ifndef TRAWL_INDEXER_INPUT_READER_H_
-#define TRAWL_INDEXER_INPUT_READER_H_
+#ifndef TRAWL_INGEST_INPUT_READER_H_
+#define TRAWL_INGEST_INPUT_READER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -111,4 +111,4 @@ Status ReadInput(const std::string& input, const InputOptions& options, InputSta
 
 }  // namespace trawl
 
-#endif  // TRAWL_INDEXER_INPUT_READER_H_
+#endif  // TRAWL_INGEST_INPUT_READER_H_

@@ -1,4 +1,4 @@
-#include "indexer/mbox_reader.h"
+#include "ingest/mbox_reader.h"
 
 #include <algorithm>
 #include <cctype>

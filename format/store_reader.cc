@@ -1,11 +1,11 @@
-#include "searcher/store_reader.h"
+#include "format/store_reader.h"
 
 #include <zstd.h>
 
 #include <utility>
 
 #include "common/coding.h"
-#include "indexer/store_writer.h"
+#include "format/store_writer.h"
 
 namespace trawl {
 
@@ -48,7 +48,7 @@ bool DecodeDocument(ByteReader* in, Document* doc) {
   // Each field takes at least two bytes, which bounds the reserve() below.
   if (!in->ReadVarint64(&nfields) || nfields == 0 || nfields > in->remaining() / 2) return false;
   std::string_view name, value;
-  if (!in->ReadLengthPrefixed(&name) || name != "id" || !in->ReadLengthPrefixed(&value)) {
+  if (!in->ReadLengthPrefixed(&name) || name != kIdField || !in->ReadLengthPrefixed(&value)) {
     return false;
   }
   doc->id.assign(value);

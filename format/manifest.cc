@@ -1,4 +1,4 @@
-#include "common/manifest.h"
+#include "format/manifest.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -9,17 +9,17 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "common/file_format.h"
+#include "format/file_format.h"
+#include "format/file_names.h"
 
 namespace trawl {
 
 namespace {
-constexpr std::string_view kManifestPrefix = "manifest-";
 constexpr std::string_view kManifestKind = "MANI";
 }  // namespace
 
 std::string ManifestPath(const std::string& dir, uint64_t generation) {
-  return dir + "/" + std::string(kManifestPrefix) + std::to_string(generation);
+  return dir + "/" + ManifestFileName(generation);
 }
 
 Status ListManifestGenerations(const std::string& dir, std::vector<uint64_t>* generations) {
@@ -30,13 +30,9 @@ Status ListManifestGenerations(const std::string& dir, std::vector<uint64_t>* ge
     return Status::IOError(dir + ": " + std::strerror(errno));
   }
   while (struct dirent* e = ::readdir(d)) {
-    std::string_view name(e->d_name);
-    if (name.substr(0, kManifestPrefix.size()) != kManifestPrefix) continue;
-    std::string_view digits = name.substr(kManifestPrefix.size());
-    if (digits.empty() || digits.size() > 19 ||
-        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      continue;  // temporary files and strays
-    generations->push_back(std::stoull(std::string(digits)));
+    uint64_t generation;
+    // Temporary files and strays are not manifests.
+    if (ParseManifestFileName(e->d_name, &generation)) generations->push_back(generation);
   }
   ::closedir(d);
   std::sort(generations->begin(), generations->end());

@@ -1,4 +1,4 @@
-#include "common/file_format.h"
+#include "format/file_format.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>

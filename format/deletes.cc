@@ -1,7 +1,7 @@
-#include "common/deletes.h"
+#include "format/deletes.h"
 
-#include "common/file_format.h"
-#include "common/manifest.h"
+#include "format/file_format.h"
+#include "format/manifest.h"
 
 namespace trawl {
 

@@ -1,7 +1,7 @@
 // The visible text of an HTML page, through gumbo (an HTML5 parser, so it takes real-world tag
 // soup the way a browser does).
-#ifndef TRAWL_INDEXER_HTML_TEXT_H_
-#define TRAWL_INDEXER_HTML_TEXT_H_
+#ifndef TRAWL_INGEST_HTML_TEXT_H_
+#define TRAWL_INGEST_HTML_TEXT_H_
 
 #include <cstddef>
 #include <string>
@@ -24,4 +24,4 @@ bool ExtractHtmlText(std::string_view html, HtmlText* out, std::string* why);
 
 }  // namespace trawl
 
-#endif  // TRAWL_INDEXER_HTML_TEXT_H_
+#endif  // TRAWL_INGEST_HTML_TEXT_H_

@@ -1,4 +1,4 @@
-#include "indexer/input_reader.h"
+#include "ingest/input_reader.h"
 
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -16,10 +16,10 @@
 #include <system_error>
 #include <utility>
 
-#include "indexer/archive_reader.h"
-#include "indexer/byte_source.h"
-#include "indexer/html_text.h"
-#include "indexer/mbox_reader.h"
+#include "ingest/archive_reader.h"
+#include "ingest/byte_source.h"
+#include "ingest/html_text.h"
+#include "ingest/mbox_reader.h"
 
 namespace trawl {
 

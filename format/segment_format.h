@@ -8,12 +8,14 @@
 //   <name>.pos    POSI  per term: positions, delta-coded varints, per posting
 //   <name>.len    LENS  per field: every document's length in tokens (u32)
 //   <name>.store  STOR  stored documents, zstd-compressed blocks
-#ifndef TRAWL_COMMON_SEGMENT_FORMAT_H_
-#define TRAWL_COMMON_SEGMENT_FORMAT_H_
+#ifndef TRAWL_FORMAT_SEGMENT_FORMAT_H_
+#define TRAWL_FORMAT_SEGMENT_FORMAT_H_
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "common/coding.h"
 
 namespace trawl {
 
@@ -33,8 +35,67 @@ inline constexpr uint32_t kDictBlockSize = 32;
 // much closer than max tf with min length (which usually come from different documents).
 // The last docid lets top-k skip a whole block whose bound is too low.
 inline constexpr uint32_t kBlockImpacts = 3;
-inline constexpr uint32_t kBlockTableEntrySize = 20 + 8 * kBlockImpacts;
-inline constexpr uint32_t kBlockTableEntrySizeV1 = 20;
+
+// One entry of a term's block table, encoded and decoded here only, so that the writer and the
+// reader cannot disagree on its layout.
+struct BlockTableEntry {
+  // Byte offsets of the fixed fields within an encoded entry.
+  static constexpr uint32_t kTfOffsetAt = 0;
+  static constexpr uint32_t kPosOffsetAt = 4;
+  static constexpr uint32_t kMaxTfAt = 8;
+  static constexpr uint32_t kMinLengthAt = 12;
+  static constexpr uint32_t kLastDocAt = 16;
+  static constexpr uint32_t kImpactsAt = 20;
+  static constexpr uint32_t kEncodedSize = kImpactsAt + 8 * kBlockImpacts;
+  static constexpr uint32_t kEncodedSizeV1 = kImpactsAt;  // segment format 1: no impacts
+  static constexpr uint32_t EncodedSize(uint32_t format_version) {
+    return format_version >= 2 ? kEncodedSize : kEncodedSizeV1;
+  }
+
+  uint32_t tf_offset = 0;   // into the term's frequency section
+  uint32_t pos_offset = 0;  // into the term's positions
+  uint32_t max_tf = 0, min_length = 0, last_doc = 0;
+  // Impacts: every posting of the block has a tf <= and a length >= one of these pairs.
+  // Segments of format 1 have none but the coarse (max_tf, min_length).
+  uint32_t num_impacts = 0;
+  uint32_t impact_tf[kBlockImpacts] = {}, impact_length[kBlockImpacts] = {};
+
+  // Appends kEncodedSize bytes; num_impacts must be kBlockImpacts.
+  void EncodeTo(std::string* out) const {
+    PutFixed32(out, tf_offset);
+    PutFixed32(out, pos_offset);
+    PutFixed32(out, max_tf);
+    PutFixed32(out, min_length);
+    PutFixed32(out, last_doc);
+    for (uint32_t i = 0; i < kBlockImpacts; ++i) {
+      PutFixed32(out, impact_tf[i]);
+      PutFixed32(out, impact_length[i]);
+    }
+  }
+  // Decodes an entry of EncodedSize(format_version) bytes at p.
+  static BlockTableEntry DecodeFrom(const char* p, uint32_t format_version) {
+    BlockTableEntry e;
+    e.tf_offset = DecodeFixed32(p + kTfOffsetAt);
+    e.pos_offset = DecodeFixed32(p + kPosOffsetAt);
+    e.max_tf = DecodeFixed32(p + kMaxTfAt);
+    e.min_length = DecodeFixed32(p + kMinLengthAt);
+    e.last_doc = DecodeFixed32(p + kLastDocAt);
+    if (format_version >= 2) {
+      e.num_impacts = kBlockImpacts;
+      for (uint32_t i = 0; i < kBlockImpacts; ++i) {
+        e.impact_tf[i] = DecodeFixed32(p + kImpactsAt + 8 * i);
+        e.impact_length[i] = DecodeFixed32(p + kImpactsAt + 8 * i + 4);
+      }
+    }
+    return e;
+  }
+};
+// The field every document has: its unique id, indexed verbatim and stored first.
+inline constexpr std::string_view kIdField = "id";
+// The fields the input readers fill and the searcher shows by name.
+inline constexpr std::string_view kTitleField = "title";
+inline constexpr std::string_view kBodyField = "body";
+
 // Field ids are stored as one byte in dictionary keys.
 inline constexpr uint32_t kMaxFields = 255;
 
@@ -77,4 +138,4 @@ struct TermInfo {
 
 }  // namespace trawl
 
-#endif  // TRAWL_COMMON_SEGMENT_FORMAT_H_
+#endif  // TRAWL_FORMAT_SEGMENT_FORMAT_H_

@@ -1,4 +1,4 @@
-#include "searcher/segment_reader.h"
+#include "format/segment_reader.h"
 
 #include <algorithm>
 
@@ -17,20 +17,7 @@ PostingList::BlockInfo PostingList::block(size_t b) const {
     bi.last_doc = kNoMoreDocs - 1;
     return bi;
   }
-  const char* p = table_.data() + b * entry_size_;
-  bi.tf_offset = DecodeFixed32(p);
-  bi.pos_offset = DecodeFixed32(p + 4);
-  bi.max_tf = DecodeFixed32(p + 8);
-  bi.min_length = DecodeFixed32(p + 12);
-  bi.last_doc = DecodeFixed32(p + 16);
-  if (entry_size_ == kBlockTableEntrySize) {
-    bi.num_impacts = kBlockImpacts;
-    for (uint32_t i = 0; i < kBlockImpacts; ++i) {
-      bi.impact_tf[i] = DecodeFixed32(p + 20 + 8 * i);
-      bi.impact_length[i] = DecodeFixed32(p + 24 + 8 * i);
-    }
-  }
-  return bi;
+  return BlockTableEntry::DecodeFrom(table_.data() + b * entry_size_, format_version_);
 }
 
 size_t PostingList::DecodeBlockFrequencies(size_t b, uint32_t* out) const {
@@ -419,7 +406,8 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   out->info_ = info;
   out->num_blocks_ = num_blocks;
   out->table_ = {};
-  out->entry_size_ = post_->version() >= 2 ? kBlockTableEntrySize : kBlockTableEntrySizeV1;
+  out->format_version_ = post_->version();
+  out->entry_size_ = BlockTableEntry::EncodedSize(out->format_version_);
   if (num_blocks > 1 && !in.ReadBytes(num_blocks * out->entry_size_, &out->table_))
     return post_->Corrupt("truncated block table");
   in.ReadBytes(in.remaining(), &out->tf_data_);

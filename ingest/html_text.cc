@@ -1,4 +1,4 @@
-#include "indexer/html_text.h"
+#include "ingest/html_text.h"
 
 #include <gumbo.h>
 

@@ -1,14 +1,14 @@
 // Commit points. An index directory holds numbered manifests, manifest-<generation>, each listing
 // the live segments of one commit and the analyzer the index was built with. The highest
 // generation whose file is complete and intact is the current commit.
-#ifndef TRAWL_COMMON_MANIFEST_H_
-#define TRAWL_COMMON_MANIFEST_H_
+#ifndef TRAWL_FORMAT_MANIFEST_H_
+#define TRAWL_FORMAT_MANIFEST_H_
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "common/analyzer.h"
+#include "analysis/analyzer.h"
 #include "trawl/file_system.h"
 #include "trawl/status.h"
 
@@ -26,9 +26,6 @@ struct ManifestSegment {
   std::string deletes;
   uint32_t num_deleted = 0;
 };
-
-inline constexpr uint32_t kDeletesFormatVersion = 1;
-inline constexpr std::string_view kDeletesKind = "DELS";
 
 struct Manifest {
   uint64_t generation = 0;
@@ -49,4 +46,4 @@ Status WriteManifest(const std::string& dir, const Manifest& manifest, FileSyste
 
 }  // namespace trawl
 
-#endif  // TRAWL_COMMON_MANIFEST_H_
+#endif  // TRAWL_FORMAT_MANIFEST_H_

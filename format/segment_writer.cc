@@ -1,4 +1,4 @@
-#include "indexer/segment_writer.h"
+#include "format/segment_writer.h"
 
 #include <roaring/roaring.h>
 
@@ -10,17 +10,17 @@
 #include "common/bitpack.h"
 #include "common/coding.h"
 #include "common/roaring_view.h"
-#include "common/segment_format.h"
+#include "format/segment_format.h"
 
 namespace trawl {
 
 namespace {
 
-// Appends kBlockImpacts (tf, length) pairs that dominate every posting of a block: its Pareto
+// Sets kBlockImpacts (tf, length) pairs that dominate every posting of a block: its Pareto
 // frontier (no other posting has both a higher tf and a shorter field), cut into as many runs
 // of consecutive frontier points, each pair the run's highest tf with its shortest length.
-void AppendImpacts(const uint32_t* tfs, const uint32_t* docs, size_t count,
-                   std::span<const uint32_t> field_lengths, std::string* out) {
+void SetImpacts(const uint32_t* tfs, const uint32_t* docs, size_t count,
+                std::span<const uint32_t> field_lengths, BlockTableEntry* entry) {
   std::vector<std::pair<uint32_t, uint32_t>> points(count);  // (tf, length)
   for (size_t i = 0; i < count; ++i) points[i] = {tfs[i], field_lengths[docs[i]]};
   // Highest tf first, shortest length first among equal tfs; a point is on the frontier when
@@ -38,9 +38,10 @@ void AppendImpacts(const uint32_t* tfs, const uint32_t* docs, size_t count,
     const size_t first = std::min(m - 1, r * m / kBlockImpacts);
     const size_t end = std::min(m, (r + 1) * m / kBlockImpacts);
     const size_t last = end > first ? end - 1 : first;
-    PutFixed32(out, frontier[first].first);   // the run's highest tf
-    PutFixed32(out, frontier[last].second);   // and shortest length
+    entry->impact_tf[r] = frontier[first].first;        // the run's highest tf
+    entry->impact_length[r] = frontier[last].second;    // and shortest length
   }
+  entry->num_impacts = kBlockImpacts;
 }
 
 void AppendDocids(std::span<const uint32_t> docs, std::string* out) {
@@ -140,12 +141,14 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
       max_v = std::max(max_v, tf - 1);
     }
     const uint32_t width = BitWidth(max_v);
-    PutFixed32(&table_, static_cast<uint32_t>(tf_section_.size()));
-    PutFixed32(&table_, static_cast<uint32_t>(pos_byte));
-    PutFixed32(&table_, block_max_tf);
-    PutFixed32(&table_, block_min_len);
-    PutFixed32(&table_, docs[begin + count - 1]);
-    AppendImpacts(tfs.data() + begin, docs.data() + begin, count, field_lengths, &table_);
+    BlockTableEntry entry;
+    entry.tf_offset = static_cast<uint32_t>(tf_section_.size());
+    entry.pos_offset = static_cast<uint32_t>(pos_byte);
+    entry.max_tf = block_max_tf;
+    entry.min_length = block_min_len;
+    entry.last_doc = docs[begin + count - 1];
+    SetImpacts(tfs.data() + begin, docs.data() + begin, count, field_lengths, &entry);
+    entry.EncodeTo(&table_);
     tf_section_.push_back(static_cast<char>(width));
     PackBits(minus_one_.data(), count, width, &tf_section_);
     pos_byte = SkipPositions(positions, pos_byte, tfs.data() + begin, count);

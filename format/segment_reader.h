@@ -1,8 +1,8 @@
 // SegmentReader: read-only access to one immutable segment through memory maps. Every offset and
 // length read from a file is checked against the file's bounds; damage is reported as a
 // Corruption status naming the file, never a crash.
-#ifndef TRAWL_SEARCHER_SEGMENT_READER_H_
-#define TRAWL_SEARCHER_SEGMENT_READER_H_
+#ifndef TRAWL_FORMAT_SEGMENT_READER_H_
+#define TRAWL_FORMAT_SEGMENT_READER_H_
 
 #include <algorithm>
 #include <cstdint>
@@ -14,10 +14,10 @@
 
 #include "common/bitpack.h"
 #include "common/coding.h"
-#include "common/file_format.h"
+#include "format/file_format.h"
 #include "common/roaring_view.h"
-#include "common/segment_format.h"
-#include "searcher/store_reader.h"
+#include "format/segment_format.h"
+#include "format/store_reader.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -37,25 +37,21 @@ class PostingList {
   const TermInfo& info() const { return info_; }
   const RoaringView& docids() const { return bitmap_; }
 
-  struct BlockInfo {
-    uint32_t tf_offset, pos_offset, max_tf, min_length, last_doc;
-    // Impacts: every posting of the block has a tf <= and a length >= one of these pairs.
-    // Segments of format 1 have none but the coarse (max_tf, min_length).
-    uint32_t num_impacts;
-    uint32_t impact_tf[kBlockImpacts], impact_length[kBlockImpacts];
-  };
+  using BlockInfo = BlockTableEntry;
   size_t num_blocks() const { return num_blocks_; }
   BlockInfo block(size_t b) const;
   // Single fields of block(b), read without decoding the rest of its entry.
   uint32_t BlockLastDoc(size_t b) const {
-    return table_.empty() ? kNoMoreDocs - 1 : TableField(b, 16);
+    return table_.empty() ? kNoMoreDocs - 1 : TableField(b, BlockTableEntry::kLastDocAt);
   }
-  size_t BlockFrequenciesOffset(size_t b) const { return table_.empty() ? 0 : TableField(b, 0); }
+  size_t BlockFrequenciesOffset(size_t b) const { return table_.empty() ? 0 : TableField(b, BlockTableEntry::kTfOffsetAt);
+  }
   // Block b's postings and the range of positions() bytes theirs take.
   size_t BlockPostings(size_t b) const {
     return std::min<size_t>(kPostingBlockSize, info_.doc_freq - b * kPostingBlockSize);
   }
-  size_t BlockPositionsBegin(size_t b) const { return table_.empty() ? 0 : TableField(b, 4); }
+  size_t BlockPositionsBegin(size_t b) const { return table_.empty() ? 0 : TableField(b, BlockTableEntry::kPosOffsetAt);
+  }
   size_t BlockPositionsEnd(size_t b) const {
     return b + 1 == num_blocks_ ? positions_.size() : BlockPositionsBegin(b + 1);
   }
@@ -86,7 +82,8 @@ class PostingList {
   RoaringView bitmap_;
   size_t num_blocks_ = 0;
   std::string_view table_;     // num_blocks entries, or empty for a single block
-  size_t entry_size_ = kBlockTableEntrySize;  // by the segment's format version
+  uint32_t format_version_ = kSegmentFormatVersion;
+  size_t entry_size_ = BlockTableEntry::kEncodedSize;  // by the segment's format version
   std::string_view tf_data_;
   std::string_view positions_;
 };
@@ -265,4 +262,4 @@ class SegmentReader {
 
 }  // namespace trawl
 
-#endif  // TRAWL_SEARCHER_SEGMENT_READER_H_
+#endif  // TRAWL_FORMAT_SEGMENT_READER_H_

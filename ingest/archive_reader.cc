@@ -1,4 +1,4 @@
-#include "indexer/archive_reader.h"
+#include "ingest/archive_reader.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -1,8 +1,8 @@
 // SegmentWriter: streams the term-indexed files of one segment (.meta, .dict, .post, .pos, .len)
 // one term at a time, so neither a flush nor a merge has to hold more than one term's postings
 // in the encoder. The stored documents go through StoreWriter separately. Layouts: docs/format.md.
-#ifndef TRAWL_INDEXER_SEGMENT_WRITER_H_
-#define TRAWL_INDEXER_SEGMENT_WRITER_H_
+#ifndef TRAWL_FORMAT_SEGMENT_WRITER_H_
+#define TRAWL_FORMAT_SEGMENT_WRITER_H_
 
 #include <cstdint>
 #include <memory>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/file_format.h"
+#include "format/file_format.h"
 #include "trawl/file_system.h"
 #include "trawl/status.h"
 
@@ -69,4 +69,4 @@ class SegmentWriter {
 
 }  // namespace trawl
 
-#endif  // TRAWL_INDEXER_SEGMENT_WRITER_H_
+#endif  // TRAWL_FORMAT_SEGMENT_WRITER_H_

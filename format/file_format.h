@@ -6,8 +6,8 @@
 //
 // FileWriter streams a file out with the footer computed on the way; MappedFile memory-maps one
 // and checks the envelope. A reader never trusts the body: it reads it with ByteReader.
-#ifndef TRAWL_COMMON_FILE_FORMAT_H_
-#define TRAWL_COMMON_FILE_FORMAT_H_
+#ifndef TRAWL_FORMAT_FILE_FORMAT_H_
+#define TRAWL_FORMAT_FILE_FORMAT_H_
 
 #include <cstdint>
 #include <memory>
@@ -93,4 +93,4 @@ std::string DisplayName(const std::string& path);
 
 }  // namespace trawl
 
-#endif  // TRAWL_COMMON_FILE_FORMAT_H_
+#endif  // TRAWL_FORMAT_FILE_FORMAT_H_

@@ -1,14 +1,14 @@
 // Mail in mbox files: splitting them into messages and taking a message apart into the headers
 // trawl indexes and a body. Deliberately simple MIME: a single text/plain part is decoded from
 // quoted-printable or base64; anything else is indexed as it is.
-#ifndef TRAWL_INDEXER_MBOX_READER_H_
-#define TRAWL_INDEXER_MBOX_READER_H_
+#ifndef TRAWL_INGEST_MBOX_READER_H_
+#define TRAWL_INGEST_MBOX_READER_H_
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-#include "indexer/byte_source.h"
+#include "ingest/byte_source.h"
 
 namespace trawl {
 
@@ -48,4 +48,4 @@ MailMessage ParseMailMessage(std::string_view message);
 
 }  // namespace trawl
 
-#endif  // TRAWL_INDEXER_MBOX_READER_H_
+#endif  // TRAWL_INGEST_MBOX_READER_H_

@@ -1,6 +1,6 @@
-// Reads a segment's stored documents (format: indexer/store_writer.h, docs/format.md).
-#ifndef TRAWL_SEARCHER_STORE_READER_H_
-#define TRAWL_SEARCHER_STORE_READER_H_
+// Reads a segment's stored documents (format: format/store_writer.h, docs/format.md).
+#ifndef TRAWL_FORMAT_STORE_READER_H_
+#define TRAWL_FORMAT_STORE_READER_H_
 
 #include <cstdint>
 #include <functional>
@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/file_format.h"
+#include "format/file_format.h"
 #include "trawl/document.h"
 #include "trawl/status.h"
 
@@ -62,4 +62,4 @@ class StoreReader {
 
 }  // namespace trawl
 
-#endif  // TRAWL_SEARCHER_STORE_READER_H_
+#endif  // TRAWL_FORMAT_STORE_READER_H_

@@ -5,15 +5,15 @@
 //
 // Only libarchive's built-in decompressors are enabled: its other filters would run external
 // programs (lrzip, lzop, ...) on untrusted input.
-#ifndef TRAWL_INDEXER_ARCHIVE_READER_H_
-#define TRAWL_INDEXER_ARCHIVE_READER_H_
+#ifndef TRAWL_INGEST_ARCHIVE_READER_H_
+#define TRAWL_INGEST_ARCHIVE_READER_H_
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 
-#include "indexer/byte_source.h"
+#include "ingest/byte_source.h"
 
 struct archive;
 struct archive_entry;
@@ -134,4 +134,4 @@ class ArchiveReader {
 
 }  // namespace trawl
 
-#endif  // TRAWL_INDEXER_ARCHIVE_READER_H_
+#endif  // TRAWL_INGEST_ARCHIVE_READER_H_

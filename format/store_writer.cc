@@ -1,4 +1,4 @@
-#include "indexer/store_writer.h"
+#include "format/store_writer.h"
 
 #include <zstd.h>
 
@@ -28,7 +28,7 @@ size_t VarintLength(uint64_t v) {
 size_t LengthPrefixedSize(std::string_view s) { return VarintLength(s.size()) + s.size(); }
 
 size_t SerializedSize(const Document& doc) {
-  size_t n = VarintLength(doc.fields.size() + 1) + LengthPrefixedSize("id") +
+  size_t n = VarintLength(doc.fields.size() + 1) + LengthPrefixedSize(kIdField) +
              LengthPrefixedSize(doc.id);
   for (const auto& [name, value] : doc.fields) {
     n += LengthPrefixedSize(name) + LengthPrefixedSize(value);
@@ -38,7 +38,7 @@ size_t SerializedSize(const Document& doc) {
 
 void Serialize(const Document& doc, std::string* dst) {
   PutVarint64(dst, doc.fields.size() + 1);
-  PutLengthPrefixed(dst, "id");
+  PutLengthPrefixed(dst, kIdField);
   PutLengthPrefixed(dst, doc.id);
   for (const auto& [name, value] : doc.fields) {
     PutLengthPrefixed(dst, name);

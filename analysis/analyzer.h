@@ -1,8 +1,8 @@
 // The text analyzer: UTF-8 text -> tokens (runs of Unicode letters and digits, or UAX #29 words),
 // case folded, optionally stop-worded, Snowball-stemmed. Indexing and querying must use the same settings,
 // which is why every commit records them.
-#ifndef TRAWL_COMMON_ANALYZER_H_
-#define TRAWL_COMMON_ANALYZER_H_
+#ifndef TRAWL_ANALYSIS_ANALYZER_H_
+#define TRAWL_ANALYSIS_ANALYZER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -25,7 +25,7 @@ struct AnalyzerOptions {
   // "3", "14"). "standard": Unicode word boundaries (UAX #29) as Lucene's StandardTokenizer
   // finds them ("don't", "e.g", "3.14", "1,000", "foo_bar" stay whole; Han characters are one
   // token each), with Lucene's English possessive filter ("john's" -> "john") when the language
-  // is english or porter, and ’ read as '. See common/word_break.h.
+  // is english or porter, and ’ read as '. See analysis/word_break.h.
   std::string tokenizer = "simple";
   // Any Snowball algorithm libstemmer knows ("english", "porter", "french", ...), or "none".
   std::string language = "english";
@@ -100,4 +100,4 @@ void AppendUtf8(int32_t cp, std::string* out);
 
 }  // namespace trawl
 
-#endif  // TRAWL_COMMON_ANALYZER_H_
+#endif  // TRAWL_ANALYSIS_ANALYZER_H_

@@ -3,8 +3,8 @@
 //
 // Errors are kept as text, not as a Status, because they end up in InputStats::messages: a bad
 // input is reported and skipped, it does not fail a run.
-#ifndef TRAWL_INDEXER_BYTE_SOURCE_H_
-#define TRAWL_INDEXER_BYTE_SOURCE_H_
+#ifndef TRAWL_INGEST_BYTE_SOURCE_H_
+#define TRAWL_INGEST_BYTE_SOURCE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -118,4 +118,4 @@ class LineReader {
 
 }  // namespace trawl
 
-#endif  // TRAWL_INDEXER_BYTE_SOURCE_H_
+#endif  // TRAWL_INGEST_BYTE_SOURCE_H_

@@ -1,4 +1,4 @@
-#include "indexer/byte_source.h"
+#include "ingest/byte_source.h"
 
 #include <unistd.h>
 
