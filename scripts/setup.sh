@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of trawl from Debian packages.
 # Idempotent and quiet when everything is already installed.
+#   scripts/setup.sh           gcc, the libraries, the test tools
+#   scripts/setup.sh --clang   also clang with its sanitizer and fuzzer runtimes (the sanitizer
+#                              build): libclang-rt-14-dev is not pulled in by clang under
+#                              --no-install-recommends, so it is named here
 set -euo pipefail
 PKGS=(
-  build-essential cmake pkg-config
-  libboost-iostreams-dev libboost-program-options-dev
+  build-essential cmake ninja-build pkg-config
+  libboost-program-options-dev
   libroaring-dev libzstd-dev zlib1g-dev libstemmer-dev libutf8proc-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libarchive-dev libgumbo-dev
   # the archive tests build their inputs with these
   tar gzip bzip2 xz-utils zstd zip
 )
+for arg in "$@"; do
+  case "$arg" in
+    --clang) PKGS+=(clang libclang-rt-14-dev) ;;
+    *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

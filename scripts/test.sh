@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Sets up dependencies, builds, and runs the whole test suite with ctest.
-# TRAWL_SANITIZE=1 builds into build-asan/ with AddressSanitizer and UBSan instead.
+#   scripts/test.sh                    gcc, Release, into build/
+#   TRAWL_SANITIZE=1 scripts/test.sh   clang, AddressSanitizer + UBSan + assertions, into
+#                                      build-asan/
+# TRAWL_WERROR=1 makes compiler warnings errors (CI sets it). Extra arguments go to ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+flags=()
+[ "${TRAWL_WERROR:-0}" = 1 ] && flags+=(-DTRAWL_WERROR=ON)
 if [ "${TRAWL_SANITIZE:-0}" = 1 ]; then
-  export BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo
-  scripts/build.sh -DTRAWL_SANITIZE=ON
+  scripts/setup.sh --clang
+  export BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CC=clang CXX=clang++
+  scripts/build.sh -DTRAWL_SANITIZE=ON -DTRAWL_ASSERTIONS=ON "${flags[@]}"
 else
+  scripts/setup.sh
   export BUILD_DIR=build
-  scripts/build.sh
+  scripts/build.sh "${flags[@]}"
 fi
 cd "$BUILD_DIR"
-ctest --output-on-failure -j"$(nproc)"
+# No single test takes a minute on 2 cores; ten is a hang, not a slow machine.
+ctest --output-on-failure --timeout 600 -j"$(nproc)" "$@"
