@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -17,6 +18,10 @@ inline size_t PackedBytes(size_t count, uint32_t width) { return (count * width 
 
 // Appends `count` values of `width` bits each.
 inline void PackBits(const uint32_t* values, size_t count, uint32_t width, std::string* out) {
+  assert(width <= 32);
+#ifndef NDEBUG
+  for (size_t i = 0; i < count; ++i) assert(width == 32 || values[i] >> width == 0);
+#endif
   size_t start = out->size();
   out->resize(start + PackedBytes(count, width), '\0');
   if (width == 0) return;

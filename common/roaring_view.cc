@@ -1,5 +1,6 @@
 #include "common/roaring_view.h"
 
+#include <cassert>
 #include <string>
 
 namespace trawl {
@@ -195,6 +196,7 @@ uint32_t RoaringView::Cursor::EnterContainer(uint32_t i) {
 
 uint32_t RoaringView::Cursor::AdvanceSlow(uint32_t target) {
   // Here target > doc_, so the cursor is not exhausted.
+  assert(target > doc_ && kind_ != Kind::kExhausted);
   const uint32_t target_high = target & 0xFFFF0000u;
   if (target_high != high_) {
     // Find the first later container with key >= the target's: gallop, then binary search.

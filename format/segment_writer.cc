@@ -3,6 +3,7 @@
 #include <roaring/roaring.h>
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -115,6 +116,10 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
   const size_t n = docs.size();
   if (n == 0 || tfs.size() != n || field_id >= kMaxFields)
     return Status::InvalidArgument("segment writer: bad term postings");
+  // The builder and the merger hand over each term's postings in docid order; the docid bitmap
+  // would silently reorder others and misalign them with their frequencies.
+  assert(std::is_sorted(docs.begin(), docs.end()) &&
+         std::adjacent_find(docs.begin(), docs.end()) == docs.end());
   std::string key = DictKey(field_id, term);
   if (num_terms_ > 0 && key <= key_)
     return Status::InvalidArgument("segment writer: terms out of order");

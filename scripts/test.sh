@@ -2,7 +2,7 @@
 # Sets up dependencies, builds, and runs the whole test suite with ctest.
 #   scripts/test.sh                    gcc, Release, into build/
 #   TRAWL_SANITIZE=1 scripts/test.sh   clang, AddressSanitizer + UBSan + assertions, into
-#                                      build-asan/
+#                                      build-asan/, fuzz targets with libFuzzer
 # TRAWL_WERROR=1 makes compiler warnings errors (CI sets it). Extra arguments go to ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,8 @@ flags=()
 if [ "${TRAWL_SANITIZE:-0}" = 1 ]; then
   scripts/setup.sh --clang
   export BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CC=clang CXX=clang++
-  scripts/build.sh -DTRAWL_SANITIZE=ON -DTRAWL_ASSERTIONS=ON "${flags[@]}"
+  # The fuzz targets link libFuzzer here; ctest replays their seed corpora either way.
+  scripts/build.sh -DTRAWL_SANITIZE=ON -DTRAWL_ASSERTIONS=ON -DTRAWL_FUZZ=ON "${flags[@]}"
 else
   scripts/setup.sh
   export BUILD_DIR=build

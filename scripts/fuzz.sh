@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Fuzzes trawl's parsers and readers with libFuzzer (clang, ASan + UBSan, assertions on).
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      (build tree: $BUILD_DIR, default build-fuzz)
+# runs each target (default: all of fuzz/CMakeLists.txt) for SECONDS (default 60), starting
+# from its seed corpus fuzz/corpus/<target>/ plus what earlier runs found in
+# $FUZZ_WORK/<target>/ (default /tmp/trawl-fuzz), with fuzz/<target>.dict when there is one.
+# A crash leaves its input as $FUZZ_WORK/crash-*: add it to the seed corpus with the fix, so
+# that every later test run replays it. Prints executions and coverage per target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_TARGET=${1:-60}
+shift || true
+FUZZ_WORK=${FUZZ_WORK:-/tmp/trawl-fuzz}
+BUILD_DIR=${BUILD_DIR:-build-fuzz}
+scripts/setup.sh --clang
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(sed -n 's/^trawl_fuzz_target(\([a-z_]*\).*/\1/p' fuzz/CMakeLists.txt)
+fi
+# An existing build tree (CI passes the sanitizer build's, BUILD_DIR=build-asan) is used as it
+# is configured; it must have been configured with TRAWL_FUZZ=ON.
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DTRAWL_SANITIZE=ON -DTRAWL_ASSERTIONS=ON -DTRAWL_FUZZ=ON -DTRAWL_BUILD_BENCH=OFF >/dev/null
+elif ! grep -q '^TRAWL_FUZZ:BOOL=ON' "$BUILD_DIR/CMakeCache.txt"; then
+  echo "fuzz.sh: $BUILD_DIR is not configured with -DTRAWL_FUZZ=ON" >&2
+  exit 2
+fi
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
+mkdir -p "$FUZZ_WORK"
+status=0
+for t in "${targets[@]}"; do
+  corpus="$FUZZ_WORK/$t"
+  mkdir -p "$corpus"
+  dict=()
+  [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
+  log="$FUZZ_WORK/$t.log"
+  if "$BUILD_DIR/fuzz/fuzz_$t" "${dict[@]}" -max_total_time="$SECONDS_PER_TARGET" \
+      -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$FUZZ_WORK/" -print_final_stats=1 \
+      "$corpus" "fuzz/corpus/$t" >"$log" 2>&1; then
+    result=ok
+  else
+    result=FAILED; status=1
+    tail -40 "$log"
+  fi
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+  echo "fuzz $t: $result, ${execs:-?} executions in ${SECONDS_PER_TARGET}s, ${cov:-cov: ?}, corpus $(ls "$corpus" | wc -l) inputs"
+done
+exit $status
