@@ -51,10 +51,6 @@
 #include "trawl/index_writer.h"
 #include "trawl/status.h"
 
-#ifndef TRAWL_VERSION
-#define TRAWL_VERSION "unknown"
-#endif
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -62,6 +58,7 @@ using trawl::bench::Check;
 using trawl::bench::DirSize;
 using trawl::bench::LoadAvg;
 using trawl::bench::NowS;
+using trawl::bench::SplitCommas;
 using std::string;
 using std::vector;
 
@@ -397,14 +394,10 @@ int main(int argc, char** argv) {
       else if (a[i] == "--threads" && has) {
         o.threads.clear();
         const string s = a[++i];
-        size_t p = 0;
-        while (p < s.size()) {
-          size_t q = s.find(',', p);
-          if (q == string::npos) q = s.size();
-          const int t = std::atoi(s.substr(p, q - p).c_str());
+        for (const string& item : SplitCommas(s)) {
+          const int t = std::atoi(item.c_str());
           if (t < 1) throw std::runtime_error("bad --threads " + s);
           o.threads.push_back(static_cast<uint32_t>(t));
-          p = q + 1;
         }
       } else if (a[i] == "--memory-mb" && has) o.memory_mb = std::strtoull(a[++i].c_str(), nullptr, 10);
       else if (a[i] == "--dir" && has) o.dir = a[++i];

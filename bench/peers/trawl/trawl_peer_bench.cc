@@ -53,16 +53,13 @@
 #include "trawl/searcher.h"
 #include "trawl/status.h"
 
-#ifndef TRAWL_VERSION
-#define TRAWL_VERSION "unknown"
-#endif
-
 namespace {
 
 namespace fs = std::filesystem;
 using trawl::bench::Check;
 using trawl::bench::DirSize;
 using trawl::bench::LoadAvg;
+using trawl::bench::Median;
 using trawl::bench::NowS;
 using std::string;
 using std::vector;
@@ -176,13 +173,6 @@ string BuildQuery(trawl::Analyzer& an, const string& cls_in, const string& text)
   else throw std::runtime_error("unknown query class " + cls_in);
   for (size_t i = 0; i < words.size(); ++i) q += (i ? " " : "") + string(prefix) + f + words[i];
   return q;
-}
-
-double Median(vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int DoQuery(const string& indexdir, const string& qfile, int reps, int warmup, double warmup_s,
