@@ -2,14 +2,21 @@
 #ifndef TRAWL_BENCH_BENCH_UTIL_H_
 #define TRAWL_BENCH_BENCH_UTIL_H_
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "trawl/status.h"
+
+// CMake passes the project's version; a build without it still says something.
+#ifndef TRAWL_VERSION
+#define TRAWL_VERSION "unknown"
+#endif
 
 namespace trawl::bench {
 
@@ -39,6 +46,28 @@ inline long long DirSize(const std::string& dir) {
     if (it->is_regular_file(ec)) size += static_cast<long long>(it->file_size(ec));
   }
   return size;
+}
+
+// The median of the values (the mean of the middle two for an even count); 0 for none. On a
+// shared machine it is the robust figure of repeated timings.
+inline double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// The non-empty items of a comma-separated list ("TOP_10,COUNT", "1,2").
+inline std::vector<std::string> SplitCommas(const std::string& list) {
+  std::vector<std::string> items;
+  size_t p = 0;
+  while (p <= list.size()) {
+    size_t q = list.find(',', p);
+    if (q == std::string::npos) q = list.size();
+    if (q > p) items.push_back(list.substr(p, q - p));
+    p = q + 1;
+  }
+  return items;
 }
 
 }  // namespace trawl::bench

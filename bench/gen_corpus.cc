@@ -347,14 +347,123 @@ string Json(const string& s) {  // words and the query syntax only: escape '"' a
   return o + "\"";
 }
 
-void WriteQueries(const Model& m, FILE* f) {
-  const Config& c = m.cfg();
-  const Vocabulary& v = m.vocab();
-  Rng rng(SplitMix(c.seed ^ 0x9E71E5ULL));
-  const uint64_t qdocs = std::max<uint64_t>(1, c.query_docs);
-  const char kBands[] = {'c', 'm', 'r'};
-  // Band combinations (with repetition, sorted) of k words, cycled through per class.
-  auto combos = [&](int k) {
+// Writes the query file: Q queries of each class, in class order, from one random stream (so
+// the file depends only on the seed and the options).
+class QueryWriter {
+ public:
+  QueryWriter(const Model& m, FILE* f)
+      : m_(m), v_(m.vocab()), f_(f), rng_(SplitMix(m.cfg().seed ^ 0x9E71E5ULL)),
+        qdocs_(std::max<uint64_t>(1, m.cfg().query_docs)), q_(m.cfg().queries_per_class) {}
+
+  void Write() {
+    Terms();
+    Intersections();
+    Unions();
+    Phrases();
+    Mixed();
+    Negated();
+  }
+
+ private:
+  static constexpr char kBands[] = {'c', 'm', 'r'};
+
+  // term: a repeated word would only weigh that word's latency twice in the class statistics.
+  void Terms() {
+    vector<uint32_t> ws;
+    for (uint32_t i = 0; i < q_; ++i) {
+      uint32_t w;
+      int tries = 0;  // bounded: the common band has only kCommonEnd words
+      do w = m_.WordOfBand(rng_, kBands[i % 3]);
+      while (std::find(ws.begin(), ws.end(), w) != ws.end() && ++tries < 1000);
+      ws.push_back(w);
+      Emit("term", v_.word(w), 1, string(1, BandOf(w)), false);
+    }
+  }
+
+  void Intersections() {
+    vector<uint32_t> ws;
+    for (uint32_t i = 0; i < q_; ++i) {
+      const int k = NumTokens();
+      WordsOfDoc(Pattern(0, k), &ws);
+      string q;
+      for (uint32_t w : ws) q += (q.empty() ? "+" : " +") + v_.word(w);
+      Emit("intersection", q, ws.size(), BandsOf(ws), true);
+    }
+  }
+
+  void Unions() {
+    vector<uint32_t> ws;
+    for (uint32_t i = 0; i < q_; ++i) {
+      const int k = NumTokens();
+      const string p = Pattern(1, k);
+      ws.clear();
+      for (char b : p) {
+        uint32_t w;
+        do w = m_.WordOfBand(rng_, b);
+        while (std::find(ws.begin(), ws.end(), w) != ws.end());
+        ws.push_back(w);
+      }
+      for (size_t j = ws.size(); j > 1; --j) std::swap(ws[j - 1], ws[rng_.Below(static_cast<uint32_t>(j))]);
+      string q;
+      for (uint32_t w : ws) q += (q.empty() ? "" : " ") + v_.word(w);
+      Emit("union", q, ws.size(), BandsOf(ws), true);
+    }
+  }
+
+  // phrase: half collocations (of the asked length when one exists), half cuts from a body
+  void Phrases() {
+    vector<uint32_t> ws;
+    for (uint32_t i = 0; i < q_; ++i) {
+      const int k = NumTokens();
+      ws.clear();
+      if (k <= 3 && rng_.Below(2) == 0) {
+        // Bounded: with a tiny --collocations there may be none of length k (then cut from a body).
+        for (int tries = 0; tries < 1000 && !m_.collocations().empty(); ++tries) {
+          const auto& p = m_.collocations()[rng_.Below(static_cast<uint32_t>(m_.collocations().size()))];
+          if (static_cast<int>(p.size()) == k) {
+            ws = p;
+            break;
+          }
+        }
+      }
+      if (ws.empty()) {
+        do m_.Generate(rng_.Next() % qdocs_, &d_);
+        while (d_.body.size() < static_cast<size_t>(k));
+        const size_t at = rng_.Below(static_cast<uint32_t>(d_.body.size() - k + 1));
+        ws.assign(d_.body.begin() + at, d_.body.begin() + at + k);
+      }
+      string q;
+      for (uint32_t w : ws) q += (q.empty() ? "" : " ") + v_.word(w);
+      Emit("phrase", "\"" + q + "\"", ws.size(), BandsOf(ws), false);
+    }
+  }
+
+  // intersection_union: one required word, in any position
+  void Mixed() {
+    vector<uint32_t> ws;
+    for (uint32_t i = 0; i < q_; ++i) {
+      const int k = NumTokens();
+      WordsOfDoc(Pattern(2, k), &ws);
+      const size_t req = rng_.Below(static_cast<uint32_t>(ws.size()));
+      string q;
+      for (size_t j = 0; j < ws.size(); ++j) q += (j ? " " : "") + string(j == req ? "+" : "") + v_.word(ws[j]);
+      Emit("intersection_union", q, ws.size(), BandsOf(ws), true);
+    }
+  }
+
+  void Negated() {
+    vector<uint32_t> ws;
+    for (uint32_t i = 0; i < q_; ++i) {
+      const int k = rng_.Below(4) == 0 ? 2 : 3;  // the game: 4 of 19 have 2 words
+      WordsOfDoc(Pattern(3, k), &ws);
+      string q;
+      for (size_t j = 0; j < ws.size(); ++j) q += (j ? " -" : "+") + v_.word(ws[j]);
+      Emit("negated", q, ws.size(), BandsOf(ws), true);
+    }
+  }
+
+  // Band combinations (with repetition, sorted) of k words.
+  static vector<string> Combos(int k) {
     vector<string> out;
     string cur;
     auto rec = [&](auto& self, int from) -> void {
@@ -370,18 +479,26 @@ void WriteQueries(const Model& m, FILE* f) {
     };
     rec(rec, 0);
     return out;
-  };
-  auto num_tokens = [&]() -> int {
-    const uint32_t x = rng.Below(100);
+  }
+
+  // The band pattern of the next query of class `cls` with k words: the combinations cycled
+  // through per class.
+  string Pattern(int cls, int k) {
+    const auto cs = Combos(k);
+    return cs[cycle_[cls]++ % cs.size()];
+  }
+
+  int NumTokens() {
+    const uint32_t x = rng_.Below(100);
     return x < 65 ? 2 : x < 93 ? 3 : 4;
-  };
-  DocTokens d;
+  }
+
   // k distinct words of one document matching the band pattern where the document has them
   // (else any of its words); the document is drawn among the first qdocs.
-  auto words_of_doc = [&](const string& pattern, vector<uint32_t>* ws) {
-    m.Generate(rng.Next() % qdocs, &d);
-    vector<uint32_t> all = d.body;
-    all.insert(all.end(), d.title.begin(), d.title.end());
+  void WordsOfDoc(const string& pattern, vector<uint32_t>* ws) {
+    m_.Generate(rng_.Next() % qdocs_, &d_);
+    vector<uint32_t> all = d_.body;
+    all.insert(all.end(), d_.title.begin(), d_.title.end());
     std::sort(all.begin(), all.end());
     all.erase(std::unique(all.begin(), all.end()), all.end());
     ws->clear();
@@ -393,103 +510,38 @@ void WriteQueries(const Model& m, FILE* f) {
         for (uint32_t w : all)
           if (std::find(ws->begin(), ws->end(), w) == ws->end()) cand.push_back(w);
       if (cand.empty()) break;
-      ws->push_back(cand[rng.Below(static_cast<uint32_t>(cand.size()))]);
+      ws->push_back(cand[rng_.Below(static_cast<uint32_t>(cand.size()))]);
     }
     // The pattern is sorted by band; shuffle so that the order of bands in the query varies.
-    for (size_t i = ws->size(); i > 1; --i) std::swap((*ws)[i - 1], (*ws)[rng.Below(static_cast<uint32_t>(i))]);
-  };
-  auto bands_of = [&](const vector<uint32_t>& ws) {
+    for (size_t i = ws->size(); i > 1; --i) std::swap((*ws)[i - 1], (*ws)[rng_.Below(static_cast<uint32_t>(i))]);
+  }
+
+  static string BandsOf(const vector<uint32_t>& ws) {
     string b;
     for (uint32_t w : ws) b += BandOf(w);
     std::sort(b.begin(), b.end());
     return b;
-  };
-  auto emit = [&](const string& cls, const string& q, size_t k, const string& bands, bool global) {
+  }
+
+  void Emit(const string& cls, const string& q, size_t k, const string& bands, bool global) {
     string tags = Json(cls);
     if (global) tags += ", \"global\"";
     tags += ", " + Json(cls + ":num_tokens_" + (k > 3 ? string(">3") : std::to_string(k)));
     tags += ", " + Json("bands:" + bands);
-    std::fprintf(f, "{\"query\": %s, \"tags\": [%s]}\n", Json(q).c_str(), tags.c_str());
-  };
-  const uint32_t Q = c.queries_per_class;
-  // term: a repeated word would only weigh that word's latency twice in the class statistics.
-  vector<uint32_t> ws;
-  for (uint32_t i = 0; i < Q; ++i) {
-    uint32_t w;
-    int tries = 0;  // bounded: the common band has only kCommonEnd words
-    do w = m.WordOfBand(rng, kBands[i % 3]);
-    while (std::find(ws.begin(), ws.end(), w) != ws.end() && ++tries < 1000);
-    ws.push_back(w);
-    emit("term", v.word(w), 1, string(1, BandOf(w)), false);
+    std::fprintf(f_, "{\"query\": %s, \"tags\": [%s]}\n", Json(q).c_str(), tags.c_str());
   }
-  // intersection, union, intersection_union, negated: a band pattern per query
-  vector<size_t> cycle(5, 0);
-  auto pattern = [&](int cls, int k) {
-    const auto cs = combos(k);
-    return cs[cycle[cls]++ % cs.size()];
-  };
-  for (uint32_t i = 0; i < Q; ++i) {
-    const int k = num_tokens();
-    words_of_doc(pattern(0, k), &ws);
-    string q;
-    for (uint32_t w : ws) q += (q.empty() ? "+" : " +") + v.word(w);
-    emit("intersection", q, ws.size(), bands_of(ws), true);
-  }
-  for (uint32_t i = 0; i < Q; ++i) {
-    const int k = num_tokens();
-    const string p = pattern(1, k);
-    ws.clear();
-    for (char b : p) {
-      uint32_t w;
-      do w = m.WordOfBand(rng, b);
-      while (std::find(ws.begin(), ws.end(), w) != ws.end());
-      ws.push_back(w);
-    }
-    for (size_t j = ws.size(); j > 1; --j) std::swap(ws[j - 1], ws[rng.Below(static_cast<uint32_t>(j))]);
-    string q;
-    for (uint32_t w : ws) q += (q.empty() ? "" : " ") + v.word(w);
-    emit("union", q, ws.size(), bands_of(ws), true);
-  }
-  // phrase: half collocations (of the asked length when one exists), half cuts from a body
-  for (uint32_t i = 0; i < Q; ++i) {
-    const int k = num_tokens();
-    ws.clear();
-    if (k <= 3 && rng.Below(2) == 0) {
-      // Bounded: with a tiny --collocations there may be none of length k (then cut from a body).
-      for (int tries = 0; tries < 1000 && !m.collocations().empty(); ++tries) {
-        const auto& p = m.collocations()[rng.Below(static_cast<uint32_t>(m.collocations().size()))];
-        if (static_cast<int>(p.size()) == k) {
-          ws = p;
-          break;
-        }
-      }
-    }
-    if (ws.empty()) {
-      do m.Generate(rng.Next() % qdocs, &d);
-      while (d.body.size() < static_cast<size_t>(k));
-      const size_t at = rng.Below(static_cast<uint32_t>(d.body.size() - k + 1));
-      ws.assign(d.body.begin() + at, d.body.begin() + at + k);
-    }
-    string q;
-    for (uint32_t w : ws) q += (q.empty() ? "" : " ") + v.word(w);
-    emit("phrase", "\"" + q + "\"", ws.size(), bands_of(ws), false);
-  }
-  for (uint32_t i = 0; i < Q; ++i) {
-    const int k = num_tokens();
-    words_of_doc(pattern(2, k), &ws);
-    const size_t req = rng.Below(static_cast<uint32_t>(ws.size()));
-    string q;
-    for (size_t j = 0; j < ws.size(); ++j) q += (j ? " " : "") + string(j == req ? "+" : "") + v.word(ws[j]);
-    emit("intersection_union", q, ws.size(), bands_of(ws), true);
-  }
-  for (uint32_t i = 0; i < Q; ++i) {
-    const int k = rng.Below(4) == 0 ? 2 : 3;  // the game: 4 of 19 have 2 words
-    words_of_doc(pattern(3, k), &ws);
-    string q;
-    for (size_t j = 0; j < ws.size(); ++j) q += (j ? " -" : "+") + v.word(ws[j]);
-    emit("negated", q, ws.size(), bands_of(ws), true);
-  }
-}
+
+  const Model& m_;
+  const Vocabulary& v_;
+  FILE* const f_;
+  Rng rng_;
+  const uint64_t qdocs_;
+  const uint32_t q_;  // queries per class
+  DocTokens d_;
+  vector<size_t> cycle_ = vector<size_t>(5, 0);  // [class]: band patterns used so far
+};
+
+void WriteQueries(const Model& m, FILE* f) { QueryWriter(m, f).Write(); }
 
 }  // namespace
 

@@ -51,10 +51,6 @@
 #include "trawl/index_writer.h"
 #include "trawl/status.h"
 
-#ifndef TRAWL_VERSION
-#define TRAWL_VERSION "unknown"
-#endif
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -62,6 +58,7 @@ using trawl::bench::Check;
 using trawl::bench::DirSize;
 using trawl::bench::LoadAvg;
 using trawl::bench::NowS;
+using trawl::bench::SplitCommas;
 using std::string;
 using std::vector;
 
@@ -247,15 +244,20 @@ void MeasureDir(const string& dir, RunResult* r) {
   }
 }
 
-int Run(const Options& o) {
-  uint64_t file_bytes = 0;
-  for (const auto& f : o.files) {
+uint64_t InputFileBytes(const vector<string>& files) {
+  uint64_t bytes = 0;
+  for (const auto& f : files) {
     std::error_code ec;
     const auto n = fs::file_size(f, ec);
     if (ec) throw std::runtime_error("cannot stat " + f);
-    file_bytes += n;
+    bytes += n;
   }
-  const string load_before = LoadAvg();
+  return bytes;
+}
+
+// Every configuration (the baseline, then each thread count) --repeat times, each in a child;
+// per configuration the run of median wall time, with the fastest time and the largest RSS.
+vector<RunResult> MeasureRuns(const Options& o) {
   // Repetitions are interleaved (every configuration once, then again), so that a burst of load
   // from elsewhere on the machine spreads over the configurations; each reports its median.
   const size_t nconf = (o.baseline ? 1 : 0) + o.threads.size();
@@ -286,8 +288,11 @@ int Run(const Options& o) {
     for (const auto& x : v) r.maxrss_mb = std::max(r.maxrss_mb, x.maxrss_mb);
     runs.push_back(std::move(r));
   }
-  const string load_after = LoadAvg();
-  if (runs.empty()) return 0;
+  return runs;
+}
+
+void PrintReport(const Options& o, const vector<RunResult>& runs, uint64_t file_bytes, const string& load_before,
+                 const string& load_after) {
   const RunResult& any = runs.back();
   string files;
   for (const auto& f : o.files) files += (files.empty() ? "" : " ") + f;
@@ -329,52 +334,64 @@ int Run(const Options& o) {
     std::printf("\n");
     break;
   }
-  if (!o.json.empty()) {
-    nlohmann::ordered_json j;
-    j["engine"] = "trawl";
-    j["version"] = TRAWL_VERSION;
-    j["files"] = o.files;
-    j["file_bytes"] = file_bytes;
-    j["memory_mb"] = o.memory_mb;
-    j["one_field"] = o.one_field;
-    j["language"] = o.language;
-    j["optimize"] = o.optimize;
-    j["loadavg_before"] = load_before;
-    j["loadavg_after"] = load_after;
-    nlohmann::ordered_json jr = nlohmann::ordered_json::array();
-    double b = 0;
-    for (const auto& r : runs) {
-      const double dps = r.docs / r.wall_s;
-      if (r.name == "index" && b == 0) b = dps;
-      nlohmann::ordered_json e = {{"run", r.name},
-                                  {"threads", r.threads},
-                                  {"docs", r.docs},
-                                  {"input_bytes", r.input_bytes},
-                                  {"text_bytes", r.text_bytes},
-                                  {"wall_s", r.wall_s},
-                                  {"min_wall_s", r.min_wall_s},
-                                  {"repeat", o.repeat},
-                                  {"cpu_s", r.cpu_s},
-                                  {"docs_per_s", dps},
-                                  {"mb_per_s", r.input_bytes / 1e6 / r.wall_s},
-                                  {"peak_rss_mb", r.maxrss_mb}};
-      if (r.name == "index") {
-        e["speedup"] = dps / b;
-        e["optimize_s"] = r.optimize_s;
-        e["index_bytes"] = r.index_bytes;
-        e["bytes_per_doc"] = static_cast<double>(r.index_bytes) / std::max<uint64_t>(1, r.docs);
-        e["index_to_text"] = static_cast<double>(r.index_bytes) / std::max<uint64_t>(1, r.text_bytes);
-        e["index_to_input"] = static_cast<double>(r.index_bytes) / std::max<uint64_t>(1, r.input_bytes);
-        e["segments"] = r.segments;
-        e["bytes_by_kind"] = r.bytes_by_kind;
-      }
-      jr.push_back(std::move(e));
+}
+
+void WriteJson(const Options& o, const vector<RunResult>& runs, uint64_t file_bytes, const string& load_before,
+               const string& load_after) {
+  nlohmann::ordered_json j;
+  j["engine"] = "trawl";
+  j["version"] = TRAWL_VERSION;
+  j["files"] = o.files;
+  j["file_bytes"] = file_bytes;
+  j["memory_mb"] = o.memory_mb;
+  j["one_field"] = o.one_field;
+  j["language"] = o.language;
+  j["optimize"] = o.optimize;
+  j["loadavg_before"] = load_before;
+  j["loadavg_after"] = load_after;
+  nlohmann::ordered_json jr = nlohmann::ordered_json::array();
+  double b = 0;
+  for (const auto& r : runs) {
+    const double dps = r.docs / r.wall_s;
+    if (r.name == "index" && b == 0) b = dps;
+    nlohmann::ordered_json e = {{"run", r.name},
+                                {"threads", r.threads},
+                                {"docs", r.docs},
+                                {"input_bytes", r.input_bytes},
+                                {"text_bytes", r.text_bytes},
+                                {"wall_s", r.wall_s},
+                                {"min_wall_s", r.min_wall_s},
+                                {"repeat", o.repeat},
+                                {"cpu_s", r.cpu_s},
+                                {"docs_per_s", dps},
+                                {"mb_per_s", r.input_bytes / 1e6 / r.wall_s},
+                                {"peak_rss_mb", r.maxrss_mb}};
+    if (r.name == "index") {
+      e["speedup"] = dps / b;
+      e["optimize_s"] = r.optimize_s;
+      e["index_bytes"] = r.index_bytes;
+      e["bytes_per_doc"] = static_cast<double>(r.index_bytes) / std::max<uint64_t>(1, r.docs);
+      e["index_to_text"] = static_cast<double>(r.index_bytes) / std::max<uint64_t>(1, r.text_bytes);
+      e["index_to_input"] = static_cast<double>(r.index_bytes) / std::max<uint64_t>(1, r.input_bytes);
+      e["segments"] = r.segments;
+      e["bytes_by_kind"] = r.bytes_by_kind;
     }
-    j["runs"] = std::move(jr);
-    std::ofstream f(o.json);
-    f << j.dump(1) << "\n";
-    if (!f) throw std::runtime_error("cannot write " + o.json);
+    jr.push_back(std::move(e));
   }
+  j["runs"] = std::move(jr);
+  std::ofstream f(o.json);
+  f << j.dump(1) << "\n";
+  if (!f) throw std::runtime_error("cannot write " + o.json);
+}
+
+int Run(const Options& o) {
+  const uint64_t file_bytes = InputFileBytes(o.files);
+  const string load_before = LoadAvg();
+  const vector<RunResult> runs = MeasureRuns(o);
+  const string load_after = LoadAvg();
+  if (runs.empty()) return 0;
+  PrintReport(o, runs, file_bytes, load_before, load_after);
+  if (!o.json.empty()) WriteJson(o, runs, file_bytes, load_before, load_after);
   return 0;
 }
 
@@ -397,14 +414,10 @@ int main(int argc, char** argv) {
       else if (a[i] == "--threads" && has) {
         o.threads.clear();
         const string s = a[++i];
-        size_t p = 0;
-        while (p < s.size()) {
-          size_t q = s.find(',', p);
-          if (q == string::npos) q = s.size();
-          const int t = std::atoi(s.substr(p, q - p).c_str());
+        for (const string& item : SplitCommas(s)) {
+          const int t = std::atoi(item.c_str());
           if (t < 1) throw std::runtime_error("bad --threads " + s);
           o.threads.push_back(static_cast<uint32_t>(t));
-          p = q + 1;
         }
       } else if (a[i] == "--memory-mb" && has) o.memory_mb = std::strtoull(a[++i].c_str(), nullptr, 10);
       else if (a[i] == "--dir" && has) o.dir = a[++i];

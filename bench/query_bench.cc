@@ -33,43 +33,98 @@ int Usage() {
   return 2;
 }
 
+struct Options {
+  trawl::SearchOptions search;
+  int reps = 5;
+  bool per_query = false;
+  bool count = false;
+};
+
+// The options after INDEXDIR and QUERIES.txt into *o; false if one is unknown or bad.
+bool ParseOptions(int argc, char** argv, Options* o) {
+  o->search.load_documents = false;
+  o->search.exact_total = false;
+  for (int i = 3; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--reps" && has_value) {
+      o->reps = std::atoi(argv[++i]);
+    } else if (arg == "--top" && has_value) {
+      o->search.top_k = std::strtoul(argv[++i], nullptr, 10);
+    } else if (arg == "--plain") {
+      o->search.plain_text = true;
+    } else if (arg == "--proximity" && has_value) {
+      o->search.proximity = std::atof(argv[++i]);
+    } else if (arg == "--proximity-window" && has_value) {
+      o->search.proximity_window = static_cast<uint32_t>(std::atoi(argv[++i]));
+    } else if (arg == "--per-query") {
+      o->per_query = true;
+    } else if (arg == "--exact-total") {
+      o->search.exact_total = true;
+    } else if (arg == "--count") {
+      o->count = true;
+    } else if (arg == "--bm25f") {
+      o->search.bm25f = true;
+    } else {
+      return false;
+    }
+  }
+  return o->reps >= 1;
+}
+
+// Pass 0 warms up and sums the scores (or counts); passes 1..reps are timed. Returns false
+// (after saying why) if a query fails; *times gets, per query, the microseconds of each pass.
+bool TimeQueries(const trawl::Searcher& searcher, const std::vector<std::string>& queries,
+                 const Options& o, std::vector<std::vector<double>>* times, double* score_sum) {
+  times->assign(queries.size(), {});
+  for (int pass = 0; pass <= o.reps; ++pass) {
+    for (size_t q = 0; q < queries.size(); ++q) {
+      trawl::SearchResults results;
+      uint64_t matches = 0;
+      const auto start = std::chrono::steady_clock::now();
+      const trawl::Status s = o.count ? searcher.Count(queries[q], &matches)
+                                      : searcher.Search(queries[q], o.search, &results);
+      const auto end = std::chrono::steady_clock::now();
+      if (!s.ok()) {
+        std::cerr << "trawl-query-bench: " << queries[q] << ": " << s.ToString() << "\n";
+        return false;
+      }
+      if (pass == 0) {
+        for (const auto& h : results.hits) *score_sum += h.score;
+        *score_sum += static_cast<double>(matches);
+      } else {
+        (*times)[q].push_back(std::chrono::duration<double, std::micro>(end - start).count());
+      }
+    }
+  }
+  return true;
+}
+
+void PrintSummary(const std::vector<std::string>& queries, std::vector<std::vector<double>> times,
+                  const Options& o, double score_sum) {
+  std::vector<double> medians;
+  for (size_t q = 0; q < queries.size(); ++q) {
+    std::sort(times[q].begin(), times[q].end());
+    medians.push_back(times[q][times[q].size() / 2]);
+    if (o.per_query) std::cout << medians.back() << "\t" << queries[q] << "\n";
+  }
+  double mean = 0;
+  for (double m : medians) mean += m;
+  mean /= medians.size();
+  std::sort(medians.begin(), medians.end());
+  std::cout << "queries " << queries.size() << " reps " << o.reps << " median_us "
+            << medians[medians.size() / 2] << " mean_us " << mean << " p90_us "
+            << medians[medians.size() * 9 / 10] << (o.count ? " count_sum " : " score_sum ")
+            << score_sum << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) return Usage();
   const std::string index_dir = argv[1], queries_file = argv[2];
-  trawl::SearchOptions options;
-  options.load_documents = false;
-  options.exact_total = false;
-  int reps = 5;
-  bool per_query = false;
-  bool count = false;
-  for (int i = 3; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    if (arg == "--reps" && has_value) {
-      reps = std::atoi(argv[++i]);
-    } else if (arg == "--top" && has_value) {
-      options.top_k = std::strtoul(argv[++i], nullptr, 10);
-    } else if (arg == "--plain") {
-      options.plain_text = true;
-    } else if (arg == "--proximity" && has_value) {
-      options.proximity = std::atof(argv[++i]);
-    } else if (arg == "--proximity-window" && has_value) {
-      options.proximity_window = static_cast<uint32_t>(std::atoi(argv[++i]));
-    } else if (arg == "--per-query") {
-      per_query = true;
-    } else if (arg == "--exact-total") {
-      options.exact_total = true;
-    } else if (arg == "--count") {
-      count = true;
-    } else if (arg == "--bm25f") {
-      options.bm25f = true;
-    } else {
-      return Usage();
-    }
-  }
-  if (reps < 1) return Usage();
+  Options o;
+  if (!ParseOptions(argc, argv, &o)) return Usage();
 
   std::vector<std::string> queries;
   std::ifstream in(queries_file);
@@ -80,47 +135,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::unique_ptr<trawl::Searcher> searcher;
-  trawl::Status s = trawl::Searcher::Open(index_dir, {}, &searcher);
+  const trawl::Status s = trawl::Searcher::Open(index_dir, {}, &searcher);
   if (!s.ok()) {
     std::cerr << "trawl-query-bench: " << s.ToString() << "\n";
     return 1;
   }
-
-  std::vector<std::vector<double>> times(queries.size());
+  std::vector<std::vector<double>> times;
   double score_sum = 0;
-  for (int pass = 0; pass <= reps; ++pass) {  // pass 0 warms up
-    for (size_t q = 0; q < queries.size(); ++q) {
-      trawl::SearchResults results;
-      uint64_t matches = 0;
-      const auto start = std::chrono::steady_clock::now();
-      s = count ? searcher->Count(queries[q], &matches)
-                : searcher->Search(queries[q], options, &results);
-      const auto end = std::chrono::steady_clock::now();
-      if (!s.ok()) {
-        std::cerr << "trawl-query-bench: " << queries[q] << ": " << s.ToString() << "\n";
-        return 1;
-      }
-      if (pass == 0) {
-        for (const auto& h : results.hits) score_sum += h.score;
-        score_sum += static_cast<double>(matches);
-      } else {
-        times[q].push_back(std::chrono::duration<double, std::micro>(end - start).count());
-      }
-    }
-  }
-  std::vector<double> medians;
-  for (size_t q = 0; q < queries.size(); ++q) {
-    std::sort(times[q].begin(), times[q].end());
-    medians.push_back(times[q][times[q].size() / 2]);
-    if (per_query) std::cout << medians.back() << "\t" << queries[q] << "\n";
-  }
-  double mean = 0;
-  for (double m : medians) mean += m;
-  mean /= medians.size();
-  std::sort(medians.begin(), medians.end());
-  std::cout << "queries " << queries.size() << " reps " << reps << " median_us "
-            << medians[medians.size() / 2] << " mean_us " << mean << " p90_us "
-            << medians[medians.size() * 9 / 10] << (count ? " count_sum " : " score_sum ")
-            << score_sum << "\n";
+  if (!TimeQueries(*searcher, queries, o, &times, &score_sum)) return 1;
+  PrintSummary(queries, std::move(times), o, score_sum);
   return 0;
 }

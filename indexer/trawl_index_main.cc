@@ -8,7 +8,6 @@
 
 #include <boost/program_options.hpp>
 #include <cctype>
-#include <nlohmann/json.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +18,8 @@
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,9 +62,9 @@ int RunVerify(const std::string& dir, bool all_commits) {
   Status s = VerifyIndex(dir, all_commits, &report);
   if (!s.ok()) return Fail(s.message());
   for (const std::string& p : report.problems) std::cout << "damaged: " << p << "\n";
-  std::cout << (report.ok() ? "ok" : "FAILED") << ": " << report.commits_checked
-            << " commit(s), " << report.segments_checked << " segment(s), " << report.documents
-            << " documents, " << report.problems.size() << " problem(s)\n";
+  std::cout << (report.ok() ? "ok" : "FAILED") << ": " << report.commits_checked << " commit(s), "
+            << report.segments_checked << " segment(s), " << report.documents << " documents, "
+            << report.problems.size() << " problem(s)\n";
   return report.ok() ? kExitOk : kExitFailed;
 }
 
@@ -282,7 +283,8 @@ void PrintMessages(const InputStats& stats) {
   }
 }
 
-int Run(int argc, char** argv) {
+// The command line, as given.
+struct Flags {
   std::string index_dir, language, stopwords, tokenizer;
   uint32_t merge_factor = 10;
   uint32_t max_token_chars = 255;
@@ -292,8 +294,14 @@ int Run(int argc, char** argv) {
   std::vector<std::string> inputs, delete_ids;
   std::string delete_from;
   InputOptions input_options;
+  // Sizes as typed ("16G"); CheckFlags puts them into input_options.
   std::string max_decompressed, max_doc_bytes;
+  bool verify = false, verify_all = false, optimize = false;
+  bool quiet = false, json_summary = false;
+};
 
+// The options --help lists, writing into *flags.
+po::options_description VisibleOptions(Flags* flags) {
   po::options_description visible(
       "Usage: trawl-index --index DIR [options] INPUT...\n\n"
       "Adds documents to the index in DIR, creating it if needed, and commits them at once\n"
@@ -310,35 +318,36 @@ int Run(int argc, char** argv) {
       "decompression limits, over-long JSONL lines; bad JSONL lines with --skip-errors).\n"
       "Truncated documents are indexed (cut) and do not change the status.\n\n"
       "Options");
+  InputOptions& input = flags->input_options;
   // clang-format off
   visible.add_options()
-      ("index", po::value(&index_dir)->value_name("DIR"), "index directory (required)")
-      ("language", po::value(&language)->value_name("NAME")->default_value("english"),
+      ("index", po::value(&flags->index_dir)->value_name("DIR"), "index directory (required)")
+      ("language", po::value(&flags->language)->value_name("NAME")->default_value("english"),
        "Snowball stemmer language, or none (only when creating the index; an existing index "
        "keeps its analyzer)")
-      ("stopwords", po::value(&stopwords)->value_name("LIST")->default_value(""),
+      ("stopwords", po::value(&flags->stopwords)->value_name("LIST")->default_value(""),
        "stop words: empty for none, english, or a file with one word a line (only when "
        "creating)")
-      ("tokenizer", po::value(&tokenizer)->value_name("NAME")->default_value("simple"),
+      ("tokenizer", po::value(&flags->tokenizer)->value_name("NAME")->default_value("simple"),
        "simple: runs of letters and digits; standard: Unicode word boundaries as Lucene's "
        "StandardTokenizer (keeps don't, e.g, 3.14, 1,000 whole; strips English possessives) "
        "(only when creating)")
-      ("max-token-chars", po::value(&max_token_chars)->value_name("N")->default_value(255),
+      ("max-token-chars", po::value(&flags->max_token_chars)->value_name("N")->default_value(255),
        "longer tokens are not indexed (only when creating)")
-      ("memory-mb", po::value(&memory_mb)->value_name("M")->default_value(1024),
+      ("memory-mb", po::value(&flags->memory_mb)->value_name("M")->default_value(1024),
        "indexing memory budget: buffered documents are written out as a segment beyond it")
-      ("threads", po::value(&threads)->value_name("N")->default_value(DefaultThreads()),
+      ("threads", po::value(&flags->threads)->value_name("N")->default_value(DefaultThreads()),
        "indexing threads (default: all cores); each builds its own segments")
-      ("commit-every", po::value(&commit_every)->value_name("N")->default_value(0),
+      ("commit-every", po::value(&flags->commit_every)->value_name("N")->default_value(0),
        "commit after every N documents (0: once at the end); prints \"committed N\" on "
        "stdout after each commit, so work up to the last one survives an interruption")
-      ("delete", po::value(&delete_ids)->value_name("ID")->multitoken(),
+      ("delete", po::value(&flags->delete_ids)->value_name("ID")->multitoken(),
        "delete the documents with these ids (before adding INPUTs)")
-      ("delete-from", po::value(&delete_from)->value_name("FILE"),
+      ("delete-from", po::value(&flags->delete_from)->value_name("FILE"),
        "delete the ids listed in FILE, one per line")
       ("optimize", "merge the index into one segment (after adding INPUTs)")
       ("merge", "same as --optimize")
-      ("merge-factor", po::value(&merge_factor)->value_name("F")->default_value(10),
+      ("merge-factor", po::value(&flags->merge_factor)->value_name("F")->default_value(10),
        "at each commit, every F adjacent segments of similar size merge into one, so an index "
        "has about F-1 segments per power of F documents (0: merge only on --optimize)")
       ("verify", "check every checksum and the structure of the current commit; exit 1 and "
@@ -347,30 +356,38 @@ int Run(int argc, char** argv) {
       ("skip-errors", "skip bad JSONL lines (counted, exit status 2) instead of failing")
       ("json-summary", "print the summary as one line of JSON on stdout (also when the run "
        "fails), for scripts")
-      ("max-doc-bytes", po::value(&max_doc_bytes)->value_name("SIZE")->default_value("64M"),
+      ("max-doc-bytes", po::value(&flags->max_doc_bytes)->value_name("SIZE")->default_value("64M"),
        "documents larger than this are truncated to it (and counted); a JSONL line over twice "
        "this is skipped")
-      ("include", po::value(&input_options.include)->value_name("GLOB")->composing(),
+      ("include", po::value(&input.include)->value_name("GLOB")->composing(),
        "read only the files and archive members whose path matches (repeatable; fnmatch, "
        "'*' matches '/' too, a GLOB without '/' also matches the bare file name)")
-      ("exclude", po::value(&input_options.exclude)->value_name("GLOB")->composing(),
+      ("exclude", po::value(&input.exclude)->value_name("GLOB")->composing(),
        "skip the files, archive members and archives whose path matches (repeatable)")
       ("recurse-archives", "also open archives inside archives")
-      ("max-decompressed", po::value(&max_decompressed)->value_name("SIZE")->default_value("16G"),
+      ("max-decompressed",
+       po::value(&flags->max_decompressed)->value_name("SIZE")->default_value("16G"),
        "stop reading an input file after this much decompressed data (e.g. 500M, 16G)")
       ("max-compression-ratio",
-       po::value(&input_options.max_compression_ratio)->value_name("N")->default_value(200),
+       po::value(&input.max_compression_ratio)->value_name("N")->default_value(200),
        "stop reading an input file that decompresses to more than N times the bytes read of it, "
        "once 16 MiB have come out (a compression bomb); 0 for no limit")
       ("max-archive-members",
-       po::value(&input_options.max_archive_members)->value_name("N")->default_value(10000000),
+       po::value(&input.max_archive_members)->value_name("N")->default_value(10000000),
        "stop reading an input file after this many archive members")
       ("quiet,q", "no progress line and no summary")
       ("help,h", "show this help and exit")
       ("version", "show the version and exit");
   // clang-format on
+  return visible;
+}
+
+// Fills *flags from the command line. Returns the exit status when the program ends here
+// (--help, --version, a flag it does not know), nothing when it goes on.
+std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
+  const po::options_description visible = VisibleOptions(flags);
   po::options_description hidden;
-  hidden.add_options()("input", po::value(&inputs)->composing());
+  hidden.add_options()("input", po::value(&flags->inputs)->composing());
   po::options_description all;
   all.add(visible).add(hidden);
   po::positional_options_description positional;
@@ -391,40 +408,30 @@ int Run(int argc, char** argv) {
     std::cout << kProgram << " " << TRAWL_VERSION << "\n";
     return kExitOk;
   }
-  if (index_dir.empty()) return Fail("--index DIR is required (see --help)");
-  if (vm.count("verify") || vm.count("verify-all")) {
-    return RunVerify(index_dir, vm.count("verify-all") > 0);
+  flags->verify = vm.count("verify") > 0;
+  flags->verify_all = vm.count("verify-all") > 0;
+  flags->optimize = vm.count("optimize") > 0 || vm.count("merge") > 0;
+  flags->quiet = vm.count("quiet") > 0;
+  flags->json_summary = vm.count("json-summary") > 0;
+  flags->input_options.skip_errors = vm.count("skip-errors") > 0;
+  flags->input_options.recurse_archives = vm.count("recurse-archives") > 0;
+  return std::nullopt;
+}
+
+// Appends the ids listed in `file`, one a line, to *ids; false if it cannot be read.
+bool ReadIdFile(const std::string& file, std::vector<std::string>* ids) {
+  std::ifstream in(file);
+  if (!in) return false;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) ids->push_back(line);
   }
-  if (!delete_from.empty()) {
-    std::ifstream in(delete_from);
-    if (!in) return Fail(delete_from + ": cannot read");
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!line.empty()) delete_ids.push_back(line);
-    }
-  }
-  const bool optimize = vm.count("optimize") > 0 || vm.count("merge") > 0;
-  if (inputs.empty() && delete_ids.empty() && !optimize) {
-    return Fail("no INPUT given (see --help)");
-  }
-  if (memory_mb == 0 || memory_mb > (uint64_t{1} << 30)) {
-    return Fail("--memory-mb must be between 1 and 1073741824");
-  }
-  if (threads < 1 || threads > 1024) return Fail("--threads must be between 1 and 1024");
-  if (max_token_chars == 0) return Fail("--max-token-chars must be at least 1");
-  if (!ParseSize(max_decompressed, &input_options.max_decompressed_bytes) ||
-      input_options.max_decompressed_bytes == 0) {
-    return Fail("--max-decompressed: expected a size such as 500M or 16G, got '" +
-                max_decompressed + "'");
-  }
-  if (!ParseSize(max_doc_bytes, &input_options.max_document_bytes) ||
-      input_options.max_document_bytes == 0) {
-    return Fail("--max-doc-bytes: expected a size such as 64M or 1G, got '" + max_doc_bytes + "'");
-  }
-  if (input_options.max_archive_members == 0) {
-    return Fail("--max-archive-members must be at least 1");
-  }
-  // A typo in the last of many inputs should not cost an hour of indexing first.
+  return true;
+}
+
+// A typo in the last of many inputs should not cost an hour of indexing first: what is wrong
+// with the INPUTs, or an empty string.
+std::string CheckInputs(const std::vector<std::string>& inputs) {
   int stdin_inputs = 0;
   for (const std::string& input : inputs) {
     if (input == "-") {
@@ -432,95 +439,165 @@ int Run(int argc, char** argv) {
       continue;
     }
     std::error_code ec;
-    if (!std::filesystem::exists(input, ec)) return Fail(input + ": no such file or directory");
+    if (!std::filesystem::exists(input, ec)) return input + ": no such file or directory";
   }
-  if (stdin_inputs > 1) return Fail("- (stdin) given more than once");
+  if (stdin_inputs > 1) return "- (stdin) given more than once";
+  return std::string();
+}
 
-  const bool quiet = vm.count("quiet") > 0;
-  const bool json_summary = vm.count("json-summary") > 0;
-  InputStats stats;
-  RunSummary summary;
-  summary.stats = &stats;
-  summary.index_dir = index_dir;
-  summary.max_document_bytes = input_options.max_document_bytes;
-  IndexWriterOptions writer_options;
-  writer_options.language = language;
-  writer_options.stopwords = stopwords;
-  writer_options.tokenizer = tokenizer;
-  writer_options.max_token_chars = max_token_chars;
-  writer_options.memory_budget_bytes = static_cast<size_t>(memory_mb) << 20;
-  writer_options.threads = static_cast<uint32_t>(threads);
-  writer_options.merge_factor = merge_factor;
+// Completes the flags of an indexing run (the ids of --delete-from, the sizes) and returns the
+// first thing wrong with them, or an empty string.
+std::string CheckFlags(Flags* flags) {
+  InputOptions& input = flags->input_options;
+  if (!flags->delete_from.empty() && !ReadIdFile(flags->delete_from, &flags->delete_ids)) {
+    return flags->delete_from + ": cannot read";
+  }
+  if (flags->inputs.empty() && flags->delete_ids.empty() && !flags->optimize) {
+    return "no INPUT given (see --help)";
+  }
+  if (flags->memory_mb == 0 || flags->memory_mb > (uint64_t{1} << 30)) {
+    return "--memory-mb must be between 1 and 1073741824";
+  }
+  if (flags->threads < 1 || flags->threads > 1024) return "--threads must be between 1 and 1024";
+  if (flags->max_token_chars == 0) return "--max-token-chars must be at least 1";
+  if (!ParseSize(flags->max_decompressed, &input.max_decompressed_bytes) ||
+      input.max_decompressed_bytes == 0) {
+    return "--max-decompressed: expected a size such as 500M or 16G, got '" +
+           flags->max_decompressed + "'";
+  }
+  if (!ParseSize(flags->max_doc_bytes, &input.max_document_bytes) ||
+      input.max_document_bytes == 0) {
+    return "--max-doc-bytes: expected a size such as 64M or 1G, got '" + flags->max_doc_bytes + "'";
+  }
+  if (input.max_archive_members == 0) return "--max-archive-members must be at least 1";
+  return CheckInputs(flags->inputs);
+}
 
-  const Clock::time_point start = Clock::now();
+IndexWriterOptions WriterOptions(const Flags& flags) {
+  IndexWriterOptions options;
+  options.language = flags.language;
+  options.stopwords = flags.stopwords;
+  options.tokenizer = flags.tokenizer;
+  options.max_token_chars = flags.max_token_chars;
+  options.memory_budget_bytes = static_cast<size_t>(flags.memory_mb) << 20;
+  options.threads = static_cast<uint32_t>(flags.threads);
+  options.merge_factor = flags.merge_factor;
+  return options;
+}
+
+// One run that deletes, adds and commits: open the writer, delete the ids, add the inputs,
+// commit (or optimize), then the summaries. Any failure drops the writer uncommitted, so the
+// index stays at its last commit.
+class IndexingRun {
+ public:
+  explicit IndexingRun(const Flags& flags) : flags_(flags), start_(Clock::now()) {
+    summary_.stats = &stats_;
+    summary_.index_dir = flags.index_dir;
+    summary_.max_document_bytes = flags.input_options.max_document_bytes;
+  }
+
+  // Returns the exit status.
+  int Run() {
+    Status s = IndexWriter::Open(flags_.index_dir, WriterOptions(flags_), &writer_);
+    if (!s.ok()) return Failed(flags_.index_dir + ": " + ErrorText(s));
+    summary_.committed = writer_->committed_documents();
+    Progress progress(!flags_.quiet && ::isatty(STDERR_FILENO));
+    s = DeleteIds();
+    if (s.ok()) s = AddInputs(&progress);
+    if (s.ok()) s = CommitAtEnd(&progress);
+    if (s.ok() && !flags_.quiet && !flags_.delete_ids.empty()) {
+      std::cerr << kProgram << ": deleted " << summary_.deleted_ids << " of "
+                << flags_.delete_ids.size() << " ids (the others were not in the index)\n";
+    }
+    progress.Clear();
+    if (!s.ok()) {
+      if (!flags_.quiet) PrintMessages(stats_);
+      summary_.committed = writer_->committed_documents();
+      writer_.reset();
+      return Failed(ErrorText(s) + " (nothing committed)");
+    }
+    return Succeeded();
+  }
+
+ private:
+  Status DeleteIds() {
+    for (const std::string& id : flags_.delete_ids) {
+      bool found = false;
+      TRAWL_RETURN_IF_ERROR(writer_->Delete(id, &found));
+      summary_.deleted_ids += found ? 1 : 0;
+    }
+    return Status::OK();
+  }
+
+  Status AddInputs(Progress* progress) {
+    for (const std::string& input : flags_.inputs) {
+      progress->SetInput(input == "-" ? "stdin" : input);
+      stats_.current.clear();
+      TRAWL_RETURN_IF_ERROR(ReadInput(input, flags_.input_options, &stats_,
+                                      [&](Document&& doc) { return Add(doc, progress); }));
+    }
+    return Status::OK();
+  }
+
+  // With --commit-every, also commits after every N-th document.
+  Status Add(const Document& doc, Progress* progress) {
+    uint64_t& indexed = summary_.indexed;
+    TRAWL_RETURN_IF_ERROR(writer_->Add(doc));
+    ++indexed;
+    progress->Update(indexed, stats_.bytes_read, stats_.current);
+    if (flags_.commit_every > 0 && indexed % flags_.commit_every == 0) {
+      progress->Committing(indexed);
+      TRAWL_RETURN_IF_ERROR(writer_->Commit());
+      std::cout << "committed " << indexed << std::endl;
+    }
+    return Status::OK();
+  }
+
+  Status CommitAtEnd(Progress* progress) {
+    progress->Committing(summary_.indexed);
+    TRAWL_RETURN_IF_ERROR(flags_.optimize ? writer_->Optimize() : writer_->Commit());
+    if (flags_.commit_every > 0) std::cout << "committed " << summary_.indexed << std::endl;
+    return Status::OK();
+  }
+
   // A failed run: the one-line error, and for scripts the JSON summary saying so.
-  auto fail_run = [&](const std::string& error) {
-    summary.exit_code = kExitFailed;
-    summary.error = error;
-    summary.seconds = Seconds(Clock::now() - start);
-    summary.index_bytes = DirectoryBytes(index_dir);
-    if (json_summary) PrintJsonSummary(summary);
+  int Failed(const std::string& error) {
+    summary_.exit_code = kExitFailed;
+    summary_.error = error;
+    summary_.seconds = Seconds(Clock::now() - start_);
+    summary_.index_bytes = DirectoryBytes(flags_.index_dir);
+    if (flags_.json_summary) PrintJsonSummary(summary_);
     return Fail(error);
-  };
-  std::unique_ptr<IndexWriter> writer;
-  Status s = IndexWriter::Open(index_dir, writer_options, &writer);
-  if (!s.ok()) return fail_run(index_dir + ": " + ErrorText(s));
-  summary.committed = writer->committed_documents();
+  }
 
-  input_options.skip_errors = vm.count("skip-errors") > 0;
-  input_options.recurse_archives = vm.count("recurse-archives") > 0;
-  uint64_t& indexed = summary.indexed;
-  Progress progress(!quiet && ::isatty(STDERR_FILENO));
-  uint64_t& deleted = summary.deleted_ids;
-  for (const std::string& id : delete_ids) {
-    bool found = false;
-    s = writer->Delete(id, &found);
-    if (!s.ok()) break;
-    deleted += found ? 1 : 0;
+  int Succeeded() {
+    summary_.seconds = Seconds(Clock::now() - start_);
+    summary_.committed = writer_->committed_documents();
+    summary_.index_bytes = DirectoryBytes(flags_.index_dir);
+    summary_.exit_code = Skipped(stats_) > 0 ? kExitSkipped : kExitOk;
+    if (!flags_.quiet) {
+      PrintMessages(stats_);
+      PrintSummary(summary_);
+    }
+    if (flags_.json_summary) PrintJsonSummary(summary_);
+    return summary_.exit_code;
   }
-  for (const std::string& input : inputs) {
-    if (!s.ok()) break;
-    progress.SetInput(input == "-" ? "stdin" : input);
-    stats.current.clear();
-    s = ReadInput(input, input_options, &stats, [&](Document&& doc) {
-      TRAWL_RETURN_IF_ERROR(writer->Add(doc));
-      ++indexed;
-      progress.Update(indexed, stats.bytes_read, stats.current);
-      if (commit_every > 0 && indexed % commit_every == 0) {
-        progress.Committing(indexed);
-        TRAWL_RETURN_IF_ERROR(writer->Commit());
-        std::cout << "committed " << indexed << std::endl;
-      }
-      return Status::OK();
-    });
-  }
-  if (s.ok()) {
-    progress.Committing(indexed);
-    s = optimize ? writer->Optimize() : writer->Commit();
-    if (s.ok() && commit_every > 0) std::cout << "committed " << indexed << std::endl;
-  }
-  if (s.ok() && !quiet && !delete_ids.empty()) {
-    std::cerr << kProgram << ": deleted " << deleted << " of " << delete_ids.size()
-              << " ids (the others were not in the index)\n";
-  }
-  progress.Clear();
-  if (!s.ok()) {
-    // The writer is dropped uncommitted: the index stays at its last commit.
-    if (!quiet) PrintMessages(stats);
-    summary.committed = writer->committed_documents();
-    writer.reset();
-    return fail_run(ErrorText(s) + " (nothing committed)");
-  }
-  summary.seconds = Seconds(Clock::now() - start);
-  summary.committed = writer->committed_documents();
-  summary.index_bytes = DirectoryBytes(index_dir);
-  summary.exit_code = Skipped(stats) > 0 ? kExitSkipped : kExitOk;
-  if (!quiet) {
-    PrintMessages(stats);
-    PrintSummary(summary);
-  }
-  if (json_summary) PrintJsonSummary(summary);
-  return summary.exit_code;
+
+  const Flags& flags_;
+  const Clock::time_point start_;
+  InputStats stats_;
+  RunSummary summary_;
+  std::unique_ptr<IndexWriter> writer_;
+};
+
+int Run(int argc, char** argv) {
+  Flags flags;
+  if (const std::optional<int> exit_code = ParseFlags(argc, argv, &flags)) return *exit_code;
+  if (flags.index_dir.empty()) return Fail("--index DIR is required (see --help)");
+  if (flags.verify || flags.verify_all) return RunVerify(flags.index_dir, flags.verify_all);
+  const std::string problem = CheckFlags(&flags);
+  if (!problem.empty()) return Fail(problem);
+  return IndexingRun(flags).Run();
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -287,16 +288,24 @@ bool ParseFieldValues(const std::vector<std::string>& specs, const char* option,
   return true;
 }
 
-int Run(int argc, char** argv) {
+// The command line, as given.
+struct Flags {
   std::string index_dir, queries_file;
   std::vector<std::string> query_words, field_weights, field_bs;
-  Settings settings;
   // Signed, so that a negative value is an error rather than a huge unsigned number.
   int64_t top_k = 10, offset = 0;
   double k1 = 1.2, b = 0.75;
   double proximity = 0.5;
   int64_t proximity_window = 5;
+  bool count = false, json = false, plain = false, bm25f = false, explain = false;
+  bool verify = false;
+  bool use_proximity = false;
+  // --proximity-weight or --proximity-window given: they mean nothing without --proximity.
+  bool proximity_tuned = false;
+};
 
+// The options --help lists, writing into *flags.
+po::options_description VisibleOptions(Flags* flags) {
   po::options_description visible(
       "Usage: trawl-search --index DIR [options] [QUERY]\n\n"
       "Searches the index in DIR. With QUERY: prints the ranked hits (or, with --count, the\n"
@@ -309,31 +318,34 @@ int Run(int argc, char** argv) {
       "Options");
   // clang-format off
   visible.add_options()
-      ("index", po::value(&index_dir)->value_name("DIR"), "index directory (required)")
-      ("top", po::value(&top_k)->value_name("K")->default_value(10), "number of hits to show")
-      ("offset", po::value(&offset)->value_name("N")->default_value(0),
+      ("index", po::value(&flags->index_dir)->value_name("DIR"), "index directory (required)")
+      ("top", po::value(&flags->top_k)->value_name("K")->default_value(10),
+       "number of hits to show")
+      ("offset", po::value(&flags->offset)->value_name("N")->default_value(0),
        "hits to skip first (paging: --offset 10 shows hits 11 to 20)")
       ("count", "print only the exact number of matching documents")
       ("json", "one JSON object per query: "
        "{\"query\", \"total\", \"took_us\", \"hits\": [{\"id\", \"score\", \"title\", \"snippet\"}]}")
-      ("queries", po::value(&queries_file)->value_name("FILE"),
+      ("queries", po::value(&flags->queries_file)->value_name("FILE"),
        "batch mode: one query per line of FILE (- for stdin), one JSON line per query; a blank "
        "line answers with no hits (total 0)")
       ("plain", "queries are plain text, not the query language: every term found in them is "
        "optional (a bag of words, like Anserini's topic runs)")
-      ("k1", po::value(&k1)->value_name("X")->default_value(1.2, "1.2"), "BM25 k1")
-      ("b", po::value(&b)->value_name("X")->default_value(0.75, "0.75"), "BM25 b")
+      ("k1", po::value(&flags->k1)->value_name("X")->default_value(1.2, "1.2"), "BM25 k1")
+      ("b", po::value(&flags->b)->value_name("X")->default_value(0.75, "0.75"), "BM25 b")
       ("bm25f", "score a word without field: by BM25F over all text fields (one saturation of "
        "the weighted, per-field normalized term frequencies) instead of a sum of per-field BM25")
-      ("field-weight", po::value(&field_weights)->value_name("FIELD=W")->composing(),
+      ("field-weight", po::value(&flags->field_weights)->value_name("FIELD=W")->composing(),
        "BM25F weight of a field (default 1; repeatable), e.g. --field-weight title=2")
-      ("field-b", po::value(&field_bs)->value_name("FIELD=B")->composing(),
+      ("field-b", po::value(&flags->field_bs)->value_name("FIELD=B")->composing(),
        "BM25F b of a field (default --b; repeatable), e.g. --field-b title=0.3")
       ("proximity", "term proximity for bare words and --plain queries: two query words near "
        "each other in a field add a BM25TP term-pair score")
-      ("proximity-weight", po::value(&proximity)->value_name("W")->default_value(0.5, "0.5"),
+      ("proximity-weight",
+       po::value(&flags->proximity)->value_name("W")->default_value(0.5, "0.5"),
        "with --proximity: the weight of the term-pair scores")
-      ("proximity-window", po::value(&proximity_window)->value_name("N")->default_value(5),
+      ("proximity-window",
+       po::value(&flags->proximity_window)->value_name("N")->default_value(5),
        "with --proximity: the largest distance in positions at which two words are near "
        "(1 to 64)")
       ("explain", "explain how each hit's score was computed")
@@ -343,8 +355,15 @@ int Run(int argc, char** argv) {
       ("help,h", "show this help and exit")
       ("version", "show the version and exit");
   // clang-format on
+  return visible;
+}
+
+// Fills *flags from the command line. Returns the exit status when the program ends here
+// (--help, --version, a flag it does not know), nothing when it goes on.
+std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
+  const po::options_description visible = VisibleOptions(flags);
   po::options_description hidden;
-  hidden.add_options()("query", po::value(&query_words)->composing());
+  hidden.add_options()("query", po::value(&flags->query_words)->composing());
   po::options_description all;
   all.add(visible).add(hidden);
   po::positional_options_description positional;
@@ -366,85 +385,116 @@ int Run(int argc, char** argv) {
     std::cout << kProgram << " " << TRAWL_VERSION << "\n";
     return kExitOk;
   }
-  auto usage_error = [](const std::string& message) {
-    PrintError(message + " (see --help)");
-    return kExitFailed;
-  };
-  if (index_dir.empty()) return usage_error("--index DIR is required");
+  flags->count = vm.count("count") > 0;
+  flags->json = vm.count("json") > 0;
+  flags->plain = vm.count("plain") > 0;
+  flags->bm25f = vm.count("bm25f") > 0;
+  flags->explain = vm.count("explain") > 0;
+  flags->verify = vm.count("verify") > 0;
+  flags->use_proximity = vm.count("proximity") > 0;
+  flags->proximity_tuned =
+      !vm["proximity-weight"].defaulted() || !vm["proximity-window"].defaulted();
+  return std::nullopt;
+}
+
+// The first thing wrong with the flags, or an empty string.
+std::string CheckFlags(const Flags& flags) {
+  if (flags.index_dir.empty()) return "--index DIR is required";
   constexpr int64_t kMaxHits = 10000000;  // bounds the top-k heap: offset + top are all kept
-  if (top_k < 0 || top_k > kMaxHits) return usage_error("--top must be between 0 and 10000000");
-  if (offset < 0 || offset > kMaxHits) {
-    return usage_error("--offset must be between 0 and 10000000");
+  if (flags.top_k < 0 || flags.top_k > kMaxHits) return "--top must be between 0 and 10000000";
+  if (flags.offset < 0 || flags.offset > kMaxHits) {
+    return "--offset must be between 0 and 10000000";
   }
-  if (!(k1 >= 0) || k1 > 1000) return usage_error("--k1 must be between 0 and 1000");
-  if (!(b >= 0 && b <= 1)) return usage_error("--b must be between 0 and 1");
+  if (!(flags.k1 >= 0) || flags.k1 > 1000) return "--k1 must be between 0 and 1000";
+  if (!(flags.b >= 0 && flags.b <= 1)) return "--b must be between 0 and 1";
   // An option with an optional value (--proximity[=W]) would take the first query word as
   // its value, so the weight has an option of its own.
-  if (!(proximity >= 0 && proximity <= 1e6)) {
-    return usage_error("--proximity-weight must be between 0 and 1000000");
+  if (!(flags.proximity >= 0 && flags.proximity <= 1e6)) {
+    return "--proximity-weight must be between 0 and 1000000";
   }
-  if (!vm.count("proximity") &&
-      (!vm["proximity-weight"].defaulted() || !vm["proximity-window"].defaulted())) {
-    return usage_error("--proximity-weight and --proximity-window need --proximity");
+  if (!flags.use_proximity && flags.proximity_tuned) {
+    return "--proximity-weight and --proximity-window need --proximity";
   }
-  if (proximity_window < 1 || proximity_window > 64) {
-    return usage_error("--proximity-window must be between 1 and 64");
+  if (flags.proximity_window < 1 || flags.proximity_window > 64) {
+    return "--proximity-window must be between 1 and 64";
   }
-  if (!queries_file.empty() && !query_words.empty()) {
-    return usage_error("give either QUERY or --queries, not both");
+  if (!flags.queries_file.empty() && !flags.query_words.empty()) {
+    return "give either QUERY or --queries, not both";
   }
+  return std::string();
+}
 
-  settings.search.top_k = static_cast<size_t>(top_k);
-  settings.search.offset = static_cast<size_t>(offset);
-  settings.search.k1 = k1;
-  settings.search.b = b;
-  settings.search.explain = vm.count("explain") > 0;
-  settings.search.plain_text = vm.count("plain") > 0;
-  settings.search.bm25f = vm.count("bm25f") > 0;
-  settings.search.proximity = vm.count("proximity") ? proximity : 0;
-  settings.search.proximity_window = static_cast<uint32_t>(proximity_window);
-  std::string field_error;
-  if (!ParseFieldValues(field_weights, "--field-weight", &settings.search.field_weights,
-                        &field_error) ||
-      !ParseFieldValues(field_bs, "--field-b", &settings.search.field_b, &field_error)) {
-    return usage_error(field_error);
+// The settings of checked flags into *settings; the first thing wrong with the BM25F field
+// values, or an empty string.
+std::string MakeSettings(const Flags& flags, Settings* settings) {
+  SearchOptions& search = settings->search;
+  search.top_k = static_cast<size_t>(flags.top_k);
+  search.offset = static_cast<size_t>(flags.offset);
+  search.k1 = flags.k1;
+  search.b = flags.b;
+  search.explain = flags.explain;
+  search.plain_text = flags.plain;
+  search.bm25f = flags.bm25f;
+  search.proximity = flags.use_proximity ? flags.proximity : 0;
+  search.proximity_window = static_cast<uint32_t>(flags.proximity_window);
+  std::string error;
+  if (!ParseFieldValues(flags.field_weights, "--field-weight", &search.field_weights, &error) ||
+      !ParseFieldValues(flags.field_bs, "--field-b", &search.field_b, &error)) {
+    return error;
   }
-  if ((!field_weights.empty() || !field_bs.empty()) && !settings.search.bm25f) {
-    return usage_error("--field-weight and --field-b need --bm25f");
+  if ((!flags.field_weights.empty() || !flags.field_bs.empty()) && !search.bm25f) {
+    return "--field-weight and --field-b need --bm25f";
   }
-  settings.count = vm.count("count") > 0;
-  settings.json = vm.count("json") > 0;
+  settings->count = flags.count;
+  settings->json = flags.json;
   if (::isatty(STDOUT_FILENO)) {
-    settings.plain_begin = "\x1b[1m";
-    settings.plain_end = "\x1b[0m";
+    settings->plain_begin = "\x1b[1m";
+    settings->plain_end = "\x1b[0m";
+  }
+  return std::string();
+}
+
+// QUERY on the command line: its answer, in the output format chosen.
+int RunOnce(const QueryRunner& runner, const Settings& settings,
+            const std::vector<std::string>& query_words) {
+  // Several words without quotes are one query, as if quoted: `trawl-search ... quick fox`.
+  std::string query;
+  for (const std::string& w : query_words) query += (query.empty() ? "" : " ") + w;
+  const Outcome o = runner.Run(query, settings, settings.count);
+  if (!o.status.ok()) {
+    PrintError(ErrorText(o.status));
+    return kExitFailed;
+  }
+  if (settings.json) {
+    std::cout << JsonLine(query, o, settings.count, settings.search.explain) << "\n";
+  } else {
+    PrintPlain(o, settings, settings.count, std::cout);
+  }
+  return kExitOk;
+}
+
+int Run(int argc, char** argv) {
+  Flags flags;
+  if (const std::optional<int> exit_code = ParseFlags(argc, argv, &flags)) return *exit_code;
+  Settings settings;
+  std::string problem = CheckFlags(flags);
+  if (problem.empty()) problem = MakeSettings(flags, &settings);
+  if (!problem.empty()) {
+    PrintError(problem + " (see --help)");
+    return kExitFailed;
   }
 
   SearcherOptions searcher_options;
-  searcher_options.verify_checksums = vm.count("verify") > 0;
+  searcher_options.verify_checksums = flags.verify;
   std::unique_ptr<Searcher> searcher;
-  Status s = Searcher::Open(index_dir, searcher_options, &searcher);
+  const Status s = Searcher::Open(flags.index_dir, searcher_options, &searcher);
   if (!s.ok()) {
     PrintError(ErrorText(s));
     return kExitFailed;
   }
   const QueryRunner runner(*searcher);
-
-  if (!query_words.empty()) {
-    // Several words without quotes are one query, as if quoted: `trawl-search ... quick fox`.
-    std::string query;
-    for (const std::string& w : query_words) query += (query.empty() ? "" : " ") + w;
-    const Outcome o = runner.Run(query, settings, settings.count);
-    if (!o.status.ok()) {
-      PrintError(ErrorText(o.status));
-      return kExitFailed;
-    }
-    if (settings.json) {
-      std::cout << JsonLine(query, o, settings.count, settings.search.explain) << "\n";
-    } else {
-      PrintPlain(o, settings, settings.count, std::cout);
-    }
-    return kExitOk;
-  }
+  if (!flags.query_words.empty()) return RunOnce(runner, settings, flags.query_words);
+  const std::string& queries_file = flags.queries_file;
   if (!queries_file.empty() && queries_file != "-") {
     std::ifstream in(queries_file);
     if (!in) {

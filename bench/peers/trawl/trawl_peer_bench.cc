@@ -53,16 +53,13 @@
 #include "trawl/searcher.h"
 #include "trawl/status.h"
 
-#ifndef TRAWL_VERSION
-#define TRAWL_VERSION "unknown"
-#endif
-
 namespace {
 
 namespace fs = std::filesystem;
 using trawl::bench::Check;
 using trawl::bench::DirSize;
 using trawl::bench::LoadAvg;
+using trawl::bench::Median;
 using trawl::bench::NowS;
 using std::string;
 using std::vector;
@@ -178,103 +175,115 @@ string BuildQuery(trawl::Analyzer& an, const string& cls_in, const string& text)
   return q;
 }
 
-double Median(vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+// QUERIES.tsv: "class<TAB>words" lines, in file order.
+struct PeerQueries {
+  vector<string> classes, texts;
+  vector<string> strings;  // the trawl query string of each (empty: no words, matches nothing)
+};
+
+PeerQueries ReadPeerQueries(const string& qfile) {
+  PeerQueries q;
+  std::ifstream in(qfile);
+  if (!in) throw std::runtime_error("cannot open " + qfile);
+  string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    if (tab == string::npos) continue;
+    string text = line.substr(tab + 1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.pop_back();
+    while (!text.empty() && text[0] == ' ') text.erase(0, 1);
+    q.classes.push_back(line.substr(0, tab));
+    q.texts.push_back(text);
+  }
+  auto an = MakeAnalyzer();
+  for (size_t i = 0; i < q.texts.size(); ++i) q.strings.push_back(BuildQuery(*an, q.classes[i], q.texts[i]));
+  return q;
 }
 
-int DoQuery(const string& indexdir, const string& qfile, int reps, int warmup, double warmup_s,
-            const string& outfile) {
-  vector<string> classes, texts;
-  {
-    std::ifstream in(qfile);
-    if (!in) throw std::runtime_error("cannot open " + qfile);
-    string line;
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] == '#') continue;
-      const size_t tab = line.find('\t');
-      if (tab == string::npos) continue;
-      string q = line.substr(tab + 1);
-      while (!q.empty() && (q.back() == ' ' || q.back() == '\r')) q.pop_back();
-      while (!q.empty() && q[0] == ' ') q.erase(0, 1);
-      classes.push_back(line.substr(0, tab));
-      texts.push_back(q);
+// Runs each query as top10 and as count, and keeps the timed runs' hits, counts and times.
+class PeerTimer {
+ public:
+  PeerTimer(const trawl::Searcher& searcher, const vector<string>& qs)
+      : top(qs.size()), counts(qs.size()), t_top(qs.size()), t_cnt(qs.size()), searcher_(searcher), qs_(qs) {
+    top_opts.top_k = 10;
+    top_opts.load_documents = false;
+    // Lucene's search(query, 10) counts hits only up to 1000 and then skips what cannot compete;
+    // top10 here likewise does not count (bitmap counts are exact anyway). count is Count().
+    top_opts.exact_total = false;
+  }
+
+  // At least `warmup` passes AND at least `warmup_s` seconds (same rule as the peers). Returns
+  // the number of passes and their time in *secs.
+  int WarmUp(int warmup, double warmup_s, double* secs) {
+    const double w0 = NowS();
+    int passes = 0;
+    while (passes < warmup || NowS() - w0 < warmup_s) {
+      for (size_t i = 0; i < qs_.size(); ++i) {
+        RunTop(i, false);
+        sink_ += RunCount(i);
+      }
+      ++passes;
     }
-  }
-  const size_t nq = texts.size();
-  vector<string> qs(nq);
-  {
-    auto an = MakeAnalyzer();
-    for (size_t i = 0; i < nq; ++i) qs[i] = BuildQuery(*an, classes[i], texts[i]);
+    *secs = NowS() - w0;
+    return passes;
   }
 
-  std::unique_ptr<trawl::Searcher> searcher;
-  Check(trawl::Searcher::Open(indexdir, trawl::SearcherOptions(), &searcher), "open " + indexdir);
+  void TimeReps(int reps) {
+    for (int r = 0; r < reps; ++r)
+      for (size_t i = 0; i < qs_.size(); ++i) {
+        const double a = NowS();
+        RunTop(i, true);
+        const double b = NowS();
+        counts[i] = RunCount(i);
+        const double e = NowS();
+        t_top[i].push_back((b - a) * 1e6);
+        t_cnt[i].push_back((e - b) * 1e6);
+      }
+  }
+
+  // Keeps the compiler from dropping the warm-up's results.
+  unsigned long long sink() const { return sink_; }
+
   trawl::SearchOptions top_opts;
-  top_opts.top_k = 10;
-  top_opts.load_documents = false;
-  // Lucene's search(query, 10) counts hits only up to 1000 and then skips what cannot compete;
-  // top10 here likewise does not count (bitmap counts are exact anyway). count is Count().
-  top_opts.exact_total = false;
+  vector<vector<trawl::Hit>> top;  // [i]: the last timed top10
+  vector<uint64_t> counts;
+  vector<vector<double>> t_top, t_cnt;  // [i]: microseconds of each timed run
 
-  vector<vector<trawl::Hit>> top(nq);
-  vector<uint64_t> counts(nq);
-  unsigned long long sink = 0;
-  trawl::SearchResults res;
-  auto run_top = [&](size_t i, bool keep) {
-    if (qs[i].empty()) {  // no words: matches nothing, like MatchNoDocsQuery / MatchNothing
+ private:
+  void RunTop(size_t i, bool keep) {
+    if (qs_[i].empty()) {  // no words: matches nothing, like MatchNoDocsQuery / MatchNothing
       if (keep) top[i].clear();
       return;
     }
-    Check(searcher->Search(qs[i], top_opts, &res), "query " + qs[i]);
-    if (keep) top[i] = std::move(res.hits);
-    else sink += res.hits.size();
-  };
-  auto run_count = [&](size_t i) -> uint64_t {
-    if (qs[i].empty()) return 0;
-    uint64_t n = 0;
-    Check(searcher->Count(qs[i], &n), "count " + qs[i]);
-    return n;
-  };
-
-  // warm-up: at least `warmup` passes AND at least `warmup_s` seconds (same rule as the peers)
-  const double w0 = NowS();
-  int passes = 0;
-  while (passes < warmup || NowS() - w0 < warmup_s) {
-    for (size_t i = 0; i < nq; ++i) {
-      run_top(i, false);
-      sink += run_count(i);
-    }
-    ++passes;
+    Check(searcher_.Search(qs_[i], top_opts, &res_), "query " + qs_[i]);
+    if (keep) top[i] = std::move(res_.hits);
+    else sink_ += res_.hits.size();
   }
-  const double warm_secs = NowS() - w0;
-  vector<vector<double>> t_top(nq), t_cnt(nq);
-  for (int r = 0; r < reps; ++r)
-    for (size_t i = 0; i < nq; ++i) {
-      const double a = NowS();
-      run_top(i, true);
-      const double b = NowS();
-      counts[i] = run_count(i);
-      const double e = NowS();
-      t_top[i].push_back((b - a) * 1e6);
-      t_cnt[i].push_back((e - b) * 1e6);
-    }
 
-  vector<double> q_top(nq), q_cnt(nq);
+  uint64_t RunCount(size_t i) {
+    if (qs_[i].empty()) return 0;
+    uint64_t n = 0;
+    Check(searcher_.Count(qs_[i], &n), "count " + qs_[i]);
+    return n;
+  }
+
+  const trawl::Searcher& searcher_;
+  const vector<string>& qs_;
+  trawl::SearchResults res_;
+  unsigned long long sink_ = 0;
+};
+
+// The "@query" lines report.py reads: per class (in file order) and over ALL, the median over
+// queries of the per-query medians.
+void PrintClassMedians(const vector<string>& classes, const vector<double>& q_top, const vector<double>& q_cnt) {
   vector<string> order;
   std::map<string, std::pair<vector<double>, vector<double>>> by;
-  for (size_t i = 0; i < nq; ++i) {
-    q_top[i] = Median(t_top[i]);
-    q_cnt[i] = Median(t_cnt[i]);
+  for (size_t i = 0; i < classes.size(); ++i) {
     if (!by.count(classes[i])) order.push_back(classes[i]);
     by[classes[i]].first.push_back(q_top[i]);
     by[classes[i]].second.push_back(q_cnt[i]);
   }
-  std::printf("trawl %s: %llu docs, %zu queries, warm-up %d passes in %.1fs, reps %d, BM25(k1=%.2f, b=%.2f)\n",
-              TRAWL_VERSION, static_cast<unsigned long long>(searcher->num_docs()), nq, passes, warm_secs,
-              reps, top_opts.k1, top_opts.b);
   vector<double> all_top, all_cnt;
   for (const auto& c : order) {
     const auto& p = by[c];
@@ -285,46 +294,73 @@ int DoQuery(const string& indexdir, const string& qfile, int reps, int warmup, d
   }
   std::printf("@query engine=trawl class=ALL n=%zu top10_us=%.1f count_us=%.1f\n", all_top.size(),
               Median(all_top), Median(all_cnt));
+}
 
-  if (!outfile.empty()) {
-    // External ids, outside the timed part: the same query again with load_documents.
-    trawl::SearchOptions id_opts = top_opts;
-    id_opts.load_documents = true;
-    id_opts.snippet_chars = 0;
-    size_t mismatched = 0;
-    FILE* f = std::fopen(outfile.c_str(), "w");
-    if (!f) {
-      std::perror(outfile.c_str());
-      return 1;
-    }
-    std::fprintf(f, "#qno\tclass\tquery\tcount\ttop10_us\tcount_us\tids\tscores\n");
-    for (size_t i = 0; i < nq; ++i) {
-      string ids, sc;
-      if (!top[i].empty()) {
-        trawl::SearchResults full;
-        Check(searcher->Search(qs[i], id_opts, &full), "query " + qs[i]);
-        bool same = full.hits.size() == top[i].size();
-        for (size_t k = 0; same && k < top[i].size(); ++k)
-          same = full.hits[k].segment == top[i][k].segment && full.hits[k].docid == top[i][k].docid;
-        if (!same) ++mismatched;
-        for (size_t k = 0; k < full.hits.size(); ++k) {
-          if (k) {
-            ids += ' ';
-            sc += ' ';
-          }
-          ids += full.hits[k].id;
-          char buf[32];
-          std::snprintf(buf, sizeof buf, "%.4f", full.hits[k].score);
-          sc += buf;
-        }
-      }
-      std::fprintf(f, "%zu\t%s\t%s\t%llu\t%.1f\t%.1f\t%s\t%s\n", i, classes[i].c_str(), texts[i].c_str(),
-                   static_cast<unsigned long long>(counts[i]), q_top[i], q_cnt[i], ids.c_str(), sc.c_str());
-    }
-    std::fclose(f);
-    if (mismatched) std::printf("trawl WARNING: %zu queries returned different hits when loading ids\n", mismatched);
+// RESULTS.tsv: per query its count, times, and the external ids and scores of its top10. The
+// ids are looked up outside the timed part, by the same query again with load_documents.
+int WriteResults(const string& outfile, const trawl::Searcher& searcher, const PeerQueries& q,
+                 const PeerTimer& t, const vector<double>& q_top, const vector<double>& q_cnt) {
+  trawl::SearchOptions id_opts = t.top_opts;
+  id_opts.load_documents = true;
+  id_opts.snippet_chars = 0;
+  size_t mismatched = 0;
+  FILE* f = std::fopen(outfile.c_str(), "w");
+  if (!f) {
+    std::perror(outfile.c_str());
+    return 1;
   }
-  if (sink == 42) std::fprintf(stderr, " ");
+  std::fprintf(f, "#qno\tclass\tquery\tcount\ttop10_us\tcount_us\tids\tscores\n");
+  for (size_t i = 0; i < q.strings.size(); ++i) {
+    string ids, sc;
+    const vector<trawl::Hit>& top = t.top[i];
+    if (!top.empty()) {
+      trawl::SearchResults full;
+      Check(searcher.Search(q.strings[i], id_opts, &full), "query " + q.strings[i]);
+      bool same = full.hits.size() == top.size();
+      for (size_t k = 0; same && k < top.size(); ++k)
+        same = full.hits[k].segment == top[k].segment && full.hits[k].docid == top[k].docid;
+      if (!same) ++mismatched;
+      for (size_t k = 0; k < full.hits.size(); ++k) {
+        if (k) {
+          ids += ' ';
+          sc += ' ';
+        }
+        ids += full.hits[k].id;
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.4f", full.hits[k].score);
+        sc += buf;
+      }
+    }
+    std::fprintf(f, "%zu\t%s\t%s\t%llu\t%.1f\t%.1f\t%s\t%s\n", i, q.classes[i].c_str(), q.texts[i].c_str(),
+                 static_cast<unsigned long long>(t.counts[i]), q_top[i], q_cnt[i], ids.c_str(), sc.c_str());
+  }
+  std::fclose(f);
+  if (mismatched) std::printf("trawl WARNING: %zu queries returned different hits when loading ids\n", mismatched);
+  return 0;
+}
+
+int DoQuery(const string& indexdir, const string& qfile, int reps, int warmup, double warmup_s,
+            const string& outfile) {
+  const PeerQueries q = ReadPeerQueries(qfile);
+  const size_t nq = q.strings.size();
+  std::unique_ptr<trawl::Searcher> searcher;
+  Check(trawl::Searcher::Open(indexdir, trawl::SearcherOptions(), &searcher), "open " + indexdir);
+  PeerTimer timer(*searcher, q.strings);
+  double warm_secs = 0;
+  const int passes = timer.WarmUp(warmup, warmup_s, &warm_secs);
+  timer.TimeReps(reps);
+
+  vector<double> q_top(nq), q_cnt(nq);
+  for (size_t i = 0; i < nq; ++i) {
+    q_top[i] = Median(timer.t_top[i]);
+    q_cnt[i] = Median(timer.t_cnt[i]);
+  }
+  std::printf("trawl %s: %llu docs, %zu queries, warm-up %d passes in %.1fs, reps %d, BM25(k1=%.2f, b=%.2f)\n",
+              TRAWL_VERSION, static_cast<unsigned long long>(searcher->num_docs()), nq, passes, warm_secs,
+              reps, timer.top_opts.k1, timer.top_opts.b);
+  PrintClassMedians(q.classes, q_top, q_cnt);
+  if (!outfile.empty() && WriteResults(outfile, *searcher, q, timer, q_top, q_cnt) != 0) return 1;
+  if (timer.sink() == 42) std::fprintf(stderr, " ");
   return 0;
 }
 
