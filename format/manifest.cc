@@ -1,7 +1,9 @@
 #include "format/manifest.h"
 
 #include <algorithm>
+#include <cassert>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "format/file_format.h"
 #include "format/file_names.h"
@@ -82,7 +84,19 @@ Status ReadLatestManifest(const std::string& dir, Manifest* out, FileSystem* fs)
   return s;
 }
 
+// What every commit the writer makes satisfies.
+[[maybe_unused]] static bool IsConsistent(const Manifest& m) {
+  std::set<std::string_view> names;
+  for (const ManifestSegment& s : m.segments) {
+    // A segment whose every document is deleted leaves the commit.
+    if (s.num_deleted >= s.num_docs || (s.num_deleted > 0) == s.deletes.empty()) return false;
+    if (!names.insert(s.name).second) return false;
+  }
+  return m.generation > 0;
+}
+
 Status WriteManifest(const std::string& dir, const Manifest& m, FileSystem* fs) {
+  assert(IsConsistent(m));
   if (fs == nullptr) fs = FileSystem::Default();
   nlohmann::json j;
   j["generation"] = m.generation;
