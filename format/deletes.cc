@@ -15,9 +15,9 @@ Status WriteDeletes(const std::string& path, const roaring_bitmap_t* deleted, Fi
 }
 
 Status ReadDeletes(const std::string& path, uint32_t num_docs, uint32_t expected_count,
-                   roaring_bitmap_t** out) {
+                   roaring_bitmap_t** out, FileSystem* fs) {
   std::unique_ptr<MappedFile> f;
-  TRAWL_RETURN_IF_ERROR(MappedFile::Open(path, kDeletesKind, kDeletesFormatVersion, &f));
+  TRAWL_RETURN_IF_ERROR(MappedFile::Open(path, kDeletesKind, kDeletesFormatVersion, &f, fs));
   TRAWL_RETURN_IF_ERROR(f->VerifyChecksum());
   roaring_bitmap_t* r = roaring_bitmap_portable_deserialize_safe(f->body().data(), f->body().size());
   if (r == nullptr) return f->Corrupt("damaged deletion bitmap");

@@ -19,8 +19,9 @@ inline constexpr std::string_view kDeletesKind = "DELS";
 Status WriteDeletes(const std::string& path, const roaring_bitmap_t* deleted,
                     FileSystem* fs = nullptr);
 // Reads and checks (CRC, cardinality, every docid < num_docs). The caller frees *out.
+// `fs` null means FileSystem::Default().
 Status ReadDeletes(const std::string& path, uint32_t num_docs, uint32_t expected_count,
-                   roaring_bitmap_t** out);
+                   roaring_bitmap_t** out, FileSystem* fs = nullptr);
 
 }  // namespace trawl
 

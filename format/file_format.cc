@@ -1,13 +1,9 @@
 #include "format/file_format.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <bit>
-#include <cerrno>
+#include <cassert>
 #include <cstring>
 
 #include "common/coding.h"
@@ -22,10 +18,6 @@ namespace {
 constexpr char kMagic[4] = {'T', 'R', 'W', 'L'};
 constexpr char kEndMagic[4] = {'L', 'W', 'R', 'T'};
 constexpr size_t kWriteBufferSize = 1 << 20;
-
-Status ErrnoStatus(const std::string& path, const char* op) {
-  return Status::IOError(DisplayName(path) + ": " + op + ": " + std::strerror(errno));
-}
 
 uint32_t Crc(uint32_t crc, const char* p, size_t n) {
   // zlib's crc32 takes uInt lengths; feed large ranges in pieces.
@@ -48,24 +40,26 @@ std::string DisplayName(const std::string& path) {
   return prev == std::string::npos ? path : path.substr(prev + 1);
 }
 
-FileWriter::FileWriter(std::string path, int fd, FileSystem* fs)
-    : path_(std::move(path)), fd_(fd), fs_(fs) {
+FileWriter::FileWriter(std::string path, std::unique_ptr<WritableFile> file, FileSystem* fs)
+    : path_(std::move(path)), file_(std::move(file)), fs_(fs) {
   buffer_.reserve(kWriteBufferSize);
   crc_ = static_cast<uint32_t>(crc32(0, nullptr, 0));
 }
 
 FileWriter::~FileWriter() {
-  if (fd_ >= 0) fs_->Close(fd_);
-  if (!finished_) ::unlink(path_.c_str());
+  if (finished_) return;
+  file_.reset();
+  // Best effort: a file left behind is unreferenced, and the next writer removes it.
+  (void)fs_->RemoveFile(path_);
 }
 
 Status FileWriter::Create(const std::string& path, std::string_view kind, uint32_t version,
                           std::unique_ptr<FileWriter>* out, FileSystem* fs) {
   if (kind.size() != 4) return Status::InvalidArgument("file kind must be 4 bytes");
   if (fs == nullptr) fs = FileSystem::Default();
-  int fd = fs->CreateExclusive(path);
-  if (fd < 0) return ErrnoStatus(path, "create");
-  std::unique_ptr<FileWriter> w(new FileWriter(path, fd, fs));
+  std::unique_ptr<WritableFile> file;
+  TRAWL_RETURN_IF_ERROR(fs->NewWritableFile(path, &file));
+  std::unique_ptr<FileWriter> w(new FileWriter(path, std::move(file), fs));
   std::string header(kMagic, 4);
   header.append(kind);
   PutFixed32(&header, version);
@@ -77,17 +71,8 @@ Status FileWriter::Create(const std::string& path, std::string_view kind, uint32
 }
 
 Status FileWriter::FlushBuffer() {
-  const char* p = buffer_.data();
-  size_t n = buffer_.size();
-  while (n > 0) {
-    ssize_t w = fs_->Write(fd_, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(path_, "write");
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
+  assert(file_ != nullptr && "write after Finish");
+  TRAWL_RETURN_IF_ERROR(file_->Append(buffer_));
   buffer_.clear();
   return Status::OK();
 }
@@ -113,47 +98,32 @@ Status FileWriter::Finish() {
   footer.append(kEndMagic, 4);
   buffer_.append(footer);
   TRAWL_RETURN_IF_ERROR(FlushBuffer());
-  if (fs_->Sync(fd_) != 0) return ErrnoStatus(path_, "fsync");
-  if (fs_->Close(fd_) != 0) {
-    fd_ = -1;
-    return ErrnoStatus(path_, "close");
-  }
-  fd_ = -1;
+  TRAWL_RETURN_IF_ERROR(file_->Sync());
+  // Closed whatever the outcome: a descriptor that failed to close is not closed again.
+  const Status closed = file_->Close();
+  file_.reset();
+  TRAWL_RETURN_IF_ERROR(closed);
   finished_ = true;
   return Status::OK();
 }
 
-MappedFile::~MappedFile() {
-  if (data_ != nullptr && size_ > 0) ::munmap(const_cast<char*>(data_), size_);
-}
+MappedFile::~MappedFile() = default;
 
-void MappedFile::ReleaseResidentPages() const {
-  // Advice only: on failure the pages simply stay resident.
-  if (data_ != nullptr && size_ > 0) ::madvise(const_cast<char*>(data_), size_, MADV_DONTNEED);
-}
+void MappedFile::ReleaseResidentPages() const { region_->ReleaseResidentPages(); }
 
 Status MappedFile::Corrupt(std::string_view what) const {
   return Status::Corruption(DisplayName(path_) + ": " + std::string(what));
 }
 
 Status MappedFile::Open(const std::string& path, std::string_view kind, uint32_t max_version,
-                        std::unique_ptr<MappedFile>* out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound(DisplayName(path) + ": no such file");
-    return ErrnoStatus(path, "open");
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    Status s = ErrnoStatus(path, "stat");
-    ::close(fd);
-    return s;
-  }
+                        std::unique_ptr<MappedFile>* out, FileSystem* fs) {
+  if (fs == nullptr) fs = FileSystem::Default();
+  std::unique_ptr<ReadableFile> file;
+  TRAWL_RETURN_IF_ERROR(fs->NewReadableFile(path, &file));
   std::unique_ptr<MappedFile> f(new MappedFile());
   f->path_ = path;
-  f->size_ = static_cast<uint64_t>(st.st_size);
+  TRAWL_RETURN_IF_ERROR(file->Size(&f->size_));
   if (f->size_ < kFileHeaderSize + kFileFooterSize) {
-    ::close(fd);
     return f->Corrupt("truncated: " + std::to_string(f->size_) + " bytes is shorter than header and footer");
   }
   // Header and footer are read with pread rather than through the map: touching a mapped page
@@ -161,21 +131,16 @@ Status MappedFile::Open(const std::string& path, std::string_view kind, uint32_t
   // writer that opens every segment it flushes would otherwise carry that for each file.
   char d[kFileHeaderSize];
   char footer[kFileFooterSize];
-  const ssize_t got_header = ::pread(fd, d, sizeof d, 0);
-  const ssize_t got_footer =
-      got_header < 0 ? -1
-                     : ::pread(fd, footer, sizeof footer, static_cast<off_t>(f->size_ - sizeof footer));
-  if (got_header != static_cast<ssize_t>(sizeof d) ||
-      got_footer != static_cast<ssize_t>(sizeof footer)) {
-    Status s = got_header < 0 || got_footer < 0 ? ErrnoStatus(path, "read")
-                                                : f->Corrupt("truncated while being opened");
-    ::close(fd);
-    return s;
+  size_t got_header = 0, got_footer = 0;
+  TRAWL_RETURN_IF_ERROR(file->Read(0, sizeof d, d, &got_header));
+  TRAWL_RETURN_IF_ERROR(file->Read(f->size_ - sizeof footer, sizeof footer, footer, &got_footer));
+  if (got_header != sizeof d || got_footer != sizeof footer) {
+    return f->Corrupt("truncated while being opened");
   }
-  void* p = ::mmap(nullptr, f->size_, PROT_READ, MAP_SHARED, fd, 0);
-  ::close(fd);
-  if (p == MAP_FAILED) return ErrnoStatus(path, "mmap");
-  f->data_ = static_cast<const char*>(p);
+  TRAWL_RETURN_IF_ERROR(file->Map(f->size_, &f->region_));
+  file.reset();  // the map outlives the descriptor
+  assert(f->region_->data().size() == f->size_);
+  f->data_ = f->region_->data().data();
 
   if (std::memcmp(d, kMagic, 4) != 0) return f->Corrupt("bad magic: not a trawl file");
   if (std::string_view(d + 4, 4) != kind) {
@@ -207,32 +172,16 @@ Status MappedFile::VerifyChecksum() const {
   return Status::OK();
 }
 
-Status SyncDirectory(const std::string& dir, FileSystem* fs) {
+Status ReadFileToString(const std::string& path, std::string* out, FileSystem* fs) {
   if (fs == nullptr) fs = FileSystem::Default();
-  if (fs->SyncDirectory(dir) != 0) return ErrnoStatus(dir, "fsync directory");
-  return Status::OK();
-}
-
-Status ReadFileToString(const std::string& path, std::string* out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound(path + ": no such file");
-    return ErrnoStatus(path, "open");
-  }
-  out->clear();
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status s = ErrnoStatus(path, "read");
-      ::close(fd);
-      return s;
-    }
-    if (n == 0) break;
-    out->append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
+  std::unique_ptr<ReadableFile> file;
+  TRAWL_RETURN_IF_ERROR(fs->NewReadableFile(path, &file));
+  uint64_t size = 0;
+  TRAWL_RETURN_IF_ERROR(file->Size(&size));
+  out->resize(size);
+  size_t got = 0;
+  TRAWL_RETURN_IF_ERROR(file->Read(0, out->size(), out->data(), &got));
+  out->resize(got);  // shorter if the file shrank meanwhile
   return Status::OK();
 }
 

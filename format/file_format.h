@@ -26,7 +26,7 @@ inline constexpr size_t kFileFooterSize = 16;
 class FileWriter {
  public:
   // `kind` is exactly 4 characters.
-  // `fs` null means FileSystem::Default().
+  // `fs` null means FileSystem::Default(); it must outlive the writer.
   static Status Create(const std::string& path, std::string_view kind, uint32_t version,
                        std::unique_ptr<FileWriter>* out, FileSystem* fs = nullptr);
   ~FileWriter();  // an unfinished file is closed and removed
@@ -41,10 +41,10 @@ class FileWriter {
   const std::string& path() const { return path_; }
 
  private:
-  FileWriter(std::string path, int fd, FileSystem* fs);
+  FileWriter(std::string path, std::unique_ptr<WritableFile> file, FileSystem* fs);
   Status FlushBuffer();
   std::string path_;
-  int fd_ = -1;
+  std::unique_ptr<WritableFile> file_;  // null once closed
   FileSystem* fs_;
   std::string buffer_;
   uint64_t body_bytes_ = 0;
@@ -56,9 +56,10 @@ class FileWriter {
 class MappedFile {
  public:
   // Maps `path` and checks size, header magic, kind and version (≤ max_version), footer magic and
-  // length. The body checksum is checked only by VerifyChecksum(). Errors name the file.
+  // length. The body checksum is checked only by VerifyChecksum(). Errors name the file; NotFound
+  // if it does not exist. `fs` null means FileSystem::Default(); the map does not need it after.
   static Status Open(const std::string& path, std::string_view kind, uint32_t max_version,
-                     std::unique_ptr<MappedFile>* out);
+                     std::unique_ptr<MappedFile>* out, FileSystem* fs = nullptr);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -78,16 +79,15 @@ class MappedFile {
  private:
   MappedFile() = default;
   std::string path_;
-  const char* data_ = nullptr;
+  std::unique_ptr<MappedRegion> region_;
+  const char* data_ = nullptr;  // region_'s bytes
   uint64_t size_ = 0;
   std::string_view body_;
   uint32_t version_ = 0;
 };
 
-// fsyncs a directory so that a rename or a new file inside it is durable.
-Status SyncDirectory(const std::string& dir, FileSystem* fs = nullptr);
-// Reads a whole (small) file into *out.
-Status ReadFileToString(const std::string& path, std::string* out);
+// Reads a whole (small) file into *out. `fs` null means FileSystem::Default().
+Status ReadFileToString(const std::string& path, std::string* out, FileSystem* fs = nullptr);
 // A short name for error messages: the last two path components.
 std::string DisplayName(const std::string& path);
 

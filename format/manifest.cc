@@ -1,13 +1,9 @@
 #include "format/manifest.h"
 
-#include <dirent.h>
-#include <stdio.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <cassert>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "format/file_format.h"
 #include "format/file_names.h"
@@ -22,27 +18,25 @@ std::string ManifestPath(const std::string& dir, uint64_t generation) {
   return dir + "/" + ManifestFileName(generation);
 }
 
-Status ListManifestGenerations(const std::string& dir, std::vector<uint64_t>* generations) {
+Status ListManifestGenerations(const std::string& dir, std::vector<uint64_t>* generations,
+                               FileSystem* fs) {
+  if (fs == nullptr) fs = FileSystem::Default();
   generations->clear();
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    if (errno == ENOENT) return Status::NotFound(dir + ": no such directory");
-    return Status::IOError(dir + ": " + std::strerror(errno));
-  }
-  while (struct dirent* e = ::readdir(d)) {
+  std::vector<std::string> names;
+  TRAWL_RETURN_IF_ERROR(fs->GetChildren(dir, &names));
+  for (const std::string& name : names) {
     uint64_t generation;
     // Temporary files and strays are not manifests.
-    if (ParseManifestFileName(e->d_name, &generation)) generations->push_back(generation);
+    if (ParseManifestFileName(name, &generation)) generations->push_back(generation);
   }
-  ::closedir(d);
   std::sort(generations->begin(), generations->end());
   return Status::OK();
 }
 
-Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out) {
+Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out, FileSystem* fs) {
   const std::string path = ManifestPath(dir, generation);
   std::unique_ptr<MappedFile> file;
-  TRAWL_RETURN_IF_ERROR(MappedFile::Open(path, kManifestKind, kManifestFormatVersion, &file));
+  TRAWL_RETURN_IF_ERROR(MappedFile::Open(path, kManifestKind, kManifestFormatVersion, &file, fs));
   const bool has_tokenizer = file->version() >= 2;
   TRAWL_RETURN_IF_ERROR(file->VerifyChecksum());
   nlohmann::json j = nlohmann::json::parse(file->body(), nullptr, /*allow_exceptions=*/false);
@@ -74,23 +68,35 @@ Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out) 
   return Status::OK();
 }
 
-Status ReadLatestManifest(const std::string& dir, Manifest* out) {
+Status ReadLatestManifest(const std::string& dir, Manifest* out, FileSystem* fs) {
   Status s;
   // A writer retires old manifests once newer ones exist: if the newest one listed is gone by
   // the time it is read, list again.
   for (int attempt = 0; attempt < 10; ++attempt) {
     std::vector<uint64_t> generations;
-    TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir, &generations));
+    TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir, &generations, fs));
     if (generations.empty()) return Status::NotFound(dir + ": no trawl index here (no manifest)");
     // The newest manifest is complete by construction (it was renamed into place after fsync);
     // if it is damaged anyway, say so rather than silently serving an older commit.
-    s = ReadManifest(dir, generations.back(), out);
+    s = ReadManifest(dir, generations.back(), out, fs);
     if (!s.IsNotFound()) return s;
   }
   return s;
 }
 
+// What every commit the writer makes satisfies.
+[[maybe_unused]] static bool IsConsistent(const Manifest& m) {
+  std::set<std::string_view> names;
+  for (const ManifestSegment& s : m.segments) {
+    // A segment whose every document is deleted leaves the commit.
+    if (s.num_deleted >= s.num_docs || (s.num_deleted > 0) == s.deletes.empty()) return false;
+    if (!names.insert(s.name).second) return false;
+  }
+  return m.generation > 0;
+}
+
 Status WriteManifest(const std::string& dir, const Manifest& m, FileSystem* fs) {
+  assert(IsConsistent(m));
   if (fs == nullptr) fs = FileSystem::Default();
   nlohmann::json j;
   j["generation"] = m.generation;
@@ -114,22 +120,23 @@ Status WriteManifest(const std::string& dir, const Manifest& m, FileSystem* fs) 
   }
   const std::string final_path = ManifestPath(dir, m.generation);
   const std::string tmp_path = final_path + ".tmp";
-  ::unlink(tmp_path.c_str());  // left by a writer that died mid-commit
+  // Left by a writer that died mid-commit; if it cannot be removed, creating it fails below.
+  (void)fs->RemoveFile(tmp_path);
   std::unique_ptr<FileWriter> w;
   TRAWL_RETURN_IF_ERROR(
       FileWriter::Create(tmp_path, kManifestKind, simple ? 1 : kManifestFormatVersion, &w, fs));
   TRAWL_RETURN_IF_ERROR(w->Append(j.dump(1)));
   TRAWL_RETURN_IF_ERROR(w->Finish());
-  if (fs->Rename(tmp_path, final_path) != 0) {
-    Status s = Status::IOError(DisplayName(final_path) + ": rename: " + std::strerror(errno));
-    ::unlink(tmp_path.c_str());
+  Status s = fs->RenameFile(tmp_path, final_path);
+  if (!s.ok()) {
+    (void)fs->RemoveFile(tmp_path);
     return s;
   }
   // If the rename cannot be made durable, take it back: the commit failed, so readers must not
   // go on to see it (one that opened it meanwhile keeps working on its mapped files).
-  Status synced = SyncDirectory(dir, fs);
-  if (!synced.ok()) ::unlink(final_path.c_str());
-  return synced;
+  s = fs->SyncDirectory(dir);
+  if (!s.ok()) (void)fs->RemoveFile(final_path);
+  return s;
 }
 
 }  // namespace trawl

@@ -34,12 +34,15 @@ struct Manifest {
   uint64_t next_segment_number = 1;  // segment names are never reused
 };
 
+// In every function below, `fs` null means FileSystem::Default().
 std::string ManifestPath(const std::string& dir, uint64_t generation);
-// Generations of the manifest files present in dir, ascending.
-Status ListManifestGenerations(const std::string& dir, std::vector<uint64_t>* generations);
-Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out);
+// Generations of the manifest files present in dir, ascending. NotFound if dir does not exist.
+Status ListManifestGenerations(const std::string& dir, std::vector<uint64_t>* generations,
+                               FileSystem* fs = nullptr);
+Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out,
+                    FileSystem* fs = nullptr);
 // Reads the newest manifest. NotFound if the directory holds no index.
-Status ReadLatestManifest(const std::string& dir, Manifest* out);
+Status ReadLatestManifest(const std::string& dir, Manifest* out, FileSystem* fs = nullptr);
 // Writes manifest-<generation> under a temporary name, fsyncs it, renames it into place and
 // fsyncs the directory: after OK the commit is durable; before, it is invisible.
 Status WriteManifest(const std::string& dir, const Manifest& manifest, FileSystem* fs = nullptr);

@@ -143,13 +143,14 @@ bool PostingCursor::Positions(std::vector<uint32_t>* out) {
 SegmentReader::~SegmentReader() = default;
 
 Status SegmentReader::Open(const std::string& dir, const std::string& name,
-                           bool verify_checksums, std::unique_ptr<SegmentReader>* out) {
+                           bool verify_checksums, std::unique_ptr<SegmentReader>* out,
+                           FileSystem* fs) {
   std::unique_ptr<SegmentReader> r(new SegmentReader());
   r->dir_ = dir;
   r->name_ = name;
   auto open = [&](const SegmentFile& f, std::unique_ptr<MappedFile>* m) -> Status {
     TRAWL_RETURN_IF_ERROR(
-        MappedFile::Open(SegmentFilePath(dir, name, f), f.kind, kSegmentFormatVersion, m));
+        MappedFile::Open(SegmentFilePath(dir, name, f), f.kind, kSegmentFormatVersion, m, fs));
     if (verify_checksums) return (*m)->VerifyChecksum();
     return Status::OK();
   };
@@ -159,7 +160,7 @@ Status SegmentReader::Open(const std::string& dir, const std::string& name,
   TRAWL_RETURN_IF_ERROR(open(kPosFile, &r->pos_));
   TRAWL_RETURN_IF_ERROR(open(kLenFile, &r->len_));
   TRAWL_RETURN_IF_ERROR(StoreReader::Open(SegmentFilePath(dir, name, kStoreFile), verify_checksums,
-                                          &r->store_));
+                                          &r->store_, fs));
   TRAWL_RETURN_IF_ERROR(r->ParseMeta());
   TRAWL_RETURN_IF_ERROR(r->ParseDictIndex());
   TRAWL_RETURN_IF_ERROR(r->ParseLengths());

@@ -193,8 +193,9 @@ class PostingCursor {
 class SegmentReader {
  public:
   // Opens <dir>/<name>.*. verify_checksums: check every file's CRC now (reads every byte).
+  // `fs` null means FileSystem::Default(); the reader does not need it after.
   static Status Open(const std::string& dir, const std::string& name, bool verify_checksums,
-                     std::unique_ptr<SegmentReader>* out);
+                     std::unique_ptr<SegmentReader>* out, FileSystem* fs = nullptr);
   ~SegmentReader();
 
   const std::string& name() const { return name_; }

@@ -64,9 +64,9 @@ bool DecodeDocument(ByteReader* in, Document* doc) {
 }  // namespace
 
 Status StoreReader::Open(const std::string& path, bool verify_checksum,
-                         std::unique_ptr<StoreReader>* out) {
+                         std::unique_ptr<StoreReader>* out, FileSystem* fs) {
   std::unique_ptr<StoreReader> r(new StoreReader());
-  TRAWL_RETURN_IF_ERROR(MappedFile::Open(path, kStoreKind, kStoreFormatVersion, &r->file_));
+  TRAWL_RETURN_IF_ERROR(MappedFile::Open(path, kStoreKind, kStoreFormatVersion, &r->file_, fs));
   if (verify_checksum) TRAWL_RETURN_IF_ERROR(r->file_->VerifyChecksum());
   std::string_view body = r->file_->body();
   if (body.size() < kStoreTrailerSize) return r->file_->Corrupt("too short for the trailer");

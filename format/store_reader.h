@@ -18,8 +18,9 @@ class StoreReader {
  public:
   // Maps the file and checks its block index: blocks back to back, inside the body, first docids
   // increasing from 0, counts consistent. verify_checksum: also the whole file's CRC.
+  // `fs` null means FileSystem::Default().
   static Status Open(const std::string& path, bool verify_checksum,
-                     std::unique_ptr<StoreReader>* out);
+                     std::unique_ptr<StoreReader>* out, FileSystem* fs = nullptr);
   StoreReader(const StoreReader&) = delete;
   StoreReader& operator=(const StoreReader&) = delete;
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstring>
 #include <limits>
 
@@ -48,7 +47,8 @@ SegmentBuilder::~SegmentBuilder() {
   // An unfinished StoreWriter removes its own file; a finished one that was never renamed is
   // removed here. After a successful Write() the pending name no longer exists.
   store_.reset();
-  if (!pending_store_path_.empty()) ::unlink(pending_store_path_.c_str());
+  // Best effort: a pending store left behind is unreferenced, and the next writer removes it.
+  if (!pending_store_path_.empty()) (void)fs_->RemoveFile(pending_store_path_);
 }
 
 Status SegmentBuilder::OpenStore() {
@@ -241,10 +241,7 @@ Status SegmentBuilder::Write(const std::string& segment, SegmentStats* stats) {
 
   TRAWL_RETURN_IF_ERROR(store_->Finish());
   const std::string store_path = SegmentFilePath(dir_, segment, kStoreFile);
-  if (fs_->Rename(pending_store_path_, store_path) != 0) {
-    return Status::IOError(DisplayName(store_path) + ": rename from " +
-                           DisplayName(pending_store_path_) + ": " + std::strerror(errno));
-  }
+  TRAWL_RETURN_IF_ERROR(fs_->RenameFile(pending_store_path_, store_path));
   pending_store_path_.clear();
   return Status::OK();
 }

@@ -169,7 +169,7 @@ class SearcherImpl final : public Searcher {
               const SearcherImpl* previous) {
     dir_ = dir;
     options_ = options;
-    TRAWL_RETURN_IF_ERROR(ReadLatestManifest(dir, &manifest_));
+    TRAWL_RETURN_IF_ERROR(ReadLatestManifest(dir, &manifest_, options.file_system));
     pool_ = std::make_unique<AnalyzerPool>(manifest_.analyzer);
     std::unique_ptr<Analyzer> probe;
     TRAWL_RETURN_IF_ERROR(pool_->Borrow(&probe));  // fails early on an unknown language
@@ -180,7 +180,8 @@ class SearcherImpl final : public Searcher {
       if (seg == nullptr) {
         std::unique_ptr<SegmentReader> opened;
         TRAWL_RETURN_IF_ERROR(
-            SegmentReader::Open(dir, entry.name, options.verify_checksums, &opened));
+            SegmentReader::Open(dir, entry.name, options.verify_checksums, &opened,
+                                options.file_system));
         seg = std::move(opened);
       }
       if (seg->num_docs() != entry.num_docs) {
@@ -191,7 +192,8 @@ class SearcherImpl final : public Searcher {
       roaring_bitmap_t* deleted = nullptr;
       if (!entry.deletes.empty()) {
         TRAWL_RETURN_IF_ERROR(
-            ReadDeletes(dir + "/" + entry.deletes, entry.num_docs, entry.num_deleted, &deleted));
+            ReadDeletes(dir + "/" + entry.deletes, entry.num_docs, entry.num_deleted, &deleted,
+                        options.file_system));
       }
       deleted_.emplace_back(deleted);
       deleted_views_.emplace_back();
@@ -400,7 +402,8 @@ Status OpenLatest(const std::string& dir, const SearcherOptions& options,
     }
     if (!s.IsNotFound()) return s;
     Manifest latest;
-    if (!ReadLatestManifest(dir, &latest).ok() || latest.generation == searcher->generation())
+    if (!ReadLatestManifest(dir, &latest, options.file_system).ok() ||
+        latest.generation == searcher->generation())
       return s;
   }
   return s;
@@ -417,7 +420,7 @@ Status Searcher::OpenIfChanged(const Searcher& current, std::unique_ptr<Searcher
   out->reset();
   const auto& impl = static_cast<const SearcherImpl&>(current);
   Manifest latest;
-  TRAWL_RETURN_IF_ERROR(ReadLatestManifest(impl.dir(), &latest));
+  TRAWL_RETURN_IF_ERROR(ReadLatestManifest(impl.dir(), &latest, impl.options().file_system));
   if (latest.generation == impl.generation()) return Status::OK();
   return OpenLatest(impl.dir(), impl.options(), &impl, out);
 }

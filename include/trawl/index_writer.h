@@ -56,8 +56,9 @@ struct IndexWriterOptions {
   // only Optimize() merges). Merges run inside Commit().
   uint32_t merge_factor = 10;
 
-  // Where writes, fsyncs and renames go; null means FileSystem::Default(). Must outlive the
-  // writer. Tests substitute one that injects failures.
+  // Where every file and directory call of the writer goes (reads, writes, fsyncs, renames,
+  // removals, listing, the lock); null means FileSystem::Default(). Must outlive the writer.
+  // Tests substitute one that injects failures.
   FileSystem* file_system = nullptr;
 };
 

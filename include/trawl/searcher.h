@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "trawl/file_system.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -27,6 +28,9 @@ struct SearcherOptions {
   // as Lucene does; damage inside a file is then never a crash but may give wrong answers until
   // VerifyIndex (trawl-index --verify) or an open with this option finds it.
   bool verify_checksums = false;
+  // Where the index's files are read from; null means FileSystem::Default(). Must outlive
+  // every Searcher opened with these options (OpenIfChanged reads through it again).
+  FileSystem* file_system = nullptr;
 };
 
 struct SearchOptions {

@@ -1,0 +1,130 @@
+// IndexWriterImpl: the IndexWriter behind include/trawl/index_writer.h, the single writer of an
+// index directory. It holds the directory lock, hands documents to worker threads that each
+// build a segment within their share of the memory budget, and commits: batch deletions,
+// tiered merges, deletion files, the manifest, then removal of files no kept commit needs.
+// Every file-system call goes through options.file_system.
+#ifndef TRAWL_INDEXER_INDEX_WRITER_IMPL_H_
+#define TRAWL_INDEXER_INDEX_WRITER_IMPL_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "analysis/analyzer.h"
+#include "format/manifest.h"
+#include "format/segment_reader.h"
+#include "indexer/segment_builder.h"
+#include "trawl/file_system.h"
+#include "trawl/index_writer.h"
+
+namespace trawl {
+
+// A segment the writer knows: committed, or written since the last commit. The reader is for
+// id lookups; `deleted` is the deletion set the next commit will record. Segments written since
+// the last commit also know the add sequence number of each of their documents, so deletions
+// of documents from this batch find them whichever worker built them.
+struct LiveSegment {
+  ManifestSegment entry;
+  std::unique_ptr<SegmentReader> reader;
+  RoaringPtr deleted;
+  bool dirty = false;
+  std::vector<uint64_t> seqs;  // uncommitted segments: docid -> add sequence number
+};
+
+// One indexing thread's state: its own analyzer (stemmers are not thread-safe) and builder.
+struct Worker {
+  std::unique_ptr<Analyzer> analyzer;
+  std::unique_ptr<SegmentBuilder> builder;
+  std::vector<uint64_t> seqs;  // builder docid -> add sequence number
+  std::thread thread;
+};
+
+class IndexWriterImpl final : public IndexWriter {
+ public:
+  IndexWriterImpl() = default;
+  ~IndexWriterImpl() override;  // stops the workers, then releases the lock
+  IndexWriterImpl(const IndexWriterImpl&) = delete;
+  IndexWriterImpl& operator=(const IndexWriterImpl&) = delete;
+
+  // Creates `dir` if needed, locks it, loads its newest commit (or starts an empty index with
+  // the options' analyzer), removes files no commit references, and starts the workers.
+  Status Init(const std::string& dir, const IndexWriterOptions& options);
+
+  Status Add(const Document& doc) override;
+  Status Delete(std::string_view id, bool* found) override;
+  Status Commit() override;
+  Status Optimize() override;
+  uint64_t buffered_documents() const override { return buffered_; }
+  uint64_t committed_documents() const override { return committed_docs_; }
+
+ private:
+  // Bounds the documents waiting for a worker: the reader never runs far ahead of analysis.
+  static constexpr size_t kMaxQueuedDocuments = 256;
+
+  struct Job {
+    Document doc;
+    uint64_t seq;
+  };
+
+  // Init's steps.
+  Status LockDirectory();
+  Status LoadCommit();
+  Status StartWorkers();
+
+  // Indexing. Workers run WorkerLoop; the committing thread drains them with FlushAll.
+  void WorkerLoop(Worker* w);
+  Status AddToWorker(Worker* w, const Job& job);
+  Status FlushWorker(Worker* w);
+  Status FlushAll();
+  void StopWorkers();
+  // The name of the next new segment. Called with mu_ held.
+  std::string NewSegmentName();
+
+  // Commit's steps. Called with mu_ held and every worker idle.
+  void ApplyBatchDeletes();
+  Status MergeTiers();
+  std::vector<size_t> PickMerge() const;
+  Status MergeInto(const std::vector<size_t>& pick);
+  Status WriteDeletionFiles(Manifest* next);
+  void InstallCommit(Manifest next);
+  void DropOldCommits();
+
+  // File removal: only files that no manifest in the directory and no segment of this writer
+  // refers to.
+  Status RemoveUnreferencedFiles();
+  void RemoveSegmentFiles(const std::string& name);  // with mu_ held
+  bool ReferencedByWriter(std::string_view file_name) const;
+
+  std::string dir_;
+  IndexWriterOptions options_;
+  FileSystem* fs_ = nullptr;
+  std::unique_ptr<FileLock> lock_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+
+  // Guards everything below, and Manifest::next_segment_number.
+  std::mutex mu_;
+  std::condition_variable not_empty_, not_full_, idle_;
+  std::deque<Job> queue_;
+  size_t busy_ = 0;
+  bool stop_ = false;
+  Status worker_error_;
+  Manifest manifest_;  // the last commit (generation 0: none yet)
+  std::vector<LiveSegment> segments_;
+  std::unordered_map<std::string, uint64_t> batch_ids_;  // id -> add sequence, this batch
+  std::unordered_set<uint64_t> deleted_seqs_;
+  uint64_t next_seq_ = 0;
+  uint64_t buffered_ = 0;
+  uint64_t committed_docs_ = 0;
+};
+
+}  // namespace trawl
+
+#endif  // TRAWL_INDEXER_INDEX_WRITER_IMPL_H_
