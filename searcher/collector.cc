@@ -40,7 +40,9 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
                 TopKCollector* collector, uint64_t* matches) {
   if (matches == nullptr && collector->full())  // full from an earlier segment
     scorer->SetMinCompetitiveScore(collector->threshold());
-  const bool doc_bounds = scorer->HasDocBound();
+  // Without block bounds, the global bound holds over everything left.
+  BlockBounds* bounds = scorer->block_bounds();
+  const bool doc_bounds = bounds != nullptr && bounds->HasDocBound();
   uint32_t d = scorer->doc();
   uint32_t block_end = kNoMoreDocs;  // none taken yet
   double block_bound = 0;
@@ -59,8 +61,8 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
     // once per block and compared with the rising threshold at each document.
     if (collector->full()) {
       if (d > block_end || block_end == kNoMoreDocs) {
-        block_end = scorer->BlockEnd();
-        block_bound = scorer->BlockMaxScore();
+        block_end = BlockEndOf(bounds);
+        block_bound = BlockMaxScoreOf(*scorer, bounds);
       }
       if (block_bound <= collector->threshold()) {
         d = block_end >= kNoMoreDocs - 1 ? kNoMoreDocs : scorer->Advance(block_end + 1);
@@ -69,7 +71,7 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
     }
     // The document's own bound (only the fields it matches count) spares decoding its
     // frequencies and scoring it, most often for documents that lack the rarer fields.
-    if (doc_bounds && collector->full() && scorer->DocBound() <= collector->threshold()) {
+    if (doc_bounds && collector->full() && bounds->DocBound() <= collector->threshold()) {
       d = scorer->Next();
       continue;
     }
@@ -171,17 +173,23 @@ void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap
     while (first_essential < n && upto[first_essential] <= threshold) ++first_essential;
   };
   update_essential();
-  // Essential clauses move over candidates (two-phase: see Scorer::TwoPhase), confirmed only
+  // Essential clauses move over candidates (two-phase: see TwoPhase), confirmed only
   // for documents that can still compete.
   bool has_two_phase = false;
-  for (const auto& c : clauses) has_two_phase |= c->TwoPhase();
+  std::vector<BlockBounds*> bounds;  // parallel to clauses; null: none
+  std::vector<TwoPhase*> two_phase;  // parallel to clauses; null: every candidate matches
+  for (const auto& c : clauses) {
+    bounds.push_back(c->block_bounds());
+    two_phase.push_back(c->two_phase());
+    has_two_phase |= two_phase.back() != nullptr;
+  }
   // Moves the essential clauses to `target` or beyond; only they are kept current (clauses
   // only ever leave the essential set, so none falls behind).
   auto advance_essential = [&](uint32_t target) {
     for (size_t i = first_essential; i < n; ++i) {
       if (clauses[i]->doc() >= target) continue;
-      if (has_two_phase) {
-        clauses[i]->AdvanceApproximate(target);
+      if (two_phase[i] != nullptr) {
+        two_phase[i]->AdvanceApproximate(target);
       } else {
         clauses[i]->Advance(target);
       }
@@ -189,8 +197,15 @@ void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap
   };
   std::vector<size_t> at_doc;          // the essential clauses on the current document
   std::vector<char> on_doc(n, false);  // by clause: confirmed on the current document
+  auto next_approximate = [&](size_t i) {
+    if (two_phase[i] != nullptr) {
+      two_phase[i]->NextApproximate();
+    } else {
+      clauses[i]->Next();
+    }
+  };
   auto next_at_doc = [&] {
-    for (size_t i : at_doc) clauses[i]->NextApproximate();
+    for (size_t i : at_doc) next_approximate(i);
   };
   while (first_essential < n) {
     uint32_t doc = kNoMoreDocs;
@@ -207,8 +222,8 @@ void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap
       uint32_t near_end = kNoMoreDocs - 1;
       window_end = kNoMoreDocs - 1;
       for (size_t i = 0; i < n; ++i) {
-        const double bound = clauses[i]->BlockMaxScoreAt(doc);
-        const uint32_t end = clauses[i]->ShallowBlockEnd();
+        const double bound = BlockMaxScoreAtOf(*clauses[i], bounds[i], doc);
+        const uint32_t end = ShallowBlockEndOf(bounds[i]);
         window_bound += bound;
         window_end = std::min(window_end, end);
         if (i >= first_essential && clauses[i]->doc() > doc) {
@@ -250,7 +265,7 @@ void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap
       for (size_t i = first_essential; i < n; ++i) {
         if (clauses[i]->doc() == doc) {
           at_doc.push_back(i);
-          unconfirmed |= clauses[i]->TwoPhase();
+          unconfirmed |= two_phase[i] != nullptr;
         }
       }
       if (!skip && unconfirmed) {
@@ -258,14 +273,17 @@ void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap
         // that do not match, and the document if no essential clause or not every group is
         // left.
         double bound = first_essential > 0 ? upto[first_essential - 1] : 0;
-        for (size_t i : at_doc) bound += clauses[i]->ApproximateBound();
+        for (size_t i : at_doc) {
+          bound += two_phase[i] != nullptr ? two_phase[i]->ApproximateBound()
+                                           : DocBoundOf(*clauses[i], bounds[i]);
+        }
         if (bound > threshold) {
           size_t kept = 0;
           for (size_t i : at_doc) {
-            if (clauses[i]->Confirm()) {
+            if (two_phase[i] == nullptr || two_phase[i]->Confirm()) {
               at_doc[kept++] = i;
             } else {
-              clauses[i]->NextApproximate();
+              two_phase[i]->NextApproximate();
             }
           }
           at_doc.resize(kept);
@@ -279,7 +297,7 @@ void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap
       }
       for (size_t i : at_doc) {
         score += clauses[i]->Score();
-        clauses[i]->NextApproximate();
+        next_approximate(i);
       }
     }
     // Block-max MaxScore: a document that survives the clauses' global bounds is bounded
@@ -289,7 +307,7 @@ void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap
     if (!pruned && first_essential > 0) {
       double bound = 0;
       for (size_t i = 0; i < first_essential; ++i)
-        block_upto[i] = bound += clauses[i]->BlockMaxScoreAt(doc);
+        block_upto[i] = bound += BlockMaxScoreAtOf(*clauses[i], bounds[i], doc);
       for (size_t i = first_essential; i-- > 0;) {
         if (score + block_upto[i] <= threshold) {
           pruned = true;

@@ -558,7 +558,12 @@ ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
     : children_(std::move(children)) {
   std::sort(children_.begin(), children_.end(),
             [](const auto& a, const auto& b) { return a->Cost() < b->Cost(); });
-  for (const auto& c : children_) max_score_ += c->MaxScore();
+  for (const auto& c : children_) {
+    max_score_ += c->MaxScore();
+    BlockBounds* bounds = c->block_bounds();
+    child_bounds_.push_back(bounds);
+    has_doc_bound_ |= bounds != nullptr && bounds->HasDocBound();
+  }
   doc_ = Align(children_.front()->doc());
 }
 
@@ -591,13 +596,14 @@ uint32_t ConjunctionScorer::Advance(uint32_t target) {
 
 uint32_t ConjunctionScorer::BlockEnd() {
   uint32_t end = kNoMoreDocs - 1;
-  for (auto& c : children_) end = std::min(end, c->BlockEnd());
+  for (BlockBounds* bounds : child_bounds_) end = std::min(end, BlockEndOf(bounds));
   return end;
 }
 
 double ConjunctionScorer::BlockMaxScore() {
   double bound = 0;
-  for (auto& c : children_) bound += c->BlockMaxScore();
+  for (size_t i = 0; i < children_.size(); ++i)
+    bound += BlockMaxScoreOf(*children_[i], child_bounds_[i]);
   return bound;
 }
 
@@ -612,6 +618,7 @@ DisjunctionScorer::DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
   for (const auto& c : children_) {
     max_score_ += c->MaxScore();
     cost_ += c->Cost();
+    child_bounds_.push_back(c->block_bounds());
   }
   doc_ = MinDoc();
 }
@@ -654,7 +661,10 @@ uint32_t ExclusionScorer::Skip(uint32_t doc) {
 }
 
 OptionalScorer::OptionalScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> optional)
-    : required_(std::move(required)), optional_(std::move(optional)) {
+    : required_(std::move(required)),
+      optional_(std::move(optional)),
+      required_bounds_(required_->block_bounds()),
+      optional_bounds_(optional_->block_bounds()) {
   doc_ = required_->doc();
 }
 

@@ -17,49 +17,96 @@
 
 namespace trawl {
 
+class BlockBounds;
+class TwoPhase;
+
+// The core every scorer implements: iteration, score, and the bounds MaxScore needs. What only
+// some scorers can offer (block-max bounds, two-phase matching) is a capability a scorer opts
+// into by returning a non-null pointer; users fetch it once per segment, never per document.
 class Scorer {
  public:
   virtual ~Scorer() = default;
   uint32_t doc() const { return doc_; }
+  // Moves to the next match; docids strictly increase.
   virtual uint32_t Next() = 0;
-  // Moves to the first match >= target; stays put if target <= doc().
+  // Moves to the first match >= target; stays put if target <= doc(). Never moves backwards.
   virtual uint32_t Advance(uint32_t target) = 0;
   virtual double Score() = 0;          // the current document's score
   virtual double MaxScore() const = 0; // an upper bound of Score() over all documents
   virtual uint64_t Cost() const = 0;   // an estimate of the number of matches
-  // Block-max pruning: the last docid of the current block (a range starting at doc()) and a
-  // bound of Score() over the matches in that range. By default the block is everything left.
-  virtual uint32_t BlockEnd() { return kNoMoreDocs - 1; }
-  virtual double BlockMaxScore() { return MaxScore(); }
-  // A bound of Score() over the block holding `target`, looked up without moving the scorer
-  // or decoding postings ("shallow advance"). Targets must not decrease between calls.
-  virtual double BlockMaxScoreAt(uint32_t /*target*/) { return MaxScore(); }
-  // The last docid of the range the last BlockMaxScoreAt bound holds for.
-  virtual uint32_t ShallowBlockEnd() const { return kNoMoreDocs - 1; }
-  // A bound of Score() for the current document alone, cheaper than Score() (no frequency is
-  // decoded): tighter than BlockMaxScore() where a child that does not match the document
-  // contributes nothing, as a field of a word's disjunction that the document lacks.
-  virtual double DocBound() { return BlockMaxScore(); }
-  // False when DocBound() is never tighter than BlockMaxScore(), so not worth asking.
-  virtual bool HasDocBound() const { return false; }
+  // Block-max bounds (BlockBounds); null when the scorer has no bound finer than MaxScore().
+  virtual BlockBounds* block_bounds() { return nullptr; }
+  // Two-phase matching (TwoPhase); null when every document the scorer stands on is a match.
+  virtual TwoPhase* two_phase() { return nullptr; }
   // Top-k without exact counting: documents scoring at most `score` may be skipped from now
-  // on, without being matched (as Lucene's setMinCompetitiveScore). Scores only rise.
+  // on, without being matched (as Lucene's setMinCompetitiveScore). Scores only rise. A hint: a
+  // scorer that cannot skip on it ignores it.
   virtual void SetMinCompetitiveScore(double /*score*/) {}
-  // Two-phase iteration (as Lucene's TwoPhaseIterator), for scorers whose matching is costly
-  // (a phrase reads positions): NextApproximate/AdvanceApproximate stop on candidates that may
-  // match, ApproximateBound() bounds the score of the current candidate from cheap data, and
-  // Confirm() decides whether it matches; only a confirmed candidate may be scored. Next and
-  // Advance always land on matches (Advance confirms a candidate it stands on, or moves on).
-  // By default every candidate is a match.
-  virtual bool TwoPhase() const { return false; }
-  virtual uint32_t NextApproximate() { return Next(); }
-  virtual uint32_t AdvanceApproximate(uint32_t target) { return Advance(target); }
-  virtual double ApproximateBound() { return DocBound(); }
-  virtual bool Confirm() { return true; }
 
  protected:
   uint32_t doc_ = kNoMoreDocs;
 };
+
+// Block-max pruning (as Lucene's advanceShallow/getMaxScore): bounds of a scorer's Score() over
+// ranges of docids, from per-block statistics, finer than its global MaxScore().
+class BlockBounds {
+ public:
+  // The last docid of the current block (a range starting at the scorer's doc()) and a bound
+  // of Score() over the matches in that range.
+  virtual uint32_t BlockEnd() = 0;
+  virtual double BlockMaxScore() = 0;
+  // A bound of Score() over the block holding `target`, looked up without moving the scorer
+  // or decoding postings ("shallow advance"). Targets must not decrease between calls.
+  virtual double BlockMaxScoreAt(uint32_t target) = 0;
+  // The last docid of the range the last BlockMaxScoreAt bound holds for.
+  virtual uint32_t ShallowBlockEnd() const = 0;
+  // A bound of Score() for the current document alone, cheaper than Score() (no frequency is
+  // decoded): tighter than BlockMaxScore() where a child that does not match the document
+  // contributes nothing, as a field of a word's disjunction that the document lacks. The
+  // current block's bound holds for the document, so that is where a scorer with nothing
+  // finer starts.
+  virtual double DocBound() { return BlockMaxScore(); }
+  // False when DocBound() is never tighter than BlockMaxScore(), so not worth asking.
+  virtual bool HasDocBound() const { return false; }
+
+ protected:
+  ~BlockBounds() = default;
+};
+
+// Two-phase iteration (as Lucene's TwoPhaseIterator), for scorers whose matching is costly (a
+// phrase reads positions): NextApproximate/AdvanceApproximate stop on candidates that may
+// match, ApproximateBound() bounds the score of the current candidate from cheap data, and
+// Confirm() decides whether it matches; only a confirmed candidate may be scored. The scorer's
+// own Next and Advance always land on matches (Advance confirms a candidate it stands on, or
+// moves on).
+class TwoPhase {
+ public:
+  virtual uint32_t NextApproximate() = 0;
+  virtual uint32_t AdvanceApproximate(uint32_t target) = 0;
+  virtual double ApproximateBound() = 0;
+  virtual bool Confirm() = 0;
+
+ protected:
+  ~TwoPhase() = default;
+};
+
+// The bounds of a scorer that may have no block bounds (`bounds` null): its global bound over
+// every range. For composite scorers and collectors, which fetch `bounds` once.
+inline uint32_t BlockEndOf(BlockBounds* bounds) {
+  return bounds != nullptr ? bounds->BlockEnd() : kNoMoreDocs - 1;
+}
+inline double BlockMaxScoreOf(const Scorer& scorer, BlockBounds* bounds) {
+  return bounds != nullptr ? bounds->BlockMaxScore() : scorer.MaxScore();
+}
+inline double BlockMaxScoreAtOf(const Scorer& scorer, BlockBounds* bounds, uint32_t target) {
+  return bounds != nullptr ? bounds->BlockMaxScoreAt(target) : scorer.MaxScore();
+}
+inline uint32_t ShallowBlockEndOf(const BlockBounds* bounds) {
+  return bounds != nullptr ? bounds->ShallowBlockEnd() : kNoMoreDocs - 1;
+}
+inline double DocBoundOf(const Scorer& scorer, BlockBounds* bounds) {
+  return bounds != nullptr ? bounds->DocBound() : scorer.MaxScore();
+}
 
 // BM25 of one field, with Lucene's idf (always positive):
 // idf · tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)), with idf = ln(1 + (N − df + 0.5)/(df + 0.5)).
@@ -90,7 +137,7 @@ double BlockImpactBound(const PostingList::BlockInfo& b, const TfPart& tf_part) 
   return best;
 }
 
-class TermScorer final : public Scorer {
+class TermScorer final : public Scorer, public BlockBounds {
  public:
   TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* segment, uint32_t field_id,
              const Bm25& bm25);
@@ -99,6 +146,7 @@ class TermScorer final : public Scorer {
   double Score() override {
     return bm25_.Score(cursor_.freq(), segment_->FieldLength(field_id_, doc_));
   }
+  BlockBounds* block_bounds() override { return this; }
   uint32_t freq() { return cursor_.freq(); }
   uint32_t BlockEnd() override {
     LoadBlockBound();
@@ -172,7 +220,7 @@ struct Bm25f {
 // The documents holding a term in any of its fields, scored by BM25F. Bounds: the score rises
 // with every field's tf and falls with every field's length, so each field's max_tf and
 // min_length (of the list, or of the current block) bound its part of tf~.
-class Bm25fTermScorer final : public Scorer {
+class Bm25fTermScorer final : public Scorer, public BlockBounds {
  public:
   struct Field {
     std::unique_ptr<PostingList> list;
@@ -185,8 +233,12 @@ class Bm25fTermScorer final : public Scorer {
   double Score() override;
   double MaxScore() const override { return max_score_; }
   uint64_t Cost() const override { return cost_; }
+  BlockBounds* block_bounds() override { return this; }
   uint32_t BlockEnd() override;
   double BlockMaxScore() override;
+  // No shallow lookup of the fields' blocks yet: the global bound, over everything.
+  double BlockMaxScoreAt(uint32_t /*target*/) override { return max_score_; }
+  uint32_t ShallowBlockEnd() const override { return kNoMoreDocs - 1; }
   // The current document's per-field parts (tf, dl, weighted normalized tf; tf 0 if absent).
   struct Part {
     uint32_t tf;
@@ -207,7 +259,7 @@ class Bm25fTermScorer final : public Scorer {
 
 // Phrase matching over positions, with Lucene's slop semantics; scored by BM25 with the phrase
 // frequency as tf and the sum of its terms' idf.
-class PhraseScorer final : public Scorer {
+class PhraseScorer final : public Scorer, public BlockBounds, public TwoPhase {
  public:
   struct Term {
     std::unique_ptr<PostingList> list;
@@ -224,6 +276,8 @@ class PhraseScorer final : public Scorer {
   double Score() override { return bm25_.Score(freq_, segment_->FieldLength(field_id_, doc_)); }
   double freq() const { return freq_; }
   double MaxScore() const override { return max_score_; }
+  BlockBounds* block_bounds() override { return this; }
+  TwoPhase* two_phase() override { return this; }
   uint32_t BlockEnd() override {
     WindowAt(doc_);
     return window_last_;
@@ -241,7 +295,6 @@ class PhraseScorer final : public Scorer {
   uint64_t Cost() const override { return cost_; }
   // Candidates are the documents holding every term; their bound is that of the exact
   // phrase's least frequent term there, and confirming them reads positions.
-  bool TwoPhase() const override { return true; }
   uint32_t NextApproximate() override;
   uint32_t AdvanceApproximate(uint32_t target) override;
   double ApproximateBound() override;
@@ -316,7 +369,7 @@ class PhraseScorer final : public Scorer {
 // Σ_{d=1}^{window} 1/d², and dl is at least the larger of the two terms' min_length;
 // MaxScore() sums these per-pair bounds over the segment's lists, BlockMaxScoreAt() over the
 // blocks holding the target.
-class ProximityScorer final : public Scorer {
+class ProximityScorer final : public Scorer, public BlockBounds {
  public:
   struct Term {
     std::unique_ptr<PostingList> list;
@@ -338,7 +391,13 @@ class ProximityScorer final : public Scorer {
   double Score() override;
   double MaxScore() const override { return max_score_; }
   uint64_t Cost() const override { return cost_; }
+  BlockBounds* block_bounds() override { return this; }
+  // Only shallow lookups have block bounds (the collector's MaxScore asks for nothing else);
+  // the current block's is the global bound.
+  uint32_t BlockEnd() override { return kNoMoreDocs - 1; }
+  double BlockMaxScore() override { return max_score_; }
   double BlockMaxScoreAt(uint32_t target) override;
+  uint32_t ShallowBlockEnd() const override { return shallow_last_doc_; }
 
   // The current document's scoring pairs, by the weight's term indexes.
   struct Pair {
@@ -403,8 +462,9 @@ class BitmapScorer final : public Scorer {
   uint64_t cost_;
 };
 
-// Documents matching every child; scores summed.
-class ConjunctionScorer final : public Scorer {
+// Documents matching every child; scores summed. Its block bounds combine those of its
+// children, each child without any counting with its global bound.
+class ConjunctionScorer final : public Scorer, public BlockBounds {
  public:
   explicit ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children);
   uint32_t Next() override;
@@ -412,27 +472,31 @@ class ConjunctionScorer final : public Scorer {
   double Score() override;
   double MaxScore() const override { return max_score_; }
   uint64_t Cost() const override { return children_.front()->Cost(); }
+  BlockBounds* block_bounds() override { return this; }
   uint32_t BlockEnd() override;
   double BlockMaxScore() override;
+  // No shallow lookups: the global bound.
+  double BlockMaxScoreAt(uint32_t /*target*/) override { return max_score_; }
+  uint32_t ShallowBlockEnd() const override { return kNoMoreDocs - 1; }
   double DocBound() override {
     double bound = 0;
-    for (auto& c : children_) bound += c->DocBound();
+    for (size_t i = 0; i < children_.size(); ++i)
+      bound += DocBoundOf(*children_[i], child_bounds_[i]);
     return bound;
   }
-  bool HasDocBound() const override {
-    for (const auto& c : children_)
-      if (c->HasDocBound()) return true;
-    return false;
-  }
+  bool HasDocBound() const override { return has_doc_bound_; }
 
  private:
   uint32_t Align(uint32_t target);
   std::vector<std::unique_ptr<Scorer>> children_;  // cheapest first: it leads
+  std::vector<BlockBounds*> child_bounds_;         // parallel to children_; null: none
+  bool has_doc_bound_ = false;
   double max_score_ = 0;
 };
 
-// Documents matching any child; scores of the matching children summed.
-class DisjunctionScorer final : public Scorer {
+// Documents matching any child; scores of the matching children summed. Its block bounds
+// combine those of its children, each child without any counting with its global bound.
+class DisjunctionScorer final : public Scorer, public BlockBounds {
  public:
   explicit DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children);
   uint32_t Next() override;
@@ -447,24 +511,29 @@ class DisjunctionScorer final : public Scorer {
       child->SetMinCompetitiveScore(score - (max_score_ - child->MaxScore()) * kBoundSlack);
   }
   uint64_t Cost() const override { return cost_; }
+  BlockBounds* block_bounds() override { return this; }
   // Each child's current block bounds it from its own document to its block's end, and a
   // child is 0 before its document: the sum holds up to the first of those ends.
   uint32_t BlockEnd() override {
     uint32_t end = kNoMoreDocs - 1;
-    for (auto& c : children_)
-      if (c->doc() != kNoMoreDocs) end = std::min(end, c->BlockEnd());
+    for (size_t i = 0; i < children_.size(); ++i)
+      if (children_[i]->doc() != kNoMoreDocs) end = std::min(end, BlockEndOf(child_bounds_[i]));
     return end;
   }
   double BlockMaxScore() override {
     double bound = 0;
-    for (auto& c : children_)
-      if (c->doc() != kNoMoreDocs) bound += c->BlockMaxScore();
+    for (size_t i = 0; i < children_.size(); ++i)
+      if (children_[i]->doc() != kNoMoreDocs)
+        bound += BlockMaxScoreOf(*children_[i], child_bounds_[i]);
     return bound;
   }
+  // No shallow lookups: the global bound.
+  double BlockMaxScoreAt(uint32_t /*target*/) override { return max_score_; }
+  uint32_t ShallowBlockEnd() const override { return kNoMoreDocs - 1; }
   double DocBound() override {
     double bound = 0;
-    for (auto& c : children_)
-      if (c->doc() == doc_) bound += c->DocBound();
+    for (size_t i = 0; i < children_.size(); ++i)
+      if (children_[i]->doc() == doc_) bound += DocBoundOf(*children_[i], child_bounds_[i]);
     return bound;
   }
   bool HasDocBound() const override { return true; }
@@ -472,6 +541,7 @@ class DisjunctionScorer final : public Scorer {
  private:
   uint32_t MinDoc() const;
   std::vector<std::unique_ptr<Scorer>> children_;
+  std::vector<BlockBounds*> child_bounds_;  // parallel to children_; null: none
   double max_score_ = 0;
   uint64_t cost_ = 0;
 };
@@ -487,10 +557,9 @@ class ExclusionScorer final : public Scorer {
   double Score() override { return required_->Score(); }
   double MaxScore() const override { return required_->MaxScore(); }
   uint64_t Cost() const override { return required_->Cost(); }
-  uint32_t BlockEnd() override { return required_->BlockEnd(); }
-  double BlockMaxScore() override { return required_->BlockMaxScore(); }
-  double DocBound() override { return required_->DocBound(); }
-  bool HasDocBound() const override { return required_->HasDocBound(); }
+  // Scores are `required`'s on a subset of its documents, and it stands on the same document:
+  // its bounds are ours.
+  BlockBounds* block_bounds() override { return required_->block_bounds(); }
 
  private:
   uint32_t Skip(uint32_t doc);
@@ -498,7 +567,7 @@ class ExclusionScorer final : public Scorer {
 };
 
 // Documents of `required`; `optional` adds its score where it matches too.
-class OptionalScorer final : public Scorer {
+class OptionalScorer final : public Scorer, public BlockBounds {
  public:
   OptionalScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> optional);
   uint32_t Next() override { return doc_ = required_->Next(); }
@@ -508,18 +577,25 @@ class OptionalScorer final : public Scorer {
   double Score() override;
   double MaxScore() const override { return required_->MaxScore() + optional_->MaxScore(); }
   uint64_t Cost() const override { return required_->Cost(); }
+  BlockBounds* block_bounds() override { return this; }
   // `optional` follows lazily and may stand behind: only its global bound is safe here.
-  uint32_t BlockEnd() override { return required_->BlockEnd(); }
+  uint32_t BlockEnd() override { return BlockEndOf(required_bounds_); }
   double BlockMaxScore() override {
-    return required_->BlockMaxScore() + optional_->MaxScore() * kBoundSlack;
+    return BlockMaxScoreOf(*required_, required_bounds_) + optional_->MaxScore() * kBoundSlack;
   }
+  // No shallow lookups: the global bound.
+  double BlockMaxScoreAt(uint32_t /*target*/) override { return MaxScore(); }
+  uint32_t ShallowBlockEnd() const override { return kNoMoreDocs - 1; }
   double DocBound() override {
-    return required_->DocBound() + optional_->BlockMaxScoreAt(doc_) * kBoundSlack;
+    return DocBoundOf(*required_, required_bounds_) +
+           BlockMaxScoreAtOf(*optional_, optional_bounds_, doc_) * kBoundSlack;
   }
   bool HasDocBound() const override { return true; }
 
  private:
   std::unique_ptr<Scorer> required_, optional_;
+  BlockBounds* required_bounds_;  // null: none
+  BlockBounds* optional_bounds_;  // null: none
 };
 
 }  // namespace trawl
