@@ -8,6 +8,7 @@
 #include "format/deletes.h"
 #include "format/manifest.h"
 #include "searcher/collector.h"
+#include "searcher/max_score.h"
 #include "searcher/query_parser.h"
 #include "format/segment_reader.h"
 #include "searcher/snippet.h"
@@ -94,70 +95,6 @@ Status MakeDeletedView(const roaring_bitmap_t* deleted, std::unique_ptr<DeletedV
   roaring_bitmap_portable_serialize(deleted, d->bytes.get());
   TRAWL_RETURN_IF_ERROR(RoaringView::Open(std::string_view(d->bytes.get(), size), &d->view));
   *out = std::move(d);
-  return Status::OK();
-}
-
-// A pure disjunction scores the sum of its matching clauses, so nested ones (a bare word is one
-// over the fields it searches) flatten into one list of clauses: MaxScore then prunes, and
-// block-max bounds apply, per term and field rather than per word.
-void FlattenDisjunction(const Weight& weight, std::vector<const Weight*>* out) {
-  const auto* children = weight.DisjunctionChildren();
-  if (children == nullptr) {
-    out->push_back(&weight);
-    return;
-  }
-  for (const auto& child : *children) FlattenDisjunction(*child, out);
-}
-
-// The MaxScore form of `weight` in segment `seg`, if it has one worth running: a pure
-// disjunction, or required words of which one at least spans several fields or has optional
-// words beside it (a conjunction of single-field terms runs faster led by its rarest term).
-// False otherwise.
-Status MakeMaxScoreQuery(const Weight& weight, size_t seg, MaxScoreQuery* query, bool* made) {
-  *made = false;
-  std::vector<const Weight*> optional;
-  std::vector<std::vector<const Weight*>> required;
-  const std::vector<std::unique_ptr<Weight>>* excluded = nullptr;
-  Weight::BooleanChildren parts;
-  if (weight.DisjunctionChildren() != nullptr) {
-    FlattenDisjunction(weight, &optional);
-  } else if (weight.RequiredChildren(&parts)) {
-    for (const auto& w : *parts.must) FlattenDisjunction(*w, &required.emplace_back());
-    for (const auto& w : *parts.should) FlattenDisjunction(*w, &optional);
-    bool spans_fields = false;
-    for (const auto& group : required) spans_fields |= group.size() > 1;
-    if (!spans_fields && optional.empty()) return Status::OK();
-    excluded = parts.must_not;
-  } else {
-    return Status::OK();
-  }
-  *made = true;
-  auto add = [&](const Weight& w, int group) -> Status {
-    std::unique_ptr<Scorer> s;
-    TRAWL_RETURN_IF_ERROR(w.MakeScorer(seg, &s));
-    if (s) {
-      query->clauses.push_back(std::move(s));
-      query->group.push_back(group);
-    }
-    return Status::OK();
-  };
-  for (size_t g = 0; g < required.size(); ++g)
-    for (const Weight* w : required[g]) TRAWL_RETURN_IF_ERROR(add(*w, static_cast<int>(g)));
-  for (const Weight* w : optional) TRAWL_RETURN_IF_ERROR(add(*w, -1));
-  query->num_groups = required.size();
-  if (excluded != nullptr) {
-    std::vector<std::unique_ptr<Scorer>> scorers;
-    for (const auto& w : *excluded) {
-      std::unique_ptr<Scorer> s;
-      TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));
-      if (s) scorers.push_back(std::move(s));
-    }
-    if (scorers.size() == 1) {
-      query->excluded = std::move(scorers.front());
-    } else if (!scorers.empty()) {
-      query->excluded = std::make_unique<DisjunctionScorer>(std::move(scorers));
-    }
-  }
   return Status::OK();
 }
 
@@ -264,11 +201,12 @@ class SearcherImpl final : public Searcher {
     TopKCollector collector(options.offset + options.top_k);
     for (size_t seg = 0; seg < segments_.size(); ++seg) {
       const uint32_t seg_id = static_cast<uint32_t>(seg);
-      MaxScoreQuery query;
-      bool max_score = false;
-      if (!count_in_pass) TRAWL_RETURN_IF_ERROR(MakeMaxScoreQuery(*weight, seg, &query, &max_score));
-      if (max_score) {
-        CollectMaxScore(std::move(query), seg_id, deleted_[seg].get(), &collector);
+      // The weight says whether MaxScore over its clauses serves it best; counting in the pass
+      // visits every match, which only document-at-a-time collection does.
+      std::unique_ptr<MaxScoreQuery> plan;
+      if (!count_in_pass) TRAWL_RETURN_IF_ERROR(weight->MakeMaxScorePlan(seg, &plan));
+      if (plan) {
+        CollectMaxScore(std::move(*plan), seg_id, deleted_[seg].get(), &collector);
       } else {
         std::unique_ptr<Scorer> scorer;
         TRAWL_RETURN_IF_ERROR(weight->MakeScorer(seg, &scorer));
@@ -346,23 +284,14 @@ class SearcherImpl final : public Searcher {
   Status CountWeight(const Weight& weight, uint64_t* total) const {
     *total = 0;
     if (weight.IsEmpty()) return Status::OK();
-    PostingSets sets;
     for (size_t seg = 0; seg < segments_.size(); ++seg) {
-      uint64_t n;
-      if (const roaring_bitmap_t* deleted = deleted_[seg].get()) {
-        bool found;
-        TRAWL_RETURN_IF_ERROR(weight.PostingSetsInSegment(seg, &sets, &found));
-        if (found) {
-          n = sets.Count(&deleted_views_[seg]->view);
-        } else {
-          roaring_bitmap_t* matches;
-          TRAWL_RETURN_IF_ERROR(weight.MatchBitmap(seg, &matches));
-          n = roaring_bitmap_andnot_cardinality(matches, deleted);
-          roaring_bitmap_free(matches);
-        }
-      } else {
-        TRAWL_RETURN_IF_ERROR(weight.CountInSegment(seg, &n));
+      DeletedDocs deleted;
+      if (deleted_[seg] != nullptr) {
+        deleted.bitmap = deleted_[seg].get();
+        deleted.view = &deleted_views_[seg]->view;
       }
+      uint64_t n;
+      TRAWL_RETURN_IF_ERROR(weight.CountInSegment(seg, deleted, &n));
       *total += n;
     }
     return Status::OK();

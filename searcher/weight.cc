@@ -45,70 +45,6 @@ void ExplainBm25(const Bm25& bm25, double idf, double tf, const char* tf_name, u
        out);
 }
 
-Bm25 MakeBm25(const IndexContext& index, const FieldInfo& field, double idf) {
-  Bm25 bm25;
-  bm25.k1 = index.k1;
-  bm25.b = index.b;
-  bm25.weight = idf * (index.k1 + 1);
-  bm25.avgdl = field.docs_with_field == 0
-                   ? 1.0
-                   : static_cast<double>(field.total_length) / field.docs_with_field;
-  if (bm25.avgdl <= 0) bm25.avgdl = 1.0;
-  return bm25;
-}
-
-// Looks a term up in one segment's field; false (and OK) when absent.
-Status FindTerm(const SegmentReader& seg, std::string_view field, std::string_view term,
-                TermInfo* info, uint32_t* field_id, bool* found) {
-  *found = false;
-  int fid = seg.FieldId(field);
-  if (fid < 0) return Status::OK();
-  Status s = seg.LookupTerm(static_cast<uint32_t>(fid), term, info);
-  if (s.IsNotFound()) return Status::OK();
-  TRAWL_RETURN_IF_ERROR(s);
-  *field_id = static_cast<uint32_t>(fid);
-  *found = true;
-  return Status::OK();
-}
-
-Status SumDocFreq(const IndexContext& index, std::string_view field, std::string_view term,
-                  uint64_t* df) {
-  *df = 0;
-  for (const SegmentReader* seg : index.segments) {
-    TermInfo info;
-    uint32_t fid;
-    bool found;
-    TRAWL_RETURN_IF_ERROR(FindTerm(*seg, field, term, &info, &fid, &found));
-    if (found) *df += info.doc_freq;
-  }
-  return Status::OK();
-}
-
-// A term of one field looked up in every segment once, as its weight is made: the weight's
-// scorers, bitmaps and counts reuse the entries instead of searching the dictionaries again.
-struct TermInSegments {
-  struct Entry {
-    bool found = false;
-    uint32_t field_id = 0;
-    TermInfo info;
-  };
-  std::vector<Entry> by_segment;  // parallel to IndexContext::segments
-  uint64_t doc_freq = 0;          // summed over the segments
-};
-
-Status LookUpInEverySegment(const IndexContext& index, std::string_view field,
-                            std::string_view term, TermInSegments* out) {
-  out->by_segment.resize(index.segments.size());
-  out->doc_freq = 0;
-  for (size_t seg = 0; seg < index.segments.size(); ++seg) {
-    TermInSegments::Entry& e = out->by_segment[seg];
-    TRAWL_RETURN_IF_ERROR(
-        FindTerm(*index.segments[seg], field, term, &e.info, &e.field_id, &e.found));
-    if (e.found) out->doc_freq += e.info.doc_freq;
-  }
-  return Status::OK();
-}
-
 class TermWeight final : public Weight {
  public:
   TermWeight(const IndexContext& index, std::string field, std::string term, TermInSegments entries)
@@ -118,7 +54,7 @@ class TermWeight final : public Weight {
         entries_(std::move(entries)),
         df_(entries_.doc_freq) {
     const FieldInfo* f = index.Field(field_);
-    bm25_ = MakeBm25(index, *f, Bm25::Idf(f->docs_with_field, df_));
+    bm25_ = index.FieldBm25(*f, Bm25::Idf(IndexContext::DocCount(*f), df_));
   }
   Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
     out->reset();
@@ -155,14 +91,16 @@ class TermWeight final : public Weight {
     *score = term->Score();
     const FieldInfo& f = *index_.Field(field_);
     Line(depth, Fmt(*score) + " " + field_ + ":" + term_ + " (BM25; df " + std::to_string(df_) +
-                    ", N " + std::to_string(f.docs_with_field) + ")",
+                    ", N " + std::to_string(IndexContext::DocCount(f)) + ")",
          out);
     ExplainBm25(bm25_, bm25_.weight / (index_.k1 + 1), term->freq(), "tf", 
                 index_.segments[seg]->FieldLength(index_.segments[seg]->FieldId(field_), doc),
                 depth, out);
     return Status::OK();
   }
-  Status CountInSegment(size_t seg, uint64_t* count) const override {
+  // Without deletions, the count is the document frequency.
+  Status CountInSegment(size_t seg, const DeletedDocs& deleted, uint64_t* count) const override {
+    if (deleted.bitmap != nullptr) return Weight::CountInSegment(seg, deleted, count);
     const TermInSegments::Entry& e = entries_.by_segment[seg];
     *count = e.found ? e.info.doc_freq : 0;
     return Status::OK();
@@ -286,7 +224,7 @@ class PhraseWeight final : public Weight {
   PhraseWeight(const IndexContext& index, std::string field, std::vector<Term> terms,
                uint32_t slop, double idf_sum)
       : index_(index), field_(std::move(field)), terms_(std::move(terms)), slop_(slop) {
-    bm25_ = MakeBm25(index, *index.Field(field_), idf_sum);
+    bm25_ = index.FieldBm25(*index.Field(field_), idf_sum);
   }
   Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
     std::unique_ptr<PhraseScorer> scorer;
@@ -295,7 +233,8 @@ class PhraseWeight final : public Weight {
     return Status::OK();
   }
   // Counting and matching need only whether the phrase occurs in a document, not how often.
-  Status CountInSegment(size_t seg, uint64_t* count) const override {
+  Status CountInSegment(size_t seg, const DeletedDocs& deleted, uint64_t* count) const override {
+    if (deleted.bitmap != nullptr) return Weight::CountInSegment(seg, deleted, count);
     *count = 0;
     std::unique_ptr<PhraseScorer> scorer;
     TRAWL_RETURN_IF_ERROR(MakePhraseScorer(seg, PhraseScorer::Need::kOccurrence, &scorer));
@@ -370,7 +309,7 @@ class ProximityWeight final : public Weight {
                   std::vector<double> pair_weight)
       : index_(index), field_(std::move(field)), terms_(std::move(terms)) {
     params_.window = index.proximity_window;
-    params_.bm25 = MakeBm25(index, *index.Field(field_), 0);
+    params_.bm25 = index.FieldBm25(*index.Field(field_), 0);
     params_.num_terms = terms_.size();
     params_.pair_weight = std::move(pair_weight);
   }
@@ -397,7 +336,7 @@ class ProximityWeight final : public Weight {
     *out = roaring_bitmap_create();
     return Status::OK();
   }
-  Status CountInSegment(size_t, uint64_t* count) const override {
+  Status CountInSegment(size_t, const DeletedDocs&, uint64_t* count) const override {
     *count = 0;
     return Status::OK();
   }
@@ -629,7 +568,8 @@ class BooleanWeight final : public Weight {
     return Status::OK();
   }
 
-  Status CountInSegment(size_t seg, uint64_t* count) const override {
+  Status CountInSegment(size_t seg, const DeletedDocs& deleted, uint64_t* count) const override {
+    if (deleted.bitmap != nullptr) return Weight::CountInSegment(seg, deleted, count);
     PostingSets sets;
     bool found;
     TRAWL_RETURN_IF_ERROR(PostingSetsInSegment(seg, &sets, &found));
@@ -647,7 +587,7 @@ class BooleanWeight final : public Weight {
       *count = roaring_bitmap_and_cardinality(a, b);
       return Status::OK();
     }
-    return Weight::CountInSegment(seg, count);
+    return Weight::CountInSegment(seg, deleted, count);
   }
 
   void CollectTerms(std::unordered_set<std::string>* terms) const override {
@@ -682,17 +622,62 @@ class BooleanWeight final : public Weight {
     return true;
   }
 
-  const std::vector<std::unique_ptr<Weight>>* DisjunctionChildren() const override {
-    if (must_.empty() && must_not_.empty() && should_.size() > 1) return &should_;
-    return nullptr;
+  // A pure disjunction scores the sum of its matching clauses, so nested ones (a bare word is
+  // one over the fields it searches) flatten into one list of clauses: MaxScore then prunes,
+  // and block-max bounds apply, per term and field rather than per word.
+  void AppendDisjunctionClauses(std::vector<const Weight*>* out) const override {
+    if (!IsPureDisjunction()) {
+      out->push_back(this);
+      return;
+    }
+    for (const auto& w : should_) w->AppendDisjunctionClauses(out);
   }
-  bool RequiredChildren(BooleanChildren* out) const override {
-    if (must_.empty()) return false;
-    *out = {&must_, &should_, &must_not_};
-    return true;
+
+  // MaxScore runs over a pure disjunction, or over required words of which one at least spans
+  // several fields or has optional words beside it (a conjunction of single-field terms runs
+  // faster led by its rarest term, in MakeScorer's scorer).
+  Status MakeMaxScorePlan(size_t seg, std::unique_ptr<MaxScoreQuery>* out) const override {
+    out->reset();
+    std::vector<const Weight*> optional;
+    std::vector<std::vector<const Weight*>> required;
+    if (IsPureDisjunction()) {
+      AppendDisjunctionClauses(&optional);
+    } else if (!must_.empty()) {
+      for (const auto& w : must_) w->AppendDisjunctionClauses(&required.emplace_back());
+      for (const auto& w : should_) w->AppendDisjunctionClauses(&optional);
+      bool spans_fields = false;
+      for (const auto& group : required) spans_fields |= group.size() > 1;
+      if (!spans_fields && optional.empty()) return Status::OK();
+    } else {
+      return Status::OK();
+    }
+    auto query = std::make_unique<MaxScoreQuery>();
+    auto add = [&](const Weight& w, int group) -> Status {
+      std::unique_ptr<Scorer> s;
+      TRAWL_RETURN_IF_ERROR(w.MakeScorer(seg, &s));
+      if (s) {
+        query->clauses.push_back(std::move(s));
+        query->group.push_back(group);
+      }
+      return Status::OK();
+    };
+    for (size_t g = 0; g < required.size(); ++g)
+      for (const Weight* w : required[g]) TRAWL_RETURN_IF_ERROR(add(*w, static_cast<int>(g)));
+    for (const Weight* w : optional) TRAWL_RETURN_IF_ERROR(add(*w, -1));
+    query->num_groups = required.size();
+    if (!required.empty()) {
+      std::vector<std::unique_ptr<Scorer>> excluded;
+      TRAWL_RETURN_IF_ERROR(MakeAll(must_not_, seg, &excluded));
+      query->excluded = Combine<DisjunctionScorer>(std::move(excluded));
+    }
+    *out = std::move(query);
+    return Status::OK();
   }
 
  private:
+  bool IsPureDisjunction() const {
+    return must_.empty() && must_not_.empty() && should_.size() > 1;
+  }
   static Status MakeAll(const std::vector<std::unique_ptr<Weight>>& weights, size_t seg,
                         std::vector<std::unique_ptr<Scorer>>* out) {
     for (const auto& w : weights) {
@@ -750,7 +735,7 @@ Status TermsWeightInField(const IndexContext& index, const std::string& field,
   }
   if (terms.size() == 1) {
     TermInSegments entries;
-    TRAWL_RETURN_IF_ERROR(LookUpInEverySegment(index, field, terms[0].text, &entries));
+    TRAWL_RETURN_IF_ERROR(index.LookUpTerm(field, terms[0].text, &entries));
     if (entries.doc_freq == 0) {
       *out = std::make_unique<EmptyWeight>();
     } else {
@@ -764,21 +749,16 @@ Status TermsWeightInField(const IndexContext& index, const std::string& field,
   const uint32_t base = terms.front().position;
   for (const AnalyzedTerm& t : terms) {
     TermInSegments entries;
-    TRAWL_RETURN_IF_ERROR(LookUpInEverySegment(index, field, t.text, &entries));
+    TRAWL_RETURN_IF_ERROR(index.LookUpTerm(field, t.text, &entries));
     if (entries.doc_freq == 0) {
       *out = std::make_unique<EmptyWeight>();
       return Status::OK();
     }
-    idf_sum += Bm25::Idf(f.docs_with_field, entries.doc_freq);
+    idf_sum += Bm25::Idf(IndexContext::DocCount(f), entries.doc_freq);
     phrase.push_back({t.text, t.position - base, std::move(entries)});
   }
   *out = std::make_unique<PhraseWeight>(index, field, std::move(phrase), slop, idf_sum);
   return Status::OK();
-}
-
-double AverageLength(const FieldInfo& field) {
-  if (field.docs_with_field == 0 || field.total_length == 0) return 1.0;
-  return static_cast<double>(field.total_length) / field.docs_with_field;
 }
 
 // A word in every default field as one BM25F term; an EmptyWeight if no field has it.
@@ -789,14 +769,14 @@ Status Bm25fWeight(const IndexContext& index, const std::string& term,
   for (const std::string& name : DefaultFields(index)) {
     const FieldInfo& info = *index.Field(name);
     TermInSegments entries;
-    TRAWL_RETURN_IF_ERROR(LookUpInEverySegment(index, name, term, &entries));
-    n = std::max<uint64_t>(n, info.docs_with_field);
+    TRAWL_RETURN_IF_ERROR(index.LookUpTerm(name, term, &entries));
+    n = std::max<uint64_t>(n, IndexContext::DocCount(info));
     if (entries.doc_freq == 0) continue;
     max_df = std::max(max_df, entries.doc_freq);
     Bm25fField params;
     params.weight = index.FieldWeight(name);
     params.b = index.FieldB(name);
-    params.avgdl = AverageLength(info);
+    params.avgdl = IndexContext::AverageLength(info);
     fields.push_back({name, params, std::move(entries)});
   }
   if (fields.empty()) {
@@ -867,10 +847,20 @@ Status Weight::Explain(size_t seg, uint32_t doc, int depth, std::string* out,
   return Status::OK();
 }
 
-Status Weight::CountInSegment(size_t seg, uint64_t* count) const {
+Status Weight::CountInSegment(size_t seg, const DeletedDocs& deleted, uint64_t* count) const {
+  if (deleted.bitmap != nullptr) {
+    PostingSets sets;
+    bool found;
+    TRAWL_RETURN_IF_ERROR(PostingSetsInSegment(seg, &sets, &found));
+    if (found) {
+      *count = sets.Count(deleted.view);
+      return Status::OK();
+    }
+  }
   roaring_bitmap_t* bm = nullptr;
   TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bm));
-  *count = roaring_bitmap_get_cardinality(bm);
+  *count = deleted.bitmap != nullptr ? roaring_bitmap_andnot_cardinality(bm, deleted.bitmap)
+                                     : roaring_bitmap_get_cardinality(bm);
   roaring_bitmap_free(bm);
   return Status::OK();
 }
@@ -908,12 +898,12 @@ Status AddProximity(const QueryNode& query, const IndexContext& index, Analyzer&
     std::vector<std::string> present;
     std::vector<double> idf;
     for (size_t i = 0; i < words.size(); ++i) {
-      uint64_t df;
-      TRAWL_RETURN_IF_ERROR(SumDocFreq(index, field, words[i], &df));
-      if (df == 0) continue;
+      TermInSegments entries;
+      TRAWL_RETURN_IF_ERROR(index.LookUpTerm(field, words[i], &entries));
+      if (entries.doc_freq == 0) continue;
       slot[i] = present.size();
       present.push_back(words[i]);
-      idf.push_back(Bm25::Idf(info.docs_with_field, df));
+      idf.push_back(Bm25::Idf(IndexContext::DocCount(info), entries.doc_freq));
     }
     // Only words with a partner here: a cursor on any other would find co-occurrences that
     // cannot score.
