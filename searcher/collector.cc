@@ -1,6 +1,7 @@
 #include "searcher/collector.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace trawl {
 
@@ -11,6 +12,14 @@ bool Better(const ScoredDoc& a, const ScoredDoc& b) {
   if (a.score != b.score) return a.score > b.score;
   if (a.segment != b.segment) return a.segment < b.segment;
   return a.docid < b.docid;
+}
+
+// The scorer's next match after `d`, where it stands: docids strictly increase.
+uint32_t NextDoc(Scorer* scorer, [[maybe_unused]] uint32_t d) {
+  assert(scorer->doc() == d);
+  const uint32_t next = scorer->Next();
+  assert(next > d);
+  return next;
 }
 
 }  // namespace
@@ -53,7 +62,7 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
         if (!collector->full() || scorer->MaxScore() > collector->threshold())
           collector->Offer(scorer->Score(), segment, d);
       }
-      d = scorer->Next();
+      d = NextDoc(scorer, d);
       continue;
     }
     // Block-max: once k documents are held, skip blocks whose bound cannot beat the k-th. A
@@ -66,19 +75,24 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
       }
       if (block_bound <= collector->threshold()) {
         d = block_end >= kNoMoreDocs - 1 ? kNoMoreDocs : scorer->Advance(block_end + 1);
+        assert(d > block_end);
         continue;
       }
     }
     // The document's own bound (only the fields it matches count) spares decoding its
     // frequencies and scoring it, most often for documents that lack the rarer fields.
     if (doc_bounds && collector->full() && bounds->DocBound() <= collector->threshold()) {
-      d = scorer->Next();
+      d = NextDoc(scorer, d);
       continue;
     }
-    if ((deleted == nullptr || !roaring_bitmap_contains(deleted, d)) &&
-        collector->Offer(scorer->Score(), segment, d) && collector->full())
-      scorer->SetMinCompetitiveScore(collector->threshold());
-    d = scorer->Next();
+    if (deleted == nullptr || !roaring_bitmap_contains(deleted, d)) {
+      const double score = scorer->Score();
+      assert(score <= scorer->MaxScore() * kBoundSlack);
+      assert(block_end == kNoMoreDocs || d > block_end || score <= block_bound * kBoundSlack);
+      if (collector->Offer(score, segment, d) && collector->full())
+        scorer->SetMinCompetitiveScore(collector->threshold());
+    }
+    d = NextDoc(scorer, d);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "searcher/scorer.h"
 
 #include <algorithm>
+#include <cassert>
 #include <queue>
 
 namespace trawl {
@@ -223,6 +224,7 @@ double PhraseScorer::ApproximateBound() {
 }
 
 bool PhraseScorer::Confirm() {
+  assert(doc_ != kNoMoreDocs);  // only a candidate can be confirmed
   if (confirmed_) return doc_ != kNoMoreDocs;
   freq_ = PhraseFreq(need_ == Need::kOccurrence);
   return confirmed_ = freq_ > 0;
