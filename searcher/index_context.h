@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "trawl/status.h"
 #include "format/segment_reader.h"
 #include "searcher/scorer.h"
+#include "trawl/status.h"
 
 namespace trawl {
 

@@ -53,20 +53,6 @@ bool GroupsMatch(const std::vector<std::unique_ptr<Scorer>>& clauses,
   return all;
 }
 
-// The bounds of a clause that has no block bounds: its global bound over every range. Lets the
-// per-window and per-document loops call every clause's bounds alike.
-class GlobalBounds final : public BlockBounds {
- public:
-  explicit GlobalBounds(double max_score) : max_score_(max_score) {}
-  uint32_t BlockEnd() override { return kNoMoreDocs - 1; }
-  double BlockMaxScore() override { return max_score_; }
-  double BlockMaxScoreAt(uint32_t /*target*/) override { return max_score_; }
-  uint32_t ShallowBlockEnd() const override { return kNoMoreDocs - 1; }
-
- private:
-  double max_score_;
-};
-
 // One segment's run of MaxScore. Clauses are ordered by increasing MaxScore(); those before
 // first_essential_ (the pivot) cannot lift a document above the threshold together, so only
 // documents an essential clause matches are visited, and the others are looked at only for a
@@ -138,8 +124,11 @@ class MaxScore {
   TopKCollector* const collector_;
   size_t n_ = 0;
   std::vector<std::unique_ptr<Scorer>> clauses_;  // by increasing MaxScore()
-  std::vector<BlockBounds*> bounds_;              // parallel to clauses_; never null
-  std::vector<GlobalBounds> global_bounds_;       // for the clauses without block bounds
+  // Parallel to clauses_, never null: a clause without block bounds gets its global bound
+  // (NewGlobalBounds, owned by global_bounds_), so the per-window and per-document loops call
+  // every clause's bounds alike.
+  std::vector<BlockBounds*> bounds_;
+  std::vector<std::unique_ptr<BlockBounds>> global_bounds_;
   std::vector<TwoPhase*> two_phase_;  // parallel to clauses_; null: every candidate matches
   bool has_two_phase_ = false;
   // The clauses of each required group, to check that a candidate matches every group.
@@ -152,8 +141,8 @@ class MaxScore {
   size_t first_essential_ = 0;
   uint32_t window_end_ = kNoMoreDocs;  // none yet
   double window_bound_ = 0;            // over the window up to window_end_
-  std::vector<size_t> at_doc_;  // the essential clauses on the current document
-  std::vector<char> on_doc_;    // by clause: confirmed on the current document
+  std::vector<size_t> at_doc_;         // the essential clauses on the current document
+  std::vector<char> on_doc_;           // by clause: confirmed on the current document
 };
 
 bool MaxScore::Init(MaxScoreQuery query) {
@@ -167,7 +156,6 @@ bool MaxScore::Init(MaxScoreQuery query) {
   upto_.resize(n_);
   block_upto_.resize(n_);
   on_doc_.assign(n_, false);
-  global_bounds_.reserve(n_);  // bounds_ points into it
   double sum = 0;
   for (size_t i : order) {
     Scorer* c = query.clauses[i].get();
@@ -175,7 +163,8 @@ bool MaxScore::Init(MaxScoreQuery query) {
     if (query.group[i] >= 0) members_[static_cast<size_t>(query.group[i])].push_back(at);
     upto_[at] = sum += c->MaxScore();
     BlockBounds* bounds = c->block_bounds();
-    if (bounds == nullptr) bounds = &global_bounds_.emplace_back(c->MaxScore());
+    if (bounds == nullptr)
+      bounds = global_bounds_.emplace_back(NewGlobalBounds(c->MaxScore())).get();
     bounds_.push_back(bounds);
     two_phase_.push_back(c->two_phase());
     has_two_phase_ |= two_phase_.back() != nullptr;
@@ -215,8 +204,7 @@ void MaxScore::Run() {
     last_doc = doc;
     double score = 0;
     if (!ScoreEssential(doc, &score) || PrunedByNonEssential(doc, &score)) continue;
-    assert(window_end_ == kNoMoreDocs || doc > window_end_ ||
-           score <= window_bound_ * kBoundSlack);
+    assert(window_end_ == kNoMoreDocs || doc > window_end_ || score <= window_bound_ * kBoundSlack);
     if (collector_->Offer(score, segment_, doc)) {
       threshold_ = collector_->threshold();
       UpdateEssential();
@@ -286,8 +274,8 @@ bool MaxScore::ScoreEssentialTwoPhase(uint32_t doc, bool skip, double* score) {
     // not match, and the document if no essential clause or not every group is left.
     double bound = first_essential_ > 0 ? upto_[first_essential_ - 1] : 0;
     for (size_t i : at_doc_) {
-      bound += two_phase_[i] != nullptr ? two_phase_[i]->ApproximateBound()
-                                        : bounds_[i]->DocBound();
+      bound +=
+          two_phase_[i] != nullptr ? two_phase_[i]->ApproximateBound() : bounds_[i]->DocBound();
     }
     if (bound > threshold_) {
       size_t kept = 0;

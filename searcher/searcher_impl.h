@@ -30,8 +30,7 @@ class SearcherImpl final : public Searcher {
 
   // Opens the latest commit in `dir`. `previous`, if not null, is a searcher of an earlier
   // commit of the same index whose segments are reused where this commit still has them.
-  Status Init(const std::string& dir, const SearcherOptions& options,
-              const SearcherImpl* previous);
+  Status Init(const std::string& dir, const SearcherOptions& options, const SearcherImpl* previous);
 
   Status Search(std::string_view query, const SearchOptions& options,
                 SearchResults* results) const override;
@@ -52,16 +51,15 @@ class SearcherImpl final : public Searcher {
   Status CountWeight(const Weight& weight, uint64_t* total) const;
   // Offers the matches of `weight` in every segment to `collector`, by the execution the weight
   // chooses; with `total_in_pass` not null, every match is visited and counted there instead.
-  Status CollectTopK(const Weight& weight, uint64_t* total_in_pass,
-                     TopKCollector* collector) const;
+  Status CollectTopK(const Weight& weight, uint64_t* total_in_pass, TopKCollector* collector) const;
 
   std::string dir_;
   SearcherOptions options_;
   Manifest manifest_;
   std::unique_ptr<AnalyzerPool> pool_;
   std::vector<std::shared_ptr<const SegmentReader>> segments_;
-  std::vector<const SegmentReader*> segment_pointers_;  // segments_' own, for IndexContext
-  std::vector<RoaringPtr> deleted_;  // null: none deleted
+  std::vector<const SegmentReader*> segment_pointers_;       // segments_' own, for IndexContext
+  std::vector<RoaringPtr> deleted_;                          // null: none deleted
   std::vector<std::unique_ptr<DeletedView>> deleted_views_;  // the same, null alike
   std::vector<FieldInfo> fields_;
   uint64_t num_docs_ = 0;
