@@ -87,8 +87,10 @@ class MaxScore {
     const std::unique_ptr<Scorer>* clauses = clauses_.data();
     const size_t n = n_;
     if (!has_two_phase_) {
-      for (size_t i = first_essential_; i < n; ++i)
+      for (size_t i = first_essential_; i < n; ++i) {
         if (clauses[i]->doc() < target) clauses[i]->Advance(target);
+        assert(clauses[i]->doc() >= target);
+      }
       return;
     }
     TwoPhase* const* two_phase = two_phase_.data();
@@ -99,6 +101,7 @@ class MaxScore {
       } else {
         clauses[i]->Advance(target);
       }
+      assert(clauses[i]->doc() >= target);
     }
   }
   void NextApproximate(size_t i) {

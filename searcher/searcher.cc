@@ -1,5 +1,5 @@
 // The Searcher behind include/trawl/searcher.h: one commit's segments, queries run against them.
-#include "searcher/searcher_impl.h"
+#include "trawl/searcher.h"
 
 #include <chrono>
 #include <mutex>
@@ -10,6 +10,7 @@
 #include "searcher/collector.h"
 #include "searcher/max_score.h"
 #include "searcher/query_parser.h"
+#include "searcher/searcher_impl.h"
 #include "searcher/snippet.h"
 #include "searcher/weight.h"
 
@@ -100,7 +101,7 @@ Status MakeDeletedView(const roaring_bitmap_t* deleted, std::unique_ptr<DeletedV
 }  // namespace
 
 Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options,
-                         const SearcherImpl* previous) {
+                          const SearcherImpl* previous) {
   dir_ = dir;
   options_ = options;
   TRAWL_RETURN_IF_ERROR(ReadLatestManifest(dir, &manifest_));
@@ -119,8 +120,7 @@ Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options
     }
     if (seg->num_docs() != entry.num_docs) {
       return Status::Corruption(entry.name + ".meta: " + std::to_string(seg->num_docs()) +
-                                " documents, the manifest says " +
-                                std::to_string(entry.num_docs));
+                                " documents, the manifest says " + std::to_string(entry.num_docs));
     }
     roaring_bitmap_t* deleted = nullptr;
     if (!entry.deletes.empty()) {
@@ -129,8 +129,7 @@ Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options
     }
     deleted_.emplace_back(deleted);
     deleted_views_.emplace_back();
-    if (deleted != nullptr)
-      TRAWL_RETURN_IF_ERROR(MakeDeletedView(deleted, &deleted_views_.back()));
+    if (deleted != nullptr) TRAWL_RETURN_IF_ERROR(MakeDeletedView(deleted, &deleted_views_.back()));
     // BM25 statistics keep counting deleted documents until a merge drops them, as Lucene's.
     num_docs_ += seg->num_docs() - entry.num_deleted;
     for (const FieldInfo& f : seg->fields()) {
@@ -149,7 +148,6 @@ Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options
   }
   return Status::OK();
 }
-
 
 Status SearcherImpl::Search(std::string_view query, const SearchOptions& options,
                             SearchResults* results) const {
@@ -197,7 +195,8 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
   if (only_count) return Status::OK();
 
   TopKCollector collector(options.offset + options.top_k);
-  TRAWL_RETURN_IF_ERROR(CollectTopK(*weight, count_in_pass ? &results->total : nullptr, &collector));
+  TRAWL_RETURN_IF_ERROR(
+      CollectTopK(*weight, count_in_pass ? &results->total : nullptr, &collector));
   if (!options.exact_total) {
     // Documents are skipped only once k are held: until then, every match was collected.
     results->total = collector.size();
@@ -213,7 +212,8 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
     hit.docid = top[i].docid;
     if (options.explain) {
       double explained;
-      TRAWL_RETURN_IF_ERROR(weight->Explain(hit.segment, hit.docid, 0, &hit.explanation, &explained));
+      TRAWL_RETURN_IF_ERROR(
+          weight->Explain(hit.segment, hit.docid, 0, &hit.explanation, &explained));
     }
     if (options.load_documents) {
       Document doc;
@@ -227,7 +227,6 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
   }
   return Status::OK();
 }
-
 
 Status SearcherImpl::CollectTopK(const Weight& weight, uint64_t* total_in_pass,
                                  TopKCollector* collector) const {
@@ -261,7 +260,6 @@ Status SearcherImpl::Count(std::string_view query, uint64_t* count) const {
   return CountWeight(*weight, count);
 }
 
-
 Status SearcherImpl::CountWeight(const Weight& weight, uint64_t* total) const {
   *total = 0;
   if (weight.IsEmpty()) return Status::OK();
@@ -277,7 +275,6 @@ Status SearcherImpl::CountWeight(const Weight& weight, uint64_t* total) const {
   }
   return Status::OK();
 }
-
 
 std::shared_ptr<const SegmentReader> SearcherImpl::SharedSegment(const std::string& name) const {
   for (size_t i = 0; i < segments_.size(); ++i)

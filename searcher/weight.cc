@@ -39,8 +39,8 @@ std::unique_ptr<Weight> AnyOf(const IndexContext& index, std::vector<std::unique
   std::erase_if(ws, [](const auto& w) { return w->IsEmpty(); });
   if (ws.empty()) return std::make_unique<EmptyWeight>();
   if (ws.size() == 1) return std::move(ws.front());
-  return NewBooleanWeight(index, std::vector<std::unique_ptr<Weight>>{},
-                                         std::move(ws), std::vector<std::unique_ptr<Weight>>{});
+  return NewBooleanWeight(index, std::vector<std::unique_ptr<Weight>>{}, std::move(ws),
+                          std::vector<std::unique_ptr<Weight>>{});
 }
 
 struct AnalyzedTerm {
@@ -165,8 +165,7 @@ Status Weight::MatchBitmap(size_t seg, roaring_bitmap_t** out) const {
   return Status::OK();
 }
 
-Status Weight::Explain(size_t seg, uint32_t doc, int depth, std::string* out,
-                       double* score) const {
+Status Weight::Explain(size_t seg, uint32_t doc, int depth, std::string* out, double* score) const {
   *score = 0;
   std::unique_ptr<Scorer> s;
   TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
@@ -198,7 +197,7 @@ Status AddProximity(const QueryNode& query, const IndexContext& index, Analyzer&
                     std::unique_ptr<Weight>* weight) {
   if (!(index.proximity > 0) || (*weight)->IsEmpty()) return Status::OK();
   if (query.kind != QueryNode::Kind::kBoolean) return Status::OK();
-  std::vector<std::string> words;  // distinct, in query order
+  std::vector<std::string> words;                // distinct, in query order
   std::vector<std::pair<size_t, size_t>> pairs;  // by index in words, smaller first
   size_t previous = SIZE_MAX;
   for (const auto& clause : query.clauses) {
@@ -255,16 +254,14 @@ Status AddProximity(const QueryNode& query, const IndexContext& index, Analyzer&
       pair_weight[a * n + b] = pair_weight[b * n + a] =
           index.proximity * (idf[slot[i]] + idf[slot[j]]) / 2;
     }
-    should.push_back(NewProximityWeight(index, field, std::move(terms),
-                                                       std::move(pair_weight)));
+    should.push_back(NewProximityWeight(index, field, std::move(terms), std::move(pair_weight)));
   }
   if (should.empty()) return Status::OK();
   // Siblings of the words in one disjunction, so that the collector's MaxScore runs over the
   // words' clauses and the proximity clauses together (the boolean weight flattens nested ones).
   should.insert(should.begin(), std::move(*weight));
-  *weight = NewBooleanWeight(index, std::vector<std::unique_ptr<Weight>>{},
-                                            std::move(should),
-                                            std::vector<std::unique_ptr<Weight>>{});
+  *weight = NewBooleanWeight(index, std::vector<std::unique_ptr<Weight>>{}, std::move(should),
+                             std::vector<std::unique_ptr<Weight>>{});
   return Status::OK();
 }
 
@@ -319,8 +316,7 @@ Status CreateWeight(const QueryNode& q, const IndexContext& index, Analyzer& ana
     *out = std::move(should.front());
     return Status::OK();
   }
-  *out = NewBooleanWeight(index, std::move(must), std::move(should),
-                                         std::move(must_not));
+  *out = NewBooleanWeight(index, std::move(must), std::move(should), std::move(must_not));
   return Status::OK();
 }
 
