@@ -1,4 +1,5 @@
-// Top-k collection across the segments of one commit, and the MaxScore algorithm.
+// Top-k collection across the segments of one commit, and document-at-a-time collection with
+// block-max skipping. MaxScore is in max_score.h.
 #ifndef TRAWL_SEARCHER_COLLECTOR_H_
 #define TRAWL_SEARCHER_COLLECTOR_H_
 
@@ -46,22 +47,6 @@ class TopKCollector {
 // otherwise every match is visited and counted into *matches.
 void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* deleted,
                 TopKCollector* collector, uint64_t* matches = nullptr);
-
-// A sum of clause scores for MaxScore: every clause is optional (a disjunction) unless it
-// belongs to a required group, of which a document must match at least one clause per group
-// (a conjunction of disjunctions, as +word over several fields, plus optional words).
-struct MaxScoreQuery {
-  std::vector<std::unique_ptr<Scorer>> clauses;
-  std::vector<int> group;  // per clause: its required group, or -1 (optional)
-  size_t num_groups = 0;
-  std::unique_ptr<Scorer> excluded;  // documents it matches never match (may be null)
-};
-
-// MaxScore (Turtle & Flood): the sum of the clauses' scores over the documents `query` matches,
-// skipping documents that only match clauses whose score bounds together cannot beat the
-// current k-th score, and windows whose block bounds cannot.
-void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap_t* deleted,
-                     TopKCollector* collector);
 
 }  // namespace trawl
 

@@ -6,16 +6,15 @@
 
 #include "analysis/analyzer.h"
 #include "format/deletes.h"
-#include "format/manifest.h"
-#include "searcher/collector.h"
-#include "searcher/query_parser.h"
 #include "format/segment_reader.h"
+#include "searcher/collector.h"
+#include "searcher/max_score.h"
+#include "searcher/query_parser.h"
+#include "searcher/searcher_impl.h"
 #include "searcher/snippet.h"
 #include "searcher/weight.h"
 
 namespace trawl {
-
-namespace {
 
 // Analyzers keep stemmer state, so each query borrows one; the pool grows to the number of
 // concurrent queries and is touched once per query, never per posting.
@@ -43,6 +42,15 @@ class AnalyzerPool {
   std::mutex mu_;
   std::vector<std::unique_ptr<Analyzer>> free_;
 };
+
+// A segment's deletions serialized again, so that counts can leave them out straight from
+// posting lists (common/roaring_count.h) rather than through a bitmap built per query.
+struct DeletedView {
+  std::unique_ptr<char[]> bytes;
+  RoaringView view;  // over `bytes`
+};
+
+namespace {
 
 class BorrowedAnalyzer {
  public:
@@ -80,13 +88,6 @@ std::string FirstBodyField(const Document& doc) {
   return std::string(doc.Field(kTitleField));
 }
 
-// A segment's deletions serialized again, so that counts can leave them out straight from
-// posting lists (common/roaring_count.h) rather than through a bitmap built per query.
-struct DeletedView {
-  std::unique_ptr<char[]> bytes;
-  RoaringView view;  // over `bytes`
-};
-
 Status MakeDeletedView(const roaring_bitmap_t* deleted, std::unique_ptr<DeletedView>* out) {
   auto d = std::make_unique<DeletedView>();
   const size_t size = roaring_bitmap_portable_size_in_bytes(deleted);
@@ -97,292 +98,203 @@ Status MakeDeletedView(const roaring_bitmap_t* deleted, std::unique_ptr<DeletedV
   return Status::OK();
 }
 
-// A pure disjunction scores the sum of its matching clauses, so nested ones (a bare word is one
-// over the fields it searches) flatten into one list of clauses: MaxScore then prunes, and
-// block-max bounds apply, per term and field rather than per word.
-void FlattenDisjunction(const Weight& weight, std::vector<const Weight*>* out) {
-  const auto* children = weight.DisjunctionChildren();
-  if (children == nullptr) {
-    out->push_back(&weight);
-    return;
+}  // namespace
+
+Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options,
+                          const SearcherImpl* previous) {
+  dir_ = dir;
+  options_ = options;
+  TRAWL_RETURN_IF_ERROR(ReadLatestManifest(dir, &manifest_, options.file_system));
+  pool_ = std::make_unique<AnalyzerPool>(manifest_.analyzer);
+  std::unique_ptr<Analyzer> probe;
+  TRAWL_RETURN_IF_ERROR(pool_->Borrow(&probe));  // fails early on an unknown language
+  pool_->Return(std::move(probe));
+  for (const auto& entry : manifest_.segments) {
+    std::shared_ptr<const SegmentReader> seg;
+    if (previous != nullptr) seg = previous->SharedSegment(entry.name);
+    if (seg == nullptr) {
+      std::unique_ptr<SegmentReader> opened;
+      TRAWL_RETURN_IF_ERROR(
+          SegmentReader::Open(dir, entry.name, options.verify_checksums, &opened,
+                                options.file_system));
+      seg = std::move(opened);
+    }
+    if (seg->num_docs() != entry.num_docs) {
+      return Status::Corruption(entry.name + ".meta: " + std::to_string(seg->num_docs()) +
+                                " documents, the manifest says " + std::to_string(entry.num_docs));
+    }
+    roaring_bitmap_t* deleted = nullptr;
+    if (!entry.deletes.empty()) {
+      TRAWL_RETURN_IF_ERROR(
+          ReadDeletes(dir + "/" + entry.deletes, entry.num_docs, entry.num_deleted, &deleted,
+                        options.file_system));
+    }
+    deleted_.emplace_back(deleted);
+    deleted_views_.emplace_back();
+    if (deleted != nullptr) TRAWL_RETURN_IF_ERROR(MakeDeletedView(deleted, &deleted_views_.back()));
+    // BM25 statistics keep counting deleted documents until a merge drops them, as Lucene's.
+    num_docs_ += seg->num_docs() - entry.num_deleted;
+    for (const FieldInfo& f : seg->fields()) {
+      FieldInfo* global = nullptr;
+      for (auto& g : fields_)
+        if (g.name == f.name) global = &g;
+      if (global == nullptr) {
+        fields_.push_back(FieldInfo{f.name, 0, 0});
+        global = &fields_.back();
+      }
+      global->docs_with_field += f.docs_with_field;
+      global->total_length += f.total_length;
+    }
+    segment_pointers_.push_back(seg.get());
+    segments_.push_back(std::move(seg));
   }
-  for (const auto& child : *children) FlattenDisjunction(*child, out);
+  return Status::OK();
 }
 
-// The MaxScore form of `weight` in segment `seg`, if it has one worth running: a pure
-// disjunction, or required words of which one at least spans several fields or has optional
-// words beside it (a conjunction of single-field terms runs faster led by its rarest term).
-// False otherwise.
-Status MakeMaxScoreQuery(const Weight& weight, size_t seg, MaxScoreQuery* query, bool* made) {
-  *made = false;
-  std::vector<const Weight*> optional;
-  std::vector<std::vector<const Weight*>> required;
-  const std::vector<std::unique_ptr<Weight>>* excluded = nullptr;
-  Weight::BooleanChildren parts;
-  if (weight.DisjunctionChildren() != nullptr) {
-    FlattenDisjunction(weight, &optional);
-  } else if (weight.RequiredChildren(&parts)) {
-    for (const auto& w : *parts.must) FlattenDisjunction(*w, &required.emplace_back());
-    for (const auto& w : *parts.should) FlattenDisjunction(*w, &optional);
-    bool spans_fields = false;
-    for (const auto& group : required) spans_fields |= group.size() > 1;
-    if (!spans_fields && optional.empty()) return Status::OK();
-    excluded = parts.must_not;
+Status SearcherImpl::Search(std::string_view query, const SearchOptions& options,
+                            SearchResults* results) const {
+  *results = SearchResults();
+  BorrowedAnalyzer analyzer(pool_.get());
+  TRAWL_RETURN_IF_ERROR(analyzer.Init());
+  std::unique_ptr<QueryNode> parsed;
+  if (options.plain_text) {
+    parsed = PlainTextQuery(query, *analyzer);
   } else {
-    return Status::OK();
+    TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
   }
-  *made = true;
-  auto add = [&](const Weight& w, int group) -> Status {
-    std::unique_ptr<Scorer> s;
-    TRAWL_RETURN_IF_ERROR(w.MakeScorer(seg, &s));
-    if (s) {
-      query->clauses.push_back(std::move(s));
-      query->group.push_back(group);
+  IndexContext context = Context(options.k1, options.b);
+  for (const auto& [field, w] : options.field_weights) {
+    if (!(w >= 0 && w <= 1e6)) {
+      return Status::InvalidArgument("field weight of '" + field + "' must be between 0 and 1e6");
     }
-    return Status::OK();
-  };
-  for (size_t g = 0; g < required.size(); ++g)
-    for (const Weight* w : required[g]) TRAWL_RETURN_IF_ERROR(add(*w, static_cast<int>(g)));
-  for (const Weight* w : optional) TRAWL_RETURN_IF_ERROR(add(*w, -1));
-  query->num_groups = required.size();
-  if (excluded != nullptr) {
-    std::vector<std::unique_ptr<Scorer>> scorers;
-    for (const auto& w : *excluded) {
-      std::unique_ptr<Scorer> s;
-      TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));
-      if (s) scorers.push_back(std::move(s));
+  }
+  for (const auto& [field, b] : options.field_b) {
+    if (!(b >= 0 && b <= 1)) {
+      return Status::InvalidArgument("b of field '" + field + "' must be between 0 and 1");
     }
-    if (scorers.size() == 1) {
-      query->excluded = std::move(scorers.front());
-    } else if (!scorers.empty()) {
-      query->excluded = std::make_unique<DisjunctionScorer>(std::move(scorers));
+  }
+  if (!(options.proximity >= 0 && options.proximity <= 1e6))
+    return Status::InvalidArgument("the proximity weight must be between 0 and 1e6");
+  if (options.proximity_window < 1 || options.proximity_window > 64)
+    return Status::InvalidArgument("the proximity window must be between 1 and 64");
+  context.proximity = options.proximity;
+  context.proximity_window = options.proximity_window;
+  context.bm25f = options.bm25f;
+  context.field_weights = options.field_weights;
+  context.field_b = options.field_b;
+  std::unique_ptr<Weight> weight;
+  TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
+  TRAWL_RETURN_IF_ERROR(AddProximity(*parsed, context, *analyzer, &weight));
+  // Exact totals: counting with Roaring is cheap unless the query needs positions; then the
+  // one scoring pass below counts too (visiting every match, instead of matching every phrase
+  // twice). Without exact totals (as the top-k of Lucene's search(query, k)) nothing is
+  // counted, and every pass may skip what cannot make the top k.
+  const bool only_count = options.count_only || options.top_k == 0;
+  const bool cheap = weight->CountIsCheap();
+  const bool count_in_pass = options.exact_total && !cheap && !only_count;
+  if (only_count || (options.exact_total && cheap))
+    TRAWL_RETURN_IF_ERROR(CountWeight(*weight, &results->total));
+  if (only_count) return Status::OK();
+
+  TopKCollector collector(options.offset + options.top_k);
+  TRAWL_RETURN_IF_ERROR(
+      CollectTopK(*weight, count_in_pass ? &results->total : nullptr, &collector));
+  if (!options.exact_total) {
+    // Documents are skipped only once k are held: until then, every match was collected.
+    results->total = collector.size();
+    results->total_exact = !collector.full();
+  }
+  std::vector<ScoredDoc> top = collector.TakeSorted();
+  std::unordered_set<std::string> terms;
+  if (options.load_documents) weight->CollectTerms(&terms);
+  for (size_t i = options.offset; i < top.size(); ++i) {
+    Hit hit;
+    hit.score = top[i].score;
+    hit.segment = top[i].segment;
+    hit.docid = top[i].docid;
+    if (options.explain) {
+      double explained;
+      TRAWL_RETURN_IF_ERROR(
+          weight->Explain(hit.segment, hit.docid, 0, &hit.explanation, &explained));
+    }
+    if (options.load_documents) {
+      Document doc;
+      TRAWL_RETURN_IF_ERROR(segments_[hit.segment]->store().Get(hit.docid, &doc));
+      hit.id = doc.id.empty() ? std::string(doc.Field(kIdField)) : doc.id;
+      hit.title = std::string(doc.Field(kTitleField));
+      hit.snippet = MakeSnippet(FirstBodyField(doc), *analyzer, terms, options.snippet_chars,
+                                options.highlight_begin, options.highlight_end);
+    }
+    results->hits.push_back(std::move(hit));
+  }
+  return Status::OK();
+}
+
+Status SearcherImpl::CollectTopK(const Weight& weight, uint64_t* total_in_pass,
+                                 TopKCollector* collector) const {
+  for (size_t seg = 0; seg < segments_.size(); ++seg) {
+    const uint32_t seg_id = static_cast<uint32_t>(seg);
+    // The weight says whether MaxScore over its clauses serves it best; counting in the pass
+    // visits every match, which only document-at-a-time collection does.
+    std::unique_ptr<MaxScoreQuery> plan;
+    if (total_in_pass == nullptr) TRAWL_RETURN_IF_ERROR(weight.MakeMaxScorePlan(seg, &plan));
+    if (plan) {
+      CollectMaxScore(std::move(*plan), seg_id, deleted_[seg].get(), collector);
+    } else {
+      std::unique_ptr<Scorer> scorer;
+      TRAWL_RETURN_IF_ERROR(weight.MakeScorer(seg, &scorer));
+      if (scorer) {
+        CollectAll(scorer.get(), seg_id, deleted_[seg].get(), collector, total_in_pass);
+      }
     }
   }
   return Status::OK();
 }
 
-class SearcherImpl final : public Searcher {
- public:
-  // `previous`, if not null, is a searcher of an earlier commit of the same index whose
-  // segments are reused where this commit still has them.
-  Status Init(const std::string& dir, const SearcherOptions& options,
-              const SearcherImpl* previous) {
-    dir_ = dir;
-    options_ = options;
-    TRAWL_RETURN_IF_ERROR(ReadLatestManifest(dir, &manifest_, options.file_system));
-    pool_ = std::make_unique<AnalyzerPool>(manifest_.analyzer);
-    std::unique_ptr<Analyzer> probe;
-    TRAWL_RETURN_IF_ERROR(pool_->Borrow(&probe));  // fails early on an unknown language
-    pool_->Return(std::move(probe));
-    for (const auto& entry : manifest_.segments) {
-      std::shared_ptr<const SegmentReader> seg;
-      if (previous != nullptr) seg = previous->SharedSegment(entry.name);
-      if (seg == nullptr) {
-        std::unique_ptr<SegmentReader> opened;
-        TRAWL_RETURN_IF_ERROR(
-            SegmentReader::Open(dir, entry.name, options.verify_checksums, &opened,
-                                options.file_system));
-        seg = std::move(opened);
-      }
-      if (seg->num_docs() != entry.num_docs) {
-        return Status::Corruption(entry.name + ".meta: " + std::to_string(seg->num_docs()) +
-                                  " documents, the manifest says " +
-                                  std::to_string(entry.num_docs));
-      }
-      roaring_bitmap_t* deleted = nullptr;
-      if (!entry.deletes.empty()) {
-        TRAWL_RETURN_IF_ERROR(
-            ReadDeletes(dir + "/" + entry.deletes, entry.num_docs, entry.num_deleted, &deleted,
-                        options.file_system));
-      }
-      deleted_.emplace_back(deleted);
-      deleted_views_.emplace_back();
-      if (deleted != nullptr)
-        TRAWL_RETURN_IF_ERROR(MakeDeletedView(deleted, &deleted_views_.back()));
-      // BM25 statistics keep counting deleted documents until a merge drops them, as Lucene's.
-      num_docs_ += seg->num_docs() - entry.num_deleted;
-      for (const FieldInfo& f : seg->fields()) {
-        FieldInfo* global = nullptr;
-        for (auto& g : fields_)
-          if (g.name == f.name) global = &g;
-        if (global == nullptr) {
-          fields_.push_back(FieldInfo{f.name, 0, 0});
-          global = &fields_.back();
-        }
-        global->docs_with_field += f.docs_with_field;
-        global->total_length += f.total_length;
-      }
-      segment_pointers_.push_back(seg.get());
-      segments_.push_back(std::move(seg));
+Status SearcherImpl::Count(std::string_view query, uint64_t* count) const {
+  std::unique_ptr<QueryNode> parsed;
+  TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
+  BorrowedAnalyzer analyzer(pool_.get());
+  TRAWL_RETURN_IF_ERROR(analyzer.Init());
+  IndexContext context = Context(1.2, 0.75);
+  std::unique_ptr<Weight> weight;
+  TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
+  return CountWeight(*weight, count);
+}
+
+Status SearcherImpl::CountWeight(const Weight& weight, uint64_t* total) const {
+  *total = 0;
+  if (weight.IsEmpty()) return Status::OK();
+  for (size_t seg = 0; seg < segments_.size(); ++seg) {
+    DeletedDocs deleted;
+    if (deleted_[seg] != nullptr) {
+      deleted.bitmap = deleted_[seg].get();
+      deleted.view = &deleted_views_[seg]->view;
     }
-    return Status::OK();
+    uint64_t n;
+    TRAWL_RETURN_IF_ERROR(weight.CountInSegment(seg, deleted, &n));
+    *total += n;
   }
+  return Status::OK();
+}
 
-  Status Search(std::string_view query, const SearchOptions& options,
-                SearchResults* results) const override {
-    *results = SearchResults();
-    BorrowedAnalyzer analyzer(pool_.get());
-    TRAWL_RETURN_IF_ERROR(analyzer.Init());
-    std::unique_ptr<QueryNode> parsed;
-    if (options.plain_text) {
-      parsed = PlainTextQuery(query, *analyzer);
-    } else {
-      TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
-    }
-    IndexContext context = Context(options.k1, options.b);
-    for (const auto& [field, w] : options.field_weights) {
-      if (!(w >= 0 && w <= 1e6)) {
-        return Status::InvalidArgument("field weight of '" + field + "' must be between 0 and 1e6");
-      }
-    }
-    for (const auto& [field, b] : options.field_b) {
-      if (!(b >= 0 && b <= 1)) {
-        return Status::InvalidArgument("b of field '" + field + "' must be between 0 and 1");
-      }
-    }
-    if (!(options.proximity >= 0 && options.proximity <= 1e6))
-      return Status::InvalidArgument("the proximity weight must be between 0 and 1e6");
-    if (options.proximity_window < 1 || options.proximity_window > 64)
-      return Status::InvalidArgument("the proximity window must be between 1 and 64");
-    context.proximity = options.proximity;
-    context.proximity_window = options.proximity_window;
-    context.bm25f = options.bm25f;
-    context.field_weights = options.field_weights;
-    context.field_b = options.field_b;
-    std::unique_ptr<Weight> weight;
-    TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
-    TRAWL_RETURN_IF_ERROR(AddProximity(*parsed, context, *analyzer, &weight));
-    // Exact totals: counting with Roaring is cheap unless the query needs positions; then the
-    // one scoring pass below counts too (visiting every match, instead of matching every phrase
-    // twice). Without exact totals (as the top-k of Lucene's search(query, k)) nothing is
-    // counted, and every pass may skip what cannot make the top k.
-    const bool only_count = options.count_only || options.top_k == 0;
-    const bool cheap = weight->CountIsCheap();
-    const bool count_in_pass = options.exact_total && !cheap && !only_count;
-    if (only_count || (options.exact_total && cheap))
-      TRAWL_RETURN_IF_ERROR(CountWeight(*weight, &results->total));
-    if (only_count) return Status::OK();
+std::shared_ptr<const SegmentReader> SearcherImpl::SharedSegment(const std::string& name) const {
+  for (size_t i = 0; i < segments_.size(); ++i)
+    if (manifest_.segments[i].name == name) return segments_[i];
+  return nullptr;
+}
 
-    TopKCollector collector(options.offset + options.top_k);
-    for (size_t seg = 0; seg < segments_.size(); ++seg) {
-      const uint32_t seg_id = static_cast<uint32_t>(seg);
-      MaxScoreQuery query;
-      bool max_score = false;
-      if (!count_in_pass) TRAWL_RETURN_IF_ERROR(MakeMaxScoreQuery(*weight, seg, &query, &max_score));
-      if (max_score) {
-        CollectMaxScore(std::move(query), seg_id, deleted_[seg].get(), &collector);
-      } else {
-        std::unique_ptr<Scorer> scorer;
-        TRAWL_RETURN_IF_ERROR(weight->MakeScorer(seg, &scorer));
-        if (scorer) {
-          CollectAll(scorer.get(), seg_id, deleted_[seg].get(), &collector,
-                     count_in_pass ? &results->total : nullptr);
-        }
-      }
-    }
-    if (!options.exact_total) {
-      // Documents are skipped only once k are held: until then, every match was collected.
-      results->total = collector.size();
-      results->total_exact = !collector.full();
-    }
-    std::vector<ScoredDoc> top = collector.TakeSorted();
-    std::unordered_set<std::string> terms;
-    if (options.load_documents) weight->CollectTerms(&terms);
-    for (size_t i = options.offset; i < top.size(); ++i) {
-      Hit hit;
-      hit.score = top[i].score;
-      hit.segment = top[i].segment;
-      hit.docid = top[i].docid;
-      if (options.explain) {
-        double explained;
-        TRAWL_RETURN_IF_ERROR(weight->Explain(hit.segment, hit.docid, 0, &hit.explanation, &explained));
-      }
-      if (options.load_documents) {
-        Document doc;
-        TRAWL_RETURN_IF_ERROR(segments_[hit.segment]->store().Get(hit.docid, &doc));
-        hit.id = doc.id.empty() ? std::string(doc.Field(kIdField)) : doc.id;
-        hit.title = std::string(doc.Field(kTitleField));
-        hit.snippet = MakeSnippet(FirstBodyField(doc), *analyzer, terms, options.snippet_chars,
-                                  options.highlight_begin, options.highlight_end);
-      }
-      results->hits.push_back(std::move(hit));
-    }
-    return Status::OK();
-  }
+IndexContext SearcherImpl::Context(double k1, double b) const {
+  IndexContext c;
+  c.segments = segment_pointers_;
+  c.fields = fields_;
+  c.k1 = k1;
+  c.b = b;
+  return c;
+}
 
-  Status Count(std::string_view query, uint64_t* count) const override {
-    std::unique_ptr<QueryNode> parsed;
-    TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
-    BorrowedAnalyzer analyzer(pool_.get());
-    TRAWL_RETURN_IF_ERROR(analyzer.Init());
-    IndexContext context = Context(1.2, 0.75);
-    std::unique_ptr<Weight> weight;
-    TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
-    return CountWeight(*weight, count);
-  }
-
-  // Segments are immutable  // Segments are immutable once committed and their names are never reused, so a segment of
-  // the same name in a later commit is the same segment.
-  std::shared_ptr<const SegmentReader> SharedSegment(const std::string& name) const {
-    for (size_t i = 0; i < segments_.size(); ++i)
-      if (manifest_.segments[i].name == name) return segments_[i];
-    return nullptr;
-  }
-
-  const std::string& dir() const { return dir_; }
-  const SearcherOptions& options() const { return options_; }
-
-  uint64_t num_docs() const override { return num_docs_; }
-  uint64_t generation() const override { return manifest_.generation; }
-
- private:
-  IndexContext Context(double k1, double b) const {
-    IndexContext c;
-    c.segments = segment_pointers_;
-    c.fields = fields_;
-    c.k1 = k1;
-    c.b = b;
-    return c;
-  }
-
-  Status CountWeight(const Weight& weight, uint64_t* total) const {
-    *total = 0;
-    if (weight.IsEmpty()) return Status::OK();
-    PostingSets sets;
-    for (size_t seg = 0; seg < segments_.size(); ++seg) {
-      uint64_t n;
-      if (const roaring_bitmap_t* deleted = deleted_[seg].get()) {
-        bool found;
-        TRAWL_RETURN_IF_ERROR(weight.PostingSetsInSegment(seg, &sets, &found));
-        if (found) {
-          n = sets.Count(&deleted_views_[seg]->view);
-        } else {
-          roaring_bitmap_t* matches;
-          TRAWL_RETURN_IF_ERROR(weight.MatchBitmap(seg, &matches));
-          n = roaring_bitmap_andnot_cardinality(matches, deleted);
-          roaring_bitmap_free(matches);
-        }
-      } else {
-        TRAWL_RETURN_IF_ERROR(weight.CountInSegment(seg, &n));
-      }
-      *total += n;
-    }
-    return Status::OK();
-  }
-
-  std::string dir_;
-  SearcherOptions options_;
-  Manifest manifest_;
-  std::unique_ptr<AnalyzerPool> pool_;
-  std::vector<std::shared_ptr<const SegmentReader>> segments_;
-  std::vector<const SegmentReader*> segment_pointers_;  // segments_' own, for IndexContext
-  std::vector<RoaringPtr> deleted_;  // null: none deleted
-  std::vector<std::unique_ptr<DeletedView>> deleted_views_;  // the same, null alike
-  std::vector<FieldInfo> fields_;
-  uint64_t num_docs_ = 0;
-};
-
-}  // namespace
+SearcherImpl::SearcherImpl() = default;
+SearcherImpl::~SearcherImpl() = default;
 
 Searcher::~Searcher() = default;
 
@@ -402,8 +314,7 @@ Status OpenLatest(const std::string& dir, const SearcherOptions& options,
     }
     if (!s.IsNotFound()) return s;
     Manifest latest;
-    if (!ReadLatestManifest(dir, &latest, options.file_system).ok() ||
-        latest.generation == searcher->generation())
+    if (!ReadLatestManifest(dir, &latest, options.file_system).ok() || latest.generation == searcher->generation())
       return s;
   }
   return s;

@@ -16,42 +16,13 @@
 
 #include "analysis/analyzer.h"
 #include "common/roaring_count.h"
+#include "format/segment_reader.h"
+#include "searcher/index_context.h"
+#include "searcher/max_score.h"
 #include "searcher/query.h"
 #include "searcher/scorer.h"
-#include "format/segment_reader.h"
 
 namespace trawl {
-
-// The open segments of one commit and their combined statistics: views of what the searcher
-// holds, so that a query sets up its context without copying them.
-struct IndexContext {
-  std::span<const SegmentReader* const> segments;
-  // Field names in first-seen order, with their statistics summed over segments.
-  std::span<const FieldInfo> fields;
-  double k1 = 1.2;
-  double b = 0.75;
-  // BM25F for words without a field (SearchOptions::bm25f), with per-field weights (default 1)
-  // and b (default `b`).
-  bool bm25f = false;
-  std::map<std::string, double, std::less<>> field_weights;
-  std::map<std::string, double, std::less<>> field_b;
-  // Term proximity (SearchOptions::proximity): its weight (0: off) and window in positions.
-  double proximity = 0;
-  uint32_t proximity_window = 5;
-  double FieldWeight(std::string_view field) const {
-    auto it = field_weights.find(field);
-    return it == field_weights.end() ? 1.0 : it->second;
-  }
-  double FieldB(std::string_view field) const {
-    auto it = field_b.find(field);
-    return it == field_b.end() ? b : it->second;
-  }
-  const FieldInfo* Field(std::string_view name) const {
-    for (const auto& f : fields)
-      if (f.name == name) return &f;
-    return nullptr;
-  }
-};
 
 // Posting lists whose intersection, or union, is what a weight matches in one segment.
 struct PostingSets {
@@ -64,11 +35,32 @@ struct PostingSets {
   }
 };
 
+// A segment's deleted documents, as a bitmap and as a view that counts read straight from
+// posting lists (common/roaring_count.h); both null when none are deleted.
+struct DeletedDocs {
+  const roaring_bitmap_t* bitmap = nullptr;
+  const RoaringView* view = nullptr;
+};
+
 class Weight {
  public:
   virtual ~Weight() = default;
   // A scorer for segment `seg`; *out stays null when nothing in that segment can match.
   virtual Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const = 0;
+  // How the weight's top k in segment `seg` is best collected, when that is MaxScore over its
+  // clauses (collector/max_score.h): fills *out with the clauses' scorers, or leaves it null,
+  // and top-k collection runs over MakeScorer's scorer instead. A weight decides this about
+  // itself; the collector does not look inside it.
+  virtual Status MakeMaxScorePlan(size_t /*seg*/, std::unique_ptr<MaxScoreQuery>* out) const {
+    out->reset();
+    return Status::OK();
+  }
+  // The weights whose scores this weight's score is the sum of, any one of which matching
+  // making it match (a pure disjunction: its clauses, flattened), appended to *out; the weight
+  // itself by default. Lets an enclosing MaxScore plan prune per clause rather than per word.
+  virtual void AppendDisjunctionClauses(std::vector<const Weight*>* out) const {
+    out->push_back(this);
+  }
   // The set of matching docids in segment `seg` (caller frees), for counting and filters.
   virtual Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const;
   // Why document `doc` of segment `seg` scores what it does: appends an indented tree whose
@@ -77,8 +69,10 @@ class Weight {
                          double* score) const;
   // Analyzed terms to highlight in snippets.
   virtual void CollectTerms(std::unordered_set<std::string>* terms) const = 0;
-  // Count in one segment; defaults to the bitmap's cardinality.
-  virtual Status CountInSegment(size_t seg, uint64_t* count) const;
+  // The number of matches in segment `seg` that are not deleted. By default from the weight's
+  // posting sets where it has them and there are deletions, else from its match bitmap; kinds
+  // that know a cheaper way say so.
+  virtual Status CountInSegment(size_t seg, const DeletedDocs& deleted, uint64_t* count) const;
   // When the matches in segment `seg` are exactly the intersection or the union of posting lists
   // (a term, required terms, optional terms, a prefix), fills *out with those lists' docids, read
   // in place, and sets *found; otherwise clears *found. Lets counts skip building bitmaps.
@@ -91,19 +85,6 @@ class Weight {
   virtual bool CountIsCheap() const { return true; }
   // True for a weight that matches nothing anywhere (e.g. a query made only of stop words).
   virtual bool IsEmpty() const { return false; }
-  // The child weights of a pure disjunction (only SHOULD clauses), else empty: lets the
-  // collector run MaxScore over them.
-  virtual const std::vector<std::unique_ptr<Weight>>* DisjunctionChildren() const {
-    return nullptr;
-  }
-  // The children of a boolean query with required clauses, else false: lets the collector run
-  // MaxScore over its required and optional clauses together.
-  struct BooleanChildren {
-    const std::vector<std::unique_ptr<Weight>>* must = nullptr;
-    const std::vector<std::unique_ptr<Weight>>* should = nullptr;
-    const std::vector<std::unique_ptr<Weight>>* must_not = nullptr;
-  };
-  virtual bool RequiredChildren(BooleanChildren* /*out*/) const { return false; }
 };
 
 // Binds `query` to `index`, analyzing its words with `analyzer`.

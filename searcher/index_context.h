@@ -1,0 +1,80 @@
+// What a query is bound to: the open segments of one commit, the ranking options, and the
+// collection statistics every weight kind scores with (N, document frequencies summed over the
+// segments, average field lengths), computed here and nowhere else.
+#ifndef TRAWL_SEARCHER_INDEX_CONTEXT_H_
+#define TRAWL_SEARCHER_INDEX_CONTEXT_H_
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "format/segment_reader.h"
+#include "searcher/scorer.h"
+#include "trawl/status.h"
+
+namespace trawl {
+
+// A term of one field looked up in every segment once, as its weight is made: the weight's
+// scorers, bitmaps and counts reuse the entries instead of searching the dictionaries again.
+struct TermInSegments {
+  struct Entry {
+    bool found = false;
+    uint32_t field_id = 0;
+    TermInfo info;
+  };
+  std::vector<Entry> by_segment;  // parallel to IndexContext::segments
+  uint64_t doc_freq = 0;          // summed over the segments
+};
+
+// The open segments of one commit and their combined statistics: views of what the searcher
+// holds, so that a query sets up its context without copying them.
+struct IndexContext {
+  std::span<const SegmentReader* const> segments;
+  // Field names in first-seen order, with their statistics summed over segments.
+  std::span<const FieldInfo> fields;
+  double k1 = 1.2;
+  double b = 0.75;
+  // BM25F for words without a field (SearchOptions::bm25f), with per-field weights (default 1)
+  // and b (default `b`).
+  bool bm25f = false;
+  std::map<std::string, double, std::less<>> field_weights;
+  std::map<std::string, double, std::less<>> field_b;
+  // Term proximity (SearchOptions::proximity): its weight (0: off) and window in positions.
+  double proximity = 0;
+  uint32_t proximity_window = 5;
+  double FieldWeight(std::string_view field) const {
+    auto it = field_weights.find(field);
+    return it == field_weights.end() ? 1.0 : it->second;
+  }
+  double FieldB(std::string_view field) const {
+    auto it = field_b.find(field);
+    return it == field_b.end() ? b : it->second;
+  }
+  const FieldInfo* Field(std::string_view name) const {
+    for (const auto& f : fields)
+      if (f.name == name) return &f;
+    return nullptr;
+  }
+
+  // Collection statistics. N of a field: the documents that have it (deleted ones count until
+  // a merge drops them, as in Lucene).
+  static uint64_t DocCount(const FieldInfo& field) { return field.docs_with_field; }
+  // The field's average length in tokens; 1 for a field without any.
+  static double AverageLength(const FieldInfo& field);
+  // `term` of `field` looked up in every segment, its document frequency summed.
+  Status LookUpTerm(std::string_view field, std::string_view term, TermInSegments* out) const;
+  // BM25 of `field` under this context's k1 and b, for a term (or phrase) of inverse document
+  // frequency `idf`.
+  Bm25 FieldBm25(const FieldInfo& field, double idf) const;
+};
+
+// Looks a term up in one segment's field; false (and OK) when absent.
+Status FindTerm(const SegmentReader& seg, std::string_view field, std::string_view term,
+                TermInfo* info, uint32_t* field_id, bool* found);
+
+}  // namespace trawl
+
+#endif  // TRAWL_SEARCHER_INDEX_CONTEXT_H_

@@ -1,0 +1,129 @@
+#include "searcher/query/bitmap.h"
+
+namespace trawl {
+
+BitmapScorer::BitmapScorer(roaring_bitmap_t* bitmap, double score)
+    : bitmap_(bitmap), it_(roaring_create_iterator(bitmap)), score_(score) {
+  cost_ = roaring_bitmap_get_cardinality(bitmap_);
+  doc_ = it_->has_value ? it_->current_value : kNoMoreDocs;
+}
+
+BitmapScorer::~BitmapScorer() {
+  roaring_free_uint32_iterator(it_);
+  roaring_bitmap_free(bitmap_);
+}
+
+uint32_t BitmapScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  return doc_ = roaring_advance_uint32_iterator(it_) ? it_->current_value : kNoMoreDocs;
+}
+
+uint32_t BitmapScorer::Advance(uint32_t target) {
+  if (target <= doc_) return doc_;
+  return doc_ = roaring_move_uint32_iterator_equalorlarger(it_, target) ? it_->current_value
+                                                                        : kNoMoreDocs;
+}
+
+namespace {
+
+// Every term of a field starting with a prefix, as one constant-score set (Lucene's default for
+// multi-term queries: scoring thousands of expansions by BM25 ranks rare junk terms first).
+class PrefixWeight final : public Weight {
+ public:
+  PrefixWeight(const IndexContext& index, std::string field, std::string prefix)
+      : index_(index), field_(std::move(field)), prefix_(std::move(prefix)) {}
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
+    out->reset();
+    roaring_bitmap_t* bitmap = nullptr;
+    TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bitmap));
+    if (roaring_bitmap_is_empty(bitmap)) {
+      roaring_bitmap_free(bitmap);
+      return Status::OK();
+    }
+    *out = std::make_unique<BitmapScorer>(bitmap, 1.0);
+    return Status::OK();
+  }
+  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
+    const SegmentReader& reader = *index_.segments[seg];
+    RoaringPtr result(roaring_bitmap_create());
+    int fid = reader.FieldId(field_);
+    if (fid >= 0) {
+      Status inner;
+      TRAWL_RETURN_IF_ERROR(reader.ForEachTermWithPrefix(
+          static_cast<uint32_t>(fid), prefix_, [&](std::string_view, const TermInfo& info) {
+            PostingList list;
+            inner = reader.OpenPostings(info, &list);
+            if (!inner.ok()) return false;
+            RoaringPtr bm(list.docids().ToRoaring());
+            if (!bm) {
+              inner = Status::Corruption(reader.name() + ".post: damaged docid bitmap");
+              return false;
+            }
+            roaring_bitmap_or_inplace(result.get(), bm.get());
+            return true;
+          }));
+      TRAWL_RETURN_IF_ERROR(inner);
+    }
+    *out = result.release();
+    return Status::OK();
+  }
+  // The union of the terms' lists.
+  Status PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const override {
+    const SegmentReader& reader = *index_.segments[seg];
+    out->is_union = true;
+    out->lists.clear();
+    const int fid = reader.FieldId(field_);
+    if (fid >= 0) {
+      Status inner;
+      TRAWL_RETURN_IF_ERROR(reader.ForEachTermWithPrefix(
+          static_cast<uint32_t>(fid), prefix_, [&](std::string_view, const TermInfo& info) {
+            out->lists.emplace_back();
+            inner = reader.OpenDocids(info, &out->lists.back());
+            return inner.ok();
+          }));
+      TRAWL_RETURN_IF_ERROR(inner);
+    }
+    if (out->lists.empty()) out->lists.emplace_back();  // no term has the prefix here: empty
+    *found = true;
+    return Status::OK();
+  }
+  void CollectTerms(std::unordered_set<std::string>*) const override {}
+
+ private:
+  const IndexContext& index_;
+  std::string field_, prefix_;
+};
+
+class MatchAllWeight final : public Weight {
+ public:
+  explicit MatchAllWeight(const IndexContext& index, double score = 1.0)
+      : index_(index), score_(score) {}
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
+    roaring_bitmap_t* bitmap;
+    TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bitmap));
+    *out = std::make_unique<BitmapScorer>(bitmap, score_);
+    return Status::OK();
+  }
+  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
+    *out = roaring_bitmap_from_range(0, index_.segments[seg]->num_docs(), 1);
+    return Status::OK();
+  }
+  void CollectTerms(std::unordered_set<std::string>*) const override {}
+
+ private:
+  const IndexContext& index_;
+  double score_;
+};
+
+}  // namespace
+
+std::unique_ptr<Weight> NewPrefixWeight(const IndexContext& index, std::string field,
+                                        std::string prefix) {
+  return std::make_unique<PrefixWeight>(index, std::move(field), std::move(prefix));
+}
+
+std::unique_ptr<Weight> NewMatchAllWeight(const IndexContext& index, double score) {
+  return std::make_unique<MatchAllWeight>(index, score);
+}
+
+}  // namespace trawl

@@ -1,0 +1,374 @@
+#include "searcher/query/boolean.h"
+
+#include <algorithm>
+
+#include "searcher/explain.h"
+#include "searcher/query/bitmap.h"
+
+namespace trawl {
+
+ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
+    : children_(std::move(children)) {
+  std::sort(children_.begin(), children_.end(),
+            [](const auto& a, const auto& b) { return a->Cost() < b->Cost(); });
+  for (const auto& c : children_) {
+    max_score_ += c->MaxScore();
+    BlockBounds* bounds = c->block_bounds();
+    child_bounds_.push_back(bounds);
+    has_doc_bound_ |= bounds != nullptr && bounds->HasDocBound();
+  }
+  doc_ = Align(children_.front()->doc());
+}
+
+uint32_t ConjunctionScorer::Align(uint32_t target) {
+  uint32_t candidate = target;
+  for (;;) {
+    if (candidate == kNoMoreDocs) return kNoMoreDocs;
+    bool aligned = true;
+    for (auto& c : children_) {
+      uint32_t d = c->Advance(candidate);
+      if (d != candidate) {
+        candidate = d;
+        aligned = false;
+        break;
+      }
+    }
+    if (aligned) return candidate;
+  }
+}
+
+uint32_t ConjunctionScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  return doc_ = Align(children_.front()->Next());
+}
+
+uint32_t ConjunctionScorer::Advance(uint32_t target) {
+  if (target <= doc_) return doc_;
+  return doc_ = Align(children_.front()->Advance(target));
+}
+
+uint32_t ConjunctionScorer::BlockEnd() {
+  uint32_t end = kNoMoreDocs - 1;
+  for (BlockBounds* bounds : child_bounds_) end = std::min(end, BlockEndOf(bounds));
+  return end;
+}
+
+double ConjunctionScorer::BlockMaxScore() {
+  double bound = 0;
+  for (size_t i = 0; i < children_.size(); ++i)
+    bound += BlockMaxScoreOf(*children_[i], child_bounds_[i]);
+  return bound;
+}
+
+double ConjunctionScorer::Score() {
+  double s = 0;
+  for (auto& c : children_) s += c->Score();
+  return s;
+}
+
+DisjunctionScorer::DisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
+    : children_(std::move(children)) {
+  for (const auto& c : children_) {
+    max_score_ += c->MaxScore();
+    cost_ += c->Cost();
+    child_bounds_.push_back(c->block_bounds());
+  }
+  doc_ = MinDoc();
+}
+
+uint32_t DisjunctionScorer::MinDoc() const {
+  uint32_t m = kNoMoreDocs;
+  for (const auto& c : children_) m = std::min(m, c->doc());
+  return m;
+}
+
+uint32_t DisjunctionScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  for (auto& c : children_)
+    if (c->doc() == doc_) c->Next();
+  return doc_ = MinDoc();
+}
+
+uint32_t DisjunctionScorer::Advance(uint32_t target) {
+  if (target <= doc_) return doc_;
+  for (auto& c : children_) c->Advance(target);
+  return doc_ = MinDoc();
+}
+
+double DisjunctionScorer::Score() {
+  double s = 0;
+  for (auto& c : children_)
+    if (c->doc() == doc_) s += c->Score();
+  return s;
+}
+
+ExclusionScorer::ExclusionScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> excluded)
+    : required_(std::move(required)), excluded_(std::move(excluded)) {
+  doc_ = Skip(required_->doc());
+}
+
+uint32_t ExclusionScorer::Skip(uint32_t doc) {
+  while (doc != kNoMoreDocs && excluded_->Advance(doc) == doc) doc = required_->Next();
+  return doc;
+}
+
+OptionalScorer::OptionalScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> optional)
+    : required_(std::move(required)),
+      optional_(std::move(optional)),
+      required_bounds_(required_->block_bounds()),
+      optional_bounds_(optional_->block_bounds()) {
+  doc_ = required_->doc();
+}
+
+double OptionalScorer::Score() {
+  double s = required_->Score();
+  if (optional_->Advance(doc_) == doc_) s += optional_->Score();
+  return s;
+}
+
+namespace {
+
+class BooleanWeight final : public Weight {
+ public:
+  BooleanWeight(const IndexContext& index, std::vector<std::unique_ptr<Weight>> must,
+                std::vector<std::unique_ptr<Weight>> should,
+                std::vector<std::unique_ptr<Weight>> must_not)
+      : index_(index),
+        must_(std::move(must)),
+        should_(std::move(should)),
+        must_not_(std::move(must_not)) {}
+
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
+    out->reset();
+    std::unique_ptr<Scorer> required;
+    if (!must_.empty()) {
+      std::vector<std::unique_ptr<Scorer>> scorers;
+      for (const auto& w : must_) {
+        std::unique_ptr<Scorer> s;
+        TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));
+        if (!s) return Status::OK();  // a required clause with no match here
+        scorers.push_back(std::move(s));
+      }
+      required = Combine<ConjunctionScorer>(std::move(scorers));
+    }
+    std::vector<std::unique_ptr<Scorer>> optional_scorers;
+    TRAWL_RETURN_IF_ERROR(MakeAll(should_, seg, &optional_scorers));
+    std::unique_ptr<Scorer> optional = Combine<DisjunctionScorer>(std::move(optional_scorers));
+    if (required) {
+      if (optional)
+        required = std::make_unique<OptionalScorer>(std::move(required), std::move(optional));
+    } else if (optional) {
+      required = std::move(optional);
+    } else if (should_.empty()) {
+      // A purely negative query matches every document the negations do not.
+      TRAWL_RETURN_IF_ERROR(NewMatchAllWeight(index_, 0.0)->MakeScorer(seg, &required));
+    } else {
+      return Status::OK();
+    }
+    std::vector<std::unique_ptr<Scorer>> excluded_scorers;
+    TRAWL_RETURN_IF_ERROR(MakeAll(must_not_, seg, &excluded_scorers));
+    if (auto excluded = Combine<DisjunctionScorer>(std::move(excluded_scorers))) {
+      required = std::make_unique<ExclusionScorer>(std::move(required), std::move(excluded));
+    }
+    if (required->doc() != kNoMoreDocs) *out = std::move(required);
+    return Status::OK();
+  }
+
+  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
+    RoaringPtr result;
+    for (const auto& w : must_) {
+      roaring_bitmap_t* bm;
+      TRAWL_RETURN_IF_ERROR(w->MatchBitmap(seg, &bm));
+      if (!result) {
+        result.reset(bm);
+      } else {
+        roaring_bitmap_and_inplace(result.get(), bm);
+        roaring_bitmap_free(bm);
+      }
+    }
+    if (!result) {
+      if (!should_.empty()) {
+        result.reset(roaring_bitmap_create());
+        for (const auto& w : should_) {
+          roaring_bitmap_t* bm;
+          TRAWL_RETURN_IF_ERROR(w->MatchBitmap(seg, &bm));
+          roaring_bitmap_or_inplace(result.get(), bm);
+          roaring_bitmap_free(bm);
+        }
+      } else {
+        result.reset(roaring_bitmap_from_range(0, index_.segments[seg]->num_docs(), 1));
+      }
+    }
+    for (const auto& w : must_not_) {
+      roaring_bitmap_t* bm;
+      TRAWL_RETURN_IF_ERROR(w->MatchBitmap(seg, &bm));
+      roaring_bitmap_andnot_inplace(result.get(), bm);
+      roaring_bitmap_free(bm);
+    }
+    *out = result.release();
+    return Status::OK();
+  }
+
+  // Without exclusions, the required clauses' intersection, or else the optional clauses' union
+  // (with required clauses, optional ones only add to the score), as long as every clause is one
+  // list or a set of the same kind: an intersection of unions is not flat.
+  Status PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const override {
+    *found = false;
+    if (!must_not_.empty()) return Status::OK();
+    const bool is_union = must_.empty();
+    out->is_union = is_union;
+    out->lists.clear();
+    PostingSets clause;
+    for (const auto& w : is_union ? should_ : must_) {
+      bool clause_found;
+      TRAWL_RETURN_IF_ERROR(w->PostingSetsInSegment(seg, &clause, &clause_found));
+      if (!clause_found || (clause.lists.size() > 1 && clause.is_union != is_union)) {
+        return Status::OK();
+      }
+      out->lists.insert(out->lists.end(), clause.lists.begin(), clause.lists.end());
+    }
+    *found = !out->lists.empty();
+    return Status::OK();
+  }
+
+  Status CountInSegment(size_t seg, const DeletedDocs& deleted, uint64_t* count) const override {
+    if (deleted.bitmap != nullptr) return Weight::CountInSegment(seg, deleted, count);
+    PostingSets sets;
+    bool found;
+    TRAWL_RETURN_IF_ERROR(PostingSetsInSegment(seg, &sets, &found));
+    if (found) {
+      *count = sets.Count(nullptr);
+      return Status::OK();
+    }
+    // Two required sets and nothing else: count the intersection without materialising it.
+    if (must_.size() == 2 && should_.empty() && must_not_.empty()) {
+      roaring_bitmap_t *a, *b;
+      TRAWL_RETURN_IF_ERROR(must_[0]->MatchBitmap(seg, &a));
+      RoaringPtr pa(a);
+      TRAWL_RETURN_IF_ERROR(must_[1]->MatchBitmap(seg, &b));
+      RoaringPtr pb(b);
+      *count = roaring_bitmap_and_cardinality(a, b);
+      return Status::OK();
+    }
+    return Weight::CountInSegment(seg, deleted, count);
+  }
+
+  void CollectTerms(std::unordered_set<std::string>* terms) const override {
+    for (const auto& w : must_) w->CollectTerms(terms);
+    for (const auto& w : should_) w->CollectTerms(terms);
+  }
+
+  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
+                 double* score) const override {
+    *score = 0;
+    std::string children;
+    for (const auto* group : {&must_, &should_}) {
+      for (const auto& w : *group) {
+        double s;
+        TRAWL_RETURN_IF_ERROR(w->Explain(seg, doc, depth + 1, &children, &s));
+        *score += s;
+      }
+    }
+    if (must_.empty() && should_.empty()) {
+      Line(depth, "0 (matches: no negated clause matches)", out);
+      return Status::OK();
+    }
+    Line(depth, Fmt(*score) + " sum of:", out);
+    out->append(children);
+    return Status::OK();
+  }
+
+  bool CountIsCheap() const override {
+    for (const auto* group : {&must_, &should_, &must_not_})
+      for (const auto& w : *group)
+        if (!w->CountIsCheap()) return false;
+    return true;
+  }
+
+  // A pure disjunction scores the sum of its matching clauses, so nested ones (a bare word is
+  // one over the fields it searches) flatten into one list of clauses: MaxScore then prunes,
+  // and block-max bounds apply, per term and field rather than per word.
+  void AppendDisjunctionClauses(std::vector<const Weight*>* out) const override {
+    if (!IsPureDisjunction()) {
+      out->push_back(this);
+      return;
+    }
+    for (const auto& w : should_) w->AppendDisjunctionClauses(out);
+  }
+
+  // MaxScore runs over a pure disjunction, or over required words of which one at least spans
+  // several fields or has optional words beside it (a conjunction of single-field terms runs
+  // faster led by its rarest term, in MakeScorer's scorer).
+  Status MakeMaxScorePlan(size_t seg, std::unique_ptr<MaxScoreQuery>* out) const override {
+    out->reset();
+    std::vector<const Weight*> optional;
+    std::vector<std::vector<const Weight*>> required;
+    if (IsPureDisjunction()) {
+      AppendDisjunctionClauses(&optional);
+    } else if (!must_.empty()) {
+      for (const auto& w : must_) w->AppendDisjunctionClauses(&required.emplace_back());
+      for (const auto& w : should_) w->AppendDisjunctionClauses(&optional);
+      bool spans_fields = false;
+      for (const auto& group : required) spans_fields |= group.size() > 1;
+      if (!spans_fields && optional.empty()) return Status::OK();
+    } else {
+      return Status::OK();
+    }
+    auto query = std::make_unique<MaxScoreQuery>();
+    auto add = [&](const Weight& w, int group) -> Status {
+      std::unique_ptr<Scorer> s;
+      TRAWL_RETURN_IF_ERROR(w.MakeScorer(seg, &s));
+      if (s) {
+        query->clauses.push_back(std::move(s));
+        query->group.push_back(group);
+      }
+      return Status::OK();
+    };
+    for (size_t g = 0; g < required.size(); ++g)
+      for (const Weight* w : required[g]) TRAWL_RETURN_IF_ERROR(add(*w, static_cast<int>(g)));
+    for (const Weight* w : optional) TRAWL_RETURN_IF_ERROR(add(*w, -1));
+    query->num_groups = required.size();
+    if (!required.empty()) {
+      std::vector<std::unique_ptr<Scorer>> excluded;
+      TRAWL_RETURN_IF_ERROR(MakeAll(must_not_, seg, &excluded));
+      query->excluded = Combine<DisjunctionScorer>(std::move(excluded));
+    }
+    *out = std::move(query);
+    return Status::OK();
+  }
+
+ private:
+  bool IsPureDisjunction() const {
+    return must_.empty() && must_not_.empty() && should_.size() > 1;
+  }
+  static Status MakeAll(const std::vector<std::unique_ptr<Weight>>& weights, size_t seg,
+                        std::vector<std::unique_ptr<Scorer>>* out) {
+    for (const auto& w : weights) {
+      std::unique_ptr<Scorer> s;
+      TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));
+      if (s) out->push_back(std::move(s));
+    }
+    return Status::OK();
+  }
+  template <typename Combined>
+  static std::unique_ptr<Scorer> Combine(std::vector<std::unique_ptr<Scorer>> scorers) {
+    if (scorers.empty()) return nullptr;
+    if (scorers.size() == 1) return std::move(scorers.front());
+    return std::make_unique<Combined>(std::move(scorers));
+  }
+
+  const IndexContext& index_;
+  std::vector<std::unique_ptr<Weight>> must_, should_, must_not_;
+};
+
+}  // namespace
+
+std::unique_ptr<Weight> NewBooleanWeight(const IndexContext& index,
+                                         std::vector<std::unique_ptr<Weight>> must,
+                                         std::vector<std::unique_ptr<Weight>> should,
+                                         std::vector<std::unique_ptr<Weight>> must_not) {
+  return std::make_unique<BooleanWeight>(index, std::move(must), std::move(should),
+                                         std::move(must_not));
+}
+
+}  // namespace trawl

@@ -1,0 +1,121 @@
+#include "searcher/query/term.h"
+
+#include "searcher/explain.h"
+
+namespace trawl {
+
+TermScorer::TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* segment,
+                       uint32_t field_id, const Bm25& bm25)
+    : list_(std::move(list)),
+      cursor_(list_.get()),
+      segment_(segment),
+      field_id_(field_id),
+      bm25_(bm25),
+      max_score_(Bm25Bound(bm25, list_->info().max_tf, list_->info().min_length)),
+      shallow_bound_(max_score_) {
+  doc_ = cursor_.doc();
+}
+
+double TermScorer::BlockMaxScoreAt(uint32_t target) {
+  if (target <= shallow_last_doc_) return shallow_bound_;
+  const size_t b = shallow_block_ = BlockAtOrAfter(*list_, shallow_block_, target);
+  const PostingList::BlockInfo info = list_->block(b);
+  if (info.last_doc < target) {  // past the last posting: nothing more to score
+    shallow_last_doc_ = kNoMoreDocs;
+    shallow_bound_ = 0;
+  } else {
+    shallow_last_doc_ = info.last_doc;
+    shallow_bound_ = std::min(max_score_, BlockBound(info));
+  }
+  return shallow_bound_;
+}
+
+namespace {
+
+class TermWeight final : public Weight {
+ public:
+  TermWeight(const IndexContext& index, std::string field, std::string term, TermInSegments entries)
+      : index_(index),
+        field_(std::move(field)),
+        term_(std::move(term)),
+        entries_(std::move(entries)),
+        df_(entries_.doc_freq) {
+    const FieldInfo* f = index.Field(field_);
+    bm25_ = index.FieldBm25(*f, Bm25::Idf(IndexContext::DocCount(*f), df_));
+  }
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
+    out->reset();
+    const SegmentReader& reader = *index_.segments[seg];
+    const TermInSegments::Entry& e = entries_.by_segment[seg];
+    if (!e.found) return Status::OK();
+    auto list = std::make_unique<PostingList>();
+    TRAWL_RETURN_IF_ERROR(reader.OpenPostings(e.info, list.get()));
+    *out = std::make_unique<TermScorer>(std::move(list), &reader, e.field_id, bm25_);
+    return Status::OK();
+  }
+  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
+    RoaringView docids;
+    TRAWL_RETURN_IF_ERROR(Docids(seg, &docids));
+    *out = docids.ToRoaring();
+    if (*out == nullptr) {
+      return Status::Corruption(index_.segments[seg]->name() + ".post: damaged docid bitmap");
+    }
+    return Status::OK();
+  }
+  Status PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const override {
+    *found = true;
+    out->is_union = false;
+    out->lists.resize(1);
+    return Docids(seg, &out->lists[0]);
+  }
+  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
+                 double* score) const override {
+    *score = 0;
+    std::unique_ptr<Scorer> s;
+    TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
+    if (!s || s->Advance(doc) != doc) return Status::OK();
+    auto* term = static_cast<TermScorer*>(s.get());
+    *score = term->Score();
+    const FieldInfo& f = *index_.Field(field_);
+    Line(depth,
+         Fmt(*score) + " " + field_ + ":" + term_ + " (BM25; df " + std::to_string(df_) + ", N " +
+             std::to_string(IndexContext::DocCount(f)) + ")",
+         out);
+    ExplainBm25(bm25_, bm25_.weight / (index_.k1 + 1), term->freq(), "tf",
+                index_.segments[seg]->FieldLength(index_.segments[seg]->FieldId(field_), doc),
+                depth, out);
+    return Status::OK();
+  }
+  // Without deletions, the count is the document frequency.
+  Status CountInSegment(size_t seg, const DeletedDocs& deleted, uint64_t* count) const override {
+    if (deleted.bitmap != nullptr) return Weight::CountInSegment(seg, deleted, count);
+    const TermInSegments::Entry& e = entries_.by_segment[seg];
+    *count = e.found ? e.info.doc_freq : 0;
+    return Status::OK();
+  }
+  void CollectTerms(std::unordered_set<std::string>* terms) const override { terms->insert(term_); }
+
+ private:
+  // The term's docids in segment `seg`, read in place; empty when it is not there.
+  Status Docids(size_t seg, RoaringView* out) const {
+    *out = RoaringView();
+    const TermInSegments::Entry& e = entries_.by_segment[seg];
+    if (!e.found) return Status::OK();
+    return index_.segments[seg]->OpenDocids(e.info, out);
+  }
+
+  const IndexContext& index_;
+  std::string field_, term_;
+  TermInSegments entries_;
+  uint64_t df_;
+  Bm25 bm25_;
+};
+
+}  // namespace
+
+std::unique_ptr<Weight> NewTermWeight(const IndexContext& index, std::string field,
+                                      std::string term, TermInSegments entries) {
+  return std::make_unique<TermWeight>(index, std::move(field), std::move(term), std::move(entries));
+}
+
+}  // namespace trawl

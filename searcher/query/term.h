@@ -1,0 +1,80 @@
+// A term of one field: BM25 over its posting list, with block-max bounds from the list's
+// per-block impacts.
+#ifndef TRAWL_SEARCHER_QUERY_TERM_H_
+#define TRAWL_SEARCHER_QUERY_TERM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "searcher/index_context.h"
+#include "searcher/scorer.h"
+#include "searcher/weight.h"
+
+namespace trawl {
+
+class TermScorer final : public Scorer, public BlockBounds {
+ public:
+  TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* segment, uint32_t field_id,
+             const Bm25& bm25);
+  uint32_t Next() override { return doc_ = cursor_.Next(); }
+  uint32_t Advance(uint32_t target) override { return doc_ = cursor_.Advance(target); }
+  double Score() override {
+    return bm25_.Score(cursor_.freq(), segment_->FieldLength(field_id_, doc_));
+  }
+  BlockBounds* block_bounds() override { return this; }
+  uint32_t freq() { return cursor_.freq(); }
+  uint32_t BlockEnd() override {
+    LoadBlockBound();
+    return bound_last_doc_;
+  }
+  double BlockMaxScore() override {
+    LoadBlockBound();
+    return block_bound_;
+  }
+  double BlockMaxScoreAt(uint32_t target) override;
+  uint32_t ShallowBlockEnd() const override { return shallow_last_doc_; }
+  // Block-max pruning asks for the current block's bound at every document: computed once
+  // per block.
+  void LoadBlockBound() {
+    const size_t b = cursor_.ordinal() / kPostingBlockSize;
+    if (b == bound_block_) return;
+    const PostingList::BlockInfo info = list_->block(b);
+    bound_block_ = b;
+    bound_last_doc_ = info.last_doc;
+    block_bound_ = BlockBound(info);
+  }
+  double BlockBound(const PostingList::BlockInfo& b) const {
+    return BlockImpactBound(b,
+                            [&](uint32_t tf, uint32_t length) { return bm25_.Score(tf, length); }) *
+           kBoundSlack;
+  }
+  double MaxScore() const override { return max_score_; }
+  uint64_t Cost() const override { return list_->doc_freq(); }
+
+ private:
+  std::unique_ptr<PostingList> list_;
+  PostingCursor cursor_;
+  const SegmentReader* segment_;
+  uint32_t field_id_;
+  Bm25 bm25_;
+  double max_score_;
+  // BlockMaxScoreAt's block: its index in the block table, last docid and score bound.
+  // Until the first lookup, the range [0, 0] with the global bound.
+  size_t shallow_block_ = 0;
+  uint32_t shallow_last_doc_ = 0;
+  double shallow_bound_;
+  // The current block's bound (LoadBlockBound).
+  size_t bound_block_ = SIZE_MAX;
+  uint32_t bound_last_doc_ = 0;
+  double block_bound_ = 0;
+};
+
+// The weight of `term` in `field`, whose lookups in every segment are `entries`.
+std::unique_ptr<Weight> NewTermWeight(const IndexContext& index, std::string field,
+                                      std::string term, TermInSegments entries);
+
+}  // namespace trawl
+
+#endif  // TRAWL_SEARCHER_QUERY_TERM_H_

@@ -1,0 +1,70 @@
+// The Searcher behind include/trawl/searcher.h: the segments of one commit, their deletions and
+// statistics, and queries run against them (parse, bind to a Weight, count, collect the top k
+// per segment, load the hits).
+#ifndef TRAWL_SEARCHER_SEARCHER_IMPL_H_
+#define TRAWL_SEARCHER_SEARCHER_IMPL_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/roaring_view.h"
+#include "format/manifest.h"
+#include "format/segment_reader.h"
+#include "searcher/collector.h"
+#include "searcher/index_context.h"
+#include "trawl/searcher.h"
+
+namespace trawl {
+
+class AnalyzerPool;
+struct DeletedView;
+class Weight;
+
+class SearcherImpl final : public Searcher {
+ public:
+  SearcherImpl();
+  ~SearcherImpl() override;
+
+  // Opens the latest commit in `dir`. `previous`, if not null, is a searcher of an earlier
+  // commit of the same index whose segments are reused where this commit still has them.
+  Status Init(const std::string& dir, const SearcherOptions& options, const SearcherImpl* previous);
+
+  Status Search(std::string_view query, const SearchOptions& options,
+                SearchResults* results) const override;
+  Status Count(std::string_view query, uint64_t* count) const override;
+  uint64_t num_docs() const override { return num_docs_; }
+  uint64_t generation() const override { return manifest_.generation; }
+
+  // Segments are immutable once committed and their names are never reused, so a segment of
+  // the same name in a later commit is the same segment.
+  std::shared_ptr<const SegmentReader> SharedSegment(const std::string& name) const;
+  const std::string& dir() const { return dir_; }
+  const SearcherOptions& options() const { return options_; }
+
+ private:
+  IndexContext Context(double k1, double b) const;
+  // The matches of `weight` that are not deleted, summed over the segments (each weight counts
+  // its own).
+  Status CountWeight(const Weight& weight, uint64_t* total) const;
+  // Offers the matches of `weight` in every segment to `collector`, by the execution the weight
+  // chooses; with `total_in_pass` not null, every match is visited and counted there instead.
+  Status CollectTopK(const Weight& weight, uint64_t* total_in_pass, TopKCollector* collector) const;
+
+  std::string dir_;
+  SearcherOptions options_;
+  Manifest manifest_;
+  std::unique_ptr<AnalyzerPool> pool_;
+  std::vector<std::shared_ptr<const SegmentReader>> segments_;
+  std::vector<const SegmentReader*> segment_pointers_;       // segments_' own, for IndexContext
+  std::vector<RoaringPtr> deleted_;                          // null: none deleted
+  std::vector<std::unique_ptr<DeletedView>> deleted_views_;  // the same, null alike
+  std::vector<FieldInfo> fields_;
+  uint64_t num_docs_ = 0;
+};
+
+}  // namespace trawl
+
+#endif  // TRAWL_SEARCHER_SEARCHER_IMPL_H_
