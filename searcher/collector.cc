@@ -14,12 +14,12 @@ bool Better(const ScoredDoc& a, const ScoredDoc& b) {
   return a.docid < b.docid;
 }
 
-// The scorer's next match after `d`, where it stands: docids strictly increase.
+// The scorer's next match after `d`, where it stands. Docids strictly increase on an intact
+// segment; a damaged one may break that (and every bound below), which costs a wrong answer,
+// never a crash, so it is not asserted.
 uint32_t NextDoc(Scorer* scorer, [[maybe_unused]] uint32_t d) {
   assert(scorer->doc() == d);
-  const uint32_t next = scorer->Next();
-  assert(next > d);
-  return next;
+  return scorer->Next();
 }
 
 }  // namespace
@@ -87,8 +87,6 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
     }
     if (deleted == nullptr || !roaring_bitmap_contains(deleted, d)) {
       const double score = scorer->Score();
-      assert(score <= scorer->MaxScore() * kBoundSlack);
-      assert(block_end == kNoMoreDocs || d > block_end || score <= block_bound * kBoundSlack);
       if (collector->Offer(score, segment, d) && collector->full())
         scorer->SetMinCompetitiveScore(collector->threshold());
     }

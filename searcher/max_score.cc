@@ -89,7 +89,6 @@ class MaxScore {
     if (!has_two_phase_) {
       for (size_t i = first_essential_; i < n; ++i) {
         if (clauses[i]->doc() < target) clauses[i]->Advance(target);
-        assert(clauses[i]->doc() >= target);
       }
       return;
     }
@@ -101,7 +100,6 @@ class MaxScore {
       } else {
         clauses[i]->Advance(target);
       }
-      assert(clauses[i]->doc() >= target);
     }
   }
   void NextApproximate(size_t i) {
@@ -183,11 +181,9 @@ bool MaxScore::Init(MaxScoreQuery query) {
 }
 
 void MaxScore::Run() {
-  [[maybe_unused]] uint32_t last_doc = kNoMoreDocs;  // none yet
   while (first_essential_ < n_) {
     const uint32_t doc = EssentialDoc();
     if (doc == kNoMoreDocs) break;
-    assert(last_doc == kNoMoreDocs || doc > last_doc);
     if (collector_->full() && (doc > window_end_ || window_end_ == kNoMoreDocs)) {
       const uint32_t resume = SkipWindow(doc);
       if (resume == kNoMoreDocs) break;
@@ -204,10 +200,8 @@ void MaxScore::Run() {
         continue;
       }
     }
-    last_doc = doc;
     double score = 0;
     if (!ScoreEssential(doc, &score) || PrunedByNonEssential(doc, &score)) continue;
-    assert(window_end_ == kNoMoreDocs || doc > window_end_ || score <= window_bound_ * kBoundSlack);
     if (collector_->Offer(score, segment_, doc)) {
       threshold_ = collector_->threshold();
       UpdateEssential();
