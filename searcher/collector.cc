@@ -70,12 +70,13 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
     // once per block and compared with the rising threshold at each document.
     if (collector->full()) {
       if (d > block_end || block_end == kNoMoreDocs) {
-        block_end = BlockEndOf(bounds);
+        // A block holds the document it is taken at; only a damaged block table ends one
+        // before it, and skipping to there would stand still forever.
+        block_end = std::max(BlockEndOf(bounds), d);
         block_bound = BlockMaxScoreOf(*scorer, bounds);
       }
       if (block_bound <= collector->threshold()) {
         d = block_end >= kNoMoreDocs - 1 ? kNoMoreDocs : scorer->Advance(block_end + 1);
-        assert(d > block_end);
         continue;
       }
     }

@@ -236,6 +236,9 @@ uint32_t MaxScore::SkipWindow(uint32_t doc) {
   const double threshold = threshold_;
   window_bound_ = window_bound;
   if (window_bound > threshold && near_bound <= threshold) window_end = near_end;
+  // The window holds `doc`; only a damaged block table ends a block before it, and a skip to
+  // there would stand still forever.
+  window_end = std::max(window_end, doc);
   window_end_ = window_end;
   if (window_bound > threshold && near_bound > threshold) return doc;
   return window_end >= kNoMoreDocs - 1 ? kNoMoreDocs : window_end + 1;
