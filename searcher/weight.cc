@@ -265,8 +265,23 @@ Status AddProximity(const QueryNode& query, const IndexContext& index, Analyzer&
   return Status::OK();
 }
 
-Status CreateWeight(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
-                    std::unique_ptr<Weight>* out) {
+namespace {
+
+// True for a term or phrase that analyzes to no term at all (stop words, punctuation). Lucene's
+// QueryParser leaves such a clause out of its query, so it neither matches nor constrains; a
+// word that analyzes to a term no document has is a clause that matches nothing, which is
+// different. Prefixes are not analyzed and ids are verbatim, so they are always clauses.
+bool AnalyzesToNoTerm(const QueryNode& q, Analyzer& analyzer) {
+  if (q.kind != QueryNode::Kind::kTerm && q.kind != QueryNode::Kind::kPhrase) return false;
+  if (q.field == kIdField) return false;
+  return AnalyzeWords(analyzer, q.text).empty();
+}
+
+// CreateWeight, also telling whether `q` was left out as a whole (*dropped): a leaf that
+// analyzes to no term, or a group whose clauses all were.
+Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
+                          std::unique_ptr<Weight>* out, bool* dropped) {
+  *dropped = false;
   switch (q.kind) {
     case QueryNode::Kind::kMatchAll:
       *out = NewMatchAllWeight(index);
@@ -274,30 +289,36 @@ Status CreateWeight(const QueryNode& q, const IndexContext& index, Analyzer& ana
     case QueryNode::Kind::kTerm:
     case QueryNode::Kind::kPhrase:
     case QueryNode::Kind::kPrefix:
+      *dropped = AnalyzesToNoTerm(q, analyzer);
+      if (*dropped) {
+        *out = std::make_unique<EmptyWeight>();
+        return Status::OK();
+      }
       return CreateLeafWeight(q, index, analyzer, out);
     case QueryNode::Kind::kBoolean:
       break;
   }
   std::vector<std::unique_ptr<Weight>> must, should, must_not;
+  // A positive clause is a required or optional one that was not left out. With any, the query
+  // matches only through them, even when none can match anywhere; with none but negations, it
+  // is purely negative (every document but those).
+  bool has_positive = false;
   bool required_clause_empty = false;
   bool has_negation = false;
   for (const auto& clause : q.clauses) {
     std::unique_ptr<Weight> w;
-    TRAWL_RETURN_IF_ERROR(CreateWeight(*clause.node, index, analyzer, &w));
+    bool clause_dropped;
+    TRAWL_RETURN_IF_ERROR(CreateWeightOrDrop(*clause.node, index, analyzer, &w, &clause_dropped));
+    if (clause_dropped) continue;
     switch (clause.occur) {
       case QueryNode::Occur::kMust:
-        // A required word that is in no document makes the conjunction empty; one that analyzed
-        // to nothing (a stop word) is dropped, as Lucene does.
-        if (w->IsEmpty()) {
-          if (clause.node->kind != QueryNode::Kind::kBoolean &&
-              AnalyzeWords(analyzer, clause.node->text).empty() &&
-              clause.node->kind != QueryNode::Kind::kPrefix)
-            continue;
-          required_clause_empty = true;
-        }
+        has_positive = true;
+        // A required clause that matches nowhere makes the conjunction empty.
+        if (w->IsEmpty()) required_clause_empty = true;
         must.push_back(std::move(w));
         break;
       case QueryNode::Occur::kShould:
+        has_positive = true;
         if (!w->IsEmpty()) should.push_back(std::move(w));
         break;
       case QueryNode::Occur::kMustNot:
@@ -306,18 +327,27 @@ Status CreateWeight(const QueryNode& q, const IndexContext& index, Analyzer& ana
         break;
     }
   }
-  if (required_clause_empty || (must.empty() && should.empty() && !has_negation)) {
+  *dropped = !has_positive && !has_negation;
+  if (*dropped || required_clause_empty || (has_positive && must.empty() && should.empty())) {
     *out = std::make_unique<EmptyWeight>();
     return Status::OK();
   }
-  // Only negations (possibly of words no document has) leave a purely negative query: every
-  // document but those.
   if (must.empty() && must_not.empty() && should.size() == 1) {
     *out = std::move(should.front());
     return Status::OK();
   }
+  // Without positive clauses, must and should are both empty here: the boolean weight then
+  // matches every document the negations (possibly of words no document has) do not.
   *out = NewBooleanWeight(index, std::move(must), std::move(should), std::move(must_not));
   return Status::OK();
+}
+
+}  // namespace
+
+Status CreateWeight(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
+                    std::unique_ptr<Weight>* out) {
+  bool dropped;
+  return CreateWeightOrDrop(q, index, analyzer, out, &dropped);
 }
 
 }  // namespace trawl

@@ -331,6 +331,31 @@ TEST_F(CliTest, CliPhraseVersusWords) {
   EXPECT_EQ(ids, (std::vector<std::string>{"doc05", "doc07"}));
 }
 
+// A query whose positive clauses match nothing matches nothing, beside exclusions too; one left
+// with no positive clause (a stop word is left out, as Lucene's QueryParser leaves it out) is
+// purely negative: every document but those excluded.
+TEST_F(CliTest, CliExclusionBesideClausesThatMatchNothing) {
+  IndexCorpus();
+  EXPECT_EQ(Count("zzzznotaword -zebra"), 0);
+  EXPECT_EQ(Count("\"no such phrase\" -zebra"), 0);
+  EXPECT_EQ(Count("zzzz* -zebra"), 0);
+  EXPECT_EQ(Count("+(zzzz yyyy) -zebra"), 0);
+  EXPECT_EQ(Count("(zzzz -zebra) OR stripes"), 1);
+  EXPECT_EQ(Count("NOT zebra"), 18);
+  // "--" ends the options, so that a query may start with '-'.
+  EXPECT_EQ(SearchIn(index_, "--count -- " + Quote("-zebra")).out, "18\n");
+  EXPECT_EQ(SearchJson("zzzznotaword -zebra")["hits"].size(), 0u);
+
+  const std::string stop = (dir_ / "stop").string();
+  RunResult r =
+      Index("--quiet --stopwords english --index " + Quote(stop) + " " + Quote(Corpus()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("the -zebra", stop), 18);
+  EXPECT_EQ(Count("the", stop), 0);
+  EXPECT_EQ(Count("the zzzznotaword -zebra", stop), 0);
+  EXPECT_EQ(Count("+the +stripes", stop), 1);
+}
+
 TEST_F(CliTest, CliOffsetPagingIsConsistent) {
   IndexCorpus();
   const json all = SearchJson("common document", "--top 20");

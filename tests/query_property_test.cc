@@ -1,6 +1,7 @@
 // Every query feature against a brute-force reference on generated corpora: random documents
 // over a Zipfian vocabulary (fixed seeds), indexed into several segments over two commits; for
-// random term, OR, AND, NOT, phrase, slop, field and prefix queries the exact count equals the
+// random term, OR, AND, NOT, phrase, slop, field and prefix queries (also ones whose positive
+// clauses match nothing or analyze to no term, beside exclusions) the exact count equals the
 // reference and the top-k equals exhaustive BM25, or BM25F with field weights and per-field b,
 // with or without term proximity (ties broken by docid), and --explain's total is the score;
 // with deleted documents too, for counts.
@@ -65,7 +66,10 @@ class Reference {
   struct Eval {
     std::vector<bool> match;
     std::vector<double> score;
-    bool empty = false;  // analyzed to nothing / no index term: dropped in SHOULD and MUST_NOT
+    // A word or phrase that analyzes to no term, or a group of nothing else: left out of the
+    // enclosing query as if it were not there (Lucene's QueryParser does not add it). A word
+    // that analyzes to a term no document has is not left out: it is a clause matching nothing.
+    bool dropped = false;
   };
 
   Eval Run(const QueryNode& q) const {
@@ -79,25 +83,23 @@ class Reference {
       case QueryNode::Kind::kTerm:
       case QueryNode::Kind::kPhrase: {
         std::vector<std::string> terms = an_->Terms(q.text);
+        e.dropped = terms.empty();
         if (bm25f_.on && q.field.empty() && q.kind == QueryNode::Kind::kTerm &&
             terms.size() == 1) {
-          e.empty = !Bm25fTerm(terms[0], &e);
+          Bm25fTerm(terms[0], &e);
           return e;
         }
-        bool any = false;
         for (const std::string& f : Fields(q.field)) {
           if (terms.size() == 1) {
-            any |= TermInField(f, terms[0], &e);
+            TermInField(f, terms[0], &e);
           } else if (terms.size() > 1) {
-            any |= PhraseInField(f, terms, q.slop, &e);
+            PhraseInField(f, terms, q.slop, &e);
           }
         }
-        e.empty = !any;
         return e;
       }
       case QueryNode::Kind::kPrefix: {
         const std::string prefix = an_->Fold(q.text);
-        bool any = false;
         for (const std::string& f : Fields(q.field)) {
           for (size_t d = 0; d < n; ++d) {
             auto it = docs_[d].fields.find(f);
@@ -106,27 +108,29 @@ class Reference {
               if (t.compare(0, prefix.size(), prefix) == 0) {
                 e.match[d] = true;
                 e.score[d] += 1.0;
-                any = true;
                 break;
               }
             }
           }
         }
-        e.empty = !any;
         return e;
       }
       case QueryNode::Kind::kBoolean:
         break;
     }
+    // Clauses that match nothing stay: with a required or optional clause left, documents match
+    // through those; with only negations left, every document the negations do not match; with
+    // nothing left, the group is left out in turn.
     std::vector<Eval> must, should, must_not;
     for (const auto& c : q.clauses) {
       Eval sub = Run(*c.node);
+      if (sub.dropped) continue;
       if (c.occur == QueryNode::Occur::kMust) must.push_back(std::move(sub));
-      if (c.occur == QueryNode::Occur::kShould && !sub.empty) should.push_back(std::move(sub));
+      if (c.occur == QueryNode::Occur::kShould) should.push_back(std::move(sub));
       if (c.occur == QueryNode::Occur::kMustNot) must_not.push_back(std::move(sub));
     }
-    bool has_negation = !must_not.empty();
-    e.empty = must.empty() && should.empty() && !has_negation;
+    const bool purely_negative = must.empty() && should.empty() && !must_not.empty();
+    e.dropped = must.empty() && should.empty() && must_not.empty();
     for (size_t d = 0; d < n; ++d) {
       bool ok = true;
       double s = 0;
@@ -141,7 +145,7 @@ class Reference {
           s += sh.score[d];
         }
       }
-      if (must.empty()) ok = should.empty() ? has_negation : any_should;
+      if (must.empty()) ok = purely_negative || any_should;
       for (const auto& mn : must_not) ok = ok && !mn.match[d];
       e.match[d] = ok;
       e.score[d] = ok ? s : 0;
@@ -154,7 +158,7 @@ class Reference {
   // neighbours; each distinct pair counts once, in every field.
   Eval RunQuery(const QueryNode& q) const {
     Eval e = Run(q);
-    if (proximity_.weight <= 0 || q.kind != QueryNode::Kind::kBoolean || e.empty) return e;
+    if (proximity_.weight <= 0 || q.kind != QueryNode::Kind::kBoolean || e.dropped) return e;
     std::vector<std::string> sequence;
     for (const auto& c : q.clauses) {
       if (c.occur != QueryNode::Occur::kShould || c.node->kind != QueryNode::Kind::kTerm ||
@@ -414,6 +418,40 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
     }
   }
 
+  // Queries whose positive clauses cannot match (words and phrases no document has, a prefix
+  // of nothing) or analyze to no term (punctuation), beside exclusions, alone and in groups.
+  std::string RandomVanishingQuery() {
+    auto w = [&] { return Word(); };
+    // No vocabulary word has a 'z' (see the syllables), and the tokenizer keeps no punctuation.
+    auto absent = [&] { return std::string(rng_() % 2 ? "zzzz" : "zyxq") + "abcdef"[rng_() % 6]; };
+    auto punct = [&] {
+      const char* const kPunctuation[] = {"#", "...", "%", "$"};
+      return std::string(kPunctuation[rng_() % 4]);
+    };
+    switch (rng_() % 20) {
+      case 0: return absent() + " -" + w();
+      case 1: return "\"" + w() + " " + absent() + " " + w() + "\" -" + w();
+      case 2: return "zz* -" + w();
+      case 3: return punct() + " -" + w();
+      case 4: return "+(" + absent() + " " + absent() + ") -" + w();
+      case 5: return "(" + absent() + " -" + w() + ") OR " + w();
+      case 6: return "+" + punct() + " " + w() + " -" + w();
+      case 7: return "(" + punct() + " -" + w() + ") OR " + absent();
+      case 8: return rng_() % 2 ? "-" + punct() : "NOT " + punct();
+      case 9: return punct() + " " + absent() + " -" + w();
+      case 10: return "+" + punct() + " +" + w() + " -" + w();
+      case 11: return "(" + punct() + " " + punct() + ") -" + w();
+      case 12: return absent() + " " + w() + " -" + w();
+      case 13: return "+" + w() + " +(" + absent() + " -" + w() + ")";
+      case 14: return "\"" + punct() + " " + punct() + "\" -" + w();
+      case 15: return "title:" + absent() + " -" + w();
+      case 16: return "-" + punct() + " -" + w();
+      case 17: return "(" + absent() + " -" + w() + ") " + w() + " -" + w();
+      case 18: return "(" + punct() + ") OR " + w() + " " + absent();
+      default: return "(" + w() + " AND " + absent() + ") OR (zz* -" + w() + ") OR " + w();
+    }
+  }
+
   std::vector<RefDoc> BuildIndex();
   // With proximity on, half the queries are bags of words, and a bag of bare words is also run
   // as a plain-text query, which must give the same hits.
@@ -461,9 +499,10 @@ void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f,
   std::map<std::string, size_t> index_of;
   for (size_t i = 0; i < ref_docs.size(); ++i) index_of[ref_docs[i].id] = i;
 
-  for (int qi = 0; qi < 150; ++qi) {
-    const std::string query =
-        proximity.weight > 0 && rng_() % 2 == 0 ? RandomBag() : RandomQuery();
+  for (int qi = 0; qi < 190; ++qi) {
+    const std::string query = qi >= 150                                  ? RandomVanishingQuery()
+                              : proximity.weight > 0 && rng_() % 2 == 0 ? RandomBag()
+                                                                         : RandomQuery();
     SCOPED_TRACE("query: " + query);
     std::unique_ptr<QueryNode> parsed;
     ASSERT_TRUE(ParseQuery(query, &parsed).ok());
@@ -574,9 +613,12 @@ TEST_P(QueryPropertyTest, CountsWithDeletionsMatchBruteForce) {
   std::unique_ptr<Searcher> searcher;
   ASSERT_TRUE(Searcher::Open(dir_, {}, &searcher).ok());
   auto field_word = [&] { return std::string(rng_() % 4 == 0 ? "title:" : "body:") + Word(); };
-  for (int qi = 0; qi < 200; ++qi) {
+  for (int qi = 0; qi < 230; ++qi) {
     std::string query;
-    switch (rng_() % 7) {
+    switch (qi >= 200 ? -1 : static_cast<int>(rng_() % 7)) {
+      case -1:
+        query = RandomVanishingQuery();
+        break;
       case 0:
         query = RandomQuery();
         break;
