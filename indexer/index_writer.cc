@@ -47,12 +47,38 @@ Status IndexWriterImpl::Init(const std::string& dir, const IndexWriterOptions& o
   options_ = options;
   fs_ = options.file_system != nullptr ? options.file_system : FileSystem::Default();
   TRAWL_RETURN_IF_ERROR(fs_->CreateDir(dir_));
+  // Before locking, which would leave a LOCK file among the user's files.
+  TRAWL_RETURN_IF_ERROR(CheckDirectory());
   TRAWL_RETURN_IF_ERROR(LockDirectory());
   TRAWL_RETURN_IF_ERROR(LoadCommit());
   // Files of a writer that died or failed before its commit carry segment numbers this writer
   // is about to use again (the failed commit never recorded them), so they must go first.
   TRAWL_RETURN_IF_ERROR(RemoveUnreferencedFiles());
   return StartWorkers();
+}
+
+// A directory holding a manifest is an index (other files in it are left alone); one holding
+// only index file names is empty or was left by a writer that died before its first commit.
+// Anything else is most likely a mistyped path.
+Status IndexWriterImpl::CheckDirectory() {
+  if (options_.force) return Status::OK();
+  std::vector<std::string> names;
+  TRAWL_RETURN_IF_ERROR(fs_->GetChildren(dir_, &names));
+  std::vector<std::string> foreign;
+  for (const std::string& name : names) {
+    uint64_t generation;
+    if (ParseManifestFileName(name, &generation)) return Status::OK();
+    if (!IsIndexFileName(name)) foreign.push_back(name);
+  }
+  if (foreign.empty()) return Status::OK();
+  std::sort(foreign.begin(), foreign.end());
+  std::string listed;
+  for (size_t i = 0; i < foreign.size() && i < 3; ++i) listed += (i ? ", " : "") + foreign[i];
+  if (foreign.size() > 3) listed += ", ... (" + std::to_string(foreign.size()) + " files)";
+  return Status::InvalidArgument(
+      dir_ + ": not empty and not a trawl index (it holds " + listed +
+      "); refusing to create an index among other files (the force option, trawl-index "
+      "--force, creates one there anyway)");
 }
 
 Status IndexWriterImpl::LockDirectory() {

@@ -75,6 +75,7 @@ class IndexWriterImpl final : public IndexWriter {
   };
 
   // Init's steps.
+  Status CheckDirectory();
   Status LockDirectory();
   Status LoadCommit();
   Status StartWorkers();

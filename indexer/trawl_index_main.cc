@@ -298,6 +298,7 @@ struct Flags {
   std::string max_decompressed, max_doc_bytes;
   bool verify = false, verify_all = false, optimize = false;
   bool quiet = false, json_summary = false;
+  bool force = false;
 };
 
 // The options --help lists, writing into *flags.
@@ -350,6 +351,8 @@ po::options_description VisibleOptions(Flags* flags) {
       ("merge-factor", po::value(&flags->merge_factor)->value_name("F")->default_value(10),
        "at each commit, every F adjacent segments of similar size merge into one, so an index "
        "has about F-1 segments per power of F documents (0: merge only on --optimize)")
+      ("force", "create the index even in a directory that holds other files and no index "
+       "(refused otherwise; only the index's own file names are ever touched)")
       ("verify", "check every checksum and the structure of the current commit; exit 1 and "
        "name the damaged files if anything is wrong")
       ("verify-all", "like --verify, for every retained commit")
@@ -413,6 +416,7 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   flags->optimize = vm.count("optimize") > 0 || vm.count("merge") > 0;
   flags->quiet = vm.count("quiet") > 0;
   flags->json_summary = vm.count("json-summary") > 0;
+  flags->force = vm.count("force") > 0;
   flags->input_options.skip_errors = vm.count("skip-errors") > 0;
   flags->input_options.recurse_archives = vm.count("recurse-archives") > 0;
   return std::nullopt;
@@ -482,6 +486,7 @@ IndexWriterOptions WriterOptions(const Flags& flags) {
   options.memory_budget_bytes = static_cast<size_t>(flags.memory_mb) << 20;
   options.threads = static_cast<uint32_t>(flags.threads);
   options.merge_factor = flags.merge_factor;
+  options.force = flags.force;
   return options;
 }
 
