@@ -13,6 +13,7 @@
 #include "format/manifest.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
+#include "trawl/verify.h"
 
 namespace trawl {
 namespace {
@@ -401,6 +402,92 @@ TEST_F(IndexLifecycleTest, WriterRemovesOnlyItsOwnFileNames) {
   ASSERT_TRUE(w->Optimize().ok());
   w.reset();
   for (const std::string& name : user_files) EXPECT_TRUE(fs::exists(dir + "/" + name)) << name;
+}
+
+// The index holds exactly `docs` live documents and every byte of it checks out.
+void ExpectIntactIndex(const std::string& dir, uint64_t docs) {
+  VerifyReport report;
+  ASSERT_TRUE(VerifyIndex(dir, /*all_commits=*/true, &report).ok());
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? "" : report.problems[0]);
+  std::unique_ptr<Searcher> searcher;
+  Status s = Searcher::Open(dir, {}, &searcher);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(searcher->num_docs(), docs);
+}
+
+TEST_F(IndexLifecycleTest, AWriterWhoseLockFileWasReplacedRefusesToCommit) {
+  const std::string dir = root_ + "/stolen";
+  std::unique_ptr<IndexWriter> first, second;
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &first).ok());
+  ASSERT_TRUE(first->Add(RandomDoc("a1")).ok());
+  ASSERT_TRUE(first->Commit().ok());
+  // Removed by hand: a second writer gets in, and commits under the segment names the first
+  // writer would use next.
+  ASSERT_TRUE(fs::remove(dir + "/LOCK"));
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &second).ok());
+  ASSERT_TRUE(second->Add(RandomDoc("b1")).ok());
+  ASSERT_TRUE(second->Add(RandomDoc("b2")).ok());
+  ASSERT_TRUE(second->Commit().ok());
+  second.reset();
+
+  ASSERT_TRUE(first->Add(RandomDoc("a2")).ok());
+  Status s = first->Commit();
+  EXPECT_EQ(s.code(), Status::Code::kBusy) << s.ToString();
+  EXPECT_NE(s.message().find(dir + "/LOCK: the lock file was replaced"), std::string::npos)
+      << s.ToString();
+  first.reset();
+  ExpectIntactIndex(dir, 3);
+}
+
+TEST_F(IndexLifecycleTest, AWriterWhoseLockFileWasRemovedRefusesToCommit) {
+  const std::string dir = root_ + "/unlocked";
+  std::unique_ptr<IndexWriter> w;
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &w).ok());
+  ASSERT_TRUE(w->Add(RandomDoc("a1")).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  ASSERT_TRUE(fs::remove(dir + "/LOCK"));
+  ASSERT_TRUE(w->Add(RandomDoc("a2")).ok());
+  Status s = w->Commit();
+  EXPECT_EQ(s.code(), Status::Code::kBusy) << s.ToString();
+  EXPECT_NE(s.message().find(dir + "/LOCK: the lock file was removed"), std::string::npos)
+      << s.ToString();
+  s = w->Optimize();
+  EXPECT_EQ(s.code(), Status::Code::kBusy) << s.ToString();
+  w.reset();
+  ExpectIntactIndex(dir, 1);
+}
+
+// A file system that cannot tell files apart: the writer cannot notice a replaced lock file,
+// and must still never remove a file it did not create that a commit references.
+class NoIdentityFileSystem : public FileSystemWrapper {
+ public:
+  Status GetFileIdentity(const std::string& path, FileIdentity*) override {
+    return Status::NotSupported(path + ": no identities here");
+  }
+};
+
+TEST_F(IndexLifecycleTest, AWriterNeverRemovesAnotherWritersCommittedFiles) {
+  const std::string dir = root_ + "/clash";
+  NoIdentityFileSystem no_identity;
+  IndexWriterOptions opts;
+  opts.file_system = &no_identity;
+  std::unique_ptr<IndexWriter> first, second;
+  ASSERT_TRUE(IndexWriter::Open(dir, opts, &first).ok());
+  ASSERT_TRUE(first->Add(RandomDoc("a1")).ok());
+  ASSERT_TRUE(first->Commit().ok());
+  ASSERT_TRUE(fs::remove(dir + "/LOCK"));
+  ASSERT_TRUE(IndexWriter::Open(dir, opts, &second).ok());
+  ASSERT_TRUE(second->Add(RandomDoc("b1")).ok());
+  ASSERT_TRUE(second->Commit().ok());
+  second.reset();
+
+  // The first writer's next segment has the name the second one committed: creating it fails,
+  // and cleaning up after that failure must leave the second writer's files alone.
+  ASSERT_TRUE(first->Add(RandomDoc("a2")).ok());
+  EXPECT_FALSE(first->Commit().ok());
+  EXPECT_FALSE(first->Optimize().ok());
+  first.reset();
+  ExpectIntactIndex(dir, 2);
 }
 
 TEST_F(IndexLifecycleTest, OpenIfChangedSeesNewCommitsAndKeepsTheOld) {
