@@ -213,7 +213,24 @@ class PosixFileSystem final : public FileSystem {
       if (error == EWOULDBLOCK) return Status::Busy(path + ": held by another writer");
       return PosixError(path, "flock", error);
     }
+    // If the file was removed (and perhaps created again, and locked by another writer) between
+    // open and flock, this lock guards nothing: callers compare the path's identity with the
+    // one they locked, so it must be the path's file that is locked.
+    struct stat locked, named;
+    if (::fstat(fd, &locked) != 0 || ::stat(path.c_str(), &named) != 0 ||
+        locked.st_dev != named.st_dev || locked.st_ino != named.st_ino) {
+      ::close(fd);
+      return Status::Busy(path + ": replaced while being locked (another writer is starting)");
+    }
     *lock = std::make_unique<PosixFileLock>(path, fd);
+    return Status::OK();
+  }
+
+  Status GetFileIdentity(const std::string& path, FileIdentity* identity) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return PosixError(path, "stat", errno);
+    identity->device = static_cast<uint64_t>(st.st_dev);
+    identity->inode = static_cast<uint64_t>(st.st_ino);
     return Status::OK();
   }
 

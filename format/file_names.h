@@ -6,6 +6,10 @@
 //   seg_<N>.<suffix>          component files of segment N (format/segment_format.h)
 //   seg_<N>.del.<G>           deletion bitmap of segment N written by commit G (kind DELS)
 //   seg_pending-<pid>-<n>.store  a document store being written, renamed at flush
+//   manifest-<G>.tmp          a manifest being written, renamed into place at commit
+//
+// A writer touches only names these functions recognize exactly: a directory may hold the
+// user's own files too (say seg_notes.txt), and those are never an index's to remove.
 #ifndef TRAWL_FORMAT_FILE_NAMES_H_
 #define TRAWL_FORMAT_FILE_NAMES_H_
 
@@ -13,12 +17,14 @@
 #include <string>
 #include <string_view>
 
+#include "format/segment_format.h"
+
 namespace trawl {
 
 inline constexpr std::string_view kLockFileName = "LOCK";
 inline constexpr std::string_view kManifestPrefix = "manifest-";
-// Every segment file's name starts with this; a writer may remove such a file once no kept
-// commit and no segment of its own refers to it.
+// Every segment file's name starts with this (but not every name that does is a segment file:
+// see IsSegmentFileName).
 inline constexpr std::string_view kSegmentPrefix = "seg_";
 inline constexpr std::string_view kPendingStorePrefix = "seg_pending-";
 
@@ -57,7 +63,53 @@ inline std::string PendingStoreFileName(long pid, uint64_t n) {
          ".store";
 }
 
-inline bool IsSegmentFileName(std::string_view name) { return name.starts_with(kSegmentPrefix); }
+namespace file_names_internal {
+// Strips a run of 1 to 19 decimal digits (a uint64 as std::to_string writes it) from the front
+// of *s; false if there is none.
+inline bool ConsumeNumber(std::string_view* s) {
+  size_t n = 0;
+  while (n < s->size() && (*s)[n] >= '0' && (*s)[n] <= '9') ++n;
+  if (n == 0 || n > 19) return false;
+  s->remove_prefix(n);
+  return true;
+}
+inline bool ConsumePrefix(std::string_view* s, std::string_view prefix) {
+  if (!s->starts_with(prefix)) return false;
+  s->remove_prefix(prefix.size());
+  return true;
+}
+}  // namespace file_names_internal
+
+// Whether `name` is exactly a name a writer gives a segment's files: seg_<N><suffix> for a
+// suffix of kSegmentFiles, seg_<N>.del.<G>, or seg_pending-<pid>-<n>.store.
+inline bool IsSegmentFileName(std::string_view name) {
+  using file_names_internal::ConsumeNumber;
+  using file_names_internal::ConsumePrefix;
+  if (ConsumePrefix(&name, kPendingStorePrefix)) {
+    return ConsumeNumber(&name) && ConsumePrefix(&name, "-") && ConsumeNumber(&name) &&
+           name == kStoreFile.suffix;
+  }
+  if (!ConsumePrefix(&name, kSegmentPrefix) || !ConsumeNumber(&name)) return false;
+  if (ConsumePrefix(&name, ".del.")) return ConsumeNumber(&name) && name.empty();
+  for (const SegmentFile& f : kSegmentFiles)
+    if (name == f.suffix) return true;
+  return false;
+}
+
+// Whether `name` is a manifest being written (manifest-<G>.tmp).
+inline bool IsManifestTempFileName(std::string_view name) {
+  using file_names_internal::ConsumeNumber;
+  using file_names_internal::ConsumePrefix;
+  return ConsumePrefix(&name, kManifestPrefix) && ConsumeNumber(&name) && name == ".tmp";
+}
+
+// Whether `name` is one that an index directory's files have: the lock, a manifest, a
+// manifest being written, or a segment file.
+inline bool IsIndexFileName(std::string_view name) {
+  uint64_t generation;
+  return name == kLockFileName || ParseManifestFileName(name, &generation) ||
+         IsManifestTempFileName(name) || IsSegmentFileName(name);
+}
 
 }  // namespace trawl
 

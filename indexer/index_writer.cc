@@ -35,6 +35,37 @@ bool IsFileOf(const ManifestSegment& segment, std::string_view file_name) {
 
 }  // namespace
 
+// --- the files this writer created ---
+
+Status TrackingFileSystem::NewWritableFile(const std::string& path,
+                                           std::unique_ptr<WritableFile>* out) {
+  TRAWL_RETURN_IF_ERROR(FileSystemWrapper::NewWritableFile(path, out));
+  std::lock_guard<std::mutex> lock(mu_);
+  created_.insert(path);
+  return Status::OK();
+}
+
+Status TrackingFileSystem::RenameFile(const std::string& from, const std::string& to) {
+  TRAWL_RETURN_IF_ERROR(FileSystemWrapper::RenameFile(from, to));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (created_.erase(from) > 0) created_.insert(to);
+  return Status::OK();
+}
+
+Status TrackingFileSystem::RemoveFile(const std::string& path) {
+  Status s = FileSystemWrapper::RemoveFile(path);
+  if (s.ok() || s.IsNotFound()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    created_.erase(path);
+  }
+  return s;
+}
+
+bool TrackingFileSystem::Created(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return created_.count(path) > 0;
+}
+
 // --- opening ---
 
 IndexWriterImpl::~IndexWriterImpl() {
@@ -45,8 +76,11 @@ IndexWriterImpl::~IndexWriterImpl() {
 Status IndexWriterImpl::Init(const std::string& dir, const IndexWriterOptions& options) {
   dir_ = dir;
   options_ = options;
-  fs_ = options.file_system != nullptr ? options.file_system : FileSystem::Default();
+  tracking_ = std::make_unique<TrackingFileSystem>(options.file_system);
+  fs_ = tracking_.get();
   TRAWL_RETURN_IF_ERROR(fs_->CreateDir(dir_));
+  // Before locking, which would leave a LOCK file among the user's files.
+  TRAWL_RETURN_IF_ERROR(CheckDirectory());
   TRAWL_RETURN_IF_ERROR(LockDirectory());
   TRAWL_RETURN_IF_ERROR(LoadCommit());
   // Files of a writer that died or failed before its commit carry segment numbers this writer
@@ -55,11 +89,62 @@ Status IndexWriterImpl::Init(const std::string& dir, const IndexWriterOptions& o
   return StartWorkers();
 }
 
+// A directory holding a manifest is an index (other files in it are left alone); one holding
+// only index file names is empty or was left by a writer that died before its first commit.
+// Anything else is most likely a mistyped path.
+Status IndexWriterImpl::CheckDirectory() {
+  if (options_.force) return Status::OK();
+  std::vector<std::string> names;
+  TRAWL_RETURN_IF_ERROR(fs_->GetChildren(dir_, &names));
+  std::vector<std::string> foreign;
+  for (const std::string& name : names) {
+    uint64_t generation;
+    if (ParseManifestFileName(name, &generation)) return Status::OK();
+    if (!IsIndexFileName(name)) foreign.push_back(name);
+  }
+  if (foreign.empty()) return Status::OK();
+  std::sort(foreign.begin(), foreign.end());
+  std::string listed;
+  for (size_t i = 0; i < foreign.size() && i < 3; ++i) listed += (i ? ", " : "") + foreign[i];
+  if (foreign.size() > 3) listed += ", ... (" + std::to_string(foreign.size()) + " files)";
+  return Status::InvalidArgument(
+      dir_ + ": not empty and not a trawl index (it holds " + listed +
+      "); refusing to create an index among other files (the force option, trawl-index "
+      "--force, creates one there anyway)");
+}
+
 Status IndexWriterImpl::LockDirectory() {
   Status s = fs_->LockFile(LockFilePath(dir_), &lock_);
   if (s.code() == Status::Code::kBusy)
     return Status::Busy(dir_ + ": another writer is using this index (LOCK is held)");
-  return s;
+  TRAWL_RETURN_IF_ERROR(s);
+  s = fs_->GetFileIdentity(LockFilePath(dir_), &lock_identity_);
+  if (s.code() == Status::Code::kNotSupported) return Status::OK();
+  TRAWL_RETURN_IF_ERROR(s);
+  lock_identity_known_ = true;
+  return Status::OK();
+}
+
+Status IndexWriterImpl::CheckLock() {
+  if (!lock_identity_known_) return Status::OK();
+  const std::string path = LockFilePath(dir_);
+  FileIdentity now;
+  Status s = fs_->GetFileIdentity(path, &now);
+  if (s.ok() && now == lock_identity_) return Status::OK();
+  if (!s.ok() && !s.IsNotFound()) return s;
+  return Status::Busy(path + ": the lock file was " + (s.ok() ? "replaced" : "removed") +
+                      " while this writer held it, so another writer may be using the index; "
+                      "commit refused (the index stays at its last commit)");
+}
+
+Status IndexWriterImpl::CheckNoNewerCommit() {
+  std::vector<uint64_t> generations;
+  TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir_, &generations, fs_));
+  if (generations.empty() || generations.back() <= manifest_.generation) return Status::OK();
+  return Status::Busy(ManifestPath(dir_, generations.back()) +
+                      ": committed by another writer after this one's last commit (generation " +
+                      std::to_string(manifest_.generation) +
+                      "); commit refused (the index stays at that writer's commit)");
 }
 
 Status IndexWriterImpl::LoadCommit() {
@@ -249,6 +334,7 @@ void IndexWriterImpl::StopWorkers() {
 // --- committing ---
 
 Status IndexWriterImpl::Commit() {
+  TRAWL_RETURN_IF_ERROR(CheckLock());
   TRAWL_RETURN_IF_ERROR(FlushAll());
   std::lock_guard<std::mutex> lock(mu_);
   assert(queue_.empty() && busy_ == 0);
@@ -259,6 +345,9 @@ Status IndexWriterImpl::Commit() {
   TRAWL_RETURN_IF_ERROR(WriteDeletionFiles(&next));
   // New files were fsynced when written; their directory entries become durable here.
   TRAWL_RETURN_IF_ERROR(fs_->SyncDirectory(dir_));
+  // Again, right before the manifest: flushes and merges take time.
+  TRAWL_RETURN_IF_ERROR(CheckLock());
+  TRAWL_RETURN_IF_ERROR(CheckNoNewerCommit());
   TRAWL_RETURN_IF_ERROR(WriteManifest(dir_, next, fs_));
   InstallCommit(std::move(next));
   DropOldCommits();
@@ -266,6 +355,7 @@ Status IndexWriterImpl::Commit() {
 }
 
 Status IndexWriterImpl::Optimize() {
+  TRAWL_RETURN_IF_ERROR(CheckLock());
   TRAWL_RETURN_IF_ERROR(FlushAll());
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -381,8 +471,9 @@ Status IndexWriterImpl::WriteDeletionFiles(Manifest* next) {
   for (LiveSegment& seg : segments_) {
     if (seg.dirty) {
       const std::string path = dir_ + "/" + DeletesFileName(seg.entry.name, next->generation);
-      // Left by a failed attempt at this commit; if it cannot be removed, creating it fails.
-      (void)fs_->RemoveFile(path);
+      // Left by a failed attempt at this commit; if it cannot be removed (or is not this
+      // writer's to remove), creating it fails.
+      if (tracking_->Created(path)) (void)fs_->RemoveFile(path);
       TRAWL_RETURN_IF_ERROR(WriteDeletes(path, seg.deleted.get(), fs_));
       seg.entry.deletes = DeletesFileName(seg.entry.name, next->generation);
       seg.entry.num_deleted =
@@ -438,46 +529,60 @@ void IndexWriterImpl::DropOldCommits() {
 // Segment and deletion files that no manifest references were written by a writer that died
 // before its commit, or belong to commits no longer kept: no reader can open them any more.
 Status IndexWriterImpl::RemoveUnreferencedFiles() {
-  std::vector<uint64_t> generations;
-  TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir_, &generations, fs_));
+  // Listed before the manifests are read: a file that a commit made meanwhile references is
+  // then seen as referenced.
+  std::vector<std::string> names;
+  TRAWL_RETURN_IF_ERROR(fs_->GetChildren(dir_, &names));
   std::set<std::string> referenced;
-  for (uint64_t g : generations) {
-    Manifest m;
-    Status s = ReadManifest(dir_, g, &m, fs_);
-    // A manifest that cannot be read (damaged, too new, gone meanwhile) may name any file:
-    // remove nothing, and let the open go on, since the newest commit was read already. An
-    // operating system's refusal is reported.
-    if (s.code() == Status::Code::kIOError) return s;
-    if (!s.ok()) return Status::OK();
-    for (const auto& seg : m.segments) {
-      for (const SegmentFile& f : kSegmentFiles)
-        referenced.insert(seg.name + std::string(f.suffix));
-      if (!seg.deletes.empty()) referenced.insert(seg.deletes);
-    }
-  }
+  Status s = ManifestReferences(&referenced);
+  // A manifest that cannot be read (damaged, too new, gone meanwhile) may name any file:
+  // remove nothing, and let the open go on, since the newest commit was read already. An
+  // operating system's refusal is reported.
+  if (s.code() == Status::Code::kIOError) return s;
+  if (!s.ok()) return Status::OK();
   // Uncommitted segments of this writer are in use too.
   for (const LiveSegment& seg : segments_)
     for (const SegmentFile& f : kSegmentFiles)
       referenced.insert(seg.entry.name + std::string(f.suffix));
-  std::vector<std::string> names;
-  TRAWL_RETURN_IF_ERROR(fs_->GetChildren(dir_, &names));
   for (const std::string& name : names) {
     if (!IsSegmentFileName(name) || referenced.count(name)) continue;
     assert(!ReferencedByWriter(name));
-    Status s = fs_->RemoveFile(dir_ + "/" + name);
+    s = fs_->RemoveFile(dir_ + "/" + name);
     if (!s.ok() && !s.IsNotFound()) return s;
   }
   return Status::OK();
 }
 
+Status IndexWriterImpl::ManifestReferences(std::set<std::string>* referenced) {
+  std::vector<uint64_t> generations;
+  TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir_, &generations, fs_));
+  for (uint64_t g : generations) {
+    Manifest m;
+    TRAWL_RETURN_IF_ERROR(ReadManifest(dir_, g, &m, fs_));
+    for (const auto& seg : m.segments) {
+      for (const SegmentFile& f : kSegmentFiles)
+        referenced->insert(seg.name + std::string(f.suffix));
+      if (!seg.deletes.empty()) referenced->insert(seg.deletes);
+    }
+  }
+  return Status::OK();
+}
+
 // Best effort: the files of a segment that failed to be written (any left behind are removed
-// when the next writer opens). Called with mu_ held.
+// when the next writer opens). Only files this writer created: a failure to create one may
+// mean another writer made it (after the lock file was removed by hand), and the manifests
+// are read again in case that writer committed it. Called with mu_ held.
 void IndexWriterImpl::RemoveSegmentFiles(const std::string& name) {
   assert(std::none_of(segments_.begin(), segments_.end(),
                       [&](const LiveSegment& s) { return s.entry.name == name; }));
+  std::set<std::string> referenced;
+  if (!ManifestReferences(&referenced).ok()) return;  // cannot tell what is whose: keep all
   for (const SegmentFile& f : kSegmentFiles) {
-    assert(!ReferencedByWriter(name + std::string(f.suffix)));
-    (void)fs_->RemoveFile(SegmentFilePath(dir_, name, f));
+    const std::string file_name = name + std::string(f.suffix);
+    const std::string path = SegmentFilePath(dir_, name, f);
+    if (!tracking_->Created(path) || referenced.count(file_name)) continue;
+    assert(!ReferencedByWriter(file_name));
+    (void)fs_->RemoveFile(path);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -47,6 +48,24 @@ struct Worker {
   std::thread thread;
 };
 
+// The writer's view of its file system: forwards every call, and remembers the files this
+// writer created (or renamed into place) and has not removed since. A file it did not create
+// is one it may remove only when no manifest in the directory references it: with its lock
+// file removed by hand, another writer may have written files under the same names.
+class TrackingFileSystem final : public FileSystemWrapper {
+ public:
+  using FileSystemWrapper::FileSystemWrapper;
+
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override;
+  Status RenameFile(const std::string& from, const std::string& to) override;
+  Status RemoveFile(const std::string& path) override;
+  bool Created(const std::string& path) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_set<std::string> created_;
+};
+
 class IndexWriterImpl final : public IndexWriter {
  public:
   IndexWriterImpl() = default;
@@ -75,7 +94,13 @@ class IndexWriterImpl final : public IndexWriter {
   };
 
   // Init's steps.
+  Status CheckDirectory();
   Status LockDirectory();
+  // Fails if the lock file is no longer the file this writer locked (removed or replaced by
+  // hand), or if another writer committed since this writer's last commit: committing then
+  // would overwrite that writer's manifest or files.
+  Status CheckLock();
+  Status CheckNoNewerCommit();
   Status LoadCommit();
   Status StartWorkers();
 
@@ -100,13 +125,19 @@ class IndexWriterImpl final : public IndexWriter {
   // File removal: only files that no manifest in the directory and no segment of this writer
   // refers to.
   Status RemoveUnreferencedFiles();
+  // The files the manifests in the directory reference; an error if one cannot be read (it
+  // may reference any file).
+  Status ManifestReferences(std::set<std::string>* referenced);
   void RemoveSegmentFiles(const std::string& name);  // with mu_ held
   bool ReferencedByWriter(std::string_view file_name) const;
 
   std::string dir_;
   IndexWriterOptions options_;
-  FileSystem* fs_ = nullptr;
+  std::unique_ptr<TrackingFileSystem> tracking_;
+  FileSystem* fs_ = nullptr;  // tracking_
   std::unique_ptr<FileLock> lock_;
+  bool lock_identity_known_ = false;  // false if the file system cannot tell files apart
+  FileIdentity lock_identity_;
   std::vector<std::unique_ptr<Worker>> workers_;
 
   // Guards everything below, and Manifest::next_segment_number.

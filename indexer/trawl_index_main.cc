@@ -1,9 +1,10 @@
 // trawl-index: adds files, directories, archives, mail and JSONL to an index. A thin layer over
 // IndexWriter and ReadInput: flags, progress and the summary live here, no indexing logic.
 //
-// Exit status: 0 all input indexed and committed; 1 nothing committed (bad flags, an unreadable
-// index, a bad JSONL line without --skip-errors, a failed commit); 2 committed, but some input
-// was skipped (the summary says what and why).
+// Exit status: 0 all input indexed and committed; 1 failed (bad flags, an unreadable index, a
+// bad JSONL line without --skip-errors, a failed commit): nothing committed, or with
+// --commit-every only what the commits before the failure committed, as the error says; 2
+// committed, but some input was skipped (the summary says what and why).
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -298,6 +299,7 @@ struct Flags {
   std::string max_decompressed, max_doc_bytes;
   bool verify = false, verify_all = false, optimize = false;
   bool quiet = false, json_summary = false;
+  bool force = false;
 };
 
 // The options --help lists, writing into *flags.
@@ -313,7 +315,8 @@ po::options_description VisibleOptions(Flags* flags) {
       ".htm: the visible text) or - for JSONL on stdin. A file becomes a document with id =\n"
       "its path, an archive member one with id = ARCHIVE!MEMBER. Adding an id that exists\n"
       "replaces that document.\n\n"
-      "Exit status: 0 success; 1 failure, nothing committed; 2 committed, but some input was\n"
+      "Exit status: 0 success; 1 failure, nothing committed (with --commit-every: nothing\n"
+      "after the last \"committed N\"); 2 committed, but some input was\n"
       "skipped (binary, badly encoded, empty, unreadable or damaged files, nested archives,\n"
       "decompression limits, over-long JSONL lines; bad JSONL lines with --skip-errors).\n"
       "Truncated documents are indexed (cut) and do not change the status.\n\n"
@@ -350,6 +353,8 @@ po::options_description VisibleOptions(Flags* flags) {
       ("merge-factor", po::value(&flags->merge_factor)->value_name("F")->default_value(10),
        "at each commit, every F adjacent segments of similar size merge into one, so an index "
        "has about F-1 segments per power of F documents (0: merge only on --optimize)")
+      ("force", "create the index even in a directory that holds other files and no index "
+       "(refused otherwise; only the index's own file names are ever touched)")
       ("verify", "check every checksum and the structure of the current commit; exit 1 and "
        "name the damaged files if anything is wrong")
       ("verify-all", "like --verify, for every retained commit")
@@ -413,6 +418,7 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   flags->optimize = vm.count("optimize") > 0 || vm.count("merge") > 0;
   flags->quiet = vm.count("quiet") > 0;
   flags->json_summary = vm.count("json-summary") > 0;
+  flags->force = vm.count("force") > 0;
   flags->input_options.skip_errors = vm.count("skip-errors") > 0;
   flags->input_options.recurse_archives = vm.count("recurse-archives") > 0;
   return std::nullopt;
@@ -482,6 +488,7 @@ IndexWriterOptions WriterOptions(const Flags& flags) {
   options.memory_budget_bytes = static_cast<size_t>(flags.memory_mb) << 20;
   options.threads = static_cast<uint32_t>(flags.threads);
   options.merge_factor = flags.merge_factor;
+  options.force = flags.force;
   return options;
 }
 
@@ -514,7 +521,10 @@ class IndexingRun {
       if (!flags_.quiet) PrintMessages(stats_);
       summary_.committed = writer_->committed_documents();
       writer_.reset();
-      return Failed(ErrorText(s) + " (nothing committed)");
+      if (committed_by_run_ == 0) return Failed(ErrorText(s) + " (nothing committed)");
+      // --commit-every commits survive the failure: a script must not redo them as lost.
+      return Failed(ErrorText(s) + " (the first " + std::to_string(committed_by_run_) +
+                    " documents were committed; the ones after them were not)");
     }
     return Succeeded();
   }
@@ -548,6 +558,7 @@ class IndexingRun {
     if (flags_.commit_every > 0 && indexed % flags_.commit_every == 0) {
       progress->Committing(indexed);
       TRAWL_RETURN_IF_ERROR(writer_->Commit());
+      committed_by_run_ = indexed;
       std::cout << "committed " << indexed << std::endl;
     }
     return Status::OK();
@@ -588,6 +599,7 @@ class IndexingRun {
   InputStats stats_;
   RunSummary summary_;
   std::unique_ptr<IndexWriter> writer_;
+  uint64_t committed_by_run_ = 0;  // documents of this run in its last commit
 };
 
 int Run(int argc, char** argv) {

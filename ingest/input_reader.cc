@@ -257,12 +257,22 @@ std::string ParseErrorReason(const Json::parse_error& e) {
   return ClipReason("invalid JSON at " + std::string(what.substr(column)));
 }
 
-bool IdToString(const Json& id, std::string* out) {
+// Strings are ids as they are; integers as their decimal digits (nlohmann keeps every int64 and
+// uint64 exactly, so "id": 42 is "42"). Any other number reaches us only as a double, which
+// maps distinct ids to one (18446744073709551616 and 18446744073709551617) and rewrites others
+// (4.5e1 as 45.0), so it is refused rather than silently merged with another document.
+bool IdToString(const Json& id, std::string* out, std::string* reason) {
   if (id.is_string()) {
     *out = id.get<std::string>();
-  } else if (id.is_number()) {
+  } else if (id.is_number_integer()) {
     *out = id.dump();
+  } else if (id.is_number()) {
+    *reason =
+        "\"id\" is a number that is not an integer in the 64-bit range (it would not be kept "
+        "exactly); write it as a string";
+    return false;
   } else {
+    *reason = std::string("\"id\" must be a string or an integer, got ") + id.type_name();
     return false;
   }
   return true;
@@ -289,10 +299,7 @@ bool ParseJsonLine(std::string_view line, Document* doc, std::string* reason) {
     *reason = "missing \"id\"";
     return false;
   }
-  if (!IdToString(*id, &doc->id)) {
-    *reason = std::string("\"id\" must be a string or a number, got ") + id->type_name();
-    return false;
-  }
+  if (!IdToString(*id, &doc->id, reason)) return false;
   if (doc->id.empty()) {
     *reason = "empty \"id\"";
     return false;

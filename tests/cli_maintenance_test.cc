@@ -113,3 +113,29 @@ TEST_F(CliMaintenanceTest, CliMergeFactorAndMerge) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(CliMaintenanceTest, CliCommitEveryFailureSaysWhatWasCommitted) {
+  {
+    std::ofstream out(root_ + "/bad.jsonl", std::ios::app);
+    for (int i = 0; i < 25; ++i) out << "{\"id\":\"g" << i << "\",\"body\":\"good line\"}\n";
+    out << "{\"id\":\"broken\",\"body\": oops}\n";
+  }
+  Result r = Sh(Index("--commit-every 10 " + root_ + "/bad.jsonl"));
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("committed 10\ncommitted 20\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("nothing committed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(the first 20 documents were committed; the ones after them were not)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(Count("good"), "20");
+
+  // Without --commit-every a failed run commits nothing, and says so.
+  fs::remove_all(index_);
+  r = Sh(Index(root_ + "/bad.jsonl"));
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("(nothing committed)"), std::string::npos) << r.out;
+}
+
+}  // namespace

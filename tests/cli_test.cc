@@ -552,6 +552,28 @@ TEST_F(CliTest, CliSecondRunAddsToIndex) {
   EXPECT_TRUE(Contains(j["hits"][0]["snippet"], "<b>okapi</b>")) << j;
 }
 
+TEST_F(CliTest, CliRefusesADirectoryOfOtherFilesUnlessForced) {
+  const fs::path notes = dir_ / "mine";
+  WriteFile(notes / "seg_notes.txt", "my notes\n");
+  WriteFile(notes / "todo.txt", "buy milk\n");
+  RunResult r = Index("--quiet --index " + Quote(notes.string()) + " " + Quote(Corpus()));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(Contains(r.err, notes.string() + ": not empty and not a trawl index")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "--force")) << r.err;
+  EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+  EXPECT_TRUE(fs::exists(notes / "seg_notes.txt"));
+  EXPECT_FALSE(fs::exists(notes / "LOCK"));
+
+  r = Index("--quiet --force --index " + Quote(notes.string()) + " " + Quote(Corpus()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("common", notes.string()), 20);
+  // A second run into what is now an index needs no --force and removes none of the user's files.
+  r = Index("--quiet --index " + Quote(notes.string()) + " " + Quote(TextDirectory()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(notes / "seg_notes.txt"), "my notes\n");
+  EXPECT_EQ(ReadFile(notes / "todo.txt"), "buy milk\n");
+}
+
 TEST_F(CliTest, CliReaddingAnIdReplacesTheDocument) {
   IndexCorpus();
   const fs::path update = dir_ / "update.jsonl";

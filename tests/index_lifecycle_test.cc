@@ -4,13 +4,16 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
 
+#include "format/file_names.h"
 #include "format/manifest.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
+#include "trawl/verify.h"
 
 namespace trawl {
 namespace {
@@ -318,6 +321,173 @@ TEST_F(IndexLifecycleTest, SegmentsMergedAwayBeforeAnyCommitAreRemoved) {
   std::set<std::string> present;
   for (const auto& e : fs::directory_iterator(dir)) present.insert(e.path().filename());
   EXPECT_EQ(present, needed);
+}
+
+TEST(FileNamesTest, OnlyExactIndexFileNamesAreRecognized) {
+  for (const char* name : {"seg_0.meta", "seg_12.dict", "seg_3.post", "seg_3.pos", "seg_3.len",
+                           "seg_3.store", "seg_7.del.4", "seg_pending-123-0.store"})
+    EXPECT_TRUE(IsSegmentFileName(name)) << name;
+  for (const char* name :
+       {"seg_", "seg_notes.txt", "seg_1.txt", "seg_1", "seg_1.post.bak", "seg_x.meta",
+        "seg_1.del.", "seg_1.del.2x", "seg_pending-1.store", "seg_pending-a-1.store",
+        "seg_pending-1-2.store.old", "seg_12345678901234567890.meta", "SEG_1.meta"})
+    EXPECT_FALSE(IsSegmentFileName(name)) << name;
+  EXPECT_TRUE(IsManifestTempFileName("manifest-3.tmp"));
+  EXPECT_FALSE(IsManifestTempFileName("manifest-3.tmp2"));
+  EXPECT_FALSE(IsManifestTempFileName("manifest-.tmp"));
+  for (const char* name : {"LOCK", "manifest-2", "manifest-2.tmp", "seg_2.meta"})
+    EXPECT_TRUE(IsIndexFileName(name)) << name;
+  for (const char* name : {"LOCK.old", "manifest-2.bak", "notes.txt", "seg_notes.txt"})
+    EXPECT_FALSE(IsIndexFileName(name)) << name;
+}
+
+void WriteUserFile(const std::string& path) {
+  std::ofstream(path) << "the user's own file\n";
+}
+
+TEST_F(IndexLifecycleTest, ANonEmptyDirectoryThatIsNoIndexIsRefusedUnlessForced) {
+  const std::string dir = root_ + "/notes";
+  fs::create_directories(dir);
+  WriteUserFile(dir + "/seg_notes.txt");
+  std::unique_ptr<IndexWriter> w;
+  Status s = IndexWriter::Open(dir, {}, &w);
+  ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find(dir + ": not empty and not a trawl index"), std::string::npos)
+      << s.ToString();
+  EXPECT_NE(s.message().find("seg_notes.txt"), std::string::npos) << s.ToString();
+  // Refused before anything was written: not even a lock file.
+  EXPECT_FALSE(fs::exists(dir + "/LOCK"));
+
+  IndexWriterOptions forced;
+  forced.force = true;
+  ASSERT_TRUE(IndexWriter::Open(dir, forced, &w).ok());
+  ASSERT_TRUE(w->Add(RandomDoc("a")).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  w.reset();
+  // Now an index: opening it again needs no force, and the user's file is still there.
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &w).ok());
+  w.reset();
+  EXPECT_TRUE(fs::exists(dir + "/seg_notes.txt"));
+
+  // Empty and new directories work as before.
+  fs::create_directories(root_ + "/empty");
+  ASSERT_TRUE(IndexWriter::Open(root_ + "/empty", {}, &w).ok());
+  w.reset();
+  ASSERT_TRUE(IndexWriter::Open(root_ + "/new", {}, &w).ok());
+}
+
+TEST_F(IndexLifecycleTest, WriterRemovesOnlyItsOwnFileNames) {
+  const std::string dir = root_ + "/mixed";
+  IndexWriterOptions opts;
+  opts.keep_commits = 1;
+  opts.memory_budget_bytes = 16 << 10;
+  opts.merge_factor = 3;
+  std::unique_ptr<IndexWriter> w;
+  ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
+  ASSERT_TRUE(w->Add(RandomDoc("first")).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  w.reset();
+  const std::vector<std::string> user_files = {
+      "seg_notes.txt", "seg_1.txt",  "seg_0.post.bak",          "seg_pending-1.store",
+      "seg_9",         "seg_2.del.", "seg_pending-1-2.store.x", "manifest-1.bak",
+      "LOCK.old"};
+  for (const std::string& name : user_files) WriteUserFile(dir + "/" + name);
+  // Opening removes unreferenced files; commits, merges and retention remove more.
+  ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 200; ++i)
+      ASSERT_TRUE(w->Add(RandomDoc("d" + std::to_string(i % 150))).ok());
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  ASSERT_TRUE(w->Optimize().ok());
+  w.reset();
+  for (const std::string& name : user_files) EXPECT_TRUE(fs::exists(dir + "/" + name)) << name;
+}
+
+// The index holds exactly `docs` live documents and every byte of it checks out.
+void ExpectIntactIndex(const std::string& dir, uint64_t docs) {
+  VerifyReport report;
+  ASSERT_TRUE(VerifyIndex(dir, /*all_commits=*/true, &report).ok());
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? "" : report.problems[0]);
+  std::unique_ptr<Searcher> searcher;
+  Status s = Searcher::Open(dir, {}, &searcher);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(searcher->num_docs(), docs);
+}
+
+TEST_F(IndexLifecycleTest, AWriterWhoseLockFileWasReplacedRefusesToCommit) {
+  const std::string dir = root_ + "/stolen";
+  std::unique_ptr<IndexWriter> first, second;
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &first).ok());
+  ASSERT_TRUE(first->Add(RandomDoc("a1")).ok());
+  ASSERT_TRUE(first->Commit().ok());
+  // Removed by hand: a second writer gets in, and commits under the segment names the first
+  // writer would use next.
+  ASSERT_TRUE(fs::remove(dir + "/LOCK"));
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &second).ok());
+  ASSERT_TRUE(second->Add(RandomDoc("b1")).ok());
+  ASSERT_TRUE(second->Add(RandomDoc("b2")).ok());
+  ASSERT_TRUE(second->Commit().ok());
+  second.reset();
+
+  ASSERT_TRUE(first->Add(RandomDoc("a2")).ok());
+  Status s = first->Commit();
+  EXPECT_EQ(s.code(), Status::Code::kBusy) << s.ToString();
+  EXPECT_NE(s.message().find(dir + "/LOCK: the lock file was replaced"), std::string::npos)
+      << s.ToString();
+  first.reset();
+  ExpectIntactIndex(dir, 3);
+}
+
+TEST_F(IndexLifecycleTest, AWriterWhoseLockFileWasRemovedRefusesToCommit) {
+  const std::string dir = root_ + "/unlocked";
+  std::unique_ptr<IndexWriter> w;
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &w).ok());
+  ASSERT_TRUE(w->Add(RandomDoc("a1")).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  ASSERT_TRUE(fs::remove(dir + "/LOCK"));
+  ASSERT_TRUE(w->Add(RandomDoc("a2")).ok());
+  Status s = w->Commit();
+  EXPECT_EQ(s.code(), Status::Code::kBusy) << s.ToString();
+  EXPECT_NE(s.message().find(dir + "/LOCK: the lock file was removed"), std::string::npos)
+      << s.ToString();
+  s = w->Optimize();
+  EXPECT_EQ(s.code(), Status::Code::kBusy) << s.ToString();
+  w.reset();
+  ExpectIntactIndex(dir, 1);
+}
+
+// A file system that cannot tell files apart: the writer cannot notice a replaced lock file,
+// and must still never remove a file it did not create that a commit references.
+class NoIdentityFileSystem : public FileSystemWrapper {
+ public:
+  Status GetFileIdentity(const std::string& path, FileIdentity*) override {
+    return Status::NotSupported(path + ": no identities here");
+  }
+};
+
+TEST_F(IndexLifecycleTest, AWriterNeverRemovesAnotherWritersCommittedFiles) {
+  const std::string dir = root_ + "/clash";
+  NoIdentityFileSystem no_identity;
+  IndexWriterOptions opts;
+  opts.file_system = &no_identity;
+  std::unique_ptr<IndexWriter> first, second;
+  ASSERT_TRUE(IndexWriter::Open(dir, opts, &first).ok());
+  ASSERT_TRUE(first->Add(RandomDoc("a1")).ok());
+  ASSERT_TRUE(first->Commit().ok());
+  ASSERT_TRUE(fs::remove(dir + "/LOCK"));
+  ASSERT_TRUE(IndexWriter::Open(dir, opts, &second).ok());
+  ASSERT_TRUE(second->Add(RandomDoc("b1")).ok());
+  ASSERT_TRUE(second->Commit().ok());
+  second.reset();
+
+  // The first writer's next segment has the name the second one committed: creating it fails,
+  // and cleaning up after that failure must leave the second writer's files alone.
+  ASSERT_TRUE(first->Add(RandomDoc("a2")).ok());
+  EXPECT_FALSE(first->Commit().ok());
+  EXPECT_FALSE(first->Optimize().ok());
+  first.reset();
+  ExpectIntactIndex(dir, 2);
 }
 
 TEST_F(IndexLifecycleTest, OpenIfChangedSeesNewCommitsAndKeepsTheOld) {

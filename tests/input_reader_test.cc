@@ -160,6 +160,44 @@ TEST_F(InputReaderTest, Jsonl) {
   EXPECT_EQ(stats_.documents, 3u);
 }
 
+TEST_F(InputReaderTest, NumericIdsAreIntegersKeptExactlyOrRefused) {
+  const std::string path = WriteFile(
+      "ids.jsonl",
+      "{\"id\": 18446744073709551615, \"body\": \"uint64 max\"}\n"
+      "{\"id\": -9223372036854775808, \"body\": \"int64 min\"}\n"
+      "{\"id\": 0, \"body\": \"zero\"}\n"
+      "{\"id\": 18446744073709551616, \"body\": \"too big\"}\n"
+      "{\"id\": 18446744073709551617, \"body\": \"too big too\"}\n"
+      "{\"id\": 4.5e1, \"body\": \"exponent\"}\n"
+      "{\"id\": 1.5, \"body\": \"fraction\"}\n"
+      "{\"id\": \"18446744073709551616\", \"body\": \"as a string\"}\n");
+  std::vector<Document> docs;
+  InputOptions options;
+  options.skip_errors = true;
+  ASSERT_TRUE(Read(path, &docs, options).ok());
+  ASSERT_EQ(docs.size(), 4u);
+  EXPECT_EQ(docs[0].id, "18446744073709551615");
+  EXPECT_EQ(docs[1].id, "-9223372036854775808");
+  EXPECT_EQ(docs[2].id, "0");
+  EXPECT_EQ(docs[3].id, "18446744073709551616");
+  EXPECT_EQ(stats_.skipped_bad_json, 4u);
+  ASSERT_EQ(stats_.messages.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_NE(stats_.messages[i].find("ids.jsonl:" + std::to_string(4 + i) + ": "),
+              std::string::npos)
+        << stats_.messages[i];
+    EXPECT_NE(stats_.messages[i].find("not an integer in the 64-bit range"), std::string::npos)
+        << stats_.messages[i];
+  }
+
+  // Without --skip-errors the first such line stops the run, naming the file and line.
+  docs.clear();
+  Status s = Read(path, &docs);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("ids.jsonl:4: "), std::string::npos) << s.message();
+  EXPECT_EQ(docs.size(), 3u);
+}
+
 const char kBadJsonl[] =
     "{\"id\": \"1\", \"body\": \"one\"}\n"
     "{\"id\": \"2\", \"body\": \"two\"}\n"

@@ -1,5 +1,6 @@
 // FileSystem: every call the library makes on files and directories — create, write, fsync,
-// open for reading, map, rename, remove, make a directory, list one, lock one — goes through
+// open for reading, map, rename, remove, make a directory, list one, lock one, tell which file a
+// path names — goes through
 // this interface (as LevelDB's Env, Tantivy's Directory), so that embedders and tests can
 // substitute their own: one that fails the Nth call with ENOSPC, as Lucene's
 // MockDirectoryWrapper does, or that counts calls. Only the input readers of trawl-index
@@ -65,6 +66,14 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// Which file a path names (device and inode): the same path names another file once the file
+// is removed and a new one created there.
+struct FileIdentity {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -90,6 +99,14 @@ class FileSystem {
   virtual Status LockFile(const std::string& path, std::unique_ptr<FileLock>* lock) = 0;
   // Releases a lock this file system's LockFile() gave.
   virtual Status UnlockFile(std::unique_ptr<FileLock> lock) = 0;
+  // The identity of the file `path` names now. NotFound if there is none. A writer compares its
+  // lock file's identity with the one it locked, to notice that the lock file was removed or
+  // replaced (and another writer may have locked the new one). This default says NotSupported,
+  // and then the writer cannot notice it.
+  virtual Status GetFileIdentity(const std::string& path, FileIdentity* identity) {
+    (void)identity;
+    return Status::NotSupported(path + ": this file system cannot tell files apart");
+  }
 
   // The operating system's file system (POSIX calls, reads through mmap). Never null; lives for
   // the whole process.
@@ -124,6 +141,9 @@ class FileSystemWrapper : public FileSystem {
   }
   Status UnlockFile(std::unique_ptr<FileLock> lock) override {
     return target_->UnlockFile(std::move(lock));
+  }
+  Status GetFileIdentity(const std::string& path, FileIdentity* identity) override {
+    return target_->GetFileIdentity(path, identity);
   }
 
  private:

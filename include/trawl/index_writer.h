@@ -56,6 +56,12 @@ struct IndexWriterOptions {
   // only Optimize() merges). Merges run inside Commit().
   uint32_t merge_factor = 10;
 
+  // An index is created only in a new or empty directory (or one left by a writer that died
+  // before its first commit): Open refuses a directory holding other files, so that a mistyped
+  // path does not mix an index into the user's files. True creates the index there anyway; the
+  // writer still touches only its own file names (format/file_names.h).
+  bool force = false;
+
   // Where every file and directory call of the writer goes (reads, writes, fsyncs, renames,
   // removals, listing, the lock); null means FileSystem::Default(). Must outlive the writer.
   // Tests substitute one that injects failures.
@@ -65,7 +71,8 @@ struct IndexWriterOptions {
 class IndexWriter {
  public:
   // Opens the index at `dir`, creating the directory and an empty index if needed. Busy if
-  // another writer holds the lock; InvalidArgument for bad analysis options.
+  // another writer holds the lock; InvalidArgument for bad analysis options, or for a directory
+  // that holds other files and no index (unless options.force).
   static Status Open(const std::string& dir, const IndexWriterOptions& options,
                      std::unique_ptr<IndexWriter>* out);
   virtual ~IndexWriter();
