@@ -36,20 +36,6 @@ inline std::string ManifestFileName(uint64_t generation) {
   return std::string(kManifestPrefix) + std::to_string(generation);
 }
 
-// The generation of a manifest file name, or false for any other name (temporary files too).
-inline bool ParseManifestFileName(std::string_view name, uint64_t* generation) {
-  if (!name.starts_with(kManifestPrefix)) return false;
-  const std::string_view digits = name.substr(kManifestPrefix.size());
-  if (digits.empty() || digits.size() > 19) return false;
-  uint64_t g = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-    g = g * 10 + static_cast<uint64_t>(c - '0');
-  }
-  *generation = g;
-  return true;
-}
-
 inline std::string SegmentName(uint64_t number) {
   return std::string(kSegmentPrefix) + std::to_string(number);
 }
@@ -63,14 +49,19 @@ inline std::string PendingStoreFileName(long pid, uint64_t n) {
          ".store";
 }
 
+inline constexpr std::string_view kManifestTempSuffix = ".tmp";
+
 namespace file_names_internal {
 // Strips a run of 1 to 19 decimal digits (a uint64 as std::to_string writes it) from the front
-// of *s; false if there is none.
-inline bool ConsumeNumber(std::string_view* s) {
+// of *s into *value; false if there is none.
+inline bool ConsumeNumber(std::string_view* s, uint64_t* value = nullptr) {
   size_t n = 0;
-  while (n < s->size() && (*s)[n] >= '0' && (*s)[n] <= '9') ++n;
+  uint64_t v = 0;
+  for (; n < s->size() && (*s)[n] >= '0' && (*s)[n] <= '9'; ++n)
+    v = v * 10 + static_cast<uint64_t>((*s)[n] - '0');
   if (n == 0 || n > 19) return false;
   s->remove_prefix(n);
+  if (value != nullptr) *value = v;
   return true;
 }
 inline bool ConsumePrefix(std::string_view* s, std::string_view prefix) {
@@ -96,11 +87,20 @@ inline bool IsSegmentFileName(std::string_view name) {
   return false;
 }
 
+// The generation of a manifest file name, or false for any other name (temporary files too).
+inline bool ParseManifestFileName(std::string_view name, uint64_t* generation) {
+  using file_names_internal::ConsumeNumber;
+  using file_names_internal::ConsumePrefix;
+  return ConsumePrefix(&name, kManifestPrefix) && ConsumeNumber(&name, generation) &&
+         name.empty();
+}
+
 // Whether `name` is a manifest being written (manifest-<G>.tmp).
 inline bool IsManifestTempFileName(std::string_view name) {
   using file_names_internal::ConsumeNumber;
   using file_names_internal::ConsumePrefix;
-  return ConsumePrefix(&name, kManifestPrefix) && ConsumeNumber(&name) && name == ".tmp";
+  return ConsumePrefix(&name, kManifestPrefix) && ConsumeNumber(&name) &&
+         name == kManifestTempSuffix;
 }
 
 // Whether `name` is one that an index directory's files have: the lock, a manifest, a

@@ -119,7 +119,7 @@ Status WriteManifest(const std::string& dir, const Manifest& m, FileSystem* fs) 
     j["segments"].push_back(seg);
   }
   const std::string final_path = ManifestPath(dir, m.generation);
-  const std::string tmp_path = final_path + ".tmp";
+  const std::string tmp_path = final_path + std::string(kManifestTempSuffix);
   // Left by a writer that died mid-commit; if it cannot be removed, creating it fails below.
   (void)fs->RemoveFile(tmp_path);
   std::unique_ptr<FileWriter> w;
