@@ -111,8 +111,8 @@ void ReadDocs(const Options& o, RunResult* r, Fn&& fn) {
       doc.id = j.at("id").get<string>();
       if (o.one_field) {
         doc.fields.resize(1);
-        doc.fields[0].first = "text";
-        string& text = doc.fields[0].second;
+        doc.fields[0].name = "text";
+        string& text = doc.fields[0].value;
         text = j.contains("title") ? j["title"].get<string>() : string();
         text += '\n';
         if (j.contains("body")) text += j["body"].get_ref<const string&>();
@@ -122,7 +122,7 @@ void ReadDocs(const Options& o, RunResult* r, Fn&& fn) {
         for (auto it = j.begin(); it != j.end(); ++it) {
           if (it.key() == "id" || !it->is_string()) continue;
           doc.fields.emplace_back(it.key(), std::move(it->get_ref<string&>()));
-          r->text_bytes += doc.fields.back().second.size();
+          r->text_bytes += doc.fields.back().value.size();
         }
       }
       fn(doc);

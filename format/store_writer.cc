@@ -30,7 +30,7 @@ size_t LengthPrefixedSize(std::string_view s) { return VarintLength(s.size()) + 
 size_t SerializedSize(const Document& doc) {
   size_t n = VarintLength(doc.fields.size() + 1) + LengthPrefixedSize(kIdField) +
              LengthPrefixedSize(doc.id);
-  for (const auto& [name, value] : doc.fields) {
+  for (const auto& [name, value, kind] : doc.fields) {
     n += LengthPrefixedSize(name) + LengthPrefixedSize(value);
   }
   return n;
@@ -40,7 +40,7 @@ void Serialize(const Document& doc, std::string* dst) {
   PutVarint64(dst, doc.fields.size() + 1);
   PutLengthPrefixed(dst, kIdField);
   PutLengthPrefixed(dst, doc.id);
-  for (const auto& [name, value] : doc.fields) {
+  for (const auto& [name, value, kind] : doc.fields) {
     PutLengthPrefixed(dst, name);
     PutLengthPrefixed(dst, value);
   }

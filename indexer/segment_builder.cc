@@ -82,7 +82,7 @@ Status SegmentBuilder::FieldIdFor(std::string_view name, uint32_t* id) {
 
 Status SegmentBuilder::CheckFieldLimit(const Document& doc) const {
   std::vector<std::string_view> added;
-  for (const auto& [name, value] : doc.fields) {
+  for (const auto& [name, value, kind] : doc.fields) {
     if (name == kIdField || std::find(added.begin(), added.end(), name) != added.end()) continue;
     bool known = false;
     for (const FieldData& f : fields_) known = known || f.name == name;
@@ -202,7 +202,7 @@ Status SegmentBuilder::Add(const Document& doc) {
     return s;
   }
   AddIdTerm(doc.id);
-  for (const auto& [name, value] : doc.fields) {
+  for (const auto& [name, value, kind] : doc.fields) {
     if (name == kIdField) continue;
     uint32_t field_id;
     TRAWL_RETURN_IF_ERROR(FieldIdFor(name, &field_id));

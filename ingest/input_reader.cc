@@ -209,7 +209,7 @@ void CountSniffed(const Context& ctx, const std::string& where, const Sniffed& s
 bool ApplySizeLimit(uint64_t limit, Document* doc) {
   uint64_t used = 0;
   for (size_t i = 0; i < doc->fields.size(); ++i) {
-    std::string& value = doc->fields[i].second;
+    std::string& value = doc->fields[i].value;
     if (value.size() <= limit - used) {
       used += value.size();
       continue;

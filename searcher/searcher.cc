@@ -83,7 +83,7 @@ std::unique_ptr<QueryNode> PlainTextQuery(std::string_view text, Analyzer& analy
 std::string FirstBodyField(const Document& doc) {
   std::string_view body = doc.Field(kBodyField);
   if (!body.empty()) return std::string(body);
-  for (const auto& [name, value] : doc.fields)
+  for (const auto& [name, value, kind] : doc.fields)
     if (name != kIdField && name != kTitleField && !value.empty()) return value;
   return std::string(doc.Field(kTitleField));
 }

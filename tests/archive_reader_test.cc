@@ -41,7 +41,7 @@ namespace trawl {
 namespace {
 
 namespace fs = std::filesystem;
-using Fields = std::vector<std::pair<std::string, std::string>>;
+using Fields = std::vector<trawl::DocField>;
 
 // Text that compresses poorly (random words), so that a cut in the compressed file falls in a
 // predictable member.

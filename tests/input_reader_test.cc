@@ -151,7 +151,7 @@ TEST_F(InputReaderTest, Jsonl) {
   ASSERT_TRUE(Read(path, &docs).ok());
   ASSERT_EQ(docs.size(), 3u);
   EXPECT_EQ(docs[0].id, "a");
-  using Fields = std::vector<std::pair<std::string, std::string>>;
+  using Fields = std::vector<trawl::DocField>;
   EXPECT_EQ(docs[0].fields,
             (Fields{{"title", "Caf\xC3\xA9 \xF0\x9F\x98\x80"}, {"body", "b"}, {"extra", "e"}}));
   EXPECT_EQ(docs[1].id, "42");

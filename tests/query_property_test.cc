@@ -480,7 +480,7 @@ std::vector<RefDoc> QueryPropertyTest::BuildIndex() {
       doc.fields.emplace_back("body", Text(1, 80));
       RefDoc r;
       r.id = doc.id;
-      for (const auto& [f, v] : doc.fields) r.fields[f] = analyzer_->Terms(v);
+      for (const auto& [f, v, kind] : doc.fields) r.fields[f] = analyzer_->Terms(v);
       ref_docs.push_back(std::move(r));
       EXPECT_TRUE(writer->Add(doc).ok());
     }

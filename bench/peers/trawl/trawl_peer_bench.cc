@@ -115,12 +115,12 @@ int DoIndex(const string& corpus, const string& indexdir) {
     string line;
     trawl::Document doc;
     doc.fields.resize(1);
-    doc.fields[0].first = kField;
+    doc.fields[0].name = kField;
     while (std::getline(in, line)) {
       if (line.empty()) continue;
       nlohmann::json j = nlohmann::json::parse(line);
       doc.id = j.at("id").get<string>();
-      string& text = doc.fields[0].second;
+      string& text = doc.fields[0].value;
       text = j.at("title").get<string>();
       text += '\n';
       text += j.at("body").get_ref<const string&>();
