@@ -160,6 +160,7 @@ Status IndexWriterImpl::LoadCommit() {
   }
   std::unique_ptr<Analyzer> probe;
   TRAWL_RETURN_IF_ERROR(Analyzer::Create(manifest_.analyzer, &probe));
+  schema_ = manifest_.schema;
   for (const auto& entry : manifest_.segments) {
     assert(SegmentNumber(entry.name) < manifest_.next_segment_number);
     LiveSegment seg;
@@ -175,8 +176,22 @@ Status IndexWriterImpl::LoadCommit() {
     }
     seg.deleted.reset(deleted);
     committed_docs_ += entry.num_docs - entry.num_deleted;
+    // An index from before schemas records none: its fields are what its segments hold, all
+    // text, and stay so.
+    if (manifest_.schema.empty()) {
+      for (const FieldInfo& f : seg.reader->fields()) {
+        if (f.name == kIdField || schema_.Find(f.name) != nullptr) continue;
+        TRAWL_RETURN_IF_ERROR(schema_.AddField(f.name, FieldSpec::Default(f.type)));
+      }
+    }
     segments_.push_back(std::move(seg));
   }
+  if (manifest_.generation == 0) {
+    schema_.dynamic = options_.schema.dynamic;
+    schema_.max_fields = options_.schema.max_fields;
+  }
+  Status merged = schema_.Merge(options_.schema);
+  if (!merged.ok()) return Status::InvalidArgument(dir_ + ": " + merged.message());
   return Status::OK();
 }
 
@@ -195,13 +210,15 @@ Status IndexWriterImpl::StartWorkers() {
 
 Status IndexWriterImpl::Add(const Document& doc) {
   if (doc.id.empty()) return Status::InvalidArgument("document has an empty id");
+  MappedDocument mapped;
+  TRAWL_RETURN_IF_ERROR(MapDocument(doc, &schema_, &mapped));
   TRAWL_RETURN_IF_ERROR(Delete(doc.id, nullptr));
   std::unique_lock<std::mutex> lock(mu_);
   TRAWL_RETURN_IF_ERROR(worker_error_);
   not_full_.wait(lock, [&] { return queue_.size() < kMaxQueuedDocuments; });
   const uint64_t seq = next_seq_++;
   batch_ids_[doc.id] = seq;
-  queue_.push_back({doc, seq});
+  queue_.push_back({std::move(mapped), seq});
   ++buffered_;
   not_empty_.notify_one();
   return Status::OK();
@@ -342,6 +359,7 @@ Status IndexWriterImpl::Commit() {
   TRAWL_RETURN_IF_ERROR(MergeTiers());
   Manifest next = manifest_;
   next.generation = manifest_.generation + 1;
+  next.schema = schema_;
   TRAWL_RETURN_IF_ERROR(WriteDeletionFiles(&next));
   // New files were fsynced when written; their directory entries become durable here.
   TRAWL_RETURN_IF_ERROR(fs_->SyncDirectory(dir_));

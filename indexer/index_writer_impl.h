@@ -22,6 +22,7 @@
 #include "analysis/analyzer.h"
 #include "format/manifest.h"
 #include "format/segment_reader.h"
+#include "indexer/document_mapper.h"
 #include "indexer/segment_builder.h"
 #include "trawl/file_system.h"
 #include "trawl/index_writer.h"
@@ -89,7 +90,7 @@ class IndexWriterImpl final : public IndexWriter {
   static constexpr size_t kMaxQueuedDocuments = 256;
 
   struct Job {
-    Document doc;
+    MappedDocument doc;
     uint64_t seq;
   };
 
@@ -148,6 +149,10 @@ class IndexWriterImpl final : public IndexWriter {
   bool stop_ = false;
   Status worker_error_;
   Manifest manifest_;  // the last commit (generation 0: none yet)
+  // The schema as of the documents added so far: the last commit's, with the fields of
+  // IndexWriterOptions::schema and of dynamic mapping added. Only Add changes it, on the
+  // caller's thread; the next commit records it.
+  Schema schema_;
   std::vector<LiveSegment> segments_;
   std::unordered_map<std::string, uint64_t> batch_ids_;  // id -> add sequence, this batch
   std::unordered_set<uint64_t> deleted_seqs_;

@@ -10,6 +10,7 @@
 #include "common/coding.h"
 #include "format/segment_format.h"
 #include "format/store_writer.h"
+#include "format/values.h"
 
 namespace trawl {
 
@@ -40,7 +41,10 @@ std::string PendingStoreName() {
 
 SegmentBuilder::SegmentBuilder(Analyzer* analyzer, std::string dir, FileSystem* fs)
     : analyzer_(analyzer), dir_(std::move(dir)), fs_(fs != nullptr ? fs : FileSystem::Default()) {
-  fields_.push_back(FieldData{std::string(kIdField), {}, {}, 0, 0});
+  FieldData id;
+  id.name = std::string(kIdField);
+  id.type = FieldType::kKeyword;
+  fields_.push_back(std::move(id));
 }
 
 SegmentBuilder::~SegmentBuilder() {
@@ -60,41 +64,20 @@ Status SegmentBuilder::OpenStore() {
   return Status::OK();
 }
 
-Status SegmentBuilder::FieldIdFor(std::string_view name, uint32_t* id) {
-  for (uint32_t i = 0; i < fields_.size(); ++i) {
-    if (fields_[i].name == name) {
-      *id = i;
-      return Status::OK();
-    }
-  }
-  if (fields_.size() >= kMaxFields) {
-    return Status::InvalidArgument("too many distinct fields (limit " +
-                                   std::to_string(kMaxFields) + "): cannot add field '" +
-                                   std::string(name) + "'");
-  }
+uint32_t SegmentBuilder::FieldIdFor(const std::string& name, const FieldSpec& spec) {
+  for (uint32_t i = 0; i < fields_.size(); ++i)
+    if (fields_[i].name == name) return i;
   FieldData f;
-  f.name = std::string(name);
-  f.lengths.assign(num_docs_, 0);
-  fields_.push_back(std::move(f));
-  *id = static_cast<uint32_t>(fields_.size() - 1);
-  return Status::OK();
-}
-
-Status SegmentBuilder::CheckFieldLimit(const Document& doc) const {
-  std::vector<std::string_view> added;
-  for (const auto& [name, value, kind] : doc.fields) {
-    if (name == kIdField || std::find(added.begin(), added.end(), name) != added.end()) continue;
-    bool known = false;
-    for (const FieldData& f : fields_) known = known || f.name == name;
-    if (known) continue;
-    added.push_back(name);
-    if (fields_.size() + added.size() > kMaxFields) {
-      return Status::InvalidArgument("too many distinct fields (limit " +
-                                     std::to_string(kMaxFields) + "): cannot add field '" +
-                                     std::string(name) + "'");
-    }
+  f.name = name;
+  f.type = spec.type;
+  if (f.type == FieldType::kText) f.lengths.assign(num_docs_, 0);
+  f.has_column = spec.column && f.type != FieldType::kText;
+  if (f.has_column) {
+    f.column.type = f.type;
+    f.column.starts.assign(num_docs_ + 1, 0);
   }
-  return Status::OK();
+  fields_.push_back(std::move(f));
+  return static_cast<uint32_t>(fields_.size() - 1);
 }
 
 SegmentBuilder::TermPostings& SegmentBuilder::Posting(FieldData* f, std::string_view term) {
@@ -128,16 +111,49 @@ size_t PostingBytes(const std::vector<uint32_t>& docs, const std::vector<uint32_
 
 void SegmentBuilder::AddIdTerm(std::string_view id) {
   FieldData& f = fields_[0];
-  TermPostings& p = Posting(&f, id);
+  AddExactTerm(&f, id);
+  f.total_length += 1;
+  f.docs_with_field += 1;
+}
+
+void SegmentBuilder::AddExactTerm(FieldData* f, std::string_view term) {
+  TermPostings& p = Posting(f, term);
+  // A value repeated within a document is one match, as the column keeps it once.
   if (!p.docs.empty() && p.docs.back() == num_docs_) return;
   const size_t before = PostingBytes(p.docs, p.tfs, p.positions);
   p.docs.push_back(num_docs_);
   p.tfs.push_back(1);
-  PutVarint32(&p.positions, 0);
   memory_bytes_ += PostingBytes(p.docs, p.tfs, p.positions) - before;
-  f.lengths.push_back(1);
+}
+
+void SegmentBuilder::AddTypedValue(uint32_t field_id, const TypedValue& value) {
+  FieldData& f = fields_[field_id];
+  if (f.last_doc != num_docs_) {
+    f.last_doc = num_docs_;
+    f.docs_with_field += 1;
+  }
   f.total_length += 1;
-  f.docs_with_field += 1;
+  const bool keyword = f.type == FieldType::kKeyword;
+  // Columns are written with or without terms; `indexed` decides whether terms exist at all,
+  // which the caller checked.
+  if (f.has_column) {
+    const size_t before = HeapBytes(f.column.values);
+    if (keyword) {
+      auto it = f.string_ids.find(value.term);
+      if (it == f.string_ids.end()) {
+        const size_t strings_before = HeapBytes(f.column.strings);
+        it = f.string_ids.emplace(value.term, static_cast<uint32_t>(f.column.strings.size())).first;
+        f.column.strings.push_back(value.term);
+        // The map's node and key, and the string itself.
+        memory_bytes_ += MallocSize(sizeof(void*) + sizeof(std::string) + 8 + sizeof(size_t)) +
+                         2 * HeapBytes(value.term) + HeapBytes(f.column.strings) - strings_before;
+      }
+      f.column.values.push_back(it->second);
+    } else {
+      f.column.values.push_back(value.sortable);
+    }
+    memory_bytes_ += HeapBytes(f.column.values) - before;
+  }
 }
 
 void SegmentBuilder::AddFieldText(uint32_t field_id, std::string_view text) {
@@ -178,13 +194,26 @@ void SegmentBuilder::AddFieldText(uint32_t field_id, std::string_view text) {
 
 void SegmentBuilder::RecountPerDocumentArrays() {
   size_t bytes = 0;
-  for (const FieldData& f : fields_) bytes += HeapBytes(f.lengths);
+  for (const FieldData& f : fields_) bytes += HeapBytes(f.lengths) + HeapBytes(f.column.starts);
   bytes += store_->index_memory_bytes();
   memory_bytes_ = memory_bytes_ - per_document_bytes_ + bytes;
   per_document_bytes_ = bytes;
 }
 
 Status SegmentBuilder::Add(const Document& doc) {
+  MappedDocument mapped;
+  mapped.id = doc.id;
+  mapped.stored.id = doc.id;
+  const FieldSpec text = FieldSpec::Default(FieldType::kText);
+  for (const DocField& field : doc.fields) {
+    if (field.name == kIdField) continue;
+    mapped.fields.push_back(MappedField{field.name, text, field.value, {}});
+    mapped.stored.fields.push_back(field);
+  }
+  return Add(mapped);
+}
+
+Status SegmentBuilder::Add(const MappedDocument& doc) {
   if (num_docs_ == std::numeric_limits<uint32_t>::max() - 1) {
     return Status::InvalidArgument("segment is full (2^32 - 2 documents)");
   }
@@ -193,8 +222,7 @@ Status SegmentBuilder::Add(const Document& doc) {
   // Everything that can fail comes before the document is indexed, so a failed Add leaves no
   // half-added document behind.
   TRAWL_RETURN_IF_ERROR(OpenStore());
-  TRAWL_RETURN_IF_ERROR(CheckFieldLimit(doc));
-  Status s = store_->Add(doc);
+  Status s = store_->Add(doc.stored);
   if (!s.ok()) {
     // A refused document changed nothing; after an I/O error the store may hold part of the
     // batch that the postings do not, so the builder can no longer make a consistent segment.
@@ -202,14 +230,25 @@ Status SegmentBuilder::Add(const Document& doc) {
     return s;
   }
   AddIdTerm(doc.id);
-  for (const auto& [name, value, kind] : doc.fields) {
-    if (name == kIdField) continue;
-    uint32_t field_id;
-    TRAWL_RETURN_IF_ERROR(FieldIdFor(name, &field_id));
-    AddFieldText(field_id, value);
+  for (const MappedField& field : doc.fields) {
+    if (field.name == kIdField) continue;
+    const uint32_t field_id = FieldIdFor(field.name, field.spec);
+    FieldData& f = fields_[field_id];
+    if (f.type == FieldType::kText) {
+      AddFieldText(field_id, field.text);
+      continue;
+    }
+    if (field.spec.indexed) {
+      AddExactTerm(&f, f.type == FieldType::kKeyword ? std::string_view(field.value.term)
+                                                     : std::string_view(SortableTerm(field.value.sortable)));
+    }
+    AddTypedValue(field_id, field.value);
   }
   ++num_docs_;
-  for (FieldData& f : fields_) f.lengths.resize(num_docs_, 0);
+  for (FieldData& f : fields_) {
+    if (f.type == FieldType::kText) f.lengths.resize(num_docs_, 0);
+    if (f.has_column) f.column.starts.push_back(static_cast<uint32_t>(f.column.values.size()));
+  }
   RecountPerDocumentArrays();
   return Status::OK();
 }
@@ -235,9 +274,22 @@ Status SegmentBuilder::Write(const std::string& segment, SegmentStats* stats) {
     f.terms = TermMap();
   }
   std::vector<SegmentWriter::Field> fields;
-  for (const FieldData& f : fields_)
-    fields.push_back({f.name, f.lengths, f.docs_with_field, f.total_length});
-  TRAWL_RETURN_IF_ERROR(writer->Finish(num_docs_, fields, stats));
+  std::vector<ColumnValues> columns;
+  for (uint32_t field_id = 0; field_id < fields_.size(); ++field_id) {
+    FieldData& f = fields_[field_id];
+    SegmentWriter::Field out;
+    out.name = f.name;
+    out.type = f.type;
+    out.lengths = f.lengths;
+    out.docs_with_field = f.docs_with_field;
+    out.total_length = f.total_length;
+    fields.push_back(out);
+    if (f.has_column) {
+      f.column.field_id = field_id;
+      columns.push_back(std::move(f.column));
+    }
+  }
+  TRAWL_RETURN_IF_ERROR(writer->Finish(num_docs_, fields, &columns, stats));
 
   TRAWL_RETURN_IF_ERROR(store_->Finish());
   const std::string store_path = SegmentFilePath(dir_, segment, kStoreFile);

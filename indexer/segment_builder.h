@@ -17,9 +17,11 @@
 #include <vector>
 
 #include "analysis/analyzer.h"
+#include "format/column_writer.h"
 #include "format/file_names.h"
 #include "format/segment_format.h"
 #include "format/segment_writer.h"
+#include "indexer/document_mapper.h"
 #include "trawl/document.h"
 #include "trawl/file_system.h"
 #include "trawl/status.h"
@@ -38,6 +40,9 @@ class SegmentBuilder {
 
   // Analyzes and buffers one document; its local docid is num_docs() before the call. An
   // invalid document is refused and changes nothing; after an I/O error every later call fails.
+  Status Add(const MappedDocument& doc);
+  // The same for a document whose every field is text, stored and indexed (as an index
+  // without a schema holds them).
   Status Add(const Document& doc);
   uint32_t num_docs() const { return num_docs_; }
   // Heap bytes held that grow with the documents added: postings, positions, the hash tables
@@ -69,18 +74,26 @@ class SegmentBuilder {
   using TermMap = std::unordered_map<std::string, TermPostings, TermHash, std::equal_to<>>;
   struct FieldData {
     std::string name;
+    FieldType type = FieldType::kText;
+    bool has_column = false;
     TermMap terms;
-    std::vector<uint32_t> lengths;  // per docid; 0 where the document lacks the field
-    uint64_t total_length = 0;
+    std::vector<uint32_t> lengths;  // text fields: per docid; 0 where the document lacks it
+    uint64_t total_length = 0;      // text: tokens; other types: values
     uint32_t docs_with_field = 0;
+    uint32_t last_doc = UINT32_MAX;  // the last document that had a value (other types)
+    ColumnValues column;             // has_column
+    // Keyword columns: value -> index into column.strings.
+    std::unordered_map<std::string, uint32_t, TermHash, std::equal_to<>> string_ids;
   };
 
   Status OpenStore();
-  Status FieldIdFor(std::string_view name, uint32_t* id);
-  // InvalidArgument if the document's new field names would exceed kMaxFields.
-  Status CheckFieldLimit(const Document& doc) const;
+  // The builder's id of the field `name`, created with `spec` at first sight.
+  uint32_t FieldIdFor(const std::string& name, const FieldSpec& spec);
   void AddFieldText(uint32_t field_id, std::string_view text);
+  void AddTypedValue(uint32_t field_id, const TypedValue& value);
   void AddIdTerm(std::string_view id);
+  // Adds a term at no position (keyword and numeric terms) to the current document, once.
+  void AddExactTerm(FieldData* f, std::string_view term);
   // Finds or inserts `term`, counting what a new entry costs.
   TermPostings& Posting(FieldData* f, std::string_view term);
   void RecountPerDocumentArrays();

@@ -16,6 +16,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -28,6 +29,7 @@
 #include "ingest/input_reader.h"
 #include "trawl/document.h"
 #include "trawl/index_writer.h"
+#include "trawl/schema.h"
 #include "trawl/status.h"
 #include "trawl/verify.h"
 
@@ -177,6 +179,7 @@ std::vector<SkipReason> SkipReasons(const InputStats& stats) {
           {"bad_encoding", "bad encoding", stats.skipped_bad_encoding},
           {"too_large", "too large", stats.skipped_too_large},
           {"bad_json", "bad JSON", stats.skipped_bad_json},
+          {"bad_value", "values not of their field's type", stats.skipped_bad_value},
           {"unreadable", "unreadable or damaged", stats.skipped_unreadable},
           {"empty", "empty", stats.skipped_empty},
           {"nested_archive", "nested archives (see --recurse-archives)", stats.skipped_nested},
@@ -294,6 +297,8 @@ struct Flags {
   uint64_t commit_every = 0;
   std::vector<std::string> inputs, delete_ids;
   std::string delete_from;
+  std::string schema_file;
+  Schema schema;  // read from schema_file by CheckFlags
   InputOptions input_options;
   // Sizes as typed ("16G"); CheckFlags puts them into input_options.
   std::string max_decompressed, max_doc_bytes;
@@ -353,6 +358,10 @@ po::options_description VisibleOptions(Flags* flags) {
       ("merge-factor", po::value(&flags->merge_factor)->value_name("F")->default_value(10),
        "at each commit, every F adjacent segments of similar size merge into one, so an index "
        "has about F-1 segments per power of F documents (0: merge only on --optimize)")
+      ("schema", po::value(&flags->schema_file)->value_name("FILE"),
+       "the index's fields and their types, a JSON file {\"fields\": {NAME: {\"type\": "
+       "\"text|keyword|int|float|date|bool|stored\", ...}}} (see docs/architecture.md); for "
+       "an existing index, fields it lacks are added and a changed field is refused")
       ("force", "create the index even in a directory that holds other files and no index "
        "(refused otherwise; only the index's own file names are ever touched)")
       ("verify", "check every checksum and the structure of the current commit; exit 1 and "
@@ -458,7 +467,15 @@ std::string CheckFlags(Flags* flags) {
   if (!flags->delete_from.empty() && !ReadIdFile(flags->delete_from, &flags->delete_ids)) {
     return flags->delete_from + ": cannot read";
   }
-  if (flags->inputs.empty() && flags->delete_ids.empty() && !flags->optimize) {
+  if (!flags->schema_file.empty()) {
+    std::ifstream in(flags->schema_file, std::ios::binary);
+    if (!in) return flags->schema_file + ": cannot read";
+    const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Status s = Schema::FromJson(json, &flags->schema);
+    if (!s.ok()) return flags->schema_file + ": " + s.message();
+  }
+  if (flags->inputs.empty() && flags->delete_ids.empty() && !flags->optimize &&
+      flags->schema_file.empty()) {
     return "no INPUT given (see --help)";
   }
   if (flags->memory_mb == 0 || flags->memory_mb > (uint64_t{1} << 30)) {
@@ -489,6 +506,7 @@ IndexWriterOptions WriterOptions(const Flags& flags) {
   options.threads = static_cast<uint32_t>(flags.threads);
   options.merge_factor = flags.merge_factor;
   options.force = flags.force;
+  options.schema = flags.schema;
   return options;
 }
 
@@ -552,7 +570,20 @@ class IndexingRun {
   // With --commit-every, also commits after every N-th document.
   Status Add(const Document& doc, Progress* progress) {
     uint64_t& indexed = summary_.indexed;
-    TRAWL_RETURN_IF_ERROR(writer_->Add(doc));
+    Status added = writer_->Add(doc);
+    if (added.IsInvalidArgument()) {
+      // A document that does not fit the schema: named, and skipped under --skip-errors.
+      std::string what = stats_.current + ": document '" + doc.id + "': " + added.message();
+      if (!flags_.input_options.skip_errors) return Status::InvalidArgument(std::move(what));
+      ++stats_.skipped_bad_value;
+      if (stats_.messages.size() < kMaxInputMessages) {
+        stats_.messages.push_back(std::move(what));
+      } else {
+        ++stats_.messages_dropped;
+      }
+      return Status::OK();
+    }
+    TRAWL_RETURN_IF_ERROR(added);
     ++indexed;
     progress->Update(indexed, stats_.bytes_read, stats_.current);
     if (flags_.commit_every > 0 && indexed % flags_.commit_every == 0) {

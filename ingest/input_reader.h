@@ -84,6 +84,8 @@ struct InputStats {
   // mid-JSON cannot be read, so it is dropped rather than truncated.
   uint64_t skipped_too_large = 0;
   uint64_t skipped_bad_json = 0;
+  // Documents the index refused (a value not of its field's type): counted by the indexer.
+  uint64_t skipped_bad_value = 0;
   uint64_t skipped_unreadable = 0;
   uint64_t skipped_empty = 0;
   // Archives inside archives, not opened without InputOptions::recurse_archives.

@@ -18,6 +18,7 @@
 
 #include "trawl/document.h"
 #include "trawl/file_system.h"
+#include "trawl/schema.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -36,6 +37,12 @@ struct IndexWriterOptions {
   std::string tokenizer = "simple";
   // Tokens longer than this many code points are dropped (they still use up a position).
   uint32_t max_token_chars = 255;
+
+  // The fields of the index (trawl/schema.h). For a new index, the schema it is created with
+  // (empty: every field is mapped at first sight, as Schema::dynamic says). For an existing
+  // one, fields it lacks are added; a field it has with another type or options makes Open
+  // fail naming the field. Every commit records the schema.
+  Schema schema;
 
   // Buffered documents are written out as a segment when their estimated memory reaches this.
   // Larger means fewer, larger segments and faster indexing; smaller bounds memory.
@@ -78,7 +85,9 @@ class IndexWriter {
   virtual ~IndexWriter();
 
   // Buffers one document (a worker may write a segment when the memory budget is reached). Not
-  // visible to readers until Commit(). Call Add, Delete, Commit and Optimize from one thread.
+  // visible to readers until Commit(). InvalidArgument, naming the field, for a document that
+  // does not fit the schema (a value not of its field's type, a field a non-dynamic schema
+  // lacks): it is refused and nothing changes, and the writer goes on. Call Add, Delete, Commit and Optimize from one thread.
   // A document whose id is already in the index (or added earlier in this batch) replaces it.
   virtual Status Add(const Document& doc) = 0;
   // Deletes the document with this id, if any (*found says whether one existed). Like Add, it

@@ -17,7 +17,9 @@
 #include <string_view>
 #include <vector>
 
+#include "trawl/document.h"
 #include "trawl/file_system.h"
+#include "trawl/schema.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -33,9 +35,65 @@ struct SearcherOptions {
   FileSystem* file_system = nullptr;
 };
 
+// One key of a sort order: a field with a column (int, float, date, bool, keyword), or
+// "score" (relevance). Documents without a value sort last in either direction; a field with
+// several values in a document sorts by its smallest ascending and its largest descending.
+// Ties fall to the next key, and finally to index order.
+struct SortField {
+  std::string field;
+  bool descending = false;
+};
+
+// Counts of a keyword or bool field's values over all matches: the top_n values by count
+// (ties by value).
+struct FacetRequest {
+  std::string field;
+  size_t top_n = 10;
+};
+
+// Counts of an int, float or date field's values over all matches, in buckets: for dates
+// "year", "month", "week" (ISO weeks, from Monday), "day" or "hour" in UTC; for numbers a
+// bucket width (a positive number, e.g. "10" or "0.5"), buckets starting at multiples of it.
+struct RangeFacetRequest {
+  std::string field;
+  std::string interval;
+};
+
+struct FacetCount {
+  // The value (keyword, "true"/"false") or a bucket's lower bound: numbers in canonical text,
+  // dates as RFC 3339 in UTC.
+  std::string value;
+  uint64_t count = 0;
+};
+
+struct FacetResult {
+  std::string field;
+  FieldType type = FieldType::kKeyword;  // the field's type: how to show `value`
+  bool is_range = false;
+  // Keyword facets: by count, then value; range facets: every non-empty bucket in order.
+  std::vector<FacetCount> counts;
+};
+
 struct SearchOptions {
   size_t top_k = 10;   // hits to return
   size_t offset = 0;   // hits to skip first (paging)
+  // Queries every hit must also match, without changing scores (Lucene's FILTER clauses).
+  std::vector<std::string> filters;
+  // Empty: by score, best first.
+  std::vector<SortField> sort;
+  // A cursor from SearchResults::next: the hits after the last one of that page, in the same
+  // order (the query, filters and sort must be the same). Combines with offset and top_k.
+  std::string after;
+  std::vector<FacetRequest> facets;
+  std::vector<RangeFacetRequest> range_facets;
+  // A keyword field: only the best hit of each value is returned, with Hit::collapsed saying
+  // how many other matches it stands for. Hits without a value are not collapsed.
+  std::string collapse;
+  // Stored fields returned with each hit (Hit::fields); "*" for all.
+  std::vector<std::string> fields;
+  // Text fields snippets come from, the first the hit has; empty: the hit's text field with
+  // the most query terms.
+  std::vector<std::string> snippet_fields;
   // BM25 parameters (Lucene's defaults).
   double k1 = 1.2;
   double b = 0.75;
@@ -83,6 +141,11 @@ struct Hit {
   std::string title;
   std::string snippet;
   std::string explanation;
+  // The stored fields SearchOptions::fields names, values in canonical text (DocField::kind
+  // says the field's type: numbers in decimal, dates in RFC 3339 UTC, bools true/false).
+  std::vector<DocField> fields;
+  // With SearchOptions::collapse: the other matches with this hit's value.
+  uint64_t collapsed = 0;
   uint32_t segment = 0;  // internal address of the document, stable within one Searcher
   uint32_t docid = 0;
 };
@@ -91,6 +154,12 @@ struct SearchResults {
   uint64_t total = 0;  // the number of matching documents (a lower bound if !total_exact)
   bool total_exact = true;
   std::vector<Hit> hits;
+  // When more hits follow this page: the cursor for SearchOptions::after. Exact for the commit
+  // this searcher sees (as Lucene's searchAfter); after a new commit, documents added or moved
+  // by merges near the boundary may be repeated or missed.
+  std::string next;
+  // In the order requested: SearchOptions::facets, then range_facets.
+  std::vector<FacetResult> facets;
 };
 
 class Searcher {
@@ -112,6 +181,10 @@ class Searcher {
                         SearchResults* results) const = 0;
   // The exact number of documents matching `query`, without scoring.
   virtual Status Count(std::string_view query, uint64_t* count) const = 0;
+  // The stored fields of the live document with this id; NotFound if there is none.
+  virtual Status Get(std::string_view id, Document* out) const = 0;
+  // The index's fields (for an index from before schemas: its fields, all text).
+  virtual const Schema& schema() const = 0;
 
   virtual uint64_t num_docs() const = 0;
   virtual uint64_t generation() const = 0;  // the commit this searcher sees
