@@ -13,6 +13,7 @@
 
 #include "format/segment_reader.h"
 #include "searcher/scorer.h"
+#include "trawl/schema.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -35,6 +36,9 @@ struct IndexContext {
   std::span<const SegmentReader* const> segments;
   // Field names in first-seen order, with their statistics summed over segments.
   std::span<const FieldInfo> fields;
+  // The index's schema (for an index from before schemas, its fields as text); never null
+  // once the searcher set it.
+  const Schema* schema = nullptr;
   double k1 = 1.2;
   double b = 0.75;
   // BM25F for words without a field (SearchOptions::bm25f), with per-field weights (default 1)
@@ -52,6 +56,15 @@ struct IndexContext {
   double FieldB(std::string_view field) const {
     auto it = field_b.find(field);
     return it == field_b.end() ? b : it->second;
+  }
+  // The schema entry of a field searched by value rather than by words (keyword, int, float,
+  // date, bool); null for text, stored-only and unknown fields.
+  const Schema::Field* TypedField(std::string_view name) const {
+    if (schema == nullptr) return nullptr;
+    const Schema::Field* f = schema->Find(name);
+    if (f == nullptr || f->spec.type == FieldType::kText || f->spec.type == FieldType::kStored)
+      return nullptr;
+    return f;
   }
   const FieldInfo* Field(std::string_view name) const {
     for (const auto& f : fields)

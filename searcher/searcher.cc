@@ -1,6 +1,7 @@
 // The Searcher behind include/trawl/searcher.h: one commit's segments, queries run against them.
 #include "trawl/searcher.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 
@@ -9,6 +10,7 @@
 #include "format/segment_reader.h"
 #include "searcher/collector.h"
 #include "searcher/max_score.h"
+#include "searcher/query/filtered.h"
 #include "searcher/query_parser.h"
 #include "searcher/searcher_impl.h"
 #include "searcher/snippet.h"
@@ -52,6 +54,20 @@ struct DeletedView {
 
 namespace {
 
+// How a stored value of a field of this type is shown.
+ValueKind ValueKindOf(FieldType type) {
+  switch (type) {
+    case FieldType::kKeyword: return ValueKind::kKeyword;
+    case FieldType::kInt: return ValueKind::kInt;
+    case FieldType::kFloat: return ValueKind::kFloat;
+    case FieldType::kBool: return ValueKind::kBool;
+    case FieldType::kDate: return ValueKind::kDate;
+    case FieldType::kText:
+    case FieldType::kStored: break;
+  }
+  return ValueKind::kText;
+}
+
 class BorrowedAnalyzer {
  public:
   explicit BorrowedAnalyzer(AnalyzerPool* pool) : pool_(pool) {}
@@ -80,11 +96,42 @@ std::unique_ptr<QueryNode> PlainTextQuery(std::string_view text, Analyzer& analy
   return query;
 }
 
-std::string FirstBodyField(const Document& doc) {
-  std::string_view body = doc.Field(kBodyField);
-  if (!body.empty()) return std::string(body);
-  for (const auto& [name, value, kind] : doc.fields)
-    if (name != kIdField && name != kTitleField && !value.empty()) return value;
+// The text a hit's snippet comes from: the first of the requested fields the document has;
+// by default the text field holding the most query terms (ties: body, then the first such
+// field), falling back to the title.
+std::string SnippetSource(const Document& doc, const Schema& schema,
+                          const std::vector<std::string>& requested,
+                          const std::unordered_set<std::string>& terms, Analyzer& analyzer) {
+  for (const std::string& name : requested) {
+    std::string_view value = doc.Field(name);
+    if (!value.empty()) return std::string(value);
+  }
+  if (!requested.empty()) return std::string();
+  auto is_text = [&](const std::string& name) {
+    const Schema::Field* f = schema.Find(name);
+    return f == nullptr || f->spec.type == FieldType::kText;
+  };
+  // Looking at a field's start is enough to rank it: snippets come from there too.
+  constexpr size_t kLookBytes = 64 * 1024;
+  const DocField* best = nullptr;
+  size_t best_hits = 0;
+  for (const DocField& f : doc.fields) {
+    if (f.name == kIdField || f.name == kTitleField || f.value.empty() || !is_text(f.name))
+      continue;
+    size_t hits = 0;
+    if (!terms.empty()) {
+      analyzer.Analyze(std::string_view(f.value).substr(0, kLookBytes), [&](const Token& t) {
+        hits += terms.count(std::string(t.term));
+      });
+    }
+    const bool better = best == nullptr || hits > best_hits ||
+                        (hits == best_hits && f.name == kBodyField && best->name != kBodyField);
+    if (better) {
+      best = &f;
+      best_hits = hits;
+    }
+  }
+  if (best != nullptr) return best->value;
   return std::string(doc.Field(kTitleField));
 }
 
@@ -139,7 +186,10 @@ Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options
       for (auto& g : fields_)
         if (g.name == f.name) global = &g;
       if (global == nullptr) {
-        fields_.push_back(FieldInfo{f.name, 0, 0});
+        FieldInfo info;
+        info.name = f.name;
+        info.type = f.type;
+        fields_.push_back(std::move(info));
         global = &fields_.back();
       }
       global->docs_with_field += f.docs_with_field;
@@ -147,6 +197,12 @@ Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options
     }
     segment_pointers_.push_back(seg.get());
     segments_.push_back(std::move(seg));
+  }
+  schema_ = manifest_.schema;
+  // An index from before schemas: its fields are text.
+  for (const FieldInfo& f : fields_) {
+    if (f.name == kIdField || schema_.Find(f.name) != nullptr) continue;
+    TRAWL_RETURN_IF_ERROR(schema_.AddField(f.name, FieldSpec::Default(f.type)));
   }
   return Status::OK();
 }
@@ -185,6 +241,11 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
   std::unique_ptr<Weight> weight;
   TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
   TRAWL_RETURN_IF_ERROR(AddProximity(*parsed, context, *analyzer, &weight));
+  if (!options.filters.empty()) {
+    std::vector<RoaringPtr> sets;
+    TRAWL_RETURN_IF_ERROR(FilterSets(options.filters, context, *analyzer, &sets));
+    weight = NewFilteredWeight(std::move(weight), std::move(sets));
+  }
   // Exact totals: counting with Roaring is cheap unless the query needs positions; then the
   // one scoring pass below counts too (visiting every match, instead of matching every phrase
   // twice). Without exact totals (as the top-k of Lucene's search(query, k)) nothing is
@@ -217,17 +278,93 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
       TRAWL_RETURN_IF_ERROR(
           weight->Explain(hit.segment, hit.docid, 0, &hit.explanation, &explained));
     }
-    if (options.load_documents) {
-      Document doc;
-      TRAWL_RETURN_IF_ERROR(segments_[hit.segment]->store().Get(hit.docid, &doc));
-      hit.id = doc.id.empty() ? std::string(doc.Field(kIdField)) : doc.id;
-      hit.title = std::string(doc.Field(kTitleField));
-      hit.snippet = MakeSnippet(FirstBodyField(doc), *analyzer, terms, options.snippet_chars,
-                                options.highlight_begin, options.highlight_end);
-    }
+    if (options.load_documents) TRAWL_RETURN_IF_ERROR(LoadHit(options, terms, *analyzer, &hit));
     results->hits.push_back(std::move(hit));
   }
   return Status::OK();
+}
+
+Status SearcherImpl::FilterSets(const std::vector<std::string>& filters,
+                                const IndexContext& context, Analyzer& analyzer,
+                                std::vector<RoaringPtr>* out) const {
+  out->clear();
+  out->resize(segments_.size());
+  for (size_t i = 0; i < filters.size(); ++i) {
+    std::unique_ptr<QueryNode> parsed;
+    Status s = ParseQuery(filters[i], &parsed);
+    std::unique_ptr<Weight> weight;
+    if (s.ok()) s = CreateWeight(*parsed, context, analyzer, &weight);
+    if (!s.ok()) {
+      return Status::InvalidArgument("filter " + std::to_string(i + 1) + " (" + filters[i] +
+                                     "): " + s.message());
+    }
+    for (size_t seg = 0; seg < segments_.size(); ++seg) {
+      if (i > 0 && (*out)[seg] == nullptr) continue;  // nothing passes an earlier filter
+      roaring_bitmap_t* matches = nullptr;
+      TRAWL_RETURN_IF_ERROR(weight->MatchBitmap(seg, &matches));
+      if (i == 0) {
+        (*out)[seg].reset(matches);
+      } else {
+        roaring_bitmap_and_inplace((*out)[seg].get(), matches);
+        roaring_bitmap_free(matches);
+      }
+      if (roaring_bitmap_is_empty((*out)[seg].get())) (*out)[seg].reset();
+    }
+  }
+  return Status::OK();
+}
+
+Status SearcherImpl::LoadHit(const SearchOptions& options,
+                             const std::unordered_set<std::string>& terms, Analyzer& analyzer,
+                             Hit* hit) const {
+  Document doc;
+  TRAWL_RETURN_IF_ERROR(segments_[hit->segment]->store().Get(hit->docid, &doc));
+  hit->id = doc.id.empty() ? std::string(doc.Field(kIdField)) : doc.id;
+  hit->title = std::string(doc.Field(kTitleField));
+  hit->snippet = MakeSnippet(SnippetSource(doc, schema_, options.snippet_fields, terms, analyzer),
+                             analyzer, terms, options.snippet_chars, options.highlight_begin,
+                             options.highlight_end);
+  if (!options.fields.empty()) {
+    const bool all = std::find(options.fields.begin(), options.fields.end(), "*") !=
+                     options.fields.end();
+    for (DocField& f : doc.fields) {
+      if (f.name == kIdField) continue;
+      if (!all && std::find(options.fields.begin(), options.fields.end(), f.name) ==
+                      options.fields.end())
+        continue;
+      const Schema::Field* spec = schema_.Find(f.name);
+      f.kind = ValueKindOf(spec == nullptr ? FieldType::kText : spec->spec.type);
+      hit->fields.push_back(std::move(f));
+    }
+  }
+  return Status::OK();
+}
+
+Status SearcherImpl::Get(std::string_view id, Document* out) const {
+  // Ids are unique among live documents; a replaced one is deleted where it was.
+  for (size_t seg = segments_.size(); seg-- > 0;) {
+    const SegmentReader& reader = *segments_[seg];
+    if (reader.FieldId(kIdField) != 0) continue;
+    TermInfo info;
+    Status s = reader.LookupTerm(0, id, &info);
+    if (s.IsNotFound()) continue;
+    TRAWL_RETURN_IF_ERROR(s);
+    RoaringView docids;
+    TRAWL_RETURN_IF_ERROR(reader.OpenDocids(info, &docids));
+    for (auto c = docids.NewCursor(); c.doc() != kNoMoreDocs; c.Next()) {
+      if (deleted_[seg] != nullptr && roaring_bitmap_contains(deleted_[seg].get(), c.doc()))
+        continue;
+      TRAWL_RETURN_IF_ERROR(reader.store().Get(c.doc(), out));
+      if (out->id.empty()) out->id = std::string(out->Field(kIdField));
+      std::erase_if(out->fields, [](const DocField& f) { return f.name == kIdField; });
+      for (DocField& f : out->fields) {
+        const Schema::Field* spec = schema_.Find(f.name);
+        f.kind = ValueKindOf(spec == nullptr ? FieldType::kText : spec->spec.type);
+      }
+      return Status::OK();
+    }
+  }
+  return Status::NotFound("no document with id '" + std::string(id) + "'");
 }
 
 Status SearcherImpl::CollectTopK(const Weight& weight, uint64_t* total_in_pass,
@@ -288,6 +425,7 @@ IndexContext SearcherImpl::Context(double k1, double b) const {
   IndexContext c;
   c.segments = segment_pointers_;
   c.fields = fields_;
+  c.schema = &schema_;
   c.k1 = k1;
   c.b = b;
   return c;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/roaring_view.h"
@@ -19,6 +20,7 @@
 
 namespace trawl {
 
+class Analyzer;
 class AnalyzerPool;
 struct DeletedView;
 class Weight;
@@ -35,6 +37,8 @@ class SearcherImpl final : public Searcher {
   Status Search(std::string_view query, const SearchOptions& options,
                 SearchResults* results) const override;
   Status Count(std::string_view query, uint64_t* count) const override;
+  Status Get(std::string_view id, Document* out) const override;
+  const Schema& schema() const override { return schema_; }
   uint64_t num_docs() const override { return num_docs_; }
   uint64_t generation() const override { return manifest_.generation; }
 
@@ -46,6 +50,12 @@ class SearcherImpl final : public Searcher {
 
  private:
   IndexContext Context(double k1, double b) const;
+  // Per segment, the documents every filter query matches (SearchOptions::filters).
+  Status FilterSets(const std::vector<std::string>& filters, const IndexContext& context,
+                    Analyzer& analyzer, std::vector<RoaringPtr>* out) const;
+  // The hit's stored fields, title and snippet, as the options ask.
+  Status LoadHit(const SearchOptions& options, const std::unordered_set<std::string>& terms,
+                 Analyzer& analyzer, Hit* hit) const;
   // The matches of `weight` that are not deleted, summed over the segments (each weight counts
   // its own).
   Status CountWeight(const Weight& weight, uint64_t* total) const;
@@ -62,6 +72,7 @@ class SearcherImpl final : public Searcher {
   std::vector<RoaringPtr> deleted_;                          // null: none deleted
   std::vector<std::unique_ptr<DeletedView>> deleted_views_;  // the same, null alike
   std::vector<FieldInfo> fields_;
+  Schema schema_;
   uint64_t num_docs_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "searcher/weight.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "common/roaring_count.h"
 #include "format/segment_format.h"
@@ -11,6 +12,7 @@
 #include "searcher/query/phrase.h"
 #include "searcher/query/proximity.h"
 #include "searcher/query/term.h"
+#include "searcher/query/typed.h"
 
 namespace trawl {
 
@@ -31,7 +33,7 @@ class EmptyWeight final : public Weight {
 std::vector<std::string> DefaultFields(const IndexContext& index) {
   std::vector<std::string> out;
   for (const auto& f : index.fields)
-    if (f.name != kIdField) out.push_back(f.name);
+    if (f.name != kIdField && f.type == FieldType::kText) out.push_back(f.name);
   return out;
 }
 
@@ -119,6 +121,22 @@ Status Bm25fWeight(const IndexContext& index, const std::string& term,
 // A term, phrase or prefix in one field.
 Status LeafWeightInField(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
                          const std::string& field, std::unique_ptr<Weight>* out) {
+  // Typed fields are searched by value: a quoted value is one value, never a phrase.
+  if (const Schema::Field* typed = index.TypedField(field)) {
+    if (q.kind != QueryNode::Kind::kPrefix)
+      return NewTypedTermWeight(index, *typed, q.text, /*boost=*/1.0, out);
+    if (typed->spec.type != FieldType::kKeyword) {
+      return Status::InvalidArgument("field '" + field + "' is " +
+                                     std::string(FieldTypeName(typed->spec.type)) +
+                                     ": prefix queries need a text or keyword field");
+    }
+    std::string prefix = q.text;
+    if (typed->spec.lowercase)
+      for (char& c : prefix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    *out = index.Field(field) ? NewPrefixWeight(index, field, std::move(prefix))
+                              : std::unique_ptr<Weight>(std::make_unique<EmptyWeight>());
+    return Status::OK();
+  }
   if (q.kind == QueryNode::Kind::kPrefix) {
     std::string prefix = field == kIdField ? q.text : analyzer.Fold(q.text);
     if (index.Field(field)) {
