@@ -30,6 +30,7 @@
 #include "trawl/document.h"
 #include "trawl/index_writer.h"
 #include "trawl/schema.h"
+#include "trawl/searcher.h"
 #include "trawl/status.h"
 #include "trawl/verify.h"
 
@@ -197,6 +198,7 @@ struct RunSummary {
   const InputStats* stats = nullptr;
   uint64_t indexed = 0;
   uint64_t deleted_ids = 0;
+  uint64_t deleted_by_query = 0;  // documents --delete-query matched
   uint64_t max_document_bytes = 0;
   double seconds = 0;
   std::string index_dir;
@@ -266,6 +268,7 @@ void PrintJsonSummary(const RunSummary& r) {
   j["skipped"] = std::move(skipped);
   j["excluded"] = stats.excluded;
   j["deleted"] = r.deleted_ids;
+  j["deleted_by_query"] = r.deleted_by_query;
   j["bytes_read"] = stats.bytes_read;
   j["input_bytes"] = stats.input_bytes;
   j["seconds"] = r.seconds;
@@ -295,7 +298,7 @@ struct Flags {
   uint64_t memory_mb = 512;
   int64_t threads = 1;
   uint64_t commit_every = 0;
-  std::vector<std::string> inputs, delete_ids;
+  std::vector<std::string> inputs, delete_ids, delete_queries;
   std::string delete_from;
   std::string schema_file;
   Schema schema;  // read from schema_file by CheckFlags
@@ -358,6 +361,9 @@ po::options_description VisibleOptions(Flags* flags) {
       ("merge-factor", po::value(&flags->merge_factor)->value_name("F")->default_value(10),
        "at each commit, every F adjacent segments of similar size merge into one, so an index "
        "has about F-1 segments per power of F documents (0: merge only on --optimize)")
+      ("delete-query", po::value(&flags->delete_queries)->value_name("QUERY")->composing(),
+       "delete every committed document that QUERY matches (repeatable; before INPUTs are "
+       "added), e.g. --delete-query 'date:<2020-01-01'")
       ("schema", po::value(&flags->schema_file)->value_name("FILE"),
        "the index's fields and their types, a JSON file {\"fields\": {NAME: {\"type\": "
        "\"text|keyword|int|float|date|bool|stored\", ...}}} (see docs/architecture.md); for "
@@ -474,8 +480,8 @@ std::string CheckFlags(Flags* flags) {
     Status s = Schema::FromJson(json, &flags->schema);
     if (!s.ok()) return flags->schema_file + ": " + s.message();
   }
-  if (flags->inputs.empty() && flags->delete_ids.empty() && !flags->optimize &&
-      flags->schema_file.empty()) {
+  if (flags->inputs.empty() && flags->delete_ids.empty() && flags->delete_queries.empty() &&
+      !flags->optimize && flags->schema_file.empty()) {
     return "no INPUT given (see --help)";
   }
   if (flags->memory_mb == 0 || flags->memory_mb > (uint64_t{1} << 30)) {
@@ -534,6 +540,10 @@ class IndexingRun {
       std::cerr << kProgram << ": deleted " << summary_.deleted_ids << " of "
                 << flags_.delete_ids.size() << " ids (the others were not in the index)\n";
     }
+    if (s.ok() && !flags_.quiet && !flags_.delete_queries.empty()) {
+      std::cerr << kProgram << ": --delete-query deleted " << summary_.deleted_by_query
+                << " documents\n";
+    }
     progress.Clear();
     if (!s.ok()) {
       if (!flags_.quiet) PrintMessages(stats_);
@@ -553,6 +563,33 @@ class IndexingRun {
       bool found = false;
       TRAWL_RETURN_IF_ERROR(writer_->Delete(id, &found));
       summary_.deleted_ids += found ? 1 : 0;
+    }
+    return DeleteQueries();
+  }
+
+  // The committed documents each --delete-query matches, found by a searcher of the last
+  // commit and deleted by id.
+  Status DeleteQueries() {
+    if (flags_.delete_queries.empty() || writer_->committed_documents() == 0) return Status::OK();
+    std::unique_ptr<Searcher> searcher;
+    TRAWL_RETURN_IF_ERROR(Searcher::Open(flags_.index_dir, {}, &searcher));
+    for (const std::string& query : flags_.delete_queries) {
+      SearchOptions options;
+      options.count_only = true;
+      SearchResults results;
+      Status s = searcher->Search(query, options, &results);
+      if (s.ok() && results.total > 0) {
+        options = SearchOptions();
+        options.top_k = results.total;
+        options.snippet_chars = 0;
+        s = searcher->Search(query, options, &results);
+      }
+      if (!s.ok()) return Status::InvalidArgument("--delete-query '" + query + "': " + s.message());
+      for (const Hit& hit : results.hits) {
+        bool found = false;
+        TRAWL_RETURN_IF_ERROR(writer_->Delete(hit.id, &found));
+        summary_.deleted_by_query += found ? 1 : 0;
+      }
     }
     return Status::OK();
   }

@@ -98,7 +98,7 @@ class QueryRunner {
     options.highlight_begin = settings.json ? "<b>" : settings.plain_begin;
     options.highlight_end = settings.json ? "</b>" : settings.plain_end;
     const auto start = std::chrono::steady_clock::now();
-    if (count && !options.plain_text) {
+    if (count && !options.plain_text && options.filters.empty()) {
       out.status = searcher_.Count(query, &out.results.total);
     } else if (count) {
       options.count_only = true;
@@ -115,6 +115,76 @@ class QueryRunner {
  private:
   const Searcher& searcher_;
 };
+
+// A stored value as JSON of its field's type: numbers and bools as JSON numbers and bools, the
+// rest (dates in RFC 3339) as strings.
+Json TypedJson(ValueKind kind, const std::string& value) {
+  try {
+    switch (kind) {
+      case ValueKind::kInt: {
+        size_t used = 0;
+        const long long v = std::stoll(value, &used);
+        if (used == value.size()) return Json(v);
+        break;
+      }
+      case ValueKind::kFloat: {
+        size_t used = 0;
+        const double v = std::stod(value, &used);
+        if (used == value.size()) return Json(v);
+        break;
+      }
+      case ValueKind::kBool:
+        if (value == "true" || value == "false") return Json(value == "true");
+        break;
+      default:
+        break;
+    }
+  } catch (const std::exception&) {
+  }
+  return Json(value);
+}
+
+ValueKind KindOfType(FieldType type) {
+  switch (type) {
+    case FieldType::kInt: return ValueKind::kInt;
+    case FieldType::kFloat: return ValueKind::kFloat;
+    case FieldType::kBool: return ValueKind::kBool;
+    case FieldType::kDate: return ValueKind::kDate;
+    case FieldType::kKeyword: return ValueKind::kKeyword;
+    default: return ValueKind::kText;
+  }
+}
+
+// {"name": value, ...}: a field given several values is an array.
+Json FieldsJson(const std::vector<DocField>& fields) {
+  Json out = Json::object();
+  for (const DocField& f : fields) {
+    Json v = TypedJson(f.kind, f.value);
+    auto it = out.find(f.name);
+    if (it == out.end()) {
+      out[f.name] = std::move(v);
+    } else {
+      if (!it->is_array()) *it = Json::array({*it});
+      it->push_back(std::move(v));
+    }
+  }
+  return out;
+}
+
+Json FacetsJson(const std::vector<FacetResult>& facets) {
+  Json out = Json::object();
+  for (const FacetResult& f : facets) {
+    Json counts = Json::array();
+    for (const FacetCount& c : f.counts) {
+      Json entry;
+      entry["value"] = TypedJson(KindOfType(f.type), c.value);
+      entry["count"] = c.count;
+      counts.push_back(std::move(entry));
+    }
+    out[f.field] = std::move(counts);
+  }
+  return out;
+}
 
 std::string JsonLine(const std::string& query, const Outcome& o, bool count, bool explain) {
   Json j;
@@ -133,17 +203,30 @@ std::string JsonLine(const std::string& query, const Outcome& o, bool count, boo
       hit["score"] = h.score;
       hit["title"] = h.title;
       hit["snippet"] = h.snippet;
+      if (!h.fields.empty()) hit["fields"] = FieldsJson(h.fields);
+      if (h.collapsed > 0) hit["collapsed"] = h.collapsed;
       if (explain) hit["explanation"] = h.explanation;
       hits.push_back(std::move(hit));
     }
     j["hits"] = std::move(hits);
+    if (!o.results.next.empty()) j["next"] = o.results.next;
   }
+  if (!o.results.facets.empty()) j["facets"] = FacetsJson(o.results.facets);
   return Dump(j);
+}
+
+void PrintFacets(const std::vector<FacetResult>& facets, std::ostream& out) {
+  for (const FacetResult& f : facets) {
+    out << f.field << ":";
+    for (const FacetCount& c : f.counts) out << "  " << Printable(c.value) << " (" << c.count << ")";
+    out << "\n";
+  }
 }
 
 void PrintPlain(const Outcome& o, const Settings& settings, bool count, std::ostream& out) {
   if (count) {
     out << o.results.total << "\n";
+    PrintFacets(o.results.facets, out);
     return;
   }
   char header[96];
@@ -162,13 +245,17 @@ void PrintPlain(const Outcome& o, const Settings& settings, bool count, std::ost
     std::snprintf(rank_score, sizeof(rank_score), "%3zu. %.4f  ", first + i, h.score);
     out << rank_score << Printable(h.id);
     if (!h.title.empty() && h.title != h.id) out << "  " << Printable(h.title);
+    if (h.collapsed > 0) out << "  (+" << h.collapsed << " more)";
     out << "\n";
+    for (const DocField& f : h.fields) out << "     " << f.name << ": " << Printable(f.value) << "\n";
     if (!h.snippet.empty()) out << "     " << h.snippet << "\n";
     if (settings.search.explain && !h.explanation.empty()) {
       std::istringstream lines(h.explanation);
       for (std::string line; std::getline(lines, line);) out << "       " << line << "\n";
     }
   }
+  PrintFacets(o.results.facets, out);
+  if (!o.results.next.empty()) out << "next page: --after " << o.results.next << "\n";
 }
 
 // Batch mode: one JSON line per line of `in`; a failed query is reported in its line and the
@@ -195,6 +282,7 @@ constexpr char kShellHelp[] =
     "  :top K         show K hits per query\n"
     "  :json          toggle JSON output\n"
     "  :explain       toggle score explanations\n"
+    "  :schema        print the index's fields and their types\n"
     "  :help          this help\n"
     "  :quit          leave (or end of input, Ctrl-D)\n"
     "Query language: word \"exact phrase\" \"phrase\"~N a AND b a OR b NOT a +must -not\n"
@@ -210,7 +298,8 @@ void ShowOutcome(const std::string& query, const Outcome& o, const Settings& set
   }
 }
 
-int RunShell(const QueryRunner& runner, Settings settings, uint64_t num_docs) {
+int RunShell(const QueryRunner& runner, Settings settings, const Searcher& searcher) {
+  const uint64_t num_docs = searcher.num_docs();
   std::cout << kProgram << " " << TRAWL_VERSION << ": " << num_docs
             << " documents. :help for help, :quit to leave.\n";
   std::string line;
@@ -252,6 +341,8 @@ int RunShell(const QueryRunner& runner, Settings settings, uint64_t num_docs) {
         settings.search.top_k = k;
         std::cout << "hits per query: " << k << "\n";
       }
+    } else if (command == ":schema") {
+      std::cout << searcher.schema().ToJson() << "\n";
     } else if (command == ":json") {
       settings.json = !settings.json;
       std::cout << "JSON output " << (settings.json ? "on" : "off") << "\n";
@@ -292,6 +383,9 @@ bool ParseFieldValues(const std::vector<std::string>& specs, const char* option,
 struct Flags {
   std::string index_dir, queries_file;
   std::vector<std::string> query_words, field_weights, field_bs;
+  std::vector<std::string> filters, sorts, facets, range_facets, snippet_fields;
+  std::string after, collapse, fields;
+  bool print_schema = false;
   // Signed, so that a negative value is an error rather than a huge unsigned number.
   int64_t top_k = 10, offset = 0;
   double k1 = 1.2, b = 0.75;
@@ -348,6 +442,28 @@ po::options_description VisibleOptions(Flags* flags) {
        po::value(&flags->proximity_window)->value_name("N")->default_value(5),
        "with --proximity: the largest distance in positions at which two words are near "
        "(1 to 64)")
+      ("filter", po::value(&flags->filters)->value_name("QUERY")->composing(),
+       "hits must also match QUERY, which does not change scores (repeatable: all must match), "
+       "e.g. --filter 'date:[2024-01-01 TO *]' --filter tag:news")
+      ("sort", po::value(&flags->sorts)->value_name("FIELD[:asc|desc]")->composing(),
+       "order hits by a field with a column, or by score (repeatable: later keys break ties; "
+       "default asc, score desc; documents without a value last)")
+      ("after", po::value(&flags->after)->value_name("CURSOR"),
+       "the page after the one whose \"next\" cursor this is (same query, filters and sort)")
+      ("facet", po::value(&flags->facets)->value_name("FIELD[:N]")->composing(),
+       "count the values of a keyword or bool field over all matches, top N (default 10; "
+       "0: all; repeatable)")
+      ("facet-range", po::value(&flags->range_facets)->value_name("FIELD:INTERVAL")->composing(),
+       "count the matches of an int, float or date field in buckets: year, month, week, day, "
+       "hour (dates, UTC) or a bucket width (numbers) (repeatable)")
+      ("collapse", po::value(&flags->collapse)->value_name("FIELD"),
+       "only the best hit per value of a keyword field, with how many it stands for")
+      ("fields", po::value(&flags->fields)->value_name("A,B"),
+       "stored fields to show with each hit (* for all)")
+      ("snippet-field", po::value(&flags->snippet_fields)->value_name("FIELD")->composing(),
+       "the text field snippets come from (repeatable: the first a hit has; default: the hit's "
+       "text field with the most query words)")
+      ("schema", "print the index's fields and their types (JSON) and exit")
       ("explain", "explain how each hit's score was computed")
       ("verify", "check every file's checksum at open (reads the whole index once; without it "
        "only sizes, headers and footers are checked, and damage inside a file is never a crash "
@@ -391,6 +507,7 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   flags->bm25f = vm.count("bm25f") > 0;
   flags->explain = vm.count("explain") > 0;
   flags->verify = vm.count("verify") > 0;
+  flags->print_schema = vm.count("schema") > 0;
   flags->use_proximity = vm.count("proximity") > 0;
   flags->proximity_tuned =
       !vm["proximity-weight"].defaulted() || !vm["proximity-window"].defaulted();
@@ -424,6 +541,69 @@ std::string CheckFlags(const Flags& flags) {
   return std::string();
 }
 
+// "FIELD:REST" split at the last ':'; false if either side is empty.
+bool SplitFieldSpec(const std::string& spec, std::string* field, std::string* rest) {
+  const size_t colon = spec.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) return false;
+  *field = spec.substr(0, colon);
+  *rest = spec.substr(colon + 1);
+  return true;
+}
+
+// --sort, --facet, --facet-range, --fields into *search; the first thing wrong, or "".
+std::string MakeTypedSettings(const Flags& flags, SearchOptions* search) {
+  search->filters = flags.filters;
+  for (const std::string& spec : flags.sorts) {
+    SortField key;
+    std::string order;
+    if (SplitFieldSpec(spec, &key.field, &order)) {
+      if (order != "asc" && order != "desc")
+        return "--sort expects FIELD, FIELD:asc or FIELD:desc, not '" + spec + "'";
+      key.descending = order == "desc";
+    } else {
+      key.field = spec;
+      key.descending = spec == "score";
+    }
+    if (key.field.empty()) return "--sort expects FIELD[:asc|desc], not '" + spec + "'";
+    search->sort.push_back(std::move(key));
+  }
+  search->after = flags.after;
+  for (const std::string& spec : flags.facets) {
+    FacetRequest request;
+    std::string n;
+    if (SplitFieldSpec(spec, &request.field, &n)) {
+      size_t used = 0;
+      unsigned long top = 0;
+      try {
+        top = std::stoul(n, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != n.size() || top > 1000000)
+        return "--facet expects FIELD or FIELD:N (N from 0 to 1000000), not '" + spec + "'";
+      request.top_n = top;
+    } else {
+      request.field = spec;
+    }
+    if (request.field.empty()) return "--facet expects FIELD[:N], not '" + spec + "'";
+    search->facets.push_back(std::move(request));
+  }
+  for (const std::string& spec : flags.range_facets) {
+    RangeFacetRequest request;
+    if (!SplitFieldSpec(spec, &request.field, &request.interval))
+      return "--facet-range expects FIELD:INTERVAL, not '" + spec + "'";
+    search->range_facets.push_back(std::move(request));
+  }
+  search->collapse = flags.collapse;
+  std::stringstream names(flags.fields);
+  for (std::string name; std::getline(names, name, ',');) {
+    name = TrimLine(name);
+    if (!name.empty()) search->fields.push_back(name);
+  }
+  search->snippet_fields = flags.snippet_fields;
+  return std::string();
+}
+
 // The settings of checked flags into *settings; the first thing wrong with the BM25F field
 // values, or an empty string.
 std::string MakeSettings(const Flags& flags, Settings* settings) {
@@ -445,6 +625,8 @@ std::string MakeSettings(const Flags& flags, Settings* settings) {
   if ((!flags.field_weights.empty() || !flags.field_bs.empty()) && !search.bm25f) {
     return "--field-weight and --field-b need --bm25f";
   }
+  error = MakeTypedSettings(flags, &search);
+  if (!error.empty()) return error;
   settings->count = flags.count;
   settings->json = flags.json;
   if (::isatty(STDOUT_FILENO)) {
@@ -492,6 +674,10 @@ int Run(int argc, char** argv) {
     PrintError(ErrorText(s));
     return kExitFailed;
   }
+  if (flags.print_schema) {
+    std::cout << searcher->schema().ToJson() << "\n";
+    return kExitOk;
+  }
   const QueryRunner runner(*searcher);
   if (!flags.query_words.empty()) return RunOnce(runner, settings, flags.query_words);
   const std::string& queries_file = flags.queries_file;
@@ -504,7 +690,7 @@ int Run(int argc, char** argv) {
     return RunBatch(runner, settings, in);
   }
   if (queries_file.empty() && ::isatty(STDIN_FILENO)) {
-    return RunShell(runner, settings, searcher->num_docs());
+    return RunShell(runner, settings, *searcher);
   }
   return RunBatch(runner, settings, std::cin);
 }
