@@ -7,6 +7,7 @@
 
 #include "format/file_format.h"
 #include "format/file_names.h"
+#include "format/schema_json.h"
 
 namespace trawl {
 
@@ -38,8 +39,11 @@ Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out, 
   std::unique_ptr<MappedFile> file;
   TRAWL_RETURN_IF_ERROR(MappedFile::Open(path, kManifestKind, kManifestFormatVersion, &file, fs));
   const bool has_tokenizer = file->version() >= 2;
+  const bool has_schema = file->version() >= 3;
   TRAWL_RETURN_IF_ERROR(file->VerifyChecksum());
-  nlohmann::json j = nlohmann::json::parse(file->body(), nullptr, /*allow_exceptions=*/false);
+  // Ordered: the schema's fields are in id order.
+  nlohmann::ordered_json j =
+      nlohmann::ordered_json::parse(file->body(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return file->Corrupt("not a JSON object");
   try {
     Manifest m;
@@ -51,6 +55,12 @@ Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out, 
     m.analyzer.max_token_chars = a.at("max_token_chars").get<uint32_t>();
     // Version 1 predates the choice: its indexes were all tokenized the simple way.
     m.analyzer.tokenizer = has_tokenizer ? a.at("tokenizer").get<std::string>() : "simple";
+    // Before version 3 there was no schema: every field was text, which an empty schema means
+    // to the writer and the searcher.
+    if (has_schema) {
+      Status st = SchemaFromJsonValue(j.at("schema"), &m.schema);
+      if (!st.ok()) return file->Corrupt("bad schema: " + st.message());
+    }
     m.next_segment_number = j.at("next_segment_number").get<uint64_t>();
     for (const auto& s : j.at("segments")) {
       ManifestSegment seg;
@@ -98,20 +108,17 @@ Status ReadLatestManifest(const std::string& dir, Manifest* out, FileSystem* fs)
 Status WriteManifest(const std::string& dir, const Manifest& m, FileSystem* fs) {
   assert(IsConsistent(m));
   if (fs == nullptr) fs = FileSystem::Default();
-  nlohmann::json j;
+  nlohmann::ordered_json j;
   j["generation"] = m.generation;
   j["analyzer"] = {{"language", m.analyzer.language},
                    {"stopwords", m.analyzer.stopwords},
-                   {"max_token_chars", m.analyzer.max_token_chars}};
-  // Version 2 only where it matters, so that indexes an older build can read still get version 1,
-  // and an older build refuses (rather than misreads) an index whose queries it would tokenize
-  // differently.
-  const bool simple = m.analyzer.tokenizer == "simple";
-  if (!simple) j["analyzer"]["tokenizer"] = m.analyzer.tokenizer;
+                   {"max_token_chars", m.analyzer.max_token_chars},
+                   {"tokenizer", m.analyzer.tokenizer}};
+  j["schema"] = SchemaToJsonValue(m.schema);
   j["next_segment_number"] = m.next_segment_number;
-  j["segments"] = nlohmann::json::array();
+  j["segments"] = nlohmann::ordered_json::array();
   for (const auto& s : m.segments) {
-    nlohmann::json seg = {{"name", s.name}, {"docs", s.num_docs}};
+    nlohmann::ordered_json seg = {{"name", s.name}, {"docs", s.num_docs}};
     if (!s.deletes.empty()) {
       seg["deletes"] = s.deletes;
       seg["deleted"] = s.num_deleted;
@@ -124,7 +131,7 @@ Status WriteManifest(const std::string& dir, const Manifest& m, FileSystem* fs) 
   (void)fs->RemoveFile(tmp_path);
   std::unique_ptr<FileWriter> w;
   TRAWL_RETURN_IF_ERROR(
-      FileWriter::Create(tmp_path, kManifestKind, simple ? 1 : kManifestFormatVersion, &w, fs));
+      FileWriter::Create(tmp_path, kManifestKind, kManifestFormatVersion, &w, fs));
   TRAWL_RETURN_IF_ERROR(w->Append(j.dump(1)));
   TRAWL_RETURN_IF_ERROR(w->Finish());
   Status s = fs->RenameFile(tmp_path, final_path);

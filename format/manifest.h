@@ -1,6 +1,6 @@
 // Commit points. An index directory holds numbered manifests, manifest-<generation>, each listing
-// the live segments of one commit and the analyzer the index was built with. The highest
-// generation whose file is complete and intact is the current commit.
+// the live segments of one commit, the analyzer the index was built with and its schema. The
+// highest generation whose file is complete and intact is the current commit.
 #ifndef TRAWL_FORMAT_MANIFEST_H_
 #define TRAWL_FORMAT_MANIFEST_H_
 
@@ -10,13 +10,14 @@
 
 #include "analysis/analyzer.h"
 #include "trawl/file_system.h"
+#include "trawl/schema.h"
 #include "trawl/status.h"
 
 namespace trawl {
 
-// The newest manifest version this build reads and writes. 2 adds "tokenizer" to "analyzer";
-// manifests of indexes with the simple tokenizer are still written as version 1.
-inline constexpr uint32_t kManifestFormatVersion = 2;
+// The manifest version this build writes, and the newest it reads. 2 adds "tokenizer" to
+// "analyzer"; 3 adds the schema. Versions 1 and 2 read with an empty schema.
+inline constexpr uint32_t kManifestFormatVersion = 3;
 
 struct ManifestSegment {
   std::string name;  // file prefix, e.g. "seg_7"
@@ -30,6 +31,9 @@ struct ManifestSegment {
 struct Manifest {
   uint64_t generation = 0;
   AnalyzerOptions analyzer;
+  // The fields of the index. Empty for an index written before typed fields (manifest versions
+  // 1 and 2), every field of which is text.
+  Schema schema;
   std::vector<ManifestSegment> segments;
   uint64_t next_segment_number = 1;  // segment names are never reused
 };

@@ -14,6 +14,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +63,7 @@ class Schema {
   struct Field {
     std::string name;
     FieldSpec spec;
+    bool operator==(const Field&) const = default;
   };
 
   // Names: [A-Za-z_][A-Za-z0-9_.]*, at most 255 bytes; "id" is reserved (every document's
@@ -74,8 +77,8 @@ class Schema {
 
   // Adds a field. Adding one the schema has with the same spec changes nothing; with another
   // spec it is InvalidArgument naming the field, both types and the differing option. Also
-  // InvalidArgument for a bad name, a column on a text or stored field, lowercase on a
-  // non-keyword field, or a schema that would exceed max_fields.
+  // InvalidArgument for a bad name, a column on a text or stored field, an indexed stored
+  // field, lowercase on a non-keyword field, or a schema that would exceed max_fields.
   Status AddField(std::string name, const FieldSpec& spec);
   // Adds every field of `other` (as AddField, in other's order); on error nothing is added.
   Status Merge(const Schema& other);
@@ -99,6 +102,8 @@ class Schema {
 
  private:
   std::vector<Field> fields_;
+  // Name -> position in fields_, so that Find stays cheap for schemas of thousands of fields.
+  std::map<std::string, size_t, std::less<>> positions_;
 };
 
 }  // namespace trawl
