@@ -105,7 +105,9 @@ Status ColumnReader::OpenColumn(const MappedFile& file, const ColumnDirEntry& e,
   const uint64_t missing_bytes = PackedBytes(e.num_docs, 1);
   if (e.multi_valued) {
     // A value index takes the starts' width, and starts number num_docs + 1.
-    if (e.starts_width != BitWidth64(e.num_values) || e.missing_bytes != 0 ||
+    // Multi-valued means some document has two values, so starts take at least 2 bits each
+    // and their bytes bound num_docs by the file's size.
+    if (e.num_values < 2 || e.starts_width != BitWidth64(e.num_values) || e.missing_bytes != 0 ||
         e.starts_bytes != PackedBytes(uint64_t{e.num_docs} + 1, e.starts_width) ||
         e.num_values > (body.size() + 1) * 8)  // values of width 0 aside, each takes a bit
       return bad("bad multi-valued layout");
@@ -202,7 +204,7 @@ Status ColumnReader::VerifyValues() const {
     };
     const uint64_t range = c.max_value_ - c.min_value_;
     const uint64_t slots = c.multi_valued_ ? c.num_values_ : (c.num_values_ == 0 ? 0 : c.num_docs_);
-    for (uint64_t i = 0; i < slots; ++i) {
+    for (uint64_t i = 0; i < slots && c.values_width_ > 0; ++i) {
       if (UnpackOne64(c.values_.data(), c.values_.size(), c.values_width_, i) > range)
         return bad("value " + std::to_string(i) + " outside the column's range");
     }

@@ -235,9 +235,12 @@ Status SegmentBuilder::Write(const std::string& segment, SegmentStats* stats) {
     f.terms = TermMap();
   }
   std::vector<SegmentWriter::Field> fields;
-  for (const FieldData& f : fields_)
-    fields.push_back({f.name, f.lengths, f.docs_with_field, f.total_length});
-  TRAWL_RETURN_IF_ERROR(writer->Finish(num_docs_, fields, stats));
+  for (const FieldData& f : fields_) {
+    const FieldType type = fields.empty() ? FieldType::kKeyword : FieldType::kText;
+    fields.push_back({f.name, f.lengths, f.docs_with_field, f.total_length, type});
+  }
+  std::vector<ColumnValues> columns;
+  TRAWL_RETURN_IF_ERROR(writer->Finish(num_docs_, fields, &columns, stats));
 
   TRAWL_RETURN_IF_ERROR(store_->Finish());
   const std::string store_path = SegmentFilePath(dir_, segment, kStoreFile);

@@ -215,14 +215,16 @@ Status MergeSegments(const std::vector<MergeInput>& inputs, const std::string& d
     TRAWL_RETURN_IF_ERROR(MergeField(inputs, maps, fields, f, lengths[f], writer.get()));
   std::vector<SegmentWriter::Field> out_fields;
   for (uint32_t f = 0; f < fields.names.size(); ++f) {
-    SegmentWriter::Field field{fields.names[f], lengths[f], 0, 0};
+    const FieldType type = f == 0 ? FieldType::kKeyword : FieldType::kText;
+    SegmentWriter::Field field{fields.names[f], lengths[f], 0, 0, type};
     for (uint32_t length : lengths[f]) {
       field.total_length += length;
       if (length > 0) ++field.docs_with_field;
     }
     out_fields.push_back(field);
   }
-  return writer->Finish(num_docs, out_fields, stats);
+  std::vector<ColumnValues> columns;
+  return writer->Finish(num_docs, out_fields, &columns, stats);
 }
 
 }  // namespace trawl

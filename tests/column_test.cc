@@ -312,7 +312,9 @@ TEST_F(ColumnTest, DamagedFilesAreCorruptionNotACrash) {
   auto exercise = [](const ColumnReader& reader) {
     uint64_t sum = 0;
     for (const Column& col : reader.columns()) {
-      for (uint32_t d = 0; d <= col.num_docs(); ++d) {
+      // (A column whose values all take 0 bits may claim any document count: the segment
+      // checks it against its own.)
+      for (uint32_t d = 0; d <= col.num_docs() && d < 1000; ++d) {
         const Column::Range r = col.ValuesOf(d);
         for (uint64_t i = r.begin; i < r.end && i < r.begin + 10; ++i) {
           const uint64_t v = col.ValueAt(i);
@@ -330,7 +332,9 @@ TEST_F(ColumnTest, DamagedFilesAreCorruptionNotACrash) {
     return sum;
   };
   auto open = [&](const std::string& data, std::unique_ptr<ColumnReader>* reader) {
-    std::ofstream(path_, std::ios::binary | std::ios::trunc).write(data.data(), data.size());
+    // A new file each time: truncating one the kernel is still writing back waits for it.
+    std::remove(path_.c_str());
+    std::ofstream(path_, std::ios::binary).write(data.data(), data.size());
     return ColumnReader::Open(path_, /*verify_checksum=*/false, reader);
   };
   // Truncation: always caught (by the envelope's length).
