@@ -53,8 +53,8 @@ struct ColumnDirEntry {
     e.starts_width = static_cast<uint8_t>(p[7]);
     e.num_docs = DecodeFixed32(p + 8);
     e.reserved = DecodeFixed32(p + 12);
-    uint64_t* fields[] = {&e.num_values, &e.min_value,     &e.max_value,    &e.num_ords,
-                          &e.data_offset, &e.missing_bytes, &e.starts_bytes, &e.values_bytes,
+    uint64_t* fields[] = {&e.num_values,        &e.min_value,     &e.max_value,    &e.num_ords,
+                          &e.data_offset,       &e.missing_bytes, &e.starts_bytes, &e.values_bytes,
                           &e.ord_offsets_bytes, &e.ord_bytes};
     for (size_t i = 0; i < 10; ++i) *fields[i] = DecodeFixed64(p + 16 + 8 * i);
     return e;

@@ -100,7 +100,8 @@ Status ColumnReader::OpenColumn(const MappedFile& file, const ColumnDirEntry& e,
   if (e.min_value > e.max_value) return bad("minimum above maximum");
   if (e.values_width != BitWidth64(e.max_value - e.min_value))
     return bad("value width disagrees with the value range");
-  if (e.num_values == 0 && (e.min_value != 0 || e.max_value != 0)) return bad("range without values");
+  if (e.num_values == 0 && (e.min_value != 0 || e.max_value != 0))
+    return bad("range without values");
   const uint64_t slots = e.multi_valued ? e.num_values : e.num_docs;
   const uint64_t missing_bytes = PackedBytes(e.num_docs, 1);
   if (e.multi_valued) {
@@ -134,7 +135,8 @@ Status ColumnReader::OpenColumn(const MappedFile& file, const ColumnDirEntry& e,
   }
   // The sections, back to back, inside the body (each size is at most the body's, so the sums
   // cannot overflow).
-  if (e.data_offset < data_begin || e.data_offset > body.size()) return bad("data offset out of range");
+  if (e.data_offset < data_begin || e.data_offset > body.size())
+    return bad("data offset out of range");
   uint64_t at = e.data_offset;
   auto take = [&](uint64_t n, std::string_view* out) {
     if (n > body.size() - at) return false;
@@ -170,7 +172,8 @@ Status ColumnReader::OpenColumn(const MappedFile& file, const ColumnDirEntry& e,
 Status ColumnReader::Open(const std::string& path, bool verify_checksum,
                           std::unique_ptr<ColumnReader>* out, FileSystem* fs) {
   std::unique_ptr<ColumnReader> r(new ColumnReader());
-  TRAWL_RETURN_IF_ERROR(MappedFile::Open(path, kColumnFileKind, kColumnFormatVersion, &r->file_, fs));
+  TRAWL_RETURN_IF_ERROR(
+      MappedFile::Open(path, kColumnFileKind, kColumnFormatVersion, &r->file_, fs));
   if (verify_checksum) TRAWL_RETURN_IF_ERROR(r->file_->VerifyChecksum());
   const std::string_view body = r->file_->body();
   if (body.size() < 4) return r->file_->Corrupt("too short for its column count");

@@ -36,7 +36,8 @@ Status AssignOrdinals(ColumnValues* c) {
     sorted.push_back(std::move(c->strings[order[ord]]));
   }
   for (uint64_t& v : c->values) {
-    if (v >= ord_of.size()) return Invalid(*c, "keyword index " + std::to_string(v) + " out of range");
+    if (v >= ord_of.size())
+      return Invalid(*c, "keyword index " + std::to_string(v) + " out of range");
     v = ord_of[v];
   }
   c->strings = std::move(sorted);
@@ -63,8 +64,8 @@ Status CheckInput(uint32_t num_docs, const ColumnValues& c) {
     return Invalid(c, "text and stored-only fields have no column");
   if (c.starts.size() != static_cast<size_t>(num_docs) + 1 || c.starts.front() != 0 ||
       c.starts.back() != c.values.size() || !std::is_sorted(c.starts.begin(), c.starts.end()))
-    return Invalid(c, "starts do not describe the values of " + std::to_string(num_docs) +
-                          " documents");
+    return Invalid(
+        c, "starts do not describe the values of " + std::to_string(num_docs) + " documents");
   if (c.type != FieldType::kKeyword && !c.strings.empty())
     return Invalid(c, "strings in a column that is not a keyword's");
   if (c.type == FieldType::kBool &&
@@ -74,7 +75,8 @@ Status CheckInput(uint32_t num_docs, const ColumnValues& c) {
 }
 
 // Encodes one column's sections into *data and fills its directory entry (data_offset aside).
-Status EncodeColumn(uint32_t num_docs, const ColumnValues& c, ColumnDirEntry* e, std::string* data) {
+Status EncodeColumn(uint32_t num_docs, const ColumnValues& c, ColumnDirEntry* e,
+                    std::string* data) {
   e->field_id = c.field_id;
   e->type = static_cast<uint8_t>(c.type);
   e->num_docs = num_docs;
@@ -122,7 +124,8 @@ Status EncodeColumn(uint32_t num_docs, const ColumnValues& c, ColumnDirEntry* e,
       return Invalid(c, "keyword values exceed 4 GiB in one segment");
     uint32_t offset = 0;
     PutFixed32(data, 0);
-    for (const std::string& s : c.strings) PutFixed32(data, offset += static_cast<uint32_t>(s.size()));
+    for (const std::string& s : c.strings)
+      PutFixed32(data, offset += static_cast<uint32_t>(s.size()));
     e->ord_offsets_bytes = (e->num_ords + 1) * 4;
     for (const std::string& s : c.strings) *data += s;
     e->ord_bytes = total;

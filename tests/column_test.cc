@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -55,9 +54,12 @@ class ColumnTest : public ::testing::Test {
     auto number = [&]() -> uint64_t {
       if (type == FieldType::kBool) return rng_() % 2;
       switch (rng_() % 10) {
-        case 0: return 0;
-        case 1: return UINT64_MAX;
-        default: return base + (width == 0 ? 0 : width == 64 ? rng_() : rng_() % (uint64_t{1} << width));
+        case 0:
+          return 0;
+        case 1:
+          return UINT64_MAX;
+        default:
+          return base + (width == 0 ? 0 : width == 64 ? rng_() : rng_() % (uint64_t{1} << width));
       }
     };
     std::vector<std::string> pool;
@@ -67,7 +69,8 @@ class ColumnTest : public ::testing::Test {
       while (distinct.size() < n) {
         const size_t length = rng_() % 8 == 0 ? 300 + rng_() % 5000 : rng_() % 6;
         std::string s(length, 'a');
-        for (char& ch : s) ch = static_cast<char>(rng_() % 3 == 0 ? 'a' + rng_() % 3 : rng_() % 256);
+        for (char& ch : s)
+          ch = static_cast<char>(rng_() % 3 == 0 ? 'a' + rng_() % 3 : rng_() % 256);
         distinct.insert(s);
       }
       pool.assign(distinct.begin(), distinct.end());
@@ -134,7 +137,8 @@ class ColumnTest : public ::testing::Test {
     EXPECT_EQ(col.multi_valued(), multi);
     if (e.type == FieldType::kKeyword) {
       // Every string of the input is in the dictionary (used or not), in byte order.
-      for (uint64_t ord = 1; ord < col.num_ords(); ++ord) EXPECT_LT(col.OrdValue(ord - 1), col.OrdValue(ord));
+      for (uint64_t ord = 1; ord < col.num_ords(); ++ord)
+        EXPECT_LT(col.OrdValue(ord - 1), col.OrdValue(ord));
       for (const std::string& s : all_strings) {
         const uint64_t ord = col.LowerBoundOrd(s);
         ASSERT_LT(ord, col.num_ords());
@@ -369,7 +373,8 @@ TEST_F(ColumnTest, DamagedFilesAreCorruptionNotACrash) {
   for (int trial = 0; trial < 2000; ++trial) {
     std::string damaged = bytes;
     for (int k = 0; k < 1 + trial % 4; ++k) {
-      const size_t pos = kFileHeaderSize + rng_() % (bytes.size() - kFileHeaderSize - kFileFooterSize);
+      const size_t pos =
+          kFileHeaderSize + rng_() % (bytes.size() - kFileHeaderSize - kFileFooterSize);
       damaged[pos] = static_cast<char>(damaged[pos] ^ (1 + rng_() % 255));
     }
     std::unique_ptr<ColumnReader> reader;
@@ -388,17 +393,21 @@ TEST(BitPack64, RoundTripAllWidths) {
   for (uint32_t width = 0; width <= 64; ++width) {
     for (size_t count : {1u, 7u, 65u, 300u}) {
       std::vector<uint64_t> values(count);
-      for (auto& v : values) v = width == 0 ? 0 : width == 64 ? rng() : rng() & ((uint64_t{1} << width) - 1);
+      for (auto& v : values)
+        v = width == 0 ? 0 : width == 64 ? rng() : rng() & ((uint64_t{1} << width) - 1);
       if (width == 64) values[0] = UINT64_MAX;
       std::string packed;
       PackBits64(values.data(), count, width, &packed);
       ASSERT_EQ(packed.size(), PackedBytes(count, width));
       for (size_t i = 0; i < count; ++i)
-        ASSERT_EQ(UnpackOne64(packed.data(), packed.size(), width, i), values[i]) << width << " " << i;
+        ASSERT_EQ(UnpackOne64(packed.data(), packed.size(), width, i), values[i])
+            << width << " " << i;
       // Past the end: zero, never a read out of bounds.
       EXPECT_EQ(UnpackOne64(packed.data(), packed.size(), width, count + 100000), 0u);
       EXPECT_EQ(UnpackOne64(packed.data(), packed.size(), width, UINT64_MAX), 0u);
-      EXPECT_EQ(BitWidth64(width == 0 ? 0 : (width == 64 ? UINT64_MAX : (uint64_t{1} << width) - 1)), width);
+      EXPECT_EQ(
+          BitWidth64(width == 0 ? 0 : (width == 64 ? UINT64_MAX : (uint64_t{1} << width) - 1)),
+          width);
     }
   }
 }

@@ -208,7 +208,8 @@ TEST_F(IndexLifecycleTest, OldCommitsAndTheirFilesAreRemovedBeyondRetention) {
     ASSERT_TRUE(ReadManifest(dir, g, &m).ok());
     needed.insert("manifest-" + std::to_string(g));
     for (const auto& seg : m.segments) {
-      for (const char* ext : {".meta", ".dict", ".post", ".pos", ".len", ".store", ".col"}) needed.insert(seg.name + ext);
+      for (const char* ext : {".meta", ".dict", ".post", ".pos", ".len", ".store", ".col"})
+        needed.insert(seg.name + ext);
       if (!seg.deletes.empty()) needed.insert(seg.deletes);
     }
   }
