@@ -83,6 +83,54 @@ inline void UnpackBits(const char* in, size_t count, uint32_t width, uint32_t* v
   for (size_t i = 0; i < count; ++i) values[i] = UnpackOne(in, total, width, i);
 }
 
+// 64-bit values, for columns: widths up to 64, so a value may span nine bytes.
+inline uint32_t BitWidth64(uint64_t max_value) {
+  return max_value == 0 ? 0 : 64 - static_cast<uint32_t>(std::countl_zero(max_value));
+}
+
+// Appends `count` values of `width` (<= 64) bits each, least significant bit first.
+inline void PackBits64(const uint64_t* values, size_t count, uint32_t width, std::string* out) {
+  assert(width <= 64);
+  const size_t start = out->size();
+  out->resize(start + PackedBytes(count, width), '\0');
+  if (width == 0) return;
+  unsigned char* p = reinterpret_cast<unsigned char*>(out->data() + start);
+  uint64_t bitpos = 0;
+  for (size_t i = 0; i < count; ++i, bitpos += width) {
+    const uint64_t v = values[i];
+    assert(width == 64 || v >> width == 0);
+    const size_t byte = bitpos >> 3;
+    const unsigned shift = bitpos & 7;
+    const unsigned n = (width + shift + 7) / 8;  // 1 to 9 bytes
+    const uint64_t low = v << shift;
+    for (unsigned b = 0; b < n && b < 8; ++b) p[byte + b] |= static_cast<unsigned char>(low >> (8 * b));
+    if (n == 9) p[byte + 8] |= static_cast<unsigned char>(v >> (64 - shift));
+  }
+}
+
+// The value at `index` of values packed `width` (<= 64) bits each; reads only bytes [0, bytes)
+// of `in` whatever the index (bits past the end read as 0), so damaged input cannot make it
+// read out of bounds.
+inline uint64_t UnpackOne64(const char* in, size_t bytes, uint32_t width, uint64_t index) {
+  if (width == 0) return 0;
+  // Overflow-free form of index * width / 8 > bytes: an index past the end reads as 0.
+  if (index > (static_cast<uint64_t>(bytes) * 8) / width) return 0;
+  const uint64_t bitpos = index * width;
+  const size_t byte = bitpos >> 3;
+  const unsigned shift = bitpos & 7;
+  uint64_t word = 0;
+  if (byte + 8 <= bytes) {
+    std::memcpy(&word, in + byte, 8);
+  } else {
+    for (size_t b = 0; byte + b < bytes && b < 8; ++b)
+      word |= static_cast<uint64_t>(static_cast<unsigned char>(in[byte + b])) << (8 * b);
+  }
+  uint64_t v = word >> shift;
+  if (shift != 0 && width + shift > 64 && byte + 8 < bytes)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(in[byte + 8])) << (64 - shift);
+  return width == 64 ? v : v & ((uint64_t{1} << width) - 1);
+}
+
 }  // namespace trawl
 
 #endif  // TRAWL_COMMON_BITPACK_H_

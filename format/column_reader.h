@@ -16,6 +16,8 @@
 
 namespace trawl {
 
+struct ColumnDirEntry;  // format/column_format.h
+
 // One field's column: each document's values in ascending order (sortable keys for numbers,
 // dates and bools; ordinals for keywords), without repeats. A view into the reader's map.
 class Column {
@@ -33,6 +35,8 @@ class Column {
   };
   Range ValuesOf(uint32_t doc) const;
   uint64_t ValueAt(uint64_t index) const;  // index < num_values()
+  // Multi-valued: the values of every document. Single-valued: one slot per document
+  // (num_docs, or 0 when no document has a value), a missing document's slot unused.
   uint64_t num_values() const { return num_values_; }
   // The smallest and largest value of `doc`; false when it has none. O(1).
   bool Min(uint32_t doc, uint64_t* value) const;
@@ -64,6 +68,10 @@ class Column {
   uint32_t values_width_ = 0;
   std::string_view ord_offsets_;  // keyword: num_ords + 1 u32 offsets into ord_bytes_
   std::string_view ord_bytes_;
+  uint64_t StartAt(uint64_t i) const;
+  bool Missing(uint32_t doc) const {
+    return !missing_.empty() && (static_cast<unsigned char>(missing_[doc >> 3]) >> (doc & 7)) & 1;
+  }
 };
 
 class ColumnReader {
@@ -76,9 +84,19 @@ class ColumnReader {
   const Column* Find(uint32_t field_id) const;
   const std::vector<Column>& columns() const { return columns_; }
   void ReleaseResidentPages() const { file_->ReleaseResidentPages(); }
+  Status VerifyChecksum() const { return file_->VerifyChecksum(); }
+  // Reads every value: each document's values strictly ascending within the column's bounds,
+  // starts ascending, keyword ordinals below num_ords and their values strictly ascending.
+  // Open checks only what a lookup needs to stay in bounds (reads of damaged values return
+  // some value of the column's range); this is for --verify.
+  Status VerifyValues() const;
+  const std::string& path() const { return file_->path(); }
 
  private:
   ColumnReader() = default;
+  // Checks one directory entry against the body; on success fills *c with views into it.
+  static Status OpenColumn(const MappedFile& file, const ColumnDirEntry& e, uint64_t data_begin,
+                           Column* c);
   std::unique_ptr<MappedFile> file_;
   std::vector<Column> columns_;
 };

@@ -3,7 +3,8 @@
 //
 //   LOCK                      the writer's lock file (flock), empty
 //   manifest-<G>              commit point of generation G (kind MANI)
-//   seg_<N>.<suffix>          component files of segment N (format/segment_format.h)
+//   seg_<N>.<suffix>          component files of segment N (kSegmentFiles in
+//                             format/segment_format.h: .meta .dict .post .pos .len .store .col)
 //   seg_<N>.del.<G>           deletion bitmap of segment N written by commit G (kind DELS)
 //   seg_pending-<pid>-<n>.store  a document store being written, renamed at flush
 //   manifest-<G>.tmp          a manifest being written, renamed into place at commit

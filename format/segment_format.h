@@ -6,12 +6,14 @@
 //   <name>.dict   DICT  sorted term dictionary: (field, term) -> df, bounds, posting offsets
 //   <name>.post   POST  per term: Roaring docid bitmap (portable format) + bit-packed term freqs
 //   <name>.pos    POSI  per term: positions, delta-coded varints, per posting
-//   <name>.len    LENS  per field: every document's length in tokens (u32)
+//   <name>.len    LENS  per text field: every document's length in tokens (u32)
 //   <name>.store  STOR  stored documents, zstd-compressed blocks
+//   <name>.col    COLS  columns of the typed fields (format/column_writer.h; version 3 on)
 #ifndef TRAWL_FORMAT_SEGMENT_FORMAT_H_
 #define TRAWL_FORMAT_SEGMENT_FORMAT_H_
 
 #include <cstdint>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -19,8 +21,13 @@
 
 namespace trawl {
 
-// Version 2: block table entries carry impacts (below). Version 1 segments are still read.
-inline constexpr uint32_t kSegmentFormatVersion = 2;
+// Version 2: block table entries carry impacts (below). Version 3: typed fields: dictionary keys
+// start with a variable-length field id (FieldIdCode), .meta holds each field's type, .len only
+// the text fields' lengths, terms of other fields may have no positions, and a .col file holds
+// the columns. Versions 1 and 2 are still read.
+inline constexpr uint32_t kSegmentFormatVersion = 3;
+// The first version with typed fields (everything the comment above lists for version 3).
+inline constexpr uint32_t kTypedFieldsVersion = 3;
 // Postings are grouped in blocks of this many for term frequencies, positions and block-max
 // score bounds: small enough that a skip decodes little, large enough that the per-block table
 // costs under 1 bit per posting.
@@ -96,7 +103,10 @@ inline constexpr std::string_view kIdField = "id";
 inline constexpr std::string_view kTitleField = "title";
 inline constexpr std::string_view kBodyField = "body";
 
-// Field ids are stored as one byte in dictionary keys.
+// The format holds any u32 field id from version 3 on (versions 1 and 2 had one byte of field
+// id in their keys, and so at most 255 fields). This is the indexer's own limit on one
+// segment's fields, which the schema's max_fields is to replace; neither SegmentWriter nor
+// SegmentReader checks it.
 inline constexpr uint32_t kMaxFields = 255;
 
 struct SegmentFile {
@@ -109,20 +119,100 @@ inline constexpr SegmentFile kPostFile{".post", "POST"};
 inline constexpr SegmentFile kPosFile{".pos", "POSI"};
 inline constexpr SegmentFile kLenFile{".len", "LENS"};
 inline constexpr SegmentFile kStoreFile{".store", "STOR"};
-inline constexpr SegmentFile kSegmentFiles[] = {kMetaFile, kDictFile, kPostFile,
-                                                kPosFile,  kLenFile,  kStoreFile};
+inline constexpr SegmentFile kColFile{".col", "COLS"};
+// Every component a segment may have (version 1 and 2 segments have no .col: whoever lists a
+// segment's files by this, to keep or remove them, finds none to keep or remove).
+inline constexpr SegmentFile kSegmentFiles[] = {kMetaFile, kDictFile,  kPostFile, kPosFile,
+                                                kLenFile,  kStoreFile, kColFile};
 
 inline std::string SegmentFilePath(const std::string& dir, const std::string& segment,
                                    const SegmentFile& file) {
   return dir + "/" + segment + std::string(file.suffix);
 }
 
-// Dictionary keys: one byte of field id, then the term's UTF-8 bytes. Sorting keys bytewise
-// sorts by field, then term, so a field's terms and a prefix's terms are contiguous.
-inline std::string DictKey(uint32_t field_id, std::string_view term) {
-  std::string key(1, static_cast<char>(field_id));
+// The field id at the start of a version 3 dictionary key: an order-preserving, prefix-free code
+// whose first byte gives its length, the id's bits following big-endian:
+//   0xxxxxxx                  ids 0 .. 2^7-1
+//   10xxxxxx + 1 byte         ids 2^7 .. 2^14-1
+//   110xxxxx + 2 bytes        ids 2^14 .. 2^21-1
+//   1110xxxx + 3 bytes        ids 2^21 .. 2^28-1
+//   11110000 + 4 bytes        ids 2^28 .. 2^32-1
+// Only the shortest code of an id is valid. A longer code starts with a larger first byte, and
+// codes of one length compare as their ids do, so bytewise order of codes is numeric order;
+// since the first byte gives the length, no code is a prefix of another, and keys sort by
+// field, then term.
+inline void PutFieldIdCode(std::string* out, uint32_t id) {
+  if (id < (1u << 7)) {
+    out->push_back(static_cast<char>(id));
+    return;
+  }
+  int extra;  // bytes after the first
+  unsigned char first;
+  if (id < (1u << 14)) {
+    extra = 1, first = static_cast<unsigned char>(0x80 | (id >> 8));
+  } else if (id < (1u << 21)) {
+    extra = 2, first = static_cast<unsigned char>(0xc0 | (id >> 16));
+  } else if (id < (1u << 28)) {
+    extra = 3, first = static_cast<unsigned char>(0xe0 | (id >> 24));
+  } else {
+    extra = 4, first = 0xf0;
+  }
+  out->push_back(static_cast<char>(first));
+  for (int i = extra - 1; i >= 0; --i) out->push_back(static_cast<char>(id >> (8 * i)));
+}
+
+// Reads the field id code at the start of `key` into *id and its length into *length; false if
+// it is truncated or not the shortest code of its id.
+inline bool DecodeFieldIdCode(std::string_view key, uint32_t* id, size_t* length) {
+  if (key.empty()) return false;
+  const unsigned char first = static_cast<unsigned char>(key[0]);
+  int extra;
+  uint32_t v;
+  if (first < 0x80) {
+    extra = 0, v = first;
+  } else if (first < 0xc0) {
+    extra = 1, v = first & 0x3f;
+  } else if (first < 0xe0) {
+    extra = 2, v = first & 0x1f;
+  } else if (first < 0xf0) {
+    extra = 3, v = first & 0x0f;
+  } else if (first == 0xf0) {
+    extra = 4, v = 0;
+  } else {
+    return false;
+  }
+  if (key.size() < static_cast<size_t>(extra) + 1) return false;
+  for (int i = 1; i <= extra; ++i) v = (v << 8) | static_cast<unsigned char>(key[i]);
+  static constexpr uint32_t kSmallest[] = {0, 1u << 7, 1u << 14, 1u << 21, 1u << 28};
+  if (v < kSmallest[extra]) return false;
+  *id = v;
+  *length = static_cast<size_t>(extra) + 1;
+  return true;
+}
+
+// Dictionary keys: the field id, then the term's UTF-8 bytes. Sorting keys bytewise sorts by
+// field, then term, so a field's terms and a prefix's terms are contiguous. The id is a
+// FieldIdCode from segment format 3 on, one byte before.
+inline std::string DictKey(uint32_t field_id, std::string_view term,
+                           uint32_t format_version = kSegmentFormatVersion) {
+  std::string key;
+  if (format_version >= kTypedFieldsVersion) {
+    PutFieldIdCode(&key, field_id);
+  } else {
+    key.push_back(static_cast<char>(field_id));
+  }
   key.append(term);
   return key;
+}
+
+// The field id of a dictionary key and the length of its code; false for a damaged key.
+inline bool DecodeDictKeyField(std::string_view key, uint32_t format_version, uint32_t* field_id,
+                               size_t* length) {
+  if (format_version >= kTypedFieldsVersion) return DecodeFieldIdCode(key, field_id, length);
+  if (key.empty()) return false;
+  *field_id = static_cast<unsigned char>(key[0]);
+  *length = 1;
+  return true;
 }
 
 // What the dictionary knows of one term in one field of one segment.

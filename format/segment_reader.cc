@@ -161,9 +161,17 @@ Status SegmentReader::Open(const std::string& dir, const std::string& name,
   TRAWL_RETURN_IF_ERROR(open(kLenFile, &r->len_));
   TRAWL_RETURN_IF_ERROR(StoreReader::Open(SegmentFilePath(dir, name, kStoreFile), verify_checksums,
                                           &r->store_, fs));
+  r->format_version_ = r->meta_->version();
+  for (const MappedFile* f : {r->dict_.get(), r->post_.get(), r->pos_.get(), r->len_.get()}) {
+    if (f->version() != r->format_version_) {
+      return f->Corrupt("format version " + std::to_string(f->version()) + ", the segment's .meta " +
+                        std::to_string(r->format_version_));
+    }
+  }
   TRAWL_RETURN_IF_ERROR(r->ParseMeta());
   TRAWL_RETURN_IF_ERROR(r->ParseDictIndex());
   TRAWL_RETURN_IF_ERROR(r->ParseLengths());
+  TRAWL_RETURN_IF_ERROR(r->OpenColumns(dir, verify_checksums, fs));
   if (r->store_->num_docs() != r->num_docs_) {
     return Status::Corruption(name + ".store: holds " + std::to_string(r->store_->num_docs()) +
                               " documents, the segment " + std::to_string(r->num_docs_));
@@ -175,6 +183,7 @@ Status SegmentReader::Open(const std::string& dir, const std::string& name,
 void SegmentReader::ReleaseResidentPages() const {
   for (const auto* f : {&meta_, &dict_, &post_, &pos_, &len_}) (*f)->ReleaseResidentPages();
   store_->ReleaseResidentPages();
+  if (columns_ != nullptr) columns_->ReleaseResidentPages();
 }
 
 Status SegmentReader::ParseMeta() {
@@ -182,13 +191,28 @@ Status SegmentReader::ParseMeta() {
   uint32_t num_fields;
   if (!in.ReadFixed32(&num_docs_) || !in.ReadFixed32(&num_fields))
     return meta_->Corrupt("truncated header");
-  if (num_fields == 0 || num_fields > kMaxFields) return meta_->Corrupt("bad field count");
+  const bool typed = format_version_ >= kTypedFieldsVersion;
+  // A field's entry takes at least 13 bytes (14 with its type): a damaged count cannot make
+  // the table below reserve more than the file holds.
+  const size_t min_entry = typed ? 14 : 13;
+  if (num_fields == 0 || num_fields > in.remaining() / min_entry)
+    return meta_->Corrupt("bad field count");
+  fields_.reserve(num_fields);
   for (uint32_t i = 0; i < num_fields; ++i) {
     FieldInfo f;
     std::string_view name;
-    if (!in.ReadLengthPrefixed(&name) || !in.ReadFixed32(&f.docs_with_field) ||
-        !in.ReadFixed64(&f.total_length))
+    std::string_view type;
+    if (!in.ReadLengthPrefixed(&name) || (typed && !in.ReadBytes(1, &type)) ||
+        !in.ReadFixed32(&f.docs_with_field) || !in.ReadFixed64(&f.total_length))
       return meta_->Corrupt("truncated field table");
+    if (typed) {
+      const auto t = static_cast<uint8_t>(type[0]);
+      if (t > static_cast<uint8_t>(FieldType::kStored))
+        return meta_->Corrupt("field '" + std::string(name) + "' has unknown type " + std::to_string(t));
+      f.type = static_cast<FieldType>(t);
+    } else {
+      f.type = i == 0 ? FieldType::kKeyword : FieldType::kText;
+    }
     if (f.docs_with_field > num_docs_) return meta_->Corrupt("field document count exceeds documents");
     f.name = std::string(name);
     fields_.push_back(std::move(f));
@@ -232,12 +256,44 @@ Status SegmentReader::ParseLengths() {
   uint32_t num_fields, num_docs;
   if (!in.ReadFixed32(&num_fields) || !in.ReadFixed32(&num_docs))
     return len_->Corrupt("truncated header");
-  if (num_fields != fields_.size() || num_docs != num_docs_)
+  // Format 3 on: only text fields have lengths.
+  const bool typed = format_version_ >= kTypedFieldsVersion;
+  const auto has_lengths = [&](const FieldInfo& f) { return !typed || f.type == FieldType::kText; };
+  const auto with_lengths = std::count_if(fields_.begin(), fields_.end(), has_lengths);
+  if (num_fields != static_cast<uint64_t>(with_lengths) || num_docs != num_docs_)
     return len_->Corrupt("field or document count disagrees with the segment meta");
   const uint64_t need = static_cast<uint64_t>(num_fields) * num_docs * 4;
   if (in.remaining() != need) return len_->Corrupt("length table has the wrong size");
-  in.ReadBytes(need, &lengths_);
+  std::string_view lengths;
+  in.ReadBytes(need, &lengths);
+  field_lengths_.assign(fields_.size(), nullptr);
+  size_t next = 0;
+  for (size_t f = 0; f < fields_.size(); ++f)
+    if (has_lengths(fields_[f])) field_lengths_[f] = lengths.data() + (next++) * num_docs * size_t{4};
   return Status::OK();
+}
+
+Status SegmentReader::OpenColumns(const std::string& dir, bool verify_checksums, FileSystem* fs) {
+  if (format_version_ < kTypedFieldsVersion) return Status::OK();
+  TRAWL_RETURN_IF_ERROR(
+      ColumnReader::Open(SegmentFilePath(dir, name_, kColFile), verify_checksums, &columns_, fs));
+  for (const Column& c : columns_->columns()) {
+    const std::string what = DisplayName(columns_->path()) + ": column of field " +
+                             std::to_string(c.field_id());
+    if (c.field_id() >= fields_.size() || fields_[c.field_id()].type != c.type())
+      return Status::Corruption(what + ": no field of its type in the segment meta");
+    if (c.num_docs() != num_docs_)
+      return Status::Corruption(what + ": " + std::to_string(c.num_docs()) +
+                                " documents, the segment " + std::to_string(num_docs_));
+  }
+  return Status::OK();
+}
+
+bool SegmentReader::SplitKey(std::string_view key, uint32_t* field_id, std::string_view* term) const {
+  size_t length;
+  if (!DecodeDictKeyField(key, format_version_, field_id, &length)) return false;
+  *term = key.substr(length);
+  return true;
 }
 
 int SegmentReader::FieldId(std::string_view field) const {
@@ -276,7 +332,7 @@ Status SegmentReader::ScanBlock(
 }
 
 Status SegmentReader::LookupTerm(uint32_t field_id, std::string_view term, TermInfo* info) const {
-  const std::string key = DictKey(field_id, term);
+  const std::string key = DictKey(field_id, term, format_version_);
   const size_t b = FindBlock(key);
   if (b == SIZE_MAX) return Status::NotFound("term");
   // The entries before the term are passed over by their keys alone: their seven TermInfo
@@ -331,7 +387,8 @@ Status SegmentReader::ReadTermInfo(ByteReader* in, size_t block, TermInfo* info)
 Status SegmentReader::ForEachTermWithPrefix(
     uint32_t field_id, std::string_view prefix,
     const std::function<bool(std::string_view, const TermInfo&)>& fn) const {
-  const std::string key_prefix = DictKey(field_id, prefix);
+  const std::string key_prefix = DictKey(field_id, prefix, format_version_);
+  const size_t code_length = key_prefix.size() - prefix.size();
   size_t b = FindBlock(key_prefix);
   if (b == SIZE_MAX) b = 0;
   bool done = false;
@@ -342,7 +399,7 @@ Status SegmentReader::ForEachTermWithPrefix(
         done = true;
         return false;
       }
-      if (!fn(k.substr(1), t)) {
+      if (!fn(k.substr(code_length), t)) {
         done = true;
         return false;
       }
@@ -355,14 +412,16 @@ Status SegmentReader::ForEachTermWithPrefix(
 Status SegmentReader::ForEachTermFrom(
     uint32_t field_id, std::string_view start,
     const std::function<bool(std::string_view, const TermInfo&)>& fn) const {
-  const std::string from = DictKey(field_id, start);
+  const std::string from = DictKey(field_id, start, format_version_);
+  // Field id codes are prefix-free: a key is of this field exactly when it starts with its code.
+  const std::string_view code = std::string_view(from).substr(0, from.size() - start.size());
   size_t b = FindBlock(from);
   if (b == SIZE_MAX) b = 0;
   bool done = false;
   for (; b < block_first_keys_.size() && !done; ++b) {
     TRAWL_RETURN_IF_ERROR(ScanBlock(b, [&](std::string_view k, const TermInfo& t) {
       if (k < from) return true;
-      if (static_cast<unsigned char>(k[0]) != field_id || !fn(k.substr(1), t)) {
+      if (!k.starts_with(code) || !fn(k.substr(code.size()), t)) {
         done = true;
         return false;
       }
@@ -448,8 +507,9 @@ Status SegmentReader::VerifyStructure() const {
       }
       prev_key.assign(key);
       ++terms;
-      const uint32_t field = static_cast<unsigned char>(key[0]);
-      if (field >= fields_.size()) {
+      uint32_t field;
+      std::string_view term;
+      if (!SplitKey(key, &field, &term) || field >= fields_.size()) {
         inner = dict_->Corrupt("term of an unknown field");
         return false;
       }
@@ -480,6 +540,8 @@ Status SegmentReader::VerifyStructure() const {
                                  " outside its block's score bounds");
           return false;
         }
+        // Terms of a field that is not text may have no positions at all.
+        if (t.pos_length == 0 && fields_[field].type != FieldType::kText) continue;
         if (!cursor.Positions(&positions) || positions.size() != tf ||
             !std::is_sorted(positions.begin(), positions.end())) {
           inner = pos_->Corrupt("damaged positions of document " + std::to_string(d));
@@ -491,6 +553,7 @@ Status SegmentReader::VerifyStructure() const {
     TRAWL_RETURN_IF_ERROR(inner);
   }
   if (terms != num_terms_) return dict_->Corrupt("term count disagrees with the segment meta");
+  if (columns_ != nullptr) TRAWL_RETURN_IF_ERROR(columns_->VerifyValues());
   return Status::OK();
 }
 

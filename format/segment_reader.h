@@ -16,8 +16,10 @@
 #include "common/coding.h"
 #include "format/file_format.h"
 #include "common/roaring_view.h"
+#include "format/column_reader.h"
 #include "format/segment_format.h"
 #include "format/store_reader.h"
+#include "trawl/schema.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -26,6 +28,9 @@ struct FieldInfo {
   std::string name;
   uint32_t docs_with_field = 0;  // BM25's N for this field, as Lucene counts it
   uint64_t total_length = 0;     // sum of field lengths: avgdl = total_length / docs_with_field
+  // Segments of format 1 and 2 have no types: their field 0 (id) reads as kKeyword, the rest
+  // as kText.
+  FieldType type = FieldType::kText;
 };
 
 // One term's postings, validated: a cursor over docids with term frequencies, and positions on
@@ -220,13 +225,19 @@ class SegmentReader {
   // positions are neither opened nor checked): what counting needs.
   Status OpenDocids(const TermInfo& info, RoaringView* out) const;
 
-  // Damaged bitmaps could name docids past the end; they read as length 0 rather than out of
-  // bounds.
+  // A field without lengths (one that is not text, in a segment of format 3 on) has length 1
+  // in every document, so that BM25 scores its terms by tf alone. Damaged bitmaps could name
+  // docids past the end; they read as length 0 rather than out of bounds.
   uint32_t FieldLength(uint32_t field_id, uint32_t docid) const {
-    if (docid >= num_docs_) return 0;
-    return DecodeFixed32(lengths_.data() + (static_cast<size_t>(field_id) * num_docs_ + docid) * 4);
+    if (docid >= num_docs_ || field_id >= field_lengths_.size()) return 0;
+    const char* lengths = field_lengths_[field_id];
+    return lengths == nullptr ? 1 : DecodeFixed32(lengths + static_cast<size_t>(docid) * 4);
   }
   const StoreReader& store() const { return *store_; }
+  // The segment's columns; null for segments of format 1 and 2, which have none.
+  const ColumnReader* columns() const { return columns_.get(); }
+  // The segment's format version (kSegmentFormatVersion or older).
+  uint32_t format_version() const { return format_version_; }
 
   // Unmaps the pages of every file this process has touched (MappedFile::ReleaseResidentPages):
   // a merge calls it as it goes, so that reading segments through the map does not make its
@@ -242,6 +253,9 @@ class SegmentReader {
   Status ParseMeta();
   Status ParseDictIndex();
   Status ParseLengths();
+  Status OpenColumns(const std::string& dir, bool verify_checksums, FileSystem* fs);
+  // Strips the field id code from a dictionary key; false for a damaged key.
+  bool SplitKey(std::string_view key, uint32_t* field_id, std::string_view* term) const;
   // Finds the dictionary block that could hold key: the last block whose first key <= key.
   size_t FindBlock(std::string_view key) const;
   // The TermInfo of the dictionary entry `in` stands in (of block `block`), after its key.
@@ -252,13 +266,16 @@ class SegmentReader {
   std::string dir_, name_;
   std::unique_ptr<MappedFile> meta_, dict_, post_, pos_, len_;
   std::unique_ptr<StoreReader> store_;
+  std::unique_ptr<ColumnReader> columns_;
+  uint32_t format_version_ = kSegmentFormatVersion;
   uint32_t num_docs_ = 0;
   uint64_t num_terms_ = 0;
   std::vector<FieldInfo> fields_;
   std::vector<std::string_view> block_first_keys_;
   std::vector<uint64_t> block_offsets_;
   uint64_t dict_data_end_ = 0;
-  std::string_view lengths_;
+  // Per field: its num_docs u32 lengths in the .len map, or null when it has none.
+  std::vector<const char*> field_lengths_;
 };
 
 }  // namespace trawl

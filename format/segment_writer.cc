@@ -20,10 +20,12 @@ namespace {
 // Sets kBlockImpacts (tf, length) pairs that dominate every posting of a block: its Pareto
 // frontier (no other posting has both a higher tf and a shorter field), cut into as many runs
 // of consecutive frontier points, each pair the run's highest tf with its shortest length.
+// An empty field_lengths means length 1 for every document (a field that is not text).
 void SetImpacts(const uint32_t* tfs, const uint32_t* docs, size_t count,
                 std::span<const uint32_t> field_lengths, BlockTableEntry* entry) {
   std::vector<std::pair<uint32_t, uint32_t>> points(count);  // (tf, length)
-  for (size_t i = 0; i < count; ++i) points[i] = {tfs[i], field_lengths[docs[i]]};
+  for (size_t i = 0; i < count; ++i)
+    points[i] = {tfs[i], field_lengths.empty() ? 1 : field_lengths[docs[i]]};
   // Highest tf first, shortest length first among equal tfs; a point is on the frontier when
   // its length is below every length seen before it.
   std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) {
@@ -89,6 +91,8 @@ SegmentWriter::~SegmentWriter() = default;
 Status SegmentWriter::Create(const std::string& dir, const std::string& segment, FileSystem* fs,
                              std::unique_ptr<SegmentWriter>* out) {
   std::unique_ptr<SegmentWriter> w(new SegmentWriter());
+  w->fs_ = fs != nullptr ? fs : FileSystem::Default();
+  w->col_path_ = SegmentFilePath(dir, segment, kColFile);
   auto create = [&](const SegmentFile& f, std::unique_ptr<FileWriter>* file) {
     return FileWriter::Create(SegmentFilePath(dir, segment, f), f.kind, kSegmentFormatVersion,
                               file, fs);
@@ -114,8 +118,7 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
                               std::string_view positions,
                               std::span<const uint32_t> field_lengths) {
   const size_t n = docs.size();
-  if (n == 0 || tfs.size() != n || field_id >= kMaxFields)
-    return Status::InvalidArgument("segment writer: bad term postings");
+  if (n == 0 || tfs.size() != n) return Status::InvalidArgument("segment writer: bad term postings");
   // The builder and the merger hand over each term's postings in docid order; the docid bitmap
   // would silently reorder others and misalign them with their frequencies.
   assert(std::is_sorted(docs.begin(), docs.end()) &&
@@ -124,6 +127,11 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
   if (num_terms_ > 0 && key <= key_)
     return Status::InvalidArgument("segment writer: terms out of order");
   key_ = std::move(key);
+  if (field_id >= field_without_positions_.size()) {
+    field_without_positions_.resize(field_id + 1, false);
+    field_max_bound_length_.resize(field_id + 1, 0);
+  }
+  if (positions.empty()) field_without_positions_[field_id] = true;
 
   // Term frequencies in blocks, each with its score bounds in the block table.
   const size_t num_blocks = (n + kPostingBlockSize - 1) / kPostingBlockSize;
@@ -138,10 +146,12 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
     for (size_t i = 0; i < count; ++i) {
       const uint32_t tf = tfs[begin + i];
       const uint32_t doc = docs[begin + i];
-      if (tf == 0 || doc >= field_lengths.size())
+      if (tf == 0 || (!field_lengths.empty() && doc >= field_lengths.size()))
         return Status::InvalidArgument("segment writer: bad posting");
+      const uint32_t length = field_lengths.empty() ? 1 : field_lengths[doc];
       block_max_tf = std::max(block_max_tf, tf);
-      block_min_len = std::min(block_min_len, field_lengths[doc]);
+      block_min_len = std::min(block_min_len, length);
+      field_max_bound_length_[field_id] = std::max(field_max_bound_length_[field_id], length);
       minus_one_[i] = tf - 1;
       max_v = std::max(max_v, tf - 1);
     }
@@ -203,7 +213,8 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
 }
 
 Status SegmentWriter::Finish(uint32_t num_docs, const std::vector<Field>& fields,
-                             SegmentStats* stats) {
+                             std::vector<ColumnValues>* columns, SegmentStats* stats) {
+  TRAWL_RETURN_IF_ERROR(CheckFields(fields, *columns));
   TRAWL_RETURN_IF_ERROR(FlushDictBlock());
   const uint64_t index_offset = dict_->body_offset();
   PutFixed32(&index_, num_blocks_);
@@ -212,12 +223,15 @@ Status SegmentWriter::Finish(uint32_t num_docs, const std::vector<Field>& fields
   TRAWL_RETURN_IF_ERROR(dict_->Append(index_));
   std::string().swap(index_);
 
-  // Field lengths: u32 per document per field, fields in id order.
+  // Field lengths: u32 per document per text field, fields in id order.
   std::string chunk;
-  PutFixed32(&chunk, static_cast<uint32_t>(fields.size()));
+  const auto num_text = std::count_if(fields.begin(), fields.end(),
+                                      [](const Field& f) { return f.type == FieldType::kText; });
+  PutFixed32(&chunk, static_cast<uint32_t>(num_text));
   PutFixed32(&chunk, num_docs);
   TRAWL_RETURN_IF_ERROR(len_->Append(chunk));
   for (const Field& f : fields) {
+    if (f.type != FieldType::kText) continue;
     if (f.lengths.size() != num_docs)
       return Status::InvalidArgument("segment writer: field lengths do not match the documents");
     // In pieces, so a large segment does not need a second copy of its lengths.
@@ -235,22 +249,67 @@ Status SegmentWriter::Finish(uint32_t num_docs, const std::vector<Field>& fields
   PutFixed32(&meta, static_cast<uint32_t>(fields.size()));
   for (const Field& f : fields) {
     PutLengthPrefixed(&meta, f.name);
+    meta.push_back(static_cast<char>(f.type));
     PutFixed32(&meta, f.docs_with_field);
     PutFixed64(&meta, f.total_length);
   }
   PutFixed64(&meta, num_terms_);
   TRAWL_RETURN_IF_ERROR(meta_->Append(meta));
 
+  // The columns first: until the other files are finished, a failure leaves no segment, and
+  // the .col file (which no FileWriter of this writer owns) is removed here.
+  TRAWL_RETURN_IF_ERROR(WriteColumns(col_path_, num_docs, columns, fs_));
   uint64_t bytes = 0;
+  Status s = ColumnFileSize(&bytes);
   for (FileWriter* f : {post_.get(), pos_.get(), dict_.get(), len_.get(), meta_.get()}) {
+    if (!s.ok()) break;
     bytes += f->body_offset() + kFileHeaderSize + kFileFooterSize;
-    TRAWL_RETURN_IF_ERROR(f->Finish());
+    s = f->Finish();
+  }
+  if (!s.ok()) {
+    (void)fs_->RemoveFile(col_path_);
+    return s;
   }
   if (stats != nullptr) {
     stats->num_docs = num_docs;
     stats->num_terms = num_terms_;
     stats->bytes_on_disk = bytes;
   }
+  return Status::OK();
+}
+
+Status SegmentWriter::CheckFields(const std::vector<Field>& fields,
+                                  const std::vector<ColumnValues>& columns) const {
+  if (field_without_positions_.size() > fields.size())
+    return Status::InvalidArgument("segment writer: a term of an unknown field");
+  for (size_t id = 0; id < field_without_positions_.size(); ++id) {
+    const bool text = fields[id].type == FieldType::kText;
+    if (text && field_without_positions_[id]) {
+      return Status::InvalidArgument("segment writer: a term of text field '" +
+                                     std::string(fields[id].name) + "' without positions");
+    }
+    if (!text && field_max_bound_length_[id] > 1) {
+      return Status::InvalidArgument("segment writer: the postings of non-text field '" +
+                                     std::string(fields[id].name) +
+                                     "' were bounded by field lengths, which it has not");
+    }
+  }
+  for (const ColumnValues& c : columns) {
+    if (c.field_id >= fields.size() || fields[c.field_id].type != c.type) {
+      return Status::InvalidArgument("segment writer: a column of field " +
+                                     std::to_string(c.field_id) +
+                                     " that the segment does not have with that type");
+    }
+  }
+  return Status::OK();
+}
+
+Status SegmentWriter::ColumnFileSize(uint64_t* bytes) const {
+  std::unique_ptr<ReadableFile> file;
+  TRAWL_RETURN_IF_ERROR(fs_->NewReadableFile(col_path_, &file));
+  uint64_t size = 0;
+  TRAWL_RETURN_IF_ERROR(file->Size(&size));
+  *bytes += size;
   return Status::OK();
 }
 

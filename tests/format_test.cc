@@ -5,10 +5,20 @@
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <set>
+
+#include <filesystem>
+#include <map>
 
 #include "common/bitpack.h"
 #include "common/coding.h"
+#include "format/column_reader.h"
 #include "format/file_format.h"
+#include "format/file_names.h"
+#include "format/segment_format.h"
+#include "format/segment_reader.h"
+#include "format/segment_writer.h"
+#include "format/store_writer.h"
 
 namespace trawl {
 namespace {
@@ -171,6 +181,332 @@ TEST_F(FileFormatTest, EveryTruncationAndBitFlipIsDetected) {
       EXPECT_NE(s.message().find("f.test"), std::string::npos) << s.ToString();
     }
   }
+}
+
+TEST(FieldIdCode, BytewiseOrderIsNumericOrderAndNoCodeIsAPrefix) {
+  std::vector<uint32_t> ids = {0, 1, 126, 127, 128, 129, 255, 256, 16383, 16384, 16385,
+                               (1u << 21) - 1, 1u << 21, (1u << 28) - 1, 1u << 28, UINT32_MAX};
+  std::mt19937 rng(4);
+  for (int i = 0; i < 2000; ++i) ids.push_back(static_cast<uint32_t>(rng()) >> (rng() % 32));
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::string> codes;
+  for (uint32_t id : ids) {
+    std::string code;
+    PutFieldIdCode(&code, id);
+    uint32_t back;
+    size_t length;
+    ASSERT_TRUE(DecodeFieldIdCode(code + "term", &back, &length)) << id;
+    EXPECT_EQ(back, id);
+    EXPECT_EQ(length, code.size());
+    EXPECT_FALSE(DecodeFieldIdCode(code.substr(0, code.size() - 1), &back, &length));
+    codes.push_back(code);
+  }
+  EXPECT_EQ(codes[std::find(ids.begin(), ids.end(), 127u) - ids.begin()].size(), 1u);
+  EXPECT_EQ(codes[std::find(ids.begin(), ids.end(), 128u) - ids.begin()].size(), 2u);
+  EXPECT_EQ(codes[std::find(ids.begin(), ids.end(), 16383u) - ids.begin()].size(), 2u);
+  EXPECT_EQ(codes[std::find(ids.begin(), ids.end(), 16384u) - ids.begin()].size(), 3u);
+  for (size_t i = 1; i < codes.size(); ++i) {
+    EXPECT_LT(codes[i - 1], codes[i]) << ids[i - 1] << " " << ids[i];
+    // Neither is a prefix of the other: keys of different fields never interleave.
+    EXPECT_NE(codes[i].compare(0, codes[i - 1].size(), codes[i - 1]), 0);
+  }
+  // Only the shortest code of an id is valid.
+  uint32_t id;
+  size_t length;
+  EXPECT_FALSE(DecodeFieldIdCode(std::string("\x80\x05", 2), &id, &length));
+  EXPECT_FALSE(DecodeFieldIdCode(std::string("\xc0\x00\x7f", 3), &id, &length));
+  EXPECT_FALSE(DecodeFieldIdCode(std::string("\xf0\x00\x00\x00\x01", 5), &id, &length));
+  EXPECT_FALSE(DecodeFieldIdCode(std::string("\xf8\x00\x00\x00\x01", 5), &id, &length));
+  EXPECT_FALSE(DecodeFieldIdCode("", &id, &length));
+}
+
+TEST(FileNames, ColumnFilesBelongToTheirSegment) {
+  EXPECT_TRUE(IsSegmentFileName("seg_12.col"));
+  EXPECT_TRUE(IsIndexFileName("seg_1.col"));
+  EXPECT_FALSE(IsSegmentFileName("seg_12.col.bak"));
+  EXPECT_FALSE(IsSegmentFileName("seg_x.col"));
+}
+
+class SegmentFormatTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/trawl_segfmt_XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  // The segment's store, of documents "d0" ... (a reader checks its count).
+  void WriteStore(const std::string& segment, uint32_t num_docs) {
+    std::unique_ptr<StoreWriter> store;
+    ASSERT_TRUE(StoreWriter::Create(dir_ + "/" + segment + ".store", &store).ok());
+    for (uint32_t d = 0; d < num_docs; ++d) ASSERT_TRUE(store->Add({"d" + std::to_string(d), {}}).ok());
+    ASSERT_TRUE(store->Finish().ok());
+  }
+  std::string dir_;
+};
+
+// One positions string of `tf` positions per posting (0, 1, 2, ...).
+std::string Positions(const std::vector<uint32_t>& tfs) {
+  std::string out;
+  for (uint32_t tf : tfs)
+    for (uint32_t i = 0; i < tf; ++i) PutVarint32(&out, i == 0 ? 0 : 1);
+  return out;
+}
+
+// A segment of more fields than one byte of field id holds, with terms in fields on both sides
+// of every code length boundary: its dictionary must sort and look up as (field, term).
+TEST_F(SegmentFormatTest, ThousandsOfFieldsKeysSortAndLookUpAcrossCodeLengths) {
+  constexpr uint32_t kNumDocs = 6;
+  constexpr uint32_t kNumFields = 16400;
+  std::set<uint32_t> with_terms = {0, 1, 126, 127, 128, 129, 255, 256, 999, 16383, 16384, 16385,
+                                   kNumFields - 1};
+  std::mt19937 rng(8);
+  while (with_terms.size() < 1000) with_terms.insert(rng() % kNumFields);
+  // Every third field text, the others keywords (terms without positions); id is a keyword.
+  auto type_of = [](uint32_t f) { return f % 3 == 1 ? FieldType::kText : FieldType::kKeyword; };
+  std::vector<std::string> names(kNumFields);
+  std::vector<std::vector<uint32_t>> lengths(kNumFields);
+  for (uint32_t f = 0; f < kNumFields; ++f) {
+    names[f] = f == 0 ? "id" : "f" + std::to_string(f);
+    if (type_of(f) == FieldType::kText) lengths[f] = {3, 1, 4, 1, 5, 9};
+  }
+  // Terms whose bytes, compared without the field, would interleave across fields: "", "\x00",
+  // "\x7f", "\x80", "\xff..." and ordinary words.
+  const std::vector<std::string> terms = {std::string(), std::string(1, '\0'), "\x7f", "\x80",
+                                          "a", "ab", "b", std::string(3, '\xff')};
+  std::map<std::pair<uint32_t, std::string>, std::vector<uint32_t>> postings;
+  for (uint32_t f : with_terms)
+    for (size_t t = 0; t < terms.size(); ++t)
+      if ((f + t) % 3 != 0) postings[{f, terms[t]}] = {static_cast<uint32_t>((f + t) % kNumDocs)};
+  {
+    std::unique_ptr<SegmentWriter> w;
+    ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_1", nullptr, &w).ok());
+    // The map's order is (field, term): the order the keys must take.
+    for (const auto& [key, docs] : postings) {
+      const std::vector<uint32_t> tfs(docs.size(), 2);
+      const bool text = type_of(key.first) == FieldType::kText;
+      Status s = w->AddTerm(key.first, key.second, docs, tfs, text ? Positions(tfs) : "",
+                            lengths[key.first]);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+    std::vector<SegmentWriter::Field> fields;
+    for (uint32_t f = 0; f < kNumFields; ++f)
+      fields.push_back({names[f], lengths[f], 1, 2, type_of(f)});
+    std::vector<ColumnValues> columns;
+    Status s = w->Finish(kNumDocs, fields, &columns, nullptr);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  WriteStore("seg_1", kNumDocs);
+  std::unique_ptr<SegmentReader> seg;
+  Status s = SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/true, &seg);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(seg->format_version(), kSegmentFormatVersion);
+  s = seg->VerifyStructure();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(seg->fields().size(), kNumFields);
+  EXPECT_EQ(seg->num_terms(), postings.size());
+  ASSERT_NE(seg->columns(), nullptr);
+  EXPECT_TRUE(seg->columns()->columns().empty());
+  for (uint32_t f : {0u, 1u, 127u, 128u, 16383u, 16384u, 16385u}) {
+    EXPECT_EQ(seg->fields()[f].type, type_of(f)) << f;
+    EXPECT_EQ(seg->FieldId(names[f]), static_cast<int>(f));
+    EXPECT_EQ(seg->FieldLength(f, 4), type_of(f) == FieldType::kText ? 5u : 1u);
+  }
+  for (uint32_t f : with_terms) {
+    std::vector<std::string> want, got, got_from;
+    for (size_t t = 0; t < terms.size(); ++t) {
+      TermInfo info;
+      const auto it = postings.find({f, terms[t]});
+      Status l = seg->LookupTerm(f, terms[t], &info);
+      if (it == postings.end()) {
+        EXPECT_TRUE(l.IsNotFound()) << f << " " << t;
+        continue;
+      }
+      want.push_back(terms[t]);
+      ASSERT_TRUE(l.ok()) << f << " " << t << ": " << l.ToString();
+      PostingList list;
+      ASSERT_TRUE(seg->OpenPostings(info, &list).ok());
+      PostingCursor cursor(&list);
+      EXPECT_EQ(cursor.doc(), it->second[0]);
+      EXPECT_EQ(cursor.freq(), 2u);
+      std::vector<uint32_t> positions;
+      if (type_of(f) == FieldType::kText) {
+        ASSERT_TRUE(cursor.Positions(&positions));
+        EXPECT_EQ(positions, (std::vector<uint32_t>{0, 1}));
+      } else {
+        EXPECT_EQ(info.pos_length, 0u);
+      }
+    }
+    std::sort(want.begin(), want.end());  // bytewise, as the dictionary holds them
+    ASSERT_TRUE(seg->ForEachTermWithPrefix(f, "", [&](std::string_view term, const TermInfo&) {
+                     got.emplace_back(term);
+                     return true;
+                   }).ok());
+    EXPECT_EQ(got, want) << "field " << f;
+    ASSERT_TRUE(seg->ForEachTermFrom(f, "", [&](std::string_view term, const TermInfo&) {
+                     got_from.emplace_back(term);
+                     return true;
+                   }).ok());
+    EXPECT_EQ(got_from, want) << "field " << f;
+  }
+  // A field without terms has none, whatever its neighbours hold.
+  for (uint32_t f = 0; f < kNumFields; f += 97) {
+    if (with_terms.count(f)) continue;
+    bool any = false;
+    ASSERT_TRUE(seg->ForEachTermFrom(f, "", [&](std::string_view, const TermInfo&) {
+                     return !(any = true);
+                   }).ok());
+    EXPECT_FALSE(any) << f;
+  }
+}
+
+TEST_F(SegmentFormatTest, TermsWithoutPositionsOnlyOutsideTextFields) {
+  const std::vector<uint32_t> docs = {0, 2}, tfs = {1, 1}, text_lengths = {2, 0, 1};
+  std::vector<ColumnValues> columns;
+  {
+    std::unique_ptr<SegmentWriter> w;
+    ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_1", nullptr, &w).ok());
+    ASSERT_TRUE(w->AddTerm(1, "word", docs, tfs, "", text_lengths).ok());
+    std::vector<SegmentWriter::Field> fields = {{"id", {}, 0, 0, FieldType::kKeyword},
+                                                {"body", text_lengths, 2, 3, FieldType::kText}};
+    EXPECT_TRUE(w->Finish(3, fields, &columns, nullptr).IsInvalidArgument());
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/seg_1.meta"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/seg_1.col"));
+  // A keyword's postings bounded by lengths other than 1 (which the reader gives it) are
+  // refused too: its score bounds would not hold.
+  {
+    std::unique_ptr<SegmentWriter> w;
+    ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_2", nullptr, &w).ok());
+    ASSERT_TRUE(w->AddTerm(1, "word", docs, tfs, "", text_lengths).ok());
+    std::vector<SegmentWriter::Field> fields = {{"id", {}, 0, 0, FieldType::kKeyword},
+                                                {"tag", {}, 2, 2, FieldType::kKeyword}};
+    EXPECT_TRUE(w->Finish(3, fields, &columns, nullptr).IsInvalidArgument());
+  }
+  {
+    std::unique_ptr<SegmentWriter> w;
+    ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_3", nullptr, &w).ok());
+    ASSERT_TRUE(w->AddTerm(0, "x", docs, tfs, "", {}).ok());
+    ASSERT_TRUE(w->AddTerm(1, "red", docs, tfs, "", {}).ok());
+    std::vector<SegmentWriter::Field> fields = {{"id", {}, 2, 2, FieldType::kKeyword},
+                                                {"tag", {}, 2, 2, FieldType::kKeyword}};
+    ASSERT_TRUE(w->Finish(3, fields, &columns, nullptr).ok());
+  }
+  WriteStore("seg_3", 3);
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_TRUE(SegmentReader::Open(dir_, "seg_3", true, &seg).ok());
+  Status s = seg->VerifyStructure();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  TermInfo info;
+  ASSERT_TRUE(seg->LookupTerm(1, "red", &info).ok());
+  EXPECT_EQ(info.pos_length, 0u);
+  EXPECT_EQ(info.doc_freq, 2u);
+  EXPECT_EQ(seg->FieldLength(1, 2), 1u);
+}
+
+TEST_F(SegmentFormatTest, ColumnsAreASegmentComponent) {
+  const uint32_t kNumDocs = 4;
+  {
+    std::unique_ptr<SegmentWriter> w;
+    ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_1", nullptr, &w).ok());
+    std::vector<SegmentWriter::Field> fields = {{"id", {}, 0, 0, FieldType::kKeyword},
+                                                {"price", {}, 3, 3, FieldType::kInt},
+                                                {"tag", {}, 2, 3, FieldType::kKeyword}};
+    std::vector<ColumnValues> columns(2);
+    columns[0].field_id = 1;
+    columns[0].type = FieldType::kInt;
+    columns[0].starts = {0, 1, 2, 2, 3};
+    columns[0].values = {30, 10, 20};
+    columns[1].field_id = 2;
+    columns[1].type = FieldType::kKeyword;
+    columns[1].starts = {0, 2, 2, 3, 3};
+    columns[1].values = {0, 1, 0};
+    columns[1].strings = {"red", "blue"};
+    // A column whose type is not its field's is refused.
+    std::vector<ColumnValues> wrong = {columns[0]};
+    wrong[0].type = FieldType::kFloat;
+    EXPECT_TRUE(w->Finish(kNumDocs, fields, &wrong, nullptr).IsInvalidArgument());
+    SegmentStats stats;
+    ASSERT_TRUE(w->Finish(kNumDocs, fields, &columns, &stats).ok());
+    EXPECT_EQ(stats.bytes_on_disk, [&] {
+      uint64_t total = 0;
+      for (const char* ext : {".meta", ".dict", ".post", ".pos", ".len", ".col"})
+        total += std::filesystem::file_size(dir_ + "/seg_1" + ext);
+      return total;
+    }());
+  }
+  WriteStore("seg_1", kNumDocs);
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", true, &seg).ok());
+  ASSERT_TRUE(seg->VerifyStructure().ok());
+  ASSERT_NE(seg->columns(), nullptr);
+  const Column* price = seg->columns()->Find(1);
+  ASSERT_NE(price, nullptr);
+  uint64_t v;
+  ASSERT_TRUE(price->Min(0, &v));
+  EXPECT_EQ(v, 30u);
+  EXPECT_FALSE(price->Min(2, &v));
+  const Column* tag = seg->columns()->Find(2);
+  ASSERT_NE(tag, nullptr);
+  EXPECT_TRUE(tag->multi_valued());
+  const Column::Range r = tag->ValuesOf(0);
+  ASSERT_EQ(r.end - r.begin, 2u);
+  EXPECT_EQ(tag->OrdValue(tag->ValueAt(r.begin)), "blue");
+  EXPECT_EQ(tag->OrdValue(tag->ValueAt(r.begin + 1)), "red");
+  seg->ReleaseResidentPages();
+  seg.reset();
+  // A segment of format 3 without its .col does not open.
+  std::filesystem::remove(dir_ + "/seg_1.col");
+  Status s = SegmentReader::Open(dir_, "seg_1", false, &seg);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("seg_1.col"), std::string::npos) << s.ToString();
+}
+
+// Segments written before typed fields (format 2, one byte of field id in their keys, lengths
+// for every field, no .col) still open and read as they did.
+TEST_F(SegmentFormatTest, FormatTwoSegmentsStillOpen) {
+  const std::string fixtures = std::string(TRAWL_FIXTURES_DIR) + "/index-v2";
+  uint32_t total_docs = 0;
+  for (const char* name : {"seg_1", "seg_2", "seg_3"}) {
+    if (!std::filesystem::exists(fixtures + "/" + name + ".meta")) continue;
+    std::unique_ptr<SegmentReader> seg;
+    Status s = SegmentReader::Open(fixtures, name, /*verify_checksums=*/true, &seg);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    s = seg->VerifyStructure();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(seg->format_version(), 2u);
+    EXPECT_EQ(seg->columns(), nullptr);
+    ASSERT_GE(seg->fields().size(), 2u);
+    EXPECT_EQ(seg->fields()[0].name, "id");
+    EXPECT_EQ(seg->fields()[0].type, FieldType::kKeyword);
+    for (size_t f = 1; f < seg->fields().size(); ++f) EXPECT_EQ(seg->fields()[f].type, FieldType::kText);
+    total_docs += seg->num_docs();
+    // Every stored document's id is found in the dictionary, at its own docid; the id field
+    // keeps its stored lengths (1).
+    for (uint32_t d = 0; d < seg->num_docs(); ++d) {
+      EXPECT_EQ(seg->FieldLength(0, d), 1u);
+      std::string id;
+      ASSERT_TRUE(seg->ForEachTermFrom(0, "", [&](std::string_view term, const TermInfo& info) {
+                       RoaringView bitmap;
+                       if (!seg->OpenDocids(info, &bitmap).ok()) return false;
+                       if (bitmap.NewCursor().Advance(d) == d) id = std::string(term);
+                       return id.empty();
+                     }).ok());
+      ASSERT_FALSE(id.empty()) << name << " " << d;
+      TermInfo info;
+      ASSERT_TRUE(seg->LookupTerm(0, id, &info).ok()) << id;
+    }
+    // A text field's terms come back whole: no byte of the key is taken for the field.
+    int text_terms = 0;
+    ASSERT_TRUE(seg->ForEachTermWithPrefix(1, "", [&](std::string_view term, const TermInfo& info) {
+                     TermInfo again;
+                     EXPECT_TRUE(seg->LookupTerm(1, term, &again).ok()) << term;
+                     EXPECT_EQ(again.post_offset, info.post_offset);
+                     return ++text_terms < 50;
+                   }).ok());
+    EXPECT_GT(text_terms, 0);
+  }
+  EXPECT_GT(total_docs, 0u);
 }
 
 }  // namespace

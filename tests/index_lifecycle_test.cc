@@ -208,7 +208,8 @@ TEST_F(IndexLifecycleTest, OldCommitsAndTheirFilesAreRemovedBeyondRetention) {
     ASSERT_TRUE(ReadManifest(dir, g, &m).ok());
     needed.insert("manifest-" + std::to_string(g));
     for (const auto& seg : m.segments) {
-      for (const char* ext : {".meta", ".dict", ".post", ".pos", ".len", ".store"}) needed.insert(seg.name + ext);
+      for (const char* ext : {".meta", ".dict", ".post", ".pos", ".len", ".store", ".col"})
+        needed.insert(seg.name + ext);
       if (!seg.deletes.empty()) needed.insert(seg.deletes);
     }
   }
@@ -316,7 +317,7 @@ TEST_F(IndexLifecycleTest, SegmentsMergedAwayBeforeAnyCommitAreRemoved) {
   ASSERT_TRUE(ReadLatestManifest(dir, &m).ok());
   std::set<std::string> needed = {"LOCK", "manifest-" + std::to_string(m.generation)};
   for (const auto& seg : m.segments)
-    for (const char* ext : {".meta", ".dict", ".post", ".pos", ".len", ".store"})
+    for (const char* ext : {".meta", ".dict", ".post", ".pos", ".len", ".store", ".col"})
       needed.insert(seg.name + ext);
   std::set<std::string> present;
   for (const auto& e : fs::directory_iterator(dir)) present.insert(e.path().filename());
