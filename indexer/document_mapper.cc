@@ -27,7 +27,7 @@ Status MapDocument(const Document& doc, Schema* schema, MappedDocument* out) {
       }
       if (schema->fields().size() + added.fields().size() >= schema->max_fields) {
         return Status::InvalidArgument("field '" + field.name + "' would take the schema past " +
-                                       std::to_string(schema->max_fields) + " fields");
+                                       std::to_string(schema->max_fields) + " fields (max_fields)");
       }
       TRAWL_RETURN_IF_ERROR(
           added.AddField(field.name, FieldSpec::Default(DynamicFieldType(field.kind))));

@@ -156,7 +156,9 @@ class TypedQueryTest : public ::testing::Test {
       }
       ASSERT_TRUE(writer->Add(d).ok()) << i;
       docs_.push_back(std::move(r));
-      if (i % 700 == 699) ASSERT_TRUE(writer->Commit().ok());
+      if (i % 700 == 699) {
+        ASSERT_TRUE(writer->Commit().ok());
+      }
     }
     // Deletions in committed segments.
     for (size_t i = 0; i < docs_.size(); i += 9) {
@@ -337,6 +339,32 @@ TEST_F(TypedQueryTest, BadValuesAreClearErrors) {
   s = searcher_->Search("river", options, &r);
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(s.message().find("filter 1"), std::string::npos) << s.message();
+}
+
+// A document the schema refuses (here: one field past max_fields) leaves nothing behind: not in
+// the segment, not in the schema the commit records.
+TEST(TypedWriterTest, ARefusedDocumentLeavesNoTrace) {
+  const std::string dir = FreshTempDir("typed_refusal").string();
+  IndexWriterOptions options;
+  options.schema.max_fields = 2;  // body and one more
+  std::unique_ptr<IndexWriter> writer;
+  ASSERT_TRUE(IndexWriter::Open(dir, options, &writer).ok());
+  ASSERT_TRUE(writer->Add({"a", {{"body", "one"}}}).ok());
+  Document wide{"b", {{"body", "two"}}};
+  wide.AddInt("x", 1);
+  wide.AddInt("y", 2);
+  Status s = writer->Add(wide);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("max_fields"), std::string::npos) << s.message();
+  ASSERT_TRUE(writer->Add({"c", {{"body", "three"}}}).ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  std::unique_ptr<Searcher> searcher;
+  ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
+  uint64_t n = 0;
+  ASSERT_TRUE(searcher->Count("one OR two OR three", &n).ok());
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(searcher->schema().Find("x"), nullptr);
+  EXPECT_EQ(searcher->schema().Find("y"), nullptr);
 }
 
 // The ranking of `query` restricted to the documents `keep` holds, from an exhaustive run.
