@@ -120,8 +120,8 @@ class Lexer {
 
   // A phrase, a prefix or a range must be followed by something that starts a new token.
   bool AtTokenBoundary() const {
-    return AtEnd() || IsSpace(q_[pos_]) || q_[pos_] == '(' || q_[pos_] == ')' ||
-           q_[pos_] == '"' || q_[pos_] == '^';
+    return AtEnd() || IsSpace(q_[pos_]) || q_[pos_] == '(' || q_[pos_] == ')' || q_[pos_] == '"' ||
+           q_[pos_] == '^';
   }
 
   Status NextToken(Token* token) {
@@ -236,8 +236,8 @@ class Lexer {
       pattern += c;
     }
     const char stop = AtEnd() ? '\0' : q_[pos_];
-    if (wildcards > 0) return FinishWildcard(start, std::move(pattern), wildcards, ends_in_star,
-                                             token);
+    if (wildcards > 0)
+      return FinishWildcard(start, std::move(pattern), wildcards, ends_in_star, token);
     if (stop == ':') return FinishField(start, token);
     if (stop == '~') return FinishFuzzy(token);
     token->kind = KeywordOrWord(token->text, escaped);
@@ -410,11 +410,11 @@ class Lexer {
     if (!AtEnd() && q_[pos_] == '"') {
       TRAWL_RETURN_IF_ERROR(LexQuotedValue(&value));
     } else {
-      TRAWL_RETURN_IF_ERROR(LexPlainValue(
-          [](char c) { return IsSpace(c) || c == ')' || c == '^'; }, &value));
+      TRAWL_RETURN_IF_ERROR(
+          LexPlainValue([](char c) { return IsSpace(c) || c == ')' || c == '^'; }, &value));
       if (value.empty() || q_.substr(begin, pos_ - begin) == "*") {
-        return Error(op, "expected a value right after '" +
-                             std::string(q_.substr(op, begin - op)) + "'");
+        return Error(
+            op, "expected a value right after '" + std::string(q_.substr(op, begin - op)) + "'");
       }
     }
     (greater ? token->text : token->upper) = std::move(value);
@@ -721,10 +721,9 @@ std::string EscapePattern(std::string_view pattern) {
       out += pattern[++i];
       continue;
     }
-    if (!IsWildcard(c) &&
-        (c == '\\' || EndsWord(c) ||
-         (i == 0 && (IsModifier(c) || OpensRangeOrComparison(c) ||
-                     StartsWithSymbolOperator(pattern))))) {
+    if (!IsWildcard(c) && (c == '\\' || EndsWord(c) ||
+                           (i == 0 && (IsModifier(c) || OpensRangeOrComparison(c) ||
+                                       StartsWithSymbolOperator(pattern))))) {
       out += '\\';
     }
     out += c;

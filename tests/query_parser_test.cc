@@ -433,7 +433,7 @@ TEST(QueryParserTest, Comparisons) {
   EXPECT_EQ(Canonical("date:>=2024-05-01T10:00:00Z"), "date:[2024-05-01T10:00:00Z TO *]");
   EXPECT_EQ(Canonical("date:>\"2024-05-01 10:00\""), "date:{\"2024-05-01 10:00\" TO *]");
   EXPECT_EQ(Canonical("(price:>=10 AND price:<20) x"), "((+price:[10 TO *] +price:[* TO 20}) x)");
-    // Only right after a field: elsewhere '>' is part of a word.
+  // Only right after a field: elsewhere '>' is part of a word.
   EXPECT_EQ(Canonical("price:(>=10 <5)"), "(price:\\>=10 price:\\<5)");
   EXPECT_EQ(Canonical(">=10"), "\\>=10");
   EXPECT_EQ(Canonical("a>b"), "a>b");
@@ -450,8 +450,10 @@ TEST(QueryParserTest, RangeErrors) {
             "syntax error at column 6: expected ' TO ' between the bounds of the range: [a TO b]");
   EXPECT_EQ(ErrorOf("p:[1TO 2]"),
             "syntax error at column 8: expected ' TO ' between the bounds of the range: [a TO b]");
-  EXPECT_EQ(ErrorOf("p:[1 TO 2"), "syntax error at column 3: unterminated range: expected ']' or '}'");
-  EXPECT_EQ(ErrorOf("p:[1 TO"), "syntax error at column 3: unterminated range: expected ']' or '}'");
+  EXPECT_EQ(ErrorOf("p:[1 TO 2"),
+            "syntax error at column 3: unterminated range: expected ']' or '}'");
+  EXPECT_EQ(ErrorOf("p:[1 TO"),
+            "syntax error at column 3: unterminated range: expected ']' or '}'");
   EXPECT_EQ(ErrorOf("p:[1 "), "syntax error at column 3: unterminated range: expected ']' or '}'");
   EXPECT_EQ(ErrorOf("p:[1 TO 2 3]"),
             "syntax error at column 11: expected ']' or '}' to close the range");
@@ -460,11 +462,13 @@ TEST(QueryParserTest, RangeErrors) {
             "syntax error at column 4: empty quoted value: write '*' for an open end");
   EXPECT_EQ(ErrorOf("p:[\"1 TO 2]"),
             "syntax error at column 4: unterminated quoted value: expected a closing '\"'");
-  EXPECT_EQ(ErrorOf("p:[1 TO 2]x"), "syntax error at column 11: expected a space or ')' after the range");
+  EXPECT_EQ(ErrorOf("p:[1 TO 2]x"),
+            "syntax error at column 11: expected a space or ')' after the range");
   EXPECT_EQ(ErrorOf("p:>"), "syntax error at column 3: expected a value right after '>'");
   EXPECT_EQ(ErrorOf("p:<= x"), "syntax error at column 3: expected a value right after '<='");
   EXPECT_EQ(ErrorOf("p:>*"), "syntax error at column 3: expected a value right after '>'");
-  EXPECT_EQ(ErrorOf("p:>\"x\"y"), "syntax error at column 7: expected a space or ')' after the value");
+  EXPECT_EQ(ErrorOf("p:>\"x\"y"),
+            "syntax error at column 7: expected a space or ')' after the value");
 }
 
 TEST(QueryParserTest, Exists) {
@@ -500,16 +504,21 @@ TEST(QueryParserTest, Boosts) {
 }
 
 TEST(QueryParserTest, BoostErrors) {
-  EXPECT_EQ(ErrorOf("a^"),
-            "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
-  EXPECT_EQ(ErrorOf("a^-1"),
-            "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
-  EXPECT_EQ(ErrorOf("a^x"),
-            "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
-  EXPECT_EQ(ErrorOf("a^1e999"),
-            "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
-  EXPECT_EQ(ErrorOf("a^1.2.3"),
-            "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
+  EXPECT_EQ(
+      ErrorOf("a^"),
+      "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
+  EXPECT_EQ(
+      ErrorOf("a^-1"),
+      "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
+  EXPECT_EQ(
+      ErrorOf("a^x"),
+      "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
+  EXPECT_EQ(
+      ErrorOf("a^1e999"),
+      "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
+  EXPECT_EQ(
+      ErrorOf("a^1.2.3"),
+      "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
   EXPECT_EQ(ErrorOf("a^2x"), "syntax error at column 4: expected a space or ')' after the boost");
   EXPECT_EQ(ErrorOf("a ^2"),
             "syntax error at column 3: '^' must directly follow a word, a phrase, a range or ')'");
@@ -682,9 +691,10 @@ class RandomTreeBuilder {
   // Fragments chosen to exercise every escaping rule.
   std::string Text() {
     static const std::vector<std::string> kFragments = {
-        "a", "word", "é",  "日本", "-", "+", "!",  "&&",     "||",  "AND", "OR", "NOT", " ",
-        "(", ")",    "\"", ":",    "~", "*", "\\", "e-mail", "x.y", "\t",  "&",  "|",   "42",
-        "?", "^",    "[",  "{",    "]", "}", ">",  "<=",     "TO",  "2024-05-01T10:00:00+02:00"};
+        "a",   "word", "é",      "日本", "-",  "+", "!",  "&&", "||",
+        "AND", "OR",   "NOT",    " ",    "(",  ")", "\"", ":",  "~",
+        "*",   "\\",   "e-mail", "x.y",  "\t", "&", "|",  "42", "?",
+        "^",   "[",    "{",      "]",    "}",  ">", "<=", "TO", "2024-05-01T10:00:00+02:00"};
     std::string text;
     const size_t parts = 1 + Pick(3);
     for (size_t i = 0; i < parts; ++i) text += kFragments[Pick(kFragments.size())];
@@ -714,8 +724,8 @@ class RandomTreeBuilder {
 
   std::string Bound() {
     static const std::vector<std::string> kBounds = {
-        "", "", "10", "-5.5", "2024-05-01", "2024-05-01T10:00:00+02:00", "a b", "*", "TO",
-        "x]y", "}", "\"q\"", "\\", "é"};
+        "",    "",  "10",    "-5.5", "2024-05-01", "2024-05-01T10:00:00+02:00", "a b", "*", "TO",
+        "x]y", "}", "\"q\"", "\\",   "é"};
     return kBounds[Pick(kBounds.size())];
   }
 
@@ -742,7 +752,8 @@ class RandomTreeBuilder {
         return node;
       case 9: {
         node->kind = Kind::kRange;
-        do node->field = Field(); while (node->field.empty());
+        do node->field = Field();
+        while (node->field.empty());
         node->lower = Bound();
         node->upper = Bound();
         node->lower_inclusive = node->lower.empty() || Chance(50);
@@ -751,7 +762,8 @@ class RandomTreeBuilder {
       }
       case 10:
         node->kind = Kind::kExists;
-        do node->field = Field(); while (node->field.empty());
+        do node->field = Field();
+        while (node->field.empty());
         return node;
       case 1:
       case 2:
@@ -790,9 +802,9 @@ TEST(QueryParserTest, RoundTripsRandomTrees) {
 // Arbitrary input either fails cleanly or parses to a tree whose canonical form is stable.
 TEST(QueryParserTest, RandomInputFailsCleanlyOrRoundTrips) {
   static const std::vector<std::string> kPieces = {
-      "a",  "b",   "é",  " ",   "(",  ")",  "\"", ":",  "~",  "2",  "*",  "\\", "+",  "-",
-      "!",  "&&",  "||", "AND", "OR", "NOT", "f:", "\t", "&",  "|",  "?",  "^",   "^2", "[",
-      "]",  "{",   "}",  " TO ", ">",  "<=", "0.5", "~1"};
+      "a", "b", "é",  " ",  "(",  ")",   "\"", ":",    "~",  "2",  "*",   "\\",
+      "+", "-", "!",  "&&", "||", "AND", "OR", "NOT",  "f:", "\t", "&",   "|",
+      "?", "^", "^2", "[",  "]",  "{",   "}",  " TO ", ">",  "<=", "0.5", "~1"};
   std::mt19937 rng(7);
   int parsed_count = 0;
   for (int i = 0; i < 20000; ++i) {

@@ -15,7 +15,11 @@ std::u32string CodePoints(std::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
-    const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    const size_t n = c < 0x80           ? 1
+                     : (c >> 5) == 0x6  ? 2
+                     : (c >> 4) == 0xE  ? 3
+                     : (c >> 3) == 0x1E ? 4
+                                        : 0;
     bool valid = n > 0 && i + n <= s.size();
     char32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
     for (size_t k = 1; valid && k < n; ++k) {
@@ -96,8 +100,9 @@ bool GlobMatches(const std::vector<GlobPart>& pattern, std::u32string_view term)
   size_t p = 0, t = 0;
   size_t star = SIZE_MAX, star_t = 0;
   while (t < term.size()) {
-    if (p < pattern.size() && (pattern[p].kind == GlobPart::kOne ||
-                               (pattern[p].kind == GlobPart::kLiteral && pattern[p].cp == term[t]))) {
+    if (p < pattern.size() &&
+        (pattern[p].kind == GlobPart::kOne ||
+         (pattern[p].kind == GlobPart::kLiteral && pattern[p].cp == term[t]))) {
       ++p;
       ++t;
     } else if (p < pattern.size() && pattern[p].kind == GlobPart::kAny) {
@@ -175,9 +180,9 @@ Status NewFuzzyWeight(const IndexContext& index, const std::string& field, const
   std::vector<std::unique_ptr<Weight>> terms;
   for (Candidate& c : candidates) {
     const size_t shorter = std::min(c.length, query.size());
-    const double similarity =
-        shorter == 0 ? (c.distance == 0 ? 1.0 : 0.0)
-                     : std::max(0.0, 1.0 - static_cast<double>(c.distance) / shorter);
+    const double similarity = shorter == 0
+                                  ? (c.distance == 0 ? 1.0 : 0.0)
+                                  : std::max(0.0, 1.0 - static_cast<double>(c.distance) / shorter);
     terms.push_back(NewTermWeight(index, field, std::move(c.term), std::move(c.entries),
                                   boost * similarity, blended_df));
   }
@@ -219,7 +224,8 @@ class WildcardWeight final : public Weight {
     RoaringPtr result(roaring_bitmap_create());
     for (const RoaringView& docids : sets.lists) {
       RoaringPtr bm(docids.ToRoaring());
-      if (!bm) return Status::Corruption(index_.segments[seg]->name() + ".post: damaged docid bitmap");
+      if (!bm)
+        return Status::Corruption(index_.segments[seg]->name() + ".post: damaged docid bitmap");
       roaring_bitmap_or_inplace(result.get(), bm.get());
     }
     *out = result.release();
