@@ -213,8 +213,9 @@ Status AddProximity(const QueryNode& query, const IndexContext& index, Analyzer&
   size_t previous = SIZE_MAX;
   for (const auto& clause : query.clauses) {
     const QueryNode& node = *clause.node;
+    // A boosted word says how much it counts; pairs of words know no boost to give it.
     if (clause.occur != QueryNode::Occur::kShould || node.kind != QueryNode::Kind::kTerm ||
-        !node.field.empty())
+        !node.field.empty() || node.boost != 1)
       return Status::OK();
     // A word that analyzes to no term (a stop word) or to several (a phrase, scored as one)
     // takes no part, and its neighbours count as adjacent.

@@ -358,6 +358,24 @@ TEST_F(MultiTermTest, BoostsScaleScoresExactlyUnderBm25f) {
   }
 }
 
+// Term proximity scores pairs of a bag of words; a boosted word makes the query no bag.
+TEST_F(MultiTermTest, BoostedWordsTakeNoProximity) {
+  std::mt19937 rng(28);
+  Build(RandomDocs(rng, 300));
+  SearchOptions so;
+  so.top_k = 100000;
+  so.proximity = 0.5;
+  SearchResults a, b, both;
+  ASSERT_TRUE(searcher_->Search("kata", so, &a).ok());
+  ASSERT_TRUE(searcher_->Search("mar", so, &b).ok());
+  ASSERT_TRUE(searcher_->Search("kata^2 mar", so, &both).ok());
+  std::map<std::string, double> want;
+  for (const auto& hit : a.hits) want[hit.id] += 2 * hit.score;
+  for (const auto& hit : b.hits) want[hit.id] += hit.score;
+  ASSERT_EQ(both.hits.size(), want.size());
+  for (const auto& hit : both.hits) EXPECT_NEAR(hit.score, want[hit.id], 1e-12) << hit.id;
+}
+
 TEST_F(MultiTermTest, TopKOfBoostedDisjunctionsEqualsExhaustive) {
   std::mt19937 rng(26);
   Build(RandomDocs(rng, 1500));
