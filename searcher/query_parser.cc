@@ -1,6 +1,8 @@
 #include "searcher/query_parser.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -14,6 +16,8 @@ namespace {
 // cannot overflow the stack.
 constexpr int kMaxNestingDepth = 256;
 constexpr uint32_t kMaxSlop = 1000;
+// Lucene's FuzzyQuery refuses more: beyond two edits almost every short term matches.
+constexpr uint32_t kMaxEdits = 2;
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -21,8 +25,13 @@ bool IsSpace(char c) {
 
 // Unescaped, these end a word.
 bool EndsWord(char c) {
-  return IsSpace(c) || c == '(' || c == ')' || c == '"' || c == ':' || c == '~' || c == '*';
+  return IsSpace(c) || c == '(' || c == ')' || c == '"' || c == ':' || c == '~' || c == '^';
 }
+
+bool IsWildcard(char c) { return c == '*' || c == '?'; }
+
+// At the start of a clause these open a range ('[', '{'); right after `field:` a comparison.
+bool OpensRangeOrComparison(char c) { return c == '[' || c == '{' || c == '>' || c == '<'; }
 
 bool IsModifier(char c) { return c == '+' || c == '-' || c == '!'; }
 
@@ -55,8 +64,12 @@ Status SyntaxError(std::string_view query, size_t pos, std::string_view what) {
 
 enum class TokenKind {
   kWord,
-  kPrefix,  // word*
-  kStar,    // * alone
+  kPrefix,    // word*
+  kStar,      // * alone, or *:*
+  kWildcard,  // a word with '*' or '?' elsewhere than one '*' at its end
+  kFuzzy,     // word~N
+  kRange,     // [a TO b], or >=a right after a field
+  kBoost,     // ^N
   kPhrase,
   kField,  // name:
   kOpenParen,
@@ -73,8 +86,14 @@ struct Token {
   TokenKind kind = TokenKind::kEnd;
   size_t begin = 0;  // byte offsets into the query
   size_t end = 0;
-  std::string text;  // unescaped: the word, the prefix, the phrase or the field name
+  // Unescaped: the word, the prefix, the phrase, the field name or the range's lower bound;
+  // a wildcard's pattern keeps the escapes of '*', '?' and '\\'.
+  std::string text;
   uint32_t slop = 0;
+  uint32_t max_edits = kMaxEdits;
+  std::string upper;  // kRange
+  bool lower_inclusive = true, upper_inclusive = true;
+  double boost = 1;
 };
 
 class Lexer {
@@ -87,6 +106,7 @@ class Lexer {
     for (;;) {
       Token token;
       TRAWL_RETURN_IF_ERROR(NextToken(&token));
+      after_field_ = token.kind == TokenKind::kField;
       const bool done = token.kind == TokenKind::kEnd;
       tokens->push_back(std::move(token));
       if (done) return Status::OK();
@@ -98,13 +118,22 @@ class Lexer {
 
   bool AtEnd() const { return pos_ >= q_.size(); }
 
-  // A phrase or a prefix must be followed by something that starts a new token.
+  // A phrase, a prefix or a range must be followed by something that starts a new token.
   bool AtTokenBoundary() const {
-    return AtEnd() || IsSpace(q_[pos_]) || q_[pos_] == '(' || q_[pos_] == ')' || q_[pos_] == '"';
+    return AtEnd() || IsSpace(q_[pos_]) || q_[pos_] == '(' || q_[pos_] == ')' || q_[pos_] == '"' ||
+           q_[pos_] == '^';
   }
 
   Status NextToken(Token* token) {
+    // A comparison must touch its field: `price: >5` is no comparison.
+    const bool touches_field = after_field_ && !AtEnd() && !IsSpace(q_[pos_]);
     while (!AtEnd() && IsSpace(q_[pos_])) ++pos_;
+    if (touches_field && (q_[pos_] == '>' || q_[pos_] == '<')) {
+      token->begin = pos_;
+      TRAWL_RETURN_IF_ERROR(LexComparison(token));
+      token->end = pos_;
+      return Status::OK();
+    }
     token->begin = pos_;
     TRAWL_RETURN_IF_ERROR(LexTokenAt(token));
     token->end = pos_;
@@ -135,6 +164,11 @@ class Lexer {
         return LexSingle(TokenKind::kNot, token);
       case '"':
         return LexPhrase(token);
+      case '[':
+      case '{':
+        return LexRange(token);
+      case '^':
+        return LexBoost(token);
       default:
         return LexWord(token);
     }
@@ -176,31 +210,36 @@ class Lexer {
     return Status::OK();
   }
 
+  // A word, which may hold wildcards ('*', '?'), and what ends it: a field's ':', a fuzzy
+  // '~N', or nothing.
   Status LexWord(Token* token) {
     const size_t start = pos_;
     bool escaped = false;
+    std::string pattern;  // the word with its wildcards and their escapes
+    size_t wildcards = 0;
+    bool ends_in_star = false;
     while (!AtEnd() && !EndsWord(q_[pos_])) {
-      if (q_[pos_] == '\\') {
-        if (pos_ + 1 == q_.size()) return Error(pos_, "expected a character after '\\'");
-        ++pos_;
+      char c = q_[pos_++];
+      ends_in_star = false;
+      if (c == '\\') {
+        if (AtEnd()) return Error(pos_ - 1, "expected a character after '\\'");
         escaped = true;
-        token->text += q_[pos_++];
+        c = q_[pos_++];
+        if (IsWildcard(c) || c == '\\') pattern += '\\';
+      } else if (IsWildcard(c)) {
+        ++wildcards;
+        ends_in_star = c == '*';
+        pattern += c;
         continue;
       }
-      // A run of plain characters is appended at once.
-      const size_t run = pos_;
-      while (!AtEnd() && !EndsWord(q_[pos_]) && q_[pos_] != '\\') ++pos_;
-      token->text.append(q_.substr(run, pos_ - run));
+      token->text += c;
+      pattern += c;
     }
     const char stop = AtEnd() ? '\0' : q_[pos_];
-    if (stop == '*') return FinishPrefix(token);
+    if (wildcards > 0)
+      return FinishWildcard(start, std::move(pattern), wildcards, ends_in_star, token);
     if (stop == ':') return FinishField(start, token);
-    if (stop == '~') {
-      return Error(pos_, token->text.empty()
-                             ? "'~' must directly follow a closing quote: \"a phrase\"~N"
-                             : "fuzzy queries (word~N) are not supported; '~N' goes after a "
-                               "closing quote: \"a phrase\"~N");
-    }
+    if (stop == '~') return FinishFuzzy(token);
     token->kind = KeywordOrWord(token->text, escaped);
     return Status::OK();
   }
@@ -213,10 +252,174 @@ class Lexer {
     return TokenKind::kWord;
   }
 
-  Status FinishPrefix(Token* token) {
-    const size_t star = pos_++;
-    if (!AtTokenBoundary()) return Error(star, "'*' is only allowed at the end of a word");
-    token->kind = token->text.empty() ? TokenKind::kStar : TokenKind::kPrefix;
+  // `*` (or `*:*`) alone matches everything; one '*' at the end is a prefix, as before
+  // wildcards existed; anything else is a wildcard pattern.
+  Status FinishWildcard(size_t start, std::string pattern, size_t wildcards, bool ends_in_star,
+                        Token* token) {
+    if (pattern == "*") {
+      token->kind = TokenKind::kStar;
+      if (q_.substr(pos_).starts_with(":*")) pos_ += 2;
+    } else if (wildcards == 1 && ends_in_star) {
+      token->kind = TokenKind::kPrefix;  // text: the word before the '*'
+    } else {
+      token->kind = TokenKind::kWildcard;
+      token->text = std::move(pattern);
+    }
+    if (!AtEnd() && q_[pos_] == ':') {
+      return Error(start, "a field name cannot hold '*' or '?'");
+    }
+    if (!AtEnd() && q_[pos_] == '~') {
+      return Error(pos_, "a word with '*' or '?' cannot also be fuzzy ('~')");
+    }
+    if (!AtTokenBoundary()) return Error(pos_, "expected a space or ')' after the word");
+    return Status::OK();
+  }
+
+  // word~ (at most kMaxEdits edits) or word~N.
+  Status FinishFuzzy(Token* token) {
+    const size_t tilde = pos_++;
+    if (token->text.empty()) {
+      return Error(tilde,
+                   "'~' must directly follow a word (word~N) or a closing quote (\"a phrase\"~N)");
+    }
+    token->kind = TokenKind::kFuzzy;
+    const size_t digits = pos_;
+    uint64_t edits = 0;
+    while (!AtEnd() && IsAsciiDigit(q_[pos_])) {
+      edits = std::min<uint64_t>(edits * 10 + (q_[pos_++] - '0'), kMaxEdits + 1);
+    }
+    if (pos_ > digits) {
+      if (edits > kMaxEdits) {
+        return Error(digits, "a fuzzy word allows at most 2 edits (word~0, word~1, word~2)");
+      }
+      token->max_edits = static_cast<uint32_t>(edits);
+    }
+    if (!AtTokenBoundary()) {
+      return Error(pos_, "expected a space or ')' after the fuzzy word: word~N with N 0, 1 or 2");
+    }
+    return Status::OK();
+  }
+
+  // ^N: a finite, non-negative number, in any form std::from_chars reads (2, 0.5, 1e+20).
+  Status LexBoost(Token* token) {
+    const size_t caret = pos_++;
+    const size_t begin = pos_;
+    while (!AtEnd() && (IsAsciiDigit(q_[pos_]) || q_[pos_] == '.')) ++pos_;
+    if (!AtEnd() && (q_[pos_] == 'e' || q_[pos_] == 'E') && pos_ > begin) {
+      ++pos_;
+      if (!AtEnd() && (q_[pos_] == '+' || q_[pos_] == '-')) ++pos_;
+      while (!AtEnd() && IsAsciiDigit(q_[pos_])) ++pos_;
+    }
+    const std::string_view number = q_.substr(begin, pos_ - begin);
+    double boost = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), boost);
+    if (number.empty() || ec != std::errc() || end != number.data() + number.size() ||
+        !std::isfinite(boost) || boost < 0) {
+      return Error(caret, "expected a non-negative number after '^', such as ^2 or ^0.5");
+    }
+    if (!AtTokenBoundary()) return Error(pos_, "expected a space or ')' after the boost");
+    token->kind = TokenKind::kBoost;
+    token->boost = boost;
+    return Status::OK();
+  }
+
+  // [lower TO upper], with '{' or '}' for an excluded end and '*' for an open one.
+  Status LexRange(Token* token) {
+    const size_t open = pos_;
+    token->kind = TokenKind::kRange;
+    token->lower_inclusive = q_[pos_++] == '[';
+    TRAWL_RETURN_IF_ERROR(LexRangeBound(open, &token->text));
+    const size_t before_to = SkipSpaces();
+    if (q_.substr(pos_) == "TO" || AtEnd()) {
+      return Error(open, "unterminated range: expected ']' or '}'");
+    }
+    if (!q_.substr(pos_).starts_with("TO") || pos_ == before_to ||
+        !(pos_ + 2 < q_.size() && IsSpace(q_[pos_ + 2]))) {
+      return Error(pos_, "expected ' TO ' between the bounds of the range: [a TO b]");
+    }
+    pos_ += 2;
+    TRAWL_RETURN_IF_ERROR(LexRangeBound(open, &token->upper));
+    SkipSpaces();
+    if (AtEnd()) return Error(open, "unterminated range: expected ']' or '}'");
+    if (q_[pos_] != ']' && q_[pos_] != '}') {
+      return Error(pos_, "expected ']' or '}' to close the range");
+    }
+    token->upper_inclusive = q_[pos_++] == ']';
+    if (token->text.empty()) token->lower_inclusive = true;
+    if (token->upper.empty()) token->upper_inclusive = true;
+    if (!AtTokenBoundary()) return Error(pos_, "expected a space or ')' after the range");
+    return Status::OK();
+  }
+
+  size_t SkipSpaces() {
+    const size_t start = pos_;
+    while (!AtEnd() && IsSpace(q_[pos_])) ++pos_;
+    return start;
+  }
+
+  // One bound of a range: "quoted", or a run up to a space or a closing bracket, so that
+  // unquoted dates with times (2024-05-01T10:00:00Z) need no quotes; '*' (unquoted) is open,
+  // left empty.
+  Status LexRangeBound(size_t open, std::string* out) {
+    SkipSpaces();
+    if (AtEnd()) return Error(open, "unterminated range: expected ']' or '}'");
+    if (q_[pos_] == '"') return LexQuotedValue(out);
+    const size_t begin = pos_;
+    TRAWL_RETURN_IF_ERROR(
+        LexPlainValue([](char c) { return IsSpace(c) || c == ']' || c == '}'; }, out));
+    if (pos_ == begin) return Error(pos_, "expected a value or '*' in the range");
+    if (q_.substr(begin, pos_ - begin) == "*") out->clear();
+    return Status::OK();
+  }
+
+  Status LexQuotedValue(std::string* out) {
+    const size_t open = pos_++;
+    for (;;) {
+      if (AtEnd()) return Error(open, "unterminated quoted value: expected a closing '\"'");
+      char c = q_[pos_++];
+      if (c == '"') break;
+      if (c == '\\' && !AtEnd()) c = q_[pos_++];
+      *out += c;
+    }
+    if (out->empty()) return Error(open, "empty quoted value: write '*' for an open end");
+    return Status::OK();
+  }
+
+  template <typename Stop>
+  Status LexPlainValue(const Stop& stop, std::string* out) {
+    while (!AtEnd() && !stop(q_[pos_])) {
+      char c = q_[pos_++];
+      if (c == '\\') {
+        if (AtEnd()) return Error(pos_ - 1, "expected a character after '\\'");
+        c = q_[pos_++];
+      }
+      *out += c;
+    }
+    return Status::OK();
+  }
+
+  // field:>=x, field:>x, field:<=x, field:<x: a range with one open end.
+  Status LexComparison(Token* token) {
+    const size_t op = pos_;
+    const bool greater = q_[pos_++] == '>';
+    const bool inclusive = !AtEnd() && q_[pos_] == '=';
+    if (inclusive) ++pos_;
+    token->kind = TokenKind::kRange;
+    std::string value;
+    const size_t begin = pos_;
+    if (!AtEnd() && q_[pos_] == '"') {
+      TRAWL_RETURN_IF_ERROR(LexQuotedValue(&value));
+    } else {
+      TRAWL_RETURN_IF_ERROR(
+          LexPlainValue([](char c) { return IsSpace(c) || c == ')' || c == '^'; }, &value));
+      if (value.empty() || q_.substr(begin, pos_ - begin) == "*") {
+        return Error(
+            op, "expected a value right after '" + std::string(q_.substr(op, begin - op)) + "'");
+      }
+    }
+    (greater ? token->text : token->upper) = std::move(value);
+    (greater ? token->lower_inclusive : token->upper_inclusive) = inclusive;
+    if (!AtTokenBoundary()) return Error(pos_, "expected a space or ')' after the value");
     return Status::OK();
   }
 
@@ -233,6 +436,7 @@ class Lexer {
 
   std::string_view q_;
   size_t pos_ = 0;
+  bool after_field_ = false;  // the last token was `name:`
 };
 
 using Clause = QueryNode::Clause;
@@ -250,7 +454,8 @@ std::unique_ptr<QueryNode> MakeBoolean(std::vector<Clause> clauses) {
 //   or      := and ((OR)? and)*
 //   and     := unary (AND unary)*
 //   unary   := ('+' | '-' | NOT | '!')? primary
-//   primary := '(' or ')' | FIELD primary | WORD | PREFIX | PHRASE | '*'
+//   primary := ('(' or ')' | FIELD primary | WORD | PREFIX | WILDCARD | FUZZY | PHRASE | RANGE
+//               | '*') BOOST?
 class Parser {
  public:
   Parser(std::string_view query, std::vector<Token> tokens)
@@ -378,6 +583,29 @@ class Parser {
   }
 
   Status ParsePrimary(const std::string& field, int depth, std::unique_ptr<QueryNode>* out) {
+    TRAWL_RETURN_IF_ERROR(ParseUnboosted(field, depth, out));
+    // `field:x^2` reaches here twice, through the field and through x: whichever comes first
+    // takes the boost.
+    if (!BoostFollows() || tokens_[next_ - 1].kind == TokenKind::kBoost) return Status::OK();
+    ApplyBoost(Take().boost, out->get());
+    if (BoostFollows()) return Error(Peek().begin, "a clause takes one boost");
+    return Status::OK();
+  }
+
+  bool BoostFollows() const {
+    return Peek().kind == TokenKind::kBoost && Peek().begin == tokens_[next_ - 1].end;
+  }
+
+  // Boosts multiply down to the leaves, so that no weight but a leaf's has to apply one.
+  static void ApplyBoost(double boost, QueryNode* node) {
+    if (node->kind != QueryNode::Kind::kBoolean) {
+      node->boost *= boost;
+      return;
+    }
+    for (Clause& clause : node->clauses) ApplyBoost(boost, clause.node.get());
+  }
+
+  Status ParseUnboosted(const std::string& field, int depth, std::unique_ptr<QueryNode>* out) {
     const Token& token = Peek();
     switch (token.kind) {
       case TokenKind::kOpenParen:
@@ -388,7 +616,12 @@ class Parser {
       case TokenKind::kPrefix:
       case TokenKind::kPhrase:
       case TokenKind::kStar:
+      case TokenKind::kWildcard:
+      case TokenKind::kFuzzy:
+      case TokenKind::kRange:
         return MakeLeaf(Take(), field, out);
+      case TokenKind::kBoost:
+        return Error(token.begin, "'^' must directly follow a word, a phrase, a range or ')'");
       default:
         return ExpectedClauseError(token);
     }
@@ -425,12 +658,27 @@ class Parser {
     auto node = std::make_unique<QueryNode>();
     switch (token.kind) {
       case TokenKind::kStar:
-        // The executor has no "field exists" query; ignoring the field would silently widen it.
-        if (!field.empty()) {
-          return Error(token.begin, "'*' matches every document and cannot take a field");
-        }
-        node->kind = QueryNode::Kind::kMatchAll;
+        node->kind = field.empty() ? QueryNode::Kind::kMatchAll : QueryNode::Kind::kExists;
         break;
+      case TokenKind::kWildcard:
+        node->kind = QueryNode::Kind::kWildcard;
+        break;
+      case TokenKind::kFuzzy:
+        node->kind = QueryNode::Kind::kFuzzy;
+        node->max_edits = token.max_edits;
+        break;
+      case TokenKind::kRange:
+        if (field.empty()) {
+          return Error(token.begin, "a range needs a field: field:[a TO b] or field:>=a");
+        }
+        node->kind = QueryNode::Kind::kRange;
+        node->field = field;
+        node->lower = token.text;
+        node->upper = token.upper;
+        node->lower_inclusive = token.lower_inclusive;
+        node->upper_inclusive = token.upper_inclusive;
+        *out = std::move(node);
+        return Status::OK();
       case TokenKind::kPrefix:
         node->kind = QueryNode::Kind::kPrefix;
         break;
@@ -456,9 +704,54 @@ class Parser {
 // Whether the lexer would read w[i] as anything but a plain character of the word.
 bool NeedsEscape(std::string_view word, size_t i) {
   const char c = word[i];
-  if (c == '\\' || EndsWord(c)) return true;
+  if (c == '\\' || EndsWord(c) || IsWildcard(c)) return true;
   if (i > 0) return false;
-  return IsModifier(c) || StartsWithSymbolOperator(word) || IsKeyword(word);
+  return IsModifier(c) || OpensRangeOrComparison(c) || StartsWithSymbolOperator(word) ||
+         IsKeyword(word);
+}
+
+// A wildcard pattern keeps its wildcards and its escapes; other characters are escaped as in
+// a word. Never a keyword: it holds a wildcard.
+std::string EscapePattern(std::string_view pattern) {
+  std::string out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      out += c;
+      out += pattern[++i];
+      continue;
+    }
+    if (!IsWildcard(c) && (c == '\\' || EndsWord(c) ||
+                           (i == 0 && (IsModifier(c) || OpensRangeOrComparison(c) ||
+                                       StartsWithSymbolOperator(pattern))))) {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
+// A range bound: '*' when open, quoted when it holds what would end or confuse a plain one.
+std::string RangeBound(std::string_view value) {
+  if (value.empty()) return "*";
+  const bool plain = value != "*" && value != "TO" && value[0] != '"' &&
+                     std::none_of(value.begin(), value.end(), [](char c) {
+                       return IsSpace(c) || c == ']' || c == '}' || c == '\\' || c == '"';
+                     });
+  if (plain) return std::string(value);
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The shortest text that reads back as the same double.
+std::string FormatBoost(double boost) {
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, boost);
+  return std::string(buf, ec == std::errc() ? end : buf);
 }
 
 std::string EscapeWord(std::string_view word) {
@@ -494,10 +787,24 @@ const char* OccurPrefix(Occur occur) {
 }  // namespace
 
 std::string QueryNode::ToString() const {
+  if (kind == Kind::kBoolean || boost == 1) return ToStringUnboosted();
+  return ToStringUnboosted() + "^" + FormatBoost(boost);
+}
+
+std::string QueryNode::ToStringUnboosted() const {
   const std::string field_prefix = field.empty() ? "" : EscapeWord(field) + ":";
   switch (kind) {
     case Kind::kMatchAll:
       return "*";
+    case Kind::kExists:
+      return field_prefix + "*";
+    case Kind::kFuzzy:
+      return field_prefix + EscapeWord(text) + "~" + std::to_string(max_edits);
+    case Kind::kWildcard:
+      return field_prefix + EscapePattern(text);
+    case Kind::kRange:
+      return field_prefix + (lower_inclusive ? "[" : "{") + RangeBound(lower) + " TO " +
+             RangeBound(upper) + (upper_inclusive ? "]" : "}");
     case Kind::kTerm:
       return field_prefix + EscapeWord(text);
     case Kind::kPrefix:

@@ -1,8 +1,12 @@
 // The Lucene-like query language:
 //
-//   word  "exact phrase"  "phrase with slop"~N  pref*  *  field:word  field:"phrase"  field:(a b)
+//   word  "exact phrase"  "phrase with slop"~N  pref*  te?t  *ing  word~  word~1  *  *:*
+//   field:word  field:"phrase"  field:(a b)  field:*  field:[a TO b]  field:{a TO *]  field:>=a
+//   word^2  "phrase"^3  (a b)^0.5
 //   a AND b  a && b  a OR b  a || b  a b (= a OR b)  NOT a  !a  +must  -mustnot  ( ... )
 //
+// Boosts are pushed down onto the leaves, multiplied; a range needs a field; `>`/`<` are
+// comparisons only right after `field:`. docs/query-language.md describes each form.
 // Precedence, loosest first: OR (and juxtaposition), AND, the unary modifiers. Keywords count
 // only in upper case. A backslash escapes the next character. '+', '-' and '!' are modifiers
 // only at the start of a clause (e-mail is one word); '+' and '-' must touch their clause.

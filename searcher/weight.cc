@@ -9,6 +9,7 @@
 #include "searcher/query/bitmap.h"
 #include "searcher/query/bm25f.h"
 #include "searcher/query/boolean.h"
+#include "searcher/query/multiterm.h"
 #include "searcher/query/phrase.h"
 #include "searcher/query/proximity.h"
 #include "searcher/query/term.h"
@@ -56,9 +57,9 @@ std::vector<AnalyzedTerm> AnalyzeWords(Analyzer& analyzer, std::string_view text
   return out;
 }
 
-// A term or phrase in one field, from already-analyzed terms.
+// A term or phrase in one field, from already-analyzed terms, its scores multiplied by `boost`.
 Status TermsWeightInField(const IndexContext& index, const std::string& field,
-                          const std::vector<AnalyzedTerm>& terms, uint32_t slop,
+                          const std::vector<AnalyzedTerm>& terms, uint32_t slop, double boost,
                           std::unique_ptr<Weight>* out) {
   if (index.Field(field) == nullptr || terms.empty()) {
     *out = std::make_unique<EmptyWeight>();
@@ -70,7 +71,7 @@ Status TermsWeightInField(const IndexContext& index, const std::string& field,
     if (entries.doc_freq == 0) {
       *out = std::make_unique<EmptyWeight>();
     } else {
-      *out = NewTermWeight(index, field, terms[0].text, std::move(entries));
+      *out = NewTermWeight(index, field, terms[0].text, std::move(entries), boost);
     }
     return Status::OK();
   }
@@ -88,12 +89,12 @@ Status TermsWeightInField(const IndexContext& index, const std::string& field,
     idf_sum += Bm25::Idf(IndexContext::DocCount(f), entries.doc_freq);
     phrase.push_back({t.text, t.position - base, std::move(entries)});
   }
-  *out = NewPhraseWeight(index, field, std::move(phrase), slop, idf_sum);
+  *out = NewPhraseWeight(index, field, std::move(phrase), slop, idf_sum, boost);
   return Status::OK();
 }
 
 // A word in every default field as one BM25F term; an EmptyWeight if no field has it.
-Status Bm25fWeight(const IndexContext& index, const std::string& term,
+Status Bm25fWeight(const IndexContext& index, const std::string& term, double boost,
                    std::unique_ptr<Weight>* out) {
   std::vector<Bm25fFieldTerm> fields;
   uint64_t n = 0, max_df = 0;
@@ -114,41 +115,51 @@ Status Bm25fWeight(const IndexContext& index, const std::string& term,
     *out = std::make_unique<EmptyWeight>();
     return Status::OK();
   }
-  *out = NewBm25fTermWeight(index, term, std::move(fields), n, max_df);
+  *out = NewBm25fTermWeight(index, term, std::move(fields), n, max_df, boost);
   return Status::OK();
 }
 
-// A term, phrase or prefix in one field.
+// A term, phrase, prefix, wildcard or fuzzy word in one field. Prefixes, wildcards and fuzzy
+// words are case-folded, not analyzed (as Lucene's): a stemmer cannot know what `*` stands for,
+// and a fuzzy word reaches its inflections by distance.
 Status LeafWeightInField(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
                          const std::string& field, std::unique_ptr<Weight>* out) {
+  const bool multi_term = q.kind == QueryNode::Kind::kPrefix ||
+                          q.kind == QueryNode::Kind::kWildcard || q.kind == QueryNode::Kind::kFuzzy;
   // Typed fields are searched by value: a quoted value is one value, never a phrase.
-  if (const Schema::Field* typed = index.TypedField(field)) {
-    if (q.kind != QueryNode::Kind::kPrefix)
-      return NewTypedTermWeight(index, *typed, q.text, /*boost=*/1.0, out);
-    if (typed->spec.type != FieldType::kKeyword) {
-      return Status::InvalidArgument("field '" + field + "' is " +
-                                     std::string(FieldTypeName(typed->spec.type)) +
-                                     ": prefix queries need a text or keyword field");
-    }
-    std::string prefix = q.text;
-    if (typed->spec.lowercase)
-      for (char& c : prefix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    *out = index.Field(field) ? NewPrefixWeight(index, field, std::move(prefix))
-                              : std::unique_ptr<Weight>(std::make_unique<EmptyWeight>());
-    return Status::OK();
+  const Schema::Field* typed = index.TypedField(field);
+  if (typed != nullptr && !multi_term)
+    return NewTypedTermWeight(index, *typed, q.text, q.boost, out);
+  if (typed != nullptr && typed->spec.type != FieldType::kKeyword) {
+    return Status::InvalidArgument("field '" + field + "' is " +
+                                   std::string(FieldTypeName(typed->spec.type)) +
+                                   ": prefix, wildcard and fuzzy queries need a text or keyword field");
   }
-  if (q.kind == QueryNode::Kind::kPrefix) {
-    std::string prefix = field == kIdField ? q.text : analyzer.Fold(q.text);
-    if (index.Field(field)) {
-      *out = NewPrefixWeight(index, field, prefix);
+  if (multi_term) {
+    // Ids and keywords are indexed verbatim (keywords lowered when their field says so).
+    std::string word;
+    if (typed != nullptr) {
+      word = q.text;
+      if (typed->spec.lowercase)
+        for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     } else {
+      word = field == kIdField ? q.text : analyzer.Fold(q.text);
+    }
+    if (index.Field(field) == nullptr) {
       *out = std::make_unique<EmptyWeight>();
+    } else if (q.kind == QueryNode::Kind::kPrefix) {
+      *out = NewPrefixWeight(index, field, std::move(word), q.boost);
+    } else if (q.kind == QueryNode::Kind::kWildcard) {
+      *out = NewWildcardWeight(index, field, std::move(word), q.boost);
+    } else {
+      TRAWL_RETURN_IF_ERROR(NewFuzzyWeight(index, field, word, q.max_edits, q.boost, out));
+      if (*out == nullptr) *out = std::make_unique<EmptyWeight>();
     }
     return Status::OK();
   }
   // Ids are indexed verbatim, not analyzed.
-  if (field == kIdField) return TermsWeightInField(index, field, {{q.text, 0}}, 0, out);
-  return TermsWeightInField(index, field, AnalyzeWords(analyzer, q.text), q.slop, out);
+  if (field == kIdField) return TermsWeightInField(index, field, {{q.text, 0}}, 0, q.boost, out);
+  return TermsWeightInField(index, field, AnalyzeWords(analyzer, q.text), q.slop, q.boost, out);
 }
 
 Status CreateLeafWeight(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
@@ -156,7 +167,7 @@ Status CreateLeafWeight(const QueryNode& q, const IndexContext& index, Analyzer&
   if (!q.field.empty()) return LeafWeightInField(q, index, analyzer, q.field, out);
   if (index.bm25f && q.kind == QueryNode::Kind::kTerm) {
     std::vector<AnalyzedTerm> terms = AnalyzeWords(analyzer, q.text);
-    if (terms.size() == 1) return Bm25fWeight(index, terms[0].text, out);
+    if (terms.size() == 1) return Bm25fWeight(index, terms[0].text, q.boost, out);
   }
   std::vector<std::unique_ptr<Weight>> per_field;
   for (const std::string& field : DefaultFields(index)) {
@@ -220,8 +231,9 @@ Status AddProximity(const QueryNode& query, const IndexContext& index, Analyzer&
   size_t previous = SIZE_MAX;
   for (const auto& clause : query.clauses) {
     const QueryNode& node = *clause.node;
+    // A boosted word says how much it counts; pairs of words know no boost to give it.
     if (clause.occur != QueryNode::Occur::kShould || node.kind != QueryNode::Kind::kTerm ||
-        !node.field.empty())
+        !node.field.empty() || node.boost != 1)
       return Status::OK();
     // A word that analyzes to no term (a stop word) or to several (a phrase, scored as one)
     // takes no part, and its neighbours count as adjacent.
@@ -302,11 +314,16 @@ Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, Analyze
   *dropped = false;
   switch (q.kind) {
     case QueryNode::Kind::kMatchAll:
-      *out = NewMatchAllWeight(index);
+      *out = NewMatchAllWeight(index, q.boost);
       return Status::OK();
+    case QueryNode::Kind::kRange:
+    case QueryNode::Kind::kExists:
+      return CreateTypedWeight(q, index, out);
     case QueryNode::Kind::kTerm:
     case QueryNode::Kind::kPhrase:
     case QueryNode::Kind::kPrefix:
+    case QueryNode::Kind::kWildcard:
+    case QueryNode::Kind::kFuzzy:
       *dropped = AnalyzesToNoTerm(q, analyzer);
       if (*dropped) {
         *out = std::make_unique<EmptyWeight>();
@@ -361,6 +378,30 @@ Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, Analyze
 }
 
 }  // namespace
+
+Status CreateTypedWeight(const QueryNode& query, const IndexContext& index,
+                         std::unique_ptr<Weight>* out) {
+  if (query.kind == QueryNode::Kind::kExists) {
+    if (query.field.empty())
+      return Status::InvalidArgument("'field:*' needs a field name");
+    *out = NewExistsWeight(index, query.field, query.boost);
+    return Status::OK();
+  }
+  const Schema::Field* typed = index.TypedField(query.field);
+  if (typed == nullptr) {
+    out->reset();
+    return Status::InvalidArgument("range queries need a typed field: '" + query.field +
+                                   "' is " + (index.schema != nullptr && index.schema->Find(query.field) != nullptr
+                                                  ? "a text field"
+                                                  : "not in the schema"));
+  }
+  RangeBounds bounds;
+  bounds.lower = query.lower;
+  bounds.upper = query.upper;
+  bounds.lower_inclusive = query.lower_inclusive;
+  bounds.upper_inclusive = query.upper_inclusive;
+  return NewRangeWeight(index, *typed, bounds, query.boost, out);
+}
 
 Status CreateWeight(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
                     std::unique_ptr<Weight>* out) {

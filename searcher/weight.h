@@ -91,8 +91,14 @@ class Weight {
 Status CreateWeight(const QueryNode& query, const IndexContext& index, Analyzer& analyzer,
                     std::unique_ptr<Weight>* out);
 
+// A range or exists query (QueryNode::Kind::kRange, kExists) on `query.field`, answered from
+// the field's terms or column. Ranges need a typed field: a text field is InvalidArgument naming
+// it. `field:*` works on any field.
+Status CreateTypedWeight(const QueryNode& query, const IndexContext& index,
+                         std::unique_ptr<Weight>* out);
+
 // With index.proximity > 0 and a query that is a bag of words (only optional words without a
-// field, as bare words and plain-text queries are), adds a term-proximity clause per default
+// field or boost, as bare words and plain-text queries are), adds a term-proximity clause per default
 // field holding two of its terms to *weight, which CreateWeight made from `query`. Other
 // queries are left as they are.
 Status AddProximity(const QueryNode& query, const IndexContext& index, Analyzer& analyzer,

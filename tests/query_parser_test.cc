@@ -42,7 +42,9 @@ std::unique_ptr<QueryNode> ParseOrDie(std::string_view query) {
 
 bool SameTree(const QueryNode& a, const QueryNode& b) {
   if (a.kind != b.kind || a.field != b.field || a.text != b.text || a.slop != b.slop ||
-      a.clauses.size() != b.clauses.size()) {
+      a.max_edits != b.max_edits || a.lower != b.lower || a.upper != b.upper ||
+      a.lower_inclusive != b.lower_inclusive || a.upper_inclusive != b.upper_inclusive ||
+      a.boost != b.boost || a.clauses.size() != b.clauses.size()) {
     return false;
   }
   for (size_t i = 0; i < a.clauses.size(); ++i) {
@@ -348,18 +350,17 @@ TEST(QueryParserTest, FieldErrors) {
             "syntax error at column 3: field 'b' inside field 'a': a clause searches one field");
   EXPECT_EQ(ErrorOf("a:(b c:d)"),
             "syntax error at column 6: field 'c' inside field 'a': a clause searches one field");
-  EXPECT_EQ(ErrorOf("title:*"),
-            "syntax error at column 7: '*' matches every document and cannot take a field");
   EXPECT_EQ(ErrorOf("title:-a"),
             "syntax error at column 7: expected a word, a phrase or '(' after 'title:', found '-'");
 }
 
 TEST(QueryParserTest, MisplacedTilde) {
-  EXPECT_EQ(ErrorOf("word~2"),
-            "syntax error at column 5: fuzzy queries (word~N) are not supported; '~N' goes after a "
-            "closing quote: \"a phrase\"~N");
   EXPECT_EQ(ErrorOf("\"a b\" ~2"),
-            "syntax error at column 7: '~' must directly follow a closing quote: \"a phrase\"~N");
+            "syntax error at column 7: '~' must directly follow a word (word~N) or a closing "
+            "quote (\"a phrase\"~N)");
+  EXPECT_EQ(ErrorOf("~2"),
+            "syntax error at column 1: '~' must directly follow a word (word~N) or a closing "
+            "quote (\"a phrase\"~N)");
   EXPECT_EQ(ErrorOf("\"a b\"~"), "syntax error at column 6: expected a number after '~'");
   EXPECT_EQ(ErrorOf("\"a b\"~x"), "syntax error at column 6: expected a number after '~'");
   EXPECT_EQ(ErrorOf("\"a b\"~-1"), "syntax error at column 6: expected a number after '~'");
@@ -373,13 +374,234 @@ TEST(QueryParserTest, MisplacedTilde) {
 }
 
 TEST(QueryParserTest, MisplacedStar) {
-  EXPECT_EQ(ErrorOf("a*b"), "syntax error at column 2: '*' is only allowed at the end of a word");
-  EXPECT_EQ(ErrorOf("*a"), "syntax error at column 1: '*' is only allowed at the end of a word");
-  EXPECT_EQ(ErrorOf("x a**"), "syntax error at column 4: '*' is only allowed at the end of a word");
-  EXPECT_EQ(ErrorOf("pre*:x"),
-            "syntax error at column 4: '*' is only allowed at the end of a word");
+  EXPECT_EQ(ErrorOf("pre*:x"), "syntax error at column 1: a field name cannot hold '*' or '?'");
+  EXPECT_EQ(ErrorOf("te?t:x"), "syntax error at column 1: a field name cannot hold '*' or '?'");
+  EXPECT_EQ(ErrorOf("*:x"), "syntax error at column 1: a field name cannot hold '*' or '?'");
+  EXPECT_EQ(ErrorOf("te?t~1"),
+            "syntax error at column 5: a word with '*' or '?' cannot also be fuzzy ('~')");
   EXPECT_EQ(ErrorOf("\"a b\"*"),
             "syntax error at column 6: expected a space or ')' after the phrase");
+}
+
+TEST(QueryParserTest, Ranges) {
+  auto q = ParseOrDie("price:[10 TO 100]");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->kind, Kind::kRange);
+  EXPECT_EQ(q->field, "price");
+  EXPECT_EQ(q->lower, "10");
+  EXPECT_EQ(q->upper, "100");
+  EXPECT_TRUE(q->lower_inclusive);
+  EXPECT_TRUE(q->upper_inclusive);
+  EXPECT_EQ(Canonical("price:{10 TO 100}"), "price:{10 TO 100}");
+  EXPECT_EQ(Canonical("price:[10 TO 100}"), "price:[10 TO 100}");
+  EXPECT_EQ(Canonical("price:{10 TO 100]"), "price:{10 TO 100]");
+  EXPECT_EQ(Canonical("price:[  -5.5   TO 1e3 ]"), "price:[-5.5 TO 1e3]");
+  // An open end is inclusive whatever its bracket, so one range has one tree.
+  EXPECT_EQ(Canonical("date:[2024-05-01 TO *]"), "date:[2024-05-01 TO *]");
+  EXPECT_EQ(Canonical("date:{2024-05-01 TO *}"), "date:{2024-05-01 TO *]");
+  EXPECT_EQ(Canonical("date:{* TO *}"), "date:[* TO *]");
+  auto open = ParseOrDie("date:{* TO 5}");
+  ASSERT_NE(open, nullptr);
+  EXPECT_TRUE(open->lower.empty());
+  EXPECT_TRUE(open->lower_inclusive);
+  EXPECT_FALSE(open->upper_inclusive);
+}
+
+TEST(QueryParserTest, RangeValuesWithColonsAndQuotes) {
+  auto q = ParseOrDie("date:[2024-05-01T10:00:00+02:00 TO 2024-06-01T00:00:00Z}");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->lower, "2024-05-01T10:00:00+02:00");
+  EXPECT_EQ(q->upper, "2024-06-01T00:00:00Z");
+  auto quoted = ParseOrDie("date:[\"2024-05-01T10:00:00+02:00\" TO \"a \\\"b\\\" ]\"]");
+  ASSERT_NE(quoted, nullptr);
+  EXPECT_EQ(quoted->lower, "2024-05-01T10:00:00+02:00");
+  EXPECT_EQ(quoted->upper, "a \"b\" ]");
+  // A quoted '*' is the value '*', not an open end.
+  auto star = ParseOrDie("tag:[\"*\" TO *]");
+  ASSERT_NE(star, nullptr);
+  EXPECT_EQ(star->lower, "*");
+  EXPECT_TRUE(star->upper.empty());
+  EXPECT_EQ(star->ToString(), "tag:[\"*\" TO *]");
+  EXPECT_EQ(Canonical("tag:[TO TO a\\ b]"), "tag:[\"TO\" TO \"a b\"]");
+}
+
+TEST(QueryParserTest, Comparisons) {
+  EXPECT_EQ(Canonical("price:>=10"), "price:[10 TO *]");
+  EXPECT_EQ(Canonical("price:>10"), "price:{10 TO *]");
+  EXPECT_EQ(Canonical("price:<=5"), "price:[* TO 5]");
+  EXPECT_EQ(Canonical("date:<2024-06-01"), "date:[* TO 2024-06-01}");
+  EXPECT_EQ(Canonical("date:>=2024-05-01T10:00:00Z"), "date:[2024-05-01T10:00:00Z TO *]");
+  EXPECT_EQ(Canonical("date:>\"2024-05-01 10:00\""), "date:{\"2024-05-01 10:00\" TO *]");
+  EXPECT_EQ(Canonical("(price:>=10 AND price:<20) x"), "((+price:[10 TO *] +price:[* TO 20}) x)");
+  // Only right after a field: elsewhere '>' is part of a word.
+  EXPECT_EQ(Canonical("price:(>=10 <5)"), "(price:\\>=10 price:\\<5)");
+  EXPECT_EQ(Canonical(">=10"), "\\>=10");
+  EXPECT_EQ(Canonical("a>b"), "a>b");
+}
+
+TEST(QueryParserTest, RangeErrors) {
+  EXPECT_EQ(ErrorOf("[1 TO 2]"),
+            "syntax error at column 1: a range needs a field: field:[a TO b] or field:>=a");
+  EXPECT_EQ(ErrorOf("a (x {1 TO 2})"),
+            "syntax error at column 6: a range needs a field: field:[a TO b] or field:>=a");
+  EXPECT_EQ(ErrorOf("p:[1 2]"),
+            "syntax error at column 6: expected ' TO ' between the bounds of the range: [a TO b]");
+  EXPECT_EQ(ErrorOf("p:[1 to 2]"),
+            "syntax error at column 6: expected ' TO ' between the bounds of the range: [a TO b]");
+  EXPECT_EQ(ErrorOf("p:[1TO 2]"),
+            "syntax error at column 8: expected ' TO ' between the bounds of the range: [a TO b]");
+  EXPECT_EQ(ErrorOf("p:[1 TO 2"),
+            "syntax error at column 3: unterminated range: expected ']' or '}'");
+  EXPECT_EQ(ErrorOf("p:[1 TO"),
+            "syntax error at column 3: unterminated range: expected ']' or '}'");
+  EXPECT_EQ(ErrorOf("p:[1 "), "syntax error at column 3: unterminated range: expected ']' or '}'");
+  EXPECT_EQ(ErrorOf("p:[1 TO 2 3]"),
+            "syntax error at column 11: expected ']' or '}' to close the range");
+  EXPECT_EQ(ErrorOf("p:[]"), "syntax error at column 4: expected a value or '*' in the range");
+  EXPECT_EQ(ErrorOf("p:[\"\" TO 1]"),
+            "syntax error at column 4: empty quoted value: write '*' for an open end");
+  EXPECT_EQ(ErrorOf("p:[\"1 TO 2]"),
+            "syntax error at column 4: unterminated quoted value: expected a closing '\"'");
+  EXPECT_EQ(ErrorOf("p:[1 TO 2]x"),
+            "syntax error at column 11: expected a space or ')' after the range");
+  EXPECT_EQ(ErrorOf("p:>"), "syntax error at column 3: expected a value right after '>'");
+  EXPECT_EQ(ErrorOf("p:<= x"), "syntax error at column 3: expected a value right after '<='");
+  EXPECT_EQ(ErrorOf("p:>*"), "syntax error at column 3: expected a value right after '>'");
+  EXPECT_EQ(ErrorOf("p:>\"x\"y"),
+            "syntax error at column 7: expected a space or ')' after the value");
+}
+
+TEST(QueryParserTest, Exists) {
+  auto q = ParseOrDie("title:*");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->kind, Kind::kExists);
+  EXPECT_EQ(q->field, "title");
+  EXPECT_EQ(q->ToString(), "title:*");
+  EXPECT_EQ(Canonical("-price:* a"), "(-price:* a)");
+  EXPECT_EQ(Canonical("*:*"), "*");
+  EXPECT_EQ(Canonical("*:* -a"), "(* -a)");
+  EXPECT_EQ(Canonical("*"), "*");
+}
+
+TEST(QueryParserTest, Boosts) {
+  auto q = ParseOrDie("word^2");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->kind, Kind::kTerm);
+  EXPECT_EQ(q->boost, 2);
+  EXPECT_EQ(Canonical("\"a phrase\"^3"), "\"a phrase\"^3");
+  EXPECT_EQ(Canonical("\"a phrase\"~2^3"), "\"a phrase\"~2^3");
+  EXPECT_EQ(Canonical("title:word^2"), "title:word^2");
+  EXPECT_EQ(Canonical("title:(a b)^2"), "(title:a^2 title:b^2)");
+  EXPECT_EQ(Canonical("pre*^2"), "pre*^2");
+  EXPECT_EQ(Canonical("te?t^2 w~1^0.5 *^4 f:*^2 p:[1 TO 2]^3 p:>1^2"),
+            "(te?t^2 w~1^0.5 *^4 f:*^2 p:[1 TO 2]^3 p:{1 TO *]^2)");
+  // Boosts multiply down onto the leaves; a boost of 1 is no boost.
+  EXPECT_EQ(Canonical("(a^2 (b c^3)^0.5)^2"), "(a^4 (b c^3))");
+  EXPECT_EQ(Canonical("(a -b)^0"), "(a^0 -b^0)");
+  EXPECT_EQ(Canonical("a^1"), "a");
+  EXPECT_EQ(Canonical("a^1.5e1 b^.5 c^2."), "(a^15 b^0.5 c^2)");
+  EXPECT_EQ(Canonical("+a^2 -b^3"), "(+a^2 -b^3)");
+}
+
+TEST(QueryParserTest, BoostErrors) {
+  EXPECT_EQ(
+      ErrorOf("a^"),
+      "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
+  EXPECT_EQ(
+      ErrorOf("a^-1"),
+      "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
+  EXPECT_EQ(
+      ErrorOf("a^x"),
+      "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
+  EXPECT_EQ(
+      ErrorOf("a^1e999"),
+      "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
+  EXPECT_EQ(
+      ErrorOf("a^1.2.3"),
+      "syntax error at column 2: expected a non-negative number after '^', such as ^2 or ^0.5");
+  EXPECT_EQ(ErrorOf("a^2x"), "syntax error at column 4: expected a space or ')' after the boost");
+  EXPECT_EQ(ErrorOf("a ^2"),
+            "syntax error at column 3: '^' must directly follow a word, a phrase, a range or ')'");
+  EXPECT_EQ(ErrorOf("^2"),
+            "syntax error at column 1: '^' must directly follow a word, a phrase, a range or ')'");
+  EXPECT_EQ(ErrorOf("a^2^3"), "syntax error at column 4: a clause takes one boost");
+  EXPECT_EQ(ErrorOf("t:a^2^3"), "syntax error at column 6: a clause takes one boost");
+  EXPECT_EQ(ErrorOf("(a b)^2^3"), "syntax error at column 8: a clause takes one boost");
+  EXPECT_EQ(ErrorOf("a AND^2 b"),
+            "syntax error at column 6: '^' must directly follow a word, a phrase, a range or ')'");
+}
+
+TEST(QueryParserTest, Fuzzy) {
+  auto q = ParseOrDie("word~");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->kind, Kind::kFuzzy);
+  EXPECT_EQ(q->text, "word");
+  EXPECT_EQ(q->max_edits, 2u);
+  EXPECT_EQ(q->ToString(), "word~2");
+  EXPECT_EQ(Canonical("word~0"), "word~0");
+  EXPECT_EQ(Canonical("word~1"), "word~1");
+  EXPECT_EQ(Canonical("Word~02"), "Word~2");
+  EXPECT_EQ(Canonical("title:word~1 b"), "(title:word~1 b)");
+  EXPECT_EQ(Canonical("(word~1)"), "word~1");
+  EXPECT_EQ(Canonical("AND~1"), "\\AND~1");
+  // A quoted phrase keeps its slop.
+  auto phrase = ParseOrDie("\"a b\"~2");
+  ASSERT_NE(phrase, nullptr);
+  EXPECT_EQ(phrase->kind, Kind::kPhrase);
+  EXPECT_EQ(phrase->slop, 2u);
+  auto one_word = ParseOrDie("\"word\"~1");
+  ASSERT_NE(one_word, nullptr);
+  EXPECT_EQ(one_word->kind, Kind::kPhrase);
+}
+
+TEST(QueryParserTest, FuzzyErrors) {
+  EXPECT_EQ(ErrorOf("word~3"),
+            "syntax error at column 6: a fuzzy word allows at most 2 edits (word~0, word~1, "
+            "word~2)");
+  EXPECT_EQ(ErrorOf("word~99999999999999999999"),
+            "syntax error at column 6: a fuzzy word allows at most 2 edits (word~0, word~1, "
+            "word~2)");
+  EXPECT_EQ(ErrorOf("word~0.5"),
+            "syntax error at column 7: expected a space or ')' after the fuzzy word: word~N with N "
+            "0, 1 or 2");
+  EXPECT_EQ(ErrorOf("word~1~2"),
+            "syntax error at column 7: expected a space or ')' after the fuzzy word: word~N with N "
+            "0, 1 or 2");
+  EXPECT_EQ(ErrorOf("word~x"),
+            "syntax error at column 6: expected a space or ')' after the fuzzy word: word~N with N "
+            "0, 1 or 2");
+  EXPECT_EQ(ErrorOf("pre*~1"),
+            "syntax error at column 5: a word with '*' or '?' cannot also be fuzzy ('~')");
+}
+
+TEST(QueryParserTest, Wildcards) {
+  auto q = ParseOrDie("te?t");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->kind, Kind::kWildcard);
+  EXPECT_EQ(q->text, "te?t");
+  EXPECT_EQ(Canonical("*ing"), "*ing");
+  EXPECT_EQ(Canonical("a*b*c"), "a*b*c");
+  EXPECT_EQ(Canonical("a**"), "a**");
+  EXPECT_EQ(Canonical("?"), "?");
+  EXPECT_EQ(Canonical("title:t?st*"), "title:t?st*");
+  // One '*' at the end stays the prefix query.
+  auto prefix = ParseOrDie("pre*");
+  ASSERT_NE(prefix, nullptr);
+  EXPECT_EQ(prefix->kind, Kind::kPrefix);
+  EXPECT_EQ(prefix->text, "pre");
+  // Escaped wildcards are literal: the pattern keeps their escapes, a word loses them.
+  auto escaped = ParseOrDie("a\\*b?");
+  ASSERT_NE(escaped, nullptr);
+  EXPECT_EQ(escaped->kind, Kind::kWildcard);
+  EXPECT_EQ(escaped->text, "a\\*b?");
+  EXPECT_EQ(escaped->ToString(), "a\\*b?");
+  auto word = ParseOrDie("a\\*b\\?");
+  ASSERT_NE(word, nullptr);
+  EXPECT_EQ(word->kind, Kind::kTerm);
+  EXPECT_EQ(word->text, "a*b?");
+  EXPECT_EQ(word->ToString(), "a\\*b\\?");
+  EXPECT_EQ(Canonical("a\\ b?c\\:d"), "a\\ b?c\\:d");
+  EXPECT_EQ(Canonical("\\+x?"), "\\+x?");
 }
 
 TEST(QueryParserTest, DanglingEscape) {
@@ -428,6 +650,8 @@ TEST(QueryParserTest, RoundTripsHandWrittenQueries) {
       "日本語 \"größe maß\"~5 ünï*",
       "((a)) (((b c)))",
       "\\AND:x",
+      "price:[10 TO 100] date:{2024-05-01T10:00:00+02:00 TO *] n:>=-3 n:<\"a b\"",
+      "title:(a^2 \"b c\"~1^3)^0.5 w~ w~0^0 te?t *ing a*b*c\\? pre*^2 f:* *:*^2",
   };
   for (const std::string& query : queries) {
     SCOPED_TRACE(query);
@@ -467,8 +691,10 @@ class RandomTreeBuilder {
   // Fragments chosen to exercise every escaping rule.
   std::string Text() {
     static const std::vector<std::string> kFragments = {
-        "a", "word", "é",  "日本", "-", "+", "!",  "&&",     "||",  "AND", "OR", "NOT", " ",
-        "(", ")",    "\"", ":",    "~", "*", "\\", "e-mail", "x.y", "\t",  "&",  "|",   "42"};
+        "a",   "word", "é",      "日本", "-",  "+", "!",  "&&", "||",
+        "AND", "OR",   "NOT",    " ",    "(",  ")", "\"", ":",  "~",
+        "*",   "\\",   "e-mail", "x.y",  "\t", "&", "|",  "42", "?",
+        "^",   "[",    "{",      "]",    "}",  ">", "<=", "TO", "2024-05-01T10:00:00+02:00"};
     std::string text;
     const size_t parts = 1 + Pick(3);
     for (size_t i = 0; i < parts; ++i) text += kFragments[Pick(kFragments.size())];
@@ -481,11 +707,63 @@ class RandomTreeBuilder {
     return kFields[Pick(kFields.size())];
   }
 
+  // A wildcard pattern as the parser keeps it: literal '*', '?' and '\\' escaped, and at least
+  // one '?' so that it is no prefix.
+  std::string Pattern() {
+    std::string pattern;
+    for (char c : Text()) {
+      if (c == '*' || c == '?' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    std::string wild = Chance(50) ? "?" : "*?";
+    if (Chance(30)) wild += "*";
+    // Between code points: only at a piece's end, which Text() never splits.
+    const size_t at = Chance(50) ? 0 : pattern.size();
+    return pattern.insert(at, wild);
+  }
+
+  std::string Bound() {
+    static const std::vector<std::string> kBounds = {
+        "",    "",  "10",    "-5.5", "2024-05-01", "2024-05-01T10:00:00+02:00", "a b", "*", "TO",
+        "x]y", "}", "\"q\"", "\\",   "é"};
+    return kBounds[Pick(kBounds.size())];
+  }
+
+  double Boost() {
+    static const double kBoosts[] = {0, 0.5, 2, 3.25, 1e-7, 1e20, 0.1};
+    return Chance(70) ? 1 : kBoosts[Pick(std::size(kBoosts))];
+  }
+
   std::unique_ptr<QueryNode> Leaf() {
     auto node = std::make_unique<QueryNode>();
-    switch (Pick(7)) {
+    node->boost = Boost();
+    switch (Pick(11)) {
       case 0:
         node->kind = Kind::kMatchAll;
+        return node;
+      case 7:
+        node->kind = Kind::kFuzzy;
+        node->max_edits = static_cast<uint32_t>(Pick(3));
+        break;
+      case 8:
+        node->kind = Kind::kWildcard;
+        node->field = Field();
+        node->text = Pattern();
+        return node;
+      case 9: {
+        node->kind = Kind::kRange;
+        do node->field = Field();
+        while (node->field.empty());
+        node->lower = Bound();
+        node->upper = Bound();
+        node->lower_inclusive = node->lower.empty() || Chance(50);
+        node->upper_inclusive = node->upper.empty() || Chance(50);
+        return node;
+      }
+      case 10:
+        node->kind = Kind::kExists;
+        do node->field = Field();
+        while (node->field.empty());
         return node;
       case 1:
       case 2:
@@ -523,9 +801,10 @@ TEST(QueryParserTest, RoundTripsRandomTrees) {
 
 // Arbitrary input either fails cleanly or parses to a tree whose canonical form is stable.
 TEST(QueryParserTest, RandomInputFailsCleanlyOrRoundTrips) {
-  static const std::vector<std::string> kPieces = {"a",  "b",   "é",  " ",   "(",  ")",  "\"", ":",
-                                                   "~",  "2",   "*",  "\\",  "+",  "-",  "!",  "&&",
-                                                   "||", "AND", "OR", "NOT", "f:", "\t", "&",  "|"};
+  static const std::vector<std::string> kPieces = {
+      "a", "b", "é",  " ",  "(",  ")",   "\"", ":",    "~",  "2",  "*",   "\\",
+      "+", "-", "!",  "&&", "||", "AND", "OR", "NOT",  "f:", "\t", "&",   "|",
+      "?", "^", "^2", "[",  "]",  "{",   "}",  " TO ", ">",  "<=", "0.5", "~1"};
   std::mt19937 rng(7);
   int parsed_count = 0;
   for (int i = 0; i < 20000; ++i) {

@@ -115,6 +115,13 @@ class Reference {
         }
         return e;
       }
+      case QueryNode::Kind::kFuzzy:
+      case QueryNode::Kind::kWildcard:
+      case QueryNode::Kind::kRange:
+      case QueryNode::Kind::kExists:
+        // Not generated here: tests/query_multiterm_test.cc has their reference.
+        ADD_FAILURE() << "unexpected query kind in " << q.ToString();
+        return e;
       case QueryNode::Kind::kBoolean:
         break;
     }

@@ -30,8 +30,8 @@ namespace {
 // multi-term queries: scoring thousands of expansions by BM25 ranks rare junk terms first).
 class PrefixWeight final : public Weight {
  public:
-  PrefixWeight(const IndexContext& index, std::string field, std::string prefix)
-      : index_(index), field_(std::move(field)), prefix_(std::move(prefix)) {}
+  PrefixWeight(const IndexContext& index, std::string field, std::string prefix, double score)
+      : index_(index), field_(std::move(field)), prefix_(std::move(prefix)), score_(score) {}
   Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
     out->reset();
     roaring_bitmap_t* bitmap = nullptr;
@@ -40,7 +40,7 @@ class PrefixWeight final : public Weight {
       roaring_bitmap_free(bitmap);
       return Status::OK();
     }
-    *out = std::make_unique<BitmapScorer>(bitmap, 1.0);
+    *out = std::make_unique<BitmapScorer>(bitmap, score_);
     return Status::OK();
   }
   Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
@@ -92,6 +92,7 @@ class PrefixWeight final : public Weight {
  private:
   const IndexContext& index_;
   std::string field_, prefix_;
+  double score_;
 };
 
 class MatchAllWeight final : public Weight {
@@ -118,8 +119,8 @@ class MatchAllWeight final : public Weight {
 }  // namespace
 
 std::unique_ptr<Weight> NewPrefixWeight(const IndexContext& index, std::string field,
-                                        std::string prefix) {
-  return std::make_unique<PrefixWeight>(index, std::move(field), std::move(prefix));
+                                        std::string prefix, double score) {
+  return std::make_unique<PrefixWeight>(index, std::move(field), std::move(prefix), score);
 }
 
 std::unique_ptr<Weight> NewMatchAllWeight(const IndexContext& index, double score) {

@@ -33,9 +33,9 @@ class BitmapScorer final : public Scorer {
   uint64_t cost_;
 };
 
-// Every term of `field` starting with `prefix`, as one constant-score set.
+// Every term of `field` starting with `prefix`, as one set scored `score`.
 std::unique_ptr<Weight> NewPrefixWeight(const IndexContext& index, std::string field,
-                                        std::string prefix);
+                                        std::string prefix, double score = 1.0);
 // Every document, scored `score`.
 std::unique_ptr<Weight> NewMatchAllWeight(const IndexContext& index, double score = 1.0);
 

@@ -89,9 +89,15 @@ class Bm25fTermWeight final : public Weight {
  public:
   using FieldTerm = Bm25fFieldTerm;
   Bm25fTermWeight(const IndexContext& index, std::string term, std::vector<FieldTerm> fields,
-                  uint64_t n, uint64_t df)
-      : index_(index), term_(std::move(term)), fields_(std::move(fields)), n_(n), df_(df) {
-    bm25f_.idf = Bm25::Idf(n, df);
+                  uint64_t n, uint64_t df, double boost)
+      : index_(index),
+        term_(std::move(term)),
+        fields_(std::move(fields)),
+        n_(n),
+        df_(df),
+        boost_(boost) {
+    // The boost scales the constant factor, hence scores and bounds alike.
+    bm25f_.idf = Bm25::Idf(n, df) * boost;
     bm25f_.k1 = index.k1;
   }
   Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
@@ -134,9 +140,10 @@ class Bm25fTermWeight final : public Weight {
     *score = term->Score();
     Line(depth,
          Fmt(*score) + " " + term_ + " (BM25F over " + std::to_string(fields_.size()) +
-             " fields; df " + std::to_string(df_) + ", N " + std::to_string(n_) + ")",
+             " fields; df " + std::to_string(df_) + ", N " + std::to_string(n_) +
+             (boost_ != 1 ? ", boost " + Fmt(boost_) : "") + ")",
          out);
-    Line(depth + 1, Fmt(bm25f_.idf) + " idf", out);
+    Line(depth + 1, Fmt(Bm25::Idf(n_, df_)) + " idf", out);
     double combined = 0;
     size_t i = 0;
     // Parts() covers the fields present in this segment, in fields_ order.
@@ -162,6 +169,7 @@ class Bm25fTermWeight final : public Weight {
   std::string term_;
   std::vector<FieldTerm> fields_;
   uint64_t n_, df_;
+  double boost_;
   Bm25f bm25f_;
 };
 
@@ -169,8 +177,9 @@ class Bm25fTermWeight final : public Weight {
 
 std::unique_ptr<Weight> NewBm25fTermWeight(const IndexContext& index, std::string term,
                                            std::vector<Bm25fFieldTerm> fields, uint64_t n,
-                                           uint64_t df) {
-  return std::make_unique<Bm25fTermWeight>(index, std::move(term), std::move(fields), n, df);
+                                           uint64_t df, double boost) {
+  return std::make_unique<Bm25fTermWeight>(index, std::move(term), std::move(fields), n, df,
+                                           boost);
 }
 
 }  // namespace trawl

@@ -84,10 +84,10 @@ struct Bm25fFieldTerm {
 };
 
 // The weight of `term` over `fields` (those that have it), with N `n` and document frequency
-// `df` for its idf.
+// `df` for its idf, its scores multiplied by `boost`.
 std::unique_ptr<Weight> NewBm25fTermWeight(const IndexContext& index, std::string term,
                                            std::vector<Bm25fFieldTerm> fields, uint64_t n,
-                                           uint64_t df);
+                                           uint64_t df, double boost = 1);
 
 }  // namespace trawl
 

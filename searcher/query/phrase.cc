@@ -253,9 +253,16 @@ class PhraseWeight final : public Weight {
   using Term = PhraseTerm;
   bool CountIsCheap() const override { return false; }
   PhraseWeight(const IndexContext& index, std::string field, std::vector<Term> terms, uint32_t slop,
-               double idf_sum)
-      : index_(index), field_(std::move(field)), terms_(std::move(terms)), slop_(slop) {
+               double idf_sum, double boost)
+      : index_(index),
+        field_(std::move(field)),
+        terms_(std::move(terms)),
+        slop_(slop),
+        idf_(idf_sum),
+        boost_(boost) {
+    // As a term's: the boost scales the constant factor, hence scores and bounds alike.
     bm25_ = index.FieldBm25(*index.Field(field_), idf_sum);
+    bm25_.weight *= boost;
   }
   Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
     std::unique_ptr<PhraseScorer> scorer;
@@ -298,9 +305,10 @@ class PhraseWeight final : public Weight {
     Line(depth,
          Fmt(*score) + " " + field_ + ":\"" + words + "\"" +
              (slop_ ? "~" + std::to_string(slop_) : "") +
-             " (BM25 phrase; idf summed over its terms)",
+             " (BM25 phrase; idf summed over its terms" +
+             (boost_ != 1 ? "; boost " + Fmt(boost_) : "") + ")",
          out);
-    ExplainBm25(bm25_, bm25_.weight / (index_.k1 + 1), phrase->freq(), "phrase frequency",
+    ExplainBm25(bm25_, idf_, phrase->freq(), "phrase frequency",
                 index_.segments[seg]->FieldLength(index_.segments[seg]->FieldId(field_), doc),
                 depth, out);
     return Status::OK();
@@ -330,6 +338,7 @@ class PhraseWeight final : public Weight {
   std::string field_;
   std::vector<Term> terms_;
   uint32_t slop_;
+  double idf_, boost_;
   Bm25 bm25_;
 };
 
@@ -337,8 +346,9 @@ class PhraseWeight final : public Weight {
 
 std::unique_ptr<Weight> NewPhraseWeight(const IndexContext& index, std::string field,
                                         std::vector<PhraseTerm> terms, uint32_t slop,
-                                        double idf_sum) {
-  return std::make_unique<PhraseWeight>(index, std::move(field), std::move(terms), slop, idf_sum);
+                                        double idf_sum, double boost) {
+  return std::make_unique<PhraseWeight>(index, std::move(field), std::move(terms), slop, idf_sum,
+                                        boost);
 }
 
 }  // namespace trawl

@@ -118,10 +118,11 @@ struct PhraseTerm {
   TermInSegments entries;
 };
 
-// The weight of the phrase `terms` in `field`, with `slop` and the summed idf of its terms.
+// The weight of the phrase `terms` in `field`, with `slop` and the summed idf of its terms, its
+// scores multiplied by `boost`.
 std::unique_ptr<Weight> NewPhraseWeight(const IndexContext& index, std::string field,
                                         std::vector<PhraseTerm> terms, uint32_t slop,
-                                        double idf_sum);
+                                        double idf_sum, double boost = 1);
 
 }  // namespace trawl
 

@@ -34,14 +34,20 @@ namespace {
 
 class TermWeight final : public Weight {
  public:
-  TermWeight(const IndexContext& index, std::string field, std::string term, TermInSegments entries)
+  TermWeight(const IndexContext& index, std::string field, std::string term, TermInSegments entries,
+             double boost, uint64_t idf_doc_freq)
       : index_(index),
         field_(std::move(field)),
         term_(std::move(term)),
         entries_(std::move(entries)),
-        df_(entries_.doc_freq) {
+        df_(idf_doc_freq != 0 ? idf_doc_freq : entries_.doc_freq),
+        boost_(boost) {
     const FieldInfo* f = index.Field(field_);
-    bm25_ = index.FieldBm25(*f, Bm25::Idf(IndexContext::DocCount(*f), df_));
+    idf_ = Bm25::Idf(IndexContext::DocCount(*f), df_);
+    // The boost scales BM25's constant factor, so scores and every bound derived from it (list,
+    // block and impact bounds) scale alike.
+    bm25_ = index.FieldBm25(*f, idf_);
+    bm25_.weight *= boost_;
   }
   Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
     out->reset();
@@ -79,9 +85,10 @@ class TermWeight final : public Weight {
     const FieldInfo& f = *index_.Field(field_);
     Line(depth,
          Fmt(*score) + " " + field_ + ":" + term_ + " (BM25; df " + std::to_string(df_) + ", N " +
-             std::to_string(IndexContext::DocCount(f)) + ")",
+             std::to_string(IndexContext::DocCount(f)) +
+             (boost_ != 1 ? ", boost " + Fmt(boost_) : "") + ")",
          out);
-    ExplainBm25(bm25_, bm25_.weight / (index_.k1 + 1), term->freq(), "tf",
+    ExplainBm25(bm25_, idf_, term->freq(), "tf",
                 index_.segments[seg]->FieldLength(index_.segments[seg]->FieldId(field_), doc),
                 depth, out);
     return Status::OK();
@@ -108,14 +115,18 @@ class TermWeight final : public Weight {
   std::string field_, term_;
   TermInSegments entries_;
   uint64_t df_;
+  double boost_;
+  double idf_;
   Bm25 bm25_;
 };
 
 }  // namespace
 
 std::unique_ptr<Weight> NewTermWeight(const IndexContext& index, std::string field,
-                                      std::string term, TermInSegments entries) {
-  return std::make_unique<TermWeight>(index, std::move(field), std::move(term), std::move(entries));
+                                      std::string term, TermInSegments entries, double boost,
+                                      uint64_t idf_doc_freq) {
+  return std::make_unique<TermWeight>(index, std::move(field), std::move(term), std::move(entries),
+                                      boost, idf_doc_freq);
 }
 
 }  // namespace trawl

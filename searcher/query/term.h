@@ -71,9 +71,12 @@ class TermScorer final : public Scorer, public BlockBounds {
   double block_bound_ = 0;
 };
 
-// The weight of `term` in `field`, whose lookups in every segment are `entries`.
+// The weight of `term` in `field`, whose lookups in every segment are `entries`, its scores
+// multiplied by `boost`. Its idf takes `idf_doc_freq` as the document frequency when that is
+// not 0 (a fuzzy word's expansions share one, Lucene's blended frequency), else the term's own.
 std::unique_ptr<Weight> NewTermWeight(const IndexContext& index, std::string field,
-                                      std::string term, TermInSegments entries);
+                                      std::string term, TermInSegments entries, double boost = 1,
+                                      uint64_t idf_doc_freq = 0);
 
 }  // namespace trawl
 
