@@ -1,5 +1,6 @@
 #include "searcher/query_parser.h"
 
+#include <cctype>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -135,7 +136,14 @@ class Lexer {
       return Status::OK();
     }
     token->begin = pos_;
-    TRAWL_RETURN_IF_ERROR(LexTokenAt(token));
+    // `stars:-2` is a negative number: a '-' touching its field cannot be a negation, since
+    // `field:-word` would negate nothing.
+    if (touches_field && q_[pos_] == '-' && pos_ + 1 < q_.size() &&
+        std::isdigit(static_cast<unsigned char>(q_[pos_ + 1]))) {
+      TRAWL_RETURN_IF_ERROR(LexWord(token));
+    } else {
+      TRAWL_RETURN_IF_ERROR(LexTokenAt(token));
+    }
     token->end = pos_;
     return Status::OK();
   }

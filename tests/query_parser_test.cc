@@ -65,6 +65,16 @@ TEST(QueryParserTest, Term) {
   EXPECT_EQ(Canonical("  hello\t"), "hello");
 }
 
+// A '-' touching its field starts a negative number; elsewhere it negates.
+TEST(QueryParserTest, NegativeNumberAfterField) {
+  EXPECT_EQ(Canonical("stars:-2"), "stars:\\-2");  // escaped: re-parses anywhere
+  EXPECT_EQ(Canonical("a stars:-2.5"), "(a stars:\\-2.5)");
+  EXPECT_EQ(Canonical("a -stars:2"), "(a -stars:2)");
+  EXPECT_EQ(Canonical("stars:(-2 x)"), "(-stars:2 stars:x)");
+  EXPECT_EQ(Canonical(Canonical("stars:-2 b")), Canonical("stars:-2 b"));
+  EXPECT_NE(ErrorOf("stars:-x").find("after 'stars:'"), std::string::npos);
+}
+
 TEST(QueryParserTest, PhraseKeepsRawText) {
   auto q = ParseOrDie("\"Exact  Phrase\"");
   ASSERT_NE(q, nullptr);
