@@ -18,12 +18,30 @@ struct ScoredDoc {
   uint32_t docid;
 };
 
+// Where the previous page of a search in relevance order ended (a search-after cursor): only
+// documents after it in that order are collected, those scoring lower, or as much and later in
+// index order.
+struct ScoreAfter {
+  double score;
+  uint32_t segment;
+  uint32_t docid;
+  bool Admits(double s, uint32_t seg, uint32_t doc) const {
+    if (s != score) return s < score;
+    return seg != segment ? seg > segment : doc > docid;
+  }
+};
+
 // Keeps the k best documents: higher score first, ties broken by the lower (segment, docid),
 // i.e. the document indexed first. Documents must be offered in increasing (segment, docid)
 // order, so an offered document that ties the current k-th score always loses.
+//
+// With an `after` bound, documents at or before it are refused. The threshold stays the k-th
+// score of the documents admitted, so every pruning that compares score bounds with it stays
+// exact: a refused document never raises it.
 class TopKCollector {
  public:
   explicit TopKCollector(size_t k) : k_(k) {}
+  TopKCollector(size_t k, const ScoreAfter& after) : k_(k), after_(after), has_after_(true) {}
   // True if the document entered the top k.
   bool Offer(double score, uint32_t segment, uint32_t docid);
   // A document needs a score above this to enter; -infinity until k documents are held.
@@ -39,6 +57,8 @@ class TopKCollector {
 
  private:
   size_t k_;
+  ScoreAfter after_{};
+  bool has_after_ = false;
   std::vector<ScoredDoc> heap_;  // min-heap on (score, then later docs first)
 };
 

@@ -248,9 +248,13 @@ bool MaxScore::ScoreEssential(uint32_t doc, double* score) {
   const bool skip = (deleted_ != nullptr && roaring_bitmap_contains(deleted_, doc)) ||
                     (excluded_ != nullptr && excluded_->Advance(doc) == doc);
   if (has_two_phase_) return ScoreEssentialTwoPhase(doc, skip, score);
+  // Clause scores are summed from the last clause down to the first, essential ones here and
+  // the others after (PrunedByNonEssential), so that a document's score is the same sum in the
+  // same order wherever the pivot stands: floating-point addition is not associative, and a
+  // search-after cursor compares scores exactly across searches whose thresholds differ.
   const std::unique_ptr<Scorer>* clauses = clauses_.data();
   double sum = *score;
-  for (size_t i = first_essential_, n = n_; i < n; ++i) {
+  for (size_t i = n_, first = first_essential_; i-- > first;) {
     if (clauses[i]->doc() == doc) {
       if (!skip) sum += clauses[i]->Score();
       clauses[i]->Next();
@@ -295,9 +299,10 @@ bool MaxScore::ScoreEssentialTwoPhase(uint32_t doc, bool skip, double* score) {
     for (size_t i : at_doc_) NextApproximate(i);
     return false;
   }
-  for (size_t i : at_doc_) {
-    *score += clauses_[i]->Score();
-    NextApproximate(i);
+  // From the last clause down, as ScoreEssential sums.
+  for (size_t j = at_doc_.size(); j-- > 0;) {
+    *score += clauses_[at_doc_[j]]->Score();
+    NextApproximate(at_doc_[j]);
   }
   return true;
 }
