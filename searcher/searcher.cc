@@ -14,6 +14,7 @@
 #include "searcher/query_parser.h"
 #include "searcher/searcher_impl.h"
 #include "searcher/snippet.h"
+#include "searcher/sort.h"
 #include "searcher/weight.h"
 
 namespace trawl {
@@ -246,33 +247,52 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
     TRAWL_RETURN_IF_ERROR(FilterSets(options.filters, context, *analyzer, &sets));
     weight = NewFilteredWeight(std::move(weight), std::move(sets));
   }
+  // The order of the hits (searcher/sort.h), checked before any work: sort keys, collapse and
+  // the cursor to resume after.
+  const CommitView commit{segment_pointers_, deleted_, &schema_, manifest_.generation};
+  std::unique_ptr<HitOrder> order;
+  TRAWL_RETURN_IF_ERROR(HitOrder::Make(options, commit, &order));
   // Exact totals: counting with Roaring is cheap unless the query needs positions; then the
   // one scoring pass below counts too (visiting every match, instead of matching every phrase
   // twice). Without exact totals (as the top-k of Lucene's search(query, k)) nothing is
-  // counted, and every pass may skip what cannot make the top k.
+  // counted, and every pass may skip what cannot make the top k. An order by fields visits
+  // and counts every match anyway.
   const bool only_count = options.count_only || options.top_k == 0;
   const bool cheap = weight->CountIsCheap();
   const bool count_in_pass = options.exact_total && !cheap && !only_count;
-  if (only_count || (options.exact_total && cheap))
+  if (only_count || (options.exact_total && cheap && !order->by_fields()))
     TRAWL_RETURN_IF_ERROR(CountWeight(*weight, &results->total));
   if (only_count) return Status::OK();
 
-  TopKCollector collector(options.offset + options.top_k);
-  TRAWL_RETURN_IF_ERROR(
-      CollectTopK(*weight, count_in_pass ? &results->total : nullptr, &collector));
-  if (!options.exact_total) {
-    // Documents are skipped only once k are held: until then, every match was collected.
-    results->total = collector.size();
-    results->total_exact = !collector.full();
+  // Hit collection: the page of hits in the order asked, and the cursor after it.
+  Page page;
+  if (order->by_fields()) {
+    TRAWL_RETURN_IF_ERROR(order->CollectByFields(*weight, options, &page));
+    results->total = page.total;
+  } else {
+    TopKCollector collector = order->score_after()
+                                  ? TopKCollector(PageLimit(options), *order->score_after())
+                                  : TopKCollector(PageLimit(options));
+    TRAWL_RETURN_IF_ERROR(
+        CollectTopK(*weight, count_in_pass ? &results->total : nullptr, &collector));
+    if (!options.exact_total) {
+      // Documents are skipped only once k are held: until then, every match was collected
+      // (every match after the cursor, with one).
+      results->total = collector.size();
+      results->total_exact = !collector.full() && options.after.empty();
+    }
+    order->RelevancePage(collector.TakeSorted(), options, &page);
   }
-  std::vector<ScoredDoc> top = collector.TakeSorted();
+  results->next = std::move(page.next);
+
   std::unordered_set<std::string> terms;
   if (options.load_documents) weight->CollectTerms(&terms);
-  for (size_t i = options.offset; i < top.size(); ++i) {
+  for (const PageHit& collected : page.hits) {
     Hit hit;
-    hit.score = top[i].score;
-    hit.segment = top[i].segment;
-    hit.docid = top[i].docid;
+    hit.score = collected.score;
+    hit.segment = collected.segment;
+    hit.docid = collected.docid;
+    hit.collapsed = collected.collapsed;
     if (options.explain) {
       double explained;
       TRAWL_RETURN_IF_ERROR(

@@ -68,12 +68,12 @@ class SortTest : public ::testing::Test {
     IndexWriterOptions options;
     options.schema = schema;
     options.memory_budget_bytes = 48 << 10;
-    options.merge_factor = 3;
+    options.merge_factor = 0;  // merged once below, by Optimize
     std::unique_ptr<IndexWriter> w;
     Status s = IndexWriter::Open(dir_->string(), options, &w);
     ASSERT_TRUE(s.ok()) << s.ToString();
     int next_id = 0;
-    for (int commit = 0; commit < 4; ++commit) {
+    for (int commit = 0; commit < 6; ++commit) {
       for (int i = 0; i < 400; ++i) {
         // Replace an earlier document now and then.
         const std::string id = next_id > 50 && rng() % 20 == 0
@@ -94,6 +94,11 @@ class SortTest : public ::testing::Test {
       }
       s = w->Commit();
       ASSERT_TRUE(s.ok()) << s.ToString();
+      // The first commits' segments merge into one; the later ones stay apart.
+      if (commit == 2) {
+        s = w->Optimize();
+        ASSERT_TRUE(s.ok()) << s.ToString();
+      }
     }
     s = Searcher::Open(dir_->string(), {}, &searcher_);
     ASSERT_TRUE(s.ok()) << s.ToString();
