@@ -8,6 +8,7 @@
 #include "format/deletes.h"
 #include "format/segment_reader.h"
 #include "searcher/collector.h"
+#include "searcher/facets.h"
 #include "searcher/max_score.h"
 #include "searcher/query_parser.h"
 #include "searcher/searcher_impl.h"
@@ -185,6 +186,9 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
   std::unique_ptr<Weight> weight;
   TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
   TRAWL_RETURN_IF_ERROR(AddProximity(*parsed, context, *analyzer, &weight));
+  // Facets count every match (searcher/facets.h), whatever part of them a page shows.
+  TRAWL_RETURN_IF_ERROR(
+      ComputeFacets(*weight, segment_pointers_, deleted_, schema(), options, &results->facets));
   // Exact totals: counting with Roaring is cheap unless the query needs positions; then the
   // one scoring pass below counts too (visiting every match, instead of matching every phrase
   // twice). Without exact totals (as the top-k of Lucene's search(query, k)) nothing is
