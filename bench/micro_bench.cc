@@ -1,12 +1,18 @@
 // Micro benchmarks of the codecs every query runs through (Google Benchmark): Roaring cursors
 // over the three container kinds, bit-packed frequencies and varint positions. They show
 // the cost per posting of a primitive in isolation, which the whole-query benchmarks
-// (latency_bench, the peers harness) cannot attribute. Build: the trawl-micro-bench target;
-// run: build/bench/trawl-micro-bench [--benchmark_filter=REGEX].
+// (latency_bench, the peers harness) cannot attribute. Also the two ways of counting a keyword
+// facet (searcher/facets.h): a column scan against per-value posting intersections. Build: the
+// trawl-micro-bench target; run: build/bench/trawl-micro-bench [--benchmark_filter=REGEX].
 #include <benchmark/benchmark.h>
 #include <roaring/roaring.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,6 +20,9 @@
 #include "common/bitpack.h"
 #include "common/coding.h"
 #include "common/roaring_view.h"
+#include "format/column_reader.h"
+#include "format/column_writer.h"
+#include "searcher/facets.h"
 
 namespace trawl {
 namespace {
@@ -125,6 +134,144 @@ void BM_VarintSkip(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kCount);
 }
 BENCHMARK(BM_VarintSkip)->Arg(100)->Arg(10000);
+
+// ---- keyword facet counting: 1M documents, one keyword value each (uniform over the values),
+// as a column and as one posting bitmap per value; the matches a random share of documents.
+
+constexpr uint32_t kFacetDocs = 1u << 20;
+
+struct FacetData {
+  std::string dir;
+  std::unique_ptr<ColumnReader> columns;
+  std::vector<std::string> posting_bytes;
+  std::vector<RoaringView> postings;
+  std::vector<RoaringPtr> posting_bitmaps;  // the same, deserialized, for CRoaring's counts
+  RoaringPtr matches;
+};
+
+// Args: values, matches per thousand documents. Built once per argument pair.
+FacetData* MakeFacetData(uint32_t num_values, uint32_t per_mille) {
+  static std::map<std::pair<uint32_t, uint32_t>, std::unique_ptr<FacetData>> cache;
+  auto& slot = cache[{num_values, per_mille}];
+  if (slot) return slot.get();
+  auto data = std::make_unique<FacetData>();
+  std::mt19937 rng(5);
+  ColumnValues column;
+  column.field_id = 0;
+  column.type = FieldType::kKeyword;
+  for (uint32_t v = 0; v < num_values; ++v) column.strings.push_back("value" + std::to_string(v));
+  std::vector<roaring_bitmap_t*> bitmaps(num_values);
+  for (auto& b : bitmaps) b = roaring_bitmap_create();
+  data->matches.reset(roaring_bitmap_create());
+  column.starts.push_back(0);
+  for (uint32_t d = 0; d < kFacetDocs; ++d) {
+    const uint32_t v = rng() % num_values;
+    column.values.push_back(v);
+    column.starts.push_back(static_cast<uint32_t>(column.values.size()));
+    roaring_bitmap_add(bitmaps[v], d);
+    if (rng() % 1000 < per_mille) roaring_bitmap_add(data->matches.get(), d);
+  }
+  data->dir = (std::filesystem::temp_directory_path() /
+               ("trawl_facet_bench_" + std::to_string(::getpid()))).string();
+  std::filesystem::create_directories(data->dir);
+  const std::string path = data->dir + "/" + std::to_string(num_values) + "_" +
+                           std::to_string(per_mille) + ".col";
+  std::vector<ColumnValues> columns;
+  columns.push_back(std::move(column));
+  if (!WriteColumns(path, kFacetDocs, &columns).ok() ||
+      !ColumnReader::Open(path, false, &data->columns).ok()) {
+    return nullptr;
+  }
+  std::filesystem::remove(path);  // the map keeps it readable
+  // Values are written in bytewise order of their strings: ordinal o is strings[o] sorted.
+  std::vector<std::string> sorted;
+  for (uint32_t v = 0; v < num_values; ++v) sorted.push_back("value" + std::to_string(v));
+  std::sort(sorted.begin(), sorted.end());
+  data->posting_bytes.resize(num_values);
+  data->postings.resize(num_values);
+  for (uint32_t o = 0; o < num_values; ++o) {
+    const uint32_t v = static_cast<uint32_t>(std::stoul(sorted[o].substr(5)));
+    roaring_bitmap_run_optimize(bitmaps[v]);
+    std::string& bytes = data->posting_bytes[o];
+    bytes.resize(roaring_bitmap_portable_size_in_bytes(bitmaps[v]));
+    roaring_bitmap_portable_serialize(bitmaps[v], bytes.data());
+    data->posting_bitmaps.emplace_back(bitmaps[v]);
+  }
+  for (uint32_t o = 0; o < num_values; ++o) {
+    if (!RoaringView::Open(data->posting_bytes[o], &data->postings[o]).ok()) return nullptr;
+  }
+  slot = std::move(data);
+  return slot.get();
+}
+
+void FacetCounters(benchmark::State& state, const FacetData& data) {
+  const uint64_t n = roaring_bitmap_get_cardinality(data.matches.get());
+  state.counters["matches"] = static_cast<double>(n);
+  state.counters["rule_prefers_postings"] =
+      PreferPostings(n, data.matches->high_low_container.size, data.postings.size(),
+                     data.columns->columns()[0].num_values(), kFacetDocs);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+}
+
+void BM_KeywordFacetColumn(benchmark::State& state) {
+  const FacetData* data = MakeFacetData(static_cast<uint32_t>(state.range(0)),
+                                        static_cast<uint32_t>(state.range(1)));
+  if (data == nullptr) return state.SkipWithError("cannot build the column");
+  const Column& column = data->columns->columns()[0];
+  std::vector<uint32_t> counts(column.num_ords());
+  for (auto _ : state) {
+    std::fill(counts.begin(), counts.end(), 0);
+    if (!CountValuesByColumn(column, data->matches.get(), "bench", counts).ok())
+      return state.SkipWithError("damaged column");
+    benchmark::DoNotOptimize(counts.data());
+  }
+  FacetCounters(state, *data);
+}
+
+// Includes serializing the matches once, as a segment's count does.
+void BM_KeywordFacetPostings(benchmark::State& state) {
+  const FacetData* data = MakeFacetData(static_cast<uint32_t>(state.range(0)),
+                                        static_cast<uint32_t>(state.range(1)));
+  if (data == nullptr) return state.SkipWithError("cannot build the column");
+  std::vector<uint32_t> counts(data->postings.size());
+  std::string bytes;
+  for (auto _ : state) {
+    bytes.resize(roaring_bitmap_portable_size_in_bytes(data->matches.get()));
+    roaring_bitmap_portable_serialize(data->matches.get(), bytes.data());
+    RoaringView matches;
+    if (!RoaringView::Open(bytes, &matches).ok()) return state.SkipWithError("bad matches");
+    CountValuesByPostings(matches, data->postings, counts);
+    benchmark::DoNotOptimize(counts.data());
+  }
+  FacetCounters(state, *data);
+}
+
+// CRoaring's roaring_bitmap_and_cardinality on deserialized posting bitmaps (their
+// deserialization, which a query would pay per value, not counted).
+void BM_KeywordFacetCRoaring(benchmark::State& state) {
+  const FacetData* data = MakeFacetData(static_cast<uint32_t>(state.range(0)),
+                                        static_cast<uint32_t>(state.range(1)));
+  if (data == nullptr) return state.SkipWithError("cannot build the column");
+  std::vector<uint64_t> counts(data->postings.size());
+  for (auto _ : state) {
+    for (size_t v = 0; v < counts.size(); ++v)
+      counts[v] = roaring_bitmap_and_cardinality(data->matches.get(), data->posting_bitmaps[v].get());
+    benchmark::DoNotOptimize(counts.data());
+  }
+  FacetCounters(state, *data);
+}
+
+// Values x matches per thousand: 50 values over all, half, a tenth, a hundredth, a thousandth
+// of the documents; then more values.
+void FacetArgs(benchmark::internal::Benchmark* b) {
+  for (int per_mille : {1000, 500, 100, 10, 1}) b->Args({50, per_mille});
+  for (int values : {2, 500, 5000}) b->Args({values, 100});
+  b->Args({5000, 1000});
+  b->Unit(benchmark::kMicrosecond);
+}
+BENCHMARK(BM_KeywordFacetColumn)->Apply(FacetArgs);
+BENCHMARK(BM_KeywordFacetPostings)->Apply(FacetArgs);
+BENCHMARK(BM_KeywordFacetCRoaring)->Apply(FacetArgs);
 
 }  // namespace
 }  // namespace trawl

@@ -9,6 +9,7 @@
 #include "format/deletes.h"
 #include "format/segment_reader.h"
 #include "searcher/collector.h"
+#include "searcher/facets.h"
 #include "searcher/max_score.h"
 #include "searcher/query/filtered.h"
 #include "searcher/query_parser.h"
@@ -252,6 +253,9 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
   const CommitView commit{segment_pointers_, deleted_, &schema_, manifest_.generation};
   std::unique_ptr<HitOrder> order;
   TRAWL_RETURN_IF_ERROR(HitOrder::Make(options, commit, &order));
+  // Facets count every match (searcher/facets.h), whatever part of them a page shows.
+  TRAWL_RETURN_IF_ERROR(
+      ComputeFacets(*weight, segment_pointers_, deleted_, schema(), options, &results->facets));
   // Exact totals: counting with Roaring is cheap unless the query needs positions; then the
   // one scoring pass below counts too (visiting every match, instead of matching every phrase
   // twice). Without exact totals (as the top-k of Lucene's search(query, k)) nothing is
