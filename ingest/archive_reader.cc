@@ -30,6 +30,25 @@ std::string MemberPath(struct archive_entry* entry) {
   return std::string(path);
 }
 
+ArchiveReader::MemberInfo InfoOf(struct archive_entry* entry) {
+  ArchiveReader::MemberInfo info;
+  if (archive_entry_mtime_is_set(entry)) {
+    // A pax header may carry any time; one beyond the millisecond range is left out. The
+    // nanoseconds count forward from the seconds, as in a timespec, before 1970 too.
+    int64_t millis;
+    const int64_t seconds = archive_entry_mtime(entry);
+    const int64_t nanos = archive_entry_mtime_nsec(entry);
+    if (!__builtin_mul_overflow(seconds, int64_t{1000}, &millis) && nanos >= 0 &&
+        nanos < 1'000'000'000 && !__builtin_add_overflow(millis, nanos / 1'000'000, &millis)) {
+      info.mtime_millis = millis;
+    }
+  }
+  if (archive_entry_size_is_set(entry) && archive_entry_size(entry) >= 0) {
+    info.size = static_cast<uint64_t>(archive_entry_size(entry));
+  }
+  return info;
+}
+
 bool IsRegularFile(struct archive_entry* entry) {
   // A tar hard link is a header without data: its content was in the member it links to.
   return archive_entry_filetype(entry) == AE_IFREG && archive_entry_hardlink(entry) == nullptr;
@@ -322,6 +341,7 @@ ArchiveReader::Step ArchiveReader::NextHeader(std::string* path) {
     if (!budget_->ChargeMember()) return Fail(budget_->message());
     if (!IsRegularFile(entry) || member_path.empty() || member_path.back() == '/') continue;
     member_path_ = std::move(member_path);
+    member_info_ = kind_ == Kind::kArchive ? InfoOf(entry) : MemberInfo();
     member_ = std::make_unique<MemberSource>(this);
     *path = member_path_;
     return Step::kMember;

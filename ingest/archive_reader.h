@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -99,6 +100,17 @@ class ArchiveReader {
   // The current member's bytes; valid until the next Next().
   ByteSource* data();
 
+  // What the archive records of the current member, where it records it. A compressed stream's
+  // single member has neither: what gzip keeps of the original file is not the file on disk.
+  struct MemberInfo {
+    // Modification time, milliseconds since the Unix epoch.
+    std::optional<int64_t> mtime_millis;
+    // The member's size as listed (a zip member's uncompressed size; a tar member's bytes), not
+    // what a compressed member (x.txt.gz) decompresses to.
+    std::optional<uint64_t> size;
+  };
+  const MemberInfo& member_info() const { return member_info_; }
+
   // "x.tar.gz: damaged after member 'a/b.txt': Truncated tar archive" and the like.
   const std::string& error() const { return error_; }
 
@@ -121,6 +133,7 @@ class ArchiveReader {
   std::unique_ptr<char[]> buffer_;
   std::unique_ptr<MemberSource> member_;
   std::string member_path_;  // the current (or last) member
+  MemberInfo member_info_;
   Kind kind_ = Kind::kBroken;
   // Open() reads the first header to learn the kind; the first Next() returns it.
   int first_header_rc_ = 0;

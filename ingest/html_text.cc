@@ -229,6 +229,71 @@ std::string TitleText(const GumboNode* title) {
   return text.Take();
 }
 
+// Whitespace runs as one space, none at the ends.
+std::string CollapseSpace(std::string_view text) {
+  TextBuilder builder;
+  builder.Text(text, /*preformatted=*/false);
+  return builder.Take();
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+void TakeMeta(const GumboElement& meta, HtmlText* out, bool* seen_description,
+              bool* seen_keywords, bool* seen_author) {
+  const GumboAttribute* name = gumbo_get_attribute(&meta.attributes, "name");
+  const GumboAttribute* content = gumbo_get_attribute(&meta.attributes, "content");
+  if (name == nullptr || content == nullptr) return;
+  std::string_view which = name->value;
+  while (!which.empty() && std::isspace(static_cast<unsigned char>(which.front()))) {
+    which.remove_prefix(1);
+  }
+  while (!which.empty() && std::isspace(static_cast<unsigned char>(which.back()))) {
+    which.remove_suffix(1);
+  }
+  if (EqualsNoCase(which, "description") && !std::exchange(*seen_description, true)) {
+    out->description = CollapseSpace(content->value);
+  } else if (EqualsNoCase(which, "author") && !std::exchange(*seen_author, true)) {
+    out->author = CollapseSpace(content->value);
+  } else if (EqualsNoCase(which, "keywords") && !std::exchange(*seen_keywords, true)) {
+    std::string_view rest = content->value;
+    for (;;) {
+      const size_t comma = rest.find(',');
+      std::string keyword = CollapseSpace(rest.substr(0, comma));
+      if (!keyword.empty()) out->keywords.push_back(std::move(keyword));
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+}
+
+// <meta> elements anywhere (a browser reads them from <head>, but gumbo moves a stray one into
+// <body>); the first of each name counts.
+void FindMeta(const GumboNode* root, HtmlText* out) {
+  bool seen_description = false, seen_keywords = false, seen_author = false;
+  std::vector<const GumboNode*> pending{root};
+  while (!pending.empty()) {
+    const GumboNode* node = pending.back();
+    pending.pop_back();
+    if (node->type == GUMBO_NODE_ELEMENT && node->v.element.tag == GUMBO_TAG_META &&
+        node->v.element.tag_namespace == GUMBO_NAMESPACE_HTML) {
+      TakeMeta(node->v.element, out, &seen_description, &seen_keywords, &seen_author);
+      continue;
+    }
+    const GumboVector* children = Children(node);
+    if (children == nullptr) continue;
+    // Reversed, so that nodes come off the stack in document order.
+    for (unsigned i = children->length; i > 0; --i) {
+      pending.push_back(static_cast<const GumboNode*>(children->data[i - 1]));
+    }
+  }
+}
+
 struct OutputDeleter {
   void operator()(GumboOutput* output) const {
     gumbo_destroy_output(&kGumboDefaultOptions, output);
@@ -256,6 +321,7 @@ bool ExtractHtmlText(std::string_view html, HtmlText* out, std::string* why) {
   const GumboNode* title = FindTitle(output->root);
   out->title = title == nullptr ? std::string() : TitleText(title);
   out->body = VisibleText(output->root);
+  FindMeta(output->root, out);
   return true;
 }
 

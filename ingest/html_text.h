@@ -6,12 +6,18 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace trawl {
 
 struct HtmlText {
   std::string title;  // the <title> text, whitespace collapsed; empty if there is none
   std::string body;   // the visible text: block elements on lines of their own
+  // From the first <meta name="description|keywords|author" content="..."> of each name (the
+  // name matched case-insensitively), whitespace collapsed; empty where there is none.
+  std::string description;
+  std::vector<std::string> keywords;  // the comma-separated values, trimmed, empties dropped
+  std::string author;
 };
 
 // Gumbo's tree building takes time quadratic in the nesting depth (100,000 unclosed <div>s, a

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -37,6 +39,8 @@ constexpr int kMaxNesting = 8;
 constexpr uint64_t kMaxHtmlBytes = 16 << 20;
 // What a mail message may hold beyond max_document_bytes: its headers.
 constexpr uint64_t kMaxMailHeaderBytes = 1 << 20;
+// Objects in a JSONL line, the line itself included, flattened into dotted field names.
+constexpr size_t kMaxJsonDepth = 16;
 
 // std::strerror is not thread-safe; the generic category's message is.
 std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
@@ -75,6 +79,9 @@ struct Context {
   DecompressionBudget* budget = nullptr;
   int archive_depth = 0;  // archives entered
   int nesting = 0;        // archives and compressed streams entered
+  // The file or archive member being read, as its directory entry or archive header has it; a
+  // compressed stream inside keeps what its file or member says.
+  ArchiveReader::MemberInfo file = {};
 
   Context Inside(bool archive) const {
     Context inner = *this;
@@ -248,67 +255,232 @@ std::string ClipReason(std::string reason) {
   return reason;
 }
 
-// nlohmann says "[json.exception.parse_error.101] parse error at line 1, column 5: <detail>";
-// the line number is ours, the column and detail are worth keeping.
-std::string ParseErrorReason(const Json::parse_error& e) {
-  std::string_view what = e.what();
-  size_t column = what.find("column ");
-  if (column == std::string_view::npos) return ClipReason("invalid JSON: " + std::string(what));
-  return ClipReason("invalid JSON at " + std::string(what.substr(column)));
-}
+// Reads one JSONL line into a Document as nlohmann's SAX parser walks it, without building a
+// tree: numbers keep the text they were written in only here (an integer beyond 64 bits reaches
+// a tree as a double, indistinguishable from a float), and a field can be refused naming it.
+//
+// Top-level "id" is the document's key: a string as it is, an integer as its decimal digits
+// (every int64 and uint64 is kept exactly); any other number would reach an id only rounded
+// (18446744073709551616 and 18446744073709551617 are one double) and is refused rather than
+// silently merged with another document. Every other member becomes fields:
+//   string -> kText; integer -> kInt (int64 range, else refused); other number -> kFloat, in the
+//   shortest text that reads back to the same double; true/false -> kBool; null -> no field;
+//   object -> its members under dotted names ("a": {"b": 1} is "a.b"), kMaxJsonDepth deep;
+//   array -> one field per element, all of one kind (integers among floats count as floats),
+//   of strings, numbers or booleans only (nulls skipped).
+class JsonLineReader final : public nlohmann::json_sax<Json> {
+ public:
+  static constexpr const char* kInexactIdReason =
+      "\"id\" is a number that is not an integer in the 64-bit range (it would not be kept "
+      "exactly); write it as a string";
 
-// Strings are ids as they are; integers as their decimal digits (nlohmann keeps every int64 and
-// uint64 exactly, so "id": 42 is "42"). Any other number reaches us only as a double, which
-// maps distinct ids to one (18446744073709551616 and 18446744073709551617) and rewrites others
-// (4.5e1 as 45.0), so it is refused rather than silently merged with another document.
-bool IdToString(const Json& id, std::string* out, std::string* reason) {
-  if (id.is_string()) {
-    *out = id.get<std::string>();
-  } else if (id.is_number_integer()) {
-    *out = id.dump();
-  } else if (id.is_number()) {
-    *reason =
-        "\"id\" is a number that is not an integer in the 64-bit range (it would not be kept "
-        "exactly); write it as a string";
-    return false;
-  } else {
-    *reason = std::string("\"id\" must be a string or an integer, got ") + id.type_name();
+  explicit JsonLineReader(Document* doc) : doc_(doc) {}
+
+  // False with *reason on a bad line.
+  bool Read(std::string_view line, std::string* reason) {
+    bool ok = false;
+    try {
+      ok = Json::sax_parse(line.begin(), line.end(), this);
+    } catch (const std::exception& e) {
+      // sax_parse reports syntax through parse_error(); anything thrown is unexpected.
+      reason_ = ClipReason(std::string("invalid JSON: ") + e.what());
+      ok = false;
+    }
+    if (ok && !have_id_) {
+      reason_ = "missing \"id\"";
+      ok = false;
+    } else if (ok && doc_->id.empty()) {
+      reason_ = "empty \"id\"";
+      ok = false;
+    }
+    if (!ok) *reason = reason_.empty() ? std::string("invalid JSON") : std::move(reason_);
+    return ok;
+  }
+
+  bool null() override {
+    if (!Value("null")) return false;
+    if (InId()) return RefuseId("null");
+    return true;  // a null value is an absent field
+  }
+  bool boolean(bool val) override {
+    if (!Value("boolean")) return false;
+    if (InId()) return RefuseId("boolean");
+    return AddField(val ? "true" : "false", ValueKind::kBool);
+  }
+  bool number_integer(number_integer_t val) override {
+    if (!Value("number")) return false;
+    if (InId()) return SetId(std::to_string(val));
+    return AddField(std::to_string(val), ValueKind::kInt);
+  }
+  bool number_unsigned(number_unsigned_t val) override {
+    if (!Value("number")) return false;
+    if (InId()) return SetId(std::to_string(val));
+    if (val > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return OutOfRange(std::to_string(val));
+    }
+    return AddField(std::to_string(val), ValueKind::kInt);
+  }
+  bool number_float(number_float_t val, const string_t& text) override {
+    if (!Value("number")) return false;
+    if (InId()) return Fail(kInexactIdReason);
+    // nlohmann hands an integer over 64 bits to us as a double: its text tells.
+    if (text.find_first_of(".eE") == string_t::npos) return OutOfRange(text);
+    if (!std::isfinite(val)) {
+      return Fail("field \"" + FieldName() + "\": number " + ClipReason(text) +
+                  " is out of the range of a 64-bit float");
+    }
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), val);
+    if (ec != std::errc()) return Fail("field \"" + FieldName() + "\": cannot write number " + text);
+    return AddField(std::string(buf, end), ValueKind::kFloat);
+  }
+  bool string(string_t& val) override {
+    if (!Value("string")) return false;
+    if (InId()) return SetId(std::move(val));
+    return AddField(std::move(val), ValueKind::kText);
+  }
+  bool binary(binary_t& /*val*/) override { return Fail("invalid JSON: binary value"); }
+
+  bool start_object(std::size_t /*elements*/) override {
+    if (stack_.empty()) {
+      stack_.push_back({Frame::kObject, 0, {}, {}});
+      return true;
+    }
+    if (!Value("object")) return false;
+    if (InId()) return RefuseId("object");
+    if (stack_.back().type == Frame::kArray) {
+      return Fail("field \"" + FieldName() +
+                  "\": an array may hold only strings, numbers, booleans and nulls, not objects");
+    }
+    if (stack_.size() >= kMaxJsonDepth) {
+      return Fail("field \"" + FieldName() + "\": objects nested more than " +
+                  std::to_string(kMaxJsonDepth) + " deep");
+    }
+    stack_.push_back({Frame::kObject, 0, FieldName(), {}});
+    return true;
+  }
+  bool key(string_t& val) override {
+    stack_.back().key = std::move(val);
+    return true;
+  }
+  bool end_object() override {
+    stack_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t /*elements*/) override {
+    if (!Value("array")) return false;
+    if (InId()) return RefuseId("array");
+    if (stack_.back().type == Frame::kArray) {
+      return Fail("field \"" + FieldName() +
+                  "\": an array may hold only strings, numbers, booleans and nulls, not arrays");
+    }
+    stack_.push_back({Frame::kArray, doc_->fields.size(), FieldName(), {}});
+    return true;
+  }
+  bool end_array() override {
+    const Frame array = std::move(stack_.back());
+    stack_.pop_back();
+    // One kind per field: integers among floats are floats (their decimal text reads as one).
+    bool has_float = false;
+    for (size_t i = array.first_field; i < doc_->fields.size(); ++i) {
+      has_float |= doc_->fields[i].kind == ValueKind::kFloat;
+    }
+    for (size_t i = array.first_field; i < doc_->fields.size(); ++i) {
+      DocField& f = doc_->fields[i];
+      if (has_float && f.kind == ValueKind::kInt) f.kind = ValueKind::kFloat;
+      if (f.kind != doc_->fields[array.first_field].kind) {
+        return Fail("field \"" + array.name + "\": an array mixes " +
+                    KindName(doc_->fields[array.first_field].kind) + " and " + KindName(f.kind) +
+                    " values; a field holds values of one kind");
+      }
+    }
+    return true;
+  }
+
+  bool parse_error(std::size_t /*position*/, const std::string& last_token,
+                   const nlohmann::detail::exception& ex) override {
+    // 406: a number beyond a double's range (1e400), well-formed JSON the lexer cannot hold.
+    if (ex.id == 406 && InId()) return Fail(kInexactIdReason);
+    if (ex.id == 406 && !stack_.empty()) {
+      return Fail("field \"" + FieldName() + "\": number " + ClipReason(last_token) +
+                  " is out of the range of a 64-bit float");
+    }
+    std::string_view what = ex.what();
+    size_t column = what.find("column ");
+    reason_ = column == std::string_view::npos
+                  ? ClipReason("invalid JSON: " + std::string(what))
+                  : ClipReason("invalid JSON at " + std::string(what.substr(column)));
     return false;
   }
-  return true;
-}
+
+ private:
+  struct Frame {
+    enum Type { kObject, kArray } type;
+    size_t first_field;  // arrays: the first field of their elements
+    std::string name;    // the dotted name of this object or array ("" at the top)
+    std::string key;     // objects: the member being read
+  };
+
+  static const char* KindName(ValueKind kind) {
+    switch (kind) {
+      case ValueKind::kText:
+      case ValueKind::kKeyword:
+        return "string";
+      case ValueKind::kInt:
+      case ValueKind::kFloat:
+      case ValueKind::kDate:
+        return "number";
+      case ValueKind::kBool:
+        return "boolean";
+    }
+    return "other";
+  }
+
+  // Called first for every value: the line must be an object.
+  bool Value(const char* type) {
+    if (!stack_.empty()) return true;
+    return Fail(std::string("expected a JSON object, got ") + type);
+  }
+  bool InId() const {
+    return stack_.size() == 1 && stack_.back().type == Frame::kObject && stack_.back().key == "id";
+  }
+  bool SetId(std::string id) {
+    doc_->id = std::move(id);
+    have_id_ = true;
+    return true;
+  }
+  bool RefuseId(const char* type) {
+    return Fail(std::string("\"id\" must be a string or an integer, got ") + type);
+  }
+  bool OutOfRange(const std::string& digits) {
+    return Fail("field \"" + FieldName() + "\": integer " + ClipReason(digits) +
+                " is outside the 64-bit range; write it as a string or a float");
+  }
+  // The name of the value being read: the object's members joined by dots; an array's
+  // elements share the array's name.
+  std::string FieldName() const {
+    const Frame& top = stack_.back();
+    if (top.type == Frame::kArray) return top.name;
+    return top.name.empty() ? top.key : top.name + "." + top.key;
+  }
+  bool AddField(std::string value, ValueKind kind) {
+    doc_->fields.emplace_back(FieldName(), std::move(value), kind);
+    return true;
+  }
+  bool Fail(std::string reason) {
+    reason_ = std::move(reason);
+    return false;
+  }
+
+  Document* const doc_;
+  std::vector<Frame> stack_;
+  bool have_id_ = false;
+  std::string reason_;
+};
 
 // Builds a Document from one JSONL line; false with *reason on a bad line.
 bool ParseJsonLine(std::string_view line, Document* doc, std::string* reason) {
-  Json j;
-  try {
-    j = Json::parse(line);
-  } catch (const Json::parse_error& e) {
-    *reason = ParseErrorReason(e);
-    return false;
-  } catch (const std::exception& e) {
-    *reason = ClipReason(std::string("invalid JSON: ") + e.what());
-    return false;
-  }
-  if (!j.is_object()) {
-    *reason = std::string("expected a JSON object, got ") + j.type_name();
-    return false;
-  }
-  auto id = j.find("id");
-  if (id == j.end()) {
-    *reason = "missing \"id\"";
-    return false;
-  }
-  if (!IdToString(*id, &doc->id, reason)) return false;
-  if (doc->id.empty()) {
-    *reason = "empty \"id\"";
-    return false;
-  }
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() == "id" || !it->is_string()) continue;
-    doc->fields.emplace_back(it.key(), std::move(it->get_ref<std::string&>()));
-  }
-  return true;
+  return JsonLineReader(doc).Read(line, reason);
 }
 
 // The longest JSONL line parsed: field values of max_document_bytes may take twice that and more
@@ -487,6 +659,14 @@ Status ReadBinary(const std::string& where, const FileName& name, const std::str
   return Status::OK();
 }
 
+// A document that is a whole file or member: its mtime (kDate, epoch milliseconds) and size
+// (kInt, bytes as stored: on disk, or as the archive lists the member) where known. They go
+// before the body, so that a body cut to the document size limit does not take them along.
+void AddFileFields(const Context& ctx, Document* doc) {
+  if (ctx.file.mtime_millis) doc->AddDate("mtime", *ctx.file.mtime_millis);
+  if (ctx.file.size) doc->Add("size", std::to_string(*ctx.file.size), ValueKind::kInt);
+}
+
 Status ReadText(const std::string& where, const FileName& name, ByteSource* in,
                 const Context& ctx) {
   const uint64_t limit = DocumentReadLimit(*ctx.options);
@@ -512,6 +692,7 @@ Status ReadText(const std::string& where, const FileName& name, ByteSource* in,
   Document doc;
   doc.id = where;
   doc.fields.emplace_back("title", std::string(name.inner));
+  AddFileFields(ctx, &doc);
   doc.fields.emplace_back("body", std::move(text));
   return Emit(std::move(doc), ctx, where);
 }
@@ -547,6 +728,13 @@ Status ReadHtml(const std::string& where, const FileName& name, ByteSource* in,
   Document doc;
   doc.id = where;
   doc.fields.emplace_back("title", text.title.empty() ? std::string(name.inner) : text.title);
+  // <meta> that says what the page is about, by whom.
+  if (!text.description.empty()) doc.Add("description", std::move(text.description));
+  for (std::string& keyword : text.keywords) {
+    doc.Add("keywords", std::move(keyword), ValueKind::kKeyword);
+  }
+  if (!text.author.empty()) doc.Add("author", std::move(text.author), ValueKind::kKeyword);
+  AddFileFields(ctx, &doc);
   doc.fields.emplace_back("body", std::move(text.body));
   return Emit(std::move(doc), ctx, where, cut);
 }
@@ -556,8 +744,10 @@ Document MailDocument(const std::string& where, uint64_t number, MailMessage&& m
   doc.id = where + "#" + (mail.message_id.empty() ? std::to_string(number) : mail.message_id);
   // Absent headers make no empty fields: they would only lower the fields' average length.
   if (!mail.subject.empty()) doc.fields.emplace_back("title", std::move(mail.subject));
-  if (!mail.from.empty()) doc.fields.emplace_back("from", std::move(mail.from));
-  if (!mail.date.empty()) doc.fields.emplace_back("date", std::move(mail.date));
+  // The address as written, kept whole: a keyword to filter and count by. The date goes to the
+  // writer as the header has it, which reads RFC 5322 dates.
+  if (!mail.from.empty()) doc.Add("from", std::move(mail.from), ValueKind::kKeyword);
+  if (!mail.date.empty()) doc.Add("date", std::move(mail.date), ValueKind::kDate);
   doc.fields.emplace_back("body", std::move(mail.body));
   return doc;
 }
@@ -653,10 +843,13 @@ Status ReadArchiveMembers(ArchiveReader* reader, const std::string& where, const
   std::string member_path;
   for (;;) {
     switch (reader->Next(&member_path)) {
-      case ArchiveReader::Step::kMember:
+      case ArchiveReader::Step::kMember: {
+        Context member = inside;
+        member.file = reader->member_info();
         TRAWL_RETURN_IF_ERROR(
-            ReadMember(where + "!" + member_path, member_path, reader->data(), inside));
+            ReadMember(where + "!" + member_path, member_path, reader->data(), member));
         break;
+      }
       case ArchiveReader::Step::kBadMember:
         ++ctx.stats->skipped_unreadable;
         AddMessage(ctx.stats, reader->error());
@@ -693,13 +886,19 @@ Status ReadOneFile(const std::string& path, const Context& base) {
   }
   FdSource file(fd, /*owns_fd=*/true);
   struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+  const bool have_stat = ::fstat(fd, &st) == 0;
+  if (have_stat && S_ISREG(st.st_mode) && st.st_size == 0) {
     CountEmpty(base, path);  // before libarchive, which calls an empty .tar unrecognizable
     return Status::OK();
   }
   DecompressionBudget budget(LimitsOf(*base.options), &file);
   Context ctx = base;
   ctx.budget = &budget;
+  if (have_stat) {
+    // tv_nsec is in [0, 1e9), so the division floors for times before 1970 too.
+    ctx.file.mtime_millis = int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1'000'000;
+    if (S_ISREG(st.st_mode)) ctx.file.size = static_cast<uint64_t>(st.st_size);
+  }
   Status s;
   if (name.content == Content::kArchive) {
     ArchiveReader reader(&file, ArchiveReader::Mode::kArchive, &budget, path);

@@ -3,10 +3,14 @@
 //   "-"                JSONL from stdin, plain or gzip/bzip2/xz/zstd (told by magic number)
 //   a directory        every regular file below it, recursively, in sorted path order; symlinks
 //                      to files are read, symlinks to directories are not followed
-//   *.jsonl            one JSON object per line: {"id": ..., "title": ..., "body": ..., ...}
+//   *.jsonl            one JSON object per line: {"id": ..., "title": ..., "body": ..., ...};
+//                      every other member becomes typed fields (see below)
 //   *.mbox             one document per message: id = FILE#MESSAGE-ID (FILE#N without one),
-//                      title = Subject, fields from and date, body = the message body
-//   *.html, *.htm      the visible text: title = <title> (or the file name), body = the text
+//                      title = Subject, from (kKeyword), date (kDate, the header's text; absent
+//                      without one), body = the message body
+//   *.html, *.htm      the visible text: title = <title> (or the file name), description
+//                      (kText), keywords (one kKeyword per comma-separated value) and author
+//                      (kKeyword) from <meta name=... content=...>, body = the text
 //   *.tar, *.tar.gz, *.tgz, *.tar.bz2, *.tar.xz, *.tar.zst, *.zip
 //                      an archive: every regular member is read like a file of its name, with
 //                      id = ARCHIVE!member/path and title = the member's file name
@@ -14,6 +18,18 @@
 //                      decompressed, then read like the file without that suffix
 //   anything else      one document: id = the path, title = the file name, body = the text;
 //                      a binary one is looked into, and read if it is an archive or compressed
+//
+// A document that is a whole file or member (text and HTML) also has, before its body, mtime
+// (kDate, epoch milliseconds: stat's, or the archive entry's when it records one) and size
+// (kInt: the file's bytes on disk, or the member's size as the archive lists it; a compressed
+// file or member, x.txt.gz, by its compressed bytes).
+//
+// JSONL values: string -> kText; integer -> kInt (beyond int64 the line is refused); other
+// number -> kFloat (shortest round-trip text); true/false -> kBool; null -> no field; array of
+// scalars -> one field per element, of one kind (integers among floats become floats; mixed
+// kinds, nested arrays and objects in arrays are refused); object -> its members under dotted
+// names ({"a": {"b": 1}} is a.b), objects at most 16 deep counting the line's own. Only the
+// top-level "id" is the document's key. A refused value refuses its line, naming the field.
 //
 // Archive members are read the same way, except that archives inside archives are opened only
 // with InputOptions::recurse_archives. Problems with single files or members (binary, not

@@ -2,6 +2,7 @@
 // built inside the test with the usual command-line tools (tar, zip, gzip, bzip2, xz, zstd;
 // scripts/setup.sh installs them), so that the readers meet what those tools really write.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <ostream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -38,10 +40,36 @@
 #endif
 
 namespace trawl {
+
+// gtest prints fields that differ readably, kind included.
+static void PrintTo(const DocField& f, std::ostream* os) {
+  *os << "{" << f.name << " (kind " << static_cast<int>(f.kind) << "): \"" << f.value << "\"}";
+}
+
 namespace {
 
 namespace fs = std::filesystem;
 using Fields = std::vector<trawl::DocField>;
+
+// The fields of a whole file or member: its title, its modification time and size, its body.
+Fields FileFields(std::string title, int64_t mtime_millis, uint64_t size, std::string body) {
+  return Fields{{"title", std::move(title)},
+                {"mtime", std::to_string(mtime_millis), ValueKind::kDate},
+                {"size", std::to_string(size), ValueKind::kInt},
+                {"body", std::move(body)}};
+}
+
+// What stat(2) says of a file on disk, as FileFields wants it.
+Fields DiskFileFields(const std::string& path, std::string title, std::string body) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return FileFields(std::move(title),
+                    int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1'000'000,
+                    static_cast<uint64_t>(st.st_size), std::move(body));
+}
+
+// 2023-11-14T22:13:20Z, given to every file packed by WriteTree.
+constexpr int64_t kTreeMtimeSeconds = 1'700'000'000;
 
 // Text that compresses poorly (random words), so that a cut in the compressed file falls in a
 // predictable member.
@@ -138,6 +166,7 @@ class ArchiveTest : public ::testing::Test {
     Sh("gzip src/sub/c.txt");
     WriteFile("src/bin.dat", std::string("ELF\0\0\1junk", 10));
     WriteFile("src/empty.txt", "");
+    Sh("cd src && touch -d @" + std::to_string(kTreeMtimeSeconds) + " " + kTreeMembers);
   }
   static constexpr const char* kTreeMembers = "a.txt sub/b.md sub/c.txt.gz bin.dat empty.txt";
 
@@ -147,9 +176,12 @@ class ArchiveTest : public ::testing::Test {
                                                archive + "!sub/c.txt.gz"}))
         << Messages();
     if (docs_.size() != 3) return;
-    EXPECT_EQ(docs_[0].fields, (Fields{{"title", "a.txt"}, {"body", "alpha aardvark\n"}}));
-    EXPECT_EQ(docs_[1].fields, (Fields{{"title", "b.md"}, {"body", "# beta\nbeaver\n"}}));
-    EXPECT_EQ(docs_[2].fields, (Fields{{"title", "c.txt"}, {"body", "gamma caribou\n"}}));
+    // Every member as the archive lists it: the compressed one by its compressed size.
+    const int64_t mtime = kTreeMtimeSeconds * 1000;
+    EXPECT_EQ(docs_[0].fields, FileFields("a.txt", mtime, 15, "alpha aardvark\n"));
+    EXPECT_EQ(docs_[1].fields, FileFields("b.md", mtime, 14, "# beta\nbeaver\n"));
+    EXPECT_EQ(docs_[2].fields, FileFields("c.txt", mtime, fs::file_size(dir_ / "src/sub/c.txt.gz"),
+                                          "gamma caribou\n"));
     EXPECT_EQ(stats_.documents, 3u);
     EXPECT_EQ(stats_.skipped_binary, 1u);
     EXPECT_EQ(stats_.skipped_empty, 1u);
@@ -207,8 +239,14 @@ TEST_F(ArchiveTest, ArchiveSingleCompressedFiles) {
             (std::vector<std::string>{"j1", "j2", "j1", "j2", Path("c/x.txt.bz2"),
                                       Path("c/x.txt.gz"), Path("c/x.txt.xz"), Path("c/x.txt.zst")}))
       << Messages();
+  // A compressed file is one file on disk: its own time and compressed size, not what the
+  // gzip header says of the file it was made from.
   for (size_t i = 4; i < docs_.size(); ++i) {
-    EXPECT_EQ(docs_[i].fields, (Fields{{"title", "x.txt"}, {"body", text}})) << docs_[i].id;
+    EXPECT_EQ(docs_[i].fields, DiskFileFields(docs_[i].id, "x.txt", text)) << docs_[i].id;
+  }
+  // JSONL records are the user's documents, not files: no mtime or size of their own.
+  for (size_t i = 0; i < 4 && i < docs_.size(); ++i) {
+    EXPECT_EQ(docs_[i].fields.size(), 1u) << docs_[i].id;
   }
   EXPECT_EQ(stats_.skipped_unreadable, 1u);
   EXPECT_TRUE(HasMessage(Path("c/fake.txt.zst") + ": not gzip, bzip2, xz or zstd data"))
@@ -236,6 +274,7 @@ TEST_F(ArchiveTest, ArchiveNestedArchivesOnlyWhenAsked) {
   REQUIRE_TOOLS();
   WriteFile("in/x.txt", "zeta zebu\n");
   WriteFile("in/y.txt", "eta emu\n");
+  Sh("touch -d @1600000000 in/x.txt");
   Sh("cd in && zip -q inner.zip x.txt && tar -czf inner.tar.gz y.txt");
   WriteFile("in/note.txt", "theta tapir\n");
   Sh("tar -cf outer.tar -C in inner.zip inner.tar.gz note.txt");
@@ -252,8 +291,53 @@ TEST_F(ArchiveTest, ArchiveNestedArchivesOnlyWhenAsked) {
                                              outer + "!inner.tar.gz!y.txt", outer + "!note.txt"}))
       << Messages();
   ASSERT_EQ(docs_.size(), 3u);
-  EXPECT_EQ(docs_[0].fields, (Fields{{"title", "x.txt"}, {"body", "zeta zebu\n"}}));
+  // A member of an inner archive is described by the inner archive's entry.
+  EXPECT_EQ(docs_[0].fields, FileFields("x.txt", 1'600'000'000'000, 10, "zeta zebu\n"));
   EXPECT_EQ(stats_.skipped_nested, 0u);
+}
+
+TEST_F(ArchiveTest, ArchiveMemberTimesAndSizes) {
+  REQUIRE_TOOLS();
+  WriteFile("t/new.txt", "nu newt\n");
+  WriteFile("t/old.txt", "xi xerus\n");
+  // Milliseconds survive a pax header (cut, not rounded); times before 1970 are kept.
+  Sh("cd t && touch -d @1700000000.1239 new.txt && touch -d @-2 old.txt && "
+     "tar --format=posix -cf ../pax.tar new.txt old.txt && "
+     "tar --format=gnu -cf ../gnu.tar new.txt old.txt && zip -q ../t.zip new.txt old.txt");
+  ASSERT_TRUE(Read(Path("pax.tar")).ok());
+  ASSERT_EQ(docs_.size(), 2u) << Messages();
+  EXPECT_EQ(docs_[0].fields, FileFields("new.txt", 1'700'000'000'123, 8, "nu newt\n"));
+  EXPECT_EQ(docs_[1].fields, FileFields("old.txt", -2000, 9, "xi xerus\n"));
+
+  // A GNU tar header keeps whole seconds.
+  ASSERT_TRUE(Read(Path("gnu.tar")).ok());
+  ASSERT_EQ(docs_.size(), 2u) << Messages();
+  EXPECT_EQ(docs_[0].fields, FileFields("new.txt", 1'700'000'000'000, 8, "nu newt\n"));
+  EXPECT_EQ(docs_[1].Field("mtime"), "-2000");
+
+  // Zip lists each member's uncompressed size.
+  ASSERT_TRUE(Read(Path("t.zip")).ok());
+  ASSERT_EQ(docs_.size(), 2u) << Messages();
+  EXPECT_EQ(docs_[0].Field("size"), "8");
+  EXPECT_EQ(docs_[1].Field("size"), "9");
+  EXPECT_EQ(docs_[0].Field("mtime"), "1700000000000");
+
+  // Files on disk: stat's time to the millisecond, floored before 1970 (-1.5 s is -1500 ms,
+  // which stat gives as -2 s and 500,000,000 ns).
+  Sh("touch -d @-1.5 t/old.txt");
+  ASSERT_TRUE(Read(Path("t")).ok());
+  ASSERT_EQ(docs_.size(), 2u) << Messages();
+  EXPECT_EQ(docs_[0].fields, FileFields("new.txt", 1'700'000'000'123, 8, "nu newt\n"));
+  EXPECT_EQ(docs_[1].fields, FileFields("old.txt", -1500, 9, "xi xerus\n"));
+
+  // A member cut to the document size limit keeps its time and size: they come before the body.
+  InputOptions options;
+  options.max_document_bytes = 7 + 13 + 1 + 3;  // title, mtime, size, "nu "
+  ASSERT_TRUE(Read(Path("pax.tar"), options).ok());
+  ASSERT_EQ(docs_.size(), 2u) << Messages();
+  EXPECT_EQ(docs_[0].fields, FileFields("new.txt", 1'700'000'000'123, 8, "nu "));
+  EXPECT_EQ(docs_[1].fields, FileFields("old.txt", -2000, 9, "xi xerus\n"));  // fits
+  EXPECT_EQ(stats_.truncated, 1u);
 }
 
 TEST_F(ArchiveTest, ArchiveCompressionBombIsStopped) {
@@ -408,13 +492,15 @@ TEST_F(ArchiveTest, ArchiveMboxIsSplitIntoMessages) {
             (Fields{{"title", "Caf\xC3\xA9 menu"},
                     {"from",
                      "Al\xC3\xAF"
-                     "ce <alice@example.org>"},
-                    {"date", "Mon, 1 Jan 2024 10:00:00 +0000"},
+                     "ce <alice@example.org>",
+                     ValueKind::kKeyword},
+                    {"date", "Mon, 1 Jan 2024 10:00:00 +0000", ValueKind::kDate},
                     {"body",
                      "The caf\xC3\xA9 serves a very long line that quoted-printable folds.\n"
                      "From the kitchen, with love.\n>From here on, quoted twice.\n"}}));
+  // No Date: header, no date field.
   EXPECT_EQ(docs_[1].fields, (Fields{{"title", "No id here"},
-                                     {"from", "Bob <bob@example.org>"},
+                                     {"from", "Bob <bob@example.org>", ValueKind::kKeyword},
                                      {"body", "Rho rhino body."}}));
   EXPECT_EQ(docs_[2].Field("title"), "Multipart");
   EXPECT_EQ(docs_[2].Field("body"), "--XX\nContent-Type: text/plain\n\nsigma seal\n--XX--\n");
@@ -467,7 +553,8 @@ TEST_F(ArchiveTest, ArchiveHtmlVisibleText) {
             "cell a cell b\n"
             "caf\xC3\xA9 & cr\xC3\xA8me\nnext line\n"
             "  keep\n    spacing");
-  EXPECT_EQ(docs_[1].fields, (Fields{{"title", "untitled.htm"}, {"body", "Only a paragraph"}}));
+  EXPECT_EQ(docs_[1].fields, DiskFileFields(Path("web/untitled.htm"), "untitled.htm",
+                                            "Only a paragraph"));
 
   // A page nested absurdly deep is refused quickly instead of parsed in quadratic time.
   std::string deep;
@@ -479,6 +566,42 @@ TEST_F(ArchiveTest, ArchiveHtmlVisibleText) {
   EXPECT_EQ(docs_.size(), 0u);
   EXPECT_EQ(stats_.skipped_unreadable, 1u);
   EXPECT_TRUE(HasMessage("deep.html: HTML nested")) << Messages();
+}
+
+TEST_F(ArchiveTest, ArchiveHtmlMetaFields) {
+  const std::string path = WriteFile(
+      "meta/page.html",
+      "<html><head><title>T</title>\n"
+      "<meta charset=\"utf-8\">\n"
+      "<meta name=\"Description\" content=\"  A page\n about  otters. \">\n"
+      "<meta name=\"keywords\" content=\"otter, river , ,Lutra lutra,,\">\n"
+      "<meta name=\"author\" content=\"Ann &amp; Bo\">\n"
+      "<meta name=\"description\" content=\"a second one is ignored\">\n"
+      "<meta name=\"generator\" content=\"not one of ours\">\n"
+      "<meta property=\"og:title\" content=\"nor this\">\n"
+      "</head><body><p>Text</p></body></html>\n");
+  WriteFile("meta/empty-meta.html",
+            "<meta name=\"keywords\" content=\" , \"><meta name=\"author\" content=\"\"><p>x</p>");
+  ASSERT_TRUE(Read(Path("meta")).ok());
+  ASSERT_EQ(Ids(), (std::vector<std::string>{Path("meta/empty-meta.html"), path})) << Messages();
+  Fields expected = DiskFileFields(path, "T", "Text");
+  const Fields meta = {{"description", "A page about otters."},
+                       {"keywords", "otter", ValueKind::kKeyword},
+                       {"keywords", "river", ValueKind::kKeyword},
+                       {"keywords", "Lutra lutra", ValueKind::kKeyword},
+                       {"author", "Ann & Bo", ValueKind::kKeyword}};
+  expected.insert(expected.begin() + 1, meta.begin(), meta.end());
+  EXPECT_EQ(docs_[1].fields, expected);
+  // Empty values make no fields.
+  EXPECT_EQ(docs_[0].fields,
+            DiskFileFields(Path("meta/empty-meta.html"), "empty-meta.html", "x"));
+
+  HtmlText text;
+  std::string why;
+  ASSERT_TRUE(ExtractHtmlText("<p>no meta</p>", &text, &why));
+  EXPECT_TRUE(text.description.empty());
+  EXPECT_TRUE(text.keywords.empty());
+  EXPECT_TRUE(text.author.empty());
 }
 
 TEST_F(ArchiveTest, ArchiveIncludeExclude) {

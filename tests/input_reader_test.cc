@@ -6,14 +6,28 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "tests/test_util.h"
 
 namespace trawl {
+
+// gtest prints fields that differ readably, kind included.
+static void PrintTo(const DocField& f, std::ostream* os) {
+  *os << "{" << f.name << " (kind " << static_cast<int>(f.kind) << "): \"" << f.value << "\"}";
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -153,7 +167,11 @@ TEST_F(InputReaderTest, Jsonl) {
   EXPECT_EQ(docs[0].id, "a");
   using Fields = std::vector<trawl::DocField>;
   EXPECT_EQ(docs[0].fields,
-            (Fields{{"title", "Caf\xC3\xA9 \xF0\x9F\x98\x80"}, {"body", "b"}, {"extra", "e"}}));
+            (Fields{{"title", "Caf\xC3\xA9 \xF0\x9F\x98\x80"},
+                    {"n", "5", ValueKind::kInt},
+                    {"tags", "t"},
+                    {"body", "b"},
+                    {"extra", "e"}}));
   EXPECT_EQ(docs[1].id, "42");
   EXPECT_EQ(docs[1].fields, (Fields{{"body", "numeric id"}}));
   EXPECT_EQ(docs[2].id, "last-line-without-newline");
@@ -170,7 +188,8 @@ TEST_F(InputReaderTest, NumericIdsAreIntegersKeptExactlyOrRefused) {
       "{\"id\": 18446744073709551617, \"body\": \"too big too\"}\n"
       "{\"id\": 4.5e1, \"body\": \"exponent\"}\n"
       "{\"id\": 1.5, \"body\": \"fraction\"}\n"
-      "{\"id\": \"18446744073709551616\", \"body\": \"as a string\"}\n");
+      "{\"id\": \"18446744073709551616\", \"body\": \"as a string\"}\n"
+      "{\"id\": 1e400, \"body\": \"beyond a double\"}\n");
   std::vector<Document> docs;
   InputOptions options;
   options.skip_errors = true;
@@ -180,10 +199,11 @@ TEST_F(InputReaderTest, NumericIdsAreIntegersKeptExactlyOrRefused) {
   EXPECT_EQ(docs[1].id, "-9223372036854775808");
   EXPECT_EQ(docs[2].id, "0");
   EXPECT_EQ(docs[3].id, "18446744073709551616");
-  EXPECT_EQ(stats_.skipped_bad_json, 4u);
-  ASSERT_EQ(stats_.messages.size(), 4u);
-  for (size_t i = 0; i < 4; ++i) {
-    EXPECT_NE(stats_.messages[i].find("ids.jsonl:" + std::to_string(4 + i) + ": "),
+  EXPECT_EQ(stats_.skipped_bad_json, 5u);
+  ASSERT_EQ(stats_.messages.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    const size_t line = i < 4 ? 4 + i : 9;
+    EXPECT_NE(stats_.messages[i].find("ids.jsonl:" + std::to_string(line) + ": "),
               std::string::npos)
         << stats_.messages[i];
     EXPECT_NE(stats_.messages[i].find("not an integer in the 64-bit range"), std::string::npos)
@@ -196,6 +216,243 @@ TEST_F(InputReaderTest, NumericIdsAreIntegersKeptExactlyOrRefused) {
   EXPECT_TRUE(s.IsInvalidArgument());
   EXPECT_NE(s.message().find("ids.jsonl:4: "), std::string::npos) << s.message();
   EXPECT_EQ(docs.size(), 3u);
+}
+
+TEST_F(InputReaderTest, JsonlTypedValues) {
+  const std::string path = WriteFile(
+      "typed.jsonl",
+      "{\"id\": \"t\", \"s\": \"str\", \"i\": -42, \"big\": 9223372036854775807, "
+      "\"small\": -9223372036854775808, \"f\": 1.5, \"e\": 1e3, \"tenth\": 0.1, \"nz\": -0.0, "
+      "\"tiny\": 5e-324, \"yes\": true, \"no\": false, \"nothing\": null, "
+      "\"tags\": [\"a\", \"b\", null, \"a\"], \"nums\": [1, 2.5, -3], \"ints\": [7, 8], "
+      "\"none\": [], \"empty\": {}, "
+      "\"a\": {\"b\": 1, \"c\": {\"d\": \"deep\", \"id\": 9}}, \"x.y\": true}\n");
+  std::vector<Document> docs;
+  ASSERT_TRUE(Read(path, &docs).ok()) << (stats_.messages.empty() ? "" : stats_.messages[0]);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].id, "t");
+  using Fields = std::vector<trawl::DocField>;
+  EXPECT_EQ(docs[0].fields, (Fields{
+                                {"s", "str"},
+                                {"i", "-42", ValueKind::kInt},
+                                {"big", "9223372036854775807", ValueKind::kInt},
+                                {"small", "-9223372036854775808", ValueKind::kInt},
+                                {"f", "1.5", ValueKind::kFloat},
+                                {"e", "1000", ValueKind::kFloat},
+                                {"tenth", "0.1", ValueKind::kFloat},
+                                {"nz", "-0", ValueKind::kFloat},
+                                {"tiny", "5e-324", ValueKind::kFloat},
+                                {"yes", "true", ValueKind::kBool},
+                                {"no", "false", ValueKind::kBool},
+                                {"tags", "a"},
+                                {"tags", "b"},
+                                {"tags", "a"},
+                                // Integers among floats are floats, in their decimal text.
+                                {"nums", "1", ValueKind::kFloat},
+                                {"nums", "2.5", ValueKind::kFloat},
+                                {"nums", "-3", ValueKind::kFloat},
+                                {"ints", "7", ValueKind::kInt},
+                                {"ints", "8", ValueKind::kInt},
+                                {"a.b", "1", ValueKind::kInt},
+                                {"a.c.d", "deep"},
+                                // Only the top-level "id" is the document's.
+                                {"a.c.id", "9", ValueKind::kInt},
+                                {"x.y", "true", ValueKind::kBool},
+                            }));
+}
+
+// Objects nested `depth` deep, the line's own object included: {"id": "d", "k": {"k": ... 1}}.
+std::string NestedJsonLine(int depth) {
+  std::string line = "{\"id\": \"d\"";
+  for (int i = 1; i < depth; ++i) line += ", \"k\": {\"v\": " + std::to_string(i);
+  line += std::string(static_cast<size_t>(depth - 1), '}');
+  return line + "}\n";
+}
+
+TEST_F(InputReaderTest, JsonlNestingIsLimited) {
+  std::vector<Document> docs;
+  ASSERT_TRUE(Read(WriteFile("ok.jsonl", NestedJsonLine(16)), &docs).ok());
+  ASSERT_EQ(docs.size(), 1u);
+  ASSERT_EQ(docs[0].fields.size(), 15u);
+  std::string deepest = "k";
+  for (int i = 2; i < 16; ++i) deepest += ".k";
+  EXPECT_EQ(docs[0].fields.back(), DocField(deepest + ".v", "15", ValueKind::kInt));
+
+  docs.clear();
+  Status s = Read(WriteFile("deep.jsonl", NestedJsonLine(17)), &docs);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("deep.jsonl:1: field \"" + deepest + ".k\": objects nested more "
+                             "than 16 deep"),
+            std::string::npos)
+      << s.message();
+  EXPECT_TRUE(docs.empty());
+
+  // Far deeper than any stack would take, were the parser recursive.
+  std::string line = "{\"id\": \"x\", \"k\": ";
+  for (int i = 0; i < 100000; ++i) line += "{\"k\": ";
+  s = Read(WriteFile("abyss.jsonl", line + "1" + std::string(100001, '}') + "\n"), &docs);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("nested more than 16 deep"), std::string::npos);
+}
+
+TEST_F(InputReaderTest, JsonlBadValuesAreRefusedNamingTheField) {
+  const std::string path = WriteFile(
+      "vals.jsonl",
+      "{\"id\": \"ok\", \"n\": 1}\n"
+      "{\"id\": \"a\", \"n\": 9223372036854775808}\n"
+      "{\"id\": \"b\", \"o\": {\"n\": -9223372036854775809}}\n"
+      "{\"id\": \"c\", \"n\": 123456789012345678901234567890}\n"
+      "{\"id\": \"d\", \"f\": 1e400}\n"
+      "{\"id\": \"e\", \"mixed\": [\"a\", 1]}\n"
+      "{\"id\": \"f\", \"mixed\": [true, \"x\"]}\n"
+      "{\"id\": \"g\", \"nested\": [[1]]}\n"
+      "{\"id\": \"h\", \"objs\": [{\"a\": 1}]}\n"
+      "{\"id\": \"ok2\", \"n\": 2}\n");
+  std::vector<Document> docs;
+  InputOptions options;
+  options.skip_errors = true;
+  ASSERT_TRUE(Read(path, &docs, options).ok());
+  ASSERT_EQ(docs.size(), 2u);
+  EXPECT_EQ(docs[0].id, "ok");
+  EXPECT_EQ(docs[1].id, "ok2");
+  EXPECT_EQ(stats_.skipped_bad_json, 8u);
+  const std::vector<std::string> expected = {
+      "vals.jsonl:2: field \"n\": integer 9223372036854775808 is outside the 64-bit range",
+      "vals.jsonl:3: field \"o.n\": integer -9223372036854775809 is outside the 64-bit range",
+      "vals.jsonl:4: field \"n\": integer 123456789012345678901234567890 is outside",
+      "vals.jsonl:5: field \"f\": number 1e400 is out of the range of a 64-bit float",
+      "vals.jsonl:6: field \"mixed\": an array mixes string and number values",
+      "vals.jsonl:7: field \"mixed\": an array mixes boolean and string values",
+      "vals.jsonl:8: field \"nested\": an array may hold only strings, numbers, booleans and "
+      "nulls, not arrays",
+      "vals.jsonl:9: field \"objs\": an array may hold only strings, numbers, booleans and "
+      "nulls, not objects",
+  };
+  ASSERT_EQ(stats_.messages.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_NE(stats_.messages[i].find(expected[i]), std::string::npos) << stats_.messages[i];
+  }
+
+  // Without --skip-errors the first one stops the run, as any bad line does.
+  docs.clear();
+  Status s = Read(path, &docs);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find(expected[0]), std::string::npos) << s.message();
+  EXPECT_EQ(docs.size(), 1u);
+}
+
+// Random JSON objects against a reference flattening of nlohmann's own tree.
+TEST_F(InputReaderTest, JsonlFlatteningMatchesReference) {
+  using Json = nlohmann::ordered_json;
+  std::mt19937_64 rng(12);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+  std::function<Json(int, int)> scalar = [&](int kind, int) -> Json {
+    switch (kind) {
+      case 0:
+        return "s" + std::to_string(pick(1000));
+      case 1: {
+        static constexpr int64_t kEdges[] = {0, -1, 1, std::numeric_limits<int64_t>::min(),
+                                             std::numeric_limits<int64_t>::max()};
+        return pick(3) == 0 ? kEdges[pick(5)] : static_cast<int64_t>(rng());
+      }
+      case 2: {
+        double d;
+        const uint64_t bits = rng();
+        std::memcpy(&d, &bits, sizeof d);
+        if (!std::isfinite(d)) d = 0.25;
+        return pick(2) == 0 ? d : static_cast<double>(pick(2000) - 1000) / 8;
+      }
+      default:
+        return pick(2) == 0;
+    }
+  };
+  std::function<Json(int)> object = [&](int depth) {
+    Json o = Json::object();
+    const int members = pick(5);
+    for (int m = 0; m < members; ++m) {
+      const std::string key = "k" + std::to_string(m);
+      const int what = pick(depth < 15 ? 7 : 6);
+      if (what < 4) {
+        o[key] = scalar(what, depth);
+      } else if (what == 4) {
+        Json a = Json::array();
+        const int kind = pick(4);
+        for (int e = pick(4); e > 0; --e) a.push_back(pick(5) == 0 ? Json() : scalar(kind, depth));
+        o[key] = a;
+      } else if (what == 5) {
+        o[key] = nullptr;
+      } else {
+        o[key] = object(depth + 1);
+      }
+    }
+    return o;
+  };
+  auto text = [](const Json& v, ValueKind* kind) -> std::string {
+    if (v.is_string()) {
+      *kind = ValueKind::kText;
+      return v.get<std::string>();
+    }
+    if (v.is_boolean()) {
+      *kind = ValueKind::kBool;
+      return v.get<bool>() ? "true" : "false";
+    }
+    if (v.is_number_integer()) {
+      *kind = ValueKind::kInt;
+      return v.dump();
+    }
+    *kind = ValueKind::kFloat;
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get<double>());
+    return std::string(buf, end);
+  };
+  std::function<void(const Json&, const std::string&, std::vector<DocField>*)> flatten =
+      [&](const Json& o, const std::string& prefix, std::vector<DocField>* out) {
+        for (auto it = o.begin(); it != o.end(); ++it) {
+          const std::string name = prefix.empty() ? it.key() : prefix + "." + it.key();
+          if (prefix.empty() && it.key() == "id") continue;
+          if (it->is_object()) {
+            flatten(*it, name, out);
+          } else if (it->is_array()) {
+            const size_t first = out->size();
+            bool any_float = false;
+            for (const Json& e : *it) {
+              if (e.is_null()) continue;
+              ValueKind kind;
+              std::string value = text(e, &kind);
+              any_float |= kind == ValueKind::kFloat;
+              out->emplace_back(name, std::move(value), kind);
+            }
+            for (size_t i = first; i < out->size(); ++i) {
+              if (any_float && (*out)[i].kind == ValueKind::kInt) {
+                (*out)[i].kind = ValueKind::kFloat;
+              }
+            }
+          } else if (!it->is_null()) {
+            ValueKind kind;
+            std::string value = text(*it, &kind);
+            out->emplace_back(name, std::move(value), kind);
+          }
+        }
+      };
+  std::string lines;
+  std::vector<Document> expected;
+  for (int i = 0; i < 300; ++i) {
+    Json o = object(1);
+    o["id"] = "doc" + std::to_string(i);
+    lines += o.dump() + "\n";
+    Document doc;
+    doc.id = "doc" + std::to_string(i);
+    flatten(o, "", &doc.fields);
+    expected.push_back(std::move(doc));
+  }
+  std::vector<Document> docs;
+  ASSERT_TRUE(Read(WriteFile("random.jsonl", lines), &docs).ok())
+      << (stats_.messages.empty() ? "" : stats_.messages[0]);
+  ASSERT_EQ(docs.size(), expected.size());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    EXPECT_EQ(docs[i].id, expected[i].id);
+    EXPECT_EQ(docs[i].fields, expected[i].fields) << docs[i].id;
+  }
 }
 
 const char kBadJsonl[] =
@@ -325,7 +582,13 @@ TEST_F(InputReaderTest, TruncatesAtUtf8Boundary) {
   options.max_document_bytes = 100;
   ASSERT_TRUE(Read(WriteFile("long.txt", std::string(5000, 'w')), &docs, options).ok());
   ASSERT_EQ(docs.size(), 1u);
-  EXPECT_EQ(docs[0].Field("title").size() + docs[0].Field("body").size(), 100u);
+  // The file's mtime and size come before the body, and count toward the limit.
+  size_t total = 0;
+  for (const DocField& f : docs[0].fields) total += f.value.size();
+  EXPECT_EQ(total, 100u);
+  EXPECT_EQ(docs[0].Field("title"), "long.txt");
+  EXPECT_EQ(docs[0].Field("size"), "5000");
+  EXPECT_FALSE(docs[0].Field("mtime").empty());
   EXPECT_EQ(stats_.truncated, 1u);
 }
 
