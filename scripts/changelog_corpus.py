@@ -11,7 +11,7 @@ object a line to FILE (default stdout):
      "date": RFC 3339 in UTC, "year": int, "security": bool, "cves": [...],
      "title": "source version", "body": the change lines}
 
-An entry is what Debian Policy 5.6.14 / 4.4 describes:
+An entry is what Debian Policy 4.4 (debian/changelog) describes:
 
     source (version) distribution(s); urgency=U[, key=value...]
     <blank lines>
@@ -55,7 +55,7 @@ HEADER = re.compile(
     re.IGNORECASE)
 TRAILER = re.compile(r"^ -- (?P<name>.*?)\s*<(?P<email>[^<>]*)>(?P<gap>\s*)(?P<date>.*?)\s*$")
 CVE = re.compile(r"\bCVE-(\d{4})-(\d{4,})\b", re.IGNORECASE)
-OLD_CHANGELOG = re.compile(r"^(?:Old Changelog:|Old changelog:|ChangeLog:)\s*$")
+OLD_CHANGELOG = re.compile(r"^Old Changelog:\s*$", re.IGNORECASE)
 EDITOR_BLOCK = re.compile(r"^(?:(?:;;\s*)?Local variables:|vim?:)", re.IGNORECASE)
 
 SCHEMA = {
