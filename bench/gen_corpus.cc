@@ -24,12 +24,14 @@
 //
 // Typed fields (--typed 1; off by default, so that the text corpus and its benchmarks stay as
 // they were): each document also carries, after "body",
-//   "category"  keyword  one of 50 ("cat00".."cat49"), Zipfian (s = 1): cat00 is ~22%    missing 2%
-//   "tags"      keyword  0-4 distinct of 200 ("tag000".."tag199"), Zipfian (s = 0.8)      missing (no tag) 10%
-//   "price"     float    log-normal, median 30, sigma 1, cents, in [0.50, 10000]         missing 3%
-//   "stars"     int      1-5 with weights 5, 8, 20, 35, 32 %                             missing 5%
-//   "date"      date     uniform over [2015-01-01, 2025-01-01) UTC, whole seconds, RFC 3339  missing 1%
-//   "in_stock"  bool     true 80%                                                        missing 4%
+//   field      type     values                                                      missing
+//   category   keyword  one of 50 ("cat00".."cat49"), Zipfian (s = 1), cat00 ~22%   2%
+//   tags       keyword  1-4 distinct of 200 ("tag000".."tag199"), Zipfian (s = 0.8)   10% (no tag)
+//   price      float    log-normal, median 30, sigma 1, cents, in [0.50, 10000]      3%
+//   stars      int      1-5 with weights 5, 8, 20, 35, 32 %                          5%
+//   date       date     uniform over [2015-01-01, 2025-01-01) UTC, whole seconds,    1%
+//                       RFC 3339 ("2019-03-04T05:06:07Z")
+//   in_stock   bool     true 80%                                                     4%
 // A missing field is absent from the object. The typed values come from a random stream of their
 // own, so the text of every document is the same with or without them. --schema-out FILE writes
 // the trawl schema of the corpus (include/trawl/schema.h), with the typed fields when --typed 1.
@@ -365,7 +367,8 @@ string TypedJson(const TypedValues& t) {
     o += "]";
   }
   if (t.price_cents >= 0) {
-    std::snprintf(buf, sizeof buf, ",\"price\":%lld.%02lld", static_cast<long long>(t.price_cents / 100),
+    std::snprintf(buf, sizeof buf, ",\"price\":%lld.%02lld",
+                  static_cast<long long>(t.price_cents / 100),
                   static_cast<long long>(t.price_cents % 100));
     o += buf;
   }
@@ -379,7 +382,8 @@ string TypedJson(const TypedValues& t) {
     CivilFromDays(t.date / 86400, &y, &m, &d);
     const int64_t s = t.date % 86400;
     std::snprintf(buf, sizeof buf, ",\"date\":\"%04d-%02u-%02uT%02d:%02d:%02dZ\"", y, m, d,
-                  static_cast<int>(s / 3600), static_cast<int>(s / 60 % 60), static_cast<int>(s % 60));
+                  static_cast<int>(s / 3600), static_cast<int>(s / 60 % 60),
+                  static_cast<int>(s % 60));
     o += buf;
   }
   if (t.in_stock >= 0) o += t.in_stock ? ",\"in_stock\":true" : ",\"in_stock\":false";
@@ -387,11 +391,15 @@ string TypedJson(const TypedValues& t) {
 }
 
 void WriteSchema(bool typed, FILE* f) {
-  std::fputs("{\n  \"fields\": {\n    \"title\": {\"type\": \"text\"},\n    \"body\": {\"type\": \"text\"}", f);
+  std::fputs("{\n  \"fields\": {\n", f);
+  std::fputs("    \"title\": {\"type\": \"text\"},\n    \"body\": {\"type\": \"text\"}", f);
   if (typed) {
-    std::fputs(",\n    \"category\": {\"type\": \"keyword\"},\n    \"tags\": {\"type\": \"keyword\"},\n"
-               "    \"price\": {\"type\": \"float\"},\n    \"stars\": {\"type\": \"int\"},\n"
-               "    \"date\": {\"type\": \"date\"},\n    \"in_stock\": {\"type\": \"bool\"}",
+    std::fputs(",\n    \"category\": {\"type\": \"keyword\"},\n"
+               "    \"tags\": {\"type\": \"keyword\"},\n"
+               "    \"price\": {\"type\": \"float\"},\n"
+               "    \"stars\": {\"type\": \"int\"},\n"
+               "    \"date\": {\"type\": \"date\"},\n"
+               "    \"in_stock\": {\"type\": \"bool\"}",
                f);
   }
   std::fputs("\n  },\n  \"dynamic\": false\n}\n", f);
