@@ -681,8 +681,18 @@ public final class LuceneTypedBench {
         s.setSimilarity(new BM25Similarity(K1, B));
         s.setQueryCache(null);                        // no result caching across repetitions
         long st0 = System.nanoTime();
-        SortedSetDocValuesReaderState state = new DefaultSortedSetDocValuesReaderState(reader);
+        SortedSetDocValuesReaderState state = null;
+        if (qs.stream().anyMatch(q -> q.facetDim != null)) {
+            try {
+                state = new DefaultSortedSetDocValuesReaderState(reader);
+            } catch (IllegalArgumentException e) {  // no document has a keyword value
+                throw new Failure(qfile + ": facet queries, but the index has no facet values");
+            }
+        }
         double stateMs = (System.nanoTime() - st0) / 1e6;
+        for (Q q : qs)
+            if (q.facetDim != null && state != null && state.getOrdRange(q.facetDim) == null)
+                throw new Failure(qfile + ": facet field " + q.facetDim + " has no values in the index");
 
         long sink = 0;
         long w0 = System.nanoTime();
