@@ -4,6 +4,7 @@
 //   trawl-gen-corpus [--docs N] [--out FILE|-] [--queries FILE] [--queries-per-class Q]
 //                    [--seed S] [--vocab V] [--zipf S] [--median-len L] [--len-sigma X]
 //                    [--collocations C] [--colloc-rate P] [--query-docs D]
+//                    [--typed 0|1] [--schema-out FILE]
 //
 // Corpus: N lines {"id": "g<i>", "title": ..., "body": ...} (to stdout unless --out). Words are
 // drawn from a Zipfian vocabulary of V words (rank r has probability ~ 1/(r+1)^s; defaults
@@ -20,6 +21,20 @@
 // "kotu", "rimaso"...): the most frequent words are the shortest, every word is distinct, and
 // Snowball English leaves every one of them unchanged (no suffix it strips ends in a, o or u),
 // so the query words below are exactly the index's terms.
+//
+// Typed fields (--typed 1; off by default, so that the text corpus and its benchmarks stay as
+// they were): each document also carries, after "body",
+//   field      type     values                                                      missing
+//   category   keyword  one of 50 ("cat00".."cat49"), Zipfian (s = 1), cat00 ~22%   2%
+//   tags       keyword  1-4 distinct of 200 ("tag000".."tag199"), Zipfian (s = 0.8)   10% (no tag)
+//   price      float    log-normal, median 30, sigma 1, cents, in [0.50, 10000]      3%
+//   stars      int      1-5 with weights 5, 8, 20, 35, 32 %                          5%
+//   date       date     uniform over [2015-01-01, 2025-01-01) UTC, whole seconds,    1%
+//                       RFC 3339 ("2019-03-04T05:06:07Z")
+//   in_stock   bool     true 80%                                                     4%
+// A missing field is absent from the object. The typed values come from a random stream of their
+// own, so the text of every document is the same with or without them. --schema-out FILE writes
+// the trawl schema of the corpus (include/trawl/schema.h), with the typed fields when --typed 1.
 //
 // Determinism: document i depends only on (seed, i), so the corpus for N documents is a prefix
 // of the corpus for any larger N, and the same bytes come out on every run.
@@ -154,6 +169,7 @@ struct Config {
   double colloc_rate = 0.03;
   uint64_t query_docs = 100000;
   uint32_t queries_per_class = 100;
+  bool typed = false;
 };
 
 constexpr uint32_t kCommonEnd = 100, kMediumEnd = 5000;
@@ -269,6 +285,126 @@ class Model {
   uint64_t colloc_threshold_ = 0;
 };
 
+// ------------------------------------------------------------------ typed fields
+constexpr uint32_t kCategories = 50, kTags = 200, kMaxTags = 4;
+// 2015-01-01T00:00:00Z and ten years of 365.25 days later (2025-01-01T00:00:00Z).
+constexpr int64_t kDateFrom = 1420070400, kDateTo = 1735689600;
+
+struct TypedValues {
+  int category = -1;  // -1: missing
+  vector<uint32_t> tags;
+  int64_t price_cents = -1;
+  int stars = 0;      // 0: missing
+  int64_t date = -1;  // seconds since the epoch; -1: missing
+  int in_stock = -1;  // -1: missing, else 0 or 1
+};
+
+// Proleptic Gregorian date of a day number since 1970-01-01 (H. Hinnant's civil_from_days).
+void CivilFromDays(int64_t z, int* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int>(yoe + era * 400 + (*m <= 2));
+}
+
+class TypedModel {
+ public:
+  explicit TypedModel(uint64_t seed)
+      : seed_(SplitMix(seed ^ 0x7E1D5ULL)), category_(ZipfWeights(kCategories, 1.0)),
+        tag_(ZipfWeights(kTags, 0.8)), stars_({5, 8, 20, 35, 32}) {}
+
+  void Generate(uint64_t i, TypedValues* t) const {
+    Rng rng(seed_ ^ SplitMix(i + 0x7E1D));
+    // Every draw is made whether or not the field ends up missing, so that one field's share of
+    // missing values does not shift the values of the others.
+    const bool has_category = rng.Below(100) >= 2;
+    t->category = static_cast<int>(category_.Sample(rng));
+    if (!has_category) t->category = -1;
+    t->tags.clear();
+    const uint32_t ntags = rng.Below(100) < 10 ? 0 : 1 + rng.Below(kMaxTags);
+    for (int tries = 0; t->tags.size() < ntags && tries < 100; ++tries) {
+      const uint32_t tag = tag_.Sample(rng);
+      if (std::find(t->tags.begin(), t->tags.end(), tag) == t->tags.end()) t->tags.push_back(tag);
+    }
+    const bool has_price = rng.Below(100) >= 3;
+    const double price = std::clamp(30.0 * std::exp(rng.Normal()), 0.5, 10000.0);
+    t->price_cents = has_price ? std::llround(price * 100) : -1;
+    const bool has_stars = rng.Below(100) >= 5;
+    const int stars = 1 + static_cast<int>(stars_.Sample(rng));
+    t->stars = has_stars ? stars : 0;
+    const bool has_date = rng.Below(100) >= 1;
+    const int64_t date = kDateFrom + static_cast<int64_t>(rng.Uniform() * (kDateTo - kDateFrom));
+    t->date = has_date ? date : -1;
+    const bool has_stock = rng.Below(100) >= 4;
+    const int stock = rng.Below(100) < 80;
+    t->in_stock = has_stock ? stock : -1;
+  }
+
+ private:
+  uint64_t seed_;
+  Alias category_, tag_, stars_;
+};
+
+// ,"category":"cat07","tags":["tag003","tag120"],"price":12.5,... (nothing for missing values)
+string TypedJson(const TypedValues& t) {
+  string o;
+  char buf[96];
+  if (t.category >= 0) {
+    std::snprintf(buf, sizeof buf, ",\"category\":\"cat%02d\"", t.category);
+    o += buf;
+  }
+  if (!t.tags.empty()) {
+    o += ",\"tags\":[";
+    for (size_t k = 0; k < t.tags.size(); ++k) {
+      std::snprintf(buf, sizeof buf, "%s\"tag%03u\"", k ? "," : "", t.tags[k]);
+      o += buf;
+    }
+    o += "]";
+  }
+  if (t.price_cents >= 0) {
+    std::snprintf(buf, sizeof buf, ",\"price\":%lld.%02lld",
+                  static_cast<long long>(t.price_cents / 100),
+                  static_cast<long long>(t.price_cents % 100));
+    o += buf;
+  }
+  if (t.stars > 0) {
+    std::snprintf(buf, sizeof buf, ",\"stars\":%d", t.stars);
+    o += buf;
+  }
+  if (t.date >= 0) {
+    int y;
+    unsigned m, d;
+    CivilFromDays(t.date / 86400, &y, &m, &d);
+    const int64_t s = t.date % 86400;
+    std::snprintf(buf, sizeof buf, ",\"date\":\"%04d-%02u-%02uT%02d:%02d:%02dZ\"", y, m, d,
+                  static_cast<int>(s / 3600), static_cast<int>(s / 60 % 60),
+                  static_cast<int>(s % 60));
+    o += buf;
+  }
+  if (t.in_stock >= 0) o += t.in_stock ? ",\"in_stock\":true" : ",\"in_stock\":false";
+  return o;
+}
+
+void WriteSchema(bool typed, FILE* f) {
+  std::fputs("{\n  \"fields\": {\n", f);
+  std::fputs("    \"title\": {\"type\": \"text\"},\n    \"body\": {\"type\": \"text\"}", f);
+  if (typed) {
+    std::fputs(",\n    \"category\": {\"type\": \"keyword\"},\n"
+               "    \"tags\": {\"type\": \"keyword\"},\n"
+               "    \"price\": {\"type\": \"float\"},\n"
+               "    \"stars\": {\"type\": \"int\"},\n"
+               "    \"date\": {\"type\": \"date\"},\n"
+               "    \"in_stock\": {\"type\": \"bool\"}",
+               f);
+  }
+  std::fputs("\n  },\n  \"dynamic\": false\n}\n", f);
+}
+
 // ------------------------------------------------------------------ corpus
 class Out {
  public:
@@ -307,6 +443,8 @@ void PutWord(Out& out, const Vocabulary& v, uint32_t r, bool capital) {
 uint64_t WriteCorpus(const Model& m, FILE* f) {
   Out out(f);
   DocTokens d;
+  const TypedModel typed(m.cfg().seed);
+  TypedValues tv;
   uint64_t tokens = 0;
   const Vocabulary& v = m.vocab();
   char idbuf[48];
@@ -327,7 +465,13 @@ uint64_t WriteCorpus(const Model& m, FILE* f) {
       capital = d.sentence_end[k];
       if (capital) out.Put('.');
     }
-    out.Put("\"}\n", 3);
+    out.Put('"');
+    if (m.cfg().typed) {
+      typed.Generate(i, &tv);
+      const string t = TypedJson(tv);
+      out.Put(t.data(), t.size());
+    }
+    out.Put("}\n", 2);
   }
   out.Flush();
   std::fflush(f);
@@ -547,11 +691,12 @@ void WriteQueries(const Model& m, FILE* f) { QueryWriter(m, f).Write(); }
 
 int main(int argc, char** argv) {
   Config c;
-  string out = "-", queries;
+  string out = "-", queries, schema_out;
   auto usage = [] {
     std::cerr << "usage: trawl-gen-corpus [--docs N] [--out FILE|-] [--queries FILE] [--queries-per-class Q]\n"
                  "         [--seed S] [--vocab V] [--zipf S] [--median-len L] [--len-sigma X]\n"
                  "         [--collocations C] [--colloc-rate P] [--query-docs D]\n"
+                 "         [--typed 0|1] [--schema-out FILE]\n"
                  "  --out none writes no corpus (queries only)\n";
     return 2;
   };
@@ -572,6 +717,8 @@ int main(int argc, char** argv) {
       else if (a == "--collocations") c.collocations = static_cast<uint32_t>(std::atoi(v));
       else if (a == "--colloc-rate") c.colloc_rate = std::atof(v);
       else if (a == "--query-docs") c.query_docs = std::strtoull(v, nullptr, 10);
+      else if (a == "--typed") c.typed = std::atoi(v) != 0;
+      else if (a == "--schema-out") schema_out = v;
       else return usage();
     }
     if (c.vocab < kMediumEnd * 2 || c.median_len < 1 || c.zipf <= 0) {
@@ -597,6 +744,12 @@ int main(int argc, char** argv) {
       if (!f) throw std::runtime_error("cannot write " + queries);
       WriteQueries(m, f);
       if (std::fclose(f) != 0) throw std::runtime_error("write error on " + queries);
+    }
+    if (!schema_out.empty()) {
+      FILE* f = std::fopen(schema_out.c_str(), "w");
+      if (!f) throw std::runtime_error("cannot write " + schema_out);
+      WriteSchema(c.typed, f);
+      if (std::fclose(f) != 0) throw std::runtime_error("write error on " + schema_out);
     }
     std::fprintf(stderr, "trawl-gen-corpus: done in %.1fs\n", NowS() - t0);
   } catch (const std::exception& e) {
