@@ -18,6 +18,7 @@
 #include <system_error>
 #include <utility>
 
+#include "common/date.h"
 #include "ingest/archive_reader.h"
 #include "ingest/byte_source.h"
 #include "ingest/html_text.h"
@@ -745,9 +746,15 @@ Document MailDocument(const std::string& where, uint64_t number, MailMessage&& m
   // Absent headers make no empty fields: they would only lower the fields' average length.
   if (!mail.subject.empty()) doc.fields.emplace_back("title", std::move(mail.subject));
   // The address as written, kept whole: a keyword to filter and count by. The date goes to the
-  // writer as the header has it, which reads RFC 5322 dates.
+  // writer as the header has it, which reads RFC 5322 dates. Mail in the wild carries dates no
+  // parser reads; such a message is kept, its header as searchable text in `date_header`.
   if (!mail.from.empty()) doc.Add("from", std::move(mail.from), ValueKind::kKeyword);
-  if (!mail.date.empty()) doc.Add("date", std::move(mail.date), ValueKind::kDate);
+  int64_t millis;
+  if (ParseMailDate(mail.date, &millis) || ParseIsoDate(mail.date, &millis)) {
+    doc.Add("date", std::move(mail.date), ValueKind::kDate);
+  } else if (!mail.date.empty()) {
+    doc.fields.emplace_back("date_header", std::move(mail.date));
+  }
   doc.fields.emplace_back("body", std::move(mail.body));
   return doc;
 }

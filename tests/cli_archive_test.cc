@@ -397,6 +397,7 @@ TEST_F(CliArchiveTest, CliArchiveIncludeExcludeMboxAndHtml) {
         "From: Bob <bob@example.org>\n"
         "Subject: =?X-UNKNOWN?B?////?= second\n"
         "Message-ID: <m2@example.org>\n"
+        "Date: sometime last week\n"
         "\n"
         "secondmessage body\n");
   Write("src/site/index.html",
@@ -417,8 +418,14 @@ TEST_F(CliArchiveTest, CliArchiveIncludeExcludeMboxAndHtml) {
   EXPECT_EQ(Hits("firstmessage"), std::vector<std::string>{a + "!mail/list.mbox#1"});
   EXPECT_EQ(Hits("secondmessage"), std::vector<std::string>{a + "!mail/list.mbox#m2@example.org"});
   EXPECT_EQ(Hits("title:caf\xC3\xA9"), std::vector<std::string>{a + "!mail/list.mbox#1"});
-  EXPECT_EQ(Hits("from:ada"), std::vector<std::string>{a + "!mail/list.mbox#1"});
-  EXPECT_EQ(Hits("date:2024"), (std::vector<std::string>{a + "!mail/list.mbox#1"}));
+  // `from` is a keyword (the address as written), `date` a date.
+  EXPECT_EQ(Hits("from:\"Ada <ada@example.org>\""), std::vector<std::string>{a + "!mail/list.mbox#1"});
+  EXPECT_EQ(Hits("from:*ada*"), std::vector<std::string>{a + "!mail/list.mbox#1"});
+  EXPECT_EQ(Hits("date:[2024-01-01 TO 2024-01-01]"),
+            (std::vector<std::string>{a + "!mail/list.mbox#1"}));
+  // A date no parser reads keeps its message, the header as text.
+  EXPECT_EQ(Hits("date_header:week"),
+            std::vector<std::string>{a + "!mail/list.mbox#m2@example.org"});
   json hit = Search("secondmessage");
   ASSERT_EQ(hit["hits"].size(), 1u);
   EXPECT_TRUE(Contains(hit["hits"][0]["title"].get<std::string>(), "second")) << hit;
