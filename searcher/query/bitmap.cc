@@ -28,21 +28,13 @@ namespace {
 
 // Every term of a field starting with a prefix, as one constant-score set (Lucene's default for
 // multi-term queries: scoring thousands of expansions by BM25 ranks rare junk terms first).
-class PrefixWeight final : public Weight {
+class PrefixWeight final : public ConstantScoreSetWeight {
  public:
   PrefixWeight(const IndexContext& index, std::string field, std::string prefix, double score)
-      : index_(index), field_(std::move(field)), prefix_(std::move(prefix)), score_(score) {}
-  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
-    out->reset();
-    roaring_bitmap_t* bitmap = nullptr;
-    TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bitmap));
-    if (roaring_bitmap_is_empty(bitmap)) {
-      roaring_bitmap_free(bitmap);
-      return Status::OK();
-    }
-    *out = std::make_unique<BitmapScorer>(bitmap, score_);
-    return Status::OK();
-  }
+      : ConstantScoreSetWeight(score),
+        index_(index),
+        field_(std::move(field)),
+        prefix_(std::move(prefix)) {}
   Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
     const SegmentReader& reader = *index_.segments[seg];
     RoaringPtr result(roaring_bitmap_create());
@@ -92,7 +84,6 @@ class PrefixWeight final : public Weight {
  private:
   const IndexContext& index_;
   std::string field_, prefix_;
-  double score_;
 };
 
 class MatchAllWeight final : public Weight {
@@ -117,6 +108,18 @@ class MatchAllWeight final : public Weight {
 };
 
 }  // namespace
+
+Status ConstantScoreSetWeight::MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const {
+  out->reset();
+  roaring_bitmap_t* bitmap = nullptr;
+  TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bitmap));
+  if (roaring_bitmap_is_empty(bitmap)) {
+    roaring_bitmap_free(bitmap);
+    return Status::OK();
+  }
+  *out = std::make_unique<BitmapScorer>(bitmap, score_);
+  return Status::OK();
+}
 
 std::unique_ptr<Weight> NewPrefixWeight(const IndexContext& index, std::string field,
                                         std::string prefix, double score) {

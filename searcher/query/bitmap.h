@@ -33,6 +33,17 @@ class BitmapScorer final : public Scorer {
   uint64_t cost_;
 };
 
+// A weight that matches a set of documents per segment with one score: its MatchBitmap is the
+// set, and its scorer walks it. Prefixes, wildcards, ranges and `field:*` are such weights.
+class ConstantScoreSetWeight : public Weight {
+ public:
+  explicit ConstantScoreSetWeight(double score) : score_(score) {}
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override;
+
+ protected:
+  double score_;
+};
+
 // Every term of `field` starting with `prefix`, as one set scored `score`.
 std::unique_ptr<Weight> NewPrefixWeight(const IndexContext& index, std::string field,
                                         std::string prefix, double score = 1.0);

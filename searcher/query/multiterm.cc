@@ -198,25 +198,14 @@ namespace {
 
 // The documents holding any term of a field that matches a wildcard pattern, as one
 // constant-score set (as prefix queries: BM25 over many expansions ranks rare junk first).
-class WildcardWeight final : public Weight {
+class WildcardWeight final : public ConstantScoreSetWeight {
  public:
   WildcardWeight(const IndexContext& index, std::string field, std::string pattern, double score)
-      : index_(index),
+      : ConstantScoreSetWeight(score),
+        index_(index),
         field_(std::move(field)),
         prefix_(WildcardLiteralPrefix(pattern)),
-        glob_(ParseGlob(pattern)),
-        score_(score) {}
-  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
-    out->reset();
-    roaring_bitmap_t* bitmap = nullptr;
-    TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bitmap));
-    if (roaring_bitmap_is_empty(bitmap)) {
-      roaring_bitmap_free(bitmap);
-      return Status::OK();
-    }
-    *out = std::make_unique<BitmapScorer>(bitmap, score_);
-    return Status::OK();
-  }
+        glob_(ParseGlob(pattern)) {}
   Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
     PostingSets sets;
     bool found;
@@ -259,7 +248,6 @@ class WildcardWeight final : public Weight {
   const IndexContext& index_;
   std::string field_, prefix_;
   std::vector<GlobPart> glob_;
-  double score_;
 };
 
 }  // namespace

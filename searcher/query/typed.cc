@@ -19,25 +19,14 @@ namespace {
 constexpr size_t kMaxRangeTerms = 128;
 
 // A set of documents per segment with one score.
-class ConstantSetWeight : public Weight {
+class ConstantSetWeight : public ConstantScoreSetWeight {
  public:
-  ConstantSetWeight(const IndexContext& index, double score) : index_(index), score_(score) {}
-  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
-    out->reset();
-    roaring_bitmap_t* bitmap = nullptr;
-    TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &bitmap));
-    if (roaring_bitmap_is_empty(bitmap)) {
-      roaring_bitmap_free(bitmap);
-      return Status::OK();
-    }
-    *out = std::make_unique<BitmapScorer>(bitmap, score_);
-    return Status::OK();
-  }
+  ConstantSetWeight(const IndexContext& index, double score)
+      : ConstantScoreSetWeight(score), index_(index) {}
   void CollectTerms(std::unordered_set<std::string>*) const override {}
 
  protected:
   const IndexContext& index_;
-  double score_;
 };
 
 // The postings of the terms of field `fid` in [lower, upper] (bytewise; upper empty with
