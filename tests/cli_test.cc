@@ -663,4 +663,92 @@ TEST_F(CliTest, CliFlippedByteIsAnErrorNamingTheFile) {
 }
 
 }  // namespace
+
+// --schema at creation, kept by later runs: a new field may be added, a type may not change,
+// and a bad schema file names itself.
+TEST_F(CliTest, CliSchemaIsKeptAndATypeChangeIsRefused) {
+  const fs::path schema = dir_ / "schema.json", changed = dir_ / "changed.json",
+                 grown = dir_ / "grown.json", broken = dir_ / "broken.json";
+  WriteFile(schema, R"({"fields": {"tag": {"type": "keyword"}, "n": {"type": "int"}}})");
+  WriteFile(changed, R"({"fields": {"tag": {"type": "text"}}})");
+  WriteFile(grown, R"({"fields": {"price": {"type": "float"}}})");
+  WriteFile(broken, R"({"fields": {"tag": {"type": "keywrd"}}})");
+  const fs::path docs = dir_ / "docs.jsonl";
+  WriteFile(docs, "{\"id\": \"a\", \"body\": \"apple\", \"tag\": \"New York\", \"n\": 3}\n"
+                  "{\"id\": \"b\", \"body\": \"berry\", \"tag\": \"new york\", \"n\": -2}\n");
+  RunResult r = Index("--quiet --schema " + Quote(schema.string()) + " --index " + Quote(index_) +
+                      " " + Quote(docs.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("tag:\"New York\""), 1);
+  EXPECT_EQ(Count("n:[-5 TO 0]"), 1);
+  EXPECT_EQ(Count("n:*"), 2);
+
+  r = Index("--quiet --schema " + Quote(changed.string()) + " --index " + Quote(index_) + " " +
+            Quote(docs.string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "'tag'")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "keyword")) << r.err;
+
+  r = Index("--quiet --schema " + Quote(broken.string()) + " --index " + Quote(index_) + " " +
+            Quote(docs.string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, broken.string())) << r.err;
+  EXPECT_TRUE(Contains(r.err, "keywrd")) << r.err;
+
+  r = Index("--quiet --schema " + Quote(grown.string()) + " --index " + Quote(index_) + " " +
+            Quote(docs.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = SearchIn(index_, "--schema");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json printed = json::parse(r.out);
+  EXPECT_EQ(printed["fields"]["tag"]["type"], "keyword");
+  EXPECT_EQ(printed["fields"]["n"]["type"], "int");
+  EXPECT_EQ(printed["fields"]["price"]["type"], "float");
+  EXPECT_EQ(printed["fields"]["body"]["type"], "text");
+}
+
+// A value that does not fit its field's type fails the run naming the file, line, field and
+// value; with --skip-errors the document is skipped and counted, never silently dropped.
+TEST_F(CliTest, CliValueOfTheWrongTypeIsANamedSkip) {
+  const fs::path docs = dir_ / "docs.jsonl";
+  WriteFile(docs, "{\"id\": \"a\", \"n\": 1}\n"
+                  "{\"id\": \"b\", \"n\": \"many\"}\n"
+                  "{\"id\": \"c\", \"n\": 3}\n");
+  RunResult r = Index("--index " + Quote(index_) + " " + Quote(docs.string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "'n'")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "many")) << r.err;
+  EXPECT_TRUE(Contains(r.err, docs.string())) << r.err;
+
+  r = Index("--skip-errors --json-summary --index " + Quote(index_) + " " + Quote(docs.string()));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const json summary = json::parse(Lines(r.out).back());
+  EXPECT_EQ(summary["documents"], 2) << summary;
+  EXPECT_EQ(summary["skipped"]["bad_value"], 1) << summary;
+  EXPECT_EQ(Count("n:*"), 2);
+}
+
+TEST_F(CliTest, CliDeleteQueryRemovesEveryMatch) {
+  const fs::path docs = dir_ / "docs.jsonl";
+  std::string lines;
+  for (int i = 0; i < 30; ++i) {
+    lines += "{\"id\": \"d" + std::to_string(i) + "\", \"body\": \"word" +
+             std::to_string(i % 3) + "\", \"n\": " + std::to_string(i) + "}\n";
+  }
+  WriteFile(docs, lines);
+  ASSERT_EQ(Index("--quiet --index " + Quote(index_) + " " + Quote(docs.string())).exit_code, 0);
+  RunResult r = Index("--json-summary --index " + Quote(index_) +
+                      " --delete-query 'word1 OR n:>=27'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json summary = json::parse(Lines(r.out).back());
+  EXPECT_EQ(summary["deleted_by_query"], 12) << summary;  // 10 word1, and 27 and 29
+  EXPECT_EQ(Count("*"), 18);
+  EXPECT_EQ(Count("word1"), 0);
+  EXPECT_EQ(Count("n:>=27"), 0);
+  r = Index("--index " + Quote(index_) + " --delete-query 'n:[1 TO'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "syntax error")) << r.err;
+  EXPECT_EQ(Count("*"), 18);
+}
+
 }  // namespace trawl
