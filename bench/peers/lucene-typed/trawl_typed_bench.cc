@@ -255,6 +255,7 @@ struct Query {
   vector<trawl::Hit> hits;
   vector<trawl::FacetCount> facets;
   vector<string> ids;
+  vector<double> scores;  // not in Lucene's results: to tell near ties when the engines differ
 };
 
 // "field:N" or "field:desc": the name and what follows the last ':'.
@@ -421,7 +422,10 @@ int DoQuery(const string& indexdir, const string& schema_path, const string& qfi
     for (size_t k = 0; same && k < q.hits.size(); ++k)
       same = full.hits[k].segment == q.hits[k].segment && full.hits[k].docid == q.hits[k].docid;
     mismatched += !same;
-    for (const trawl::Hit& h : full.hits) q.ids.push_back(h.id);
+    for (const trawl::Hit& h : full.hits) {
+      q.ids.push_back(h.id);
+      q.scores.push_back(h.score);
+    }
   }
 
   vector<double> q_top(nq), q_cnt(nq);
@@ -465,6 +469,11 @@ int DoQuery(const string& indexdir, const string& schema_path, const string& qfi
       }
       out << ", \"ids\": [";
       for (size_t k = 0; k < q.ids.size(); ++k) out << (k ? ", " : "") << Quote(q.ids[k]);
+      out << "], \"scores\": [";
+      for (size_t k = 0; k < q.scores.size(); ++k) {
+        std::snprintf(buf, sizeof buf, "%s%.6g", k ? ", " : "", q.scores[k]);
+        out << buf;
+      }
       out << "]";
       if (q.is_facet) {
         out << ", \"facets\": [";
