@@ -15,7 +15,8 @@ range classes; common, medium for sorts and facets, which are about many matches
 two words of one document joined by "and", or two independent words joined by "or", in turn.
 Ranges: over each int, float and date field in turn, a window of the field's sampled values
 that holds 0.1%, 1%, 10% or 50% of them (in turn) at a random place, with bounds cycling through
-[a, b], [a, b), (a, b], >= a and <= b. Date bounds are whole UTC days, float bounds have two
+[a, b], [a, b), (a, b], >= a and <= b. Date bounds are UTC midnights (written with their time
+in both forms, as trawl reads a date alone as its whole day), float bounds have two
 decimals (both rounded outwards), and a half-open window is at least one step (1, 0.01, a day)
 wide. Facets: each keyword and bool field in turn, except fields whose values are nearly
 unique (more distinct values than half the documents having them). Sorts: each numeric field
@@ -194,8 +195,10 @@ class Generator:
 
         def fmt(v, up):  # (JSON value, trawl text), rounded outwards (up: the upper bound)
             if kind == "date":
-                d = day(math.ceil(v / 86400) * 86400 if up else v)
-                return d + "T00:00:00Z", d
+                # With its time in trawl's form too: trawl widens a date-only bound to its whole
+                # day (an inclusive upper 2024-05-31 ends at 23:59:59.999), Lucene's is an instant.
+                d = day(math.ceil(v / 86400) * 86400 if up else v) + "T00:00:00Z"
+                return d, d
             if kind == "int":
                 return int(v), str(int(v))
             v = (math.ceil if up else math.floor)(round(v * 100, 6)) / 100
