@@ -10,6 +10,8 @@ Run: tests/changelog_search_test.py TRAWL_INDEX TRAWL_SEARCH (ctest runs it as c
 import collections
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import tempfile
@@ -61,6 +63,31 @@ class ChangelogSearchTest(unittest.TestCase):
         self.assertEqual(schema["fields"]["urgency"]["type"], "keyword")
         self.assertTrue(schema["fields"]["urgency"]["lowercase"])
         self.assertEqual(schema["fields"]["security"]["type"], "bool")
+
+    def test_shell_prints_the_schema_and_facets(self):
+        # The interactive shell, on a terminal (a pty), as a person would use it.
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(SEARCH_BIN, [SEARCH_BIN, "--index", self.index, "--facet", "urgency"])
+        os.write(fd, b":schema\nsecurity:true\n:quit\n")
+        out = b""
+        while True:
+            ready, _, _ = select.select([fd], [], [], 60)
+            if not ready:
+                break
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, out)
+        text = out.decode("utf-8", "replace")
+        self.assertIn('"urgency"', text)
+        self.assertIn('"type": "keyword"', text)
+        self.assertRegex(text, r"urgency:\s+\w+ \(\d+\)")
 
     def test_security_uploads_of_2022_newest_first_with_urgency_facets(self):
         want = [d for d in self.docs if d["security"] and d["date"].startswith("2022-")]
