@@ -155,6 +155,7 @@ Status IndexWriterImpl::LoadCommit() {
     manifest_.analyzer.stopwords = options_.stopwords;
     manifest_.analyzer.tokenizer = options_.tokenizer;
     manifest_.analyzer.max_token_chars = options_.max_token_chars;
+    manifest_.analyzer.ascii_folding = options_.ascii_folding;
   } else if (!s.ok()) {
     return s;
   }
