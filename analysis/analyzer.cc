@@ -3,6 +3,7 @@
 #include <libstemmer.h>
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <fstream>
@@ -75,6 +76,122 @@ inline void AppendCodePoint(int32_t cp, std::string* out) {
   }
 }
 
+// Letters Lucene's ASCIIFoldingFilter folds that Unicode gives no decomposition into ASCII (and
+// the two it folds otherwise than their decomposition: "ẛ" -> "f", "ﬅ" -> "ft"), in their lower
+// case (tokens are case-folded first), sorted by code point. Decomposable letters ("é", "ǿ" =
+// "ø" + accent, "ﬁ") need no entry: FoldToAscii decomposes them and folds the parts.
+struct AsciiFolding {
+  int32_t from;
+  const char* to;
+};
+constexpr AsciiFolding kUndecomposableFoldings[] = {
+    {0x00DF, "ss"}, {0x00E6, "ae"}, {0x00F0, "d"},  {0x00F8, "o"},  {0x00FE, "th"},
+    {0x0111, "d"},  {0x0127, "h"},  {0x0131, "i"},  {0x0138, "q"},  {0x0140, "l"},
+    {0x0142, "l"},  {0x0149, "n"},  {0x014B, "n"},  {0x0153, "oe"}, {0x0167, "t"},
+    {0x0180, "b"},  {0x0183, "b"},  {0x0188, "c"},  {0x018C, "d"},  {0x0192, "f"},
+    {0x0195, "hv"}, {0x0199, "k"},  {0x019A, "l"},  {0x019E, "n"},  {0x01A5, "p"},
+    {0x01AB, "t"},  {0x01AD, "t"},  {0x01B4, "y"},  {0x01B6, "z"},  {0x01BF, "w"},
+    {0x01DD, "e"},  {0x01E5, "g"},  {0x021D, "z"},  {0x0221, "d"},  {0x0223, "ou"},
+    {0x0225, "z"},  {0x0234, "l"},  {0x0235, "n"},  {0x0236, "t"},  {0x0237, "j"},
+    {0x0238, "db"}, {0x0239, "qp"}, {0x023C, "c"},  {0x023F, "s"},  {0x0240, "z"},
+    {0x0247, "e"},  {0x0249, "j"},  {0x024B, "q"},  {0x024D, "r"},  {0x024F, "y"},
+    {0x0250, "a"},  {0x0253, "b"},  {0x0254, "o"},  {0x0255, "c"},  {0x0256, "d"},
+    {0x0257, "d"},  {0x0258, "e"},  {0x0259, "a"},  {0x025A, "a"},  {0x025B, "e"},
+    {0x025C, "e"},  {0x025D, "e"},  {0x025E, "e"},  {0x025F, "j"},  {0x0260, "g"},
+    {0x0261, "g"},  {0x0262, "g"},  {0x0265, "h"},  {0x0266, "h"},  {0x0268, "i"},
+    {0x0269, "i"},  {0x026A, "i"},  {0x026B, "l"},  {0x026C, "l"},  {0x026D, "l"},
+    {0x026F, "m"},  {0x0270, "m"},  {0x0271, "m"},  {0x0272, "n"},  {0x0273, "n"},
+    {0x0274, "n"},  {0x0275, "o"},  {0x0276, "oe"}, {0x027C, "r"},  {0x027D, "r"},
+    {0x027E, "r"},  {0x027F, "r"},  {0x0280, "r"},  {0x0281, "r"},  {0x0282, "s"},
+    {0x0284, "j"},  {0x0287, "t"},  {0x0288, "t"},  {0x0289, "u"},  {0x028B, "v"},
+    {0x028C, "v"},  {0x028D, "w"},  {0x028E, "y"},  {0x028F, "y"},  {0x0290, "z"},
+    {0x0291, "z"},  {0x0297, "c"},  {0x0299, "b"},  {0x029A, "e"},  {0x029B, "g"},
+    {0x029C, "h"},  {0x029D, "j"},  {0x029E, "k"},  {0x029F, "l"},  {0x02A0, "q"},
+    {0x02A3, "dz"}, {0x02A5, "dz"}, {0x02A6, "ts"}, {0x02A8, "tc"}, {0x02AA, "ls"},
+    {0x02AB, "lz"}, {0x02AE, "h"},  {0x02AF, "h"},  {0x1D00, "a"},  {0x1D01, "ae"},
+    {0x1D02, "ae"}, {0x1D03, "b"},  {0x1D04, "c"},  {0x1D05, "d"},  {0x1D06, "d"},
+    {0x1D07, "e"},  {0x1D08, "e"},  {0x1D09, "i"},  {0x1D0A, "j"},  {0x1D0B, "k"},
+    {0x1D0C, "l"},  {0x1D0D, "m"},  {0x1D0E, "n"},  {0x1D0F, "o"},  {0x1D10, "o"},
+    {0x1D14, "oe"}, {0x1D15, "ou"}, {0x1D16, "o"},  {0x1D17, "o"},  {0x1D18, "p"},
+    {0x1D19, "r"},  {0x1D1A, "r"},  {0x1D1B, "t"},  {0x1D1C, "u"},  {0x1D20, "v"},
+    {0x1D21, "w"},  {0x1D22, "z"},  {0x1D6B, "ue"}, {0x1D6C, "b"},  {0x1D6D, "d"},
+    {0x1D6E, "f"},  {0x1D6F, "m"},  {0x1D70, "n"},  {0x1D71, "p"},  {0x1D72, "r"},
+    {0x1D73, "r"},  {0x1D74, "s"},  {0x1D75, "t"},  {0x1D76, "z"},  {0x1D77, "g"},
+    {0x1D79, "g"},  {0x1D7A, "th"}, {0x1D7B, "i"},  {0x1D7C, "i"},  {0x1D7D, "p"},
+    {0x1D7E, "u"},  {0x1D80, "b"},  {0x1D81, "d"},  {0x1D82, "f"},  {0x1D83, "g"},
+    {0x1D84, "k"},  {0x1D85, "l"},  {0x1D86, "m"},  {0x1D87, "n"},  {0x1D88, "p"},
+    {0x1D89, "r"},  {0x1D8A, "s"},  {0x1D8C, "v"},  {0x1D8D, "x"},  {0x1D8E, "z"},
+    {0x1D8F, "a"},  {0x1D91, "d"},  {0x1D92, "e"},  {0x1D93, "e"},  {0x1D94, "e"},
+    {0x1D95, "a"},  {0x1D96, "i"},  {0x1D97, "o"},  {0x1D99, "u"},  {0x1E9B, "f"},
+    {0x1E9C, "s"},  {0x1E9D, "s"},  {0x1EFB, "ll"}, {0x1EFF, "y"},  {0x2184, "c"},
+    {0x2C61, "l"},  {0x2C65, "a"},  {0x2C66, "t"},  {0x2C68, "h"},  {0x2C6A, "k"},
+    {0x2C6C, "z"},  {0x2C71, "v"},  {0x2C73, "w"},  {0x2C74, "v"},  {0x2C76, "h"},
+    {0x2C78, "e"},  {0x2C7A, "o"},  {0x2C7B, "e"},  {0xA729, "tz"}, {0xA730, "f"},
+    {0xA731, "s"},  {0xA733, "aa"}, {0xA735, "ao"}, {0xA737, "au"}, {0xA739, "av"},
+    {0xA73B, "av"}, {0xA73D, "ay"}, {0xA73F, "c"},  {0xA741, "k"},  {0xA743, "k"},
+    {0xA745, "k"},  {0xA747, "l"},  {0xA749, "l"},  {0xA74B, "o"},  {0xA74D, "o"},
+    {0xA74F, "oo"}, {0xA751, "p"},  {0xA753, "p"},  {0xA755, "p"},  {0xA757, "q"},
+    {0xA759, "q"},  {0xA75B, "r"},  {0xA75F, "v"},  {0xA761, "vy"}, {0xA763, "z"},
+    {0xA767, "th"}, {0xA77A, "d"},  {0xA77C, "f"},  {0xA77F, "g"},  {0xA781, "l"},
+    {0xA783, "r"},  {0xA785, "s"},  {0xA7FB, "f"},  {0xA7FC, "p"},  {0xA7FD, "m"},
+    {0xA7FE, "i"},  {0xA7FF, "m"},  {0xFB05, "ft"},
+};
+static_assert(std::is_sorted(std::begin(kUndecomposableFoldings), std::end(kUndecomposableFoldings),
+                             [](const AsciiFolding& a, const AsciiFolding& b) {
+                               return a.from < b.from;
+                             }));
+
+const char* UndecomposableFolding(int32_t cp) {
+  const auto it = std::lower_bound(
+      std::begin(kUndecomposableFoldings), std::end(kUndecomposableFoldings), cp,
+      [](const AsciiFolding& f, int32_t c) { return f.from < c; });
+  return it != std::end(kUndecomposableFoldings) && it->from == cp ? it->to : nullptr;
+}
+
+bool IsCombiningMark(int32_t cp) {
+  const utf8proc_category_t category = utf8proc_category(cp);
+  return category == UTF8PROC_CATEGORY_MN || category == UTF8PROC_CATEGORY_MC ||
+         category == UTF8PROC_CATEGORY_ME;
+}
+
+bool IsAsciiLetterOrDigit(int32_t cp) {
+  return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+}
+
+// Appends what non-ASCII `cp` folds to; false (appending nothing) when it has no ASCII form.
+bool AppendAsciiEquivalent(int32_t cp, std::string* out) {
+  if (const char* to = UndecomposableFolding(cp)) {
+    out->append(to);
+    return true;
+  }
+  // Compatibility decompositions are short (the longest Latin one is 3 code points; 18 in all
+  // of Unicode).
+  utf8proc_int32_t parts[32];
+  int boundclass = 0;
+  const utf8proc_ssize_t n = utf8proc_decompose_char(
+      cp, parts, 32, static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT),
+      &boundclass);
+  if (n <= 0 || n > 32 || (n == 1 && parts[0] == cp)) return false;
+  const size_t mark = out->size();
+  bool any = false;
+  for (utf8proc_ssize_t i = 0; i < n; ++i) {
+    const int32_t part = parts[i];
+    if (IsCombiningMark(part)) continue;
+    if (IsAsciiLetterOrDigit(part)) {
+      out->push_back(static_cast<char>(part | (part >= 'A' ? 0x20 : 0)));
+    } else if (const char* to = UndecomposableFolding(part)) {
+      out->append(to);
+    } else {
+      // One part without an ASCII form ("й" = "и" + breve): the letter is not Latin, keep it.
+      out->resize(mark);
+      return false;
+    }
+    any = true;
+  }
+  if (!any) out->resize(mark);
+  return any;
+}
+
 std::string_view TrimWhitespace(std::string_view s) {
   constexpr std::string_view kWhitespace = " \t\r\n\v\f";
   const size_t begin = s.find_first_not_of(kWhitespace);
@@ -125,6 +242,32 @@ void AppendUtf8(int32_t cp, std::string* out) {
   utf8proc_uint8_t buf[4];
   const utf8proc_ssize_t n = utf8proc_encode_char(cp, buf);
   out->append(reinterpret_cast<const char*>(buf), static_cast<size_t>(n));
+}
+
+bool HasNonAscii(std::string_view text) {
+  for (char c : text)
+    if (static_cast<unsigned char>(c) >= 0x80) return true;
+  return false;
+}
+
+std::string FoldToAscii(std::string_view folded) {
+  std::string out;
+  out.reserve(folded.size());
+  bool previous_folded = false;  // the previous code point became ASCII
+  size_t pos = 0;
+  while (pos < folded.size()) {
+    const int32_t cp = DecodeUtf8(folded, &pos);
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+      previous_folded = true;
+      continue;
+    }
+    // A decomposed "e\u0301" is the "é" that folds to "e".
+    if (previous_folded && IsCombiningMark(cp)) continue;
+    previous_folded = AppendAsciiEquivalent(cp, &out);
+    if (!previous_folded) AppendUtf8(cp, &out);
+  }
+  return out;
 }
 
 std::vector<std::string> Analyzer::Languages() {
@@ -221,6 +364,7 @@ bool Analyzer::NextStandardToken(std::string_view text, size_t* pos, TokenSpan* 
   if (strip_possessives_ && folded_.size() > 2 && folded_.ends_with("'s")) {
     folded_.resize(folded_.size() - 2);
   }
+  FoldCurrentTokenToAscii();
   return true;
 }
 
@@ -237,10 +381,22 @@ bool Analyzer::NextSimpleToken(std::string_view text, size_t* pos, TokenSpan* sp
     // Past the limit the token will be dropped, so there is no point in growing the buffer.
     if (++span->chars <= options_.max_token_chars) AppendCodePoint(cp, &folded_);
     span->end = *pos;
-    if (*pos >= text.size()) return true;
+    if (*pos >= text.size()) {
+      FoldCurrentTokenToAscii();
+      return true;
+    }
     cp = ReadFoldedWordChar(text, pos);  // a separator that ends the token is consumed with it
-    if (cp == kSeparator) return true;
+    if (cp == kSeparator) {
+      FoldCurrentTokenToAscii();
+      return true;
+    }
   }
+}
+
+void Analyzer::FoldCurrentTokenToAscii() {
+  if (!options_.ascii_folding || !HasNonAscii(folded_)) return;
+  ascii_folded_ = FoldToAscii(folded_);
+  folded_.swap(ascii_folded_);
 }
 
 bool Analyzer::IsStopword() const { return !stopwords_.empty() && stopwords_.contains(folded_); }
@@ -301,6 +457,7 @@ std::string Analyzer::Fold(std::string_view word) {
     if (standard_tokenizer_ && (cp == 0x2019 || cp == 0xFF07)) cp = '\'';
     AppendCodePoint(utf8proc_tolower(cp), &folded);
   }
+  if (options_.ascii_folding && HasNonAscii(folded)) return FoldToAscii(folded);
   return folded;
 }
 

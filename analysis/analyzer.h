@@ -34,6 +34,12 @@ struct AnalyzerOptions {
   std::string stopwords;
   // Longer tokens (in code points) are dropped and counted, but still use up a position.
   uint32_t max_token_chars = 255;
+  // Folds case-folded tokens to ASCII as Lucene's ASCIIFoldingFilter does ("café" -> "cafe",
+  // "straße" -> "strasse", "œuvre" -> "oeuvre"), before stop words and stemming; letters with no
+  // ASCII form (Greek, Cyrillic, Han, ...) stay as they are. See FoldToAscii.
+  bool ascii_folding = false;
+
+  bool operator==(const AnalyzerOptions&) const = default;
 };
 
 struct Token {
@@ -56,7 +62,8 @@ class Analyzer {
   void Analyze(std::string_view text, const std::function<void(const Token&)>& sink);
   // The terms only, for queries and tests.
   std::vector<std::string> Terms(std::string_view text);
-  // Case-folds a word without stemming (prefix queries): "Résumé" -> "résumé".
+  // Case-folds a word without stemming (prefix queries): "Résumé" -> "résumé", or "resume"
+  // with ascii_folding.
   std::string Fold(std::string_view word);
   uint64_t dropped_long_tokens() const { return dropped_long_tokens_; }
   const AnalyzerOptions& options() const { return options_; }
@@ -76,6 +83,8 @@ class Analyzer {
   bool NextToken(std::string_view text, size_t* pos, TokenSpan* span);
   bool NextSimpleToken(std::string_view text, size_t* pos, TokenSpan* span);
   bool NextStandardToken(std::string_view text, size_t* pos, TokenSpan* span);
+  // ascii_folding: folds folded_ in place.
+  void FoldCurrentTokenToAscii();
   bool IsStopword() const;
   std::string_view Stem();
   std::string_view CachedStem();
@@ -90,7 +99,18 @@ class Analyzer {
   std::unordered_set<std::string> stopwords_;
   uint64_t dropped_long_tokens_ = 0;
   std::string folded_;  // the current token, reused so the hot path does not allocate
+  std::string ascii_folded_;  // folded_ folded to ASCII, swapped with it
 };
+
+// `folded` (case-folded UTF-8) with every code point that has an ASCII equivalent replaced by
+// it, as Lucene's ASCIIFoldingFilter: Unicode's compatibility decomposition without its marks
+// when that leaves only ASCII letters and digits ("é" -> "e", "ﬁ" -> "fi", "ǆ" -> "dz"), and a
+// table for letters Unicode does not decompose ("ß" -> "ss", "æ" -> "ae", "ø" -> "o",
+// "ł" -> "l", "þ" -> "th", ...). A combining mark after a folded letter goes with it ("e\u0301"
+// -> "e"). Anything else is kept, so non-Latin text is untouched.
+std::string FoldToAscii(std::string_view folded);
+// True if FoldToAscii could change `text`: it has a byte outside ASCII.
+bool HasNonAscii(std::string_view text);
 
 // Decodes one UTF-8 code point at text[*pos] (*pos < text.size()), advancing *pos. Invalid,
 // overlong, surrogate or truncated sequences decode as U+FFFD and consume exactly one byte.

@@ -55,6 +55,8 @@ Status ReadManifest(const std::string& dir, uint64_t generation, Manifest* out, 
     m.analyzer.max_token_chars = a.at("max_token_chars").get<uint32_t>();
     // Version 1 predates the choice: its indexes were all tokenized the simple way.
     m.analyzer.tokenizer = has_tokenizer ? a.at("tokenizer").get<std::string>() : "simple";
+    // Added within version 3; a manifest without it was written before folding existed.
+    m.analyzer.ascii_folding = a.value("ascii_folding", false);
     // Before version 3 there was no schema: every field was text, which an empty schema means
     // to the writer and the searcher.
     if (has_schema) {
@@ -113,7 +115,8 @@ Status WriteManifest(const std::string& dir, const Manifest& m, FileSystem* fs) 
   j["analyzer"] = {{"language", m.analyzer.language},
                    {"stopwords", m.analyzer.stopwords},
                    {"max_token_chars", m.analyzer.max_token_chars},
-                   {"tokenizer", m.analyzer.tokenizer}};
+                   {"tokenizer", m.analyzer.tokenizer},
+                   {"ascii_folding", m.analyzer.ascii_folding}};
   j["schema"] = SchemaToJsonValue(m.schema);
   j["next_segment_number"] = m.next_segment_number;
   j["segments"] = nlohmann::ordered_json::array();

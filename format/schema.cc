@@ -1,9 +1,11 @@
 // include/trawl/schema.h, and its JSON form (format/schema_json.h).
 #include "trawl/schema.h"
 
+#include <algorithm>
 #include <cassert>
 #include <utility>
 
+#include "analysis/analyzer.h"
 #include "format/schema_json.h"
 
 namespace trawl {
@@ -27,9 +29,27 @@ std::string TypeList() {
 
 std::string Bool(bool b) { return b ? "true" : "false"; }
 
+nlohmann::ordered_json FieldAnalyzerToJsonValue(const FieldAnalyzer& a) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  if (a.language) j["language"] = *a.language;
+  if (a.stopwords) j["stopwords"] = *a.stopwords;
+  if (a.tokenizer) j["tokenizer"] = *a.tokenizer;
+  if (a.ascii_folding) j["ascii_folding"] = *a.ascii_folding;
+  return j;
+}
+
+std::string FieldAnalyzerText(const FieldAnalyzer& a) {
+  return a.IsDefault() ? "the index's analyzer" : "analyzer " + FieldAnalyzerToJsonValue(a).dump();
+}
+
 // The first option in which two specs of the same type differ, as "name=value" for each.
 void FirstDifference(const FieldSpec& have, const FieldSpec& want, std::string* have_text,
                      std::string* want_text) {
+  if (have.analyzer != want.analyzer) {
+    *have_text = FieldAnalyzerText(have.analyzer);
+    *want_text = FieldAnalyzerText(want.analyzer);
+    return;
+  }
   const std::pair<const char*, bool FieldSpec::*> options[] = {
       {"stored", &FieldSpec::stored},
       {"indexed", &FieldSpec::indexed},
@@ -43,6 +63,24 @@ void FirstDifference(const FieldSpec& have, const FieldSpec& want, std::string* 
     }
   }
   assert(false && "specs differ in no option");
+}
+
+// The values Analyzer::Create would refuse; a stopword file is only opened with the index.
+Status CheckFieldAnalyzer(const std::string& name, const FieldAnalyzer& a) {
+  if (a.tokenizer && *a.tokenizer != "simple" && *a.tokenizer != "standard") {
+    return Status::InvalidArgument("field '" + name + "': unknown tokenizer '" + *a.tokenizer +
+                                   "' (tokenizers: simple, standard)");
+  }
+  if (a.language && *a.language != "none") {
+    const std::vector<std::string> languages = Analyzer::Languages();
+    if (std::find(languages.begin(), languages.end(), *a.language) == languages.end()) {
+      std::string known = "none";
+      for (const std::string& l : languages) known += ", " + l;
+      return Status::InvalidArgument("field '" + name + "': unknown language '" + *a.language +
+                                     "' (languages: " + known + ")");
+    }
+  }
+  return Status::OK();
 }
 
 Status CheckSpec(const std::string& name, const FieldSpec& spec) {
@@ -61,7 +99,11 @@ Status CheckSpec(const std::string& name, const FieldSpec& spec) {
     return Status::InvalidArgument("field '" + name + "': lowercase is for keyword fields, not " +
                                    type);
   }
-  return Status::OK();
+  if (!spec.analyzer.IsDefault() && spec.type != FieldType::kText) {
+    return Status::InvalidArgument("field '" + name + "': an analyzer is for text fields, not " +
+                                   type);
+  }
+  return CheckFieldAnalyzer(name, spec.analyzer);
 }
 
 Status ReadBoolOption(const std::string& field, const std::string& key,
@@ -71,6 +113,39 @@ Status ReadBoolOption(const std::string& field, const std::string& key,
                                    "' must be true or false, not " + value.dump());
   }
   *out = value.get<bool>();
+  return Status::OK();
+}
+
+Status FieldAnalyzerFromJsonValue(const std::string& name, const nlohmann::ordered_json& j,
+                                  FieldAnalyzer* out) {
+  if (!j.is_object()) {
+    return Status::InvalidArgument(
+        "field '" + name + "': \"analyzer\" must be an object such as {\"language\": \"none\"}, not " +
+        j.dump());
+  }
+  FieldAnalyzer analyzer;
+  for (const auto& [key, value] : j.items()) {
+    if (key == "ascii_folding") {
+      bool folding;
+      TRAWL_RETURN_IF_ERROR(ReadBoolOption(name, "analyzer." + key, value, &folding));
+      analyzer.ascii_folding = folding;
+      continue;
+    }
+    std::optional<std::string>* setting = key == "language"    ? &analyzer.language
+                                          : key == "stopwords" ? &analyzer.stopwords
+                                          : key == "tokenizer" ? &analyzer.tokenizer
+                                                               : nullptr;
+    if (setting == nullptr) {
+      return Status::InvalidArgument("field '" + name + "': unknown analyzer setting '" + key +
+                                     "' (settings: language, stopwords, tokenizer, ascii_folding)");
+    }
+    if (!value.is_string()) {
+      return Status::InvalidArgument("field '" + name + "': analyzer setting '" + key +
+                                     "' must be a string, not " + value.dump());
+    }
+    *setting = value.get<std::string>();
+  }
+  *out = std::move(analyzer);
   return Status::OK();
 }
 
@@ -95,6 +170,10 @@ Status FieldFromJsonValue(const std::string& name, const nlohmann::ordered_json&
   FieldSpec spec = FieldSpec::Default(type);
   for (const auto& [key, value] : j.items()) {
     if (key == "type") continue;
+    if (key == "analyzer") {
+      TRAWL_RETURN_IF_ERROR(FieldAnalyzerFromJsonValue(name, value, &spec.analyzer));
+      continue;
+    }
     bool* option = key == "stored"      ? &spec.stored
                    : key == "indexed"   ? &spec.indexed
                    : key == "column"    ? &spec.column
@@ -102,7 +181,7 @@ Status FieldFromJsonValue(const std::string& name, const nlohmann::ordered_json&
                                         : nullptr;
     if (option == nullptr) {
       return Status::InvalidArgument("field '" + name + "': unknown option '" + key +
-                                     "' (options: type, stored, indexed, column, lowercase)");
+                                     "' (options: type, stored, indexed, column, lowercase, analyzer)");
     }
     TRAWL_RETURN_IF_ERROR(ReadBoolOption(name, key, value, option));
   }
@@ -235,6 +314,9 @@ nlohmann::ordered_json SchemaToJsonValue(const Schema& schema) {
                       {"indexed", f.spec.indexed},
                       {"column", f.spec.column},
                       {"lowercase", f.spec.lowercase}};
+    if (!f.spec.analyzer.IsDefault()) {
+      fields[f.name]["analyzer"] = FieldAnalyzerToJsonValue(f.spec.analyzer);
+    }
   }
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   j["fields"] = std::move(fields);

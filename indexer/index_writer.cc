@@ -155,11 +155,12 @@ Status IndexWriterImpl::LoadCommit() {
     manifest_.analyzer.stopwords = options_.stopwords;
     manifest_.analyzer.tokenizer = options_.tokenizer;
     manifest_.analyzer.max_token_chars = options_.max_token_chars;
+    manifest_.analyzer.ascii_folding = options_.ascii_folding;
   } else if (!s.ok()) {
     return s;
   }
-  std::unique_ptr<Analyzer> probe;
-  TRAWL_RETURN_IF_ERROR(Analyzer::Create(manifest_.analyzer, &probe));
+  std::unique_ptr<FieldAnalyzers> probe;
+  TRAWL_RETURN_IF_ERROR(FieldAnalyzers::Create(manifest_.analyzer, &probe));
   schema_ = manifest_.schema;
   for (const auto& entry : manifest_.segments) {
     assert(SegmentNumber(entry.name) < manifest_.next_segment_number);
@@ -192,6 +193,9 @@ Status IndexWriterImpl::LoadCommit() {
   }
   Status merged = schema_.Merge(options_.schema);
   if (!merged.ok()) return Status::InvalidArgument(dir_ + ": " + merged.message());
+  // A field's stopword file that cannot be read fails here rather than at its first document.
+  Status analyzers = probe->CreateAll(schema_);
+  if (!analyzers.ok()) return Status::InvalidArgument(dir_ + ": " + analyzers.message());
   return Status::OK();
 }
 
@@ -199,7 +203,7 @@ Status IndexWriterImpl::StartWorkers() {
   const uint32_t threads = std::max<uint32_t>(1, options_.threads);
   for (uint32_t i = 0; i < threads; ++i) {
     auto w = std::make_unique<Worker>();
-    TRAWL_RETURN_IF_ERROR(Analyzer::Create(manifest_.analyzer, &w->analyzer));
+    TRAWL_RETURN_IF_ERROR(FieldAnalyzers::Create(manifest_.analyzer, &w->analyzers));
     workers_.push_back(std::move(w));
   }
   for (auto& w : workers_) w->thread = std::thread([this, w = w.get()] { WorkerLoop(w); });
@@ -277,7 +281,7 @@ void IndexWriterImpl::WorkerLoop(Worker* w) {
 }
 
 Status IndexWriterImpl::AddToWorker(Worker* w, const Job& job) {
-  if (!w->builder) w->builder = std::make_unique<SegmentBuilder>(w->analyzer.get(), dir_, fs_);
+  if (!w->builder) w->builder = std::make_unique<SegmentBuilder>(w->analyzers.get(), dir_, fs_);
   TRAWL_RETURN_IF_ERROR(w->builder->Add(job.doc));
   w->seqs.push_back(job.seq);
   return Status::OK();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "analysis/analyzer.h"
+#include "analysis/field_analyzers.h"
 #include "format/manifest.h"
 #include "format/segment_reader.h"
 #include "indexer/document_mapper.h"
@@ -41,9 +42,9 @@ struct LiveSegment {
   std::vector<uint64_t> seqs;  // uncommitted segments: docid -> add sequence number
 };
 
-// One indexing thread's state: its own analyzer (stemmers are not thread-safe) and builder.
+// One indexing thread's state: its own analyzers (stemmers are not thread-safe) and builder.
 struct Worker {
-  std::unique_ptr<Analyzer> analyzer;
+  std::unique_ptr<FieldAnalyzers> analyzers;
   std::unique_ptr<SegmentBuilder> builder;
   std::vector<uint64_t> seqs;  // builder docid -> add sequence number
   std::thread thread;

@@ -40,7 +40,13 @@ std::string PendingStoreName() {
 }  // namespace
 
 SegmentBuilder::SegmentBuilder(Analyzer* analyzer, std::string dir, FileSystem* fs)
-    : analyzer_(analyzer), dir_(std::move(dir)), fs_(fs != nullptr ? fs : FileSystem::Default()) {
+    : SegmentBuilder(static_cast<FieldAnalyzers*>(nullptr), std::move(dir), fs) {
+  owned_analyzers_ = std::make_unique<FieldAnalyzers>(analyzer);
+  analyzers_ = owned_analyzers_.get();
+}
+
+SegmentBuilder::SegmentBuilder(FieldAnalyzers* analyzers, std::string dir, FileSystem* fs)
+    : analyzers_(analyzers), dir_(std::move(dir)), fs_(fs != nullptr ? fs : FileSystem::Default()) {
   FieldData id;
   id.name = std::string(kIdField);
   id.type = FieldType::kKeyword;
@@ -156,7 +162,7 @@ void SegmentBuilder::AddTypedValue(uint32_t field_id, const TypedValue& value) {
   }
 }
 
-void SegmentBuilder::AddFieldText(uint32_t field_id, std::string_view text) {
+void SegmentBuilder::AddFieldText(uint32_t field_id, Analyzer& analyzer, std::string_view text) {
   FieldData& f = fields_[field_id];
   const uint32_t doc = num_docs_;
   // A field name repeated within one document continues its positions rather than restarting.
@@ -164,7 +170,7 @@ void SegmentBuilder::AddFieldText(uint32_t field_id, std::string_view text) {
   uint32_t position_base = 0;
   if (continuing) position_base = f.lengths[doc] + 1;
   uint32_t tokens = 0;
-  analyzer_->Analyze(text, [&](const Token& token) {
+  analyzer.Analyze(text, [&](const Token& token) {
     const uint32_t position = position_base + token.position;
     TermPostings& p = Posting(&f, token.term);
     const size_t before = PostingBytes(p.docs, p.tfs, p.positions);
@@ -221,6 +227,12 @@ Status SegmentBuilder::Add(const MappedDocument& doc) {
   TRAWL_RETURN_IF_ERROR(failed_);
   // Everything that can fail comes before the document is indexed, so a failed Add leaves no
   // half-added document behind.
+  field_analyzers_.assign(doc.fields.size(), nullptr);
+  for (size_t i = 0; i < doc.fields.size(); ++i) {
+    const MappedField& field = doc.fields[i];
+    if (field.spec.type != FieldType::kText || field.name == kIdField) continue;
+    TRAWL_RETURN_IF_ERROR(analyzers_->For(field.name, &field.spec, &field_analyzers_[i]));
+  }
   TRAWL_RETURN_IF_ERROR(OpenStore());
   Status s = store_->Add(doc.stored);
   if (!s.ok()) {
@@ -230,12 +242,14 @@ Status SegmentBuilder::Add(const MappedDocument& doc) {
     return s;
   }
   AddIdTerm(doc.id);
-  for (const MappedField& field : doc.fields) {
+  for (size_t i = 0; i < doc.fields.size(); ++i) {
+    const MappedField& field = doc.fields[i];
     if (field.name == kIdField) continue;
     const uint32_t field_id = FieldIdFor(field.name, field.spec);
     FieldData& f = fields_[field_id];
     if (f.type == FieldType::kText) {
-      AddFieldText(field_id, field.text);
+      Analyzer* analyzer = field_analyzers_[i];
+      AddFieldText(field_id, analyzer != nullptr ? *analyzer : analyzers_->Default(), field.text);
       continue;
     }
     if (field.spec.indexed) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "analysis/analyzer.h"
+#include "analysis/field_analyzers.h"
 #include "format/column_writer.h"
 #include "format/file_names.h"
 #include "format/segment_format.h"
@@ -32,9 +33,11 @@ class StoreWriter;
 
 class SegmentBuilder {
  public:
-  // `analyzer` must outlive the builder and is used from the builder's thread only. The pending
-  // store is created in `dir` (where Write() must put the segment) at the first Add; `fs` null
-  // means FileSystem::Default().
+  // `analyzers` (each text field's, FieldSpec::analyzer) must outlive the builder and are used
+  // from the builder's thread only. The pending store is created in `dir` (where Write() must
+  // put the segment) at the first Add; `fs` null means FileSystem::Default().
+  SegmentBuilder(FieldAnalyzers* analyzers, std::string dir, FileSystem* fs = nullptr);
+  // With `analyzer` as the index's, for fields without their own.
   SegmentBuilder(Analyzer* analyzer, std::string dir, FileSystem* fs = nullptr);
   ~SegmentBuilder();  // removes the pending store unless Write() succeeded
 
@@ -89,7 +92,7 @@ class SegmentBuilder {
   Status OpenStore();
   // The builder's id of the field `name`, created with `spec` at first sight.
   uint32_t FieldIdFor(const std::string& name, const FieldSpec& spec);
-  void AddFieldText(uint32_t field_id, std::string_view text);
+  void AddFieldText(uint32_t field_id, Analyzer& analyzer, std::string_view text);
   void AddTypedValue(uint32_t field_id, const TypedValue& value);
   void AddIdTerm(std::string_view id);
   // Adds a term at no position (keyword and numeric terms) to the current document, once.
@@ -98,7 +101,11 @@ class SegmentBuilder {
   TermPostings& Posting(FieldData* f, std::string_view term);
   void RecountPerDocumentArrays();
 
-  Analyzer* analyzer_;
+  std::unique_ptr<FieldAnalyzers> owned_analyzers_;
+  FieldAnalyzers* analyzers_;
+  // Per field of the document being added: its analyzer (text fields), found before anything
+  // is added.
+  std::vector<Analyzer*> field_analyzers_;
   std::string dir_;
   FileSystem* fs_;
   std::unique_ptr<StoreWriter> store_;

@@ -308,6 +308,7 @@ struct Flags {
   bool verify = false, verify_all = false, optimize = false;
   bool quiet = false, json_summary = false;
   bool force = false;
+  bool ascii_folding = false;
 };
 
 // The options --help lists, writing into *flags.
@@ -343,6 +344,9 @@ po::options_description VisibleOptions(Flags* flags) {
        "simple: runs of letters and digits; standard: Unicode word boundaries as Lucene's "
        "StandardTokenizer (keeps don't, e.g, 3.14, 1,000 whole; strips English possessives) "
        "(only when creating)")
+      ("ascii-folding", "fold tokens to ASCII as Lucene's ASCIIFoldingFilter (cafe matches "
+       "café, strasse straße) (only when creating; a schema's text field may set its own "
+       "analyzer)")
       ("max-token-chars", po::value(&flags->max_token_chars)->value_name("N")->default_value(255),
        "longer tokens are not indexed (only when creating)")
       ("memory-mb", po::value(&flags->memory_mb)->value_name("M")->default_value(1024),
@@ -434,6 +438,7 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   flags->quiet = vm.count("quiet") > 0;
   flags->json_summary = vm.count("json-summary") > 0;
   flags->force = vm.count("force") > 0;
+  flags->ascii_folding = vm.count("ascii-folding") > 0;
   flags->input_options.skip_errors = vm.count("skip-errors") > 0;
   flags->input_options.recurse_archives = vm.count("recurse-archives") > 0;
   return std::nullopt;
@@ -508,6 +513,7 @@ IndexWriterOptions WriterOptions(const Flags& flags) {
   options.stopwords = flags.stopwords;
   options.tokenizer = flags.tokenizer;
   options.max_token_chars = flags.max_token_chars;
+  options.ascii_folding = flags.ascii_folding;
   options.memory_budget_bytes = static_cast<size_t>(flags.memory_mb) << 20;
   options.threads = static_cast<uint32_t>(flags.threads);
   options.merge_factor = flags.merge_factor;

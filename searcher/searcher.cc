@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "analysis/analyzer.h"
+#include "analysis/field_analyzers.h"
 #include "format/deletes.h"
 #include "format/segment_reader.h"
 #include "searcher/collector.h"
@@ -20,12 +21,13 @@
 
 namespace trawl {
 
-// Analyzers keep stemmer state, so each query borrows one; the pool grows to the number of
-// concurrent queries and is touched once per query, never per posting.
+// Analyzers keep stemmer state, so each query borrows a set (the index's and its fields'); the
+// pool grows to the number of concurrent queries and is touched once per query, never per
+// posting.
 class AnalyzerPool {
  public:
   explicit AnalyzerPool(AnalyzerOptions options) : options_(std::move(options)) {}
-  Status Borrow(std::unique_ptr<Analyzer>* out) {
+  Status Borrow(std::unique_ptr<FieldAnalyzers>* out) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!free_.empty()) {
@@ -34,9 +36,9 @@ class AnalyzerPool {
         return Status::OK();
       }
     }
-    return Analyzer::Create(options_, out);
+    return FieldAnalyzers::Create(options_, out);
   }
-  void Return(std::unique_ptr<Analyzer> a) {
+  void Return(std::unique_ptr<FieldAnalyzers> a) {
     std::lock_guard<std::mutex> lock(mu_);
     free_.push_back(std::move(a));
   }
@@ -44,7 +46,7 @@ class AnalyzerPool {
  private:
   AnalyzerOptions options_;
   std::mutex mu_;
-  std::vector<std::unique_ptr<Analyzer>> free_;
+  std::vector<std::unique_ptr<FieldAnalyzers>> free_;
 };
 
 // A segment's deletions serialized again, so that counts can leave them out straight from
@@ -77,15 +79,16 @@ class BorrowedAnalyzer {
     if (analyzer_) pool_->Return(std::move(analyzer_));
   }
   Status Init() { return pool_->Borrow(&analyzer_); }
-  Analyzer& operator*() { return *analyzer_; }
+  FieldAnalyzers& operator*() { return *analyzer_; }
 
  private:
   AnalyzerPool* pool_;
-  std::unique_ptr<Analyzer> analyzer_;
+  std::unique_ptr<FieldAnalyzers> analyzer_;
 };
 
 // The plain-text query: each token's original text as an optional term, which the weight
-// analyzes back into that token.
+// analyzes back into that token. Split by the index's analyzer: a field tokenizing otherwise
+// reads each piece its own way.
 std::unique_ptr<QueryNode> PlainTextQuery(std::string_view text, Analyzer& analyzer) {
   auto query = std::make_unique<QueryNode>();
   query->kind = QueryNode::Kind::kBoolean;
@@ -98,17 +101,34 @@ std::unique_ptr<QueryNode> PlainTextQuery(std::string_view text, Analyzer& analy
   return query;
 }
 
+// The analyzer of a field, as the weights find it.
+Status AnalyzerOfField(const Schema& schema, FieldAnalyzers& analyzers, const std::string& field,
+                       Analyzer** out) {
+  const Schema::Field* f = schema.Find(field);
+  return analyzers.For(field, f != nullptr ? &f->spec : nullptr, out);
+}
+
+struct SnippetText {
+  std::string field;  // "" with no text
+  std::string text;
+};
+
 // The text a hit's snippet comes from: the first of the requested fields the document has;
 // by default the text field holding the most query terms (ties: body, then the first such
-// field), falling back to the title.
-std::string SnippetSource(const Document& doc, const Schema& schema,
-                          const std::vector<std::string>& requested,
-                          const std::unordered_set<std::string>& terms, Analyzer& analyzer) {
+// field), falling back to the title. Each field is read by its own analyzer.
+Status SnippetSource(const Document& doc, const Schema& schema,
+                     const std::vector<std::string>& requested,
+                     const std::unordered_set<std::string>& terms, FieldAnalyzers& analyzers,
+                     SnippetText* out) {
+  *out = SnippetText();
   for (const std::string& name : requested) {
     std::string_view value = doc.Field(name);
-    if (!value.empty()) return std::string(value);
+    if (!value.empty()) {
+      *out = {name, std::string(value)};
+      return Status::OK();
+    }
   }
-  if (!requested.empty()) return std::string();
+  if (!requested.empty()) return Status::OK();
   auto is_text = [&](const std::string& name) {
     const Schema::Field* f = schema.Find(name);
     return f == nullptr || f->spec.type == FieldType::kText;
@@ -122,7 +142,9 @@ std::string SnippetSource(const Document& doc, const Schema& schema,
       continue;
     size_t hits = 0;
     if (!terms.empty()) {
-      analyzer.Analyze(std::string_view(f.value).substr(0, kLookBytes), [&](const Token& t) {
+      Analyzer* analyzer;
+      TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema, analyzers, f.name, &analyzer));
+      analyzer->Analyze(std::string_view(f.value).substr(0, kLookBytes), [&](const Token& t) {
         hits += terms.count(std::string(t.term));
       });
     }
@@ -133,8 +155,12 @@ std::string SnippetSource(const Document& doc, const Schema& schema,
       best_hits = hits;
     }
   }
-  if (best != nullptr) return best->value;
-  return std::string(doc.Field(kTitleField));
+  if (best != nullptr) {
+    *out = {best->name, best->value};
+  } else if (const std::string_view title = doc.Field(kTitleField); !title.empty()) {
+    *out = {std::string(kTitleField), std::string(title)};
+  }
+  return Status::OK();
 }
 
 Status MakeDeletedView(const roaring_bitmap_t* deleted, std::unique_ptr<DeletedView>* out) {
@@ -155,9 +181,8 @@ Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options
   options_ = options;
   TRAWL_RETURN_IF_ERROR(ReadLatestManifest(dir, &manifest_, options.file_system));
   pool_ = std::make_unique<AnalyzerPool>(manifest_.analyzer);
-  std::unique_ptr<Analyzer> probe;
+  std::unique_ptr<FieldAnalyzers> probe;
   TRAWL_RETURN_IF_ERROR(pool_->Borrow(&probe));  // fails early on an unknown language
-  pool_->Return(std::move(probe));
   for (const auto& entry : manifest_.segments) {
     std::shared_ptr<const SegmentReader> seg;
     if (previous != nullptr) seg = previous->SharedSegment(entry.name);
@@ -206,6 +231,9 @@ Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options
     if (f.name == kIdField || schema_.Find(f.name) != nullptr) continue;
     TRAWL_RETURN_IF_ERROR(schema_.AddField(f.name, FieldSpec::Default(f.type)));
   }
+  // Fields' analyzers fail here too (a stopword file gone), not at the first query.
+  TRAWL_RETURN_IF_ERROR(probe->CreateAll(schema_));
+  pool_->Return(std::move(probe));
   return Status::OK();
 }
 
@@ -216,7 +244,7 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
   TRAWL_RETURN_IF_ERROR(analyzer.Init());
   std::unique_ptr<QueryNode> parsed;
   if (options.plain_text) {
-    parsed = PlainTextQuery(query, *analyzer);
+    parsed = PlainTextQuery(query, (*analyzer).Default());
   } else {
     TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
   }
@@ -309,7 +337,7 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
 }
 
 Status SearcherImpl::FilterSets(const std::vector<std::string>& filters,
-                                const IndexContext& context, Analyzer& analyzer,
+                                const IndexContext& context, FieldAnalyzers& analyzer,
                                 std::vector<RoaringPtr>* out) const {
   out->clear();
   out->resize(segments_.size());
@@ -339,15 +367,20 @@ Status SearcherImpl::FilterSets(const std::vector<std::string>& filters,
 }
 
 Status SearcherImpl::LoadHit(const SearchOptions& options,
-                             const std::unordered_set<std::string>& terms, Analyzer& analyzer,
-                             Hit* hit) const {
+                             const std::unordered_set<std::string>& terms,
+                             FieldAnalyzers& analyzers, Hit* hit) const {
   Document doc;
   TRAWL_RETURN_IF_ERROR(segments_[hit->segment]->store().Get(hit->docid, &doc));
   hit->id = doc.id.empty() ? std::string(doc.Field(kIdField)) : doc.id;
   hit->title = std::string(doc.Field(kTitleField));
-  hit->snippet = MakeSnippet(SnippetSource(doc, schema_, options.snippet_fields, terms, analyzer),
-                             analyzer, terms, options.snippet_chars, options.highlight_begin,
-                             options.highlight_end);
+  SnippetText source;
+  TRAWL_RETURN_IF_ERROR(
+      SnippetSource(doc, schema_, options.snippet_fields, terms, analyzers, &source));
+  Analyzer* analyzer = &analyzers.Default();
+  if (!source.field.empty())
+    TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema_, analyzers, source.field, &analyzer));
+  hit->snippet = MakeSnippet(source.text, *analyzer, terms, options.snippet_chars,
+                             options.highlight_begin, options.highlight_end);
   if (!options.fields.empty()) {
     const bool all = std::find(options.fields.begin(), options.fields.end(), "*") !=
                      options.fields.end();

@@ -20,8 +20,8 @@
 
 namespace trawl {
 
-class Analyzer;
 class AnalyzerPool;
+class FieldAnalyzers;
 struct DeletedView;
 class Weight;
 
@@ -52,10 +52,10 @@ class SearcherImpl final : public Searcher {
   IndexContext Context(double k1, double b) const;
   // Per segment, the documents every filter query matches (SearchOptions::filters).
   Status FilterSets(const std::vector<std::string>& filters, const IndexContext& context,
-                    Analyzer& analyzer, std::vector<RoaringPtr>* out) const;
+                    FieldAnalyzers& analyzers, std::vector<RoaringPtr>* out) const;
   // The hit's stored fields, title and snippet, as the options ask.
   Status LoadHit(const SearchOptions& options, const std::unordered_set<std::string>& terms,
-                 Analyzer& analyzer, Hit* hit) const;
+                 FieldAnalyzers& analyzers, Hit* hit) const;
   // The matches of `weight` that are not deleted, summed over the segments (each weight counts
   // its own).
   Status CountWeight(const Weight& weight, uint64_t* total) const;

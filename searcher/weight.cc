@@ -57,6 +57,19 @@ std::vector<AnalyzedTerm> AnalyzeWords(Analyzer& analyzer, std::string_view text
   return out;
 }
 
+// The analyzer of words searched in `field`: the field's own, or the index's.
+Status AnalyzerOf(const IndexContext& index, FieldAnalyzers& analyzers, const std::string& field,
+                  Analyzer** out) {
+  const Schema::Field* f = index.schema != nullptr ? index.schema->Find(field) : nullptr;
+  return analyzers.For(field, f != nullptr ? &f->spec : nullptr, out);
+}
+
+// A word of a query as one field's analyzer makes it.
+struct FieldTerm {
+  std::string field;
+  std::string term;
+};
+
 // A term or phrase in one field, from already-analyzed terms, its scores multiplied by `boost`.
 Status TermsWeightInField(const IndexContext& index, const std::string& field,
                           const std::vector<AnalyzedTerm>& terms, uint32_t slop, double boost,
@@ -93,36 +106,47 @@ Status TermsWeightInField(const IndexContext& index, const std::string& field,
   return Status::OK();
 }
 
-// A word in every default field as one BM25F term; an EmptyWeight if no field has it.
-Status Bm25fWeight(const IndexContext& index, const std::string& term, double boost,
-                   std::unique_ptr<Weight>* out) {
+// A word in every default field as one BM25F term, given as the term each field's analyzer
+// makes of it (fields whose analyzer makes none are left out); an EmptyWeight if no field has
+// its term.
+Status Bm25fWeight(const IndexContext& index, const std::vector<FieldTerm>& field_terms,
+                   double boost, std::unique_ptr<Weight>* out) {
   std::vector<Bm25fFieldTerm> fields;
   uint64_t n = 0, max_df = 0;
-  for (const std::string& name : DefaultFields(index)) {
+  for (const std::string& name : DefaultFields(index))
+    n = std::max<uint64_t>(n, IndexContext::DocCount(*index.Field(name)));
+  // What explanations call the word: its term, or its terms joined by '/' when fields differ.
+  std::vector<std::string> distinct;
+  for (const FieldTerm& f : field_terms)
+    if (std::find(distinct.begin(), distinct.end(), f.term) == distinct.end())
+      distinct.push_back(f.term);
+  std::string shown;
+  for (const std::string& term : distinct) shown += (shown.empty() ? "" : "/") + term;
+  for (const auto& [name, term] : field_terms) {
     const FieldInfo& info = *index.Field(name);
     TermInSegments entries;
     TRAWL_RETURN_IF_ERROR(index.LookUpTerm(name, term, &entries));
-    n = std::max<uint64_t>(n, IndexContext::DocCount(info));
     if (entries.doc_freq == 0) continue;
     max_df = std::max(max_df, entries.doc_freq);
     Bm25fField params;
     params.weight = index.FieldWeight(name);
     params.b = index.FieldB(name);
     params.avgdl = IndexContext::AverageLength(info);
-    fields.push_back({name, params, std::move(entries)});
+    fields.push_back({name, term, params, std::move(entries)});
   }
   if (fields.empty()) {
     *out = std::make_unique<EmptyWeight>();
     return Status::OK();
   }
-  *out = NewBm25fTermWeight(index, term, std::move(fields), n, max_df, boost);
+  *out = NewBm25fTermWeight(index, std::move(shown), std::move(fields), n, max_df, boost);
   return Status::OK();
 }
 
-// A term, phrase, prefix, wildcard or fuzzy word in one field. Prefixes, wildcards and fuzzy
-// words are case-folded, not analyzed (as Lucene's): a stemmer cannot know what `*` stands for,
-// and a fuzzy word reaches its inflections by distance.
-Status LeafWeightInField(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
+// A term, phrase, prefix, wildcard or fuzzy word in one field, analyzed by the field's
+// analyzer. Prefixes, wildcards and fuzzy words are case-folded (and ASCII-folded if the field
+// folds), not analyzed (as Lucene's): a stemmer cannot know what `*` stands for, and a fuzzy
+// word reaches its inflections by distance.
+Status LeafWeightInField(const QueryNode& q, const IndexContext& index, FieldAnalyzers& analyzers,
                          const std::string& field, std::unique_ptr<Weight>* out) {
   const bool multi_term = q.kind == QueryNode::Kind::kPrefix ||
                           q.kind == QueryNode::Kind::kWildcard || q.kind == QueryNode::Kind::kFuzzy;
@@ -135,6 +159,9 @@ Status LeafWeightInField(const QueryNode& q, const IndexContext& index, Analyzer
                                    std::string(FieldTypeName(typed->spec.type)) +
                                    ": prefix, wildcard and fuzzy queries need a text or keyword field");
   }
+  Analyzer* analyzer = nullptr;
+  if (typed == nullptr && field != kIdField)
+    TRAWL_RETURN_IF_ERROR(AnalyzerOf(index, analyzers, field, &analyzer));
   if (multi_term) {
     // Ids and keywords are indexed verbatim (keywords lowered when their field says so).
     std::string word;
@@ -143,7 +170,7 @@ Status LeafWeightInField(const QueryNode& q, const IndexContext& index, Analyzer
       if (typed->spec.lowercase)
         for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     } else {
-      word = field == kIdField ? q.text : analyzer.Fold(q.text);
+      word = field == kIdField ? q.text : analyzer->Fold(q.text);
     }
     if (index.Field(field) == nullptr) {
       *out = std::make_unique<EmptyWeight>();
@@ -159,20 +186,33 @@ Status LeafWeightInField(const QueryNode& q, const IndexContext& index, Analyzer
   }
   // Ids are indexed verbatim, not analyzed.
   if (field == kIdField) return TermsWeightInField(index, field, {{q.text, 0}}, 0, q.boost, out);
-  return TermsWeightInField(index, field, AnalyzeWords(analyzer, q.text), q.slop, q.boost, out);
+  return TermsWeightInField(index, field, AnalyzeWords(*analyzer, q.text), q.slop, q.boost, out);
 }
 
-Status CreateLeafWeight(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
+Status CreateLeafWeight(const QueryNode& q, const IndexContext& index, FieldAnalyzers& analyzers,
                         std::unique_ptr<Weight>* out) {
-  if (!q.field.empty()) return LeafWeightInField(q, index, analyzer, q.field, out);
+  if (!q.field.empty()) return LeafWeightInField(q, index, analyzers, q.field, out);
   if (index.bm25f && q.kind == QueryNode::Kind::kTerm) {
-    std::vector<AnalyzedTerm> terms = AnalyzeWords(analyzer, q.text);
-    if (terms.size() == 1) return Bm25fWeight(index, terms[0].text, q.boost, out);
+    // BM25F combines one term per field; a word some field's analyzer splits in several (a
+    // phrase there) is searched field by field below instead.
+    std::vector<FieldTerm> field_terms;
+    bool one_term_each = true;
+    for (const std::string& field : DefaultFields(index)) {
+      Analyzer* analyzer;
+      TRAWL_RETURN_IF_ERROR(AnalyzerOf(index, analyzers, field, &analyzer));
+      std::vector<AnalyzedTerm> terms = AnalyzeWords(*analyzer, q.text);
+      if (terms.size() > 1) {
+        one_term_each = false;
+        break;
+      }
+      if (terms.size() == 1) field_terms.push_back({field, std::move(terms[0].text)});
+    }
+    if (one_term_each && !field_terms.empty()) return Bm25fWeight(index, field_terms, q.boost, out);
   }
   std::vector<std::unique_ptr<Weight>> per_field;
   for (const std::string& field : DefaultFields(index)) {
     std::unique_ptr<Weight> w;
-    TRAWL_RETURN_IF_ERROR(LeafWeightInField(q, index, analyzer, field, &w));
+    TRAWL_RETURN_IF_ERROR(LeafWeightInField(q, index, analyzers, field, &w));
     per_field.push_back(std::move(w));
   }
   *out = AnyOf(index, std::move(per_field));
@@ -222,34 +262,39 @@ Status Weight::CountInSegment(size_t seg, const DeletedDocs& deleted, uint64_t* 
   return Status::OK();
 }
 
-Status AddProximity(const QueryNode& query, const IndexContext& index, Analyzer& analyzer,
+Status AddProximity(const QueryNode& query, const IndexContext& index, FieldAnalyzers& analyzers,
                     std::unique_ptr<Weight>* weight) {
   if (!(index.proximity > 0) || (*weight)->IsEmpty()) return Status::OK();
   if (query.kind != QueryNode::Kind::kBoolean) return Status::OK();
-  std::vector<std::string> words;                // distinct, in query order
-  std::vector<std::pair<size_t, size_t>> pairs;  // by index in words, smaller first
-  size_t previous = SIZE_MAX;
   for (const auto& clause : query.clauses) {
     const QueryNode& node = *clause.node;
     // A boosted word says how much it counts; pairs of words know no boost to give it.
     if (clause.occur != QueryNode::Occur::kShould || node.kind != QueryNode::Kind::kTerm ||
         !node.field.empty() || node.boost != 1)
       return Status::OK();
-    // A word that analyzes to no term (a stop word) or to several (a phrase, scored as one)
-    // takes no part, and its neighbours count as adjacent.
-    std::vector<AnalyzedTerm> terms = AnalyzeWords(analyzer, node.text);
-    if (terms.size() != 1) continue;
-    const size_t at = std::find(words.begin(), words.end(), terms[0].text) - words.begin();
-    if (at == words.size()) words.push_back(std::move(terms[0].text));
-    if (previous != SIZE_MAX && previous != at) {
-      const std::pair<size_t, size_t> pair(std::min(previous, at), std::max(previous, at));
-      if (std::find(pairs.begin(), pairs.end(), pair) == pairs.end()) pairs.push_back(pair);
-    }
-    previous = at;
   }
-  if (pairs.empty()) return Status::OK();
   std::vector<std::unique_ptr<Weight>> should;
   for (const std::string& field : DefaultFields(index)) {
+    // The words as this field's analyzer makes them: fields may stem or fold differently.
+    Analyzer* analyzer;
+    TRAWL_RETURN_IF_ERROR(AnalyzerOf(index, analyzers, field, &analyzer));
+    std::vector<std::string> words;                // distinct, in query order
+    std::vector<std::pair<size_t, size_t>> pairs;  // by index in words, smaller first
+    size_t previous = SIZE_MAX;
+    for (const auto& clause : query.clauses) {
+      // A word that analyzes to no term (a stop word) or to several (a phrase, scored as one)
+      // takes no part, and its neighbours count as adjacent.
+      std::vector<AnalyzedTerm> terms = AnalyzeWords(*analyzer, clause.node->text);
+      if (terms.size() != 1) continue;
+      const size_t at = std::find(words.begin(), words.end(), terms[0].text) - words.begin();
+      if (at == words.size()) words.push_back(std::move(terms[0].text));
+      if (previous != SIZE_MAX && previous != at) {
+        const std::pair<size_t, size_t> pair(std::min(previous, at), std::max(previous, at));
+        if (std::find(pairs.begin(), pairs.end(), pair) == pairs.end()) pairs.push_back(pair);
+      }
+      previous = at;
+    }
+    if (pairs.empty()) continue;
     const FieldInfo& info = *index.Field(field);
     // The words this field has, and their idf in it.
     std::vector<size_t> slot(words.size(), SIZE_MAX);
@@ -297,19 +342,35 @@ Status AddProximity(const QueryNode& query, const IndexContext& index, Analyzer&
 
 namespace {
 
-// True for a term or phrase that analyzes to no term at all (stop words, punctuation). Lucene's
-// QueryParser leaves such a clause out of its query, so it neither matches nor constrains; a
-// word that analyzes to a term no document has is a clause that matches nothing, which is
-// different. Prefixes are not analyzed and ids are verbatim, so they are always clauses.
-bool AnalyzesToNoTerm(const QueryNode& q, Analyzer& analyzer) {
-  if (q.kind != QueryNode::Kind::kTerm && q.kind != QueryNode::Kind::kPhrase) return false;
-  if (q.field == kIdField) return false;
-  return AnalyzeWords(analyzer, q.text).empty();
+// True for a term or phrase that analyzes to no term at all (stop words, punctuation) by its
+// field's analyzer, or without a field by every default field's. Lucene's QueryParser leaves
+// such a clause out of its query, so it neither matches nor constrains; a word that analyzes to
+// a term no document has is a clause that matches nothing, which is different. Prefixes are not
+// analyzed and ids are verbatim, so they are always clauses.
+Status AnalyzesToNoTerm(const QueryNode& q, const IndexContext& index, FieldAnalyzers& analyzers,
+                        bool* no_term) {
+  *no_term = false;
+  if (q.kind != QueryNode::Kind::kTerm && q.kind != QueryNode::Kind::kPhrase) return Status::OK();
+  if (q.field == kIdField) return Status::OK();
+  std::vector<std::string> fields;
+  if (!q.field.empty()) fields.push_back(q.field);
+  else fields = DefaultFields(index);
+  if (fields.empty()) {
+    *no_term = AnalyzeWords(analyzers.Default(), q.text).empty();
+    return Status::OK();
+  }
+  for (const std::string& field : fields) {
+    Analyzer* analyzer;
+    TRAWL_RETURN_IF_ERROR(AnalyzerOf(index, analyzers, field, &analyzer));
+    if (!AnalyzeWords(*analyzer, q.text).empty()) return Status::OK();
+  }
+  *no_term = true;
+  return Status::OK();
 }
 
 // CreateWeight, also telling whether `q` was left out as a whole (*dropped): a leaf that
 // analyzes to no term, or a group whose clauses all were.
-Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
+Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, FieldAnalyzers& analyzers,
                           std::unique_ptr<Weight>* out, bool* dropped) {
   *dropped = false;
   switch (q.kind) {
@@ -324,12 +385,12 @@ Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, Analyze
     case QueryNode::Kind::kPrefix:
     case QueryNode::Kind::kWildcard:
     case QueryNode::Kind::kFuzzy:
-      *dropped = AnalyzesToNoTerm(q, analyzer);
+      TRAWL_RETURN_IF_ERROR(AnalyzesToNoTerm(q, index, analyzers, dropped));
       if (*dropped) {
         *out = std::make_unique<EmptyWeight>();
         return Status::OK();
       }
-      return CreateLeafWeight(q, index, analyzer, out);
+      return CreateLeafWeight(q, index, analyzers, out);
     case QueryNode::Kind::kBoolean:
       break;
   }
@@ -343,7 +404,7 @@ Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, Analyze
   for (const auto& clause : q.clauses) {
     std::unique_ptr<Weight> w;
     bool clause_dropped;
-    TRAWL_RETURN_IF_ERROR(CreateWeightOrDrop(*clause.node, index, analyzer, &w, &clause_dropped));
+    TRAWL_RETURN_IF_ERROR(CreateWeightOrDrop(*clause.node, index, analyzers, &w, &clause_dropped));
     if (clause_dropped) continue;
     switch (clause.occur) {
       case QueryNode::Occur::kMust:
@@ -403,10 +464,10 @@ Status CreateTypedWeight(const QueryNode& query, const IndexContext& index,
   return NewRangeWeight(index, *typed, bounds, query.boost, out);
 }
 
-Status CreateWeight(const QueryNode& q, const IndexContext& index, Analyzer& analyzer,
+Status CreateWeight(const QueryNode& q, const IndexContext& index, FieldAnalyzers& analyzers,
                     std::unique_ptr<Weight>* out) {
   bool dropped;
-  return CreateWeightOrDrop(q, index, analyzer, out, &dropped);
+  return CreateWeightOrDrop(q, index, analyzers, out, &dropped);
 }
 
 }  // namespace trawl

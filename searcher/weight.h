@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "analysis/analyzer.h"
+#include "analysis/field_analyzers.h"
 #include "common/roaring_count.h"
 #include "format/segment_reader.h"
 #include "searcher/index_context.h"
@@ -87,8 +88,9 @@ class Weight {
   virtual bool IsEmpty() const { return false; }
 };
 
-// Binds `query` to `index`, analyzing its words with `analyzer`.
-Status CreateWeight(const QueryNode& query, const IndexContext& index, Analyzer& analyzer,
+// Binds `query` to `index`, analyzing each word with the analyzer of the field it is searched
+// in (a word without a field: with each default field's).
+Status CreateWeight(const QueryNode& query, const IndexContext& index, FieldAnalyzers& analyzers,
                     std::unique_ptr<Weight>* out);
 
 // A range or exists query (QueryNode::Kind::kRange, kExists) on `query.field`, answered from
@@ -101,7 +103,7 @@ Status CreateTypedWeight(const QueryNode& query, const IndexContext& index,
 // field or boost, as bare words and plain-text queries are), adds a term-proximity clause per default
 // field holding two of its terms to *weight, which CreateWeight made from `query`. Other
 // queries are left as they are.
-Status AddProximity(const QueryNode& query, const IndexContext& index, Analyzer& analyzer,
+Status AddProximity(const QueryNode& query, const IndexContext& index, FieldAnalyzers& analyzers,
                     std::unique_ptr<Weight>* weight);
 
 }  // namespace trawl

@@ -446,6 +446,37 @@ TEST_F(CliTest, CliStandardTokenizerIsKeptByTheIndex) {
   EXPECT_TRUE(Contains(r.err, "unknown tokenizer 'bogus'")) << r.err;
 }
 
+// --ascii-folding is the index's, kept like its tokenizer; a schema gives a field its own
+// analyzer, and a bad one is an error naming the field.
+TEST_F(CliTest, CliAsciiFoldingAndFieldAnalyzers) {
+  const fs::path corpus = dir_ / "accents.jsonl";
+  WriteFile(corpus,
+            "{\"id\": \"a\", \"title\": \"Crème brûlée\", \"body\": \"Straße\"}\n"
+            "{\"id\": \"b\", \"title\": \"creme\", \"body\": \"strasse\"}\n");
+  const fs::path schema = dir_ / "schema.json";
+  WriteFile(schema, R"({"fields": {"body": {"type": "text", "analyzer": {"ascii_folding": false,
+                                                                         "language": "none"}}}})");
+  RunResult r = Index("--quiet --ascii-folding --schema " + Quote(schema.string()) + " --index " +
+                      Quote(index_) + " " + Quote(corpus.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("title:creme"), 2);
+  EXPECT_EQ(Count("title:CRÈME"), 2);
+  EXPECT_EQ(Count("body:strasse"), 1);  // body keeps its accents
+  EXPECT_EQ(Count("body:straße"), 1);
+  EXPECT_EQ(Count("brulee"), 1);
+  // The schema shows the field's analyzer.
+  r = SearchIn(index_, "--schema");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "\"ascii_folding\": false")) << r.out;
+
+  const fs::path bad = dir_ / "bad.json";
+  WriteFile(bad, R"({"fields": {"body": {"type": "text", "analyzer": {"language": "elvish"}}}})");
+  r = Index("--quiet --schema " + Quote(bad.string()) + " --index " +
+            Quote((dir_ / "other").string()) + " " + Quote(corpus.string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "field 'body': unknown language 'elvish'")) << r.err;
+}
+
 TEST_F(CliTest, CliPlainQueriesAreBagsOfWords) {
   IndexCorpus();
   // Query syntax means nothing in plain text: the quotes, '-' and '(' are separators.

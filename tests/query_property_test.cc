@@ -46,11 +46,21 @@ struct ProximityConfig {
   uint32_t window = 5;
 };
 
+// Each field's analyzer: a word searched in a field is analyzed by that field's.
+using FieldAnalyzerMap = std::map<std::string, Analyzer*>;
+
 class Reference {
  public:
   Reference(std::vector<RefDoc> docs, Analyzer* analyzer, Bm25fConfig bm25f = {},
             ProximityConfig proximity = {})
-      : docs_(std::move(docs)), an_(analyzer), bm25f_(std::move(bm25f)), proximity_(proximity) {
+      : Reference(std::move(docs), FieldAnalyzerMap{{"title", analyzer}, {"body", analyzer}},
+                  std::move(bm25f), proximity) {}
+  Reference(std::vector<RefDoc> docs, FieldAnalyzerMap analyzers, Bm25fConfig bm25f = {},
+            ProximityConfig proximity = {})
+      : docs_(std::move(docs)),
+        analyzers_(std::move(analyzers)),
+        bm25f_(std::move(bm25f)),
+        proximity_(proximity) {
     for (const auto& d : docs_) {
       for (const auto& [f, terms] : d.fields) {
         if (terms.empty()) continue;
@@ -82,25 +92,35 @@ class Reference {
         return e;
       case QueryNode::Kind::kTerm:
       case QueryNode::Kind::kPhrase: {
-        std::vector<std::string> terms = an_->Terms(q.text);
-        e.dropped = terms.empty();
-        if (bm25f_.on && q.field.empty() && q.kind == QueryNode::Kind::kTerm &&
-            terms.size() == 1) {
-          Bm25fTerm(terms[0], &e);
+        // Left out only when no field's analyzer makes a term of it.
+        std::map<std::string, std::vector<std::string>> terms;
+        e.dropped = true;
+        bool at_most_one_each = true;
+        for (const std::string& f : Fields(q.field)) {
+          terms[f] = An(f).Terms(q.text);
+          e.dropped = e.dropped && terms[f].empty();
+          at_most_one_each = at_most_one_each && terms[f].size() <= 1;
+        }
+        if (bm25f_.on && q.field.empty() && q.kind == QueryNode::Kind::kTerm && !e.dropped &&
+            at_most_one_each) {
+          std::map<std::string, std::string> term_of;
+          for (const auto& [f, t] : terms)
+            if (!t.empty()) term_of[f] = t[0];
+          Bm25fTerm(term_of, &e);
           return e;
         }
         for (const std::string& f : Fields(q.field)) {
-          if (terms.size() == 1) {
-            TermInField(f, terms[0], &e);
-          } else if (terms.size() > 1) {
-            PhraseInField(f, terms, q.slop, &e);
+          if (terms[f].size() == 1) {
+            TermInField(f, terms[f][0], &e);
+          } else if (terms[f].size() > 1) {
+            PhraseInField(f, terms[f], q.slop, &e);
           }
         }
         return e;
       }
       case QueryNode::Kind::kPrefix: {
-        const std::string prefix = an_->Fold(q.text);
         for (const std::string& f : Fields(q.field)) {
+          const std::string prefix = An(f).Fold(q.text);
           for (size_t d = 0; d < n; ++d) {
             auto it = docs_[d].fields.find(f);
             if (it == docs_[d].fields.end()) continue;
@@ -161,25 +181,27 @@ class Reference {
   }
 
   // A whole query: Run, plus term proximity when the query is a bag of words (only optional
-  // words without a field). The words analyzing to one term, in query order, pair with their
-  // neighbours; each distinct pair counts once, in every field.
+  // words without a field). The words analyzing to one term (by the field's analyzer), in
+  // query order, pair with their neighbours; each distinct pair counts once, in every field.
   Eval RunQuery(const QueryNode& q) const {
     Eval e = Run(q);
     if (proximity_.weight <= 0 || q.kind != QueryNode::Kind::kBoolean || e.dropped) return e;
-    std::vector<std::string> sequence;
     for (const auto& c : q.clauses) {
       if (c.occur != QueryNode::Occur::kShould || c.node->kind != QueryNode::Kind::kTerm ||
           !c.node->field.empty())
         return e;
-      std::vector<std::string> terms = an_->Terms(c.node->text);
-      if (terms.size() == 1) sequence.push_back(terms[0]);
-    }
-    std::set<std::pair<std::string, std::string>> pairs;
-    for (size_t k = 0; k + 1 < sequence.size(); ++k) {
-      if (sequence[k] != sequence[k + 1])
-        pairs.insert(std::minmax(sequence[k], sequence[k + 1]));
     }
     for (const std::string& f : Fields("")) {
+      std::vector<std::string> sequence;
+      for (const auto& c : q.clauses) {
+        std::vector<std::string> terms = An(f).Terms(c.node->text);
+        if (terms.size() == 1) sequence.push_back(terms[0]);
+      }
+      std::set<std::pair<std::string, std::string>> pairs;
+      for (size_t k = 0; k + 1 < sequence.size(); ++k) {
+        if (sequence[k] != sequence[k + 1])
+          pairs.insert(std::minmax(sequence[k], sequence[k + 1]));
+      }
       const double avgdl = Get(total_, f) / Get(n_, f);
       for (size_t d = 0; d < docs_.size(); ++d) {
         auto it = docs_[d].fields.find(f);
@@ -233,19 +255,21 @@ class Reference {
     double avgdl = Get(total_, f) / Get(n_, f);
     return idf * (kK1 + 1) * tf / (tf + kK1 * (1 - kB + kB * dl / avgdl));
   }
-  // idf from the largest df and N over the fields; tf~ = Σ w·tf/(1 − b + b·dl/avgdl).
-  bool Bm25fTerm(const std::string& t, Eval* e) const {
+  Analyzer& An(const std::string& field) const { return *analyzers_.at(field); }
+  // `term_of`: the word's term in each field whose analyzer makes one. idf from the largest df
+  // and N over the fields; tf~ = Σ w·tf/(1 − b + b·dl/avgdl).
+  bool Bm25fTerm(const std::map<std::string, std::string>& term_of, Eval* e) const {
     double n = 0, df = 0;
     for (const std::string& f : Fields("")) {
       n = std::max(n, Get(n_, f));
-      df = std::max(df, DocFreq(f, t));
+      if (term_of.contains(f)) df = std::max(df, DocFreq(f, term_of.at(f)));
     }
     if (df == 0) return false;
     const double idf = std::log(1 + (n - df + 0.5) / (df + 0.5));
     for (size_t d = 0; d < docs_.size(); ++d) {
       double combined = 0;
       bool match = false;
-      for (const std::string& f : Fields("")) {
+      for (const auto& [f, t] : term_of) {
         auto it = docs_[d].fields.find(f);
         if (it == docs_[d].fields.end()) continue;
         const double tf = std::count(it->second.begin(), it->second.end(), t);
@@ -346,7 +370,7 @@ class Reference {
   }
 
   std::vector<RefDoc> docs_;
-  Analyzer* an_;
+  FieldAnalyzerMap analyzers_;
   Bm25fConfig bm25f_;
   ProximityConfig proximity_;
   std::map<std::string, size_t> n_, total_;
@@ -378,7 +402,56 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
   std::string Word() {
     double u = std::uniform_real_distribution<double>(0, 1)(rng_);
     size_t i = std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin();
-    return vocab_[std::min(i, vocab_.size() - 1)];
+    std::string word = vocab_[std::min(i, vocab_.size() - 1)];
+    return per_field_analyzers_ ? Inflected(std::move(word)) : word;
+  }
+  // Forms that a stemming, folding analyzer conflates and a plain one keeps apart: an English
+  // suffix, accented or Nordic letters ("kaløs", "mírupel", "Sævon").
+  std::string Inflected(std::string word) {
+    if (rng_() % 3 == 0) {
+      const char* const kForms[][2] = {{"a", "á"}, {"a", "æ"}, {"o", "ø"}, {"o", "ö"},
+                                       {"e", "é"}, {"i", "í"}, {"u", "ü"}, {"s", "ß"}};
+      const auto& [from, to] = kForms[rng_() % 8];
+      if (const size_t at = word.find(from); at != std::string::npos) word.replace(at, 1, to);
+    }
+    if (rng_() % 4 == 0) word += std::vector<std::string>{"s", "ing", "ed"}[rng_() % 3];
+    if (rng_() % 8 == 0 && word[0] >= 'a' && word[0] <= 'z') word[0] = static_cast<char>(word[0] - 32);
+    return word;
+  }
+  // The first n code points of a UTF-8 word.
+  static std::string FirstChars(const std::string& word, size_t n) {
+    size_t end = 0;
+    for (size_t chars = 0; end < word.size() && chars < n; ++chars) {
+      ++end;
+      while (end < word.size() && (static_cast<unsigned char>(word[end]) & 0xC0) == 0x80) ++end;
+    }
+    return word.substr(0, end);
+  }
+  Analyzer* FieldAnalyzerOf(const std::string& field) {
+    if (!per_field_analyzers_) return analyzer_.get();
+    return field == "title" ? title_analyzer_.get() : body_analyzer_.get();
+  }
+  // Title: English stemming and ASCII folding; body: neither (the index's default stems, but
+  // does not fold).
+  void UsePerFieldAnalyzers() {
+    per_field_analyzers_ = true;
+    AnalyzerOptions title;
+    title.ascii_folding = true;
+    ASSERT_TRUE(Analyzer::Create(title, &title_analyzer_).ok());
+    AnalyzerOptions body;
+    body.language = "none";
+    ASSERT_TRUE(Analyzer::Create(body, &body_analyzer_).ok());
+  }
+  static Schema PerFieldSchema() {
+    FieldSpec title = FieldSpec::Default(FieldType::kText);
+    title.analyzer.language = "english";
+    title.analyzer.ascii_folding = true;
+    FieldSpec body = FieldSpec::Default(FieldType::kText);
+    body.analyzer.language = "none";
+    Schema schema;
+    EXPECT_TRUE(schema.AddField("title", title).ok());
+    EXPECT_TRUE(schema.AddField("body", body).ok());
+    return schema;
   }
   std::string Text(int min, int max) {
     int n = min + rng_() % (max - min + 1);
@@ -408,7 +481,7 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
       case 8: return "\"" + w() + " " + w() + "\"";
       case 9: return "\"" + w() + " " + w() + "\"~" + std::to_string(1 + rng_() % 3);
       case 10: return "title:" + w() + " body:" + w();
-      case 11: return w().substr(0, 2) + "*";
+      case 11: return FirstChars(w(), 2) + "*";
       case 12: return "(" + w() + " OR " + w() + ") AND " + w();
       // Required words over several fields with optional and excluded ones: MaxScore with
       // required groups.
@@ -466,6 +539,8 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
 
   std::string dir_;
   std::unique_ptr<Analyzer> analyzer_;
+  bool per_field_analyzers_ = false;
+  std::unique_ptr<Analyzer> title_analyzer_, body_analyzer_;
   std::mt19937 rng_;
   std::vector<std::string> vocab_;
   std::vector<double> cdf_;
@@ -478,6 +553,7 @@ std::vector<RefDoc> QueryPropertyTest::BuildIndex() {
   for (int batch = 0; batch < 2; ++batch) {
     IndexWriterOptions opts;
     opts.memory_budget_bytes = 96 << 10;  // several segments per commit
+    if (per_field_analyzers_) opts.schema = PerFieldSchema();
     std::unique_ptr<IndexWriter> writer;
     EXPECT_TRUE(IndexWriter::Open(dir_, opts, &writer).ok());
     for (int i = 0; i < num_docs / 2; ++i) {
@@ -487,7 +563,7 @@ std::vector<RefDoc> QueryPropertyTest::BuildIndex() {
       doc.fields.emplace_back("body", Text(1, 80));
       RefDoc r;
       r.id = doc.id;
-      for (const auto& [f, v, kind] : doc.fields) r.fields[f] = analyzer_->Terms(v);
+      for (const auto& [f, v, kind] : doc.fields) r.fields[f] = FieldAnalyzerOf(f)->Terms(v);
       ref_docs.push_back(std::move(r));
       EXPECT_TRUE(writer->Add(doc).ok());
     }
@@ -499,7 +575,10 @@ std::vector<RefDoc> QueryPropertyTest::BuildIndex() {
 void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f,
                                            const ProximityConfig& proximity) {
   std::vector<RefDoc> ref_docs = BuildIndex();
-  Reference ref(ref_docs, analyzer_.get(), bm25f, proximity);
+  Reference ref(ref_docs,
+                FieldAnalyzerMap{{"title", FieldAnalyzerOf("title")},
+                                 {"body", FieldAnalyzerOf("body")}},
+                bm25f, proximity);
   std::unique_ptr<Searcher> searcher;
   ASSERT_TRUE(Searcher::Open(dir_, {}, &searcher).ok());
   ASSERT_EQ(searcher->num_docs(), ref_docs.size());
@@ -665,6 +744,26 @@ TEST_P(QueryPropertyTest, CountsWithDeletionsMatchBruteForce) {
     ASSERT_TRUE(searcher->Search(query, so, &res).ok());
     ASSERT_EQ(res.total, expected);
   }
+}
+
+// Title and body analyzed differently (tests/field_analyzer_test.cc has the smaller cases): each
+// word is analyzed by the analyzer of the field it is searched in, in terms, phrases, prefixes,
+// BM25F (one word, a term per field) and proximity, as the reference does with each field's
+// own Analyzer.
+TEST_P(QueryPropertyTest, PerFieldAnalyzersMatchBruteForce) {
+  UsePerFieldAnalyzers();
+  CheckRandomQueries({});
+}
+
+TEST_P(QueryPropertyTest, PerFieldAnalyzersWithBm25fAndProximityMatchBruteForce) {
+  UsePerFieldAnalyzers();
+  Bm25fConfig bm25f;
+  bm25f.on = true;
+  bm25f.weights = {{"title", 2.5}};
+  bm25f.b = {{"title", 0.3}, {"body", 0.9}};
+  ProximityConfig proximity;
+  proximity.weight = 0.6;
+  CheckRandomQueries(bm25f, proximity);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, QueryPropertyTest, ::testing::Values(1, 2, 3));

@@ -340,10 +340,13 @@ TEST(SchemaTest, FromJsonRefusals) {
        "field 'price': must be an object such as {\"type\": \"keyword\"}"},
       {R"({"fields": {"price": {"type": "float", "colum": true}}})",
        "field 'price': unknown option 'colum' (options: type, stored, indexed, column, "
-       "lowercase)"},
+       "lowercase, analyzer)"},
       {R"({"fields": {"price": {"type": "float", "analyzer": "english"}}})",
-       "field 'price': unknown option 'analyzer' (options: type, stored, indexed, column, "
-       "lowercase)"},
+       "field 'price': \"analyzer\" must be an object such as {\"language\": \"none\"}, not "
+       "\"english\""},
+      {R"({"fields": {"price": {"type": "float", "analyzer": {"language": "english"}}}})",
+       "field 'price': an analyzer is for text fields, not float"},
+      {R"({"fields": {"tag": {"type": "keyword", "analyzer": {}}}})", "OK"},
       {R"({"fields": {"price": {"type": "float", "stored": 1}}})",
        "field 'price': option 'stored' must be true or false, not 1"},
       {R"({"fields": {"a": {"type": "int"}, "b": {"type": "int"}}, "max_fields": 1})",

@@ -37,6 +37,10 @@ struct IndexWriterOptions {
   std::string tokenizer = "simple";
   // Tokens longer than this many code points are dropped (they still use up a position).
   uint32_t max_token_chars = 255;
+  // Fold tokens to ASCII as Lucene's ASCIIFoldingFilter ("café" -> "cafe", "straße" ->
+  // "strasse"), before stop words and stemming. A text field may set any of these four for
+  // itself (FieldSpec::analyzer).
+  bool ascii_folding = false;
 
   // The fields of the index (trawl/schema.h). For a new index, the schema it is created with
   // (empty: every field is mapped at first sight, as Schema::dynamic says). For an existing

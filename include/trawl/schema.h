@@ -1,6 +1,6 @@
 // Schema: the fields of an index, their types and what is kept of each.
 //
-//   {"fields": {"title": {"type": "text"},
+//   {"fields": {"title": {"type": "text", "analyzer": {"language": "none", "ascii_folding": true}},
 //               "tag":   {"type": "keyword", "lowercase": true},
 //               "price": {"type": "float"},
 //               "date":  {"type": "date", "stored": true, "indexed": true, "column": true}},
@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,18 @@ bool ParseFieldType(std::string_view name, FieldType* out);
 // The type dynamic mapping gives a field first seen with a value of this kind.
 FieldType DynamicFieldType(ValueKind kind);
 
+// A text field's own analysis. A setting left unset takes the index's (trawl-index --language,
+// --stopwords, --tokenizer, --ascii-folding; IndexWriterOptions), which is what a field without
+// any has.
+struct FieldAnalyzer {
+  std::optional<std::string> language;   // a Snowball algorithm, or "none"
+  std::optional<std::string> stopwords;   // "" (none), "english", or a file
+  std::optional<std::string> tokenizer;   // "simple" or "standard"
+  std::optional<bool> ascii_folding;
+  bool IsDefault() const { return !language && !stopwords && !tokenizer && !ascii_folding; }
+  bool operator==(const FieldAnalyzer&) const = default;
+};
+
 struct FieldSpec {
   FieldType type = FieldType::kText;
   bool stored = true;   // returned with hits and by Searcher::Get
@@ -51,6 +64,8 @@ struct FieldSpec {
   // Keyword only: values are indexed and kept in the column in lower case (queries are lowered
   // alike); the stored value keeps its case.
   bool lowercase = false;
+  // Text only: how its words are analyzed, at indexing and in queries alike.
+  FieldAnalyzer analyzer;
 
   // The defaults of a type: text stored and indexed; stored only stored; every other type
   // stored, indexed and with a column.
@@ -76,9 +91,11 @@ class Schema {
   bool empty() const { return fields_.empty(); }
 
   // Adds a field. Adding one the schema has with the same spec changes nothing; with another
-  // spec it is InvalidArgument naming the field, both types and the differing option. Also
+  // spec it is InvalidArgument naming the field, both types and the differing option (an
+  // analyzer never changes either: the index holds the terms the old one made). Also
   // InvalidArgument for a bad name, a column on a text or stored field, an indexed stored
-  // field, lowercase on a non-keyword field, or a schema that would exceed max_fields.
+  // field, lowercase on a non-keyword field, an analyzer on a non-text field or with an
+  // unknown language or tokenizer, or a schema that would exceed max_fields.
   Status AddField(std::string name, const FieldSpec& spec);
   // Adds every field of `other` (as AddField, in other's order); on error nothing is added.
   Status Merge(const Schema& other);
@@ -91,11 +108,13 @@ class Schema {
   size_t max_fields = 10000;
 
   // {"fields": {NAME: {"type": ..., "stored": ..., "indexed": ..., "column": ...,
-  // "lowercase": ...}, ...}, "dynamic": bool, "max_fields": n}, fields in id order. Omitted
-  // options take the type's defaults. InvalidArgument naming the field or key for anything
+  // "lowercase": ..., "analyzer": {"language": ..., "stopwords": ..., "tokenizer": ...,
+  // "ascii_folding": bool}}, ...}, "dynamic": bool, "max_fields": n}, fields in id order.
+  // Omitted options take the type's defaults; an omitted analyzer setting, the index's. InvalidArgument naming the field or key for anything
   // else (unknown keys included, so that a misspelt option is not silently ignored).
   static Status FromJson(std::string_view json, Schema* out);
-  // Every option written out, so a schema reads back equal whatever the defaults become.
+  // Every option written out, so a schema reads back equal whatever the defaults become; of an
+  // analyzer, the settings the field has (the rest follow the index's).
   std::string ToJson() const;
 
   bool operator==(const Schema&) const = default;

@@ -153,7 +153,8 @@ class Bm25fTermWeight final : public Weight {
       const Bm25fTermScorer::Part& p = parts[i++];
       combined += p.combined;
       Line(depth + 1,
-           Fmt(p.combined) + " " + f.field + ": weight " + Fmt(f.params.weight) + " · tf " +
+           Fmt(p.combined) + " " + f.field + (f.term != term_ ? " (" + f.term + ")" : "") +
+               ": weight " + Fmt(f.params.weight) + " · tf " +
                Fmt(p.tf) + " / (1 − b + b·dl/avgdl), b " + Fmt(f.params.b) + ", dl " + Fmt(p.dl) +
                ", avgdl " + Fmt(f.params.avgdl),
            out);
@@ -162,7 +163,9 @@ class Bm25fTermWeight final : public Weight {
          Fmt(combined) + " tf~ (sum), k1 " + Fmt(bm25f_.k1) + ": idf·(k1+1)·tf~/(k1 + tf~)", out);
     return Status::OK();
   }
-  void CollectTerms(std::unordered_set<std::string>* terms) const override { terms->insert(term_); }
+  void CollectTerms(std::unordered_set<std::string>* terms) const override {
+    for (const FieldTerm& f : fields_) terms->insert(f.term);
+  }
 
  private:
   const IndexContext& index_;

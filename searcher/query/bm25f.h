@@ -79,12 +79,14 @@ class Bm25fTermScorer final : public Scorer, public BlockBounds {
 // One field of a BM25F word: its parameters and the word's lookups in every segment.
 struct Bm25fFieldTerm {
   std::string field;
+  std::string term;  // the word as this field's analyzer makes it
+
   Bm25fField params;
   TermInSegments entries;  // the word in this field, looked up once
 };
 
-// The weight of `term` over `fields` (those that have it), with N `n` and document frequency
-// `df` for its idf, its scores multiplied by `boost`.
+// The weight of a word over `fields` (those that have it; `term` names it in explanations),
+// with N `n` and document frequency `df` for its idf, its scores multiplied by `boost`.
 std::unique_ptr<Weight> NewBm25fTermWeight(const IndexContext& index, std::string term,
                                            std::vector<Bm25fFieldTerm> fields, uint64_t n,
                                            uint64_t df, double boost = 1);
