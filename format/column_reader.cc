@@ -5,6 +5,7 @@
 #include "format/column_reader.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/bitpack.h"
 #include "common/coding.h"
@@ -28,6 +29,55 @@ Column::Range Column::ValuesOf(uint32_t doc) const {
 uint64_t Column::ValueAt(uint64_t index) const {
   const uint64_t delta = UnpackOne64(values_.data(), values_.size(), values_width_, index);
   return min_value_ + std::min(delta, max_value_ - min_value_);
+}
+
+bool Column::HasValueIn(uint32_t doc, uint64_t lo, uint64_t hi) const {
+  if (lo > hi || hi < min_value_ || lo > max_value_) return false;
+  const Range r = ValuesOf(doc);
+  for (uint64_t i = r.begin; i < r.end; ++i) {
+    const uint64_t v = ValueAt(i);
+    if (v > hi) return false;  // a document's values ascend
+    if (v >= lo) return true;
+  }
+  return false;
+}
+
+void Column::DocsWithValueIn(uint64_t lo, uint64_t hi, std::vector<uint32_t>* docs) const {
+  if (num_values_ == 0 || lo > hi || hi < min_value_ || lo > max_value_) return;
+  if (multi_valued_) {
+    for (uint32_t d = 0; d < num_docs_; ++d)
+      if (HasValueIn(d, lo, hi)) docs->push_back(d);
+    return;
+  }
+  // Single-valued: compare the packed deltas from min_value_ directly, reading each slot with
+  // one unaligned load while 8 bytes remain (ValueAt's clamp of damaged values to the range
+  // is kept: a delta past max - min reads as max).
+  const uint64_t span = max_value_ - min_value_;
+  const uint64_t dlo = lo > min_value_ ? lo - min_value_ : 0;
+  const uint64_t dhi = std::min(hi - min_value_, span);
+  const char* in = values_.data();
+  const size_t bytes = values_.size();
+  const uint32_t width = values_width_;
+  const uint64_t mask = width >= 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
+  // Slots whose 8-byte load stays in the buffer and whose value fits in it (width + 7 <= 64).
+  uint32_t fast_end = 0;
+  if (width > 0 && width <= 57 && bytes >= 8)
+    fast_end = static_cast<uint32_t>(std::min<uint64_t>(num_docs_, (bytes - 8) * 8 / width + 1));
+  const bool any_missing = !missing_.empty();
+  uint32_t d = 0;
+  if (width == 0) {
+    fast_end = 0;
+  } else {
+    uint64_t bitpos = 0;
+    for (; d < fast_end; ++d, bitpos += width) {
+      uint64_t word;
+      std::memcpy(&word, in + (bitpos >> 3), 8);
+      const uint64_t delta = std::min((word >> (bitpos & 7)) & mask, span);
+      if (delta >= dlo && delta <= dhi && !(any_missing && Missing(d))) docs->push_back(d);
+    }
+  }
+  for (; d < num_docs_; ++d)
+    if (HasValueIn(d, lo, hi)) docs->push_back(d);
 }
 
 bool Column::Min(uint32_t doc, uint64_t* value) const {

@@ -38,6 +38,11 @@ class Column {
   // Multi-valued: the values of every document. Single-valued: one slot per document
   // (num_docs, or 0 when no document has a value), a missing document's slot unused.
   uint64_t num_values() const { return num_values_; }
+  // Whether `doc` has a value in [lo, hi] (sortable keys or ordinals). O(values of doc).
+  bool HasValueIn(uint32_t doc, uint64_t lo, uint64_t hi) const;
+  // Appends, in increasing order, every document with a value in [lo, hi]: one pass over the
+  // packed values, with no per-document lookup where the column is single-valued.
+  void DocsWithValueIn(uint64_t lo, uint64_t hi, std::vector<uint32_t>* docs) const;
   // The smallest and largest value of `doc`; false when it has none. O(1).
   bool Min(uint32_t doc, uint64_t* value) const;
   bool Max(uint32_t doc, uint64_t* value) const;

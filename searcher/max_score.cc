@@ -116,6 +116,13 @@ class MaxScore {
   // document is out (deleted, excluded, or no candidate confirmed).
   bool ScoreEssential(uint32_t doc, double* score);
   bool ScoreEssentialTwoPhase(uint32_t doc, bool skip, double* score);
+  bool PassesChecks(uint32_t doc) const {
+    for (const roaring_bitmap_t* set : member_of_)
+      if (!roaring_bitmap_contains(set, doc)) return false;
+    for (const DocPredicate* check : checks_)
+      if (!check->Matches(doc)) return false;
+    return true;
+  }
   // Adds the non-essential clauses that match `doc` to *score, unless the bounds of their
   // blocks show first that `doc` cannot compete: then true.
   bool PrunedByNonEssential(uint32_t doc, double* score);
@@ -136,6 +143,8 @@ class MaxScore {
   std::vector<std::vector<size_t>> members_;
   Scorer* excluded_ = nullptr;
   std::unique_ptr<Scorer> excluded_owner_;
+  std::vector<const DocPredicate*> checks_;
+  std::vector<const roaring_bitmap_t*> member_of_;
   std::vector<double> upto_;        // upto_[i]: the bound of clauses 0..i together
   std::vector<double> block_upto_;  // the same over the blocks holding the current document
   double threshold_ = 0;
@@ -173,6 +182,8 @@ bool MaxScore::Init(MaxScoreQuery query) {
   }
   excluded_owner_ = std::move(query.excluded);
   excluded_ = excluded_owner_.get();
+  checks_ = std::move(query.checks);
+  member_of_ = std::move(query.member_of);
   for (const auto& m : members_)
     if (m.empty()) return false;
   threshold_ = collector_->threshold();
@@ -246,7 +257,7 @@ uint32_t MaxScore::SkipWindow(uint32_t doc) {
 
 bool MaxScore::ScoreEssential(uint32_t doc, double* score) {
   const bool skip = (deleted_ != nullptr && roaring_bitmap_contains(deleted_, doc)) ||
-                    (excluded_ != nullptr && excluded_->Advance(doc) == doc);
+                    (excluded_ != nullptr && excluded_->Advance(doc) == doc) || !PassesChecks(doc);
   if (has_two_phase_) return ScoreEssentialTwoPhase(doc, skip, score);
   // Clause scores are summed from the last clause down to the first, essential ones here and
   // the others after (PrunedByNonEssential), so that a document's score is the same sum in the

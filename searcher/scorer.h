@@ -93,6 +93,18 @@ class TwoPhase {
   ~TwoPhase() = default;
 };
 
+// A test of single documents, for a filter whose set would take a scan of the whole segment to
+// build (a wide range answered from a column): a search whose other clauses match few
+// documents checks just those, as Lucene's IndexOrDocValuesQuery reads doc values instead of
+// points. Thread-safe: Matches and AddMatches only read.
+class DocPredicate {
+ public:
+  virtual ~DocPredicate() = default;
+  virtual bool Matches(uint32_t doc) const = 0;
+  // Adds every document of the segment that matches to *out: the set itself, in one pass.
+  virtual void AddMatches(roaring_bitmap_t* out) const = 0;
+};
+
 // The bounds of a scorer that may have no block bounds (`bounds` null): its global bound over
 // every range. For composite scorers and collectors, which fetch `bounds` once.
 inline uint32_t BlockEndOf(BlockBounds* bounds) {

@@ -272,9 +272,9 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
   TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
   TRAWL_RETURN_IF_ERROR(AddProximity(*parsed, context, *analyzer, &weight));
   if (!options.filters.empty()) {
-    std::vector<RoaringPtr> sets;
+    std::vector<SegmentFilter> sets;
     TRAWL_RETURN_IF_ERROR(FilterSets(options.filters, context, *analyzer, &sets));
-    weight = NewFilteredWeight(std::move(weight), std::move(sets));
+    weight = NewFilteredWeight(context, std::move(weight), std::move(sets));
   }
   // The order of the hits (searcher/sort.h), checked before any work: sort keys, collapse and
   // the cursor to resume after.
@@ -338,9 +338,8 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
 
 Status SearcherImpl::FilterSets(const std::vector<std::string>& filters,
                                 const IndexContext& context, FieldAnalyzers& analyzer,
-                                std::vector<RoaringPtr>* out) const {
-  out->clear();
-  out->resize(segments_.size());
+                                std::vector<SegmentFilter>* out) const {
+  std::vector<std::unique_ptr<Weight>> weights;
   for (size_t i = 0; i < filters.size(); ++i) {
     std::unique_ptr<QueryNode> parsed;
     Status s = ParseQuery(filters[i], &parsed);
@@ -350,20 +349,11 @@ Status SearcherImpl::FilterSets(const std::vector<std::string>& filters,
       return Status::InvalidArgument("filter " + std::to_string(i + 1) + " (" + filters[i] +
                                      "): " + s.message());
     }
-    for (size_t seg = 0; seg < segments_.size(); ++seg) {
-      if (i > 0 && (*out)[seg] == nullptr) continue;  // nothing passes an earlier filter
-      roaring_bitmap_t* matches = nullptr;
-      TRAWL_RETURN_IF_ERROR(weight->MatchBitmap(seg, &matches));
-      if (i == 0) {
-        (*out)[seg].reset(matches);
-      } else {
-        roaring_bitmap_and_inplace((*out)[seg].get(), matches);
-        roaring_bitmap_free(matches);
-      }
-      if (roaring_bitmap_is_empty((*out)[seg].get())) (*out)[seg].reset();
-    }
+    weights.push_back(std::move(weight));
   }
-  return Status::OK();
+  std::vector<const Weight*> views;
+  for (const auto& w : weights) views.push_back(w.get());
+  return ComputeSegmentFilters(views, segments_.size(), out);
 }
 
 Status SearcherImpl::LoadHit(const SearchOptions& options,

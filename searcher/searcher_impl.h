@@ -16,6 +16,7 @@
 #include "format/segment_reader.h"
 #include "searcher/collector.h"
 #include "searcher/index_context.h"
+#include "searcher/query/filtered.h"
 #include "trawl/searcher.h"
 
 namespace trawl {
@@ -50,9 +51,10 @@ class SearcherImpl final : public Searcher {
 
  private:
   IndexContext Context(double k1, double b) const;
-  // Per segment, the documents every filter query matches (SearchOptions::filters).
+  // Per segment, the documents every filter query matches (SearchOptions::filters), as sets
+  // or per-document checks (searcher/query/filtered.h).
   Status FilterSets(const std::vector<std::string>& filters, const IndexContext& context,
-                    FieldAnalyzers& analyzers, std::vector<RoaringPtr>* out) const;
+                    FieldAnalyzers& analyzers, std::vector<SegmentFilter>* out) const;
   // The hit's stored fields, title and snippet, as the options ask.
   Status LoadHit(const SearchOptions& options, const std::unordered_set<std::string>& terms,
                  FieldAnalyzers& analyzers, Hit* hit) const;

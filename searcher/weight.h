@@ -64,6 +64,15 @@ class Weight {
   }
   // The set of matching docids in segment `seg` (caller frees), for counting and filters.
   virtual Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const;
+  // The matches in segment `seg` as a filter needs them: the set in *bitmap (caller frees), or,
+  // where building the set would mean a scan of the whole segment (a wide range answered from
+  // a column), null there and a per-document test in *predicate instead, which the caller
+  // checks candidates with or turns into the set. By default the match bitmap.
+  virtual Status FilterInSegment(size_t seg, roaring_bitmap_t** bitmap,
+                                 std::unique_ptr<DocPredicate>* predicate) const {
+    predicate->reset();
+    return MatchBitmap(seg, bitmap);
+  }
   // Why document `doc` of segment `seg` scores what it does: appends an indented tree whose
   // lines sum to *score (0 and nothing appended when the document does not match).
   virtual Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,

@@ -27,12 +27,14 @@ namespace {
 struct RefDoc {
   std::string id;
   std::vector<std::string> words;
+  std::string title;
   std::optional<std::string> cat;
   std::vector<std::string> tags;
   std::optional<std::string> code;  // lowercase keyword: as given (mixed case)
   std::optional<double> price;
   std::optional<int64_t> stars;
   std::vector<int64_t> nums;
+  std::vector<int64_t> sizes;  // multi-valued, thousands of distinct values
   std::optional<int64_t> when;  // epoch ms
   std::optional<bool> flag;
   std::optional<int64_t> noidx, nocol;
@@ -75,6 +77,7 @@ Schema TestSchema() {
   add("price", FieldType::kFloat);
   add("stars", FieldType::kInt);
   add("nums", FieldType::kInt);
+  add("sizes", FieldType::kInt);
   add("when", FieldType::kDate);
   add("flag", FieldType::kBool);
   FieldSpec noidx = FieldSpec::Default(FieldType::kInt);
@@ -94,6 +97,7 @@ class TypedQueryTest : public ::testing::Test {
   void SetUp() override {
     dir_ = FreshTempDir("typed_query").string();
     std::mt19937_64 rng(12345);
+    std::mt19937_64 size_rng(777);  // its own stream: the other fields stay as they were
     auto chance = [&](double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; };
     auto pick = [&](int n) { return static_cast<int>(rng() % n); };
     IndexWriterOptions options;
@@ -113,6 +117,17 @@ class TypedQueryTest : public ::testing::Test {
         body += (body.empty() ? "" : " ") + r.words.back();
       }
       d.Add("body", body);
+      // Rare title words: text queries selective enough that filters check their candidates
+      // one by one instead of building their sets.
+      if (i % 13 == 0 || i % 47 == 0) {
+        r.title = i % 13 == 0 ? (i % 47 == 0 ? "zinc ember" : "zinc") : "ember";
+        d.Add("title", r.title);
+      }
+      for (int k = 0, n = static_cast<int>(size_rng() % 4); k < n; ++k) {
+        const int64_t v = static_cast<int64_t>(size_rng() % 1000000);
+        if (std::find(r.sizes.begin(), r.sizes.end(), v) == r.sizes.end()) r.sizes.push_back(v);
+        d.AddInt("sizes", v);
+      }
       if (chance(0.9)) {
         r.cat = kCats[pick(8)];
         d.Add("cat", *r.cat, ValueKind::kKeyword);
@@ -262,11 +277,12 @@ TEST_F(TypedQueryTest, NumericDateAndBoolRangesMatchTheReference) {
               Reference([&](const RefDoc& d) { return d.price && InRange(*d.price, lo, hi); }))
         << RangeQuery("price", lo, hi);
     // Ints, single- and multi-valued, and the two fields with only terms or only a column.
-    for (const char* field : {"stars", "nums", "noidx", "nocol"}) {
+    for (const char* field : {"stars", "nums", "noidx", "nocol", "sizes"}) {
       Bound<int64_t> a, b;
       const bool small = std::string(field) == "stars";
-      a.value = small ? pick(11) - 4 : pick(121) - 60;
-      b.value = a.value + pick(small ? 6 : 60);
+      const bool wide = std::string(field) == "sizes";  // past the terms: read from the column
+      a.value = wide ? pick(1100000) - 50000 : small ? pick(11) - 4 : pick(121) - 60;
+      b.value = a.value + (wide ? pick(700000) : pick(small ? 6 : 60));
       a.inclusive = pick(2);
       b.inclusive = pick(2);
       if (pick(6) > 0) a.text = std::to_string(a.value);
@@ -277,7 +293,7 @@ TEST_F(TypedQueryTest, NumericDateAndBoolRangesMatchTheReference) {
                   if (f == "stars") return d.stars && InRange(*d.stars, a, b);
                   if (f == "noidx") return d.noidx && InRange(*d.noidx, a, b);
                   if (f == "nocol") return d.nocol && InRange(*d.nocol, a, b);
-                  for (int64_t v : d.nums)
+                  for (int64_t v : f == "sizes" ? d.sizes : d.nums)
                     if (InRange(v, a, b)) return true;
                   return false;
                 }))
@@ -386,11 +402,17 @@ std::vector<std::pair<std::string, double>> Restricted(const Searcher& searcher,
 }
 
 TEST_F(TypedQueryTest, FiltersRestrictWithoutChangingScoresAndKeepPruning) {
-  const std::vector<std::string> queries = {"river", "river stone", "+river stone",
-                                            "river -lamp", "\"quiet copper\"", "north OR field lamp",
-                                            "*"};
+  // Rare words (title: zinc, ember) make filters check candidates one by one; common ones make
+  // them build their sets.
+  const std::vector<std::string> queries = {
+      "river", "river stone", "+river stone", "river -lamp", "\"quiet copper\"",
+      "north OR field lamp", "*", "zinc", "ember river", "+ember +river", "zinc OR ember",
+      "\"zinc ember\"", "title:zinc -lamp", "zin*"};
   const std::vector<std::vector<std::string>> filter_sets = {
       {"price:[0 TO *]"},
+      {"sizes:[100000 TO 800000]"},  // multi-valued, from the column
+      {"noidx:[3 TO 15]", "when:>=2020-06-01"},  // a column only; two checks
+      {"price:[-50 TO 50]", "tags:t1 OR tags:t2"},  // a check and a set
       {"cat:ab*", "flag:true"},
       {"when:[2022-01-01 TO 2023-01-01}"},
       {"tags:t3 OR tags:t4", "stars:>=2"},

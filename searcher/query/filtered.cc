@@ -1,6 +1,7 @@
 #include "searcher/query/filtered.h"
 
 #include <algorithm>
+#include <mutex>
 
 #include "searcher/query/bitmap.h"
 
@@ -8,16 +9,46 @@ namespace trawl {
 
 namespace {
 
-// The inner scorer's matches that the filter holds: each moves to where the other stands until
-// they agree. The filter iterator only moves forward, as the inner scorer does.
+// A filter is checked candidate by candidate while the filtered weight's candidates number
+// at most this fraction of the segment: a check reads a column value at random, several times
+// the cost per document of the sequential scan that builds the set.
+constexpr uint64_t kCheckRatio = 4;
+
+// How one segment applies its filter to the filtered weight's candidates: documents must be
+// in `leapfrog` (walked alongside them: a set sparser than the candidates lets them skip) and
+// in `member` (looked up per candidate: a set at least as dense as they are), and pass every
+// check.
+struct Application {
+  bool nothing = false;  // no document passes
+  const roaring_bitmap_t* leapfrog = nullptr;
+  const roaring_bitmap_t* member = nullptr;
+  std::vector<const DocPredicate*> checks;
+
+  bool Accepts(uint32_t doc) const {
+    if (member != nullptr && !roaring_bitmap_contains(member, doc)) return false;
+    for (const DocPredicate* check : checks)
+      if (!check->Matches(doc)) return false;
+    return true;
+  }
+};
+
+// The inner scorer's matches that the filter accepts: the inner scorer and the leapfrog set
+// each move to where the other stands until they agree (both only move forward), and the
+// document they agree on is checked.
 class FilteredScorer final : public Scorer {
  public:
-  FilteredScorer(std::unique_ptr<Scorer> inner, const roaring_bitmap_t* filter)
-      : inner_(std::move(inner)), it_(roaring_create_iterator(filter)) {
-    cost_ = std::min<uint64_t>(inner_->Cost(), roaring_bitmap_get_cardinality(filter));
+  FilteredScorer(std::unique_ptr<Scorer> inner, Application filter)
+      : inner_(std::move(inner)),
+        filter_(std::move(filter)),
+        it_(filter_.leapfrog != nullptr ? roaring_create_iterator(filter_.leapfrog) : nullptr) {
+    cost_ = inner_->Cost();
+    if (filter_.leapfrog != nullptr)
+      cost_ = std::min<uint64_t>(cost_, roaring_bitmap_get_cardinality(filter_.leapfrog));
     doc_ = Align(inner_->doc());
   }
-  ~FilteredScorer() override { roaring_free_uint32_iterator(it_); }
+  ~FilteredScorer() override {
+    if (it_ != nullptr) roaring_free_uint32_iterator(it_);
+  }
 
   uint32_t Next() override { return doc_ = Align(inner_->Next()); }
   uint32_t Advance(uint32_t target) override {
@@ -34,74 +65,121 @@ class FilteredScorer final : public Scorer {
  private:
   uint32_t Align(uint32_t d) {
     while (d != kNoMoreDocs) {
-      if (!it_->has_value) return kNoMoreDocs;
-      if (it_->current_value < d && !roaring_move_uint32_iterator_equalorlarger(it_, d))
-        return kNoMoreDocs;
-      const uint32_t f = it_->current_value;
-      if (f == d) return d;
-      d = inner_->Advance(f);
+      if (it_ != nullptr) {
+        if (!it_->has_value) return kNoMoreDocs;
+        if (it_->current_value < d && !roaring_move_uint32_iterator_equalorlarger(it_, d))
+          return kNoMoreDocs;
+        const uint32_t f = it_->current_value;
+        if (f != d) {
+          d = inner_->Advance(f);
+          continue;
+        }
+      }
+      if (filter_.Accepts(d)) return d;
+      d = inner_->Next();
     }
     return kNoMoreDocs;
   }
 
   std::unique_ptr<Scorer> inner_;
+  Application filter_;
   roaring_uint32_iterator_t* it_;
   uint64_t cost_ = 0;
 };
 
+// The number of candidates a MaxScore plan visits at most: its cheapest required group, or
+// all its clauses when none is required.
+uint64_t PlanCost(const MaxScoreQuery& plan) {
+  std::vector<uint64_t> group_cost(plan.num_groups, 0);
+  uint64_t all = 0;
+  for (size_t i = 0; i < plan.clauses.size(); ++i) {
+    const uint64_t c = plan.clauses[i]->Cost();
+    all += c;
+    if (plan.group[i] >= 0) group_cost[static_cast<size_t>(plan.group[i])] += c;
+  }
+  if (group_cost.empty()) return all;
+  return *std::min_element(group_cost.begin(), group_cost.end());
+}
+
 class FilteredWeight final : public Weight {
  public:
-  FilteredWeight(std::unique_ptr<Weight> inner, std::vector<RoaringPtr> filters)
-      : inner_(std::move(inner)), filters_(std::move(filters)) {}
+  FilteredWeight(const IndexContext& index, std::unique_ptr<Weight> inner,
+                 std::vector<SegmentFilter> filters)
+      : index_(index),
+        inner_(std::move(inner)),
+        filters_(std::move(filters)),
+        built_(filters_.size()),
+        built_once_(std::make_unique<std::once_flag[]>(filters_.size())) {}
 
   Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
     out->reset();
-    const roaring_bitmap_t* filter = Filter(seg);
-    if (filter == nullptr) return Status::OK();
+    if (None(seg)) return Status::OK();
     std::unique_ptr<Scorer> inner;
     TRAWL_RETURN_IF_ERROR(inner_->MakeScorer(seg, &inner));
-    if (inner) *out = std::make_unique<FilteredScorer>(std::move(inner), filter);
+    if (!inner) return Status::OK();
+    Application filter = Apply(seg, inner->Cost());
+    if (!filter.nothing) *out = std::make_unique<FilteredScorer>(std::move(inner), std::move(filter));
     return Status::OK();
   }
 
   Status MakeMaxScorePlan(size_t seg, std::unique_ptr<MaxScoreQuery>* out) const override {
     out->reset();
-    const roaring_bitmap_t* filter = Filter(seg);
-    if (filter == nullptr) return Status::OK();
+    if (None(seg)) return Status::OK();
     std::unique_ptr<MaxScoreQuery> plan;
     TRAWL_RETURN_IF_ERROR(inner_->MakeMaxScorePlan(seg, &plan));
     if (!plan) return Status::OK();
-    // A pure disjunction matches a document with any clause: once a required filter group
-    // joins, its clauses must become a required group themselves, or a document matching the
-    // filter alone would count as a match.
-    if (plan->num_groups == 0) {
-      for (int& g : plan->group) g = 0;
-      plan->num_groups = 1;
+    Application filter = Apply(seg, PlanCost(*plan));
+    if (filter.nothing) return Status::OK();
+    plan->checks.insert(plan->checks.end(), filter.checks.begin(), filter.checks.end());
+    if (filter.member != nullptr) plan->member_of.push_back(filter.member);
+    if (filter.leapfrog != nullptr) {
+      // A pure disjunction matches a document with any clause: once a required filter group
+      // joins, its clauses must become a required group themselves, or a document matching
+      // the filter alone would count as a match.
+      if (plan->num_groups == 0) {
+        for (int& g : plan->group) g = 0;
+        plan->num_groups = 1;
+      }
+      plan->clauses.push_back(
+          std::make_unique<BitmapScorer>(roaring_bitmap_copy(filter.leapfrog), /*score=*/0.0));
+      plan->group.push_back(static_cast<int>(plan->num_groups++));
     }
-    plan->clauses.push_back(
-        std::make_unique<BitmapScorer>(roaring_bitmap_copy(filter), /*score=*/0.0));
-    plan->group.push_back(static_cast<int>(plan->num_groups++));
     *out = std::move(plan);
     return Status::OK();
   }
 
   Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
     *out = nullptr;
-    const roaring_bitmap_t* filter = Filter(seg);
-    if (filter == nullptr) {
+    if (None(seg)) {
       *out = roaring_bitmap_create();
       return Status::OK();
     }
     roaring_bitmap_t* inner = nullptr;
     TRAWL_RETURN_IF_ERROR(inner_->MatchBitmap(seg, &inner));
-    roaring_bitmap_and_inplace(inner, filter);
-    *out = inner;
+    RoaringPtr matches(inner);
+    // Sets intersect as sets whatever their density; checks go document by document.
+    const Application filter = Apply(seg, roaring_bitmap_get_cardinality(inner));
+    if (filter.nothing) {
+      roaring_bitmap_clear(inner);
+    } else {
+      for (const roaring_bitmap_t* set : {filter.leapfrog, filter.member})
+        if (set != nullptr) roaring_bitmap_and_inplace(inner, set);
+      if (!filter.checks.empty()) {
+        std::vector<uint32_t> kept;
+        roaring_uint32_iterator_t* it = roaring_create_iterator(inner);
+        for (; it->has_value; roaring_advance_uint32_iterator(it))
+          if (filter.Accepts(it->current_value)) kept.push_back(it->current_value);
+        roaring_free_uint32_iterator(it);
+        matches.reset(roaring_bitmap_of_ptr(kept.size(), kept.data()));
+      }
+    }
+    *out = matches.release();
     return Status::OK();
   }
 
   Status CountInSegment(size_t seg, const DeletedDocs& deleted, uint64_t* count) const override {
     *count = 0;
-    if (Filter(seg) == nullptr) return Status::OK();
+    if (None(seg)) return Status::OK();
     roaring_bitmap_t* matches = nullptr;
     TRAWL_RETURN_IF_ERROR(MatchBitmap(seg, &matches));
     RoaringPtr owned(matches);
@@ -114,8 +192,11 @@ class FilteredWeight final : public Weight {
   Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
                  double* score) const override {
     *score = 0;
-    const roaring_bitmap_t* filter = Filter(seg);
-    if (filter == nullptr || !roaring_bitmap_contains(filter, doc)) return Status::OK();
+    if (None(seg)) return Status::OK();
+    const SegmentFilter& f = filters_[seg];
+    if (f.set != nullptr && !roaring_bitmap_contains(f.set.get(), doc)) return Status::OK();
+    for (const auto& p : f.predicates)
+      if (!p->Matches(doc)) return Status::OK();
     return inner_->Explain(seg, doc, depth, out, score);
   }
 
@@ -126,23 +207,100 @@ class FilteredWeight final : public Weight {
   bool IsEmpty() const override { return inner_->IsEmpty(); }
 
  private:
-  const roaring_bitmap_t* Filter(size_t seg) const {
-    if (seg >= filters_.size() || filters_[seg] == nullptr ||
-        roaring_bitmap_is_empty(filters_[seg].get())) {
-      return nullptr;
+  bool None(size_t seg) const { return seg >= filters_.size() || filters_[seg].none; }
+
+  // How segment `seg` filters `candidates` candidates of the filtered weight: checked one by
+  // one while they are few beside the segment, else through the filter's whole set; a set
+  // skips the candidates it lacks where it is the sparser, and is looked up per candidate
+  // where it is not.
+  Application Apply(size_t seg, uint64_t candidates) const {
+    const SegmentFilter& f = filters_[seg];
+    Application a;
+    const roaring_bitmap_t* set = f.set.get();
+    if (!f.predicates.empty()) {
+      if (candidates * kCheckRatio <= index_.segments[seg]->num_docs()) {
+        for (const auto& p : f.predicates) a.checks.push_back(p.get());
+      } else {
+        set = Built(seg);
+        if (set == nullptr) {
+          a.nothing = true;
+          return a;
+        }
+      }
     }
-    return filters_[seg].get();
+    if (set != nullptr) {
+      if (roaring_bitmap_get_cardinality(set) < candidates) {
+        a.leapfrog = set;
+      } else {
+        a.member = set;
+      }
+    }
+    return a;
   }
 
+  // The filter's whole set in segment `seg`, built at the first need (null: empty).
+  const roaring_bitmap_t* Built(size_t seg) const {
+    const SegmentFilter& f = filters_[seg];
+    if (f.predicates.empty()) return f.set.get();
+    std::call_once(built_once_[seg], [&] {
+      RoaringPtr all;
+      for (const auto& p : f.predicates) {
+        RoaringPtr one(roaring_bitmap_create());
+        p->AddMatches(one.get());
+        if (all == nullptr) {
+          all = std::move(one);
+        } else {
+          roaring_bitmap_and_inplace(all.get(), one.get());
+        }
+      }
+      if (f.set != nullptr) roaring_bitmap_and_inplace(all.get(), f.set.get());
+      if (!roaring_bitmap_is_empty(all.get())) built_[seg] = std::move(all);
+    });
+    return built_[seg].get();
+  }
+
+  const IndexContext& index_;
   std::unique_ptr<Weight> inner_;
-  std::vector<RoaringPtr> filters_;
+  std::vector<SegmentFilter> filters_;
+  mutable std::vector<RoaringPtr> built_;
+  std::unique_ptr<std::once_flag[]> built_once_;
 };
 
 }  // namespace
 
-std::unique_ptr<Weight> NewFilteredWeight(std::unique_ptr<Weight> inner,
-                                          std::vector<RoaringPtr> filters) {
-  return std::make_unique<FilteredWeight>(std::move(inner), std::move(filters));
+Status ComputeSegmentFilters(const std::vector<const Weight*>& filters, size_t num_segments,
+                             std::vector<SegmentFilter>* out) {
+  out->clear();
+  out->resize(num_segments);
+  for (size_t seg = 0; seg < num_segments; ++seg) {
+    SegmentFilter& f = (*out)[seg];
+    for (const Weight* filter : filters) {
+      roaring_bitmap_t* bitmap = nullptr;
+      std::unique_ptr<DocPredicate> predicate;
+      TRAWL_RETURN_IF_ERROR(filter->FilterInSegment(seg, &bitmap, &predicate));
+      if (predicate != nullptr) {
+        f.predicates.push_back(std::move(predicate));
+        continue;
+      }
+      RoaringPtr matches(bitmap);
+      if (f.set == nullptr) {
+        f.set = std::move(matches);
+      } else {
+        roaring_bitmap_and_inplace(f.set.get(), matches.get());
+      }
+      if (roaring_bitmap_is_empty(f.set.get())) {
+        f = SegmentFilter();
+        f.none = true;
+        break;  // nothing passes an earlier filter
+      }
+    }
+  }
+  return Status::OK();
+}
+
+std::unique_ptr<Weight> NewFilteredWeight(const IndexContext& index, std::unique_ptr<Weight> inner,
+                                          std::vector<SegmentFilter> filters) {
+  return std::make_unique<FilteredWeight>(index, std::move(inner), std::move(filters));
 }
 
 }  // namespace trawl

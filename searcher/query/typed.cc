@@ -30,14 +30,14 @@ class ConstantSetWeight : public ConstantScoreSetWeight {
 };
 
 // The postings of the terms of field `fid` in [lower, upper] (bytewise; upper empty with
-// `open_upper`), OR-ed into *out. *complete is false when more than `limit` terms lie there
-// (then *out is partial and the caller scans the column instead).
+// `open_upper`), OR-ed into *out. *complete is false when more than `limit` terms lie there:
+// then nothing is read but the dictionary, *out stays as it was, and the caller scans the
+// column instead.
 Status UnionTermRange(const SegmentReader& reader, uint32_t fid, const std::string& lower,
                       bool lower_inclusive, const std::string& upper, bool upper_inclusive,
                       bool open_upper, size_t limit, roaring_bitmap_t* out, bool* complete) {
   *complete = true;
-  size_t terms = 0;
-  Status inner;
+  std::vector<TermInfo> terms;
   TRAWL_RETURN_IF_ERROR(reader.ForEachTermFrom(fid, lower, [&](std::string_view term,
                                                                const TermInfo& info) {
     if (!lower_inclusive && term == lower) return true;
@@ -45,43 +45,43 @@ Status UnionTermRange(const SegmentReader& reader, uint32_t fid, const std::stri
       const int c = term.compare(upper);
       if (c > 0 || (c == 0 && !upper_inclusive)) return false;
     }
-    if (++terms > limit) {
+    if (terms.size() == limit) {
       *complete = false;
       return false;
     }
-    RoaringView docids;
-    inner = reader.OpenDocids(info, &docids);
-    if (!inner.ok()) return false;
-    RoaringPtr bm(docids.ToRoaring());
-    if (!bm) {
-      inner = Status::Corruption(reader.name() + ".post: damaged docid bitmap");
-      return false;
-    }
-    roaring_bitmap_or_inplace(out, bm.get());
+    terms.push_back(info);
     return true;
   }));
-  return inner;
+  if (!*complete || terms.empty()) return Status::OK();
+  for (const TermInfo& info : terms) {
+    RoaringView docids;
+    TRAWL_RETURN_IF_ERROR(reader.OpenDocids(info, &docids));
+    RoaringPtr bm(docids.ToRoaring());
+    if (!bm) return Status::Corruption(reader.name() + ".post: damaged docid bitmap");
+    roaring_bitmap_or_inplace(out, bm.get());
+  }
+  return Status::OK();
 }
 
 // Documents of `column` with a value in [lo, hi] (sortable keys or ordinals).
 void ScanColumn(const Column& column, uint64_t lo, uint64_t hi, roaring_bitmap_t* out) {
-  if (column.num_values() == 0 || lo > hi || column.min_value() > hi || column.max_value() < lo)
-    return;
   std::vector<uint32_t> docs;
-  const uint32_t n = column.num_docs();
-  for (uint32_t d = 0; d < n; ++d) {
-    const Column::Range r = column.ValuesOf(d);
-    for (uint64_t i = r.begin; i < r.end; ++i) {
-      const uint64_t v = column.ValueAt(i);
-      if (v > hi) break;  // a document's values ascend
-      if (v >= lo) {
-        docs.push_back(d);
-        break;
-      }
-    }
-  }
+  column.DocsWithValueIn(lo, hi, &docs);
   roaring_bitmap_add_many(out, docs.size(), docs.data());
 }
+
+// The same per document, for a filter that checks candidates.
+class ColumnRangePredicate final : public DocPredicate {
+ public:
+  ColumnRangePredicate(const Column& column, uint64_t lo, uint64_t hi)
+      : column_(column), lo_(lo), hi_(hi) {}
+  bool Matches(uint32_t doc) const override { return column_.HasValueIn(doc, lo_, hi_); }
+  void AddMatches(roaring_bitmap_t* out) const override { ScanColumn(column_, lo_, hi_, out); }
+
+ private:
+  const Column& column_;
+  const uint64_t lo_, hi_;
+};
 
 const Column* ColumnOf(const SegmentReader& reader, int fid) {
   if (fid < 0 || reader.columns() == nullptr) return nullptr;
@@ -176,29 +176,42 @@ class NumericRangeWeight final : public ConstantSetWeight {
                      double score)
       : ConstantSetWeight(index, score), field_(std::move(field)), range_(range) {}
   Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
+    std::unique_ptr<DocPredicate> scan;
+    TRAWL_RETURN_IF_ERROR(FilterInSegment(seg, out, &scan));
+    if (scan != nullptr) {
+      *out = roaring_bitmap_create();
+      scan->AddMatches(*out);
+    }
+    return Status::OK();
+  }
+
+  // A range of few terms is the union of their lists; past that, the column decides, document
+  // by document.
+  Status FilterInSegment(size_t seg, roaring_bitmap_t** bitmap,
+                         std::unique_ptr<DocPredicate>* predicate) const override {
+    *bitmap = nullptr;
+    predicate->reset();
     const SegmentReader& reader = *index_.segments[seg];
     RoaringPtr result(roaring_bitmap_create());
     const int fid = reader.FieldId(field_);
     const Column* column = ColumnOf(reader, fid);
     bool complete = false;
     if (fid >= 0 && reader.fields()[fid].type != FieldType::kText) {
-      // Terms exist when the field is indexed; a range of few terms is a union of their lists.
+      // Terms exist when the field is indexed.
       const bool single = range_.lo == range_.hi;
       TRAWL_RETURN_IF_ERROR(UnionTermRange(
           reader, static_cast<uint32_t>(fid), SortableTerm(range_.lo), true,
           SortableTerm(range_.hi), true, false,
           column == nullptr || single ? std::numeric_limits<size_t>::max() : kMaxRangeTerms,
           result.get(), &complete));
-      if (!complete && column != nullptr) {
-        roaring_bitmap_clear(result.get());
-        ScanColumn(*column, range_.lo, range_.hi, result.get());
-      } else if (complete && roaring_bitmap_is_empty(result.get()) && column != nullptr &&
-                 !HasTerms(reader, fid)) {
-        // A field with a column but no terms (indexed: false).
-        ScanColumn(*column, range_.lo, range_.hi, result.get());
+      // Past the term limit, or a field with a column but no terms (indexed: false).
+      if (column != nullptr &&
+          (!complete || (roaring_bitmap_is_empty(result.get()) && !HasTerms(reader, fid)))) {
+        *predicate = std::make_unique<ColumnRangePredicate>(*column, range_.lo, range_.hi);
+        return Status::OK();
       }
     }
-    *out = result.release();
+    *bitmap = result.release();
     return Status::OK();
   }
 
