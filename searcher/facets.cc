@@ -267,6 +267,26 @@ struct FacetCounter::KeywordFacet {
   bool indexed = true;
   size_t top_n = 10;
   std::unordered_map<std::string, uint64_t> counts;
+  // The counts of the first segment with matches, by ordinal (slot), kept as they are until a
+  // second one comes: an index of one segment then names only its top values, instead of
+  // making a string of every value a match has.
+  const Column* pending_column = nullptr;
+  std::vector<uint32_t> pending;
+
+  std::string ValueName(const Column& column, uint64_t slot) const {
+    return type == FieldType::kKeyword ? std::string(column.OrdValue(slot))
+                                       : FormatSortable(FieldType::kBool, slot);
+  }
+  void AddByValue(const Column& column, std::span<const uint32_t> slots) {
+    for (uint64_t v = 0; v < slots.size(); ++v)
+      if (slots[v] != 0) counts[ValueName(column, v)] += slots[v];
+  }
+  void FlushPending() {
+    if (pending_column == nullptr) return;
+    AddByValue(*pending_column, pending);
+    pending_column = nullptr;
+    pending.clear();
+  }
 };
 
 struct FacetCounter::RangeFacet {
@@ -419,13 +439,12 @@ Status FacetCounter::AddKeywordSegment(const SegmentReader& segment,
         CountValuesByColumn(*column, matches, segment.columns()->path(), counts));
     ++column_counts_;
   }
-  for (uint64_t v = 0; v < slots; ++v) {
-    if (counts[v] == 0) continue;
-    if (keyword) {
-      facet->counts[std::string(column->OrdValue(v))] += counts[v];
-    } else {
-      facet->counts[FormatSortable(FieldType::kBool, v)] += counts[v];
-    }
+  if (facet->pending_column == nullptr && facet->counts.empty()) {
+    facet->pending_column = column;
+    facet->pending = std::move(counts);
+  } else {
+    facet->FlushPending();
+    facet->AddByValue(*column, counts);
   }
   return Status::OK();
 }
@@ -499,6 +518,25 @@ std::vector<FacetResult> FacetCounter::Finish() {
     r.field = facet->field;
     r.type = facet->type;
     r.is_range = false;
+    if (facet->pending_column != nullptr) {
+      // One segment: by count, then ordinal, which orders values bytewise as below (a bool's
+      // slots 0 and 1 are "false" and "true").
+      std::vector<std::pair<uint32_t, uint32_t>> slots;  // (count, slot)
+      for (uint64_t v = 0; v < facet->pending.size(); ++v)
+        if (facet->pending[v] != 0) slots.emplace_back(facet->pending[v], static_cast<uint32_t>(v));
+      const auto better = [](const std::pair<uint32_t, uint32_t>& a,
+                             const std::pair<uint32_t, uint32_t>& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+      };
+      const size_t n = facet->top_n == 0 ? slots.size() : std::min(facet->top_n, slots.size());
+      std::partial_sort(slots.begin(), slots.begin() + static_cast<ptrdiff_t>(n), slots.end(),
+                        better);
+      for (size_t i = 0; i < n; ++i)
+        r.counts.push_back(
+            FacetCount{facet->ValueName(*facet->pending_column, slots[i].second), slots[i].first});
+      out.push_back(std::move(r));
+      continue;
+    }
     r.counts.reserve(facet->counts.size());
     for (auto& [value, count] : facet->counts) r.counts.push_back(FacetCount{value, count});
     // By count, then value bytewise (std::string compares as unsigned bytes).

@@ -418,6 +418,36 @@ TEST_F(FacetTest, KeywordAndRangeFacetsMatchBruteForce) {
   }
 }
 
+// The same counts from one segment: the index merged into one, whose facets are named from
+// the segment's ordinals (top values only) rather than merged by value across segments.
+TEST_F(FacetTest, OneSegmentCountsAsManySegmentsDo) {
+  {
+    IndexWriterOptions options;
+    std::unique_ptr<IndexWriter> writer;
+    ASSERT_TRUE(IndexWriter::Open(dir_.string(), options, &writer).ok());
+    ASSERT_TRUE(writer->Optimize().ok());
+  }
+  std::unique_ptr<Searcher> merged;
+  ASSERT_TRUE(Searcher::Open(dir_.string(), {}, &merged).ok());
+  Manifest manifest;
+  ASSERT_TRUE(ReadLatestManifest(dir_.string(), &manifest).ok());
+  ASSERT_EQ(manifest.segments.size(), 1u);
+  for (const Query& q : Queries()) {
+    const std::vector<const TypedDoc*> docs = Matching(q);
+    SearchOptions options;
+    options.facets = {{"tag", 0}, {"tag", 5}, {"color", 10}, {"flag", 10}, {"code", 3}};
+    options.top_k = 10;
+    SearchResults results;
+    Status s = merged->Search(q.text, options, &results);
+    ASSERT_TRUE(s.ok()) << q.text << ": " << s.ToString();
+    ASSERT_EQ(results.facets.size(), options.facets.size());
+    for (size_t i = 0; i < options.facets.size(); ++i) {
+      ExpectCounts(TopN(KeywordCounts(docs, options.facets[i].field), options.facets[i].top_n),
+                   results.facets[i], q.text + " (one segment)");
+    }
+  }
+}
+
 TEST_F(FacetTest, CountOnlySearchCountsFacets) {
   SearchOptions options;
   options.count_only = true;
