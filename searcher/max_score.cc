@@ -117,8 +117,6 @@ class MaxScore {
   bool ScoreEssential(uint32_t doc, double* score);
   bool ScoreEssentialTwoPhase(uint32_t doc, bool skip, double* score);
   bool PassesChecks(uint32_t doc) const {
-    for (const roaring_bitmap_t* set : member_of_)
-      if (!roaring_bitmap_contains(set, doc)) return false;
     for (const DocPredicate* check : checks_)
       if (!check->Matches(doc)) return false;
     return true;
@@ -144,7 +142,6 @@ class MaxScore {
   Scorer* excluded_ = nullptr;
   std::unique_ptr<Scorer> excluded_owner_;
   std::vector<const DocPredicate*> checks_;
-  std::vector<const roaring_bitmap_t*> member_of_;
   std::vector<double> upto_;        // upto_[i]: the bound of clauses 0..i together
   std::vector<double> block_upto_;  // the same over the blocks holding the current document
   double threshold_ = 0;
@@ -183,7 +180,6 @@ bool MaxScore::Init(MaxScoreQuery query) {
   excluded_owner_ = std::move(query.excluded);
   excluded_ = excluded_owner_.get();
   checks_ = std::move(query.checks);
-  member_of_ = std::move(query.member_of);
   for (const auto& m : members_)
     if (m.empty()) return false;
   threshold_ = collector_->threshold();

@@ -22,10 +22,9 @@ struct MaxScoreQuery {
   std::vector<int> group;  // per clause: its required group, or -1 (optional)
   size_t num_groups = 0;
   std::unique_ptr<Scorer> excluded;  // documents it matches never match (may be null)
-  // Documents must pass each of these too, and be in each of `member_of` (filters checked per
-  // candidate rather than iterated; not owned, alive for the collection).
+  // Documents must pass each of these too (a filter checked per candidate; not owned, alive
+  // for the collection).
   std::vector<const DocPredicate*> checks;
-  std::vector<const roaring_bitmap_t*> member_of;
 };
 
 // MaxScore (Turtle & Flood): the sum of the clauses' scores over the documents `query` matches,

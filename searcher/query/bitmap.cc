@@ -1,27 +1,24 @@
 #include "searcher/query/bitmap.h"
 
+#include <cassert>
+
 namespace trawl {
 
+SerializedSet::SerializedSet(const roaring_bitmap_t* set) {
+  bytes_.resize(roaring_bitmap_portable_size_in_bytes(set));
+  roaring_bitmap_portable_serialize(set, bytes_.data());
+  [[maybe_unused]] const Status s = RoaringView::Open(bytes_, &view_);
+  assert(s.ok());  // CRoaring's own serialization
+}
+
 BitmapScorer::BitmapScorer(roaring_bitmap_t* bitmap, double score)
-    : bitmap_(bitmap), it_(roaring_create_iterator(bitmap)), score_(score) {
-  cost_ = roaring_bitmap_get_cardinality(bitmap_);
-  doc_ = it_->has_value ? it_->current_value : kNoMoreDocs;
+    : BitmapScorer(std::make_shared<const SerializedSet>(bitmap), score) {
+  roaring_bitmap_free(bitmap);
 }
 
-BitmapScorer::~BitmapScorer() {
-  roaring_free_uint32_iterator(it_);
-  roaring_bitmap_free(bitmap_);
-}
-
-uint32_t BitmapScorer::Next() {
-  if (doc_ == kNoMoreDocs) return doc_;
-  return doc_ = roaring_advance_uint32_iterator(it_) ? it_->current_value : kNoMoreDocs;
-}
-
-uint32_t BitmapScorer::Advance(uint32_t target) {
-  if (target <= doc_) return doc_;
-  return doc_ = roaring_move_uint32_iterator_equalorlarger(it_, target) ? it_->current_value
-                                                                        : kNoMoreDocs;
+BitmapScorer::BitmapScorer(std::shared_ptr<const SerializedSet> set, double score)
+    : set_(std::move(set)), cursor_(set_->view().NewCursor()), score_(score) {
+  doc_ = cursor_.doc();
 }
 
 namespace {

@@ -9,28 +9,43 @@
 #include <string>
 #include <vector>
 
+#include "common/roaring_view.h"
 #include "searcher/index_context.h"
 #include "searcher/scorer.h"
 #include "searcher/weight.h"
 
 namespace trawl {
 
-// Matches a precomputed set of documents with one constant score (prefix queries, match-all).
+// A set of documents in Roaring's portable format, walked in place by RoaringView cursors:
+// they move forward faster than CRoaring's iterator (whose moves over run containers showed as a
+// quarter of a filtered search's time), and one serialization serves every scorer of a
+// segment.
+class SerializedSet {
+ public:
+  explicit SerializedSet(const roaring_bitmap_t* set);
+  const RoaringView& view() const { return view_; }
+
+ private:
+  std::string bytes_;
+  RoaringView view_;
+};
+
+// Matches a precomputed set of documents with one constant score (prefix queries, match-all,
+// filters).
 class BitmapScorer final : public Scorer {
  public:
   BitmapScorer(roaring_bitmap_t* bitmap, double score);  // takes ownership
-  ~BitmapScorer() override;
-  uint32_t Next() override;
-  uint32_t Advance(uint32_t target) override;
+  BitmapScorer(std::shared_ptr<const SerializedSet> set, double score);
+  uint32_t Next() override { return doc_ = cursor_.Next(); }
+  uint32_t Advance(uint32_t target) override { return doc_ = cursor_.Advance(target); }
   double Score() override { return score_; }
   double MaxScore() const override { return score_; }
-  uint64_t Cost() const override { return cost_; }
+  uint64_t Cost() const override { return set_->view().cardinality(); }
 
  private:
-  roaring_bitmap_t* bitmap_;
-  roaring_uint32_iterator_t* it_;
+  std::shared_ptr<const SerializedSet> set_;
+  RoaringView::Cursor cursor_;
   double score_;
-  uint64_t cost_;
 };
 
 // A weight that matches a set of documents per segment with one score: its MatchBitmap is the

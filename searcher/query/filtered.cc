@@ -15,17 +15,16 @@ namespace {
 constexpr uint64_t kCheckRatio = 4;
 
 // How one segment applies its filter to the filtered weight's candidates: documents must be
-// in `leapfrog` (walked alongside them: a set sparser than the candidates lets them skip) and
-// in `member` (looked up per candidate: a set at least as dense as they are), and pass every
-// check.
+// in `leapfrog` (walked alongside them, as a required clause) and pass every check. (A set
+// is walked even where it is denser than the candidates: Roaring lookups one by one, a binary
+// search over a run container's runs each, cost more than a cursor's forward moves.)
 struct Application {
   bool nothing = false;  // no document passes
   const roaring_bitmap_t* leapfrog = nullptr;
-  const roaring_bitmap_t* member = nullptr;
+  std::shared_ptr<const SerializedSet> leapfrog_walk;  // the same set, for cursors
   std::vector<const DocPredicate*> checks;
 
   bool Accepts(uint32_t doc) const {
-    if (member != nullptr && !roaring_bitmap_contains(member, doc)) return false;
     for (const DocPredicate* check : checks)
       if (!check->Matches(doc)) return false;
     return true;
@@ -40,14 +39,13 @@ class FilteredScorer final : public Scorer {
   FilteredScorer(std::unique_ptr<Scorer> inner, Application filter)
       : inner_(std::move(inner)),
         filter_(std::move(filter)),
-        it_(filter_.leapfrog != nullptr ? roaring_create_iterator(filter_.leapfrog) : nullptr) {
+        walk_(filter_.leapfrog_walk != nullptr) {
     cost_ = inner_->Cost();
-    if (filter_.leapfrog != nullptr)
-      cost_ = std::min<uint64_t>(cost_, roaring_bitmap_get_cardinality(filter_.leapfrog));
+    if (walk_) {
+      cursor_ = filter_.leapfrog_walk->view().NewCursor();
+      cost_ = std::min<uint64_t>(cost_, filter_.leapfrog_walk->view().cardinality());
+    }
     doc_ = Align(inner_->doc());
-  }
-  ~FilteredScorer() override {
-    if (it_ != nullptr) roaring_free_uint32_iterator(it_);
   }
 
   uint32_t Next() override { return doc_ = Align(inner_->Next()); }
@@ -65,11 +63,9 @@ class FilteredScorer final : public Scorer {
  private:
   uint32_t Align(uint32_t d) {
     while (d != kNoMoreDocs) {
-      if (it_ != nullptr) {
-        if (!it_->has_value) return kNoMoreDocs;
-        if (it_->current_value < d && !roaring_move_uint32_iterator_equalorlarger(it_, d))
-          return kNoMoreDocs;
-        const uint32_t f = it_->current_value;
+      if (walk_) {
+        const uint32_t f = cursor_.Advance(d);
+        if (f == kNoMoreDocs) return kNoMoreDocs;
         if (f != d) {
           d = inner_->Advance(f);
           continue;
@@ -83,7 +79,8 @@ class FilteredScorer final : public Scorer {
 
   std::unique_ptr<Scorer> inner_;
   Application filter_;
-  roaring_uint32_iterator_t* it_;
+  const bool walk_;
+  RoaringView::Cursor cursor_;
   uint64_t cost_ = 0;
 };
 
@@ -109,7 +106,9 @@ class FilteredWeight final : public Weight {
         inner_(std::move(inner)),
         filters_(std::move(filters)),
         built_(filters_.size()),
-        built_once_(std::make_unique<std::once_flag[]>(filters_.size())) {}
+        built_once_(std::make_unique<std::once_flag[]>(filters_.size())),
+        walks_(2 * filters_.size()),
+        walks_once_(std::make_unique<std::once_flag[]>(2 * filters_.size())) {}
 
   Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
     out->reset();
@@ -131,7 +130,6 @@ class FilteredWeight final : public Weight {
     Application filter = Apply(seg, PlanCost(*plan));
     if (filter.nothing) return Status::OK();
     plan->checks.insert(plan->checks.end(), filter.checks.begin(), filter.checks.end());
-    if (filter.member != nullptr) plan->member_of.push_back(filter.member);
     if (filter.leapfrog != nullptr) {
       // A pure disjunction matches a document with any clause: once a required filter group
       // joins, its clauses must become a required group themselves, or a document matching
@@ -141,7 +139,7 @@ class FilteredWeight final : public Weight {
         plan->num_groups = 1;
       }
       plan->clauses.push_back(
-          std::make_unique<BitmapScorer>(roaring_bitmap_copy(filter.leapfrog), /*score=*/0.0));
+          std::make_unique<BitmapScorer>(filter.leapfrog_walk, /*score=*/0.0));
       plan->group.push_back(static_cast<int>(plan->num_groups++));
     }
     *out = std::move(plan);
@@ -162,8 +160,7 @@ class FilteredWeight final : public Weight {
     if (filter.nothing) {
       roaring_bitmap_clear(inner);
     } else {
-      for (const roaring_bitmap_t* set : {filter.leapfrog, filter.member})
-        if (set != nullptr) roaring_bitmap_and_inplace(inner, set);
+      if (filter.leapfrog != nullptr) roaring_bitmap_and_inplace(inner, filter.leapfrog);
       if (!filter.checks.empty()) {
         std::vector<uint32_t> kept;
         roaring_uint32_iterator_t* it = roaring_create_iterator(inner);
@@ -210,9 +207,7 @@ class FilteredWeight final : public Weight {
   bool None(size_t seg) const { return seg >= filters_.size() || filters_[seg].none; }
 
   // How segment `seg` filters `candidates` candidates of the filtered weight: checked one by
-  // one while they are few beside the segment, else through the filter's whole set; a set
-  // skips the candidates it lacks where it is the sparser, and is looked up per candidate
-  // where it is not.
+  // one while they are few beside the segment, else through the filter's whole set.
   Application Apply(size_t seg, uint64_t candidates) const {
     const SegmentFilter& f = filters_[seg];
     Application a;
@@ -228,13 +223,8 @@ class FilteredWeight final : public Weight {
         }
       }
     }
-    if (set != nullptr) {
-      if (roaring_bitmap_get_cardinality(set) < candidates) {
-        a.leapfrog = set;
-      } else {
-        a.member = set;
-      }
-    }
+    a.leapfrog = set;
+    if (set != nullptr) a.leapfrog_walk = Walk(seg, set != f.set.get());
     return a;
   }
 
@@ -262,8 +252,20 @@ class FilteredWeight final : public Weight {
   const IndexContext& index_;
   std::unique_ptr<Weight> inner_;
   std::vector<SegmentFilter> filters_;
+  // Segment `seg`'s set (built: its whole set, else the bitmap filters' part), serialized at
+  // the first need.
+  std::shared_ptr<const SerializedSet> Walk(size_t seg, bool built) const {
+    const size_t i = 2 * seg + (built ? 1 : 0);
+    std::call_once(walks_once_[i], [&] {
+      walks_[i] = std::make_shared<const SerializedSet>(built ? Built(seg) : filters_[seg].set.get());
+    });
+    return walks_[i];
+  }
+
   mutable std::vector<RoaringPtr> built_;
   std::unique_ptr<std::once_flag[]> built_once_;
+  mutable std::vector<std::shared_ptr<const SerializedSet>> walks_;
+  std::unique_ptr<std::once_flag[]> walks_once_;
 };
 
 }  // namespace

@@ -7,9 +7,7 @@
 // comes as a per-document test instead. Each segment then chooses, from the cost of the
 // filtered weight's own scorer, whether to check that weight's candidates one by one (few
 // candidates: a selective text query) or to build the set once (many), as Lucene's
-// IndexOrDocValuesQuery chooses between doc values and points. A set sparser than the
-// candidates is walked beside them (they skip what it lacks); a denser one is looked up per
-// candidate.
+// IndexOrDocValuesQuery chooses between doc values and points.
 #ifndef TRAWL_SEARCHER_QUERY_FILTERED_H_
 #define TRAWL_SEARCHER_QUERY_FILTERED_H_
 
