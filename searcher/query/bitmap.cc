@@ -21,67 +21,42 @@ BitmapScorer::BitmapScorer(std::shared_ptr<const SerializedSet> set, double scor
   doc_ = cursor_.doc();
 }
 
+Status TermUnionWeight::MatchBitmap(size_t seg, roaring_bitmap_t** out) const {
+  PostingSets sets;
+  bool found;
+  TRAWL_RETURN_IF_ERROR(PostingSetsInSegment(seg, &sets, &found));
+  RoaringPtr result(roaring_bitmap_create());
+  for (const RoaringView& docids : sets.lists) {
+    RoaringPtr bm(docids.ToRoaring());
+    if (!bm) return Status::Corruption(index_.segments[seg]->name() + ".post: damaged docid bitmap");
+    roaring_bitmap_or_inplace(result.get(), bm.get());
+  }
+  *out = result.release();
+  return Status::OK();
+}
+
+Status TermUnionWeight::PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const {
+  const SegmentReader& reader = *index_.segments[seg];
+  out->is_union = true;
+  out->lists.clear();
+  const int fid = reader.FieldId(field_);
+  if (fid >= 0) {
+    Status inner;
+    TRAWL_RETURN_IF_ERROR(reader.ForEachTermWithPrefix(
+        static_cast<uint32_t>(fid), prefix_, [&](std::string_view term, const TermInfo& info) {
+          if (!Keeps(term)) return true;
+          out->lists.emplace_back();
+          inner = reader.OpenDocids(info, &out->lists.back());
+          return inner.ok();
+        }));
+    TRAWL_RETURN_IF_ERROR(inner);
+  }
+  if (out->lists.empty()) out->lists.emplace_back();  // no term is kept here: empty
+  *found = true;
+  return Status::OK();
+}
+
 namespace {
-
-// Every term of a field starting with a prefix, as one constant-score set (Lucene's default for
-// multi-term queries: scoring thousands of expansions by BM25 ranks rare junk terms first).
-class PrefixWeight final : public ConstantScoreSetWeight {
- public:
-  PrefixWeight(const IndexContext& index, std::string field, std::string prefix, double score)
-      : ConstantScoreSetWeight(score),
-        index_(index),
-        field_(std::move(field)),
-        prefix_(std::move(prefix)) {}
-  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
-    const SegmentReader& reader = *index_.segments[seg];
-    RoaringPtr result(roaring_bitmap_create());
-    int fid = reader.FieldId(field_);
-    if (fid >= 0) {
-      Status inner;
-      TRAWL_RETURN_IF_ERROR(reader.ForEachTermWithPrefix(
-          static_cast<uint32_t>(fid), prefix_, [&](std::string_view, const TermInfo& info) {
-            PostingList list;
-            inner = reader.OpenPostings(info, &list);
-            if (!inner.ok()) return false;
-            RoaringPtr bm(list.docids().ToRoaring());
-            if (!bm) {
-              inner = Status::Corruption(reader.name() + ".post: damaged docid bitmap");
-              return false;
-            }
-            roaring_bitmap_or_inplace(result.get(), bm.get());
-            return true;
-          }));
-      TRAWL_RETURN_IF_ERROR(inner);
-    }
-    *out = result.release();
-    return Status::OK();
-  }
-  // The union of the terms' lists.
-  Status PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const override {
-    const SegmentReader& reader = *index_.segments[seg];
-    out->is_union = true;
-    out->lists.clear();
-    const int fid = reader.FieldId(field_);
-    if (fid >= 0) {
-      Status inner;
-      TRAWL_RETURN_IF_ERROR(reader.ForEachTermWithPrefix(
-          static_cast<uint32_t>(fid), prefix_, [&](std::string_view, const TermInfo& info) {
-            out->lists.emplace_back();
-            inner = reader.OpenDocids(info, &out->lists.back());
-            return inner.ok();
-          }));
-      TRAWL_RETURN_IF_ERROR(inner);
-    }
-    if (out->lists.empty()) out->lists.emplace_back();  // no term has the prefix here: empty
-    *found = true;
-    return Status::OK();
-  }
-  void CollectTerms(std::unordered_set<std::string>*) const override {}
-
- private:
-  const IndexContext& index_;
-  std::string field_, prefix_;
-};
 
 class MatchAllWeight final : public Weight {
  public:
@@ -120,7 +95,7 @@ Status ConstantScoreSetWeight::MakeScorer(size_t seg, std::unique_ptr<Scorer>* o
 
 std::unique_ptr<Weight> NewPrefixWeight(const IndexContext& index, std::string field,
                                         std::string prefix, double score) {
-  return std::make_unique<PrefixWeight>(index, std::move(field), std::move(prefix), score);
+  return std::make_unique<TermUnionWeight>(index, std::move(field), std::move(prefix), score);
 }
 
 std::unique_ptr<Weight> NewMatchAllWeight(const IndexContext& index, double score) {

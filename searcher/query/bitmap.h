@@ -59,6 +59,29 @@ class ConstantScoreSetWeight : public Weight {
   double score_;
 };
 
+// The documents holding any term of a field that starts with a prefix and that Keeps(term)
+// accepts, as one constant-score set (Lucene's default for multi-term queries: scoring
+// thousands of expansions by BM25 ranks rare junk terms first). Prefix and wildcard queries.
+class TermUnionWeight : public ConstantScoreSetWeight {
+ public:
+  TermUnionWeight(const IndexContext& index, std::string field, std::string prefix, double score)
+      : ConstantScoreSetWeight(score),
+        index_(index),
+        field_(std::move(field)),
+        prefix_(std::move(prefix)) {}
+  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override;
+  // The union of the kept terms' lists.
+  Status PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const override;
+  void CollectTerms(std::unordered_set<std::string>*) const override {}
+
+ protected:
+  virtual bool Keeps(std::string_view /*term*/) const { return true; }
+
+ private:
+  const IndexContext& index_;
+  std::string field_, prefix_;
+};
+
 // Every term of `field` starting with `prefix`, as one set scored `score`.
 std::unique_ptr<Weight> NewPrefixWeight(const IndexContext& index, std::string field,
                                         std::string prefix, double score = 1.0);

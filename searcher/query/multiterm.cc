@@ -196,57 +196,20 @@ Status NewFuzzyWeight(const IndexContext& index, const std::string& field, const
 
 namespace {
 
-// The documents holding any term of a field that matches a wildcard pattern, as one
-// constant-score set (as prefix queries: BM25 over many expansions ranks rare junk first).
-class WildcardWeight final : public ConstantScoreSetWeight {
+// The documents holding any term of a field that matches a wildcard pattern: the terms after
+// the pattern's literal prefix (the whole field when it starts with a wildcard), each matched
+// against the pattern.
+class WildcardWeight final : public TermUnionWeight {
  public:
-  WildcardWeight(const IndexContext& index, std::string field, std::string pattern, double score)
-      : ConstantScoreSetWeight(score),
-        index_(index),
-        field_(std::move(field)),
-        prefix_(WildcardLiteralPrefix(pattern)),
+  WildcardWeight(const IndexContext& index, std::string field, const std::string& pattern,
+                 double score)
+      : TermUnionWeight(index, std::move(field), WildcardLiteralPrefix(pattern), score),
         glob_(ParseGlob(pattern)) {}
-  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
-    PostingSets sets;
-    bool found;
-    TRAWL_RETURN_IF_ERROR(PostingSetsInSegment(seg, &sets, &found));
-    RoaringPtr result(roaring_bitmap_create());
-    for (const RoaringView& docids : sets.lists) {
-      RoaringPtr bm(docids.ToRoaring());
-      if (!bm)
-        return Status::Corruption(index_.segments[seg]->name() + ".post: damaged docid bitmap");
-      roaring_bitmap_or_inplace(result.get(), bm.get());
-    }
-    *out = result.release();
-    return Status::OK();
-  }
-  // The union of the matching terms' lists. The terms are those after the pattern's literal
-  // prefix (the whole field when it starts with a wildcard), each matched against the pattern.
-  Status PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const override {
-    const SegmentReader& reader = *index_.segments[seg];
-    out->is_union = true;
-    out->lists.clear();
-    const int fid = reader.FieldId(field_);
-    if (fid >= 0) {
-      Status inner;
-      TRAWL_RETURN_IF_ERROR(reader.ForEachTermWithPrefix(
-          static_cast<uint32_t>(fid), prefix_, [&](std::string_view term, const TermInfo& info) {
-            if (!GlobMatches(glob_, CodePoints(term))) return true;
-            out->lists.emplace_back();
-            inner = reader.OpenDocids(info, &out->lists.back());
-            return inner.ok();
-          }));
-      TRAWL_RETURN_IF_ERROR(inner);
-    }
-    if (out->lists.empty()) out->lists.emplace_back();  // no term matches here: empty
-    *found = true;
-    return Status::OK();
-  }
-  void CollectTerms(std::unordered_set<std::string>*) const override {}
+
+ protected:
+  bool Keeps(std::string_view term) const override { return GlobMatches(glob_, CodePoints(term)); }
 
  private:
-  const IndexContext& index_;
-  std::string field_, prefix_;
   std::vector<GlobPart> glob_;
 };
 
@@ -254,7 +217,7 @@ class WildcardWeight final : public ConstantScoreSetWeight {
 
 std::unique_ptr<Weight> NewWildcardWeight(const IndexContext& index, std::string field,
                                           std::string pattern, double score) {
-  return std::make_unique<WildcardWeight>(index, std::move(field), std::move(pattern), score);
+  return std::make_unique<WildcardWeight>(index, std::move(field), pattern, score);
 }
 
 }  // namespace trawl
