@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "trawl/document.h"
+#include "trawl/export.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -124,8 +125,8 @@ inline constexpr size_t kMaxInputMessages = 1000;
 // Reads `input` and calls `sink` for every document, in a deterministic order. Returns the sink's
 // error as soon as it fails; NotFound when `input` does not exist; InvalidArgument
 // ("path:LINE: what") for a bad JSONL line without skip_errors.
-Status ReadInput(const std::string& input, const InputOptions& options, InputStats* stats,
-                 const std::function<Status(Document&&)>& sink);
+TRAWL_EXPORT Status ReadInput(const std::string& input, const InputOptions& options,
+                              InputStats* stats, const std::function<Status(Document&&)>& sink);
 
 }  // namespace trawl
 

@@ -19,13 +19,14 @@
 #include <string_view>
 #include <vector>
 
+#include "trawl/export.h"
 #include "trawl/status.h"
 
 namespace trawl {
 
 // A file being written. Owns its descriptor: destroying it without Close() closes it (and
 // ignores the outcome, so a caller that needs the data must Sync and Close).
-class WritableFile {
+class TRAWL_EXPORT WritableFile {
  public:
   virtual ~WritableFile() = default;
   // Writes all of `data` at the end of the file (retrying short writes), or fails.
@@ -38,7 +39,7 @@ class WritableFile {
 
 // A read-only memory map. Owns the mapping: views into data() must not outlive it. The mapping
 // stays readable when its file is removed or renamed.
-class MappedRegion {
+class TRAWL_EXPORT MappedRegion {
  public:
   virtual ~MappedRegion() = default;
   virtual std::string_view data() const = 0;
@@ -48,7 +49,7 @@ class MappedRegion {
 };
 
 // A file open for reading. Owns its descriptor; a map made from it outlives it.
-class ReadableFile {
+class TRAWL_EXPORT ReadableFile {
  public:
   virtual ~ReadableFile() = default;
   virtual Status Size(uint64_t* size) = 0;
@@ -61,7 +62,7 @@ class ReadableFile {
 
 // An exclusive lock on a file, held until UnlockFile() or until this object is destroyed (or
 // the process dies).
-class FileLock {
+class TRAWL_EXPORT FileLock {
  public:
   virtual ~FileLock() = default;
 };
@@ -74,7 +75,7 @@ struct FileIdentity {
   bool operator==(const FileIdentity&) const = default;
 };
 
-class FileSystem {
+class TRAWL_EXPORT FileSystem {
  public:
   virtual ~FileSystem() = default;
 
@@ -114,7 +115,7 @@ class FileSystem {
 };
 
 // Forwards every call to another file system: a base for ones that change a few calls.
-class FileSystemWrapper : public FileSystem {
+class TRAWL_EXPORT FileSystemWrapper : public FileSystem {
  public:
   // `target` null means FileSystem::Default(). It must outlive this wrapper.
   explicit FileSystemWrapper(FileSystem* target = nullptr)

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "trawl/document.h"
+#include "trawl/export.h"
 #include "trawl/file_system.h"
 #include "trawl/schema.h"
 #include "trawl/status.h"
@@ -79,7 +80,7 @@ struct IndexWriterOptions {
   FileSystem* file_system = nullptr;
 };
 
-class IndexWriter {
+class TRAWL_EXPORT IndexWriter {
  public:
   // Opens the index at `dir`, creating the directory and an empty index if needed. Busy if
   // another writer holds the lock; InvalidArgument for bad analysis options, or for a directory

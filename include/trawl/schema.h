@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "trawl/document.h"
+#include "trawl/export.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -37,10 +38,10 @@ enum class FieldType : uint8_t {
 };
 
 // "text", "keyword", "int", "float", "date", "bool", "stored".
-std::string_view FieldTypeName(FieldType type);
-bool ParseFieldType(std::string_view name, FieldType* out);
+TRAWL_EXPORT std::string_view FieldTypeName(FieldType type);
+TRAWL_EXPORT bool ParseFieldType(std::string_view name, FieldType* out);
 // The type dynamic mapping gives a field first seen with a value of this kind.
-FieldType DynamicFieldType(ValueKind kind);
+TRAWL_EXPORT FieldType DynamicFieldType(ValueKind kind);
 
 // A text field's own analysis. A setting left unset takes the index's (trawl-index --language,
 // --stopwords, --tokenizer, --ascii-folding; IndexWriterOptions), which is what a field without
@@ -54,7 +55,7 @@ struct FieldAnalyzer {
   bool operator==(const FieldAnalyzer&) const = default;
 };
 
-struct FieldSpec {
+struct TRAWL_EXPORT FieldSpec {
   FieldType type = FieldType::kText;
   bool stored = true;   // returned with hits and by Searcher::Get
   bool indexed = true;  // searchable: words (text), exact values (keyword), values and ranges
@@ -73,7 +74,7 @@ struct FieldSpec {
   bool operator==(const FieldSpec&) const = default;
 };
 
-class Schema {
+class TRAWL_EXPORT Schema {
  public:
   struct Field {
     std::string name;

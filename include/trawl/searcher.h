@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "trawl/document.h"
+#include "trawl/export.h"
 #include "trawl/file_system.h"
 #include "trawl/schema.h"
 #include "trawl/status.h"
@@ -162,7 +163,7 @@ struct SearchResults {
   std::vector<FacetResult> facets;
 };
 
-class Searcher {
+class TRAWL_EXPORT Searcher {
  public:
   // Opens the latest commit of the index at `dir`. NotFound if there is no index there;
   // Corruption naming the file if a file is damaged.

@@ -6,9 +6,11 @@
 #include <string>
 #include <utility>
 
+#include "trawl/export.h"
+
 namespace trawl {
 
-class Status {
+class TRAWL_EXPORT Status {
  public:
   enum class Code {
     kOk = 0,

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "trawl/export.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -23,7 +24,7 @@ struct VerifyReport {
 // checksum, the structure of every segment (dictionary order, every posting list and bitmap,
 // frequency and position blocks) and deletion files. Returns a non-OK Status only when the
 // check itself could not run (no index at `dir`); damage is reported in `report`.
-Status VerifyIndex(const std::string& dir, bool all_commits, VerifyReport* report);
+TRAWL_EXPORT Status VerifyIndex(const std::string& dir, bool all_commits, VerifyReport* report);
 
 }  // namespace trawl
 
