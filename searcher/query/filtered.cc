@@ -21,7 +21,7 @@ constexpr uint64_t kCheckRatio = 4;
 struct Application {
   bool nothing = false;  // no document passes
   const roaring_bitmap_t* leapfrog = nullptr;
-  std::shared_ptr<const SerializedSet> leapfrog_walk;  // the same set, for cursors
+  std::shared_ptr<const SerializedSet> leapfrog_walk;  // the same set for cursors (scorers only)
   std::vector<const DocPredicate*> checks;
 
   bool Accepts(uint32_t doc) const {
@@ -116,7 +116,7 @@ class FilteredWeight final : public Weight {
     std::unique_ptr<Scorer> inner;
     TRAWL_RETURN_IF_ERROR(inner_->MakeScorer(seg, &inner));
     if (!inner) return Status::OK();
-    Application filter = Apply(seg, inner->Cost());
+    Application filter = Apply(seg, inner->Cost(), /*walk=*/true);
     if (!filter.nothing) *out = std::make_unique<FilteredScorer>(std::move(inner), std::move(filter));
     return Status::OK();
   }
@@ -127,7 +127,7 @@ class FilteredWeight final : public Weight {
     std::unique_ptr<MaxScoreQuery> plan;
     TRAWL_RETURN_IF_ERROR(inner_->MakeMaxScorePlan(seg, &plan));
     if (!plan) return Status::OK();
-    Application filter = Apply(seg, PlanCost(*plan));
+    Application filter = Apply(seg, PlanCost(*plan), /*walk=*/true);
     if (filter.nothing) return Status::OK();
     plan->checks.insert(plan->checks.end(), filter.checks.begin(), filter.checks.end());
     if (filter.leapfrog != nullptr) {
@@ -156,7 +156,7 @@ class FilteredWeight final : public Weight {
     TRAWL_RETURN_IF_ERROR(inner_->MatchBitmap(seg, &inner));
     RoaringPtr matches(inner);
     // Sets intersect as sets whatever their density; checks go document by document.
-    const Application filter = Apply(seg, roaring_bitmap_get_cardinality(inner));
+    const Application filter = Apply(seg, roaring_bitmap_get_cardinality(inner), /*walk=*/false);
     if (filter.nothing) {
       roaring_bitmap_clear(inner);
     } else {
@@ -207,8 +207,9 @@ class FilteredWeight final : public Weight {
   bool None(size_t seg) const { return seg >= filters_.size() || filters_[seg].none; }
 
   // How segment `seg` filters `candidates` candidates of the filtered weight: checked one by
-  // one while they are few beside the segment, else through the filter's whole set.
-  Application Apply(size_t seg, uint64_t candidates) const {
+  // one while they are few beside the segment, else through the filter's whole set. `walk`:
+  // with the set serialized for cursors, which only scorers need (set algebra does not).
+  Application Apply(size_t seg, uint64_t candidates, bool walk) const {
     const SegmentFilter& f = filters_[seg];
     Application a;
     const roaring_bitmap_t* set = f.set.get();
@@ -224,7 +225,7 @@ class FilteredWeight final : public Weight {
       }
     }
     a.leapfrog = set;
-    if (set != nullptr) a.leapfrog_walk = Walk(seg, set != f.set.get());
+    if (walk && set != nullptr) a.leapfrog_walk = Walk(seg, set != f.set.get());
     return a;
   }
 
