@@ -12,6 +12,8 @@ std::string Status::ToString() const {
     case Code::kInvalidArgument: name = "Invalid argument"; break;
     case Code::kNotSupported: name = "Not supported"; break;
     case Code::kBusy: name = "Busy"; break;
+    case Code::kDeadlineExceeded: name = "Deadline exceeded"; break;
+    case Code::kCancelled: name = "Cancelled"; break;
   }
   return std::string(name) + ": " + message_;
 }

@@ -20,6 +20,8 @@ class TRAWL_EXPORT Status {
     kInvalidArgument,  // bad input from the caller: a query syntax error, a bad option, bad JSON
     kNotSupported,     // a format version or feature this build does not know
     kBusy,             // another writer holds the index lock
+    kDeadlineExceeded,  // a query ran out of its time budget (SearchOptions) and was stopped
+    kCancelled,         // a query was stopped by its cancel flag (SearchOptions)
   };
 
   Status() = default;  // OK
@@ -34,12 +36,19 @@ class TRAWL_EXPORT Status {
     return Status(Code::kNotSupported, std::move(msg));
   }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
+  static Status DeadlineExceeded(std::string msg) {
+    return Status(Code::kDeadlineExceeded, std::move(msg));
+  }
+  static Status Cancelled(std::string msg) { return Status(Code::kCancelled, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
   bool IsCorruption() const { return code_ == Code::kCorruption; }
   bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
+  bool IsBusy() const { return code_ == Code::kBusy; }
+  bool IsDeadlineExceeded() const { return code_ == Code::kDeadlineExceeded; }
+  bool IsCancelled() const { return code_ == Code::kCancelled; }
   const std::string& message() const { return message_; }
 
   // "Corruption: seg_3.post: checksum mismatch" and the like; "OK" for success.
