@@ -252,6 +252,21 @@ struct trawl_results_t {
   trawl::SearchResults results;
 };
 
+namespace {
+
+// The options a handle holds, or the defaults for none (without copying either).
+const trawl::SearcherOptions& OptionsOf(const trawl_searcher_options_t* options) {
+  static const trawl::SearcherOptions defaults;
+  return options == nullptr ? defaults : options->options;
+}
+
+const trawl::SearchOptions& OptionsOf(const trawl_search_options_t* options) {
+  static const trawl::SearchOptions defaults;
+  return options == nullptr ? defaults : options->options;
+}
+
+}  // namespace
+
 // ---- status codes, messages, memory, version ----
 
 const char* trawl_status_name(trawl_status_t status) {
@@ -538,8 +553,7 @@ trawl_status_t trawl_searcher_open(const char* path, const trawl_searcher_option
     if (path == nullptr) return NullArgument("trawl_searcher_open", "path");
     if (searcher == nullptr) return NullArgument("trawl_searcher_open", "searcher");
     auto handle = std::make_unique<trawl_searcher_t>();
-    TRAWL_RETURN_IF_ERROR(trawl::Searcher::Open(
-        path, options == nullptr ? trawl::SearcherOptions{} : options->options, &handle->searcher));
+    TRAWL_RETURN_IF_ERROR(trawl::Searcher::Open(path, OptionsOf(options), &handle->searcher));
     *searcher = handle.release();
     return Status::OK();
   });
@@ -713,8 +727,7 @@ trawl_status_t trawl_search(const trawl_searcher_t* searcher, const char* query,
     if (results == nullptr) return NullArgument("trawl_search", "results");
     if (options != nullptr && options->misuse.any()) return options->misuse.outcome();
     auto handle = std::make_unique<trawl_results_t>();
-    TRAWL_RETURN_IF_ERROR(searcher->searcher->Search(
-        query, options == nullptr ? trawl::SearchOptions{} : options->options, &handle->results));
+    TRAWL_RETURN_IF_ERROR(searcher->searcher->Search(query, OptionsOf(options), &handle->results));
     *results = handle.release();
     return Status::OK();
   });

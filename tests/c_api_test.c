@@ -502,6 +502,55 @@ static void TestReopenAndSchema(const char* dir, trawl_searcher_t** searcher) {
   trawl_free(schema);
 }
 
+/* Floats, bools and dates, mapped dynamically (no schema), and back through trawl_get. */
+static void TestDynamicKinds(const char* dir) {
+  trawl_writer_options_t* options = trawl_writer_options_create();
+  trawl_writer_t* writer = NULL;
+  trawl_searcher_t* searcher = NULL;
+  trawl_document_t* doc = trawl_document_create();
+  trawl_document_t* got = NULL;
+  uint64_t count = 0;
+  size_t i;
+
+  trawl_writer_options_set_language(options, "none");
+  trawl_writer_options_set_memory_budget(options, 1 << 20);
+  trawl_writer_options_set_keep_commits(options, 1);
+  CHECK_OK(trawl_writer_open(dir, options, &writer, ERR));
+  trawl_writer_options_destroy(options);
+  trawl_document_set_id(doc, "shop");
+  trawl_document_add_float(doc, "price", 9.25);
+  trawl_document_add_bool(doc, "open", 1);
+  trawl_document_add_date(doc, "since", INT64_C(1700000000000)); /* 2023-11-14T22:13:20Z */
+  trawl_document_add(doc, "name", "Corner shop", TRAWL_KIND_TEXT);
+  CHECK(StrEq(trawl_document_get(doc, "price"), "9.25"));
+  CHECK(trawl_document_field_kind(doc, 0) == TRAWL_KIND_FLOAT);
+  CHECK_OK(trawl_writer_add(writer, doc, ERR));
+  CHECK(trawl_writer_buffered_documents(writer) == 1);
+  CHECK_OK(trawl_writer_commit(writer, ERR));
+  trawl_writer_close(writer);
+  trawl_document_destroy(doc);
+
+  CHECK_OK(trawl_searcher_open(dir, NULL, &searcher, ERR));
+  if (searcher == NULL) return;
+  CHECK_OK(
+      trawl_count(searcher, "price:>9 AND open:true AND since:>=2023-01-01", NULL, &count, ERR));
+  CHECK(count == 1);
+  CHECK_OK(trawl_get(searcher, "shop", &got, ERR));
+  CHECK(trawl_document_field_count(got) == 4);
+  for (i = 0; i < trawl_document_field_count(got); ++i) {
+    const char* name = trawl_document_field_name(got, i);
+    trawl_value_kind_t kind = trawl_document_field_kind(got, i);
+    if (StrEq(name, "price")) CHECK(kind == TRAWL_KIND_FLOAT);
+    if (StrEq(name, "open")) CHECK(kind == TRAWL_KIND_BOOL);
+    if (StrEq(name, "since")) CHECK(kind == TRAWL_KIND_DATE);
+    if (StrEq(name, "name")) CHECK(kind == TRAWL_KIND_TEXT);
+  }
+  CHECK(StrEq(trawl_document_get(got, "open"), "true"));
+  CHECK(Contains(trawl_document_get(got, "since"), "2023-11-14T22:13:20"));
+  trawl_document_destroy(got);
+  trawl_searcher_close(searcher);
+}
+
 static int RemoveEntry(const char* path, const struct stat* st, int flag, struct FTW* ftw) {
   (void)st;
   (void)flag;
@@ -534,6 +583,8 @@ int main(void) {
     TestReopenAndSchema(index, &searcher);
     trawl_searcher_close(searcher);
   }
+  JoinPath(index, sizeof index, dir, "dynamic");
+  TestDynamicKinds(index);
 
   nftw(dir, RemoveEntry, 16, FTW_DEPTH | FTW_PHYS);
   if (failures != 0) {
