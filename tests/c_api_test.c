@@ -8,6 +8,7 @@
 
 #include <ftw.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -502,6 +503,53 @@ static void TestReopenAndSchema(const char* dir, trawl_searcher_t** searcher) {
   trawl_free(schema);
 }
 
+/* One searcher, many threads: each searches, counts and gets, with its own options. */
+struct ThreadArgs {
+  const trawl_searcher_t* searcher;
+  int failures;
+};
+
+static void* SearchFromThread(void* arg) {
+  struct ThreadArgs* args = (struct ThreadArgs*)arg;
+  trawl_search_options_t* options = trawl_search_options_create();
+  int round;
+  trawl_search_options_add_filter(options, "tag:paper");
+  for (round = 0; round < 50; ++round) {
+    trawl_results_t* results = NULL;
+    trawl_document_t* doc = NULL;
+    uint64_t count = 0;
+    if (trawl_search(args->searcher, "roaring", options, &results, NULL) != TRAWL_OK ||
+        trawl_results_hit_count(results) != 2 ||
+        !Contains(trawl_results_hit_id(results, 1), "roaring-"))
+      ++args->failures;
+    trawl_results_destroy(results);
+    if (trawl_count(args->searcher, "data", NULL, &count, NULL) != TRAWL_OK || count != 5)
+      ++args->failures;
+    if (trawl_get(args->searcher, "rfc-8259", &doc, NULL) != TRAWL_OK ||
+        !StrEq(trawl_document_id(doc), "rfc-8259"))
+      ++args->failures;
+    trawl_document_destroy(doc);
+  }
+  trawl_search_options_destroy(options);
+  return NULL;
+}
+
+static void TestThreads(const trawl_searcher_t* searcher) {
+  enum { kThreads = 4 };
+  pthread_t threads[kThreads];
+  struct ThreadArgs args[kThreads];
+  int t;
+  for (t = 0; t < kThreads; ++t) {
+    args[t].searcher = searcher;
+    args[t].failures = 0;
+    CHECK(pthread_create(&threads[t], NULL, SearchFromThread, &args[t]) == 0);
+  }
+  for (t = 0; t < kThreads; ++t) {
+    CHECK(pthread_join(threads[t], NULL) == 0);
+    CHECK(args[t].failures == 0);
+  }
+}
+
 /* Floats, bools and dates, mapped dynamically (no schema), and back through trawl_get. */
 static void TestDynamicKinds(const char* dir) {
   trawl_writer_options_t* options = trawl_writer_options_create();
@@ -580,6 +628,7 @@ int main(void) {
     TestSearch(searcher);
     TestCountAndGet(searcher);
     TestErrors(dir, searcher);
+    TestThreads(searcher);
     TestReopenAndSchema(index, &searcher);
     trawl_searcher_close(searcher);
   }

@@ -20,8 +20,9 @@
  * Conventions (docs/embedding.md, "From C", has an example and the reasons):
  *
  * Handles. Every object is an opaque pointer made by a *_create or *_open function and given
- * back by the matching *_destroy or *_close, which accept NULL (and do nothing with it). Their
- * layout is private, so the library can change it without breaking a compiled program.
+ * back by the matching *_destroy or *_close, which accept NULL (and do nothing with it). A
+ * *_create returns NULL only when memory runs out. Their layout is private, so the library can
+ * change it without breaking a compiled program.
  *
  * Errors. A function that can fail returns a trawl_status_t: TRAWL_OK (0) or the reason. Its
  * last argument, `char** errmsg`, may be NULL; otherwise the function always stores into it:
@@ -131,7 +132,7 @@ typedef enum trawl_value_kind_t {
  * add it to a writer, and trawl_get returns one. */
 typedef struct trawl_document_t trawl_document_t;
 
-/* An empty document (no id, no fields); NULL only if memory ran out. */
+/* An empty document (no id, no fields). */
 TRAWL_EXPORT trawl_document_t* trawl_document_create(void);
 TRAWL_EXPORT void trawl_document_destroy(trawl_document_t* doc);
 /* Forgets the id, the fields and any recorded mistake, to build the next document in it. */
