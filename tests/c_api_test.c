@@ -37,6 +37,7 @@ static int failures = 0;
     }                                                                           \
     trawl_free(check_ok_err);                                                   \
   } while (0)
+/* The errmsg argument of a call inside CHECK_OK: CHECK_OK(trawl_writer_commit(writer, ERR)). */
 #define ERR (&check_ok_err)
 
 /* dir/name into out; exits on a path too long for the buffer. */
