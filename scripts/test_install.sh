@@ -4,7 +4,9 @@
 # with pkg-config alone; runs the programs and checks what they print. Prints the installed
 # tree. Nothing is rebuilt in BUILD_DIR; no network.
 #   scripts/test_install.sh BUILD_DIR        (ctest runs it as install_consumer)
-# CXX picks the compiler for the consumer builds (default c++).
+# CXX and CC pick the compilers for the consumer builds (default c++ and cc). The C example
+# (examples/c_example.c, over trawl/c.h) is compiled and linked by the C compiler in the
+# pkg-config build, as a C program would be.
 set -euo pipefail
 if [ $# -ne 1 ]; then
   echo "usage: $0 BUILD_DIR" >&2
@@ -13,6 +15,7 @@ fi
 build=$(cd "$1" && pwd)
 src=$(cd "$(dirname "$0")/.." && pwd)
 cxx=${CXX:-c++}
+cc=${CC:-cc}
 work=$(mktemp -d "${TMPDIR:-/tmp}/trawl-install-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
@@ -54,18 +57,21 @@ printf '%s\n' '{"id": "j1", "title": "one", "body": "roaring in JSON"}' \
 echo "roaring inside an archive" >"$work/member/member.txt"
 tar -czf "$inputs/sub/archive.tar.gz" -C "$work/member" member.txt
 
-run_examples() {  # run_examples HOW DIR_WITH_PROGRAMS: runs both and compares their output
-  local how=$1 bin=$2
-  "$bin/search_example" "$work/index-search-$how" >"$work/search-$how.txt"
-  cat "$work/search-$how.txt"
-  if ! head -1 "$work/search-$how.txt" | grep -qx 'trawl [0-9]*\.[0-9]*\.[0-9]*'; then
-    echo "FAIL: $how: search_example printed no version line" >&2
-    exit 1
-  fi
-  if ! diff -u <(echo "$search_expected") <(tail -n +2 "$work/search-$how.txt"); then
-    echo "FAIL: $how: search_example printed something else" >&2
-    exit 1
-  fi
+run_examples() {  # run_examples HOW DIR_WITH_PROGRAMS: runs all three and compares their output
+  local how=$1 bin=$2 program
+  # The C example does what search_example does, through the C API, and prints the same.
+  for program in search_example c_example; do
+    "$bin/$program" "$work/index-$program-$how" >"$work/$program-$how.txt"
+    cat "$work/$program-$how.txt"
+    if ! head -1 "$work/$program-$how.txt" | grep -qx 'trawl [0-9]*\.[0-9]*\.[0-9]*'; then
+      echo "FAIL: $how: $program printed no version line" >&2
+      exit 1
+    fi
+    if ! diff -u <(echo "$search_expected") <(tail -n +2 "$work/$program-$how.txt"); then
+      echo "FAIL: $how: $program printed something else" >&2
+      exit 1
+    fi
+  done
   "$bin/index_files" "$work/index-files-$how" "$inputs" >"$work/index-$how.txt"
   cat "$work/index-$how.txt"
   if ! diff -u <(echo "$index_expected") "$work/index-$how.txt"; then
@@ -76,7 +82,7 @@ run_examples() {  # run_examples HOW DIR_WITH_PROGRAMS: runs both and compares t
 }
 
 echo "== CMake consumer: find_package(trawl CONFIG)"
-CXX=$cxx cmake -S "$src/examples" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+CC=$cc CXX=$cxx cmake -S "$src/examples" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/cmake-build" >/dev/null
 run_examples cmake "$work/cmake-build"
 
@@ -97,5 +103,8 @@ mkdir "$work/pc-build"
 # shellcheck disable=SC2086
 "$cxx" -std=c++20 -o "$work/pc-build/index_files" "$src/examples/index_files.cc" \
   $ingest "${rpath[@]}"
+# shellcheck disable=SC2086
+"$cc" -std=c99 -Wall -Wextra -pedantic -Werror -o "$work/pc-build/c_example" \
+  "$src/examples/c_example.c" $core "${rpath[@]}"
 run_examples pkg-config "$work/pc-build"
 echo "PASS"
