@@ -1,7 +1,8 @@
 // httplib's task queue with a bound: a fixed pool of threads, each serving one connection at a
 // time, and at most `max_waiting` connections waiting for one. A connection that arrives
-// beyond that is still accepted, but jumps the queue to be answered 503 at once (routes.h,
-// SetOverloadedForThisThread) rather than wait behind work the server cannot catch up with.
+// beyond that is still accepted, but goes to a thread of its own that answers 503 at once
+// (routes.h, SetOverloadedForThisThread) rather than wait behind work the server cannot catch
+// up with.
 #ifndef TRAWL_SERVER_BOUNDED_QUEUE_H_
 #define TRAWL_SERVER_BOUNDED_QUEUE_H_
 
@@ -27,18 +28,19 @@ class BoundedQueue final : public httplib::TaskQueue {
   void shutdown() override;
 
  private:
-  struct Job {
-    std::function<void()> fn;
-    bool overloaded = false;
-  };
-  void Work();
+  using Job = std::function<void()>;
+  // Runs jobs from *jobs until shutdown leaves none; `overloaded` says which kind they are.
+  void Work(std::deque<Job>* jobs, bool overloaded);
 
   const size_t max_waiting_;
   std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<Job> jobs_;       // guarded by mutex_
-  size_t waiting_ = 0;         // jobs not marked overloaded; guarded by mutex_
-  bool shutting_down_ = false;  // guarded by mutex_
+  std::condition_variable ready_;     // jobs_ has a job, or shutting down
+  std::condition_variable rejected_;  // overloaded_ has a job, or shutting down
+  std::deque<Job> jobs_;              // guarded by mutex_
+  std::deque<Job> overloaded_;        // guarded by mutex_
+  const size_t workers_;
+  size_t busy_ = 0;                   // workers running a job; guarded by mutex_
+  bool shutting_down_ = false;        // guarded by mutex_
   std::vector<std::thread> threads_;
 };
 

@@ -342,6 +342,9 @@ class Routes {
       AddCorsHeaders(res);
       return SendError(res, 413, "request body larger than the server's --max-body-bytes");
     }
+    if (res.status == 414) {
+      return SendError(res, 414, "request line too long (a long query fits in POST /search)");
+    }
     SendError(res, res.status, "bad request (HTTP " + std::to_string(res.status) + ")");
   }
 
