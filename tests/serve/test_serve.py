@@ -67,6 +67,10 @@ class Server:
         self.proc.communicate(timeout=30)
         err = self.stderr()
         self.log.close()
+        # Under the sanitizer build a report ends the process with a failure and says why.
+        if "Sanitizer" in err or "runtime error:" in err or self.proc.returncode != 0:
+            raise AssertionError("trawl-serve exited with %d:\n%s"
+                                 % (self.proc.returncode, err[-5000:]))
         return self.proc.returncode, err
 
 
