@@ -355,9 +355,14 @@ class Routes {
             ? 0
             : std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - tls_request_start).count();
     tls_request_start = Clock::time_point();
+    // The path arrives percent-decoded: control characters in it must not forge log lines.
+    std::string path = req.path.substr(0, 200);
+    for (char& c : path) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F || c == ' ') c = '?';
+    }
     char line[512];
-    std::snprintf(line, sizeof(line), "%s %s %d %zu %lldus\n", req.method.c_str(),
-                  req.path.substr(0, 200).c_str(), res.status, res.body.size(), us);
+    std::snprintf(line, sizeof(line), "%s %s %d %zu %lldus\n", req.method.c_str(), path.c_str(),
+                  res.status, res.body.size(), us);
     std::lock_guard<std::mutex> lock(log_mutex_);
     *options_.log << line << std::flush;
   }
