@@ -287,6 +287,9 @@ int Run(int argc, char** argv) {
   const size_t max_waiting = static_cast<size_t>(flags.max_waiting);
   server.new_task_queue = [threads, max_waiting] { return new BoundedQueue(threads, max_waiting); };
   server.set_payload_max_length(static_cast<size_t>(flags.max_body_bytes));
+  // httplib writes the headers and the body separately: with Nagle's algorithm the body then
+  // waits for the client's delayed ACK, 40 ms on Linux, on every keep-alive request.
+  server.set_tcp_nodelay(true);
   const auto routes = InstallRoutes(service.get(), &route_options, &server);
 
   int port = flags.port;

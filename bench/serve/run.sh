@@ -2,7 +2,8 @@
 # trawl-serve under load: throughput and latency (p50/p99) of GET /search with the
 # search-benchmark-game's queries at concurrency 1, 8 and 64, with wrk (Debian's wrk), and
 # GET /health as the floor of HTTP overhead; the same queries in-process through the library
-# (trawl-latency-bench, TOP_10) for comparison. Not a timed test.
+# (trawl-search --queries: the same work per query, without HTTP) for comparison. Not a timed
+# test.
 #
 #   bench/serve/run.sh [CORPUS.jsonl]
 #
@@ -18,7 +19,12 @@ WORK=${WORK:-/tmp/trawl-serve-bench}
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-8}
 CONNECTIONS=${CONNECTIONS:-1 8 64}
-QUERIES=${QUERIES:-$ROOT/../shared/data/search-benchmark-game/queries.txt}
+# ../shared beside the checkout (as scripts/bench.sh has it), or two levels up from a worktree.
+game=data/search-benchmark-game/queries.txt
+for shared in "$ROOT/../shared" "$ROOT/../../shared"; do
+  [ -z "${QUERIES:-}" ] && [ -f "$shared/$game" ] && QUERIES=$shared/$game
+done
+QUERIES=${QUERIES:?no queries: set QUERIES to the queries.txt of the search benchmark game}
 CORPUS=${1:-/tmp/peers-corpus/mixed.jsonl}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (scripts/setup.sh)" >&2; exit 1; }
 mkdir -p "$WORK"
@@ -28,9 +34,12 @@ if [ ! -e "$index" ]; then
   "$BUILD_DIR/trawl-index" --quiet --index "$index" "$CORPUS"
 fi
 python3 - "$QUERIES" >"$WORK/queries.url" <<'PY'
-import json, sys, urllib.parse
-for line in open(sys.argv[1]):
-    print(urllib.parse.quote(json.loads(line)["query"], safe=""))
+import json, random, sys, urllib.parse
+# Shuffled (fixed seed): the file is grouped by query class, and a short run covers only part.
+queries = [json.loads(line)["query"] for line in open(sys.argv[1])]
+random.Random(1).shuffle(queries)
+for q in queries:
+    print(urllib.parse.quote(q, safe=""))
 PY
 export QUERIES_FILE=$WORK/queries.url
 
@@ -65,8 +74,19 @@ echo "|----------|-----|-----------|----------|----------|--------|"
 for c in $CONNECTIONS; do run search "/search?top=10&q=" "$c"; done
 for c in $CONNECTIONS; do run health "/health?x=" "$c"; done
 
-if [ -x "$BUILD_DIR/bench/trawl-latency-bench" ]; then
-  echo
-  echo "in-process (trawl-latency-bench, TOP_10, one thread):"
-  "$BUILD_DIR/bench/trawl-latency-bench" "$index" "$QUERIES" --collectors TOP_10 --reps 3 --warmup-s 2 2>&1 | tail -n 12
-fi
+# The same work in-process: trawl-search in batch mode runs each query as GET /search does
+# (exact total, the top 10 with stored titles and snippets), one after another; took_us is the
+# library's time per query, without HTTP.
+echo
+python3 - "$QUERIES" "$BUILD_DIR/trawl-search" "$index" <<'PY'
+import json, subprocess, sys, time
+queries = [json.loads(l)["query"] for l in open(sys.argv[1])]
+start = time.monotonic()
+out = subprocess.run([sys.argv[2], "--index", sys.argv[3], "--queries", "-", "--top", "10"],
+                     input="\n".join(queries) + "\n", capture_output=True, text=True).stdout
+wall = time.monotonic() - start
+took = sorted(json.loads(l).get("took_us", 0) for l in out.splitlines())
+pct = lambda p: took[min(len(took) - 1, int(p / 100 * len(took)))] / 1000
+print("in-process (trawl-search --queries, one thread, %d queries): %.0f queries/s, "
+      "p50 %.2f ms, p99 %.2f ms" % (len(took), len(took) / wall, pct(50), pct(99)))
+PY
