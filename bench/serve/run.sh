@@ -46,9 +46,9 @@ export QUERIES_FILE=$WORK/queries.url
 pin=()
 [ -z "${CPUS:-}" ] || pin=(taskset -c "$CPUS")
 exec 3< <("${pin[@]}" "$BUILD_DIR/trawl-serve" --index "$index" --listen 127.0.0.1:0 \
-            --threads "$THREADS" --max-waiting 100000 2>/dev/null)
+            --threads "$THREADS" --max-waiting 100000 2>"$WORK/server.log")
 server_pid=$!  # the process substitution's, which taskset replaces with the server
-read -r first <&3
+read -r first <&3 || { echo "trawl-serve did not start (is another writer on $index?)" >&2; exit 1; }
 trap 'kill -TERM $server_pid 2>/dev/null || true' EXIT
 base="http://${first#listening on }"
 
