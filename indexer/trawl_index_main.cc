@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "ingest/input_reader.h"
+#include "trawl/backup.h"
 #include "trawl/document.h"
 #include "trawl/index_writer.h"
 #include "trawl/schema.h"
@@ -77,6 +78,19 @@ int RunVerify(const std::string& dir, bool all_commits) {
 std::string ErrorText(const Status& s) {
   if (s.IsInvalidArgument() || s.IsNotFound()) return s.message();
   return s.ToString();
+}
+
+// --backup DEST: the current commit's files linked (or copied) into DEST; safe while a writer
+// goes on (trawl/backup.h).
+int RunBackup(const std::string& dir, const std::string& dest) {
+  BackupResult result;
+  const Status s = BackupIndex(dir, dest, &result);
+  if (!s.ok()) return Fail(ErrorText(s));
+  std::cout << "backed up generation " << result.commit.generation << " ("
+            << result.commit.documents << " documents, " << result.commit.files.size()
+            << " files, " << result.commit.bytes << " bytes: " << result.linked << " linked, "
+            << result.copied << " copied) to " << dest << "\n";
+  return kExitOk;
 }
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -301,6 +315,7 @@ struct Flags {
   std::vector<std::string> inputs, delete_ids, delete_queries;
   std::string delete_from;
   std::string schema_file;
+  std::string backup_dest;
   Schema schema;  // read from schema_file by CheckFlags
   InputOptions input_options;
   // Sizes as typed ("16G"); CheckFlags puts them into input_options.
@@ -377,6 +392,9 @@ po::options_description VisibleOptions(Flags* flags) {
       ("verify", "check every checksum and the structure of the current commit; exit 1 and "
        "name the damaged files if anything is wrong")
       ("verify-all", "like --verify, for every retained commit")
+      ("backup", po::value(&flags->backup_dest)->value_name("DEST"),
+       "copy the current commit into DEST, a new or empty directory (hard links where the file "
+       "system allows, else copies; consistent while another process writes) and exit")
       ("skip-errors", "skip bad JSONL lines (counted, exit status 2) instead of failing")
       ("json-summary", "print the summary as one line of JSON on stdout (also when the run "
        "fails), for scripts")
@@ -681,6 +699,7 @@ int Run(int argc, char** argv) {
   if (const std::optional<int> exit_code = ParseFlags(argc, argv, &flags)) return *exit_code;
   if (flags.index_dir.empty()) return Fail("--index DIR is required (see --help)");
   if (flags.verify || flags.verify_all) return RunVerify(flags.index_dir, flags.verify_all);
+  if (!flags.backup_dest.empty()) return RunBackup(flags.index_dir, flags.backup_dest);
   const std::string problem = CheckFlags(&flags);
   if (!problem.empty()) return Fail(problem);
   return IndexingRun(flags).Run();

@@ -985,6 +985,24 @@ std::vector<std::string> ListFiles(const std::string& root, InputStats* stats) {
 
 }  // namespace
 
+Status ReadJsonlText(const std::string& name, std::string_view text, const InputOptions& options,
+                     InputStats* stats, const std::function<Status(Document&&)>& sink) {
+  // The text is the head of a stream whose rest is empty.
+  class EmptySource final : public ByteSource {
+   public:
+    bool Read(char* /*buf*/, size_t /*cap*/, size_t* got) override {
+      *got = 0;
+      return true;
+    }
+  };
+  InputStats ignored;
+  if (stats == nullptr) stats = &ignored;
+  const Context ctx{&options, stats, &sink};
+  EmptySource nothing;
+  PrefixedSource whole(text, &nothing);
+  return ReadJsonl(name, &whole, ctx);
+}
+
 Status ReadInput(const std::string& input, const InputOptions& options, InputStats* stats,
                  const std::function<Status(Document&&)>& sink) {
   InputStats ignored;

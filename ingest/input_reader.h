@@ -43,6 +43,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "trawl/document.h"
@@ -127,6 +128,14 @@ inline constexpr size_t kMaxInputMessages = 1000;
 // ("path:LINE: what") for a bad JSONL line without skip_errors.
 TRAWL_EXPORT Status ReadInput(const std::string& input, const InputOptions& options,
                               InputStats* stats, const std::function<Status(Document&&)>& sink);
+
+// Reads JSONL held in memory (a request body) as ReadInput reads a .jsonl file, by the same
+// rules: one document per line, blank lines skipped, a bad line an InvalidArgument ("name:LINE:
+// what") or, with options.skip_errors, counted in *stats and its message kept. `name` stands for
+// the file in messages ("<request>"). Returns the sink's error as soon as it fails.
+TRAWL_EXPORT Status ReadJsonlText(const std::string& name, std::string_view text,
+                                  const InputOptions& options, InputStats* stats,
+                                  const std::function<Status(Document&&)>& sink);
 
 }  // namespace trawl
 

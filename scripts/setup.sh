@@ -12,6 +12,10 @@ PKGS=(
   libroaring-dev libzstd-dev zlib1g-dev libstemmer-dev libutf8proc-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libarchive-dev libgumbo-dev
+  # trawl-serve's HTTP server (a blocking thread-pool server, which fits a thread-safe Searcher)
+  libcpp-httplib-dev
+  # trawl-serve's tests talk to it with curl too; wrk is the load generator of bench/serve/
+  curl wrk
   # the archive tests build their inputs with these
   tar gzip bzip2 xz-utils zstd zip
 )

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/search_json.h"
+#include "cli/search_options.h"
 #include "trawl/searcher.h"
 #include "trawl/status.h"
 
@@ -35,9 +37,8 @@ constexpr char kProgram[] = "trawl-search";
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 
-// ordered_json keeps the documented key order (query, total, took_us, hits), which people reading
-// the output and line-oriented tools expect.
-using Json = nlohmann::ordered_json;
+using cli::Dump;
+using cli::Json;
 
 void PrintError(const std::string& message) {
   std::cerr << kProgram << ": error: " << message << "\n";
@@ -48,11 +49,6 @@ void PrintError(const std::string& message) {
 std::string ErrorText(const Status& s) {
   if (s.IsInvalidArgument() || s.IsNotFound()) return s.message();
   return s.ToString();
-}
-
-// Never throws on bad UTF-8 in stored ids or titles: a damaged document must not end a batch.
-std::string Dump(const Json& j) {
-  return j.dump(-1, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
 }
 
 // Ids and titles come from arbitrary input; control characters in them must not drive the
@@ -116,103 +112,14 @@ class QueryRunner {
   const Searcher& searcher_;
 };
 
-// A stored value as JSON of its field's type: numbers and bools as JSON numbers and bools, the
-// rest (dates in RFC 3339) as strings.
-Json TypedJson(ValueKind kind, const std::string& value) {
-  try {
-    switch (kind) {
-      case ValueKind::kInt: {
-        size_t used = 0;
-        const long long v = std::stoll(value, &used);
-        if (used == value.size()) return Json(v);
-        break;
-      }
-      case ValueKind::kFloat: {
-        size_t used = 0;
-        const double v = std::stod(value, &used);
-        if (used == value.size()) return Json(v);
-        break;
-      }
-      case ValueKind::kBool:
-        if (value == "true" || value == "false") return Json(value == "true");
-        break;
-      default:
-        break;
-    }
-  } catch (const std::exception&) {
-  }
-  return Json(value);
-}
-
-ValueKind KindOfType(FieldType type) {
-  switch (type) {
-    case FieldType::kInt: return ValueKind::kInt;
-    case FieldType::kFloat: return ValueKind::kFloat;
-    case FieldType::kBool: return ValueKind::kBool;
-    case FieldType::kDate: return ValueKind::kDate;
-    case FieldType::kKeyword: return ValueKind::kKeyword;
-    default: return ValueKind::kText;
-  }
-}
-
-// {"name": value, ...}: a field given several values is an array.
-Json FieldsJson(const std::vector<DocField>& fields) {
-  Json out = Json::object();
-  for (const DocField& f : fields) {
-    Json v = TypedJson(f.kind, f.value);
-    auto it = out.find(f.name);
-    if (it == out.end()) {
-      out[f.name] = std::move(v);
-    } else {
-      if (!it->is_array()) *it = Json::array({*it});
-      it->push_back(std::move(v));
-    }
-  }
-  return out;
-}
-
-Json FacetsJson(const std::vector<FacetResult>& facets) {
-  Json out = Json::object();
-  for (const FacetResult& f : facets) {
-    Json counts = Json::array();
-    for (const FacetCount& c : f.counts) {
-      Json entry;
-      entry["value"] = TypedJson(KindOfType(f.type), c.value);
-      entry["count"] = c.count;
-      counts.push_back(std::move(entry));
-    }
-    out[f.field] = std::move(counts);
-  }
-  return out;
-}
-
 std::string JsonLine(const std::string& query, const Outcome& o, bool count, bool explain) {
-  Json j;
-  j["query"] = query;
   if (!o.status.ok()) {
+    Json j;
+    j["query"] = query;
     j["error"] = ErrorText(o.status);
     return Dump(j);
   }
-  j["total"] = o.results.total;
-  j["took_us"] = o.took_us;
-  if (!count) {
-    Json hits = Json::array();
-    for (const Hit& h : o.results.hits) {
-      Json hit;
-      hit["id"] = h.id;
-      hit["score"] = h.score;
-      hit["title"] = h.title;
-      hit["snippet"] = h.snippet;
-      if (!h.fields.empty()) hit["fields"] = FieldsJson(h.fields);
-      if (h.collapsed > 0) hit["collapsed"] = h.collapsed;
-      if (explain) hit["explanation"] = h.explanation;
-      hits.push_back(std::move(hit));
-    }
-    j["hits"] = std::move(hits);
-    if (!o.results.next.empty()) j["next"] = o.results.next;
-  }
-  if (!o.results.facets.empty()) j["facets"] = FacetsJson(o.results.facets);
-  return Dump(j);
+  return Dump(cli::SearchJson(query, o.results, o.took_us, count, explain));
 }
 
 void PrintFacets(const std::vector<FacetResult>& facets, std::ostream& out) {
@@ -354,29 +261,6 @@ int RunShell(const QueryRunner& runner, Settings settings, const Searcher& searc
     }
   }
   return kExitOk;
-}
-
-// "FIELD=NUMBER" into *out; false with *error set otherwise.
-bool ParseFieldValues(const std::vector<std::string>& specs, const char* option,
-                      std::map<std::string, double, std::less<>>* out, std::string* error) {
-  for (const std::string& spec : specs) {
-    const size_t eq = spec.find('=');
-    size_t used = 0;
-    double value = 0;
-    if (eq != std::string::npos && eq > 0) {
-      try {
-        value = std::stod(spec.substr(eq + 1), &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-    }
-    if (eq == std::string::npos || eq == 0 || used == 0 || eq + 1 + used != spec.size()) {
-      *error = std::string(option) + " expects FIELD=NUMBER, not '" + spec + "'";
-      return false;
-    }
-    (*out)[spec.substr(0, eq)] = value;
-  }
-  return true;
 }
 
 // The command line, as given.
@@ -541,65 +425,30 @@ std::string CheckFlags(const Flags& flags) {
   return std::string();
 }
 
-// "FIELD:REST" split at the last ':'; false if either side is empty.
-bool SplitFieldSpec(const std::string& spec, std::string* field, std::string* rest) {
-  const size_t colon = spec.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) return false;
-  *field = spec.substr(0, colon);
-  *rest = spec.substr(colon + 1);
-  return true;
-}
-
 // --sort, --facet, --facet-range, --fields into *search; the first thing wrong, or "".
 std::string MakeTypedSettings(const Flags& flags, SearchOptions* search) {
   search->filters = flags.filters;
   for (const std::string& spec : flags.sorts) {
     SortField key;
-    std::string order;
-    if (SplitFieldSpec(spec, &key.field, &order)) {
-      if (order != "asc" && order != "desc")
-        return "--sort expects FIELD, FIELD:asc or FIELD:desc, not '" + spec + "'";
-      key.descending = order == "desc";
-    } else {
-      key.field = spec;
-      key.descending = spec == "score";
-    }
-    if (key.field.empty()) return "--sort expects FIELD[:asc|desc], not '" + spec + "'";
+    std::string error = cli::ParseSortSpec(spec, "--sort", &key);
+    if (!error.empty()) return error;
     search->sort.push_back(std::move(key));
   }
   search->after = flags.after;
   for (const std::string& spec : flags.facets) {
     FacetRequest request;
-    std::string n;
-    if (SplitFieldSpec(spec, &request.field, &n)) {
-      size_t used = 0;
-      unsigned long top = 0;
-      try {
-        top = std::stoul(n, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used != n.size() || top > 1000000)
-        return "--facet expects FIELD or FIELD:N (N from 0 to 1000000), not '" + spec + "'";
-      request.top_n = top;
-    } else {
-      request.field = spec;
-    }
-    if (request.field.empty()) return "--facet expects FIELD[:N], not '" + spec + "'";
+    std::string error = cli::ParseFacetSpec(spec, "--facet", &request);
+    if (!error.empty()) return error;
     search->facets.push_back(std::move(request));
   }
   for (const std::string& spec : flags.range_facets) {
     RangeFacetRequest request;
-    if (!SplitFieldSpec(spec, &request.field, &request.interval))
-      return "--facet-range expects FIELD:INTERVAL, not '" + spec + "'";
+    std::string error = cli::ParseRangeFacetSpec(spec, "--facet-range", &request);
+    if (!error.empty()) return error;
     search->range_facets.push_back(std::move(request));
   }
   search->collapse = flags.collapse;
-  std::stringstream names(flags.fields);
-  for (std::string name; std::getline(names, name, ',');) {
-    name = TrimLine(name);
-    if (!name.empty()) search->fields.push_back(name);
-  }
+  search->fields = cli::SplitFieldList(flags.fields);
   search->snippet_fields = flags.snippet_fields;
   return std::string();
 }
@@ -617,11 +466,10 @@ std::string MakeSettings(const Flags& flags, Settings* settings) {
   search.bm25f = flags.bm25f;
   search.proximity = flags.use_proximity ? flags.proximity : 0;
   search.proximity_window = static_cast<uint32_t>(flags.proximity_window);
-  std::string error;
-  if (!ParseFieldValues(flags.field_weights, "--field-weight", &search.field_weights, &error) ||
-      !ParseFieldValues(flags.field_bs, "--field-b", &search.field_b, &error)) {
-    return error;
-  }
+  std::string error = cli::ParseFieldValues(flags.field_weights, "--field-weight",
+                                            &search.field_weights);
+  if (error.empty()) error = cli::ParseFieldValues(flags.field_bs, "--field-b", &search.field_b);
+  if (!error.empty()) return error;
   if ((!flags.field_weights.empty() || !flags.field_bs.empty()) && !search.bm25f) {
     return "--field-weight and --field-b need --bm25f";
   }

@@ -1,0 +1,387 @@
+#include "server/routes.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <ostream>
+#include <utility>
+
+#include "cli/search_json.h"
+
+namespace trawl::serve {
+namespace {
+
+using cli::Json;
+using Clock = std::chrono::steady_clock;
+
+thread_local bool tls_overloaded = false;
+// When the request this thread is answering was routed: for the log line.
+thread_local Clock::time_point tls_request_start;
+
+constexpr char kJsonType[] = "application/json";
+const char* const kKnownPaths[][2] = {
+    {"/search", "GET, POST, OPTIONS"}, {"/count", "GET, OPTIONS"},
+    {"/documents", "GET, POST, DELETE, OPTIONS"}, {"/commit", "POST, OPTIONS"},
+    {"/stats", "GET, OPTIONS"}, {"/health", "GET, OPTIONS"}, {"/backup", "POST, OPTIONS"}};
+
+void SendJson(httplib::Response& res, int status, const Json& body) {
+  res.status = status;
+  res.set_content(cli::Dump(body) + "\n", kJsonType);
+}
+
+void SendError(httplib::Response& res, int status, const std::string& message) {
+  Json body;
+  body["error"] = message;
+  SendJson(res, status, body);
+}
+
+// The column of "... at column N ..." in a query syntax error, or 0.
+size_t ColumnOf(const std::string& message) {
+  constexpr std::string_view kAt = "at column ";
+  const size_t at = message.find(kAt);
+  if (at == std::string::npos) return 0;
+  size_t column = 0;
+  for (size_t i = at + kAt.size(); i < message.size() && message[i] >= '0' && message[i] <= '9'; ++i)
+    column = column * 10 + static_cast<size_t>(message[i] - '0');
+  return column;
+}
+
+int HttpStatusOf(const Status& s) {
+  if (s.IsInvalidArgument()) return 400;
+  if (s.IsNotFound()) return 404;
+  if (s.IsBusy()) return 503;
+  if (s.IsDeadlineExceeded()) return 504;  // once SearchOptions has a deadline (issue 13)
+  if (s.IsCancelled()) return 503;
+  return 500;
+}
+
+// A library error as JSON: the message (the kind in front where it adds something), and the
+// column of a query syntax error.
+void SendStatus(httplib::Response& res, const Status& s) {
+  Json body;
+  body["error"] = s.IsInvalidArgument() || s.IsNotFound() ? s.message() : s.ToString();
+  if (s.IsInvalidArgument()) {
+    if (const size_t column = ColumnOf(s.message())) body["column"] = column;
+  }
+  SendJson(res, HttpStatusOf(s), body);
+}
+
+// Compares without an early exit, so the time taken tells nothing about where a guess goes
+// wrong (the length of the token may leak; its content does not).
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < b.size(); ++i) {
+    diff |= static_cast<unsigned char>(b[i] ^ (i < a.size() ? a[i] : 0));
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
+class Routes {
+ public:
+  Routes(IndexService* service, const RouteOptions* options) : service_(*service), options_(*options) {}
+
+  void Install(httplib::Server* server) {
+    server->Get("/search", [this](const httplib::Request& req, httplib::Response& res) {
+      Search(req.params, res);
+    });
+    server->Post("/search", [this](const httplib::Request& req, httplib::Response& res) {
+      Params params;
+      const std::string error = ParamsFromJson(req.body, &params);
+      if (!error.empty()) return SendError(res, 400, error);
+      Search(params, res);
+    });
+    server->Get("/count", [this](const auto& req, auto& res) { Count(req, res); });
+    server->Get("/documents", [this](const auto& req, auto& res) { GetDocument(req, res); });
+    server->Post("/documents", [this](const auto& req, auto& res) {
+      if (Authorized(req, res)) AddDocuments(req, res);
+    });
+    server->Delete("/documents", [this](const auto& req, auto& res) {
+      if (Authorized(req, res)) DeleteDocument(req, res);
+    });
+    server->Post("/commit", [this](const auto& req, auto& res) {
+      if (Authorized(req, res)) Commit(res);
+    });
+    server->Post("/backup", [this](const auto& req, auto& res) {
+      if (Authorized(req, res)) Backup(req, res);
+    });
+    server->Get("/stats", [this](const auto&, auto& res) { Stats(res); });
+    server->Get("/health", [](const auto&, auto& res) { SendJson(res, 200, Json{{"status", "ok"}}); });
+    server->Options(".*", [this](const auto& req, auto& res) { Preflight(req, res); });
+
+    server->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      tls_request_start = Clock::now();
+      // httplib would wait for a body without a length until the read timeout (5 s).
+      if ((req.method == "POST" || req.method == "PUT" || req.method == "PATCH") &&
+          !req.has_header("Content-Length") &&
+          req.get_header_value("Transfer-Encoding").find("chunked") == std::string::npos) {
+        res.set_header("Connection", "close");
+        SendError(res, 411, "a " + req.method + " needs a Content-Length (0 for no body: curl -d '')");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (!tls_overloaded) return httplib::Server::HandlerResponse::Unhandled;
+      res.set_header("Connection", "close");
+      res.set_header("Retry-After", "1");
+      SendError(res, 503, "overloaded: too many requests waiting, try again");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    server->set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+      AddCorsHeaders(res);
+    });
+    server->set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+      ErrorPage(req, res);
+    });
+    server->set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+          std::string what = "internal error";
+          try {
+            std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what += std::string(": ") + e.what();
+          } catch (...) {
+          }
+          SendError(res, 500, what);
+        });
+    server->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      Log(req, res);
+    });
+  }
+
+ private:
+  void Search(const Params& params, httplib::Response& res) {
+    SearchRequest request;
+    const std::string error = ParseSearchParams(params, options_.limits, &request);
+    if (!error.empty()) return SendError(res, 400, error);
+    const std::shared_ptr<const Searcher> searcher = service_.AcquireSearcher();
+    // As trawl-search does (QueryRunner::Run): the same calls, so the same answers.
+    SearchResults results;
+    SearchOptions& options = request.options;
+    const auto start = Clock::now();
+    Status s;
+    if (request.count && !options.plain_text && options.filters.empty()) {
+      s = searcher->Count(request.query, &results.total);
+    } else {
+      options.count_only = request.count;
+      s = searcher->Search(request.query, options, &results);
+    }
+    const auto took_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+    if (!s.ok()) return SendStatus(res, s);
+    SendJson(res, 200,
+             cli::SearchJson(request.query, results, static_cast<uint64_t>(took_us.count()),
+                             request.count, options.explain));
+  }
+
+  void Count(const httplib::Request& req, httplib::Response& res) {
+    for (const auto& [name, value] : req.params) {
+      if (name != "q") return SendError(res, 400, "unknown parameter '" + name + "'");
+    }
+    if (!req.has_param("q")) return SendError(res, 400, "missing parameter 'q' (the query)");
+    if (req.get_param_value_count("q") > 1) {
+      return SendError(res, 400, "parameter 'q' given more than once");
+    }
+    const std::string query = req.get_param_value("q");
+    if (query.size() > options_.limits.max_query_bytes) {
+      return SendError(res, 400, "q is longer than " +
+                                     std::to_string(options_.limits.max_query_bytes) + " bytes");
+    }
+    uint64_t total = 0;
+    const Status s = service_.AcquireSearcher()->Count(query, &total);
+    if (!s.ok()) return SendStatus(res, s);
+    Json body;
+    body["query"] = query;
+    body["total"] = total;
+    SendJson(res, 200, body);
+  }
+
+  // The one "id" parameter, or false with a 400 sent.
+  static bool IdParam(const httplib::Request& req, httplib::Response& res, std::string* id) {
+    if (!req.has_param("id") || req.get_param_value("id").empty()) {
+      SendError(res, 400, "missing parameter 'id'");
+      return false;
+    }
+    if (req.get_param_value_count("id") > 1 || req.params.size() > 1) {
+      SendError(res, 400, "expected exactly one parameter, 'id'");
+      return false;
+    }
+    *id = req.get_param_value("id");
+    return true;
+  }
+
+  void GetDocument(const httplib::Request& req, httplib::Response& res) {
+    std::string id;
+    if (!IdParam(req, res, &id)) return;
+    Document doc;
+    const Status s = service_.AcquireSearcher()->Get(id, &doc);
+    if (s.IsNotFound()) return SendError(res, 404, "no document with id '" + id + "'");
+    if (!s.ok()) return SendStatus(res, s);
+    SendJson(res, 200, cli::DocumentJson(doc));
+  }
+
+  void AddDocuments(const httplib::Request& req, httplib::Response& res) {
+    AddResult result;
+    const Status s = service_.AddJsonl(req.body, &result);
+    if (!s.ok()) return SendStatus(res, s);
+    Json body;
+    body["added"] = result.added;
+    body["skipped"] = result.skipped;
+    if (!result.errors.empty()) body["errors"] = result.errors;
+    SendJson(res, 200, body);
+  }
+
+  void DeleteDocument(const httplib::Request& req, httplib::Response& res) {
+    std::string id;
+    if (!IdParam(req, res, &id)) return;
+    bool found = false;
+    const Status s = service_.Delete(id, &found);
+    if (!s.ok()) return SendStatus(res, s);
+    Json body;
+    body["id"] = id;
+    body["deleted"] = found;
+    SendJson(res, found ? 200 : 404, found ? body : Json{{"error", "no document with id '" + id + "'"}});
+  }
+
+  void Commit(httplib::Response& res) {
+    CommitResult result;
+    const Status s = service_.Commit(&result);
+    if (!s.ok()) return SendStatus(res, s);
+    Json body;
+    body["generation"] = result.generation;
+    body["documents"] = result.documents;
+    SendJson(res, 200, body);
+  }
+
+  void Backup(const httplib::Request& req, httplib::Response& res) {
+    std::string dest = req.get_param_value("dest");
+    if (dest.empty() && !req.body.empty()) {
+      Params params;
+      const std::string error = ParamsFromJson(req.body, &params);
+      if (!error.empty()) return SendError(res, 400, error);
+      if (auto it = params.find("dest"); it != params.end()) dest = it->second;
+    }
+    if (dest.empty()) return SendError(res, 400, "missing parameter 'dest' (a new or empty directory)");
+    BackupResult result;
+    const Status s = service_.Backup(dest, &result);
+    if (!s.ok()) return SendStatus(res, s);
+    Json body;
+    body["dest"] = dest;
+    body["generation"] = result.commit.generation;
+    body["documents"] = result.commit.documents;
+    body["files"] = result.commit.files.size();
+    body["bytes"] = result.commit.bytes;
+    body["linked"] = result.linked;
+    body["copied"] = result.copied;
+    SendJson(res, 200, body);
+  }
+
+  void Stats(httplib::Response& res) {
+    IndexStats stats;
+    const Status s = service_.Stats(&stats);
+    if (!s.ok()) return SendStatus(res, s);
+    Json body;
+    body["documents"] = stats.documents;
+    body["segments"] = stats.segments;
+    body["bytes"] = stats.bytes;
+    body["generation"] = stats.generation;
+    body["pending"] = stats.pending;
+    SendJson(res, 200, body);
+  }
+
+  bool Authorized(const httplib::Request& req, httplib::Response& res) const {
+    if (options_.write_token.empty()) return true;
+    const std::string header = req.get_header_value("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (header.size() > kBearer.size() && header.compare(0, kBearer.size(), kBearer) == 0 &&
+        ConstantTimeEquals(header.substr(kBearer.size()), options_.write_token)) {
+      return true;
+    }
+    res.set_header("WWW-Authenticate", "Bearer");
+    SendError(res, 401, "writes need the header 'Authorization: Bearer TOKEN' with the server's --write-token");
+    return false;
+  }
+
+  static const char* AllowedMethods(const std::string& path) {
+    for (const auto& known : kKnownPaths)
+      if (path == known[0]) return known[1];
+    return nullptr;
+  }
+
+  void Preflight(const httplib::Request& req, httplib::Response& res) const {
+    const char* allowed = AllowedMethods(req.path);
+    if (allowed == nullptr) return SendError(res, 404, "no such endpoint: " + req.path);
+    res.status = 204;
+    res.set_header("Allow", allowed);
+    if (!options_.cors_origin.empty()) {
+      res.set_header("Access-Control-Allow-Methods", allowed);
+      res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+      res.set_header("Access-Control-Max-Age", "600");
+    }
+  }
+
+  void AddCorsHeaders(httplib::Response& res) const {
+    if (options_.cors_origin.empty()) return;
+    res.set_header("Access-Control-Allow-Origin", options_.cors_origin);
+    if (options_.cors_origin != "*") res.set_header("Vary", "Origin");
+  }
+
+  // Errors httplib answers itself (no route, a body over the limit, a malformed request) in
+  // JSON like ours; a known path asked with another method is 405.
+  void ErrorPage(const httplib::Request& req, httplib::Response& res) const {
+    if (!res.body.empty()) return;
+    if (res.status == 404) {
+      if (const char* allowed = AllowedMethods(req.path)) {
+        res.set_header("Allow", allowed);
+        AddCorsHeaders(res);
+        return SendError(res, 405, req.method + " is not allowed on " + req.path + " (allowed: " + allowed + ")");
+      }
+      return SendError(res, 404, "no such endpoint: " + req.path);
+    }
+    if (res.status == 413) {
+      AddCorsHeaders(res);
+      return SendError(res, 413, "request body larger than the server's --max-body-bytes");
+    }
+    if (res.status == 414) {
+      return SendError(res, 414, "request line too long (a long query fits in POST /search)");
+    }
+    SendError(res, res.status, "bad request (HTTP " + std::to_string(res.status) + ")");
+  }
+
+  void Log(const httplib::Request& req, const httplib::Response& res) const {
+    if (options_.log == nullptr) return;
+    const long long us =
+        tls_request_start == Clock::time_point()
+            ? 0
+            : std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - tls_request_start).count();
+    tls_request_start = Clock::time_point();
+    // The path arrives percent-decoded: control characters in it must not forge log lines.
+    std::string path = req.path.substr(0, 200);
+    for (char& c : path) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F || c == ' ') c = '?';
+    }
+    char line[512];
+    std::snprintf(line, sizeof(line), "%s %s %d %zu %lldus\n", req.method.c_str(), path.c_str(),
+                  res.status, res.body.size(), us);
+    std::lock_guard<std::mutex> lock(log_mutex_);
+    *options_.log << line << std::flush;
+  }
+
+  IndexService& service_;
+  const RouteOptions& options_;
+  mutable std::mutex log_mutex_;
+};
+
+void SetOverloadedForThisThread(bool overloaded) { tls_overloaded = overloaded; }
+
+void RoutesDeleter::operator()(Routes* routes) const { delete routes; }
+
+std::unique_ptr<Routes, RoutesDeleter> InstallRoutes(IndexService* service,
+                                                     const RouteOptions* options,
+                                                     httplib::Server* server) {
+  std::unique_ptr<Routes, RoutesDeleter> routes(new Routes(service, options));
+  routes->Install(server);
+  return routes;
+}
+
+}  // namespace trawl::serve
