@@ -15,13 +15,13 @@
 //    its call and its return, all of it or (on error) none of it, and a thread's own calls take
 //    effect in the order it makes them. Calls that race on the same id take effect in some
 //    order, and the last one decides: the index then holds that Add's version of the document,
-//    or none after a Delete. Exactly one version of an id is ever live. To have a given version
-//    win, make its calls from one thread (or order them otherwise).
+//    or none after a Delete; an id never has two live versions. To have a given version win,
+//    make the calls on its id from one thread (or order them otherwise).
 //  - Commit and Optimize, from any thread; they run one after the other. From the moment one
 //    starts until it returns, Add and Delete wait (so they never see a commit half-made), and
 //    then go into the next commit. So a commit holds every Add and Delete that returned before
-//    it started, none that started after it returned, and each racing call wholly or not at
-//    all: of each thread's calls, a commit holds a prefix.
+//    it started, and each call racing with it wholly or not at all: of each thread's calls, a
+//    commit holds a prefix.
 //  - buffered_documents() and committed_documents(), any time: a value from before or after
 //    any racing call.
 // A field first seen in documents added by several threads at once gets one type: that of the
@@ -74,7 +74,7 @@ struct IndexWriterOptions {
   // Larger means fewer, larger segments and faster indexing; smaller bounds memory.
   size_t memory_budget_bytes = 1024u << 20;
   // Indexing threads: each analyzes documents into its own segment builder (with its share of
-  // the memory budget) while the caller's thread reads input. Document order in the index, and
+  // the memory budget) while the threads that call Add go on producing documents. Document order in the index, and
   // so the order of score ties, then depends on scheduling.
   uint32_t threads = 1;
 
