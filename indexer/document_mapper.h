@@ -35,6 +35,13 @@ struct MappedDocument {
 // *schema is unchanged. Fields named "id" are skipped (the id is Document::id).
 Status MapDocument(const Document& doc, Schema* schema, MappedDocument* out);
 
+// The same against a schema it does not change, so that threads may map documents against one
+// schema at once: the fields `schema` lacks are mapped into *added (empty on return if there
+// were none), for the caller to merge. Two threads that see a new field at once may map it
+// differently; a caller that merges must map such a document again against the merged schema.
+Status MapDocument(const Document& doc, const Schema& schema, Schema* added,
+                   MappedDocument* out);
+
 }  // namespace trawl
 
 #endif  // TRAWL_INDEXER_DOCUMENT_MAPPER_H_

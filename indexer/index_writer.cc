@@ -215,22 +215,45 @@ Status IndexWriterImpl::StartWorkers() {
 Status IndexWriterImpl::Add(const Document& doc) {
   if (doc.id.empty()) return Status::InvalidArgument("document has an empty id");
   MappedDocument mapped;
-  TRAWL_RETURN_IF_ERROR(MapDocument(doc, &schema_, &mapped));
-  TRAWL_RETURN_IF_ERROR(Delete(doc.id, nullptr));
+  TRAWL_RETURN_IF_ERROR(MapToSchema(doc, &mapped));
   std::unique_lock<std::mutex> lock(mu_);
+  may_change_.wait(lock,
+                   [&] { return !committing_ && queue_.size() < kMaxQueuedDocuments; });
   TRAWL_RETURN_IF_ERROR(worker_error_);
-  not_full_.wait(lock, [&] { return queue_.size() < kMaxQueuedDocuments; });
+  // The older version goes in the same step as this one comes: of two racing Adds of an id,
+  // the one that takes mu_ last is the one left.
+  TRAWL_RETURN_IF_ERROR(DeleteLocked(doc.id, nullptr));
   const uint64_t seq = next_seq_++;
   batch_ids_[doc.id] = seq;
   queue_.push_back({std::move(mapped), seq});
-  ++buffered_;
+  buffered_.fetch_add(1, std::memory_order_relaxed);
   not_empty_.notify_one();
   return Status::OK();
 }
 
+Status IndexWriterImpl::MapToSchema(const Document& doc, MappedDocument* out) {
+  {
+    std::shared_lock<std::shared_mutex> lock(schema_mu_);
+    Schema added;
+    TRAWL_RETURN_IF_ERROR(MapDocument(doc, schema_, &added, out));
+    if (added.empty()) return Status::OK();
+  }
+  // New fields. Another thread may have mapped some of them since, maybe to another type, so
+  // the document is mapped again against the schema as it is now: of two documents bringing a
+  // field at once, the first to get here gives it its type, and the other is mapped (or
+  // refused) as if it had come after.
+  std::unique_lock<std::shared_mutex> lock(schema_mu_);
+  return MapDocument(doc, &schema_, out);
+}
+
 Status IndexWriterImpl::Delete(std::string_view id, bool* found) {
+  std::unique_lock<std::mutex> lock(mu_);
+  may_change_.wait(lock, [&] { return !committing_; });
+  return DeleteLocked(id, found);
+}
+
+Status IndexWriterImpl::DeleteLocked(std::string_view id, bool* found) {
   bool any = false;
-  std::lock_guard<std::mutex> lock(mu_);
   for (LiveSegment& seg : segments_) {
     // Documents of this batch are found by sequence number below.
     if (!seg.seqs.empty() || seg.reader->FieldId(kIdField) != 0) continue;
@@ -269,7 +292,7 @@ void IndexWriterImpl::WorkerLoop(Worker* w) {
       job = std::move(queue_.front());
       queue_.pop_front();
       ++busy_;
-      not_full_.notify_one();
+      may_change_.notify_one();
     }
     Status s = AddToWorker(w, job);
     if (s.ok() && w->builder->memory_bytes() >= budget) s = FlushWorker(w);
@@ -354,7 +377,37 @@ void IndexWriterImpl::StopWorkers() {
 
 // --- committing ---
 
+class IndexWriterImpl::ChangesPaused {
+ public:
+  explicit ChangesPaused(IndexWriterImpl* writer) : writer_(writer) {
+    std::lock_guard<std::mutex> lock(writer_->mu_);
+    assert(!writer_->committing_);
+    writer_->committing_ = true;
+  }
+  ~ChangesPaused() {
+    {
+      std::lock_guard<std::mutex> lock(writer_->mu_);
+      writer_->committing_ = false;
+    }
+    writer_->may_change_.notify_all();
+  }
+  ChangesPaused(const ChangesPaused&) = delete;
+  ChangesPaused& operator=(const ChangesPaused&) = delete;
+
+ private:
+  IndexWriterImpl* const writer_;
+};
+
+// Changes are paused for the whole commit, not only while the batch is cut: adds and deletes
+// made during it would look ids up in segments that its merges replace. A commit is mostly
+// writing the last builders and merging; an indexing program commits rarely.
 Status IndexWriterImpl::Commit() {
+  std::lock_guard<std::mutex> serial(commit_mu_);
+  ChangesPaused paused(this);
+  return CommitPaused();
+}
+
+Status IndexWriterImpl::CommitPaused() {
   TRAWL_RETURN_IF_ERROR(CheckLock());
   TRAWL_RETURN_IF_ERROR(FlushAll());
   std::lock_guard<std::mutex> lock(mu_);
@@ -363,7 +416,10 @@ Status IndexWriterImpl::Commit() {
   TRAWL_RETURN_IF_ERROR(MergeTiers());
   Manifest next = manifest_;
   next.generation = manifest_.generation + 1;
-  next.schema = schema_;
+  {
+    std::shared_lock<std::shared_mutex> schema_lock(schema_mu_);
+    next.schema = schema_;
+  }
   TRAWL_RETURN_IF_ERROR(WriteDeletionFiles(&next));
   // New files were fsynced when written; their directory entries become durable here.
   TRAWL_RETURN_IF_ERROR(fs_->SyncDirectory(dir_));
@@ -377,6 +433,8 @@ Status IndexWriterImpl::Commit() {
 }
 
 Status IndexWriterImpl::Optimize() {
+  std::lock_guard<std::mutex> serial(commit_mu_);
+  ChangesPaused paused(this);
   TRAWL_RETURN_IF_ERROR(CheckLock());
   TRAWL_RETURN_IF_ERROR(FlushAll());
   {
@@ -393,7 +451,7 @@ Status IndexWriterImpl::Optimize() {
       deleted_seqs_.clear();
     }
   }
-  return Commit();
+  return CommitPaused();
 }
 
 // Turns deletions of this batch's documents (by add sequence) into segment deletions.
@@ -524,8 +582,8 @@ void IndexWriterImpl::InstallCommit(Manifest next) {
   });
   batch_ids_.clear();
   deleted_seqs_.clear();
-  committed_docs_ = live;
-  buffered_ = 0;
+  committed_docs_.store(live, std::memory_order_relaxed);
+  buffered_.store(0, std::memory_order_relaxed);
 }
 
 // Keeps the newest options_.keep_commits manifests, then removes files none of them needs:

@@ -3,15 +3,24 @@
 // build a segment within their share of the memory budget, and commits: batch deletions,
 // tiered merges, deletion files, the manifest, then removal of files no kept commit needs.
 // Every file-system call goes through options.file_system.
+//
+// Threads (the rules are in include/trawl/index_writer.h): documents are mapped against the
+// schema under schema_mu_, shared unless they bring new fields. An Add's replacement of an
+// older version and its place in the queue are one step under mu_, so racing Adds and Deletes
+// of an id take effect in the order they take mu_. Commit and Optimize take commit_mu_ and
+// pause changes (committing_) until they return, so a commit holds exactly what was added
+// before it paused them.
 #ifndef TRAWL_INDEXER_INDEX_WRITER_IMPL_H_
 #define TRAWL_INDEXER_INDEX_WRITER_IMPL_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -83,8 +92,12 @@ class IndexWriterImpl final : public IndexWriter {
   Status Delete(std::string_view id, bool* found) override;
   Status Commit() override;
   Status Optimize() override;
-  uint64_t buffered_documents() const override { return buffered_; }
-  uint64_t committed_documents() const override { return committed_docs_; }
+  uint64_t buffered_documents() const override {
+    return buffered_.load(std::memory_order_relaxed);
+  }
+  uint64_t committed_documents() const override {
+    return committed_docs_.load(std::memory_order_relaxed);
+  }
 
  private:
   // Bounds the documents waiting for a worker: the reader never runs far ahead of analysis.
@@ -94,6 +107,8 @@ class IndexWriterImpl final : public IndexWriter {
     MappedDocument doc;
     uint64_t seq;
   };
+  // Holds Add and Delete off for a commit's duration (sets committing_), and lets them go on.
+  class ChangesPaused;
 
   // Init's steps.
   Status CheckDirectory();
@@ -106,6 +121,11 @@ class IndexWriterImpl final : public IndexWriter {
   Status LoadCommit();
   Status StartWorkers();
 
+  // Maps a document against schema_, adding the fields it brings.
+  Status MapToSchema(const Document& doc, MappedDocument* out);
+  // Delete's work, with mu_ held and changes not paused.
+  Status DeleteLocked(std::string_view id, bool* found);
+
   // Indexing. Workers run WorkerLoop; the committing thread drains them with FlushAll.
   void WorkerLoop(Worker* w);
   Status AddToWorker(Worker* w, const Job& job);
@@ -115,7 +135,9 @@ class IndexWriterImpl final : public IndexWriter {
   // The name of the next new segment. Called with mu_ held.
   std::string NewSegmentName();
 
-  // Commit's steps. Called with mu_ held and every worker idle.
+  // Commit's steps, with commit_mu_ held and changes paused. The steps below it are called with
+  // mu_ held as well, and every worker idle.
+  Status CommitPaused();
   void ApplyBatchDeletes();
   Status MergeTiers();
   std::vector<size_t> PickMerge() const;
@@ -142,24 +164,33 @@ class IndexWriterImpl final : public IndexWriter {
   FileIdentity lock_identity_;
   std::vector<std::unique_ptr<Worker>> workers_;
 
-  // Guards everything below, and Manifest::next_segment_number.
+  // Taken by Commit and Optimize for their whole run, so that they follow one another. Taken
+  // before mu_ and schema_mu_.
+  std::mutex commit_mu_;
+
+  // Guards everything below but schema_, and Manifest::next_segment_number. Taken before
+  // schema_mu_.
   std::mutex mu_;
-  std::condition_variable not_empty_, not_full_, idle_;
+  // may_change_: Add and Delete wait on it for room in the queue and for the end of a commit.
+  std::condition_variable not_empty_, may_change_, idle_;
   std::deque<Job> queue_;
   size_t busy_ = 0;
   bool stop_ = false;
+  bool committing_ = false;  // Add and Delete wait while it is set
   Status worker_error_;
   Manifest manifest_;  // the last commit (generation 0: none yet)
   // The schema as of the documents added so far: the last commit's, with the fields of
-  // IndexWriterOptions::schema and of dynamic mapping added. Only Add changes it, on the
-  // caller's thread; the next commit records it.
+  // IndexWriterOptions::schema and of dynamic mapping added. Only Add changes it, holding
+  // schema_mu_ exclusively; the next commit records it.
+  std::shared_mutex schema_mu_;
   Schema schema_;
   std::vector<LiveSegment> segments_;
   std::unordered_map<std::string, uint64_t> batch_ids_;  // id -> add sequence, this batch
   std::unordered_set<uint64_t> deleted_seqs_;
   uint64_t next_seq_ = 0;
-  uint64_t buffered_ = 0;
-  uint64_t committed_docs_ = 0;
+  // Changed with mu_ held; atomic so that their getters may be called from any thread.
+  std::atomic<uint64_t> buffered_{0};
+  std::atomic<uint64_t> committed_docs_{0};
 };
 
 }  // namespace trawl

@@ -8,6 +8,27 @@
 // One writer at a time per index (an OS lock on <dir>/LOCK, released when the process dies);
 // any number of readers. Nothing added is visible to readers until Commit() returns OK; a crash
 // at any moment leaves the index at its last commit.
+//
+// Threads. Every method may be called from any thread, and all at once, as with Lucene's
+// IndexWriter; only the destructor needs every other call to have returned.
+//  - Add and Delete, from any number of threads. Each call takes effect at one instant between
+//    its call and its return, all of it or (on error) none of it, and a thread's own calls take
+//    effect in the order it makes them. Calls that race on the same id take effect in some
+//    order, and the last one decides: the index then holds that Add's version of the document,
+//    or none after a Delete; an id never has two live versions. To have a given version win,
+//    make the calls on its id from one thread (or order them otherwise).
+//  - Commit and Optimize, from any thread; they run one after the other. From the moment one
+//    starts until it returns, Add and Delete wait (so they never see a commit half-made), and
+//    then go into the next commit. So a commit holds every Add and Delete that returned before
+//    it started, and each call racing with it wholly or not at all: of each thread's calls, a
+//    commit holds a prefix.
+//  - buffered_documents() and committed_documents(), any time: a value from before or after
+//    any racing call.
+// A field first seen in documents added by several threads at once gets one type: that of the
+// first to map it (Schema::dynamic); the others are mapped against it, or refused as a later
+// document would be. Documents are analysed on the writer's own threads
+// (IndexWriterOptions::threads), whatever the number of calling threads: more callers help
+// when producing documents (reading, parsing) is what limits indexing.
 #ifndef TRAWL_INDEX_WRITER_H_
 #define TRAWL_INDEX_WRITER_H_
 
@@ -53,7 +74,7 @@ struct IndexWriterOptions {
   // Larger means fewer, larger segments and faster indexing; smaller bounds memory.
   size_t memory_budget_bytes = 1024u << 20;
   // Indexing threads: each analyzes documents into its own segment builder (with its share of
-  // the memory budget) while the caller's thread reads input. Document order in the index, and
+  // the memory budget) while the threads that call Add go on producing documents. Document order in the index, and
   // so the order of score ties, then depends on scheduling.
   uint32_t threads = 1;
 
@@ -92,20 +113,22 @@ class TRAWL_EXPORT IndexWriter {
   // Buffers one document (a worker may write a segment when the memory budget is reached). Not
   // visible to readers until Commit(). InvalidArgument, naming the field, for a document that
   // does not fit the schema (a value not of its field's type, a field a non-dynamic schema
-  // lacks): it is refused and nothing changes, and the writer goes on. Call Add, Delete, Commit and Optimize from one thread.
-  // A document whose id is already in the index (or added earlier in this batch) replaces it.
+  // lacks): it is refused and nothing changes, and the writer goes on. A document whose id is
+  // already in the index (or added earlier in this batch) replaces it. Any thread; waits while
+  // a Commit or Optimize runs, or while the writer's threads are behind.
   virtual Status Add(const Document& doc) = 0;
   // Deletes the document with this id, if any (*found says whether one existed). Like Add, it
-  // takes effect at the next Commit().
+  // takes effect at the next Commit(). Any thread; waits while a Commit or Optimize runs.
   virtual Status Delete(std::string_view id, bool* found = nullptr) = 0;
   // Writes buffered documents and makes everything added so far visible, durably. On error the
-  // index stays at its previous commit.
+  // index stays at its previous commit. Any thread; one Commit or Optimize at a time.
   virtual Status Commit() = 0;
 
   // Merges every segment (with buffered documents) into one, dropping deleted documents, and
-  // commits. Postings are copied, not re-analysed.
+  // commits. Postings are copied, not re-analysed. Any thread, as Commit.
   virtual Status Optimize() = 0;
 
+  // Documents added (Add returned OK) since the last commit, replacements included.
   virtual uint64_t buffered_documents() const = 0;
   // Live (not deleted) documents in the last commit (or at open).
   virtual uint64_t committed_documents() const = 0;
