@@ -12,6 +12,8 @@ PKGS=(
   libroaring-dev libzstd-dev zlib1g-dev libstemmer-dev libutf8proc-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   libarchive-dev libgumbo-dev
+  # the Python bindings (-DTRAWL_PYTHON=ON, python/)
+  pybind11-dev python3-dev
   # the archive tests build their inputs with these
   tar gzip bzip2 xz-utils zstd zip
 )
