@@ -58,7 +58,8 @@ bool ScalarField(py::handle value, const std::string& name, DocField* out) {
     out->kind = ValueKind::kInt;
   } else if (PyFloat_Check(o)) {
     const double v = PyFloat_AS_DOUBLE(o);
-    if (!std::isfinite(v)) Refuse(Quoted(name) + ": float " + std::string(py::repr(value)) + " is not finite");
+    if (!std::isfinite(v))
+      Refuse(Quoted(name) + ": float " + std::string(py::repr(value)) + " is not finite");
     char buf[32];
     const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);  // shortest exact text
     if (ec != std::errc()) Refuse(Quoted(name) + ": cannot write the float");
@@ -83,10 +84,14 @@ bool ScalarField(py::handle value, const std::string& name, DocField* out) {
 const char* KindName(ValueKind kind) {
   switch (kind) {
     case ValueKind::kInt:
-    case ValueKind::kFloat: return "number";
-    case ValueKind::kBool: return "bool";
-    case ValueKind::kDate: return "date";
-    default: return "str";
+    case ValueKind::kFloat:
+      return "number";
+    case ValueKind::kBool:
+      return "bool";
+    case ValueKind::kDate:
+      return "date";
+    default:
+      return "str";
   }
 }
 
@@ -96,8 +101,10 @@ void AddList(py::handle list, const std::string& name, Document* doc) {
   bool has_float = false;
   for (py::handle element : list) {
     if (IsList(element) || PyDict_Check(element.ptr())) {
-      throw py::type_error(Quoted(name) + ": a list may hold only str, int, float, bool, "
-                           "datetime, date and None, not " + TypeName(element));
+      throw py::type_error(Quoted(name) +
+                           ": a list may hold only str, int, float, bool, "
+                           "datetime, date and None, not " +
+                           TypeName(element));
     }
     DocField field;
     if (!ScalarField(element, name, &field)) continue;
@@ -134,8 +141,9 @@ void AddMembers(py::handle dict, const std::string& prefix, int depth, Document*
   }
   for (auto [key, value] : py::reinterpret_borrow<py::dict>(dict)) {
     if (!PyUnicode_Check(key.ptr())) {
-      throw py::type_error("field names must be str, not " + TypeName(key) +
-                           (prefix.empty() ? "" : " (in " + Quoted(prefix.substr(0, prefix.size() - 1)) + ")"));
+      throw py::type_error(
+          "field names must be str, not " + TypeName(key) +
+          (prefix.empty() ? "" : " (in " + Quoted(prefix.substr(0, prefix.size() - 1)) + ")"));
     }
     std::string name = prefix + Utf8(key);
     if (depth == 0 && name == "id") continue;  // the document's key, not a field

@@ -35,8 +35,8 @@ void SetPythonError(const Status& status) {
   if (cls == nullptr) cls = g_classes[static_cast<int>(Code::kOk)];
   const std::string& message = status.message();
   // Messages quote ids and queries, which need not be valid UTF-8.
-  PyObject* text = PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()),
-                                        "replace");
+  PyObject* text =
+      PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()), "replace");
   if (text == nullptr) return;  // the decoding error stays set
   PyErr_SetObject(cls, text);
   Py_DECREF(text);

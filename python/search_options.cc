@@ -172,25 +172,33 @@ using Handler = std::function<void(py::handle, SearchOptions*, ProximityArgs*)>;
 
 const std::map<std::string, Handler, std::less<>>& SearchHandlers() {
   static const auto* handlers = new std::map<std::string, Handler, std::less<>>{
-      {"filter", [](py::handle v, SearchOptions* o, ProximityArgs*) {
+      {"filter",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) {
          for (std::string& f : Texts(v, "filter")) o->filters.push_back(std::move(f));
        }},
-      {"sort", [](py::handle v, SearchOptions* o, ProximityArgs*) {
+      {"sort",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) {
          for (const std::string& s : Texts(v, "sort")) o->sort.push_back(SortKey(s));
        }},
-      {"after", [](py::handle v, SearchOptions* o, ProximityArgs*) {
+      {"after",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) {
          if (!v.is_none()) o->after = Text(v, "after");
        }},
-      {"facet", [](py::handle v, SearchOptions* o, ProximityArgs*) {
+      {"facet",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) {
          for (const std::string& s : Texts(v, "facet")) o->facets.push_back(Facet(s));
        }},
-      {"facet_range", [](py::handle v, SearchOptions* o, ProximityArgs*) {
-         for (const std::string& s : Texts(v, "facet_range")) o->range_facets.push_back(RangeFacet(s));
+      {"facet_range",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) {
+         for (const std::string& s : Texts(v, "facet_range"))
+           o->range_facets.push_back(RangeFacet(s));
        }},
-      {"collapse", [](py::handle v, SearchOptions* o, ProximityArgs*) {
+      {"collapse",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) {
          if (!v.is_none()) o->collapse = Text(v, "collapse");
        }},
-      {"fields", [](py::handle v, SearchOptions* o, ProximityArgs*) {
+      {"fields",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) {
          // "a,b" as on the command line, or a list of names.
          std::vector<std::string> specs = Texts(v, "fields");
          for (const std::string& spec : specs) {
@@ -204,43 +212,40 @@ const std::map<std::string, Handler, std::less<>>& SearchHandlers() {
            }
          }
        }},
-      {"snippet_field", [](py::handle v, SearchOptions* o, ProximityArgs*) {
-         o->snippet_fields = Texts(v, "snippet_field");
-       }},
-      {"explain", [](py::handle v, SearchOptions* o, ProximityArgs*) {
-         o->explain = Flag(v, "explain");
-       }},
-      {"plain", [](py::handle v, SearchOptions* o, ProximityArgs*) {
-         o->plain_text = Flag(v, "plain");
-       }},
-      {"k1", [](py::handle v, SearchOptions* o, ProximityArgs*) {
+      {"snippet_field", [](py::handle v, SearchOptions* o,
+                           ProximityArgs*) { o->snippet_fields = Texts(v, "snippet_field"); }},
+      {"explain",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) { o->explain = Flag(v, "explain"); }},
+      {"plain",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) { o->plain_text = Flag(v, "plain"); }},
+      {"k1",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) {
          o->k1 = Number(v, "k1");
          if (!(o->k1 >= 0) || o->k1 > 1000) Refuse("k1 must be between 0 and 1000");
        }},
-      {"b", [](py::handle v, SearchOptions* o, ProximityArgs*) {
+      {"b",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) {
          o->b = Number(v, "b");
          if (!(o->b >= 0 && o->b <= 1)) Refuse("b must be between 0 and 1");
        }},
-      {"bm25f", [](py::handle v, SearchOptions* o, ProximityArgs*) {
-         o->bm25f = Flag(v, "bm25f");
-       }},
-      {"field_weight", [](py::handle v, SearchOptions* o, ProximityArgs*) {
-         FieldValues(v, "field_weight", &o->field_weights);
-       }},
-      {"field_b", [](py::handle v, SearchOptions* o, ProximityArgs*) {
-         FieldValues(v, "field_b", &o->field_b);
-       }},
-      {"proximity", [](py::handle v, SearchOptions*, ProximityArgs* p) {
-         p->on = Flag(v, "proximity");
-       }},
-      {"proximity_weight", [](py::handle v, SearchOptions*, ProximityArgs* p) {
+      {"bm25f",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) { o->bm25f = Flag(v, "bm25f"); }},
+      {"field_weight", [](py::handle v, SearchOptions* o,
+                          ProximityArgs*) { FieldValues(v, "field_weight", &o->field_weights); }},
+      {"field_b", [](py::handle v, SearchOptions* o,
+                     ProximityArgs*) { FieldValues(v, "field_b", &o->field_b); }},
+      {"proximity",
+       [](py::handle v, SearchOptions*, ProximityArgs* p) { p->on = Flag(v, "proximity"); }},
+      {"proximity_weight",
+       [](py::handle v, SearchOptions*, ProximityArgs* p) {
          p->weight = Number(v, "proximity_weight");
          p->tuned = true;
          if (!(p->weight >= 0 && p->weight <= 1e6)) {
            Refuse("proximity_weight must be between 0 and 1000000");
          }
        }},
-      {"proximity_window", [](py::handle v, SearchOptions*, ProximityArgs* p) {
+      {"proximity_window",
+       [](py::handle v, SearchOptions*, ProximityArgs* p) {
          p->window = Integer(v, "proximity_window");
          p->tuned = true;
          if (p->window < 1 || p->window > 64) Refuse("proximity_window must be between 1 and 64");

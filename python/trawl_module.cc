@@ -39,19 +39,26 @@ std::string PathArg(const py::object& path) {
 // A document id given as str or int.
 std::string IdArg(const py::object& id) {
   if (PyBool_Check(id.ptr()) || !(PyUnicode_Check(id.ptr()) || PyLong_Check(id.ptr()))) {
-    throw py::type_error(std::string("an id is a str or an int, not ") + Py_TYPE(id.ptr())->tp_name);
+    throw py::type_error(std::string("an id is a str or an int, not ") +
+                         Py_TYPE(id.ptr())->tp_name);
   }
   return py::cast<std::string>(py::str(id));
 }
 
 ValueKind KindOfType(FieldType type) {
   switch (type) {
-    case FieldType::kInt: return ValueKind::kInt;
-    case FieldType::kFloat: return ValueKind::kFloat;
-    case FieldType::kBool: return ValueKind::kBool;
-    case FieldType::kDate: return ValueKind::kDate;
-    case FieldType::kKeyword: return ValueKind::kKeyword;
-    default: return ValueKind::kText;
+    case FieldType::kInt:
+      return ValueKind::kInt;
+    case FieldType::kFloat:
+      return ValueKind::kFloat;
+    case FieldType::kBool:
+      return ValueKind::kBool;
+    case FieldType::kDate:
+      return ValueKind::kDate;
+    case FieldType::kKeyword:
+      return ValueKind::kKeyword;
+    default:
+      return ValueKind::kText;
   }
 }
 
@@ -396,8 +403,8 @@ void DefineIndexWriter(py::module_& m) {
            }),
            "path"_a, "schema"_a = py::none(), py::kw_only(), "language"_a = "english",
            "stopwords"_a = "", "tokenizer"_a = "simple", "ascii_folding"_a = false,
-           "max_token_chars"_a = 255, "memory_mb"_a = 1024, "threads"_a = 1,
-           "merge_factor"_a = 10, "force"_a = false)
+           "max_token_chars"_a = 255, "memory_mb"_a = 1024, "threads"_a = 1, "merge_factor"_a = 10,
+           "force"_a = false)
       .def("add", &PyIndexWriter::Add, "document"_a,
            "add(dict): adds a document, replacing one with the same id at commit")
       .def("delete", &PyIndexWriter::Delete, "id"_a,
