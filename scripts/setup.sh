@@ -16,6 +16,8 @@ PKGS=(
   libcpp-httplib-dev
   # trawl-serve's tests talk to it with curl too; wrk is the load generator of bench/serve/
   curl wrk
+  # the Python bindings (-DTRAWL_PYTHON=ON, python/)
+  pybind11-dev python3-dev
   # the archive tests build their inputs with these
   tar gzip bzip2 xz-utils zstd zip
 )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up dependencies, builds, and runs the whole test suite with ctest.
-#   scripts/test.sh                    gcc, Release, into build/
+#   scripts/test.sh                    gcc, Release, into build/, with the Python bindings
+#                                      (python/, tested with Debian's python3)
 #   TRAWL_SANITIZE=1 scripts/test.sh   clang, AddressSanitizer + UBSan + assertions, into
 #                                      build-asan/, fuzz targets with libFuzzer
 # TRAWL_WERROR=1 makes compiler warnings errors (CI sets it). Extra arguments go to ctest.
@@ -18,7 +19,9 @@ if [ "${TRAWL_SANITIZE:-0}" = 1 ]; then
 else
   scripts/setup.sh
   export BUILD_DIR=build
-  scripts/build.sh "${flags[@]}"
+  # The Python module is built and tested here only: the sanitizer build's module would need
+  # the ASan runtime preloaded into python3.
+  scripts/build.sh -DTRAWL_PYTHON=ON "${flags[@]}"
 fi
 cd "$BUILD_DIR"
 # No single test takes a minute on 2 cores; ten is a hang, not a slow machine.

@@ -107,4 +107,23 @@ mkdir "$work/pc-build"
 "$cc" -std=c99 -Wall -Wextra -pedantic -Werror -o "$work/pc-build/c_example" \
   "$src/examples/c_example.c" $core "${rpath[@]}"
 run_examples pkg-config "$work/pc-build"
+
+# The Python module, when the build has it (-DTRAWL_PYTHON=ON): Debian's python3 imports it
+# from the prefix (docs/python.md).
+module=$(find "$prefix" -name 'trawl.cpython-*.so' | head -1)
+if [ -n "$module" ]; then
+  echo "== Python module: ${module#"$prefix"/}"
+  got=$(PYTHONPATH=$(dirname "$module") /usr/bin/python3 - "$work/py-index" <<'PY'
+import sys, trawl
+with trawl.IndexWriter(sys.argv[1]) as w:
+    w.add({"id": "p1", "body": "roaring from python", "year": 2024})
+print(trawl.Searcher(sys.argv[1]).search("roaring", fields="year").hits[0].fields)
+PY
+)
+  if [ "$got" != "{'year': 2024}" ]; then
+    echo "FAIL: the installed Python module printed: $got" >&2
+    exit 1
+  fi
+  echo "== Python module: output as expected"
+fi
 echo "PASS"
