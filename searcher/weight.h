@@ -107,6 +107,7 @@ Status CreateWeight(const QueryNode& query, const IndexContext& index, FieldAnal
 // without one is copied as it is.
 Status ExpandMatches(const QueryNode& query, const IndexContext& index, FieldAnalyzers& analyzers,
                      std::unique_ptr<QueryNode>* out);
+// True when `query` holds a bag of words anywhere (ExpandMatches then has work).
 bool HasMatch(const QueryNode& query);
 
 // A range or exists query (QueryNode::Kind::kRange, kExists) on `query.field`, answered from
