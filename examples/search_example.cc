@@ -1,11 +1,13 @@
 // An embedding program, as a user of the installed libtrawl writes it: creates an index in the
 // directory given on the command line, adds a few documents with typed fields, commits, and
-// searches it with a filter, a sort and a facet. Every call that can fail returns a
+// searches it with a filter, a sort and a facet, and with a query built in code around a user's
+// text. Every call that can fail returns a
 // trawl::Status, checked here; the library never throws or prints.
 //
 //   search_example /tmp/example-index
 #include <trawl/document.h>
 #include <trawl/index_writer.h>
+#include <trawl/query.h>
 #include <trawl/schema.h>
 #include <trawl/searcher.h>
 #include <trawl/status.h>
@@ -120,6 +122,30 @@ int Run(const std::string& dir) {
   uint64_t count = 0;
   if (!Ok(searcher->Count("tag:standard AND year:>=2015", &count), "count")) return 1;
   std::printf("count tag:standard AND year:>=2015: %" PRIu64 "\n", count);
+
+  // A user's text and the program's own clauses, built in code: no character of the text is
+  // query syntax, so nothing is escaped; the filter clause restricts without scoring.
+  const std::string user_text = "compressed (bitmaps) OR \"fast";
+  const trawl::Query built = trawl::Query::Boolean()
+                                 .Must(trawl::Query::Match("", user_text))
+                                 .Filter(trawl::Query::Term("tag", "paper"));
+  trawl::SearchOptions built_options;
+  built_options.explain = true;
+  if (!Ok(searcher->Search(built, built_options, &results), "search built query")) return 1;
+  if (!Ok(searcher->Count(built, {}, &count), "count built query")) return 1;
+  std::printf("built query %s: %" PRIu64 " hits, count %" PRIu64 "\n", built.ToString().c_str(),
+              results.total, count);
+  for (const trawl::Hit& hit : results.hits) {
+    // The explanation as a tree: the score is its value, here the sum of its clauses' values
+    // (the filter clause's is 0).
+    std::string sum;
+    for (const trawl::Explanation& clause : hit.explain_tree.details) {
+      char value[32];
+      std::snprintf(value, sizeof value, "%.4f", clause.value);
+      sum += (sum.empty() ? "" : " + ") + std::string(value);
+    }
+    std::printf("  %-13s %.4f = %s\n", hit.id.c_str(), hit.explain_tree.value, sum.c_str());
+  }
 
   // A query error is a Status like any other.
   trawl::Status bad = searcher->Search("title:(unclosed", {}, &results);

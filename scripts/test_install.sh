@@ -42,6 +42,9 @@ facet tag:
   json         1
   library      1
 count tag:standard AND year:>=2015: 2
+built query (+(compressed \(bitmaps\) \OR \"fast) #tag:paper): 2 hits, count 2
+  roaring-2016  3.9186 = 3.9186 + 0.0000
+  roaring-2018  2.2230 = 2.2230 + 0.0000
 bad query: InvalidArgument reported'
 index_expected='read 5 documents, index holds 5
 documents with roaring: 4'

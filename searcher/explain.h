@@ -1,12 +1,16 @@
-// The text of Weight::Explain: numbers, indented lines, and the terms of one BM25 match.
+// Building Weight::Explain's trees (trawl/explanation.h): numbers as the text form shows them,
+// and the terms of one BM25 match.
 #ifndef TRAWL_SEARCHER_EXPLAIN_H_
 #define TRAWL_SEARCHER_EXPLAIN_H_
 
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "searcher/scorer.h"
+#include "trawl/explanation.h"
 
 namespace trawl {
 
@@ -16,23 +20,26 @@ inline std::string Fmt(double v) {
   return buf;
 }
 
-inline void Line(int depth, const std::string& text, std::string* out) {
-  out->append(static_cast<size_t>(depth) * 2, ' ');
-  out->append(text);
-  out->push_back('\n');
+inline Explanation Explained(double value, std::string description,
+                             std::vector<Explanation> details = {}) {
+  Explanation e;
+  e.value = value;
+  e.description = std::move(description);
+  e.details = std::move(details);
+  return e;
 }
 
-// The BM25 terms of one field match, as a subtree.
-inline void ExplainBm25(const Bm25& bm25, double idf, double tf, const char* tf_name, uint32_t dl,
-                        int depth, std::string* out) {
+// The BM25 terms of one field match, as details.
+inline std::vector<Explanation> Bm25Details(const Bm25& bm25, double idf, double tf,
+                                            const char* tf_name, uint32_t dl) {
   const double norm = bm25.Norm(dl);
-  Line(depth + 1, Fmt(idf) + " idf", out);
-  Line(depth + 1, Fmt(tf) + " " + tf_name, out);
-  Line(depth + 1,
-       Fmt(dl) + " dl (field length), " + Fmt(bm25.avgdl) + " avgdl, k1 " + Fmt(bm25.k1) + ", b " +
-           Fmt(bm25.b) + ": tf·(k1+1)/(tf + " + Fmt(norm) +
-           ") = " + Fmt(tf * (bm25.k1 + 1) / (tf + norm)),
-       out);
+  std::vector<Explanation> out;
+  out.push_back(Explained(idf, "idf"));
+  out.push_back(Explained(tf, tf_name));
+  out.push_back(Explained(dl, "dl (field length), " + Fmt(bm25.avgdl) + " avgdl, k1 " +
+                                  Fmt(bm25.k1) + ", b " + Fmt(bm25.b) + ": tf·(k1+1)/(tf + " +
+                                  Fmt(norm) + ") = " + Fmt(tf * (bm25.k1 + 1) / (tf + norm))));
+  return out;
 }
 
 }  // namespace trawl

@@ -8,7 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "trawl/status.h"
+
 namespace trawl {
+
+// The parser's limits, which trees built in code keep too (ValidateQuery). Parentheses nest at
+// most kMaxQueryDepth deep; a tree, in which an AND chain adds a level, at most
+// kMaxQueryTreeDepth.
+inline constexpr int kMaxQueryDepth = 256;
+inline constexpr int kMaxQueryTreeDepth = 4 * kMaxQueryDepth;
+inline constexpr uint32_t kMaxQuerySlop = 1000;
+inline constexpr uint32_t kMaxQueryEdits = 2;  // beyond two edits almost every short term matches
 
 struct QueryNode {
   enum class Kind {
@@ -21,8 +31,13 @@ struct QueryNode {
     kWildcard,  // te?t, *ing, a*b*c
     kRange,     // field:[lower TO upper], field:>=x and the like (typed fields)
     kExists,    // field:* (typed fields)
+    // A bag of words, built in code only (trawl::Query::Match): every term the field's analyzer
+    // finds in `text` is an optional term. ExpandMatches (searcher/weight.h) turns it into a
+    // kBoolean of kTerm before a weight is made.
+    kMatch,
   };
-  enum class Occur { kMust, kShould, kMustNot };
+  // kFilter, built in code only: required, but adds nothing to the score (Lucene's FILTER).
+  enum class Occur { kMust, kShould, kMustNot, kFilter };
   struct Clause {
     Occur occur = Occur::kShould;
     std::unique_ptr<QueryNode> node;
@@ -48,12 +63,20 @@ struct QueryNode {
 
   // A canonical, re-parseable form: (+a +b -c d), title:"x y"~2, pre*, w~1, te?t^2,
   // price:{10 TO *]. For any tree the parser
-  // produces, parsing ToString() yields the same tree.
+  // produces, parsing ToString() yields the same tree. What the language cannot say prints as
+  // Lucene prints it: a filter clause as #clause, a bag of words as its words in parentheses.
   std::string ToString() const;
+  // A deep copy.
+  std::unique_ptr<QueryNode> Clone() const;
 
  private:
   std::string ToStringUnboosted() const;
 };
+
+// OK when `query` keeps the limits the parser keeps (boosts finite and >= 0, slop at most 1000,
+// at most 2 edits, at most kMaxQueryTreeDepth deep), as a tree built in code may not; InvalidArgument
+// naming the first clause that does not otherwise.
+Status ValidateQuery(const QueryNode& query);
 
 }  // namespace trawl
 

@@ -15,10 +15,10 @@ namespace {
 
 // Deep enough for any query a person writes, shallow enough that the recursive descent below
 // cannot overflow the stack.
-constexpr int kMaxNestingDepth = 256;
-constexpr uint32_t kMaxSlop = 1000;
+constexpr int kMaxNestingDepth = kMaxQueryDepth;
+constexpr uint32_t kMaxSlop = kMaxQuerySlop;
 // Lucene's FuzzyQuery refuses more: beyond two edits almost every short term matches.
-constexpr uint32_t kMaxEdits = 2;
+constexpr uint32_t kMaxEdits = kMaxQueryEdits;
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -788,6 +788,8 @@ const char* OccurPrefix(Occur occur) {
       return "-";
     case Occur::kShould:
       return "";
+    case Occur::kFilter:
+      return "#";
   }
   return "";
 }
@@ -820,6 +822,23 @@ std::string QueryNode::ToStringUnboosted() const {
     case Kind::kPhrase:
       return field_prefix + "\"" + EscapePhrase(text) + "\"" +
              (slop > 0 ? "~" + std::to_string(slop) : "");
+    case Kind::kMatch: {
+      // The words as whitespace splits them: the analyzer that really splits them is the
+      // index's, which a query does not know.
+      std::string out;
+      size_t begin = 0;
+      while (begin < text.size()) {
+        while (begin < text.size() && IsSpace(text[begin])) ++begin;
+        size_t end = begin;
+        while (end < text.size() && !IsSpace(text[end])) ++end;
+        if (end > begin) {
+          if (!out.empty()) out += ' ';
+          out += EscapeWord(text.substr(begin, end - begin));
+        }
+        begin = end;
+      }
+      return field_prefix + "(" + out + ")";
+    }
     case Kind::kBoolean: {
       std::string out = "(";
       for (const Clause& clause : clauses) {
@@ -831,6 +850,23 @@ std::string QueryNode::ToStringUnboosted() const {
     }
   }
   return "";
+}
+
+std::unique_ptr<QueryNode> QueryNode::Clone() const {
+  auto copy = std::make_unique<QueryNode>();
+  copy->kind = kind;
+  copy->field = field;
+  copy->text = text;
+  copy->slop = slop;
+  copy->max_edits = max_edits;
+  copy->lower = lower;
+  copy->upper = upper;
+  copy->lower_inclusive = lower_inclusive;
+  copy->upper_inclusive = upper_inclusive;
+  copy->boost = boost;
+  copy->clauses.reserve(clauses.size());
+  for (const Clause& clause : clauses) copy->clauses.push_back({clause.occur, clause.node->Clone()});
+  return copy;
 }
 
 Status ParseQuery(std::string_view query, std::unique_ptr<QueryNode>* out) {

@@ -86,19 +86,13 @@ class BorrowedAnalyzer {
   std::unique_ptr<FieldAnalyzers> analyzer_;
 };
 
-// The plain-text query: each token's original text as an optional term, which the weight
-// analyzes back into that token. Split by the index's analyzer: a field tokenizing otherwise
-// reads each piece its own way.
-std::unique_ptr<QueryNode> PlainTextQuery(std::string_view text, Analyzer& analyzer) {
-  auto query = std::make_unique<QueryNode>();
-  query->kind = QueryNode::Kind::kBoolean;
-  analyzer.Analyze(text, [&](const Token& token) {
-    auto term = std::make_unique<QueryNode>();
-    term->kind = QueryNode::Kind::kTerm;
-    term->text = std::string(text.substr(token.start_byte, token.end_byte - token.start_byte));
-    query->clauses.push_back({QueryNode::Occur::kShould, std::move(term)});
-  });
-  return query;
+// A query given as text: in the query language, or with plain_text a bag of words.
+Status QueryOfText(std::string_view text, const SearchOptions& options, Query* out) {
+  if (options.plain_text) {
+    *out = Query::Match("", text);
+    return Status::OK();
+  }
+  return ParseQuery(text, out);
 }
 
 // The analyzer of a field, as the weights find it.
@@ -240,15 +234,36 @@ Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options
 Status SearcherImpl::Search(std::string_view query, const SearchOptions& options,
                             SearchResults* results) const {
   *results = SearchResults();
+  Query parsed;
+  TRAWL_RETURN_IF_ERROR(QueryOfText(query, options, &parsed));
+  return Search(parsed, options, results);
+}
+
+Status SearcherImpl::Count(std::string_view query, const SearchOptions& options,
+                           uint64_t* count) const {
+  *count = 0;
+  Query parsed;
+  TRAWL_RETURN_IF_ERROR(QueryOfText(query, options, &parsed));
+  return Count(parsed, options, count);
+}
+
+Status SearcherImpl::Count(const Query& query, const SearchOptions& options,
+                           uint64_t* count) const {
+  *count = 0;
   BorrowedAnalyzer analyzer(pool_.get());
   TRAWL_RETURN_IF_ERROR(analyzer.Init());
-  std::unique_ptr<QueryNode> parsed;
-  if (options.plain_text) {
-    parsed = PlainTextQuery(query, (*analyzer).Default());
-  } else {
-    TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
-  }
-  IndexContext context = Context(options.k1, options.b);
+  IndexContext context;
+  std::unique_ptr<Weight> weight;
+  TRAWL_RETURN_IF_ERROR(
+      MakeWeight(query, options, /*scored=*/false, *analyzer, &context, &weight));
+  return CountWeight(*weight, count);
+}
+
+Status SearcherImpl::MakeWeight(const Query& query, const SearchOptions& options, bool scored,
+                                FieldAnalyzers& analyzer, IndexContext* context,
+                                std::unique_ptr<Weight>* out) const {
+  TRAWL_RETURN_IF_ERROR(ValidateQuery(query.node()));
+  *context = Context(options.k1, options.b);
   for (const auto& [field, w] : options.field_weights) {
     if (!(w >= 0 && w <= 1e6)) {
       return Status::InvalidArgument("field weight of '" + field + "' must be between 0 and 1e6");
@@ -263,19 +278,40 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
     return Status::InvalidArgument("the proximity weight must be between 0 and 1e6");
   if (options.proximity_window < 1 || options.proximity_window > 64)
     return Status::InvalidArgument("the proximity window must be between 1 and 64");
-  context.proximity = options.proximity;
-  context.proximity_window = options.proximity_window;
-  context.bm25f = options.bm25f;
-  context.field_weights = options.field_weights;
-  context.field_b = options.field_b;
-  std::unique_ptr<Weight> weight;
-  TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
-  TRAWL_RETURN_IF_ERROR(AddProximity(*parsed, context, *analyzer, &weight));
-  if (!options.filters.empty()) {
-    std::vector<SegmentFilter> sets;
-    TRAWL_RETURN_IF_ERROR(FilterSets(options.filters, context, *analyzer, &sets));
-    weight = NewFilteredWeight(context, std::move(weight), std::move(sets));
+  context->proximity = options.proximity;
+  context->proximity_window = options.proximity_window;
+  context->bm25f = options.bm25f;
+  context->field_weights = options.field_weights;
+  context->field_b = options.field_b;
+  // Bags of words become their terms first: proximity looks for a bag at the top.
+  std::unique_ptr<QueryNode> expanded;
+  const QueryNode* root = &query.node();
+  if (HasMatch(*root)) {
+    TRAWL_RETURN_IF_ERROR(ExpandMatches(*root, *context, analyzer, &expanded));
+    root = expanded.get();
   }
+  std::unique_ptr<Weight> weight;
+  TRAWL_RETURN_IF_ERROR(CreateWeight(*root, *context, analyzer, &weight));
+  // Proximity adds to scores only; counts and matches are those of the words.
+  if (scored) TRAWL_RETURN_IF_ERROR(AddProximity(*root, *context, analyzer, &weight));
+  if (!options.filters.empty() || !options.filter_queries.empty()) {
+    std::vector<SegmentFilter> sets;
+    TRAWL_RETURN_IF_ERROR(FilterSets(options, *context, analyzer, &sets));
+    weight = NewFilteredWeight(*context, std::move(weight), std::move(sets));
+  }
+  *out = std::move(weight);
+  return Status::OK();
+}
+
+Status SearcherImpl::Search(const Query& query, const SearchOptions& options,
+                            SearchResults* results) const {
+  *results = SearchResults();
+  BorrowedAnalyzer analyzer(pool_.get());
+  TRAWL_RETURN_IF_ERROR(analyzer.Init());
+  IndexContext context;
+  std::unique_ptr<Weight> weight;
+  TRAWL_RETURN_IF_ERROR(
+      MakeWeight(query, options, /*scored=*/true, *analyzer, &context, &weight));
   // The order of the hits (searcher/sort.h), checked before any work: sort keys, collapse and
   // the cursor to resume after.
   const CommitView commit{segment_pointers_, deleted_, &schema_, manifest_.generation};
@@ -326,9 +362,12 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
     hit.docid = collected.docid;
     hit.collapsed = collected.collapsed;
     if (options.explain) {
-      double explained;
-      TRAWL_RETURN_IF_ERROR(
-          weight->Explain(hit.segment, hit.docid, 0, &hit.explanation, &explained));
+      std::vector<Explanation> explained;
+      TRAWL_RETURN_IF_ERROR(weight->Explain(hit.segment, hit.docid, &explained));
+      if (!explained.empty()) {
+        hit.explain_tree = std::move(explained.front());
+        hit.explanation = hit.explain_tree.ToString();
+      }
     }
     if (options.load_documents) TRAWL_RETURN_IF_ERROR(LoadHit(options, terms, *analyzer, &hit));
     results->hits.push_back(std::move(hit));
@@ -336,17 +375,28 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
   return Status::OK();
 }
 
-Status SearcherImpl::FilterSets(const std::vector<std::string>& filters,
-                                const IndexContext& context, FieldAnalyzers& analyzer,
-                                std::vector<SegmentFilter>* out) const {
+Status SearcherImpl::FilterSets(const SearchOptions& options, const IndexContext& context,
+                                FieldAnalyzers& analyzer, std::vector<SegmentFilter>* out) const {
   std::vector<std::unique_ptr<Weight>> weights;
-  for (size_t i = 0; i < filters.size(); ++i) {
-    std::unique_ptr<QueryNode> parsed;
-    Status s = ParseQuery(filters[i], &parsed);
+  const std::vector<std::string>& filters = options.filters;
+  for (size_t i = 0; i < filters.size() + options.filter_queries.size(); ++i) {
+    Query filter;
+    Status s;
+    if (i < filters.size()) {
+      s = ParseQuery(filters[i], &filter);
+    } else {
+      filter = options.filter_queries[i - filters.size()];
+      s = ValidateQuery(filter.node());
+    }
+    std::unique_ptr<QueryNode> expanded;
+    if (s.ok() && HasMatch(filter.node()))
+      s = ExpandMatches(filter.node(), context, analyzer, &expanded);
     std::unique_ptr<Weight> weight;
-    if (s.ok()) s = CreateWeight(*parsed, context, analyzer, &weight);
+    if (s.ok())
+      s = CreateWeight(expanded ? *expanded : filter.node(), context, analyzer, &weight);
     if (!s.ok()) {
-      return Status::InvalidArgument("filter " + std::to_string(i + 1) + " (" + filters[i] +
+      return Status::InvalidArgument("filter " + std::to_string(i + 1) + " (" +
+                                     (i < filters.size() ? filters[i] : filter.ToString()) +
                                      "): " + s.message());
     }
     weights.push_back(std::move(weight));
@@ -436,14 +486,7 @@ Status SearcherImpl::CollectTopK(const Weight& weight, uint64_t* total_in_pass,
 }
 
 Status SearcherImpl::Count(std::string_view query, uint64_t* count) const {
-  std::unique_ptr<QueryNode> parsed;
-  TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
-  BorrowedAnalyzer analyzer(pool_.get());
-  TRAWL_RETURN_IF_ERROR(analyzer.Init());
-  IndexContext context = Context(1.2, 0.75);
-  std::unique_ptr<Weight> weight;
-  TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
-  return CountWeight(*weight, count);
+  return Count(query, SearchOptions(), count);
 }
 
 Status SearcherImpl::CountWeight(const Weight& weight, uint64_t* total) const {

@@ -37,7 +37,12 @@ class SearcherImpl final : public Searcher {
 
   Status Search(std::string_view query, const SearchOptions& options,
                 SearchResults* results) const override;
+  Status Search(const Query& query, const SearchOptions& options,
+                SearchResults* results) const override;
   Status Count(std::string_view query, uint64_t* count) const override;
+  Status Count(std::string_view query, const SearchOptions& options,
+               uint64_t* count) const override;
+  Status Count(const Query& query, const SearchOptions& options, uint64_t* count) const override;
   Status Get(std::string_view id, Document* out) const override;
   const Schema& schema() const override { return schema_; }
   uint64_t num_docs() const override { return num_docs_; }
@@ -51,9 +56,14 @@ class SearcherImpl final : public Searcher {
 
  private:
   IndexContext Context(double k1, double b) const;
-  // Per segment, the documents every filter query matches (SearchOptions::filters), as sets
-  // or per-document checks (searcher/query/filtered.h).
-  Status FilterSets(const std::vector<std::string>& filters, const IndexContext& context,
+  // The weight of `query` with the options' filters, bound to *context, which it refers to and
+  // which must outlive it; unless `scored`, without what adds only to scores (proximity).
+  Status MakeWeight(const Query& query, const SearchOptions& options, bool scored,
+                    FieldAnalyzers& analyzers, IndexContext* context,
+                    std::unique_ptr<Weight>* out) const;
+  // Per segment, the documents every filter query matches (SearchOptions::filters and
+  // filter_queries), as sets or per-document checks (searcher/query/filtered.h).
+  Status FilterSets(const SearchOptions& options, const IndexContext& context,
                     FieldAnalyzers& analyzers, std::vector<SegmentFilter>* out) const;
   // The hit's stored fields, title and snippet, as the options ask.
   Status LoadHit(const SearchOptions& options, const std::unordered_set<std::string>& terms,

@@ -234,13 +234,11 @@ Status Weight::MatchBitmap(size_t seg, roaring_bitmap_t** out) const {
   return Status::OK();
 }
 
-Status Weight::Explain(size_t seg, uint32_t doc, int depth, std::string* out, double* score) const {
-  *score = 0;
+Status Weight::Explain(size_t seg, uint32_t doc, std::vector<Explanation>* out) const {
   std::unique_ptr<Scorer> s;
   TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
   if (!s || s->Advance(doc) != doc) return Status::OK();
-  *score = s->Score();
-  Line(depth, Fmt(*score) + " (constant score)", out);
+  out->push_back(Explained(s->Score(), "(constant score)"));
   return Status::OK();
 }
 
@@ -391,6 +389,11 @@ Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, FieldAn
         return Status::OK();
       }
       return CreateLeafWeight(q, index, analyzers, out);
+    case QueryNode::Kind::kMatch: {
+      std::unique_ptr<QueryNode> words;
+      TRAWL_RETURN_IF_ERROR(ExpandMatches(q, index, analyzers, &words));
+      return CreateWeightOrDrop(*words, index, analyzers, out, dropped);
+    }
     case QueryNode::Kind::kBoolean:
       break;
   }
@@ -420,6 +423,13 @@ Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, FieldAn
       case QueryNode::Occur::kMustNot:
         has_negation = true;
         if (!w->IsEmpty()) must_not.push_back(std::move(w));
+        break;
+      case QueryNode::Occur::kFilter:
+        // A required clause that scores nothing: the boolean's rules for required clauses
+        // (optional ones then only add to the score) and its MaxScore plan apply unchanged.
+        has_positive = true;
+        if (w->IsEmpty()) required_clause_empty = true;
+        must.push_back(NewFilterClauseWeight(std::move(w)));
         break;
     }
   }
@@ -462,6 +472,58 @@ Status CreateTypedWeight(const QueryNode& query, const IndexContext& index,
   bounds.lower_inclusive = query.lower_inclusive;
   bounds.upper_inclusive = query.upper_inclusive;
   return NewRangeWeight(index, *typed, bounds, query.boost, out);
+}
+
+bool HasMatch(const QueryNode& q) {
+  if (q.kind == QueryNode::Kind::kMatch) return true;
+  for (const auto& clause : q.clauses)
+    if (HasMatch(*clause.node)) return true;
+  return false;
+}
+
+Status ExpandMatches(const QueryNode& q, const IndexContext& index, FieldAnalyzers& analyzers,
+                     std::unique_ptr<QueryNode>* out) {
+  if (q.kind == QueryNode::Kind::kBoolean) {
+    auto copy = std::make_unique<QueryNode>();
+    copy->kind = QueryNode::Kind::kBoolean;
+    for (const auto& clause : q.clauses) {
+      std::unique_ptr<QueryNode> node;
+      TRAWL_RETURN_IF_ERROR(ExpandMatches(*clause.node, index, analyzers, &node));
+      copy->clauses.push_back({clause.occur, std::move(node)});
+    }
+    *out = std::move(copy);
+    return Status::OK();
+  }
+  if (q.kind != QueryNode::Kind::kMatch) {
+    *out = q.Clone();
+    return Status::OK();
+  }
+  auto words = std::make_unique<QueryNode>();
+  words->kind = QueryNode::Kind::kBoolean;
+  auto add_word = [&](std::string_view text) {
+    auto term = std::make_unique<QueryNode>();
+    term->kind = QueryNode::Kind::kTerm;
+    term->field = q.field;
+    term->text = std::string(text);
+    term->boost = q.boost;
+    words->clauses.push_back({QueryNode::Occur::kShould, std::move(term)});
+  };
+  if (q.field == kIdField || index.TypedField(q.field) != nullptr) {
+    // Ids and typed values are not analyzed: the text is one value.
+    add_word(q.text);
+  } else {
+    // Each token's original text, which the term's weight analyzes back into that token. Split
+    // by the analyzer the words are searched with: without a field, the index's (a field
+    // tokenizing otherwise reads each piece its own way), as SearchOptions::plain_text splits.
+    Analyzer* analyzer = &analyzers.Default();
+    if (!q.field.empty()) TRAWL_RETURN_IF_ERROR(AnalyzerOf(index, analyzers, q.field, &analyzer));
+    const std::string_view text = q.text;
+    analyzer->Analyze(text, [&](const Token& token) {
+      add_word(text.substr(token.start_byte, token.end_byte - token.start_byte));
+    });
+  }
+  *out = std::move(words);
+  return Status::OK();
 }
 
 Status CreateWeight(const QueryNode& q, const IndexContext& index, FieldAnalyzers& analyzers,

@@ -22,6 +22,7 @@
 #include "searcher/max_score.h"
 #include "searcher/query.h"
 #include "searcher/scorer.h"
+#include "trawl/explanation.h"
 
 namespace trawl {
 
@@ -73,10 +74,9 @@ class Weight {
     predicate->reset();
     return MatchBitmap(seg, bitmap);
   }
-  // Why document `doc` of segment `seg` scores what it does: appends an indented tree whose
-  // lines sum to *score (0 and nothing appended when the document does not match).
-  virtual Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
-                         double* score) const;
+  // Why document `doc` of segment `seg` scores what it does: appends one tree whose value is
+  // the document's score; nothing when the document does not match.
+  virtual Status Explain(size_t seg, uint32_t doc, std::vector<Explanation>* out) const;
   // Analyzed terms to highlight in snippets.
   virtual void CollectTerms(std::unordered_set<std::string>* terms) const = 0;
   // The number of matches in segment `seg` that are not deleted. By default from the weight's
@@ -101,6 +101,14 @@ class Weight {
 // in (a word without a field: with each default field's).
 Status CreateWeight(const QueryNode& query, const IndexContext& index, FieldAnalyzers& analyzers,
                     std::unique_ptr<Weight>* out);
+
+// `query` with every bag of words (QueryNode::Kind::kMatch) replaced by the optional terms the
+// analyzer it is searched with finds in it: the tree CreateWeight and AddProximity see. A query
+// without one is copied as it is.
+Status ExpandMatches(const QueryNode& query, const IndexContext& index, FieldAnalyzers& analyzers,
+                     std::unique_ptr<QueryNode>* out);
+// True when `query` holds a bag of words anywhere (ExpandMatches then has work).
+bool HasMatch(const QueryNode& query);
 
 // A range or exists query (QueryNode::Kind::kRange, kExists) on `query.field`, answered from
 // the field's terms or column. Ranges need a typed field: a text field is InvalidArgument naming

@@ -4,7 +4,8 @@
 // clauses match nothing or analyze to no term, beside exclusions) the exact count equals the
 // reference and the top-k equals exhaustive BM25, or BM25F with field weights and per-field b,
 // with or without term proximity (ties broken by docid), and --explain's total is the score;
-// with deleted documents too, for counts.
+// with deleted documents too, for counts. Each query is run built in code too (trawl/query.h),
+// alone and restricted by a filter clause, with explanation trees whose value is the score.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 
 #include "analysis/analyzer.h"
 #include "searcher/query_parser.h"
+#include "tests/built_query.h"
 #include "tests/test_util.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
@@ -139,6 +141,7 @@ class Reference {
       case QueryNode::Kind::kWildcard:
       case QueryNode::Kind::kRange:
       case QueryNode::Kind::kExists:
+      case QueryNode::Kind::kMatch:
         // Not generated here: tests/query_multiterm_test.cc has their reference.
         ADD_FAILURE() << "unexpected query kind in " << q.ToString();
         return e;
@@ -148,11 +151,14 @@ class Reference {
     // Clauses that match nothing stay: with a required or optional clause left, documents match
     // through those; with only negations left, every document the negations do not match; with
     // nothing left, the group is left out in turn.
+    // A filter clause is a required one that scores nothing.
     std::vector<Eval> must, should, must_not;
     for (const auto& c : q.clauses) {
       Eval sub = Run(*c.node);
       if (sub.dropped) continue;
-      if (c.occur == QueryNode::Occur::kMust) must.push_back(std::move(sub));
+      if (c.occur == QueryNode::Occur::kFilter) std::fill(sub.score.begin(), sub.score.end(), 0.0);
+      if (c.occur == QueryNode::Occur::kMust || c.occur == QueryNode::Occur::kFilter)
+        must.push_back(std::move(sub));
       if (c.occur == QueryNode::Occur::kShould) should.push_back(std::move(sub));
       if (c.occur == QueryNode::Occur::kMustNot) must_not.push_back(std::move(sub));
     }
@@ -584,6 +590,61 @@ void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f,
   ASSERT_EQ(searcher->num_docs(), ref_docs.size());
   std::map<std::string, size_t> index_of;
   for (size_t i = 0; i < ref_docs.size(); ++i) index_of[ref_docs[i].id] = i;
+  // The matches of the reference's evaluation, best first (ties: by docid).
+  auto ranked = [&](const Reference::Eval& e) {
+    std::vector<size_t> expected;
+    for (size_t d = 0; d < ref_docs.size(); ++d)
+      if (e.match[d]) expected.push_back(d);
+    std::stable_sort(expected.begin(), expected.end(),
+                     [&](size_t a, size_t b) { return e.score[a] > e.score[b]; });
+    return expected;
+  };
+  auto search_options = [&](size_t k, bool exact_total) {
+    SearchOptions so;
+    so.top_k = k;
+    so.exact_total = exact_total;
+    so.proximity = proximity.weight;
+    so.proximity_window = proximity.window;
+    so.bm25f = bm25f.on;
+    so.field_weights = bm25f.weights;
+    so.field_b = bm25f.b;
+    so.explain = k == 10;
+    return so;
+  };
+  // A query built in code: the reference's count, hits and scores, and explanation trees
+  // whose value is the score.
+  auto check_built = [&](const Query& query) {
+    SCOPED_TRACE("built: " + query.ToString());
+    const Reference::Eval e = ref.RunQuery(query.node());
+    const std::vector<size_t> expected = ranked(e);
+    for (const auto& [k, exact_total] :
+         std::vector<std::pair<size_t, bool>>{{10, true}, {100, false}}) {
+      SearchResults res;
+      Status s = searcher->Search(query, search_options(k, exact_total), &res);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      if (exact_total) {
+        ASSERT_EQ(res.total, expected.size());
+      }
+      ASSERT_EQ(res.hits.size(), std::min(k, expected.size()));
+      for (size_t i = 0; i < res.hits.size(); ++i) {
+        const double want = e.score[expected[i]];
+        ASSERT_NEAR(res.hits[i].score, want, 1e-9 * std::max(1.0, want)) << "rank " << i;
+        const size_t got = index_of.at(res.hits[i].id);
+        if (got != expected[i]) {
+          ASSERT_NEAR(e.score[got], want, 1e-9 * std::max(1.0, want)) << "rank " << i;
+        }
+        if (k == 10) {
+          ASSERT_NEAR(res.hits[i].explain_tree.value, res.hits[i].score,
+                      1e-9 * std::max(1.0, res.hits[i].score))
+              << res.hits[i].explanation;
+          ASSERT_EQ(res.hits[i].explanation, res.hits[i].explain_tree.ToString());
+        }
+      }
+    }
+    uint64_t count;
+    ASSERT_TRUE(searcher->Count(query, search_options(10, true), &count).ok());
+    ASSERT_EQ(count, expected.size());
+  };
 
   for (int qi = 0; qi < 190; ++qi) {
     const std::string query = qi >= 150                                  ? RandomVanishingQuery()
@@ -646,6 +707,20 @@ void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f,
     uint64_t count;
     ASSERT_TRUE(searcher->Count(query, &count).ok());
     ASSERT_EQ(count, expected.size());
+
+    // Built in code: the same tree, so the same answers; and restricted by a filter clause (a
+    // word or a prefix, in turn required beside the query or beside optional words of it).
+    if (qi % 4 != 0) continue;
+    const Query built = BuiltQuery(*parsed);
+    ASSERT_EQ(built.ToString(), parsed->ToString());
+    check_built(built);
+    const Query filter =
+        qi % 8 ? Query::Term("", Word()) : Query::Prefix("body", FirstChars(Word(), 2));
+    if (qi % 3 == 0) {
+      check_built(Query::Boolean().Must(built).Filter(filter));
+    } else {
+      check_built(built.Filter(filter).MustNot(Query::Term("title", Word())));
+    }
   }
 }
 

@@ -18,8 +18,10 @@
 #include <vector>
 
 #include "trawl/document.h"
+#include "trawl/explanation.h"
 #include "trawl/export.h"
 #include "trawl/file_system.h"
+#include "trawl/query.h"
 #include "trawl/schema.h"
 #include "trawl/status.h"
 
@@ -80,6 +82,8 @@ struct SearchOptions {
   size_t offset = 0;   // hits to skip first (paging)
   // Queries every hit must also match, without changing scores (Lucene's FILTER clauses).
   std::vector<std::string> filters;
+  // The same, built in code (trawl/query.h); every hit matches these and `filters` alike.
+  std::vector<Query> filter_queries;
   // Empty: by score, best first.
   std::vector<SortField> sort;
   // A cursor from SearchResults::next: the hits after the last one of that page, in the same
@@ -128,11 +132,12 @@ struct SearchOptions {
   // Markers around query terms in snippets.
   std::string highlight_begin = "<b>";
   std::string highlight_end = "</b>";
-  // If true, explain each hit's score (Hit::explanation).
+  // If true, explain each hit's score (Hit::explain_tree, and as text Hit::explanation).
   bool explain = false;
   // If true, the query is plain text, not the query language: every term the index's analyzer
   // finds in it is an optional clause (a bag of words, as Anserini runs TREC topics), so no
   // character has a special meaning and a word that splits into several terms is no phrase.
+  // (Query::Match("", text) is the same query built in code.) Only for queries given as text.
   bool plain_text = false;
 };
 
@@ -141,7 +146,10 @@ struct Hit {
   double score = 0;
   std::string title;
   std::string snippet;
+  // With SearchOptions::explain: why the hit scores what it does, as a tree whose top value
+  // is `score`, and as text (explain_tree.ToString()).
   std::string explanation;
+  Explanation explain_tree;
   // The stored fields SearchOptions::fields names, values in canonical text (DocField::kind
   // says the field's type: numbers in decimal, dates in RFC 3339 UTC, bools true/false).
   std::vector<DocField> fields;
@@ -176,12 +184,25 @@ class TRAWL_EXPORT Searcher {
   static Status OpenIfChanged(const Searcher& current, std::unique_ptr<Searcher>* out);
   virtual ~Searcher();
 
-  // Runs a query in the language of docs/query-language.md. InvalidArgument with the column of
-  // a syntax error.
+  // Runs a query in the language of docs/query-language.md (plain text with
+  // SearchOptions::plain_text). InvalidArgument with the column of a syntax error.
   virtual Status Search(std::string_view query, const SearchOptions& options,
+                        SearchResults* results) const = 0;
+  // Runs a query built in code (trawl/query.h), exactly as Search runs the same query parsed:
+  // the same hits, scores, snippets and explanations. InvalidArgument when the query holds an
+  // argument out of range (a boost, a slop, an edit distance) or a range on a text field.
+  virtual Status Search(const Query& query, const SearchOptions& options,
                         SearchResults* results) const = 0;
   // The exact number of documents matching `query`, without scoring.
   virtual Status Count(std::string_view query, uint64_t* count) const = 0;
+  // The exact number of documents Search(query, options) would find (its `total` with
+  // exact_total): `query` restricted by options.filters and options.filter_queries, read as
+  // plain text with options.plain_text. Options about hits, scores and pages are ignored.
+  // Errors as Search's.
+  virtual Status Count(std::string_view query, const SearchOptions& options,
+                       uint64_t* count) const = 0;
+  virtual Status Count(const Query& query, const SearchOptions& options,
+                       uint64_t* count) const = 0;
   // The stored fields of the live document with this id; NotFound if there is none.
   virtual Status Get(std::string_view id, Document* out) const = 0;
   // The index's fields (for an index from before schemas: its fields, all text).

@@ -130,20 +130,13 @@ class Bm25fTermWeight final : public Weight {
     *found = true;
     return Status::OK();
   }
-  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
-                 double* score) const override {
-    *score = 0;
+  Status Explain(size_t seg, uint32_t doc, std::vector<Explanation>* out) const override {
     std::unique_ptr<Scorer> s;
     TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
     if (!s || s->Advance(doc) != doc) return Status::OK();
     auto* term = static_cast<Bm25fTermScorer*>(s.get());
-    *score = term->Score();
-    Line(depth,
-         Fmt(*score) + " " + term_ + " (BM25F over " + std::to_string(fields_.size()) +
-             " fields; df " + std::to_string(df_) + ", N " + std::to_string(n_) +
-             (boost_ != 1 ? ", boost " + Fmt(boost_) : "") + ")",
-         out);
-    Line(depth + 1, Fmt(Bm25::Idf(n_, df_)) + " idf", out);
+    std::vector<Explanation> details;
+    details.push_back(Explained(Bm25::Idf(n_, df_), "idf"));
     double combined = 0;
     size_t i = 0;
     // Parts() covers the fields present in this segment, in fields_ order.
@@ -152,15 +145,20 @@ class Bm25fTermWeight final : public Weight {
       if (!f.entries.by_segment[seg].found) continue;
       const Bm25fTermScorer::Part& p = parts[i++];
       combined += p.combined;
-      Line(depth + 1,
-           Fmt(p.combined) + " " + f.field + (f.term != term_ ? " (" + f.term + ")" : "") +
-               ": weight " + Fmt(f.params.weight) + " · tf " +
-               Fmt(p.tf) + " / (1 − b + b·dl/avgdl), b " + Fmt(f.params.b) + ", dl " + Fmt(p.dl) +
-               ", avgdl " + Fmt(f.params.avgdl),
-           out);
+      details.push_back(Explained(
+          p.combined, f.field + (f.term != term_ ? " (" + f.term + ")" : "") + ": weight " +
+                          Fmt(f.params.weight) + " · tf " + Fmt(p.tf) +
+                          " / (1 − b + b·dl/avgdl), b " + Fmt(f.params.b) + ", dl " + Fmt(p.dl) +
+                          ", avgdl " + Fmt(f.params.avgdl)));
     }
-    Line(depth + 1,
-         Fmt(combined) + " tf~ (sum), k1 " + Fmt(bm25f_.k1) + ": idf·(k1+1)·tf~/(k1 + tf~)", out);
+    details.push_back(Explained(
+        combined, "tf~ (sum), k1 " + Fmt(bm25f_.k1) + ": idf·(k1+1)·tf~/(k1 + tf~)"));
+    out->push_back(Explained(term->Score(),
+                             term_ + " (BM25F over " + std::to_string(fields_.size()) +
+                                 " fields; df " + std::to_string(df_) + ", N " +
+                                 std::to_string(n_) +
+                                 (boost_ != 1 ? ", boost " + Fmt(boost_) : "") + ")",
+                             std::move(details)));
     return Status::OK();
   }
   void CollectTerms(std::unordered_set<std::string>* terms) const override {

@@ -258,23 +258,17 @@ class BooleanWeight final : public Weight {
     for (const auto& w : should_) w->CollectTerms(terms);
   }
 
-  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
-                 double* score) const override {
-    *score = 0;
-    std::string children;
-    for (const auto* group : {&must_, &should_}) {
-      for (const auto& w : *group) {
-        double s;
-        TRAWL_RETURN_IF_ERROR(w->Explain(seg, doc, depth + 1, &children, &s));
-        *score += s;
-      }
-    }
+  Status Explain(size_t seg, uint32_t doc, std::vector<Explanation>* out) const override {
     if (must_.empty() && should_.empty()) {
-      Line(depth, "0 (matches: no negated clause matches)", out);
+      out->push_back(Explained(0, "(matches: no negated clause matches)"));
       return Status::OK();
     }
-    Line(depth, Fmt(*score) + " sum of:", out);
-    out->append(children);
+    std::vector<Explanation> children;
+    for (const auto* group : {&must_, &should_})
+      for (const auto& w : *group) TRAWL_RETURN_IF_ERROR(w->Explain(seg, doc, &children));
+    double score = 0;
+    for (const Explanation& child : children) score += child.value;
+    out->push_back(Explained(score, "sum of:", std::move(children)));
     return Status::OK();
   }
 
@@ -361,7 +355,71 @@ class BooleanWeight final : public Weight {
   std::vector<std::unique_ptr<Weight>> must_, should_, must_not_;
 };
 
+// The matches of `inner`, scoring 0 (so bounding every block by 0). It never passes a minimum
+// competitive score on: `inner`'s scores do not count, so none of its matches may be skipped.
+// Two-phase matching stays inside: Next and Advance land on confirmed matches.
+class ZeroScorer final : public Scorer {
+ public:
+  explicit ZeroScorer(std::unique_ptr<Scorer> inner) : inner_(std::move(inner)) {
+    doc_ = inner_->doc();
+  }
+  uint32_t Next() override { return doc_ = inner_->Next(); }
+  uint32_t Advance(uint32_t target) override {
+    return target <= doc_ ? doc_ : doc_ = inner_->Advance(target);
+  }
+  double Score() override { return 0; }
+  double MaxScore() const override { return 0; }
+  uint64_t Cost() const override { return inner_->Cost(); }
+
+ private:
+  std::unique_ptr<Scorer> inner_;
+};
+
+// What it matches and counts is `inner`'s; only scores and highlighted terms differ (a program's
+// filter is not what the user looked for).
+class FilterClauseWeight final : public Weight {
+ public:
+  explicit FilterClauseWeight(std::unique_ptr<Weight> inner) : inner_(std::move(inner)) {}
+
+  Status MakeScorer(size_t seg, std::unique_ptr<Scorer>* out) const override {
+    std::unique_ptr<Scorer> inner;
+    TRAWL_RETURN_IF_ERROR(inner_->MakeScorer(seg, &inner));
+    out->reset(inner ? new ZeroScorer(std::move(inner)) : nullptr);
+    return Status::OK();
+  }
+  Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
+    return inner_->MatchBitmap(seg, out);
+  }
+  Status FilterInSegment(size_t seg, roaring_bitmap_t** bitmap,
+                         std::unique_ptr<DocPredicate>* predicate) const override {
+    return inner_->FilterInSegment(seg, bitmap, predicate);
+  }
+  Status CountInSegment(size_t seg, const DeletedDocs& deleted, uint64_t* count) const override {
+    return inner_->CountInSegment(seg, deleted, count);
+  }
+  Status PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const override {
+    return inner_->PostingSetsInSegment(seg, out, found);
+  }
+  bool CountIsCheap() const override { return inner_->CountIsCheap(); }
+  bool IsEmpty() const override { return inner_->IsEmpty(); }
+  void CollectTerms(std::unordered_set<std::string>*) const override {}
+  Status Explain(size_t seg, uint32_t doc, std::vector<Explanation>* out) const override {
+    std::vector<Explanation> inner;
+    TRAWL_RETURN_IF_ERROR(inner_->Explain(seg, doc, &inner));
+    if (inner.empty()) return Status::OK();
+    out->push_back(Explained(0, "filter (must match, not scored):", std::move(inner)));
+    return Status::OK();
+  }
+
+ private:
+  std::unique_ptr<Weight> inner_;
+};
+
 }  // namespace
+
+std::unique_ptr<Weight> NewFilterClauseWeight(std::unique_ptr<Weight> inner) {
+  return std::make_unique<FilterClauseWeight>(std::move(inner));
+}
 
 std::unique_ptr<Weight> NewBooleanWeight(const IndexContext& index,
                                          std::vector<std::unique_ptr<Weight>> must,

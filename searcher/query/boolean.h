@@ -158,6 +158,10 @@ std::unique_ptr<Weight> NewBooleanWeight(const IndexContext& index,
                                          std::vector<std::unique_ptr<Weight>> should,
                                          std::vector<std::unique_ptr<Weight>> must_not);
 
+// A filter clause (QueryNode::Occur::kFilter), to be a boolean's required clause: the documents
+// of `inner`, each scoring 0, so that the boolean's scores are those of its other clauses.
+std::unique_ptr<Weight> NewFilterClauseWeight(std::unique_ptr<Weight> inner);
+
 }  // namespace trawl
 
 #endif  // TRAWL_SEARCHER_QUERY_BOOLEAN_H_

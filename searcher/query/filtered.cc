@@ -186,15 +186,13 @@ class FilteredWeight final : public Weight {
     return Status::OK();
   }
 
-  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
-                 double* score) const override {
-    *score = 0;
+  Status Explain(size_t seg, uint32_t doc, std::vector<Explanation>* out) const override {
     if (None(seg)) return Status::OK();
     const SegmentFilter& f = filters_[seg];
     if (f.set != nullptr && !roaring_bitmap_contains(f.set.get(), doc)) return Status::OK();
     for (const auto& p : f.predicates)
       if (!p->Matches(doc)) return Status::OK();
-    return inner_->Explain(seg, doc, depth, out, score);
+    return inner_->Explain(seg, doc, out);
   }
 
   void CollectTerms(std::unordered_set<std::string>* terms) const override {

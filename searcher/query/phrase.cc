@@ -292,25 +292,21 @@ class PhraseWeight final : public Weight {
   void CollectTerms(std::unordered_set<std::string>* terms) const override {
     for (const Term& t : terms_) terms->insert(t.text);
   }
-  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
-                 double* score) const override {
-    *score = 0;
+  Status Explain(size_t seg, uint32_t doc, std::vector<Explanation>* out) const override {
     std::unique_ptr<Scorer> s;
     TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
     if (!s || s->Advance(doc) != doc) return Status::OK();
     auto* phrase = static_cast<PhraseScorer*>(s.get());
-    *score = phrase->Score();
     std::string words;
     for (const Term& t : terms_) words += (words.empty() ? "" : " ") + t.text;
-    Line(depth,
-         Fmt(*score) + " " + field_ + ":\"" + words + "\"" +
-             (slop_ ? "~" + std::to_string(slop_) : "") +
-             " (BM25 phrase; idf summed over its terms" +
-             (boost_ != 1 ? "; boost " + Fmt(boost_) : "") + ")",
-         out);
-    ExplainBm25(bm25_, idf_, phrase->freq(), "phrase frequency",
-                index_.segments[seg]->FieldLength(index_.segments[seg]->FieldId(field_), doc),
-                depth, out);
+    out->push_back(Explained(
+        phrase->Score(),
+        field_ + ":\"" + words + "\"" + (slop_ ? "~" + std::to_string(slop_) : "") +
+            " (BM25 phrase; idf summed over its terms" +
+            (boost_ != 1 ? "; boost " + Fmt(boost_) : "") + ")",
+        Bm25Details(bm25_, idf_, phrase->freq(), "phrase frequency",
+                    index_.segments[seg]->FieldLength(index_.segments[seg]->FieldId(field_),
+                                                      doc))));
     return Status::OK();
   }
 

@@ -204,30 +204,30 @@ class ProximityWeight final : public Weight {
     *count = 0;
     return Status::OK();
   }
-  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
-                 double* score) const override {
-    *score = 0;
+  Status Explain(size_t seg, uint32_t doc, std::vector<Explanation>* out) const override {
     std::unique_ptr<Scorer> s;
     TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
     if (!s || s->Advance(doc) != doc) return Status::OK();
     auto* proximity = static_cast<ProximityScorer*>(s.get());
     const std::vector<ProximityScorer::Pair> pairs = proximity->Pairs();
     if (pairs.empty()) return Status::OK();
-    for (const auto& p : pairs) *score += p.score;
+    double score = 0;
+    for (const auto& p : pairs) score += p.score;
     const double norm = params_.bm25.Norm(proximity->field_length());
-    Line(depth,
-         Fmt(*score) + " " + field_ + " proximity (term pairs within " +
-             std::to_string(params_.window) + " positions; dl " +
-             std::to_string(proximity->field_length()) + ", avgdl " + Fmt(params_.bm25.avgdl) +
-             ", k1 " + Fmt(params_.bm25.k1) + ", b " + Fmt(params_.bm25.b) + ")",
-         out);
+    std::vector<Explanation> details;
     for (const auto& p : pairs) {
-      Line(depth + 1,
-           Fmt(p.score) + " " + terms_[p.first] + " " + terms_[p.second] + ": acc " + Fmt(p.acc) +
-               " (Σ 1/d²), pair weight " + Fmt(params_.PairWeight(p.first, p.second)) +
-               ": weight·acc·(k1+1)/(acc + " + Fmt(norm) + ")",
-           out);
+      details.push_back(Explained(
+          p.score, terms_[p.first] + " " + terms_[p.second] + ": acc " + Fmt(p.acc) +
+                       " (Σ 1/d²), pair weight " + Fmt(params_.PairWeight(p.first, p.second)) +
+                       ": weight·acc·(k1+1)/(acc + " + Fmt(norm) + ")"));
     }
+    out->push_back(Explained(
+        score,
+        field_ + " proximity (term pairs within " + std::to_string(params_.window) +
+            " positions; dl " + std::to_string(proximity->field_length()) + ", avgdl " +
+            Fmt(params_.bm25.avgdl) + ", k1 " + Fmt(params_.bm25.k1) + ", b " +
+            Fmt(params_.bm25.b) + ")",
+        std::move(details)));
     return Status::OK();
   }
   void CollectTerms(std::unordered_set<std::string>* terms) const override {

@@ -74,23 +74,20 @@ class TermWeight final : public Weight {
     out->lists.resize(1);
     return Docids(seg, &out->lists[0]);
   }
-  Status Explain(size_t seg, uint32_t doc, int depth, std::string* out,
-                 double* score) const override {
-    *score = 0;
+  Status Explain(size_t seg, uint32_t doc, std::vector<Explanation>* out) const override {
     std::unique_ptr<Scorer> s;
     TRAWL_RETURN_IF_ERROR(MakeScorer(seg, &s));
     if (!s || s->Advance(doc) != doc) return Status::OK();
     auto* term = static_cast<TermScorer*>(s.get());
-    *score = term->Score();
     const FieldInfo& f = *index_.Field(field_);
-    Line(depth,
-         Fmt(*score) + " " + field_ + ":" + term_ + " (BM25; df " + std::to_string(df_) + ", N " +
-             std::to_string(IndexContext::DocCount(f)) +
-             (boost_ != 1 ? ", boost " + Fmt(boost_) : "") + ")",
-         out);
-    ExplainBm25(bm25_, idf_, term->freq(), "tf",
-                index_.segments[seg]->FieldLength(index_.segments[seg]->FieldId(field_), doc),
-                depth, out);
+    out->push_back(Explained(
+        term->Score(),
+        field_ + ":" + term_ + " (BM25; df " + std::to_string(df_) + ", N " +
+            std::to_string(IndexContext::DocCount(f)) +
+            (boost_ != 1 ? ", boost " + Fmt(boost_) : "") + ")",
+        Bm25Details(bm25_, idf_, term->freq(), "tf",
+                    index_.segments[seg]->FieldLength(index_.segments[seg]->FieldId(field_),
+                                                      doc))));
     return Status::OK();
   }
   // Without deletions, the count is the document frequency.
