@@ -7,6 +7,7 @@
 #include <array>
 #include <climits>
 #include <fstream>
+#include <type_traits>
 
 #include "analysis/registry.h"
 #include "analysis/word_break.h"
@@ -281,7 +282,7 @@ std::vector<std::string> Analyzer::Languages() {
 
 // A program's tokenizer and filters (include/trawl/analysis.h), chained once when the analyzer
 // is made: tokenizer -> filters[0] -> ... -> filters[n-1] -> the built-in steps (case folding,
-// ASCII folding, length limit, stop words, stemming), which hand each term to the caller's sink.
+// length limit, ASCII folding, stop words, stemming), which hand each term to the caller's sink.
 class Analyzer::Components {
  public:
   // Null *out when options name no registered component. InvalidArgument naming a component
@@ -299,7 +300,7 @@ class Analyzer::Components {
             "': expected simple or standard, or one registered in this program "
             "(trawl::RegisterTokenizer)");
       }
-      c->tokenizer_ = factory();
+      c->tokenizer_ = Make(factory);
       if (c->tokenizer_ == nullptr) {
         return Status::InvalidArgument("tokenizer '" + options.tokenizer + "': factory made none");
       }
@@ -311,7 +312,7 @@ class Analyzer::Components {
                                        "': not registered in this program "
                                        "(trawl::RegisterTokenFilter)");
       }
-      c->filters_.push_back(factory());
+      c->filters_.push_back(Make(factory));
       if (c->filters_.back() == nullptr) {
         return Status::InvalidArgument("token filter '" + name + "': factory made none");
       }
@@ -342,6 +343,12 @@ class Analyzer::Components {
 
  private:
   Components() = default;
+
+  // noexcept: a program's factory must not throw through the library.
+  template <typename Factory>
+  static std::invoke_result_t<const Factory&> Make(const Factory& factory) noexcept {
+    return factory();
+  }
 
   struct FilterLink : TokenSink {
     explicit FilterLink(TokenFilter* f) : filter(f) {}
@@ -374,7 +381,9 @@ class Analyzer::Components {
       size_t pos = 0;
       while (pos < token.term.size()) {
         const int32_t cp = DecodeUtf8(token.term, &pos);
-        if (++chars <= a.options_.max_token_chars) AppendCodePoint(utf8proc_tolower(cp), &a.folded_);
+        if (++chars <= a.options_.max_token_chars) {
+          AppendCodePoint(utf8proc_tolower(cp), &a.folded_);
+        }
       }
       if (chars == 0) return;
       if (chars > a.options_.max_token_chars) {

@@ -7,6 +7,7 @@
 // registered once for the whole binary (RegisterTestComponents), and "a component this process
 // lacks" is one registered only in a forked child (EXPECT_EXIT) that writes the index.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -453,6 +454,27 @@ TEST_F(ExtensionIndexTest, CreatingWithAnUnregisteredComponentFails) {
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
   EXPECT_TRUE(Contains(s.message(), "field 'body': unknown token filter 'test.never_registered'"))
       << s.message();
+}
+
+// trawl-index reads the keys from a schema file, but registers nothing: it refuses the index
+// naming the field and the component, and commits nothing.
+TEST_F(ExtensionIndexTest, TrawlIndexSchemaFileNamesComponents) {
+  const std::filesystem::path work = dir_;
+  const std::string schema = WriteFileAt(
+      work / "schema.json",
+      R"({"fields": {"body": {"type": "text", "analyzer": {"filters": ["car_synonyms"]}}}})");
+  const std::string docs = WriteFileAt(work / "docs.jsonl", R"({"id": "a", "body": "car"})"
+                                                            "\n");
+  const std::filesystem::path err = work / "stderr.txt";
+  const std::string command = Quote(TRAWL_INDEX_BIN) + " --quiet --index " +
+                              Quote((work / "index").string()) + " --schema " + Quote(schema) +
+                              " " + Quote(docs) + " >/dev/null 2>" + Quote(err.string());
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_TRUE(Contains(ReadFile(err), "field 'body': unknown token filter 'car_synonyms'"))
+      << ReadFile(err);
+  EXPECT_FALSE(std::filesystem::exists(work / "index" / "manifest-1"));
 }
 
 }  // namespace

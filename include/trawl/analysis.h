@@ -5,8 +5,8 @@
 //   1. tokenizer      the field's: built-in "simple" or "standard", or one registered here
 //   2. token filters  the field's registered filters (FieldAnalyzer::filters), in their order
 //   3. case folding   always ("Fast" and "fast" are one term)
-//   4. ASCII folding  if the field's ascii_folding is on ("café" -> "cafe")
-//   5. length limit   tokens longer than max_token_chars code points are dropped
+//   4. length limit   tokens longer than max_token_chars code points are dropped
+//   5. ASCII folding  if the field's ascii_folding is on ("café" -> "cafe")
 //   6. stop words     the field's stopwords
 //   7. stemming       the field's language
 //
@@ -92,7 +92,8 @@ class TRAWL_EXPORT TokenFilter {
 };
 
 // Make a new component. Called from any thread, possibly at once, for as long as the program
-// runs (the registry keeps the factory): it must be thread-safe and must not return null.
+// runs (the registry keeps the factory): it must be thread-safe and must not throw. A factory
+// that returns null makes the index fail to open (InvalidArgument naming the component).
 using TokenizerFactory = std::function<std::unique_ptr<Tokenizer>()>;
 using TokenFilterFactory = std::function<std::unique_ptr<TokenFilter>()>;
 
