@@ -7,7 +7,9 @@
 #include <array>
 #include <climits>
 #include <fstream>
+#include <type_traits>
 
+#include "analysis/registry.h"
 #include "analysis/word_break.h"
 
 namespace trawl {
@@ -278,15 +280,165 @@ std::vector<std::string> Analyzer::Languages() {
   return languages;
 }
 
+// A program's tokenizer and filters (include/trawl/analysis.h), chained once when the analyzer
+// is made: tokenizer -> filters[0] -> ... -> filters[n-1] -> the built-in steps (case folding,
+// length limit, ASCII folding, stop words, stemming), which hand each term to the caller's sink.
+class Analyzer::Components {
+ public:
+  // Null *out when options name no registered component. InvalidArgument naming a component
+  // that is neither built in nor registered in this process.
+  static Status Create(const AnalyzerOptions& options, std::unique_ptr<Components>* out) {
+    out->reset();
+    const bool builtin_tokenizer = IsBuiltinTokenizer(options.tokenizer);
+    if (builtin_tokenizer && options.filters.empty()) return Status::OK();
+    std::unique_ptr<Components> c(new Components());
+    if (!builtin_tokenizer) {
+      TokenizerFactory factory;
+      if (!FindTokenizer(options.tokenizer, &factory)) {
+        return Status::InvalidArgument(
+            "unknown tokenizer '" + options.tokenizer +
+            "': expected simple or standard, or one registered in this program "
+            "(trawl::RegisterTokenizer)");
+      }
+      c->tokenizer_ = Make(factory);
+      if (c->tokenizer_ == nullptr) {
+        return Status::InvalidArgument("tokenizer '" + options.tokenizer + "': factory made none");
+      }
+    }
+    for (const std::string& name : options.filters) {
+      TokenFilterFactory factory;
+      if (!FindTokenFilter(name, &factory)) {
+        return Status::InvalidArgument("unknown token filter '" + name +
+                                       "': not registered in this program "
+                                       "(trawl::RegisterTokenFilter)");
+      }
+      c->filters_.push_back(Make(factory));
+      if (c->filters_.back() == nullptr) {
+        return Status::InvalidArgument("token filter '" + name + "': factory made none");
+      }
+    }
+    // Reserved first: the links point into the vector.
+    c->links_.reserve(c->filters_.size());
+    for (size_t i = 0; i < c->filters_.size(); ++i) c->links_.emplace_back(c->filters_[i].get());
+    for (size_t i = 0; i < c->links_.size(); ++i) {
+      c->links_[i].next = i + 1 < c->links_.size() ? static_cast<TokenSink*>(&c->links_[i + 1])
+                                                   : &c->steps_;
+    }
+    *out = std::move(c);
+    return Status::OK();
+  }
+
+  void Run(Analyzer* analyzer, std::string_view text,
+           const std::function<void(const Token&)>& sink) {
+    steps_.Start(analyzer, text.size(), &sink);
+    TokenSink& head = links_.empty() ? static_cast<TokenSink&>(steps_) : links_.front();
+    if (tokenizer_ != nullptr) {
+      tokenizer_->Tokenize(text, head);
+    } else {
+      analyzer->TokenizeBuiltin(text, head);
+    }
+    // In chain order, so what one filter lets go at the end still passes the filters after it.
+    for (FilterLink& link : links_) link.filter->Finish(*link.next);
+  }
+
+ private:
+  Components() = default;
+
+  // noexcept: a program's factory must not throw through the library.
+  template <typename Factory>
+  static std::invoke_result_t<const Factory&> Make(const Factory& factory) noexcept {
+    return factory();
+  }
+
+  struct FilterLink : TokenSink {
+    explicit FilterLink(TokenFilter* f) : filter(f) {}
+    void Add(const Token& token) override { filter->Filter(token, *next); }
+    TokenFilter* filter;
+    TokenSink* next = nullptr;
+  };
+
+  // Steps 3 to 7 of the pipeline (trawl/analysis.h) for each token that reaches them, with the
+  // Analyzer's own buffers, stop words and stem cache.
+  class BuiltinSteps : public TokenSink {
+   public:
+    void Start(Analyzer* analyzer, size_t text_bytes,
+               const std::function<void(const Token&)>* sink) {
+      analyzer_ = analyzer;
+      text_bytes_ = static_cast<uint32_t>(std::min<size_t>(text_bytes, UINT32_MAX));
+      sink_ = sink;
+      last_position_ = 0;
+    }
+
+    void Add(const Token& token) override {
+      Analyzer& a = *analyzer_;
+      // The index's positions and snippets rely on these whatever a component did.
+      const uint32_t position = std::max(token.position, last_position_);
+      last_position_ = position;
+      const uint32_t end = std::min(token.end_byte, text_bytes_);
+      const uint32_t start = std::min(token.start_byte, end);
+      a.folded_.clear();
+      uint32_t chars = 0;
+      size_t pos = 0;
+      while (pos < token.term.size()) {
+        const int32_t cp = DecodeUtf8(token.term, &pos);
+        if (++chars <= a.options_.max_token_chars) {
+          AppendCodePoint(utf8proc_tolower(cp), &a.folded_);
+        }
+      }
+      if (chars == 0) return;
+      if (chars > a.options_.max_token_chars) {
+        ++a.dropped_long_tokens_;
+        return;
+      }
+      a.FoldCurrentTokenToAscii();
+      if (a.IsStopword()) return;
+      const std::string_view term = a.CachedStem();
+      if (term.empty()) return;
+      (*sink_)(Token{term, position, start, end});
+    }
+
+   private:
+    Analyzer* analyzer_ = nullptr;
+    uint32_t text_bytes_ = 0;
+    const std::function<void(const Token&)>* sink_ = nullptr;
+    uint32_t last_position_ = 0;
+  };
+
+  std::unique_ptr<Tokenizer> tokenizer_;  // null: the analyzer's built-in one
+  std::vector<std::unique_ptr<TokenFilter>> filters_;
+  std::vector<FilterLink> links_;  // links_[i] feeds filters_[i]
+  BuiltinSteps steps_;
+};
+
+void Analyzer::AnalyzeWithComponents(std::string_view text,
+                                     const std::function<void(const Token&)>& sink) noexcept {
+  components_->Run(this, text, sink);
+}
+
+void Analyzer::TokenizeBuiltin(std::string_view text, TokenSink& out) {
+  size_t pos = 0;
+  uint32_t next_position = 0;
+  TokenSpan span;
+  while (NextToken(text, &pos, &span)) {
+    const uint32_t position = next_position++;
+    // Its folded form is cut short, so the built-in steps could not tell it is too long.
+    if (span.chars > options_.max_token_chars) {
+      ++dropped_long_tokens_;
+      continue;
+    }
+    // The built-in steps fold into folded_ while the filters may still hold this word.
+    builtin_word_.swap(folded_);
+    out.Add(Token{builtin_word_, position, static_cast<uint32_t>(span.start),
+                  static_cast<uint32_t>(span.end)});
+  }
+}
+
 Status Analyzer::Create(const AnalyzerOptions& options, std::unique_ptr<Analyzer>* out) {
   if (options.max_token_chars == 0) {
     return Status::InvalidArgument("max_token_chars must be at least 1");
   }
-  if (options.tokenizer != "simple" && options.tokenizer != "standard") {
-    return Status::InvalidArgument("unknown tokenizer '" + options.tokenizer +
-                                   "': expected simple or standard");
-  }
   std::unique_ptr<Analyzer> analyzer(new Analyzer());
+  TRAWL_RETURN_IF_ERROR(Components::Create(options, &analyzer->components_));
   analyzer->options_ = options;
   analyzer->standard_tokenizer_ = options.tokenizer == "standard";
   // Lucene's EnglishAnalyzer strips possessives before stemming; Snowball "english" would also
@@ -364,7 +516,6 @@ bool Analyzer::NextStandardToken(std::string_view text, size_t* pos, TokenSpan* 
   if (strip_possessives_ && folded_.size() > 2 && folded_.ends_with("'s")) {
     folded_.resize(folded_.size() - 2);
   }
-  FoldCurrentTokenToAscii();
   return true;
 }
 
@@ -381,15 +532,9 @@ bool Analyzer::NextSimpleToken(std::string_view text, size_t* pos, TokenSpan* sp
     // Past the limit the token will be dropped, so there is no point in growing the buffer.
     if (++span->chars <= options_.max_token_chars) AppendCodePoint(cp, &folded_);
     span->end = *pos;
-    if (*pos >= text.size()) {
-      FoldCurrentTokenToAscii();
-      return true;
-    }
+    if (*pos >= text.size()) return true;
     cp = ReadFoldedWordChar(text, pos);  // a separator that ends the token is consumed with it
-    if (cp == kSeparator) {
-      FoldCurrentTokenToAscii();
-      return true;
-    }
+    if (cp == kSeparator) return true;
   }
 }
 
@@ -424,6 +569,7 @@ std::string_view Analyzer::CachedStem() {
 }
 
 void Analyzer::Analyze(std::string_view text, const std::function<void(const Token&)>& sink) {
+  if (components_ != nullptr) return AnalyzeWithComponents(text, sink);
   size_t pos = 0;
   uint32_t next_position = 0;
   TokenSpan span;
@@ -433,6 +579,7 @@ void Analyzer::Analyze(std::string_view text, const std::function<void(const Tok
       ++dropped_long_tokens_;
       continue;
     }
+    FoldCurrentTokenToAscii();
     if (IsStopword()) continue;
     const std::string_view term = CachedStem();
     // Snowball "porter" stems "s" to nothing; an empty term would be indexed and searched.

@@ -1,6 +1,8 @@
 // The text analyzer: UTF-8 text -> tokens (runs of Unicode letters and digits, or UAX #29 words),
 // case folded, optionally stop-worded, Snowball-stemmed. Indexing and querying must use the same settings,
-// which is why every commit records them.
+// which is why every commit records them. A field may put a program's own tokenizer and token
+// filters (include/trawl/analysis.h) into the pipeline; without them the built-in path runs
+// exactly as before, with no virtual call or copy per token.
 #ifndef TRAWL_ANALYSIS_ANALYZER_H_
 #define TRAWL_ANALYSIS_ANALYZER_H_
 
@@ -14,6 +16,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "trawl/analysis.h"
 #include "trawl/status.h"
 
 struct sb_stemmer;
@@ -25,8 +28,12 @@ struct AnalyzerOptions {
   // "3", "14"). "standard": Unicode word boundaries (UAX #29) as Lucene's StandardTokenizer
   // finds them ("don't", "e.g", "3.14", "1,000", "foo_bar" stay whole; Han characters are one
   // token each), with Lucene's English possessive filter ("john's" -> "john") when the language
-  // is english or porter, and ’ read as '. See analysis/word_break.h.
+  // is english or porter, and ’ read as '. See analysis/word_break.h. Or the name of a
+  // tokenizer the program registered (RegisterTokenizer).
   std::string tokenizer = "simple";
+  // Registered token filters (RegisterTokenFilter), applied in this order after the tokenizer
+  // and before case folding, ASCII folding, stop words and stemming.
+  std::vector<std::string> filters;
   // Any Snowball algorithm libstemmer knows ("english", "porter", "french", ...), or "none".
   std::string language = "english";
   // "" = none; "english" = Lucene's 33 English stop words; otherwise a file, one word a line,
@@ -42,23 +49,19 @@ struct AnalyzerOptions {
   bool operator==(const AnalyzerOptions&) const = default;
 };
 
-struct Token {
-  std::string_view term;  // folded and stemmed; valid only during the callback
-  uint32_t position;      // 0-based; stop words and dropped tokens leave gaps
-  uint32_t start_byte;    // the original token is input[start_byte, end_byte), for snippets
-  uint32_t end_byte;
-};
-
 class Analyzer {
  public:
-  // InvalidArgument naming a bad language (with the valid ones) or an unreadable stopword file.
+  // InvalidArgument naming a bad language (with the valid ones), an unreadable stopword file, or
+  // a tokenizer or filter that is neither built in nor registered in this process.
   static Status Create(const AnalyzerOptions& options, std::unique_ptr<Analyzer>* out);
   ~Analyzer();
   Analyzer(const Analyzer&) = delete;
   Analyzer& operator=(const Analyzer&) = delete;
 
-  // Calls sink for every token of text, in order. Not thread-safe (the stemmer has state and
-  // buffers are reused): one Analyzer per thread.
+  // Calls sink for every token of text, in order (Token: term folded and stemmed, valid only
+  // during the callback; positions 0-based, non-decreasing, with gaps where stop words and
+  // dropped tokens were; the original word is text[start_byte, end_byte)). Not thread-safe
+  // (the stemmer has state and buffers are reused): one Analyzer per thread.
   void Analyze(std::string_view text, const std::function<void(const Token&)>& sink);
   // The terms only, for queries and tests.
   std::vector<std::string> Terms(std::string_view text);
@@ -88,6 +91,14 @@ class Analyzer {
   bool IsStopword() const;
   std::string_view Stem();
   std::string_view CachedStem();
+  // The pipeline with a program's components (include/trawl/analysis.h). noexcept: an
+  // exception from one must not cross the library.
+  void AnalyzeWithComponents(std::string_view text,
+                             const std::function<void(const Token&)>& sink) noexcept;
+  // The built-in tokenizer's words, case-folded but not yet ASCII-folded, as Tokens.
+  void TokenizeBuiltin(std::string_view text, TokenSink& out);
+  // The registered tokenizer and filters, chained to the built-in steps (analyzer.cc).
+  class Components;
 
   AnalyzerOptions options_;
   bool standard_tokenizer_ = false;
@@ -100,6 +111,9 @@ class Analyzer {
   uint64_t dropped_long_tokens_ = 0;
   std::string folded_;  // the current token, reused so the hot path does not allocate
   std::string ascii_folded_;  // folded_ folded to ASCII, swapped with it
+  // Null without registered components: the built-in path then never looks at it.
+  std::unique_ptr<Components> components_;
+  std::string builtin_word_;  // a built-in tokenizer's word while the components see it
 };
 
 // `folded` (case-folded UTF-8) with every code point that has an ASCII equivalent replaced by

@@ -9,6 +9,7 @@ AnalyzerOptions FieldAnalyzerOptions(const AnalyzerOptions& index_default,
   if (field.stopwords) options.stopwords = *field.stopwords;
   if (field.tokenizer) options.tokenizer = *field.tokenizer;
   if (field.ascii_folding) options.ascii_folding = *field.ascii_folding;
+  if (!field.filters.empty()) options.filters = field.filters;
   return options;
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "analysis/registry.h"
 #include "format/file_format.h"
 #include "format/file_names.h"
 #include "format/schema_json.h"
@@ -13,6 +14,15 @@ namespace trawl {
 
 namespace {
 constexpr std::string_view kManifestKind = "MANI";
+
+bool NamesRegisteredAnalysis(const Manifest& m) {
+  if (!IsBuiltinTokenizer(m.analyzer.tokenizer)) return true;
+  for (const Schema::Field& f : m.schema.fields()) {
+    const FieldAnalyzer& a = f.spec.analyzer;
+    if ((a.tokenizer && !IsBuiltinTokenizer(*a.tokenizer)) || !a.filters.empty()) return true;
+  }
+  return false;
+}
 }  // namespace
 
 std::string ManifestPath(const std::string& dir, uint64_t generation) {
@@ -134,7 +144,10 @@ Status WriteManifest(const std::string& dir, const Manifest& m, FileSystem* fs) 
   (void)fs->RemoveFile(tmp_path);
   std::unique_ptr<FileWriter> w;
   TRAWL_RETURN_IF_ERROR(
-      FileWriter::Create(tmp_path, kManifestKind, kManifestFormatVersion, &w, fs));
+      FileWriter::Create(tmp_path, kManifestKind,
+                         NamesRegisteredAnalysis(m) ? kManifestFormatVersion
+                                                    : kManifestBuiltinAnalysisVersion,
+                         &w, fs));
   TRAWL_RETURN_IF_ERROR(w->Append(j.dump(1)));
   TRAWL_RETURN_IF_ERROR(w->Finish());
   Status s = fs->RenameFile(tmp_path, final_path);

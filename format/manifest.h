@@ -15,9 +15,14 @@
 
 namespace trawl {
 
-// The manifest version this build writes, and the newest it reads. 2 adds "tokenizer" to
-// "analyzer"; 3 adds the schema. Versions 1 and 2 read with an empty schema.
-inline constexpr uint32_t kManifestFormatVersion = 3;
+// The newest manifest version this build reads. 2 adds "tokenizer" to "analyzer"; 3 adds the
+// schema; 4 is 3 whose analysis names components a program registers (trawl/analysis.h), so
+// that a build without them refuses it as a newer format instead of as a bad schema. Versions
+// 1 and 2 read with an empty schema.
+inline constexpr uint32_t kManifestFormatVersion = 4;
+// What a manifest that names no registered component is written as, so that builds from before
+// version 4 still read it.
+inline constexpr uint32_t kManifestBuiltinAnalysisVersion = 3;
 
 struct ManifestSegment {
   std::string name;  // file prefix, e.g. "seg_7"

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "analysis/analyzer.h"
+#include "analysis/registry.h"
 #include "format/schema_json.h"
 
 namespace trawl {
@@ -35,6 +36,7 @@ nlohmann::ordered_json FieldAnalyzerToJsonValue(const FieldAnalyzer& a) {
   if (a.stopwords) j["stopwords"] = *a.stopwords;
   if (a.tokenizer) j["tokenizer"] = *a.tokenizer;
   if (a.ascii_folding) j["ascii_folding"] = *a.ascii_folding;
+  if (!a.filters.empty()) j["filters"] = a.filters;
   return j;
 }
 
@@ -65,11 +67,20 @@ void FirstDifference(const FieldSpec& have, const FieldSpec& want, std::string* 
   assert(false && "specs differ in no option");
 }
 
-// The values Analyzer::Create would refuse; a stopword file is only opened with the index.
+// The values Analyzer::Create would refuse in any program; a stopword file is only opened, and
+// a registered component only looked up, with the index.
 Status CheckFieldAnalyzer(const std::string& name, const FieldAnalyzer& a) {
-  if (a.tokenizer && *a.tokenizer != "simple" && *a.tokenizer != "standard") {
-    return Status::InvalidArgument("field '" + name + "': unknown tokenizer '" + *a.tokenizer +
-                                   "' (tokenizers: simple, standard)");
+  if (a.tokenizer && !IsBuiltinTokenizer(*a.tokenizer) &&
+      !ValidAnalysisComponentName(*a.tokenizer)) {
+    return Status::InvalidArgument("field '" + name + "': bad tokenizer name '" + *a.tokenizer +
+                                   "' (tokenizers: simple, standard, or a registered one, "
+                                   "named [A-Za-z_][A-Za-z0-9_.-]*)");
+  }
+  for (const std::string& filter : a.filters) {
+    if (!ValidAnalysisComponentName(filter)) {
+      return Status::InvalidArgument("field '" + name + "': bad token filter name '" + filter +
+                                     "' (a registered one, named [A-Za-z_][A-Za-z0-9_.-]*)");
+    }
   }
   if (a.language && *a.language != "none") {
     const std::vector<std::string> languages = Analyzer::Languages();
@@ -116,6 +127,20 @@ Status ReadBoolOption(const std::string& field, const std::string& key,
   return Status::OK();
 }
 
+Status ReadFilterNames(const std::string& field, const nlohmann::ordered_json& value,
+                       std::vector<std::string>* out) {
+  const bool strings = value.is_array() && std::all_of(value.begin(), value.end(),
+                                                       [](const auto& v) { return v.is_string(); });
+  if (!strings) {
+    return Status::InvalidArgument("field '" + field +
+                                   "': analyzer setting 'filters' must be an array of names, not " +
+                                   value.dump());
+  }
+  out->clear();
+  for (const auto& v : value) out->push_back(v.get<std::string>());
+  return Status::OK();
+}
+
 Status FieldAnalyzerFromJsonValue(const std::string& name, const nlohmann::ordered_json& j,
                                   FieldAnalyzer* out) {
   if (!j.is_object()) {
@@ -125,6 +150,10 @@ Status FieldAnalyzerFromJsonValue(const std::string& name, const nlohmann::order
   }
   FieldAnalyzer analyzer;
   for (const auto& [key, value] : j.items()) {
+    if (key == "filters") {
+      TRAWL_RETURN_IF_ERROR(ReadFilterNames(name, value, &analyzer.filters));
+      continue;
+    }
     if (key == "ascii_folding") {
       bool folding;
       TRAWL_RETURN_IF_ERROR(ReadBoolOption(name, "analyzer." + key, value, &folding));
@@ -136,8 +165,9 @@ Status FieldAnalyzerFromJsonValue(const std::string& name, const nlohmann::order
                                           : key == "tokenizer" ? &analyzer.tokenizer
                                                                : nullptr;
     if (setting == nullptr) {
-      return Status::InvalidArgument("field '" + name + "': unknown analyzer setting '" + key +
-                                     "' (settings: language, stopwords, tokenizer, ascii_folding)");
+      return Status::InvalidArgument(
+          "field '" + name + "': unknown analyzer setting '" + key +
+          "' (settings: language, stopwords, tokenizer, ascii_folding, filters)");
     }
     if (!value.is_string()) {
       return Status::InvalidArgument("field '" + name + "': analyzer setting '" + key +

@@ -245,7 +245,12 @@ TEST(FieldAnalyzerSchemaTest, FromJsonRefusals) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"fields": {"title": {"type": "text", "analyzer": {"langauge": "english"}}}})",
        "field 'title': unknown analyzer setting 'langauge' (settings: language, stopwords, "
-       "tokenizer, ascii_folding)"},
+       "tokenizer, ascii_folding, filters)"},
+      {R"({"fields": {"title": {"type": "text", "analyzer": {"filters": "synonyms"}}}})",
+       "field 'title': analyzer setting 'filters' must be an array of names, not \"synonyms\""},
+      {R"({"fields": {"title": {"type": "text", "analyzer": {"filters": ["ok", "not ok"]}}}})",
+       "field 'title': bad token filter name 'not ok' (a registered one, named "
+       "[A-Za-z_][A-Za-z0-9_.-]*)"},
       {R"({"fields": {"title": {"type": "text", "analyzer": {"language": "klingon"}}}})",
        "field 'title': unknown language 'klingon' (languages: none, " +
            [] {
@@ -255,8 +260,9 @@ TEST(FieldAnalyzerSchemaTest, FromJsonRefusals) {
              return joined;
            }() +
            ")"},
-      {R"({"fields": {"title": {"type": "text", "analyzer": {"tokenizer": "whitespace"}}}})",
-       "field 'title': unknown tokenizer 'whitespace' (tokenizers: simple, standard)"},
+      {R"({"fields": {"title": {"type": "text", "analyzer": {"tokenizer": "white space"}}}})",
+       "field 'title': bad tokenizer name 'white space' (tokenizers: simple, standard, or a "
+       "registered one, named [A-Za-z_][A-Za-z0-9_.-]*)"},
       {R"({"fields": {"title": {"type": "text", "analyzer": {"ascii_folding": "yes"}}}})",
        "field 'title': option 'analyzer.ascii_folding' must be true or false, not \"yes\""},
       {R"({"fields": {"title": {"type": "text", "analyzer": {"language": 3}}}})",

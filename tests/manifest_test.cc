@@ -168,7 +168,7 @@ TEST_F(ManifestTest, VersionThreeNeedsAGoodSchema) {
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
 
   // A newer version than this build knows is refused, not misread.
-  WriteRaw(7, 4, head(7) + R"(, "schema": {}})");
+  WriteRaw(7, kManifestFormatVersion + 1, head(7) + R"(, "schema": {}})");
   s = ReadManifest(dir_, 7, &read);
   EXPECT_FALSE(s.ok());
 }

@@ -55,7 +55,8 @@ struct IndexWriterOptions {
   std::string stopwords;
   // "simple" (the default): a token is a run of Unicode letters and digits. "standard": Unicode
   // word boundaries (UAX #29) like Lucene's StandardTokenizer, which keeps "don't", "e.g",
-  // "3.14" and "1,000" whole, with English possessives stripped for english and porter.
+  // "3.14" and "1,000" whole, with English possessives stripped for english and porter. Or a
+  // tokenizer the program registers (trawl/analysis.h).
   std::string tokenizer = "simple";
   // Tokens longer than this many code points are dropped (they still use up a position).
   uint32_t max_token_chars = 255;

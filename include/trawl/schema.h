@@ -45,13 +45,19 @@ TRAWL_EXPORT FieldType DynamicFieldType(ValueKind kind);
 
 // A text field's own analysis. A setting left unset takes the index's (trawl-index --language,
 // --stopwords, --tokenizer, --ascii-folding; IndexWriterOptions), which is what a field without
-// any has.
+// any has. The order in which the steps run is in trawl/analysis.h.
 struct FieldAnalyzer {
   std::optional<std::string> language;   // a Snowball algorithm, or "none"
   std::optional<std::string> stopwords;   // "" (none), "english", or a file
-  std::optional<std::string> tokenizer;   // "simple" or "standard"
+  // "simple", "standard", or the name of a tokenizer the program registers (RegisterTokenizer).
+  std::optional<std::string> tokenizer;
   std::optional<bool> ascii_folding;
-  bool IsDefault() const { return !language && !stopwords && !tokenizer && !ascii_folding; }
+  // Names of token filters the program registers (RegisterTokenFilter), run in this order
+  // after the tokenizer and before the built-in steps. Empty: none (the index has none).
+  std::vector<std::string> filters;
+  bool IsDefault() const {
+    return !language && !stopwords && !tokenizer && !ascii_folding && filters.empty();
+  }
   bool operator==(const FieldAnalyzer&) const = default;
 };
 
@@ -96,7 +102,9 @@ class TRAWL_EXPORT Schema {
   // analyzer never changes either: the index holds the terms the old one made). Also
   // InvalidArgument for a bad name, a column on a text or stored field, an indexed stored
   // field, lowercase on a non-keyword field, an analyzer on a non-text field or with an
-  // unknown language or tokenizer, or a schema that would exceed max_fields.
+  // unknown language, a tokenizer or filter name that no program could register (see
+  // RegisterTokenizer), or a schema that would exceed max_fields. Whether a named component
+  // is registered is checked when an index is opened, not here.
   Status AddField(std::string name, const FieldSpec& spec);
   // Adds every field of `other` (as AddField, in other's order); on error nothing is added.
   Status Merge(const Schema& other);
@@ -110,7 +118,8 @@ class TRAWL_EXPORT Schema {
 
   // {"fields": {NAME: {"type": ..., "stored": ..., "indexed": ..., "column": ...,
   // "lowercase": ..., "analyzer": {"language": ..., "stopwords": ..., "tokenizer": ...,
-  // "ascii_folding": bool}}, ...}, "dynamic": bool, "max_fields": n}, fields in id order.
+  // "ascii_folding": bool, "filters": [name, ...]}}, ...}, "dynamic": bool, "max_fields": n},
+  // fields in id order.
   // Omitted options take the type's defaults; an omitted analyzer setting, the index's. InvalidArgument naming the field or key for anything
   // else (unknown keys included, so that a misspelt option is not silently ignored).
   static Status FromJson(std::string_view json, Schema* out);
