@@ -176,7 +176,7 @@ TEST_F(ManifestTest, VersionThreeNeedsAGoodSchema) {
 // The committed index of the format before typed fields: its manifest is version 1.
 TEST_F(ManifestTest, OldIndexFixtureReads) {
   const std::string fixture =
-      (std::filesystem::path(__FILE__).parent_path() / "fixtures" / "index-v2").string();
+      (std::filesystem::path(TRAWL_FIXTURES_DIR) / "index-v2").string();
   Manifest read;
   Status s = ReadLatestManifest(fixture, &read);
   ASSERT_TRUE(s.ok()) << s.ToString();
