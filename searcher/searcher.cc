@@ -58,6 +58,10 @@ struct DeletedView {
 
 namespace {
 
+// Loading a hit (reading, decompressing and analyzing its stored document for a snippet), in
+// QueryStop ticks: about as much work as scoring a few hundred documents.
+constexpr int64_t kHitCost = 256;
+
 // How a stored value of a field of this type is shown.
 ValueKind ValueKindOf(FieldType type) {
   switch (type) {
@@ -239,6 +243,19 @@ Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options
 
 Status SearcherImpl::Search(std::string_view query, const SearchOptions& options,
                             SearchResults* results) const {
+  QueryStop stop(options.deadline, options.cancel);
+  Status s = SearchUntilStopped(query, options, &stop, results);
+  // Whatever a stopped query gathered is partial (a scorer that stopped just ran out of
+  // documents): none of it is returned.
+  if (stop.stopped()) {
+    *results = SearchResults();
+    return stop.status();
+  }
+  return s;
+}
+
+Status SearcherImpl::SearchUntilStopped(std::string_view query, const SearchOptions& options,
+                                        QueryStop* stop, SearchResults* results) const {
   *results = SearchResults();
   BorrowedAnalyzer analyzer(pool_.get());
   TRAWL_RETURN_IF_ERROR(analyzer.Init());
@@ -249,6 +266,7 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
     TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
   }
   IndexContext context = Context(options.k1, options.b);
+  context.stop = stop;
   for (const auto& [field, w] : options.field_weights) {
     if (!(w >= 0 && w <= 1e6)) {
       return Status::InvalidArgument("field weight of '" + field + "' must be between 0 and 1e6");
@@ -283,7 +301,8 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
   TRAWL_RETURN_IF_ERROR(HitOrder::Make(options, commit, &order));
   // Facets count every match (searcher/facets.h), whatever part of them a page shows.
   TRAWL_RETURN_IF_ERROR(
-      ComputeFacets(*weight, segment_pointers_, deleted_, schema(), options, &results->facets));
+      ComputeFacets(*weight, segment_pointers_, deleted_, schema(), options, stop,
+                    &results->facets));
   // Exact totals: counting with Roaring is cheap unless the query needs positions; then the
   // one scoring pass below counts too (visiting every match, instead of matching every phrase
   // twice). Without exact totals (as the top-k of Lucene's search(query, k)) nothing is
@@ -293,20 +312,20 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
   const bool cheap = weight->CountIsCheap();
   const bool count_in_pass = options.exact_total && !cheap && !only_count;
   if (only_count || (options.exact_total && cheap && !order->by_fields()))
-    TRAWL_RETURN_IF_ERROR(CountWeight(*weight, &results->total));
+    TRAWL_RETURN_IF_ERROR(CountWeight(*weight, stop, &results->total));
   if (only_count) return Status::OK();
 
   // Hit collection: the page of hits in the order asked, and the cursor after it.
   Page page;
   if (order->by_fields()) {
-    TRAWL_RETURN_IF_ERROR(order->CollectByFields(*weight, options, &page));
+    TRAWL_RETURN_IF_ERROR(order->CollectByFields(*weight, options, stop, &page));
     results->total = page.total;
   } else {
     TopKCollector collector = order->score_after()
                                   ? TopKCollector(PageLimit(options), *order->score_after())
                                   : TopKCollector(PageLimit(options));
     TRAWL_RETURN_IF_ERROR(
-        CollectTopK(*weight, count_in_pass ? &results->total : nullptr, &collector));
+        CollectTopK(*weight, count_in_pass ? &results->total : nullptr, stop, &collector));
     if (!options.exact_total) {
       // Documents are skipped only once k are held: until then, every match was collected
       // (every match after the cursor, with one).
@@ -320,6 +339,9 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
   std::unordered_set<std::string> terms;
   if (options.load_documents) weight->CollectTerms(&terms);
   for (const PageHit& collected : page.hits) {
+    // Loading a hit reads and analyzes its stored document: a page of thousands of long ones
+    // takes a while.
+    if (StopRequested(stop, kHitCost)) return stop->status();
     Hit hit;
     hit.score = collected.score;
     hit.segment = collected.segment;
@@ -353,7 +375,7 @@ Status SearcherImpl::FilterSets(const std::vector<std::string>& filters,
   }
   std::vector<const Weight*> views;
   for (const auto& w : weights) views.push_back(w.get());
-  return ComputeSegmentFilters(views, segments_.size(), out);
+  return ComputeSegmentFilters(views, segments_.size(), context.stop, out);
 }
 
 Status SearcherImpl::LoadHit(const SearchOptions& options,
@@ -414,21 +436,22 @@ Status SearcherImpl::Get(std::string_view id, Document* out) const {
   return Status::NotFound("no document with id '" + std::string(id) + "'");
 }
 
-Status SearcherImpl::CollectTopK(const Weight& weight, uint64_t* total_in_pass,
+Status SearcherImpl::CollectTopK(const Weight& weight, uint64_t* total_in_pass, QueryStop* stop,
                                  TopKCollector* collector) const {
   for (size_t seg = 0; seg < segments_.size(); ++seg) {
+    if (stop->stopped()) return stop->status();
     const uint32_t seg_id = static_cast<uint32_t>(seg);
     // The weight says whether MaxScore over its clauses serves it best; counting in the pass
     // visits every match, which only document-at-a-time collection does.
     std::unique_ptr<MaxScoreQuery> plan;
     if (total_in_pass == nullptr) TRAWL_RETURN_IF_ERROR(weight.MakeMaxScorePlan(seg, &plan));
     if (plan) {
-      CollectMaxScore(std::move(*plan), seg_id, deleted_[seg].get(), collector);
+      CollectMaxScore(std::move(*plan), seg_id, deleted_[seg].get(), collector, stop);
     } else {
       std::unique_ptr<Scorer> scorer;
       TRAWL_RETURN_IF_ERROR(weight.MakeScorer(seg, &scorer));
       if (scorer) {
-        CollectAll(scorer.get(), seg_id, deleted_[seg].get(), collector, total_in_pass);
+        CollectAll(scorer.get(), seg_id, deleted_[seg].get(), collector, total_in_pass, stop);
       }
     }
   }
@@ -436,20 +459,33 @@ Status SearcherImpl::CollectTopK(const Weight& weight, uint64_t* total_in_pass,
 }
 
 Status SearcherImpl::Count(std::string_view query, uint64_t* count) const {
-  std::unique_ptr<QueryNode> parsed;
-  TRAWL_RETURN_IF_ERROR(ParseQuery(query, &parsed));
-  BorrowedAnalyzer analyzer(pool_.get());
-  TRAWL_RETURN_IF_ERROR(analyzer.Init());
-  IndexContext context = Context(1.2, 0.75);
-  std::unique_ptr<Weight> weight;
-  TRAWL_RETURN_IF_ERROR(CreateWeight(*parsed, context, *analyzer, &weight));
-  return CountWeight(*weight, count);
+  return Count(query, SearchOptions(), count);
 }
 
-Status SearcherImpl::CountWeight(const Weight& weight, uint64_t* total) const {
+Status SearcherImpl::Count(std::string_view query, const SearchOptions& options,
+                           uint64_t* count) const {
+  *count = 0;
+  // The count-only path of Search, with what concerns hits, their order and facets left out
+  // (so that, e.g., a sort on a field the index lacks is no error here).
+  SearchOptions counting;
+  counting.count_only = true;
+  counting.filters = options.filters;
+  counting.plain_text = options.plain_text;
+  counting.deadline = options.deadline;
+  counting.cancel = options.cancel;
+  SearchResults results;
+  TRAWL_RETURN_IF_ERROR(Search(query, counting, &results));
+  *count = results.total;
+  return Status::OK();
+}
+
+Status SearcherImpl::CountWeight(const Weight& weight, QueryStop* stop, uint64_t* total) const {
   *total = 0;
   if (weight.IsEmpty()) return Status::OK();
   for (size_t seg = 0; seg < segments_.size(); ++seg) {
+    // A segment's count is set algebra over whole posting lists, or a scorer pass whose own
+    // loops check: once per segment is often enough here.
+    if (StopRequested(stop, QueryStop::kCheckInterval)) return stop->status();
     DeletedDocs deleted;
     if (deleted_[seg] != nullptr) {
       deleted.bitmap = deleted_[seg].get();

@@ -38,6 +38,8 @@ class SearcherImpl final : public Searcher {
   Status Search(std::string_view query, const SearchOptions& options,
                 SearchResults* results) const override;
   Status Count(std::string_view query, uint64_t* count) const override;
+  Status Count(std::string_view query, const SearchOptions& options,
+               uint64_t* count) const override;
   Status Get(std::string_view id, Document* out) const override;
   const Schema& schema() const override { return schema_; }
   uint64_t num_docs() const override { return num_docs_; }
@@ -50,6 +52,10 @@ class SearcherImpl final : public Searcher {
   const SearcherOptions& options() const { return options_; }
 
  private:
+  // Search, ticking `stop` (never null) as it goes; Search turns a stopped run's outcome into
+  // the stop's status.
+  Status SearchUntilStopped(std::string_view query, const SearchOptions& options,
+                            QueryStop* stop, SearchResults* results) const;
   IndexContext Context(double k1, double b) const;
   // Per segment, the documents every filter query matches (SearchOptions::filters), as sets
   // or per-document checks (searcher/query/filtered.h).
@@ -60,10 +66,11 @@ class SearcherImpl final : public Searcher {
                  FieldAnalyzers& analyzers, Hit* hit) const;
   // The matches of `weight` that are not deleted, summed over the segments (each weight counts
   // its own).
-  Status CountWeight(const Weight& weight, uint64_t* total) const;
+  Status CountWeight(const Weight& weight, QueryStop* stop, uint64_t* total) const;
   // Offers the matches of `weight` in every segment to `collector`, by the execution the weight
   // chooses; with `total_in_pass` not null, every match is visited and counted there instead.
-  Status CollectTopK(const Weight& weight, uint64_t* total_in_pass, TopKCollector* collector) const;
+  Status CollectTopK(const Weight& weight, uint64_t* total_in_pass, QueryStop* stop,
+                     TopKCollector* collector) const;
 
   std::string dir_;
   SearcherOptions options_;

@@ -10,6 +10,8 @@
 #ifndef TRAWL_SEARCHER_H_
 #define TRAWL_SEARCHER_H_
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -134,6 +136,23 @@ struct SearchOptions {
   // finds in it is an optional clause (a bag of words, as Anserini runs TREC topics), so no
   // character has a special meaning and a word that splits into several terms is no phrase.
   bool plain_text = false;
+  // Deadline and cancellation (docs/embedding.md). A query still running when `deadline`
+  // passes stops and returns DeadlineExceeded; one whose `*cancel` becomes true (set by any
+  // thread, e.g. a request handler whose client went away, or a Ctrl-C handler) stops and
+  // returns Cancelled. Either way the results are left empty: a stopped query never returns
+  // part of its hits, counts or facets. The checks sit in every loop over documents, terms or
+  // hits, every few thousand documents' work, so a query stops within a few milliseconds of
+  // either; a query given an expired deadline or a set flag stops at its first check, before
+  // it has scored or counted anything. A query that finishes first returns its results, whatever the clock says then.
+  //
+  // The deadline is a point of std::chrono::steady_clock (unaffected by changes of the wall
+  // clock), e.g. `std::chrono::steady_clock::now() + std::chrono::milliseconds(50)` for a
+  // budget of 50 ms; the default, time_point::max(), is none. A deadline spanning several
+  // calls (a request that searches, then counts) is the same value passed to each.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Null (the default): no cancellation. Read, never written, by the query; must stay alive
+  // until the call returns. One flag may serve many queries at once (all stop when it is set).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct Hit {
@@ -177,11 +196,17 @@ class TRAWL_EXPORT Searcher {
   virtual ~Searcher();
 
   // Runs a query in the language of docs/query-language.md. InvalidArgument with the column of
-  // a syntax error.
+  // a syntax error; DeadlineExceeded or Cancelled, with empty *results, when the query was
+  // stopped by options.deadline or options.cancel.
   virtual Status Search(std::string_view query, const SearchOptions& options,
                         SearchResults* results) const = 0;
   // The exact number of documents matching `query`, without scoring.
   virtual Status Count(std::string_view query, uint64_t* count) const = 0;
+  // The same under `options`: of them, Count honors plain_text, filters, deadline and cancel
+  // (DeadlineExceeded or Cancelled with *count 0 when stopped) and ignores those about hits,
+  // their order and facets.
+  virtual Status Count(std::string_view query, const SearchOptions& options,
+                       uint64_t* count) const = 0;
   // The stored fields of the live document with this id; NotFound if there is none.
   virtual Status Get(std::string_view id, Document* out) const = 0;
   // The index's fields (for an index from before schemas: its fields, all text).

@@ -149,12 +149,15 @@ Status NewFuzzyWeight(const IndexContext& index, const std::string& field, const
     if (fid < 0) continue;
     TRAWL_RETURN_IF_ERROR(segment->ForEachTermWithPrefix(
         static_cast<uint32_t>(fid), "", [&](std::string_view term, const TermInfo&) {
+          // A pass over whole dictionaries, before any document is looked at.
+          if (StopRequested(index.stop)) return false;
           if (within.find(term) != within.end()) return true;
           const std::u32string cps = CodePoints(term);
           const uint32_t d = EditDistance(query, cps, max_edits);
           if (d <= max_edits) within.emplace(std::string(term), d);
           return true;
         }));
+    if (index.stop != nullptr && index.stop->stopped()) return index.stop->status();
   }
   struct Candidate {
     std::string term;
