@@ -56,8 +56,9 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
   uint32_t d = scorer->doc();
   uint32_t block_end = kNoMoreDocs;  // none taken yet
   double block_bound = 0;
+  LoopStop loop_stop(stop);
   while (d != kNoMoreDocs) {
-    if (StopRequested(stop)) return;
+    if (loop_stop.Tick()) return;
     if (matches != nullptr) {
       if (deleted == nullptr || !roaring_bitmap_contains(deleted, d)) {
         ++*matches;

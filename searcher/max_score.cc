@@ -190,9 +190,10 @@ bool MaxScore::Init(MaxScoreQuery query) {
 }
 
 void MaxScore::Run() {
+  LoopStop loop_stop(stop_);
   while (first_essential_ < n_) {
     const uint32_t doc = EssentialDoc();
-    if (doc == kNoMoreDocs || StopRequested(stop_)) break;
+    if (doc == kNoMoreDocs || loop_stop.Tick()) break;
     if (collector_->full() && (doc > window_end_ || window_end_ == kNoMoreDocs)) {
       const uint32_t resume = SkipWindow(doc);
       if (resume == kNoMoreDocs) break;

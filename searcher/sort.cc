@@ -575,8 +575,9 @@ Status HitOrder::CollectByFields(const Weight& weight, const SearchOptions& opti
       std::unique_ptr<Scorer> scorer;
       TRAWL_RETURN_IF_ERROR(weight.MakeScorer(seg, &scorer));
       if (scorer) {
+        LoopStop loop_stop(stop);
         for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
-          if (StopRequested(stop)) return stop->status();
+          if (loop_stop.Tick()) return stop->status();
           if (deleted == nullptr || !roaring_bitmap_contains(deleted, d))
             collection.Add(d, scorer->Score());
         }

@@ -46,9 +46,10 @@ Status TermUnionWeight::PostingSetsInSegment(size_t seg, PostingSets* out, bool*
   const int fid = reader.FieldId(field_);
   if (fid >= 0) {
     Status inner;
+    LoopStop loop_stop(index_.stop);
     TRAWL_RETURN_IF_ERROR(reader.ForEachTermWithPrefix(
         static_cast<uint32_t>(fid), prefix_, [&](std::string_view term, const TermInfo& info) {
-          if (StopRequested(index_.stop)) {
+          if (loop_stop.Tick()) {
             inner = index_.stop->status();
             return false;
           }
