@@ -47,7 +47,7 @@ std::vector<ScoredDoc> TopKCollector::TakeSorted() {
 }
 
 void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* deleted,
-                TopKCollector* collector, uint64_t* matches) {
+                TopKCollector* collector, uint64_t* matches, QueryStop* stop) {
   if (matches == nullptr && collector->full())  // full from an earlier segment
     scorer->SetMinCompetitiveScore(collector->threshold());
   // Without block bounds, the global bound holds over everything left.
@@ -56,7 +56,9 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
   uint32_t d = scorer->doc();
   uint32_t block_end = kNoMoreDocs;  // none taken yet
   double block_bound = 0;
+  LoopStop loop_stop(stop);
   while (d != kNoMoreDocs) {
+    if (loop_stop.Tick()) return;
     if (matches != nullptr) {
       if (deleted == nullptr || !roaring_bitmap_contains(deleted, d)) {
         ++*matches;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "searcher/query_stop.h"
 #include "searcher/scorer.h"
 
 namespace trawl {
@@ -64,9 +65,10 @@ class TopKCollector {
 
 // Scores the matches of `scorer` document at a time. Documents in `deleted` (may be null) are
 // skipped. With `matches` null, blocks that cannot reach the top k are skipped (block-max);
-// otherwise every match is visited and counted into *matches.
+// otherwise every match is visited and counted into *matches. Ends early when `stop` (may be
+// null) trips; the caller then discards what was collected.
 void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* deleted,
-                TopKCollector* collector, uint64_t* matches = nullptr);
+                TopKCollector* collector, uint64_t* matches, QueryStop* stop);
 
 }  // namespace trawl
 

@@ -563,7 +563,8 @@ std::vector<FacetResult> FacetCounter::Finish() {
 
 Status ComputeFacets(const Weight& weight, std::span<const SegmentReader* const> segments,
                      std::span<const RoaringPtr> deleted, const Schema& schema,
-                     const SearchOptions& options, std::vector<FacetResult>* out) {
+                     const SearchOptions& options, QueryStop* stop,
+                     std::vector<FacetResult>* out) {
   out->clear();
   if (options.facets.empty() && options.range_facets.empty()) return Status::OK();
   std::unique_ptr<FacetCounter> counter;
@@ -571,9 +572,12 @@ Status ComputeFacets(const Weight& weight, std::span<const SegmentReader* const>
                                              KeywordCountMethod::kAuto, &counter));
   if (!weight.IsEmpty()) {
     for (size_t seg = 0; seg < segments.size(); ++seg) {
+      if (StopRequested(stop, QueryStop::kCheckInterval)) return stop->status();
       roaring_bitmap_t* matches = nullptr;
       TRAWL_RETURN_IF_ERROR(weight.MatchBitmap(seg, &matches));
       RoaringPtr owned(matches);
+      // A scorer stopped inside MatchBitmap leaves a partial set: not worth counting.
+      if (stop != nullptr && stop->stopped()) return stop->status();
       if (seg < deleted.size() && deleted[seg] != nullptr)
         roaring_bitmap_andnot_inplace(matches, deleted[seg].get());
       TRAWL_RETURN_IF_ERROR(counter->AddSegment(*segments[seg], matches));

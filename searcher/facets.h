@@ -24,6 +24,7 @@
 #include "common/roaring_view.h"
 #include "format/column_reader.h"
 #include "format/segment_reader.h"
+#include "searcher/query_stop.h"
 #include "trawl/schema.h"
 #include "trawl/searcher.h"
 #include "trawl/status.h"
@@ -109,9 +110,12 @@ class FacetCounter {
 
 // The facets `options` asks for, over the live matches of `weight` in every segment (deleted[i]
 // null: none deleted in segments[i]), into *out in request order; nothing when none is asked.
+// Stops with its status when `stop` (may be null) trips, checked segment by segment (the
+// weight's own loops check within one).
 Status ComputeFacets(const Weight& weight, std::span<const SegmentReader* const> segments,
                      std::span<const RoaringPtr> deleted, const Schema& schema,
-                     const SearchOptions& options, std::vector<FacetResult>* out);
+                     const SearchOptions& options, QueryStop* stop,
+                     std::vector<FacetResult>* out);
 
 }  // namespace trawl
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "format/segment_reader.h"
+#include "searcher/query_stop.h"
 #include "searcher/scorer.h"
 #include "trawl/schema.h"
 #include "trawl/status.h"
@@ -49,6 +50,10 @@ struct IndexContext {
   // Term proximity (SearchOptions::proximity): its weight (0: off) and window in positions.
   double proximity = 0;
   uint32_t proximity_window = 5;
+  // The query's deadline and cancel flag, ticked by every loop that can run long (weights
+  // expanding terms, scorers matching candidates); null: nothing stops the query. Mutable
+  // state of the one thread running the query, as weights and scorers are.
+  QueryStop* stop = nullptr;
   double FieldWeight(std::string_view field) const {
     auto it = field_weights.find(field);
     return it == field_weights.end() ? 1.0 : it->second;

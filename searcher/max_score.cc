@@ -59,8 +59,9 @@ bool GroupsMatch(const std::vector<std::unique_ptr<Scorer>>& clauses,
 // document that can still compete.
 class MaxScore {
  public:
-  MaxScore(uint32_t segment, const roaring_bitmap_t* deleted, TopKCollector* collector)
-      : segment_(segment), deleted_(deleted), collector_(collector) {}
+  MaxScore(uint32_t segment, const roaring_bitmap_t* deleted, TopKCollector* collector,
+           QueryStop* stop)
+      : segment_(segment), deleted_(deleted), collector_(collector), stop_(stop) {}
   // False when some required group has no clause in this segment: nothing matches.
   bool Init(MaxScoreQuery query);
   void Run();
@@ -128,6 +129,7 @@ class MaxScore {
   const uint32_t segment_;
   const roaring_bitmap_t* const deleted_;
   TopKCollector* const collector_;
+  QueryStop* const stop_;
   size_t n_ = 0;
   std::vector<std::unique_ptr<Scorer>> clauses_;  // by increasing MaxScore()
   // Parallel to clauses_, never null: a clause without block bounds gets its global bound
@@ -188,9 +190,10 @@ bool MaxScore::Init(MaxScoreQuery query) {
 }
 
 void MaxScore::Run() {
+  LoopStop loop_stop(stop_);
   while (first_essential_ < n_) {
     const uint32_t doc = EssentialDoc();
-    if (doc == kNoMoreDocs) break;
+    if (doc == kNoMoreDocs || loop_stop.Tick()) break;
     if (collector_->full() && (doc > window_end_ || window_end_ == kNoMoreDocs)) {
       const uint32_t resume = SkipWindow(doc);
       if (resume == kNoMoreDocs) break;
@@ -340,9 +343,9 @@ bool MaxScore::PrunedByNonEssential(uint32_t doc, double* score) {
 }  // namespace
 
 void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap_t* deleted,
-                     TopKCollector* collector) {
+                     TopKCollector* collector, QueryStop* stop) {
   if (query.clauses.empty()) return;
-  MaxScore max_score(segment, deleted, collector);
+  MaxScore max_score(segment, deleted, collector, stop);
   if (max_score.Init(std::move(query))) max_score.Run();
 }
 

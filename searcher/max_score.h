@@ -30,8 +30,9 @@ struct MaxScoreQuery {
 // MaxScore (Turtle & Flood): the sum of the clauses' scores over the documents `query` matches,
 // skipping documents that only match clauses whose score bounds together cannot beat the
 // current k-th score, and windows whose block bounds cannot.
+// Ends early when `stop` (may be null) trips; the caller then discards what was collected.
 void CollectMaxScore(MaxScoreQuery query, uint32_t segment, const roaring_bitmap_t* deleted,
-                     TopKCollector* collector);
+                     TopKCollector* collector, QueryStop* stop);
 
 }  // namespace trawl
 

@@ -58,6 +58,10 @@ struct DeletedView {
 
 namespace {
 
+// Loading a hit (reading, decompressing and analyzing its stored document for a snippet), in
+// QueryStop ticks: about as much work as scoring a few hundred documents.
+constexpr int64_t kHitCost = 256;
+
 // How a stored value of a field of this type is shown.
 ValueKind ValueKindOf(FieldType type) {
   switch (type) {
@@ -250,20 +254,27 @@ Status SearcherImpl::Count(std::string_view query, const SearchOptions& options,
 Status SearcherImpl::Count(const Query& query, const SearchOptions& options,
                            uint64_t* count) const {
   *count = 0;
+  QueryStop stop(options.deadline, options.cancel);
   BorrowedAnalyzer analyzer(pool_.get());
   TRAWL_RETURN_IF_ERROR(analyzer.Init());
   IndexContext context;
   std::unique_ptr<Weight> weight;
-  TRAWL_RETURN_IF_ERROR(
-      MakeWeight(query, options, /*scored=*/false, *analyzer, &context, &weight));
-  return CountWeight(*weight, count);
+  Status s = MakeWeight(query, options, /*scored=*/false, *analyzer, &stop, &context, &weight);
+  if (s.ok()) s = CountWeight(*weight, &stop, count);
+  // A stopped count is partial (a scorer that stopped just ran out of documents).
+  if (stop.stopped()) {
+    *count = 0;
+    return stop.status();
+  }
+  return s;
 }
 
 Status SearcherImpl::MakeWeight(const Query& query, const SearchOptions& options, bool scored,
-                                FieldAnalyzers& analyzer, IndexContext* context,
-                                std::unique_ptr<Weight>* out) const {
+                                FieldAnalyzers& analyzer, QueryStop* stop,
+                                IndexContext* context, std::unique_ptr<Weight>* out) const {
   TRAWL_RETURN_IF_ERROR(ValidateQuery(query.node()));
   *context = Context(options.k1, options.b);
+  context->stop = stop;
   for (const auto& [field, w] : options.field_weights) {
     if (!(w >= 0 && w <= 1e6)) {
       return Status::InvalidArgument("field weight of '" + field + "' must be between 0 and 1e6");
@@ -305,13 +316,26 @@ Status SearcherImpl::MakeWeight(const Query& query, const SearchOptions& options
 
 Status SearcherImpl::Search(const Query& query, const SearchOptions& options,
                             SearchResults* results) const {
+  QueryStop stop(options.deadline, options.cancel);
+  Status s = SearchUntilStopped(query, options, &stop, results);
+  // Whatever a stopped query gathered is partial (a scorer that stopped just ran out of
+  // documents): none of it is returned.
+  if (stop.stopped()) {
+    *results = SearchResults();
+    return stop.status();
+  }
+  return s;
+}
+
+Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions& options,
+                                        QueryStop* stop, SearchResults* results) const {
   *results = SearchResults();
   BorrowedAnalyzer analyzer(pool_.get());
   TRAWL_RETURN_IF_ERROR(analyzer.Init());
   IndexContext context;
   std::unique_ptr<Weight> weight;
   TRAWL_RETURN_IF_ERROR(
-      MakeWeight(query, options, /*scored=*/true, *analyzer, &context, &weight));
+      MakeWeight(query, options, /*scored=*/true, *analyzer, stop, &context, &weight));
   // The order of the hits (searcher/sort.h), checked before any work: sort keys, collapse and
   // the cursor to resume after.
   const CommitView commit{segment_pointers_, deleted_, &schema_, manifest_.generation};
@@ -319,7 +343,8 @@ Status SearcherImpl::Search(const Query& query, const SearchOptions& options,
   TRAWL_RETURN_IF_ERROR(HitOrder::Make(options, commit, &order));
   // Facets count every match (searcher/facets.h), whatever part of them a page shows.
   TRAWL_RETURN_IF_ERROR(
-      ComputeFacets(*weight, segment_pointers_, deleted_, schema(), options, &results->facets));
+      ComputeFacets(*weight, segment_pointers_, deleted_, schema(), options, stop,
+                    &results->facets));
   // Exact totals: counting with Roaring is cheap unless the query needs positions; then the
   // one scoring pass below counts too (visiting every match, instead of matching every phrase
   // twice). Without exact totals (as the top-k of Lucene's search(query, k)) nothing is
@@ -329,20 +354,20 @@ Status SearcherImpl::Search(const Query& query, const SearchOptions& options,
   const bool cheap = weight->CountIsCheap();
   const bool count_in_pass = options.exact_total && !cheap && !only_count;
   if (only_count || (options.exact_total && cheap && !order->by_fields()))
-    TRAWL_RETURN_IF_ERROR(CountWeight(*weight, &results->total));
+    TRAWL_RETURN_IF_ERROR(CountWeight(*weight, stop, &results->total));
   if (only_count) return Status::OK();
 
   // Hit collection: the page of hits in the order asked, and the cursor after it.
   Page page;
   if (order->by_fields()) {
-    TRAWL_RETURN_IF_ERROR(order->CollectByFields(*weight, options, &page));
+    TRAWL_RETURN_IF_ERROR(order->CollectByFields(*weight, options, stop, &page));
     results->total = page.total;
   } else {
     TopKCollector collector = order->score_after()
                                   ? TopKCollector(PageLimit(options), *order->score_after())
                                   : TopKCollector(PageLimit(options));
     TRAWL_RETURN_IF_ERROR(
-        CollectTopK(*weight, count_in_pass ? &results->total : nullptr, &collector));
+        CollectTopK(*weight, count_in_pass ? &results->total : nullptr, stop, &collector));
     if (!options.exact_total) {
       // Documents are skipped only once k are held: until then, every match was collected
       // (every match after the cursor, with one).
@@ -356,6 +381,9 @@ Status SearcherImpl::Search(const Query& query, const SearchOptions& options,
   std::unordered_set<std::string> terms;
   if (options.load_documents) weight->CollectTerms(&terms);
   for (const PageHit& collected : page.hits) {
+    // Loading a hit reads and analyzes its stored document: a page of thousands of long ones
+    // takes a while.
+    if (StopRequested(stop, kHitCost)) return stop->status();
     Hit hit;
     hit.score = collected.score;
     hit.segment = collected.segment;
@@ -403,7 +431,7 @@ Status SearcherImpl::FilterSets(const SearchOptions& options, const IndexContext
   }
   std::vector<const Weight*> views;
   for (const auto& w : weights) views.push_back(w.get());
-  return ComputeSegmentFilters(views, segments_.size(), out);
+  return ComputeSegmentFilters(views, segments_.size(), context.stop, out);
 }
 
 Status SearcherImpl::LoadHit(const SearchOptions& options,
@@ -464,21 +492,22 @@ Status SearcherImpl::Get(std::string_view id, Document* out) const {
   return Status::NotFound("no document with id '" + std::string(id) + "'");
 }
 
-Status SearcherImpl::CollectTopK(const Weight& weight, uint64_t* total_in_pass,
+Status SearcherImpl::CollectTopK(const Weight& weight, uint64_t* total_in_pass, QueryStop* stop,
                                  TopKCollector* collector) const {
   for (size_t seg = 0; seg < segments_.size(); ++seg) {
+    if (stop->stopped()) return stop->status();
     const uint32_t seg_id = static_cast<uint32_t>(seg);
     // The weight says whether MaxScore over its clauses serves it best; counting in the pass
     // visits every match, which only document-at-a-time collection does.
     std::unique_ptr<MaxScoreQuery> plan;
     if (total_in_pass == nullptr) TRAWL_RETURN_IF_ERROR(weight.MakeMaxScorePlan(seg, &plan));
     if (plan) {
-      CollectMaxScore(std::move(*plan), seg_id, deleted_[seg].get(), collector);
+      CollectMaxScore(std::move(*plan), seg_id, deleted_[seg].get(), collector, stop);
     } else {
       std::unique_ptr<Scorer> scorer;
       TRAWL_RETURN_IF_ERROR(weight.MakeScorer(seg, &scorer));
       if (scorer) {
-        CollectAll(scorer.get(), seg_id, deleted_[seg].get(), collector, total_in_pass);
+        CollectAll(scorer.get(), seg_id, deleted_[seg].get(), collector, total_in_pass, stop);
       }
     }
   }
@@ -489,10 +518,13 @@ Status SearcherImpl::Count(std::string_view query, uint64_t* count) const {
   return Count(query, SearchOptions(), count);
 }
 
-Status SearcherImpl::CountWeight(const Weight& weight, uint64_t* total) const {
+Status SearcherImpl::CountWeight(const Weight& weight, QueryStop* stop, uint64_t* total) const {
   *total = 0;
   if (weight.IsEmpty()) return Status::OK();
   for (size_t seg = 0; seg < segments_.size(); ++seg) {
+    // A segment's count is set algebra over whole posting lists, or a scorer pass whose own
+    // loops check: once per segment is often enough here.
+    if (StopRequested(stop, QueryStop::kCheckInterval)) return stop->status();
     DeletedDocs deleted;
     if (deleted_[seg] != nullptr) {
       deleted.bitmap = deleted_[seg].get();

@@ -55,11 +55,16 @@ class SearcherImpl final : public Searcher {
   const SearcherOptions& options() const { return options_; }
 
  private:
+  // Search, ticking `stop` (never null) as it goes; Search turns a stopped run's outcome into
+  // the stop's status.
+  Status SearchUntilStopped(const Query& query, const SearchOptions& options, QueryStop* stop,
+                            SearchResults* results) const;
   IndexContext Context(double k1, double b) const;
   // The weight of `query` with the options' filters, bound to *context, which it refers to and
   // which must outlive it; unless `scored`, without what adds only to scores (proximity).
+  // The context ticks `stop` (never null).
   Status MakeWeight(const Query& query, const SearchOptions& options, bool scored,
-                    FieldAnalyzers& analyzers, IndexContext* context,
+                    FieldAnalyzers& analyzers, QueryStop* stop, IndexContext* context,
                     std::unique_ptr<Weight>* out) const;
   // Per segment, the documents every filter query matches (SearchOptions::filters and
   // filter_queries), as sets or per-document checks (searcher/query/filtered.h).
@@ -70,10 +75,11 @@ class SearcherImpl final : public Searcher {
                  FieldAnalyzers& analyzers, Hit* hit) const;
   // The matches of `weight` that are not deleted, summed over the segments (each weight counts
   // its own).
-  Status CountWeight(const Weight& weight, uint64_t* total) const;
+  Status CountWeight(const Weight& weight, QueryStop* stop, uint64_t* total) const;
   // Offers the matches of `weight` in every segment to `collector`, by the execution the weight
   // chooses; with `total_in_pass` not null, every match is visited and counted there instead.
-  Status CollectTopK(const Weight& weight, uint64_t* total_in_pass, TopKCollector* collector) const;
+  Status CollectTopK(const Weight& weight, uint64_t* total_in_pass, QueryStop* stop,
+                     TopKCollector* collector) const;
 
   std::string dir_;
   SearcherOptions options_;

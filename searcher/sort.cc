@@ -564,7 +564,7 @@ class HitOrder::Collection {
 };
 
 Status HitOrder::CollectByFields(const Weight& weight, const SearchOptions& options,
-                                 Page* page) const {
+                                 QueryStop* stop, Page* page) const {
   Collection collection(*this, PageLimit(options));
   for (size_t seg = 0; seg < commit_.segments.size() && !weight.IsEmpty(); ++seg) {
     collection.StartSegment(static_cast<uint32_t>(seg));
@@ -575,9 +575,12 @@ Status HitOrder::CollectByFields(const Weight& weight, const SearchOptions& opti
       std::unique_ptr<Scorer> scorer;
       TRAWL_RETURN_IF_ERROR(weight.MakeScorer(seg, &scorer));
       if (scorer) {
-        for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next())
+        LoopStop loop_stop(stop);
+        for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
+          if (loop_stop.Tick()) return stop->status();
           if (deleted == nullptr || !roaring_bitmap_contains(deleted, d))
             collection.Add(d, scorer->Score());
+        }
       }
     } else {
       roaring_bitmap_t* matches = nullptr;
@@ -587,9 +590,12 @@ Status HitOrder::CollectByFields(const Weight& weight, const SearchOptions& opti
         if (deleted != nullptr) roaring_bitmap_andnot_inplace(matches, deleted);
         roaring_uint32_iterator_t* it = roaring_create_iterator(matches);
         uint32_t batch[256];
-        for (uint32_t got; (got = roaring_read_uint32_iterator(it, batch, 256)) > 0;)
+        for (uint32_t got; (got = roaring_read_uint32_iterator(it, batch, 256)) > 0;) {
+          if (StopRequested(stop, got)) break;
           for (uint32_t i = 0; i < got; ++i) collection.Add(batch[i], 0);
+        }
         roaring_free_uint32_iterator(it);
+        if (stop != nullptr && stop->stopped()) return stop->status();
       }
     }
     collection.FinishSegment();

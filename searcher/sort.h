@@ -105,8 +105,9 @@ class HitOrder {
 
   // Every other order: visits every match of `weight` that is not deleted (scoring it only
   // when a key is the score; Hit::score is 0 otherwise), counts them into page->total, and
-  // fills the page.
-  Status CollectByFields(const Weight& weight, const SearchOptions& options, Page* page) const;
+  // fills the page. Stops with its status when `stop` (may be null) trips.
+  Status CollectByFields(const Weight& weight, const SearchOptions& options, QueryStop* stop,
+                         Page* page) const;
 
   struct Key {
     bool score = false;  // relevance; else a column

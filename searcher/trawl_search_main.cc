@@ -47,7 +47,7 @@ void PrintError(const std::string& message) {
 // The message alone where it says everything (a query syntax error with its column); the kind
 // in front where it adds something ("Corruption: seg_1.post: ...").
 std::string ErrorText(const Status& s) {
-  if (s.IsInvalidArgument() || s.IsNotFound()) return s.message();
+  if (s.IsInvalidArgument() || s.IsNotFound() || s.IsDeadlineExceeded()) return s.message();
   return s.ToString();
 }
 
@@ -71,6 +71,8 @@ std::string TrimLine(std::string line) {
 // What stays fixed for a run; the shell changes `top_k`, `json` and `explain` as it goes.
 struct Settings {
   SearchOptions search;
+  // --timeout-ms: each query's own budget, from when it starts (0: none).
+  int64_t timeout_ms = 0;
   bool count = false;
   bool json = false;
   // Highlight marks for plain output: bold on a terminal, brackets in files and pipes.
@@ -94,13 +96,17 @@ class QueryRunner {
     options.highlight_begin = settings.json ? "<b>" : settings.plain_begin;
     options.highlight_end = settings.json ? "</b>" : settings.plain_end;
     const auto start = std::chrono::steady_clock::now();
-    if (count && !options.plain_text && options.filters.empty()) {
-      out.status = searcher_.Count(query, &out.results.total);
-    } else if (count) {
-      options.count_only = true;
-      out.status = searcher_.Search(query, options, &out.results);
+    if (settings.timeout_ms > 0)
+      options.deadline = start + std::chrono::milliseconds(settings.timeout_ms);
+    if (count) {
+      out.status = searcher_.Count(query, options, &out.results.total);
     } else {
       out.status = searcher_.Search(query, options, &out.results);
+    }
+    if (out.status.IsDeadlineExceeded()) {
+      out.status = Status::DeadlineExceeded("the query ran longer than --timeout-ms " +
+                                            std::to_string(settings.timeout_ms) +
+                                            " and was stopped");
     }
     out.took_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                             std::chrono::steady_clock::now() - start)
@@ -275,6 +281,7 @@ struct Flags {
   double k1 = 1.2, b = 0.75;
   double proximity = 0.5;
   int64_t proximity_window = 5;
+  int64_t timeout_ms = 0;
   bool count = false, json = false, plain = false, bm25f = false, explain = false;
   bool verify = false;
   bool use_proximity = false;
@@ -349,6 +356,8 @@ po::options_description VisibleOptions(Flags* flags) {
        "text field with the most query words)")
       ("schema", "print the index's fields and their types (JSON) and exit")
       ("explain", "explain how each hit's score was computed")
+      ("timeout-ms", po::value(&flags->timeout_ms)->value_name("MS")->default_value(0),
+       "stop each query still running after MS milliseconds, as an error (0: no limit)")
       ("verify", "check every file's checksum at open (reads the whole index once; without it "
        "only sizes, headers and footers are checked, and damage inside a file is never a crash "
        "but may go unnoticed: trawl-index --verify checks everything)")
@@ -419,6 +428,10 @@ std::string CheckFlags(const Flags& flags) {
   if (flags.proximity_window < 1 || flags.proximity_window > 64) {
     return "--proximity-window must be between 1 and 64";
   }
+  constexpr int64_t kMaxTimeoutMs = int64_t{1000} * 60 * 60 * 24 * 365;  // a year
+  if (flags.timeout_ms < 0 || flags.timeout_ms > kMaxTimeoutMs) {
+    return "--timeout-ms must be between 0 (no limit) and " + std::to_string(kMaxTimeoutMs);
+  }
   if (!flags.queries_file.empty() && !flags.query_words.empty()) {
     return "give either QUERY or --queries, not both";
   }
@@ -476,6 +489,7 @@ std::string MakeSettings(const Flags& flags, Settings* settings) {
   error = MakeTypedSettings(flags, &search);
   if (!error.empty()) return error;
   settings->count = flags.count;
+  settings->timeout_ms = flags.timeout_ms;
   settings->json = flags.json;
   if (::isatty(STDOUT_FILENO)) {
     settings->plain_begin = "\x1b[1m";

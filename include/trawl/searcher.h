@@ -10,6 +10,8 @@
 #ifndef TRAWL_SEARCHER_H_
 #define TRAWL_SEARCHER_H_
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -139,6 +141,23 @@ struct SearchOptions {
   // character has a special meaning and a word that splits into several terms is no phrase.
   // (Query::Match("", text) is the same query built in code.) Only for queries given as text.
   bool plain_text = false;
+  // Deadline and cancellation (docs/embedding.md). A query still running when `deadline`
+  // passes stops and returns DeadlineExceeded; one whose `*cancel` becomes true (set by any
+  // thread, e.g. a request handler whose client went away, or a Ctrl-C handler) stops and
+  // returns Cancelled. Either way the results are left empty: a stopped query never returns
+  // part of its hits, counts or facets. The checks sit in every loop over documents, terms or
+  // hits, every few thousand documents' work, so a query stops within a few milliseconds of
+  // either; a query given an expired deadline or a set flag stops at its first check, before
+  // it has scored or counted anything. A query that finishes first returns its results, whatever the clock says then.
+  //
+  // The deadline is a point of std::chrono::steady_clock (unaffected by changes of the wall
+  // clock), e.g. `std::chrono::steady_clock::now() + std::chrono::milliseconds(50)` for a
+  // budget of 50 ms; the default, time_point::max(), is none. A deadline spanning several
+  // calls (a request that searches, then counts) is the same value passed to each.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Null (the default): no cancellation. Read, never written, by the query; must stay alive
+  // until the call returns. One flag may serve many queries at once (all stop when it is set).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct Hit {
@@ -185,7 +204,9 @@ class TRAWL_EXPORT Searcher {
   virtual ~Searcher();
 
   // Runs a query in the language of docs/query-language.md (plain text with
-  // SearchOptions::plain_text). InvalidArgument with the column of a syntax error.
+  // SearchOptions::plain_text). InvalidArgument with the column of a syntax error;
+  // DeadlineExceeded or Cancelled, with empty *results, when the query was stopped by
+  // options.deadline or options.cancel.
   virtual Status Search(std::string_view query, const SearchOptions& options,
                         SearchResults* results) const = 0;
   // Runs a query built in code (trawl/query.h), exactly as Search runs the same query parsed:
@@ -197,8 +218,9 @@ class TRAWL_EXPORT Searcher {
   virtual Status Count(std::string_view query, uint64_t* count) const = 0;
   // The exact number of documents Search(query, options) would find (its `total` with
   // exact_total): `query` restricted by options.filters and options.filter_queries, read as
-  // plain text with options.plain_text. Options about hits, scores and pages are ignored.
-  // Errors as Search's.
+  // plain text with options.plain_text, stopped by options.deadline and options.cancel
+  // (DeadlineExceeded or Cancelled with *count 0). Options about hits, their order, pages
+  // and facets are ignored. Errors as Search's.
   virtual Status Count(std::string_view query, const SearchOptions& options,
                        uint64_t* count) const = 0;
   virtual Status Count(const Query& query, const SearchOptions& options,

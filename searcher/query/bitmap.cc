@@ -27,6 +27,10 @@ Status TermUnionWeight::MatchBitmap(size_t seg, roaring_bitmap_t** out) const {
   TRAWL_RETURN_IF_ERROR(PostingSetsInSegment(seg, &sets, &found));
   RoaringPtr result(roaring_bitmap_create());
   for (const RoaringView& docids : sets.lists) {
+    // A union of thousands of expansions can take long before any document is scored; each
+    // list costs about its containers' work.
+    if (StopRequested(index_.stop, 1 + static_cast<int64_t>(docids.cardinality() / 64)))
+      return index_.stop->status();
     RoaringPtr bm(docids.ToRoaring());
     if (!bm) return Status::Corruption(index_.segments[seg]->name() + ".post: damaged docid bitmap");
     roaring_bitmap_or_inplace(result.get(), bm.get());
@@ -42,8 +46,13 @@ Status TermUnionWeight::PostingSetsInSegment(size_t seg, PostingSets* out, bool*
   const int fid = reader.FieldId(field_);
   if (fid >= 0) {
     Status inner;
+    LoopStop loop_stop(index_.stop);
     TRAWL_RETURN_IF_ERROR(reader.ForEachTermWithPrefix(
         static_cast<uint32_t>(fid), prefix_, [&](std::string_view term, const TermInfo& info) {
+          if (loop_stop.Tick()) {
+            inner = index_.stop->status();
+            return false;
+          }
           if (!Keeps(term)) return true;
           out->lists.emplace_back();
           inner = reader.OpenDocids(info, &out->lists.back());

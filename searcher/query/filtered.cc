@@ -164,8 +164,10 @@ class FilteredWeight final : public Weight {
       if (!filter.checks.empty()) {
         std::vector<uint32_t> kept;
         roaring_uint32_iterator_t* it = roaring_create_iterator(inner);
-        for (; it->has_value; roaring_advance_uint32_iterator(it))
+        for (; it->has_value; roaring_advance_uint32_iterator(it)) {
+          if (StopRequested(index_.stop)) break;  // the searcher discards what is kept
           if (filter.Accepts(it->current_value)) kept.push_back(it->current_value);
+        }
         roaring_free_uint32_iterator(it);
         matches.reset(roaring_bitmap_of_ptr(kept.size(), kept.data()));
       }
@@ -270,12 +272,14 @@ class FilteredWeight final : public Weight {
 }  // namespace
 
 Status ComputeSegmentFilters(const std::vector<const Weight*>& filters, size_t num_segments,
-                             std::vector<SegmentFilter>* out) {
+                             QueryStop* stop, std::vector<SegmentFilter>* out) {
   out->clear();
   out->resize(num_segments);
   for (size_t seg = 0; seg < num_segments; ++seg) {
     SegmentFilter& f = (*out)[seg];
     for (const Weight* filter : filters) {
+      // A filter's set is built over a whole segment, however few documents the query keeps.
+      if (StopRequested(stop, QueryStop::kCheckInterval)) return stop->status();
       roaring_bitmap_t* bitmap = nullptr;
       std::unique_ptr<DocPredicate> predicate;
       TRAWL_RETURN_IF_ERROR(filter->FilterInSegment(seg, &bitmap, &predicate));

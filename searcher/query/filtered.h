@@ -30,9 +30,9 @@ struct SegmentFilter {
 };
 
 // The conjunction of `filters` (each a weight's FilterInSegment), one entry per segment of
-// `index`.
+// `index`. Stops with its status when `stop` (may be null) trips.
 Status ComputeSegmentFilters(const std::vector<const Weight*>& filters, size_t num_segments,
-                             std::vector<SegmentFilter>* out);
+                             QueryStop* stop, std::vector<SegmentFilter>* out);
 
 // `filters` holds one entry per segment of `index`, the weight's index.
 std::unique_ptr<Weight> NewFilteredWeight(const IndexContext& index, std::unique_ptr<Weight> inner,

@@ -144,17 +144,21 @@ Status NewFuzzyWeight(const IndexContext& index, const std::string& field, const
   // field's dictionaries (Lucene intersects a Levenshtein automaton with the terms index
   // instead). The length check keeps most terms from a distance computation.
   std::map<std::string, uint32_t, std::less<>> within;  // term -> distance
+  LoopStop loop_stop(index.stop);
   for (const SegmentReader* segment : index.segments) {
     const int fid = segment->FieldId(field);
     if (fid < 0) continue;
     TRAWL_RETURN_IF_ERROR(segment->ForEachTermWithPrefix(
         static_cast<uint32_t>(fid), "", [&](std::string_view term, const TermInfo&) {
+          // A pass over whole dictionaries, before any document is looked at.
+          if (loop_stop.Tick()) return false;
           if (within.find(term) != within.end()) return true;
           const std::u32string cps = CodePoints(term);
           const uint32_t d = EditDistance(query, cps, max_edits);
           if (d <= max_edits) within.emplace(std::string(term), d);
           return true;
         }));
+    if (index.stop != nullptr && index.stop->stopped()) return index.stop->status();
   }
   struct Candidate {
     std::string term;

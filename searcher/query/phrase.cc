@@ -9,13 +9,15 @@
 namespace trawl {
 
 PhraseScorer::PhraseScorer(std::vector<Term> terms, uint32_t slop, const SegmentReader* segment,
-                           uint32_t field_id, const Bm25& bm25, Need need)
+                           uint32_t field_id, const Bm25& bm25, Need need, QueryStop* stop)
     : terms_(std::move(terms)),
       slop_(slop),
       segment_(segment),
       field_id_(field_id),
       bm25_(bm25),
-      need_(need) {
+      need_(need),
+      stop_(stop),
+      stop_cost_(16 * static_cast<int64_t>(terms_.size())) {
   // Cursors in phrase order; the conjunction visits them rarest first through order_.
   uint32_t min_max_tf = UINT32_MAX, max_min_length = 0;
   double sum_max_tf = 0;
@@ -114,6 +116,9 @@ uint32_t PhraseScorer::AdvanceApproximate(uint32_t target) {
 
 uint32_t PhraseScorer::FindMatch(uint32_t candidate) {
   while (candidate != kNoMoreDocs) {
+    // Candidates that do not match can run on for a whole segment within one Next(). Each
+    // reads positions of every term: in QueryStop's units, tens of documents' work a term.
+    if (StopRequested(stop_, stop_cost_)) return kNoMoreDocs;
     if (slop_ == 0 && min_competitive_ >= 0) {
       // Whole windows of blocks that cannot compete are skipped before any frequency is read.
       WindowAt(candidate);
@@ -326,7 +331,8 @@ class PhraseWeight final : public Weight {
       TRAWL_RETURN_IF_ERROR(reader.OpenPostings(e.info, list.get()));
       terms.push_back({std::move(list), t.offset});
     }
-    *out = std::make_unique<PhraseScorer>(std::move(terms), slop_, &reader, fid, bm25_, need);
+    *out = std::make_unique<PhraseScorer>(std::move(terms), slop_, &reader, fid, bm25_, need,
+                                          index_.stop);
     return Status::OK();
   }
 

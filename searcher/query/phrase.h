@@ -26,8 +26,10 @@ class PhraseScorer final : public Scorer, public BlockBounds, public TwoPhase {
   // count it, which reads a document's positions only up to the first occurrence (freq() and
   // Score() are then meaningless).
   enum class Need { kFrequency, kOccurrence };
+  // Matching stops (no more documents) once `stop` (may be null) trips.
   PhraseScorer(std::vector<Term> terms, uint32_t slop, const SegmentReader* segment,
-               uint32_t field_id, const Bm25& bm25, Need need = Need::kFrequency);
+               uint32_t field_id, const Bm25& bm25, Need need = Need::kFrequency,
+               QueryStop* stop = nullptr);
   uint32_t Next() override;
   uint32_t Advance(uint32_t target) override;
   double Score() override { return bm25_.Score(freq_, segment_->FieldLength(field_id_, doc_)); }
@@ -100,6 +102,8 @@ class PhraseScorer final : public Scorer, public BlockBounds, public TwoPhase {
   uint64_t cost_ = 0;
   double freq_ = 0;
   Need need_;
+  QueryStop* stop_;
+  int64_t stop_cost_;  // of one candidate
   std::vector<PositionStream> streams_;  // ExactMatches': parallel to cursors_
   std::vector<size_t> fewest_first_;     // ExactMatches': cursor indexes by positions in the doc
   std::vector<std::vector<uint32_t>> positions_;  // SloppyFreq's
