@@ -46,6 +46,9 @@ built query (+(compressed \(bitmaps\) \OR \"fast) #tag:paper): 2 hits, count 2
   roaring-2016  3.9186 = 3.9186 + 0.0000
   roaring-2018  2.2230 = 2.2230 + 0.0000
 bad query: InvalidArgument reported'
+# The C example does what search_example does through the C API, which has no query builders
+# (yet): the same, but for the built query.
+c_expected=$(echo "$search_expected" | awk '/^built query/ {skip = 1} /^bad query/ {skip = 0} !skip')
 index_expected='read 5 documents, index holds 5
 documents with roaring: 4'
 
@@ -62,7 +65,6 @@ tar -czf "$inputs/sub/archive.tar.gz" -C "$work/member" member.txt
 
 run_examples() {  # run_examples HOW DIR_WITH_PROGRAMS: runs all three and compares their output
   local how=$1 bin=$2 program
-  # The C example does what search_example does, through the C API, and prints the same.
   for program in search_example c_example; do
     "$bin/$program" "$work/index-$program-$how" >"$work/$program-$how.txt"
     cat "$work/$program-$how.txt"
@@ -70,7 +72,9 @@ run_examples() {  # run_examples HOW DIR_WITH_PROGRAMS: runs all three and compa
       echo "FAIL: $how: $program printed no version line" >&2
       exit 1
     fi
-    if ! diff -u <(echo "$search_expected") <(tail -n +2 "$work/$program-$how.txt"); then
+    local expected=$search_expected
+    [ "$program" = c_example ] && expected=$c_expected
+    if ! diff -u <(echo "$expected") <(tail -n +2 "$work/$program-$how.txt"); then
       echo "FAIL: $how: $program printed something else" >&2
       exit 1
     fi
