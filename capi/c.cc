@@ -3,6 +3,8 @@
 // the arguments, call C++ inside a catch-all, turn the Status into a code and a message.
 #include "trawl/c.h"
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -245,7 +247,13 @@ struct trawl_searcher_t {
 
 struct trawl_search_options_t {
   trawl::SearchOptions options;
+  // Relative, unlike SearchOptions::deadline: each call turns it into its own deadline.
+  uint64_t timeout_ms = 0;
   Misuse misuse;
+};
+
+struct trawl_cancel_t {
+  std::atomic<bool> flag{false};
 };
 
 struct trawl_results_t {
@@ -715,7 +723,46 @@ void trawl_search_options_set_plain_text(trawl_search_options_t* options, int pl
   if (options != nullptr) options->options.plain_text = plain_text != 0;
 }
 
+void trawl_search_options_set_timeout_ms(trawl_search_options_t* options, uint64_t timeout_ms) {
+  if (options != nullptr) options->timeout_ms = timeout_ms;
+}
+
+trawl_cancel_t* trawl_cancel_create(void) { return new (std::nothrow) trawl_cancel_t(); }
+
+void trawl_cancel_destroy(trawl_cancel_t* cancel) { delete cancel; }
+
+void trawl_cancel_set(trawl_cancel_t* cancel) {
+  if (cancel != nullptr) cancel->flag.store(true);
+}
+
+void trawl_cancel_reset(trawl_cancel_t* cancel) {
+  if (cancel != nullptr) cancel->flag.store(false);
+}
+
+void trawl_search_options_set_cancel(trawl_search_options_t* options,
+                                     const trawl_cancel_t* cancel) {
+  if (options != nullptr) options->options.cancel = cancel == nullptr ? nullptr : &cancel->flag;
+}
+
 // ---- search, count, get ----
+
+namespace {
+
+// The options of one call: with a time budget, a copy whose deadline counts from now.
+const trawl::SearchOptions& OptionsForCall(const trawl_search_options_t* options,
+                                           trawl::SearchOptions* timed) {
+  if (options == nullptr || options->timeout_ms == 0) return OptionsOf(options);
+  *timed = options->options;
+  // A budget past what the clock can hold is no budget.
+  const uint64_t max_ms = 1000ull * 60 * 60 * 24 * 365 * 100;
+  if (options->timeout_ms < max_ms) {
+    timed->deadline = std::chrono::steady_clock::now() +
+                      std::chrono::milliseconds(static_cast<int64_t>(options->timeout_ms));
+  }
+  return *timed;
+}
+
+}  // namespace
 
 trawl_status_t trawl_search(const trawl_searcher_t* searcher, const char* query,
                             const trawl_search_options_t* options, trawl_results_t** results,
@@ -727,7 +774,9 @@ trawl_status_t trawl_search(const trawl_searcher_t* searcher, const char* query,
     if (results == nullptr) return NullArgument("trawl_search", "results");
     if (options != nullptr && options->misuse.any()) return options->misuse.outcome();
     auto handle = std::make_unique<trawl_results_t>();
-    TRAWL_RETURN_IF_ERROR(searcher->searcher->Search(query, OptionsOf(options), &handle->results));
+    trawl::SearchOptions timed;
+    TRAWL_RETURN_IF_ERROR(
+        searcher->searcher->Search(query, OptionsForCall(options, &timed), &handle->results));
     *results = handle.release();
     return Status::OK();
   });
@@ -742,20 +791,10 @@ trawl_status_t trawl_count(const trawl_searcher_t* searcher, const char* query,
     if (count == nullptr) return NullArgument("trawl_count", "count");
     if (options == nullptr) return searcher->searcher->Count(query, count);
     if (options->misuse.any()) return options->misuse.outcome();
-    // Search's counting mode applies the filters and the query mode and skips everything else;
-    // what it does not need to compute is switched off here.
-    trawl::SearchOptions counting = options->options;
-    counting.count_only = true;
-    counting.exact_total = true;
-    counting.load_documents = false;
-    counting.facets.clear();
-    counting.range_facets.clear();
-    counting.sort.clear();
-    counting.after.clear();
-    trawl::SearchResults counted;
-    TRAWL_RETURN_IF_ERROR(searcher->searcher->Search(query, counting, &counted));
-    *count = counted.total;
-    return Status::OK();
+    // Count applies the filters, the query mode, the deadline and the cancel flag, and
+    // ignores the options about hits.
+    trawl::SearchOptions timed;
+    return searcher->searcher->Count(query, OptionsForCall(options, &timed), count);
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include <Python.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -244,6 +245,16 @@ const std::map<std::string, Handler, std::less<>>& SearchHandlers() {
            Refuse("proximity_weight must be between 0 and 1000000");
          }
        }},
+      {"timeout_ms",
+       [](py::handle v, SearchOptions* o, ProximityArgs*) {
+         // Counted from now: the options are made just before the call they are for.
+         const double ms = Number(v, "timeout_ms");
+         if (!(ms >= 0 && ms <= 1e12)) Refuse("timeout_ms must be between 0 and 1e12");
+         if (ms > 0) {
+           o->deadline = std::chrono::steady_clock::now() +
+                         std::chrono::microseconds(static_cast<int64_t>(ms * 1000));
+         }
+       }},
       {"proximity_window",
        [](py::handle v, SearchOptions*, ProximityArgs* p) {
          p->window = Integer(v, "proximity_window");
@@ -261,7 +272,7 @@ void ApplyKwargs(const py::kwargs& kwargs, const char* function, bool count_only
     const std::string name = py::cast<std::string>(key);
     const auto& handlers = SearchHandlers();
     auto it = handlers.find(name);
-    if (it == handlers.end() || (count_only && name != "filter" && name != "plain")) {
+    if (it == handlers.end() || (count_only && name != "filter" && name != "plain" && name != "timeout_ms")) {
       throw py::type_error(std::string(function) + "() got an unexpected keyword argument '" +
                            name + "'");
     }

@@ -160,10 +160,7 @@ class PySearcher {
     Status s;
     {
       py::gil_scoped_release release;
-      // Count takes no options; a filtered or plain-text count is a search without hits.
-      s = options.filters.empty() && !options.plain_text
-              ? searcher->Count(query, &results.total)
-              : searcher->Search(query, options, &results);
+      s = searcher->Count(query, options, &results.total);
     }
     ThrowIfError(s);
     return results.total;
@@ -354,6 +351,7 @@ trawl-search's long options with '-' as '_':
   explain=False, plain=False (the query is plain text), k1=1.2, b=0.75,
   bm25f=False, field_weight={"title": 2} or "title=2", field_b={...},
   proximity=False, proximity_weight=0.5, proximity_window=5
+  timeout_ms=0                   a time budget (0: none); past it DeadlineExceededError
 Raises InvalidArgumentError (a ValueError) for a syntax error, with its column.)";
 
 void DefineSearcher(py::module_& m) {
@@ -363,7 +361,7 @@ void DefineSearcher(py::module_& m) {
       .def(py::init(&PySearcher::Open), "path"_a, py::kw_only(), "verify"_a = false)
       .def("search", &PySearcher::Search, "query"_a, "top"_a = 10, "offset"_a = 0, kSearchDoc)
       .def("count", &PySearcher::Count, "query"_a,
-           "count(query, filter=None, plain=False) -> int: the exact number of matches")
+           "count(query, filter=None, plain=False, timeout_ms=0) -> int: the exact number of matches")
       .def("get", &PySearcher::GetDocument, "id"_a,
            "get(id) -> dict or None: the stored document with this id, with its \"id\"")
       .def("reopen", &PySearcher::Reopen,

@@ -318,6 +318,41 @@ static void TestSearch(const trawl_searcher_t* searcher) {
   trawl_results_destroy(results);
 }
 
+/* A set cancel flag stops searches and counts; a generous time budget changes nothing. */
+static void TestDeadlineAndCancel(const trawl_searcher_t* searcher) {
+  trawl_search_options_t* options = trawl_search_options_create();
+  trawl_cancel_t* cancel = trawl_cancel_create();
+  trawl_results_t* results = NULL;
+  uint64_t count = 99;
+  char* err = NULL;
+  trawl_search_options_set_timeout_ms(options, 60000);
+  CHECK_OK(trawl_search(searcher, "data", options, &results, ERR));
+  CHECK(trawl_results_total(results) == 5);
+  trawl_results_destroy(results);
+  CHECK_OK(trawl_count(searcher, "data", options, &count, ERR));
+  CHECK(count == 5);
+
+  trawl_search_options_set_cancel(options, cancel);
+  CHECK_OK(trawl_search(searcher, "data", options, &results, ERR));
+  trawl_results_destroy(results);
+  trawl_cancel_set(cancel);
+  results = NULL;
+  CHECK(trawl_search(searcher, "data", options, &results, &err) == TRAWL_CANCELLED);
+  CHECK(results == NULL);
+  CHECK(err != NULL);
+  trawl_free(err);
+  err = NULL;
+  CHECK(trawl_count(searcher, "data", options, &count, &err) == TRAWL_CANCELLED);
+  CHECK(count == 0);
+  trawl_free(err);
+  trawl_cancel_reset(cancel);
+  CHECK_OK(trawl_count(searcher, "data", options, &count, ERR));
+  CHECK(count == 5);
+
+  trawl_search_options_destroy(options);
+  trawl_cancel_destroy(cancel);
+}
+
 static void TestCountAndGet(const trawl_searcher_t* searcher) {
   trawl_search_options_t* options = trawl_search_options_create();
   trawl_document_t* doc = NULL;
@@ -628,6 +663,7 @@ int main(void) {
     CHECK(trawl_searcher_num_docs(searcher) == 5);
     TestSearch(searcher);
     TestCountAndGet(searcher);
+    TestDeadlineAndCancel(searcher);
     TestErrors(dir, searcher);
     TestThreads(searcher);
     TestReopenAndSchema(index, &searcher);

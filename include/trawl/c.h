@@ -322,6 +322,25 @@ TRAWL_EXPORT void trawl_search_options_set_explain(trawl_search_options_t* optio
 TRAWL_EXPORT void trawl_search_options_set_plain_text(trawl_search_options_t* options,
                                                       int plain_text);
 
+/* A time budget in milliseconds for each search or count run with these options, counted from
+ * when the call starts (0, the default: none). A query still running when it is spent stops
+ * and returns TRAWL_DEADLINE_EXCEEDED with no results. */
+TRAWL_EXPORT void trawl_search_options_set_timeout_ms(trawl_search_options_t* options,
+                                                      uint64_t timeout_ms);
+
+/* A cancel flag: a query run with options naming it stops soon after any thread sets it and
+ * returns TRAWL_CANCELLED with no results. One flag may serve many queries at once. Setting,
+ * resetting and reading it are safe from any thread; it must outlive every query using it. */
+typedef struct trawl_cancel_t trawl_cancel_t;
+/* NULL only when memory runs out. */
+TRAWL_EXPORT trawl_cancel_t* trawl_cancel_create(void);
+TRAWL_EXPORT void trawl_cancel_destroy(trawl_cancel_t* cancel);
+TRAWL_EXPORT void trawl_cancel_set(trawl_cancel_t* cancel);
+TRAWL_EXPORT void trawl_cancel_reset(trawl_cancel_t* cancel);
+/* NULL (the default): the options' queries cannot be cancelled. The options do not own it. */
+TRAWL_EXPORT void trawl_search_options_set_cancel(trawl_search_options_t* options,
+                                                  const trawl_cancel_t* cancel);
+
 /* The outcome of one search, independent of the searcher that made it. */
 typedef struct trawl_results_t trawl_results_t;
 

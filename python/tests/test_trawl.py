@@ -159,6 +159,17 @@ class IndexAndSearch(IndexTestCase):
         self.assertEqual(searcher.count("nothingmatches"), 0)
         self.assertEqual(searcher.num_docs, 5)
 
+    def test_timeout(self):
+        searcher = self.build()
+        # A generous budget changes nothing; a negative one is refused.
+        self.assertEqual(searcher.count("data", timeout_ms=60000), 5)
+        self.assertEqual(
+            [h.id for h in searcher.search("data", timeout_ms=60000)],
+            [h.id for h in searcher.search("data")],
+        )
+        with self.assertRaises(trawl.InvalidArgumentError):
+            searcher.search("data", timeout_ms=-1)
+
     def test_scoring_options(self):
         searcher = self.build()
         hit = searcher.search("roaring bitmaps", explain=True).hits[0]
