@@ -4,14 +4,15 @@
 // committing, searching, counting, getting), so other Python threads run meanwhile and
 // searches from several threads run in parallel. Python objects are only touched with the GIL
 // held: arguments are converted before it is released and results after it is taken back.
-// A Searcher may be used from any number of threads at once (as the C++ Searcher); an
-// IndexWriter serializes its calls with a mutex of its own, because the C++ writer wants one
-// caller at a time.
+// A Searcher and an IndexWriter may each be used from any number of threads at once, as their
+// C++ counterparts may; the writer's close waits for the calls in flight, since the C++ writer
+// may only be destroyed once every other call has returned.
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 
@@ -224,12 +225,12 @@ Schema SchemaArg(const py::object& schema) {
 }
 
 class PyIndexWriter {
-  // Runs f on the writer without the GIL, one call at a time. (Defined before its callers,
-  // which need its deduced return type.)
+  // Runs f on the writer without the GIL, beside other calls but never beside Close. (Defined
+  // before its callers, which need its deduced return type.)
   template <typename F>
   auto Locked(F&& f) {
     py::gil_scoped_release release;
-    std::lock_guard<std::mutex> lock(mu_);
+    std::shared_lock<std::shared_mutex> lock(mu_);
     if (writer_ == nullptr) {
       throw StatusError(Status::InvalidArgument("the IndexWriter is closed"));
     }
@@ -281,7 +282,7 @@ class PyIndexWriter {
   void Close() {
     std::unique_ptr<IndexWriter> writer;
     py::gil_scoped_release release;
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::shared_mutex> lock(mu_);
     writer = std::move(writer_);
     writer.reset();  // joins the writer's threads: without the GIL
   }
@@ -301,7 +302,7 @@ class PyIndexWriter {
   }
 
  private:
-  std::mutex mu_;
+  std::shared_mutex mu_;  // shared: calls on writer_; exclusive: Close
   std::unique_ptr<IndexWriter> writer_;
 };
 
