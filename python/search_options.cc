@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/search_options.h"
 #include "errors.h"
 
 namespace py = pybind11;
@@ -66,64 +67,25 @@ int64_t Integer(py::handle value, const char* option) {
   return v;
 }
 
-std::string Trim(std::string_view s) {
-  const size_t b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return std::string();
-  return std::string(s.substr(b, s.find_last_not_of(" \t") - b + 1));
-}
-
-// "FIELD:REST" split at the last ':'; false if either side is empty (as trawl-search).
-bool SplitFieldSpec(const std::string& spec, std::string* field, std::string* rest) {
-  const size_t colon = spec.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) return false;
-  *field = spec.substr(0, colon);
-  *rest = spec.substr(colon + 1);
-  return true;
-}
-
+// The option specs as trawl-search reads them (cli/search_options.h), a bad one refused.
 SortField SortKey(const std::string& spec) {
   SortField key;
-  std::string order;
-  if (SplitFieldSpec(spec, &key.field, &order)) {
-    if (order != "asc" && order != "desc") {
-      Refuse("sort expects FIELD, FIELD:asc or FIELD:desc, not '" + spec + "'");
-    }
-    key.descending = order == "desc";
-  } else {
-    key.field = spec;
-    key.descending = spec == "score";  // relevance is best first unless asked otherwise
-  }
-  if (key.field.empty()) Refuse("sort expects FIELD[:asc|desc], not '" + spec + "'");
+  const std::string error = cli::ParseSortSpec(spec, "sort", &key);
+  if (!error.empty()) Refuse(error);
   return key;
 }
 
 FacetRequest Facet(const std::string& spec) {
   FacetRequest request;
-  std::string n;
-  if (SplitFieldSpec(spec, &request.field, &n)) {
-    size_t used = 0;
-    unsigned long top = 0;
-    try {
-      top = std::stoul(n, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != n.size() || n[0] == '-' || top > 1000000) {
-      Refuse("facet expects FIELD or FIELD:N (N from 0 to 1000000), not '" + spec + "'");
-    }
-    request.top_n = top;
-  } else {
-    request.field = spec;
-  }
-  if (request.field.empty()) Refuse("facet expects FIELD[:N], not '" + spec + "'");
+  const std::string error = cli::ParseFacetSpec(spec, "facet", &request);
+  if (!error.empty()) Refuse(error);
   return request;
 }
 
 RangeFacetRequest RangeFacet(const std::string& spec) {
   RangeFacetRequest request;
-  if (!SplitFieldSpec(spec, &request.field, &request.interval)) {
-    Refuse("facet_range expects FIELD:INTERVAL, not '" + spec + "'");
-  }
+  const std::string error = cli::ParseRangeFacetSpec(spec, "facet_range", &request);
+  if (!error.empty()) Refuse(error);
   return request;
 }
 
@@ -136,22 +98,8 @@ void FieldValues(py::handle value, const char* option,
     }
     return;
   }
-  for (const std::string& spec : Texts(value, option)) {
-    const size_t eq = spec.find('=');
-    size_t used = 0;
-    double number = 0;
-    if (eq != std::string::npos && eq > 0) {
-      try {
-        number = std::stod(spec.substr(eq + 1), &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-    }
-    if (eq == std::string::npos || eq == 0 || used == 0 || eq + 1 + used != spec.size()) {
-      Refuse(std::string(option) + " expects FIELD=NUMBER, not '" + spec + "'");
-    }
-    (*out)[spec.substr(0, eq)] = number;
-  }
+  const std::string error = cli::ParseFieldValues(Texts(value, option), option, out);
+  if (!error.empty()) Refuse(error);
 }
 
 // The same bound as trawl-search's: offset + top hits are kept in a heap.
@@ -201,16 +149,8 @@ const std::map<std::string, Handler, std::less<>>& SearchHandlers() {
       {"fields",
        [](py::handle v, SearchOptions* o, ProximityArgs*) {
          // "a,b" as on the command line, or a list of names.
-         std::vector<std::string> specs = Texts(v, "fields");
-         for (const std::string& spec : specs) {
-           size_t start = 0;
-           while (start <= spec.size()) {
-             size_t comma = spec.find(',', start);
-             if (comma == std::string::npos) comma = spec.size();
-             std::string name = Trim(std::string_view(spec).substr(start, comma - start));
-             if (!name.empty()) o->fields.push_back(std::move(name));
-             start = comma + 1;
-           }
+         for (const std::string& spec : Texts(v, "fields")) {
+           for (std::string& name : cli::SplitFieldList(spec)) o->fields.push_back(std::move(name));
          }
        }},
       {"snippet_field", [](py::handle v, SearchOptions* o,
