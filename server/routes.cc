@@ -165,12 +165,13 @@ class Routes {
   }
 
   void Search(SearchRequest request, httplib::Response& res) {
+    SearchOptions& options = request.options;
+    // Before AcquireSearcher, which may look for a newer commit first (--refresh-ms).
+    options.deadline = DeadlineOf(request.timeout_ms);
     const std::shared_ptr<const Searcher> searcher = service_.AcquireSearcher();
     // As trawl-search does (QueryRunner::Run): the same calls, so the same answers.
     SearchResults results;
-    SearchOptions& options = request.options;
     const auto start = Clock::now();
-    options.deadline = DeadlineOf(request.timeout_ms);
     Status s;
     if (request.count) {
       s = request.is_structured ? searcher->Count(request.structured, options, &results.total)
@@ -188,7 +189,8 @@ class Routes {
   }
 
   // When a request that started now and may take `timeout_ms` must stop. From the start of
-  // its handler: time waiting for a thread is not counted (the queue is bounded, --max-waiting).
+  // its handler, after parsing: time waiting for a thread is not counted (that queue is
+  // bounded by --max-waiting instead).
   static Clock::time_point DeadlineOf(uint64_t timeout_ms) {
     return Clock::now() + std::chrono::milliseconds(timeout_ms);
   }
