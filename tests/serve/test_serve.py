@@ -412,6 +412,14 @@ class ServerLifeTest(unittest.TestCase):
         self.assertEqual(srv.get("/health")[0], 200)
         srv.stop()
 
+    def test_bad_timeout_flags(self):
+        for flags in (["--timeout-ms", "0"], ["--timeout-ms", "x"], ["--refresh-ms", "-1"]):
+            with self.subTest(flags=flags):
+                proc = subprocess.run([SERVE, "--index", self.index, "--listen", "127.0.0.1:0",
+                                       *flags], capture_output=True, text=True, timeout=30)
+                self.assertNotEqual(proc.returncode, 0)
+                self.assertIn(flags[0], proc.stderr)
+
     def test_slow_query_times_out(self):
         # A big index of distinct words and a wildcard that must walk all of their terms, under
         # a budget of a millisecond: the server's cap, which the request does not ask to raise.
