@@ -17,20 +17,34 @@ void Report(AddResult* result, std::string what) {
 }  // namespace
 
 Status IndexService::Open(const std::string& dir, uint64_t max_document_bytes,
-                          std::unique_ptr<IndexService>* out) {
-  std::unique_ptr<IndexService> service(new IndexService(dir, max_document_bytes));
+                          uint32_t refresh_ms, std::unique_ptr<IndexService>* out) {
+  std::unique_ptr<IndexService> service(new IndexService(dir, max_document_bytes, refresh_ms));
   // The writer first: it creates the index (an empty first commit) that the searcher opens.
   TRAWL_RETURN_IF_ERROR(IndexWriter::Open(dir, IndexWriterOptions(), &service->writer_));
-  Status opened = service->searchers_.Open(dir);
+  Status opened = SearcherManager::Open(dir, SearcherOptions(), &service->searchers_);
   if (opened.IsNotFound()) {
     // A new index has no commit until its first: make an empty one, as trawl-index does, so
     // that searches answer (with nothing) from the start.
     TRAWL_RETURN_IF_ERROR(service->writer_->Commit());
-    opened = service->searchers_.Open(dir);
+    opened = SearcherManager::Open(dir, SearcherOptions(), &service->searchers_);
   }
   TRAWL_RETURN_IF_ERROR(opened);
+  service->last_refresh_ = Clock::now().time_since_epoch().count();
   *out = std::move(service);
   return Status::OK();
+}
+
+std::shared_ptr<const Searcher> IndexService::AcquireSearcher() {
+  const Clock::rep now = Clock::now().time_since_epoch().count();
+  Clock::rep last = last_refresh_.load(std::memory_order_relaxed);
+  // Whoever moves last_refresh_ forward does the check; the others go on with the current
+  // searcher rather than queue behind it. A failed check is retried at the next interval (and
+  // any commit refreshes anyway).
+  if (Clock::duration(now - last) >= refresh_interval_ &&
+      last_refresh_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
+    (void)searchers_->MaybeRefresh();
+  }
+  return searchers_->Acquire();
 }
 
 Status IndexService::AddJsonl(std::string_view body, AddResult* result) {
@@ -39,8 +53,10 @@ Status IndexService::AddJsonl(std::string_view body, AddResult* result) {
   options.skip_errors = true;
   options.max_document_bytes = max_document_bytes_;
   InputStats stats;
-  std::lock_guard<std::mutex> lock(write_mutex_);
   Status s = ReadJsonlText("<request>", body, options, &stats, [&](Document&& doc) {
+    // Per document, not per body: a commit waits for one Add, never for a whole body (and
+    // std::shared_mutex may let a stream of shared holders starve it).
+    std::shared_lock<std::shared_mutex> lock(write_mutex_);
     const Status added = writer_->Add(doc);
     if (added.IsInvalidArgument()) {
       Report(result, "document '" + doc.id + "': " + added.message());
@@ -63,41 +79,37 @@ Status IndexService::AddJsonl(std::string_view body, AddResult* result) {
 }
 
 Status IndexService::Delete(std::string_view id, bool* found) {
-  std::lock_guard<std::mutex> lock(write_mutex_);
+  std::shared_lock<std::shared_mutex> lock(write_mutex_);
   TRAWL_RETURN_IF_ERROR(writer_->Delete(id, found));
   ++pending_;
   return Status::OK();
 }
 
 Status IndexService::Commit(CommitResult* result) {
-  std::lock_guard<std::mutex> lock(write_mutex_);
+  std::unique_lock<std::shared_mutex> lock(write_mutex_);
   TRAWL_RETURN_IF_ERROR(writer_->Commit());
   pending_ = 0;
   // Under the write lock, so that no other commit comes between and the generation answered is
   // this commit's.
-  TRAWL_RETURN_IF_ERROR(searchers_.Refresh());
-  const std::shared_ptr<const Searcher> searcher = searchers_.Acquire();
+  TRAWL_RETURN_IF_ERROR(searchers_->MaybeRefresh());
+  const std::shared_ptr<const Searcher> searcher = searchers_->Acquire();
   result->generation = searcher->generation();
   result->documents = writer_->committed_documents();
   return Status::OK();
 }
 
-uint64_t IndexService::pending() const {
-  std::lock_guard<std::mutex> lock(write_mutex_);
-  return pending_;
-}
-
 Status IndexService::Stats(IndexStats* out) const {
   *out = IndexStats();
   CommitFiles files;
+  std::shared_ptr<const Searcher> searcher;
   {
-    // Only this server's writer commits, so under its lock the newest commit on disk is the
-    // one searches see.
-    std::lock_guard<std::mutex> lock(write_mutex_);
+    // Only this server's writer commits, and Commit refreshes under the exclusive lock, so
+    // under the shared one the newest commit on disk is the one searches see.
+    std::shared_lock<std::shared_mutex> lock(write_mutex_);
     TRAWL_RETURN_IF_ERROR(ListCommitFiles(dir_, &files));
     out->pending = pending_;
+    searcher = searchers_->Acquire();
   }
-  const std::shared_ptr<const Searcher> searcher = searchers_.Acquire();
   out->documents = searcher->num_docs();
   out->generation = searcher->generation();
   out->segments = files.segments;

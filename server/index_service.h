@@ -1,20 +1,24 @@
-// The index a server serves: one IndexWriter for every write, and the searcher requests read,
-// refreshed after each commit. The HTTP layer (routes.h) calls only this; the engine's logic
+// The index a server serves: one IndexWriter for every write, and a SearcherManager whose
+// searcher requests read, refreshed after each commit and checked for newer commits at most
+// every `refresh_ms` before a search. The HTTP layer (routes.h) calls only this; the engine's logic
 // stays in the library.
 #ifndef TRAWL_SERVER_INDEX_SERVICE_H_
 #define TRAWL_SERVER_INDEX_SERVICE_H_
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "server/searcher_holder.h"
 #include "trawl/backup.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
+#include "trawl/searcher_manager.h"
 #include "trawl/status.h"
 
 namespace trawl::serve {
@@ -42,37 +46,59 @@ class IndexService {
  public:
   // Opens (creating if needed, as trawl-index does) the index at `dir`, taking its writer lock:
   // Busy while another writer (a trawl-index run, another server) holds it.
-  static Status Open(const std::string& dir, uint64_t max_document_bytes,
+  // `refresh_ms`: how stale the searcher may be about a commit this service did not make
+  // itself (see AcquireSearcher); 0 checks before every search.
+  static Status Open(const std::string& dir, uint64_t max_document_bytes, uint32_t refresh_ms,
                      std::unique_ptr<IndexService>* out);
 
-  // The searcher of the newest commit; see SearcherHolder::Acquire.
-  std::shared_ptr<const Searcher> AcquireSearcher() const { return searchers_.Acquire(); }
+  // The current searcher (SearcherManager::Acquire): a request keeps it for its whole life, so
+  // it reads one commit, and files a later commit deletes stay readable until it lets go.
+  // Our own commits refresh it at once (Commit). Beyond that, if `refresh_ms` has passed since
+  // the last check, the calling thread first looks for a newer commit (MaybeRefresh; one thread
+  // at a time, the others do not wait): that retries a refresh that failed after a commit (an
+  // I/O error), and follows a commit made by anything else. While this server runs it holds
+  // the writer lock, so that is rare; the check is a manifest lookup, cheap enough either way.
+  std::shared_ptr<const Searcher> AcquireSearcher();
 
   // Adds (or replaces, by id) the documents of a JSONL body, by trawl-index's rules
   // (ReadJsonlText). Bad lines and refused documents are skipped and counted, never fatal;
-  // an error is returned only when the writer itself fails.
+  // an error is returned only when the writer itself fails. Any number of threads at once
+  // (IndexWriter::Add is thread-safe); a commit racing with a body takes a prefix of it.
   Status AddJsonl(std::string_view body, AddResult* result);
+  // Any number of threads at once, as AddJsonl.
   Status Delete(std::string_view id, bool* found);
-  // Commits and then moves searches to the new commit.
+  // Commits and then moves searches to the new commit. One at a time; the generation answered
+  // is this commit's.
   Status Commit(CommitResult* result);
-  // Writes since the last commit.
-  uint64_t pending() const;
+  // Writes since the last commit: what a Commit now would write (or a shutdown discard).
+  uint64_t pending() const { return pending_.load(); }
 
   Status Stats(IndexStats* out) const;
   // BackupIndex of the commit searches see or a newer one (trawl/backup.h).
   Status Backup(const std::string& dest, BackupResult* result) const;
 
  private:
-  IndexService(std::string dir, uint64_t max_document_bytes)
-      : dir_(std::move(dir)), max_document_bytes_(max_document_bytes) {}
+  using Clock = std::chrono::steady_clock;
+
+  IndexService(std::string dir, uint64_t max_document_bytes, uint32_t refresh_ms)
+      : dir_(std::move(dir)),
+        max_document_bytes_(max_document_bytes),
+        refresh_interval_(std::chrono::milliseconds(refresh_ms)) {}
 
   const std::string dir_;
   const uint64_t max_document_bytes_;
-  SearcherHolder searchers_;
-  // IndexWriter takes Add, Delete and Commit from one thread at a time.
-  mutable std::mutex write_mutex_;
-  std::unique_ptr<IndexWriter> writer_;  // guarded by write_mutex_
-  uint64_t pending_ = 0;                 // guarded by write_mutex_
+  const Clock::duration refresh_interval_;
+  std::unique_ptr<SearcherManager> searchers_;
+  // When AcquireSearcher last looked for a newer commit (Clock ticks); claimed by one thread.
+  std::atomic<Clock::rep> last_refresh_{0};
+  // The writer takes Add and Delete from many threads and serializes its commits itself; this
+  // lock is only about what the service adds around them. Add and Delete hold it shared, so
+  // pending_ counts exactly the writes a commit takes; Commit holds it exclusively, so that the
+  // commit, the reset of pending_ and the refresh of the searcher are one step that no other
+  // commit, write or Stats comes between (Stats then lists the commit searches see).
+  mutable std::shared_mutex write_mutex_;
+  std::unique_ptr<IndexWriter> writer_;
+  std::atomic<uint64_t> pending_{0};
 };
 
 }  // namespace trawl::serve

@@ -52,15 +52,21 @@ int HttpStatusOf(const Status& s) {
   if (s.IsInvalidArgument()) return 400;
   if (s.IsNotFound()) return 404;
   if (s.IsBusy()) return 503;
-  if (s.IsDeadlineExceeded()) return 504;  // once SearchOptions has a deadline (issue 13)
+  if (s.IsDeadlineExceeded()) return 504;  // the request's timeout
   if (s.IsCancelled()) return 503;
   return 500;
 }
 
-// A library error as JSON: the message (the kind in front where it adds something), and the
-// column of a query syntax error.
-void SendStatus(httplib::Response& res, const Status& s) {
+// A library error as JSON: the message (the kind in front where it adds something), the
+// column of a query syntax error, and the budget of a query that ran out of it.
+void SendStatus(httplib::Response& res, const Status& s, uint64_t timeout_ms = 0) {
   Json body;
+  if (s.IsDeadlineExceeded()) {
+    body["error"] = "the query took longer than its " + std::to_string(timeout_ms) +
+                    " ms (timeout_ms, at most the server's --timeout-ms) and was stopped";
+    body["timeout_ms"] = timeout_ms;
+    return SendJson(res, HttpStatusOf(s), body);
+  }
   body["error"] = s.IsInvalidArgument() || s.IsNotFound() ? s.message() : s.ToString();
   if (s.IsInvalidArgument()) {
     if (const size_t column = ColumnOf(s.message())) body["column"] = column;
@@ -89,10 +95,10 @@ class Routes {
       Search(req.params, res);
     });
     server->Post("/search", [this](const httplib::Request& req, httplib::Response& res) {
-      Params params;
-      const std::string error = ParamsFromJson(req.body, &params);
+      SearchRequest request;
+      const std::string error = ParseSearchBody(req.body, options_.limits, &request);
       if (!error.empty()) return SendError(res, 400, error);
-      Search(params, res);
+      Search(std::move(request), res);
     });
     server->Get("/count", [this](const auto& req, auto& res) { Count(req, res); });
     server->Get("/documents", [this](const auto& req, auto& res) { GetDocument(req, res); });
@@ -155,29 +161,49 @@ class Routes {
     SearchRequest request;
     const std::string error = ParseSearchParams(params, options_.limits, &request);
     if (!error.empty()) return SendError(res, 400, error);
+    Search(std::move(request), res);
+  }
+
+  void Search(SearchRequest request, httplib::Response& res) {
+    SearchOptions& options = request.options;
+    // Before AcquireSearcher, which may look for a newer commit first (--refresh-ms).
+    options.deadline = DeadlineOf(request.timeout_ms);
     const std::shared_ptr<const Searcher> searcher = service_.AcquireSearcher();
     // As trawl-search does (QueryRunner::Run): the same calls, so the same answers.
     SearchResults results;
-    SearchOptions& options = request.options;
     const auto start = Clock::now();
     Status s;
-    if (request.count && !options.plain_text && options.filters.empty()) {
-      s = searcher->Count(request.query, &results.total);
+    if (request.count) {
+      s = request.is_structured ? searcher->Count(request.structured, options, &results.total)
+                                : searcher->Count(request.query, options, &results.total);
+    } else if (request.is_structured) {
+      s = searcher->Search(request.structured, options, &results);
     } else {
-      options.count_only = request.count;
       s = searcher->Search(request.query, options, &results);
     }
     const auto took_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
-    if (!s.ok()) return SendStatus(res, s);
+    if (!s.ok()) return SendStatus(res, s, request.timeout_ms);
     SendJson(res, 200,
              cli::SearchJson(request.query, results, static_cast<uint64_t>(took_us.count()),
                              request.count, options.explain));
   }
 
+  // When a request that started now and may take `timeout_ms` must stop. From the start of
+  // its handler, after parsing: time waiting for a thread is not counted (that queue is
+  // bounded by --max-waiting instead).
+  static Clock::time_point DeadlineOf(uint64_t timeout_ms) {
+    return Clock::now() + std::chrono::milliseconds(timeout_ms);
+  }
+
   void Count(const httplib::Request& req, httplib::Response& res) {
     for (const auto& [name, value] : req.params) {
-      if (name != "q") return SendError(res, 400, "unknown parameter '" + name + "'");
+      if (name != "q" && name != "timeout_ms") {
+        return SendError(res, 400, "unknown parameter '" + name + "'");
+      }
     }
+    uint64_t timeout_ms = 0;
+    const std::string bad_timeout = ParseTimeout(req.params, options_.limits, &timeout_ms);
+    if (!bad_timeout.empty()) return SendError(res, 400, bad_timeout);
     if (!req.has_param("q")) return SendError(res, 400, "missing parameter 'q' (the query)");
     if (req.get_param_value_count("q") > 1) {
       return SendError(res, 400, "parameter 'q' given more than once");
@@ -188,8 +214,10 @@ class Routes {
                                      std::to_string(options_.limits.max_query_bytes) + " bytes");
     }
     uint64_t total = 0;
-    const Status s = service_.AcquireSearcher()->Count(query, &total);
-    if (!s.ok()) return SendStatus(res, s);
+    SearchOptions options;
+    options.deadline = DeadlineOf(timeout_ms);
+    const Status s = service_.AcquireSearcher()->Count(query, options, &total);
+    if (!s.ok()) return SendStatus(res, s, timeout_ms);
     Json body;
     body["query"] = query;
     body["total"] = total;

@@ -1,5 +1,6 @@
 #include "server/search_request.h"
 
+#include <algorithm>
 #include <charconv>
 #include <exception>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "cli/search_options.h"
+#include "server/json_query.h"
 
 namespace trawl::serve {
 namespace {
@@ -15,7 +17,7 @@ namespace {
 // Parameters that may be given once at most; the others (kRepeatable) any number of times.
 const std::set<std::string, std::less<>> kSingle = {
     "q", "top", "offset", "count", "plain", "k1", "b", "bm25f", "proximity",
-    "proximity-weight", "proximity-window", "after", "collapse", "explain"};
+    "proximity-weight", "proximity-window", "after", "collapse", "explain", "timeout_ms"};
 const std::set<std::string, std::less<>> kRepeatable = {
     "filter", "sort", "facet", "facet-range", "fields", "snippet-field", "field-weight", "field-b"};
 
@@ -149,19 +151,38 @@ std::string ParseScoring(const Params& params, SearchOptions* search) {
 
 }  // namespace
 
+std::string ParseTimeout(const Params& params, const RequestLimits& limits, uint64_t* timeout_ms) {
+  // Far above any sensible cap; a larger value is no error, only capped.
+  constexpr size_t kLargest = 86400000;
+  size_t requested = limits.max_timeout_ms;
+  if (params.count("timeout_ms") > 1) return "parameter 'timeout_ms' given more than once";
+  std::string error = ParseSize(params, "timeout_ms", kLargest, &requested);
+  *timeout_ms = std::min<uint64_t>(requested, limits.max_timeout_ms);
+  return error;
+}
+
 std::string ParseSearchParams(const Params& params, const RequestLimits& limits,
-                              SearchRequest* out) {
+                              SearchRequest* out, bool structured) {
+  Query query = std::move(out->structured);
   *out = SearchRequest();
   std::string error = CheckNames(params);
   if (!error.empty()) return error;
   const std::string* q = One(params, "q");
-  if (q == nullptr) return "missing parameter 'q' (the query)";
-  out->query = *q;
-  if (out->query.size() > limits.max_query_bytes) {
-    return "q is longer than " + std::to_string(limits.max_query_bytes) + " bytes";
+  if (structured) {
+    if (q != nullptr) return "give either 'q' (a query string) or 'query' (a structured query), not both";
+    out->is_structured = true;
+    out->structured = std::move(query);
+    out->query = out->structured.ToString();
+  } else {
+    if (q == nullptr) return "missing parameter 'q' (the query)";
+    out->query = *q;
+    if (out->query.size() > limits.max_query_bytes) {
+      return "q is longer than " + std::to_string(limits.max_query_bytes) + " bytes";
+    }
   }
   SearchOptions& search = out->options;
-  error = ParseSize(params, "top", limits.max_top, &search.top_k);
+  error = ParseTimeout(params, limits, &out->timeout_ms);
+  if (error.empty()) error = ParseSize(params, "top", limits.max_top, &search.top_k);
   if (error.empty()) error = ParseSize(params, "offset", limits.max_offset, &search.offset);
   if (error.empty()) error = ParseBool(params, "count", &out->count);
   if (error.empty()) error = ParseScoring(params, &search);
@@ -175,11 +196,9 @@ std::string ParseSearchParams(const Params& params, const RequestLimits& limits,
   return std::string();
 }
 
-std::string ParamsFromJson(const std::string& body, Params* out) {
-  out->clear();
-  const nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return "the body is not valid JSON";
-  if (!j.is_object()) return "the body must be a JSON object";
+namespace {
+
+std::string ParamsFromJsonObject(const nlohmann::json& j, Params* out) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const bool array = it->is_array();
     const nlohmann::json& values = array ? *it : nlohmann::json::array({*it});
@@ -197,6 +216,40 @@ std::string ParamsFromJson(const std::string& body, Params* out) {
     }
   }
   return std::string();
+}
+
+}  // namespace
+
+std::string ParamsFromJson(const std::string& body, Params* out) {
+  out->clear();
+  const nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return "the body is not valid JSON";
+  if (!j.is_object()) return "the body must be a JSON object";
+  return ParamsFromJsonObject(j, out);
+}
+
+std::string ParseSearchBody(const std::string& body, const RequestLimits& limits,
+                            SearchRequest* out) {
+  *out = SearchRequest();
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return "the body is not valid JSON";
+  if (!j.is_object()) return "the body must be a JSON object";
+  const auto structured = j.find("query");
+  const bool has_structured = structured != j.end();
+  if (has_structured) {
+    if (!structured->is_object()) {
+      return "query: expected an object, a structured query (a query string goes in 'q')";
+    }
+    Query query;
+    std::string error = QueryFromJson(*structured, "query", &query);
+    if (!error.empty()) return error;
+    out->structured = std::move(query);
+    j.erase(structured);
+  }
+  Params params;
+  std::string error = ParamsFromJsonObject(j, &params);
+  if (!error.empty()) return error;
+  return ParseSearchParams(params, limits, out, has_structured);
 }
 
 }  // namespace trawl::serve

@@ -5,9 +5,11 @@
 #define TRAWL_SERVER_SEARCH_REQUEST_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 
+#include "trawl/query.h"
 #include "trawl/searcher.h"
 
 namespace trawl::serve {
@@ -21,18 +23,36 @@ struct RequestLimits {
   size_t max_query_bytes = 8192;  // q and each filter
   size_t max_top = 1000;
   size_t max_offset = 100000;
+  // The longest a search or count may run (--timeout-ms); a request's timeout_ms may ask for
+  // less, never more.
+  uint64_t max_timeout_ms = 10000;
 };
 
 struct SearchRequest {
+  // The query string (q); with a structured query, its canonical text (Query::ToString), which
+  // the answer's "query" shows.
   std::string query;
+  bool is_structured = false;  // POST /search {"query": {...}}: run `structured`, not `query`
+  Query structured;
   SearchOptions options;
   bool count = false;  // count=true: the total only, as trawl-search --count
+  uint64_t timeout_ms = 0;  // the request's budget: timeout_ms capped by max_timeout_ms
 };
 
 // Fills *out from `params`; the first thing wrong ("unknown parameter 'x'", "top must be ..."),
-// or an empty string.
+// or an empty string. `q` is required unless `structured` (then it is refused: one query).
 std::string ParseSearchParams(const Params& params, const RequestLimits& limits,
-                              SearchRequest* out);
+                              SearchRequest* out, bool structured = false);
+
+// A POST /search body: the parameters of ParseSearchParams as JSON members (ParamsFromJson),
+// and in place of "q" a structured query, "query" (server/json_query.h). The first thing
+// wrong, naming the JSON path in a structured query, or an empty string.
+std::string ParseSearchBody(const std::string& body, const RequestLimits& limits,
+                            SearchRequest* out);
+
+// "timeout_ms" of `params` (at most once) capped by limits.max_timeout_ms, into *timeout_ms;
+// limits.max_timeout_ms without one. The first thing wrong, or an empty string.
+std::string ParseTimeout(const Params& params, const RequestLimits& limits, uint64_t* timeout_ms);
 
 // A JSON object body into params: strings as they are, numbers and booleans as their JSON
 // text, an array as one entry per element. The first thing wrong, or an empty string.

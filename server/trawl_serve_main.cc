@@ -54,6 +54,8 @@ struct Flags {
   int64_t max_top = 1000;
   int64_t max_offset = 100000;
   int64_t max_doc_bytes = 64 << 20;
+  int64_t timeout_ms = 10000;
+  int64_t refresh_ms = 1000;
   // Parsed from `listen`.
   std::string host;
   int port = 0;
@@ -96,6 +98,11 @@ po::options_description VisibleOptions(Flags* f) {
        "largest offset a search may ask for")
       ("max-doc-bytes", po::value(&f->max_doc_bytes)->value_name("N")->default_value(f->max_doc_bytes),
        "documents added are cut to this size, as trawl-index --max-doc-bytes")
+      ("timeout-ms", po::value(&f->timeout_ms)->value_name("MS")->default_value(f->timeout_ms),
+       "longest a search or count may run (504 beyond); a request's timeout_ms may ask for less")
+      ("refresh-ms", po::value(&f->refresh_ms)->value_name("MS")->default_value(f->refresh_ms),
+       "look for a commit made by another process at most this often, before a search "
+       "(the server's own commits are seen at once)")
       ("help,h", "show this help and exit")
       ("version", "show the version and exit");
   // clang-format on
@@ -126,6 +133,8 @@ std::string CheckFlags(Flags* f) {
   if (f->max_top < 0 || f->max_top > 10000000) return "--max-top must be from 0 to 10000000";
   if (f->max_offset < 0 || f->max_offset > 10000000) return "--max-offset must be from 0 to 10000000";
   if (f->max_doc_bytes < 1) return "--max-doc-bytes must be at least 1";
+  if (f->timeout_ms < 1 || f->timeout_ms > 86400000) return "--timeout-ms must be from 1 to 86400000";
+  if (f->refresh_ms < 0 || f->refresh_ms > 86400000) return "--refresh-ms must be from 0 to 86400000";
   return std::string();
 }
 
@@ -268,7 +277,8 @@ int Run(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
 
   std::unique_ptr<IndexService> service;
-  const Status s = IndexService::Open(flags.index_dir, static_cast<uint64_t>(flags.max_doc_bytes), &service);
+  const Status s = IndexService::Open(flags.index_dir, static_cast<uint64_t>(flags.max_doc_bytes),
+                                    static_cast<uint32_t>(flags.refresh_ms), &service);
   if (!s.ok()) {
     PrintError(flags.index_dir + ": " + (s.IsInvalidArgument() || s.IsNotFound() ? s.message() : s.ToString()));
     return kExitFailed;
@@ -278,6 +288,7 @@ int Run(int argc, char** argv) {
   route_options.limits.max_query_bytes = static_cast<size_t>(flags.max_query_bytes);
   route_options.limits.max_top = static_cast<size_t>(flags.max_top);
   route_options.limits.max_offset = static_cast<size_t>(flags.max_offset);
+  route_options.limits.max_timeout_ms = static_cast<uint64_t>(flags.timeout_ms);
   route_options.write_token = flags.write_token;
   route_options.cors_origin = flags.cors;
   route_options.log = &std::cerr;

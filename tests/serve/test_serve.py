@@ -245,6 +245,103 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(self.server.request("POST", "/backup", "", {}, {"dest": dest + "2"})[0],
                          401)
 
+    def test_timeout(self):
+        # An expired deadline stops a query at its first check: 504 whatever the machine's speed.
+        for path, params in (("/search", {"q": "the"}), ("/search", {"q": "the", "count": "true"}),
+                             ("/count", {"q": "the"})):
+            with self.subTest(path=path, params=params):
+                status, body, _ = self.server.get(path, timeout_ms=0, **params)
+                self.assertEqual(status, 504, body)
+                self.assertEqual(body["timeout_ms"], 0)
+                self.assertIn("error", body)
+        status, body, _ = self.server.request(
+            "POST", "/search", {"query": {"term": {"value": "the"}}, "timeout_ms": 0})
+        self.assertEqual(status, 504, body)
+        # More than the server's --timeout-ms is capped, not refused.
+        self.assertEqual(self.server.get("/count", q="the", timeout_ms=10 ** 7)[:2],
+                         (200, {"query": "the", "total": 3}))
+        for bad in ("-1", "soon", ""):
+            self.assertEqual(self.server.get("/count", q="the", timeout_ms=bad)[0], 400)
+            self.assertEqual(self.server.get("/search", q="the", timeout_ms=bad)[0], 400)
+
+    def test_structured_query_equals_string_query(self):
+        def term(value, field=None):
+            return {"term": {"value": value, **({"field": field} if field else {})}}
+        cases = [
+            (term("fox"), {"q": "fox"}),
+            ({"bool": {"must": [term("fox")], "must_not": [term("dog")]}}, {"q": "+fox -dog"}),
+            ({"bool": {"should": [term("fox"), term("dog")]}}, {"q": "fox OR dog", "top": 2}),
+            ({"phrase": {"text": "the quick"}}, {"q": '"the quick"'}),
+            ({"phrase": {"field": "body", "text": "fox jumps", "slop": 2}},
+             {"q": 'body:"fox jumps"~2'}),
+            ({"prefix": {"field": "title", "value": "fo"}}, {"q": "title:fo*"}),
+            ({"wildcard": {"pattern": "d?g"}}, {"q": "d?g"}),
+            ({"fuzzy": {"value": "foz", "max_edits": 1}}, {"q": "foz~1"}),
+            ({"range": {"field": "year", "gte": 2020, "lt": 2022}}, {"q": "year:[2020 TO 2022}"}),
+            ({"range": {"field": "price", "gt": "1.5"}}, {"q": "price:>1.5"}),
+            ({"match_all": {}}, {"q": "*:*", "sort": ["year"]}),
+            ({"exists": {"field": "featured"}}, {"q": "featured:*"}),
+            ({"match": {"text": "quick fox"}}, {"q": "quick fox", "plain": True}),
+            ({"term": {"value": "fox", "boost": 2}}, {"q": "fox^2"}),
+            # A filter clause: the scores of the query alone, over the documents it keeps.
+            ({"bool": {"must": [term("the")], "filter": [term("animal", "tag")]}},
+             {"q": "the", "filter": ["tag:animal"]}),
+            ({"bool": {"must": {"bool": {"should": [term("fox"), term("dog")]}},
+                       "filter": {"range": {"field": "year", "lte": 2021}}}},
+             {"q": "fox OR dog", "filter": ["year:<=2021"]}),
+        ]
+        for query, string_body in cases:
+            for extra in ({}, {"count": True}, {"explain": True, "fields": "*"}):
+                with self.subTest(query=query, extra=extra):
+                    status, expected, _ = self.server.request(
+                        "POST", "/search", {**string_body, **extra})
+                    self.assertEqual(status, 200, expected)
+                    rest = {k: v for k, v in string_body.items()
+                            if k not in ("q", "filter", "plain")}
+                    status, got, _ = self.server.request(
+                        "POST", "/search", {"query": query, **rest, **extra})
+                    self.assertEqual(status, 200, got)
+                    for result in (expected, got):
+                        result.pop("took_us")
+                        result.pop("query")
+                        for hit in result.get("hits", []):
+                            hit.pop("explanation", None)  # printed from each query's own tree
+                    self.assertEqual(got, expected)
+                    self.assertGreater(expected["total"], 0)
+
+    def test_structured_query_errors_name_the_path(self):
+        cases = [
+            ("fox", "query: expected an object"),
+            ({}, "query: expected an object with one member"),
+            ({"nope": {}}, "query.nope: unknown query 'nope'"),
+            ({"term": {}}, 'query.term: missing "value"'),
+            ({"term": {"value": "x", "slop": 1}}, "query.term.slop: unknown member"),
+            ({"bool": {"must": [{"term": {"value": "x"}}, {"phrase": {"text": []}}]}},
+             "query.bool.must[1].phrase.text: expected a string"),
+            ({"bool": {"filter": 3}}, "query.bool.filter: expected an array of queries"),
+            ({"bool": {"maybe": []}}, "query.bool.maybe: unknown member"),
+            ({"phrase": {"text": "a b", "slop": -1}}, "query.phrase.slop: expected a whole number"),
+            ({"range": {"field": "year", "gt": 1, "gte": 2}}, "query.range: give gte or gt"),
+            ({"exists": {}}, 'query.exists: missing "field"'),
+            ({"term": {"value": "x", "boost": "high"}}, "query.term.boost: expected a number"),
+        ]
+        for query, message in cases:
+            with self.subTest(query=query):
+                status, body, _ = self.server.request("POST", "/search", {"query": query})
+                self.assertEqual(status, 400, body)
+                self.assertTrue(body["error"].startswith(message), body["error"])
+        status, body, _ = self.server.request(
+            "POST", "/search", {"q": "fox", "query": {"match_all": {}}})
+        self.assertEqual(status, 400)
+        self.assertIn("not both", body["error"])
+        nested = {"match_all": {}}
+        for _ in range(40):
+            nested = {"bool": {"must": [nested]}}
+        self.assertEqual(self.server.request("POST", "/search", {"query": nested})[0], 400)
+        # A range on a text field is the library's InvalidArgument, when the query runs.
+        self.assertEqual(self.server.request(
+            "POST", "/search", {"query": {"range": {"field": "title", "gte": "a"}}})[0], 400)
+
     def test_request_log(self):
         # One line per request on stderr is checked at shutdown in ServerLifeTest.
         pass
@@ -321,6 +418,68 @@ class ServerLifeTest(unittest.TestCase):
                 break
             time.sleep(0.05)
         self.assertEqual(status, 200)
+        srv.stop()
+
+    def test_bad_timeout_flags(self):
+        for flags in (["--timeout-ms", "0"], ["--timeout-ms", "x"], ["--refresh-ms", "-1"]):
+            with self.subTest(flags=flags):
+                proc = subprocess.run([SERVE, "--index", self.index, "--listen", "127.0.0.1:0",
+                                       *flags], capture_output=True, text=True, timeout=30)
+                self.assertNotEqual(proc.returncode, 0)
+                self.assertIn(flags[0], proc.stderr)
+
+    def test_slow_query_times_out(self):
+        # A big index of distinct words and a wildcard that must walk all of their terms, under
+        # a budget of a millisecond: the server's cap, which the request does not ask to raise.
+        srv = Server(self.index, "--timeout-ms", "1", "--max-body-bytes", "50000000")
+        docs = [{"id": str(i), "body": " ".join("w%dx%d" % (i, j) for j in range(40))}
+                for i in range(5000)]
+        self.assertEqual(srv.request("POST", "/documents", jsonl(docs))[0], 200)
+        self.assertEqual(srv.request("POST", "/commit", "")[0], 200)
+        query = " OR ".join('*%d*x*%d*' % (k, k) for k in range(1, 10))
+        status, body, _ = srv.get("/search", q=query, timeout_ms=10 ** 6)
+        self.assertEqual(status, 504, body)
+        self.assertEqual(body["timeout_ms"], 1)
+        status, body, _ = srv.get("/count", q=query)
+        self.assertEqual(status, 504, body)
+        srv.stop()
+
+    def test_concurrent_adds_then_commit(self):
+        srv = Server(self.index, "--threads", "8")
+        clients, batches, batch = 6, 8, 20
+        problems = []
+
+        def add(c):
+            for b in range(batches):
+                docs = [{"id": "c%d-%d-%d" % (c, b, i), "body": "concurrent %d" % i}
+                        for i in range(batch)]
+                docs.append({"id": "shared", "body": "concurrent from client %d" % c})
+                status, body, _ = srv.request("POST", "/documents", jsonl(docs))
+                if status != 200 or body != {"added": batch + 1, "skipped": 0}:
+                    problems.append((status, body))
+                if b == batches // 2:  # commits racing with the other clients' adds
+                    status, body, _ = srv.request("POST", "/commit", "")
+                    if status != 200:
+                        problems.append((status, body))
+
+        threads = [threading.Thread(target=add, args=(c,)) for c in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(problems, [])
+        status, commit, _ = srv.request("POST", "/commit", "")
+        self.assertEqual(status, 200, commit)
+        expected = {"c%d-%d-%d" % (c, b, i) for c in range(clients) for b in range(batches)
+                    for i in range(batch)} | {"shared"}
+        self.assertEqual(commit["documents"], len(expected))
+        status, body, _ = srv.get("/search", q="concurrent", top=1000)
+        self.assertEqual(status, 200)
+        ids = [hit["id"] for hit in body["hits"]]
+        self.assertEqual(body["total"], len(expected))
+        self.assertEqual(len(ids), len(set(ids)))  # every document once
+        self.assertEqual(set(ids), expected)
+        self.assertEqual(srv.get("/stats")[1]["pending"], 0)
         srv.stop()
 
     def test_searches_see_only_complete_commits(self):
