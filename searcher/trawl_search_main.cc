@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -21,7 +22,9 @@
 
 #include "cli/search_json.h"
 #include "cli/search_options.h"
+#include "cli/shell.h"
 #include "trawl/searcher.h"
+#include "trawl/searcher_manager.h"
 #include "trawl/status.h"
 
 #ifndef TRAWL_VERSION
@@ -187,86 +190,6 @@ int RunBatch(const QueryRunner& runner, Settings settings, std::istream& in) {
     std::cout << JsonLine(query, o, settings.count, settings.search.explain) << std::endl;
   }
   return status;
-}
-
-constexpr char kShellHelp[] =
-    "Type a query to search, or a command:\n"
-    "  :count QUERY   print only the number of matching documents\n"
-    "  :top K         show K hits per query\n"
-    "  :json          toggle JSON output\n"
-    "  :explain       toggle score explanations\n"
-    "  :schema        print the index's fields and their types\n"
-    "  :help          this help\n"
-    "  :quit          leave (or end of input, Ctrl-D)\n"
-    "Query language: word \"exact phrase\" \"phrase\"~N a AND b a OR b NOT a +must -not\n"
-    "                ( ... ) field:word field:\"phrase\" pref*\n";
-
-void ShowOutcome(const std::string& query, const Outcome& o, const Settings& settings, bool count) {
-  if (settings.json) {
-    std::cout << JsonLine(query, o, count, settings.search.explain) << "\n";
-  } else if (!o.status.ok()) {
-    PrintError(ErrorText(o.status));
-  } else {
-    PrintPlain(o, settings, count, std::cout);
-  }
-}
-
-int RunShell(const QueryRunner& runner, Settings settings, const Searcher& searcher) {
-  const uint64_t num_docs = searcher.num_docs();
-  std::cout << kProgram << " " << TRAWL_VERSION << ": " << num_docs
-            << " documents. :help for help, :quit to leave.\n";
-  std::string line;
-  while (true) {
-    std::cout << "trawl> " << std::flush;
-    if (!std::getline(std::cin, line)) {
-      std::cout << "\n";
-      break;
-    }
-    const std::string input = TrimLine(line);
-    if (input.empty()) continue;
-    if (input[0] != ':') {
-      ShowOutcome(input, runner.Run(input, settings, false), settings, false);
-      continue;
-    }
-    const size_t space = input.find(' ');
-    const std::string command = input.substr(0, space);
-    const std::string arg = space == std::string::npos ? "" : TrimLine(input.substr(space));
-    if (command == ":quit" || command == ":q" || command == ":exit") break;
-    if (command == ":help") {
-      std::cout << kShellHelp;
-    } else if (command == ":count") {
-      if (arg.empty()) {
-        PrintError(":count needs a query");
-      } else {
-        ShowOutcome(arg, runner.Run(arg, settings, true), settings, true);
-      }
-    } else if (command == ":top") {
-      size_t used = 0;
-      unsigned long k = 0;
-      try {
-        k = std::stoul(arg, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (arg.empty() || used != arg.size() || k > 1000000) {
-        PrintError(":top needs a number of hits (0 to 1000000)");
-      } else {
-        settings.search.top_k = k;
-        std::cout << "hits per query: " << k << "\n";
-      }
-    } else if (command == ":schema") {
-      std::cout << searcher.schema().ToJson() << "\n";
-    } else if (command == ":json") {
-      settings.json = !settings.json;
-      std::cout << "JSON output " << (settings.json ? "on" : "off") << "\n";
-    } else if (command == ":explain") {
-      settings.search.explain = !settings.search.explain;
-      std::cout << "explanations " << (settings.search.explain ? "on" : "off") << "\n";
-    } else {
-      PrintError("unknown command " + command + " (:help lists them)");
-    }
-  }
-  return kExitOk;
 }
 
 // The command line, as given.
@@ -466,6 +389,12 @@ std::string MakeTypedSettings(const Flags& flags, SearchOptions* search) {
   return std::string();
 }
 
+// Colour and bold on a terminal, unless the user asked for none (https://no-color.org).
+bool UseColor() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(STDOUT_FILENO) && (no_color == nullptr || no_color[0] == '\0');
+}
+
 // The settings of checked flags into *settings; the first thing wrong with the BM25F field
 // values, or an empty string.
 std::string MakeSettings(const Flags& flags, Settings* settings) {
@@ -491,11 +420,29 @@ std::string MakeSettings(const Flags& flags, Settings* settings) {
   settings->count = flags.count;
   settings->timeout_ms = flags.timeout_ms;
   settings->json = flags.json;
-  if (::isatty(STDOUT_FILENO)) {
+  if (UseColor()) {
     settings->plain_begin = "\x1b[1m";
     settings->plain_end = "\x1b[0m";
   }
   return std::string();
+}
+
+// The interactive shell, over a SearcherManager so that it sees the commits made meanwhile.
+int RunShell(const std::string& index_dir, const SearcherOptions& searcher_options,
+             const Settings& settings) {
+  std::unique_ptr<SearcherManager> manager;
+  const Status s = SearcherManager::Open(index_dir, searcher_options, &manager);
+  if (!s.ok()) {
+    PrintError(ErrorText(s));
+    return kExitFailed;
+  }
+  cli::ShellSettings shell;
+  shell.search = settings.search;
+  shell.timeout_ms = settings.timeout_ms;
+  shell.json = settings.json;
+  shell.color = UseColor();
+  shell.version = TRAWL_VERSION;
+  return cli::RunShell(manager.get(), shell);
 }
 
 // QUERY on the command line: its answer, in the output format chosen.
@@ -530,6 +477,10 @@ int Run(int argc, char** argv) {
 
   SearcherOptions searcher_options;
   searcher_options.verify_checksums = flags.verify;
+  if (flags.query_words.empty() && flags.queries_file.empty() && !flags.print_schema &&
+      ::isatty(STDIN_FILENO)) {
+    return RunShell(flags.index_dir, searcher_options, settings);
+  }
   std::unique_ptr<Searcher> searcher;
   const Status s = Searcher::Open(flags.index_dir, searcher_options, &searcher);
   if (!s.ok()) {
@@ -550,9 +501,6 @@ int Run(int argc, char** argv) {
       return kExitFailed;
     }
     return RunBatch(runner, settings, in);
-  }
-  if (queries_file.empty() && ::isatty(STDIN_FILENO)) {
-    return RunShell(runner, settings, *searcher);
   }
   return RunBatch(runner, settings, std::cin);
 }
