@@ -290,6 +290,35 @@ po::options_description VisibleOptions(Flags* flags) {
   return visible;
 }
 
+// The arguments with every query word moved after a "--", in order, so that a query starting
+// with '-' ("-light", "-draft report") is a query and not an unknown option: an argument is an
+// option if it starts with "--" or is "-h", and the next one is its value if it takes one.
+std::vector<std::string> QueryWordsLast(int argc, char** argv,
+                                        const po::options_description& options) {
+  std::vector<std::string> kept, words;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") {
+      words.insert(words.end(), argv + i + 1, argv + argc);
+      break;
+    }
+    if (arg == "-h" || arg.rfind("--", 0) == 0) {
+      kept.push_back(arg);
+      const std::string name = arg == "-h" ? "h" : arg.substr(2, arg.find('=') - 2);
+      const po::option_description* option = options.find_nothrow(name, false);
+      if (arg.find('=') == std::string::npos && option != nullptr &&
+          option->semantic()->max_tokens() > 0 && i + 1 < argc) {
+        kept.push_back(argv[++i]);
+      }
+    } else {
+      words.push_back(arg);
+    }
+  }
+  kept.push_back("--");
+  kept.insert(kept.end(), words.begin(), words.end());
+  return kept;
+}
+
 // Fills *flags from the command line. Returns the exit status when the program ends here
 // (--help, --version, a flag it does not know), nothing when it goes on.
 std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
@@ -301,9 +330,10 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   po::positional_options_description positional;
   positional.add("query", -1);
 
+  const std::vector<std::string> args = QueryWordsLast(argc, argv, all);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     PrintError(std::string(e.what()) + " (see --help)");
