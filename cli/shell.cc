@@ -36,7 +36,8 @@ void InstallInterruptHandler() {
   struct sigaction action {};
   action.sa_handler = OnInterrupt;
   sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;
+  // SA_RESTART: a read at the prompt or in the pager goes on; the query polls the flag.
+  action.sa_flags = SA_RESTART;
   sigaction(SIGINT, &action, nullptr);
 }
 
@@ -423,9 +424,14 @@ class Shell {
       return;
     }
     std::string text = style_.Bold("id") + ": " + style_.Id(Printable(doc.id)) + "\n";
-    for (const DocField& f : doc.fields) {
-      text += style_.Bold(f.name) + ": " + Printable(f.value, /*keep_lines=*/true) + "\n";
+    // A multi-valued field (the values of one name in a row) on one line, values by commas.
+    for (size_t i = 0; i < doc.fields.size(); ++i) {
+      const DocField& f = doc.fields[i];
+      const bool continues = i > 0 && doc.fields[i - 1].name == f.name;
+      text += continues ? ", " : (i > 0 ? "\n" : "") + style_.Bold(f.name) + ": ";
+      text += Printable(f.value, /*keep_lines=*/true);
     }
+    if (!doc.fields.empty()) text += "\n";
     std::cout.flush();
     Page(text);
   }

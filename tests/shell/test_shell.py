@@ -185,6 +185,30 @@ class ShellTest(unittest.TestCase):
         self.assertIn("\n1\n", shell.line(":count"))
         self.assertIn("25", shell.line(":count common"))
 
+    def test_show_pages_a_long_document(self):
+        index = os.path.join(self.tmp, "long")
+        long_doc = os.path.join(self.tmp, "long.jsonl")
+        with open(long_doc, "w") as f:
+            f.write(json.dumps({"id": "long", "title": "Long", "tag": ["a", "b", "c"],
+                                "body": "\n".join("line %d" % i for i in range(200))}) + "\n")
+        subprocess.run([INDEX_BIN, "--quiet", "--index", index, long_doc], check=True)
+        shell = Shell(index, self.env)
+        self.shells.append(shell)
+        shell.expect_prompt()
+        shell.line("long")
+        shell.type(":show 1\r")
+        out = shell.expect("-- more: Enter, q to stop --")
+        self.assertIn("tag: a, b, c", out)
+        self.assertIn("line 0\n", out)
+        self.assertNotIn("line 60\n", out)  # 50 rows: one screen, less its prompt line
+        shell.type("\r")
+        out = shell.expect("-- more: Enter, q to stop --")
+        self.assertIn("line 60\n", out)
+        shell.type("q\r")
+        out = shell.expect_prompt()
+        self.assertNotIn("line 199", out)
+        self.assertIn("1 match", shell.line("long"))
+
     def test_show_through_pager(self):
         shell = self.start(PAGER="tr a-z A-Z")
         shell.line("zebra")
