@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import pty
+import random
 import re
 import select
 import shutil
@@ -260,6 +261,35 @@ class ShellTest(unittest.TestCase):
             shell.read_some(0.1)
         self.assertTrue(shell.exited())
         self.assertEqual(os.waitstatus_to_exitcode(shell.status), 0)
+
+    def test_ctrl_c_stops_a_running_query(self):
+        # Many random words make fuzzy matching slow: the query below takes seconds here.
+        rng = random.Random(7)
+        letters = "abcdefghijklmnop"
+        big = os.path.join(self.tmp, "big.jsonl")
+        with open(big, "w") as f:
+            for i in range(4000):
+                words = ("".join(rng.choice(letters) for _ in range(6)) for _ in range(30))
+                f.write(json.dumps({"id": "b%d" % i, "body": " ".join(words)}) + "\n")
+        index = os.path.join(self.tmp, "big")
+        subprocess.run([INDEX_BIN, "--quiet", "--index", index, big], check=True)
+        shell = Shell(index, self.env)
+        self.shells.append(shell)
+        shell.expect_prompt()
+        query = " ".join("%s%sxq~2" % (a, b) for a in letters for b in letters[:8])
+        shell.type(query + "\r")
+        shell.expect("phxq~2\n")  # the echo, wrapped by the terminal
+        time.sleep(0.3)
+        if re.search(r"\d+ match", shell.seen[shell.mark:]):
+            self.skipTest("the slow query was not slow on this machine")
+        started = time.monotonic()
+        shell.type("\x03")
+        out = shell.expect_prompt()
+        if re.search(r"\d+ match", out):
+            self.skipTest("the slow query ended before Ctrl-C reached it")
+        self.assertIn("stopped (Ctrl-C)", out)
+        self.assertLess(time.monotonic() - started, 1.0)
+        self.assertIn("0 matches", shell.line("zebra"))  # the shell goes on
 
     def test_completion(self):
         shell = self.start()
