@@ -100,7 +100,8 @@ LineEditor::LineEditor(const char* program, std::string history_file, Completer 
   HistEvent event;
   history(rep_->history, &event, H_SETSIZE, kHistorySize);
   history(rep_->history, &event, H_SETUNIQUE, 1);
-  if (!rep_->history_file.empty()) history(rep_->history, &event, H_LOAD, rep_->history_file.c_str());
+  if (!rep_->history_file.empty())
+    history(rep_->history, &event, H_LOAD, rep_->history_file.c_str());
 
   EditLine* el = el_init(program, stdin, stdout, stderr);
   rep_->el = el;

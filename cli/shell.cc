@@ -4,10 +4,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,7 +14,7 @@
 #include "cli/pager.h"
 #include "cli/search_json.h"
 #include "cli/search_options.h"
-#include "trawl/explanation.h"
+#include "cli/shell_output.h"
 #include "trawl/query.h"
 #include "trawl/schema.h"
 
@@ -41,9 +39,9 @@ void InstallInterruptHandler() {
   sigaction(SIGINT, &action, nullptr);
 }
 
-constexpr const char* kCommands[] = {":count", ":explain", ":facet", ":fields", ":filter",
-                                     ":help",  ":json",    ":next",  ":prev",   ":quit",
-                                     ":schema", ":show",   ":sort",  ":stats",  ":top"};
+constexpr const char* kCommands[] = {":count",  ":explain", ":facet", ":fields", ":filter",
+                                     ":help",   ":json",    ":next",  ":prev",   ":quit",
+                                     ":schema", ":show",    ":sort",  ":stats",  ":top"};
 
 constexpr char kHelp[] =
     "Type a query to search; Enter on an empty line shows the next page. Commands:\n"
@@ -62,52 +60,10 @@ constexpr char kHelp[] =
     "Tab completes commands and field names. Query language: word \"exact phrase\" a AND b\n"
     "a OR b NOT a +must -not ( ... ) field:word field:\"phrase\" pref* (docs/query-language.md)\n";
 
-// ANSI escapes when colour is on, nothing otherwise.
-struct Style {
-  explicit Style(bool on) : on(on) {}
-  std::string Wrap(const char* code, std::string_view text) const {
-    if (!on) return std::string(text);
-    return std::string("\x1b[") + code + "m" + std::string(text) + "\x1b[0m";
-  }
-  std::string Bold(std::string_view t) const { return Wrap("1", t); }
-  std::string Dim(std::string_view t) const { return Wrap("2", t); }
-  std::string Id(std::string_view t) const { return Wrap("36", t); }
-  std::string Error(std::string_view t) const { return Wrap("31", t); }
-  std::string Notice(std::string_view t) const { return Wrap("33", t); }
-  bool on;
-};
-
-// Ids, titles and stored values come from arbitrary input; control characters in them must
-// not drive the terminal. Newlines and tabs survive where `keep_lines`.
-std::string Printable(std::string_view s, bool keep_lines = false) {
-  std::string out(s);
-  for (char& c : out) {
-    const auto u = static_cast<unsigned char>(c);
-    if (keep_lines && (c == '\n' || c == '\t')) continue;
-    if (u < 0x20 || u == 0x7F) c = ' ';
-  }
-  return out;
-}
-
 std::string Trim(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return std::string();
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
-
-// The 1-based column of a syntax error message ("syntax error at column 7: ..."), or 0.
-size_t ErrorColumn(const std::string& message) {
-  const std::string marker = "at column ";
-  const size_t at = message.find(marker);
-  if (at == std::string::npos) return 0;
-  size_t column = 0;
-  for (size_t i = at + marker.size(); i < message.size() && std::isdigit(
-                                          static_cast<unsigned char>(message[i]));
-       ++i) {
-    column = column * 10 + static_cast<size_t>(message[i] - '0');
-    if (column > 100000) return 0;
-  }
-  return column;
 }
 
 // A number of 1 to 10000000, or 0 if `text` is not one.
@@ -136,8 +92,8 @@ class Shell {
 
   int Run() {
     InstallInterruptHandler();
-    std::cout << style_.Bold("trawl-search " + settings_.version) << ": "
-              << searcher_->num_docs() << " documents. :help for help, :quit to leave.\n";
+    std::cout << style_.Bold("trawl-search " + settings_.version) << ": " << searcher_->num_docs()
+              << " documents. :help for help, :quit to leave.\n";
     std::string line;
     while (true) {
       std::cout.flush();
@@ -233,13 +189,13 @@ class Shell {
   // A failed query: with a caret under the column of a syntax error in the line as typed
   // (`start`: where the query text begins in it), then the message.
   void ReportError(const Status& s, size_t start) const {
-    const std::string message =
-        s.IsInvalidArgument() || s.IsCancelled() || s.IsDeadlineExceeded() ? s.message()
-                                                                           : s.ToString();
+    const std::string message = s.IsInvalidArgument() || s.IsCancelled() || s.IsDeadlineExceeded()
+                                    ? s.message()
+                                    : s.ToString();
     const size_t column = ErrorColumn(message);
     if (column > 0) {
-      std::cout << std::string(sizeof(kPrompt) - 1 + start + column - 1, ' ')
-                << style_.Error("^") << "\n";
+      std::cout << std::string(sizeof(kPrompt) - 1 + start + column - 1, ' ') << style_.Error("^")
+                << "\n";
     }
     PrintError(message);
   }
@@ -250,8 +206,10 @@ class Shell {
     bool changed = false;
     const Status s = manager_->MaybeRefresh(&changed);
     if (!s.ok()) {
-      std::cout << style_.Notice("warning: cannot open the index's new commit, searching the "
-                                 "old one: " + s.ToString())
+      std::cout << style_.Notice(
+                       "warning: cannot open the index's new commit, searching the "
+                       "old one: " +
+                       s.ToString())
                 << "\n";
       return;
     }
@@ -259,8 +217,8 @@ class Shell {
     const uint64_t before = searcher_->num_docs();
     searcher_ = manager_->Acquire();
     std::cout << style_.Notice("index changed (commit " + std::to_string(searcher_->generation()) +
-                               "): " + std::to_string(searcher_->num_docs()) +
-                               " documents, " + std::to_string(before) + " before")
+                               "): " + std::to_string(searcher_->num_docs()) + " documents, " +
+                               std::to_string(before) + " before")
               << "\n";
   }
 
@@ -331,50 +289,7 @@ class Shell {
                 << "\n";
       return;
     }
-    char took[32];
-    std::snprintf(took, sizeof(took), "%.2f ms", took_us_ / 1000.0);
-    std::string header = std::to_string(results_.total) +
-                         (results_.total == 1 ? " match" : " matches");
-    std::cout << style_.Bold(header) << " (" << took << ")";
-    const size_t first = offset_ + 1;
-    if (!results_.hits.empty()) {
-      std::cout << ", showing " << first << "-" << first + results_.hits.size() - 1;
-    }
-    std::cout << "\n";
-    for (size_t i = 0; i < results_.hits.size(); ++i) {
-      const Hit& h = results_.hits[i];
-      char rank_score[64];
-      std::snprintf(rank_score, sizeof(rank_score), "%3zu. %.4f  ", first + i, h.score);
-      std::cout << style_.Dim(rank_score) << style_.Id(Printable(h.id));
-      if (!h.title.empty() && h.title != h.id) std::cout << "  " << Printable(h.title);
-      if (h.collapsed > 0) std::cout << "  (+" << h.collapsed << " more)";
-      std::cout << "\n";
-      for (const DocField& f : h.fields) {
-        std::cout << "     " << f.name << ": " << Printable(f.value) << "\n";
-      }
-      if (!h.snippet.empty()) std::cout << "     " << h.snippet << "\n";
-      if (settings_.search.explain) PrintExplanation(h.explain_tree, 7);
-    }
-    for (const FacetResult& f : results_.facets) {
-      std::cout << style_.Bold(f.field) << ":";
-      for (const FacetCount& c : f.counts) {
-        std::cout << "  " << Printable(c.value) << " (" << c.count << ")";
-      }
-      std::cout << "\n";
-    }
-    if (HasNextPage()) {
-      std::cout << style_.Dim("-- " + std::to_string(results_.total - offset_ -
-                                                     results_.hits.size()) +
-                              " more: Enter or :next --")
-                << "\n";
-    }
-  }
-
-  void PrintExplanation(const Explanation& e, size_t indent) const {
-    char value[32];
-    std::snprintf(value, sizeof(value), "%.6g", e.value);
-    std::cout << std::string(indent, ' ') << style_.Bold(value) << " " << e.description << "\n";
-    for (const Explanation& d : e.details) PrintExplanation(d, indent + 2);
+    std::cout << FormatResults(results_, offset_, took_us_, settings_.search.explain, style_);
   }
 
   // The hit at rank `arg` (1-based over all pages) of the last query, into *hit.
@@ -402,8 +317,8 @@ class Shell {
       return false;
     }
     if (results.hits.empty()) {
-      PrintError("there is no hit " + std::to_string(rank) + " (" +
-                 std::to_string(results.total) + " matches)");
+      PrintError("there is no hit " + std::to_string(rank) + " (" + std::to_string(results.total) +
+                 " matches)");
       return false;
     }
     *hit = std::move(results.hits[0]);
@@ -423,24 +338,15 @@ class Shell {
       std::cout << Dump(DocumentJson(doc)) << "\n";
       return;
     }
-    std::string text = style_.Bold("id") + ": " + style_.Id(Printable(doc.id)) + "\n";
-    // A multi-valued field (the values of one name in a row) on one line, values by commas.
-    for (size_t i = 0; i < doc.fields.size(); ++i) {
-      const DocField& f = doc.fields[i];
-      const bool continues = i > 0 && doc.fields[i - 1].name == f.name;
-      text += continues ? ", " : (i > 0 ? "\n" : "") + style_.Bold(f.name) + ": ";
-      text += Printable(f.value, /*keep_lines=*/true);
-    }
-    if (!doc.fields.empty()) text += "\n";
     std::cout.flush();
-    Page(text);
+    Page(FormatDocument(doc, style_));
   }
 
   void ExplainHit(const std::string& arg) {
     Hit hit;
     if (!FindHit(":explain", arg, true, &hit)) return;
     std::cout << style_.Id(Printable(hit.id)) << "\n";
-    PrintExplanation(hit.explain_tree, 2);
+    std::cout << FormatExplanation(hit.explain_tree, 2, style_);
   }
 
   void CountMatches(const std::string& query, size_t start) {
