@@ -125,24 +125,23 @@ LineEditor::~LineEditor() {
 LineEditor::Read LineEditor::ReadLine(const std::string& prompt, std::string* line) {
   rep_->prompt = prompt;
   rep_->interrupted = false;
-  // libedit puts the terminal in its editing mode (interrupt key off, setty -isig above) only
-  // when it reads the first key, after printing the prompt: a Ctrl-C typed in between would
-  // still be a signal. So the interrupt key is off from before the prompt, and on again for
-  // the query that follows (Ctrl-C stops it).
+  // libedit puts the terminal in its editing mode (no line discipline, no echo, the interrupt
+  // key off: setty -isig above) only when it reads the first key, after printing the prompt.
+  // Keys typed in between would meet the terminal's cooked mode: Ctrl-C a signal, Ctrl-D lost
+  // in the switch. So the terminal is made raw from before the prompt, and restored after
+  // (the interrupt key on again, so that Ctrl-C stops the query that follows).
   termios saved{};
   const bool is_tty = ::tcgetattr(STDIN_FILENO, &saved) == 0;
   if (is_tty) {
     termios editing = saved;
-    editing.c_lflag &= ~static_cast<tcflag_t>(ISIG);
+    editing.c_lflag &= ~static_cast<tcflag_t>(ISIG | ICANON | ECHO | IEXTEN);
+    editing.c_cc[VMIN] = 1;
+    editing.c_cc[VTIME] = 0;
     ::tcsetattr(STDIN_FILENO, TCSANOW, &editing);
   }
   int count = 0;
   const char* text = el_gets(rep_->el, &count);
-  termios now{};
-  if (is_tty && ::tcgetattr(STDIN_FILENO, &now) == 0) {
-    now.c_lflag |= saved.c_lflag & ISIG;
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &now);
-  }
+  if (is_tty) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
   if (rep_->interrupted) return Read::kInterrupted;
   if (text == nullptr || count <= 0) return Read::kEnd;
   line->assign(text, static_cast<size_t>(count));

@@ -104,6 +104,7 @@ class Shell {
       }
       if (read == LineEditor::Read::kInterrupted) continue;
       const std::string input = Trim(line);
+      indent_ = input.empty() ? 0 : line.find_first_not_of(" \t\r\n");
       if (!input.empty()) editor_.Remember(input);
       if (!Handle(input)) return 0;
     }
@@ -194,7 +195,7 @@ class Shell {
                                     : s.ToString();
     const size_t column = ErrorColumn(message);
     if (column > 0) {
-      std::cout << std::string(sizeof(kPrompt) - 1 + start + column - 1, ' ') << style_.Error("^")
+      std::cout << std::string(sizeof(kPrompt) - 1 + indent_ + start + column - 1, ' ') << style_.Error("^")
                 << "\n";
     }
     PrintError(message);
@@ -480,6 +481,8 @@ class Shell {
   Style style_;
   std::string history_file_;
   LineEditor editor_;
+  // Where the text of the line being handled starts (after the spaces typed before it).
+  size_t indent_ = 0;
   // The last query that ran, and the page of it on screen.
   std::string query_;
   size_t offset_ = 0;

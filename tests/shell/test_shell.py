@@ -245,6 +245,11 @@ class ShellTest(unittest.TestCase):
         self.assertEqual(len(caret), 1, out)
         self.assertEqual(caret[0].index("^"), len(PROMPT) + int(m.group(1)) - 1, out)
         self.assertIn("1 match", shell.line("zebra"))  # the shell goes on
+        out = shell.line("   :filter color:(red")  # under the argument, after the spaces
+        caret = [l for l in out.split("\n") if l.strip() == "^"]
+        self.assertEqual(len(caret), 1, out)
+        column = int(re.search(r"column (\d+)", out).group(1))
+        self.assertEqual(caret[0].index("^"), len(PROMPT) + len("   :filter ") + column - 1, out)
 
     def test_ctrl_c_clears_the_line_and_ctrl_d_exits(self):
         shell = self.start()
