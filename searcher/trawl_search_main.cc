@@ -217,8 +217,10 @@ po::options_description VisibleOptions(Flags* flags) {
   po::options_description visible(
       "Usage: trawl-search --index DIR [options] [QUERY]\n\n"
       "Searches the index in DIR. With QUERY: prints the ranked hits (or, with --count, the\n"
-      "number of matches). Without QUERY: an interactive shell if stdin is a terminal, else\n"
-      "batch mode on stdin (one query a line, one JSON line each, like --queries).\n"
+      "number of matches). Without QUERY: an interactive shell if stdin is a terminal (:help\n"
+      "lists its commands; history in $XDG_STATE_HOME/trawl or ~/.local/state/trawl), else\n"
+      "batch mode on stdin (one query a line, one JSON line each, like --queries). A QUERY\n"
+      "may start with '-' ('-draft report'): only --options and -h are options.\n"
       "Query language: word \"exact phrase\" \"phrase\"~N a AND b a OR b NOT a +must -not\n"
       "( ... ) field:word field:\"phrase\" pref*. Bare words combine with OR, ranked by BM25.\n\n"
       "Exit status: 0 success; 1 an error (a bad query, a missing or damaged index; in batch\n"
