@@ -9,6 +9,7 @@
 
 #include <boost/program_options.hpp>
 #include <cctype>
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -296,11 +297,22 @@ void PrintJsonSummary(const RunSummary& r) {
             << std::endl;
 }
 
-void PrintMessages(const InputStats& stats) {
+// Without --verbose, the warnings shown before "... and N more": a directory full of binary
+// files must not bury the answer under a screen of "binary file" lines; the summary's counts per
+// reason follow.
+constexpr size_t kFewMessages = 10;
+
+void PrintMessages(const InputStats& stats, bool verbose) {
   // Each message already says what was skipped and why ("x.jsonl:3: ...", "f: binary file").
-  for (const std::string& m : stats.messages) std::cerr << kProgram << ": warning: " << m << "\n";
-  if (stats.messages_dropped > 0) {
-    std::cerr << kProgram << ": warning: ... and " << stats.messages_dropped << " more\n";
+  const size_t shown =
+      verbose ? stats.messages.size() : std::min(stats.messages.size(), kFewMessages);
+  for (size_t i = 0; i < shown; ++i) {
+    std::cerr << kProgram << ": warning: " << stats.messages[i] << "\n";
+  }
+  const uint64_t more = stats.messages.size() - shown + stats.messages_dropped;
+  if (more > 0) {
+    std::cerr << kProgram << ": warning: ... and " << more << " more"
+              << (shown < stats.messages.size() ? " (--verbose shows each)" : "") << "\n";
   }
 }
 
@@ -321,7 +333,7 @@ struct Flags {
   // Sizes as typed ("16G"); CheckFlags puts them into input_options.
   std::string max_decompressed, max_doc_bytes;
   bool verify = false, verify_all = false, optimize = false;
-  bool quiet = false, json_summary = false;
+  bool quiet = false, verbose = false, json_summary = false;
   bool force = false;
   bool ascii_folding = false;
 };
@@ -418,6 +430,8 @@ po::options_description VisibleOptions(Flags* flags) {
        po::value(&input.max_archive_members)->value_name("N")->default_value(10000000),
        "stop reading an input file after this many archive members")
       ("quiet,q", "no progress line and no summary")
+      ("verbose,v", "a warning for every item skipped (default: the first 10, then how many "
+       "more; the summary counts them by reason)")
       ("help,h", "show this help and exit")
       ("version", "show the version and exit");
   // clang-format on
@@ -454,6 +468,7 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   flags->verify_all = vm.count("verify-all") > 0;
   flags->optimize = vm.count("optimize") > 0 || vm.count("merge") > 0;
   flags->quiet = vm.count("quiet") > 0;
+  flags->verbose = vm.count("verbose") > 0;
   flags->json_summary = vm.count("json-summary") > 0;
   flags->force = vm.count("force") > 0;
   flags->ascii_folding = vm.count("ascii-folding") > 0;
@@ -570,7 +585,7 @@ class IndexingRun {
     }
     progress.Clear();
     if (!s.ok()) {
-      if (!flags_.quiet) PrintMessages(stats_);
+      if (!flags_.quiet) PrintMessages(stats_, flags_.verbose);
       summary_.committed = writer_->committed_documents();
       writer_.reset();
       if (committed_by_run_ == 0) return Failed(ErrorText(s) + " (nothing committed)");
@@ -679,7 +694,7 @@ class IndexingRun {
     summary_.index_bytes = DirectoryBytes(flags_.index_dir);
     summary_.exit_code = Skipped(stats_) > 0 ? kExitSkipped : kExitOk;
     if (!flags_.quiet) {
-      PrintMessages(stats_);
+      PrintMessages(stats_, flags_.verbose);
       PrintSummary(summary_);
     }
     if (flags_.json_summary) PrintJsonSummary(summary_);

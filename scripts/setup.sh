@@ -18,6 +18,8 @@ PKGS=(
   curl wrk
   # the Python bindings (-DTRAWL_PYTHON=ON, python/)
   pybind11-dev python3-dev
+  # trawl-search's interactive shell: line editing, history and completion
+  libedit-dev
   # the archive tests build their inputs with these
   tar gzip bzip2 xz-utils zstd zip
 )

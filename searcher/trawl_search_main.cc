@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -21,7 +22,9 @@
 
 #include "cli/search_json.h"
 #include "cli/search_options.h"
+#include "cli/shell.h"
 #include "trawl/searcher.h"
+#include "trawl/searcher_manager.h"
 #include "trawl/status.h"
 
 #ifndef TRAWL_VERSION
@@ -189,86 +192,6 @@ int RunBatch(const QueryRunner& runner, Settings settings, std::istream& in) {
   return status;
 }
 
-constexpr char kShellHelp[] =
-    "Type a query to search, or a command:\n"
-    "  :count QUERY   print only the number of matching documents\n"
-    "  :top K         show K hits per query\n"
-    "  :json          toggle JSON output\n"
-    "  :explain       toggle score explanations\n"
-    "  :schema        print the index's fields and their types\n"
-    "  :help          this help\n"
-    "  :quit          leave (or end of input, Ctrl-D)\n"
-    "Query language: word \"exact phrase\" \"phrase\"~N a AND b a OR b NOT a +must -not\n"
-    "                ( ... ) field:word field:\"phrase\" pref*\n";
-
-void ShowOutcome(const std::string& query, const Outcome& o, const Settings& settings, bool count) {
-  if (settings.json) {
-    std::cout << JsonLine(query, o, count, settings.search.explain) << "\n";
-  } else if (!o.status.ok()) {
-    PrintError(ErrorText(o.status));
-  } else {
-    PrintPlain(o, settings, count, std::cout);
-  }
-}
-
-int RunShell(const QueryRunner& runner, Settings settings, const Searcher& searcher) {
-  const uint64_t num_docs = searcher.num_docs();
-  std::cout << kProgram << " " << TRAWL_VERSION << ": " << num_docs
-            << " documents. :help for help, :quit to leave.\n";
-  std::string line;
-  while (true) {
-    std::cout << "trawl> " << std::flush;
-    if (!std::getline(std::cin, line)) {
-      std::cout << "\n";
-      break;
-    }
-    const std::string input = TrimLine(line);
-    if (input.empty()) continue;
-    if (input[0] != ':') {
-      ShowOutcome(input, runner.Run(input, settings, false), settings, false);
-      continue;
-    }
-    const size_t space = input.find(' ');
-    const std::string command = input.substr(0, space);
-    const std::string arg = space == std::string::npos ? "" : TrimLine(input.substr(space));
-    if (command == ":quit" || command == ":q" || command == ":exit") break;
-    if (command == ":help") {
-      std::cout << kShellHelp;
-    } else if (command == ":count") {
-      if (arg.empty()) {
-        PrintError(":count needs a query");
-      } else {
-        ShowOutcome(arg, runner.Run(arg, settings, true), settings, true);
-      }
-    } else if (command == ":top") {
-      size_t used = 0;
-      unsigned long k = 0;
-      try {
-        k = std::stoul(arg, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (arg.empty() || used != arg.size() || k > 1000000) {
-        PrintError(":top needs a number of hits (0 to 1000000)");
-      } else {
-        settings.search.top_k = k;
-        std::cout << "hits per query: " << k << "\n";
-      }
-    } else if (command == ":schema") {
-      std::cout << searcher.schema().ToJson() << "\n";
-    } else if (command == ":json") {
-      settings.json = !settings.json;
-      std::cout << "JSON output " << (settings.json ? "on" : "off") << "\n";
-    } else if (command == ":explain") {
-      settings.search.explain = !settings.search.explain;
-      std::cout << "explanations " << (settings.search.explain ? "on" : "off") << "\n";
-    } else {
-      PrintError("unknown command " + command + " (:help lists them)");
-    }
-  }
-  return kExitOk;
-}
-
 // The command line, as given.
 struct Flags {
   std::string index_dir, queries_file;
@@ -294,8 +217,10 @@ po::options_description VisibleOptions(Flags* flags) {
   po::options_description visible(
       "Usage: trawl-search --index DIR [options] [QUERY]\n\n"
       "Searches the index in DIR. With QUERY: prints the ranked hits (or, with --count, the\n"
-      "number of matches). Without QUERY: an interactive shell if stdin is a terminal, else\n"
-      "batch mode on stdin (one query a line, one JSON line each, like --queries).\n"
+      "number of matches). Without QUERY: an interactive shell if stdin is a terminal (:help\n"
+      "lists its commands; history in $XDG_STATE_HOME/trawl or ~/.local/state/trawl), else\n"
+      "batch mode on stdin (one query a line, one JSON line each, like --queries). A QUERY\n"
+      "may start with '-' ('-draft report'): only --options and -h are options.\n"
       "Query language: word \"exact phrase\" \"phrase\"~N a AND b a OR b NOT a +must -not\n"
       "( ... ) field:word field:\"phrase\" pref*. Bare words combine with OR, ranked by BM25.\n\n"
       "Exit status: 0 success; 1 an error (a bad query, a missing or damaged index; in batch\n"
@@ -367,6 +292,35 @@ po::options_description VisibleOptions(Flags* flags) {
   return visible;
 }
 
+// The arguments with every query word moved after a "--", in order, so that a query starting
+// with '-' ("-light", "-draft report") is a query and not an unknown option: an argument is an
+// option if it starts with "--" or is "-h", and the next one is its value if it takes one.
+std::vector<std::string> QueryWordsLast(int argc, char** argv,
+                                        const po::options_description& options) {
+  std::vector<std::string> kept, words;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") {
+      words.insert(words.end(), argv + i + 1, argv + argc);
+      break;
+    }
+    if (arg == "-h" || arg.rfind("--", 0) == 0) {
+      kept.push_back(arg);
+      const std::string name = arg == "-h" ? "h" : arg.substr(2, arg.find('=') - 2);
+      const po::option_description* option = options.find_nothrow(name, false);
+      if (arg.find('=') == std::string::npos && option != nullptr &&
+          option->semantic()->max_tokens() > 0 && i + 1 < argc) {
+        kept.push_back(argv[++i]);
+      }
+    } else {
+      words.push_back(arg);
+    }
+  }
+  kept.push_back("--");
+  kept.insert(kept.end(), words.begin(), words.end());
+  return kept;
+}
+
 // Fills *flags from the command line. Returns the exit status when the program ends here
 // (--help, --version, a flag it does not know), nothing when it goes on.
 std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
@@ -378,9 +332,10 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   po::positional_options_description positional;
   positional.add("query", -1);
 
+  const std::vector<std::string> args = QueryWordsLast(argc, argv, all);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     PrintError(std::string(e.what()) + " (see --help)");
@@ -466,6 +421,12 @@ std::string MakeTypedSettings(const Flags& flags, SearchOptions* search) {
   return std::string();
 }
 
+// Colour and bold on a terminal, unless the user asked for none (https://no-color.org).
+bool UseColor() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(STDOUT_FILENO) && (no_color == nullptr || no_color[0] == '\0');
+}
+
 // The settings of checked flags into *settings; the first thing wrong with the BM25F field
 // values, or an empty string.
 std::string MakeSettings(const Flags& flags, Settings* settings) {
@@ -491,11 +452,29 @@ std::string MakeSettings(const Flags& flags, Settings* settings) {
   settings->count = flags.count;
   settings->timeout_ms = flags.timeout_ms;
   settings->json = flags.json;
-  if (::isatty(STDOUT_FILENO)) {
+  if (UseColor()) {
     settings->plain_begin = "\x1b[1m";
     settings->plain_end = "\x1b[0m";
   }
   return std::string();
+}
+
+// The interactive shell, over a SearcherManager so that it sees the commits made meanwhile.
+int RunShell(const std::string& index_dir, const SearcherOptions& searcher_options,
+             const Settings& settings) {
+  std::unique_ptr<SearcherManager> manager;
+  const Status s = SearcherManager::Open(index_dir, searcher_options, &manager);
+  if (!s.ok()) {
+    PrintError(ErrorText(s));
+    return kExitFailed;
+  }
+  cli::ShellSettings shell;
+  shell.search = settings.search;
+  shell.timeout_ms = settings.timeout_ms;
+  shell.json = settings.json;
+  shell.color = UseColor();
+  shell.version = TRAWL_VERSION;
+  return cli::RunShell(manager.get(), shell);
 }
 
 // QUERY on the command line: its answer, in the output format chosen.
@@ -530,6 +509,10 @@ int Run(int argc, char** argv) {
 
   SearcherOptions searcher_options;
   searcher_options.verify_checksums = flags.verify;
+  if (flags.query_words.empty() && flags.queries_file.empty() && !flags.print_schema &&
+      ::isatty(STDIN_FILENO)) {
+    return RunShell(flags.index_dir, searcher_options, settings);
+  }
   std::unique_ptr<Searcher> searcher;
   const Status s = Searcher::Open(flags.index_dir, searcher_options, &searcher);
   if (!s.ok()) {
@@ -550,9 +533,6 @@ int Run(int argc, char** argv) {
       return kExitFailed;
     }
     return RunBatch(runner, settings, in);
-  }
-  if (queries_file.empty() && ::isatty(STDIN_FILENO)) {
-    return RunShell(runner, settings, *searcher);
   }
   return RunBatch(runner, settings, std::cin);
 }

@@ -255,6 +255,52 @@ TEST_F(CliTest, CliIndexReportsSummaryUnlessQuiet) {
   EXPECT_TRUE(r.err.empty()) << r.err;
 }
 
+// A directory of binary files: the first few warnings and a count, not a line each, unless
+// --verbose; the summary's counts per reason stay.
+TEST_F(CliTest, CliIndexShowsFewSkipWarningsUnlessVerbose) {
+  for (int i = 0; i < 15; ++i) {
+    WriteFile(dir_ / "input" / ("blob" + std::to_string(i) + ".bin"), std::string("a\0b", 3));
+  }
+  WriteFile(dir_ / "input" / "words.txt", "some words to index\n");
+  const std::string input = Quote((dir_ / "input").string());
+  RunResult r = Index("--index " + Quote(index_) + " " + input);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  size_t warnings = 0;
+  for (const std::string& line : Lines(r.err)) warnings += Contains(line, ": binary file");
+  EXPECT_EQ(warnings, 10u) << r.err;
+  EXPECT_TRUE(Contains(r.err, "trawl-index: warning: ... and 5 more (--verbose shows each)"))
+      << r.err;
+  EXPECT_TRUE(Contains(r.err, "skipped 15: 15 binary")) << r.err;
+
+  r = Index("--verbose --index " + Quote(index_) + " " + input);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  warnings = 0;
+  for (const std::string& line : Lines(r.err)) warnings += Contains(line, ": binary file");
+  EXPECT_EQ(warnings, 15u) << r.err;
+  EXPECT_FALSE(Contains(r.err, "more")) << r.err;
+}
+
+// A query may start with '-' (a negated word): it is the query, not an unknown option, before
+// or after the options and beside other words.
+TEST_F(CliTest, CliQueryStartingWithDashIsAQuery) {
+  IndexCorpus();
+  RunResult r = SearchIn(index_, "--count -zebra");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "18\n");  // all but the two zebra documents
+  r = Search("-zebra --count --index " + Quote(index_));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "18\n");
+  r = SearchIn(index_, "--count --top 3 document -zebra");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "18\n");
+  r = SearchIn(index_, "--count -- -zebra");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "18\n");
+  r = SearchIn(index_, "--no-such-flag zebra");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, "--no-such-flag")) << r.err;
+}
+
 TEST_F(CliTest, CliCountAndRanking) {
   IndexCorpus();
   EXPECT_EQ(Count("common"), 20);
