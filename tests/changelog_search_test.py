@@ -11,6 +11,7 @@ import collections
 import json
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -84,7 +85,8 @@ class ChangelogSearchTest(unittest.TestCase):
             out += chunk
         _, status = os.waitpid(pid, 0)
         self.assertEqual(os.waitstatus_to_exitcode(status), 0, out)
-        text = out.decode("utf-8", "replace")
+        # What a person reads: the shell colours its output on a terminal.
+        text = re.sub(r"\x1b\[[0-9;]*m", "", out.decode("utf-8", "replace"))
         self.assertIn('"urgency"', text)
         self.assertIn('"type": "keyword"', text)
         self.assertRegex(text, r"urgency:\s+\w+ \(\d+\)")
