@@ -29,7 +29,10 @@
 // scalars -> one field per element, of one kind (integers among floats become floats; mixed
 // kinds, nested arrays and objects in arrays are refused); object -> its members under dotted
 // names ({"a": {"b": 1}} is a.b), objects at most 16 deep counting the line's own. Only the
-// top-level "id" is the document's key. A refused value refuses its line, naming the field.
+// top-level "id" is the document's key: a non-empty string as written, or an integer in the
+// int64 or uint64 range as its decimal digits; any other id (a fraction, an exponent, an
+// integer beyond 64 bits, which would be kept only rounded) refuses its line. A refused value
+// refuses its line, naming the field.
 //
 // Archive members are read the same way, except that archives inside archives are opened only
 // with InputOptions::recurse_archives. Problems with single files or members (binary, not

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
 
 namespace trawl {
 
@@ -64,7 +65,7 @@ class MaxScore {
       : segment_(segment), deleted_(deleted), collector_(collector), stop_(stop) {}
   // False when some required group has no clause in this segment: nothing matches.
   bool Init(MaxScoreQuery query);
-  void Run();
+  void Run() { use_heap_ ? Collect<true>() : Collect<false>(); }
 
  private:
   // Moves the pivot past the clauses whose bounds, with all those before, cannot beat the
@@ -73,8 +74,14 @@ class MaxScore {
   void UpdateEssential() {
     while (first_essential_ < n_ && upto_[first_essential_] <= threshold_) ++first_essential_;
   }
+  // The loop, with the essential clauses in a heap (kHeap) or scanned: a template, so that the
+  // scan pays no test per document for the heap.
+  template <bool kHeap>
+  void Collect();
   // The next document an essential clause stands on.
-  uint32_t EssentialDoc() const {
+  template <bool kHeap>
+  uint32_t EssentialDoc() {
+    if constexpr (kHeap) return HeapTop();
     uint32_t doc = kNoMoreDocs;
     const std::unique_ptr<Scorer>* clauses = clauses_.data();
     for (size_t i = first_essential_, n = n_; i < n; ++i) doc = std::min(doc, clauses[i]->doc());
@@ -84,7 +91,16 @@ class MaxScore {
   // only ever leave the essential set, so none falls behind).
   // (Hot loops read members into locals: a virtual call could change them, for all the
   // compiler knows, and they would be read again after every one.)
+  template <bool kHeap>
   void AdvanceEssential(uint32_t target) {
+    if constexpr (kHeap) {
+      while (HeapTop() < target) {
+        const size_t i = PopHeap();
+        clauses_[i]->Advance(target);
+        PushHeap(i);
+      }
+      return;
+    }
     const std::unique_ptr<Scorer>* clauses = clauses_.data();
     const size_t n = n_;
     if (!has_two_phase_) {
@@ -110,11 +126,46 @@ class MaxScore {
       clauses_[i]->Next();
     }
   }
+  // The essential clauses in a heap by document (from kHeapClauses clauses on). An
+  // entry keeps the document its clause stood on when pushed: a clause that has left the
+  // essential set since may be moved by PrunedByNonEssential without disturbing the heap's
+  // order, and is dropped when it comes to the top.
+  struct HeapEntry {
+    uint32_t doc;
+    uint32_t clause;
+    bool operator>(const HeapEntry& other) const { return doc > other.doc; }
+  };
+  void BuildHeap() {
+    heap_.clear();
+    for (size_t i = first_essential_; i < n_; ++i) PushHeap(i);
+  }
+  // Pushes clause `i` at the document it stands on; an exhausted clause is left out.
+  void PushHeap(size_t i) {
+    const uint32_t doc = clauses_[i]->doc();
+    if (doc == kNoMoreDocs) return;
+    heap_.push_back({doc, static_cast<uint32_t>(i)});
+    std::push_heap(heap_.begin(), heap_.end(), std::greater<HeapEntry>());
+  }
+  size_t PopHeap() {
+    std::pop_heap(heap_.begin(), heap_.end(), std::greater<HeapEntry>());
+    const size_t i = heap_.back().clause;
+    heap_.pop_back();
+    return i;
+  }
+  // The smallest document of an essential clause, dropping the entries of clauses that left
+  // the essential set.
+  uint32_t HeapTop() {
+    while (!heap_.empty() && heap_.front().clause < first_essential_) PopHeap();
+    return heap_.empty() ? kNoMoreDocs : heap_.front().doc;
+  }
+  bool ScoreEssentialFromHeap(uint32_t doc, bool skip, double* score);
+
   // Block-max over the whole query, for the window starting at `doc`: `doc` if the window can
   // compete, else the first document after it (kNoMoreDocs: none).
   uint32_t SkipWindow(uint32_t doc);
   // Scores the essential clauses on `doc` into *score and moves them past it; false when the
   // document is out (deleted, excluded, or no candidate confirmed).
+  template <bool kHeap>
   bool ScoreEssential(uint32_t doc, double* score);
   bool ScoreEssentialTwoPhase(uint32_t doc, bool skip, double* score);
   bool PassesChecks(uint32_t doc) const {
@@ -152,6 +203,10 @@ class MaxScore {
   double window_bound_ = 0;            // over the window up to window_end_
   std::vector<size_t> at_doc_;         // the essential clauses on the current document
   std::vector<char> on_doc_;           // by clause: confirmed on the current document
+  // Many clauses: the essential ones are found through heap_ rather than by a look at each,
+  // and block-max windows are not used (see Init).
+  bool use_heap_ = false;
+  std::vector<HeapEntry> heap_;
 };
 
 bool MaxScore::Init(MaxScoreQuery query) {
@@ -186,19 +241,27 @@ bool MaxScore::Init(MaxScoreQuery query) {
     if (m.empty()) return false;
   threshold_ = collector_->threshold();
   UpdateEssential();
+  // Required groups move clauses outside the heap (LeapfrogGroups), and two-phase clauses stop
+  // on candidates: both keep the scan. Block-max windows are left out with the heap: bounding a
+  // window costs a look at every clause, and with thousands of clauses the window up to the
+  // first of their block ends is a document or two wide, so that would cost as much per
+  // document as the heap saves.
+  use_heap_ = n_ >= kHeapClauses && members_.empty() && !has_two_phase_;
+  if (use_heap_) BuildHeap();
   return true;
 }
 
-void MaxScore::Run() {
+template <bool kHeap>
+void MaxScore::Collect() {
   LoopStop loop_stop(stop_);
   while (first_essential_ < n_) {
-    const uint32_t doc = EssentialDoc();
+    const uint32_t doc = EssentialDoc<kHeap>();
     if (doc == kNoMoreDocs || loop_stop.Tick()) break;
-    if (collector_->full() && (doc > window_end_ || window_end_ == kNoMoreDocs)) {
+    if (!kHeap && collector_->full() && (doc > window_end_ || window_end_ == kNoMoreDocs)) {
       const uint32_t resume = SkipWindow(doc);
       if (resume == kNoMoreDocs) break;
       if (resume != doc) {
-        AdvanceEssential(resume);
+        AdvanceEssential<kHeap>(resume);
         continue;
       }
     }
@@ -206,12 +269,12 @@ void MaxScore::Run() {
       const uint32_t next = LeapfrogGroups(clauses_, members_, first_essential_, doc);
       if (next == kNoMoreDocs) break;
       if (next != doc) {
-        AdvanceEssential(next);
+        AdvanceEssential<kHeap>(next);
         continue;
       }
     }
     double score = 0;
-    if (!ScoreEssential(doc, &score) || PrunedByNonEssential(doc, &score)) continue;
+    if (!ScoreEssential<kHeap>(doc, &score) || PrunedByNonEssential(doc, &score)) continue;
     if (collector_->Offer(score, segment_, doc)) {
       threshold_ = collector_->threshold();
       UpdateEssential();
@@ -254,10 +317,12 @@ uint32_t MaxScore::SkipWindow(uint32_t doc) {
   return window_end >= kNoMoreDocs - 1 ? kNoMoreDocs : window_end + 1;
 }
 
+template <bool kHeap>
 bool MaxScore::ScoreEssential(uint32_t doc, double* score) {
   const bool skip = (deleted_ != nullptr && roaring_bitmap_contains(deleted_, doc)) ||
                     (excluded_ != nullptr && excluded_->Advance(doc) == doc) || !PassesChecks(doc);
   if (has_two_phase_) return ScoreEssentialTwoPhase(doc, skip, score);
+  if constexpr (kHeap) return ScoreEssentialFromHeap(doc, skip, score);
   // Clause scores are summed from the last clause down to the first, essential ones here and
   // the others after (PrunedByNonEssential), so that a document's score is the same sum in the
   // same order wherever the pivot stands: floating-point addition is not associative, and a
@@ -269,6 +334,22 @@ bool MaxScore::ScoreEssential(uint32_t doc, double* score) {
       if (!skip) sum += clauses[i]->Score();
       clauses[i]->Next();
     }
+  }
+  *score = sum;
+  return !skip;
+}
+
+bool MaxScore::ScoreEssentialFromHeap(uint32_t doc, bool skip, double* score) {
+  at_doc_.clear();
+  while (HeapTop() == doc) at_doc_.push_back(PopHeap());
+  // Summed from the last clause down, as the scan does, so that a document scores the same
+  // bits either way.
+  std::sort(at_doc_.begin(), at_doc_.end(), std::greater<size_t>());
+  double sum = *score;
+  for (size_t i : at_doc_) {
+    if (!skip) sum += clauses_[i]->Score();
+    clauses_[i]->Next();
+    PushHeap(i);
   }
   *score = sum;
   return !skip;

@@ -47,6 +47,12 @@ class Scorer {
   uint32_t doc_ = kNoMoreDocs;
 };
 
+// From this many clauses on, a disjunction (DisjunctionScorer, MaxScore) finds the clauses on a
+// document through a heap, so that a document costs the clauses on it (times log n) rather
+// than a look at every clause: a query of thousands of words or prefixes would otherwise cost
+// clauses x documents. Fewer clauses are faster scanned in order.
+inline constexpr size_t kHeapClauses = 128;
+
 // Block-max pruning (as Lucene's advanceShallow/getMaxScore): bounds of a scorer's Score() over
 // ranges of docids, from per-block statistics, finer than its global MaxScore().
 class BlockBounds {

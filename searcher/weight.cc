@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <unordered_map>
+#include <utility>
 
 #include "common/roaring_count.h"
 #include "format/segment_format.h"
@@ -366,6 +369,72 @@ Status AnalyzesToNoTerm(const QueryNode& q, const IndexContext& index, FieldAnal
   return Status::OK();
 }
 
+// What makes two leaves the same query, whatever their boosts: every member a leaf kind reads
+// (query.h), the strings prefixed with their lengths so that no two keys differ only in where
+// one string ends and the next begins.
+std::string LeafIdentity(const QueryNode& q) {
+  std::string key(1, static_cast<char>(q.kind));
+  for (const std::string* part : {&q.field, &q.text, &q.lower, &q.upper}) {
+    key += std::to_string(part->size());
+    key += ':';
+    key += *part;
+  }
+  key += std::to_string(q.slop) + ',' + std::to_string(q.max_edits) + ',' +
+         (q.lower_inclusive ? '[' : '{') + (q.upper_inclusive ? ']' : '}');
+  return key;
+}
+
+// The clauses of a boolean query with repeated leaves merged, as Lucene's BooleanQuery.rewrite
+// does: an optional or required leaf that occurs again in the same role is one clause whose
+// boost is the sum of theirs (every leaf's score is proportional to its boost, so the sum of
+// the scores is the same), and a repeated exclusion or filter is one. `a* b* a* b* ...`
+// thousands of times is then two expansions, not thousands. Clauses keep the place of their
+// first occurrence. *merged holds the nodes made here; the rest point into `q`.
+std::vector<std::pair<QueryNode::Occur, const QueryNode*>> DistinctClauses(
+    const QueryNode& q, std::vector<std::unique_ptr<QueryNode>>* merged) {
+  std::vector<std::pair<QueryNode::Occur, const QueryNode*>> out;
+  out.reserve(q.clauses.size());
+  if (q.clauses.size() < 2) {
+    for (const auto& clause : q.clauses) out.emplace_back(clause.occur, clause.node.get());
+    return out;
+  }
+  std::unordered_map<std::string, size_t> first;  // role and leaf -> its place in `out`
+  std::vector<double> boost;                      // parallel to `out`
+  for (const auto& clause : q.clauses) {
+    const QueryNode& node = *clause.node;
+    if (node.kind == QueryNode::Kind::kBoolean || node.kind == QueryNode::Kind::kMatch) {
+      out.emplace_back(clause.occur, &node);
+      boost.push_back(node.boost);
+      continue;
+    }
+    std::string key = LeafIdentity(node);
+    key += static_cast<char>(clause.occur);
+    const auto [it, is_new] = first.try_emplace(std::move(key), out.size());
+    if (is_new) {
+      out.emplace_back(clause.occur, &node);
+      boost.push_back(node.boost);
+      continue;
+    }
+    const bool scored =
+        clause.occur == QueryNode::Occur::kShould || clause.occur == QueryNode::Occur::kMust;
+    // Boosts are finite; a sum that is not is left as separate clauses.
+    if (!scored) continue;
+    if (!std::isfinite(boost[it->second] + node.boost)) {
+      out.emplace_back(clause.occur, &node);
+      boost.push_back(node.boost);
+      continue;
+    }
+    boost[it->second] += node.boost;
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (boost[i] == out[i].second->boost) continue;
+    merged->push_back(out[i].second->Clone());
+    merged->back()->boost = boost[i];
+    out[i].second = merged->back().get();
+  }
+  return out;
+}
+
 // CreateWeight, also telling whether `q` was left out as a whole (*dropped): a leaf that
 // analyzes to no term, or a group whose clauses all were.
 Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, FieldAnalyzers& analyzers,
@@ -404,12 +473,13 @@ Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, FieldAn
   bool has_positive = false;
   bool required_clause_empty = false;
   bool has_negation = false;
-  for (const auto& clause : q.clauses) {
+  std::vector<std::unique_ptr<QueryNode>> merged;
+  for (const auto& [occur, node] : DistinctClauses(q, &merged)) {
     std::unique_ptr<Weight> w;
     bool clause_dropped;
-    TRAWL_RETURN_IF_ERROR(CreateWeightOrDrop(*clause.node, index, analyzers, &w, &clause_dropped));
+    TRAWL_RETURN_IF_ERROR(CreateWeightOrDrop(*node, index, analyzers, &w, &clause_dropped));
     if (clause_dropped) continue;
-    switch (clause.occur) {
+    switch (occur) {
       case QueryNode::Occur::kMust:
         has_positive = true;
         // A required clause that matches nowhere makes the conjunction empty.

@@ -805,6 +805,46 @@ TEST_F(CliTest, CliValueOfTheWrongTypeIsANamedSkip) {
   EXPECT_EQ(Count("n:*"), 2);
 }
 
+// A document with hundreds of fields is an ordinary document; one that would take the schema
+// past its max_fields is refused alone: it fails the run naming it, or with --skip-errors it is
+// skipped and counted, and the run goes on and commits the others.
+TEST_F(CliTest, CliADocumentPastMaxFieldsIsRefusedAloneNeverTheRun) {
+  auto wide = [](const std::string& id, const std::string& prefix, int n) {
+    json doc = {{"id", id}};
+    for (int f = 0; f < n; ++f) doc[prefix + std::to_string(f)] = "value";
+    return doc.dump() + "\n";
+  };
+  const fs::path docs = dir_ / "docs.jsonl";
+  WriteFile(docs, wide("a", "a", 3) + wide("wide", "w", 300) + wide("b", "a", 2));
+  RunResult r = Index("--quiet --index " + Quote(index_) + " " + Quote(docs.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count("w299:value"), 1);
+  fs::remove_all(index_);
+
+  const fs::path schema = dir_ / "schema.json";
+  WriteFile(schema, "{\"max_fields\": 10}");
+  r = Index("--schema " + Quote(schema.string()) + " --index " + Quote(index_) + " " +
+            Quote(docs.string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(Contains(r.err, docs.string())) << r.err;
+  EXPECT_TRUE(Contains(r.err, "document 'wide'")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "max_fields")) << r.err;
+
+  r = Index("--skip-errors --json-summary --schema " + Quote(schema.string()) + " --index " +
+            Quote(index_) + " " + Quote(docs.string()));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const json summary = json::parse(Lines(r.out).back());
+  EXPECT_EQ(summary["documents"], 2) << summary;
+  EXPECT_EQ(summary["skipped"]["bad_value"], 1) << summary;
+  EXPECT_EQ(Count("a0:value"), 2);
+  // The index keeps its cap: a later run adding known fields works, new ones past it are skipped.
+  WriteFile(docs, wide("c", "a", 3) + wide("d", "z", 8));
+  r = Index("--skip-errors --quiet --index " + Quote(index_) + " " + Quote(docs.string()));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(Count("a0:value"), 3);
+  EXPECT_EQ(Count("z0:value"), 0);
+}
+
 TEST_F(CliTest, CliDeleteQueryRemovesEveryMatch) {
   const fs::path docs = dir_ / "docs.jsonl";
   std::string lines;

@@ -416,6 +416,88 @@ void ExpectIntactIndex(const std::string& dir, uint64_t docs) {
   EXPECT_EQ(searcher->num_docs(), docs);
 }
 
+// Documents that each bring a few new field names, commit after commit, until the index has
+// far more fields than one segment format once allowed (255): every tiered merge unites the
+// fields of ten segments, and no merge may ever fail a commit, or the index is wedged for good.
+TEST_F(IndexLifecycleTest, ManyFieldNamesAcrossCommitsNeverWedgeTheIndex) {
+  const std::string dir = root_ + "/wide";
+  IndexWriterOptions opts;
+  opts.merge_factor = 10;
+  opts.keep_commits = 1;
+  std::unique_ptr<IndexWriter> w;
+  ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
+  constexpr int kCommits = 40, kDocsPerCommit = 3, kNewFieldsPerDoc = 3;  // 360 field names
+  for (int c = 0; c < kCommits; ++c) {
+    for (int d = 0; d < kDocsPerCommit; ++d) {
+      Document doc{"c" + std::to_string(c) + "d" + std::to_string(d), {{"body", "shared words"}}};
+      for (int f = 0; f < kNewFieldsPerDoc; ++f) {
+        doc.fields.push_back({"f" + std::to_string((c * kDocsPerCommit + d) * kNewFieldsPerDoc + f),
+                              "value"});
+      }
+      ASSERT_TRUE(w->Add(doc).ok());
+    }
+    Status s = w->Commit();
+    ASSERT_TRUE(s.ok()) << "commit " << c << ": " << s.ToString();
+  }
+  // Merges ran: far fewer segments than commits, each holding more than 255 fields' worth.
+  Manifest m;
+  ASSERT_TRUE(ReadLatestManifest(dir, &m).ok());
+  EXPECT_LT(m.segments.size(), 10u);
+  EXPECT_GT(m.schema.fields().size(), 255u);
+  // A document with known fields only, and one with new ones, still commit; so does a merge of
+  // everything.
+  ASSERT_TRUE(w->Add({"known", {{"body", "shared"}, {"f0", "value"}}}).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  ASSERT_TRUE(w->Add({"newer", {{"g1", "value"}, {"g2", "value"}}}).ok());
+  ASSERT_TRUE(w->Optimize().ok());
+  w.reset();
+  ExpectIntactIndex(dir, kCommits * kDocsPerCommit + 2);
+  std::unique_ptr<Searcher> searcher;
+  ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
+  for (const char* query : {"f0:value", "f359:value", "g2:value"}) {
+    uint64_t n = 0;
+    ASSERT_TRUE(searcher->Count(query, &n).ok()) << query;
+    EXPECT_EQ(n, std::string(query) == "f0:value" ? 2u : 1u) << query;
+  }
+}
+
+// The cap on field names is the schema's (max_fields), checked when a document is added: one
+// document that would pass it is refused alone, and the writer, its commits and its merges go
+// on. The cap is kept in the index, so a later writer keeps it too.
+TEST_F(IndexLifecycleTest, ADocumentPastMaxFieldsIsRefusedAloneAndTheWriterGoesOn) {
+  const std::string dir = root_ + "/capped";
+  IndexWriterOptions opts;
+  opts.schema.max_fields = 20;
+  opts.merge_factor = 2;
+  auto with_fields = [](const std::string& id, const std::string& prefix, int n) {
+    Document doc{id, {}};
+    for (int f = 0; f < n; ++f) doc.fields.push_back({prefix + std::to_string(f), "value"});
+    return doc;
+  };
+  std::unique_ptr<IndexWriter> w;
+  ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
+  ASSERT_TRUE(w->Add(with_fields("a", "a", 15)).ok());
+  Status s = w->Add(with_fields("wide", "w", 300));
+  ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("max_fields"), std::string::npos) << s.ToString();
+  ASSERT_TRUE(w->Add(with_fields("again", "a", 15)).ok());  // known fields only
+  ASSERT_TRUE(w->Commit().ok());
+  ASSERT_TRUE(w->Add(with_fields("b", "b", 5)).ok());  // exactly at the cap
+  ASSERT_TRUE(w->Commit().ok());
+  EXPECT_TRUE(w->Add(with_fields("c", "c", 1)).IsInvalidArgument());
+  ASSERT_TRUE(w->Add(with_fields("more", "b", 5)).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  w.reset();
+
+  // Reopened without the option: the index keeps its cap.
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &w).ok());
+  EXPECT_TRUE(w->Add(with_fields("d", "d", 1)).IsInvalidArgument());
+  ASSERT_TRUE(w->Add(with_fields("last", "a", 3)).ok());
+  ASSERT_TRUE(w->Optimize().ok());
+  w.reset();
+  ExpectIntactIndex(dir, 5);
+}
+
 TEST_F(IndexLifecycleTest, AWriterWhoseLockFileWasReplacedRefusesToCommit) {
   const std::string dir = root_ + "/stolen";
   std::unique_ptr<IndexWriter> first, second;

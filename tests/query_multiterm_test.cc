@@ -342,6 +342,45 @@ TEST_F(MultiTermTest, BoostsScaleScoresExactly) {
   }
 }
 
+// A leaf repeated in the same role is one clause whose boost is the sum of theirs (as Lucene's
+// BooleanQuery.rewrite): the same matches and scores as the repeats, and hundreds of repeated
+// prefixes cost two expansions, not hundreds.
+TEST_F(MultiTermTest, RepeatedClausesScoreAsOneWithTheirBoostsSummed) {
+  std::mt19937 rng(27);
+  Build(RandomDocs(rng, 500));
+  auto expect_same = [&](const std::string& query, const std::map<std::string, double>& want) {
+    SCOPED_TRACE(query);
+    const std::map<std::string, double> got = All(query);
+    ASSERT_EQ(Ids(got), Ids(want));
+    for (const auto& [id, s] : got) EXPECT_NEAR(s, want.at(id), 1e-12 * std::max(1.0, s)) << id;
+  };
+  const std::map<std::string, double> kata = All("kata"), title_kata = All("title:kata");
+  std::map<std::string, double> sum = kata;
+  for (const auto& [id, s] : title_kata) sum[id] += s;
+  for (const auto& [repeated, merged] : std::vector<std::pair<std::string, std::string>>{
+           {"ka* mar ka* ka*", "ka*^3 mar"},
+           {"kata kata^0.5 mar", "kata^1.5 mar"},
+           {"+kata +kata mar", "+kata^2 mar"},
+           {"mar -kata -kata", "mar -kata"},
+           {"mar -ka* +t?k* +t?k*", "mar -ka* +t?k*^2"},
+           {"\"kata mar\" \"kata mar\"", "\"kata mar\"^2"},
+           {"kaka~1 tak kaka~1", "kaka~1^2 tak"},
+           {"(kata tak) (kata tak)", "(kata tak)^2"},
+           {"* *", "*^2"}}) {
+    expect_same(repeated, All(merged));
+  }
+  // Not the same clause: another field.
+  expect_same("title:kata kata", sum);
+
+  std::string many, weighted = "ka*^400 t*^400";
+  for (int i = 0; i < 400; ++i) many += "ka* t* ";
+  expect_same(many, All(weighted));
+  uint64_t count = 0, merged_count = 0;
+  ASSERT_TRUE(searcher_->Count(many, &count).ok());
+  ASSERT_TRUE(searcher_->Count(weighted, &merged_count).ok());
+  EXPECT_EQ(count, merged_count);
+}
+
 TEST_F(MultiTermTest, BoostsScaleScoresExactlyUnderBm25f) {
   std::mt19937 rng(25);
   Build(RandomDocs(rng, 300));

@@ -504,6 +504,29 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
     }
   }
 
+  // Hundreds of words and prefixes, many of them repeated (a word or prefix that occurs again
+  // becomes one clause of twice the boost): enough clauses for disjunctions and MaxScore to
+  // find the clauses on a document through a heap. Optional ones, now and then with an
+  // exclusion, or with a phrase (so that exact counts come from a scoring pass over the
+  // disjunction); or exclusions only.
+  std::string RandomLongQuery() {
+    const int n = 150 + static_cast<int>(rng_() % 250);
+    const uint32_t shape = rng_() % 4;
+    std::string q;
+    for (int i = 0; i < n; ++i) {
+      if (i > 0) q += shape != 3 && rng_() % 4 == 0 ? " OR " : " ";
+      if (shape == 3) q += "-";
+      if (rng_() % 10 == 0) {
+        q += FirstChars(Word(), 2) + "*";
+      } else {
+        q += Word();
+      }
+    }
+    if (shape == 1) q += " -" + Word();
+    if (shape == 2) q += " \"" + Word() + " " + Word() + "\"";
+    return q;
+  }
+
   // Queries whose positive clauses cannot match (words and phrases no document has, a prefix
   // of nothing) or analyze to no term (punctuation), beside exclusions, alone and in groups.
   std::string RandomVanishingQuery() {
@@ -648,6 +671,7 @@ void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f,
 
   for (int qi = 0; qi < 190; ++qi) {
     const std::string query = qi >= 150                                  ? RandomVanishingQuery()
+                              : qi % 10 == 5                             ? RandomLongQuery()
                               : proximity.weight > 0 && rng_() % 2 == 0 ? RandomBag()
                                                                          : RandomQuery();
     SCOPED_TRACE("query: " + query);

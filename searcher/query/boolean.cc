@@ -1,6 +1,7 @@
 #include "searcher/query/boolean.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "searcher/explain.h"
 #include "searcher/query/bitmap.h"
@@ -102,6 +103,89 @@ double DisjunctionScorer::Score() {
   return s;
 }
 
+HeapDisjunctionScorer::HeapDisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children)
+    : children_(std::move(children)) {
+  heap_.reserve(children_.size());
+  for (size_t i = 0; i < children_.size(); ++i) {
+    max_score_ += children_[i]->MaxScore();
+    cost_ += children_[i]->Cost();
+    child_bounds_.push_back(children_[i]->block_bounds());
+    Push(i);
+  }
+  doc_ = TopDoc();
+}
+
+void HeapDisjunctionScorer::Push(size_t child) {
+  const uint32_t doc = children_[child]->doc();
+  if (doc == kNoMoreDocs) return;
+  heap_.push_back({doc, static_cast<uint32_t>(child)});
+  std::push_heap(heap_.begin(), heap_.end(), std::greater<Entry>());
+}
+
+size_t HeapDisjunctionScorer::Pop() {
+  std::pop_heap(heap_.begin(), heap_.end(), std::greater<Entry>());
+  const size_t child = heap_.back().child;
+  heap_.pop_back();
+  return child;
+}
+
+uint32_t HeapDisjunctionScorer::Next() {
+  if (doc_ == kNoMoreDocs) return doc_;
+  while (TopDoc() == doc_) {
+    const size_t child = Pop();
+    children_[child]->Next();
+    Push(child);
+  }
+  return doc_ = TopDoc();
+}
+
+uint32_t HeapDisjunctionScorer::Advance(uint32_t target) {
+  if (target <= doc_) return doc_;
+  while (TopDoc() < target) {
+    const size_t child = Pop();
+    children_[child]->Advance(target);
+    Push(child);
+  }
+  return doc_ = TopDoc();
+}
+
+const std::vector<size_t>& HeapDisjunctionScorer::ChildrenOnDoc() {
+  on_doc_.clear();
+  walk_.clear();
+  if (TopDoc() == doc_ && doc_ != kNoMoreDocs) walk_.push_back(0);
+  // No entry is below its parent's document: a branch whose top is past doc_ has nothing on it.
+  while (!walk_.empty()) {
+    const size_t at = walk_.back();
+    walk_.pop_back();
+    on_doc_.push_back(heap_[at].child);
+    for (size_t below : {2 * at + 1, 2 * at + 2})
+      if (below < heap_.size() && heap_[below].doc == doc_) walk_.push_back(below);
+  }
+  std::sort(on_doc_.begin(), on_doc_.end());
+  return on_doc_;
+}
+
+double HeapDisjunctionScorer::Score() {
+  double s = 0;
+  for (size_t child : ChildrenOnDoc()) s += children_[child]->Score();
+  return s;
+}
+
+double HeapDisjunctionScorer::DocBound() {
+  double bound = 0;
+  for (size_t child : ChildrenOnDoc())
+    bound += DocBoundOf(*children_[child], child_bounds_[child]);
+  return bound;
+}
+
+std::unique_ptr<Scorer> NewDisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children) {
+  if (children.empty()) return nullptr;
+  if (children.size() == 1) return std::move(children.front());
+  if (children.size() >= kHeapClauses)
+    return std::make_unique<HeapDisjunctionScorer>(std::move(children));
+  return std::make_unique<DisjunctionScorer>(std::move(children));
+}
+
 ExclusionScorer::ExclusionScorer(std::unique_ptr<Scorer> required, std::unique_ptr<Scorer> excluded)
     : required_(std::move(required)), excluded_(std::move(excluded)) {
   doc_ = Skip(required_->doc());
@@ -153,7 +237,7 @@ class BooleanWeight final : public Weight {
     }
     std::vector<std::unique_ptr<Scorer>> optional_scorers;
     TRAWL_RETURN_IF_ERROR(MakeAll(should_, seg, &optional_scorers));
-    std::unique_ptr<Scorer> optional = Combine<DisjunctionScorer>(std::move(optional_scorers));
+    std::unique_ptr<Scorer> optional = NewDisjunctionScorer(std::move(optional_scorers));
     if (required) {
       if (optional)
         required = std::make_unique<OptionalScorer>(std::move(required), std::move(optional));
@@ -167,7 +251,7 @@ class BooleanWeight final : public Weight {
     }
     std::vector<std::unique_ptr<Scorer>> excluded_scorers;
     TRAWL_RETURN_IF_ERROR(MakeAll(must_not_, seg, &excluded_scorers));
-    if (auto excluded = Combine<DisjunctionScorer>(std::move(excluded_scorers))) {
+    if (auto excluded = NewDisjunctionScorer(std::move(excluded_scorers))) {
       required = std::make_unique<ExclusionScorer>(std::move(required), std::move(excluded));
     }
     if (required->doc() != kNoMoreDocs) *out = std::move(required);
@@ -292,21 +376,23 @@ class BooleanWeight final : public Weight {
 
   // MaxScore runs over a pure disjunction, or over required words of which one at least spans
   // several fields or has optional words beside it (a conjunction of single-field terms runs
-  // faster led by its rarest term, in MakeScorer's scorer).
+  // faster led by its rarest term, in MakeScorer's scorer), or over a disjunction of many
+  // clauses with exclusions (MaxScore's heap then spares a look at every clause per document).
   Status MakeMaxScorePlan(size_t seg, std::unique_ptr<MaxScoreQuery>* out) const override {
     out->reset();
     std::vector<const Weight*> optional;
     std::vector<std::vector<const Weight*>> required;
     if (IsPureDisjunction()) {
       AppendDisjunctionClauses(&optional);
-    } else if (!must_.empty()) {
+    } else if (must_.empty()) {
+      for (const auto& w : should_) w->AppendDisjunctionClauses(&optional);
+      if (optional.size() < kHeapClauses) return Status::OK();
+    } else {
       for (const auto& w : must_) w->AppendDisjunctionClauses(&required.emplace_back());
       for (const auto& w : should_) w->AppendDisjunctionClauses(&optional);
       bool spans_fields = false;
       for (const auto& group : required) spans_fields |= group.size() > 1;
       if (!spans_fields && optional.empty()) return Status::OK();
-    } else {
-      return Status::OK();
     }
     auto query = std::make_unique<MaxScoreQuery>();
     auto add = [&](const Weight& w, int group) -> Status {
@@ -322,10 +408,10 @@ class BooleanWeight final : public Weight {
       for (const Weight* w : required[g]) TRAWL_RETURN_IF_ERROR(add(*w, static_cast<int>(g)));
     for (const Weight* w : optional) TRAWL_RETURN_IF_ERROR(add(*w, -1));
     query->num_groups = required.size();
-    if (!required.empty()) {
+    if (!must_not_.empty()) {
       std::vector<std::unique_ptr<Scorer>> excluded;
       TRAWL_RETURN_IF_ERROR(MakeAll(must_not_, seg, &excluded));
-      query->excluded = Combine<DisjunctionScorer>(std::move(excluded));
+      query->excluded = NewDisjunctionScorer(std::move(excluded));
     }
     *out = std::move(query);
     return Status::OK();

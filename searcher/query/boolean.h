@@ -98,6 +98,54 @@ class DisjunctionScorer final : public Scorer, public BlockBounds {
   uint64_t cost_ = 0;
 };
 
+// DisjunctionScorer for many children (from kHeapClauses on): the children in a heap by
+// document, so that a document costs the children on it (times log n) rather than a look at
+// every child. Its block bound is its global one: the block up to the first of thousands of
+// children's block ends is a document or two wide, and bounding it would cost a look at every
+// child.
+class HeapDisjunctionScorer final : public Scorer, public BlockBounds {
+ public:
+  explicit HeapDisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children);
+  uint32_t Next() override;
+  uint32_t Advance(uint32_t target) override;
+  double Score() override;
+  double MaxScore() const override { return max_score_; }
+  uint64_t Cost() const override { return cost_; }
+  BlockBounds* block_bounds() override { return this; }
+  uint32_t BlockEnd() override { return kNoMoreDocs - 1; }
+  double BlockMaxScore() override { return max_score_; }
+  double BlockMaxScoreAt(uint32_t /*target*/) override { return max_score_; }
+  uint32_t ShallowBlockEnd() const override { return kNoMoreDocs - 1; }
+  double DocBound() override;
+  bool HasDocBound() const override { return true; }
+
+ private:
+  // A child, at the document it stands on (only the heap's operations move children).
+  struct Entry {
+    uint32_t doc;
+    uint32_t child;
+    bool operator>(const Entry& other) const { return doc > other.doc; }
+  };
+  void Push(size_t child);  // unless it is exhausted
+  size_t Pop();
+  uint32_t TopDoc() const { return heap_.empty() ? kNoMoreDocs : heap_.front().doc; }
+  // The children on doc_, in increasing order, so that scores are summed in the order
+  // DisjunctionScorer sums them: the heap walked from its root down the branches whose top is
+  // on doc_ (as Lucene's DisiPriorityQueue.topList).
+  const std::vector<size_t>& ChildrenOnDoc();
+
+  std::vector<std::unique_ptr<Scorer>> children_;
+  std::vector<BlockBounds*> child_bounds_;  // parallel to children_; null: none
+  std::vector<Entry> heap_;
+  std::vector<size_t> on_doc_, walk_;
+  double max_score_ = 0;
+  uint64_t cost_ = 0;
+};
+
+// A DisjunctionScorer, or a HeapDisjunctionScorer for kHeapClauses children or more; the one
+// child itself, or null for none.
+std::unique_ptr<Scorer> NewDisjunctionScorer(std::vector<std::unique_ptr<Scorer>> children);
+
 // Documents of `required` that `excluded` does not match; scored by `required` alone.
 class ExclusionScorer final : public Scorer {
  public:
