@@ -1,5 +1,6 @@
 // Shard sets (include/trawl/shards.h): the id hash that assigns documents to parts, and
 // shards.json, the file that makes a directory the union of its parts (docs/format.md).
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -62,15 +63,19 @@ Status ResolveShards(const std::vector<std::string>& dirs, FileSystem* fs,
   out->clear();
   if (dirs.empty()) return Status::InvalidArgument("no index directory given");
   std::vector<std::string> resolved;
+  if (fs == nullptr) fs = FileSystem::Default();
   for (const std::string& dir : dirs) {
-    const std::string path = dir + "/" + std::string(kShardsFileName);
-    std::string text;
-    Status s = ReadFileToString(path, &text, fs);
-    if (s.IsNotFound()) {
+    // A directory that is not there is taken as an index, whose open then says so.
+    std::vector<std::string> names;
+    Status listed = fs->GetChildren(dir, &names);
+    if (!listed.ok() && !listed.IsNotFound()) return listed;
+    if (std::find(names.begin(), names.end(), kShardsFileName) == names.end()) {
       resolved.push_back(dir);
       continue;
     }
-    TRAWL_RETURN_IF_ERROR(s);
+    const std::string path = dir + "/" + std::string(kShardsFileName);
+    std::string text;
+    TRAWL_RETURN_IF_ERROR(ReadFileToString(path, &text, fs));
     std::vector<std::string> parts;
     TRAWL_RETURN_IF_ERROR(ParseShardList(path, text, &parts));
     for (const std::string& part : parts) resolved.push_back(dir + "/" + part);
