@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <mutex>
 
 #include "analysis/analyzer.h"
@@ -176,7 +177,8 @@ Status MakeDeletedView(const roaring_bitmap_t* deleted, std::unique_ptr<DeletedV
 std::string AnalyzerDifference(const AnalyzerOptions& a, const AnalyzerOptions& b) {
   if (a.tokenizer != b.tokenizer) return "tokenizer " + a.tokenizer + ", not " + b.tokenizer;
   if (a.language != b.language) return "language " + a.language + ", not " + b.language;
-  if (a.stopwords != b.stopwords) return "stop words '" + a.stopwords + "', not '" + b.stopwords + "'";
+  if (a.stopwords != b.stopwords)
+    return "stop words '" + a.stopwords + "', not '" + b.stopwords + "'";
   if (a.ascii_folding != b.ascii_folding) return "ASCII folding differs";
   if (a.max_token_chars != b.max_token_chars) return "max token chars differ";
   return "token filters differ";
@@ -237,6 +239,8 @@ Status SearcherImpl::AddShard(const std::string& dir, const SearcherImpl* previo
                                      "before it: " + merged.message());
     }
   }
+  std::map<std::string, FieldType, std::less<>> earlier_types;  // of the shards before
+  for (const FieldInfo& f : fields_) earlier_types.emplace(f.name, f.type);
   for (const auto& entry : manifest.segments) {
     std::shared_ptr<const SegmentReader> seg;
     if (previous != nullptr) seg = previous->SharedSegment(dir, entry.name);
@@ -267,6 +271,16 @@ Status SearcherImpl::AddShard(const std::string& dir, const SearcherImpl* previo
       FieldInfo* global = nullptr;
       for (auto& g : fields_)
         if (g.name == f.name) global = &g;
+      // A field of one type across shards: an index from before schemas has text where another
+      // shard may declare the field typed.
+      const auto earlier = earlier_types.find(f.name);
+      if (earlier != earlier_types.end() && earlier->second != f.type) {
+        return Status::InvalidArgument("shard " + dir + ": field '" + f.name + "' is " +
+                                       std::string(FieldTypeName(f.type)) +
+                                       " there but " +
+                                       std::string(FieldTypeName(earlier->second)) +
+                                       " in the shards before it");
+      }
       if (global == nullptr) {
         FieldInfo info;
         info.name = f.name;

@@ -485,6 +485,32 @@ TEST_F(ShardSetTest, RefusesShardsThatDisagree) {
   EXPECT_TRUE(st.IsNotFound()) << st.ToString();
 }
 
+TEST_F(ShardSetTest, RefusesAFieldTypedInOneShardAndTextInAnIndexFromBeforeSchemas) {
+  const std::string old_index =
+      (std::filesystem::path(TRAWL_SOURCE_DIR) / "tests" / "fixtures" / "index-v2").string();
+  std::unique_ptr<Searcher> s;
+  ASSERT_TRUE(Searcher::Open(std::vector<std::string>{old_index, Build("a", {"a1"})}, {}, &s).ok());
+  const std::string typed = (root_ / "typed").string();
+  {
+    IndexWriterOptions options;
+    ASSERT_TRUE(options.schema.AddField("title", FieldSpec::Default(FieldType::kKeyword)).ok());
+    std::unique_ptr<IndexWriter> w;
+    ASSERT_TRUE(IndexWriter::Open(typed, options, &w).ok());
+    Document doc;
+    doc.id = "t1";
+    doc.Add("title", "Exact Title", ValueKind::kKeyword);
+    ASSERT_TRUE(w->Add(doc).ok());
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  for (const auto& dirs : {std::vector<std::string>{old_index, typed},
+                           std::vector<std::string>{typed, old_index}}) {
+    Status st = Searcher::Open(dirs, {}, &s);
+    EXPECT_TRUE(st.IsInvalidArgument()) << st.ToString();
+    EXPECT_TRUE(Contains(st.message(), "'title'")) << st.ToString();
+    EXPECT_TRUE(Contains(st.message(), dirs[1])) << st.ToString();
+  }
+}
+
 TEST_F(ShardSetTest, RefusesAMalformedShardsJson) {
   Build("set/p0", {"a1"});
   const std::string set = (root_ / "set").string();
