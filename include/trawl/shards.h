@@ -33,8 +33,10 @@ TRAWL_EXPORT uint32_t PartOfId(std::string_view id, uint32_t parts);
 
 // The index directories `dirs` stand for, in order: a directory holding shards.json stands for
 // its parts (the names it lists, joined to it), any other for itself. InvalidArgument if `dirs`
-// is empty or names a directory twice, Corruption naming shards.json if it is malformed, the
-// file system's error if it cannot be read. `fs` null means FileSystem::Default(). Thread-safe.
+// is empty or names a directory twice, Corruption naming shards.json if it is malformed,
+// NotSupported for a shards.json of a newer version, the file system's error if a directory
+// cannot be listed (a missing one is left for the index's open to report) or shards.json
+// cannot be read. `fs` null means FileSystem::Default(). Thread-safe.
 TRAWL_EXPORT Status ResolveShards(const std::vector<std::string>& dirs, FileSystem* fs,
                                   std::vector<std::string>* out);
 
