@@ -202,9 +202,11 @@ Status SegmentReader::ParseMeta() {
     FieldInfo f;
     std::string_view name;
     std::string_view type;
+    uint32_t docs_with_field = 0;
     if (!in.ReadLengthPrefixed(&name) || (typed && !in.ReadBytes(1, &type)) ||
-        !in.ReadFixed32(&f.docs_with_field) || !in.ReadFixed64(&f.total_length))
+        !in.ReadFixed32(&docs_with_field) || !in.ReadFixed64(&f.total_length))
       return meta_->Corrupt("truncated field table");
+    f.docs_with_field = docs_with_field;
     if (typed) {
       const auto t = static_cast<uint8_t>(type[0]);
       if (t > static_cast<uint8_t>(FieldType::kStored))

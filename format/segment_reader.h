@@ -26,7 +26,9 @@ namespace trawl {
 
 struct FieldInfo {
   std::string name;
-  uint32_t docs_with_field = 0;  // BM25's N for this field, as Lucene counts it
+  // BM25's N for this field, as Lucene counts it: 32 bits in a segment, 64 bits once summed
+  // over the segments of many shards.
+  uint64_t docs_with_field = 0;
   uint64_t total_length = 0;     // sum of field lengths: avgdl = total_length / docs_with_field
   // Segments of format 1 and 2 have no types: their field 0 (id) reads as kKeyword, the rest
   // as kText.

@@ -33,6 +33,7 @@
 #include "trawl/index_writer.h"
 #include "trawl/schema.h"
 #include "trawl/searcher.h"
+#include "trawl/shards.h"
 #include "trawl/status.h"
 #include "trawl/verify.h"
 
@@ -214,6 +215,7 @@ struct RunSummary {
   uint64_t indexed = 0;
   uint64_t deleted_ids = 0;
   uint64_t deleted_by_query = 0;  // documents --delete-query matched
+  uint64_t other_parts = 0;       // documents --part left to the other parts
   uint64_t max_document_bytes = 0;
   double seconds = 0;
   std::string index_dir;
@@ -256,6 +258,9 @@ void PrintSummary(const RunSummary& r) {
     }
     std::cerr << "\n";
   }
+  if (r.other_parts > 0) {
+    std::cerr << "left " << r.other_parts << " documents to the other parts (--part)\n";
+  }
   if (stats.excluded > 0) {
     std::cerr << "excluded " << stats.excluded << " files and members (--include/--exclude)\n";
   }
@@ -282,6 +287,7 @@ void PrintJsonSummary(const RunSummary& r) {
   for (const SkipReason& reason : SkipReasons(stats)) skipped[reason.key] = reason.count;
   j["skipped"] = std::move(skipped);
   j["excluded"] = stats.excluded;
+  j["other_parts"] = r.other_parts;
   j["deleted"] = r.deleted_ids;
   j["deleted_by_query"] = r.deleted_by_query;
   j["bytes_read"] = stats.bytes_read;
@@ -328,6 +334,9 @@ struct Flags {
   std::string delete_from;
   std::string schema_file;
   std::string backup_dest;
+  // --part I/N as typed; CheckFlags parses it into part_index and part_count (1: no parts).
+  std::string part;
+  uint32_t part_index = 0, part_count = 1;
   Schema schema;  // read from schema_file by CheckFlags
   InputOptions input_options;
   // Sizes as typed ("16G"); CheckFlags puts them into input_options.
@@ -399,6 +408,11 @@ po::options_description VisibleOptions(Flags* flags) {
        "the index's fields and their types, a JSON file {\"fields\": {NAME: {\"type\": "
        "\"text|keyword|int|float|date|bool|stored\", ...}}} (see docs/architecture.md); for "
        "an existing index, fields it lacks are added and a changed field is refused")
+      ("part", po::value(&flags->part)->value_name("I/N"),
+       "index only the documents whose id hashes to part I of N (0 <= I < N; 64-bit FNV-1a of "
+       "the id, modulo N), and delete only such ids: N runs on the same inputs, one per I, build "
+       "N disjoint shards whose union is the whole input (trawl-search --index on each, or a "
+       "shards.json naming them, searches them as one; docs/scaling.md)")
       ("force", "create the index even in a directory that holds other files and no index "
        "(refused otherwise; only the index's own file names are ever touched)")
       ("verify", "check every checksum and the structure of the current commit; exit 1 and "
@@ -504,6 +518,28 @@ std::string CheckInputs(const std::vector<std::string>& inputs) {
   return std::string();
 }
 
+// Parses --part I/N; false unless both are decimal numbers with 0 <= I < N <= 1000000.
+bool ParsePart(const std::string& text, uint32_t* index, uint32_t* count) {
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos) return false;
+  uint64_t i = 0, n = 0;
+  auto number = [](std::string_view digits, uint64_t* out) {
+    if (digits.empty() || digits.size() > 7) return false;
+    *out = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') return false;
+      *out = *out * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return true;
+  };
+  const std::string_view all(text);
+  if (!number(all.substr(0, slash), &i) || !number(all.substr(slash + 1), &n)) return false;
+  if (n < 1 || n > 1000000 || i >= n) return false;
+  *index = static_cast<uint32_t>(i);
+  *count = static_cast<uint32_t>(n);
+  return true;
+}
+
 // Completes the flags of an indexing run (the ids of --delete-from, the sizes) and returns the
 // first thing wrong with them, or an empty string.
 std::string CheckFlags(Flags* flags) {
@@ -517,6 +553,10 @@ std::string CheckFlags(Flags* flags) {
     const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     Status s = Schema::FromJson(json, &flags->schema);
     if (!s.ok()) return flags->schema_file + ": " + s.message();
+  }
+  if (!flags->part.empty() && !ParsePart(flags->part, &flags->part_index, &flags->part_count)) {
+    return "--part: expected I/N with 0 <= I < N <= 1000000 (e.g. 0/4), got '" + flags->part +
+           "'";
   }
   if (flags->inputs.empty() && flags->delete_ids.empty() && flags->delete_queries.empty() &&
       !flags->optimize && flags->schema_file.empty()) {
@@ -599,6 +639,7 @@ class IndexingRun {
  private:
   Status DeleteIds() {
     for (const std::string& id : flags_.delete_ids) {
+      if (!InPart(id)) continue;  // the part that holds it deletes it
       bool found = false;
       TRAWL_RETURN_IF_ERROR(writer_->Delete(id, &found));
       summary_.deleted_ids += found ? 1 : 0;
@@ -643,8 +684,17 @@ class IndexingRun {
     return Status::OK();
   }
 
+  // Whether the document with this id belongs to this run's --part (every one without it).
+  bool InPart(std::string_view id) const {
+    return PartOfId(id, flags_.part_count) == flags_.part_index;
+  }
+
   // With --commit-every, also commits after every N-th document.
   Status Add(const Document& doc, Progress* progress) {
+    if (!InPart(doc.id)) {
+      ++summary_.other_parts;
+      return Status::OK();
+    }
     uint64_t& indexed = summary_.indexed;
     Status added = writer_->Add(doc);
     if (added.IsInvalidArgument()) {

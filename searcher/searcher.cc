@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <mutex>
 
 #include "analysis/analyzer.h"
@@ -18,6 +19,7 @@
 #include "searcher/snippet.h"
 #include "searcher/sort.h"
 #include "searcher/weight.h"
+#include "trawl/shards.h"
 
 namespace trawl {
 
@@ -171,19 +173,77 @@ Status MakeDeletedView(const roaring_bitmap_t* deleted, std::unique_ptr<DeletedV
   return Status::OK();
 }
 
+// What an analyzer setting differs in, for the error of shards built with different ones.
+std::string AnalyzerDifference(const AnalyzerOptions& a, const AnalyzerOptions& b) {
+  if (a.tokenizer != b.tokenizer) return "tokenizer " + a.tokenizer + ", not " + b.tokenizer;
+  if (a.language != b.language) return "language " + a.language + ", not " + b.language;
+  if (a.stopwords != b.stopwords)
+    return "stop words '" + a.stopwords + "', not '" + b.stopwords + "'";
+  if (a.ascii_folding != b.ascii_folding) return "ASCII folding differs";
+  if (a.max_token_chars != b.max_token_chars) return "max token chars differ";
+  return "token filters differ";
+}
+
 }  // namespace
 
-Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options,
+Status SearcherImpl::Init(const std::vector<std::string>& roots,
+                          const std::vector<std::string>& dirs, const SearcherOptions& options,
                           const SearcherImpl* previous) {
-  dir_ = dir;
+  roots_ = roots;
   options_ = options;
-  TRAWL_RETURN_IF_ERROR(ReadLatestManifest(dir, &manifest_, options.file_system));
-  pool_ = std::make_unique<AnalyzerPool>(manifest_.analyzer);
+  for (const std::string& dir : dirs) TRAWL_RETURN_IF_ERROR(AddShard(dir, previous));
+  // One index: its commit. A shard set: the sum, which grows with every commit of any shard,
+  // so that a cursor of another state of the set is told apart as one of another commit is.
+  generation_ = 0;
+  for (const Shard& shard : shards_) generation_ += shard.manifest.generation;
+  pool_ = std::make_unique<AnalyzerPool>(shards_.front().manifest.analyzer);
   std::unique_ptr<FieldAnalyzers> probe;
   TRAWL_RETURN_IF_ERROR(pool_->Borrow(&probe));  // fails early on an unknown language
-  for (const auto& entry : manifest_.segments) {
+  // An index from before schemas: its fields are text.
+  for (const FieldInfo& f : fields_) {
+    if (f.name == kIdField || schema_.Find(f.name) != nullptr) continue;
+    TRAWL_RETURN_IF_ERROR(schema_.AddField(f.name, FieldSpec::Default(f.type)));
+  }
+  // Fields' analyzers fail here too (a stopword file gone), not at the first query.
+  TRAWL_RETURN_IF_ERROR(probe->CreateAll(schema_));
+  pool_->Return(std::move(probe));
+  return Status::OK();
+}
+
+Status SearcherImpl::AddShard(const std::string& dir, const SearcherImpl* previous) {
+  const SearcherOptions& options = options_;
+  {
+    Shard shard;
+    shard.dir = dir;
+    shard.first_segment = segments_.size();
+    TRAWL_RETURN_IF_ERROR(ReadLatestManifest(dir, &shard.manifest, options.file_system));
+    // Recorded before its segments open, so that a failed open can tell whether it moved on.
+    shards_.push_back(std::move(shard));
+  }
+  const Manifest& manifest = shards_.back().manifest;
+  if (shards_.size() == 1) {
+    schema_ = manifest.schema;
+  } else {
+    // Terms are compared byte for byte across shards: every shard must analyze alike, and a
+    // field must mean the same everywhere.
+    const Shard& first = shards_.front();
+    if (!(manifest.analyzer == first.manifest.analyzer)) {
+      return Status::InvalidArgument("shard " + dir + " was built with another analyzer than " +
+                                     first.dir + " (" +
+                                     AnalyzerDifference(manifest.analyzer, first.manifest.analyzer) +
+                                     "): shards searched together must be analyzed alike");
+    }
+    Status merged = schema_.Merge(manifest.schema);
+    if (!merged.ok()) {
+      return Status::InvalidArgument("shard " + dir + " does not fit the fields of the shards " +
+                                     "before it: " + merged.message());
+    }
+  }
+  std::map<std::string, FieldType, std::less<>> earlier_types;  // of the shards before
+  for (const FieldInfo& f : fields_) earlier_types.emplace(f.name, f.type);
+  for (const auto& entry : manifest.segments) {
     std::shared_ptr<const SegmentReader> seg;
-    if (previous != nullptr) seg = previous->SharedSegment(entry.name);
+    if (previous != nullptr) seg = previous->SharedSegment(dir, entry.name);
     if (seg == nullptr) {
       std::unique_ptr<SegmentReader> opened;
       TRAWL_RETURN_IF_ERROR(
@@ -206,10 +266,21 @@ Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options
     if (deleted != nullptr) TRAWL_RETURN_IF_ERROR(MakeDeletedView(deleted, &deleted_views_.back()));
     // BM25 statistics keep counting deleted documents until a merge drops them, as Lucene's.
     num_docs_ += seg->num_docs() - entry.num_deleted;
+    // Summed over every segment of every shard: the statistics of the union.
     for (const FieldInfo& f : seg->fields()) {
       FieldInfo* global = nullptr;
       for (auto& g : fields_)
         if (g.name == f.name) global = &g;
+      // A field of one type across shards: an index from before schemas has text where another
+      // shard may declare the field typed.
+      const auto earlier = earlier_types.find(f.name);
+      if (earlier != earlier_types.end() && earlier->second != f.type) {
+        return Status::InvalidArgument("shard " + dir + ": field '" + f.name + "' is " +
+                                       std::string(FieldTypeName(f.type)) +
+                                       " there but " +
+                                       std::string(FieldTypeName(earlier->second)) +
+                                       " in the shards before it");
+      }
       if (global == nullptr) {
         FieldInfo info;
         info.name = f.name;
@@ -223,16 +294,27 @@ Status SearcherImpl::Init(const std::string& dir, const SearcherOptions& options
     segment_pointers_.push_back(seg.get());
     segments_.push_back(std::move(seg));
   }
-  schema_ = manifest_.schema;
-  // An index from before schemas: its fields are text.
-  for (const FieldInfo& f : fields_) {
-    if (f.name == kIdField || schema_.Find(f.name) != nullptr) continue;
-    TRAWL_RETURN_IF_ERROR(schema_.AddField(f.name, FieldSpec::Default(f.type)));
-  }
-  // Fields' analyzers fail here too (a stopword file gone), not at the first query.
-  TRAWL_RETURN_IF_ERROR(probe->CreateAll(schema_));
-  pool_->Return(std::move(probe));
   return Status::OK();
+}
+
+Status SearcherImpl::NewerCommit(bool* newer) const {
+  *newer = false;
+  for (const Shard& shard : shards_) {
+    Manifest latest;
+    TRAWL_RETURN_IF_ERROR(ReadLatestManifest(shard.dir, &latest, options_.file_system));
+    if (latest.generation != shard.manifest.generation) {
+      *newer = true;
+      break;
+    }
+  }
+  return Status::OK();
+}
+
+Status SearcherImpl::Changed(const std::vector<std::string>& dirs, bool* changed) const {
+  *changed = dirs.size() != shards_.size();
+  for (size_t i = 0; i < shards_.size() && !*changed; ++i) *changed = dirs[i] != shards_[i].dir;
+  if (*changed) return Status::OK();
+  return NewerCommit(changed);
 }
 
 Status SearcherImpl::Search(std::string_view query, const SearchOptions& options,
@@ -338,7 +420,7 @@ Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions&
       MakeWeight(query, options, /*scored=*/true, *analyzer, stop, &context, &weight));
   // The order of the hits (searcher/sort.h), checked before any work: sort keys, collapse and
   // the cursor to resume after.
-  const CommitView commit{segment_pointers_, deleted_, &schema_, manifest_.generation};
+  const CommitView commit{segment_pointers_, deleted_, &schema_, generation_};
   std::unique_ptr<HitOrder> order;
   TRAWL_RETURN_IF_ERROR(HitOrder::Make(options, commit, &order));
   // Facets count every match (searcher/facets.h), whatever part of them a page shows.
@@ -537,9 +619,13 @@ Status SearcherImpl::CountWeight(const Weight& weight, QueryStop* stop, uint64_t
   return Status::OK();
 }
 
-std::shared_ptr<const SegmentReader> SearcherImpl::SharedSegment(const std::string& name) const {
-  for (size_t i = 0; i < segments_.size(); ++i)
-    if (manifest_.segments[i].name == name) return segments_[i];
+std::shared_ptr<const SegmentReader> SearcherImpl::SharedSegment(const std::string& dir,
+                                                                 const std::string& name) const {
+  for (const Shard& shard : shards_) {
+    if (shard.dir != dir) continue;
+    for (size_t i = 0; i < shard.manifest.segments.size(); ++i)
+      if (shard.manifest.segments[i].name == name) return segments_[shard.first_segment + i];
+  }
   return nullptr;
 }
 
@@ -560,22 +646,23 @@ Searcher::~Searcher() = default;
 
 namespace {
 
-Status OpenLatest(const std::string& dir, const SearcherOptions& options,
+Status OpenLatest(const std::vector<std::string>& roots, const SearcherOptions& options,
                   const SearcherImpl* previous, std::unique_ptr<Searcher>* out) {
   // A writer deletes the files of commits it no longer keeps. A reader that read a manifest
   // just before its files went away finds one missing, and retries with the newest commit.
   Status s;
   for (int attempt = 0; attempt < 10; ++attempt) {
+    std::vector<std::string> dirs;
+    TRAWL_RETURN_IF_ERROR(ResolveShards(roots, options.file_system, &dirs));
     auto searcher = std::make_unique<SearcherImpl>();
-    s = searcher->Init(dir, options, previous);
+    s = searcher->Init(roots, dirs, options, previous);
     if (s.ok()) {
       *out = std::move(searcher);
       return s;
     }
     if (!s.IsNotFound()) return s;
-    Manifest latest;
-    if (!ReadLatestManifest(dir, &latest, options.file_system).ok() || latest.generation == searcher->generation())
-      return s;
+    bool newer = false;
+    if (!searcher->NewerCommit(&newer).ok() || !newer) return s;
   }
   return s;
 }
@@ -584,16 +671,24 @@ Status OpenLatest(const std::string& dir, const SearcherOptions& options,
 
 Status Searcher::Open(const std::string& dir, const SearcherOptions& options,
                       std::unique_ptr<Searcher>* out) {
-  return OpenLatest(dir, options, nullptr, out);
+  return Open(std::vector<std::string>{dir}, options, out);
+}
+
+Status Searcher::Open(const std::vector<std::string>& dirs, const SearcherOptions& options,
+                      std::unique_ptr<Searcher>* out) {
+  out->reset();
+  return OpenLatest(dirs, options, nullptr, out);
 }
 
 Status Searcher::OpenIfChanged(const Searcher& current, std::unique_ptr<Searcher>* out) {
   out->reset();
   const auto& impl = static_cast<const SearcherImpl&>(current);
-  Manifest latest;
-  TRAWL_RETURN_IF_ERROR(ReadLatestManifest(impl.dir(), &latest, impl.options().file_system));
-  if (latest.generation == impl.generation()) return Status::OK();
-  return OpenLatest(impl.dir(), impl.options(), &impl, out);
+  std::vector<std::string> dirs;
+  TRAWL_RETURN_IF_ERROR(ResolveShards(impl.roots(), impl.options().file_system, &dirs));
+  bool changed = false;
+  TRAWL_RETURN_IF_ERROR(impl.Changed(dirs, &changed));
+  if (!changed) return Status::OK();
+  return OpenLatest(impl.roots(), impl.options(), &impl, out);
 }
 
 }  // namespace trawl

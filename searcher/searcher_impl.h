@@ -1,6 +1,8 @@
 // The Searcher behind include/trawl/searcher.h: the segments of one commit, their deletions and
 // statistics, and queries run against them (parse, bind to a Weight, count, collect the top k
-// per segment, load the hits).
+// per segment, load the hits). Over a shard set, the segments of each shard's commit, shard
+// after shard: the statistics are then summed over the union, and everything else (matching,
+// collection, ties in segment order) is as for one index whose segments they were.
 #ifndef TRAWL_SEARCHER_SEARCHER_IMPL_H_
 #define TRAWL_SEARCHER_SEARCHER_IMPL_H_
 
@@ -31,9 +33,12 @@ class SearcherImpl final : public Searcher {
   SearcherImpl();
   ~SearcherImpl() override;
 
-  // Opens the latest commit in `dir`. `previous`, if not null, is a searcher of an earlier
-  // commit of the same index whose segments are reused where this commit still has them.
-  Status Init(const std::string& dir, const SearcherOptions& options, const SearcherImpl* previous);
+  // Opens the latest commit of each of `dirs` (index directories: `roots` as given to Open,
+  // resolved by ResolveShards) as one index. `previous`, if not null, is a searcher of earlier
+  // commits of the same directories whose segments are reused where these commits still have
+  // them. InvalidArgument naming the shard when shards disagree on analyzers or fields.
+  Status Init(const std::vector<std::string>& roots, const std::vector<std::string>& dirs,
+              const SearcherOptions& options, const SearcherImpl* previous);
 
   Status Search(std::string_view query, const SearchOptions& options,
                 SearchResults* results) const override;
@@ -46,12 +51,19 @@ class SearcherImpl final : public Searcher {
   Status Get(std::string_view id, Document* out) const override;
   const Schema& schema() const override { return schema_; }
   uint64_t num_docs() const override { return num_docs_; }
-  uint64_t generation() const override { return manifest_.generation; }
+  uint64_t generation() const override { return generation_; }
 
-  // Segments are immutable once committed and their names are never reused, so a segment of
-  // the same name in a later commit is the same segment.
-  std::shared_ptr<const SegmentReader> SharedSegment(const std::string& name) const;
-  const std::string& dir() const { return dir_; }
+  // Segments are immutable once committed and their names are never reused within an index,
+  // so a segment of the same name in a later commit of the same directory is the same segment.
+  std::shared_ptr<const SegmentReader> SharedSegment(const std::string& dir,
+                                                     const std::string& name) const;
+  // Whether any shard opened so far has a newer commit than the one this searcher sees (after
+  // a failed Init: whether a commit moved on under it).
+  Status NewerCommit(bool* newer) const;
+  // Whether `dirs` (the roots resolved again) are other shards than this searcher's, or any
+  // of them has a newer commit.
+  Status Changed(const std::vector<std::string>& dirs, bool* changed) const;
+  const std::vector<std::string>& roots() const { return roots_; }
   const SearcherOptions& options() const { return options_; }
 
  private:
@@ -81,9 +93,20 @@ class SearcherImpl final : public Searcher {
   Status CollectTopK(const Weight& weight, uint64_t* total_in_pass, QueryStop* stop,
                      TopKCollector* collector) const;
 
-  std::string dir_;
+  // One index directory of the searcher and the commit of it that the searcher sees; its
+  // segments are segments_[first_segment ...] in the manifest's order.
+  struct Shard {
+    std::string dir;
+    Manifest manifest;
+    size_t first_segment = 0;
+  };
+  // Opens the latest commit of `dir` and appends its segments, fields and statistics.
+  Status AddShard(const std::string& dir, const SearcherImpl* previous);
+
+  std::vector<std::string> roots_;  // as given to Open: directories or shard sets
   SearcherOptions options_;
-  Manifest manifest_;
+  std::vector<Shard> shards_;
+  uint64_t generation_ = 0;
   std::unique_ptr<AnalyzerPool> pool_;
   std::vector<std::shared_ptr<const SegmentReader>> segments_;
   std::vector<const SegmentReader*> segment_pointers_;       // segments_' own, for IndexContext

@@ -20,9 +20,14 @@ SearcherManager::~SearcherManager() = default;
 
 Status SearcherManager::Open(const std::string& dir, const SearcherOptions& options,
                              std::unique_ptr<SearcherManager>* out) {
+  return Open(std::vector<std::string>{dir}, options, out);
+}
+
+Status SearcherManager::Open(const std::vector<std::string>& dirs, const SearcherOptions& options,
+                             std::unique_ptr<SearcherManager>* out) {
   out->reset();
   std::unique_ptr<Searcher> searcher;
-  TRAWL_RETURN_IF_ERROR(Searcher::Open(dir, options, &searcher));
+  TRAWL_RETURN_IF_ERROR(Searcher::Open(dirs, options, &searcher));
   auto rep = std::make_unique<Rep>();
   rep->current = std::move(searcher);
   out->reset(new SearcherManager(std::move(rep)));

@@ -194,7 +194,8 @@ int RunBatch(const QueryRunner& runner, Settings settings, std::istream& in) {
 
 // The command line, as given.
 struct Flags {
-  std::string index_dir, queries_file;
+  std::vector<std::string> index_dirs;  // one, or several searched as one index
+  std::string queries_file;
   std::vector<std::string> query_words, field_weights, field_bs;
   std::vector<std::string> filters, sorts, facets, range_facets, snippet_fields;
   std::string after, collapse, fields;
@@ -215,11 +216,12 @@ struct Flags {
 // The options --help lists, writing into *flags.
 po::options_description VisibleOptions(Flags* flags) {
   po::options_description visible(
-      "Usage: trawl-search --index DIR [options] [QUERY]\n\n"
-      "Searches the index in DIR. With QUERY: prints the ranked hits (or, with --count, the\n"
-      "number of matches). Without QUERY: an interactive shell if stdin is a terminal (:help\n"
-      "lists its commands; history in $XDG_STATE_HOME/trawl or ~/.local/state/trawl), else\n"
-      "batch mode on stdin (one query a line, one JSON line each, like --queries). A QUERY\n"
+      "Usage: trawl-search --index DIR [--index DIR...] [options] [QUERY]\n\n"
+      "Searches the index in DIR (several --index: the indexes as one). With QUERY: prints the\n"
+      "ranked hits (or, with --count, the number of matches). Without QUERY: an interactive\n"
+      "shell if stdin is a terminal (:help lists its commands; history in\n"
+      "$XDG_STATE_HOME/trawl or ~/.local/state/trawl), else batch mode on stdin (one query a\n"
+      "line, one JSON line each, like --queries). A QUERY\n"
       "may start with '-' ('-draft report'): only --options and -h are options.\n"
       "Query language: word \"exact phrase\" \"phrase\"~N a AND b a OR b NOT a +must -not\n"
       "( ... ) field:word field:\"phrase\" pref*. Bare words combine with OR, ranked by BM25.\n\n"
@@ -228,7 +230,10 @@ po::options_description VisibleOptions(Flags* flags) {
       "Options");
   // clang-format off
   visible.add_options()
-      ("index", po::value(&flags->index_dir)->value_name("DIR"), "index directory (required)")
+      ("index", po::value(&flags->index_dirs)->value_name("DIR")->composing(),
+       "index directory (required); repeat it to search several indexes (shards) as one, "
+       "scored with the statistics of their union; a directory holding shards.json searches "
+       "the parts it lists")
       ("top", po::value(&flags->top_k)->value_name("K")->default_value(10),
        "number of hits to show")
       ("offset", po::value(&flags->offset)->value_name("N")->default_value(0),
@@ -364,7 +369,7 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
 
 // The first thing wrong with the flags, or an empty string.
 std::string CheckFlags(const Flags& flags) {
-  if (flags.index_dir.empty()) return "--index DIR is required";
+  if (flags.index_dirs.empty()) return "--index DIR is required";
   constexpr int64_t kMaxHits = 10000000;  // bounds the top-k heap: offset + top are all kept
   if (flags.top_k < 0 || flags.top_k > kMaxHits) return "--top must be between 0 and 10000000";
   if (flags.offset < 0 || flags.offset > kMaxHits) {
@@ -460,10 +465,10 @@ std::string MakeSettings(const Flags& flags, Settings* settings) {
 }
 
 // The interactive shell, over a SearcherManager so that it sees the commits made meanwhile.
-int RunShell(const std::string& index_dir, const SearcherOptions& searcher_options,
+int RunShell(const std::vector<std::string>& index_dirs, const SearcherOptions& searcher_options,
              const Settings& settings) {
   std::unique_ptr<SearcherManager> manager;
-  const Status s = SearcherManager::Open(index_dir, searcher_options, &manager);
+  const Status s = SearcherManager::Open(index_dirs, searcher_options, &manager);
   if (!s.ok()) {
     PrintError(ErrorText(s));
     return kExitFailed;
@@ -511,10 +516,10 @@ int Run(int argc, char** argv) {
   searcher_options.verify_checksums = flags.verify;
   if (flags.query_words.empty() && flags.queries_file.empty() && !flags.print_schema &&
       ::isatty(STDIN_FILENO)) {
-    return RunShell(flags.index_dir, searcher_options, settings);
+    return RunShell(flags.index_dirs, searcher_options, settings);
   }
   std::unique_ptr<Searcher> searcher;
-  const Status s = Searcher::Open(flags.index_dir, searcher_options, &searcher);
+  const Status s = Searcher::Open(flags.index_dirs, searcher_options, &searcher);
   if (!s.ok()) {
     PrintError(ErrorText(s));
     return kExitFailed;

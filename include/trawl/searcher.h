@@ -7,6 +7,11 @@
 //
 // A Searcher sees the commit that was current when it was opened, until it is replaced by
 // OpenIfChanged. It is safe to call Search and Count from many threads at once on one Searcher.
+//
+// One Searcher may span several indexes (shards, trawl/shards.h): opened over a list of
+// directories, or a directory holding shards.json, it answers exactly as one index holding all
+// their documents would (same hits, scores, ties, counts, facets, cursors), scoring with the
+// statistics of the union.
 #ifndef TRAWL_SEARCHER_H_
 #define TRAWL_SEARCHER_H_
 
@@ -194,12 +199,27 @@ class TRAWL_EXPORT Searcher {
  public:
   // Opens the latest commit of the index at `dir`. NotFound if there is no index there;
   // Corruption naming the file if a file is damaged.
+  // A directory holding shards.json opens as the union of its parts (as the overload below).
   static Status Open(const std::string& dir, const SearcherOptions& options,
+                     std::unique_ptr<Searcher>* out);
+  // Opens the latest commit of each index in `dirs` (each an index directory or a directory
+  // holding shards.json, which stands for its parts) as one index whose segments are those of
+  // the shards, shard after shard: BM25 statistics (the number of documents, document
+  // frequencies, field lengths) are summed over all shards, and ties fall to shard order, then
+  // index order, so results are those of one index built from the shards' documents in that
+  // order. The caller's contract: an id lives in at most one shard (PartOfId assigns them so);
+  // Get returns one of them otherwise. On error *out is null: InvalidArgument if `dirs` is
+  // empty or names a shard twice, or if shards were built with different analyzers or define a
+  // field differently (naming the shard and the field); Corruption naming a malformed
+  // shards.json; otherwise Open's errors for the shard that failed. Thread-safe.
+  static Status Open(const std::vector<std::string>& dirs, const SearcherOptions& options,
                      std::unique_ptr<Searcher>* out);
   // If the index's latest commit is not the one `current` sees, opens it into *out, sharing the
   // segments both commits have (they are neither re-mapped nor re-verified, so a reopen after
   // a small commit is cheap); `current` stays valid and unchanged. If nothing changed, *out is
-  // set to null. Options are those `current` was opened with.
+  // set to null. Options are those `current` was opened with. Over shards: reopens when any
+  // shard has a new commit or a shards.json lists other parts, sharing the segments of every
+  // shard that kept them.
   static Status OpenIfChanged(const Searcher& current, std::unique_ptr<Searcher>* out);
   virtual ~Searcher();
 
@@ -231,7 +251,9 @@ class TRAWL_EXPORT Searcher {
   virtual const Schema& schema() const = 0;
 
   virtual uint64_t num_docs() const = 0;
-  virtual uint64_t generation() const = 0;  // the commit this searcher sees
+  // The commit this searcher sees; over several shards, the sum of theirs (it grows with every
+  // commit of any shard).
+  virtual uint64_t generation() const = 0;
 };
 
 }  // namespace trawl

@@ -20,6 +20,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "trawl/export.h"
 #include "trawl/searcher.h"
@@ -33,6 +34,10 @@ class TRAWL_EXPORT SearcherManager {
   // NotFound if there is no index, Corruption naming a damaged file). On error *out is null.
   // `options.file_system`, if set, must outlive the manager and every searcher it handed out.
   static Status Open(const std::string& dir, const SearcherOptions& options,
+                     std::unique_ptr<SearcherManager>* out);
+  // The same over several indexes searched as one (Searcher::Open of `dirs`, with its errors);
+  // MaybeRefresh then picks up a new commit of any of them.
+  static Status Open(const std::vector<std::string>& dirs, const SearcherOptions& options,
                      std::unique_ptr<SearcherManager>* out);
   ~SearcherManager();
   SearcherManager(const SearcherManager&) = delete;
