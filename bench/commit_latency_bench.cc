@@ -3,6 +3,7 @@
 //
 //   trawl-commit-latency-bench FILE.jsonl --dir DIR [--commit-every N] [--merge-in-commit]
 //                              [--memory-mb M] [--threads T] [--merge-factor F] [--max-docs N]
+//                              [--merging-commits FILE]
 //
 // Indexes the JSONL lines ({"id": ..., <field>: "...", ...}: every string member but "id" a
 // field, as trawl-index does) into a new index DIR, committing after every N documents
@@ -11,6 +12,13 @@
 // distribution (p50, p90, p99, p99.9, max) of each, the wall time, and the commits (generations)
 // the writer made: with background merges each merge is a commit of its own. DIR is removed
 // first and left in place.
+//
+// --merging-commits FILE compares the commits that merge: with --merge-in-commit, the numbers of
+// the commits that merged (fewer segments after them than before plus one, read from the
+// manifest outside the timings) are written to FILE and their latencies printed apart; without
+// it, FILE is read and the latencies of the commits with those numbers are printed (with one
+// indexing thread, a run commits the same segments each time, so these are the commits that
+// would have merged).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -47,14 +55,14 @@ void PrintDistribution(const char* what, std::vector<double> us) {
 int Usage() {
   std::cerr << "usage: trawl-commit-latency-bench FILE.jsonl --dir DIR [--commit-every N] "
                "[--merge-in-commit] [--memory-mb M] [--threads T] [--merge-factor F] "
-               "[--max-docs N]\n";
+               "[--max-docs N] [--merging-commits FILE]\n";
   return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string input, dir;
+  std::string input, dir, merging_file;
   uint64_t commit_every = 2000, max_docs = UINT64_MAX;
   trawl::IndexWriterOptions options;
   options.memory_budget_bytes = size_t{64} << 20;
@@ -71,6 +79,7 @@ int main(int argc, char** argv) {
     else if (arg == "--threads") options.threads = static_cast<uint32_t>(std::stoul(value()));
     else if (arg == "--merge-factor") options.merge_factor = static_cast<uint32_t>(std::stoul(value()));
     else if (arg == "--max-docs") max_docs = std::stoull(value());
+    else if (arg == "--merging-commits") merging_file = value();
     else if (!arg.starts_with("--") && input.empty()) input = arg;
     else return Usage();
   }
@@ -85,6 +94,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::vector<double> adds, commits;
+  std::vector<size_t> merging;  // commit numbers (from 1) that merged inside Commit
+  size_t segments = 0;
+  auto note_merges = [&] {
+    if (merging_file.empty() || options.merge_in_background) return;
+    trawl::Manifest m;
+    if (!trawl::ReadLatestManifest(dir, &m).ok()) return;
+    if (m.segments.size() < segments + 1) merging.push_back(commits.size());
+    segments = m.segments.size();
+  };
   std::ifstream in(input);
   std::string line;
   uint64_t docs = 0;
@@ -101,6 +119,7 @@ int main(int argc, char** argv) {
       t = Clock::now();
       s = writer->Commit();
       commits.push_back(Micros(Clock::now() - t));
+      note_merges();
     }
     if (!s.ok()) {
       std::cerr << s.ToString() << "\n";
@@ -119,6 +138,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   writer.reset();
+  // The slowest commits, by their number: with merges inside Commit, those that merged.
+  std::vector<size_t> order(commits.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return commits[a] > commits[b]; });
+  std::printf("slowest commits (number: ms):");
+  for (size_t i = 0; i < order.size() && i < 8; ++i)
+    std::printf(" %zu: %.0f", order[i] + 1, commits[order[i]] / 1e3);
+  std::printf("\n");
   trawl::Manifest m;
   s = trawl::ReadLatestManifest(dir, &m);
   std::printf("%s: %llu documents, commit every %llu, merges %s, memory %zu MiB, threads %u, "
@@ -129,6 +156,21 @@ int main(int argc, char** argv) {
               options.memory_budget_bytes >> 20, options.threads, options.merge_factor);
   PrintDistribution("Add", adds);
   PrintDistribution("Commit", commits);
+  if (!merging_file.empty()) {
+    if (!options.merge_in_background) {
+      std::ofstream out(merging_file);
+      for (size_t n : merging) out << n << "\n";
+    } else {
+      std::ifstream from(merging_file);
+      for (size_t n; from >> n;) merging.push_back(n);
+    }
+    std::vector<double> at;
+    for (size_t n : merging)
+      if (n >= 1 && n <= commits.size()) at.push_back(commits[n - 1]);
+    PrintDistribution("Commit*", at);
+    std::printf("(Commit*: the %zu commits that merge inside Commit, listed in %s)\n",
+                at.size(), merging_file.c_str());
+  }
   std::printf("wall %.2f s to the last commit, then %.2f s waiting for merges; %llu "
               "generations, %zu segments at the end\n",
               last_commit_done / 1e6, wait_us / 1e6,
