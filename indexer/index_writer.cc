@@ -7,12 +7,14 @@
 #include <cassert>
 #include <cmath>
 #include <set>
+#include <thread>
 
 #include "format/deletes.h"
 #include "format/file_names.h"
 #include "format/segment_format.h"
 #include "indexer/index_writer_impl.h"
 #include "indexer/segment_merger.h"
+#include "trawl/merge_policy.h"
 
 namespace trawl {
 
@@ -68,7 +70,15 @@ bool TrackingFileSystem::Created(const std::string& path) const {
 
 // --- opening ---
 
+// A running merge is cancelled, not waited for (include/trawl/index_writer.h says why).
 IndexWriterImpl::~IndexWriterImpl() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_merging_ = true;
+  }
+  cancel_merge_.store(true);
+  merge_wake_.notify_all();
+  if (merge_thread_.joinable()) merge_thread_.join();
   StopWorkers();
   if (lock_ != nullptr) (void)fs_->UnlockFile(std::move(lock_));
 }
@@ -78,6 +88,14 @@ Status IndexWriterImpl::Init(const std::string& dir, const IndexWriterOptions& o
   options_ = options;
   tracking_ = std::make_unique<TrackingFileSystem>(options.file_system);
   fs_ = tracking_.get();
+  if (options_.merge_policy != nullptr) {
+    policy_ = options_.merge_policy.get();
+  } else {
+    TieredMergeOptions tiers;
+    tiers.segments_per_tier = options_.merge_factor;
+    default_policy_ = std::make_unique<TieredMergePolicy>(tiers);
+    policy_ = default_policy_.get();
+  }
   TRAWL_RETURN_IF_ERROR(fs_->CreateDir(dir_));
   // Before locking, which would leave a LOCK file among the user's files.
   TRAWL_RETURN_IF_ERROR(CheckDirectory());
@@ -86,7 +104,11 @@ Status IndexWriterImpl::Init(const std::string& dir, const IndexWriterOptions& o
   // Files of a writer that died or failed before its commit carry segment numbers this writer
   // is about to use again (the failed commit never recorded them), so they must go first.
   TRAWL_RETURN_IF_ERROR(RemoveUnreferencedFiles());
-  return StartWorkers();
+  TRAWL_RETURN_IF_ERROR(StartWorkers());
+  // Merges follow commits: a writer that only opens an index (to search it, back it up, delete
+  // a few ids) does not start rewriting it.
+  if (options_.merge_in_background) merge_thread_ = std::thread([this] { MergeLoop(); });
+  return Status::OK();
 }
 
 // A directory holding a manifest is an index (other files in it are left alone); one holding
@@ -166,8 +188,10 @@ Status IndexWriterImpl::LoadCommit() {
     assert(SegmentNumber(entry.name) < manifest_.next_segment_number);
     LiveSegment seg;
     seg.entry = entry;
+    std::unique_ptr<SegmentReader> reader;
     TRAWL_RETURN_IF_ERROR(
-        SegmentReader::Open(dir_, entry.name, /*verify_checksums=*/false, &seg.reader, fs_));
+        SegmentReader::Open(dir_, entry.name, /*verify_checksums=*/false, &reader, fs_));
+    seg.reader = std::move(reader);
     roaring_bitmap_t* deleted = nullptr;
     if (entry.deletes.empty()) {
       deleted = roaring_bitmap_create();
@@ -176,6 +200,7 @@ Status IndexWriterImpl::LoadCommit() {
                                         entry.num_deleted, &deleted, fs_));
     }
     seg.deleted.reset(deleted);
+    seg.committed_deleted.reset(roaring_bitmap_copy(deleted));
     committed_docs_ += entry.num_docs - entry.num_deleted;
     // An index from before schemas records none: its fields are what its segments hold, all
     // text, and stay so.
@@ -315,7 +340,9 @@ std::string IndexWriterImpl::NewSegmentName() {
   assert(std::all_of(segments_.begin(), segments_.end(), [&](const LiveSegment& s) {
     return SegmentNumber(s.entry.name) < number;
   }));
-  return SegmentName(number);
+  std::string name = SegmentName(number);
+  writing_.insert(name);
+  return name;
 }
 
 // Writes a worker's builder as a new (uncommitted) segment. Called by the worker itself, or by
@@ -343,12 +370,15 @@ Status IndexWriterImpl::FlushWorker(Worker* w) {
   seg.seqs = std::move(seqs);
   assert(seg.seqs.size() == seg.entry.num_docs);
   seg.deleted.reset(roaring_bitmap_create());
-  s = SegmentReader::Open(dir_, name, /*verify_checksums=*/false, &seg.reader, fs_);
+  std::unique_ptr<SegmentReader> reader;
+  s = SegmentReader::Open(dir_, name, /*verify_checksums=*/false, &reader, fs_);
+  seg.reader = std::move(reader);
   std::lock_guard<std::mutex> lock(mu_);
   if (!s.ok()) {
     RemoveSegmentFiles(name);
     return s;
   }
+  writing_.erase(name);
   segments_.push_back(std::move(seg));
   return Status::OK();
 }
@@ -398,9 +428,32 @@ class IndexWriterImpl::ChangesPaused {
   IndexWriterImpl* const writer_;
 };
 
+class IndexWriterImpl::MergesPaused {
+ public:
+  explicit MergesPaused(IndexWriterImpl* writer) : writer_(writer) {
+    std::unique_lock<std::mutex> lock(writer_->mu_);
+    ++writer_->merges_paused_;
+    writer_->merge_idle_.wait(lock, [&] { return !writer_->merge_running_; });
+  }
+  ~MergesPaused() {
+    {
+      std::lock_guard<std::mutex> lock(writer_->mu_);
+      --writer_->merges_paused_;
+      writer_->merge_wanted_ = true;
+    }
+    writer_->merge_wake_.notify_all();
+  }
+  MergesPaused(const MergesPaused&) = delete;
+  MergesPaused& operator=(const MergesPaused&) = delete;
+
+ private:
+  IndexWriterImpl* const writer_;
+};
+
 // Changes are paused for the whole commit, not only while the batch is cut: adds and deletes
-// made during it would look ids up in segments that its merges replace. A commit is mostly
-// writing the last builders and merging; an indexing program commits rarely.
+// made during it would look ids up in segments that its merges (inside Commit) replace. A
+// commit is mostly writing the last builders (and merging, with merges inside Commit); an
+// indexing program commits rarely.
 Status IndexWriterImpl::Commit() {
   std::lock_guard<std::mutex> serial(commit_mu_);
   ChangesPaused paused(this);
@@ -410,29 +463,33 @@ Status IndexWriterImpl::Commit() {
 Status IndexWriterImpl::CommitPaused() {
   TRAWL_RETURN_IF_ERROR(CheckLock());
   TRAWL_RETURN_IF_ERROR(FlushAll());
-  std::lock_guard<std::mutex> lock(mu_);
-  assert(queue_.empty() && busy_ == 0);
-  ApplyBatchDeletes();
-  TRAWL_RETURN_IF_ERROR(MergeTiers());
-  Manifest next = manifest_;
-  next.generation = manifest_.generation + 1;
   {
-    std::shared_lock<std::shared_mutex> schema_lock(schema_mu_);
-    next.schema = schema_;
+    std::lock_guard<std::mutex> lock(mu_);
+    assert(queue_.empty() && busy_ == 0);
+    ApplyBatchDeletes();
+    if (!options_.merge_in_background) TRAWL_RETURN_IF_ERROR(MergeTiers());
+    Manifest next = manifest_;
+    next.generation = manifest_.generation + 1;
+    {
+      std::shared_lock<std::shared_mutex> schema_lock(schema_mu_);
+      next.schema = schema_;
+    }
+    TRAWL_RETURN_IF_ERROR(WriteDeletionFiles(&next));
+    // New files were fsynced when written; their directory entries become durable here.
+    TRAWL_RETURN_IF_ERROR(fs_->SyncDirectory(dir_));
+    // Again, right before the manifest: flushes and merges take time.
+    TRAWL_RETURN_IF_ERROR(CheckLock());
+    TRAWL_RETURN_IF_ERROR(CheckNoNewerCommit());
+    TRAWL_RETURN_IF_ERROR(WriteManifest(dir_, next, fs_));
+    InstallCommit(std::move(next));
   }
-  TRAWL_RETURN_IF_ERROR(WriteDeletionFiles(&next));
-  // New files were fsynced when written; their directory entries become durable here.
-  TRAWL_RETURN_IF_ERROR(fs_->SyncDirectory(dir_));
-  // Again, right before the manifest: flushes and merges take time.
-  TRAWL_RETURN_IF_ERROR(CheckLock());
-  TRAWL_RETURN_IF_ERROR(CheckNoNewerCommit());
-  TRAWL_RETURN_IF_ERROR(WriteManifest(dir_, next, fs_));
-  InstallCommit(std::move(next));
   DropOldCommits();
+  WakeMerges();
   return Status::OK();
 }
 
 Status IndexWriterImpl::Optimize() {
+  MergesPaused no_merges(this);
   std::lock_guard<std::mutex> serial(commit_mu_);
   ChangesPaused paused(this);
   TRAWL_RETURN_IF_ERROR(CheckLock());
@@ -466,49 +523,41 @@ void IndexWriterImpl::ApplyBatchDeletes() {
   }
 }
 
-// Tiered merging, in the manner of Lucene's LogMergePolicy: merges what PickMerge chooses until
-// it chooses nothing.
+// Merges inside Commit: what the policy picks among every segment, until it picks nothing.
+// Each merge lowers the segment count or drops deleted documents, so this ends.
 Status IndexWriterImpl::MergeTiers() {
-  if (options_.merge_factor < 2) return Status::OK();
-  for (std::vector<size_t> pick = PickMerge(); !pick.empty(); pick = PickMerge())
+  for (std::vector<size_t> pick = PickMerge(false); !pick.empty(); pick = PickMerge(false))
     TRAWL_RETURN_IF_ERROR(MergeInto(pick));
   return Status::OK();
 }
 
-// A segment's level is log_F(live documents), with segments under kMergeFloorDocs counted at
-// the floor so that small flushes of any size bucket together. Scanning from the oldest
-// segment, a bucket is the run up to the last segment within 0.75 levels of the run's largest,
-// and the first F adjacent segments of a bucket with F or more are picked. The number of
-// segments stays logarithmic in the index size, each document is rewritten O(log n) times, and
-// since only adjacent segments merge, documents keep the order they were added in (ties in
-// ranking break the same way as in a fresh index). Failing that, a segment with over a fifth of
-// its documents deleted is picked on its own, to reclaim the space.
-std::vector<size_t> IndexWriterImpl::PickMerge() const {
-  const uint32_t factor = options_.merge_factor;
-  constexpr uint64_t kMergeFloorDocs = 1000;
-  const double log_factor = std::log(static_cast<double>(factor));
-  const double floor_level = std::log(static_cast<double>(kMergeFloorDocs)) / log_factor;
-  const size_t n = segments_.size();
-  std::vector<double> level(n);
-  for (size_t i = 0; i < n; ++i) {
-    const uint64_t live = segments_[i].entry.num_docs -
-                          roaring_bitmap_get_cardinality(segments_[i].deleted.get());
-    level[i] = std::log(static_cast<double>(std::max(live, kMergeFloorDocs))) / log_factor;
+std::vector<size_t> IndexWriterImpl::PickMerge(bool committed_only) const {
+  std::vector<SegmentSummary> summaries;
+  for (const LiveSegment& seg : segments_) {
+    // Uncommitted segments come last: committed ones are a prefix.
+    if (committed_only && seg.committed_deleted == nullptr) break;
+    const roaring_bitmap_t* deleted =
+        committed_only ? seg.committed_deleted.get() : seg.deleted.get();
+    SegmentSummary summary;
+    summary.name = seg.entry.name;
+    summary.num_docs = seg.entry.num_docs;
+    summary.num_deleted = roaring_bitmap_get_cardinality(deleted);
+    summary.merging = seg.merging;
+    summaries.push_back(std::move(summary));
   }
+  MergeSpec spec;
+  try {
+    spec = policy_->FindMerge(summaries);
+  } catch (...) {
+    return {};  // a policy that throws merges nothing
+  }
+  const size_t n = summaries.size();
+  if (spec.empty() || spec.first >= n || spec.count > n - spec.first) return {};
+  if (spec.count == 1 && summaries[spec.first].num_deleted == 0) return {};
   std::vector<size_t> pick;
-  for (size_t start = 0; start < n && pick.empty();) {
-    const double top = *std::max_element(level.begin() + start, level.end());
-    const double bottom = top <= floor_level ? -1.0 : top - 0.75;
-    size_t end = n;  // one past the bucket's last segment
-    while (end > start + 1 && level[end - 1] < bottom) --end;
-    if (end - start >= factor)
-      for (size_t k = start; k < start + factor; ++k) pick.push_back(k);
-    start = end;
-  }
-  for (size_t i = 0; i < n && pick.empty(); ++i) {
-    if (roaring_bitmap_get_cardinality(segments_[i].deleted.get()) * 5 >
-        segments_[i].entry.num_docs)
-      pick.push_back(i);
+  for (size_t k = spec.first; k < spec.first + spec.count; ++k) {
+    if (summaries[k].merging) return {};
+    pick.push_back(k);
   }
   return pick;
 }
@@ -530,11 +579,14 @@ Status IndexWriterImpl::MergeInto(const std::vector<size_t>& pick) {
   merged.entry.num_docs = stats.num_docs;
   merged.deleted.reset(roaring_bitmap_create());
   if (stats.num_docs > 0) {
-    s = SegmentReader::Open(dir_, name, /*verify_checksums=*/false, &merged.reader, fs_);
+    std::unique_ptr<SegmentReader> reader;
+    s = SegmentReader::Open(dir_, name, /*verify_checksums=*/false, &reader, fs_);
     if (!s.ok()) {
       RemoveSegmentFiles(name);
       return s;
     }
+    merged.reader = std::move(reader);
+    writing_.erase(name);
   } else {
     RemoveSegmentFiles(name);
   }
@@ -574,11 +626,14 @@ void IndexWriterImpl::InstallCommit(Manifest next) {
   for (const ManifestSegment& seg : next.segments) live += seg.num_docs - seg.num_deleted;
   manifest_ = std::move(next);
   for (LiveSegment& seg : segments_) {
+    if (seg.dirty || seg.committed_deleted == nullptr)
+      seg.committed_deleted.reset(roaring_bitmap_copy(seg.deleted.get()));
     seg.dirty = false;
     seg.seqs.clear();
   }
+  // A merge's input stays until the merge ends, so that the merge finds it.
   std::erase_if(segments_, [](const LiveSegment& s) {
-    return s.entry.num_deleted == s.entry.num_docs;
+    return s.entry.num_deleted == s.entry.num_docs && !s.merging;
   });
   batch_ids_.clear();
   deleted_seqs_.clear();
@@ -606,6 +661,206 @@ void IndexWriterImpl::DropOldCommits() {
   (void)RemoveUnreferencedFiles();
 }
 
+// --- merging in the background ---
+
+namespace {
+
+// The position of segment `name` in `segments`.
+size_t FindSegment(const std::vector<LiveSegment>& segments, const std::string& name) {
+  for (size_t i = 0; i < segments.size(); ++i)
+    if (segments[i].entry.name == name) return i;
+  assert(false && "a merge's input left the writer");
+  return segments.size();
+}
+
+// Adds to `out` the deletions `now` of a merge's inputs (segments[at...], as `committed_deleted`
+// or `deleted` says) renumbered as in the merged segment: the merge dropped `dropped`, and kept
+// the other documents in order, input after input.
+void MapDeletions(const std::vector<LiveSegment>& segments, size_t at,
+                  const std::vector<RoaringPtr>& dropped, bool committed, roaring_bitmap_t* out) {
+  uint64_t base = 0;
+  std::vector<uint32_t> docs;
+  for (size_t i = 0; i < dropped.size(); ++i) {
+    const LiveSegment& seg = segments[at + i];
+    assert(seg.merging);
+    const roaring_bitmap_t* now = committed ? seg.committed_deleted.get() : seg.deleted.get();
+    RoaringPtr added(roaring_bitmap_andnot(now, dropped[i].get()));
+    docs.resize(roaring_bitmap_get_cardinality(added.get()));
+    roaring_bitmap_to_uint32_array(added.get(), docs.data());
+    for (uint32_t d : docs) {
+      // d itself was not dropped, so the rank counts the dropped documents before it.
+      const uint64_t before = roaring_bitmap_rank(dropped[i].get(), d);
+      roaring_bitmap_add(out, static_cast<uint32_t>(base + d - before));
+    }
+    base += seg.entry.num_docs - roaring_bitmap_get_cardinality(dropped[i].get());
+  }
+}
+
+}  // namespace
+
+void IndexWriterImpl::WakeMerges() {
+  if (!options_.merge_in_background) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    merge_wanted_ = true;
+  }
+  merge_wake_.notify_all();
+}
+
+// One merge at a time: a merge is bounded by the disk rather than the processor, and the
+// indexing threads need the cores.
+void IndexWriterImpl::MergeLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    merge_wake_.wait(lock, [&] { return stop_merging_ || (merge_wanted_ && merges_paused_ == 0); });
+    if (stop_merging_) return;
+    const std::vector<size_t> pick = PickMerge(/*committed_only=*/true);
+    if (pick.empty()) {
+      merge_wanted_ = false;
+      merge_idle_.notify_all();
+      continue;
+    }
+    RunningMerge merge;
+    StartMerge(pick, &merge);
+    merge_running_ = true;
+    lock.unlock();
+    Status s = RunMerge(&merge);
+    if (s.ok()) {
+      std::lock_guard<std::mutex> serial(commit_mu_);
+      s = cancel_merge_.load() ? Status::Cancelled("merge cancelled") : CommitMerge(&merge);
+    }
+    lock.lock();
+    if (!s.ok()) {
+      AbandonMerge(merge);
+      // Retried after the next commit, not at once: the cause (a full disk) may well last.
+      if (!s.IsCancelled()) {
+        if (merge_error_.ok()) merge_error_ = s;
+        merge_wanted_ = false;
+      }
+    }
+    merge_running_ = false;
+    merge_idle_.notify_all();
+  }
+}
+
+void IndexWriterImpl::StartMerge(const std::vector<size_t>& pick, RunningMerge* merge) {
+  for (size_t i : pick) {
+    LiveSegment& seg = segments_[i];
+    seg.merging = true;
+    merge->names.push_back(seg.entry.name);
+    merge->readers.push_back(seg.reader);
+    // Committed deletions only: one made since the last commit must not reach readers before
+    // its Commit, nor at all if the writer closes without one.
+    merge->dropped.emplace_back(roaring_bitmap_copy(seg.committed_deleted.get()));
+  }
+  merge->output = NewSegmentName();
+}
+
+Status IndexWriterImpl::RunMerge(RunningMerge* merge) {
+  std::vector<MergeInput> inputs;
+  for (size_t i = 0; i < merge->readers.size(); ++i)
+    inputs.push_back({merge->readers[i].get(), merge->dropped[i].get()});
+  TRAWL_RETURN_IF_ERROR(
+      MergeSegments(inputs, dir_, merge->output, &merge->stats, fs_, &cancel_merge_));
+  if (merge->stats.num_docs == 0) return Status::OK();
+  std::unique_ptr<SegmentReader> reader;
+  TRAWL_RETURN_IF_ERROR(
+      SegmentReader::Open(dir_, merge->output, /*verify_checksums=*/false, &reader, fs_));
+  merge->reader = std::move(reader);
+  return Status::OK();
+}
+
+// The commit of a merge: the last commit with the inputs replaced by the merged segment, whose
+// deletion file holds the deletions committed since the merge began. Deletions not committed yet
+// stay pending on the merged segment, for the next Commit.
+Status IndexWriterImpl::CommitMerge(RunningMerge* merge) {
+  TRAWL_RETURN_IF_ERROR(CheckLock());
+  RoaringPtr committed(roaring_bitmap_create());
+  Manifest next;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const size_t at = FindSegment(segments_, merge->names.front());
+    MapDeletions(segments_, at, merge->dropped, /*committed=*/true, committed.get());
+    next = manifest_;
+  }
+  next.generation += 1;
+  const uint64_t num_committed = roaring_bitmap_get_cardinality(committed.get());
+  ManifestSegment entry;
+  entry.name = merge->output;
+  entry.num_docs = merge->stats.num_docs;
+  entry.num_deleted = static_cast<uint32_t>(num_committed);
+  const bool keep = entry.num_docs > num_committed;
+  std::string deletes_path;
+  if (keep && num_committed > 0) {
+    entry.deletes = DeletesFileName(entry.name, next.generation);
+    deletes_path = dir_ + "/" + entry.deletes;
+  }
+  std::vector<ManifestSegment> segments;
+  bool placed = false;
+  for (const ManifestSegment& seg : next.segments) {
+    if (std::find(merge->names.begin(), merge->names.end(), seg.name) == merge->names.end()) {
+      segments.push_back(seg);
+    } else if (!placed) {
+      placed = true;
+      if (keep) segments.push_back(entry);
+    }
+  }
+  assert(placed || !keep);
+  next.segments = std::move(segments);
+  Status s;
+  if (!deletes_path.empty()) s = WriteDeletes(deletes_path, committed.get(), fs_);
+  if (s.ok()) s = fs_->SyncDirectory(dir_);
+  if (s.ok()) s = CheckLock();
+  if (s.ok()) s = CheckNoNewerCommit();
+  if (s.ok()) s = WriteManifest(dir_, next, fs_);
+  if (!s.ok()) {
+    if (!deletes_path.empty() && tracking_->Created(deletes_path))
+      (void)fs_->RemoveFile(deletes_path);
+    return s;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const size_t at = FindSegment(segments_, merge->names.front());
+    LiveSegment merged;
+    merged.entry = entry;
+    merged.reader = merge->reader;
+    merged.deleted.reset(roaring_bitmap_create());
+    MapDeletions(segments_, at, merge->dropped, /*committed=*/false, merged.deleted.get());
+    merged.dirty = roaring_bitmap_get_cardinality(merged.deleted.get()) != num_committed;
+    merged.committed_deleted = std::move(committed);
+    segments_.erase(segments_.begin() + at, segments_.begin() + at + merge->names.size());
+    if (keep) segments_.insert(segments_.begin() + at, std::move(merged));
+    writing_.erase(merge->output);
+    // Names given out since `next` was copied stay given out.
+    const uint64_t next_number = std::max(manifest_.next_segment_number, next.next_segment_number);
+    manifest_ = std::move(next);
+    manifest_.next_segment_number = next_number;
+  }
+  DropOldCommits();
+  return Status::OK();
+}
+
+void IndexWriterImpl::AbandonMerge(const RunningMerge& merge) {
+  for (LiveSegment& seg : segments_)
+    if (std::find(merge.names.begin(), merge.names.end(), seg.entry.name) != merge.names.end())
+      seg.merging = false;
+  // Inputs that a commit deleted wholly while they merged leave now.
+  std::erase_if(segments_, [](const LiveSegment& s) {
+    return s.committed_deleted != nullptr && s.entry.num_deleted == s.entry.num_docs &&
+           !s.merging;
+  });
+  RemoveSegmentFiles(merge.output);
+}
+
+Status IndexWriterImpl::WaitForMerges() {
+  if (!options_.merge_in_background) return Status::OK();
+  std::unique_lock<std::mutex> lock(mu_);
+  merge_idle_.wait(lock, [&] { return stop_merging_ || (!merge_running_ && !merge_wanted_); });
+  Status s = std::move(merge_error_);
+  merge_error_ = Status::OK();
+  return s;
+}
+
 // Segment and deletion files that no manifest references were written by a writer that died
 // before its commit, or belong to commits no longer kept: no reader can open them any more.
 Status IndexWriterImpl::RemoveUnreferencedFiles() {
@@ -620,14 +875,18 @@ Status IndexWriterImpl::RemoveUnreferencedFiles() {
   // operating system's refusal is reported.
   if (s.code() == Status::Code::kIOError) return s;
   if (!s.ok()) return Status::OK();
-  // Uncommitted segments of this writer are in use too.
-  for (const LiveSegment& seg : segments_)
-    for (const SegmentFile& f : kSegmentFiles)
-      referenced.insert(seg.entry.name + std::string(f.suffix));
+  // Segments of this writer are in use too (uncommitted, or being written by a worker or a
+  // merge: such a file was listed only if its name was given out before the listing).
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    AddWriterFiles(&referenced);
+  }
   for (const std::string& name : names) {
     if (!IsSegmentFileName(name) || referenced.count(name)) continue;
-    assert(!ReferencedByWriter(name));
-    s = fs_->RemoveFile(dir_ + "/" + name);
+    // The stored documents of a builder that is filling up (a merge commits while Add goes on).
+    const std::string path = dir_ + "/" + name;
+    if (name.starts_with(kPendingStorePrefix) && tracking_->Created(path)) continue;
+    s = fs_->RemoveFile(path);
     if (!s.ok() && !s.IsNotFound()) return s;
   }
   return Status::OK();
@@ -655,6 +914,7 @@ Status IndexWriterImpl::ManifestReferences(std::set<std::string>* referenced) {
 void IndexWriterImpl::RemoveSegmentFiles(const std::string& name) {
   assert(std::none_of(segments_.begin(), segments_.end(),
                       [&](const LiveSegment& s) { return s.entry.name == name; }));
+  writing_.erase(name);
   std::set<std::string> referenced;
   if (!ManifestReferences(&referenced).ok()) return;  // cannot tell what is whose: keep all
   for (const SegmentFile& f : kSegmentFiles) {
@@ -664,6 +924,14 @@ void IndexWriterImpl::RemoveSegmentFiles(const std::string& name) {
     assert(!ReferencedByWriter(file_name));
     (void)fs_->RemoveFile(path);
   }
+}
+
+void IndexWriterImpl::AddWriterFiles(std::set<std::string>* referenced) const {
+  auto add = [&](const std::string& segment) {
+    for (const SegmentFile& f : kSegmentFiles) referenced->insert(segment + std::string(f.suffix));
+  };
+  for (const LiveSegment& seg : segments_) add(seg.entry.name);
+  for (const std::string& name : writing_) add(name);
 }
 
 // Whether the last commit or a segment of this writer needs the file. For assertions.

@@ -4,6 +4,12 @@
 // tiered merges, deletion files, the manifest, then removal of files no kept commit needs.
 // Every file-system call goes through options.file_system.
 //
+// Merges (options.merge_in_background) run on merge_thread_: it picks a merge among committed
+// segments under mu_, marks them merging, snapshots their committed deletions, and merges with
+// no lock held; then, holding commit_mu_ (so no Commit runs) it writes a commit that replaces the
+// inputs by the result, and under mu_ carries over the deletions made meanwhile. Lock order:
+// commit_mu_, then mu_, then schema_mu_.
+//
 // Threads (the rules are in include/trawl/index_writer.h): documents are mapped against the
 // schema under schema_mu_, shared unless they bring new fields. An Add's replacement of an
 // older version and its place in the queue are one step under mu_, so racing Adds and Deletes
@@ -40,14 +46,18 @@
 namespace trawl {
 
 // A segment the writer knows: committed, or written since the last commit. The reader is for
-// id lookups; `deleted` is the deletion set the next commit will record. Segments written since
-// the last commit also know the add sequence number of each of their documents, so deletions
-// of documents from this batch find them whichever worker built them.
+// id lookups and merges (shared with a running merge); `deleted` is the deletion set the next
+// commit will record, `committed_deleted` the last commit's (what a background merge may drop:
+// it must not publish a deletion before its Commit). Segments written since the last commit
+// also know the add sequence number of each of their documents, so deletions of documents from
+// this batch find them whichever worker built them.
 struct LiveSegment {
   ManifestSegment entry;
-  std::unique_ptr<SegmentReader> reader;
+  std::shared_ptr<SegmentReader> reader;
   RoaringPtr deleted;
+  RoaringPtr committed_deleted;  // null for segments not committed yet
   bool dirty = false;
+  bool merging = false;        // an input of the running background merge
   std::vector<uint64_t> seqs;  // uncommitted segments: docid -> add sequence number
 };
 
@@ -80,7 +90,7 @@ class TrackingFileSystem final : public FileSystemWrapper {
 class IndexWriterImpl final : public IndexWriter {
  public:
   IndexWriterImpl() = default;
-  ~IndexWriterImpl() override;  // stops the workers, then releases the lock
+  ~IndexWriterImpl() override;  // cancels merges, stops the workers, then releases the lock
   IndexWriterImpl(const IndexWriterImpl&) = delete;
   IndexWriterImpl& operator=(const IndexWriterImpl&) = delete;
 
@@ -92,6 +102,7 @@ class IndexWriterImpl final : public IndexWriter {
   Status Delete(std::string_view id, bool* found) override;
   Status Commit() override;
   Status Optimize() override;
+  Status WaitForMerges() override;
   uint64_t buffered_documents() const override {
     return buffered_.load(std::memory_order_relaxed);
   }
@@ -109,6 +120,17 @@ class IndexWriterImpl final : public IndexWriter {
   };
   // Holds Add and Delete off for a commit's duration (sets committing_), and lets them go on.
   class ChangesPaused;
+  // Holds background merges off (waiting for a running one to end), and lets them go on.
+  class MergesPaused;
+  // A background merge from its pick to its commit.
+  struct RunningMerge {
+    std::vector<std::string> names;                       // inputs, adjacent, oldest first
+    std::vector<std::shared_ptr<SegmentReader>> readers;  // kept open while merging
+    std::vector<RoaringPtr> dropped;  // per input: the committed deletions the merge drops
+    std::string output;               // the merged segment's name (reserved)
+    SegmentStats stats;
+    std::shared_ptr<SegmentReader> reader;  // the merged segment's, when it has documents
+  };
 
   // Init's steps.
   Status CheckDirectory();
@@ -140,11 +162,23 @@ class IndexWriterImpl final : public IndexWriter {
   Status CommitPaused();
   void ApplyBatchDeletes();
   Status MergeTiers();
-  std::vector<size_t> PickMerge() const;
+  // The policy's pick among segments_ (all of them, or with `committed_only` those a commit
+  // holds, counting committed deletions); empty when it picks none or an invalid merge.
+  std::vector<size_t> PickMerge(bool committed_only) const;
   Status MergeInto(const std::vector<size_t>& pick);
   Status WriteDeletionFiles(Manifest* next);
   void InstallCommit(Manifest next);
   void DropOldCommits();
+
+  // Background merging: MergeLoop is merge_thread_'s body. StartMerge (mu_ held) reserves the
+  // pick; RunMerge writes the merged segment (no lock held); CommitMerge (commit_mu_ held)
+  // commits it; AbandonMerge (mu_ held) undoes StartMerge and removes the merge's files.
+  void MergeLoop();
+  void StartMerge(const std::vector<size_t>& pick, RunningMerge* merge);
+  Status RunMerge(RunningMerge* merge);
+  Status CommitMerge(RunningMerge* merge);
+  void AbandonMerge(const RunningMerge& merge);
+  void WakeMerges();  // after a commit: there may be something to merge
 
   // File removal: only files that no manifest in the directory and no segment of this writer
   // refers to.
@@ -153,6 +187,8 @@ class IndexWriterImpl final : public IndexWriter {
   // may reference any file).
   Status ManifestReferences(std::set<std::string>* referenced);
   void RemoveSegmentFiles(const std::string& name);  // with mu_ held
+  // mu_ held: the files of segments this writer uses or is writing.
+  void AddWriterFiles(std::set<std::string>* referenced) const;
   bool ReferencedByWriter(std::string_view file_name) const;
 
   std::string dir_;
@@ -163,6 +199,9 @@ class IndexWriterImpl final : public IndexWriter {
   bool lock_identity_known_ = false;  // false if the file system cannot tell files apart
   FileIdentity lock_identity_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<MergePolicy> default_policy_;
+  const MergePolicy* policy_ = nullptr;  // options_.merge_policy or default_policy_
+  std::thread merge_thread_;
 
   // Taken by Commit and Optimize for their whole run, so that they follow one another. Taken
   // before mu_ and schema_mu_.
@@ -173,11 +212,25 @@ class IndexWriterImpl final : public IndexWriter {
   std::mutex mu_;
   // may_change_: Add and Delete wait on it for room in the queue and for the end of a commit.
   std::condition_variable not_empty_, may_change_, idle_;
+  // merge_wake_: the merge thread waits on it for work; merge_idle_: WaitForMerges and
+  // MergesPaused wait on it for the merge thread to be idle.
+  std::condition_variable merge_wake_, merge_idle_;
   std::deque<Job> queue_;
   size_t busy_ = 0;
   bool stop_ = false;
   bool committing_ = false;  // Add and Delete wait while it is set
   Status worker_error_;
+  // Background merges. merge_wanted_: a commit since the policy last picked nothing (or since a
+  // merge failed). The running merge, if any, is the one whose inputs are marked merging.
+  bool merge_wanted_ = false;
+  bool merge_running_ = false;
+  int merges_paused_ = 0;
+  bool stop_merging_ = false;
+  std::atomic<bool> cancel_merge_{false};
+  Status merge_error_;  // the first failure since WaitForMerges last returned it
+  // Names given out by NewSegmentName whose segment is being written (by a worker or a merge)
+  // and is not in segments_ yet: their files are in use though nothing references them.
+  std::set<std::string> writing_;
   Manifest manifest_;  // the last commit (generation 0: none yet)
   // The schema as of the documents added so far: the last commit's, with the fields of
   // IndexWriterOptions::schema and of dynamic mapping added. Only Add changes it, holding

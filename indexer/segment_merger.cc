@@ -19,6 +19,12 @@ namespace {
 constexpr uint64_t kReleaseEveryBytes = 32u << 20;
 constexpr uint64_t kReleaseEveryDocuments = 4096;
 
+Status CheckCancelled(const std::atomic<bool>* cancel) {
+  if (cancel != nullptr && cancel->load(std::memory_order_relaxed))
+    return Status::Cancelled("merge cancelled");
+  return Status::OK();
+}
+
 // Old docid -> new docid for one input; kNoMoreDocs for deleted documents.
 std::vector<uint32_t> MapDocids(const MergeInput& in, uint32_t* next) {
   std::vector<uint32_t> map(in.segment->num_docs(), kNoMoreDocs);
@@ -126,7 +132,8 @@ class TermSource {
 
 Status CopyDocuments(const MergeInput& in, const std::vector<uint32_t>& map,
                      const std::vector<int>& local, StoreWriter* store,
-                     std::vector<std::vector<uint32_t>>* lengths) {
+                     std::vector<std::vector<uint32_t>>* lengths,
+                     const std::atomic<bool>* cancel) {
   const SegmentReader& seg = *in.segment;
   if (seg.store().num_docs() != map.size())
     return Status::Corruption(seg.name() + ".store: document count differs from the segment's");
@@ -138,6 +145,7 @@ Status CopyDocuments(const MergeInput& in, const std::vector<uint32_t>& map,
       docs_since_release = 0;
     }
     if (map[d] == kNoMoreDocs) return Status::OK();
+    TRAWL_RETURN_IF_ERROR(CheckCancelled(cancel));
     TRAWL_RETURN_IF_ERROR(store->Add(*doc));
     if (store->num_docs() != map[d] + 1)
       return Status::Corruption("merge: document numbering diverged");
@@ -152,7 +160,7 @@ Status MergeField(const std::vector<MergeInput>& inputs,
                   const std::vector<std::vector<uint32_t>>& maps, const FieldUnion& fields,
                   uint32_t field, const std::vector<uint32_t>& field_lengths,
                   SegmentWriter* writer, roaring_bitmap_t* docs_with_values,
-                  uint64_t* postings) {
+                  uint64_t* postings, const std::atomic<bool>* cancel) {
   // Every input's postings are read front to back, so pages behind the cursors are not needed
   // again: unmapping them now and then keeps the resident set from growing to the inputs' size.
   uint64_t bytes_since_release = 0;
@@ -178,6 +186,7 @@ Status MergeField(const std::vector<MergeInput>& inputs,
     for (const TermSource& s : sources)
       if (s.valid() && (term == nullptr || s.term() < *term)) term = &s.term();
     if (term == nullptr) return Status::OK();
+    TRAWL_RETURN_IF_ERROR(CheckCancelled(cancel));
     const std::string current = *term;
     docs.clear();
     tfs.clear();
@@ -282,7 +291,8 @@ Status MergeColumn(const std::vector<MergeInput>& inputs,
 }  // namespace
 
 Status MergeSegments(const std::vector<MergeInput>& inputs, const std::string& dir,
-                     const std::string& name, SegmentStats* stats, FileSystem* fs) {
+                     const std::string& name, SegmentStats* stats, FileSystem* fs,
+                     const std::atomic<bool>* cancel) {
   FieldUnion fields;
   TRAWL_RETURN_IF_ERROR(UniteFields(inputs, &fields));
   std::vector<std::vector<uint32_t>> maps;
@@ -297,7 +307,8 @@ Status MergeSegments(const std::vector<MergeInput>& inputs, const std::string& d
   TRAWL_RETURN_IF_ERROR(
       StoreWriter::Create(SegmentFilePath(dir, name, kStoreFile), &store, fs));
   for (size_t i = 0; i < inputs.size(); ++i) {
-    TRAWL_RETURN_IF_ERROR(CopyDocuments(inputs[i], maps[i], fields.local[i], store.get(), &lengths));
+    TRAWL_RETURN_IF_ERROR(
+        CopyDocuments(inputs[i], maps[i], fields.local[i], store.get(), &lengths, cancel));
     inputs[i].segment->store().ReleaseResidentPages();
   }
   TRAWL_RETURN_IF_ERROR(store->Finish());
@@ -311,7 +322,7 @@ Status MergeSegments(const std::vector<MergeInput>& inputs, const std::string& d
   for (uint32_t f = 0; f < fields.names.size(); ++f) {
     RoaringPtr with_values(roaring_bitmap_create());
     TRAWL_RETURN_IF_ERROR(MergeField(inputs, maps, fields, f, lengths[f], writer.get(),
-                                     with_values.get(), &values[f]));
+                                     with_values.get(), &values[f], cancel));
     docs_with_values[f] = static_cast<uint32_t>(roaring_bitmap_get_cardinality(with_values.get()));
   }
   std::vector<ColumnValues> columns;

@@ -5,6 +5,7 @@
 
 #include <roaring/roaring.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,12 @@ struct MergeInput {
 // Streams: stored documents are copied one at a time, and the dictionaries are walked side by
 // side so that only one term's postings are held at once. Memory is that term's postings plus
 // 4 bytes per input document (docid maps) and 4 per document and field (merged field lengths),
-// whatever the size of the stored text. Nothing is re-analysed.
+// whatever the size of the stored text. Nothing is re-analysed. Once *cancel (if given) is
+// set, it stops within a document or a term and returns Cancelled; the files it has written
+// are left for the caller to remove, as on any failure.
 Status MergeSegments(const std::vector<MergeInput>& inputs, const std::string& dir,
                      const std::string& name, SegmentStats* stats,
-                     FileSystem* fs = nullptr);
+                     FileSystem* fs = nullptr, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace trawl
 

@@ -345,6 +345,7 @@ struct Flags {
   bool quiet = false, verbose = false, json_summary = false;
   bool force = false;
   bool ascii_folding = false;
+  bool merge_in_commit = false;
 };
 
 // The options --help lists, writing into *flags.
@@ -401,6 +402,9 @@ po::options_description VisibleOptions(Flags* flags) {
       ("merge-factor", po::value(&flags->merge_factor)->value_name("F")->default_value(10),
        "at each commit, every F adjacent segments of similar size merge into one, so an index "
        "has about F-1 segments per power of F documents (0: merge only on --optimize)")
+      ("merge-in-commit", "run merges inside each commit, which then waits for them, instead "
+       "of on a background thread while indexing goes on (either way the run ends once the "
+       "merges its commits call for are done)")
       ("delete-query", po::value(&flags->delete_queries)->value_name("QUERY")->composing(),
        "delete every committed document that QUERY matches (repeatable; before INPUTs are "
        "added), e.g. --delete-query 'date:<2020-01-01'")
@@ -485,6 +489,7 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   flags->verbose = vm.count("verbose") > 0;
   flags->json_summary = vm.count("json-summary") > 0;
   flags->force = vm.count("force") > 0;
+  flags->merge_in_commit = vm.count("merge-in-commit") > 0;
   flags->ascii_folding = vm.count("ascii-folding") > 0;
   flags->input_options.skip_errors = vm.count("skip-errors") > 0;
   flags->input_options.recurse_archives = vm.count("recurse-archives") > 0;
@@ -590,6 +595,7 @@ IndexWriterOptions WriterOptions(const Flags& flags) {
   options.memory_budget_bytes = static_cast<size_t>(flags.memory_mb) << 20;
   options.threads = static_cast<uint32_t>(flags.threads);
   options.merge_factor = flags.merge_factor;
+  options.merge_in_background = !flags.merge_in_commit;
   options.force = flags.force;
   options.schema = flags.schema;
   return options;
@@ -725,6 +731,12 @@ class IndexingRun {
     progress->Committing(summary_.indexed);
     TRAWL_RETURN_IF_ERROR(flags_.optimize ? writer_->Optimize() : writer_->Commit());
     if (flags_.commit_every > 0) std::cout << "committed " << summary_.indexed << std::endl;
+    // The index is left as merged as a run with merges inside its commits would leave it. A
+    // merge that fails has changed nothing: everything is committed, so it is only a warning.
+    Status merged = writer_->WaitForMerges();
+    if (!merged.ok() && !flags_.quiet)
+      std::cerr << kProgram << ": warning: " << ErrorText(merged)
+                << " (everything is committed; the next commit merges again)\n";
     return Status::OK();
   }
 

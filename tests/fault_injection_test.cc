@@ -290,6 +290,9 @@ Status RunBatch(const std::string& dir, FaultyFileSystem* faulty, Arm arm, bool*
   IndexWriterOptions opts;
   opts.file_system = faulty;
   opts.memory_budget_bytes = 8 << 10;
+  // Merges inside Commit, so that every session makes the same calls in the same order (the
+  // background merge has its own test below).
+  opts.merge_in_background = false;
   std::unique_ptr<IndexWriter> w;
   arm(0);
   Status s = IndexWriter::Open(dir, opts, &w);
@@ -485,6 +488,57 @@ TEST(FaultInjection, FailuresOfThePendingStoreLeaveThePreviousCommitAndNoFiles) 
           << "left behind: " << e.path().filename();
     ExpectRecoverable(dir);
   }
+  fs::remove_all(root);
+}
+
+// A background merge whose every call of one kind fails (on the merged segment's files, so that
+// the commits before it succeed): WaitForMerges reports the failure, the commits are intact, no
+// file of the merge is left in the way, and the next writer merges.
+TEST(FaultInjection, AFailingBackgroundMergeLeavesTheCommits) {
+  char tmpl[] = "/tmp/trawl_fault_XXXXXX";
+  const std::string root = mkdtemp(tmpl);
+  int reached = 0;
+  for (Op op : kAllOps) {
+    SCOPED_TRACE(std::string("failing every ") + OpName(op));
+    const std::string dir = root + "/idx" + std::to_string(static_cast<int>(op));
+    CreateIndexWith50(dir);  // one segment
+    FaultyFileSystem faulty;
+    IndexWriterOptions opts;
+    opts.file_system = &faulty;
+    opts.merge_factor = 3;
+    opts.merge_in_background = true;
+    std::unique_ptr<IndexWriter> w;
+    ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
+    for (int i = 50; i < 70; ++i) ASSERT_TRUE(w->Add(Doc(i)).ok());
+    ASSERT_TRUE(w->Commit().ok());
+    // The next commit writes segment N, the third; their merge then writes N + 1.
+    Manifest m;
+    ASSERT_TRUE(ReadLatestManifest(dir, &m).ok());
+    const std::string merged = SegmentName(m.next_segment_number + 1);
+    FaultPlan plan = FailEvery(op);
+    plan.path_part = "/" + merged + ".";
+    faulty.set_plan(plan);
+    for (int i = 70; i < 90; ++i) ASSERT_TRUE(w->Add(Doc(i)).ok());
+    ASSERT_TRUE(w->Commit().ok());
+    Status s = w->WaitForMerges();
+    if (faulty.failures() > 0) {
+      ++reached;
+      EXPECT_FALSE(s.ok());
+      EXPECT_NE(s.message().find(std::strerror(EIO)), std::string::npos) << s.ToString();
+    } else {
+      EXPECT_TRUE(s.ok()) << s.ToString();
+    }
+    EXPECT_EQ(CountAll(dir), 70u);
+    w.reset();
+    if (op != Op::kRemove) {
+      // Only a failing removal may leave a file of the merge (for the next writer to remove).
+      for (const std::string& stray : StrayFiles(dir))
+        EXPECT_FALSE(stray.starts_with(merged + ".")) << "left behind: " << stray;
+    }
+    ExpectRecoverable(dir);
+  }
+  // Creating, writing, closing, reading and mapping the merged segment, at least.
+  EXPECT_GE(reached, 5);
   fs::remove_all(root);
 }
 

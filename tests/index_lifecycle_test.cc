@@ -248,6 +248,7 @@ TEST_F(IndexLifecycleTest, TieredMergesKeepFewSegmentsAndTheAnswers) {
   const std::string dir = root_ + "/tiered", fresh = root_ + "/tiered_fresh";
   IndexWriterOptions opts;
   opts.merge_factor = 4;
+  opts.merge_in_background = false;  // the layout after each commit is checked
   std::vector<Document> added;
   std::unique_ptr<IndexWriter> w;
   ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
@@ -309,6 +310,7 @@ TEST_F(IndexLifecycleTest, SegmentsMergedAwayBeforeAnyCommitAreRemoved) {
   IndexWriterOptions opts;
   opts.memory_budget_bytes = 16 << 10;  // many flushes, merged at the first commit
   opts.merge_factor = 3;
+  opts.merge_in_background = false;
   std::unique_ptr<IndexWriter> w;
   ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
   for (int i = 0; i < 400; ++i) ASSERT_TRUE(w->Add(RandomDoc("m" + std::to_string(i))).ok());

@@ -207,7 +207,9 @@ typedef struct trawl_writer_t trawl_writer_t;
 TRAWL_EXPORT trawl_status_t trawl_writer_open(const char* path,
                                               const trawl_writer_options_t* options,
                                               trawl_writer_t** writer, char** errmsg);
-/* Releases the lock. What was added or deleted since the last commit is discarded. */
+/* Releases the lock. What was added or deleted since the last commit is discarded, and a merge
+ * running on the writer's background thread is cancelled (the index keeps its segments as
+ * committed; see IndexWriter::WaitForMerges in trawl/index_writer.h). */
 TRAWL_EXPORT void trawl_writer_close(trawl_writer_t* writer);
 /* Buffers a document (copied: `doc` may be changed or destroyed next), replacing any with its
  * id. TRAWL_INVALID_ARGUMENT naming the field for a document that does not fit the schema,

@@ -24,6 +24,9 @@
 //    commit holds a prefix.
 //  - buffered_documents() and committed_documents(), any time: a value from before or after
 //    any racing call.
+//  - Merges run on the writer's own thread by default (IndexWriterOptions::
+//    merge_in_background): they hold up neither Add, Delete, Commit nor any reader. A merge
+//    is committed as a commit of its own that holds the same documents as the one before it.
 // A field first seen in documents added by several threads at once gets one type: that of the
 // first to map it (Schema::dynamic); the others are mapped against it, or refused as a later
 // document would be. Documents are analysed on the writer's own threads
@@ -40,6 +43,7 @@
 #include "trawl/document.h"
 #include "trawl/export.h"
 #include "trawl/file_system.h"
+#include "trawl/merge_policy.h"
 #include "trawl/schema.h"
 #include "trawl/status.h"
 
@@ -85,10 +89,25 @@ struct IndexWriterOptions {
   // opening while its commit is deleted retries with the newest one.
   uint32_t keep_commits = 2;
 
-  // Tiered merging at commit: when F segments of similar size accumulate they are merged into
-  // one, so the segment count stays logarithmic in the index size. 0 or 1 disables it (then
-  // only Optimize() merges). Merges run inside Commit().
+  // Which segments merge, and when (trawl/merge_policy.h). Null: a TieredMergePolicy with
+  // segments_per_tier = merge_factor and the other numbers at their defaults. Shared, so that
+  // the options can be copied; the writer calls it from one thread at a time.
+  std::shared_ptr<const MergePolicy> merge_policy;
+  // Tiered merging: when F segments of similar size accumulate they are merged into one, so the
+  // segment count stays logarithmic in the index size. 0 or 1 disables it (then only Optimize()
+  // merges). Used when merge_policy is null.
   uint32_t merge_factor = 10;
+  // Where merges run.
+  // true (the default, as Lucene's ConcurrentMergeScheduler): on a thread of the writer. Commit()
+  // returns once its segments are durable; the policy then picks merges among committed
+  // segments, and each merge, run without holding up Add, Delete or Commit, is committed on its
+  // own as a new commit with the same documents (deletions made meanwhile carried over; one
+  // not yet committed stays uncommitted). A Commit that comes while a merge commits waits for
+  // that step only (writing a deletion file and a manifest), never for the merge itself.
+  // false: inside Commit(), before its manifest, as one step of it: Commit() takes as long as
+  // the merges, and Add and Delete wait for it; the segment layout after each commit is then a
+  // function of what was added, which tests and benchmarks may want.
+  bool merge_in_background = true;
 
   // An index is created only in a new or empty directory (or one left by a writer that died
   // before its first commit): Open refuses a directory holding other files, so that a mistyped
@@ -109,6 +128,10 @@ class TRAWL_EXPORT IndexWriter {
   // that holds other files and no index (unless options.force).
   static Status Open(const std::string& dir, const IndexWriterOptions& options,
                      std::unique_ptr<IndexWriter>* out);
+  // Closing: documents added since the last commit are dropped, and a background merge that is
+  // running is cancelled (it stops within one document or term, and its files are removed),
+  // not waited for: merging is an optimization, and the index stays at its last commit with
+  // the segments it has. Call WaitForMerges() first to have pending merges done.
   virtual ~IndexWriter();
 
   // Buffers one document (a worker may write a segment when the memory budget is reached). Not
@@ -126,8 +149,17 @@ class TRAWL_EXPORT IndexWriter {
   virtual Status Commit() = 0;
 
   // Merges every segment (with buffered documents) into one, dropping deleted documents, and
-  // commits. Postings are copied, not re-analysed. Any thread, as Commit.
+  // commits. Postings are copied, not re-analysed. Any thread, as Commit. It first waits for a
+  // running background merge to finish, and none starts until it returns.
   virtual Status Optimize() = 0;
+
+  // Waits until no background merge runs and the merge policy picks none among the committed
+  // segments (merges that a merge's result makes due included). Returns the error of the first
+  // background merge that failed since the last call, or OK: a failed merge changes nothing
+  // (the index stays at its last commit, the merge's files are removed), and merging resumes
+  // at the next Commit(). OK at once when merges run inside Commit(). Any thread; Add, Delete
+  // and Commit may go on meanwhile (and may give the policy more to merge).
+  virtual Status WaitForMerges() = 0;
 
   // Documents added (Add returned OK) since the last commit, replacements included.
   virtual uint64_t buffered_documents() const = 0;
