@@ -42,11 +42,13 @@ struct QueryLimits {
   // Bytes of the query text, and of each filter's (--max-query-bytes).
   size_t max_query_bytes = 64 * 1024;
   // Parentheses nested in a query (--max-depth), at most kMaxDepthCeiling: the parser and every
-  // layer after it walk the tree recursively, and this keeps that walk far inside any thread's
-  // stack (also under AddressSanitizer). A tree built in code may be 4 times as deep (an AND
+  // layer after it (weights, scorers) walk the tree recursively, about 1 KiB of stack a level
+  // in a release build (measured: 1000 levels need between 768 KiB and 1 MiB) and several times
+  // that under AddressSanitizer; the ceiling keeps a query inside a thread's stack of 512 KiB
+  // (measured, release build), the default 256 inside half of it. A tree built in code may be 4 times as deep (an AND
   // chain adds a level).
   size_t max_depth = 256;
-  static constexpr size_t kMaxDepthCeiling = 1000;
+  static constexpr size_t kMaxDepthCeiling = 500;
   // Clauses in a query, counted at every level of nesting: each word, phrase, prefix, range
   // and the like, and each parenthesized group; a plain-text query or Query::Match counts each
   // of its words (--max-clauses; Lucene's maxClauseCount has the same default).
