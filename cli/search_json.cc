@@ -88,6 +88,8 @@ Json SearchJson(std::string_view query, const SearchResults& results, uint64_t t
   Json j;
   j["query"] = query;
   j["total"] = results.total;
+  // Only when true, so that a complete answer keeps its bytes.
+  if (results.partial) j["partial"] = true;
   j["took_us"] = took_us;
   if (!count) {
     Json hits = Json::array();

@@ -33,9 +33,10 @@ Json FieldsJson(const std::vector<DocField>& fields);
 // {"field": [{"value", "count"}, ...], ...}
 Json FacetsJson(const std::vector<FacetResult>& facets);
 
-// A successful search: {"query", "total", "took_us", "hits": [{"id", "score", "title",
-// "snippet", "fields"?, "collapsed"?, "explanation"?}], "next"?, "facets"?}; with `count`
-// no hits and no cursor. (A failed one is {"query", "error"}, which each program words itself.)
+// A successful search: {"query", "total", "partial"?, "took_us", "hits": [{"id", "score",
+// "title", "snippet", "fields"?, "collapsed"?, "explanation"?}], "next"?, "facets"?}; with
+// `count` no hits and no cursor. "partial": true only for partial results
+// (SearchResults::partial), when `total` is a lower bound. (A failed one is {"query", "error"}, which each program words itself.)
 Json SearchJson(std::string_view query, const SearchResults& results, uint64_t took_us,
                 bool count, bool explain);
 

@@ -104,4 +104,37 @@ std::string ParseFieldValues(const std::vector<std::string>& specs, const std::s
   return std::string();
 }
 
+const std::vector<QueryLimitFlag>& QueryLimitFlags() {
+  static const std::vector<QueryLimitFlag> flags = {
+      {"max-query-bytes", "longest query and filter, in bytes", &QueryLimits::max_query_bytes, 1,
+       size_t{1} << 30, true},
+      {"max-depth", "deepest nesting of parentheses in a query",
+       &QueryLimits::max_depth, 1, QueryLimits::kMaxDepthCeiling, false},
+      {"max-clauses",
+       "most clauses in a query, counted at every level (each word, phrase, prefix, range and "
+       "group; each word of a plain-text query)",
+       &QueryLimits::max_clauses, 1, 10000000, false},
+      {"max-expansions", "most terms one prefix, wildcard or fuzzy word may match in a segment",
+       &QueryLimits::max_expansions, 1, 1000000000, false},
+      {"max-phrase-terms", "most terms in one phrase", &QueryLimits::max_phrase_terms, 1, 1000000,
+       false},
+      {"max-top", "largest number of hits a search may ask for", &QueryLimits::max_top, 0,
+       10000000, true},
+      {"max-offset", "largest offset a search may ask for", &QueryLimits::max_offset, 0, 10000000,
+       true},
+  };
+  return flags;
+}
+
+std::string CheckQueryLimits(const QueryLimits& limits) {
+  for (const QueryLimitFlag& flag : QueryLimitFlags()) {
+    const size_t value = limits.*flag.member;
+    if (value < flag.min || value > flag.max) {
+      return "--" + std::string(flag.name) + " must be from " + std::to_string(flag.min) +
+             " to " + std::to_string(flag.max);
+    }
+  }
+  return std::string();
+}
+
 }  // namespace trawl::cli

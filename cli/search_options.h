@@ -28,6 +28,23 @@ std::vector<std::string> SplitFieldList(const std::string& list);
 std::string ParseFieldValues(const std::vector<std::string>& specs, const std::string& option,
                              std::map<std::string, double, std::less<>>* out);
 
+// A flag that sets one of QueryLimits (trawl/query.h): trawl-search and trawl-serve take the
+// same ones (cli/limit_options.h adds them to a program's options), named as the library's
+// errors name them (QueryLimits::max_depth is --max-depth).
+struct QueryLimitFlag {
+  const char* name;  // without "--"
+  const char* help;
+  size_t QueryLimits::*member;
+  size_t min, max;
+  // --max-query-bytes, --max-top and --max-offset: trawl-serve had them first, as limits on a
+  // request with defaults of its own (server/search_request.h), and adds them itself.
+  bool request_limit;
+};
+const std::vector<QueryLimitFlag>& QueryLimitFlags();
+
+// The first limit outside its flag's range, worded with the flag, or an empty string.
+std::string CheckQueryLimits(const QueryLimits& limits);
+
 }  // namespace trawl::cli
 
 #endif  // TRAWL_CLI_SEARCH_OPTIONS_H_

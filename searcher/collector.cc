@@ -25,7 +25,7 @@ uint32_t NextDoc(Scorer* scorer, [[maybe_unused]] uint32_t d) {
 }  // namespace
 
 bool TopKCollector::Offer(double score, uint32_t segment, uint32_t docid) {
-  if (k_ == 0) return false;
+  if (k_ == 0 || (stop_ != nullptr && stop_->stopped())) return false;
   if (has_after_ && !after_.Admits(score, segment, docid)) return false;
   if (heap_.size() < k_) {
     heap_.push_back({score, segment, docid});

@@ -51,6 +51,11 @@ class TopKCollector {
                                         : heap_.front().score;
   }
   bool full() const { return k_ > 0 && heap_.size() >= k_; }
+  // From now on, documents offered once `stop` has tripped are refused: a scorer that stopped
+  // reports no more documents, so a disjunction or an exclusion over it may meanwhile offer a
+  // document with part of its score, or one it should have excluded. For partial results
+  // (SearchOptions::allow_partial), which keep what was collected.
+  void RefuseOnceStopped(const QueryStop* stop) { stop_ = stop; }
   size_t k() const { return k_; }
   size_t size() const { return heap_.size(); }
   // The collected documents, best first. Empties the collector.
@@ -60,6 +65,7 @@ class TopKCollector {
   size_t k_;
   ScoreAfter after_{};
   bool has_after_ = false;
+  const QueryStop* stop_ = nullptr;
   std::vector<ScoredDoc> heap_;  // min-heap on (score, then later docs first)
 };
 

@@ -1,6 +1,16 @@
 #include "searcher/index_context.h"
 
+#include "searcher/query.h"
+
 namespace trawl {
+
+Status ExpansionLimit::Exceeded(const IndexContext& index, std::string_view field) const {
+  return QueryLimitError(column,
+                         (word.empty() ? std::string("a word") : "'" + word + "'") +
+                             " matches more than " + std::to_string(index.limits.max_expansions) +
+                             " terms of field '" + std::string(field) + "' in one segment",
+                         "max_expansions");
+}
 
 double IndexContext::AverageLength(const FieldInfo& field) {
   if (field.docs_with_field == 0 || field.total_length == 0) return 1.0;

@@ -14,6 +14,7 @@
 #include "format/segment_reader.h"
 #include "searcher/query_stop.h"
 #include "searcher/scorer.h"
+#include "trawl/query.h"
 #include "trawl/schema.h"
 #include "trawl/status.h"
 
@@ -54,6 +55,9 @@ struct IndexContext {
   // expanding terms, scorers matching candidates); null: nothing stops the query. Mutable
   // state of the one thread running the query, as weights and scorers are.
   QueryStop* stop = nullptr;
+  // What one query may ask for (SearchOptions::limits): weights check the phrase length and
+  // the expansions of multi-term words against it.
+  QueryLimits limits;
   double FieldWeight(std::string_view field) const {
     auto it = field_weights.find(field);
     return it == field_weights.end() ? 1.0 : it->second;
@@ -87,6 +91,15 @@ struct IndexContext {
   // BM25 of `field` under this context's k1 and b, for a term (or phrase) of inverse document
   // frequency `idf`.
   Bm25 FieldBm25(const FieldInfo& field, double idf) const;
+};
+
+// A prefix, wildcard or fuzzy word whose expansions are counted against
+// QueryLimits::max_expansions: how the error names it.
+struct ExpansionLimit {
+  uint32_t column = 0;  // QueryNode::column
+  std::string word;     // as the query has it ("a*"); empty: unnamed
+  // InvalidArgument: the word matches more than index.limits.max_expansions terms of `field`.
+  Status Exceeded(const IndexContext& index, std::string_view field) const;
 };
 
 // Looks a term up in one segment's field; false (and OK) when absent.

@@ -2,6 +2,7 @@
 // make the same trees the parser makes, text kept raw, so both run through one executor.
 #include "trawl/query.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "searcher/query.h"
@@ -35,10 +36,29 @@ void MultiplyBoost(double boost, QueryNode* node) {
   for (QueryNode::Clause& clause : node->clauses) MultiplyBoost(boost, clause.node.get());
 }
 
-Status Validate(const QueryNode& q, int depth) {
-  if (depth > kMaxQueryTreeDepth)
-    return Status::InvalidArgument("query nested more than " +
-                                   std::to_string(kMaxQueryTreeDepth) + " deep");
+// The column of `q`, or of the first clause under it that has one (a group built for an AND
+// chain has none of its own); 0 in a tree built in code.
+uint32_t ColumnOf(const QueryNode& q) {
+  const QueryNode* node = &q;  // iterative: the tree below may be deeper than allowed
+  while (node->column == 0 && !node->clauses.empty()) node = node->clauses.front().node.get();
+  return node->column;
+}
+
+struct ValidationState {
+  const QueryLimits& limits;
+  size_t max_tree_depth;
+  size_t clauses = 0;
+};
+
+Status Validate(const QueryNode& q, size_t depth, ValidationState* state) {
+  if (depth > state->max_tree_depth) {
+    return QueryLimitError(ColumnOf(q),
+                           "query nested more than " + std::to_string(state->max_tree_depth) +
+                               " deep (" + std::to_string(kTreeDepthPerParenthesis) +
+                               " times the max_depth limit of " +
+                               std::to_string(state->limits.max_depth) + ")",
+                           "max_depth");
+  }
   if (!std::isfinite(q.boost) || q.boost < 0)
     return Status::InvalidArgument("boost of " + q.ToString() + " must be finite and >= 0");
   if (q.kind == QueryNode::Kind::kPhrase && q.slop > kMaxQuerySlop)
@@ -47,14 +67,41 @@ Status Validate(const QueryNode& q, int depth) {
   if (q.kind == QueryNode::Kind::kFuzzy && q.max_edits > kMaxQueryEdits)
     return Status::InvalidArgument("edits of " + q.ToString() + " must be at most " +
                                    std::to_string(kMaxQueryEdits));
-  for (const QueryNode::Clause& clause : q.clauses)
-    TRAWL_RETURN_IF_ERROR(Validate(*clause.node, depth + 1));
+  for (const QueryNode::Clause& clause : q.clauses) {
+    if (++state->clauses > state->limits.max_clauses) {
+      return QueryLimitError(ColumnOf(*clause.node),
+                             "more than " + std::to_string(state->limits.max_clauses) +
+                                 " clauses in the query",
+                             "max_clauses");
+    }
+    TRAWL_RETURN_IF_ERROR(Validate(*clause.node, depth + 1, state));
+  }
   return Status::OK();
 }
 
 }  // namespace
 
-Status ValidateQuery(const QueryNode& query) { return Validate(query, 0); }
+Status QueryLimitError(uint32_t column, const std::string& what, const std::string& limit) {
+  std::string flag = "--" + limit;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return Status::InvalidArgument(
+      (column > 0 ? "at column " + std::to_string(column) + ": " : std::string()) + what +
+      ", the " + limit + " limit (raise it with " + flag + ")");
+}
+
+Status ValidateQuery(const QueryNode& query, const QueryLimits& limits) {
+  if (limits.max_depth < 1 || limits.max_depth > QueryLimits::kMaxDepthCeiling) {
+    return Status::InvalidArgument("max_depth must be from 1 to " +
+                                   std::to_string(QueryLimits::kMaxDepthCeiling) + ", not " +
+                                   std::to_string(limits.max_depth));
+  }
+  ValidationState state{limits, kTreeDepthPerParenthesis * limits.max_depth};
+  // A single leaf is one clause too.
+  if (query.kind != QueryNode::Kind::kBoolean && limits.max_clauses < 1) {
+    return QueryLimitError(ColumnOf(query), "more than 0 clauses in the query", "max_clauses");
+  }
+  return Validate(query, 0, &state);
+}
 
 Query::Query() : node_(EmptyBoolean()) {}
 
@@ -141,11 +188,15 @@ Query Query::Boost(double boost) const {
 
 std::string Query::ToString() const { return node_->ToString(); }
 
-Status ParseQuery(std::string_view text, Query* out) {
+Status ParseQuery(std::string_view text, const QueryLimits& limits, Query* out) {
   std::unique_ptr<QueryNode> parsed;
-  TRAWL_RETURN_IF_ERROR(ParseQuery(text, &parsed));
+  TRAWL_RETURN_IF_ERROR(ParseQuery(text, limits, &parsed));
   *out = Query(std::shared_ptr<const QueryNode>(std::move(parsed)));
   return Status::OK();
+}
+
+Status ParseQuery(std::string_view text, Query* out) {
+  return ParseQuery(text, QueryLimits(), out);
 }
 
 }  // namespace trawl

@@ -8,15 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "trawl/query.h"
 #include "trawl/status.h"
 
 namespace trawl {
 
-// The parser's limits, which trees built in code keep too (ValidateQuery). Parentheses nest at
-// most kMaxQueryDepth deep; a tree, in which an AND chain adds a level, at most
-// kMaxQueryTreeDepth.
-inline constexpr int kMaxQueryDepth = 256;
-inline constexpr int kMaxQueryTreeDepth = 4 * kMaxQueryDepth;
+// The parser's fixed limits, which trees built in code keep too (ValidateQuery); the ones a
+// caller may change are QueryLimits (trawl/query.h). A tree, in which an AND chain adds a
+// level, may be kTreeDepthPerParenthesis times QueryLimits::max_depth deep.
+inline constexpr size_t kTreeDepthPerParenthesis = 4;
 inline constexpr uint32_t kMaxQuerySlop = 1000;
 inline constexpr uint32_t kMaxQueryEdits = 2;  // beyond two edits almost every short term matches
 
@@ -60,6 +60,9 @@ struct QueryNode {
   // fields, so only leaf weights scale their scores. Finite and non-negative.
   double boost = 1;
   std::vector<Clause> clauses;  // kBoolean
+  // Where the clause starts in the query text, in UTF-8 code points from 1, for errors that
+  // concern one clause (a limit it exceeds); 0 in a tree built in code.
+  uint32_t column = 0;
 
   // A canonical, re-parseable form: (+a +b -c d), title:"x y"~2, pre*, w~1, te?t^2,
   // price:{10 TO *]. For any tree the parser
@@ -74,9 +77,16 @@ struct QueryNode {
 };
 
 // OK when `query` keeps the limits the parser keeps (boosts finite and >= 0, slop at most 1000,
-// at most 2 edits, at most kMaxQueryTreeDepth deep), as a tree built in code may not; InvalidArgument
-// naming the first clause that does not otherwise.
-Status ValidateQuery(const QueryNode& query);
+// at most 2 edits, at most kTreeDepthPerParenthesis * limits.max_depth deep, at most
+// limits.max_clauses clauses), as a tree built in code may not; InvalidArgument naming the
+// first clause that does not otherwise. Also refuses limits out of range (a max_depth over
+// QueryLimits::kMaxDepthCeiling).
+Status ValidateQuery(const QueryNode& query, const QueryLimits& limits = QueryLimits());
+
+// InvalidArgument for a query past one of its QueryLimits:
+//   "at column C: <what>, the <limit> limit (raise it with --<limit as a flag>)"
+// without the column when `column` is 0. `limit` is the QueryLimits member ("max_depth").
+Status QueryLimitError(uint32_t column, const std::string& what, const std::string& limit);
 
 }  // namespace trawl
 

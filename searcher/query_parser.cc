@@ -13,9 +13,6 @@ namespace trawl {
 
 namespace {
 
-// Deep enough for any query a person writes, shallow enough that the recursive descent below
-// cannot overflow the stack.
-constexpr int kMaxNestingDepth = kMaxQueryDepth;
 constexpr uint32_t kMaxSlop = kMaxQuerySlop;
 // Lucene's FuzzyQuery refuses more: beyond two edits almost every short term matches.
 constexpr uint32_t kMaxEdits = kMaxQueryEdits;
@@ -87,6 +84,7 @@ struct Token {
   TokenKind kind = TokenKind::kEnd;
   size_t begin = 0;  // byte offsets into the query
   size_t end = 0;
+  uint32_t column = 0;  // of `begin`, in code points from 1
   // Unescaped: the word, the prefix, the phrase, the field name or the range's lower bound;
   // a wildcard's pattern keeps the escapes of '*', '?' and '\\'.
   std::string text;
@@ -107,6 +105,7 @@ class Lexer {
     for (;;) {
       Token token;
       TRAWL_RETURN_IF_ERROR(NextToken(&token));
+      token.column = ColumnAt(token.begin);
       after_field_ = token.kind == TokenKind::kField;
       const bool done = token.kind == TokenKind::kEnd;
       tokens->push_back(std::move(token));
@@ -116,6 +115,15 @@ class Lexer {
 
  private:
   Status Error(size_t pos, std::string_view what) const { return SyntaxError(q_, pos, what); }
+
+  // Tokens start in increasing order, so their columns are counted on from the last one's:
+  // linear in the query, where Column() from the start for each would be quadratic.
+  uint32_t ColumnAt(size_t pos) {
+    for (; column_pos_ < pos && column_pos_ < q_.size(); ++column_pos_) {
+      if ((static_cast<unsigned char>(q_[column_pos_]) & 0xC0) != 0x80) ++column_;
+    }
+    return column_;
+  }
 
   bool AtEnd() const { return pos_ >= q_.size(); }
 
@@ -445,6 +453,8 @@ class Lexer {
   std::string_view q_;
   size_t pos_ = 0;
   bool after_field_ = false;  // the last token was `name:`
+  size_t column_pos_ = 0;
+  uint32_t column_ = 1;  // of column_pos_
 };
 
 using Clause = QueryNode::Clause;
@@ -466,8 +476,8 @@ std::unique_ptr<QueryNode> MakeBoolean(std::vector<Clause> clauses) {
 //               | '*') BOOST?
 class Parser {
  public:
-  Parser(std::string_view query, std::vector<Token> tokens)
-      : q_(query), tokens_(std::move(tokens)) {}
+  Parser(std::string_view query, std::vector<Token> tokens, const QueryLimits& limits)
+      : q_(query), tokens_(std::move(tokens)), limits_(limits) {}
 
   Status Parse(std::unique_ptr<QueryNode>* out) {
     if (Peek().kind == TokenKind::kEnd) return Error(0, "empty query");
@@ -637,11 +647,14 @@ class Parser {
 
   Status ParseGroup(const std::string& field, int depth, std::unique_ptr<QueryNode>* out) {
     const Token& open = Take();
-    if (depth >= kMaxNestingDepth) {
-      return Error(open.begin,
-                   "parentheses nested deeper than " + std::to_string(kMaxNestingDepth));
+    // The descent recurses once per level: this bounds the stack it takes.
+    if (static_cast<size_t>(depth) >= limits_.max_depth) {
+      return QueryLimitError(open.column,
+                             "parentheses nested deeper than " + std::to_string(limits_.max_depth),
+                             "max_depth");
     }
     TRAWL_RETURN_IF_ERROR(ParseOr(field, depth + 1, out));
+    if ((*out)->column == 0) (*out)->column = open.column;
     // ParseOr stops only at ')' or at the end.
     if (Peek().kind != TokenKind::kCloseParen) {
       return Error(open.begin, "expected ')': this '(' is never closed");
@@ -664,6 +677,7 @@ class Parser {
 
   Status MakeLeaf(const Token& token, const std::string& field, std::unique_ptr<QueryNode>* out) {
     auto node = std::make_unique<QueryNode>();
+    node->column = token.column;
     switch (token.kind) {
       case TokenKind::kStar:
         node->kind = field.empty() ? QueryNode::Kind::kMatchAll : QueryNode::Kind::kExists;
@@ -706,6 +720,7 @@ class Parser {
 
   std::string_view q_;
   std::vector<Token> tokens_;
+  const QueryLimits& limits_;
   size_t next_ = 0;
 };
 
@@ -864,19 +879,39 @@ std::unique_ptr<QueryNode> QueryNode::Clone() const {
   copy->lower_inclusive = lower_inclusive;
   copy->upper_inclusive = upper_inclusive;
   copy->boost = boost;
+  copy->column = column;
   copy->clauses.reserve(clauses.size());
   for (const Clause& clause : clauses) copy->clauses.push_back({clause.occur, clause.node->Clone()});
   return copy;
 }
 
-Status ParseQuery(std::string_view query, std::unique_ptr<QueryNode>* out) {
+Status ParseQuery(std::string_view query, const QueryLimits& limits,
+                  std::unique_ptr<QueryNode>* out) {
   out->reset();
+  TRAWL_RETURN_IF_ERROR(CheckQueryBytes(query, limits, "the query"));
+  if (limits.max_depth > QueryLimits::kMaxDepthCeiling) {
+    return Status::InvalidArgument("max_depth must be at most " +
+                                   std::to_string(QueryLimits::kMaxDepthCeiling));
+  }
   std::vector<Token> tokens;
   TRAWL_RETURN_IF_ERROR(Lexer(query).Tokenize(&tokens));
   std::unique_ptr<QueryNode> root;
-  TRAWL_RETURN_IF_ERROR(Parser(query, std::move(tokens)).Parse(&root));
+  TRAWL_RETURN_IF_ERROR(Parser(query, std::move(tokens), limits).Parse(&root));
+  TRAWL_RETURN_IF_ERROR(ValidateQuery(*root, limits));
   *out = std::move(root);
   return Status::OK();
+}
+
+Status ParseQuery(std::string_view query, std::unique_ptr<QueryNode>* out) {
+  return ParseQuery(query, QueryLimits(), out);
+}
+
+Status CheckQueryBytes(std::string_view text, const QueryLimits& limits, const std::string& what) {
+  if (text.size() <= limits.max_query_bytes) return Status::OK();
+  return QueryLimitError(0,
+                         what + " is " + std::to_string(text.size()) + " bytes, more than " +
+                             std::to_string(limits.max_query_bytes),
+                         "max_query_bytes");
 }
 
 }  // namespace trawl

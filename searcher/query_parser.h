@@ -14,6 +14,7 @@
 #define TRAWL_SEARCHER_QUERY_PARSER_H_
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "searcher/query.h"
@@ -23,8 +24,16 @@ namespace trawl {
 
 // Parses `query`. On a syntax error returns InvalidArgument such as
 // "syntax error at column 7: expected ')'" (columns count UTF-8 code points from 1) and leaves
-// *out null.
+// *out null; past `limits` (max_query_bytes, max_depth, max_clauses) InvalidArgument as
+// QueryLimits (trawl/query.h) describes. Leaves carry their column (QueryNode::column).
+Status ParseQuery(std::string_view query, const QueryLimits& limits,
+                  std::unique_ptr<QueryNode>* out);
+// The same with the default limits.
 Status ParseQuery(std::string_view query, std::unique_ptr<QueryNode>* out);
+
+// OK when `text` (a query or a filter; `what` names it in the error) is within
+// limits.max_query_bytes.
+Status CheckQueryBytes(std::string_view text, const QueryLimits& limits, const std::string& what);
 
 }  // namespace trawl
 

@@ -46,6 +46,8 @@ class QueryStop {
   // Reads the clock and the flag now (with a deadline or a flag; else false at once).
   bool CheckNow();
   bool stopped() const { return reason_ != Reason::kNone; }
+  // Stopped by the deadline (not by the cancel flag).
+  bool deadline_passed() const { return reason_ == Reason::kDeadline; }
   // DeadlineExceeded or Cancelled once stopped; OK before.
   Status status() const;
 

@@ -95,10 +95,39 @@ class BorrowedAnalyzer {
 // A query given as text: in the query language, or with plain_text a bag of words.
 Status QueryOfText(std::string_view text, const SearchOptions& options, Query* out) {
   if (options.plain_text) {
+    TRAWL_RETURN_IF_ERROR(CheckQueryBytes(text, options.limits, "the query"));
     *out = Query::Match("", text);
     return Status::OK();
   }
-  return ParseQuery(text, out);
+  return ParseQuery(text, options.limits, out);
+}
+
+// A filter's text for an error about it: a long one (which may be why it failed) cut short.
+std::string Shortened(std::string_view text) {
+  constexpr size_t kShown = 80;
+  if (text.size() <= kShown) return std::string(text);
+  size_t end = kShown;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end)) + "...";
+}
+
+// The page the options ask for within their limits; InvalidArgument naming the limit if not.
+Status CheckPageLimits(const SearchOptions& options) {
+  if (options.count_only) return Status::OK();
+  const QueryLimits& limits = options.limits;
+  if (options.top_k > limits.max_top) {
+    return QueryLimitError(0,
+                           "top_k " + std::to_string(options.top_k) + " is more than " +
+                               std::to_string(limits.max_top),
+                           "max_top");
+  }
+  if (options.offset > limits.max_offset) {
+    return QueryLimitError(0,
+                           "offset " + std::to_string(options.offset) + " is more than " +
+                               std::to_string(limits.max_offset),
+                           "max_offset");
+  }
+  return Status::OK();
 }
 
 // The analyzer of a field, as the weights find it.
@@ -354,9 +383,11 @@ Status SearcherImpl::Count(const Query& query, const SearchOptions& options,
 Status SearcherImpl::MakeWeight(const Query& query, const SearchOptions& options, bool scored,
                                 FieldAnalyzers& analyzer, QueryStop* stop,
                                 IndexContext* context, std::unique_ptr<Weight>* out) const {
-  TRAWL_RETURN_IF_ERROR(ValidateQuery(query.node()));
+  // Before ExpandMatches too: it walks the tree recursively.
+  TRAWL_RETURN_IF_ERROR(ValidateQuery(query.node(), options.limits));
   *context = Context(options.k1, options.b);
   context->stop = stop;
+  context->limits = options.limits;
   for (const auto& [field, w] : options.field_weights) {
     if (!(w >= 0 && w <= 1e6)) {
       return Status::InvalidArgument("field weight of '" + field + "' must be between 0 and 1e6");
@@ -382,6 +413,8 @@ Status SearcherImpl::MakeWeight(const Query& query, const SearchOptions& options
   if (HasMatch(*root)) {
     TRAWL_RETURN_IF_ERROR(ExpandMatches(*root, *context, analyzer, &expanded));
     root = expanded.get();
+    // A bag of words counts each of its words as a clause.
+    TRAWL_RETURN_IF_ERROR(ValidateQuery(*root, options.limits));
   }
   std::unique_ptr<Weight> weight;
   TRAWL_RETURN_IF_ERROR(CreateWeight(*root, *context, analyzer, &weight));
@@ -400,18 +433,38 @@ Status SearcherImpl::Search(const Query& query, const SearchOptions& options,
                             SearchResults* results) const {
   QueryStop stop(options.deadline, options.cancel);
   Status s = SearchUntilStopped(query, options, &stop, results);
-  // Whatever a stopped query gathered is partial (a scorer that stopped just ran out of
-  // documents): none of it is returned.
   if (stop.stopped()) {
+    if (PartialAllowed(options, stop, s)) {
+      // What SearchUntilStopped kept: real matches with their full scores (the collectors
+      // refuse documents once the stop has tripped), counted as far as counting got.
+      results->partial = true;
+      results->total_exact = false;
+      if (!results->hits.empty())
+        results->total = std::max<uint64_t>(results->total, options.offset + results->hits.size());
+      results->facets.clear();
+      results->next.clear();
+      return Status::OK();
+    }
+    // Whatever a stopped query gathered is partial (a scorer that stopped just ran out of
+    // documents): none of it is returned.
     *results = SearchResults();
     return stop.status();
   }
   return s;
 }
 
+bool SearcherImpl::PartialAllowed(const SearchOptions& options, const QueryStop& stop,
+                                  const Status& s) {
+  return options.allow_partial && stop.deadline_passed() && (s.ok() || s.IsDeadlineExceeded());
+}
+
 Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions& options,
                                         QueryStop* stop, SearchResults* results) const {
   *results = SearchResults();
+  TRAWL_RETURN_IF_ERROR(CheckPageLimits(options));
+  // With allow_partial, a step the deadline stopped does not end the search: what it gathered
+  // is kept, and every later step stops at its first check, so that what was found is returned.
+  auto fails = [&](const Status& s) { return !s.ok() && !PartialAllowed(options, *stop, s); };
   BorrowedAnalyzer analyzer(pool_.get());
   TRAWL_RETURN_IF_ERROR(analyzer.Init());
   IndexContext context;
@@ -424,9 +477,9 @@ Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions&
   std::unique_ptr<HitOrder> order;
   TRAWL_RETURN_IF_ERROR(HitOrder::Make(options, commit, &order));
   // Facets count every match (searcher/facets.h), whatever part of them a page shows.
-  TRAWL_RETURN_IF_ERROR(
-      ComputeFacets(*weight, segment_pointers_, deleted_, schema(), options, stop,
-                    &results->facets));
+  Status s = ComputeFacets(*weight, segment_pointers_, deleted_, schema(), options, stop,
+                           &results->facets);
+  if (fails(s)) return s;
   // Exact totals: counting with Roaring is cheap unless the query needs positions; then the
   // one scoring pass below counts too (visiting every match, instead of matching every phrase
   // twice). Without exact totals (as the top-k of Lucene's search(query, k)) nothing is
@@ -435,21 +488,25 @@ Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions&
   const bool only_count = options.count_only || options.top_k == 0;
   const bool cheap = weight->CountIsCheap();
   const bool count_in_pass = options.exact_total && !cheap && !only_count;
-  if (only_count || (options.exact_total && cheap && !order->by_fields()))
-    TRAWL_RETURN_IF_ERROR(CountWeight(*weight, stop, &results->total));
+  if (only_count || (options.exact_total && cheap && !order->by_fields())) {
+    s = CountWeight(*weight, stop, &results->total);
+    if (fails(s)) return s;
+  }
   if (only_count) return Status::OK();
 
   // Hit collection: the page of hits in the order asked, and the cursor after it.
   Page page;
   if (order->by_fields()) {
-    TRAWL_RETURN_IF_ERROR(order->CollectByFields(*weight, options, stop, &page));
+    s = order->CollectByFields(*weight, options, stop, &page);
+    if (fails(s)) return s;
     results->total = page.total;
   } else {
     TopKCollector collector = order->score_after()
                                   ? TopKCollector(PageLimit(options), *order->score_after())
                                   : TopKCollector(PageLimit(options));
-    TRAWL_RETURN_IF_ERROR(
-        CollectTopK(*weight, count_in_pass ? &results->total : nullptr, stop, &collector));
+    if (options.allow_partial) collector.RefuseOnceStopped(stop);
+    s = CollectTopK(*weight, count_in_pass ? &results->total : nullptr, stop, &collector);
+    if (fails(s)) return s;
     if (!options.exact_total) {
       // Documents are skipped only once k are held: until then, every match was collected
       // (every match after the cursor, with one).
@@ -464,8 +521,8 @@ Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions&
   if (options.load_documents) weight->CollectTerms(&terms);
   for (const PageHit& collected : page.hits) {
     // Loading a hit reads and analyzes its stored document: a page of thousands of long ones
-    // takes a while.
-    if (StopRequested(stop, kHitCost)) return stop->status();
+    // takes a while. Partial results are loaded whole: hits without ids would be of no use.
+    if (!options.allow_partial && StopRequested(stop, kHitCost)) return stop->status();
     Hit hit;
     hit.score = collected.score;
     hit.segment = collected.segment;
@@ -493,10 +550,11 @@ Status SearcherImpl::FilterSets(const SearchOptions& options, const IndexContext
     Query filter;
     Status s;
     if (i < filters.size()) {
-      s = ParseQuery(filters[i], &filter);
+      s = CheckQueryBytes(filters[i], options.limits, "the filter");
+      if (s.ok()) s = ParseQuery(filters[i], options.limits, &filter);
     } else {
       filter = options.filter_queries[i - filters.size()];
-      s = ValidateQuery(filter.node());
+      s = ValidateQuery(filter.node(), options.limits);
     }
     std::unique_ptr<QueryNode> expanded;
     if (s.ok() && HasMatch(filter.node()))
@@ -506,7 +564,7 @@ Status SearcherImpl::FilterSets(const SearchOptions& options, const IndexContext
       s = CreateWeight(expanded ? *expanded : filter.node(), context, analyzer, &weight);
     if (!s.ok()) {
       return Status::InvalidArgument("filter " + std::to_string(i + 1) + " (" +
-                                     (i < filters.size() ? filters[i] : filter.ToString()) +
+                                     Shortened(i < filters.size() ? filters[i] : filter.ToString()) +
                                      "): " + s.message());
     }
     weights.push_back(std::move(weight));

@@ -71,6 +71,9 @@ class SearcherImpl final : public Searcher {
   // the stop's status.
   Status SearchUntilStopped(const Query& query, const SearchOptions& options, QueryStop* stop,
                             SearchResults* results) const;
+  // True when a search that ended with `s` after `stop` tripped returns what it found
+  // (SearchOptions::allow_partial and a deadline), not an error.
+  static bool PartialAllowed(const SearchOptions& options, const QueryStop& stop, const Status& s);
   IndexContext Context(double k1, double b) const;
   // The weight of `query` with the options' filters, bound to *context, which it refers to and
   // which must outlive it; unless `scored`, without what adds only to scores (proximity).

@@ -566,7 +566,12 @@ class HitOrder::Collection {
 Status HitOrder::CollectByFields(const Weight& weight, const SearchOptions& options,
                                  QueryStop* stop, Page* page) const {
   Collection collection(*this, PageLimit(options));
-  for (size_t seg = 0; seg < commit_.segments.size() && !weight.IsEmpty(); ++seg) {
+  // Partial results (SearchOptions::allow_partial) keep what was collected before a stop, so
+  // no document may be added once it has tripped (a scorer that stopped reports no more
+  // documents, which can make a disjunction or an exclusion over it offer a wrong one).
+  const bool refuse_after_stop = options.allow_partial && stop != nullptr;
+  bool stopped = false;
+  for (size_t seg = 0; seg < commit_.segments.size() && !weight.IsEmpty() && !stopped; ++seg) {
     collection.StartSegment(static_cast<uint32_t>(seg));
     const roaring_bitmap_t* deleted = commit_.deleted[seg].get();
     if (needs_scores_) {
@@ -577,7 +582,7 @@ Status HitOrder::CollectByFields(const Weight& weight, const SearchOptions& opti
       if (scorer) {
         LoopStop loop_stop(stop);
         for (uint32_t d = scorer->doc(); d != kNoMoreDocs; d = scorer->Next()) {
-          if (loop_stop.Tick()) return stop->status();
+          if (loop_stop.Tick() || (refuse_after_stop && stop->stopped())) break;
           if (deleted == nullptr || !roaring_bitmap_contains(deleted, d))
             collection.Add(d, scorer->Score());
         }
@@ -586,7 +591,9 @@ Status HitOrder::CollectByFields(const Weight& weight, const SearchOptions& opti
       roaring_bitmap_t* matches = nullptr;
       TRAWL_RETURN_IF_ERROR(weight.MatchBitmap(seg, &matches));
       RoaringPtr owned(matches);
-      if (matches != nullptr) {
+      // A set built while the stop tripped may hold documents a stopped scorer failed to
+      // exclude: none of it is taken.
+      if (matches != nullptr && !(stop != nullptr && stop->stopped())) {
         if (deleted != nullptr) roaring_bitmap_andnot_inplace(matches, deleted);
         roaring_uint32_iterator_t* it = roaring_create_iterator(matches);
         uint32_t batch[256];
@@ -595,13 +602,14 @@ Status HitOrder::CollectByFields(const Weight& weight, const SearchOptions& opti
           for (uint32_t i = 0; i < got; ++i) collection.Add(batch[i], 0);
         }
         roaring_free_uint32_iterator(it);
-        if (stop != nullptr && stop->stopped()) return stop->status();
       }
     }
+    stopped = stop != nullptr && stop->stopped();
     collection.FinishSegment();
   }
+  // What was collected, also after a stop: the searcher returns it only as partial results.
   collection.Finish(options, page);
-  return Status::OK();
+  return stopped ? stop->status() : Status::OK();
 }
 
 }  // namespace trawl

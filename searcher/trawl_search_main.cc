@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/limit_options.h"
 #include "cli/search_json.h"
 #include "cli/search_options.h"
 #include "cli/shell.h"
@@ -101,9 +102,12 @@ class QueryRunner {
     const auto start = std::chrono::steady_clock::now();
     if (settings.timeout_ms > 0)
       options.deadline = start + std::chrono::milliseconds(settings.timeout_ms);
-    if (count) {
+    if (count && !options.allow_partial) {
       out.status = searcher_.Count(query, options, &out.results.total);
     } else {
+      // A count that may be partial is a search for the count alone: only Search returns
+      // partial results.
+      options.count_only = count;
       out.status = searcher_.Search(query, options, &out.results);
     }
     if (out.status.IsDeadlineExceeded()) {
@@ -141,7 +145,7 @@ void PrintFacets(const std::vector<FacetResult>& facets, std::ostream& out) {
 
 void PrintPlain(const Outcome& o, const Settings& settings, bool count, std::ostream& out) {
   if (count) {
-    out << o.results.total << "\n";
+    out << o.results.total << (o.results.partial ? " (partial: a lower bound)" : "") << "\n";
     PrintFacets(o.results.facets, out);
     return;
   }
@@ -150,6 +154,7 @@ void PrintPlain(const Outcome& o, const Settings& settings, bool count, std::ost
                 static_cast<unsigned long long>(o.results.total),
                 o.results.total == 1 ? "match" : "matches", o.took_us / 1000.0);
   out << header;
+  if (o.results.partial) out << " (partial: stopped at --timeout-ms " << settings.timeout_ms << ")";
   const size_t first = settings.search.offset + 1;
   if (!o.results.hits.empty() && (first > 1 || o.results.hits.size() < o.results.total)) {
     out << ", showing " << first << "-" << first + o.results.hits.size() - 1;
@@ -206,6 +211,8 @@ struct Flags {
   double proximity = 0.5;
   int64_t proximity_window = 5;
   int64_t timeout_ms = 0;
+  QueryLimits limits;
+  bool partial = false;
   bool count = false, json = false, plain = false, bm25f = false, explain = false;
   bool verify = false;
   bool use_proximity = false;
@@ -288,12 +295,16 @@ po::options_description VisibleOptions(Flags* flags) {
       ("explain", "explain how each hit's score was computed")
       ("timeout-ms", po::value(&flags->timeout_ms)->value_name("MS")->default_value(0),
        "stop each query still running after MS milliseconds, as an error (0: no limit)")
+      ("partial", "with --timeout-ms: a query past it answers with the hits found so far "
+       "(\"partial\": true in JSON; total a lower bound) instead of an error")
       ("verify", "check every file's checksum at open (reads the whole index once; without it "
        "only sizes, headers and footers are checked, and damage inside a file is never a crash "
        "but may go unnoticed: trawl-index --verify checks everything)")
       ("help,h", "show this help and exit")
       ("version", "show the version and exit");
   // clang-format on
+  // Limits on each query (docs/security.md): past one, the query fails naming it.
+  cli::AddQueryLimitOptions(&visible, &flags->limits, /*request_limits=*/true);
   return visible;
 }
 
@@ -360,6 +371,7 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   flags->bm25f = vm.count("bm25f") > 0;
   flags->explain = vm.count("explain") > 0;
   flags->verify = vm.count("verify") > 0;
+  flags->partial = vm.count("partial") > 0;
   flags->print_schema = vm.count("schema") > 0;
   flags->use_proximity = vm.count("proximity") > 0;
   flags->proximity_tuned =
@@ -395,7 +407,8 @@ std::string CheckFlags(const Flags& flags) {
   if (!flags.queries_file.empty() && !flags.query_words.empty()) {
     return "give either QUERY or --queries, not both";
   }
-  return std::string();
+  if (flags.partial && flags.timeout_ms == 0) return "--partial needs --timeout-ms";
+  return cli::CheckQueryLimits(flags.limits);
 }
 
 // --sort, --facet, --facet-range, --fields into *search; the first thing wrong, or "".
@@ -445,6 +458,8 @@ std::string MakeSettings(const Flags& flags, Settings* settings) {
   search.bm25f = flags.bm25f;
   search.proximity = flags.use_proximity ? flags.proximity : 0;
   search.proximity_window = static_cast<uint32_t>(flags.proximity_window);
+  search.limits = flags.limits;
+  search.allow_partial = flags.partial;
   std::string error = cli::ParseFieldValues(flags.field_weights, "--field-weight",
                                             &search.field_weights);
   if (error.empty()) error = cli::ParseFieldValues(flags.field_bs, "--field-b", &search.field_b);

@@ -175,21 +175,34 @@ Status LeafWeightInField(const QueryNode& q, const IndexContext& index, FieldAna
     } else {
       word = field == kIdField ? q.text : analyzer->Fold(q.text);
     }
+    // Expansions are counted as the terms are enumerated; the error names the word.
+    const ExpansionLimit expansion_limit{q.column, q.ToString()};
     if (index.Field(field) == nullptr) {
       *out = std::make_unique<EmptyWeight>();
     } else if (q.kind == QueryNode::Kind::kPrefix) {
-      *out = NewPrefixWeight(index, field, std::move(word), q.boost);
+      *out = NewPrefixWeight(index, field, std::move(word), q.boost, expansion_limit);
     } else if (q.kind == QueryNode::Kind::kWildcard) {
-      *out = NewWildcardWeight(index, field, std::move(word), q.boost);
+      *out = NewWildcardWeight(index, field, std::move(word), q.boost, expansion_limit);
     } else {
-      TRAWL_RETURN_IF_ERROR(NewFuzzyWeight(index, field, word, q.max_edits, q.boost, out));
+      TRAWL_RETURN_IF_ERROR(
+          NewFuzzyWeight(index, field, word, q.max_edits, q.boost, out, expansion_limit));
       if (*out == nullptr) *out = std::make_unique<EmptyWeight>();
     }
     return Status::OK();
   }
   // Ids are indexed verbatim, not analyzed.
   if (field == kIdField) return TermsWeightInField(index, field, {{q.text, 0}}, 0, q.boost, out);
-  return TermsWeightInField(index, field, AnalyzeWords(*analyzer, q.text), q.slop, q.boost, out);
+  std::vector<AnalyzedTerm> terms = AnalyzeWords(*analyzer, q.text);
+  // A phrase's candidates are checked term by term, each reading positions: its cost grows
+  // with its length (and repeated terms make it grow faster).
+  if (terms.size() > index.limits.max_phrase_terms) {
+    return QueryLimitError(q.column,
+                           "a phrase of " + std::to_string(terms.size()) + " terms in field '" +
+                               field + "', more than " +
+                               std::to_string(index.limits.max_phrase_terms),
+                           "max_phrase_terms");
+  }
+  return TermsWeightInField(index, field, terms, q.slop, q.boost, out);
 }
 
 Status CreateLeafWeight(const QueryNode& q, const IndexContext& index, FieldAnalyzers& analyzers,

@@ -173,12 +173,14 @@ class Routes {
     SearchResults results;
     const auto start = Clock::now();
     Status s;
-    if (request.count) {
+    if (request.count && !options.allow_partial) {
       s = request.is_structured ? searcher->Count(request.structured, options, &results.total)
                                 : searcher->Count(request.query, options, &results.total);
     } else if (request.is_structured) {
+      options.count_only = request.count;  // only Search returns partial results
       s = searcher->Search(request.structured, options, &results);
     } else {
+      options.count_only = request.count;
       s = searcher->Search(request.query, options, &results);
     }
     const auto took_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
@@ -215,6 +217,7 @@ class Routes {
     }
     uint64_t total = 0;
     SearchOptions options;
+    options.limits = options_.limits.QueryLimitsOfRequest();
     options.deadline = DeadlineOf(timeout_ms);
     const Status s = service_.AcquireSearcher()->Count(query, options, &total);
     if (!s.ok()) return SendStatus(res, s, timeout_ms);

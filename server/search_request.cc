@@ -17,7 +17,8 @@ namespace {
 // Parameters that may be given once at most; the others (kRepeatable) any number of times.
 const std::set<std::string, std::less<>> kSingle = {
     "q", "top", "offset", "count", "plain", "k1", "b", "bm25f", "proximity",
-    "proximity-weight", "proximity-window", "after", "collapse", "explain", "timeout_ms"};
+    "proximity-weight", "proximity-window", "after", "collapse", "explain", "timeout_ms",
+    "partial"};
 const std::set<std::string, std::less<>> kRepeatable = {
     "filter", "sort", "facet", "facet-range", "fields", "snippet-field", "field-weight", "field-b"};
 
@@ -181,10 +182,12 @@ std::string ParseSearchParams(const Params& params, const RequestLimits& limits,
     }
   }
   SearchOptions& search = out->options;
+  search.limits = limits.QueryLimitsOfRequest();
   error = ParseTimeout(params, limits, &out->timeout_ms);
   if (error.empty()) error = ParseSize(params, "top", limits.max_top, &search.top_k);
   if (error.empty()) error = ParseSize(params, "offset", limits.max_offset, &search.offset);
   if (error.empty()) error = ParseBool(params, "count", &out->count);
+  if (error.empty()) error = ParseBool(params, "partial", &search.allow_partial);
   if (error.empty()) error = ParseScoring(params, &search);
   if (error.empty()) error = ParseTyped(params, &search);
   if (!error.empty()) return error;

@@ -26,6 +26,17 @@ struct RequestLimits {
   // The longest a search or count may run (--timeout-ms); a request's timeout_ms may ask for
   // less, never more.
   uint64_t max_timeout_ms = 10000;
+  // What the library checks of every query (--max-depth, --max-clauses, ...): the options of
+  // every search and count carry these, with the three above as max_query_bytes, max_top and
+  // max_offset.
+  QueryLimits query;
+  QueryLimits QueryLimitsOfRequest() const {
+    QueryLimits out = query;
+    out.max_query_bytes = max_query_bytes;
+    out.max_top = max_top;
+    out.max_offset = max_offset;
+    return out;
+  }
 };
 
 struct SearchRequest {

@@ -19,6 +19,8 @@
 #include <string>
 #include <thread>
 
+#include "cli/limit_options.h"
+#include "cli/search_options.h"
 #include "server/bounded_queue.h"
 #include "server/index_service.h"
 #include "server/routes.h"
@@ -56,6 +58,8 @@ struct Flags {
   int64_t max_doc_bytes = 64 << 20;
   int64_t timeout_ms = 10000;
   int64_t refresh_ms = 1000;
+  // --max-depth, --max-clauses, --max-expansions, --max-phrase-terms (the others are above).
+  QueryLimits limits;
   // Parsed from `listen`.
   std::string host;
   int port = 0;
@@ -106,6 +110,7 @@ po::options_description VisibleOptions(Flags* f) {
       ("help,h", "show this help and exit")
       ("version", "show the version and exit");
   // clang-format on
+  cli::AddQueryLimitOptions(&visible, &f->limits, /*request_limits=*/false);
   return visible;
 }
 
@@ -135,7 +140,7 @@ std::string CheckFlags(Flags* f) {
   if (f->max_doc_bytes < 1) return "--max-doc-bytes must be at least 1";
   if (f->timeout_ms < 1 || f->timeout_ms > 86400000) return "--timeout-ms must be from 1 to 86400000";
   if (f->refresh_ms < 0 || f->refresh_ms > 86400000) return "--refresh-ms must be from 0 to 86400000";
-  return std::string();
+  return cli::CheckQueryLimits(f->limits);
 }
 
 std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
@@ -289,6 +294,7 @@ int Run(int argc, char** argv) {
   route_options.limits.max_top = static_cast<size_t>(flags.max_top);
   route_options.limits.max_offset = static_cast<size_t>(flags.max_offset);
   route_options.limits.max_timeout_ms = static_cast<uint64_t>(flags.timeout_ms);
+  route_options.limits.query = flags.limits;
   route_options.write_token = flags.write_token;
   route_options.cors_origin = flags.cors;
   route_options.log = &std::cerr;

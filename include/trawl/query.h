@@ -15,6 +15,7 @@
 #ifndef TRAWL_QUERY_H_
 #define TRAWL_QUERY_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,9 +29,49 @@ namespace trawl {
 struct QueryNode;  // the library's parsed form; opaque here
 class Query;
 
+// Bounds on what one query may ask for, so that a query from a stranger (a search box, an HTTP
+// request) cannot take unbounded stack, memory or time before its deadline is even looked at
+// (docs/security.md). A query past one fails with InvalidArgument naming the limit, its value,
+// the flag of trawl-search and trawl-serve that raises it and, where it applies to one clause,
+// its column in the query text:
+//   "at column 257: parentheses nested deeper than 256, the max_depth limit (raise it with
+//   --max-depth)"
+// The defaults admit every query a person writes and every query of the test and benchmark
+// sets; a program that builds long queries on purpose raises the one it needs.
+struct QueryLimits {
+  // Bytes of the query text, and of each filter's (--max-query-bytes).
+  size_t max_query_bytes = 64 * 1024;
+  // Parentheses nested in a query (--max-depth), at most kMaxDepthCeiling: the parser and every
+  // layer after it (weights, scorers) walk the tree recursively, about 1 KiB of stack a level
+  // in a release build (measured: 1000 levels need between 768 KiB and 1 MiB) and several times
+  // that under AddressSanitizer; the ceiling keeps a query inside a thread's stack of 512 KiB
+  // (measured, release build), the default 256 inside half of it. A tree built in code may be 4 times as deep (an AND
+  // chain adds a level).
+  size_t max_depth = 256;
+  static constexpr size_t kMaxDepthCeiling = 500;
+  // Clauses in a query, counted at every level of nesting: each word, phrase, prefix, range
+  // and the like, and each parenthesized group; a plain-text query or Query::Match counts each
+  // of its words (--max-clauses; Lucene's maxClauseCount has the same default).
+  size_t max_clauses = 1024;
+  // Terms one prefix, wildcard or fuzzy word may match in one segment (--max-expansions): a
+  // one-letter prefix over a large vocabulary otherwise unions hundreds of thousands of posting
+  // lists. (A fuzzy word still scores only its 50 closest terms; this bounds what it looks at.)
+  size_t max_expansions = 100000;
+  // Terms in one phrase, as the field's analyzer makes them (--max-phrase-terms); a word that
+  // analyzes to several terms is a phrase too.
+  size_t max_phrase_terms = 256;
+  // SearchOptions::top_k and SearchOptions::offset (--max-top, --max-offset): every one of
+  // offset + top_k hits is held while collecting.
+  size_t max_top = 100000;
+  size_t max_offset = 1000000;
+};
+
 // Parses `text` in the query language (docs/query-language.md) into *out. On a syntax error
 // returns InvalidArgument such as "syntax error at column 7: expected ')'" (columns count
-// UTF-8 code points from 1) and leaves *out unchanged. Thread-safe.
+// UTF-8 code points from 1) and leaves *out unchanged; past `limits` (max_query_bytes,
+// max_depth, max_clauses) InvalidArgument as QueryLimits describes. Thread-safe.
+TRAWL_EXPORT Status ParseQuery(std::string_view text, const QueryLimits& limits, Query* out);
+// The same with the default limits.
 TRAWL_EXPORT Status ParseQuery(std::string_view text, Query* out);
 
 class TRAWL_EXPORT Query {
@@ -99,7 +140,7 @@ class TRAWL_EXPORT Query {
   const QueryNode& node() const { return *node_; }
 
  private:
-  friend Status ParseQuery(std::string_view text, Query* out);
+  friend Status ParseQuery(std::string_view text, const QueryLimits& limits, Query* out);
   explicit Query(std::shared_ptr<const QueryNode> node, bool open = false);
   Query WithClause(int occur, const Query& clause) const;
 

@@ -163,6 +163,20 @@ struct SearchOptions {
   // Null (the default): no cancellation. Read, never written, by the query; must stay alive
   // until the call returns. One flag may serve many queries at once (all stop when it is set).
   const std::atomic<bool>* cancel = nullptr;
+  // With a deadline: a search still running when it passes returns OK with the hits it had
+  // found by then and SearchResults::partial set, instead of DeadlineExceeded (Elasticsearch's
+  // timed_out answers, Lucene's TimeLimitingCollector). The hits are the best of the documents
+  // scored before the deadline, each a real match with its full score, in the order asked;
+  // their stored fields and snippets are still loaded, which takes a little past the deadline
+  // (about as long as loading them takes without one). `total` is then a lower bound
+  // (total_exact false), and facets and the cursor are left empty: counts of part of the
+  // matches would read as counts of all. A query stopped before it scored anything (while its
+  // prefixes were expanded, its filters or facets computed) returns no hits. Only Search looks
+  // at this: Count returns DeadlineExceeded, and cancellation always returns Cancelled.
+  bool allow_partial = false;
+  // Bounds on the query and the page (trawl/query.h); InvalidArgument beyond them. They apply
+  // to the query and to each filter.
+  QueryLimits limits;
 };
 
 struct Hit {
@@ -193,6 +207,9 @@ struct SearchResults {
   std::string next;
   // In the order requested: SearchOptions::facets, then range_facets.
   std::vector<FacetResult> facets;
+  // The deadline passed and SearchOptions::allow_partial returned what was found by then:
+  // `hits` are fewer or other than the full answer's, `total` a lower bound, no facets or cursor.
+  bool partial = false;
 };
 
 class TRAWL_EXPORT Searcher {
@@ -224,9 +241,10 @@ class TRAWL_EXPORT Searcher {
   virtual ~Searcher();
 
   // Runs a query in the language of docs/query-language.md (plain text with
-  // SearchOptions::plain_text). InvalidArgument with the column of a syntax error;
-  // DeadlineExceeded or Cancelled, with empty *results, when the query was stopped by
-  // options.deadline or options.cancel.
+  // SearchOptions::plain_text). InvalidArgument with the column of a syntax error, or naming
+  // the limit of options.limits the query or the page exceeds; DeadlineExceeded or Cancelled,
+  // with empty *results, when the query was stopped by options.deadline or options.cancel
+  // (with options.allow_partial, a deadline returns OK and partial results instead).
   virtual Status Search(std::string_view query, const SearchOptions& options,
                         SearchResults* results) const = 0;
   // Runs a query built in code (trawl/query.h), exactly as Search runs the same query parsed:

@@ -47,6 +47,7 @@ Status TermUnionWeight::PostingSetsInSegment(size_t seg, PostingSets* out, bool*
   if (fid >= 0) {
     Status inner;
     LoopStop loop_stop(index_.stop);
+    const size_t max_expansions = index_.limits.max_expansions;
     TRAWL_RETURN_IF_ERROR(reader.ForEachTermWithPrefix(
         static_cast<uint32_t>(fid), prefix_, [&](std::string_view term, const TermInfo& info) {
           if (loop_stop.Tick()) {
@@ -54,6 +55,10 @@ Status TermUnionWeight::PostingSetsInSegment(size_t seg, PostingSets* out, bool*
             return false;
           }
           if (!Keeps(term)) return true;
+          if (out->lists.size() >= max_expansions) {
+            inner = limit_.Exceeded(index_, field_);
+            return false;
+          }
           out->lists.emplace_back();
           inner = reader.OpenDocids(info, &out->lists.back());
           return inner.ok();
@@ -103,8 +108,9 @@ Status ConstantScoreSetWeight::MakeScorer(size_t seg, std::unique_ptr<Scorer>* o
 }
 
 std::unique_ptr<Weight> NewPrefixWeight(const IndexContext& index, std::string field,
-                                        std::string prefix, double score) {
-  return std::make_unique<TermUnionWeight>(index, std::move(field), std::move(prefix), score);
+                                        std::string prefix, double score, ExpansionLimit limit) {
+  return std::make_unique<TermUnionWeight>(index, std::move(field), std::move(prefix), score,
+                                           std::move(limit));
 }
 
 std::unique_ptr<Weight> NewMatchAllWeight(const IndexContext& index, double score) {

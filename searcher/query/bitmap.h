@@ -64,11 +64,13 @@ class ConstantScoreSetWeight : public Weight {
 // thousands of expansions by BM25 ranks rare junk terms first). Prefix and wildcard queries.
 class TermUnionWeight : public ConstantScoreSetWeight {
  public:
-  TermUnionWeight(const IndexContext& index, std::string field, std::string prefix, double score)
+  TermUnionWeight(const IndexContext& index, std::string field, std::string prefix, double score,
+                  ExpansionLimit limit = {})
       : ConstantScoreSetWeight(score),
         index_(index),
         field_(std::move(field)),
-        prefix_(std::move(prefix)) {}
+        prefix_(std::move(prefix)),
+        limit_(std::move(limit)) {}
   Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override;
   // The union of the kept terms' lists.
   Status PostingSetsInSegment(size_t seg, PostingSets* out, bool* found) const override;
@@ -80,11 +82,14 @@ class TermUnionWeight : public ConstantScoreSetWeight {
  private:
   const IndexContext& index_;
   std::string field_, prefix_;
+  ExpansionLimit limit_;  // index_.limits.max_expansions kept terms per segment
 };
 
-// Every term of `field` starting with `prefix`, as one set scored `score`.
+// Every term of `field` starting with `prefix`, as one set scored `score`; InvalidArgument from
+// its scorers, counts and sets when a segment holds more than index.limits.max_expansions.
 std::unique_ptr<Weight> NewPrefixWeight(const IndexContext& index, std::string field,
-                                        std::string prefix, double score = 1.0);
+                                        std::string prefix, double score = 1.0,
+                                        ExpansionLimit limit = {});
 // Every document, scored `score`.
 std::unique_ptr<Weight> NewMatchAllWeight(const IndexContext& index, double score = 1.0);
 

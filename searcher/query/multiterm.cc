@@ -136,7 +136,8 @@ std::string WildcardLiteralPrefix(std::string_view pattern) {
 }
 
 Status NewFuzzyWeight(const IndexContext& index, const std::string& field, const std::string& word,
-                      uint32_t max_edits, double boost, std::unique_ptr<Weight>* out) {
+                      uint32_t max_edits, double boost, std::unique_ptr<Weight>* out,
+                      const ExpansionLimit& limit) {
   out->reset();
   if (index.Field(field) == nullptr) return Status::OK();
   const std::u32string query = CodePoints(word);
@@ -148,17 +149,21 @@ Status NewFuzzyWeight(const IndexContext& index, const std::string& field, const
   for (const SegmentReader* segment : index.segments) {
     const int fid = segment->FieldId(field);
     if (fid < 0) continue;
+    size_t in_segment = 0;  // terms of this segment within reach
     TRAWL_RETURN_IF_ERROR(segment->ForEachTermWithPrefix(
         static_cast<uint32_t>(fid), "", [&](std::string_view term, const TermInfo&) {
           // A pass over whole dictionaries, before any document is looked at.
           if (loop_stop.Tick()) return false;
-          if (within.find(term) != within.end()) return true;
+          const auto known = within.find(term);
+          if (known != within.end()) return ++in_segment <= index.limits.max_expansions;
           const std::u32string cps = CodePoints(term);
           const uint32_t d = EditDistance(query, cps, max_edits);
-          if (d <= max_edits) within.emplace(std::string(term), d);
-          return true;
+          if (d > max_edits) return true;
+          within.emplace(std::string(term), d);
+          return ++in_segment <= index.limits.max_expansions;
         }));
     if (index.stop != nullptr && index.stop->stopped()) return index.stop->status();
+    if (in_segment > index.limits.max_expansions) return limit.Exceeded(index, field);
   }
   struct Candidate {
     std::string term;
@@ -206,8 +211,9 @@ namespace {
 class WildcardWeight final : public TermUnionWeight {
  public:
   WildcardWeight(const IndexContext& index, std::string field, const std::string& pattern,
-                 double score)
-      : TermUnionWeight(index, std::move(field), WildcardLiteralPrefix(pattern), score),
+                 double score, ExpansionLimit limit)
+      : TermUnionWeight(index, std::move(field), WildcardLiteralPrefix(pattern), score,
+                        std::move(limit)),
         glob_(ParseGlob(pattern)) {}
 
  protected:
@@ -220,8 +226,10 @@ class WildcardWeight final : public TermUnionWeight {
 }  // namespace
 
 std::unique_ptr<Weight> NewWildcardWeight(const IndexContext& index, std::string field,
-                                          std::string pattern, double score) {
-  return std::make_unique<WildcardWeight>(index, std::move(field), pattern, score);
+                                          std::string pattern, double score,
+                                          ExpansionLimit limit) {
+  return std::make_unique<WildcardWeight>(index, std::move(field), pattern, score,
+                                          std::move(limit));
 }
 
 }  // namespace trawl

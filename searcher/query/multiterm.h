@@ -38,13 +38,17 @@ std::string WildcardLiteralPrefix(std::string_view pattern);
 // disjunction of term weights that share the largest document frequency among them and are
 // boosted by `boost` · (1 − distance / min(term length, word length)), as Lucene's
 // TopTermsBlendedFreqScoringRewrite. An empty weight when none is within reach.
+// InvalidArgument when more than index.limits.max_expansions terms of one segment are within
+// reach.
 Status NewFuzzyWeight(const IndexContext& index, const std::string& field, const std::string& word,
-                      uint32_t max_edits, double boost, std::unique_ptr<Weight>* out);
+                      uint32_t max_edits, double boost, std::unique_ptr<Weight>* out,
+                      const ExpansionLimit& limit = {});
 
 // The documents holding a term of `field` that matches `pattern` (already case-folded), scored
-// `score` as a prefix query's expansions are.
+// `score` as a prefix query's expansions are, and limited as they are.
 std::unique_ptr<Weight> NewWildcardWeight(const IndexContext& index, std::string field,
-                                          std::string pattern, double score = 1.0);
+                                          std::string pattern, double score = 1.0,
+                                          ExpansionLimit limit = {});
 
 }  // namespace trawl
 
