@@ -92,6 +92,7 @@ def main():
     index_bin = os.path.join(opts.build, "trawl-index")
     search_bin = os.path.join(opts.build, "trawl-search")
     work = opts.work or tempfile.mkdtemp(prefix="trawl_kill_loop_")
+    os.makedirs(work, exist_ok=True)
     idx = os.path.join(work, "idx")
     rng = random.Random(opts.seed)
     start = time.monotonic()
