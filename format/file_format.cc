@@ -164,6 +164,10 @@ Status MappedFile::Open(const std::string& path, std::string_view kind, uint32_t
   return Status::OK();
 }
 
+uint32_t ChecksumOf(std::string_view bytes) {
+  return Crc(static_cast<uint32_t>(crc32(0, nullptr, 0)), bytes.data(), bytes.size());
+}
+
 Status MappedFile::VerifyChecksum() const {
   uint32_t crc = static_cast<uint32_t>(crc32(0, nullptr, 0));
   crc = Crc(crc, data_, size_ - kFileFooterSize);

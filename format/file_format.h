@@ -86,6 +86,10 @@ class MappedFile {
   uint32_t version_ = 0;
 };
 
+// CRC-32 (zlib's polynomial, as in every file's footer) of `bytes`: for checksums of parts of a
+// file that are checked more often than the whole (the dictionary's block index).
+uint32_t ChecksumOf(std::string_view bytes);
+
 // Reads a whole (small) file into *out. `fs` null means FileSystem::Default().
 Status ReadFileToString(const std::string& path, std::string* out, FileSystem* fs = nullptr);
 // A short name for error messages: the last two path components.

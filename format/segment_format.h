@@ -24,10 +24,14 @@ namespace trawl {
 // Version 2: block table entries carry impacts (below). Version 3: typed fields: dictionary keys
 // start with a variable-length field id (FieldIdCode), .meta holds each field's type, .len only
 // the text fields' lengths, terms of other fields may have no positions, and a .col file holds
-// the columns. Versions 1 and 2 are still read.
-inline constexpr uint32_t kSegmentFormatVersion = 3;
+// the columns. Version 4: the .dict's block index and trailer carry a CRC of their own, which
+// every open checks (the file's CRC covers every term, too much to read at each open). Versions
+// 1 to 3 are still read.
+inline constexpr uint32_t kSegmentFormatVersion = 4;
 // The first version with typed fields (everything the comment above lists for version 3).
 inline constexpr uint32_t kTypedFieldsVersion = 3;
+// The first version whose dictionary index has its own CRC.
+inline constexpr uint32_t kDictIndexChecksumVersion = 4;
 // Postings are grouped in blocks of this many for term frequencies, positions and block-max
 // score bounds: small enough that a skip decodes little, large enough that the per-block table
 // costs under 1 bit per posting.

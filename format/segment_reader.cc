@@ -155,6 +155,10 @@ Status SegmentReader::Open(const std::string& dir, const std::string& name,
     return Status::OK();
   };
   TRAWL_RETURN_IF_ERROR(open(kMetaFile, &r->meta_));
+  // Small, and every query trusts its statistics and field table: checked at every open, as
+  // Lucene checks its small files (.si, .fnm). The dictionary's index has its own CRC, checked
+  // by ParseDictIndex.
+  if (!verify_checksums) TRAWL_RETURN_IF_ERROR(r->meta_->VerifyChecksum());
   TRAWL_RETURN_IF_ERROR(open(kDictFile, &r->dict_));
   TRAWL_RETURN_IF_ERROR(open(kPostFile, &r->post_));
   TRAWL_RETURN_IF_ERROR(open(kPosFile, &r->pos_));
@@ -225,16 +229,25 @@ Status SegmentReader::ParseMeta() {
 
 Status SegmentReader::ParseDictIndex() {
   std::string_view body = dict_->body();
-  if (body.size() < 20) return dict_->Corrupt("too short for its trailer");
-  const char* trailer = body.data() + body.size() - 20;
+  // Version 4 on, the trailer ends in the CRC of the block index and the trailer before it.
+  const bool has_checksum = format_version_ >= kDictIndexChecksumVersion;
+  const size_t trailer_size = has_checksum ? 24 : 20;
+  if (body.size() < trailer_size) return dict_->Corrupt("too short for its trailer");
+  const char* trailer = body.data() + body.size() - trailer_size;
   const uint32_t num_blocks = DecodeFixed32(trailer);
   const uint64_t num_terms = DecodeFixed64(trailer + 4);
   const uint64_t index_offset = DecodeFixed64(trailer + 12);
-  if (index_offset > body.size() - 20) return dict_->Corrupt("block index offset out of range");
+  if (index_offset > body.size() - trailer_size)
+    return dict_->Corrupt("block index offset out of range");
+  if (has_checksum) {
+    const std::string_view checked = body.substr(index_offset, body.size() - 4 - index_offset);
+    if (ChecksumOf(checked) != DecodeFixed32(body.data() + body.size() - 4))
+      return dict_->Corrupt("block index checksum mismatch: the dictionary is damaged");
+  }
   if (num_terms != num_terms_) return dict_->Corrupt("term count disagrees with the segment meta");
   if (num_blocks > index_offset + 1 || num_blocks > num_terms + 1)
     return dict_->Corrupt("implausible block count");
-  ByteReader in(body.substr(index_offset, body.size() - 20 - index_offset));
+  ByteReader in(body.substr(index_offset, body.size() - trailer_size - index_offset));
   block_first_keys_.reserve(num_blocks);
   block_offsets_.reserve(num_blocks);
   for (uint32_t b = 0; b < num_blocks; ++b) {

@@ -220,6 +220,9 @@ Status SegmentWriter::Finish(uint32_t num_docs, const std::vector<Field>& fields
   PutFixed32(&index_, num_blocks_);
   PutFixed64(&index_, num_terms_);
   PutFixed64(&index_, index_offset);
+  // Every open reads the block index and trusts it to find terms: its own CRC lets the open
+  // check it without reading every term (kDictIndexChecksumVersion).
+  PutFixed32(&index_, ChecksumOf(index_));
   TRAWL_RETURN_IF_ERROR(dict_->Append(index_));
   std::string().swap(index_);
 

@@ -154,6 +154,16 @@ Status IndexWriterImpl::CheckLock() {
   Status s = fs_->GetFileIdentity(path, &now);
   if (s.ok() && now == lock_identity_) return Status::OK();
   if (!s.ok() && !s.IsNotFound()) return s;
+  // The lock file goes with its directory: then the cause to report is the directory's.
+  if (s.IsNotFound()) {
+    FileIdentity dir;
+    const Status gone = fs_->GetFileIdentity(dir_, &dir);
+    if (gone.IsNotFound()) {
+      return Status::NotFound(gone.message() +
+                              " (the index directory was removed or renamed while this writer "
+                              "used it; commit refused)");
+    }
+  }
   return Status::Busy(path + ": the lock file was " + (s.ok() ? "replaced" : "removed") +
                       " while this writer held it, so another writer may be using the index; "
                       "commit refused (the index stays at its last commit)");

@@ -5,7 +5,8 @@
 # from its seed corpus fuzz/corpus/<target>/ plus what earlier runs found in
 # $FUZZ_WORK/<target>/ (default /tmp/trawl-fuzz), with fuzz/<target>.dict when there is one.
 # A crash leaves its input as $FUZZ_WORK/crash-*: add it to the seed corpus with the fix, so
-# that every later test run replays it. Prints executions and coverage per target.
+# that every later test run replays it. Prints executions and coverage (libFuzzer's cov: edges
+# and ft: features at the end of the run) per target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
@@ -15,7 +16,8 @@ BUILD_DIR=${BUILD_DIR:-build-fuzz}
 scripts/setup.sh --clang
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  mapfile -t targets < <(sed -n 's/^trawl_fuzz_target(\([a-z_]*\).*/\1/p' fuzz/CMakeLists.txt)
+  mapfile -t targets < <(sed -n 's/^trawl_\(index_file_\)\{0,1\}fuzz_target(\([a-z_]*\).*/\2/p' \
+    fuzz/CMakeLists.txt)
 fi
 # An existing build tree (CI passes the sanitizer build's, BUILD_DIR=build-asan) is used as it
 # is configured; it must have been configured with TRAWL_FUZZ=ON.
@@ -45,6 +47,7 @@ for t in "${targets[@]}"; do
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-  echo "fuzz $t: $result, ${execs:-?} executions in ${SECONDS_PER_TARGET}s, ${cov:-cov: ?}, corpus $(ls "$corpus" | wc -l) inputs"
+  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1)
+  echo "fuzz $t: $result, ${execs:-?} executions in ${SECONDS_PER_TARGET}s, ${cov:-cov: ?}, ${ft:-ft: ?}, corpus $(ls "$corpus" | wc -l) inputs"
 done
 exit $status

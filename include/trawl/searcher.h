@@ -37,8 +37,10 @@ namespace trawl {
 struct SearcherOptions {
   // Check every file's checksum when opening (reads every byte once, so opening costs as much as
   // reading the whole index). Off (the default), sizes, headers and footers are checked at open,
-  // as Lucene does; damage inside a file is then never a crash but may give wrong answers until
-  // VerifyIndex (trawl-index --verify) or an open with this option finds it.
+  // and the checksums of the small files every query trusts (the manifest, deletions, each
+  // segment's .meta and dictionary index), as Lucene does; damage inside a large file is then
+  // never a crash but may give wrong answers until VerifyIndex (trawl-index --verify) or an
+  // open with this option finds it. docs/format.md lists what is verified when.
   bool verify_checksums = false;
   // Where the index's files are read from; null means FileSystem::Default(). Must outlive
   // every Searcher opened with these options (OpenIfChanged reads through it again).
