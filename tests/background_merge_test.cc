@@ -31,6 +31,7 @@
 #include "trawl/merge_policy.h"
 #include "trawl/searcher.h"
 #include "trawl/verify.h"
+#include "tests/stray_files.h"
 
 namespace trawl {
 namespace {
@@ -124,26 +125,6 @@ void ExpectHolds(const std::string& dir, const std::map<std::string, int>& live)
   EXPECT_EQ(CountOf(*s, "*"), live.size());
   for (const auto& [id, version] : live)
     EXPECT_EQ(CountOf(*s, "ver:" + id + "v" + std::to_string(version)), 1u) << id;
-}
-
-// Files no kept manifest accounts for (the lock aside).
-std::vector<std::string> StrayFiles(const std::string& dir) {
-  std::set<std::string> referenced = {std::string(kLockFileName)};
-  std::vector<uint64_t> generations;
-  EXPECT_TRUE(ListManifestGenerations(dir, &generations).ok());
-  for (uint64_t g : generations) {
-    referenced.insert(ManifestFileName(g));
-    Manifest m;
-    EXPECT_TRUE(ReadManifest(dir, g, &m).ok());
-    for (const ManifestSegment& seg : m.segments) {
-      for (const SegmentFile& f : kSegmentFiles) referenced.insert(seg.name + std::string(f.suffix));
-      if (!seg.deletes.empty()) referenced.insert(seg.deletes);
-    }
-  }
-  std::vector<std::string> strays;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (!referenced.count(e.path().filename().string())) strays.push_back(e.path().filename());
-  return strays;
 }
 
 // Background merging, merge factor 3, one indexing thread and a budget no test reaches: each

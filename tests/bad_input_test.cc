@@ -308,10 +308,12 @@ uint64_t Fixed64At(const std::string& s, size_t at) {
 }
 
 // Sets every block offset of the .dict file's block index (docs/format.md: per block, the first
-// key as lp-bytes and its offset as u64) to `offset`.
+// key as lp-bytes and its offset as u64) to `offset`, and seals the result with valid CRCs (the
+// index's own, then the file's), so that only the reader's structural checks can catch it. The
+// file is of the current segment version (4 on: the trailer ends in the index's CRC).
 std::string WithBlockOffsets(std::string file, uint64_t offset) {
   const size_t body = 16, body_end = file.size() - 16;
-  const size_t trailer = body_end - 20;
+  const size_t trailer = body_end - 24;
   const uint32_t blocks = static_cast<uint32_t>(Fixed64At(file, trailer) & 0xFFFFFFFF);
   size_t at = body + Fixed64At(file, trailer + 12);
   for (uint32_t b = 0; b < blocks; ++b) {
@@ -325,6 +327,11 @@ std::string WithBlockOffsets(std::string file, uint64_t offset) {
     for (int i = 0; i < 8; ++i) file[at + i] = static_cast<char>((offset >> (8 * i)) & 0xFF);
     at += 8;
   }
+  const size_t index_start = body + Fixed64At(file, trailer + 12);
+  const uint32_t index_crc = static_cast<uint32_t>(
+      crc32(crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(file.data() + index_start),
+            static_cast<uInt>(body_end - 4 - index_start)));
+  for (int i = 0; i < 4; ++i) file[body_end - 4 + i] = static_cast<char>((index_crc >> (8 * i)) & 0xFF);
   RewriteCrc(&file);
   return file;
 }

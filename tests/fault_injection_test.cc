@@ -21,6 +21,7 @@
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
 #include "trawl/verify.h"
+#include "tests/stray_files.h"
 
 namespace trawl {
 namespace {
@@ -224,29 +225,6 @@ uint64_t CountAll(const std::string& dir) {
   uint64_t n = 0;
   EXPECT_TRUE(s->Count("*", &n).ok());
   return n;
-}
-
-// Files in `dir` that no manifest accounts for: segment files of no commit, temporary
-// manifests, pending stores. A writer that has committed leaves none.
-std::vector<std::string> StrayFiles(const std::string& dir) {
-  std::set<std::string> referenced = {std::string(kLockFileName)};
-  std::vector<uint64_t> generations;
-  EXPECT_TRUE(ListManifestGenerations(dir, &generations).ok());
-  for (uint64_t g : generations) {
-    referenced.insert(ManifestFileName(g));
-    Manifest m;
-    EXPECT_TRUE(ReadManifest(dir, g, &m).ok());
-    for (const ManifestSegment& seg : m.segments) {
-      for (const SegmentFile& f : kSegmentFiles) referenced.insert(seg.name + std::string(f.suffix));
-      if (!seg.deletes.empty()) referenced.insert(seg.deletes);
-    }
-  }
-  std::vector<std::string> strays;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    if (!referenced.count(name)) strays.push_back(name);
-  }
-  return strays;
 }
 
 void CreateIndexWith50(const std::string& dir) {
