@@ -25,14 +25,17 @@ uint32_t NextDoc(Scorer* scorer, [[maybe_unused]] uint32_t d) {
 }  // namespace
 
 bool TopKCollector::Offer(double score, uint32_t segment, uint32_t docid) {
-  if (k_ == 0 || (stop_ != nullptr && stop_->stopped())) return false;
+  if (k_ == 0) return false;
   if (has_after_ && !after_.Admits(score, segment, docid)) return false;
+  // The stop is looked at only for a document that would be taken: most offers fall below the
+  // threshold, and a check on every one costs the cheapest queries measurably.
   if (heap_.size() < k_) {
+    if (Refusing()) return false;
     heap_.push_back({score, segment, docid});
     std::push_heap(heap_.begin(), heap_.end(), Better);
     return true;
   }
-  if (!(score > heap_.front().score)) return false;
+  if (!(score > heap_.front().score) || Refusing()) return false;
   std::pop_heap(heap_.begin(), heap_.end(), Better);
   heap_.back() = {score, segment, docid};
   std::push_heap(heap_.begin(), heap_.end(), Better);

@@ -65,6 +65,7 @@ class TopKCollector {
   size_t k_;
   ScoreAfter after_{};
   bool has_after_ = false;
+  bool Refusing() const { return stop_ != nullptr && stop_->stopped(); }
   const QueryStop* stop_ = nullptr;
   std::vector<ScoredDoc> heap_;  // min-heap on (score, then later docs first)
 };
