@@ -97,7 +97,10 @@ struct Token {
 
 class Lexer {
  public:
-  explicit Lexer(std::string_view query) : q_(query) {}
+  explicit Lexer(std::string_view query)
+      : q_(query), ascii_(std::all_of(query.begin(), query.end(), [](char c) {
+          return static_cast<unsigned char>(c) < 0x80;
+        })) {}
 
   // The tokens end with exactly one kEnd, so the parser can always peek.
   Status Tokenize(std::vector<Token>* tokens) {
@@ -119,6 +122,8 @@ class Lexer {
   // Tokens start in increasing order, so their columns are counted on from the last one's:
   // linear in the query, where Column() from the start for each would be quadratic.
   uint32_t ColumnAt(size_t pos) {
+    // Most queries are ASCII, where a column is the byte offset.
+    if (ascii_) return static_cast<uint32_t>(std::min(pos, q_.size()) + 1);
     for (; column_pos_ < pos && column_pos_ < q_.size(); ++column_pos_) {
       if ((static_cast<unsigned char>(q_[column_pos_]) & 0xC0) != 0x80) ++column_;
     }
@@ -453,6 +458,7 @@ class Lexer {
   std::string_view q_;
   size_t pos_ = 0;
   bool after_field_ = false;  // the last token was `name:`
+  bool ascii_;
   size_t column_pos_ = 0;
   uint32_t column_ = 1;  // of column_pos_
 };
@@ -906,10 +912,10 @@ Status ParseQuery(std::string_view query, std::unique_ptr<QueryNode>* out) {
   return ParseQuery(query, QueryLimits(), out);
 }
 
-Status CheckQueryBytes(std::string_view text, const QueryLimits& limits, const std::string& what) {
+Status CheckQueryBytes(std::string_view text, const QueryLimits& limits, const char* what) {
   if (text.size() <= limits.max_query_bytes) return Status::OK();
   return QueryLimitError(0,
-                         what + " is " + std::to_string(text.size()) + " bytes, more than " +
+                         std::string(what) + " is " + std::to_string(text.size()) + " bytes, more than " +
                              std::to_string(limits.max_query_bytes),
                          "max_query_bytes");
 }

@@ -33,7 +33,7 @@ Status ParseQuery(std::string_view query, std::unique_ptr<QueryNode>* out);
 
 // OK when `text` (a query or a filter; `what` names it in the error) is within
 // limits.max_query_bytes.
-Status CheckQueryBytes(std::string_view text, const QueryLimits& limits, const std::string& what);
+Status CheckQueryBytes(std::string_view text, const QueryLimits& limits, const char* what);
 
 }  // namespace trawl
 

@@ -92,12 +92,13 @@ class BorrowedAnalyzer {
   std::unique_ptr<FieldAnalyzers> analyzer_;
 };
 
-// A query given as text: in the query language, or with plain_text a bag of words.
+// A query given as text: in the query language, or with plain_text a bag of words; validated
+// against options.limits either way.
 Status QueryOfText(std::string_view text, const SearchOptions& options, Query* out) {
   if (options.plain_text) {
     TRAWL_RETURN_IF_ERROR(CheckQueryBytes(text, options.limits, "the query"));
     *out = Query::Match("", text);
-    return Status::OK();
+    return ValidateQuery(out->node(), options.limits);
   }
   return ParseQuery(text, options.limits, out);
 }
@@ -351,7 +352,7 @@ Status SearcherImpl::Search(std::string_view query, const SearchOptions& options
   *results = SearchResults();
   Query parsed;
   TRAWL_RETURN_IF_ERROR(QueryOfText(query, options, &parsed));
-  return Search(parsed, options, results);
+  return SearchQuery(parsed, options, /*validated=*/true, results);
 }
 
 Status SearcherImpl::Count(std::string_view query, const SearchOptions& options,
@@ -359,18 +360,24 @@ Status SearcherImpl::Count(std::string_view query, const SearchOptions& options,
   *count = 0;
   Query parsed;
   TRAWL_RETURN_IF_ERROR(QueryOfText(query, options, &parsed));
-  return Count(parsed, options, count);
+  return CountQuery(parsed, options, /*validated=*/true, count);
 }
 
 Status SearcherImpl::Count(const Query& query, const SearchOptions& options,
                            uint64_t* count) const {
+  return CountQuery(query, options, /*validated=*/false, count);
+}
+
+Status SearcherImpl::CountQuery(const Query& query, const SearchOptions& options,
+                                bool validated, uint64_t* count) const {
   *count = 0;
   QueryStop stop(options.deadline, options.cancel);
   BorrowedAnalyzer analyzer(pool_.get());
   TRAWL_RETURN_IF_ERROR(analyzer.Init());
   IndexContext context;
   std::unique_ptr<Weight> weight;
-  Status s = MakeWeight(query, options, /*scored=*/false, *analyzer, &stop, &context, &weight);
+  Status s = MakeWeight(query, options, /*scored=*/false, validated, *analyzer, &stop, &context,
+                        &weight);
   if (s.ok()) s = CountWeight(*weight, &stop, count);
   // A stopped count is partial (a scorer that stopped just ran out of documents).
   if (stop.stopped()) {
@@ -381,10 +388,10 @@ Status SearcherImpl::Count(const Query& query, const SearchOptions& options,
 }
 
 Status SearcherImpl::MakeWeight(const Query& query, const SearchOptions& options, bool scored,
-                                FieldAnalyzers& analyzer, QueryStop* stop,
+                                bool validated, FieldAnalyzers& analyzer, QueryStop* stop,
                                 IndexContext* context, std::unique_ptr<Weight>* out) const {
   // Before ExpandMatches too: it walks the tree recursively.
-  TRAWL_RETURN_IF_ERROR(ValidateQuery(query.node(), options.limits));
+  if (!validated) TRAWL_RETURN_IF_ERROR(ValidateQuery(query.node(), options.limits));
   *context = Context(options.k1, options.b);
   context->stop = stop;
   context->limits = options.limits;
@@ -431,8 +438,13 @@ Status SearcherImpl::MakeWeight(const Query& query, const SearchOptions& options
 
 Status SearcherImpl::Search(const Query& query, const SearchOptions& options,
                             SearchResults* results) const {
+  return SearchQuery(query, options, /*validated=*/false, results);
+}
+
+Status SearcherImpl::SearchQuery(const Query& query, const SearchOptions& options, bool validated,
+                                 SearchResults* results) const {
   QueryStop stop(options.deadline, options.cancel);
-  Status s = SearchUntilStopped(query, options, &stop, results);
+  Status s = SearchUntilStopped(query, options, validated, &stop, results);
   if (stop.stopped()) {
     if (PartialAllowed(options, stop, s)) {
       // What SearchUntilStopped kept: real matches with their full scores (the collectors
@@ -459,7 +471,8 @@ bool SearcherImpl::PartialAllowed(const SearchOptions& options, const QueryStop&
 }
 
 Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions& options,
-                                        QueryStop* stop, SearchResults* results) const {
+                                        bool validated, QueryStop* stop,
+                                        SearchResults* results) const {
   *results = SearchResults();
   TRAWL_RETURN_IF_ERROR(CheckPageLimits(options));
   // With allow_partial, a step the deadline stopped does not end the search: what it gathered
@@ -470,7 +483,7 @@ Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions&
   IndexContext context;
   std::unique_ptr<Weight> weight;
   TRAWL_RETURN_IF_ERROR(
-      MakeWeight(query, options, /*scored=*/true, *analyzer, stop, &context, &weight));
+      MakeWeight(query, options, /*scored=*/true, validated, *analyzer, stop, &context, &weight));
   // The order of the hits (searcher/sort.h), checked before any work: sort keys, collapse and
   // the cursor to resume after.
   const CommitView commit{segment_pointers_, deleted_, &schema_, generation_};

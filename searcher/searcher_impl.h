@@ -69,17 +69,24 @@ class SearcherImpl final : public Searcher {
  private:
   // Search, ticking `stop` (never null) as it goes; Search turns a stopped run's outcome into
   // the stop's status.
-  Status SearchUntilStopped(const Query& query, const SearchOptions& options, QueryStop* stop,
-                            SearchResults* results) const;
+  Status SearchUntilStopped(const Query& query, const SearchOptions& options, bool validated,
+                            QueryStop* stop, SearchResults* results) const;
+  // Search and Count of a query that is `validated` against options.limits already (as
+  // ParseQuery leaves it), so that a query given as text is not walked twice.
+  Status SearchQuery(const Query& query, const SearchOptions& options, bool validated,
+                     SearchResults* results) const;
+  Status CountQuery(const Query& query, const SearchOptions& options, bool validated,
+                    uint64_t* count) const;
   // True when a search that ended with `s` after `stop` tripped returns what it found
   // (SearchOptions::allow_partial and a deadline), not an error.
   static bool PartialAllowed(const SearchOptions& options, const QueryStop& stop, const Status& s);
   IndexContext Context(double k1, double b) const;
   // The weight of `query` with the options' filters, bound to *context, which it refers to and
   // which must outlive it; unless `scored`, without what adds only to scores (proximity).
-  // The context ticks `stop` (never null).
+  // The context ticks `stop` (never null). Unless `validated`, the query is first checked
+  // against options.limits.
   Status MakeWeight(const Query& query, const SearchOptions& options, bool scored,
-                    FieldAnalyzers& analyzers, QueryStop* stop, IndexContext* context,
+                    bool validated, FieldAnalyzers& analyzers, QueryStop* stop, IndexContext* context,
                     std::unique_ptr<Weight>* out) const;
   // Per segment, the documents every filter query matches (SearchOptions::filters and
   // filter_queries), as sets or per-document checks (searcher/query/filtered.h).
