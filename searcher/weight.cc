@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <functional>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -383,18 +385,20 @@ Status AnalyzesToNoTerm(const QueryNode& q, const IndexContext& index, FieldAnal
 }
 
 // What makes two leaves the same query, whatever their boosts: every member a leaf kind reads
-// (query.h), the strings prefixed with their lengths so that no two keys differ only in where
-// one string ends and the next begins.
-std::string LeafIdentity(const QueryNode& q) {
-  std::string key(1, static_cast<char>(q.kind));
-  for (const std::string* part : {&q.field, &q.text, &q.lower, &q.upper}) {
-    key += std::to_string(part->size());
-    key += ':';
-    key += *part;
-  }
-  key += std::to_string(q.slop) + ',' + std::to_string(q.max_edits) + ',' +
-         (q.lower_inclusive ? '[' : '{') + (q.upper_inclusive ? ']' : '}');
-  return key;
+// (query.h).
+bool SameLeaf(const QueryNode& a, const QueryNode& b) {
+  return a.kind == b.kind && a.field == b.field && a.text == b.text && a.lower == b.lower &&
+         a.upper == b.upper && a.slop == b.slop && a.max_edits == b.max_edits &&
+         a.lower_inclusive == b.lower_inclusive && a.upper_inclusive == b.upper_inclusive;
+}
+
+// Equal for leaves that are SameLeaf (it hashes a subset of what SameLeaf compares).
+size_t LeafHash(const QueryNode& q) {
+  const std::hash<std::string_view> hash;
+  size_t h = static_cast<size_t>(q.kind);
+  for (const std::string* part : {&q.field, &q.text, &q.lower, &q.upper})
+    h = h * 0x9E3779B97F4A7C15ull + hash(*part);
+  return h;
 }
 
 // The clauses of a boolean query with repeated leaves merged, as Lucene's BooleanQuery.rewrite
@@ -411,33 +415,57 @@ std::vector<std::pair<QueryNode::Occur, const QueryNode*>> DistinctClauses(
     for (const auto& clause : q.clauses) out.emplace_back(clause.occur, clause.node.get());
     return out;
   }
-  std::unordered_map<std::string, size_t> first;  // role and leaf -> its place in `out`
-  std::vector<double> boost;                      // parallel to `out`
+  // A query a person types has a few clauses: comparing each with the earlier ones costs less
+  // than hashing them, and allocates nothing. Generated queries with many clauses are hashed,
+  // so that merging stays linear in their number.
+  constexpr size_t kCompareAllBelow = 16;
+  const bool hashed = q.clauses.size() >= kCompareAllBelow;
+  std::unordered_multimap<size_t, size_t> by_hash;  // leaf hash -> its place in `out`
+  std::vector<double> boost;                        // parallel to `out`
+  boost.reserve(q.clauses.size());
+  auto earlier = [&](QueryNode::Occur occur, const QueryNode& node) -> size_t {
+    auto same = [&](size_t i) {
+      const QueryNode& other = *out[i].second;
+      return out[i].first == occur && other.kind != QueryNode::Kind::kBoolean &&
+             other.kind != QueryNode::Kind::kMatch && SameLeaf(other, node);
+    };
+    if (!hashed) {
+      for (size_t i = 0; i < out.size(); ++i)
+        if (same(i)) return i;
+      return out.size();
+    }
+    const auto [begin, end] = by_hash.equal_range(LeafHash(node));
+    for (auto it = begin; it != end; ++it)
+      if (same(it->second)) return it->second;
+    return out.size();
+  };
+  auto keep = [&](QueryNode::Occur occur, const QueryNode& node, bool leaf) {
+    if (hashed && leaf) by_hash.emplace(LeafHash(node), out.size());
+    out.emplace_back(occur, &node);
+    boost.push_back(node.boost);
+  };
   for (const auto& clause : q.clauses) {
     const QueryNode& node = *clause.node;
     if (node.kind == QueryNode::Kind::kBoolean || node.kind == QueryNode::Kind::kMatch) {
-      out.emplace_back(clause.occur, &node);
-      boost.push_back(node.boost);
+      keep(clause.occur, node, /*leaf=*/false);
       continue;
     }
-    std::string key = LeafIdentity(node);
-    key += static_cast<char>(clause.occur);
-    const auto [it, is_new] = first.try_emplace(std::move(key), out.size());
-    if (is_new) {
-      out.emplace_back(clause.occur, &node);
-      boost.push_back(node.boost);
+    const size_t first = earlier(clause.occur, node);
+    if (first == out.size()) {
+      keep(clause.occur, node, /*leaf=*/true);
       continue;
     }
     const bool scored =
         clause.occur == QueryNode::Occur::kShould || clause.occur == QueryNode::Occur::kMust;
     // Boosts are finite; a sum that is not is left as separate clauses.
     if (!scored) continue;
-    if (!std::isfinite(boost[it->second] + node.boost)) {
+    if (!std::isfinite(boost[first] + node.boost)) {
+      // Not hashed again: a later repeat merges with the first occurrence.
       out.emplace_back(clause.occur, &node);
       boost.push_back(node.boost);
       continue;
     }
-    boost[it->second] += node.boost;
+    boost[first] += node.boost;
   }
   for (size_t i = 0; i < out.size(); ++i) {
     if (boost[i] == out[i].second->boost) continue;

@@ -369,8 +369,12 @@ TEST_F(MultiTermTest, RepeatedClausesScoreAsOneWithTheirBoostsSummed) {
            {"* *", "*^2"}}) {
     expect_same(repeated, All(merged));
   }
-  // Not the same clause: another field.
+  // Not the same clause: another field, whether the clauses are few (compared one by one) or
+  // many (hashed).
   expect_same("title:kata kata", sum);
+  std::string fields_repeated;
+  for (int i = 0; i < 10; ++i) fields_repeated += "title:kata kata ";
+  expect_same(fields_repeated, All("title:kata^10 kata^10"));
 
   std::string many, weighted = "ka*^400 t*^400";
   for (int i = 0; i < 400; ++i) many += "ka* t* ";
