@@ -175,7 +175,15 @@ class MaxScore {
   }
   // Adds the non-essential clauses that match `doc` to *score, unless the bounds of their
   // blocks show first that `doc` cannot compete: then true.
-  bool PrunedByNonEssential(uint32_t doc, double* score);
+  bool PrunedByNonEssential(uint32_t doc, double* score) {
+    // Inline: most documents stop at one of these two tests (every clause essential, or the
+    // global bounds), and a call per document costs more than the tests themselves.
+    if (first_essential_ == 0) return false;
+    if (*score + upto_[first_essential_ - 1] <= threshold_) return true;
+    return PrunedByNonEssentialBlocks(doc, score);
+  }
+  // PrunedByNonEssential past the global bounds: the block bounds, then the clauses' scores.
+  [[gnu::always_inline]] inline bool PrunedByNonEssentialBlocks(uint32_t doc, double* score);
 
   const uint32_t segment_;
   const roaring_bitmap_t* const deleted_;
@@ -398,12 +406,10 @@ bool MaxScore::ScoreEssentialTwoPhase(uint32_t doc, bool skip, double* score) {
   return true;
 }
 
-bool MaxScore::PrunedByNonEssential(uint32_t doc, double* score) {
+inline bool MaxScore::PrunedByNonEssentialBlocks(uint32_t doc, double* score) {
   const size_t first_essential = first_essential_;
   const double threshold = threshold_;
   double sum = *score;
-  if (first_essential == 0) return false;
-  if (sum + upto_[first_essential - 1] <= threshold) return true;
   // Block-max MaxScore: a document that survives the clauses' global bounds is bounded again
   // by the blocks of the non-essential clauses that hold it (block_upto_[i]: clauses 0..i),
   // looked up without decoding, before any of them is advanced and scored.
