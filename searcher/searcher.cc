@@ -594,14 +594,17 @@ Status SearcherImpl::LoadHit(const SearchOptions& options,
   TRAWL_RETURN_IF_ERROR(segments_[hit->segment]->store().Get(hit->docid, &doc));
   hit->id = doc.id.empty() ? std::string(doc.Field(kIdField)) : doc.id;
   hit->title = std::string(doc.Field(kTitleField));
-  SnippetText source;
-  TRAWL_RETURN_IF_ERROR(
-      SnippetSource(doc, schema_, options.snippet_fields, terms, analyzers, &source));
-  Analyzer* analyzer = &analyzers.Default();
-  if (!source.field.empty())
-    TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema_, analyzers, source.field, &analyzer));
-  hit->snippet = MakeSnippet(source.text, *analyzer, terms, options.snippet_chars,
-                             options.highlight_begin, options.highlight_end);
+  // Choosing the snippet's field analyzes the hit's text: skipped when no snippet is asked for.
+  if (options.snippet_chars > 0) {
+    SnippetText source;
+    TRAWL_RETURN_IF_ERROR(
+        SnippetSource(doc, schema_, options.snippet_fields, terms, analyzers, &source));
+    Analyzer* analyzer = &analyzers.Default();
+    if (!source.field.empty())
+      TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema_, analyzers, source.field, &analyzer));
+    hit->snippet = MakeSnippet(source.text, *analyzer, terms, options.snippet_chars,
+                               options.highlight_begin, options.highlight_end);
+  }
   if (!options.fields.empty()) {
     const bool all = std::find(options.fields.begin(), options.fields.end(), "*") !=
                      options.fields.end();

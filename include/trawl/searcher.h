@@ -137,7 +137,7 @@ struct SearchOptions {
   // documents that cannot make the top k without matching them.
   bool exact_total = true;
   bool load_documents = true;  // fill Hit::id, Hit::title and Hit::snippet from the stored document
-  size_t snippet_chars = 200;  // approximate snippet length
+  size_t snippet_chars = 200;  // approximate snippet length; 0: no snippet, and no work for one
   // Markers around query terms in snippets.
   std::string highlight_begin = "<b>";
   std::string highlight_end = "</b>";
