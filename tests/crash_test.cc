@@ -24,6 +24,7 @@
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
 #include "trawl/verify.h"
+#include "tests/test_util.h"
 
 namespace trawl {
 namespace {
@@ -63,8 +64,8 @@ uint64_t RunAndKill(const std::string& index, const std::string& input, int dela
 }
 
 TEST(CrashLoop, KilledIndexerNeverLosesAcknowledgedCommits) {
-  char tmpl[] = "/tmp/trawl_crash_XXXXXX";
-  const std::string root = mkdtemp(tmpl);
+  std::string tmpl = ScratchTemplate("trawl_crash");
+  const std::string root = mkdtemp(tmpl.data());
   const std::string index = root + "/idx";
   std::mt19937 rng(2024);
   const int kRuns = 200, kDocsPerRun = 160;

@@ -22,6 +22,7 @@
 #include "trawl/searcher.h"
 #include "trawl/verify.h"
 #include "tests/stray_files.h"
+#include "tests/test_util.h"
 
 namespace trawl {
 namespace {
@@ -287,8 +288,8 @@ Status RunBatch(const std::string& dir, FaultyFileSystem* faulty, Arm arm, bool*
 }
 
 TEST(FaultInjection, EveryFailingFileSystemCallLeavesThePreviousCommit) {
-  char tmpl[] = "/tmp/trawl_fault_XXXXXX";
-  const std::string root = mkdtemp(tmpl);
+  std::string tmpl = ScratchTemplate("trawl_fault");
+  const std::string root = mkdtemp(tmpl.data());
   // Every session starts from a copy of this index.
   const std::string base = root + "/base";
   CreateIndexWith50(base);
@@ -336,8 +337,8 @@ TEST(FaultInjection, EveryFailingFileSystemCallLeavesThePreviousCommit) {
 // Each kind of call fails every time from one phase of a writer session on (as a disk that
 // fills up or goes read-only would), and each kind is reached.
 TEST(FaultInjection, EachKindOfCallFailingFromEachPhaseOn) {
-  char tmpl[] = "/tmp/trawl_fault_XXXXXX";
-  const std::string root = mkdtemp(tmpl);
+  std::string tmpl = ScratchTemplate("trawl_fault");
+  const std::string root = mkdtemp(tmpl.data());
   for (Op op : kAllOps) {
     int reached = 0;
     for (int phase = 0; phase < 4; ++phase) {
@@ -374,8 +375,8 @@ TEST(FaultInjection, EachKindOfCallFailingFromEachPhaseOn) {
 // A searcher reads through SearcherOptions::file_system: every failing call makes Open (or
 // OpenIfChanged) fail with the reason, and a healthy open afterwards sees the index.
 TEST(FaultInjection, EveryFailingCallOfASearcherOpenIsReported) {
-  char tmpl[] = "/tmp/trawl_fault_XXXXXX";
-  const std::string dir = std::string(mkdtemp(tmpl)) + "/idx";
+  std::string tmpl = ScratchTemplate("trawl_fault");
+  const std::string dir = std::string(mkdtemp(tmpl.data())) + "/idx";
   CreateIndexWith50(dir);
   {
     // A second segment that replaces documents of the first, so that a deletion file is read too.
@@ -434,8 +435,8 @@ TEST(FaultInjection, EveryFailingCallOfASearcherOpenIsReported) {
 // Fails one kind of call on a builder's pending store file (the stored documents that stream to
 // disk before their segment is named) and leaves every other call alone.
 TEST(FaultInjection, FailuresOfThePendingStoreLeaveThePreviousCommitAndNoFiles) {
-  char tmpl[] = "/tmp/trawl_fault_XXXXXX";
-  const std::string root = mkdtemp(tmpl);
+  std::string tmpl = ScratchTemplate("trawl_fault");
+  const std::string root = mkdtemp(tmpl.data());
   for (Op op : {Op::kCreate, Op::kWrite, Op::kSync, Op::kClose, Op::kRename}) {
     SCOPED_TRACE(std::string("operation ") + OpName(op));
     const std::string dir = root + "/idx" + std::to_string(static_cast<int>(op));
@@ -473,8 +474,8 @@ TEST(FaultInjection, FailuresOfThePendingStoreLeaveThePreviousCommitAndNoFiles) 
 // the commits before it succeed): WaitForMerges reports the failure, the commits are intact, no
 // file of the merge is left in the way, and the next writer merges.
 TEST(FaultInjection, AFailingBackgroundMergeLeavesTheCommits) {
-  char tmpl[] = "/tmp/trawl_fault_XXXXXX";
-  const std::string root = mkdtemp(tmpl);
+  std::string tmpl = ScratchTemplate("trawl_fault");
+  const std::string root = mkdtemp(tmpl.data());
   int reached = 0;
   for (Op op : kAllOps) {
     SCOPED_TRACE(std::string("failing every ") + OpName(op));

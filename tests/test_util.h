@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <system_error>
 
 namespace trawl {
 
@@ -22,6 +23,22 @@ inline std::filesystem::path FreshTempDir(const std::string& prefix) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+// Where tests whose subject is not the disk keep their indexes: memory (/dev/shm) when it has
+// room, where a file system call costs no I/O and fsync nothing, else the temp directory. A
+// killed process's writes survive in memory as on a disk, so crash tests hold there too.
+inline std::filesystem::path ScratchRoot() {
+  std::error_code ec;
+  const std::filesystem::space_info space = std::filesystem::space("/dev/shm", ec);
+  if (!ec && space.available >= (1ull << 30) && ::access("/dev/shm", W_OK) == 0)
+    return "/dev/shm";
+  return std::filesystem::temp_directory_path();
+}
+
+// A mkdtemp template under ScratchRoot(): mkdtemp(t.data()) on the returned string.
+inline std::string ScratchTemplate(const std::string& prefix) {
+  return (ScratchRoot() / (prefix + "_XXXXXX")).string();
 }
 
 // `s` quoted for /bin/sh.
