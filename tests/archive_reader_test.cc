@@ -22,6 +22,7 @@
 #include "ingest/byte_source.h"
 #include "ingest/html_text.h"
 #include "ingest/input_reader.h"
+#include "tests/sanitizer.h"
 #include "tests/test_util.h"
 
 #ifndef TRAWL_INDEX_BIN
@@ -31,13 +32,6 @@
 #error "TRAWL_SEARCH_BIN must be defined (tests/CMakeLists.txt does)"
 #endif
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TRAWL_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TRAWL_TEST_ASAN 1
-#endif
-#endif
 
 namespace trawl {
 
@@ -342,7 +336,7 @@ TEST_F(ArchiveTest, ArchiveMemberTimesAndSizes) {
 
 TEST_F(ArchiveTest, ArchiveCompressionBombIsStopped) {
   REQUIRE_TOOLS();
-#ifdef TRAWL_TEST_ASAN
+#ifdef TRAWL_TEST_UNDER_ASAN
   const std::string size = "64M";  // the ratio stops it at 16 MiB either way
 #else
   const std::string size = "256M";

@@ -20,6 +20,7 @@
 #include "analysis/analyzer.h"
 #include "searcher/query_parser.h"
 #include "tests/built_query.h"
+#include "tests/sanitizer.h"
 #include "tests/test_util.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
@@ -868,14 +869,6 @@ TEST_P(QueryPropertyTest, PerFieldAnalyzersWithBm25fAndProximityMatchBruteForce)
   CheckRandomQueries(bm25f, proximity);
 }
 
-// gcc says __SANITIZE_ADDRESS__; clang 14 only answers __has_feature.
-#if defined(__SANITIZE_ADDRESS__)
-#define TRAWL_TEST_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TRAWL_TEST_UNDER_ASAN 1
-#endif
-#endif
 #if defined(TRAWL_TEST_UNDER_ASAN)
 // The sanitizer build checks memory on one generated index; more seeds only repeat the same
 // code paths on other data, which the Release build covers with all three.

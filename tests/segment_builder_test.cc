@@ -17,14 +17,8 @@
 #include "format/segment_reader.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
+#include "tests/sanitizer.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TRAWL_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TRAWL_UNDER_ASAN 1
-#endif
-#endif
 
 namespace trawl {
 namespace {
@@ -95,7 +89,7 @@ size_t HeapInUse() {
 }
 
 TEST_F(SegmentBuilderTest, MemoryBytesMatchesTheAllocator) {
-#ifdef TRAWL_UNDER_ASAN
+#ifdef TRAWL_TEST_UNDER_ASAN
   GTEST_SKIP() << "the sanitizer's allocator does not report through mallinfo2";
 #endif
   ZipfText text(30000);
