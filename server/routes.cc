@@ -351,6 +351,7 @@ class Routes {
     for (const Hit& h : results.hits)
       hits.push_back(Json{{"score", h.score}, {"segment", h.segment}, {"docid", h.docid}});
     body["hits"] = std::move(hits);
+    if (!results.facets.empty()) body["facets"] = cli::FacetsJson(results.facets);
     SendJson(res, 200, body);
   }
 

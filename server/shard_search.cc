@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <future>
+#include <map>
 #include <utility>
 
 #include "server/statistics_json.h"
@@ -33,8 +34,54 @@ std::string NotDistributable(const SearchOptions& options) {
   if (!by_score_only) return "sort (only by score)";
   if (!options.after.empty()) return "after (search-after cursors; use offset)";
   if (!options.collapse.empty()) return "collapse";
-  if (!options.facets.empty() || !options.range_facets.empty()) return "facet and facet-range";
   return std::string();
+}
+
+// One facet's counts summed over the leaves' answers (each leaf sends every value: FIELD:0).
+struct MergedFacet {
+  std::string field;
+  bool is_range = false;
+  size_t top_n = 0;
+  // Canonical text (what the engine orders values by) -> (the value's JSON, count).
+  std::map<std::string, std::pair<Json, uint64_t>> counts;
+};
+
+std::string CanonicalText(const Json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+// The facets of one index over all the shards' matches: keyword facets by count, then value
+// bytewise, cut to their top_n; range facets every bucket in order (numbers by value, dates
+// as their RFC 3339 text).
+Json MergedFacetsJson(const std::vector<MergedFacet>& facets) {
+  Json out = Json::object();
+  for (const MergedFacet& f : facets) {
+    std::vector<std::pair<std::string, const std::pair<Json, uint64_t>*>> entries;
+    for (const auto& [text, entry] : f.counts) entries.emplace_back(text, &entry);
+    if (f.is_range) {
+      std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        const Json& x = a.second->first;
+        const Json& y = b.second->first;
+        if (x.is_number() && y.is_number()) return x.get<double>() < y.get<double>();
+        return a.first < b.first;
+      });
+    } else {
+      std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        if (a.second->second != b.second->second) return a.second->second > b.second->second;
+        return a.first < b.first;
+      });
+      if (f.top_n != 0 && entries.size() > f.top_n) entries.resize(f.top_n);
+    }
+    Json counts = Json::array();
+    for (const auto& [text, entry] : entries) {
+      Json one;
+      one["value"] = entry->first;
+      one["count"] = entry->second;
+      counts.push_back(std::move(one));
+    }
+    out[f.field] = std::move(counts);
+  }
+  return out;
 }
 
 // A hit of a leaf's query phase, with what orders it among all shards' hits.
@@ -224,10 +271,20 @@ RootAnswer ShardSearch::Search(const SearchRequest& request, nlohmann::json body
   }
   const nlohmann::json stats_json = StatisticsToJson(stats);
 
-  // 2. Query: each shard's first offset + top, merged.
+  // 2. Query: each shard's first offset + top, merged; facets with every value, summed.
   nlohmann::json query_body = body;
   query_body["top"] = want;
   query_body["offset"] = 0;
+  std::vector<MergedFacet> facets;
+  if (!options.facets.empty()) {
+    nlohmann::json all_values = nlohmann::json::array();
+    for (const FacetRequest& f : options.facets) {
+      all_values.push_back(f.field + ":0");
+      facets.push_back({f.field, false, f.top_n, {}});
+    }
+    query_body["facet"] = std::move(all_values);
+  }
+  for (const RangeFacetRequest& f : options.range_facets) facets.push_back({f.field, true, 0, {}});
   if (!request.count) query_body["statistics"] = stats_json;
   std::vector<ShardHit> merged;
   std::vector<uint64_t> generation(map_.shards.size(), 0);
@@ -251,6 +308,18 @@ RootAnswer ShardSearch::Search(const SearchRequest& request, nlohmann::json body
         for (const auto& h : r.body.at("hits")) {
           merged.push_back({h.at("score").get<double>(), shard, h.at("segment").get<uint32_t>(),
                             h.at("docid").get<uint32_t>()});
+        }
+        if (const auto leaf_facets = r.body.find("facets"); leaf_facets != r.body.end()) {
+          for (MergedFacet& f : facets) {
+            const auto values = leaf_facets->find(f.field);
+            if (values == leaf_facets->end()) continue;
+            for (const auto& v : *values) {
+              const Json value = v.at("value");
+              auto& entry = f.counts[CanonicalText(value)];
+              entry.first = value;
+              entry.second += v.at("count").get<uint64_t>();
+            }
+          }
         }
       } catch (const nlohmann::json::exception&) {
         return Error(502, "shard " + map_.shards[shard].name + ": not the /_query answer expected");
@@ -327,6 +396,8 @@ RootAnswer ShardSearch::Search(const SearchRequest& request, nlohmann::json body
       if (fetched[i]) hits.push_back(std::move(page[i]));
     j["hits"] = std::move(hits);
   }
+  // As one index: no facets with partial results (counts of some matches would read as all).
+  if (!facets.empty() && !partial) j["facets"] = MergedFacetsJson(facets);
   return answer;
 }
 

@@ -92,8 +92,19 @@ def make_docs():
         length = rng.randint(*[(20, 50), (2, 6), (5, 20)][part])
         docs.append({"id": doc_id, "title": word() + " " + word(),
                      "body": " ".join(word() for _ in range(length)),
-                     "tag": "t%d" % rng.randrange(6)})
+                     "tag": "t%d" % rng.randrange(6), "year": 1990 + rng.randrange(30)})
     return docs
+
+
+SCHEMA = {"fields": {"title": {"type": "text"}, "body": {"type": "text"},
+                     "tag": {"type": "keyword"}, "year": {"type": "int"}}}
+
+
+def write_schema(directory):
+    path = os.path.join(directory, "schema.json")
+    with open(path, "w") as f:
+        json.dump(SCHEMA, f)
+    return path
 
 
 QUERIES = [
@@ -120,7 +131,9 @@ class DistributedServeTest(unittest.TestCase):
         for name, rows in (("all.jsonl", docs), ("ordered.jsonl", ordered)):
             with open(os.path.join(cls.tmp, name), "w") as f:
                 f.writelines(json.dumps(d) + "\n" for d in rows)
-        run = lambda *args: subprocess.run([INDEX, "--quiet", "--threads", "1", *args], check=True)
+        schema = write_schema(cls.tmp)
+        run = lambda *args: subprocess.run([INDEX, "--quiet", "--threads", "1", "--schema", schema,
+                                            *args], check=True)
         run("--index", os.path.join(cls.tmp, "one"), os.path.join(cls.tmp, "ordered.jsonl"))
         os.makedirs(os.path.join(cls.tmp, "parts"))
         for i in range(PARTS):
@@ -167,6 +180,8 @@ class DistributedServeTest(unittest.TestCase):
             {"top": "10", "plain": "true", "proximity": "true"},
             {"top": "15", "filter": ["tag:t1 OR tag:t2"], "fields": "*"},
             {"count": "true"},
+            {"top": "5", "facet": "tag:3", "facet-range": "year:5"},
+            {"top": "5", "facet": "tag"},
         ]
         for q in QUERIES:
             for params in variants:
@@ -180,6 +195,9 @@ class DistributedServeTest(unittest.TestCase):
                     self.assertNotIn("hits", got)
                     continue
                 self.assertSameAnswer(got, want, context)
+                self.assertEqual(got.get("facets"), want.get("facets"), context)
+                if "facet" in params and want["total"]:
+                    self.assertIn("tag", got["facets"], context)
 
     def test_structured_post_and_count(self):
         body = {"query": {"bool": {"must": [{"match": {"field": "", "text": "w1 rare1"}}],
@@ -205,7 +223,7 @@ class DistributedServeTest(unittest.TestCase):
         self.assertEqual([s["name"] for s in stats["shards"]], ["part-0", "part-1", "part-2"])
 
     def test_what_a_root_refuses(self):
-        for params in [{"sort": "tag"}, {"collapse": "tag"}, {"facet": "tag"}, {"after": "x"}]:
+        for params in [{"sort": "year"}, {"collapse": "tag"}, {"after": "x"}]:
             status, body = self.root.search(q="w1", **params)
             self.assertEqual(status, 400, (params, body))
             self.assertIn("not supported by a root over shards", body["error"])
@@ -254,8 +272,10 @@ class LeafFailureTest(unittest.TestCase):
         with open(os.path.join(cls.tmp, "docs.jsonl"), "w") as f:
             for d in make_docs()[:300]:
                 f.write(json.dumps(d) + "\n")
+        schema = write_schema(cls.tmp)
         for i in range(PARTS):
-            subprocess.run([INDEX, "--quiet", "--index", os.path.join(cls.tmp, "part-%d" % i),
+            subprocess.run([INDEX, "--quiet", "--schema", schema,
+                            "--index", os.path.join(cls.tmp, "part-%d" % i),
                             "--part", "%d/%d" % (i, PARTS), os.path.join(cls.tmp, "docs.jsonl")],
                            check=True)
 
