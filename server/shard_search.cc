@@ -116,10 +116,10 @@ ShardSearch::ShardReply ShardSearch::CallShard(size_t shard, const std::string& 
     reply.status = r.status;
     reply.timed_out = r.status == 504;
     reply.body = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+    reply.raw = std::move(r.body);
     if (r.status == 200 && !reply.body.is_discarded()) {
       reply.ok = true;
       reply.error.clear();
-      reply.raw = std::move(r.body);
       return reply;
     }
     std::string message = reply.body.is_object() && reply.body.contains("error") &&
@@ -180,8 +180,251 @@ RootAnswer ShardSearch::Failure(const std::vector<ShardReply>& replies,
   return answer;
 }
 
+// One search over the shards, step by step: each phase either moves on or ends the search
+// with the answer it returns.
+class ShardSearch::Run {
+ public:
+  Run(ShardSearch* search, const SearchRequest& request, nlohmann::json body)
+      : search_(*search),
+        map_(search->map_),
+        request_(request),
+        options_(request.options),
+        body_(std::move(body)),
+        start_(Clock::now()),
+        // Each phase has its share of the budget, so that a leaf that does not answer in one
+        // phase leaves time for the others: the statistics phase (term lookups) a quarter,
+        // the query phase up to seven eighths, the fetch phase (a page of documents) the rest.
+        deadline_(start_ + std::chrono::milliseconds(request.timeout_ms)),
+        stats_deadline_(start_ + std::chrono::milliseconds(request.timeout_ms) / 4),
+        query_deadline_(start_ + std::chrono::milliseconds(request.timeout_ms) * 7 / 8),
+        first_leaf_(map_.shards.size(), 0),
+        missing_(map_.shards.size(), false),
+        generation_(map_.shards.size(), 0) {
+    body_.erase("timeout_ms");
+    live_.resize(map_.shards.size());
+    for (size_t i = 0; i < live_.size(); ++i) live_[i] = i;
+  }
+
+  RootAnswer Answer() {
+    if (!request_.count) {
+      if (auto failed = Statistics()) return std::move(*failed);
+    }
+    if (auto failed = Query()) return std::move(*failed);
+    if (!request_.count) {
+      if (auto failed = Fetch()) return std::move(*failed);
+    }
+    return Result();
+  }
+
+ private:
+  // 1. Every leaf's statistics, added in shard order.
+  std::optional<RootAnswer> Statistics() {
+    const auto replies =
+        search_.FanOut(live_, "/_stats", [&](size_t) { return WithBudget(body_, stats_deadline_); },
+                       first_leaf_, false, stats_deadline_);
+    const std::vector<size_t> asked = live_;
+    if (auto failed = KeepAnswered(replies, "statistics")) return failed;
+    CollectionStatistics stats;
+    for (size_t k = 0; k < replies.size(); ++k) {
+      if (!replies[k].ok) continue;
+      CollectionStatistics one;
+      const std::string error = replies[k].body.contains("statistics")
+                                    ? StatisticsFromJson(replies[k].body["statistics"], &one)
+                                    : "no statistics";
+      if (!error.empty()) return Error(502, "shard " + map_.shards[asked[k]].name + ": " + error);
+      const Status s = stats.Add(one);
+      if (!s.ok()) return Error(502, "shard " + map_.shards[asked[k]].name + ": " + s.message());
+    }
+    stats_json_ = StatisticsToJson(stats);
+    return std::nullopt;
+  }
+
+  // 2. Each shard's first offset + top hits scored with the statistics, merged; facets with
+  // every value, summed.
+  std::optional<RootAnswer> Query() {
+    nlohmann::json query_body = body_;
+    query_body["top"] = options_.offset + options_.top_k;
+    query_body["offset"] = 0;
+    if (!options_.facets.empty()) {
+      nlohmann::json all_values = nlohmann::json::array();
+      for (const FacetRequest& f : options_.facets) {
+        all_values.push_back(f.field + ":0");
+        facets_.push_back({f.field, false, f.top_n, {}});
+      }
+      query_body["facet"] = std::move(all_values);
+    }
+    for (const RangeFacetRequest& f : options_.range_facets)
+      facets_.push_back({f.field, true, 0, {}});
+    if (!request_.count) query_body["statistics"] = stats_json_;
+    const auto replies = search_.FanOut(
+        live_, "/_query", [&](size_t) { return WithBudget(query_body, query_deadline_); },
+        first_leaf_, false, query_deadline_);
+    const std::vector<size_t> asked = live_;
+    if (auto failed = KeepAnswered(replies, "query")) return failed;
+    for (size_t k = 0; k < replies.size(); ++k) {
+      if (!replies[k].ok) continue;
+      try {
+        AddQueryReply(asked[k], replies[k].body);
+      } catch (const nlohmann::json::exception&) {
+        return Error(502, "shard " + map_.shards[asked[k]].name +
+                              ": not the /_query answer expected");
+      }
+    }
+    std::sort(merged_.begin(), merged_.end(), [](const ShardHit& a, const ShardHit& b) {
+      if (a.score != b.score) return a.score > b.score;
+      if (a.shard != b.shard) return a.shard < b.shard;
+      if (a.segment != b.segment) return a.segment < b.segment;
+      return a.docid < b.docid;
+    });
+    return std::nullopt;
+  }
+
+  // A shard's query phase answer into the total, the hits to merge and the facets.
+  void AddQueryReply(size_t shard, const nlohmann::json& reply) {
+    total_ += reply.at("total").get<uint64_t>();
+    generation_[shard] = reply.at("generation").get<uint64_t>();
+    if (reply.value("partial", false)) partial_ = true;
+    for (const auto& h : reply.at("hits")) {
+      merged_.push_back({h.at("score").get<double>(), shard, h.at("segment").get<uint32_t>(),
+                         h.at("docid").get<uint32_t>()});
+    }
+    const auto leaf_facets = reply.find("facets");
+    if (leaf_facets == reply.end()) return;
+    for (MergedFacet& f : facets_) {
+      const auto values = leaf_facets->find(f.field);
+      if (values == leaf_facets->end()) continue;
+      for (const auto& v : *values) {
+        const Json value = v.at("value");
+        auto& entry = f.counts[CanonicalText(value)];
+        entry.first = value;
+        entry.second += v.at("count").get<uint64_t>();
+      }
+    }
+  }
+
+  // 3. The page's hits, each from the leaf that found it (only it knows their addresses).
+  std::optional<RootAnswer> Fetch() {
+    const size_t begin = std::min(options_.offset, merged_.size());
+    const size_t end = std::min(options_.offset + options_.top_k, merged_.size());
+    page_.assign(end - begin, Json());
+    fetched_.assign(end - begin, false);
+    if (begin == end) return std::nullopt;
+    std::vector<std::vector<size_t>> by_shard(map_.shards.size());  // positions in the page
+    for (size_t i = begin; i < end; ++i) by_shard[merged_[i].shard].push_back(i - begin);
+    std::vector<size_t> holding;
+    for (size_t shard = 0; shard < by_shard.size(); ++shard)
+      if (!by_shard[shard].empty()) holding.push_back(shard);
+    nlohmann::json fetch_body = body_;
+    fetch_body["statistics"] = stats_json_;
+    auto body_of = [&](size_t shard) {
+      nlohmann::json j = fetch_body;
+      j["generation"] = generation_[shard];
+      nlohmann::json hits = nlohmann::json::array();
+      for (size_t pos : by_shard[shard]) {
+        const ShardHit& h = merged_[begin + pos];
+        hits.push_back({{"segment", h.segment}, {"docid", h.docid}, {"score", h.score}});
+      }
+      j["hits"] = std::move(hits);
+      return WithBudget(std::move(j), deadline_);
+    };
+    const auto replies = search_.FanOut(holding, "/_fetch", body_of, first_leaf_, true, deadline_);
+    live_ = holding;
+    if (auto failed = KeepAnswered(replies, "fetch")) return failed;
+    for (size_t k = 0; k < replies.size(); ++k) {
+      if (!replies[k].ok) continue;
+      const size_t shard = holding[k];
+      const Json answer = ParseOrdered(replies[k].raw);
+      const auto hits = answer.find("hits");
+      if (hits == answer.end() || !hits->is_array() || hits->size() != by_shard[shard].size())
+        return Error(502, "shard " + map_.shards[shard].name + ": not the /_fetch answer expected");
+      for (size_t i = 0; i < by_shard[shard].size(); ++i) {
+        page_[by_shard[shard][i]] = (*hits)[i];
+        fetched_[by_shard[shard][i]] = true;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Keeps the shards of live_ whose reply is ok. The others are missing with partial results;
+  // otherwise they end the search (502 or 504), as does a leaf's 4xx (a bad request is bad on
+  // every shard), which is passed on as the leaf said it.
+  std::optional<RootAnswer> KeepAnswered(const std::vector<ShardReply>& replies,
+                                         const std::string& phase) {
+    std::vector<size_t> kept;
+    for (size_t k = 0; k < replies.size(); ++k) {
+      const ShardReply& r = replies[k];
+      if (r.ok) {
+        first_leaf_[live_[k]] = r.leaf;
+        kept.push_back(live_[k]);
+      } else if (r.status >= 400 && r.status < 500 && r.body.is_object()) {
+        return RootAnswer{r.status, ParseOrdered(r.raw)};
+      }
+    }
+    if (kept.size() != replies.size()) {
+      if (!options_.allow_partial) return search_.Failure(replies, live_, phase, request_.timeout_ms);
+      partial_ = true;
+      for (size_t k = 0; k < replies.size(); ++k)
+        if (!replies[k].ok) missing_[live_[k]] = true;
+    }
+    live_ = std::move(kept);
+    return std::nullopt;
+  }
+
+  // A leaf's request body with what is left of `until`, less a margin for the way back, so
+  // that the leaf's own 504 or partial answer arrives before the root gives up on it.
+  static std::optional<std::string> WithBudget(nlohmann::json j, Clock::time_point until) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+    const int64_t ms = left.count() - std::min<int64_t>(left.count() / 10, 50);
+    j["timeout_ms"] = std::max<int64_t>(ms, 1);
+    return j.dump();
+  }
+
+  // The answer, in the keys and order of one server's (cli::SearchJson).
+  RootAnswer Result() {
+    RootAnswer answer;
+    Json& j = answer.body;
+    j["query"] = request_.query;
+    j["total"] = total_;
+    if (partial_) {
+      j["partial"] = true;
+      Json names = Json::array();
+      for (size_t shard = 0; shard < missing_.size(); ++shard)
+        if (missing_[shard]) names.push_back(map_.shards[shard].name);
+      if (!names.empty()) j["missing_shards"] = std::move(names);
+    }
+    j["took_us"] = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count());
+    if (!request_.count) {
+      Json hits = Json::array();
+      for (size_t i = 0; i < page_.size(); ++i)
+        if (fetched_[i]) hits.push_back(std::move(page_[i]));
+      j["hits"] = std::move(hits);
+    }
+    // As one server: no facets with partial results (counts of some matches read as all).
+    if (!facets_.empty() && !partial_) j["facets"] = MergedFacetsJson(facets_);
+    return answer;
+  }
+
+  ShardSearch& search_;
+  const ShardMap& map_;
+  const SearchRequest& request_;
+  const SearchOptions& options_;
+  nlohmann::json body_;  // the client's request, as each leaf is sent it
+  const Clock::time_point start_, deadline_, stats_deadline_, query_deadline_;
+  std::vector<size_t> live_;        // the shards still in the search, in order
+  std::vector<size_t> first_leaf_;  // per shard: the leaf that answered last
+  std::vector<bool> missing_;       // per shard: left out (partial results)
+  bool partial_ = false;
+  nlohmann::json stats_json_ = StatisticsToJson(CollectionStatistics());
+  std::vector<MergedFacet> facets_;
+  std::vector<uint64_t> generation_;  // per shard: of its query phase
+  uint64_t total_ = 0;
+  std::vector<ShardHit> merged_;
+  std::vector<Json> page_;     // the page's hits as the leaves made them
+  std::vector<bool> fetched_;  // which of page_ a leaf sent
+};
+
 RootAnswer ShardSearch::Search(const SearchRequest& request, nlohmann::json body) {
-  const auto start = Clock::now();
   const SearchOptions& options = request.options;
   const std::string refused = NotDistributable(options);
   if (!refused.empty()) {
@@ -193,212 +436,7 @@ RootAnswer ShardSearch::Search(const SearchRequest& request, nlohmann::json body
                           ", more than " + std::to_string(max_top_) +
                           " (--max-top): a root over shards asks each leaf for offset + top hits");
   }
-  // Each phase has its share of the budget, so that a leaf that does not answer in one phase
-  // leaves time for the others: the statistics phase (term lookups) a quarter, the query
-  // phase up to seven eighths, the fetch phase (a page of documents) what is left.
-  const auto budget = std::chrono::milliseconds(request.timeout_ms);
-  const auto deadline = start + budget;
-  const auto stats_deadline = start + budget / 4;
-  const auto query_deadline = start + budget * 7 / 8;
-  const bool allow_partial = options.allow_partial;
-  const size_t want = options.offset + options.top_k;
-  body.erase("timeout_ms");
-  // Each leaf gets what is left of the budget, less a margin for the way back, so that its own
-  // 504 or partial answer arrives before the root gives up on it.
-  auto with_budget = [](nlohmann::json j, Clock::time_point until) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-    const int64_t ms = left.count() - std::min<int64_t>(left.count() / 10, 50);
-    j["timeout_ms"] = std::max<int64_t>(ms, 1);
-    return std::optional<std::string>(j.dump());
-  };
-
-  std::vector<size_t> live(map_.shards.size());
-  for (size_t i = 0; i < live.size(); ++i) live[i] = i;
-  std::vector<size_t> first_leaf(map_.shards.size(), 0);
-  std::vector<bool> missing(map_.shards.size(), false);
-  bool partial = false;
-  // Keeps the shards of `live` whose reply is ok; the others are missing (with partial
-  // results) or the request's failure (*failed set).
-  auto keep_answered = [&](const std::vector<ShardReply>& replies, const std::string& phase,
-                           std::optional<RootAnswer>* failed) {
-    std::vector<size_t> kept;
-    for (size_t k = 0; k < replies.size(); ++k) {
-      const ShardReply& r = replies[k];
-      if (r.ok) {
-        first_leaf[live[k]] = r.leaf;
-        kept.push_back(live[k]);
-      } else if (r.status >= 400 && r.status < 500 && r.body.is_object()) {
-        RootAnswer answer;
-        answer.status = r.status;
-        answer.body = ParseOrdered(r.body.dump());
-        *failed = std::move(answer);
-        return;
-      }
-    }
-    if (kept.size() != replies.size()) {
-      if (!allow_partial) {
-        *failed = Failure(replies, live, phase, request.timeout_ms);
-        return;
-      }
-      partial = true;
-      for (size_t k = 0; k < replies.size(); ++k)
-        if (!replies[k].ok) missing[live[k]] = true;
-    }
-    live = std::move(kept);
-  };
-
-  // 1. Statistics.
-  CollectionStatistics stats;
-  if (!request.count) {
-    const auto replies =
-        FanOut(live, "/_stats", [&](size_t) { return with_budget(body, stats_deadline); },
-               first_leaf, false, stats_deadline);
-    std::optional<RootAnswer> failed;
-    std::vector<size_t> asked = live;
-    keep_answered(replies, "statistics", &failed);
-    if (failed) return std::move(*failed);
-    for (size_t k = 0; k < replies.size(); ++k) {
-      if (!replies[k].ok) continue;
-      CollectionStatistics one;
-      std::string error = replies[k].body.contains("statistics")
-                              ? StatisticsFromJson(replies[k].body["statistics"], &one)
-                              : "no statistics";
-      if (!error.empty())
-        return Error(502, "shard " + map_.shards[asked[k]].name + ": " + error);
-      const Status s = stats.Add(one);
-      if (!s.ok()) return Error(502, "shard " + map_.shards[asked[k]].name + ": " + s.message());
-    }
-  }
-  const nlohmann::json stats_json = StatisticsToJson(stats);
-
-  // 2. Query: each shard's first offset + top, merged; facets with every value, summed.
-  nlohmann::json query_body = body;
-  query_body["top"] = want;
-  query_body["offset"] = 0;
-  std::vector<MergedFacet> facets;
-  if (!options.facets.empty()) {
-    nlohmann::json all_values = nlohmann::json::array();
-    for (const FacetRequest& f : options.facets) {
-      all_values.push_back(f.field + ":0");
-      facets.push_back({f.field, false, f.top_n, {}});
-    }
-    query_body["facet"] = std::move(all_values);
-  }
-  for (const RangeFacetRequest& f : options.range_facets) facets.push_back({f.field, true, 0, {}});
-  if (!request.count) query_body["statistics"] = stats_json;
-  std::vector<ShardHit> merged;
-  std::vector<uint64_t> generation(map_.shards.size(), 0);
-  uint64_t total = 0;
-  {
-    const auto replies =
-        FanOut(live, "/_query", [&](size_t) { return with_budget(query_body, query_deadline); },
-               first_leaf, false, query_deadline);
-    std::vector<size_t> asked = live;
-    std::optional<RootAnswer> failed;
-    keep_answered(replies, "query", &failed);
-    if (failed) return std::move(*failed);
-    for (size_t k = 0; k < replies.size(); ++k) {
-      const ShardReply& r = replies[k];
-      if (!r.ok) continue;
-      const size_t shard = asked[k];
-      try {
-        total += r.body.at("total").get<uint64_t>();
-        generation[shard] = r.body.at("generation").get<uint64_t>();
-        if (r.body.value("partial", false)) partial = true;
-        for (const auto& h : r.body.at("hits")) {
-          merged.push_back({h.at("score").get<double>(), shard, h.at("segment").get<uint32_t>(),
-                            h.at("docid").get<uint32_t>()});
-        }
-        if (const auto leaf_facets = r.body.find("facets"); leaf_facets != r.body.end()) {
-          for (MergedFacet& f : facets) {
-            const auto values = leaf_facets->find(f.field);
-            if (values == leaf_facets->end()) continue;
-            for (const auto& v : *values) {
-              const Json value = v.at("value");
-              auto& entry = f.counts[CanonicalText(value)];
-              entry.first = value;
-              entry.second += v.at("count").get<uint64_t>();
-            }
-          }
-        }
-      } catch (const nlohmann::json::exception&) {
-        return Error(502, "shard " + map_.shards[shard].name + ": not the /_query answer expected");
-      }
-    }
-  }
-  std::sort(merged.begin(), merged.end(), [](const ShardHit& a, const ShardHit& b) {
-    if (a.score != b.score) return a.score > b.score;
-    if (a.shard != b.shard) return a.shard < b.shard;
-    if (a.segment != b.segment) return a.segment < b.segment;
-    return a.docid < b.docid;
-  });
-  const size_t begin = std::min(options.offset, merged.size());
-  const size_t end = std::min(want, merged.size());
-
-  // 3. Fetch: the page's hits from the leaves that found them.
-  std::vector<Json> page(end - begin);
-  std::vector<bool> fetched(end - begin, false);
-  if (!request.count && begin < end) {
-    std::vector<std::vector<size_t>> by_shard(map_.shards.size());  // positions in page
-    for (size_t i = begin; i < end; ++i) by_shard[merged[i].shard].push_back(i - begin);
-    std::vector<size_t> holding;
-    for (size_t shard = 0; shard < by_shard.size(); ++shard)
-      if (!by_shard[shard].empty()) holding.push_back(shard);
-    nlohmann::json fetch_body = body;
-    fetch_body["statistics"] = stats_json;
-    auto body_of = [&](size_t shard) {
-      nlohmann::json j = fetch_body;
-      j["generation"] = generation[shard];
-      nlohmann::json hits = nlohmann::json::array();
-      for (size_t pos : by_shard[shard]) {
-        const ShardHit& h = merged[begin + pos];
-        hits.push_back({{"segment", h.segment}, {"docid", h.docid}, {"score", h.score}});
-      }
-      j["hits"] = std::move(hits);
-      return with_budget(std::move(j), deadline);
-    };
-    // Only the leaf that found the hits knows their addresses.
-    const auto replies = FanOut(holding, "/_fetch", body_of, first_leaf, true, deadline);
-    live = holding;
-    std::optional<RootAnswer> failed;
-    keep_answered(replies, "fetch", &failed);
-    if (failed) return std::move(*failed);
-    for (size_t k = 0; k < replies.size(); ++k) {
-      if (!replies[k].ok) continue;
-      const size_t shard = holding[k];
-      const Json answer = ParseOrdered(replies[k].raw);
-      const auto hits = answer.find("hits");
-      if (hits == answer.end() || !hits->is_array() || hits->size() != by_shard[shard].size())
-        return Error(502, "shard " + map_.shards[shard].name + ": not the /_fetch answer expected");
-      for (size_t i = 0; i < by_shard[shard].size(); ++i) {
-        page[by_shard[shard][i]] = (*hits)[i];
-        fetched[by_shard[shard][i]] = true;
-      }
-    }
-  }
-
-  RootAnswer answer;
-  Json& j = answer.body;
-  j["query"] = request.query;
-  j["total"] = total;
-  if (partial) j["partial"] = true;
-  if (partial) {
-    Json names = Json::array();
-    for (size_t shard = 0; shard < missing.size(); ++shard)
-      if (missing[shard]) names.push_back(map_.shards[shard].name);
-    if (!names.empty()) j["missing_shards"] = std::move(names);
-  }
-  j["took_us"] = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
-  if (!request.count) {
-    Json hits = Json::array();
-    for (size_t i = 0; i < page.size(); ++i)
-      if (fetched[i]) hits.push_back(std::move(page[i]));
-    j["hits"] = std::move(hits);
-  }
-  // As one index: no facets with partial results (counts of some matches would read as all).
-  if (!facets.empty() && !partial) j["facets"] = MergedFacetsJson(facets);
-  return answer;
+  return Run(this, request, std::move(body)).Answer();
 }
 
 RootAnswer ShardSearch::Count(const std::string& query, uint64_t timeout_ms) {
@@ -415,7 +453,7 @@ RootAnswer ShardSearch::Count(const std::string& query, uint64_t timeout_ms) {
     const ShardReply& r = replies[k];
     if (!r.ok) {
       if (r.status >= 400 && r.status < 500 && r.body.is_object()) {
-        return RootAnswer{r.status, ParseOrdered(r.body.dump())};
+        return RootAnswer{r.status, ParseOrdered(r.raw)};
       }
       return Failure(replies, all, "count", timeout_ms);
     }

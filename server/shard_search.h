@@ -52,6 +52,7 @@ class ShardSearch {
   const ShardMap& map() const { return map_; }
 
  private:
+  class Run;
   // What one shard answered in one phase.
   struct ShardReply {
     bool ok = false;         // a 200 from one of its leaves
@@ -59,7 +60,7 @@ class ShardSearch {
     int status = 0;          // the leaf's status; 0: none answered
     bool timed_out = false;  // none answered in time
     nlohmann::json body;     // the 200's JSON, or the leaf's error
-    std::string raw;         // the 200's body as it came (its keys in their order)
+    std::string raw;         // the body as it came (its keys in their order)
     std::string error;       // why no 200
   };
   // Calls every shard in `shards` at once: `path` with body_of(shard) (GET when it returns
