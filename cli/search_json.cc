@@ -83,6 +83,18 @@ Json FacetsJson(const std::vector<FacetResult>& facets) {
   return out;
 }
 
+Json HitJson(const Hit& h, bool explain) {
+  Json hit;
+  hit["id"] = h.id;
+  hit["score"] = h.score;
+  hit["title"] = h.title;
+  hit["snippet"] = h.snippet;
+  if (!h.fields.empty()) hit["fields"] = FieldsJson(h.fields);
+  if (h.collapsed > 0) hit["collapsed"] = h.collapsed;
+  if (explain) hit["explanation"] = h.explanation;
+  return hit;
+}
+
 Json SearchJson(std::string_view query, const SearchResults& results, uint64_t took_us,
                 bool count, bool explain) {
   Json j;
@@ -93,17 +105,7 @@ Json SearchJson(std::string_view query, const SearchResults& results, uint64_t t
   j["took_us"] = took_us;
   if (!count) {
     Json hits = Json::array();
-    for (const Hit& h : results.hits) {
-      Json hit;
-      hit["id"] = h.id;
-      hit["score"] = h.score;
-      hit["title"] = h.title;
-      hit["snippet"] = h.snippet;
-      if (!h.fields.empty()) hit["fields"] = FieldsJson(h.fields);
-      if (h.collapsed > 0) hit["collapsed"] = h.collapsed;
-      if (explain) hit["explanation"] = h.explanation;
-      hits.push_back(std::move(hit));
-    }
+    for (const Hit& h : results.hits) hits.push_back(HitJson(h, explain));
     j["hits"] = std::move(hits);
     if (!results.next.empty()) j["next"] = results.next;
   }

@@ -40,6 +40,10 @@ Json FacetsJson(const std::vector<FacetResult>& facets);
 Json SearchJson(std::string_view query, const SearchResults& results, uint64_t took_us,
                 bool count, bool explain);
 
+// One hit of SearchJson: {"id", "score", "title", "snippet", "fields"?, "collapsed"?,
+// "explanation"?}.
+Json HitJson(const Hit& hit, bool explain);
+
 // A stored document: {"id": ID, field: value, ...} with values typed as in FieldsJson.
 Json DocumentJson(const Document& doc);
 

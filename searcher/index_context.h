@@ -16,6 +16,7 @@
 #include "searcher/scorer.h"
 #include "trawl/query.h"
 #include "trawl/schema.h"
+#include "trawl/searcher.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -35,8 +36,16 @@ struct TermInSegments {
 // The open segments of one commit and their combined statistics: views of what the searcher
 // holds, so that a query sets up its context without copying them.
 struct IndexContext {
+  IndexContext() = default;
+  // Moves keep `fields` valid when it views `injected_fields`; a copy would not.
+  IndexContext(IndexContext&&) = default;
+  IndexContext& operator=(IndexContext&&) = default;
+  IndexContext(const IndexContext&) = delete;
+  IndexContext& operator=(const IndexContext&) = delete;
+
   std::span<const SegmentReader* const> segments;
-  // Field names in first-seen order, with their statistics summed over segments.
+  // Field names in first-seen order, with their statistics summed over segments (or, with
+  // injected statistics, those of the whole collection: a view of `injected_fields`).
   std::span<const FieldInfo> fields;
   // The index's schema (for an index from before schemas, its fields as text); never null
   // once the searcher set it.
@@ -58,6 +67,17 @@ struct IndexContext {
   // What one query may ask for (SearchOptions::limits): weights check the phrase length and
   // the expansions of multi-term words against it.
   QueryLimits limits;
+  // Statistics of a whole collection of shards (SearchOptions::statistics) that LookUpTerm's
+  // document frequencies come from; null: those of these segments. Set by InjectStatistics.
+  const CollectionStatistics* statistics = nullptr;
+  std::vector<FieldInfo> injected_fields;
+  // Searcher::CollectStatistics: every term LookUpTerm is asked for is recorded here with its
+  // document frequency in these segments; null otherwise.
+  CollectionStatistics* recorded = nullptr;
+
+  // Scores with `stats` from now on: `fields` become its fields (so a field of other shards
+  // only is known here too, as over all the shards), document frequencies its own.
+  void InjectStatistics(const CollectionStatistics* stats);
   double FieldWeight(std::string_view field) const {
     auto it = field_weights.find(field);
     return it == field_weights.end() ? 1.0 : it->second;
@@ -86,7 +106,8 @@ struct IndexContext {
   static uint64_t DocCount(const FieldInfo& field) { return field.docs_with_field; }
   // The field's average length in tokens; 1 for a field without any.
   static double AverageLength(const FieldInfo& field);
-  // `term` of `field` looked up in every segment, its document frequency summed.
+  // `term` of `field` looked up in every segment, its document frequency summed (with injected
+  // statistics, theirs, when they have the term).
   Status LookUpTerm(std::string_view field, std::string_view term, TermInSegments* out) const;
   // BM25 of `field` under this context's k1 and b, for a term (or phrase) of inverse document
   // frequency `idf`.

@@ -389,10 +389,16 @@ Status SearcherImpl::CountQuery(const Query& query, const SearchOptions& options
 
 Status SearcherImpl::MakeWeight(const Query& query, const SearchOptions& options, bool scored,
                                 bool validated, FieldAnalyzers& analyzer, QueryStop* stop,
-                                IndexContext* context, std::unique_ptr<Weight>* out) const {
+                                IndexContext* context, std::unique_ptr<Weight>* out,
+                                CollectionStatistics* recorded) const {
   // Before ExpandMatches too: it walks the tree recursively.
   if (!validated) TRAWL_RETURN_IF_ERROR(ValidateQuery(query.node(), options.limits));
   *context = Context(options.k1, options.b);
+  if (recorded != nullptr) {
+    context->recorded = recorded;
+  } else if (options.statistics != nullptr) {
+    context->InjectStatistics(options.statistics.get());
+  }
   context->stop = stop;
   context->limits = options.limits;
   for (const auto& [field, w] : options.field_weights) {
@@ -541,16 +547,86 @@ Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions&
     hit.segment = collected.segment;
     hit.docid = collected.docid;
     hit.collapsed = collected.collapsed;
-    if (options.explain) {
-      std::vector<Explanation> explained;
-      TRAWL_RETURN_IF_ERROR(weight->Explain(hit.segment, hit.docid, &explained));
-      if (!explained.empty()) {
-        hit.explain_tree = std::move(explained.front());
-        hit.explanation = hit.explain_tree.ToString();
-      }
-    }
-    if (options.load_documents) TRAWL_RETURN_IF_ERROR(LoadHit(options, terms, *analyzer, &hit));
+    TRAWL_RETURN_IF_ERROR(CompleteHit(*weight, options, terms, *analyzer, &hit));
     results->hits.push_back(std::move(hit));
+  }
+  return Status::OK();
+}
+
+Status SearcherImpl::CompleteHit(const Weight& weight, const SearchOptions& options,
+                                 const std::unordered_set<std::string>& terms,
+                                 FieldAnalyzers& analyzers, Hit* hit) const {
+  if (options.explain) {
+    std::vector<Explanation> explained;
+    TRAWL_RETURN_IF_ERROR(weight.Explain(hit->segment, hit->docid, &explained));
+    if (!explained.empty()) {
+      hit->explain_tree = std::move(explained.front());
+      hit->explanation = hit->explain_tree.ToString();
+    }
+  }
+  if (options.load_documents) TRAWL_RETURN_IF_ERROR(LoadHit(options, terms, analyzers, hit));
+  return Status::OK();
+}
+
+Status SearcherImpl::CollectStatistics(std::string_view query, const SearchOptions& options,
+                                       CollectionStatistics* out) const {
+  *out = CollectionStatistics();
+  Query parsed;
+  TRAWL_RETURN_IF_ERROR(QueryOfText(query, options, &parsed));
+  return CollectStatistics(parsed, options, out);
+}
+
+Status SearcherImpl::CollectStatistics(const Query& query, const SearchOptions& options,
+                                       CollectionStatistics* out) const {
+  *out = CollectionStatistics();
+  QueryStop stop(options.deadline, options.cancel);
+  BorrowedAnalyzer analyzer(pool_.get());
+  TRAWL_RETURN_IF_ERROR(analyzer.Init());
+  CollectionStatistics stats;
+  for (const FieldInfo& f : fields_)
+    stats.fields.push_back({f.name, f.type, f.docs_with_field, f.total_length});
+  // The weight Search would make, scored (proximity looks words up too), looking up exactly
+  // the terms Search would.
+  IndexContext context;
+  std::unique_ptr<Weight> weight;
+  Status s = MakeWeight(query, options, /*scored=*/true, /*validated=*/false, *analyzer, &stop,
+                        &context, &weight, &stats);
+  if (stop.stopped()) return stop.status();
+  TRAWL_RETURN_IF_ERROR(s);
+  *out = std::move(stats);
+  return Status::OK();
+}
+
+Status SearcherImpl::FetchHits(std::string_view query, const SearchOptions& options,
+                               std::vector<Hit>* hits) const {
+  Query parsed;
+  TRAWL_RETURN_IF_ERROR(QueryOfText(query, options, &parsed));
+  return FetchHits(parsed, options, hits);
+}
+
+Status SearcherImpl::FetchHits(const Query& query, const SearchOptions& options,
+                               std::vector<Hit>* hits) const {
+  for (const Hit& hit : *hits) {
+    if (hit.segment >= segments_.size() || hit.docid >= segments_[hit.segment]->num_docs()) {
+      return Status::InvalidArgument("no document at segment " + std::to_string(hit.segment) +
+                                     ", docid " + std::to_string(hit.docid) +
+                                     " in generation " + std::to_string(generation_));
+    }
+  }
+  QueryStop stop(options.deadline, options.cancel);
+  BorrowedAnalyzer analyzer(pool_.get());
+  TRAWL_RETURN_IF_ERROR(analyzer.Init());
+  IndexContext context;
+  std::unique_ptr<Weight> weight;
+  Status s = MakeWeight(query, options, /*scored=*/true, /*validated=*/false, *analyzer, &stop,
+                        &context, &weight);
+  if (stop.stopped()) return stop.status();
+  TRAWL_RETURN_IF_ERROR(s);
+  std::unordered_set<std::string> terms;
+  if (options.load_documents) weight->CollectTerms(&terms);
+  for (Hit& hit : *hits) {
+    if (StopRequested(&stop, kHitCost)) return stop.status();
+    TRAWL_RETURN_IF_ERROR(CompleteHit(*weight, options, terms, *analyzer, &hit));
   }
   return Status::OK();
 }

@@ -48,6 +48,14 @@ class SearcherImpl final : public Searcher {
   Status Count(std::string_view query, const SearchOptions& options,
                uint64_t* count) const override;
   Status Count(const Query& query, const SearchOptions& options, uint64_t* count) const override;
+  Status CollectStatistics(std::string_view query, const SearchOptions& options,
+                           CollectionStatistics* out) const override;
+  Status CollectStatistics(const Query& query, const SearchOptions& options,
+                           CollectionStatistics* out) const override;
+  Status FetchHits(std::string_view query, const SearchOptions& options,
+                   std::vector<Hit>* hits) const override;
+  Status FetchHits(const Query& query, const SearchOptions& options,
+                   std::vector<Hit>* hits) const override;
   Status Get(std::string_view id, Document* out) const override;
   const Schema& schema() const override { return schema_; }
   uint64_t num_docs() const override { return num_docs_; }
@@ -84,14 +92,22 @@ class SearcherImpl final : public Searcher {
   // The weight of `query` with the options' filters, bound to *context, which it refers to and
   // which must outlive it; unless `scored`, without what adds only to scores (proximity).
   // The context ticks `stop` (never null). Unless `validated`, the query is first checked
-  // against options.limits.
+  // against options.limits. It scores with options.statistics when set, unless `recorded` is
+  // not null: then it records there every term looked up, with this index's numbers
+  // (CollectStatistics).
   Status MakeWeight(const Query& query, const SearchOptions& options, bool scored,
-                    bool validated, FieldAnalyzers& analyzers, QueryStop* stop, IndexContext* context,
-                    std::unique_ptr<Weight>* out) const;
+                    bool validated, FieldAnalyzers& analyzers, QueryStop* stop,
+                    IndexContext* context, std::unique_ptr<Weight>* out,
+                    CollectionStatistics* recorded = nullptr) const;
   // Per segment, the documents every filter query matches (SearchOptions::filters and
   // filter_queries), as sets or per-document checks (searcher/query/filtered.h).
   Status FilterSets(const SearchOptions& options, const IndexContext& context,
                     FieldAnalyzers& analyzers, std::vector<SegmentFilter>* out) const;
+  // The hit's explanation (with options.explain) and what LoadHit loads (with
+  // options.load_documents), for a hit whose segment, docid and score are set.
+  Status CompleteHit(const Weight& weight, const SearchOptions& options,
+                     const std::unordered_set<std::string>& terms, FieldAnalyzers& analyzers,
+                     Hit* hit) const;
   // The hit's stored fields, title and snippet, as the options ask.
   Status LoadHit(const SearchOptions& options, const std::unordered_set<std::string>& terms,
                  FieldAnalyzers& analyzers, Hit* hit) const;

@@ -97,15 +97,20 @@ Status TermsWeightInField(const IndexContext& index, const std::string& field,
   const FieldInfo& f = *index.Field(field);
   std::vector<PhraseTerm> phrase;
   const uint32_t base = terms.front().position;
+  // Every term is looked up, even after one that no document has: over shards on several
+  // machines, the statistics phase (IndexContext::recorded) must see each term in every shard.
+  bool all_found = true;
   for (const AnalyzedTerm& t : terms) {
     TermInSegments entries;
     TRAWL_RETURN_IF_ERROR(index.LookUpTerm(field, t.text, &entries));
-    if (entries.doc_freq == 0) {
-      *out = std::make_unique<EmptyWeight>();
-      return Status::OK();
-    }
+    if (entries.doc_freq == 0) all_found = false;
+    if (!all_found) continue;
     idf_sum += Bm25::Idf(IndexContext::DocCount(f), entries.doc_freq);
     phrase.push_back({t.text, t.position - base, std::move(entries)});
+  }
+  if (!all_found) {
+    *out = std::make_unique<EmptyWeight>();
+    return Status::OK();
   }
   *out = NewPhraseWeight(index, field, std::move(phrase), slop, idf_sum, boost);
   return Status::OK();

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "cli/search_json.h"
+#include "server/statistics_json.h"
 
 namespace trawl::serve {
 namespace {
@@ -24,7 +25,8 @@ constexpr char kJsonType[] = "application/json";
 const char* const kKnownPaths[][2] = {
     {"/search", "GET, POST, OPTIONS"}, {"/count", "GET, OPTIONS"},
     {"/documents", "GET, POST, DELETE, OPTIONS"}, {"/commit", "POST, OPTIONS"},
-    {"/stats", "GET, OPTIONS"}, {"/health", "GET, OPTIONS"}, {"/backup", "POST, OPTIONS"}};
+    {"/stats", "GET, OPTIONS"}, {"/health", "GET, OPTIONS"}, {"/backup", "POST, OPTIONS"},
+    {"/_stats", "POST, OPTIONS"}, {"/_query", "POST, OPTIONS"}, {"/_fetch", "POST, OPTIONS"}};
 
 void SendJson(httplib::Response& res, int status, const Json& body) {
   res.status = status;
@@ -88,9 +90,64 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
 
 class Routes {
  public:
-  Routes(IndexService* service, const RouteOptions* options) : service_(*service), options_(*options) {}
+  Routes(IndexService* service, ShardSearch* shards, const RouteOptions* options)
+      : service_(service), shards_(shards), options_(*options) {}
 
   void Install(httplib::Server* server) {
+    if (shards_ != nullptr) {
+      InstallRoot(server);
+    } else {
+      InstallIndex(server);
+    }
+    InstallCommon(server);
+  }
+
+ private:
+  // A root over shards (--shards): searches, counts and reads answered by the leaves; no
+  // writes, which go to the leaf serving the document's shard.
+  void InstallRoot(httplib::Server* server) {
+    server->Get("/search", [this](const httplib::Request& req, httplib::Response& res) {
+      SearchRequest request;
+      const std::string error = ParseSearchParams(req.params, options_.limits, &request);
+      if (!error.empty()) return SendError(res, 400, error);
+      SendRoot(res, shards_->Search(request, ParamsToJson(req.params)));
+    });
+    server->Post("/search", [this](const httplib::Request& req, httplib::Response& res) {
+      nlohmann::json body = nlohmann::json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+      if (body.is_discarded()) return SendError(res, 400, "the body is not valid JSON");
+      SearchRequest request;
+      const std::string error = ParseSearchJson(body, options_.limits, &request);
+      if (!error.empty()) return SendError(res, 400, error);
+      SendRoot(res, shards_->Search(request, std::move(body)));
+    });
+    server->Get("/count", [this](const auto& req, auto& res) {
+      std::string query;
+      uint64_t timeout_ms = 0;
+      if (ParseCount(req, res, &query, &timeout_ms)) SendRoot(res, shards_->Count(query, timeout_ms));
+    });
+    server->Get("/documents", [this](const auto& req, auto& res) {
+      std::string id;
+      if (IdParam(req, res, &id)) SendRoot(res, shards_->Document(id));
+    });
+    server->Get("/stats", [this](const auto&, auto& res) { SendRoot(res, shards_->Stats()); });
+    const auto no_writes = [](const httplib::Request& req, httplib::Response& res) {
+      SendError(res, 400, req.method + " " + req.path +
+                              ": this server is a root over shards (--shards), which takes no "
+                              "writes and serves no leaf requests: send them to the leaves");
+    };
+    server->Post("/documents", no_writes);
+    server->Delete("/documents", no_writes);
+    server->Post("/commit", no_writes);
+    server->Post("/backup", no_writes);
+    for (const char* path : {"/_stats", "/_query", "/_fetch"}) server->Post(path, no_writes);
+  }
+
+  static void SendRoot(httplib::Response& res, const RootAnswer& answer) {
+    SendJson(res, answer.status, answer.body);
+  }
+
+  // The endpoints over the index this server holds.
+  void InstallIndex(httplib::Server* server) {
     server->Get("/search", [this](const httplib::Request& req, httplib::Response& res) {
       Search(req.params, res);
     });
@@ -100,6 +157,11 @@ class Routes {
       if (!error.empty()) return SendError(res, 400, error);
       Search(std::move(request), res);
     });
+    // A leaf's part of a search over shards on several machines (docs/server.md, "Shards on
+    // several machines").
+    server->Post("/_stats", [this](const auto& req, auto& res) { LeafStatistics(req, res); });
+    server->Post("/_query", [this](const auto& req, auto& res) { LeafQuery(req, res); });
+    server->Post("/_fetch", [this](const auto& req, auto& res) { LeafFetch(req, res); });
     server->Get("/count", [this](const auto& req, auto& res) { Count(req, res); });
     server->Get("/documents", [this](const auto& req, auto& res) { GetDocument(req, res); });
     server->Post("/documents", [this](const auto& req, auto& res) {
@@ -115,6 +177,10 @@ class Routes {
       if (Authorized(req, res)) Backup(req, res);
     });
     server->Get("/stats", [this](const auto&, auto& res) { Stats(res); });
+  }
+
+  // Both kinds: health, preflight, errors, overload, CORS and the log.
+  void InstallCommon(httplib::Server* server) {
     server->Get("/health", [](const auto&, auto& res) { SendJson(res, 200, Json{{"status", "ok"}}); });
     server->Options(".*", [this](const auto& req, auto& res) { Preflight(req, res); });
 
@@ -156,7 +222,6 @@ class Routes {
     });
   }
 
- private:
   void Search(const Params& params, httplib::Response& res) {
     SearchRequest request;
     const std::string error = ParseSearchParams(params, options_.limits, &request);
@@ -168,7 +233,7 @@ class Routes {
     SearchOptions& options = request.options;
     // Before AcquireSearcher, which may look for a newer commit first (--refresh-ms).
     options.deadline = DeadlineOf(request.timeout_ms);
-    const std::shared_ptr<const Searcher> searcher = service_.AcquireSearcher();
+    const std::shared_ptr<const Searcher> searcher = service_->AcquireSearcher();
     // As trawl-search does (QueryRunner::Run): the same calls, so the same answers.
     SearchResults results;
     const auto start = Clock::now();
@@ -190,6 +255,145 @@ class Routes {
                              request.count, options.explain));
   }
 
+  // What a leaf request carries besides a POST /search body.
+  struct LeafRequest {
+    SearchRequest search;
+    std::shared_ptr<const CollectionStatistics> statistics;  // null: none sent
+    nlohmann::json hits;                                     // /_fetch: the hits to load
+    uint64_t generation = 0;                                 // /_fetch: of the query phase
+  };
+
+  // A leaf request's body: the members named in `extras` taken out, the rest read as a POST
+  // /search body. False with a 400 sent if anything is wrong.
+  bool ParseLeafRequest(const std::string& body, std::initializer_list<const char*> extras,
+                        httplib::Response& res, LeafRequest* out) {
+    nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      SendError(res, 400, "the body must be a JSON object");
+      return false;
+    }
+    for (const char* name : extras) {
+      const auto it = j.find(name);
+      if (it == j.end()) continue;
+      if (std::string_view(name) == "statistics") {
+        auto stats = std::make_shared<CollectionStatistics>();
+        const std::string error = StatisticsFromJson(*it, stats.get());
+        if (!error.empty()) {
+          SendError(res, 400, error);
+          return false;
+        }
+        out->statistics = std::move(stats);
+      } else if (std::string_view(name) == "hits") {
+        out->hits = std::move(*it);
+      } else if (std::string_view(name) == "generation") {
+        if (!it->is_number_unsigned()) {
+          SendError(res, 400, "generation must be a whole number");
+          return false;
+        }
+        out->generation = it->get<uint64_t>();
+      }
+      j.erase(it);
+    }
+    const std::string error = ParseSearchJson(std::move(j), options_.limits, &out->search);
+    if (!error.empty()) {
+      SendError(res, 400, error);
+      return false;
+    }
+    out->search.options.statistics = out->statistics;
+    out->search.options.deadline = DeadlineOf(out->search.timeout_ms);
+    return true;
+  }
+
+  // POST /_stats: the statistics phase, this leaf's statistics for the query.
+  void LeafStatistics(const httplib::Request& req, httplib::Response& res) {
+    LeafRequest request;
+    if (!ParseLeafRequest(req.body, {}, res, &request)) return;
+    const std::shared_ptr<const Searcher> searcher = service_->AcquireSearcher();
+    CollectionStatistics stats;
+    const SearchRequest& search = request.search;
+    const Status s = search.is_structured
+                         ? searcher->CollectStatistics(search.structured, search.options, &stats)
+                         : searcher->CollectStatistics(search.query, search.options, &stats);
+    if (!s.ok()) return SendStatus(res, s, search.timeout_ms);
+    Json body;
+    body["generation"] = searcher->generation();
+    body["statistics"] = StatisticsToJson(stats);
+    SendJson(res, 200, body);
+  }
+
+  // POST /_query: the query phase, this leaf's first top hits scored with the statistics sent
+  // (or its own), as sort keys without documents.
+  void LeafQuery(const httplib::Request& req, httplib::Response& res) {
+    LeafRequest request;
+    if (!ParseLeafRequest(req.body, {"statistics"}, res, &request)) return;
+    SearchRequest& search = request.search;
+    SearchOptions& options = search.options;
+    options.load_documents = false;
+    options.explain = false;
+    const std::shared_ptr<const Searcher> searcher = service_->AcquireSearcher();
+    SearchResults results;
+    Status s;
+    if (search.count && !options.allow_partial) {
+      s = search.is_structured ? searcher->Count(search.structured, options, &results.total)
+                               : searcher->Count(search.query, options, &results.total);
+    } else {
+      options.count_only = search.count;
+      s = search.is_structured ? searcher->Search(search.structured, options, &results)
+                               : searcher->Search(search.query, options, &results);
+    }
+    if (!s.ok()) return SendStatus(res, s, search.timeout_ms);
+    Json body;
+    body["generation"] = searcher->generation();
+    body["total"] = results.total;
+    body["total_exact"] = results.total_exact;
+    if (results.partial) body["partial"] = true;
+    Json hits = Json::array();
+    for (const Hit& h : results.hits)
+      hits.push_back(Json{{"score", h.score}, {"segment", h.segment}, {"docid", h.docid}});
+    body["hits"] = std::move(hits);
+    if (!results.facets.empty()) body["facets"] = cli::FacetsJson(results.facets);
+    SendJson(res, 200, body);
+  }
+
+  // POST /_fetch: the fetch phase, stored fields, snippets (and explanations) of hits the
+  // query phase of the same commit found.
+  void LeafFetch(const httplib::Request& req, httplib::Response& res) {
+    LeafRequest request;
+    if (!ParseLeafRequest(req.body, {"statistics", "hits", "generation"}, res, &request)) return;
+    if (!request.hits.is_array()) return SendError(res, 400, "hits: expected an array");
+    std::vector<Hit> hits;
+    for (const nlohmann::json& h : request.hits) {
+      if (!h.is_object() || !h.contains("segment") || !h["segment"].is_number_unsigned() ||
+          !h.contains("docid") || !h["docid"].is_number_unsigned() || !h.contains("score") ||
+          !h["score"].is_number()) {
+        return SendError(res, 400, "hits: expected [{\"segment\", \"docid\", \"score\"}, ...]");
+      }
+      Hit hit;
+      hit.segment = h["segment"].get<uint32_t>();
+      hit.docid = h["docid"].get<uint32_t>();
+      hit.score = h["score"].get<double>();
+      hits.push_back(std::move(hit));
+    }
+    const std::shared_ptr<const Searcher> searcher = service_->AcquireSearcher();
+    if (searcher->generation() != request.generation) {
+      return SendError(res, 409,
+                       "this leaf now serves generation " + std::to_string(searcher->generation()) +
+                           ", not " + std::to_string(request.generation) +
+                           " where the hits were found: search again");
+    }
+    const SearchRequest& search = request.search;
+    const Status s = search.is_structured
+                         ? searcher->FetchHits(search.structured, search.options, &hits)
+                         : searcher->FetchHits(search.query, search.options, &hits);
+    if (!s.ok()) return SendStatus(res, s, search.timeout_ms);
+    Json body;
+    body["generation"] = searcher->generation();
+    Json out = Json::array();
+    for (const Hit& h : hits) out.push_back(cli::HitJson(h, search.options.explain));
+    body["hits"] = std::move(out);
+    SendJson(res, 200, body);
+  }
+
   // When a request that started now and may take `timeout_ms` must stop. From the start of
   // its handler, after parsing: time waiting for a thread is not counted (that queue is
   // bounded by --max-waiting instead).
@@ -197,29 +401,45 @@ class Routes {
     return Clock::now() + std::chrono::milliseconds(timeout_ms);
   }
 
-  void Count(const httplib::Request& req, httplib::Response& res) {
+  // GET /count's parameters: q and timeout_ms. False with a 400 sent if they are wrong.
+  bool ParseCount(const httplib::Request& req, httplib::Response& res, std::string* query,
+                  uint64_t* timeout_ms) const {
     for (const auto& [name, value] : req.params) {
       if (name != "q" && name != "timeout_ms") {
-        return SendError(res, 400, "unknown parameter '" + name + "'");
+        SendError(res, 400, "unknown parameter '" + name + "'");
+        return false;
       }
     }
-    uint64_t timeout_ms = 0;
-    const std::string bad_timeout = ParseTimeout(req.params, options_.limits, &timeout_ms);
-    if (!bad_timeout.empty()) return SendError(res, 400, bad_timeout);
-    if (!req.has_param("q")) return SendError(res, 400, "missing parameter 'q' (the query)");
+    const std::string bad_timeout = ParseTimeout(req.params, options_.limits, timeout_ms);
+    if (!bad_timeout.empty()) {
+      SendError(res, 400, bad_timeout);
+      return false;
+    }
+    if (!req.has_param("q")) {
+      SendError(res, 400, "missing parameter 'q' (the query)");
+      return false;
+    }
     if (req.get_param_value_count("q") > 1) {
-      return SendError(res, 400, "parameter 'q' given more than once");
+      SendError(res, 400, "parameter 'q' given more than once");
+      return false;
     }
-    const std::string query = req.get_param_value("q");
-    if (query.size() > options_.limits.max_query_bytes) {
-      return SendError(res, 400, "q is longer than " +
-                                     std::to_string(options_.limits.max_query_bytes) + " bytes");
+    *query = req.get_param_value("q");
+    if (query->size() > options_.limits.max_query_bytes) {
+      SendError(res, 400, "q is longer than " + std::to_string(options_.limits.max_query_bytes) + " bytes");
+      return false;
     }
+    return true;
+  }
+
+  void Count(const httplib::Request& req, httplib::Response& res) {
+    std::string query;
+    uint64_t timeout_ms = 0;
+    if (!ParseCount(req, res, &query, &timeout_ms)) return;
     uint64_t total = 0;
     SearchOptions options;
     options.limits = options_.limits.QueryLimitsOfRequest();
     options.deadline = DeadlineOf(timeout_ms);
-    const Status s = service_.AcquireSearcher()->Count(query, options, &total);
+    const Status s = service_->AcquireSearcher()->Count(query, options, &total);
     if (!s.ok()) return SendStatus(res, s, timeout_ms);
     Json body;
     body["query"] = query;
@@ -245,7 +465,7 @@ class Routes {
     std::string id;
     if (!IdParam(req, res, &id)) return;
     Document doc;
-    const Status s = service_.AcquireSearcher()->Get(id, &doc);
+    const Status s = service_->AcquireSearcher()->Get(id, &doc);
     if (s.IsNotFound()) return SendError(res, 404, "no document with id '" + id + "'");
     if (!s.ok()) return SendStatus(res, s);
     SendJson(res, 200, cli::DocumentJson(doc));
@@ -253,7 +473,7 @@ class Routes {
 
   void AddDocuments(const httplib::Request& req, httplib::Response& res) {
     AddResult result;
-    const Status s = service_.AddJsonl(req.body, &result);
+    const Status s = service_->AddJsonl(req.body, &result);
     if (!s.ok()) return SendStatus(res, s);
     Json body;
     body["added"] = result.added;
@@ -266,7 +486,7 @@ class Routes {
     std::string id;
     if (!IdParam(req, res, &id)) return;
     bool found = false;
-    const Status s = service_.Delete(id, &found);
+    const Status s = service_->Delete(id, &found);
     if (!s.ok()) return SendStatus(res, s);
     Json body;
     body["id"] = id;
@@ -276,7 +496,7 @@ class Routes {
 
   void Commit(httplib::Response& res) {
     CommitResult result;
-    const Status s = service_.Commit(&result);
+    const Status s = service_->Commit(&result);
     if (!s.ok()) return SendStatus(res, s);
     Json body;
     body["generation"] = result.generation;
@@ -294,7 +514,7 @@ class Routes {
     }
     if (dest.empty()) return SendError(res, 400, "missing parameter 'dest' (a new or empty directory)");
     BackupResult result;
-    const Status s = service_.Backup(dest, &result);
+    const Status s = service_->Backup(dest, &result);
     if (!s.ok()) return SendStatus(res, s);
     Json body;
     body["dest"] = dest;
@@ -309,7 +529,7 @@ class Routes {
 
   void Stats(httplib::Response& res) {
     IndexStats stats;
-    const Status s = service_.Stats(&stats);
+    const Status s = service_->Stats(&stats);
     if (!s.ok()) return SendStatus(res, s);
     Json body;
     body["documents"] = stats.documents;
@@ -398,7 +618,8 @@ class Routes {
     *options_.log << line << std::flush;
   }
 
-  IndexService& service_;
+  IndexService* service_;  // null for a root over shards
+  ShardSearch* shards_;     // null unless a root over shards
   const RouteOptions& options_;
   mutable std::mutex log_mutex_;
 };
@@ -410,7 +631,15 @@ void RoutesDeleter::operator()(Routes* routes) const { delete routes; }
 std::unique_ptr<Routes, RoutesDeleter> InstallRoutes(IndexService* service,
                                                      const RouteOptions* options,
                                                      httplib::Server* server) {
-  std::unique_ptr<Routes, RoutesDeleter> routes(new Routes(service, options));
+  std::unique_ptr<Routes, RoutesDeleter> routes(new Routes(service, nullptr, options));
+  routes->Install(server);
+  return routes;
+}
+
+std::unique_ptr<Routes, RoutesDeleter> InstallRootRoutes(ShardSearch* shards,
+                                                         const RouteOptions* options,
+                                                         httplib::Server* server) {
+  std::unique_ptr<Routes, RoutesDeleter> routes(new Routes(nullptr, shards, options));
   routes->Install(server);
   return routes;
 }

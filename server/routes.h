@@ -10,6 +10,7 @@
 
 #include "server/index_service.h"
 #include "server/search_request.h"
+#include "server/shard_search.h"
 
 namespace httplib {
 class Server;
@@ -38,6 +39,13 @@ struct RoutesDeleter {
 std::unique_ptr<Routes, RoutesDeleter> InstallRoutes(IndexService* service,
                                                      const RouteOptions* options,
                                                      httplib::Server* server);
+
+// The same API answered by the leaves of a shard set (a root: trawl-serve --shards): searches,
+// counts, documents and stats; writes refused. `shards` and `options` must outlive the
+// server's last request.
+std::unique_ptr<Routes, RoutesDeleter> InstallRootRoutes(ShardSearch* shards,
+                                                         const RouteOptions* options,
+                                                         httplib::Server* server);
 
 // Whether the request running on this thread arrived while the server was overloaded (set by
 // the server's task queue): such a request is answered 503 at once.

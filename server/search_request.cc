@@ -236,6 +236,23 @@ std::string ParseSearchBody(const std::string& body, const RequestLimits& limits
   *out = SearchRequest();
   nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return "the body is not valid JSON";
+  return ParseSearchJson(std::move(j), limits, out);
+}
+
+nlohmann::json ParamsToJson(const Params& params) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : params) {
+    if (kRepeatable.count(name)) {
+      out[name].push_back(value);
+    } else {
+      out[name] = value;
+    }
+  }
+  return out;
+}
+
+std::string ParseSearchJson(nlohmann::json j, const RequestLimits& limits, SearchRequest* out) {
+  *out = SearchRequest();
   if (!j.is_object()) return "the body must be a JSON object";
   const auto structured = j.find("query");
   const bool has_structured = structured != j.end();

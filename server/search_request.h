@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "trawl/query.h"
@@ -60,6 +61,13 @@ std::string ParseSearchParams(const Params& params, const RequestLimits& limits,
 // wrong, naming the JSON path in a structured query, or an empty string.
 std::string ParseSearchBody(const std::string& body, const RequestLimits& limits,
                             SearchRequest* out);
+
+// ParseSearchBody of a body already parsed.
+std::string ParseSearchJson(nlohmann::json body, const RequestLimits& limits, SearchRequest* out);
+
+// `params` as the JSON object of a POST /search body: values as strings, repeatable parameters
+// as arrays.
+nlohmann::json ParamsToJson(const Params& params);
 
 // "timeout_ms" of `params` (at most once) capped by limits.max_timeout_ms, into *timeout_ms;
 // limits.max_timeout_ms without one. The first thing wrong, or an empty string.

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +26,8 @@
 #include "server/bounded_queue.h"
 #include "server/index_service.h"
 #include "server/routes.h"
+#include "server/shard_map.h"
+#include "server/shard_search.h"
 
 #ifndef TRAWL_VERSION
 #define TRAWL_VERSION "unknown"
@@ -44,6 +48,7 @@ void PrintError(const std::string& message) {
 
 struct Flags {
   std::string index_dir;
+  std::string shards_file;
   std::string listen = "127.0.0.1:8080";
   int64_t threads = 8;
   int64_t max_waiting = 256;
@@ -67,16 +72,21 @@ struct Flags {
 
 po::options_description VisibleOptions(Flags* f) {
   po::options_description visible(
-      "Usage: trawl-serve --index DIR [options]\n\n"
+      "Usage: trawl-serve --index DIR [options]\n"
+      "       trawl-serve --shards FILE [options]\n\n"
       "Serves the index in DIR (created if missing) over HTTP/JSON: GET/POST /search, GET /count,\n"
       "GET/POST/DELETE /documents, POST /commit, POST /backup, GET /stats, GET /health\n"
       "(docs/server.md). The first line on stdout is 'listening on HOST:PORT'. SIGTERM or\n"
       "SIGINT stops it: no new connections, requests in flight finish, then pending writes are\n"
-      "committed or discarded (--on-shutdown).\n\n"
+      "committed or discarded (--on-shutdown). With --shards, it is the root of a shard set\n"
+      "instead: the same searches, answered by the leaves FILE lists (docs/scaling.md).\n\n"
       "Options");
   // clang-format off
   visible.add_options()
-      ("index", po::value(&f->index_dir)->value_name("DIR"), "index directory (required)")
+      ("index", po::value(&f->index_dir)->value_name("DIR"), "index directory (this or --shards)")
+      ("shards", po::value(&f->shards_file)->value_name("FILE"),
+       "be a root over shards: JSON listing each shard's leaves (trawl-serve --index servers), "
+       "docs/scaling.md")
       ("listen", po::value(&f->listen)->value_name("HOST:PORT")->default_value(f->listen),
        "address to listen on; port 0 picks a free one")
       ("threads", po::value(&f->threads)->value_name("N")->default_value(f->threads),
@@ -127,7 +137,8 @@ bool SplitListen(const std::string& listen, std::string* host, int* port) {
 }
 
 std::string CheckFlags(Flags* f) {
-  if (f->index_dir.empty()) return "--index DIR is required";
+  if (f->index_dir.empty() == f->shards_file.empty())
+    return "give either --index DIR or --shards FILE";
   if (!SplitListen(f->listen, &f->host, &f->port)) return "--listen expects HOST:PORT, not '" + f->listen + "'";
   if (f->threads < 1 || f->threads > 1024) return "--threads must be from 1 to 1024";
   if (f->max_waiting < 0 || f->max_waiting > 1000000) return "--max-waiting must be from 0 to 1000000";
@@ -268,6 +279,87 @@ int FinishWrites(IndexService* service, const std::string& on_shutdown) {
   return kExitOk;
 }
 
+RouteOptions RouteOptionsOf(const Flags& flags) {
+  RouteOptions route_options;
+  route_options.limits.max_query_bytes = static_cast<size_t>(flags.max_query_bytes);
+  route_options.limits.max_top = static_cast<size_t>(flags.max_top);
+  route_options.limits.max_offset = static_cast<size_t>(flags.max_offset);
+  route_options.limits.max_timeout_ms = static_cast<uint64_t>(flags.timeout_ms);
+  route_options.limits.query = flags.limits;
+  route_options.write_token = flags.write_token;
+  route_options.cors_origin = flags.cors;
+  route_options.log = &std::cerr;
+  return route_options;
+}
+
+// The server's thread pool and limits, as flags ask.
+void ConfigureServer(const Flags& flags, httplib::Server* server) {
+  const size_t threads = static_cast<size_t>(flags.threads);
+  const size_t max_waiting = static_cast<size_t>(flags.max_waiting);
+  server->new_task_queue = [threads, max_waiting] { return new BoundedQueue(threads, max_waiting); };
+  server->set_payload_max_length(static_cast<size_t>(flags.max_body_bytes));
+  // httplib writes the headers and the body separately: with Nagle's algorithm the body then
+  // waits for the client's delayed ACK, 40 ms on Linux, on every keep-alive request.
+  server->set_tcp_nodelay(true);
+}
+
+// Binds as --listen asks and prints the "listening on" line; false (after saying why) if not.
+bool Bind(const Flags& flags, httplib::Server* server) {
+  int port = flags.port;
+  if (port == 0) {
+    port = server->bind_to_any_port(flags.host);
+    if (port < 0) port = 0;
+  } else if (!server->bind_to_port(flags.host, port)) {
+    port = 0;
+  }
+  if (port == 0) {
+    PrintError("cannot listen on " + flags.listen);
+    return false;
+  }
+  const bool v6 = flags.host.find(':') != std::string::npos;
+  std::cout << "listening on " << (v6 ? "[" + flags.host + "]" : flags.host) << ":" << port
+            << std::endl;
+  return true;
+}
+
+// A root over shards: no index of its own, so nothing to commit at the end.
+int RunRoot(const Flags& flags, const sigset_t& signals) {
+  std::string text;
+  {
+    std::ifstream in(flags.shards_file, std::ios::binary);
+    if (!in) {
+      PrintError("--shards " + flags.shards_file + ": cannot read it");
+      return kExitFailed;
+    }
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ShardMap map;
+  const std::string problem = ParseShardMap(text, &map);
+  if (!problem.empty()) {
+    PrintError("--shards " + flags.shards_file + ": " + problem);
+    return kExitFailed;
+  }
+  ShardSearch shards(std::move(map), static_cast<size_t>(flags.max_top));
+  const RouteOptions route_options = RouteOptionsOf(flags);
+  httplib::Server server;
+  ConfigureServer(flags, &server);
+  const auto routes = InstallRootRoutes(&shards, &route_options, &server);
+  if (!Bind(flags, &server)) return kExitFailed;
+  int stop_signal = 0;
+  bool listened = false;
+  {
+    SignalWatcher watcher(&server, signals);
+    listened = server.listen_after_bind();
+    stop_signal = watcher.signal();
+  }
+  if (stop_signal == 0 && !listened) {
+    PrintError("the server stopped unexpectedly");
+    return kExitFailed;
+  }
+  std::cerr << kProgram << ": stopped\n";
+  return kExitOk;
+}
+
 int Run(int argc, char** argv) {
   Flags flags;
   if (const std::optional<int> exit_code = ParseFlags(argc, argv, &flags)) return *exit_code;
@@ -281,6 +373,8 @@ int Run(int argc, char** argv) {
   // A client that hangs up mid-answer must not end the server.
   ::signal(SIGPIPE, SIG_IGN);
 
+  if (!flags.shards_file.empty()) return RunRoot(flags, signals);
+
   std::unique_ptr<IndexService> service;
   const Status s = IndexService::Open(flags.index_dir, static_cast<uint64_t>(flags.max_doc_bytes),
                                     static_cast<uint32_t>(flags.refresh_ms), &service);
@@ -289,40 +383,11 @@ int Run(int argc, char** argv) {
     return kExitFailed;
   }
 
-  RouteOptions route_options;
-  route_options.limits.max_query_bytes = static_cast<size_t>(flags.max_query_bytes);
-  route_options.limits.max_top = static_cast<size_t>(flags.max_top);
-  route_options.limits.max_offset = static_cast<size_t>(flags.max_offset);
-  route_options.limits.max_timeout_ms = static_cast<uint64_t>(flags.timeout_ms);
-  route_options.limits.query = flags.limits;
-  route_options.write_token = flags.write_token;
-  route_options.cors_origin = flags.cors;
-  route_options.log = &std::cerr;
-
+  const RouteOptions route_options = RouteOptionsOf(flags);
   httplib::Server server;
-  const size_t threads = static_cast<size_t>(flags.threads);
-  const size_t max_waiting = static_cast<size_t>(flags.max_waiting);
-  server.new_task_queue = [threads, max_waiting] { return new BoundedQueue(threads, max_waiting); };
-  server.set_payload_max_length(static_cast<size_t>(flags.max_body_bytes));
-  // httplib writes the headers and the body separately: with Nagle's algorithm the body then
-  // waits for the client's delayed ACK, 40 ms on Linux, on every keep-alive request.
-  server.set_tcp_nodelay(true);
+  ConfigureServer(flags, &server);
   const auto routes = InstallRoutes(service.get(), &route_options, &server);
-
-  int port = flags.port;
-  if (port == 0) {
-    port = server.bind_to_any_port(flags.host);
-    if (port < 0) port = 0;
-  } else if (!server.bind_to_port(flags.host, port)) {
-    port = 0;
-  }
-  if (port == 0) {
-    PrintError("cannot listen on " + flags.listen);
-    return kExitFailed;
-  }
-  const bool v6 = flags.host.find(':') != std::string::npos;
-  std::cout << "listening on " << (v6 ? "[" + flags.host + "]" : flags.host) << ":" << port
-            << std::endl;
+  if (!Bind(flags, &server)) return kExitFailed;
 
   CommitTimer timer(service.get(), flags.commit_interval);
   int stop_signal = 0;

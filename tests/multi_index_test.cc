@@ -386,6 +386,168 @@ TEST_F(MultiIndexTest, GetFindsADocumentInAnyShard) {
   EXPECT_TRUE(multi_->Get("nowhere", &none).IsNotFound());
 }
 
+// A search spread over machines, in process: each shard searched alone with the statistics
+// of all (CollectStatistics on each, added in shard order), its top k merged by (score, shard,
+// segment, docid), then loaded by FetchHits, must be the answer of one index.
+class DistributedSearch {
+ public:
+  explicit DistributedSearch(const std::vector<std::string>& dirs) {
+    for (const std::string& dir : dirs) {
+      std::unique_ptr<Searcher> one;
+      Status s = Searcher::Open(dir, {}, &one);
+      EXPECT_TRUE(s.ok()) << s.ToString();
+      shards_.push_back(std::move(one));
+    }
+  }
+
+  Status Statistics(const std::string& query, const SearchOptions& options,
+                    std::shared_ptr<const CollectionStatistics>* out) const {
+    auto all = std::make_shared<CollectionStatistics>();
+    for (const auto& shard : shards_) {
+      CollectionStatistics one;
+      TRAWL_RETURN_IF_ERROR(shard->CollectStatistics(query, options, &one));
+      TRAWL_RETURN_IF_ERROR(all->Add(one));
+    }
+    *out = std::move(all);
+    return Status::OK();
+  }
+
+  Status Search(const std::string& query, SearchOptions options, SearchResults* out) const {
+    *out = SearchResults();
+    TRAWL_RETURN_IF_ERROR(Statistics(query, options, &options.statistics));
+    // Query phase: each shard's first offset + k, without their documents.
+    SearchOptions query_phase = options;
+    query_phase.top_k = options.offset + options.top_k;
+    query_phase.offset = 0;
+    query_phase.load_documents = false;
+    query_phase.explain = false;
+    struct Keyed {
+      Hit hit;
+      size_t shard;
+    };
+    std::vector<Keyed> merged;
+    for (size_t i = 0; i < shards_.size(); ++i) {
+      SearchResults r;
+      TRAWL_RETURN_IF_ERROR(shards_[i]->Search(query, query_phase, &r));
+      out->total += r.total;
+      for (Hit& h : r.hits) merged.push_back({std::move(h), i});
+    }
+    std::stable_sort(merged.begin(), merged.end(), [](const Keyed& a, const Keyed& b) {
+      if (a.hit.score != b.hit.score) return a.hit.score > b.hit.score;
+      if (a.shard != b.shard) return a.shard < b.shard;
+      if (a.hit.segment != b.hit.segment) return a.hit.segment < b.hit.segment;
+      return a.hit.docid < b.hit.docid;
+    });
+    const size_t begin = std::min(options.offset, merged.size());
+    const size_t end = std::min(options.offset + options.top_k, merged.size());
+    // Fetch phase: the page's hits, each from its shard.
+    for (size_t i = begin; i < end; ++i) {
+      std::vector<Hit> one{merged[i].hit};
+      TRAWL_RETURN_IF_ERROR(shards_[merged[i].shard]->FetchHits(query, options, &one));
+      out->hits.push_back(std::move(one.front()));
+    }
+    return Status::OK();
+  }
+
+  const Searcher& shard(size_t i) const { return *shards_[i]; }
+
+ private:
+  std::vector<std::unique_ptr<Searcher>> shards_;
+};
+
+TEST_F(MultiIndexTest, ShardsSearchedApartWithGatheredStatisticsAnswerAsOneIndex) {
+  const DistributedSearch distributed(*shard_dirs_);
+  std::vector<std::string> queries = Queries();
+  // Fuzzy words expand differently in each shard; their blended df is that of the union.
+  for (const std::string q : {"rare1~1", "w1~1 alpha", "gama~1 beta~2", "title:w2~1"})
+    queries.push_back(q);
+  std::vector<SearchOptions> variants(6);
+  variants[0].top_k = 40;
+  variants[0].explain = true;
+  variants[1].top_k = 7;
+  variants[1].offset = 11;
+  variants[2].plain_text = true;
+  variants[2].proximity = 0.5;
+  variants[3].bm25f = true;
+  variants[3].field_weights = {{"title", 2.0}};
+  variants[3].explain = true;
+  variants[4].filters = {"tag:t1 OR tag:t2", "qty:[10 TO 70]"};
+  variants[4].top_k = 30;
+  variants[5].top_k = 25;
+  variants[5].exact_total = true;
+  variants[5].fields = {"*"};
+  for (const std::string& q : queries) {
+    for (size_t v = 0; v < variants.size(); ++v) {
+      SCOPED_TRACE("query " + q + ", options " + std::to_string(v));
+      const SearchOptions& options = variants[v];
+      SearchResults want, got;
+      Status s = ref_->Search(q, options, &want);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      s = distributed.Search(q, options, &got);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      EXPECT_EQ(got.total, want.total);
+      ASSERT_EQ(got.hits.size(), want.hits.size());
+      for (size_t i = 0; i < want.hits.size(); ++i) {
+        SCOPED_TRACE("hit " + std::to_string(i));
+        EXPECT_EQ(got.hits[i].id, want.hits[i].id);
+        EXPECT_EQ(got.hits[i].score, want.hits[i].score);
+        EXPECT_EQ(got.hits[i].title, want.hits[i].title);
+        EXPECT_EQ(got.hits[i].snippet, want.hits[i].snippet);
+        EXPECT_EQ(got.hits[i].explanation, want.hits[i].explanation);
+        EXPECT_EQ(got.hits[i].fields.size(), want.hits[i].fields.size());
+      }
+    }
+  }
+}
+
+TEST_F(MultiIndexTest, GatheredStatisticsAreThoseOfTheUnion) {
+  const DistributedSearch distributed(*shard_dirs_);
+  std::shared_ptr<const CollectionStatistics> stats;
+  ASSERT_TRUE(distributed.Statistics("rare1 w2 \"w1 w2\"", {}, &stats).ok());
+  // Fields in first-seen order over the shards, as the searcher over all of them has them.
+  ASSERT_FALSE(stats->fields.empty());
+  EXPECT_EQ(stats->fields.front().name, "id");
+  uint64_t rare1 = 0, w2 = 0;
+  ASSERT_TRUE(ref_->Count("body:rare1 OR title:rare1", &rare1).ok());
+  ASSERT_TRUE(ref_->Count("w2", &w2).ok());
+  // The body and title of every looked-up word are there (deleted documents count too, so
+  // frequencies are at least the live matches).
+  ASSERT_TRUE(stats->doc_freq.count("body"));
+  EXPECT_GE(stats->doc_freq.at("body").at("rare1") + stats->doc_freq.at("title").at("rare1"),
+            rare1 / 2);
+  EXPECT_GT(stats->doc_freq.at("body").at("w2"), 0u);
+  // A term no shard has is recorded with 0 (as analyzed: "zzqx" stems to itself).
+  std::shared_ptr<const CollectionStatistics> none;
+  ASSERT_TRUE(distributed.Statistics("zzqx", {}, &none).ok());
+  EXPECT_EQ(none->doc_freq.at("body").at("zzqx"), 0u);
+  // The small shard alone sees a rare word as rarer than the union does.
+  CollectionStatistics small;
+  ASSERT_TRUE(distributed.shard(1).CollectStatistics("w2", {}, &small).ok());
+  EXPECT_LT(small.doc_freq.at("body").at("w2"), stats->doc_freq.at("body").at("w2"));
+}
+
+TEST_F(MultiIndexTest, AddingStatisticsRefusesAFieldOfTwoTypes) {
+  CollectionStatistics a, b;
+  a.fields.push_back({"x", FieldType::kText, 3, 9});
+  b.fields.push_back({"y", FieldType::kText, 1, 1});
+  b.fields.push_back({"x", FieldType::kKeyword, 1, 1});
+  EXPECT_TRUE(a.Add(b).IsInvalidArgument());
+  EXPECT_EQ(a.fields.size(), 1u);
+  b.fields.back().type = FieldType::kText;
+  b.doc_freq["x"]["t"] = 2;
+  ASSERT_TRUE(a.Add(b).ok());
+  ASSERT_EQ(a.fields.size(), 2u);
+  EXPECT_EQ(a.fields[0].docs_with_field, 4u);
+  EXPECT_EQ(a.fields[1].name, "y");
+  EXPECT_EQ(a.doc_freq["x"]["t"], 2u);
+}
+
+TEST_F(MultiIndexTest, FetchHitsRefusesAnAddressOfNoDocument) {
+  std::vector<Hit> hits(1);
+  hits[0].segment = 999;
+  EXPECT_TRUE(ref_->FetchHits("w1", {}, &hits).IsInvalidArgument());
+}
+
 // Shards whose commits change under a searcher, and shard sets that cannot be searched together.
 class ShardSetTest : public ::testing::Test {
  protected:

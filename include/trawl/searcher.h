@@ -86,6 +86,35 @@ struct FacetResult {
   std::vector<FacetCount> counts;
 };
 
+// The collection statistics BM25 scores with, as a search spread over machines gathers them
+// from every shard (Elasticsearch's dfs phase): per field, the documents that have it (BM25's
+// N) and the sum of their lengths (for avgdl); per term of a field that a query looked up, its
+// document frequency. Deleted documents count until a merge drops them, as everywhere in
+// trawl. A plain value: copy, compare and share it freely.
+struct FieldStatistics {
+  std::string name;
+  FieldType type = FieldType::kText;
+  uint64_t docs_with_field = 0;
+  uint64_t total_length = 0;
+
+  bool operator==(const FieldStatistics&) const = default;
+};
+
+struct CollectionStatistics {
+  // In the order the index first met them (over shards: shard after shard).
+  std::vector<FieldStatistics> fields;
+  // field -> term -> document frequency; a term looked up that no document has is there with 0.
+  std::map<std::string, std::map<std::string, uint64_t, std::less<>>, std::less<>> doc_freq;
+
+  // Adds the numbers of `other` (the statistics of the next shard) to these: fields new to
+  // these are appended in other's order, counts and frequencies summed. Adding the statistics
+  // of each shard, in shard order, to an empty value gives those of Searcher::Open(shards).
+  // InvalidArgument naming the field if `other` gives a field another type (as Open refuses
+  // such shards); these statistics are then left unchanged.
+  TRAWL_EXPORT Status Add(const CollectionStatistics& other);
+  bool operator==(const CollectionStatistics&) const = default;
+};
+
 struct SearchOptions {
   size_t top_k = 10;   // hits to return
   size_t offset = 0;   // hits to skip first (paging)
@@ -179,6 +208,15 @@ struct SearchOptions {
   // Bounds on the query and the page (trawl/query.h); InvalidArgument beyond them. They apply
   // to the query and to each filter.
   QueryLimits limits;
+  // Null (the default): scores use this searcher's own statistics. Set: every score (BM25,
+  // BM25F, phrases, proximity, fuzzy expansions, the bounds MaxScore and block-max prune by,
+  // explanations) uses these instead, for every field and every term they hold; a term they
+  // lack is scored with this searcher's own document frequency. With the statistics of a set
+  // of shards (CollectStatistics on each, for the same query and options, added in shard
+  // order), each shard searched alone scores exactly as Searcher::Open(shards) does, so the
+  // shards' top k merged by (score, shard order, Hit::segment, Hit::docid) are its top k.
+  // Matches and counts do not change. Read only; kept alive by the options.
+  std::shared_ptr<const CollectionStatistics> statistics;
 };
 
 struct Hit {
@@ -254,6 +292,28 @@ class TRAWL_EXPORT Searcher {
   // argument out of range (a boost, a slop, an edit distance) or a range on a text field.
   virtual Status Search(const Query& query, const SearchOptions& options,
                         SearchResults* results) const = 0;
+  // The statistics phase of a search over shards on several machines (docs/scaling.md): the
+  // statistics of this searcher's fields, and the document frequency of every term that
+  // Search(query, options) would look up to score, in this index (prefixes, wildcards and
+  // fuzzy words expanded here; each shard expands them over its own terms). Options that
+  // shape the query (plain_text, filters, bm25f, proximity, limits, deadline, cancel) are
+  // read; the rest are ignored. Errors as Search's, with *out left empty.
+  virtual Status CollectStatistics(std::string_view query, const SearchOptions& options,
+                                   CollectionStatistics* out) const = 0;
+  virtual Status CollectStatistics(const Query& query, const SearchOptions& options,
+                                   CollectionStatistics* out) const = 0;
+  // The fetch phase of a search over shards: loads what Search would for each of `*hits`
+  // (stored fields, title, snippet, explanation, as options.fields, snippet_fields,
+  // snippet_chars, highlight_begin/end and explain ask), given the hits' Hit::segment,
+  // Hit::docid and Hit::score as a Search of this searcher with load_documents false returned
+  // them. `query` and `options` (its statistics included) must be those of that search, so
+  // that snippets and explanations are its own. InvalidArgument, naming it, for an address
+  // this searcher has no document at (a hit of another commit); errors as Search's
+  // otherwise, with *hits then unspecified.
+  virtual Status FetchHits(std::string_view query, const SearchOptions& options,
+                           std::vector<Hit>* hits) const = 0;
+  virtual Status FetchHits(const Query& query, const SearchOptions& options,
+                           std::vector<Hit>* hits) const = 0;
   // The exact number of documents matching `query`, without scoring.
   virtual Status Count(std::string_view query, uint64_t* count) const = 0;
   // The exact number of documents Search(query, options) would find (its `total` with

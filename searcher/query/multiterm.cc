@@ -165,6 +165,19 @@ Status NewFuzzyWeight(const IndexContext& index, const std::string& field, const
     if (index.stop != nullptr && index.stop->stopped()) return index.stop->status();
     if (in_segment > index.limits.max_expansions) return limit.Exceeded(index, field);
   }
+  // Over shards on several machines, the words within reach in the other shards' dictionaries
+  // too (their statistics hold every term each shard expanded the word to), so that every shard
+  // keeps the same best expansions and blends the same document frequency as one index would.
+  if (index.statistics != nullptr) {
+    const auto in_field = index.statistics->doc_freq.find(field);
+    if (in_field != index.statistics->doc_freq.end()) {
+      for (const auto& [term, df] : in_field->second) {
+        if (df == 0 || within.count(term) != 0) continue;
+        const uint32_t d = EditDistance(query, CodePoints(term), max_edits);
+        if (d <= max_edits) within.emplace(term, d);
+      }
+    }
+  }
   struct Candidate {
     std::string term;
     uint32_t distance;
