@@ -20,6 +20,7 @@
 
 #include "trawl/document.h"
 #include "trawl/index_writer.h"
+#include "trawl/merge_policy.h"
 #include "trawl/schema.h"
 #include "trawl/searcher.h"
 #include "trawl/status.h"
@@ -228,6 +229,9 @@ struct trawl_document_t {
 
 struct trawl_writer_options_t {
   trawl::IndexWriterOptions options;
+  // Set when a setter of the tiered policy's numbers was called: trawl_writer_open then makes
+  // the policy (segments_per_tier from merge_factor) instead of leaving the writer's default.
+  std::optional<trawl::TieredMergeOptions> tiers;
   // Parsed by trawl_writer_open, which can report what is wrong with it.
   std::optional<std::string> schema_json;
   Misuse misuse;
@@ -467,6 +471,33 @@ void trawl_writer_options_set_merge_factor(trawl_writer_options_t* options, uint
   if (options != nullptr) options->options.merge_factor = factor;
 }
 
+void trawl_writer_options_set_merge_in_background(trawl_writer_options_t* options, int background) {
+  if (options != nullptr) options->options.merge_in_background = background != 0;
+}
+
+namespace {
+
+// The tiered policy's numbers of a handle, from the defaults when first set.
+trawl::TieredMergeOptions& Tiers(trawl_writer_options_t* options) {
+  if (!options->tiers) options->tiers.emplace();
+  return *options->tiers;
+}
+
+}  // namespace
+
+void trawl_writer_options_set_merge_floor_docs(trawl_writer_options_t* options, uint64_t docs) {
+  if (options != nullptr) Tiers(options).floor_docs = docs;
+}
+
+void trawl_writer_options_set_max_merged_docs(trawl_writer_options_t* options, uint64_t docs) {
+  if (options != nullptr) Tiers(options).max_merged_docs = docs;
+}
+
+void trawl_writer_options_set_reclaim_deleted_percent(trawl_writer_options_t* options,
+                                                      uint32_t percent) {
+  if (options != nullptr) Tiers(options).reclaim_deleted_percent = percent;
+}
+
 // ---- writer ----
 
 trawl_status_t trawl_writer_open(const char* path, const trawl_writer_options_t* options,
@@ -479,6 +510,11 @@ trawl_status_t trawl_writer_open(const char* path, const trawl_writer_options_t*
     if (options != nullptr) {
       if (options->misuse.any()) return options->misuse.outcome();
       cc_options = options->options;
+      if (options->tiers) {
+        trawl::TieredMergeOptions tiers = *options->tiers;
+        tiers.segments_per_tier = cc_options.merge_factor;
+        cc_options.merge_policy = std::make_shared<trawl::TieredMergePolicy>(tiers);
+      }
       if (options->schema_json) {
         Status s = trawl::Schema::FromJson(*options->schema_json, &cc_options.schema);
         if (!s.ok()) return Status::InvalidArgument("schema: " + s.message());
@@ -531,6 +567,13 @@ trawl_status_t trawl_writer_optimize(trawl_writer_t* writer, char** errmsg) {
   return Guarded(errmsg, [&]() -> Outcome {
     if (writer == nullptr) return NullArgument("trawl_writer_optimize", "writer");
     return writer->writer->Optimize();
+  });
+}
+
+trawl_status_t trawl_writer_wait_for_merges(trawl_writer_t* writer, char** errmsg) {
+  return Guarded(errmsg, [&]() -> Outcome {
+    if (writer == nullptr) return NullArgument("trawl_writer_wait_for_merges", "writer");
+    return writer->writer->WaitForMerges();
   });
 }
 
@@ -727,6 +770,38 @@ void trawl_search_options_set_timeout_ms(trawl_search_options_t* options, uint64
   if (options != nullptr) options->timeout_ms = timeout_ms;
 }
 
+void trawl_search_options_set_allow_partial(trawl_search_options_t* options, int allow) {
+  if (options != nullptr) options->options.allow_partial = allow != 0;
+}
+
+void trawl_search_options_set_max_query_bytes(trawl_search_options_t* options, size_t bytes) {
+  if (options != nullptr) options->options.limits.max_query_bytes = bytes;
+}
+
+void trawl_search_options_set_max_depth(trawl_search_options_t* options, size_t depth) {
+  if (options != nullptr) options->options.limits.max_depth = depth;
+}
+
+void trawl_search_options_set_max_clauses(trawl_search_options_t* options, size_t clauses) {
+  if (options != nullptr) options->options.limits.max_clauses = clauses;
+}
+
+void trawl_search_options_set_max_expansions(trawl_search_options_t* options, size_t terms) {
+  if (options != nullptr) options->options.limits.max_expansions = terms;
+}
+
+void trawl_search_options_set_max_phrase_terms(trawl_search_options_t* options, size_t terms) {
+  if (options != nullptr) options->options.limits.max_phrase_terms = terms;
+}
+
+void trawl_search_options_set_max_top(trawl_search_options_t* options, size_t top) {
+  if (options != nullptr) options->options.limits.max_top = top;
+}
+
+void trawl_search_options_set_max_offset(trawl_search_options_t* options, size_t offset) {
+  if (options != nullptr) options->options.limits.max_offset = offset;
+}
+
 trawl_cancel_t* trawl_cancel_create(void) { return new (std::nothrow) trawl_cancel_t(); }
 
 void trawl_cancel_destroy(trawl_cancel_t* cancel) { delete cancel; }
@@ -844,6 +919,10 @@ uint64_t trawl_results_total(const trawl_results_t* results) {
 
 int trawl_results_total_exact(const trawl_results_t* results) {
   return results != nullptr && results->results.total_exact ? 1 : 0;
+}
+
+int trawl_results_partial(const trawl_results_t* results) {
+  return results != nullptr && results->results.partial ? 1 : 0;
 }
 
 const char* trawl_results_next(const trawl_results_t* results) {

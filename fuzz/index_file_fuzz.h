@@ -246,32 +246,37 @@ inline int FuzzIndexFile(const char* glob, const uint8_t* data, size_t size) {
   const uint8_t mode = data[0];
   const size_t victim = candidates[((mode >> 2) & 1) % candidates.size()];
   const std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
-  std::filesystem::remove_all(fixture.work);
-  std::filesystem::create_directories(fixture.work);
-  for (size_t i = 0; i < fixture.files.size(); ++i) {
-    std::string bytes = fixture.contents[i];
-    if (i == victim) {
-      switch (mode & 3) {
-        case 0:
-          bytes.assign(rest);
-          break;
-        case 1:
-          bytes = Seal(bytes, rest, (mode >> 3) & 3);
-          break;
-        default:
-          for (size_t p = 0; p + 3 <= rest.size() && !bytes.empty(); p += 3) {
-            const size_t offset =
-                (static_cast<uint8_t>(rest[p]) | (static_cast<uint8_t>(rest[p + 1]) << 8)) %
-                bytes.size();
-            bytes[offset] = rest[p + 2];
-          }
-          if ((mode & 3) == 2) Reseal(&bytes);
-          break;
+  std::string bytes = fixture.contents[victim];
+  switch (mode & 3) {
+    case 0:
+      bytes.assign(rest);
+      break;
+    case 1:
+      bytes = Seal(bytes, rest, (mode >> 3) & 3);
+      break;
+    default:
+      for (size_t p = 0; p + 3 <= rest.size() && !bytes.empty(); p += 3) {
+        const size_t offset =
+            (static_cast<uint8_t>(rest[p]) | (static_cast<uint8_t>(rest[p + 1]) << 8)) %
+            bytes.size();
+        bytes[offset] = rest[p + 2];
       }
-    }
-    WriteFile(fixture.work + "/" + fixture.files[i], bytes);
+      if ((mode & 3) == 2) Reseal(&bytes);
+      break;
   }
+  // Only the damaged file is written: the others stay as the first input wrote them (readers
+  // never change an index), and this one is made valid again after the run.
+  static const bool written = [&] {
+    std::filesystem::create_directories(fixture.work);
+    for (size_t i = 0; i < fixture.files.size(); ++i)
+      WriteFile(fixture.work + "/" + fixture.files[i], fixture.contents[i]);
+    return true;
+  }();
+  (void)written;
+  const std::string path = fixture.work + "/" + fixture.files[victim];
+  WriteFile(path, bytes);
   ExerciseIndex(fixture.work);
+  WriteFile(path, fixture.contents[victim]);
   return 0;
 }
 

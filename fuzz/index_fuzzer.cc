@@ -103,23 +103,28 @@ void Exercise(const std::string& dir) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Fixture* fixture = BuildFixture();
   if (size < 2) return 0;
-  fs::remove_all(fixture->work);
-  fs::create_directories(fixture->work);
+  // Only the damaged file is written: the others stay as the first input wrote them (readers
+  // never change an index), and this one is made valid again after the run.
+  static const bool written = [] {
+    fs::create_directories(fixture->work);
+    for (size_t i = 0; i < fixture->files.size(); ++i)
+      trawl_fuzz::WriteFile(fixture->work + "/" + fixture->files[i], fixture->contents[i]);
+    return true;
+  }();
+  (void)written;
   const size_t victim = data[0] % fixture->files.size();
-  for (size_t i = 0; i < fixture->files.size(); ++i) {
-    std::string bytes = fixture->contents[i];
-    if (i == victim) {
-      if (data[1] % 2 == 0) {
-        bytes.assign(reinterpret_cast<const char*>(data + 2), size - 2);
-      } else if (!bytes.empty()) {
-        for (size_t p = 2; p + 3 <= size; p += 3) {
-          const size_t offset = (data[p] | (data[p + 1] << 8)) % bytes.size();
-          bytes[offset] = static_cast<char>(data[p + 2]);
-        }
-      }
+  std::string bytes = fixture->contents[victim];
+  if (data[1] % 2 == 0) {
+    bytes.assign(reinterpret_cast<const char*>(data + 2), size - 2);
+  } else if (!bytes.empty()) {
+    for (size_t p = 2; p + 3 <= size; p += 3) {
+      const size_t offset = (data[p] | (data[p + 1] << 8)) % bytes.size();
+      bytes[offset] = static_cast<char>(data[p + 2]);
     }
-    trawl_fuzz::WriteFile(fixture->work + "/" + fixture->files[i], bytes);
   }
+  const std::string path = fixture->work + "/" + fixture->files[victim];
+  trawl_fuzz::WriteFile(path, bytes);
   Exercise(fixture->work);
+  trawl_fuzz::WriteFile(path, fixture->contents[victim]);
   return 0;
 }

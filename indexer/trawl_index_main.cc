@@ -705,7 +705,7 @@ class IndexingRun {
     Status added = writer_->Add(doc);
     if (added.IsInvalidArgument()) {
       // A document that does not fit the schema: named, and skipped under --skip-errors.
-      std::string what = stats_.current + ": document '" + doc.id + "': " + added.message();
+      std::string what = stats_.source + ": document '" + doc.id + "': " + added.message();
       if (!flags_.input_options.skip_errors) return Status::InvalidArgument(std::move(what));
       ++stats_.skipped_bad_value;
       if (stats_.messages.size() < kMaxInputMessages) {

@@ -236,6 +236,7 @@ Status Emit(Document&& doc, const Context& ctx, const std::string& where, bool c
     ++ctx.stats->truncated;
     AddMessage(ctx.stats, where + ": larger than the document size limit, truncated");
   }
+  ctx.stats->source = where;
   TRAWL_RETURN_IF_ERROR((*ctx.sink)(std::move(doc)));
   ++ctx.stats->documents;
   return Status::OK();

@@ -122,6 +122,9 @@ struct InputStats {
   uint64_t messages_dropped = 0;
   // The file or archive member being read (JSONL: the file), for a progress display.
   std::string current;
+  // Where the document the sink is given came from, as messages name it ("path:line" for
+  // JSONL): set before each call of the sink, so that it can name a document it refuses.
+  std::string source;
 };
 
 inline constexpr size_t kMaxInputMessages = 1000;

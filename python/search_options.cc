@@ -2,6 +2,7 @@
 
 #include <Python.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -195,6 +196,8 @@ const std::map<std::string, Handler, std::less<>>& SearchHandlers() {
                          std::chrono::microseconds(static_cast<int64_t>(ms * 1000));
          }
        }},
+      {"allow_partial", [](py::handle v, SearchOptions* o,
+                           ProximityArgs*) { o->allow_partial = Flag(v, "allow_partial"); }},
       {"proximity_window",
        [](py::handle v, SearchOptions*, ProximityArgs* p) {
          p->window = Integer(v, "proximity_window");
@@ -205,14 +208,45 @@ const std::map<std::string, Handler, std::less<>>& SearchHandlers() {
   return *handlers;
 }
 
+// The query limits, named as trawl-search's flags with '_' for '-', each held to its range.
+const std::map<std::string, Handler, std::less<>>& LimitHandlers() {
+  static const auto* handlers = [] {
+    auto* out = new std::map<std::string, Handler, std::less<>>();
+    for (const cli::QueryLimitFlag& flag : cli::QueryLimitFlags()) {
+      std::string name = flag.name;
+      std::replace(name.begin(), name.end(), '-', '_');
+      (*out)[name] = [name, flag](py::handle v, SearchOptions* o, ProximityArgs*) {
+        const int64_t n = Integer(v, name.c_str());
+        if (n < 0 || static_cast<uint64_t>(n) < flag.min || static_cast<uint64_t>(n) > flag.max) {
+          Refuse(name + " must be from " + std::to_string(flag.min) + " to " +
+                 std::to_string(flag.max));
+        }
+        o->limits.*flag.member = static_cast<size_t>(n);
+      };
+    }
+    return out;
+  }();
+  return *handlers;
+}
+
+// What count() takes: the options that choose the matches, not those about the page.
+bool CountTakes(std::string_view name) {
+  return name == "filter" || name == "plain" || name == "timeout_ms" ||
+         (name.substr(0, 4) == "max_" && name != "max_top" && name != "max_offset");
+}
+
 void ApplyKwargs(const py::kwargs& kwargs, const char* function, bool count_only,
                  SearchOptions* options) {
   ProximityArgs proximity;
   for (auto [key, value] : kwargs) {
     const std::string name = py::cast<std::string>(key);
-    const auto& handlers = SearchHandlers();
-    auto it = handlers.find(name);
-    if (it == handlers.end() || (count_only && name != "filter" && name != "plain" && name != "timeout_ms")) {
+    const auto* handlers = &SearchHandlers();
+    auto it = handlers->find(name);
+    if (it == handlers->end()) {
+      handlers = &LimitHandlers();
+      it = handlers->find(name);
+    }
+    if (it == handlers->end() || (count_only && !CountTakes(name))) {
       throw py::type_error(std::string(function) + "() got an unexpected keyword argument '" +
                            name + "'");
     }

@@ -21,6 +21,7 @@
 #include "search_options.h"
 #include "trawl/document.h"
 #include "trawl/index_writer.h"
+#include "trawl/merge_policy.h"
 #include "trawl/schema.h"
 #include "trawl/searcher.h"
 #include "trawl/status.h"
@@ -75,6 +76,7 @@ struct PyHit {
 struct PyResults {
   uint64_t total = 0;
   bool total_exact = true;
+  bool partial = false;
   py::list hits;
   py::dict facets;
   py::object next = py::none();
@@ -84,6 +86,7 @@ PyResults ToPython(const SearchResults& results) {
   PyResults out;
   out.total = results.total;
   out.total_exact = results.total_exact;
+  out.partial = results.partial;
   for (const Hit& h : results.hits) {
     PyHit hit;
     hit.id = Str(h.id);
@@ -270,6 +273,9 @@ class PyIndexWriter {
   void Optimize() {
     ThrowIfError(Locked([](IndexWriter& w) { return w.Optimize(); }));
   }
+  void WaitForMerges() {
+    ThrowIfError(Locked([](IndexWriter& w) { return w.WaitForMerges(); }));
+  }
   uint64_t BufferedDocuments() {
     return Locked([](IndexWriter& w) { return w.buffered_documents(); });
   }
@@ -323,6 +329,9 @@ void DefineResults(py::module_& m) {
                         "What search() returns; iterating it iterates its hits.")
       .def_readonly("total", &PyResults::total, "the number of matching documents")
       .def_readonly("total_exact", &PyResults::total_exact)
+      .def_readonly("partial", &PyResults::partial,
+                    "with search(allow_partial=True): the time budget ran out and these are the "
+                    "hits found by then (total a lower bound, no facets, no next)")
       .def_readonly("hits", &PyResults::hits, "list of Hit")
       .def_readonly("facets", &PyResults::facets,
                     "{field: [(value, count), ...]} for each facet and facet_range requested")
@@ -353,6 +362,11 @@ trawl-search's long options with '-' as '_':
   bm25f=False, field_weight={"title": 2} or "title=2", field_b={...},
   proximity=False, proximity_weight=0.5, proximity_window=5
   timeout_ms=0                   a time budget (0: none); past it DeadlineExceededError
+  allow_partial=False            past the budget, the hits found by then, .partial True
+  max_query_bytes=65536, max_depth=256, max_clauses=1024, max_expansions=100000,
+  max_phrase_terms=256, max_top=100000, max_offset=1000000
+                                 limits on the query and the page (trawl/query.h); past one
+                                 InvalidArgumentError naming it
 Raises InvalidArgumentError (a ValueError) for a syntax error, with its column.)";
 
 void DefineSearcher(py::module_& m) {
@@ -362,7 +376,8 @@ void DefineSearcher(py::module_& m) {
       .def(py::init(&PySearcher::Open), "path"_a, py::kw_only(), "verify"_a = false)
       .def("search", &PySearcher::Search, "query"_a, "top"_a = 10, "offset"_a = 0, kSearchDoc)
       .def("count", &PySearcher::Count, "query"_a,
-           "count(query, filter=None, plain=False, timeout_ms=0) -> int: the exact number of matches")
+           "count(query, filter=None, plain=False, timeout_ms=0, max_...=...) -> int: the exact "
+           "number of matches (the limits as search() takes them, but max_top and max_offset)")
       .def("get", &PySearcher::GetDocument, "id"_a,
            "get(id) -> dict or None: the stored document with this id, with its \"id\"")
       .def("reopen", &PySearcher::Reopen,
@@ -387,7 +402,9 @@ void DefineIndexWriter(py::module_& m) {
       .def(py::init([](const py::object& path, const py::object& schema,
                        const std::string& language, const std::string& stopwords,
                        const std::string& tokenizer, bool ascii_folding, uint32_t max_token_chars,
-                       uint64_t memory_mb, uint32_t threads, uint32_t merge_factor, bool force) {
+                       uint64_t memory_mb, uint32_t threads, uint32_t merge_factor, bool force,
+                       bool merge_in_background, uint64_t merge_floor_docs,
+                       const py::object& max_merged_docs, uint32_t reclaim_deleted_percent) {
              IndexWriterOptions options;
              options.language = language;
              options.stopwords = stopwords;
@@ -398,18 +415,31 @@ void DefineIndexWriter(py::module_& m) {
              options.threads = threads;
              options.merge_factor = merge_factor;
              options.force = force;
+             options.merge_in_background = merge_in_background;
+             TieredMergeOptions tiers;
+             tiers.segments_per_tier = merge_factor;
+             tiers.floor_docs = merge_floor_docs;
+             if (!max_merged_docs.is_none()) {
+               tiers.max_merged_docs = py::cast<uint64_t>(max_merged_docs);
+             }
+             tiers.reclaim_deleted_percent = reclaim_deleted_percent;
+             options.merge_policy = std::make_shared<TieredMergePolicy>(tiers);
              return PyIndexWriter::Open(path, schema, std::move(options));
            }),
            "path"_a, "schema"_a = py::none(), py::kw_only(), "language"_a = "english",
            "stopwords"_a = "", "tokenizer"_a = "simple", "ascii_folding"_a = false,
            "max_token_chars"_a = 255, "memory_mb"_a = 1024, "threads"_a = 1, "merge_factor"_a = 10,
-           "force"_a = false)
+           "force"_a = false, "merge_in_background"_a = true, "merge_floor_docs"_a = 1000,
+           "max_merged_docs"_a = py::none(), "reclaim_deleted_percent"_a = 20)
       .def("add", &PyIndexWriter::Add, "document"_a,
            "add(dict): adds a document, replacing one with the same id at commit")
       .def("delete", &PyIndexWriter::Delete, "id"_a,
            "delete(id) -> bool: deletes the document with this id at commit; whether one existed")
       .def("commit", &PyIndexWriter::Commit, "makes everything added visible, durably")
       .def("optimize", &PyIndexWriter::Optimize, "merges the index into one segment and commits")
+      .def("wait_for_merges", &PyIndexWriter::WaitForMerges,
+           "waits until no background merge runs or is due; raises the error of a merge that "
+           "failed since the last call (the index then stays at its last commit)")
       .def_property_readonly("buffered_documents", &PyIndexWriter::BufferedDocuments)
       .def_property_readonly("committed_documents", &PyIndexWriter::CommittedDocuments)
       .def("close", &PyIndexWriter::Close,

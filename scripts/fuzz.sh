@@ -5,8 +5,10 @@
 # from its seed corpus fuzz/corpus/<target>/ plus what earlier runs found in
 # $FUZZ_WORK/<target>/ (default /tmp/trawl-fuzz), with fuzz/<target>.dict when there is one.
 # A crash leaves its input as $FUZZ_WORK/crash-*: add it to the seed corpus with the fix, so
-# that every later test run replays it. Prints executions and coverage (libFuzzer's cov: edges
-# and ft: features at the end of the run) per target.
+# that every later test run replays it. Prints executions, executions per second and coverage
+# (libFuzzer's cov: edges and ft: features at the end of the run) per target. FUZZ_FLAGS adds
+# libFuzzer flags (e.g. FUZZ_FLAGS="-max_len=65536"). Each target runs in one process on one
+# core; a long campaign runs as `nice -n 19 scripts/fuzz.sh 300`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
@@ -37,7 +39,8 @@ for t in "${targets[@]}"; do
   dict=()
   [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
   log="$FUZZ_WORK/$t.log"
-  if "$BUILD_DIR/fuzz/fuzz_$t" "${dict[@]}" -max_total_time="$SECONDS_PER_TARGET" \
+  # shellcheck disable=SC2086  # FUZZ_FLAGS is a list of flags
+  if "$BUILD_DIR/fuzz/fuzz_$t" "${dict[@]}" ${FUZZ_FLAGS:-} -max_total_time="$SECONDS_PER_TARGET" \
       -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$FUZZ_WORK/" -print_final_stats=1 \
       "$corpus" "fuzz/corpus/$t" >"$log" 2>&1; then
     result=ok
@@ -46,8 +49,9 @@ for t in "${targets[@]}"; do
     tail -40 "$log"
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1)
-  echo "fuzz $t: $result, ${execs:-?} executions in ${SECONDS_PER_TARGET}s, ${cov:-cov: ?}, ${ft:-ft: ?}, corpus $(ls "$corpus" | wc -l) inputs"
+  echo "fuzz $t: $result, ${execs:-?} executions in ${SECONDS_PER_TARGET}s (${rate:-?}/s), ${cov:-cov: ?}, ${ft:-ft: ?}, corpus $(ls "$corpus" | wc -l) inputs"
 done
 exit $status

@@ -1,5 +1,7 @@
 #include "trawl/verify.h"
 
+#include <map>
+#include <optional>
 #include <set>
 
 #include "format/deletes.h"
@@ -10,22 +12,39 @@ namespace trawl {
 
 namespace {
 
-void CheckSegment(const std::string& dir, const ManifestSegment& entry, VerifyReport* report) {
-  std::unique_ptr<SegmentReader> seg;
-  Status s = SegmentReader::Open(dir, entry.name, /*verify_checksums=*/true, &seg);
-  if (s.ok() && seg->num_docs() != entry.num_docs) {
-    s = Status::Corruption(entry.name + ".meta: " + std::to_string(seg->num_docs()) +
-                           " documents, the manifest says " + std::to_string(entry.num_docs));
+// What was checked already: a segment shared by several commits (with other deletion files as
+// documents are deleted) has its files read and its structure walked once, not once per commit.
+struct Checked {
+  // Segment name -> its documents as its .meta says (nullopt: it failed its check).
+  std::map<std::string, std::optional<uint64_t>> segments;
+  std::set<std::string> deletes;  // deletion file names
+};
+
+void CheckSegment(const std::string& dir, const ManifestSegment& entry, Checked* checked,
+                  VerifyReport* report) {
+  auto [seen, first] = checked->segments.try_emplace(entry.name);
+  if (first) {
+    std::unique_ptr<SegmentReader> seg;
+    Status s = SegmentReader::Open(dir, entry.name, /*verify_checksums=*/true, &seg);
+    if (s.ok()) s = seg->VerifyStructure();
+    if (s.ok()) {
+      seen->second = seg->num_docs();
+    } else {
+      report->problems.push_back(s.message());
+    }
+    ++report->segments_checked;
   }
-  if (s.ok()) s = seg->VerifyStructure();
-  if (!s.ok()) report->problems.push_back(s.message());
-  if (!entry.deletes.empty()) {
+  // Each commit's entry must agree with the segment's files.
+  if (seen->second && *seen->second != entry.num_docs) {
+    report->problems.push_back(entry.name + ".meta: " + std::to_string(*seen->second) +
+                               " documents, the manifest says " + std::to_string(entry.num_docs));
+  }
+  if (!entry.deletes.empty() && checked->deletes.insert(entry.deletes).second) {
     roaring_bitmap_t* deleted = nullptr;
     Status d = ReadDeletes(dir + "/" + entry.deletes, entry.num_docs, entry.num_deleted, &deleted);
     if (deleted != nullptr) roaring_bitmap_free(deleted);
     if (!d.ok()) report->problems.push_back(d.message());
   }
-  ++report->segments_checked;
 }
 
 }  // namespace
@@ -36,7 +55,7 @@ Status VerifyIndex(const std::string& dir, bool all_commits, VerifyReport* repor
   TRAWL_RETURN_IF_ERROR(ListManifestGenerations(dir, &generations));
   if (generations.empty()) return Status::NotFound(dir + ": no trawl index here (no manifest)");
   if (!all_commits) generations.erase(generations.begin(), generations.end() - 1);
-  std::set<std::string> checked;  // segments shared by several commits are checked once
+  Checked checked;
   for (auto it = generations.rbegin(); it != generations.rend(); ++it) {
     Manifest m;
     Status s = ReadManifest(dir, *it, &m);
@@ -48,10 +67,7 @@ Status VerifyIndex(const std::string& dir, bool all_commits, VerifyReport* repor
     if (it == generations.rbegin()) {
       for (const auto& seg : m.segments) report->documents += seg.num_docs - seg.num_deleted;
     }
-    for (const auto& seg : m.segments) {
-      if (!checked.insert(seg.name + "|" + seg.deletes).second) continue;
-      CheckSegment(dir, seg, report);
-    }
+    for (const auto& seg : m.segments) CheckSegment(dir, seg, &checked, report);
   }
   return Status::OK();
 }

@@ -635,6 +635,174 @@ static void TestDynamicKinds(const char* dir) {
   trawl_searcher_close(searcher);
 }
 
+/* Each limit of trawl::QueryLimits, set through its setter, refuses a query past it with a
+ * message naming the limit; under it the query runs. */
+static void TestQueryLimits(const trawl_searcher_t* searcher) {
+  trawl_search_options_t* options = trawl_search_options_create();
+  trawl_results_t* results = NULL;
+  uint64_t count = 0;
+  char* err = NULL;
+
+  trawl_search_options_set_max_depth(options, 2);
+  CHECK_OK(trawl_search(searcher, "(data OR (json))", options, &results, ERR));
+  trawl_results_destroy(results);
+  CHECK(trawl_search(searcher, "((( data )))", options, &results, &err) == TRAWL_INVALID_ARGUMENT);
+  CHECK(results == NULL);
+  CHECK(Contains(err, "the max_depth limit"));
+  trawl_free(err);
+  CHECK(trawl_count(searcher, "((( data )))", options, &count, &err) == TRAWL_INVALID_ARGUMENT);
+  CHECK(Contains(err, "max_depth"));
+  trawl_free(err);
+  /* Out of its range: refused, naming it. */
+  trawl_search_options_set_max_depth(options, 100000);
+  CHECK(trawl_search(searcher, "data", options, &results, &err) == TRAWL_INVALID_ARGUMENT);
+  CHECK(Contains(err, "max_depth"));
+  trawl_free(err);
+  trawl_search_options_destroy(options);
+
+  options = trawl_search_options_create();
+  trawl_search_options_set_max_clauses(options, 2);
+  CHECK(trawl_search(searcher, "data json text", options, &results, &err) ==
+        TRAWL_INVALID_ARGUMENT);
+  CHECK(Contains(err, "the max_clauses limit"));
+  trawl_free(err);
+  trawl_search_options_destroy(options);
+
+  options = trawl_search_options_create();
+  trawl_search_options_set_max_query_bytes(options, 8);
+  CHECK(trawl_search(searcher, "interchange", options, &results, &err) == TRAWL_INVALID_ARGUMENT);
+  CHECK(Contains(err, "the max_query_bytes limit"));
+  trawl_free(err);
+  trawl_search_options_destroy(options);
+
+  options = trawl_search_options_create();
+  trawl_search_options_set_max_expansions(options, 1);
+  CHECK(trawl_search(searcher, "s*", options, &results, &err) == TRAWL_INVALID_ARGUMENT);
+  CHECK(Contains(err, "the max_expansions limit"));
+  trawl_free(err);
+  trawl_search_options_destroy(options);
+
+  options = trawl_search_options_create();
+  trawl_search_options_set_max_phrase_terms(options, 2);
+  CHECK(trawl_search(searcher, "\"data interchange format\"", options, &results, &err) ==
+        TRAWL_INVALID_ARGUMENT);
+  CHECK(Contains(err, "the max_phrase_terms limit"));
+  trawl_free(err);
+  trawl_search_options_destroy(options);
+
+  options = trawl_search_options_create();
+  trawl_search_options_set_max_top(options, 3);
+  trawl_search_options_set_max_offset(options, 5);
+  trawl_search_options_set_top(options, 4);
+  CHECK(trawl_search(searcher, "data", options, &results, &err) == TRAWL_INVALID_ARGUMENT);
+  CHECK(Contains(err, "the max_top limit"));
+  trawl_free(err);
+  trawl_search_options_set_top(options, 3);
+  trawl_search_options_set_offset(options, 6);
+  CHECK(trawl_search(searcher, "data", options, &results, &err) == TRAWL_INVALID_ARGUMENT);
+  CHECK(Contains(err, "the max_offset limit"));
+  trawl_free(err);
+  trawl_search_options_set_offset(options, 5);
+  CHECK_OK(trawl_search(searcher, "data", options, &results, ERR));
+  CHECK(trawl_results_partial(results) == 0);
+  trawl_results_destroy(results);
+  trawl_search_options_destroy(options);
+  CHECK(trawl_results_partial(NULL) == 0);
+}
+
+/* A writer merging in the background (merge factor 2, so every second commit starts a merge)
+ * commits while merges run; after trawl_writer_wait_for_merges and close every document is
+ * found. The index is then slow enough to search that a budget of 1 ms runs out, which with
+ * allow_partial gives partial results instead of an error. */
+static void TestBackgroundMergesAndPartialResults(const char* dir) {
+  enum { kDocs = 1200, kWordsPerDoc = 300 };
+  static const char* const kSlowQuery =
+      "\"aa bb cc dd ab ba\"~60 \"ac ca bd db cd dc\"~60 \"ad da bc cb aa dd\"~60 ab";
+  trawl_writer_options_t* writer_options = trawl_writer_options_create();
+  trawl_writer_t* writer = NULL;
+  trawl_searcher_t* searcher = NULL;
+  trawl_search_options_t* options = NULL;
+  trawl_results_t* results = NULL;
+  trawl_document_t* doc = trawl_document_create();
+  char* body = malloc(kWordsPerDoc * 3 + 1);
+  char id[32];
+  uint64_t count = 0;
+  unsigned rng = 5;
+  char* err = NULL;
+  int i, w, attempt;
+
+  trawl_writer_options_set_language(writer_options, "none");
+  trawl_writer_options_set_merge_in_background(writer_options, 1);
+  trawl_writer_options_set_merge_factor(writer_options, 2);
+  trawl_writer_options_set_merge_floor_docs(writer_options, 1);
+  trawl_writer_options_set_max_merged_docs(writer_options, 100000);
+  trawl_writer_options_set_reclaim_deleted_percent(writer_options, 50);
+  CHECK_OK(trawl_writer_open(dir, writer_options, &writer, ERR));
+  trawl_writer_options_destroy(writer_options);
+  if (writer == NULL || body == NULL) {
+    free(body);
+    trawl_document_destroy(doc);
+    return;
+  }
+  for (i = 0; i < kDocs; ++i) {
+    for (w = 0; w < kWordsPerDoc; ++w) {
+      rng = rng * 1103515245u + 12345u;
+      body[3 * w] = (char)('a' + (rng >> 16) % 4);
+      body[3 * w + 1] = (char)('a' + (rng >> 20) % 4);
+      body[3 * w + 2] = ' ';
+    }
+    body[3 * kWordsPerDoc] = '\0';
+    snprintf(id, sizeof id, "%d", i);
+    trawl_document_clear(doc);
+    trawl_document_set_id(doc, id);
+    trawl_document_add(doc, "body", body, TRAWL_KIND_TEXT);
+    CHECK_OK(trawl_writer_add(writer, doc, ERR));
+    if (i % 150 == 149) CHECK_OK(trawl_writer_commit(writer, ERR));
+  }
+  CHECK_OK(trawl_writer_wait_for_merges(writer, ERR));
+  CHECK(trawl_writer_committed_documents(writer) == kDocs);
+  trawl_writer_close(writer);
+  CHECK(trawl_writer_wait_for_merges(NULL, &err) == TRAWL_INVALID_ARGUMENT);
+  CHECK(Contains(err, "trawl_writer_wait_for_merges: writer is NULL"));
+  trawl_free(err);
+  trawl_document_destroy(doc);
+  free(body);
+
+  CHECK_OK(trawl_searcher_open(dir, NULL, &searcher, ERR));
+  if (searcher == NULL) return;
+  CHECK(trawl_searcher_num_docs(searcher) == kDocs);
+  CHECK_OK(trawl_count(searcher, "*:*", NULL, &count, ERR));
+  CHECK(count == kDocs);
+
+  options = trawl_search_options_create();
+  trawl_search_options_set_timeout_ms(options, 1);
+  /* Without allow_partial the budget running out is an error... */
+  CHECK(trawl_search(searcher, kSlowQuery, options, &results, &err) == TRAWL_DEADLINE_EXCEEDED);
+  CHECK(results == NULL);
+  trawl_free(err);
+  /* ...with it, what was found by then. A query that happened to finish within 1 ms would be
+   * complete, so it is tried a few times. */
+  trawl_search_options_set_allow_partial(options, 1);
+  for (attempt = 0; attempt < 5; ++attempt) {
+    CHECK_OK(trawl_search(searcher, kSlowQuery, options, &results, ERR));
+    if (results != NULL && trawl_results_partial(results)) break;
+    trawl_results_destroy(results);
+    results = NULL;
+  }
+  CHECK(results != NULL && trawl_results_partial(results) == 1);
+  if (results != NULL) {
+    CHECK(trawl_results_total_exact(results) == 0);
+    CHECK(StrEq(trawl_results_next(results), ""));
+    CHECK(trawl_results_facet_count(results) == 0);
+  }
+  trawl_results_destroy(results);
+  /* Count has no partial answer. */
+  CHECK(trawl_count(searcher, kSlowQuery, options, &count, &err) == TRAWL_DEADLINE_EXCEEDED);
+  trawl_free(err);
+  trawl_search_options_destroy(options);
+  trawl_searcher_close(searcher);
+}
+
 static int RemoveEntry(const char* path, const struct stat* st, int flag, struct FTW* ftw) {
   (void)st;
   (void)flag;
@@ -664,6 +832,7 @@ int main(void) {
     TestSearch(searcher);
     TestCountAndGet(searcher);
     TestDeadlineAndCancel(searcher);
+    TestQueryLimits(searcher);
     TestErrors(dir, searcher);
     TestThreads(searcher);
     TestReopenAndSchema(index, &searcher);
@@ -671,6 +840,8 @@ int main(void) {
   }
   JoinPath(index, sizeof index, dir, "dynamic");
   TestDynamicKinds(index);
+  JoinPath(index, sizeof index, dir, "merged");
+  TestBackgroundMergesAndPartialResults(index);
 
   nftw(dir, RemoveEntry, 16, FTW_DEPTH | FTW_PHYS);
   if (failures != 0) {

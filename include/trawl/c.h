@@ -197,6 +197,25 @@ TRAWL_EXPORT void trawl_writer_options_set_keep_commits(trawl_writer_options_t* 
 TRAWL_EXPORT void trawl_writer_options_set_merge_factor(trawl_writer_options_t* options,
                                                         uint32_t factor);
 
+/* Where merges run (trawl::IndexWriterOptions::merge_in_background). On (the default): on a
+ * thread of the writer, after each commit, without holding up add, delete or commit; each
+ * merge commits on its own. Off: inside trawl_writer_commit, which returns once the merges are
+ * done. */
+TRAWL_EXPORT void trawl_writer_options_set_merge_in_background(trawl_writer_options_t* options,
+                                                               int background);
+/* The numbers of the tiered merge policy besides merge_factor (trawl::TieredMergeOptions in
+ * <trawl/merge_policy.h> has their trade-offs): segments with fewer live documents than
+ * floor_docs count as that many (default 1000); no merge makes a segment of more than
+ * max_merged_docs live documents (default: unbounded); a segment with more than
+ * reclaim_deleted_percent of its documents deleted is merged alone when no tier is full
+ * (default 20; 100 or more turns it off). */
+TRAWL_EXPORT void trawl_writer_options_set_merge_floor_docs(trawl_writer_options_t* options,
+                                                            uint64_t docs);
+TRAWL_EXPORT void trawl_writer_options_set_max_merged_docs(trawl_writer_options_t* options,
+                                                           uint64_t docs);
+TRAWL_EXPORT void trawl_writer_options_set_reclaim_deleted_percent(
+    trawl_writer_options_t* options, uint32_t percent);
+
 /* The one writer of an index: holds its lock from open to close. */
 typedef struct trawl_writer_t trawl_writer_t;
 
@@ -225,6 +244,11 @@ TRAWL_EXPORT trawl_status_t trawl_writer_delete(trawl_writer_t* writer, const ch
 TRAWL_EXPORT trawl_status_t trawl_writer_commit(trawl_writer_t* writer, char** errmsg);
 /* Merges every segment into one, dropping deleted documents, and commits. */
 TRAWL_EXPORT trawl_status_t trawl_writer_optimize(trawl_writer_t* writer, char** errmsg);
+/* Waits until no background merge runs and the merge policy picks none among the committed
+ * segments. Returns the error of the first background merge that failed since the last call
+ * (which changed nothing: the index stays at its last commit), else TRAWL_OK; TRAWL_OK at once
+ * when merges run inside commit. Any thread; add, delete and commit may go on meanwhile. */
+TRAWL_EXPORT trawl_status_t trawl_writer_wait_for_merges(trawl_writer_t* writer, char** errmsg);
 /* Live documents in the last commit; documents added since it. */
 TRAWL_EXPORT uint64_t trawl_writer_committed_documents(const trawl_writer_t* writer);
 TRAWL_EXPORT uint64_t trawl_writer_buffered_documents(const trawl_writer_t* writer);
@@ -330,6 +354,36 @@ TRAWL_EXPORT void trawl_search_options_set_plain_text(trawl_search_options_t* op
 TRAWL_EXPORT void trawl_search_options_set_timeout_ms(trawl_search_options_t* options,
                                                       uint64_t timeout_ms);
 
+/* With a timeout: a search still running when it is spent returns TRAWL_OK with the hits it
+ * found by then and trawl_results_partial set, instead of TRAWL_DEADLINE_EXCEEDED
+ * (trawl::SearchOptions::allow_partial says which hits: each a real match with its full
+ * score; the total a lower bound; no facets and no cursor). trawl_count still fails, and a
+ * cancelled query still returns TRAWL_CANCELLED. Off by default. */
+TRAWL_EXPORT void trawl_search_options_set_allow_partial(trawl_search_options_t* options,
+                                                         int allow);
+
+/* Bounds on the query, its filters and the page (trawl::QueryLimits in <trawl/query.h> has
+ * the defaults and the reasons): bytes of the query text and of each filter; parentheses
+ * nested (1 to 500); clauses counted at every level; terms one prefix, wildcard or fuzzy word
+ * may match in a segment; terms in one phrase; top and offset. A search or count past one
+ * fails with TRAWL_INVALID_ARGUMENT naming the limit, such as "Invalid argument: at column 257:
+ * parentheses nested deeper than 256, the max_depth limit (raise it with --max-depth)"; the
+ * flag named is trawl-search's, here the setter of the same name. A value out of range fails
+ * the same way. */
+TRAWL_EXPORT void trawl_search_options_set_max_query_bytes(trawl_search_options_t* options,
+                                                           size_t bytes);
+TRAWL_EXPORT void trawl_search_options_set_max_depth(trawl_search_options_t* options,
+                                                     size_t depth);
+TRAWL_EXPORT void trawl_search_options_set_max_clauses(trawl_search_options_t* options,
+                                                       size_t clauses);
+TRAWL_EXPORT void trawl_search_options_set_max_expansions(trawl_search_options_t* options,
+                                                          size_t terms);
+TRAWL_EXPORT void trawl_search_options_set_max_phrase_terms(trawl_search_options_t* options,
+                                                            size_t terms);
+TRAWL_EXPORT void trawl_search_options_set_max_top(trawl_search_options_t* options, size_t top);
+TRAWL_EXPORT void trawl_search_options_set_max_offset(trawl_search_options_t* options,
+                                                      size_t offset);
+
 /* A cancel flag: a query run with options naming it stops soon after any thread sets it and
  * returns TRAWL_CANCELLED with no results. One flag may serve many queries at once. Setting,
  * resetting and reading it are safe from any thread; it must outlive every query using it. */
@@ -365,6 +419,9 @@ TRAWL_EXPORT void trawl_results_destroy(trawl_results_t* results);
 /* Matching documents: exact unless trawl_results_total_exact says 0 (then a lower bound). */
 TRAWL_EXPORT uint64_t trawl_results_total(const trawl_results_t* results);
 TRAWL_EXPORT int trawl_results_total_exact(const trawl_results_t* results);
+/* 1 if the search ran out of its time budget with trawl_search_options_set_allow_partial on
+ * and these are the hits found by then (the total a lower bound, no facets, no cursor). */
+TRAWL_EXPORT int trawl_results_partial(const trawl_results_t* results);
 /* The cursor for trawl_search_options_set_after when more hits follow this page, else "". */
 TRAWL_EXPORT const char* trawl_results_next(const trawl_results_t* results);
 

@@ -330,6 +330,74 @@ class Errors(IndexTestCase):
             searcher.count("data", sort="year")
 
 
+class LimitsAndPartialResults(IndexTestCase):
+    def test_a_query_past_a_limit_is_refused_naming_the_limit(self):
+        searcher = self.build()
+        for query, kwargs, limit in [
+            ("((( data )))", {"max_depth": 2}, "max_depth"),
+            ("data json text", {"max_clauses": 2}, "max_clauses"),
+            ("interchange", {"max_query_bytes": 8}, "max_query_bytes"),
+            ("b*", {"max_expansions": 1}, "max_expansions"),
+            ('"data interchange syntax"', {"max_phrase_terms": 2}, "max_phrase_terms"),
+            ("data", {"max_top": 5, "top": 6}, "max_top"),
+            ("data", {"max_offset": 5, "offset": 6}, "max_offset"),
+        ]:
+            with self.subTest(limit=limit):
+                with self.assertRaisesRegex(trawl.InvalidArgumentError,
+                                            "the %s limit" % limit):
+                    searcher.search(query, **kwargs)
+        # Under the limits the same queries run.
+        self.assertEqual(searcher.count("(( data ))", max_depth=2), 5)
+        self.assertEqual(len(searcher.search("data", top=5, max_top=5)), 5)
+        with self.assertRaisesRegex(trawl.InvalidArgumentError, "max_clauses"):
+            searcher.count("data json text", max_clauses=2)
+        # A limit out of its range, or not an int, is refused; count has no page to limit.
+        with self.assertRaisesRegex(trawl.InvalidArgumentError, "max_depth must be from 1"):
+            searcher.search("data", max_depth=100000)
+        with self.assertRaises(TypeError):
+            searcher.search("data", max_clauses="10")
+        with self.assertRaises(TypeError):
+            searcher.count("data", max_top=10)
+
+    def test_background_merges_and_partial_results(self):
+        # Merge factor 2: every second commit starts a merge on the writer's thread.
+        import random
+        rng = random.Random(5)
+        docs = 1200
+        with trawl.IndexWriter(self.path, language="none", merge_in_background=True,
+                               merge_factor=2, merge_floor_docs=1, max_merged_docs=100000,
+                               reclaim_deleted_percent=50) as writer:
+            for i in range(docs):
+                words = " ".join(rng.choice("abcd") + rng.choice("abcd") for _ in range(300))
+                writer.add({"id": i, "body": words})
+                if i % 150 == 149:
+                    writer.commit()
+            writer.wait_for_merges()
+            self.assertEqual(writer.committed_documents, docs)
+        searcher = trawl.Searcher(self.path)
+        self.assertEqual(searcher.num_docs, docs)
+        self.assertEqual(searcher.count("*:*"), docs)
+
+        slow = ('"aa bb cc dd ab ba"~60 "ac ca bd db cd dc"~60 "ad da bc cb aa dd"~60 ab')
+        complete = searcher.search(slow, timeout_ms=60000, allow_partial=True)
+        self.assertFalse(complete.partial)
+        with self.assertRaises(trawl.DeadlineExceededError):
+            searcher.search(slow, timeout_ms=1)
+        # A query that happened to finish within 1 ms would be complete: tried a few times.
+        for _ in range(5):
+            results = searcher.search(slow, timeout_ms=1, allow_partial=True)
+            if results.partial:
+                break
+        self.assertTrue(results.partial)
+        self.assertFalse(results.total_exact)
+        self.assertIsNone(results.next)
+        self.assertLessEqual(results.total, complete.total)
+        with self.assertRaises(trawl.DeadlineExceededError):
+            searcher.count(slow, timeout_ms=1)
+        with self.assertRaises(TypeError):
+            searcher.search("data", allow_partial=1)
+
+
 class Threads(IndexTestCase):
     def test_searches_from_many_threads_agree(self):
         docs = [{"id": f"d{i}", "body": f"word{i % 7} common text {i}", "n": i}
