@@ -19,6 +19,7 @@
 #ifdef TRAWL_HAVE_MPI
 #include <mpi.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -61,6 +62,15 @@ constexpr int kExitSkipped = 2;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The CPU time this process has used, user and system: what a part cost, which on a shared or
+// oversubscribed node says more than the wall time.
+double CpuSeconds() {
+  struct rusage usage;
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 // Waits for a request without spinning (see the file comment): short sleeps at first, so that
@@ -115,6 +125,7 @@ bool HookNamesPart(const char* variable, uint32_t part) {
 nlohmann::ordered_json BuildPart(const MpiJob& job, uint32_t parts, const std::string& fingerprint,
                                  uint32_t part, int rank, const std::string& host) {
   const Clock::time_point start = Clock::now();
+  const double cpu_start = CpuSeconds();
   PartOutcome outcome;
   Status s = ResetPart(job.index_dir, part);
   if (!s.ok()) {
@@ -147,6 +158,8 @@ nlohmann::ordered_json BuildPart(const MpiJob& job, uint32_t parts, const std::s
   if (outcome.exit_code == kExitFailed) report["error"] = outcome.error;
   report["documents"] = outcome.documents;
   report["seconds"] = SecondsSince(start);
+  // The whole process's: on rank 0 it includes the coordinator's few polls.
+  report["cpu_seconds"] = CpuSeconds() - cpu_start;
   report["summary"] = std::move(outcome.summary);
   return report;
 }
@@ -334,6 +347,14 @@ int RunRankZero(const MpiJob& job, int ranks, Clock::time_point start) {
   BroadcastText(plan_json.dump(), 0);
   if (plan_json.contains("error")) {
     std::cerr << "trawl-index: error: " << plan_json["error"].get<std::string>() << "\n";
+    if (job.json_summary) {
+      nlohmann::ordered_json j;
+      j["status"] = "failed";
+      j["exit_code"] = kExitFailed;
+      j["error"] = plan_json["error"];
+      std::cout << j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+                << std::endl;
+    }
     return kExitFailed;
   }
   PartQueue queue(plan.job.to_build);

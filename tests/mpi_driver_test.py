@@ -175,8 +175,9 @@ def test_build(tools, reference):
     check(markers(idx) == before, "a complete part's marker was rewritten")
 
     # Another part count on the same set is refused, and changes nothing.
-    r, _ = tools.mpirun(2, idx, "--parts", "5")
+    r, summary = tools.mpirun(2, idx, "--parts", "5")
     check(r.returncode == 1 and "--parts 6" in r.stderr, f"--parts 5 over 6: {r.stderr}")
+    check(summary is not None and summary["status"] == "failed", f"--parts 5: {summary}")
     check(markers(idx) == before, "a refused job touched the set")
     return idx
 
