@@ -870,6 +870,8 @@ int Run(int argc, char** argv) {
   if (flags.index_dir.empty()) return Fail("--index DIR is required (see --help)");
   if (flags.verify || flags.verify_all) return RunVerify(flags.index_dir, flags.verify_all);
   if (!flags.backup_dest.empty()) return RunBackup(flags.index_dir, flags.backup_dest);
+  // Without MPI nothing else about an --mpi command matters: the driver's stub says so.
+  if (flags.mpi && !MpiBuilt()) return RunMpiJob(argc, argv, MpiJob());
   const std::string problem = CheckFlags(&flags);
   if (!problem.empty()) return Fail(problem);
   if (flags.mpi) return RunMpiJob(argc, argv, MpiJobOf(flags));
