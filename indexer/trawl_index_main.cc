@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "indexer/mpi_driver.h"
 #include "ingest/input_reader.h"
 #include "trawl/backup.h"
 #include "trawl/document.h"
@@ -272,8 +273,8 @@ void PrintSummary(const RunSummary& r) {
             << FormatBytes(r.index_bytes) << "\n";
 }
 
-// --json-summary: one line of JSON on stdout, for scripts.
-void PrintJsonSummary(const RunSummary& r) {
+// The --json-summary object.
+nlohmann::ordered_json JsonSummary(const RunSummary& r) {
   const InputStats& stats = *r.stats;
   const double s = std::max(r.seconds, 1e-6);
   nlohmann::ordered_json j;
@@ -298,8 +299,14 @@ void PrintJsonSummary(const RunSummary& r) {
   j["index"] = {{"path", r.index_dir}, {"documents", r.committed}, {"bytes", r.index_bytes}};
   j["messages"] = stats.messages;
   j["messages_dropped"] = stats.messages_dropped;
+  return j;
+}
+
+// --json-summary: one line of JSON on stdout, for scripts.
+void PrintJsonSummary(const RunSummary& r) {
   // Paths need not be UTF-8: replace what is not rather than throw.
-  std::cout << j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+  std::cout << JsonSummary(r).dump(-1, ' ', false,
+                                   nlohmann::ordered_json::error_handler_t::replace)
             << std::endl;
 }
 
@@ -337,6 +344,12 @@ struct Flags {
   // --part I/N as typed; CheckFlags parses it into part_index and part_count (1: no parts).
   std::string part;
   uint32_t part_index = 0, part_count = 1;
+  // --mpi: build the shard set DIR/part-* on the ranks of an MPI job, in --parts parts (0: one
+  // per rank).
+  bool mpi = false;
+  uint32_t parts = 0;
+  // A part of an --mpi job: the driver reports a failure, naming the part, instead of the run.
+  bool part_of_job = false;
   Schema schema;  // read from schema_file by CheckFlags
   InputOptions input_options;
   // Sizes as typed ("16G"); CheckFlags puts them into input_options.
@@ -417,6 +430,13 @@ po::options_description VisibleOptions(Flags* flags) {
        "the id, modulo N), and delete only such ids: N runs on the same inputs, one per I, build "
        "N disjoint shards whose union is the whole input (trawl-search --index on each, or a "
        "shards.json naming them, searches them as one; docs/scaling.md)")
+      ("mpi", "build a shard set in DIR on the ranks of an MPI job (mpirun -np R trawl-index "
+       "--mpi ...): parts DIR/part-I as --part I/P builds them, handed out to the ranks as they "
+       "become free, then DIR/shards.json naming them once all have committed; a rerun after a "
+       "failure keeps the parts that committed and builds the others (docs/scaling.md)")
+      ("parts", po::value(&flags->parts)->value_name("P"),
+       "with --mpi, the number of parts (default: the number of ranks); more parts than ranks "
+       "balances uneven inputs and machines, at the cost of each part reading all inputs")
       ("force", "create the index even in a directory that holds other files and no index "
        "(refused otherwise; only the index's own file names are ever touched)")
       ("verify", "check every checksum and the structure of the current commit; exit 1 and "
@@ -488,6 +508,9 @@ std::optional<int> ParseFlags(int argc, char** argv, Flags* flags) {
   flags->quiet = vm.count("quiet") > 0;
   flags->verbose = vm.count("verbose") > 0;
   flags->json_summary = vm.count("json-summary") > 0;
+  flags->mpi = vm.count("mpi") > 0;
+  if (vm.count("parts") && !flags->mpi) return Fail("--parts needs --mpi (see --help)");
+  if (vm.count("parts") && flags->parts == 0) return Fail("--parts must be at least 1");
   flags->force = vm.count("force") > 0;
   flags->merge_in_commit = vm.count("merge-in-commit") > 0;
   flags->ascii_folding = vm.count("ascii-folding") > 0;
@@ -582,6 +605,20 @@ std::string CheckFlags(Flags* flags) {
     return "--max-doc-bytes: expected a size such as 64M or 1G, got '" + flags->max_doc_bytes + "'";
   }
   if (input.max_archive_members == 0) return "--max-archive-members must be at least 1";
+  if (flags->mpi) {
+    // A part is built from empty and only from the inputs: deletions and intermediate commits
+    // have nothing to act on, and the ranks cannot share one stdin.
+    if (!flags->part.empty()) return "--mpi chooses the parts itself; --part is for one part";
+    if (flags->parts > 1000000) return "--parts must be at most 1000000";
+    if (!flags->delete_ids.empty() || !flags->delete_queries.empty())
+      return "--mpi builds a shard set from its inputs; --delete and --delete-query do not apply";
+    if (flags->commit_every > 0)
+      return "--mpi commits each part once (a part that did not finish is rebuilt from empty); "
+             "--commit-every does not apply";
+    if (flags->inputs.empty()) return "--mpi needs INPUTs";
+    for (const std::string& input : flags->inputs)
+      if (input == "-") return "--mpi cannot read stdin (-): every part reads the inputs";
+  }
   return CheckInputs(flags->inputs);
 }
 
@@ -641,6 +678,9 @@ class IndexingRun {
     }
     return Succeeded();
   }
+
+  // What Run found and did; its `stats` live as long as this run.
+  const RunSummary& summary() const { return summary_; }
 
  private:
   Status DeleteIds() {
@@ -747,7 +787,7 @@ class IndexingRun {
     summary_.seconds = Seconds(Clock::now() - start_);
     summary_.index_bytes = DirectoryBytes(flags_.index_dir);
     if (flags_.json_summary) PrintJsonSummary(summary_);
-    return Fail(error);
+    return flags_.part_of_job ? kExitFailed : Fail(error);
   }
 
   int Succeeded() {
@@ -771,14 +811,70 @@ class IndexingRun {
   uint64_t committed_by_run_ = 0;  // documents of this run in its last commit
 };
 
+// The options that change what a part holds, as text for the fingerprint of an --mpi job: a
+// rerun with other ones is another job. --threads, --memory-mb and merging change only how the
+// parts are built, so a rerun may change them and still keep the committed parts.
+std::string ContentOptionsKey(const Flags& flags) {
+  const InputOptions& input = flags.input_options;
+  nlohmann::ordered_json j;
+  j["language"] = flags.language;
+  j["stopwords"] = flags.stopwords;
+  j["tokenizer"] = flags.tokenizer;
+  j["ascii_folding"] = flags.ascii_folding;
+  j["max_token_chars"] = flags.max_token_chars;
+  j["schema"] = flags.schema.ToJson();
+  j["include"] = input.include;
+  j["exclude"] = input.exclude;
+  j["recurse_archives"] = input.recurse_archives;
+  j["skip_errors"] = input.skip_errors;
+  j["max_document_bytes"] = input.max_document_bytes;
+  j["max_decompressed_bytes"] = input.max_decompressed_bytes;
+  j["max_compression_ratio"] = input.max_compression_ratio;
+  j["max_archive_members"] = input.max_archive_members;
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+// --mpi: the job for the driver (indexer/mpi_driver.h), each part an ordinary quiet run with
+// --part I/P into its own directory.
+MpiJob MpiJobOf(const Flags& flags) {
+  MpiJob job;
+  job.index_dir = flags.index_dir;
+  job.parts = flags.parts;
+  job.inputs = flags.inputs;
+  job.options_key = ContentOptionsKey(flags);
+  job.force = flags.force;
+  job.quiet = flags.quiet;
+  job.json_summary = flags.json_summary;
+  job.build_part = [flags](const std::string& part_dir, uint32_t part, uint32_t parts) {
+    Flags part_flags = flags;
+    part_flags.index_dir = part_dir;
+    part_flags.part_index = part;
+    part_flags.part_count = parts;
+    part_flags.quiet = true;
+    part_flags.json_summary = false;
+    part_flags.part_of_job = true;
+    IndexingRun run(part_flags);
+    PartOutcome outcome;
+    outcome.exit_code = run.Run();
+    outcome.error = run.summary().error;
+    outcome.documents = run.summary().committed;
+    outcome.summary = JsonSummary(run.summary());
+    return outcome;
+  };
+  return job;
+}
+
 int Run(int argc, char** argv) {
   Flags flags;
   if (const std::optional<int> exit_code = ParseFlags(argc, argv, &flags)) return *exit_code;
   if (flags.index_dir.empty()) return Fail("--index DIR is required (see --help)");
   if (flags.verify || flags.verify_all) return RunVerify(flags.index_dir, flags.verify_all);
   if (!flags.backup_dest.empty()) return RunBackup(flags.index_dir, flags.backup_dest);
+  // Without MPI nothing else about an --mpi command matters: the driver's stub says so.
+  if (flags.mpi && !MpiBuilt()) return RunMpiJob(argc, argv, MpiJob());
   const std::string problem = CheckFlags(&flags);
   if (!problem.empty()) return Fail(problem);
+  if (flags.mpi) return RunMpiJob(argc, argv, MpiJobOf(flags));
   return IndexingRun(flags).Run();
 }
 

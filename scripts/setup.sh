@@ -20,6 +20,8 @@ PKGS=(
   pybind11-dev python3-dev
   # trawl-search's interactive shell: line editing, history and completion
   libedit-dev
+  # trawl-index --mpi (the MPI driver of shard-set builds) and its test's mpirun
+  openmpi-bin libopenmpi-dev
   # the archive tests build their inputs with these
   tar gzip bzip2 xz-utils zstd zip
 )
