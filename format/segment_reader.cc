@@ -325,25 +325,62 @@ size_t SegmentReader::FindBlock(std::string_view key) const {
 
 Status SegmentReader::ScanBlock(
     size_t b, const std::function<bool(std::string_view, const TermInfo&)>& fn) const {
-  const uint64_t begin = block_offsets_[b];
-  const uint64_t end = b + 1 < block_offsets_.size() ? block_offsets_[b + 1] : dict_data_end_;
-  ByteReader in(dict_->body().substr(begin, end - begin));
+  ByteReader in;
+  DictBlockCursor offsets;
+  TRAWL_RETURN_IF_ERROR(OpenDictBlock(b, &in, &offsets));
   std::string key;
   while (!in.empty()) {
     uint64_t shared;
     std::string_view suffix;
     TermInfo t;
     if (!in.ReadVarint64(&shared) || shared > key.size() || !in.ReadLengthPrefixed(&suffix) ||
-        !in.ReadVarint32(&t.doc_freq) || !in.ReadVarint32(&t.max_tf) ||
-        !in.ReadVarint32(&t.min_length) || !in.ReadVarint64(&t.post_offset) ||
-        !in.ReadVarint64(&t.post_length) || !in.ReadVarint64(&t.pos_offset) ||
-        !in.ReadVarint64(&t.pos_length))
+        !ReadTermInfo(&in, &offsets, &t))
       return dict_->Corrupt("damaged entry in block " + std::to_string(b));
     key.resize(shared);
     key.append(suffix);
     if (!fn(key, t)) return Status::OK();
   }
   return Status::OK();
+}
+
+Status SegmentReader::OpenDictBlock(size_t b, ByteReader* in, DictBlockCursor* offsets) const {
+  const uint64_t begin = block_offsets_[b];
+  const uint64_t end = b + 1 < block_offsets_.size() ? block_offsets_[b + 1] : dict_data_end_;
+  *in = ByteReader(dict_->body().substr(begin, end - begin));
+  *offsets = DictBlockCursor();
+  if (format_version_ >= kCompactPostingsVersion &&
+      (!in->ReadVarint64(&offsets->post_offset) || !in->ReadVarint64(&offsets->pos_offset)))
+    return dict_->Corrupt("damaged head of block " + std::to_string(b));
+  return Status::OK();
+}
+
+bool SegmentReader::ReadTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const {
+  if (!in->ReadVarint32(&t->doc_freq) || !in->ReadVarint32(&t->max_tf) ||
+      !in->ReadVarint32(&t->min_length))
+    return false;
+  if (format_version_ < kCompactPostingsVersion) {
+    return in->ReadVarint64(&t->post_offset) && in->ReadVarint64(&t->post_length) &&
+           in->ReadVarint64(&t->pos_offset) && in->ReadVarint64(&t->pos_length);
+  }
+  return SkipTermInfo(in, offsets, t);
+}
+
+bool SegmentReader::SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const {
+  if (format_version_ < kCompactPostingsVersion) return in->SkipVarints(7);
+  // Statistics skipped (by ReadTermInfo, read), then the two lengths that move the offsets on.
+  // Offsets that wrap around are caught by OpenPostings' range checks like any other.
+  uint64_t post_length, pos_length;
+  if (t == nullptr && !in->SkipVarints(3)) return false;
+  if (!in->ReadVarint64(&post_length) || !in->ReadVarint64(&pos_length)) return false;
+  if (t != nullptr) {
+    t->post_offset = offsets->post_offset;
+    t->post_length = post_length;
+    t->pos_offset = offsets->pos_offset;
+    t->pos_length = pos_length;
+  }
+  offsets->post_offset += post_length;
+  offsets->pos_offset += pos_length;
+  return true;
 }
 
 Status SegmentReader::LookupTerm(uint32_t field_id, std::string_view term, TermInfo* info) const {
@@ -356,9 +393,9 @@ Status SegmentReader::LookupTerm(uint32_t field_id, std::string_view term, TermI
   // bytes the last entry, smaller than the key, shares with it. An entry sharing more with that
   // one is smaller too, with the same `matched`; an entry sharing less is larger, as is every
   // entry after it. Only an entry sharing exactly `matched` bytes has its suffix compared.
-  const uint64_t begin = block_offsets_[b];
-  const uint64_t end = b + 1 < block_offsets_.size() ? block_offsets_[b + 1] : dict_data_end_;
-  ByteReader in(dict_->body().substr(begin, end - begin));
+  ByteReader in;
+  DictBlockCursor offsets;
+  TRAWL_RETURN_IF_ERROR(OpenDictBlock(b, &in, &offsets));
   size_t matched = 0, previous_size = 0;
   while (!in.empty()) {
     uint64_t shared;
@@ -376,27 +413,21 @@ Status SegmentReader::LookupTerm(uint32_t field_id, std::string_view term, TermI
           suffix.begin();
       matched += common;
       if (common == rest.size()) {
-        if (common == suffix.size()) return ReadTermInfo(&in, b, info);
+        if (common == suffix.size()) {
+          if (!ReadTermInfo(&in, &offsets, info))
+            return dict_->Corrupt("damaged entry in block " + std::to_string(b));
+          return Status::OK();
+        }
         break;  // the key is a prefix of this entry
       }
       if (common < suffix.size() &&
           static_cast<unsigned char>(suffix[common]) > static_cast<unsigned char>(rest[common]))
         break;
     }
-    if (!in.SkipVarints(7)) return dict_->Corrupt("damaged entry in block " + std::to_string(b));
+    if (!SkipTermInfo(&in, &offsets, nullptr))
+      return dict_->Corrupt("damaged entry in block " + std::to_string(b));
   }
   return Status::NotFound("term");
-}
-
-Status SegmentReader::ReadTermInfo(ByteReader* in, size_t block, TermInfo* info) const {
-  TermInfo t;
-  if (!in->ReadVarint32(&t.doc_freq) || !in->ReadVarint32(&t.max_tf) ||
-      !in->ReadVarint32(&t.min_length) || !in->ReadVarint64(&t.post_offset) ||
-      !in->ReadVarint64(&t.post_length) || !in->ReadVarint64(&t.pos_offset) ||
-      !in->ReadVarint64(&t.pos_length))
-    return dict_->Corrupt("damaged entry in block " + std::to_string(block));
-  *info = t;
-  return Status::OK();
 }
 
 Status SegmentReader::ForEachTermWithPrefix(
@@ -474,9 +505,10 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   std::string_view pos = pos_->body();
   if (info.pos_offset > pos.size() || info.pos_length > pos.size() - info.pos_offset)
     return pos_->Corrupt("positions offset out of range");
-  uint64_t num_blocks;
-  if (!in.ReadVarint64(&num_blocks) ||
-      num_blocks != (info.doc_freq + kPostingBlockSize - 1) / kPostingBlockSize)
+  const uint64_t num_blocks = (info.doc_freq + kPostingBlockSize - 1) / kPostingBlockSize;
+  uint64_t written_blocks = num_blocks;  // format 5 on: implied by doc_freq, not written
+  if (post_->version() < kCompactPostingsVersion &&
+      (!in.ReadVarint64(&written_blocks) || written_blocks != num_blocks))
     return post_->Corrupt("bad block count");
   out->info_ = info;
   out->num_blocks_ = num_blocks;
@@ -486,6 +518,13 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   if (num_blocks > 1 && !in.ReadBytes(num_blocks * out->entry_size_, &out->table_))
     return post_->Corrupt("truncated block table");
   in.ReadBytes(in.remaining(), &out->tf_data_);
+  // Format 5 writes no frequencies for a term whose every frequency is 1: they read as packed
+  // in width 0 at offset 0 of every block.
+  if (out->format_version_ >= kCompactPostingsVersion && info.max_tf == 1) {
+    if (!out->tf_data_.empty()) return post_->Corrupt("a frequency area for a term whose frequencies are all 1");
+    static constexpr char kAllOnes[16] = {};
+    out->tf_data_ = std::string_view(kAllOnes, sizeof(kAllOnes));
+  }
   out->positions_ = pos.substr(info.pos_offset, info.pos_length);
   // Check every block's frequency bytes and position offset now, so cursors need no checks.
   size_t prev_pos = 0;

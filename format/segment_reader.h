@@ -260,8 +260,19 @@ class SegmentReader {
   bool SplitKey(std::string_view key, uint32_t* field_id, std::string_view* term) const;
   // Finds the dictionary block that could hold key: the last block whose first key <= key.
   size_t FindBlock(std::string_view key) const;
-  // The TermInfo of the dictionary entry `in` stands in (of block `block`), after its key.
-  Status ReadTermInfo(ByteReader* in, size_t block, TermInfo* info) const;
+  // Where the next entry's postings and positions start (format 5 on: the block's head, then
+  // each entry's lengths added).
+  struct DictBlockCursor {
+    uint64_t post_offset = 0;
+    uint64_t pos_offset = 0;
+  };
+  // Positions `in` at the first entry of dictionary block b, *offsets at its offsets.
+  Status OpenDictBlock(size_t b, ByteReader* in, DictBlockCursor* offsets) const;
+  // The TermInfo of the dictionary entry `in` stands in, after its key; false if damaged.
+  bool ReadTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* info) const;
+  // Passes over that TermInfo (t null), or, with t, fills t's offsets and lengths after
+  // ReadTermInfo read its statistics; either way moves the offsets on.
+  bool SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const;
   // Scans dictionary block b, calling fn(key, info) per entry until fn returns false.
   Status ScanBlock(size_t b, const std::function<bool(std::string_view, const TermInfo&)>& fn) const;
 

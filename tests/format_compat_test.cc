@@ -5,6 +5,7 @@
 // with the build that wrote the fixture).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -67,6 +68,53 @@ TEST(FormatCompatTest, Version4IndexAnswersAsWhenWritten) {
     GTEST_SKIP() << "recorded " << expected_path;
   }
   EXPECT_EQ(answers, ReadFile(expected_path));
+}
+
+// tests/fixtures/index-v4-source/make_docs.py, the same documents in the same JSONL.
+std::string FixtureDocs() {
+  const std::vector<std::string> words = {
+      "the",      "of",      "and",    "index",  "term",       "block",  "posting",
+      "segment",  "roaring", "bitmap", "phrase", "query",      "score",  "merge",
+      "dictionary", "length", "position", "frequency", "store", "column"};
+  uint64_t state = 12345;
+  auto rand = [&](uint64_t n) {
+    state = (state * 1103515245 + 12345) % (uint64_t{1} << 31);
+    return (state >> 8) % n;
+  };
+  const char* const tags[] = {"red", "green", "blue"};
+  std::string out;
+  for (int i = 0; i < 160; ++i) {
+    std::vector<std::string> doc_words;
+    for (uint64_t k = 0, n = 2 + rand(8); k < n; ++k) {
+      const uint64_t a = rand(words.size()), b = rand(words.size()), c = rand(words.size());
+      doc_words.push_back(words[std::min({a, b, c})]);
+    }
+    if (i % 7 == 0) doc_words.push_back("rare" + std::to_string(i % 40));
+    std::string body, title;
+    for (size_t k = 0; k < doc_words.size(); ++k) {
+      body += (k > 0 ? " " : "") + doc_words[k];
+      if (k < 2) title += (k > 0 ? " " : "") + doc_words[k];
+    }
+    out += "{\"id\": \"d" + std::to_string(i) + "\", \"title\": \"" + title +
+           "\", \"body\": \"entry " + body + "\", \"tag\": \"" + tags[i % 3] +
+           "\", \"year\": " + std::to_string(1990 + i % 30) + "}\n";
+  }
+  return out;
+}
+
+TEST(FormatCompatTest, CurrentFormatAnswersAsVersion4) {
+  // The fixture's documents indexed by this build: every count, hit and score as the version 4
+  // segment gave them.
+  const std::filesystem::path dir = FreshTempDir("format_compat_current");
+  const std::string docs = WriteFileAt(dir / "docs.jsonl", FixtureDocs());
+  const std::filesystem::path index = dir / "index";
+  ASSERT_EQ(std::system((std::string(TRAWL_INDEX_BIN) + " --threads 1 --index " +
+                         Quote(index.string()) + " --schema " +
+                         Quote((kFixtures / "index-v4-source" / "schema.json").string()) + " " +
+                         Quote(docs) + " >/dev/null 2>&1")
+                            .c_str()),
+            0);
+  EXPECT_EQ(Answers(index), ReadFile(kFixtures / "index-v4-expected.txt"));
 }
 
 TEST(FormatCompatTest, WriterMergesVersion4SegmentsIntoTheCurrentFormat) {
