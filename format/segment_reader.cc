@@ -277,14 +277,48 @@ Status SegmentReader::ParseLengths() {
   const auto with_lengths = std::count_if(fields_.begin(), fields_.end(), has_lengths);
   if (num_fields != static_cast<uint64_t>(with_lengths) || num_docs != num_docs_)
     return len_->Corrupt("field or document count disagrees with the segment meta");
+  field_lengths_.assign(fields_.size(), nullptr);
+  packed_lengths_.assign(fields_.size(), PackedLengths());
+  if (format_version_ >= kPackedLengthsVersion) {
+    for (size_t f = 0; f < fields_.size(); ++f)
+      if (has_lengths(fields_[f])) TRAWL_RETURN_IF_ERROR(ParsePackedLengths(&in, f));
+    if (!in.empty()) return len_->Corrupt("trailing bytes after the lengths");
+    return Status::OK();
+  }
   const uint64_t need = static_cast<uint64_t>(num_fields) * num_docs * 4;
   if (in.remaining() != need) return len_->Corrupt("length table has the wrong size");
   std::string_view lengths;
   in.ReadBytes(need, &lengths);
-  field_lengths_.assign(fields_.size(), nullptr);
   size_t next = 0;
   for (size_t f = 0; f < fields_.size(); ++f)
     if (has_lengths(fields_[f])) field_lengths_[f] = lengths.data() + (next++) * num_docs * size_t{4};
+  return Status::OK();
+}
+
+// One field's packed lengths, every block's offset and width checked so that FieldLength reads
+// inside the packed bytes without checks of its own.
+Status SegmentReader::ParsePackedLengths(ByteReader* in, size_t field) {
+  const std::string what = "lengths of field " + std::to_string(field) + ": ";
+  const uint64_t num_blocks = (uint64_t{num_docs_} + kLengthBlockSize - 1) / kLengthBlockSize;
+  uint64_t packed_bytes;
+  std::string_view directory, data;
+  if (!in->ReadFixed64(&packed_bytes) || num_blocks * 8 > in->remaining() ||
+      !in->ReadBytes(num_blocks * 8, &directory) || packed_bytes > in->remaining() ||
+      !in->ReadBytes(packed_bytes, &data))
+    return len_->Corrupt(what + "truncated");
+  uint64_t next = 0;  // blocks are back to back
+  for (uint64_t b = 0; b < num_blocks; ++b) {
+    const uint64_t offset = DecodeFixed32(directory.data() + b * 8 + 4);
+    const uint64_t count = std::min<uint64_t>(kLengthBlockSize, num_docs_ - b * kLengthBlockSize);
+    if (offset != next || offset >= data.size())
+      return len_->Corrupt(what + "block offset out of place");
+    const uint32_t width = static_cast<unsigned char>(data[offset]);
+    if (width > 32 || PackedBytes(count, width) > data.size() - offset - 1)
+      return len_->Corrupt(what + "block out of range");
+    next = offset + 1 + PackedBytes(count, width);
+  }
+  if (next != data.size()) return len_->Corrupt(what + "bytes after the last block");
+  if (num_blocks > 0) packed_lengths_[field] = {directory.data(), data.data(), data.size()};
   return Status::OK();
 }
 

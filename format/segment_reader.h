@@ -232,6 +232,15 @@ class SegmentReader {
   // docids past the end; they read as length 0 rather than out of bounds.
   uint32_t FieldLength(uint32_t field_id, uint32_t docid) const {
     if (docid >= num_docs_ || field_id >= field_lengths_.size()) return 0;
+    const PackedLengths& packed = packed_lengths_[field_id];
+    if (packed.directory != nullptr) {
+      const char* entry = packed.directory + static_cast<size_t>(docid / kLengthBlockSize) * 8;
+      const size_t offset = DecodeFixed32(entry + 4);
+      // Open checked every block's offset and width against the packed bytes.
+      return DecodeFixed32(entry) +
+             UnpackOne(packed.data + offset + 1, packed.bytes - offset - 1,
+                       static_cast<unsigned char>(packed.data[offset]), docid % kLengthBlockSize);
+    }
     const char* lengths = field_lengths_[field_id];
     return lengths == nullptr ? 1 : DecodeFixed32(lengths + static_cast<size_t>(docid) * 4);
   }
@@ -287,8 +296,17 @@ class SegmentReader {
   std::vector<std::string_view> block_first_keys_;
   std::vector<uint64_t> block_offsets_;
   uint64_t dict_data_end_ = 0;
-  // Per field: its num_docs u32 lengths in the .len map, or null when it has none.
+  // Per field: its num_docs u32 lengths in the .len map (formats 1 to 5), or null when it has
+  // none or they are packed.
   std::vector<const char*> field_lengths_;
+  // Per field, format 6 on: its block directory and packed blocks, or a null directory.
+  struct PackedLengths {
+    const char* directory = nullptr;  // per block: base u32, offset u32 into data
+    const char* data = nullptr;
+    size_t bytes = 0;
+  };
+  std::vector<PackedLengths> packed_lengths_;
+  Status ParsePackedLengths(ByteReader* in, size_t field);
 };
 
 }  // namespace trawl

@@ -105,6 +105,30 @@ void AppendDictEntry(std::string_view prev_key, std::string_view key, const Term
   PutVarint64(block, t.pos_length);
 }
 
+// One field's lengths (docs/format.md, .len of version 6): the packed bytes' size, a directory of
+// (base, offset) per block of kLengthBlockSize documents, then each block's width byte and its
+// (length - base) values packed in that width. Exact: a block's width fits its longest field.
+void AppendPackedLengths(std::span<const uint32_t> lengths, std::string* out) {
+  const size_t num_blocks = (lengths.size() + kLengthBlockSize - 1) / kLengthBlockSize;
+  std::string directory, packed;
+  uint32_t values[kLengthBlockSize];
+  for (size_t b = 0; b < num_blocks; ++b) {
+    const size_t begin = b * kLengthBlockSize;
+    const size_t count = std::min<size_t>(kLengthBlockSize, lengths.size() - begin);
+    const auto [min, max] = std::minmax_element(lengths.begin() + begin,
+                                                lengths.begin() + begin + count);
+    for (size_t i = 0; i < count; ++i) values[i] = lengths[begin + i] - *min;
+    PutFixed32(&directory, *min);
+    PutFixed32(&directory, static_cast<uint32_t>(packed.size()));
+    const uint32_t width = BitWidth(*max - *min);
+    packed.push_back(static_cast<char>(width));
+    PackBits(values, count, width, &packed);
+  }
+  PutFixed64(out, packed.size());
+  out->append(directory);
+  out->append(packed);
+}
+
 }  // namespace
 
 SegmentWriter::~SegmentWriter() = default;
@@ -254,7 +278,7 @@ Status SegmentWriter::Finish(uint32_t num_docs, const std::vector<Field>& fields
   TRAWL_RETURN_IF_ERROR(dict_->Append(index_));
   std::string().swap(index_);
 
-  // Field lengths: u32 per document per text field, fields in id order.
+  // Field lengths of the text fields, in id order, each bit-packed in blocks (format 6).
   std::string chunk;
   const auto num_text = std::count_if(fields.begin(), fields.end(),
                                       [](const Field& f) { return f.type == FieldType::kText; });
@@ -265,13 +289,9 @@ Status SegmentWriter::Finish(uint32_t num_docs, const std::vector<Field>& fields
     if (f.type != FieldType::kText) continue;
     if (f.lengths.size() != num_docs)
       return Status::InvalidArgument("segment writer: field lengths do not match the documents");
-    // In pieces, so a large segment does not need a second copy of its lengths.
-    for (uint32_t d = 0; d < num_docs;) {
-      chunk.clear();
-      const uint32_t end = std::min<uint32_t>(num_docs, d + 16384);
-      for (; d < end; ++d) PutFixed32(&chunk, f.lengths[d]);
-      TRAWL_RETURN_IF_ERROR(len_->Append(chunk));
-    }
+    chunk.clear();
+    AppendPackedLengths(f.lengths, &chunk);
+    TRAWL_RETURN_IF_ERROR(len_->Append(chunk));
   }
 
   // Meta: document count and per-field statistics.
