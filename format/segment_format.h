@@ -25,13 +25,25 @@ namespace trawl {
 // start with a variable-length field id (FieldIdCode), .meta holds each field's type, .len only
 // the text fields' lengths, terms of other fields may have no positions, and a .col file holds
 // the columns. Version 4: the .dict's block index and trailer carry a CRC of their own, which
-// every open checks (the file's CRC covers every term, too much to read at each open). Versions
-// 1 to 3 are still read.
-inline constexpr uint32_t kSegmentFormatVersion = 4;
+// every open checks (the file's CRC covers every term, too much to read at each open). Version 5:
+// smaller postings of rare terms and dictionary entries: a dictionary block starts with the
+// postings and positions offsets of its first term and each entry holds only their lengths, the
+// .post has no block count, and none of a term's frequencies when all are 1. Version 6: .len
+// holds each field's lengths bit-packed in blocks of kLengthBlockSize. Versions 1 to 5 are still
+// read.
+inline constexpr uint32_t kSegmentFormatVersion = 6;
 // The first version with typed fields (everything the comment above lists for version 3).
 inline constexpr uint32_t kTypedFieldsVersion = 3;
 // The first version whose dictionary index has its own CRC.
 inline constexpr uint32_t kDictIndexChecksumVersion = 4;
+// The first version with dictionary offsets relative to their block, no block count in the
+// postings and no frequency area for a term whose frequencies are all 1.
+inline constexpr uint32_t kCompactPostingsVersion = 5;
+// The first version whose field lengths are bit-packed (exact, with random access by docid).
+inline constexpr uint32_t kPackedLengthsVersion = 6;
+// Documents per block of packed field lengths: a block's directory entry (8 bytes) and width
+// byte cost 0.28 bits a document, and a block adapts its width to its own longest field.
+inline constexpr uint32_t kLengthBlockSize = 256;
 // Postings are grouped in blocks of this many for term frequencies, positions and block-max
 // score bounds: small enough that a skip decodes little, large enough that the per-block table
 // costs under 1 bit per posting.

@@ -277,14 +277,48 @@ Status SegmentReader::ParseLengths() {
   const auto with_lengths = std::count_if(fields_.begin(), fields_.end(), has_lengths);
   if (num_fields != static_cast<uint64_t>(with_lengths) || num_docs != num_docs_)
     return len_->Corrupt("field or document count disagrees with the segment meta");
+  field_lengths_.assign(fields_.size(), nullptr);
+  packed_lengths_.assign(fields_.size(), PackedLengths());
+  if (format_version_ >= kPackedLengthsVersion) {
+    for (size_t f = 0; f < fields_.size(); ++f)
+      if (has_lengths(fields_[f])) TRAWL_RETURN_IF_ERROR(ParsePackedLengths(&in, f));
+    if (!in.empty()) return len_->Corrupt("trailing bytes after the lengths");
+    return Status::OK();
+  }
   const uint64_t need = static_cast<uint64_t>(num_fields) * num_docs * 4;
   if (in.remaining() != need) return len_->Corrupt("length table has the wrong size");
   std::string_view lengths;
   in.ReadBytes(need, &lengths);
-  field_lengths_.assign(fields_.size(), nullptr);
   size_t next = 0;
   for (size_t f = 0; f < fields_.size(); ++f)
     if (has_lengths(fields_[f])) field_lengths_[f] = lengths.data() + (next++) * num_docs * size_t{4};
+  return Status::OK();
+}
+
+// One field's packed lengths, every block's offset and width checked so that FieldLength reads
+// inside the packed bytes without checks of its own.
+Status SegmentReader::ParsePackedLengths(ByteReader* in, size_t field) {
+  const std::string what = "lengths of field " + std::to_string(field) + ": ";
+  const uint64_t num_blocks = (uint64_t{num_docs_} + kLengthBlockSize - 1) / kLengthBlockSize;
+  uint64_t packed_bytes;
+  std::string_view directory, data;
+  if (!in->ReadFixed64(&packed_bytes) || num_blocks * 8 > in->remaining() ||
+      !in->ReadBytes(num_blocks * 8, &directory) || packed_bytes > in->remaining() ||
+      !in->ReadBytes(packed_bytes, &data))
+    return len_->Corrupt(what + "truncated");
+  uint64_t next = 0;  // blocks are back to back
+  for (uint64_t b = 0; b < num_blocks; ++b) {
+    const uint64_t offset = DecodeFixed32(directory.data() + b * 8 + 4);
+    const uint64_t count = std::min<uint64_t>(kLengthBlockSize, num_docs_ - b * kLengthBlockSize);
+    if (offset != next || offset >= data.size())
+      return len_->Corrupt(what + "block offset out of place");
+    const uint32_t width = static_cast<unsigned char>(data[offset]);
+    if (width > 32 || PackedBytes(count, width) > data.size() - offset - 1)
+      return len_->Corrupt(what + "block out of range");
+    next = offset + 1 + PackedBytes(count, width);
+  }
+  if (next != data.size()) return len_->Corrupt(what + "bytes after the last block");
+  if (num_blocks > 0) packed_lengths_[field] = {directory.data(), data.data(), data.size()};
   return Status::OK();
 }
 
@@ -325,25 +359,62 @@ size_t SegmentReader::FindBlock(std::string_view key) const {
 
 Status SegmentReader::ScanBlock(
     size_t b, const std::function<bool(std::string_view, const TermInfo&)>& fn) const {
-  const uint64_t begin = block_offsets_[b];
-  const uint64_t end = b + 1 < block_offsets_.size() ? block_offsets_[b + 1] : dict_data_end_;
-  ByteReader in(dict_->body().substr(begin, end - begin));
+  ByteReader in;
+  DictBlockCursor offsets;
+  TRAWL_RETURN_IF_ERROR(OpenDictBlock(b, &in, &offsets));
   std::string key;
   while (!in.empty()) {
     uint64_t shared;
     std::string_view suffix;
     TermInfo t;
     if (!in.ReadVarint64(&shared) || shared > key.size() || !in.ReadLengthPrefixed(&suffix) ||
-        !in.ReadVarint32(&t.doc_freq) || !in.ReadVarint32(&t.max_tf) ||
-        !in.ReadVarint32(&t.min_length) || !in.ReadVarint64(&t.post_offset) ||
-        !in.ReadVarint64(&t.post_length) || !in.ReadVarint64(&t.pos_offset) ||
-        !in.ReadVarint64(&t.pos_length))
+        !ReadTermInfo(&in, &offsets, &t))
       return dict_->Corrupt("damaged entry in block " + std::to_string(b));
     key.resize(shared);
     key.append(suffix);
     if (!fn(key, t)) return Status::OK();
   }
   return Status::OK();
+}
+
+Status SegmentReader::OpenDictBlock(size_t b, ByteReader* in, DictBlockCursor* offsets) const {
+  const uint64_t begin = block_offsets_[b];
+  const uint64_t end = b + 1 < block_offsets_.size() ? block_offsets_[b + 1] : dict_data_end_;
+  *in = ByteReader(dict_->body().substr(begin, end - begin));
+  *offsets = DictBlockCursor();
+  if (format_version_ >= kCompactPostingsVersion &&
+      (!in->ReadVarint64(&offsets->post_offset) || !in->ReadVarint64(&offsets->pos_offset)))
+    return dict_->Corrupt("damaged head of block " + std::to_string(b));
+  return Status::OK();
+}
+
+bool SegmentReader::ReadTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const {
+  if (!in->ReadVarint32(&t->doc_freq) || !in->ReadVarint32(&t->max_tf) ||
+      !in->ReadVarint32(&t->min_length))
+    return false;
+  if (format_version_ < kCompactPostingsVersion) {
+    return in->ReadVarint64(&t->post_offset) && in->ReadVarint64(&t->post_length) &&
+           in->ReadVarint64(&t->pos_offset) && in->ReadVarint64(&t->pos_length);
+  }
+  return SkipTermInfo(in, offsets, t);
+}
+
+bool SegmentReader::SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const {
+  if (format_version_ < kCompactPostingsVersion) return in->SkipVarints(7);
+  // Statistics skipped (by ReadTermInfo, read), then the two lengths that move the offsets on.
+  // Offsets that wrap around are caught by OpenPostings' range checks like any other.
+  uint64_t post_length, pos_length;
+  if (t == nullptr && !in->SkipVarints(3)) return false;
+  if (!in->ReadVarint64(&post_length) || !in->ReadVarint64(&pos_length)) return false;
+  if (t != nullptr) {
+    t->post_offset = offsets->post_offset;
+    t->post_length = post_length;
+    t->pos_offset = offsets->pos_offset;
+    t->pos_length = pos_length;
+  }
+  offsets->post_offset += post_length;
+  offsets->pos_offset += pos_length;
+  return true;
 }
 
 Status SegmentReader::LookupTerm(uint32_t field_id, std::string_view term, TermInfo* info) const {
@@ -356,9 +427,9 @@ Status SegmentReader::LookupTerm(uint32_t field_id, std::string_view term, TermI
   // bytes the last entry, smaller than the key, shares with it. An entry sharing more with that
   // one is smaller too, with the same `matched`; an entry sharing less is larger, as is every
   // entry after it. Only an entry sharing exactly `matched` bytes has its suffix compared.
-  const uint64_t begin = block_offsets_[b];
-  const uint64_t end = b + 1 < block_offsets_.size() ? block_offsets_[b + 1] : dict_data_end_;
-  ByteReader in(dict_->body().substr(begin, end - begin));
+  ByteReader in;
+  DictBlockCursor offsets;
+  TRAWL_RETURN_IF_ERROR(OpenDictBlock(b, &in, &offsets));
   size_t matched = 0, previous_size = 0;
   while (!in.empty()) {
     uint64_t shared;
@@ -376,27 +447,21 @@ Status SegmentReader::LookupTerm(uint32_t field_id, std::string_view term, TermI
           suffix.begin();
       matched += common;
       if (common == rest.size()) {
-        if (common == suffix.size()) return ReadTermInfo(&in, b, info);
+        if (common == suffix.size()) {
+          if (!ReadTermInfo(&in, &offsets, info))
+            return dict_->Corrupt("damaged entry in block " + std::to_string(b));
+          return Status::OK();
+        }
         break;  // the key is a prefix of this entry
       }
       if (common < suffix.size() &&
           static_cast<unsigned char>(suffix[common]) > static_cast<unsigned char>(rest[common]))
         break;
     }
-    if (!in.SkipVarints(7)) return dict_->Corrupt("damaged entry in block " + std::to_string(b));
+    if (!SkipTermInfo(&in, &offsets, nullptr))
+      return dict_->Corrupt("damaged entry in block " + std::to_string(b));
   }
   return Status::NotFound("term");
-}
-
-Status SegmentReader::ReadTermInfo(ByteReader* in, size_t block, TermInfo* info) const {
-  TermInfo t;
-  if (!in->ReadVarint32(&t.doc_freq) || !in->ReadVarint32(&t.max_tf) ||
-      !in->ReadVarint32(&t.min_length) || !in->ReadVarint64(&t.post_offset) ||
-      !in->ReadVarint64(&t.post_length) || !in->ReadVarint64(&t.pos_offset) ||
-      !in->ReadVarint64(&t.pos_length))
-    return dict_->Corrupt("damaged entry in block " + std::to_string(block));
-  *info = t;
-  return Status::OK();
 }
 
 Status SegmentReader::ForEachTermWithPrefix(
@@ -474,9 +539,10 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   std::string_view pos = pos_->body();
   if (info.pos_offset > pos.size() || info.pos_length > pos.size() - info.pos_offset)
     return pos_->Corrupt("positions offset out of range");
-  uint64_t num_blocks;
-  if (!in.ReadVarint64(&num_blocks) ||
-      num_blocks != (info.doc_freq + kPostingBlockSize - 1) / kPostingBlockSize)
+  const uint64_t num_blocks = (info.doc_freq + kPostingBlockSize - 1) / kPostingBlockSize;
+  uint64_t written_blocks = num_blocks;  // format 5 on: implied by doc_freq, not written
+  if (post_->version() < kCompactPostingsVersion &&
+      (!in.ReadVarint64(&written_blocks) || written_blocks != num_blocks))
     return post_->Corrupt("bad block count");
   out->info_ = info;
   out->num_blocks_ = num_blocks;
@@ -486,6 +552,13 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   if (num_blocks > 1 && !in.ReadBytes(num_blocks * out->entry_size_, &out->table_))
     return post_->Corrupt("truncated block table");
   in.ReadBytes(in.remaining(), &out->tf_data_);
+  // Format 5 writes no frequencies for a term whose every frequency is 1: they read as packed
+  // in width 0 at offset 0 of every block.
+  if (out->format_version_ >= kCompactPostingsVersion && info.max_tf == 1) {
+    if (!out->tf_data_.empty()) return post_->Corrupt("a frequency area for a term whose frequencies are all 1");
+    static constexpr char kAllOnes[16] = {};
+    out->tf_data_ = std::string_view(kAllOnes, sizeof(kAllOnes));
+  }
   out->positions_ = pos.substr(info.pos_offset, info.pos_length);
   // Check every block's frequency bytes and position offset now, so cursors need no checks.
   size_t prev_pos = 0;

@@ -232,6 +232,15 @@ class SegmentReader {
   // docids past the end; they read as length 0 rather than out of bounds.
   uint32_t FieldLength(uint32_t field_id, uint32_t docid) const {
     if (docid >= num_docs_ || field_id >= field_lengths_.size()) return 0;
+    const PackedLengths& packed = packed_lengths_[field_id];
+    if (packed.directory != nullptr) {
+      const char* entry = packed.directory + static_cast<size_t>(docid / kLengthBlockSize) * 8;
+      const size_t offset = DecodeFixed32(entry + 4);
+      // Open checked every block's offset and width against the packed bytes.
+      return DecodeFixed32(entry) +
+             UnpackOne(packed.data + offset + 1, packed.bytes - offset - 1,
+                       static_cast<unsigned char>(packed.data[offset]), docid % kLengthBlockSize);
+    }
     const char* lengths = field_lengths_[field_id];
     return lengths == nullptr ? 1 : DecodeFixed32(lengths + static_cast<size_t>(docid) * 4);
   }
@@ -260,8 +269,19 @@ class SegmentReader {
   bool SplitKey(std::string_view key, uint32_t* field_id, std::string_view* term) const;
   // Finds the dictionary block that could hold key: the last block whose first key <= key.
   size_t FindBlock(std::string_view key) const;
-  // The TermInfo of the dictionary entry `in` stands in (of block `block`), after its key.
-  Status ReadTermInfo(ByteReader* in, size_t block, TermInfo* info) const;
+  // Where the next entry's postings and positions start (format 5 on: the block's head, then
+  // each entry's lengths added).
+  struct DictBlockCursor {
+    uint64_t post_offset = 0;
+    uint64_t pos_offset = 0;
+  };
+  // Positions `in` at the first entry of dictionary block b, *offsets at its offsets.
+  Status OpenDictBlock(size_t b, ByteReader* in, DictBlockCursor* offsets) const;
+  // The TermInfo of the dictionary entry `in` stands in, after its key; false if damaged.
+  bool ReadTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* info) const;
+  // Passes over that TermInfo (t null), or, with t, fills t's offsets and lengths after
+  // ReadTermInfo read its statistics; either way moves the offsets on.
+  bool SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const;
   // Scans dictionary block b, calling fn(key, info) per entry until fn returns false.
   Status ScanBlock(size_t b, const std::function<bool(std::string_view, const TermInfo&)>& fn) const;
 
@@ -276,8 +296,17 @@ class SegmentReader {
   std::vector<std::string_view> block_first_keys_;
   std::vector<uint64_t> block_offsets_;
   uint64_t dict_data_end_ = 0;
-  // Per field: its num_docs u32 lengths in the .len map, or null when it has none.
+  // Per field: its num_docs u32 lengths in the .len map (formats 1 to 5), or null when it has
+  // none or they are packed.
   std::vector<const char*> field_lengths_;
+  // Per field, format 6 on: its block directory and packed blocks, or a null directory.
+  struct PackedLengths {
+    const char* directory = nullptr;  // per block: base u32, offset u32 into data
+    const char* data = nullptr;
+    size_t bytes = 0;
+  };
+  std::vector<PackedLengths> packed_lengths_;
+  Status ParsePackedLengths(ByteReader* in, size_t field);
 };
 
 }  // namespace trawl

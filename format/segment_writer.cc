@@ -47,14 +47,34 @@ void SetImpacts(const uint32_t* tfs, const uint32_t* docs, size_t count,
   entry->num_impacts = kBlockImpacts;
 }
 
+// CRoaring's portable serialization of the docids. A bitmap of one to three containers and no
+// run container (every term in a few documents) is rewritten to the portable format's other
+// header, the one for bitmaps with runs, with no container flagged as a run: it has no offset
+// table below four containers, so a term in one document takes 11 bytes instead of 18. Both
+// headers are CRoaring's own; any portable reader reads either.
 void AppendDocids(std::span<const uint32_t> docs, std::string* out) {
   RoaringPtr bitmap(roaring_bitmap_of_ptr(docs.size(), docs.data()));
   roaring_bitmap_run_optimize(bitmap.get());
   const size_t size = roaring_bitmap_portable_size_in_bytes(bitmap.get());
+  std::string& bytes = *out;
+  const size_t length_at = bytes.size();
   PutVarint64(out, size);
-  const size_t at = out->size();
-  out->resize(at + size);
-  roaring_bitmap_portable_serialize(bitmap.get(), out->data() + at);
+  const size_t at = bytes.size();
+  bytes.resize(at + size);
+  roaring_bitmap_portable_serialize(bitmap.get(), bytes.data() + at);
+  constexpr uint32_t kNoRunCookie = 12346, kRunCookie = 12347, kNoOffsetThreshold = 4;
+  if (DecodeFixed32(bytes.data() + at) != kNoRunCookie) return;
+  const uint32_t containers = DecodeFixed32(bytes.data() + at + 4);
+  if (containers == 0 || containers >= kNoOffsetThreshold) return;
+  // No-run header: cookie u32 | count u32 | keys 4n | offsets 4n | containers.
+  // Run header: cookie u16 | count-1 u16 | run flags ceil(n/8) | keys 4n | containers.
+  std::string compact;
+  PutFixed32(&compact, kRunCookie | ((containers - 1) << 16));
+  compact.push_back('\0');  // n < 4: one byte of flags, none set
+  compact.append(bytes, at + 8, 4 * containers);
+  compact.append(bytes, at + 8 + 8 * containers, std::string::npos);
+  bytes.resize(length_at);
+  PutLengthPrefixed(out, compact);
 }
 
 // Byte length of the positions of `count` postings starting at `pos`, given their tfs.
@@ -68,6 +88,9 @@ size_t SkipPositions(std::string_view positions, size_t pos, const uint32_t* tfs
   return pos;
 }
 
+// A dictionary entry of format 5 (docs/format.md): the key's prefix compression, then the
+// term's statistics and the lengths of its postings and positions; their offsets follow from the
+// block's base offsets and the lengths of the entries before it.
 void AppendDictEntry(std::string_view prev_key, std::string_view key, const TermInfo& t,
                      std::string* block) {
   size_t shared = 0;
@@ -78,10 +101,32 @@ void AppendDictEntry(std::string_view prev_key, std::string_view key, const Term
   PutVarint32(block, t.doc_freq);
   PutVarint32(block, t.max_tf);
   PutVarint32(block, t.min_length);
-  PutVarint64(block, t.post_offset);
   PutVarint64(block, t.post_length);
-  PutVarint64(block, t.pos_offset);
   PutVarint64(block, t.pos_length);
+}
+
+// One field's lengths (docs/format.md, .len of version 6): the packed bytes' size, a directory of
+// (base, offset) per block of kLengthBlockSize documents, then each block's width byte and its
+// (length - base) values packed in that width. Exact: a block's width fits its longest field.
+void AppendPackedLengths(std::span<const uint32_t> lengths, std::string* out) {
+  const size_t num_blocks = (lengths.size() + kLengthBlockSize - 1) / kLengthBlockSize;
+  std::string directory, packed;
+  uint32_t values[kLengthBlockSize];
+  for (size_t b = 0; b < num_blocks; ++b) {
+    const size_t begin = b * kLengthBlockSize;
+    const size_t count = std::min<size_t>(kLengthBlockSize, lengths.size() - begin);
+    const auto [min, max] = std::minmax_element(lengths.begin() + begin,
+                                                lengths.begin() + begin + count);
+    for (size_t i = 0; i < count; ++i) values[i] = lengths[begin + i] - *min;
+    PutFixed32(&directory, *min);
+    PutFixed32(&directory, static_cast<uint32_t>(packed.size()));
+    const uint32_t width = BitWidth(*max - *min);
+    packed.push_back(static_cast<char>(width));
+    PackBits(values, count, width, &packed);
+  }
+  PutFixed64(out, packed.size());
+  out->append(directory);
+  out->append(packed);
 }
 
 }  // namespace
@@ -138,6 +183,9 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
   tf_section_.clear();
   table_.clear();
   uint32_t term_max_tf = 0, term_min_len = std::numeric_limits<uint32_t>::max();
+  // A term found once in every document it is in has no frequency area (format 5): the
+  // dictionary's max_tf of 1 says them all.
+  const bool all_ones = std::all_of(tfs.begin(), tfs.end(), [](uint32_t tf) { return tf == 1; });
   size_t pos_byte = 0;
   for (size_t b = 0; b < num_blocks; ++b) {
     const size_t begin = b * kPostingBlockSize;
@@ -157,15 +205,17 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
     }
     const uint32_t width = BitWidth(max_v);
     BlockTableEntry entry;
-    entry.tf_offset = static_cast<uint32_t>(tf_section_.size());
+    entry.tf_offset = all_ones ? 0 : static_cast<uint32_t>(tf_section_.size());
     entry.pos_offset = static_cast<uint32_t>(pos_byte);
     entry.max_tf = block_max_tf;
     entry.min_length = block_min_len;
     entry.last_doc = docs[begin + count - 1];
     SetImpacts(tfs.data() + begin, docs.data() + begin, count, field_lengths, &entry);
     entry.EncodeTo(&table_);
-    tf_section_.push_back(static_cast<char>(width));
-    PackBits(minus_one_.data(), count, width, &tf_section_);
+    if (!all_ones) {
+      tf_section_.push_back(static_cast<char>(width));
+      PackBits(minus_one_.data(), count, width, &tf_section_);
+    }
     pos_byte = SkipPositions(positions, pos_byte, tfs.data() + begin, count);
     term_max_tf = std::max(term_max_tf, block_max_tf);
     term_min_len = std::min(term_min_len, block_min_len);
@@ -176,7 +226,7 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
   }
   out_.clear();
   AppendDocids(docs, &out_);
-  PutVarint64(&out_, num_blocks);
+  // The block count follows from doc_freq (format 5 no longer writes it).
   // A single block needs no table: the dictionary's term-level bounds describe it.
   if (num_blocks > 1) out_ += table_;
   out_ += tf_section_;
@@ -204,6 +254,8 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
     PutLengthPrefixed(&index_, key_);
     PutFixed64(&index_, dict_->body_offset());
     ++num_blocks_;
+    PutVarint64(&block_, info.post_offset);
+    PutVarint64(&block_, info.pos_offset);
   }
   AppendDictEntry(prev_key_, key_, info, &block_);
   prev_key_ = key_;
@@ -226,7 +278,7 @@ Status SegmentWriter::Finish(uint32_t num_docs, const std::vector<Field>& fields
   TRAWL_RETURN_IF_ERROR(dict_->Append(index_));
   std::string().swap(index_);
 
-  // Field lengths: u32 per document per text field, fields in id order.
+  // Field lengths of the text fields, in id order, each bit-packed in blocks (format 6).
   std::string chunk;
   const auto num_text = std::count_if(fields.begin(), fields.end(),
                                       [](const Field& f) { return f.type == FieldType::kText; });
@@ -237,13 +289,9 @@ Status SegmentWriter::Finish(uint32_t num_docs, const std::vector<Field>& fields
     if (f.type != FieldType::kText) continue;
     if (f.lengths.size() != num_docs)
       return Status::InvalidArgument("segment writer: field lengths do not match the documents");
-    // In pieces, so a large segment does not need a second copy of its lengths.
-    for (uint32_t d = 0; d < num_docs;) {
-      chunk.clear();
-      const uint32_t end = std::min<uint32_t>(num_docs, d + 16384);
-      for (; d < end; ++d) PutFixed32(&chunk, f.lengths[d]);
-      TRAWL_RETURN_IF_ERROR(len_->Append(chunk));
-    }
+    chunk.clear();
+    AppendPackedLengths(f.lengths, &chunk);
+    TRAWL_RETURN_IF_ERROR(len_->Append(chunk));
   }
 
   // Meta: document count and per-field statistics.
