@@ -34,14 +34,7 @@ if [ ! -e "$index" ]; then
   echo "indexing $CORPUS into $index" >&2
   "$BUILD_DIR/trawl-index" --quiet --index "$index" "$CORPUS"
 fi
-python3 - "$QUERIES" >"$WORK/queries.url" <<'PY'
-import json, random, sys, urllib.parse
-# Shuffled (fixed seed): the file is grouped by query class, and a short run covers only part.
-queries = [json.loads(line)["query"] for line in open(sys.argv[1])]
-random.Random(1).shuffle(queries)
-for q in queries:
-    print(urllib.parse.quote(q, safe=""))
-PY
+python3 "$ROOT/bench/serve/queries_url.py" "$QUERIES" >"$WORK/queries.url"
 export QUERIES_FILE=$WORK/queries.url
 
 pin=()

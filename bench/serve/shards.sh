@@ -36,13 +36,7 @@ for n in $LEAVES; do
     [ -e "$part" ] || { mkdir -p "$WORK/$name-$n"; "$BUILD_DIR/trawl-index" --quiet --index "$part" --part "$i/$n" "$CORPUS"; }
   done
 done
-python3 - "$QUERIES" >"$WORK/queries.url" <<'PY'
-import json, random, sys, urllib.parse
-queries = [json.loads(line)["query"] for line in open(sys.argv[1])]
-random.Random(1).shuffle(queries)
-for q in queries:
-    print(urllib.parse.quote(q, safe=""))
-PY
+python3 "$ROOT/bench/serve/queries_url.py" "$QUERIES" >"$WORK/queries.url"
 export QUERIES_FILE=$WORK/queries.url
 
 pids=()
