@@ -39,19 +39,39 @@ bool IsFileOf(const ManifestSegment& segment, std::string_view file_name) {
 
 // --- the files this writer created ---
 
+// A name is recorded before its file exists: a merge's commit lists the directory while
+// workers create their stores, and a file it lists must already be known as this writer's, or
+// the commit's cleanup removes it as unreferenced.
 Status TrackingFileSystem::NewWritableFile(const std::string& path,
                                            std::unique_ptr<WritableFile>* out) {
-  TRAWL_RETURN_IF_ERROR(FileSystemWrapper::NewWritableFile(path, out));
-  std::lock_guard<std::mutex> lock(mu_);
-  created_.insert(path);
-  return Status::OK();
+  bool known;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    known = !created_.insert(path).second;
+  }
+  Status s = FileSystemWrapper::NewWritableFile(path, out);
+  if (!s.ok() && !known) {
+    std::lock_guard<std::mutex> lock(mu_);
+    created_.erase(path);
+  }
+  return s;
 }
 
 Status TrackingFileSystem::RenameFile(const std::string& from, const std::string& to) {
-  TRAWL_RETURN_IF_ERROR(FileSystemWrapper::RenameFile(from, to));
+  bool ours, known;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ours = created_.count(from) > 0;
+    known = !ours || !created_.insert(to).second;
+  }
+  Status s = FileSystemWrapper::RenameFile(from, to);
   std::lock_guard<std::mutex> lock(mu_);
-  if (created_.erase(from) > 0) created_.insert(to);
-  return Status::OK();
+  if (s.ok()) {
+    if (ours) created_.erase(from);
+  } else if (!known) {
+    created_.erase(to);
+  }
+  return s;
 }
 
 Status TrackingFileSystem::RemoveFile(const std::string& path) {

@@ -50,14 +50,24 @@ bool IsMergedStore(const std::string& path) {
   return std::regex_match(path, kStore);
 }
 
-// Blocks the first creation of a merged segment's store after Arm() until Release().
+// A worker's store while its builder fills up: "<dir>/seg_pending-<...>".
+bool IsPendingStore(const std::string& path) {
+  return fs::path(path).filename().string().starts_with(kPendingStorePrefix);
+}
+
+// Blocks the first creation of a file matching `matches` after Arm() until Release(): before
+// the file exists, or with `after_creation` once it exists but before its creator hears so.
 class GateFileSystem : public FileSystemWrapper {
  public:
+  explicit GateFileSystem(bool (*matches)(const std::string&) = IsMergedStore,
+                          bool after_creation = false, FileSystem* target = nullptr)
+      : FileSystemWrapper(target), matches_(matches), after_creation_(after_creation) {}
+
   void Arm() {
     std::lock_guard<std::mutex> lock(mu_);
     armed_ = true;
   }
-  // Whether a merge reached the gate within a generous bound.
+  // Whether a creation reached the gate within a generous bound.
   bool WaitReached() {
     std::unique_lock<std::mutex> lock(mu_);
     return cv_.wait_for(lock, 30s, [&] { return reached_; });
@@ -70,18 +80,24 @@ class GateFileSystem : public FileSystemWrapper {
     cv_.notify_all();
   }
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (armed_ && !reached_ && IsMergedStore(path)) {
-        reached_ = true;
-        cv_.notify_all();
-        cv_.wait(lock, [&] { return released_; });
-      }
-    }
-    return FileSystemWrapper::NewWritableFile(path, out);
+    if (!after_creation_) Wait(path);
+    Status s = FileSystemWrapper::NewWritableFile(path, out);
+    if (after_creation_ && s.ok()) Wait(path);
+    return s;
   }
 
  private:
+  void Wait(const std::string& path) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (armed_ && !reached_ && matches_(path)) {
+      reached_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return released_; });
+    }
+  }
+
+  bool (*const matches_)(const std::string&);
+  const bool after_creation_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool armed_ = false, reached_ = false, released_ = false;
@@ -327,6 +343,31 @@ TEST_F(BackgroundMerge, OptimizeWaitsForARunningMerge) {
   optimizer.join();
   ASSERT_TRUE(optimize.ok()) << optimize.ToString();
   EXPECT_EQ(Latest(dir_).segments.size(), 1u);
+  ExpectHolds(dir_, live);
+}
+
+// A merge that commits while a worker is creating its store for the next documents leaves that
+// store alone: the writer knows the file is its own from before the file exists.
+TEST_F(BackgroundMerge, AMergeCommitKeepsTheStoreAWorkerIsCreating) {
+  // The store gate sits above the merge gate, so each sees every creation.
+  GateFileSystem merge_gate;
+  GateFileSystem store_gate(IsPendingStore, /*after_creation=*/true, &merge_gate);
+  std::unique_ptr<IndexWriter> w;
+  ASSERT_TRUE(IndexWriter::Open(dir_, ThreeWay(&store_gate), &w).ok());
+  std::map<std::string, int> live;
+  CommitThreeBatches(w.get(), &merge_gate, &live);
+  ASSERT_TRUE(merge_gate.WaitReached());
+
+  store_gate.Arm();
+  ASSERT_TRUE(w->Add(VersionDoc("next", 0)).ok());
+  live["next"] = 0;
+  ASSERT_TRUE(store_gate.WaitReached());
+  merge_gate.Release();  // the merge commits, and removes the files no commit references
+  ASSERT_TRUE(w->WaitForMerges().ok());
+  store_gate.Release();
+
+  const Status s = w->Commit();
+  ASSERT_TRUE(s.ok()) << s.ToString();
   ExpectHolds(dir_, live);
 }
 
