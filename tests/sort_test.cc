@@ -251,6 +251,13 @@ const std::vector<std::vector<SortField>> kOrders = {
     {{"unused", false}, {"flag", true}},
 };
 
+// Under ASan, which runs these loops several times slower, a third of the (query, order) pairs,
+// chosen so that every query meets several orders and every order several queries; the Release
+// build checks every pair.
+bool PairChecked(size_t query_index, size_t order_index) {
+  return !kUnderAsan || (query_index + order_index) % 3 == 0;
+}
+
 TEST_F(SortTest, SeveralSegments) {
   SearchResults r = SearchAll("*", {});
   std::set<uint32_t> segments;
@@ -260,7 +267,8 @@ TEST_F(SortTest, SeveralSegments) {
 }
 
 TEST_F(SortTest, EveryOrderMatchesTheReference) {
-  for (const std::string& query : kQueries) {
+  for (size_t qi = 0; qi < kQueries.size(); ++qi) {
+    const std::string& query = kQueries[qi];
     SCOPED_TRACE("query: " + query);
     const SearchResults relevance = SearchAll(query, {});
     std::map<std::string, double> relevance_scores;
@@ -270,7 +278,9 @@ TEST_F(SortTest, EveryOrderMatchesTheReference) {
       where[h.id] = {h.segment, h.docid};
     }
     ASSERT_EQ(relevance.total, relevance.hits.size());
-    for (const auto& sort : kOrders) {
+    for (size_t oi = 0; oi < kOrders.size(); ++oi) {
+      if (!PairChecked(qi, oi)) continue;
+      const std::vector<SortField>& sort = kOrders[oi];
       SCOPED_TRACE("sort: " + OrderName(sort));
       SearchOptions options;
       options.sort = sort;
@@ -350,9 +360,12 @@ void ExpectSameHits(const std::vector<Hit>& got, const std::vector<Hit>& want) {
 TEST_F(SortTest, PagingByCursorEqualsOneBigPage) {
   std::vector<std::vector<SortField>> orders = kOrders;
   orders.push_back({});  // relevance
-  for (const std::string& query : kQueries) {
+  for (size_t qi = 0; qi < kQueries.size(); ++qi) {
+    const std::string& query = kQueries[qi];
     SCOPED_TRACE("query: " + query);
-    for (const auto& sort : orders) {
+    for (size_t oi = 0; oi < orders.size(); ++oi) {
+      if (!PairChecked(qi, oi)) continue;
+      const std::vector<SortField>& sort = orders[oi];
       SCOPED_TRACE("sort: " + OrderName(sort));
       SearchOptions options;
       options.sort = sort;
