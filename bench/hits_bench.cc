@@ -1,7 +1,8 @@
 // trawl-hits-bench: what loading a page of hits costs on top of finding it, through the public
 // trawl::Searcher API, one thread.
 //
-//   trawl-hits-bench INDEXDIR QUERIES.tsv [--reps R] [--warmup-s S] [--top K] [--per-query FILE]
+//   trawl-hits-bench INDEXDIR QUERIES.tsv [--reps R] [--warmup-s S] [--top K] [--modes LIST]
+//                    [--per-query FILE]
 //
 // QUERIES.tsv: `class<TAB>words` lines as ../shared/tools/peers/queries.py writes them ('#' lines
 // are comments): term -> `w`, and2/and3 -> `+w1 +w2 ...`, or2/or3 -> `w1 w2 ...`,
@@ -18,6 +19,8 @@
 // (so the machine's load falls on all modes alike). Per query and mode: the median of the R wall
 // times. Per mode: p50, p90, p99 and max over the queries of those medians (percentile:
 // sorted[round((n - 1) * p)]), and their ratios to the bare and id+title modes of the same run.
+// --modes (comma-separated, default all) runs only some, e.g. under callgrind; ratios to a mode
+// left out are not printed.
 //
 // Every mode must return the same docids in the same order (checked; a mismatch is an error).
 // The digest per mode is an FNV-1a hash over every loaded hit's id, title, snippet and fields:
@@ -59,6 +62,7 @@ struct Mode {
 
 struct Options {
   string indexdir, qfile, per_query;
+  vector<string> modes;  // empty: all
   int reps = 7;
   double warmup_s = 5;
   size_t top = 10;
@@ -107,7 +111,7 @@ vector<Query> ReadQueries(const string& file) {
   return queries;
 }
 
-vector<Mode> MakeModes(size_t top) {
+vector<Mode> MakeModes(size_t top, const vector<string>& names) {
   trawl::SearchOptions base;
   base.top_k = top;
   base.exact_total = false;
@@ -120,7 +124,15 @@ vector<Mode> MakeModes(size_t top) {
   modes[3].name = "fields";
   modes[3].options.snippet_chars = 0;
   modes[3].options.fields = {"*"};
-  return modes;
+  if (names.empty()) return modes;
+  vector<Mode> chosen;
+  for (const string& name : names) {
+    auto it = std::find_if(modes.begin(), modes.end(), [&](const Mode& m) { return m.name == name; });
+    if (it == modes.end())
+      throw std::runtime_error("unknown mode " + name + " (bare, id+title, snippet, fields)");
+    chosen.push_back(*it);
+  }
+  return chosen;
 }
 
 void Fnv(uint64_t* h, const string& s) {
@@ -160,6 +172,8 @@ Options ParseArgs(int argc, char** argv) {
       o.warmup_s = std::atof(value().c_str());
     } else if (a == "--top") {
       o.top = static_cast<size_t>(std::atol(value().c_str()));
+    } else if (a == "--modes") {
+      o.modes = trawl::bench::SplitCommas(value());
     } else if (a == "--per-query") {
       o.per_query = value();
     } else if (a.rfind("--", 0) == 0) {
@@ -171,7 +185,7 @@ Options ParseArgs(int argc, char** argv) {
   if (pos.size() != 2 || o.reps < 1 || o.top < 1) {
     throw std::runtime_error(
         "usage: trawl-hits-bench INDEXDIR QUERIES.tsv [--reps R] [--warmup-s S] [--top K] "
-        "[--per-query FILE]");
+        "[--modes LIST] [--per-query FILE]");
   }
   o.indexdir = pos[0];
   o.qfile = pos[1];
@@ -180,7 +194,7 @@ Options ParseArgs(int argc, char** argv) {
 
 int Run(const Options& o) {
   const vector<Query> queries = ReadQueries(o.qfile);
-  const vector<Mode> modes = MakeModes(o.top);
+  const vector<Mode> modes = MakeModes(o.top, o.modes);
   const size_t nq = queries.size(), nm = modes.size();
   std::unique_ptr<trawl::Searcher> searcher;
   Check(trawl::Searcher::Open(o.indexdir, trawl::SearcherOptions(), &searcher),
@@ -248,27 +262,35 @@ int Run(const Options& o) {
     std::sort(v.begin(), v.end());
     rows.push_back({Pct(v, 0.5), Pct(v, 0.9), Pct(v, 0.99), v.back()});
   }
-  std::printf("%-9s %9s %9s %9s %9s  %8s %8s  %8s %8s  %16s\n", "mode", "p50", "p90", "p99", "max",
-              "p50/bare", "p99/bare", "p50/idt", "p99/idt", "digest");
+  auto index_of = [&](const string& name) {
+    for (size_t m = 0; m < nm; ++m)
+      if (modes[m].name == name) return static_cast<long>(m);
+    return -1L;
+  };
+  const long bare = index_of("bare"), idt = index_of("id+title");
+  std::printf("%-9s %9s %9s %9s %9s", "mode", "p50", "p90", "p99", "max");
+  if (bare >= 0) std::printf("  %8s %8s", "p50/bare", "p99/bare");
+  if (idt >= 0) std::printf("  %8s %8s", "p50/idt", "p99/idt");
+  std::printf("  %16s\n", "digest");
   for (size_t m = 0; m < nm; ++m) {
     const Row& r = rows[m];
-    std::printf("%-9s %9.1f %9.1f %9.1f %9.1f  %8.2f %8.2f  %8.2f %8.2f  %016llx\n",
-                modes[m].name.c_str(), r.p50, r.p90, r.p99, r.max, r.p50 / rows[0].p50,
-                r.p99 / rows[0].p99, r.p50 / rows[1].p50, r.p99 / rows[1].p99,
-                static_cast<unsigned long long>(digest[m]));
+    std::printf("%-9s %9.1f %9.1f %9.1f %9.1f", modes[m].name.c_str(), r.p50, r.p90, r.p99, r.max);
+    if (bare >= 0) std::printf("  %8.2f %8.2f", r.p50 / rows[bare].p50, r.p99 / rows[bare].p99);
+    if (idt >= 0) std::printf("  %8.2f %8.2f", r.p50 / rows[idt].p50, r.p99 / rows[idt].p99);
+    std::printf("  %016llx\n", static_cast<unsigned long long>(digest[m]));
   }
 
   // The queries whose hits cost most to load: id+title over bare.
-  vector<size_t> order(nq);
-  for (size_t q = 0; q < nq; ++q) order[q] = q;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return medians[1][a] - medians[0][a] > medians[1][b] - medians[0][b];
-  });
-  std::printf("\nlargest id+title - bare (us):");
-  for (size_t i = 0; i < std::min<size_t>(5, nq); ++i)
-    std::printf(" %.0f [%s]", medians[1][order[i]] - medians[0][order[i]],
-                queries[order[i]].text.c_str());
-  std::printf("\n");
+  if (bare >= 0 && idt >= 0) {
+    auto extra = [&](size_t q) { return medians[idt][q] - medians[bare][q]; };
+    vector<size_t> order(nq);
+    for (size_t q = 0; q < nq; ++q) order[q] = q;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return extra(a) > extra(b); });
+    std::printf("\nlargest id+title - bare (us):");
+    for (size_t i = 0; i < std::min<size_t>(5, nq); ++i)
+      std::printf(" %.0f [%s]", extra(order[i]), queries[order[i]].text.c_str());
+    std::printf("\n");
+  }
 
   if (!o.per_query.empty()) {
     std::ofstream out(o.per_query);
