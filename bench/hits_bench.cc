@@ -43,12 +43,12 @@
 
 namespace {
 
+using std::string;
+using std::vector;
 using trawl::bench::Check;
 using trawl::bench::LoadAvg;
 using trawl::bench::Median;
 using trawl::bench::NowS;
-using std::string;
-using std::vector;
 
 struct Query {
   string cls;
@@ -127,7 +127,8 @@ vector<Mode> MakeModes(size_t top, const vector<string>& names) {
   if (names.empty()) return modes;
   vector<Mode> chosen;
   for (const string& name : names) {
-    auto it = std::find_if(modes.begin(), modes.end(), [&](const Mode& m) { return m.name == name; });
+    auto it =
+        std::find_if(modes.begin(), modes.end(), [&](const Mode& m) { return m.name == name; });
     if (it == modes.end())
       throw std::runtime_error("unknown mode " + name + " (bare, id+title, snippet, fields)");
     chosen.push_back(*it);
@@ -251,8 +252,8 @@ int Run(const Options& o) {
       "warm-up %d passes in %.1fs; %d timed passes in %.1fs; one thread; wall microseconds, "
       "per query the median of %d; load average before %s, after %s\n\n",
       TRAWL_VERSION, o.indexdir.c_str(), static_cast<unsigned long long>(searcher->num_docs()),
-      o.qfile.c_str(), nq, o.top, warm_passes, warm_s, o.reps, timed_s, o.reps,
-      load_before.c_str(), LoadAvg().c_str());
+      o.qfile.c_str(), nq, o.top, warm_passes, warm_s, o.reps, timed_s, o.reps, load_before.c_str(),
+      LoadAvg().c_str());
   struct Row {
     double p50, p90, p99, max;
   };

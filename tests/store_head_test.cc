@@ -32,8 +32,8 @@ namespace fs = std::filesystem;
 constexpr size_t kZstdBlock = ZSTD_BLOCKSIZE_MAX;  // 128 KiB
 
 // Words to make text that compresses as prose does (Huffman-coded literals, matches).
-const char* const kWords[] = {"river", "stone",  "bridge", "lamp",  "north", "quiet",
-                              "copper", "field", "amber",  "willow", "é",    "日本語"};
+const char* const kWords[] = {"river",  "stone", "bridge", "lamp",   "north", "quiet",
+                              "copper", "field", "amber",  "willow", "é",     "日本語"};
 
 std::string Text(std::mt19937* rng, size_t bytes) {
   std::string s;
@@ -130,8 +130,8 @@ class StoreHeadTest : public ::testing::Test {
       }
     }
     Document unused;
-    EXPECT_TRUE(r.GetIdAndField(static_cast<uint32_t>(docs.size()), "title", &unused)
-                    .IsInvalidArgument());
+    EXPECT_TRUE(
+        r.GetIdAndField(static_cast<uint32_t>(docs.size()), "title", &unused).IsInvalidArgument());
   }
 
   fs::path dir_;
@@ -419,8 +419,8 @@ TEST_F(StoreHeadTest, HitsWithoutSnippetsAreThoseOfWholeDocuments) {
   }
   std::unique_ptr<Searcher> searcher;
   ASSERT_TRUE(Searcher::Open(index, {}, &searcher).ok());
-  for (const char* query : {"river", "amber OR title", "+stone +quiet", "\"copper field\"",
-                            "noisy", "late", "second", "first"}) {
+  for (const char* query : {"river", "amber OR title", "+stone +quiet", "\"copper field\"", "noisy",
+                            "late", "second", "first"}) {
     SearchOptions whole;
     whole.top_k = 1000;
     whole.fields = {"*"};
