@@ -15,15 +15,29 @@ namespace {
 constexpr uint64_t kMinDocumentBytes = 5;
 // A per-thread buffer that grew past this for one huge block is given back afterwards.
 constexpr size_t kKeepBufferBytes = 1 << 20;
+// GetIdAndField reads a block this long or shorter whole: zstd decodes a frame in blocks of up
+// to this much output, so a prefix of a shorter frame costs the same decoding, and reading it
+// whole checks its content checksum too.
+constexpr uint32_t kWholeBlockBytes = ZSTD_BLOCKSIZE_MAX;
+// The first prefix it reads of a longer block: the documents before a block's last one take
+// less than the block size (16 KiB by default), and a large document is a block's last.
+constexpr size_t kFirstPrefixBytes = 16 << 10;
 
 // Per-thread decompression state: Get() is const and called from many threads at once.
 struct Scratch {
   Scratch() : dctx(ZSTD_createDCtx()) {}
-  ~Scratch() { ZSTD_freeDCtx(dctx); }
+  ~Scratch() {
+    ZSTD_freeDCtx(dctx);
+    ZSTD_freeDStream(stream);
+  }
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
   ZSTD_DCtx* dctx;
   std::string buffer;
+  // For prefixes of large blocks; made on first use (its window buffer is as large as the
+  // largest block it decoded, so it is given back after one past kKeepBufferBytes).
+  ZSTD_DStream* stream = nullptr;
+  std::string prefix;
 };
 
 Scratch& ThreadScratch() {
@@ -58,6 +72,58 @@ bool DecodeDocument(ByteReader* in, Document* doc) {
     if (!in->ReadLengthPrefixed(&name) || !in->ReadLengthPrefixed(&value)) return false;
     doc->fields.emplace_back(std::string(name), std::string(value));
   }
+  return true;
+}
+
+// Reads one serialized document from `in`, a reader over the first bytes of a block of
+// `block_size` bytes, with the checks DecodeDocument makes; with `head`, sets its id and its first
+// field named `field`. The value of the block's last field, the end of its `last` document, is
+// only checked to end where the block ends, as DecodeFromBlock's walk checks it, and read only if
+// it is wanted. False if the bytes end first or are damaged.
+bool ReadDocumentHead(ByteReader* in, uint64_t block_size, bool last, std::string_view field,
+                      Document* head) {
+  auto block_remaining = [&] { return block_size - in->position(); };
+  uint64_t nfields;
+  if (!in->ReadVarint64(&nfields) || nfields == 0 || nfields > block_remaining() / 2) return false;
+  bool found = false;
+  std::string_view name, value;
+  for (uint64_t f = 0; f < nfields; ++f) {
+    if (!in->ReadLengthPrefixed(&name) || (f == 0 && name != kIdField)) return false;
+    const bool wanted = head != nullptr && (f == 0 || (name == field && !found));
+    if (last && f + 1 == nfields) {
+      uint64_t length;
+      if (!in->ReadVarint64(&length) || length != block_remaining()) return false;
+      if (!wanted) break;
+      if (!in->ReadBytes(length, &value)) return false;
+    } else if (!in->ReadLengthPrefixed(&value)) {
+      return false;
+    }
+    if (!wanted) continue;
+    if (f == 0) {
+      head->id.assign(value);
+    } else {
+      head->fields.emplace_back(std::string(name), std::string(value));
+      found = true;
+    }
+  }
+  return true;
+}
+
+// GetIdAndField's walk of a block from `prefix`, its first bytes (`block_size` in all), holding
+// `count` documents: every document is read as DecodeFromBlock reads it, the one `index` places
+// after the first into *out, except for the value of the block's last field, which is not needed
+// unless it is the one asked for. False if the prefix ends first or the bytes are damaged: the
+// whole block then tells which.
+bool DecodeHead(std::string_view prefix, uint64_t block_size, uint32_t count, uint32_t index,
+                std::string_view field, Document* out) {
+  ByteReader in(prefix);
+  Document doc;
+  for (uint32_t d = 0; d < count; ++d) {
+    if (!ReadDocumentHead(&in, block_size, d + 1 == count, field, d == index ? &doc : nullptr)) {
+      return false;
+    }
+  }
+  *out = std::move(doc);
   return true;
 }
 
@@ -186,6 +252,66 @@ Status StoreReader::Get(uint32_t docid, Document* out) const {
   }
   if (scratch.buffer.capacity() > kKeepBufferBytes) std::string().swap(scratch.buffer);
   return s;
+}
+
+Status StoreReader::GetIdAndField(uint32_t docid, std::string_view field, Document* out) const {
+  if (docid < num_docs_) {
+    const uint32_t i = FindBlock(docid);
+    if (BlockAt(i).uncompressed > kWholeBlockBytes && ReadHead(i, docid, field, out)) {
+      return Status::OK();
+    }
+  }
+  Document doc;
+  TRAWL_RETURN_IF_ERROR(Get(docid, &doc));
+  out->id = std::move(doc.id);
+  out->fields.clear();
+  for (DocField& f : doc.fields) {
+    if (f.name == field) {
+      out->fields.push_back(std::move(f));
+      break;
+    }
+  }
+  return Status::OK();
+}
+
+bool StoreReader::ReadHead(uint32_t i, uint32_t docid, std::string_view field,
+                           Document* out) const {
+  const Block b = BlockAt(i);
+  const char* src = file_->body().data() + b.offset;
+  if (ZSTD_getFrameContentSize(src, b.compressed) != b.uncompressed) return false;
+  Scratch& scratch = ThreadScratch();
+  if (scratch.stream == nullptr && (scratch.stream = ZSTD_createDStream()) == nullptr) {
+    return false;
+  }
+  ZSTD_DStream* stream = scratch.stream;
+  ZSTD_DCtx_reset(stream, ZSTD_reset_session_only);
+  ZSTD_inBuffer in{src, b.compressed, 0};
+  std::string& prefix = scratch.prefix;
+  size_t produced = 0;
+  bool found = false;
+  bool damaged = false;
+  for (size_t want = kFirstPrefixBytes; want <= b.uncompressed / 2 && !found && !damaged;
+       want *= 2) {
+    if (prefix.size() < want) prefix.resize(want);
+    ZSTD_outBuffer out_buf{prefix.data(), want, produced};
+    while (out_buf.pos < want && !damaged) {
+      const size_t in_before = in.pos, out_before = out_buf.pos;
+      const size_t r = ZSTD_decompressStream(stream, &out_buf, &in);
+      // r == 0: the frame ended before half its recorded length; no progress: it is cut short.
+      damaged = ZSTD_isError(r) || r == 0 || (in.pos == in_before && out_buf.pos == out_before);
+    }
+    produced = out_buf.pos;
+    if (!damaged) {
+      found = DecodeHead(std::string_view(prefix.data(), produced), b.uncompressed,
+                         EndDoc(i) - b.first_doc, docid - b.first_doc, field, out);
+    }
+  }
+  if (ZSTD_sizeof_DStream(stream) > kKeepBufferBytes) {
+    ZSTD_freeDStream(stream);
+    scratch.stream = nullptr;
+  }
+  if (prefix.capacity() > kKeepBufferBytes) std::string().swap(prefix);
+  return found;
 }
 
 Status StoreReader::ForEach(const std::function<Status(uint32_t, Document*)>& fn) const {

@@ -31,6 +31,22 @@ class StoreReader {
   // Decompresses the block holding `docid` and decodes the document. InvalidArgument for a docid
   // out of range, Corruption naming the file for damaged data. Thread-safe.
   Status Get(uint32_t docid, Document* out) const;
+  // The document's id and its first field named `field` (out->fields holds that field, or
+  // nothing if the document has none): what Get returns, less the other fields, as a hit that
+  // shows its id and title needs. Errors as Get's. Thread-safe.
+  //
+  // A block longer than one zstd block (128 KiB; a large document makes one) is decompressed only
+  // up to the value of its last field, the large document's last (the body, as documents are
+  // made): with zstd's streaming decoder, 16 KiB first, twice as much while more is needed, at
+  // most half the block. That value is not needed unless it is the field asked for; it is only
+  // checked to end where the block ends. Everything else Get checks is checked the same way (the
+  // frame's recorded length, zstd's checks of the blocks it decodes, every document of the block
+  // and their count), but not the frame's content checksum, which covers the whole block: damage
+  // zstd's decoder does not notice (in literals stored raw, say) is then not reported here,
+  // though Get would report it. Whenever the prefix cannot answer (what is needed lies past half
+  // the block; the frame or a document is damaged) the whole block is read as Get reads it, and
+  // errors are Get's.
+  Status GetIdAndField(uint32_t docid, std::string_view field, Document* out) const;
   // Calls fn(docid, doc) for every document in docid order, decompressing each block once (a
   // merge reads every document; Get would decompress a block once per document in it). Stops
   // at the first error, fn's or the file's. fn may move from *doc.
@@ -51,6 +67,8 @@ class StoreReader {
   Block BlockAt(uint32_t i) const;
   uint32_t FindBlock(uint32_t docid) const;
   uint32_t EndDoc(uint32_t block) const;
+  // GetIdAndField from a prefix of the block; false if the prefix cannot answer.
+  bool ReadHead(uint32_t block, uint32_t docid, std::string_view field, Document* out) const;
   Status DecodeFromBlock(uint32_t block, std::string_view data, uint32_t docid,
                          Document* out) const;
 

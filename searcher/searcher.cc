@@ -666,8 +666,14 @@ Status SearcherImpl::FilterSets(const SearchOptions& options, const IndexContext
 Status SearcherImpl::LoadHit(const SearchOptions& options,
                              const std::unordered_set<std::string>& terms,
                              FieldAnalyzers& analyzers, Hit* hit) const {
+  const StoreReader& store = segments_[hit->segment]->store();
   Document doc;
-  TRAWL_RETURN_IF_ERROR(segments_[hit->segment]->store().Get(hit->docid, &doc));
+  // A hit without snippet or fields shows only its id and title: a large document's block is
+  // then decompressed only up to its body (StoreReader::GetIdAndField).
+  const bool id_and_title_only = options.snippet_chars == 0 && options.fields.empty();
+  if (id_and_title_only) TRAWL_RETURN_IF_ERROR(store.GetIdAndField(hit->docid, kTitleField, &doc));
+  // An empty id (never written: Add refuses one) is looked for among all the fields.
+  if (!id_and_title_only || doc.id.empty()) TRAWL_RETURN_IF_ERROR(store.Get(hit->docid, &doc));
   hit->id = doc.id.empty() ? std::string(doc.Field(kIdField)) : doc.id;
   hit->title = std::string(doc.Field(kTitleField));
   // Choosing the snippet's field analyzes the hit's text: skipped when no snippet is asked for.
