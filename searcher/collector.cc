@@ -53,6 +53,7 @@ void CollectAll(Scorer* scorer, uint32_t segment, const roaring_bitmap_t* delete
                 TopKCollector* collector, uint64_t* matches, QueryStop* stop) {
   if (matches == nullptr && collector->full())  // full from an earlier segment
     scorer->SetMinCompetitiveScore(collector->threshold());
+  if (matches == nullptr && scorer->CollectTopKAlone(segment, deleted, collector, stop)) return;
   // Without block bounds, the global bound holds over everything left.
   BlockBounds* bounds = scorer->block_bounds();
   const bool doc_bounds = bounds != nullptr && bounds->HasDocBound();

@@ -18,6 +18,8 @@
 namespace trawl {
 
 class BlockBounds;
+class QueryStop;
+class TopKCollector;
 class TwoPhase;
 
 // The core every scorer implements: iteration, score, and the bounds MaxScore needs. What only
@@ -42,6 +44,15 @@ class Scorer {
   // on, without being matched (as Lucene's setMinCompetitiveScore). Scores only rise. A hint: a
   // scorer that cannot skip on it ignores it.
   virtual void SetMinCompetitiveScore(double /*score*/) {}
+  // Collects the k best of this scorer's remaining matches in `segment` (minus `deleted`, may
+  // be null) when the scorer is the whole query and nothing is counted, in a loop of its own,
+  // until `stop` (may be null) trips. False when the scorer has no such loop: the generic one
+  // (CollectAll) then runs. A scorer over one posting list spares that loop's virtual calls
+  // per document, which are most of a cheap query's cost.
+  virtual bool CollectTopKAlone(uint32_t /*segment*/, const roaring_bitmap_t* /*deleted*/,
+                                TopKCollector* /*collector*/, QueryStop* /*stop*/) {
+    return false;
+  }
 
  protected:
   uint32_t doc_ = kNoMoreDocs;

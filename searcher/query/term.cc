@@ -1,6 +1,8 @@
 #include "searcher/query/term.h"
 
+#include "searcher/collector.h"
 #include "searcher/explain.h"
+#include "searcher/query_stop.h"
 
 namespace trawl {
 
@@ -28,6 +30,34 @@ double TermScorer::BlockMaxScoreAt(uint32_t target) {
     shallow_bound_ = std::min(max_score_, BlockBound(info));
   }
   return shallow_bound_;
+}
+
+// CollectAll's block-max loop for one posting list, with the list's own calls: the same
+// documents are scored and offered in the same order, so the answer is the same.
+bool TermScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* deleted,
+                                  TopKCollector* collector, QueryStop* stop) {
+  LoopStop loop_stop(stop);
+  uint32_t d = doc_;
+  while (d != kNoMoreDocs) {
+    if (loop_stop.Tick()) break;
+    if (collector->full()) {
+      LoadBlockBound();
+      if (block_bound_ <= collector->threshold()) {
+        // A damaged block table may end a block before the document it holds: never step back.
+        const uint32_t end = std::max(bound_last_doc_, d);
+        d = doc_ = end >= kNoMoreDocs - 1 ? kNoMoreDocs : cursor_.Advance(end + 1);
+        continue;
+      }
+    }
+    if (deleted == nullptr || !roaring_bitmap_contains(deleted, d)) {
+      const double score = bm25_.Score(cursor_.freq(), segment_->FieldLength(field_id_, d));
+      // A score at or below a full collector's threshold loses (documents come in index
+      // order, so a tie loses too): the offer is not made.
+      if (!collector->full() || score > collector->threshold()) collector->Offer(score, segment, d);
+    }
+    d = doc_ = cursor_.Next();
+  }
+  return true;
 }
 
 namespace {

@@ -52,6 +52,8 @@ class TermScorer final : public Scorer, public BlockBounds {
   }
   double MaxScore() const override { return max_score_; }
   uint64_t Cost() const override { return list_->doc_freq(); }
+  bool CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* deleted,
+                        TopKCollector* collector, QueryStop* stop) override;
 
  private:
   std::unique_ptr<PostingList> list_;
