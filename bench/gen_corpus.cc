@@ -4,7 +4,7 @@
 //   trawl-gen-corpus [--docs N] [--out FILE|-] [--queries FILE] [--queries-per-class Q]
 //                    [--seed S] [--vocab V] [--zipf S] [--median-len L] [--len-sigma X]
 //                    [--collocations C] [--colloc-rate P] [--query-docs D]
-//                    [--typed 0|1] [--schema-out FILE]
+//                    [--bursty P] [--typed 0|1] [--schema-out FILE]
 //
 // Corpus: N lines {"id": "g<i>", "title": ..., "body": ...} (to stdout unless --out). Words are
 // drawn from a Zipfian vocabulary of V words (rank r has probability ~ 1/(r+1)^s; defaults
@@ -16,6 +16,19 @@
 // position starts one of C (20,000) fixed "collocations" (2-3 word phrases, themselves drawn
 // Zipfian), so that phrases recur the way they do in real text. Sentences of 6-24 words start
 // with a capital letter and end with '.'.
+//
+// Bursty documents (--bursty P, 0 <= P < 1; 0 by default, which leaves the corpus as it was, byte
+// for byte): with independent draws no document is about anything, every word's frequency in a
+// document is close to what its length predicts, and BM25 scores of a word vary little between
+// documents, which is not how block bounds meet real text. With P > 0 a position that does not
+// start a collocation repeats, with probability P, a token drawn uniformly from the body so far
+// (a cache or Polya-urn model: a word recurs in proportion to how often it has already occurred,
+// so a word a document uses once it tends to use again), and otherwise draws a fresh word. A copy
+// is of a token that was itself drawn from the vocabulary, so each word's share of all tokens stays
+// what the Zipf law gives; what changes is that tokens bunch into fewer documents, with higher
+// term frequencies. Titles (2-8 words) are then drawn from the body in proportion to each word's
+// frequency in it, passing over the 100 commonest words and words already in the title while a
+// few draws allow: a title names what its document is about, as a real one does.
 //
 // Vocabulary words are pseudo-words of consonant-vowel syllables ending in a, o or u ("ba",
 // "kotu", "rimaso"...): the most frequent words are the shortest, every word is distinct, and
@@ -53,8 +66,10 @@
 // queries, 3 in 28%, 4 in 7% (about the game's mix). Words that must co-occur come from one of
 // the first D documents (--query-docs, default 100,000), so every intersection, mixed, negated
 // (the required word) and cut phrase query matches at least once in any corpus of >= D docs,
-// and the query file is the same for all those sizes. Tags: [class, "global" (not on term or
-// phrase, as in the game), "class:num_tokens_K", "bands:XY..."].
+// and the query file is the same for all those sizes. With --bursty those words and cuts come
+// from the bursty documents, so the queries match the corpus they were written with; term and
+// union words follow the vocabulary distribution, which bursty documents keep. Tags: [class,
+// "global" (not on term or phrase, as in the game), "class:num_tokens_K", "bands:XY..."].
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -169,6 +184,7 @@ struct Config {
   double colloc_rate = 0.03;
   uint64_t query_docs = 100000;
   uint32_t queries_per_class = 100;
+  double bursty = 0;  // probability that a position repeats a word of the body so far
   bool typed = false;
 };
 
@@ -238,6 +254,7 @@ class Model {
       colloc_.push_back(std::move(p));
     }
     colloc_threshold_ = static_cast<uint64_t>(c.colloc_rate * 18446744073709551615.0);
+    repeat_threshold_ = static_cast<uint64_t>(c.bursty * 18446744073709551615.0);
   }
 
   void Generate(uint64_t i, DocTokens* d) const {
@@ -246,13 +263,18 @@ class Model {
     d->body.clear();
     d->sentence_end.clear();
     const uint32_t tl = 2 + rng.Below(7);
-    for (uint32_t k = 0; k < tl; ++k) d->title.push_back(words_.Sample(rng));
+    const bool bursty = cfg_.bursty > 0;
+    // Without --bursty the title comes first, as it always has (the same draws, the same corpus).
+    if (!bursty)
+      for (uint32_t k = 0; k < tl; ++k) d->title.push_back(words_.Sample(rng));
     double len = std::exp(std::log(cfg_.median_len) + cfg_.len_sigma * rng.Normal());
     const size_t n = static_cast<size_t>(std::clamp(len, 8.0, 20000.0));
     uint32_t sentence_left = 6 + rng.Below(19);
     while (d->body.size() < n) {
       if (cfg_.collocations && rng.Next() < colloc_threshold_) {
         for (uint32_t w : colloc_[colloc_pick_.Sample(rng)]) d->body.push_back(w);
+      } else if (bursty && !d->body.empty() && rng.Next() < repeat_threshold_) {
+        d->body.push_back(d->body[rng.Below(static_cast<uint32_t>(d->body.size()))]);
       } else {
         d->body.push_back(words_.Sample(rng));
       }
@@ -263,6 +285,7 @@ class Model {
       }
     }
     d->sentence_end.back() = 1;
+    if (bursty) TitleFromBody(rng, tl, d);
   }
 
   // A word of band `band` drawn from the corpus distribution (rejection sampling).
@@ -270,6 +293,21 @@ class Model {
     for (;;) {
       const uint32_t w = words_.Sample(rng);
       if (BandOf(w) == band) return w;
+    }
+  }
+
+  // Body tokens drawn uniformly (so a word in proportion to its frequency in the body), redrawn
+  // a few times at most while the draw is one of the commonest words or already in the title.
+  void TitleFromBody(Rng& rng, uint32_t len, DocTokens* d) const {
+    constexpr int kTries = 8;
+    const uint32_t n = static_cast<uint32_t>(d->body.size());
+    for (uint32_t k = 0; k < len; ++k) {
+      uint32_t w = 0;
+      for (int t = 0; t < kTries; ++t) {
+        w = d->body[rng.Below(n)];
+        if (w >= kCommonEnd && std::find(d->title.begin(), d->title.end(), w) == d->title.end()) break;
+      }
+      d->title.push_back(w);
     }
   }
 
@@ -283,6 +321,7 @@ class Model {
   Alias words_, colloc_pick_;
   vector<vector<uint32_t>> colloc_;
   uint64_t colloc_threshold_ = 0;
+  uint64_t repeat_threshold_ = 0;
 };
 
 // ------------------------------------------------------------------ typed fields
@@ -696,7 +735,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: trawl-gen-corpus [--docs N] [--out FILE|-] [--queries FILE] [--queries-per-class Q]\n"
                  "         [--seed S] [--vocab V] [--zipf S] [--median-len L] [--len-sigma X]\n"
                  "         [--collocations C] [--colloc-rate P] [--query-docs D]\n"
-                 "         [--typed 0|1] [--schema-out FILE]\n"
+                 "         [--bursty P] [--typed 0|1] [--schema-out FILE]\n"
                  "  --out none writes no corpus (queries only)\n";
     return 2;
   };
@@ -717,12 +756,14 @@ int main(int argc, char** argv) {
       else if (a == "--collocations") c.collocations = static_cast<uint32_t>(std::atoi(v));
       else if (a == "--colloc-rate") c.colloc_rate = std::atof(v);
       else if (a == "--query-docs") c.query_docs = std::strtoull(v, nullptr, 10);
+      else if (a == "--bursty") c.bursty = std::atof(v);
       else if (a == "--typed") c.typed = std::atoi(v) != 0;
       else if (a == "--schema-out") schema_out = v;
       else return usage();
     }
-    if (c.vocab < kMediumEnd * 2 || c.median_len < 1 || c.zipf <= 0) {
-      std::cerr << "trawl-gen-corpus: --vocab must be >= " << kMediumEnd * 2 << ", --median-len >= 1, --zipf > 0\n";
+    if (c.vocab < kMediumEnd * 2 || c.median_len < 1 || c.zipf <= 0 || !(c.bursty >= 0 && c.bursty < 1)) {
+      std::cerr << "trawl-gen-corpus: --vocab must be >= " << kMediumEnd * 2
+                << ", --median-len >= 1, --zipf > 0, 0 <= --bursty < 1\n";
       return 2;
     }
     if (out != "none" && c.query_docs > c.docs) {

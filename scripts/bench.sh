@@ -18,9 +18,13 @@
 #       MB/s, index size and peak RSS with 1 and 2 threads at each size (linear cost: docs/s
 #       about constant), then TOP_10 and COUNT latency per class on the generated queries on the
 #       1-thread index (pruning: sub-linear growth). Needs ~1.8 GB for the 2M corpus plus two
-#       indexes at a time (~5 GB) in $BENCH_WORK; takes ~40 minutes on 2 cores.
+#       indexes at a time (~5 GB) in $BENCH_WORK; takes ~40 minutes on 2 cores. With
+#       SCALE_BURSTY=P, the same on a bursty corpus too (trawl-gen-corpus --bursty P: words recur
+#       within a document, titles come from the body), measured right after the independent one
+#       at each size; twice the time and disk.
 #   scripts/bench.sh scale-report SIZES...
-#       the summary tables of scale (Markdown) again, from the JSON results in $BENCH_WORK.
+#       the summary tables of scale (Markdown) again, from the JSON results in $BENCH_WORK; with
+#       SCALE_BURSTY=P those of the bursty corpus too, and the two side by side.
 #   scripts/bench.sh all
 #       index on the mixed peers corpus (/tmp/peers-corpus/mixed.jsonl, built with
 #       ../shared/tools/peers/corpus.py if missing), latency with the game's queries on that
@@ -34,7 +38,11 @@
 # Environment: BENCH_WORK (default /tmp/trawl-bench: generated corpora, indexes, JSON results),
 # BUILD_DIR (default build), SCALE_THREADS (thread counts for the scale runs, default 1,2; the
 # latency runs use the index of the first), SCALE_COLLECTORS (default TOP_10,COUNT), SCALE_REPS
-# and SCALE_WARMUP_S (latency repetitions and warm-up at each size, default 10 and 5).
+# and SCALE_WARMUP_S (latency repetitions and warm-up at each size, default 10 and 5), SCALE_BURSTY
+# (repeat probability of the bursty corpus, 0 < P < 1; unset: the independent corpus only). In
+# $BENCH_WORK the independent corpus's files are gen.jsonl, gen-queries.jsonl and
+# scale-N-{index,latency}.json; the bursty corpus's carry "bursty<P>" (gen-bursty<P>.jsonl,
+# scale-bursty<P>-N-index.json, ...), so results of both coexist.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=$(cd "$ROOT/../shared" && pwd)
@@ -42,7 +50,7 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 BENCH_WORK=${BENCH_WORK:-/tmp/trawl-bench}
 GAME_QUERIES=$SHARED/data/search-benchmark-game/queries.txt
 MIXED=/tmp/peers-corpus/mixed.jsonl
-usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 build() {
   cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" -DTRAWL_BUILD_BENCH=ON >/dev/null
@@ -71,84 +79,175 @@ cmd_latency() {
   "$(B trawl-latency-bench)" "$index" "$queries" "${extra[@]}" "$@"
 }
 
+# KINDS: the corpus kinds of a scale run, "" (independent words) and "bursty<P>" with
+# SCALE_BURSTY=P.
+scale_kinds() {
+  KINDS=("")
+  if [ -n "${SCALE_BURSTY:-}" ]; then
+    [[ $SCALE_BURSTY =~ ^0?\.[0-9]*[1-9][0-9]*$ ]] ||
+      { echo "SCALE_BURSTY must be a decimal fraction in (0, 1) such as 0.2, not '$SCALE_BURSTY'" >&2; exit 2; }
+    KINDS+=("bursty$SCALE_BURSTY")
+  fi
+}
+
+# The file name prefix of a corpus kind: gen / scale for the independent corpus (the names of
+# earlier runs), gen-bursty0.2 / scale-bursty0.2 for a bursty one.
+kind_suffix() { [ -z "$1" ] || echo "-$1"; }
+
 cmd_scale() {
   local sizes=("$@")
   [ ${#sizes[@]} -gt 0 ] || sizes=(500000 1000000 2000000)
-  local max=0 n
+  local max=0 n kind
+  scale_kinds
   for n in "${sizes[@]}"; do [ "$n" -gt "$max" ] && max=$n; done
   build
   mkdir -p "$BENCH_WORK"
-  # One corpus, at least as large as the largest size: the corpus of N docs is its prefix
-  # (--max-docs N), so a smaller size never needs a corpus of its own.
-  local corpus=$BENCH_WORK/gen.jsonl queries=$BENCH_WORK/gen-queries.jsonl
-  if [ ! -s "$corpus" ] || [ "$(cat "$corpus.done" 2>/dev/null || echo 0)" -lt "$max" ]; then
-    rm -f "$corpus.done"
-    /usr/bin/time -f "generated $max docs in %es" "$(B trawl-gen-corpus)" --docs "$max" --out "$corpus" \
-      --queries "$queries"
-    echo "$max" >"$corpus.done"
-  fi
-  [ -s "$queries" ] || "$(B trawl-gen-corpus)" --out none --queries "$queries"
+  # One corpus of each kind, at least as large as the largest size: the corpus of N docs is its
+  # prefix (--max-docs N), so a smaller size never needs a corpus of its own.
+  for kind in "${KINDS[@]}"; do
+    local sfx gen_opts=()
+    sfx=$(kind_suffix "$kind")
+    [ -z "$kind" ] || gen_opts=(--bursty "${kind#bursty}")
+    local corpus=$BENCH_WORK/gen$sfx.jsonl queries=$BENCH_WORK/gen$sfx-queries.jsonl
+    if [ ! -s "$corpus" ] || [ "$(cat "$corpus.done" 2>/dev/null || echo 0)" -lt "$max" ]; then
+      rm -f "$corpus.done"
+      /usr/bin/time -f "generated $max docs in %es" "$(B trawl-gen-corpus)" --docs "$max" --out "$corpus" \
+        --queries "$queries" "${gen_opts[@]}"
+      echo "$max" >"$corpus.done"
+    fi
+    [ -s "$queries" ] || "$(B trawl-gen-corpus)" --out none --queries "$queries" "${gen_opts[@]}"
+  done
   local threads=${SCALE_THREADS:-1,2}
+  # Both kinds at one size before the next size, so that the two runs compared see about the
+  # same load on a shared machine.
   for n in "${sizes[@]}"; do
-    local dir=$BENCH_WORK/scale-$n
-    echo "=== $n docs" >&2
-    "$(B trawl-index-bench)" "$corpus" --max-docs "$n" --threads "$threads" --no-baseline --keep --dir "$dir" \
-      --json "$BENCH_WORK/scale-$n-index.json"
-    "$(B trawl-latency-bench)" "$dir/threads-${threads%%,*}" "$queries" \
-      --collectors "${SCALE_COLLECTORS:-TOP_10,COUNT}" --reps "${SCALE_REPS:-10}" \
-      --warmup-s "${SCALE_WARMUP_S:-5}" --json "$BENCH_WORK/scale-$n-latency.json"
-    rm -rf "$dir"
+    for kind in "${KINDS[@]}"; do
+      local sfx
+      sfx=$(kind_suffix "$kind")
+      local corpus=$BENCH_WORK/gen$sfx.jsonl queries=$BENCH_WORK/gen$sfx-queries.jsonl
+      local dir=$BENCH_WORK/scale$sfx-$n
+      echo "=== $n docs${kind:+ ($kind)}; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+      "$(B trawl-index-bench)" "$corpus" --max-docs "$n" --threads "$threads" --no-baseline --keep --dir "$dir" \
+        --json "$BENCH_WORK/scale$sfx-$n-index.json"
+      "$(B trawl-latency-bench)" "$dir/threads-${threads%%,*}" "$queries" \
+        --collectors "${SCALE_COLLECTORS:-TOP_10,COUNT}" --reps "${SCALE_REPS:-10}" \
+        --warmup-s "${SCALE_WARMUP_S:-5}" --json "$BENCH_WORK/scale$sfx-$n-latency.json"
+      rm -rf "$dir"
+    done
   done
   scale_report "${sizes[@]}"
 }
 
-# Markdown tables (docs/benchmarks.md takes them as they are) from the JSON of earlier scale runs.
+# Markdown tables (docs/benchmarks.md takes them as they are) from the JSON of earlier scale runs:
+# the independent corpus, and with SCALE_BURSTY=P the bursty one and the two side by side.
 scale_report() {
-  python3 - "$BENCH_WORK" "$@" <<'EOF'
-import json, math, sys
-work, sizes = sys.argv[1], sorted(int(s) for s in sys.argv[2:])
-idx = {n: json.load(open(f"{work}/scale-{n}-index.json")) for n in sizes}
-lat = {n: json.load(open(f"{work}/scale-{n}-latency.json")) for n in sizes}
+  scale_kinds
+  python3 - "$BENCH_WORK" "${KINDS[1]:-}" "$@" <<'EOF'
+import json, math, statistics, sys
+work, bursty, sizes = sys.argv[1], sys.argv[2], sorted(int(s) for s in sys.argv[3:])
 b, e = sizes[0], sizes[-1]
-print(f"\nIndexing ({work}). docs/s and MB/s over wall time (Open to the end of Commit); cpu docs/s over")
-print("the process's CPU time (user + sys), which load from other jobs does not inflate; x = the same")
-print(f"over the {b}-doc run with the same thread count (about 1 = linear cost).\n")
-print("| docs | threads | wall s | docs/s | MB/s | x | CPU s | CPU docs/s | x | index MB | bytes/doc | index/text | peak RSS MB | segments |")
-print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-first = {r["threads"]: r for r in idx[b]["runs"] if r["run"] == "index"}
-for n in sizes:
-    for r in idx[n]["runs"]:
-        if r["run"] != "index":
-            continue
-        r0 = first[r["threads"]]
-        cdps, cdps0 = r["docs"] / r["cpu_s"], r0["docs"] / r0["cpu_s"]
-        print(f"| {n:,} | {r['threads']} | {r['wall_s']:.1f} | {r['docs_per_s']:,.0f} | {r['mb_per_s']:.2f} | "
-              f"{r['docs_per_s'] / r0['docs_per_s']:.2f} | {r['cpu_s']:.1f} | {cdps:,.0f} | {cdps / cdps0:.2f} | "
-              f"{r['index_bytes'] / 1e6:,.0f} | {r['bytes_per_doc']:.0f} | {r['index_to_text']:.3f} | "
-              f"{r['peak_rss_mb']:,.0f} | {r['segments']} |")
-print("\nLoad average (1/5/15 min) around each latency run: " +
-      "; ".join(f"{n:,}: {lat[n]['loadavg_before']} -> {lat[n]['loadavg_after']}" for n in sizes))
-for col in lat[b]["collectors"]:
-    has_cpu = all("cpu_mean_us" in next(iter(lat[n]["collectors"][col].values())) for n in sizes)
-    print(f"\n{col}: mean and p50 over queries of the per-query median wall time, us"
-          + (" (CPU: thread CPU time)" if has_cpu else "")
-          + f"; growth = log(mean ratio) / log({e} / {b}), 1 = linear in the corpus size.\n")
-    head = "| class |" + "".join(f" {n // 1000}k mean | p50 |" for n in sizes)
-    if has_cpu:
-        head += "".join(f" {n // 1000}k CPU mean |" for n in sizes)
-    head += f" {e // 1000}k / {b // 1000}k | growth |" + (" CPU growth |" if has_cpu else "")
+k = lambda n: f"{n // 1000}k"
+
+def load(kind):
+    sfx = f"-{kind}" if kind else ""
+    return ({n: json.load(open(f"{work}/scale{sfx}-{n}-index.json")) for n in sizes},
+            {n: json.load(open(f"{work}/scale{sfx}-{n}-latency.json")) for n in sizes})
+
+def growth(a, z):  # the exponent of the corpus size in the cost, 1 = linear
+    return math.log(z / a) / math.log(e / b) if e > b and a > 0 and z > 0 else float("nan")
+
+def has_cpu(lat, col):
+    return all("cpu_mean_us" in next(iter(lat[n]["collectors"][col].values())) for n in sizes)
+
+def report(name, idx, lat):
+    print(f"\nIndexing ({name}). docs/s and MB/s over wall time (Open to the end of Commit); cpu docs/s over")
+    print("the process's CPU time (user + sys), which load from other jobs does not inflate; x = the same")
+    print(f"over the {b}-doc run with the same thread count (about 1 = linear cost).\n")
+    print("| docs | threads | wall s | docs/s | MB/s | x | CPU s | CPU docs/s | x | index MB | bytes/doc | index/text | peak RSS MB | segments |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    first = {r["threads"]: r for r in idx[b]["runs"] if r["run"] == "index"}
+    for n in sizes:
+        for r in idx[n]["runs"]:
+            if r["run"] != "index":
+                continue
+            r0 = first[r["threads"]]
+            cdps, cdps0 = r["docs"] / r["cpu_s"], r0["docs"] / r0["cpu_s"]
+            print(f"| {n:,} | {r['threads']} | {r['wall_s']:.1f} | {r['docs_per_s']:,.0f} | {r['mb_per_s']:.2f} | "
+                  f"{r['docs_per_s'] / r0['docs_per_s']:.2f} | {r['cpu_s']:.1f} | {cdps:,.0f} | {cdps / cdps0:.2f} | "
+                  f"{r['index_bytes'] / 1e6:,.0f} | {r['bytes_per_doc']:.0f} | {r['index_to_text']:.3f} | "
+                  f"{r['peak_rss_mb']:,.0f} | {r['segments']} |")
+    print("\nLoad average (1/5/15 min) around each latency run: " +
+          "; ".join(f"{n:,}: {lat[n]['loadavg_before']} -> {lat[n]['loadavg_after']}" for n in sizes))
+    for col in lat[b]["collectors"]:
+        cpu = has_cpu(lat, col)
+        steps = list(zip(sizes, sizes[1:]))
+        print(f"\n{col}: mean and p50 over queries of the per-query median wall time, us"
+              + (" (CPU: thread CPU time)" if cpu else "")
+              + f"; growth = log(mean ratio) / log({e} / {b}), 1 = linear in the corpus size"
+              + ("; a / b: the ratio of " + ("CPU" if cpu else "wall") + " means from size b to size a"
+                 if len(steps) > 1 else "") + ".\n")
+        head = "| class |" + "".join(f" {k(n)} mean | p50 |" for n in sizes)
+        if cpu:
+            head += "".join(f" {k(n)} CPU mean |" for n in sizes)
+        if len(steps) > 1:
+            head += "".join(f" {k(z)} / {k(a)} |" for a, z in steps)
+        head += f" {k(e)} / {k(b)} | growth |" + (" CPU growth |" if cpu else "")
+        print(head)
+        print("|---|" + "---:|" * (head.count("|") - 2))
+        for c in lat[b]["collectors"][col]:
+            st = {n: lat[n]["collectors"][col][c] for n in sizes}
+            key = "cpu_mean_us" if cpu else "mean_us"
+            line = f"| {c} |" + "".join(f" {st[n]['mean_us']:,.0f} | {st[n]['p50_us']:,.0f} |" for n in sizes)
+            if cpu:
+                line += "".join(f" {st[n]['cpu_mean_us']:,.0f} |" for n in sizes)
+            if len(steps) > 1:
+                line += "".join(f" {st[z][key] / st[a][key]:.2f} |" for a, z in steps)
+            line += f" {st[e]['mean_us'] / st[b]['mean_us']:.2f} | {growth(st[b]['mean_us'], st[e]['mean_us']):.2f} |"
+            if cpu:
+                line += f" {growth(st[b]['cpu_mean_us'], st[e]['cpu_mean_us']):.2f} |"
+            print(line)
+    # What the queries match: a query file that matched nothing would time nothing.
+    counted = all(all(q.get("count", -1) >= 0 for q in lat[n].get("queries", [])) and lat[n].get("queries")
+                  for n in sizes)
+    if counted:
+        print("\nMatches per query: median count over the class's queries, and queries that match nothing.\n")
+        head = "| class |" + "".join(f" {k(n)} median | none |" for n in sizes)
+        print(head)
+        print("|---|" + "---:|" * (head.count("|") - 2))
+        classes = list(dict.fromkeys(q["tags"][0] for q in lat[b]["queries"]))
+        for c in classes + ["ALL"]:
+            line = f"| {c} |"
+            for n in sizes:
+                cs = [q["count"] for q in lat[n]["queries"] if c == "ALL" or q["tags"][0] == c]
+                line += f" {statistics.median(cs):,.0f} | {sum(x == 0 for x in cs)} |"
+            print(line)
+
+ind = load("")
+report(f"{work}/gen.jsonl, independent words", *ind)
+if bursty:
+    bur = load(bursty)
+    report(f"{work}/gen-{bursty}.jsonl, {bursty}", *bur)
+    print(f"\nBursty ({bursty}) against independent words, bursty / independent at each size"
+          " (first thread count's index; CPU means where measured).\n")
+    head = "| |" + "".join(f" {k(n)} |" for n in sizes)
     print(head)
-    print("|---|" + "---:|" * (head.count("|") - 2))
-    for c in lat[b]["collectors"][col]:
-        st = {n: lat[n]["collectors"][col][c] for n in sizes}
-        line = f"| {c} |" + "".join(f" {st[n]['mean_us']:,.0f} | {st[n]['p50_us']:,.0f} |" for n in sizes)
-        if has_cpu:
-            line += "".join(f" {st[n]['cpu_mean_us']:,.0f} |" for n in sizes)
-        growth = lambda a, z: math.log(z / a) / math.log(e / b) if e > b and a > 0 and z > 0 else float("nan")
-        line += f" {st[e]['mean_us'] / st[b]['mean_us']:.2f} | {growth(st[b]['mean_us'], st[e]['mean_us']):.2f} |"
-        if has_cpu:
-            line += f" {growth(st[b]['cpu_mean_us'], st[e]['cpu_mean_us']):.2f} |"
-        print(line)
+    print("|---|" + "---:|" * len(sizes))
+    def run0(idx, n):
+        return next(r for r in idx[n]["runs"] if r["run"] == "index")
+    for label, f in [("bytes/doc", lambda r: r["bytes_per_doc"]),
+                     ("CPU docs/s", lambda r: r["docs"] / r["cpu_s"]),
+                     ("peak RSS", lambda r: r["peak_rss_mb"])]:
+        print(f"| {label} |" + "".join(f" {f(run0(bur[0], n)) / f(run0(ind[0], n)):.2f} |" for n in sizes))
+    for col in ind[1][b]["collectors"]:
+        if col not in bur[1][b]["collectors"]:
+            continue
+        key = "cpu_mean_us" if has_cpu(ind[1], col) and has_cpu(bur[1], col) else "mean_us"
+        for c in ind[1][b]["collectors"][col]:
+            if c not in bur[1][b]["collectors"][col]:
+                continue
+            print(f"| {col} {c} |" + "".join(
+                f" {bur[1][n]['collectors'][col][c][key] / ind[1][n]['collectors'][col][c][key]:.2f} |"
+                for n in sizes))
 EOF
 }
 
