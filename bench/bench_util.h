@@ -58,6 +58,28 @@ inline double Median(std::vector<double> v) {
 }
 
 // The non-empty items of a comma-separated list ("TOP_10,COUNT", "1,2").
+// A query of the peers harness's classes (../shared/tools/peers/queries.py: term, and2/and3,
+// or2/or3, phrase2/phrase3) over `words` in trawl's language, each word prefixed with `field`
+// ("text:"; empty: the index's default fields). No words: the empty string (matches nothing).
+inline std::string PeerClassQuery(const std::string& cls, const std::vector<std::string>& words,
+                                  const std::string& field) {
+  if (words.empty()) return "";
+  auto starts = [&](const char* p) { return cls.rfind(p, 0) == 0; };
+  std::string q;
+  if (starts("phrase")) {
+    if (words.size() == 1) return field + words[0];
+    q = field + "\"";
+    for (size_t i = 0; i < words.size(); ++i) q += (i ? " " : "") + words[i];
+    return q + "\"";
+  }
+  const char* prefix;
+  if (starts("and")) prefix = "+";
+  else if (starts("or") || starts("term")) prefix = "";
+  else throw std::runtime_error("unknown query class " + cls);
+  for (size_t i = 0; i < words.size(); ++i) q += (i ? " " : "") + std::string(prefix) + field + words[i];
+  return q;
+}
+
 inline std::vector<std::string> SplitCommas(const std::string& list) {
   std::vector<std::string> items;
   size_t p = 0;

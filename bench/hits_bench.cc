@@ -80,18 +80,6 @@ vector<string> Words(const string& s) {
   return words;
 }
 
-// The peers' query classes in trawl's language.
-string ToTrawl(const string& cls, const string& words) {
-  if (cls.rfind("phrase", 0) == 0) return "\"" + words + "\"";
-  if (cls.rfind("and", 0) == 0) {
-    string q;
-    for (const string& w : Words(words)) q += (q.empty() ? "+" : " +") + w;
-    return q;
-  }
-  if (cls == "term" || cls.rfind("or", 0) == 0) return words;
-  throw std::runtime_error("unknown query class '" + cls + "'");
-}
-
 vector<Query> ReadQueries(const string& file) {
   std::ifstream in(file);
   if (!in) throw std::runtime_error("cannot open " + file);
@@ -104,7 +92,7 @@ vector<Query> ReadQueries(const string& file) {
       queries.push_back({"query", line});
     } else {
       const string cls = line.substr(0, tab);
-      queries.push_back({cls, ToTrawl(cls, line.substr(tab + 1))});
+      queries.push_back({cls, trawl::bench::PeerClassQuery(cls, Words(line.substr(tab + 1)), "")});
     }
   }
   if (queries.empty()) throw std::runtime_error(file + ": no queries");

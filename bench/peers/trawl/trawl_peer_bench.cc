@@ -156,23 +156,8 @@ string BuildQuery(trawl::Analyzer& an, const string& cls_in, const string& text)
   an.Analyze(text, [&](const trawl::Token& t) {
     words.push_back(text.substr(t.start_byte, t.end_byte - t.start_byte));
   });
-  if (words.empty()) return "";
   const string cls = cls_in.compare(0, 4, "chk_") == 0 ? cls_in.substr(4) : cls_in;
-  auto starts = [&](const char* p) { return cls.compare(0, std::strlen(p), p) == 0; };
-  const string f = string(kField) + ":";
-  string q;
-  if (starts("phrase")) {
-    if (words.size() == 1) return f + words[0];
-    q = f + "\"";
-    for (size_t i = 0; i < words.size(); ++i) q += (i ? " " : "") + words[i];
-    return q + "\"";
-  }
-  const char* prefix;
-  if (starts("and")) prefix = "+";
-  else if (starts("or") || starts("term")) prefix = "";
-  else throw std::runtime_error("unknown query class " + cls_in);
-  for (size_t i = 0; i < words.size(); ++i) q += (i ? " " : "") + string(prefix) + f + words[i];
-  return q;
+  return trawl::bench::PeerClassQuery(cls, words, string(kField) + ":");
 }
 
 // QUERIES.tsv: "class<TAB>words" lines, in file order.
