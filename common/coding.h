@@ -68,6 +68,10 @@ class ByteReader {
   size_t position() const { return pos_; }
   size_t remaining() const { return data_.size() - pos_; }
   bool empty() const { return pos_ >= data_.size(); }
+  // The next byte, not consumed; -1 at the end.
+  int PeekByte() const {
+    return pos_ < data_.size() ? static_cast<unsigned char>(data_[pos_]) : -1;
+  }
   bool Seek(size_t pos) {
     if (pos > data_.size()) return false;
     pos_ = pos;

@@ -114,6 +114,29 @@ Status RoaringView::Open(std::string_view bytes, RoaringView* out) {
   return Status::OK();
 }
 
+RoaringView RoaringView::Single(uint32_t doc) {
+  RoaringView v;
+  char* p = v.single_;
+  // cookie | count - 1 (0) as u16 each, one byte of run flags (none set), key | cardinality - 1
+  // (0), the value.
+  const uint32_t cookie = kSerialCookie;
+  const uint16_t key = static_cast<uint16_t>(doc >> 16), low = static_cast<uint16_t>(doc);
+  std::memcpy(p, &cookie, 4);
+  p[4] = 0;
+  std::memcpy(p + 5, &key, 2);
+  std::memset(p + 7, 0, 2);
+  std::memcpy(p + 9, &low, 2);
+  static_assert(kSingleBytes == 11);
+  v.data_ = v.single_;
+  v.run_flags_ = v.single_ + 4;
+  v.keycards_ = v.single_ + 5;
+  v.small_offsets_[0] = 9;
+  v.num_containers_ = 1;
+  v.cardinality_ = 1;
+  v.size_bytes_ = kSingleBytes;
+  return v;
+}
+
 Status RoaringView::Validate() const {
   for (uint32_t i = 0; i < num_containers_; ++i) {
     if (is_run(i)) continue;  // fully checked by Open()

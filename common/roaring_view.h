@@ -77,6 +77,16 @@ class RoaringView {
   static Status Open(std::string_view bytes, RoaringView* out);
 
   RoaringView() = default;  // an empty bitmap
+  // The bitmap {doc}, its bytes held in the view itself: a term in one document keeps its docid
+  // in the dictionary (segment format 7), with no bitmap in any file. ToRoaring(), cursors and
+  // the container accessors read it like any other view.
+  static RoaringView Single(uint32_t doc);
+  // A view of its own bytes (Single) points into the copy's bytes, any other at the same bytes.
+  RoaringView(const RoaringView& other) noexcept { CopyFrom(other); }
+  RoaringView& operator=(const RoaringView& other) noexcept {
+    if (this != &other) CopyFrom(other);
+    return *this;
+  }
 
   uint64_t cardinality() const { return cardinality_; }
   // The exact number of bytes the serialized bitmap occupies at the start of `bytes`.
@@ -183,6 +193,24 @@ class RoaringView {
                                         : small_offsets_[i]);
   }
 
+  // Every member, with the pointers into `other.single_` moved into this view's own.
+  void CopyFrom(const RoaringView& other) {
+    data_ = other.data_;
+    keycards_ = other.keycards_;
+    run_flags_ = other.run_flags_;
+    offsets_ = other.offsets_;
+    std::memcpy(small_offsets_, other.small_offsets_, sizeof(small_offsets_));
+    num_containers_ = other.num_containers_;
+    cardinality_ = other.cardinality_;
+    size_bytes_ = other.size_bytes_;
+    if (other.data_ == other.single_) {
+      std::memcpy(single_, other.single_, sizeof(single_));
+      data_ = single_;
+      keycards_ = single_ + (other.keycards_ - other.single_);
+      run_flags_ = single_ + (other.run_flags_ - other.single_);
+    }
+  }
+
   const char* data_ = nullptr;
   const char* keycards_ = nullptr;   // num_containers_ (key, cardinality - 1) uint16 pairs
   const char* run_flags_ = nullptr;  // null when the cookie rules out run containers
@@ -191,6 +219,10 @@ class RoaringView {
   uint32_t num_containers_ = 0;
   uint64_t cardinality_ = 0;
   size_t size_bytes_ = 0;
+  // Single(): the portable serialization of one value (run header with no run flagged, one
+  // key and cardinality, one array value), which data_ then points to.
+  static constexpr size_t kSingleBytes = 11;
+  char single_[kSingleBytes] = {};
 };
 
 inline uint32_t RoaringView::Cursor::Next() {

@@ -29,9 +29,10 @@ namespace trawl {
 // smaller postings of rare terms and dictionary entries: a dictionary block starts with the
 // postings and positions offsets of its first term and each entry holds only their lengths, the
 // .post has no block count, and none of a term's frequencies when all are 1. Version 6: .len
-// holds each field's lengths bit-packed in blocks of kLengthBlockSize. Versions 1 to 5 are still
-// read.
-inline constexpr uint32_t kSegmentFormatVersion = 6;
+// holds each field's lengths bit-packed in blocks of kLengthBlockSize. Version 7: a term in one
+// document has its docid and frequency in its dictionary entry and nothing in .post (Lucene's
+// "pulsing" of singletons). Versions 1 to 6 are still read.
+inline constexpr uint32_t kSegmentFormatVersion = 7;
 // The first version with typed fields (everything the comment above lists for version 3).
 inline constexpr uint32_t kTypedFieldsVersion = 3;
 // The first version whose dictionary index has its own CRC.
@@ -41,6 +42,8 @@ inline constexpr uint32_t kDictIndexChecksumVersion = 4;
 inline constexpr uint32_t kCompactPostingsVersion = 5;
 // The first version whose field lengths are bit-packed (exact, with random access by docid).
 inline constexpr uint32_t kPackedLengthsVersion = 6;
+// The first version whose terms of one document keep their posting in the dictionary.
+inline constexpr uint32_t kInlineSingletonsVersion = 7;
 // Documents per block of packed field lengths: a block's directory entry (8 bytes) and width
 // byte cost 0.28 bits a document, and a block adapts its width to its own longest field.
 inline constexpr uint32_t kLengthBlockSize = 256;
@@ -240,6 +243,10 @@ struct TermInfo {
   uint64_t post_length = 0;
   uint64_t pos_offset = 0;   // into the .pos body
   uint64_t pos_length = 0;
+  // Version 7 on, a term of doc_freq 1: its one document, read from the dictionary entry (its
+  // frequency is max_tf, its length min_length); the term has no bytes in .post.
+  bool inline_doc = false;
+  uint32_t only_doc = 0;
 };
 
 }  // namespace trawl

@@ -40,6 +40,9 @@ struct FieldInfo {
 class PostingList {
  public:
   PostingList() = default;
+  // Views into itself (a term of one document's frequency, its bitmap): opened in place.
+  PostingList(const PostingList&) = delete;
+  PostingList& operator=(const PostingList&) = delete;
   uint32_t doc_freq() const { return info_.doc_freq; }
   const TermInfo& info() const { return info_; }
   const RoaringView& docids() const { return bitmap_; }
@@ -93,6 +96,9 @@ class PostingList {
   size_t entry_size_ = BlockTableEntry::kEncodedSize;  // by the segment's format version
   std::string_view tf_data_;
   std::string_view positions_;
+  // A term whose one posting the dictionary holds (format 7): its frequency, packed as tf_data_
+  // expects (width byte 32, then tf - 1 as 4 bytes, little-endian like the packed blocks).
+  char single_frequency_[5] = {};
 };
 
 // One posting's positions, decoded one at a time, as a forward-only cursor: a phrase check
@@ -279,6 +285,11 @@ class SegmentReader {
   Status OpenDictBlock(size_t b, ByteReader* in, DictBlockCursor* offsets) const;
   // The TermInfo of the dictionary entry `in` stands in, after its key; false if damaged.
   bool ReadTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* info) const;
+  // A term whose posting the dictionary holds has no stored min_length: it is its document's
+  // length in the field (0 for a damaged docid, which OpenPostings refuses).
+  void SetInlineLength(uint32_t field_id, TermInfo* info) const {
+    if (info->inline_doc) info->min_length = FieldLength(field_id, info->only_doc);
+  }
   // Passes over that TermInfo (t null), or, with t, fills t's offsets and lengths after
   // ReadTermInfo read its statistics; either way moves the offsets on.
   bool SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const;

@@ -88,9 +88,10 @@ size_t SkipPositions(std::string_view positions, size_t pos, const uint32_t* tfs
   return pos;
 }
 
-// A dictionary entry of format 5 (docs/format.md): the key's prefix compression, then the
+// A dictionary entry of format 7 (docs/format.md): the key's prefix compression, then the
 // term's statistics and the lengths of its postings and positions; their offsets follow from the
-// block's base offsets and the lengths of the entries before it.
+// block's base offsets and the lengths of the entries before it. A term in one document has its
+// posting there instead: frequency and docid (its length is the document's, in .len).
 void AppendDictEntry(std::string_view prev_key, std::string_view key, const TermInfo& t,
                      std::string* block) {
   size_t shared = 0;
@@ -99,6 +100,13 @@ void AppendDictEntry(std::string_view prev_key, std::string_view key, const Term
   PutVarint64(block, shared);
   PutLengthPrefixed(block, key.substr(shared));
   PutVarint32(block, t.doc_freq);
+  if (t.inline_doc) {
+    assert(t.doc_freq == 1 && t.post_length == 0);
+    PutVarint32(block, t.max_tf);
+    PutVarint32(block, t.only_doc);
+    PutVarint64(block, t.pos_length);
+    return;
+  }
   PutVarint32(block, t.max_tf);
   PutVarint32(block, t.min_length);
   PutVarint64(block, t.post_length);
@@ -225,11 +233,16 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
     return Status::InvalidArgument("a term's postings exceed 4 GiB in one segment");
   }
   out_.clear();
-  AppendDocids(docs, &out_);
-  // The block count follows from doc_freq (format 5 no longer writes it).
-  // A single block needs no table: the dictionary's term-level bounds describe it.
-  if (num_blocks > 1) out_ += table_;
-  out_ += tf_section_;
+  // A term in one document (most terms of a corpus, every id among them) keeps its posting in
+  // the dictionary: a bitmap would cost it 12 bytes more.
+  const bool inline_doc = n == 1;
+  if (!inline_doc) {
+    AppendDocids(docs, &out_);
+    // The block count follows from doc_freq (format 5 no longer writes it).
+    // A single block needs no table: the dictionary's term-level bounds describe it.
+    if (num_blocks > 1) out_ += table_;
+    out_ += tf_section_;
+  }
 
   TermInfo info;
   info.doc_freq = static_cast<uint32_t>(n);
@@ -239,6 +252,8 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
   info.post_length = out_.size();
   info.pos_offset = pos_->body_offset();
   info.pos_length = positions.size();
+  info.inline_doc = inline_doc;
+  info.only_doc = docs[0];
   TRAWL_RETURN_IF_ERROR(post_->Append(out_));
   TRAWL_RETURN_IF_ERROR(pos_->Append(positions));
   // A term that grew the scratch buffers far beyond the usual gives the memory back.

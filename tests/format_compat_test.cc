@@ -1,6 +1,8 @@
 // Indexes of every segment format this build writes or has written open and answer exactly as
 // they did when written: tests/fixtures/index-v4 (segment format 4, typed fields, several
-// posting blocks per common term) against the answers recorded in index-v4-expected.txt.
+// posting blocks per common term) against the answers recorded in index-v4-expected.txt, and
+// tests/fixtures/index-v6 (format 6: offset-free dictionary entries, compact bitmaps, packed
+// lengths, and bitmaps for terms of one document) of the same documents against the same.
 // Setting TRAWL_RECORD_EXPECTED=1 rewrites that file from this build's answers (only ever done
 // with the build that wrote the fixture).
 #include <gtest/gtest.h>
@@ -68,6 +70,10 @@ TEST(FormatCompatTest, Version4IndexAnswersAsWhenWritten) {
     GTEST_SKIP() << "recorded " << expected_path;
   }
   EXPECT_EQ(answers, ReadFile(expected_path));
+}
+
+TEST(FormatCompatTest, Version6IndexAnswersAsWhenWritten) {
+  EXPECT_EQ(Answers(kFixtures / "index-v6"), ReadFile(kFixtures / "index-v4-expected.txt"));
 }
 
 // tests/fixtures/index-v4-source/make_docs.py, the same documents in the same JSONL.

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <map>
+#include <span>
 
 #include "common/bitpack.h"
 #include "common/coding.h"
@@ -464,6 +465,158 @@ TEST_F(SegmentFormatTest, ColumnsAreASegmentComponent) {
 
 // Segments written before typed fields (format 2, one byte of field id in their keys, lengths
 // for every field, no .col) still open and read as they did.
+// Format 7: a term of one document keeps its posting in the dictionary. Terms of one and of
+// several documents interleave across dictionary blocks (a block may start with either), in a
+// text field with positions and frequencies above 1 and in a keyword field without positions;
+// every term reads back whole, by lookup, by prefix and from a start, and the postings of the
+// terms after a run of inline ones are found where their offsets say.
+TEST_F(SegmentFormatTest, TermsOfOneDocumentKeepTheirPostingInTheDictionary) {
+  constexpr uint32_t kNumDocs = 300;
+  std::vector<uint32_t> lengths(kNumDocs);
+  for (uint32_t d = 0; d < kNumDocs; ++d) lengths[d] = 1 + (d * 7) % 23;
+  struct Term {
+    uint32_t field;
+    std::string term;
+    std::vector<uint32_t> docs, tfs;
+  };
+  std::vector<Term> terms;
+  std::mt19937 rng(7);
+  for (uint32_t f : {0u, 1u, 2u}) {
+    for (int t = 0; t < 150; ++t) {
+      Term term{f, "t" + std::to_string(1000 + t), {}, {}};
+      // Mostly one document, with runs of them; sometimes many (a table of blocks).
+      const uint32_t df = rng() % 3 != 0 ? 1 : (rng() % 4 == 0 ? 200 + rng() % 100 : 2 + rng() % 5);
+      std::set<uint32_t> docs;
+      while (docs.size() < df) docs.insert(rng() % kNumDocs);
+      term.docs.assign(docs.begin(), docs.end());
+      for (uint32_t d : term.docs)
+        term.tfs.push_back(f == 1 ? 1 + std::min<uint32_t>(rng() % 4, lengths[d] - 1) : 1);
+      terms.push_back(std::move(term));
+    }
+  }
+  auto is_text = [](uint32_t f) { return f == 1; };
+  {
+    std::unique_ptr<SegmentWriter> w;
+    ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_1", nullptr, &w).ok());
+    for (const Term& t : terms) {
+      Status s = w->AddTerm(t.field, t.term, t.docs, t.tfs, is_text(t.field) ? Positions(t.tfs) : "",
+                            is_text(t.field) ? std::span<const uint32_t>(lengths)
+                                             : std::span<const uint32_t>());
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+    std::vector<SegmentWriter::Field> fields = {{"id", {}, kNumDocs, kNumDocs, FieldType::kKeyword},
+                                                {"body", lengths, kNumDocs, 3000, FieldType::kText},
+                                                {"tag", {}, kNumDocs, kNumDocs, FieldType::kKeyword}};
+    std::vector<ColumnValues> columns;
+    Status s = w->Finish(kNumDocs, fields, &columns, nullptr);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  WriteStore("seg_1", kNumDocs);
+  std::unique_ptr<SegmentReader> seg;
+  Status s = SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/true, &seg);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(seg->format_version(), kInlineSingletonsVersion);
+  s = seg->VerifyStructure();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+
+  uint64_t post_bytes = 0, inline_terms = 0;
+  for (const Term& t : terms) {
+    SCOPED_TRACE(std::to_string(t.field) + ":" + t.term);
+    TermInfo info;
+    ASSERT_TRUE(seg->LookupTerm(t.field, t.term, &info).ok());
+    EXPECT_EQ(info.doc_freq, t.docs.size());
+    EXPECT_EQ(info.inline_doc, t.docs.size() == 1);
+    uint32_t min_length = UINT32_MAX;
+    for (uint32_t d : t.docs) min_length = std::min(min_length, is_text(t.field) ? lengths[d] : 1u);
+    EXPECT_EQ(info.min_length, min_length);
+    EXPECT_EQ(info.max_tf, *std::max_element(t.tfs.begin(), t.tfs.end()));
+    if (info.inline_doc) {
+      ++inline_terms;
+      EXPECT_EQ(info.post_length, 0u);
+      EXPECT_EQ(info.only_doc, t.docs[0]);
+    }
+    post_bytes += info.post_length;
+    PostingList list;
+    ASSERT_TRUE(seg->OpenPostings(info, &list).ok());
+    PostingCursor cursor(&list);
+    std::vector<uint32_t> positions;
+    for (size_t i = 0; i < t.docs.size(); ++i) {
+      ASSERT_EQ(cursor.doc(), t.docs[i]);
+      EXPECT_EQ(cursor.freq(), t.tfs[i]);
+      if (is_text(t.field)) {
+        ASSERT_TRUE(cursor.Positions(&positions));
+        EXPECT_EQ(positions.size(), t.tfs[i]);
+      }
+      cursor.Next();
+    }
+    EXPECT_EQ(cursor.doc(), kNoMoreDocs);
+    RoaringView docids;
+    ASSERT_TRUE(seg->OpenDocids(info, &docids).ok());
+    EXPECT_EQ(docids.cardinality(), t.docs.size());
+    RoaringPtr bitmap(docids.ToRoaring());
+    ASSERT_NE(bitmap, nullptr);
+    EXPECT_EQ(roaring_bitmap_get_cardinality(bitmap.get()), t.docs.size());
+    EXPECT_TRUE(roaring_bitmap_contains(bitmap.get(), t.docs.back()));
+  }
+  EXPECT_GT(inline_terms, 200u);
+  // .post holds the other terms' postings and nothing else: its body is exactly their lengths.
+  EXPECT_EQ(std::filesystem::file_size(dir_ + "/seg_1.post"), post_bytes + 32);
+  // Scans agree with lookups, min_length included.
+  for (uint32_t f : {0u, 1u, 2u}) {
+    size_t seen = 0;
+    ASSERT_TRUE(seg->ForEachTermFrom(f, "", [&](std::string_view term, const TermInfo& info) {
+                     TermInfo again;
+                     EXPECT_TRUE(seg->LookupTerm(f, term, &again).ok());
+                     EXPECT_EQ(info.only_doc, again.only_doc);
+                     EXPECT_EQ(info.min_length, again.min_length);
+                     EXPECT_EQ(info.pos_offset, again.pos_offset);
+                     EXPECT_EQ(info.post_offset, again.post_offset);
+                     ++seen;
+                     return true;
+                   }).ok());
+    EXPECT_EQ(seen, 150u);
+  }
+}
+
+// A docid in a dictionary entry past the segment's documents is refused when the term is
+// opened, not read.
+TEST_F(SegmentFormatTest, AnInlineDocidOutsideTheSegmentIsCorruption) {
+  {
+    std::unique_ptr<SegmentWriter> w;
+    ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_1", nullptr, &w).ok());
+    const std::vector<uint32_t> lengths = {1, 1, 1};
+    const std::vector<uint32_t> doc = {2}, tf = {1};
+    ASSERT_TRUE(w->AddTerm(1, "zz", doc, tf, Positions(tf), lengths).ok());
+    std::vector<SegmentWriter::Field> fields = {{"id", {}, 0, 0, FieldType::kKeyword},
+                                                {"body", lengths, 3, 3, FieldType::kText}};
+    std::vector<ColumnValues> columns;
+    ASSERT_TRUE(w->Finish(3, fields, &columns, nullptr).ok());
+  }
+  WriteStore("seg_1", 3);
+  // The entry: shared 0 | suffix "\x01zz" | doc_freq 1 | tf 1 | docid 2 | positions length 1.
+  const std::string path = dir_ + "/seg_1.dict";
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string entry("\x00\x03\x01zz\x01\x01\x02\x01", 9);
+  const size_t at = bytes.find(entry);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 7] = 5;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/false, &seg).ok());
+  TermInfo info;
+  ASSERT_TRUE(seg->LookupTerm(1, "zz", &info).ok());
+  EXPECT_EQ(info.only_doc, 5u);
+  PostingList list;
+  EXPECT_TRUE(seg->OpenPostings(info, &list).IsCorruption());
+  RoaringView docids;
+  EXPECT_TRUE(seg->OpenDocids(info, &docids).IsCorruption());
+  EXPECT_TRUE(seg->VerifyStructure().IsCorruption());
+}
+
 TEST_F(SegmentFormatTest, FormatTwoSegmentsStillOpen) {
   const std::string fixtures = std::string(TRAWL_FIXTURES_DIR) + "/index-v2";
   uint32_t total_docs = 0;

@@ -127,6 +127,48 @@ TEST(RoaringView, SingleValues) {
   }
 }
 
+// RoaringView::Single holds its own bytes: a view of one value, and its copies (into a vector
+// that grows, by assignment) each read their own, after the original is gone.
+TEST(RoaringView, SingleHoldsItsOwnBytes) {
+  for (uint32_t v : {0u, 1u, 65535u, 65536u, 123456789u, 0xFFFF0000u, 0xFFFFFFFEu}) {
+    SCOPED_TRACE(v);
+    std::vector<RoaringView> views;
+    for (int i = 0; i < 20; ++i) views.push_back(RoaringView::Single(v + (i > 0 && v < 100 ? i : 0)));
+    RoaringView assigned;
+    {
+      const RoaringView temporary = RoaringView::Single(v);
+      assigned = temporary;
+    }
+    views.push_back(assigned);
+    for (const RoaringView& view : {views.front(), views.back()}) {
+      EXPECT_EQ(view.cardinality(), 1u);
+      EXPECT_EQ(view.num_containers(), 1u);
+      EXPECT_EQ(view.key(0), v >> 16);
+      EXPECT_TRUE(view.Validate().ok());
+      RoaringView::Cursor c = view.NewCursor();
+      EXPECT_EQ(c.doc(), v);
+      EXPECT_EQ(c.ordinal(), 0u);
+      EXPECT_EQ(c.Next(), kNoMoreDocs);
+      RoaringView::Cursor d = view.NewCursor();
+      EXPECT_EQ(d.Advance(v), v);
+      if (v < 0xFFFFFFFEu) {
+        EXPECT_EQ(d.Advance(v + 1), kNoMoreDocs);
+      }
+      Bitmap r(view.ToRoaring());
+      ASSERT_NE(r, nullptr);
+      EXPECT_EQ(roaring_bitmap_get_cardinality(r.get()), 1u);
+      EXPECT_TRUE(roaring_bitmap_contains(r.get(), v));
+    }
+    // Its bytes are the portable serialization CRoaring reads (run header, no run flagged).
+    Bitmap expected(roaring_bitmap_of_ptr(1, &v));
+    RoaringView parsed;
+    const std::string bytes = Serialize(expected.get());
+    ExactBuffer buf(bytes);
+    ASSERT_TRUE(RoaringView::Open(buf.view(), &parsed).ok());
+    EXPECT_EQ(parsed.NewCursor().doc(), views.back().NewCursor().doc());
+  }
+}
+
 TEST(RoaringView, RandomSparse) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     Bitmap r = RandomBitmap(seed, 1 + seed * 3, 1 + seed * 50, Mix::kSparse, seed % 2 == 0);
