@@ -33,16 +33,6 @@ else
   # the ASan runtime preloaded into python3.
   scripts/build.sh -DTRAWL_PYTHON=ON "${flags[@]}"
 fi
-# ctest starts the tests it expects to take longest first, from the times of the last run in
-# this build tree; a fresh tree (every CI run) has none and would start them in the order they
-# are declared, the longest near the end, to finish alone on one core. tests/ctest-costs/ holds
-# the times of a run of each configuration (ctest's own file, "name runs seconds"), to start
-# from; ctest updates the tree's copy after each run.
-costs=$BUILD_DIR/Testing/Temporary/CTestCostData.txt
-if [ ! -f "$costs" ]; then
-  mkdir -p "$(dirname "$costs")"
-  cp "tests/ctest-costs/$([ "${TRAWL_SANITIZE:-0}" = 1 ] && echo asan || echo release).txt" "$costs"
-fi
 cd "$BUILD_DIR"
 # No single test takes a minute on 2 cores; ten is a hang, not a slow machine.
 ctest --output-on-failure --timeout 600 -j"$(nproc)" "$@"
