@@ -8,7 +8,8 @@
 # that every later test run replays it. Prints executions, executions per second and coverage
 # (libFuzzer's cov: edges and ft: features at the end of the run) per target. FUZZ_FLAGS adds
 # libFuzzer flags (e.g. FUZZ_FLAGS="-max_len=65536"). Each target runs in one process on one
-# core; a long campaign runs as `nice -n 19 scripts/fuzz.sh 300`.
+# core, FUZZ_JOBS of them at once (default 1); a long campaign runs as
+# `nice -n 19 scripts/fuzz.sh 300`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
@@ -32,26 +33,48 @@ elif ! grep -q '^TRAWL_FUZZ:BOOL=ON' "$BUILD_DIR/CMakeCache.txt"; then
 fi
 cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
 mkdir -p "$FUZZ_WORK"
-status=0
-for t in "${targets[@]}"; do
-  corpus="$FUZZ_WORK/$t"
+# fuzz_one TARGET: fuzzes one target; its report goes to $FUZZ_WORK/TARGET.report (and the
+# fuzzer's output, on failure, to the end of it). Fails when the target failed.
+fuzz_one() {
+  local t=$1 corpus="$FUZZ_WORK/$1" log="$FUZZ_WORK/$1.log" report="$FUZZ_WORK/$1.report"
+  local result dict=() execs rate cov ft
   mkdir -p "$corpus"
-  dict=()
   [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
-  log="$FUZZ_WORK/$t.log"
   # shellcheck disable=SC2086  # FUZZ_FLAGS is a list of flags
   if "$BUILD_DIR/fuzz/fuzz_$t" "${dict[@]}" ${FUZZ_FLAGS:-} -max_total_time="$SECONDS_PER_TARGET" \
       -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$FUZZ_WORK/" -print_final_stats=1 \
       "$corpus" "fuzz/corpus/$t" >"$log" 2>&1; then
     result=ok
   else
-    result=FAILED; status=1
-    tail -40 "$log"
+    result=FAILED
   fi
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1)
-  echo "fuzz $t: $result, ${execs:-?} executions in ${SECONDS_PER_TARGET}s (${rate:-?}/s), ${cov:-cov: ?}, ${ft:-ft: ?}, corpus $(ls "$corpus" | wc -l) inputs"
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1) || true
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1) || true
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1) || true
+  ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1) || true
+  {
+    [ "$result" = ok ] || tail -40 "$log"
+    echo "fuzz $t: $result, ${execs:-?} executions in ${SECONDS_PER_TARGET}s (${rate:-?}/s), ${cov:-cov: ?}, ${ft:-ft: ?}, corpus $(ls "$corpus" | wc -l) inputs"
+  } >"$report"
+  [ "$result" = ok ]
+}
+# FUZZ_JOBS targets run at once (default 1), each for the full SECONDS on a core of its own: on
+# a machine with N idle cores, FUZZ_JOBS=N fuzzes the same as one at a time in 1/N of the time.
+jobs_max=${FUZZ_JOBS:-1}
+running=0
+status=0
+for t in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs_max" ]; then
+    wait -n || status=1
+    running=$((running - 1))
+  fi
+  fuzz_one "$t" &
+  running=$((running + 1))
 done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$((running - 1))
+done
+# The reports in the order of the targets, whatever order they finished in.
+for t in "${targets[@]}"; do cat "$FUZZ_WORK/$t.report"; done
 exit $status

@@ -18,6 +18,12 @@ if [ "${TRAWL_SANITIZE:-0}" = 1 ]; then
   # links them in a fraction of ld.bfd's time.
   command -v ld.lld >/dev/null && flags+=(-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld
                                           -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld)
+  # Line tables are all that the sanitizers' stack traces need (function, file and line, inlined
+  # frames too); full debug info would make the objects twice as large and their links slower.
+  # Optimized as RelWithDebInfo is, -O2.
+  for lang in C CXX; do
+    flags+=("-DCMAKE_${lang}_FLAGS_RELWITHDEBINFO=-O2 -gline-tables-only -DNDEBUG")
+  done
   scripts/build.sh -DTRAWL_SANITIZE=ON -DTRAWL_ASSERTIONS=ON -DTRAWL_FUZZ=ON \
     -DTRAWL_BUILD_BENCH=OFF "${flags[@]}"
 else
