@@ -3,7 +3,7 @@
 // first queries, measured as trawl_cold_bench.cc beside it measures trawl's (run.py runs both,
 // evicting the index from the page cache before each start).
 //
-//   LuceneColdBench INDEXDIR QUERIES.tsv FIRST [NEXT...] [--repeat R]
+//   LuceneColdBench INDEXDIR QUERIES.tsv FIRST [NEXT...] [--repeat R] [--warm-on DIR]
 //
 // QUERIES.tsv: a peers query file; FIRST and NEXT are query numbers in it (0-based over its
 // `class<TAB>words` lines). Reading the file is not timed. Then, each step timed alone with
@@ -13,12 +13,17 @@
 //   query  query FIRST R times (default 3), then each NEXT once: LuceneBench.buildQuery (the
 //          peers adapter's own translation, analysis included) and IndexSearcher.search(q, 10)
 // The JVM's class loading and interpreted (not yet compiled) code are part of these steps: they
-// are what a fresh Lucene process pays. The time from the launch to main() (COLD_LAUNCH_NS, set
+// are what a fresh Lucene process pays. --warm-on DIR first opens another index and runs every
+// query of the file on it once (step `prewarm`), so that what is cold is the index and less of
+// the JVM: a server opening a new index, not a server starting (one pass is far from a JVM that
+// has run for hours: its code is partly compiled at best). The time from the launch to main() (COLD_LAUNCH_NS, set
 // by the launcher to CLOCK_REALTIME nanoseconds just before starting the JVM) is the JVM's
-// start-up and is reported apart. Per step also the major page faults (/proc/self/stat) and
+// start-up and is reported apart. Per step also the process CPU time (all threads: JIT compiler
+// and collector included), the major page faults (/proc/self/stat) and
 // bytes read from storage (/proc/self/io read_bytes). Lines starting with '@' are for run.py.
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -58,31 +63,37 @@ public final class LuceneColdBench {
         return -1;
     }
 
+    static final com.sun.management.OperatingSystemMXBean OS =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
     static final class Probe {
-        final long t, faults, bytes;
+        final long t, cpu, faults, bytes;
         Probe() throws IOException {
             t = System.nanoTime();
+            cpu = OS.getProcessCpuTime();
             faults = majorFaults();
             bytes = readBytes();
         }
     }
 
     static void report(String step, int n, String extra, Probe a, Probe b) {
-        System.out.printf(Locale.ROOT, "@cold engine=lucene step=%s n=%d ms=%.3f major_faults=%d read_bytes=%d%s%n",
-            step, n, (b.t - a.t) / 1e6, b.faults - a.faults, b.bytes - a.bytes, extra);
+        System.out.printf(Locale.ROOT, "@cold engine=lucene step=%s n=%d ms=%.3f cpu_ms=%.3f major_faults=%d read_bytes=%d%s%n",
+            step, n, (b.t - a.t) / 1e6, (b.cpu - a.cpu) / 1e6, b.faults - a.faults, b.bytes - a.bytes, extra);
     }
 
     public static void main(String[] args) throws Exception {
         Instant entered = Instant.now();
         List<String> positional = new ArrayList<>();
         int repeat = 3;
+        String warmOn = null;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--repeat") && i + 1 < args.length) repeat = Math.max(1, Integer.parseInt(args[++i]));
+            if (args[i].equals("--warm-on") && i + 1 < args.length) warmOn = args[++i];
+            else if (args[i].equals("--repeat") && i + 1 < args.length) repeat = Math.max(1, Integer.parseInt(args[++i]));
             else if (args[i].startsWith("--")) throw new IllegalArgumentException("unknown option " + args[i]);
             else positional.add(args[i]);
         }
         if (positional.size() < 3) {
-            System.err.println("usage: LuceneColdBench INDEXDIR QUERIES.tsv FIRST [NEXT...] [--repeat R]");
+            System.err.println("usage: LuceneColdBench INDEXDIR QUERIES.tsv FIRST [NEXT...] [--repeat R] [--warm-on DIR]");
             System.exit(2);
         }
         String launch = System.getenv("COLD_LAUNCH_NS");
@@ -103,6 +114,23 @@ public final class LuceneColdBench {
             int q = Integer.parseInt(positional.get(i));
             if (q < 0 || q >= texts.size()) throw new IllegalArgumentException("no query " + q);
             for (int r = 0; r < (i == 2 ? repeat : 1); r++) plan.add(q);
+        }
+
+        if (warmOn != null) {
+            Probe a = new Probe();
+            try (Directory otherDir = FSDirectory.open(Paths.get(warmOn));
+                 DirectoryReader other = DirectoryReader.open(otherDir)) {
+                IndexSearcher s = new IndexSearcher(other);
+                s.setSimilarity(new BM25Similarity(LuceneBench.K1, LuceneBench.B));
+                s.setQueryCache(null);
+                Analyzer an = new LuceneBench.PeerAnalyzer();
+                long sink = 0;
+                for (int q = 0; q < texts.size(); q++) {
+                    sink += s.search(LuceneBench.buildQuery(an, classes.get(q), texts.get(q)), 10).scoreDocs.length;
+                }
+                if (sink == 42) System.err.print("");
+            }
+            report("prewarm", 0, "", a, new Probe());
         }
 
         Probe beforeOpen = new Probe();

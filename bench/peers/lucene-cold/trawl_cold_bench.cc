@@ -2,7 +2,7 @@
 // first queries, measured as LuceneColdBench.java beside it measures Lucene's (run.py runs both,
 // evicting the index from the page cache before each start).
 //
-//   trawl-cold-bench INDEXDIR QUERIES.tsv FIRST [NEXT...] [--repeat R] [--field F]
+//   trawl-cold-bench INDEXDIR QUERIES.tsv FIRST [NEXT...] [--repeat R] [--field F] [--warm-on DIR]
 //
 // QUERIES.tsv: a peers query file; FIRST and NEXT are query numbers in it (0-based over its
 // `class<TAB>words` lines). Reading the file is not timed. Then, each step timed alone on the
@@ -17,9 +17,13 @@
 // the docids: parsing and analyzing the words is part of it, as building the Query is part of
 // Lucene's.
 //
+// --warm-on DIR first opens another index and runs every query of the file on it once (step
+// `prewarm`), so that what is cold is the index alone and not the process (code, allocator):
+// a server opening a new index, not a server starting.
+//
 // Also reported: the time from the launch to main() when the environment has COLD_LAUNCH_NS
 // (CLOCK_REALTIME nanoseconds taken by the launcher just before it started this process), and
-// per step the major page faults (/proc/self/stat) and bytes read from storage
+// per step the process CPU time (all threads), the major page faults (/proc/self/stat) and bytes read from storage
 // (/proc/self/io read_bytes), which say whether the step went to the disk. Lines starting with
 // '@' are for run.py.
 #include <time.h>
@@ -70,16 +74,23 @@ long long ReadBytes() {
   return -1;
 }
 
+double ProcessCpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
+}
+
 struct Probe {
   std::chrono::steady_clock::time_point t;
+  double cpu_ms;
   long long faults, bytes;
-  static Probe Now() { return {std::chrono::steady_clock::now(), MajorFaults(), ReadBytes()}; }
+  static Probe Now() { return {std::chrono::steady_clock::now(), ProcessCpuMs(), MajorFaults(), ReadBytes()}; }
 };
 
 void Report(const char* step, int n, const string& extra, const Probe& a, const Probe& b) {
-  std::printf("@cold engine=trawl step=%s n=%d ms=%.3f major_faults=%lld read_bytes=%lld%s\n", step, n,
-              std::chrono::duration<double, std::milli>(b.t - a.t).count(), b.faults - a.faults, b.bytes - a.bytes,
-              extra.c_str());
+  std::printf("@cold engine=trawl step=%s n=%d ms=%.3f cpu_ms=%.3f major_faults=%lld read_bytes=%lld%s\n", step,
+              n, std::chrono::duration<double, std::milli>(b.t - a.t).count(), b.cpu_ms - a.cpu_ms,
+              b.faults - a.faults, b.bytes - a.bytes, extra.c_str());
 }
 
 int Run(int argc, char** argv) {
@@ -87,10 +98,12 @@ int Run(int argc, char** argv) {
   clock_gettime(CLOCK_REALTIME, &entered);
   vector<string> positional;
   int repeat = 3;
-  string field = "text";
+  string field = "text", warm_on;
   for (int i = 1; i < argc; ++i) {
     const string a = argv[i];
-    if (a == "--repeat" && i + 1 < argc) {
+    if (a == "--warm-on" && i + 1 < argc) {
+      warm_on = argv[++i];
+    } else if (a == "--repeat" && i + 1 < argc) {
       repeat = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--field" && i + 1 < argc) {
       field = argv[++i];
@@ -101,7 +114,8 @@ int Run(int argc, char** argv) {
     }
   }
   if (positional.size() < 3) {
-    throw std::runtime_error("usage: trawl-cold-bench INDEXDIR QUERIES.tsv FIRST [NEXT...] [--repeat R] [--field F]");
+    throw std::runtime_error("usage: trawl-cold-bench INDEXDIR QUERIES.tsv FIRST [NEXT...] [--repeat R] [--field F] "
+                             "[--warm-on DIR]");
   }
   if (const char* launch = std::getenv("COLD_LAUNCH_NS")) {
     const double ns = static_cast<double>(entered.tv_sec) * 1e9 + static_cast<double>(entered.tv_nsec) -
@@ -117,16 +131,25 @@ int Run(int argc, char** argv) {
     for (int r = 0; r < (i == 2 ? repeat : 1); ++r) plan.push_back(q);
   }
 
-  const Probe before_open = Probe::Now();
-  std::unique_ptr<trawl::Searcher> searcher;
-  Check(trawl::Searcher::Open(positional[0], trawl::SearcherOptions(), &searcher), "open " + positional[0]);
-  Report("open", 0, "", before_open, Probe::Now());
-
   trawl::SearchOptions top10;
   top10.top_k = 10;
   top10.load_documents = false;
   top10.exact_total = false;
   trawl::SearchResults results;
+  if (!warm_on.empty()) {
+    const Probe a = Probe::Now();
+    std::unique_ptr<trawl::Searcher> other;
+    Check(trawl::Searcher::Open(warm_on, trawl::SearcherOptions(), &other), "open " + warm_on);
+    for (const trawl::bench::PeerQuery& q : all) {
+      if (!q.query.empty()) Check(other->Search(q.query, top10, &results), "query " + q.query);
+    }
+    Report("prewarm", 0, "", a, Probe::Now());
+  }
+
+  const Probe before_open = Probe::Now();
+  std::unique_ptr<trawl::Searcher> searcher;
+  Check(trawl::Searcher::Open(positional[0], trawl::SearcherOptions(), &searcher), "open " + positional[0]);
+  Report("open", 0, "", before_open, Probe::Now());
   for (size_t k = 0; k < plan.size(); ++k) {
     const trawl::bench::PeerQuery& q = all[plan[k]];
     const Probe a = Probe::Now();
