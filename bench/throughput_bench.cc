@@ -250,6 +250,7 @@ int Run(const Options& o) {
   int max_threads = 1;
   for (int t : o.threads) max_threads = std::max(max_threads, t);
   const Mode modes[] = {Mode::kTop10, Mode::kCount};
+  uint64_t mismatches = 0;
   {
     const double w0 = NowS();
     int passes = 0;
@@ -261,11 +262,11 @@ int Run(const Options& o) {
     std::printf("warm-up: %d x both modes on %d threads in %.1f s, load %s\n", passes, max_threads, NowS() - w0,
                 LoadAvg().c_str());
     if (bad) std::printf("MISMATCH: %llu answers in the warm-up differ\n", static_cast<unsigned long long>(bad));
+    mismatches += bad;
   }
 
   // [mode][set][thread count index] -> per-round results
   std::map<std::tuple<int, size_t, size_t>, vector<PhaseResult>> runs;
-  uint64_t mismatches = 0;
   for (int r = 0; r < o.rounds; ++r) {
     for (int m = 0; m < 2; ++m) {
       for (size_t s = 0; s < sets.size(); ++s) {
@@ -337,6 +338,7 @@ int Run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines show while it runs, into a file too
   try {
     return Run(ParseArgs(argc, argv));
   } catch (const std::exception& e) {
