@@ -57,7 +57,6 @@ inline double Median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-// The non-empty items of a comma-separated list ("TOP_10,COUNT", "1,2").
 // A query of the peers harness's classes (../shared/tools/peers/queries.py: term, and2/and3,
 // or2/or3, phrase2/phrase3) over `words` in trawl's language, each word prefixed with `field`
 // ("text:"; empty: the index's default fields). No words: the empty string (matches nothing).
@@ -80,6 +79,44 @@ inline std::string PeerClassQuery(const std::string& cls, const std::vector<std:
   return q;
 }
 
+// One line of a peers query file (queries.py: `class<TAB>words`, the words lowercase a-z
+// separated by single spaces): its class, its words as written, and the trawl query string
+// (PeerClassQuery with `field`; empty when it has no words).
+struct PeerQuery {
+  std::string cls;
+  std::string text;
+  std::string query;
+};
+
+// The queries of a peers query file in file order ('#' lines and lines without a tab skipped);
+// throws when the file cannot be read or holds none.
+inline std::vector<PeerQuery> ReadPeerQueryFile(const std::string& file, const std::string& field) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot open " + file);
+  std::vector<PeerQuery> queries;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    const size_t tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    PeerQuery q{line.substr(0, tab), line.substr(tab + 1), ""};
+    std::vector<std::string> words;
+    size_t p = 0;
+    while (p < q.text.size()) {
+      size_t e = q.text.find(' ', p);
+      if (e == std::string::npos) e = q.text.size();
+      if (e > p) words.push_back(q.text.substr(p, e - p));
+      p = e + 1;
+    }
+    q.query = PeerClassQuery(q.cls, words, field);
+    queries.push_back(std::move(q));
+  }
+  if (queries.empty()) throw std::runtime_error(file + ": no queries");
+  return queries;
+}
+
+// The non-empty items of a comma-separated list ("TOP_10,COUNT", "1,2").
 inline std::vector<std::string> SplitCommas(const std::string& list) {
   std::vector<std::string> items;
   size_t p = 0;
