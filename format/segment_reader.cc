@@ -551,7 +551,8 @@ Status SegmentReader::ForEachTermFrom(
 Status SegmentReader::ReadDocids(const TermInfo& info, ByteReader* in, RoaringView* out) const {
   if (info.inline_doc) {
     if (info.doc_freq != 1 || info.only_doc >= num_docs_)
-      return dict_->Corrupt("document " + std::to_string(info.only_doc) + " of a term out of range");
+      return dict_->Corrupt("document " + std::to_string(info.only_doc) +
+                            " of a term out of range");
     *in = ByteReader();
     *out = RoaringView::Single(info.only_doc);
     return Status::OK();

@@ -243,6 +243,16 @@ class SegmentFormatTest : public ::testing::Test {
     for (uint32_t d = 0; d < num_docs; ++d) ASSERT_TRUE(store->Add({"d" + std::to_string(d), {}}).ok());
     ASSERT_TRUE(store->Finish().ok());
   }
+  // Writes the segment's store, then opens the segment with its checksums and structure
+  // verified.
+  void OpenVerified(const std::string& segment, uint32_t num_docs,
+                    std::unique_ptr<SegmentReader>* seg) {
+    WriteStore(segment, num_docs);
+    Status s = SegmentReader::Open(dir_, segment, /*verify_checksums=*/true, seg);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    s = (*seg)->VerifyStructure();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
   std::string dir_;
 };
 
@@ -297,13 +307,9 @@ TEST_F(SegmentFormatTest, ThousandsOfFieldsKeysSortAndLookUpAcrossCodeLengths) {
     Status s = w->Finish(kNumDocs, fields, &columns, nullptr);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
-  WriteStore("seg_1", kNumDocs);
   std::unique_ptr<SegmentReader> seg;
-  Status s = SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/true, &seg);
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_1", kNumDocs, &seg));
   EXPECT_EQ(seg->format_version(), kSegmentFormatVersion);
-  s = seg->VerifyStructure();
-  ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_EQ(seg->fields().size(), kNumFields);
   EXPECT_EQ(seg->num_terms(), postings.size());
   ASSERT_NE(seg->columns(), nullptr);
@@ -393,11 +399,8 @@ TEST_F(SegmentFormatTest, TermsWithoutPositionsOnlyOutsideTextFields) {
                                                 {"tag", {}, 2, 2, FieldType::kKeyword}};
     ASSERT_TRUE(w->Finish(3, fields, &columns, nullptr).ok());
   }
-  WriteStore("seg_3", 3);
   std::unique_ptr<SegmentReader> seg;
-  ASSERT_TRUE(SegmentReader::Open(dir_, "seg_3", true, &seg).ok());
-  Status s = seg->VerifyStructure();
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_3", 3, &seg));
   TermInfo info;
   ASSERT_TRUE(seg->LookupTerm(1, "red", &info).ok());
   EXPECT_EQ(info.pos_length, 0u);
@@ -436,10 +439,8 @@ TEST_F(SegmentFormatTest, ColumnsAreASegmentComponent) {
       return total;
     }());
   }
-  WriteStore("seg_1", kNumDocs);
   std::unique_ptr<SegmentReader> seg;
-  ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", true, &seg).ok());
-  ASSERT_TRUE(seg->VerifyStructure().ok());
+  ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_1", kNumDocs, &seg));
   ASSERT_NE(seg->columns(), nullptr);
   const Column* price = seg->columns()->Find(1);
   ASSERT_NE(price, nullptr);
@@ -499,25 +500,22 @@ TEST_F(SegmentFormatTest, TermsOfOneDocumentKeepTheirPostingInTheDictionary) {
     std::unique_ptr<SegmentWriter> w;
     ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_1", nullptr, &w).ok());
     for (const Term& t : terms) {
-      Status s = w->AddTerm(t.field, t.term, t.docs, t.tfs, is_text(t.field) ? Positions(t.tfs) : "",
-                            is_text(t.field) ? std::span<const uint32_t>(lengths)
-                                             : std::span<const uint32_t>());
+      Status s = w->AddTerm(
+          t.field, t.term, t.docs, t.tfs, is_text(t.field) ? Positions(t.tfs) : "",
+          is_text(t.field) ? std::span<const uint32_t>(lengths) : std::span<const uint32_t>());
       ASSERT_TRUE(s.ok()) << s.ToString();
     }
-    std::vector<SegmentWriter::Field> fields = {{"id", {}, kNumDocs, kNumDocs, FieldType::kKeyword},
-                                                {"body", lengths, kNumDocs, 3000, FieldType::kText},
-                                                {"tag", {}, kNumDocs, kNumDocs, FieldType::kKeyword}};
+    std::vector<SegmentWriter::Field> fields = {
+        {"id", {}, kNumDocs, kNumDocs, FieldType::kKeyword},
+        {"body", lengths, kNumDocs, 3000, FieldType::kText},
+        {"tag", {}, kNumDocs, kNumDocs, FieldType::kKeyword}};
     std::vector<ColumnValues> columns;
     Status s = w->Finish(kNumDocs, fields, &columns, nullptr);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
-  WriteStore("seg_1", kNumDocs);
   std::unique_ptr<SegmentReader> seg;
-  Status s = SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/true, &seg);
-  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_1", kNumDocs, &seg));
   EXPECT_EQ(seg->format_version(), kInlineSingletonsVersion);
-  s = seg->VerifyStructure();
-  ASSERT_TRUE(s.ok()) << s.ToString();
 
   uint64_t post_bytes = 0, inline_terms = 0;
   for (const Term& t : terms) {

@@ -133,7 +133,9 @@ TEST(RoaringView, SingleHoldsItsOwnBytes) {
   for (uint32_t v : {0u, 1u, 65535u, 65536u, 123456789u, 0xFFFF0000u, 0xFFFFFFFEu}) {
     SCOPED_TRACE(v);
     std::vector<RoaringView> views;
-    for (int i = 0; i < 20; ++i) views.push_back(RoaringView::Single(v + (i > 0 && v < 100 ? i : 0)));
+    // Other values after the first, so that the vector's copies are not all alike.
+    for (int i = 0; i < 20; ++i)
+      views.push_back(RoaringView::Single(v + (i > 0 && v < 100 ? i : 0)));
     RoaringView assigned;
     {
       const RoaringView temporary = RoaringView::Single(v);
