@@ -88,6 +88,19 @@ struct PeerQuery {
   std::string query;
 };
 
+// The words of a peers query: the non-empty items between single spaces.
+inline std::vector<std::string> SplitSpaces(const std::string& text) {
+  std::vector<std::string> words;
+  size_t p = 0;
+  while (p < text.size()) {
+    size_t e = text.find(' ', p);
+    if (e == std::string::npos) e = text.size();
+    if (e > p) words.push_back(text.substr(p, e - p));
+    p = e + 1;
+  }
+  return words;
+}
+
 // The queries of a peers query file in file order ('#' lines and lines without a tab skipped);
 // throws when the file cannot be read or holds none.
 inline std::vector<PeerQuery> ReadPeerQueryFile(const std::string& file, const std::string& field) {
@@ -101,15 +114,7 @@ inline std::vector<PeerQuery> ReadPeerQueryFile(const std::string& file, const s
     const size_t tab = line.find('\t');
     if (tab == std::string::npos) continue;
     PeerQuery q{line.substr(0, tab), line.substr(tab + 1), ""};
-    std::vector<std::string> words;
-    size_t p = 0;
-    while (p < q.text.size()) {
-      size_t e = q.text.find(' ', p);
-      if (e == std::string::npos) e = q.text.size();
-      if (e > p) words.push_back(q.text.substr(p, e - p));
-      p = e + 1;
-    }
-    q.query = PeerClassQuery(q.cls, words, field);
+    q.query = PeerClassQuery(q.cls, SplitSpaces(q.text), field);
     queries.push_back(std::move(q));
   }
   if (queries.empty()) throw std::runtime_error(file + ": no queries");

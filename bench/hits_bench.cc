@@ -68,18 +68,6 @@ struct Options {
   size_t top = 10;
 };
 
-vector<string> Words(const string& s) {
-  vector<string> words;
-  size_t p = 0;
-  while (p < s.size()) {
-    size_t q = s.find(' ', p);
-    if (q == string::npos) q = s.size();
-    if (q > p) words.push_back(s.substr(p, q - p));
-    p = q + 1;
-  }
-  return words;
-}
-
 vector<Query> ReadQueries(const string& file) {
   std::ifstream in(file);
   if (!in) throw std::runtime_error("cannot open " + file);
@@ -92,7 +80,8 @@ vector<Query> ReadQueries(const string& file) {
       queries.push_back({"query", line});
     } else {
       const string cls = line.substr(0, tab);
-      queries.push_back({cls, trawl::bench::PeerClassQuery(cls, Words(line.substr(tab + 1)), "")});
+      const vector<string> words = trawl::bench::SplitSpaces(line.substr(tab + 1));
+      queries.push_back({cls, trawl::bench::PeerClassQuery(cls, words, "")});
     }
   }
   if (queries.empty()) throw std::runtime_error(file + ": no queries");
