@@ -422,11 +422,7 @@ bool SegmentReader::ReadTermInfo(ByteReader* in, DictBlockCursor* offsets, TermI
   return SkipTermInfo(in, offsets, t);
 }
 
-// Inline: a lookup passes over up to 31 entries with it, and a call per entry costs a fifth of
-// the lookup.
-[[gnu::always_inline]] inline bool SegmentReader::SkipTermInfo(ByteReader* in,
-                                                               DictBlockCursor* offsets,
-                                                               TermInfo* t) const {
+bool SegmentReader::SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const {
   if (format_version_ < kCompactPostingsVersion) return in->SkipVarints(7);
   // Statistics skipped (by ReadTermInfo, read), then the two lengths that move the offsets on.
   // Offsets that wrap around are caught by OpenPostings' range checks like any other.
