@@ -9,17 +9,9 @@ ROOT=$(cd "$D/../../.." && pwd)
 PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/tools/peers}
 PEER_SRC=$PEERS_DIR/lucene/LuceneBench.java
 [ -f "$PEER_SRC" ] || { echo "no $PEER_SRC (set PEERS_DIR to the peers harness)" >&2; exit 1; }
-jar() { ls /usr/share/java/lucene-"$1"-8*.jar 2>/dev/null | head -n1; }
-if [ -z "$(jar core)" ] || [ -z "$(jar analyzers-common)" ] || ! command -v javac >/dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ]; then
-        apt-get update -qq >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblucene8-java openjdk-17-jdk-headless >&2
-    else
-        echo "lucene 8 jars or javac missing: apt-get install liblucene8-java openjdk-17-jdk-headless" >&2
-        exit 1
-    fi
-fi
-CP="$(jar core):$(jar analyzers-common)"
+. "$D/../lucene_jars.sh"
+require_lucene_jars core analyzers-common
+CP="$(lucene_jar core):$(lucene_jar analyzers-common)"
 mkdir -p "$D/build"
 if [ ! -f "$D/build/LuceneColdBench.class" ] || [ "$D/LuceneColdBench.java" -nt "$D/build/LuceneColdBench.class" ] \
         || [ "$PEER_SRC" -nt "$D/build/LuceneColdBench.class" ]; then
