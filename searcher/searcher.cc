@@ -139,8 +139,8 @@ Status AnalyzerOfField(const Schema& schema, FieldAnalyzers& analyzers, const st
 }
 
 struct SnippetText {
-  std::string field;  // "" with no text
-  std::string text;
+  std::string field;      // "" with no text
+  std::string_view text;  // into the hit's Document
 };
 
 // The text a hit's snippet comes from: the first of the requested fields the document has;
@@ -154,7 +154,7 @@ Status SnippetSource(const Document& doc, const Schema& schema,
   for (const std::string& name : requested) {
     std::string_view value = doc.Field(name);
     if (!value.empty()) {
-      *out = {name, std::string(value)};
+      *out = {name, value};
       return Status::OK();
     }
   }
@@ -163,15 +163,20 @@ Status SnippetSource(const Document& doc, const Schema& schema,
     const Schema::Field* f = schema.Find(name);
     return f == nullptr || f->spec.type == FieldType::kText;
   };
+  auto is_candidate = [&](const DocField& f) {
+    return f.name != kIdField && f.name != kTitleField && !f.value.empty() && is_text(f.name);
+  };
+  // Ranking analyzes every candidate's start: not needed when there is only one.
+  const bool rank = !terms.empty() &&
+                    std::count_if(doc.fields.begin(), doc.fields.end(), is_candidate) > 1;
   // Looking at a field's start is enough to rank it: snippets come from there too.
   constexpr size_t kLookBytes = 64 * 1024;
   const DocField* best = nullptr;
   size_t best_hits = 0;
   for (const DocField& f : doc.fields) {
-    if (f.name == kIdField || f.name == kTitleField || f.value.empty() || !is_text(f.name))
-      continue;
+    if (!is_candidate(f)) continue;
     size_t hits = 0;
-    if (!terms.empty()) {
+    if (rank) {
       Analyzer* analyzer;
       TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema, analyzers, f.name, &analyzer));
       analyzer->Analyze(std::string_view(f.value).substr(0, kLookBytes), [&](const Token& t) {
@@ -188,7 +193,7 @@ Status SnippetSource(const Document& doc, const Schema& schema,
   if (best != nullptr) {
     *out = {best->name, best->value};
   } else if (const std::string_view title = doc.Field(kTitleField); !title.empty()) {
-    *out = {std::string(kTitleField), std::string(title)};
+    *out = {std::string(kTitleField), title};
   }
   return Status::OK();
 }

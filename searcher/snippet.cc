@@ -87,6 +87,32 @@ size_t SnapEnd(std::string_view text, const std::vector<SnippetToken>& tokens, s
   return end;
 }
 
+// The index of a token's term among the query's terms, or -1: asked of every token a snippet
+// analyzes, so a query's few terms are compared in place rather than hashed.
+class QueryTerms {
+ public:
+  explicit QueryTerms(const std::unordered_set<std::string>& terms)
+      : list_(terms.begin(), terms.end()) {
+    if (list_.size() > kMaxLinear)
+      for (size_t i = 0; i < list_.size(); ++i) index_.emplace(list_[i], static_cast<int>(i));
+  }
+  size_t size() const { return list_.size(); }
+  int Find(std::string_view term) const {
+    if (list_.size() > kMaxLinear) {
+      const auto it = index_.find(term);
+      return it == index_.end() ? -1 : it->second;
+    }
+    for (size_t i = 0; i < list_.size(); ++i)
+      if (list_[i] == term) return static_cast<int>(i);
+    return -1;
+  }
+
+ private:
+  static constexpr size_t kMaxLinear = 16;
+  std::vector<std::string_view> list_;  // into the caller's set
+  std::unordered_map<std::string_view, int> index_;
+};
+
 }  // namespace
 
 std::string MakeSnippet(std::string_view text, Analyzer& analyzer,
@@ -105,7 +131,7 @@ std::string MakeSnippet(std::string_view text, Analyzer& analyzer,
   const std::string_view full = text;
   std::vector<SnippetToken> tokens;
   std::vector<size_t> hits;  // indexes into tokens
-  std::unordered_map<std::string, int> term_ids;
+  const QueryTerms query_terms(terms);
   size_t best_distinct = 0, best_first = 0, best_last = 0;
   for (size_t limit : {kFirstScanBytes, kMaxScanBytes}) {
     text = full;
@@ -116,26 +142,17 @@ std::string MakeSnippet(std::string_view text, Analyzer& analyzer,
     }
     tokens.clear();
     hits.clear();
-    term_ids.clear();
     best_distinct = best_first = best_last = 0;
-    // Tokenize, numbering the distinct query terms that occur.
-    std::string key;  // reused so that the lookup of each token does not allocate
     analyzer.Analyze(text, [&](const Token& t) {
-      int id = -1;
-      if (!terms.empty()) {
-        key.assign(t.term);
-        if (terms.count(key) > 0) {
-          id = term_ids.emplace(key, static_cast<int>(term_ids.size())).first->second;
-          hits.push_back(tokens.size());
-        }
-      }
+      const int id = query_terms.Find(t.term);
+      if (id >= 0) hits.push_back(tokens.size());
       tokens.push_back({t.start_byte, t.end_byte, id});
     });
 
     // Slide over the matches: for each last match, the earliest first match that keeps the span
     // within max_chars. Only a strictly better window replaces the best, so ties go to the earliest.
     {
-      std::vector<int> in_window(term_ids.size(), 0);
+      std::vector<int> in_window(query_terms.size(), 0);
       size_t distinct = 0, first = 0;
       for (size_t last = 0; last < hits.size(); ++last) {
         if (in_window[tokens[hits[last]].term]++ == 0) ++distinct;
