@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -113,15 +114,84 @@ class QueryTerms {
   std::unordered_map<std::string_view, int> index_;
 };
 
+// The snippet text for a chosen window: tokens must hold every token of text that starts or ends
+// within max_chars bytes of [match_start, match_end) (or of the text's first max_chars bytes
+// when nothing matched), in order. scan_truncated: text is only the start of the field's value.
+std::string RenderSnippet(std::string_view text, const std::vector<SnippetToken>& tokens,
+                          bool matched, size_t match_start, size_t match_end, size_t max_chars,
+                          bool scan_truncated, std::string_view begin_mark,
+                          std::string_view end_mark) {
+  size_t start = 0, end = 0;
+  if (!matched) {
+    end = SnapEnd(text, tokens, std::min(text.size(), max_chars), 0);
+  } else {
+    const size_t slack =
+        max_chars > match_end - match_start ? max_chars - (match_end - match_start) : 0;
+    // A little context before the matches and the rest after: results read forwards. Budget
+    // the end of the text cannot use goes to the front.
+    size_t before = std::min(match_start, slack / 4);
+    const size_t after = std::min(text.size() - match_end, slack - before);
+    before = std::min(match_start, slack - after);
+    start = SnapStart(text, tokens, match_start - before, match_start);
+    end = SnapEnd(text, tokens, match_end + after, match_end);
+  }
+
+  std::string out;
+  out.reserve(end - start + 16);
+  if (HasNonSpace(text.substr(0, start))) out += kEllipsis;
+  const size_t content_begin = out.size();
+  bool pending_space = false;
+  auto token = std::lower_bound(tokens.begin(), tokens.end(), start,
+                                [](const SnippetToken& t, size_t pos) { return t.start < pos; });
+  const std::string_view window = text.substr(0, end);
+  size_t i = start;
+  while (i < end) {
+    while (token != tokens.end() && token->start < i) ++token;
+    if (token != tokens.end() && token->start == i && token->term >= 0 && token->end <= end) {
+      if (pending_space && out.size() > content_begin) out += ' ';
+      pending_space = false;
+      // Tokens hold only letters and digits, hence valid UTF-8: copied as they are.
+      out += begin_mark;
+      out.append(text.substr(i, token->end - i));
+      out += end_mark;
+      i = token->end;
+      continue;
+    }
+    const size_t at = i;
+    const int32_t cp = DecodeUtf8(window, &i);
+    if (IsSpaceCodePoint(cp)) {
+      pending_space = true;
+      continue;
+    }
+    if (pending_space && out.size() > content_begin) out += ' ';
+    pending_space = false;
+    if (cp == 0xFFFD && i - at == 1) {
+      AppendUtf8(cp, &out);  // an invalid byte: replaced, so the output stays valid UTF-8
+    } else {
+      out.append(text.substr(at, i - at));
+    }
+  }
+  if (scan_truncated || HasNonSpace(text.substr(end))) out += kEllipsis;
+  return out;
+}
+
 }  // namespace
 
 std::string MakeSnippet(std::string_view text, Analyzer& analyzer,
                         const std::unordered_set<std::string>& terms, size_t max_chars,
                         std::string_view begin_mark, std::string_view end_mark) {
+  return MakeSnippetScanning(text, analyzer, terms, max_chars, begin_mark, end_mark,
+                             kFirstScanBytes, kMaxScanBytes);
+}
+
+std::string MakeSnippetScanning(std::string_view text, Analyzer& analyzer,
+                                const std::unordered_set<std::string>& terms, size_t max_chars,
+                                std::string_view begin_mark, std::string_view end_mark,
+                                size_t first_scan_bytes, size_t max_scan_bytes) {
   if (max_chars == 0) return std::string();
-  const bool full_truncated = text.size() > kMaxScanBytes;
+  const bool full_truncated = text.size() > max_scan_bytes;
   if (full_truncated) {
-    size_t cut = kMaxScanBytes;
+    size_t cut = max_scan_bytes;
     while (cut > 0 && IsContinuationByte(text[cut])) --cut;
     text = text.substr(0, cut);
   }
@@ -133,7 +203,7 @@ std::string MakeSnippet(std::string_view text, Analyzer& analyzer,
   std::vector<size_t> hits;  // indexes into tokens
   const QueryTerms query_terms(terms);
   size_t best_distinct = 0, best_first = 0, best_last = 0;
-  for (size_t limit : {kFirstScanBytes, kMaxScanBytes}) {
+  for (size_t limit : {first_scan_bytes, max_scan_bytes}) {
     text = full;
     if (text.size() > limit) {
       size_t cut = limit;
@@ -171,61 +241,191 @@ std::string MakeSnippet(std::string_view text, Analyzer& analyzer,
     if (best_distinct == terms.size() || text.size() == full.size()) break;
   }
   const bool scan_truncated = text.size() < full.size() || full_truncated;
+  const bool matched = best_distinct > 0;
+  return RenderSnippet(text, tokens, matched, matched ? tokens[hits[best_first]].start : 0,
+                       matched ? tokens[hits[best_last]].end : 0, max_chars, scan_truncated,
+                       begin_mark, end_mark);
+}
 
-  size_t start = 0, end = 0;
-  if (best_distinct == 0) {
-    end = SnapEnd(text, tokens, std::min(text.size(), max_chars), 0);
-  } else {
-    const size_t match_start = tokens[hits[best_first]].start;
-    const size_t match_end = tokens[hits[best_last]].end;
-    const size_t slack =
-        max_chars > match_end - match_start ? max_chars - (match_end - match_start) : 0;
-    // A little context before the matches and the rest after: results read forwards. Budget
-    // the end of the text cannot use goes to the front.
-    size_t before = std::min(match_start, slack / 4);
-    const size_t after = std::min(text.size() - match_end, slack - before);
-    before = std::min(match_start, slack - after);
-    start = SnapStart(text, tokens, match_start - before, match_start);
-    end = SnapEnd(text, tokens, match_end + after, match_end);
+namespace {
+
+// The field's text cut into the intervals between token marks, each analyzed when first needed.
+class MarkedText {
+ public:
+  MarkedText(std::string_view text, Analyzer& analyzer, const QueryTerms& query_terms,
+             const std::vector<TokenMark>& marks, const std::vector<std::pair<uint32_t, int>>& hits)
+      : text_(text), analyzer_(analyzer), query_terms_(query_terms), hits_(hits) {
+    bounds_.push_back({0, 0});
+    bounds_.insert(bounds_.end(), marks.begin(), marks.end());
+    bounds_.push_back({UINT32_MAX, static_cast<uint32_t>(text.size())});
+    intervals_.resize(bounds_.size() - 1);
   }
 
-  std::string out;
-  out.reserve(end - start + 16 + best_distinct * (begin_mark.size() + end_mark.size()));
-  if (HasNonSpace(text.substr(0, start))) out += kEllipsis;
-  const size_t content_begin = out.size();
-  bool pending_space = false;
-  auto token = std::lower_bound(tokens.begin(), tokens.end(), start,
-                                [](const SnippetToken& t, size_t pos) { return t.start < pos; });
-  const std::string_view window = text.substr(0, end);
-  size_t i = start;
-  while (i < end) {
-    while (token != tokens.end() && token->start < i) ++token;
-    if (token != tokens.end() && token->start == i && token->term >= 0 && token->end <= end) {
-      if (pending_space && out.size() > content_begin) out += ' ';
-      pending_space = false;
-      // Tokens hold only letters and digits, hence valid UTF-8: copied as they are.
-      out += begin_mark;
-      out.append(text.substr(i, token->end - i));
-      out += end_mark;
-      i = token->end;
-      continue;
+  // False once the text disagrees with the marks or the postings.
+  bool consistent() const { return consistent_; }
+  size_t analyzed_bytes() const { return analyzed_bytes_; }
+
+  size_t IntervalOfPosition(uint32_t position) const {
+    auto it = std::upper_bound(bounds_.begin(), bounds_.end() - 1, position,
+                               [](uint32_t p, const TokenMark& m) { return p < m.position; });
+    return static_cast<size_t>(it - bounds_.begin()) - 1;
+  }
+  size_t IntervalOfByte(size_t byte) const {
+    auto it = std::upper_bound(bounds_.begin(), bounds_.end() - 1, byte,
+                               [](size_t b, const TokenMark& m) { return b < m.byte; });
+    return static_cast<size_t>(it - bounds_.begin()) - 1;
+  }
+
+  // The bytes of the token at `position`, which a hit names; false if the text has none there.
+  bool TokenAt(uint32_t position, size_t* start, size_t* end) {
+    const Interval& in = Analyzed(IntervalOfPosition(position));
+    auto it = std::lower_bound(in.positions.begin(), in.positions.end(), position);
+    if (it == in.positions.end() || *it != position) {
+      consistent_ = false;
+      return false;
     }
-    const size_t at = i;
-    const int32_t cp = DecodeUtf8(window, &i);
-    if (IsSpaceCodePoint(cp)) {
-      pending_space = true;
-      continue;
+    const SnippetToken& t = in.tokens[static_cast<size_t>(it - in.positions.begin())];
+    *start = t.start;
+    *end = t.end;
+    return true;
+  }
+
+  // Every token of the intervals holding bytes [begin, end), in order.
+  std::vector<SnippetToken> TokensCovering(size_t begin, size_t end) {
+    std::vector<SnippetToken> out;
+    const size_t last = IntervalOfByte(end == 0 ? 0 : std::min(end, text_.size()) - 1);
+    for (size_t k = IntervalOfByte(std::min(begin, text_.size())); k <= last; ++k) {
+      const Interval& in = Analyzed(k);
+      out.insert(out.end(), in.tokens.begin(), in.tokens.end());
     }
-    if (pending_space && out.size() > content_begin) out += ' ';
-    pending_space = false;
-    if (cp == 0xFFFD && i - at == 1) {
-      AppendUtf8(cp, &out);  // an invalid byte: replaced, so the output stays valid UTF-8
-    } else {
-      out.append(text.substr(at, i - at));
+    return out;
+  }
+
+ private:
+  struct Interval {
+    bool analyzed = false;
+    std::vector<SnippetToken> tokens;
+    std::vector<uint32_t> positions;  // of tokens
+  };
+
+  const Interval& Analyzed(size_t k) {
+    Interval& in = intervals_[k];
+    if (in.analyzed) return in;
+    in.analyzed = true;
+    const TokenMark from = bounds_[k];
+    const size_t to = bounds_[k + 1].byte;
+    analyzed_bytes_ += to - from.byte;
+    analyzer_.Analyze(text_.substr(from.byte, to - from.byte), [&](const Token& t) {
+      in.tokens.push_back({from.byte + t.start_byte, from.byte + t.end_byte,
+                           query_terms_.Find(t.term)});
+      in.positions.push_back(from.position + t.position);
+    });
+    // A mark is where a token starts, and the analyzer restarts there as it ran: the first token
+    // must be the marked one.
+    if (k > 0 && (in.tokens.empty() || in.tokens[0].start != from.byte ||
+                  in.positions[0] != from.position))
+      consistent_ = false;
+    if (!in.positions.empty() && k + 1 < intervals_.size() &&
+        in.positions.back() >= bounds_[k + 1].position)
+      consistent_ = false;
+    // The matches found here must be exactly the postings' in this interval.
+    auto hit = std::lower_bound(hits_.begin(), hits_.end(), from.position,
+                                [](const std::pair<uint32_t, int>& h, uint32_t p) { return h.first < p; });
+    for (size_t i = 0; i < in.tokens.size(); ++i) {
+      if (in.tokens[i].term < 0) continue;
+      if (hit == hits_.end() || hit->first != in.positions[i] || hit->second != in.tokens[i].term) {
+        consistent_ = false;
+        break;
+      }
+      ++hit;
+    }
+    if (consistent_ && hit != hits_.end() && hit->first < bounds_[k + 1].position)
+      consistent_ = false;
+    return in;
+  }
+
+  std::string_view text_;
+  Analyzer& analyzer_;
+  const QueryTerms& query_terms_;
+  const std::vector<std::pair<uint32_t, int>>& hits_;
+  std::vector<TokenMark> bounds_;  // interval k is [bounds_[k], bounds_[k + 1])
+  std::vector<Interval> intervals_;
+  size_t analyzed_bytes_ = 0;
+  bool consistent_ = true;
+};
+
+}  // namespace
+
+std::optional<std::string> MakeSnippetFromMarks(
+    std::string_view text, Analyzer& analyzer, const std::unordered_set<std::string>& terms,
+    const std::vector<TokenMark>& marks, const std::vector<TermPositions>& positions,
+    size_t max_chars, std::string_view begin_mark, std::string_view end_mark) {
+  if (max_chars == 0) return std::string();
+  const QueryTerms query_terms(terms);
+  std::vector<std::pair<uint32_t, int>> hits;  // (position, term), by position
+  for (const TermPositions& tp : positions) {
+    const int id = query_terms.Find(tp.term);
+    if (id < 0) continue;
+    for (uint32_t p : tp.positions) hits.emplace_back(p, id);
+  }
+  std::sort(hits.begin(), hits.end());
+  if (std::adjacent_find(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
+        return a.first == b.first;
+      }) != hits.end())
+    return std::nullopt;  // one token is one term
+
+  MarkedText marked(text, analyzer, query_terms, marks, hits);
+  std::vector<int> seen(query_terms.size(), 0);
+  size_t present = 0;
+  for (const auto& h : hits) present += seen[h.second]++ == 0;
+
+  // A window of at most max_chars bytes spans fewer than max_chars positions (a token is at
+  // least a byte): the distinct terms of the hits that close in positions bound what a window
+  // ending at a hit can hold, so only the hits whose bound beats the best are measured in bytes.
+  // Measured, a window is what MakeSnippet's sliding window finds: for each last hit, the earliest
+  // first hit within max_chars bytes; only a strictly better one replaces the best.
+  size_t best_distinct = 0, best_first = 0, best_last = 0;
+  std::vector<int> in_bound(query_terms.size(), 0), in_window(query_terms.size(), 0);
+  size_t bound = 0, low = 0;
+  std::vector<size_t> starts(hits.size(), SIZE_MAX), ends(hits.size(), 0);
+  auto measure = [&](size_t i) {
+    if (starts[i] == SIZE_MAX) marked.TokenAt(hits[i].first, &starts[i], &ends[i]);
+    return marked.consistent();
+  };
+  for (size_t last = 0; last < hits.size() && best_distinct < present; ++last) {
+    if (in_bound[hits[last].second]++ == 0) ++bound;
+    while (hits[last].first - hits[low].first >= max_chars) {
+      if (--in_bound[hits[low].second] == 0) --bound;
+      ++low;
+    }
+    if (bound <= best_distinct) continue;
+    if (marked.analyzed_bytes() > kMaxScanBytes) break;  // the same budget as a full scan
+    if (!measure(last)) return std::nullopt;
+    size_t first = low;
+    for (; first < last; ++first) {
+      if (!measure(first)) return std::nullopt;
+      if (ends[last] - starts[first] <= max_chars) break;
+    }
+    std::fill(in_window.begin(), in_window.end(), 0);
+    size_t distinct = 0;
+    for (size_t j = first; j <= last; ++j) distinct += in_window[hits[j].second]++ == 0;
+    if (distinct > best_distinct) {
+      best_distinct = distinct;
+      best_first = first;
+      best_last = last;
     }
   }
-  if (scan_truncated || HasNonSpace(text.substr(end))) out += kEllipsis;
-  return out;
+
+  const bool matched = best_distinct > 0;
+  const size_t match_start = matched ? starts[best_first] : 0;
+  const size_t match_end = matched ? ends[best_last] : 0;
+  const std::vector<SnippetToken> tokens =
+      matched ? marked.TokensCovering(match_start > max_chars ? match_start - max_chars : 0,
+                                      match_end + max_chars)
+              : marked.TokensCovering(0, max_chars);
+  if (!marked.consistent()) return std::nullopt;
+  return RenderSnippet(text, tokens, matched, match_start, match_end, max_chars,
+                       /*scan_truncated=*/false, begin_mark, end_mark);
 }
 
 }  // namespace trawl

@@ -3,11 +3,15 @@
 #define TRAWL_SEARCHER_SNIPPET_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "analysis/analyzer.h"
+#include "format/token_marks.h"
 
 namespace trawl {
 
@@ -22,6 +26,30 @@ namespace trawl {
 std::string MakeSnippet(std::string_view text, Analyzer& analyzer,
                         const std::unordered_set<std::string>& terms, size_t max_chars,
                         std::string_view begin_mark, std::string_view end_mark);
+
+// MakeSnippet, which analyzes at most the first max_scan_bytes of text, and first_scan_bytes
+// before that (the rest only when that prefix lacks a query term); MakeSnippet scans 64 KiB,
+// then 1 MiB.
+std::string MakeSnippetScanning(std::string_view text, Analyzer& analyzer,
+                                const std::unordered_set<std::string>& terms, size_t max_chars,
+                                std::string_view begin_mark, std::string_view end_mark,
+                                size_t first_scan_bytes, size_t max_scan_bytes);
+
+// A query term's positions in the field a snippet is made of, from its postings.
+struct TermPositions {
+  std::string_view term;
+  std::vector<uint32_t> positions;
+};
+
+// The snippet MakeSnippetScanning would make of the whole text, found from the query terms'
+// positions and the field's token marks (format/token_marks.h): only the text around the
+// matches that could make the best window is analyzed. Analysis stops once it has read as many
+// bytes as MakeSnippet at most scans (the best window found by then is shown). nullopt if the
+// text, marks and positions disagree (the caller falls back to MakeSnippet).
+std::optional<std::string> MakeSnippetFromMarks(
+    std::string_view text, Analyzer& analyzer, const std::unordered_set<std::string>& terms,
+    const std::vector<TokenMark>& marks, const std::vector<TermPositions>& positions,
+    size_t max_chars, std::string_view begin_mark, std::string_view end_mark);
 
 }  // namespace trawl
 

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -213,6 +215,129 @@ TEST_F(SnippetTest, SnippetHugeDocumentIsBounded) {
   const std::string s = Snip(text, "needle", 100);
   EXPECT_LE(s.size(), 110u);
   EXPECT_EQ(s.substr(s.size() - std::string("…").size()), "…");
+}
+
+// Token marks and term positions as the indexer and the postings give them for `text`.
+struct MarkedField {
+  std::vector<TokenMark> marks;
+  std::vector<TermPositions> positions;
+};
+
+MarkedField MarkText(Analyzer& analyzer, std::string_view text, uint32_t interval,
+                     const std::vector<std::string>& terms) {
+  MarkedField out;
+  for (const std::string& t : terms) out.positions.push_back({t, {}});
+  uint32_t emitted = 0;
+  analyzer.Analyze(text, [&](const Token& t) {
+    if (emitted > 0 && emitted % interval == 0) out.marks.push_back({t.position, t.start_byte});
+    ++emitted;
+    for (TermPositions& tp : out.positions)
+      if (tp.term == t.term) tp.positions.push_back(t.position);
+  });
+  return out;
+}
+
+TEST_F(SnippetTest, FromMarksIsTheSnippetOfTheWholeText) {
+  static const char* const kWords[] = {"the", "fox", "jumps", "over", "a", "lazy", "dog",
+                                       "foxes", "Jumping", "é", "日本語", "x", "and", "ß",
+                                       "running", "Dogs", "ran", "quickly", "brown", "end"};
+  static const char* const kGaps[] = {" ", " ", " ", "  ", "\n", ", ", ". ", "-", "\t", " — "};
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<size_t> word(0, std::size(kWords) - 1);
+  std::uniform_int_distribution<size_t> gap(0, std::size(kGaps) - 1);
+  std::uniform_int_distribution<size_t> length(0, 3000);
+  std::uniform_int_distribution<int> pick(1, 4);
+  std::uniform_int_distribution<size_t> budget(1, 300);
+  std::uniform_int_distribution<uint32_t> interval(1, 64);
+  const std::vector<std::string> queries[] = {
+      {"fox"}, {"fox", "dog"}, {"jump", "lazi", "end"}, {"ß", "日本語"}, {"run", "quick", "brown",
+      "dog"}, {"absent"}, {}};
+  int from_marks = 0, with_match = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    // Rare words make the windows worth choosing: each text uses a few of the words.
+    const int spread = pick(rng);
+    for (size_t n = length(rng); n > 0; --n) {
+      size_t w = word(rng);
+      if (spread < 4 && w % 4 != 0 && w % spread != 0) w = 0;
+      text += kWords[w];
+      text += kGaps[gap(rng)];
+    }
+    const auto& query = queries[round % std::size(queries)];
+    std::unordered_set<std::string> terms(query.begin(), query.end());
+    const size_t max_chars = budget(rng);
+    const MarkedField field = MarkText(*analyzer_, text, interval(rng), query);
+    const std::string expected =
+        MakeSnippetScanning(text, *analyzer_, terms, max_chars, "[", "]", SIZE_MAX, SIZE_MAX);
+    const std::optional<std::string> got = MakeSnippetFromMarks(
+        text, *analyzer_, terms, field.marks, field.positions, max_chars, "[", "]");
+    ASSERT_TRUE(got.has_value()) << "round " << round;
+    ASSERT_EQ(*got, expected) << "round " << round << ", max_chars " << max_chars
+                              << "\ntext: " << text;
+    from_marks += !field.marks.empty();
+    with_match += expected.find('[') != std::string::npos;
+  }
+  EXPECT_GT(from_marks, 2500);
+  EXPECT_GT(with_match, 1500);
+}
+
+TEST_F(SnippetTest, FromMarksRefusesMarksOrPositionsTheTextDoesNotHave) {
+  const std::string text = "one fox two dog three fox four dog five six seven eight nine ten";
+  const std::unordered_set<std::string> terms = {"fox", "dog"};
+  MarkedField field = MarkText(*analyzer_, text, 3, {"fox", "dog"});
+  ASSERT_TRUE(MakeSnippetFromMarks(text, *analyzer_, terms, field.marks, field.positions, 20,
+                                   "[", "]")
+                  .has_value());
+
+  MarkedField moved = field;
+  moved.marks[0].byte += 1;  // not where a token starts
+  EXPECT_FALSE(MakeSnippetFromMarks(text, *analyzer_, terms, moved.marks, moved.positions, 20,
+                                    "[", "]")
+                   .has_value());
+
+  MarkedField renumbered = field;
+  renumbered.marks[0].position += 1;
+  EXPECT_FALSE(MakeSnippetFromMarks(text, *analyzer_, terms, renumbered.marks,
+                                    renumbered.positions, 20, "[", "]")
+                   .has_value());
+
+  MarkedField missing = field;
+  missing.positions[0].positions.pop_back();  // a fox the postings do not list
+  EXPECT_FALSE(MakeSnippetFromMarks(text, *analyzer_, terms, missing.marks, missing.positions,
+                                    200, "[", "]")
+                   .has_value());
+
+  MarkedField extra = field;
+  extra.positions[1].positions.push_back(9);  // "five" is no dog
+  EXPECT_FALSE(MakeSnippetFromMarks(text, *analyzer_, terms, extra.marks, extra.positions, 200,
+                                    "[", "]")
+                   .has_value());
+}
+
+TEST(TokenMarksTest, RoundTripAndDamage) {
+  const std::vector<FieldTokenMarks> fields = {
+      {"body", {{256, 1500}, {512, 3100}, {790, 4000}}}, {"notes", {{300, 9}}}};
+  std::string value;
+  EncodeTokenMarks(256, fields, &value);
+  uint32_t interval = 0;
+  std::vector<TokenMark> marks;
+  ASSERT_TRUE(DecodeTokenMarks(value, "body", 5000, &interval, &marks));
+  EXPECT_EQ(interval, 256u);
+  EXPECT_EQ(marks, fields[0].marks);
+  ASSERT_TRUE(DecodeTokenMarks(value, "notes", 10, &interval, &marks));
+  EXPECT_EQ(marks, fields[1].marks);
+  EXPECT_FALSE(DecodeTokenMarks(value, "title", 5000, &interval, &marks));
+  EXPECT_FALSE(DecodeTokenMarks(value, "body", 4000, &interval, &marks));  // a byte past the text
+  EXPECT_TRUE(marks.empty());
+  for (size_t cut = 0; cut < value.size(); ++cut) {
+    std::vector<TokenMark> got;
+    if (DecodeTokenMarks(value.substr(0, cut), "body", 5000, &interval, &got)) {
+      EXPECT_EQ(got, fields[0].marks) << cut;  // a cut in a later entry
+    }
+  }
+  std::string other_version = value;
+  other_version[0] = 2;
+  EXPECT_FALSE(DecodeTokenMarks(other_version, "body", 5000, &interval, &marks));
 }
 
 }  // namespace
