@@ -70,6 +70,10 @@ class Analyzer {
   std::string Fold(std::string_view word);
   uint64_t dropped_long_tokens() const { return dropped_long_tokens_; }
   const AnalyzerOptions& options() const { return options_; }
+  // True for the built-in pipeline, which analyzes text from any token's start exactly as it
+  // ran there (positions counted from that token): what token marks need. A program's own
+  // tokenizer or filters promise nothing of the kind.
+  bool restarts_at_tokens() const { return components_ == nullptr; }
   // The Snowball algorithms libstemmer offers ("none" is accepted as well).
   static std::vector<std::string> Languages();
 

@@ -27,19 +27,26 @@ size_t VarintLength(uint64_t v) {
 
 size_t LengthPrefixedSize(std::string_view s) { return VarintLength(s.size()) + s.size(); }
 
-size_t SerializedSize(const Document& doc) {
-  size_t n = VarintLength(doc.fields.size() + 1) + LengthPrefixedSize(kIdField) +
-             LengthPrefixedSize(doc.id);
+size_t SerializedSize(const Document& doc, const DocField* extra) {
+  size_t n = VarintLength(doc.fields.size() + 1 + (extra != nullptr)) +
+             LengthPrefixedSize(kIdField) + LengthPrefixedSize(doc.id);
   for (const auto& [name, value, kind] : doc.fields) {
     n += LengthPrefixedSize(name) + LengthPrefixedSize(value);
   }
+  if (extra != nullptr) n += LengthPrefixedSize(extra->name) + LengthPrefixedSize(extra->value);
   return n;
 }
 
-void Serialize(const Document& doc, std::string* dst) {
-  PutVarint64(dst, doc.fields.size() + 1);
+void Serialize(const Document& doc, const DocField* extra, std::string* dst) {
+  PutVarint64(dst, doc.fields.size() + 1 + (extra != nullptr));
   PutLengthPrefixed(dst, kIdField);
   PutLengthPrefixed(dst, doc.id);
+  // Right after the id: a large document's last field stays its own, which lets a hit's id and
+  // title be read from a prefix of its block (StoreReader::GetIdAndField).
+  if (extra != nullptr) {
+    PutLengthPrefixed(dst, extra->name);
+    PutLengthPrefixed(dst, extra->value);
+  }
   for (const auto& [name, value, kind] : doc.fields) {
     PutLengthPrefixed(dst, name);
     PutLengthPrefixed(dst, value);
@@ -80,21 +87,32 @@ Status StoreWriter::Create(const std::string& path, std::unique_ptr<StoreWriter>
   return Status::OK();
 }
 
-Status StoreWriter::Add(const Document& doc) {
+Status StoreWriter::CheckAdd(const Document& doc) const {
+  return CheckAdd(doc, SerializedSize(doc, nullptr));
+}
+
+Status StoreWriter::CheckAdd(const Document& doc, size_t size) const {
   if (finished_) return Status::InvalidArgument(DisplayName(file_->path()) + ": Add after Finish");
   if (num_docs_ == kMaxU32) {
     return Status::InvalidArgument(DisplayName(file_->path()) + ": too many documents");
   }
   // Block lengths are u32 on disk.
-  size_t size = SerializedSize(doc);
   if (size > kMaxU32) {
     return Status::InvalidArgument(DisplayName(file_->path()) + ": document '" + doc.id +
                                    "' is too large to store (" + std::to_string(size) +
                                    " bytes)");
   }
+  return Status::OK();
+}
+
+Status StoreWriter::Add(const Document& doc) { return Add(doc, nullptr); }
+
+Status StoreWriter::Add(const Document& doc, const DocField* engine_field) {
+  const size_t size = SerializedSize(doc, engine_field);
+  TRAWL_RETURN_IF_ERROR(CheckAdd(doc, size));
   if (block_.size() + size > kMaxU32) TRAWL_RETURN_IF_ERROR(FlushBlock());
   if (block_.empty()) block_first_doc_ = num_docs_;
-  Serialize(doc, &block_);
+  Serialize(doc, engine_field, &block_);
   ++num_docs_;
   if (block_.size() >= block_bytes_) return FlushBlock();
   return Status::OK();

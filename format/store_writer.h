@@ -60,8 +60,13 @@ class StoreWriter {
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
 
-  // Appends `doc` as docid num_docs().
+  // Appends `doc` as docid num_docs(), with `engine_field` (if not null: the engine's own data
+  // about the document, such as its token marks) as its first field after the id.
   Status Add(const Document& doc);
+  Status Add(const Document& doc, const DocField* engine_field);
+  // What Add would refuse `doc` for (InvalidArgument), without adding it: lets a caller check
+  // before it changes anything else for the document.
+  Status CheckAdd(const Document& doc) const;
   // Writes the last block, the index and the trailer, and fsyncs. Nothing may be added after.
   Status Finish();
 
@@ -73,6 +78,8 @@ class StoreWriter {
   const std::string& path() const { return file_->path(); }
 
  private:
+  Status CheckAdd(const Document& doc, size_t serialized_size) const;
+
   struct CCtxDeleter {
     void operator()(ZSTD_CCtx_s* cctx) const;
   };

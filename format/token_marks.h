@@ -24,6 +24,9 @@
 namespace trawl {
 
 inline constexpr std::string_view kMarksField = "#marks";
+// A stored field of the engine's own ('#' starts none of a document's): never shown as one of
+// the document's fields.
+inline bool IsEngineField(std::string_view name) { return !name.empty() && name[0] == '#'; }
 inline constexpr uint32_t kTokenMarksVersion = 1;
 // Tokens between marks: a snippet analyzes about two intervals around a match (a few KB of
 // text), and marks cost about 4 bytes per interval before compression.

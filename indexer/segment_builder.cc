@@ -162,16 +162,28 @@ void SegmentBuilder::AddTypedValue(uint32_t field_id, const TypedValue& value) {
   }
 }
 
-void SegmentBuilder::AddFieldText(uint32_t field_id, Analyzer& analyzer, std::string_view text) {
+void SegmentBuilder::AddFieldText(uint32_t field_id, Analyzer& analyzer, std::string_view text,
+                                  bool mark) {
   FieldData& f = fields_[field_id];
   const uint32_t doc = num_docs_;
   // A field name repeated within one document continues its positions rather than restarting.
   const bool continuing = f.lengths.size() > doc;
   uint32_t position_base = 0;
   if (continuing) position_base = f.lengths[doc] + 1;
+  // Marks index the stored value a snippet is made of, the field's first: a repeated field's
+  // positions are no longer those of its first value's tokens alone.
+  std::vector<TokenMark>* marks = nullptr;
+  if (continuing) {
+    std::erase_if(marks_, [&](const FieldTokenMarks& m) { return m.field == f.name; });
+  } else if (mark && text.size() > kTokenMarkInterval) {
+    marks_.push_back({f.name, {}});
+    marks = &marks_.back().marks;
+  }
   uint32_t tokens = 0;
   analyzer.Analyze(text, [&](const Token& token) {
     const uint32_t position = position_base + token.position;
+    if (marks != nullptr && tokens > 0 && tokens % kTokenMarkInterval == 0)
+      marks->push_back({token.position, token.start_byte});
     TermPostings& p = Posting(&f, token.term);
     const size_t before = PostingBytes(p.docs, p.tfs, p.positions);
     if (p.docs.empty() || p.docs.back() != doc) {
@@ -186,6 +198,7 @@ void SegmentBuilder::AddFieldText(uint32_t field_id, Analyzer& analyzer, std::st
     p.last_position = position;
     ++tokens;
   });
+  if (marks != nullptr && marks->empty()) marks_.pop_back();
   // The field length counts indexed tokens, as Lucene's norms do; positions keep the gaps of
   // stop words and dropped tokens.
   if (!continuing) {
@@ -234,13 +247,10 @@ Status SegmentBuilder::Add(const MappedDocument& doc) {
     TRAWL_RETURN_IF_ERROR(analyzers_->For(field.name, &field.spec, &field_analyzers_[i]));
   }
   TRAWL_RETURN_IF_ERROR(OpenStore());
-  Status s = store_->Add(doc.stored);
-  if (!s.ok()) {
-    // A refused document changed nothing; after an I/O error the store may hold part of the
-    // batch that the postings do not, so the builder can no longer make a consistent segment.
-    if (!s.IsInvalidArgument()) failed_ = s;
-    return s;
-  }
+  // The document is stored after its fields are analyzed (which finds its token marks): a
+  // refusal comes first, so that a refused document changes nothing.
+  TRAWL_RETURN_IF_ERROR(store_->CheckAdd(doc.stored));
+  marks_.clear();
   AddIdTerm(doc.id);
   for (size_t i = 0; i < doc.fields.size(); ++i) {
     const MappedField& field = doc.fields[i];
@@ -248,8 +258,10 @@ Status SegmentBuilder::Add(const MappedDocument& doc) {
     const uint32_t field_id = FieldIdFor(field.name, field.spec);
     FieldData& f = fields_[field_id];
     if (f.type == FieldType::kText) {
-      Analyzer* analyzer = field_analyzers_[i];
-      AddFieldText(field_id, analyzer != nullptr ? *analyzer : analyzers_->Default(), field.text);
+      Analyzer& analyzer =
+          field_analyzers_[i] != nullptr ? *field_analyzers_[i] : analyzers_->Default();
+      AddFieldText(field_id, analyzer, field.text,
+                   field.spec.stored && analyzer.restarts_at_tokens());
       continue;
     }
     if (field.spec.indexed) {
@@ -258,6 +270,12 @@ Status SegmentBuilder::Add(const MappedDocument& doc) {
     }
     AddTypedValue(field_id, field.value);
   }
+  if (Status s = StoreDocument(doc.stored); !s.ok()) {
+    // The postings hold the document and the store may hold part of it: the builder can no
+    // longer make a consistent segment.
+    failed_ = s;
+    return s;
+  }
   ++num_docs_;
   for (FieldData& f : fields_) {
     if (f.type == FieldType::kText) f.lengths.resize(num_docs_, 0);
@@ -265,6 +283,18 @@ Status SegmentBuilder::Add(const MappedDocument& doc) {
   }
   RecountPerDocumentArrays();
   return Status::OK();
+}
+
+Status SegmentBuilder::StoreDocument(const Document& stored) {
+  if (marks_.empty()) return store_->Add(stored);
+  DocField marks_field;
+  marks_field.name = std::string(kMarksField);
+  EncodeTokenMarks(kTokenMarkInterval, marks_, &marks_field.value);
+  Status s = store_->Add(stored, &marks_field);
+  // Marks are small next to the text they index, but could still take a document just under
+  // the store's size limit over it: it is then stored without them.
+  if (s.IsInvalidArgument()) s = store_->Add(stored);
+  return s;
 }
 
 Status SegmentBuilder::Write(const std::string& segment, SegmentStats* stats) {

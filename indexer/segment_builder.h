@@ -22,6 +22,7 @@
 #include "format/file_names.h"
 #include "format/segment_format.h"
 #include "format/segment_writer.h"
+#include "format/token_marks.h"
 #include "indexer/document_mapper.h"
 #include "trawl/document.h"
 #include "trawl/file_system.h"
@@ -92,7 +93,10 @@ class SegmentBuilder {
   Status OpenStore();
   // The builder's id of the field `name`, created with `spec` at first sight.
   uint32_t FieldIdFor(const std::string& name, const FieldSpec& spec);
-  void AddFieldText(uint32_t field_id, Analyzer& analyzer, std::string_view text);
+  // mark: record the field's token marks for the store (format/token_marks.h).
+  void AddFieldText(uint32_t field_id, Analyzer& analyzer, std::string_view text, bool mark);
+  // Stores the document being added, with its token marks if it has any.
+  Status StoreDocument(const Document& stored);
   void AddTypedValue(uint32_t field_id, const TypedValue& value);
   void AddIdTerm(std::string_view id);
   // Adds a term at no position (keyword and numeric terms) to the current document, once.
@@ -106,6 +110,7 @@ class SegmentBuilder {
   // Per field of the document being added: its analyzer (text fields), found before anything
   // is added.
   std::vector<Analyzer*> field_analyzers_;
+  std::vector<FieldTokenMarks> marks_;  // of the document being added
   std::string dir_;
   FileSystem* fs_;
   std::unique_ptr<StoreWriter> store_;

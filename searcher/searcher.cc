@@ -10,6 +10,7 @@
 #include "analysis/field_analyzers.h"
 #include "format/deletes.h"
 #include "format/segment_reader.h"
+#include "format/token_marks.h"
 #include "searcher/collector.h"
 #include "searcher/facets.h"
 #include "searcher/max_score.h"
@@ -152,6 +153,7 @@ Status SnippetSource(const Document& doc, const Schema& schema,
                      SnippetText* out) {
   *out = SnippetText();
   for (const std::string& name : requested) {
+    if (IsEngineField(name)) continue;
     std::string_view value = doc.Field(name);
     if (!value.empty()) {
       *out = {name, value};
@@ -164,7 +166,8 @@ Status SnippetSource(const Document& doc, const Schema& schema,
     return f == nullptr || f->spec.type == FieldType::kText;
   };
   auto is_candidate = [&](const DocField& f) {
-    return f.name != kIdField && f.name != kTitleField && !f.value.empty() && is_text(f.name);
+    return f.name != kIdField && f.name != kTitleField && !IsEngineField(f.name) &&
+           !f.value.empty() && is_text(f.name);
   };
   // Ranking analyzes every candidate's start: not needed when there is only one.
   const bool rank = !terms.empty() &&
@@ -196,6 +199,50 @@ Status SnippetSource(const Document& doc, const Schema& schema,
     *out = {std::string(kTitleField), title};
   }
   return Status::OK();
+}
+
+// The positions of each query term in `docid`'s `field`, from the segment's postings; false if
+// the field has none (or a posting list cannot be read: the snippet then scans the text).
+bool QueryTermPositions(const SegmentReader& segment, std::string_view field, uint32_t docid,
+                        const std::unordered_set<std::string>& terms,
+                        std::vector<TermPositions>* out) {
+  out->clear();
+  const int field_id = segment.FieldId(field);
+  if (field_id < 0) return false;
+  for (const std::string& term : terms) {
+    TermInfo info;
+    const Status s = segment.LookupTerm(static_cast<uint32_t>(field_id), term, &info);
+    if (s.IsNotFound()) continue;
+    PostingList list;
+    if (!s.ok() || !segment.OpenPostings(info, &list).ok()) return false;
+    PostingCursor cursor(&list);
+    if (cursor.Advance(docid) != docid) continue;
+    out->push_back({term, {}});
+    if (!cursor.Positions(&out->back().positions)) return false;
+  }
+  return true;
+}
+
+// The snippet of a hit's text: from the field's token marks when the document has them, so that
+// only the text around the matches is analyzed, else by scanning the text's start.
+std::string HitSnippet(const SegmentReader& segment, uint32_t docid, const Document& doc,
+                       std::string_view field, std::string_view text, Analyzer& analyzer,
+                       const std::unordered_set<std::string>& terms, const SearchOptions& options) {
+  const std::string_view marks_value = doc.Field(kMarksField);
+  std::vector<TokenMark> marks;
+  uint32_t interval = 0;
+  std::vector<TermPositions> positions;
+  if (!marks_value.empty() && analyzer.restarts_at_tokens() && !field.empty() &&
+      text.data() == doc.Field(field).data() &&
+      DecodeTokenMarks(marks_value, field, text.size(), &interval, &marks) &&
+      QueryTermPositions(segment, field, docid, terms, &positions)) {
+    std::optional<std::string> snippet =
+        MakeSnippetFromMarks(text, analyzer, terms, marks, positions, options.snippet_chars,
+                             options.highlight_begin, options.highlight_end);
+    if (snippet.has_value()) return std::move(*snippet);
+  }
+  return MakeSnippet(text, analyzer, terms, options.snippet_chars, options.highlight_begin,
+                     options.highlight_end);
 }
 
 Status MakeDeletedView(const roaring_bitmap_t* deleted, std::unique_ptr<DeletedView>* out) {
@@ -689,14 +736,14 @@ Status SearcherImpl::LoadHit(const SearchOptions& options,
     Analyzer* analyzer = &analyzers.Default();
     if (!source.field.empty())
       TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema_, analyzers, source.field, &analyzer));
-    hit->snippet = MakeSnippet(source.text, *analyzer, terms, options.snippet_chars,
-                               options.highlight_begin, options.highlight_end);
+    hit->snippet = HitSnippet(*segments_[hit->segment], hit->docid, doc, source.field,
+                              source.text, *analyzer, terms, options);
   }
   if (!options.fields.empty()) {
     const bool all = std::find(options.fields.begin(), options.fields.end(), "*") !=
                      options.fields.end();
     for (DocField& f : doc.fields) {
-      if (f.name == kIdField) continue;
+      if (f.name == kIdField || IsEngineField(f.name)) continue;
       if (!all && std::find(options.fields.begin(), options.fields.end(), f.name) ==
                       options.fields.end())
         continue;
@@ -724,7 +771,8 @@ Status SearcherImpl::Get(std::string_view id, Document* out) const {
         continue;
       TRAWL_RETURN_IF_ERROR(reader.store().Get(c.doc(), out));
       if (out->id.empty()) out->id = std::string(out->Field(kIdField));
-      std::erase_if(out->fields, [](const DocField& f) { return f.name == kIdField; });
+      std::erase_if(out->fields,
+                    [](const DocField& f) { return f.name == kIdField || IsEngineField(f.name); });
       for (DocField& f : out->fields) {
         const Schema::Field* spec = schema_.Find(f.name);
         f.kind = ValueKindOf(spec == nullptr ? FieldType::kText : spec->spec.type);

@@ -1,0 +1,184 @@
+// Snippets from token marks, end to end: documents indexed with marks get the snippet of their
+// whole text (MakeSnippetScanning without limits) through the postings, before and after a
+// merge; documents without marks (short, or a repeated field) get MakeSnippet's; the "#marks"
+// field is never shown as a document's.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "analysis/analyzer.h"
+#include "format/token_marks.h"
+#include "searcher/snippet.h"
+#include "tests/test_util.h"
+#include "trawl/index_writer.h"
+#include "trawl/searcher.h"
+
+namespace trawl {
+namespace {
+
+const char* const kWords[] = {"river", "stone",  "bridge", "lamp",  "north", "quiet", "copper",
+                              "field", "willow", "the",    "of",    "é",     "日本語", "running"};
+
+// Prose of the common words, with a rare word at a few places.
+std::string Text(std::mt19937* rng, size_t bytes, const std::vector<std::string>& rare) {
+  std::string s;
+  std::uniform_int_distribution<size_t> rare_odds(0, bytes / 40 + 1);
+  while (s.size() < bytes) {
+    if (!rare.empty() && rare_odds(*rng) == 0) {
+      s += rare[(*rng)() % rare.size()];
+    } else {
+      s += kWords[(*rng)() % std::size(kWords)];
+    }
+    s += (*rng)() % 11 == 0 ? ".\n" : " ";
+  }
+  return s;
+}
+
+// How many segments the documents with "needle" are in.
+size_t HitSegments(Searcher& searcher) {
+  SearchOptions options;
+  options.top_k = 1000;
+  options.load_documents = false;
+  SearchResults results;
+  EXPECT_TRUE(searcher.Search("needle", options, &results).ok());
+  std::unordered_set<uint32_t> segments;
+  for (const Hit& hit : results.hits) segments.insert(hit.segment);
+  return segments.size();
+}
+
+class SnippetMarksTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = FreshTempDir("snippet_marks").string();
+    ASSERT_TRUE(Analyzer::Create(AnalyzerOptions(), &analyzer_).ok());
+    std::mt19937 rng(11);
+    const std::vector<size_t> sizes = {40, 900, 3000, 20000, 70000, 300000, (1u << 20) + 50000};
+    for (int i = 0; i < 28; ++i) {
+      Document d;
+      d.id = "doc" + std::to_string(i);
+      const size_t bytes = sizes[i % sizes.size()];
+      std::string body = Text(&rng, bytes, i % 3 == 0 ? std::vector<std::string>{"needle"}
+                                                      : std::vector<std::string>{"needle", "thread"});
+      // Past MakeSnippet's 1 MiB: only the whole-text snippet finds it.
+      if (bytes > (1u << 20)) body += " a lone haystack at the end";
+      d.fields.push_back({"title", "title " + std::to_string(i)});
+      d.fields.push_back({"body", body});
+      // A repeated field has no marks: its snippet is MakeSnippet's.
+      if (i % 5 == 4) d.fields.push_back({"body", "needle and thread again"});
+      docs_.push_back(d);
+    }
+    IndexWriterOptions options;
+    options.merge_factor = 0;  // several segments, until Optimize
+    std::unique_ptr<IndexWriter> writer;
+    ASSERT_TRUE(IndexWriter::Open(dir_, options, &writer).ok());
+    for (size_t i = 0; i < docs_.size(); ++i) {
+      ASSERT_TRUE(writer->Add(docs_[i]).ok());
+      if (i % 10 == 9) {
+        ASSERT_TRUE(writer->Commit().ok());
+      }
+    }
+    ASSERT_TRUE(writer->Commit().ok());
+    writer_ = std::move(writer);
+  }
+
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  const Document& Doc(const std::string& id) const {
+    for (const Document& d : docs_)
+      if (d.id == id) return d;
+    ADD_FAILURE() << id;
+    return docs_[0];
+  }
+
+  // Every hit's snippet is the reference's for its document.
+  void ExpectReferenceSnippets(Searcher& searcher) {
+    const std::vector<std::pair<std::string, std::vector<std::string>>> queries = {
+        {"needle", {"needl"}},
+        {"needle thread", {"needl", "thread"}},
+        {"+thread +copper", {"thread", "copper"}},
+        {"haystack", {"haystack"}},
+        {"\"lone haystack\"", {"lone", "haystack"}},
+        {"willow running", {"willow", "run"}}};
+    size_t marked_hits = 0;
+    for (const auto& [query, term_list] : queries) {
+      const std::unordered_set<std::string> terms(term_list.begin(), term_list.end());
+      for (size_t chars : {size_t{60}, size_t{200}}) {
+        SearchOptions options;
+        options.top_k = 100;
+        options.snippet_chars = chars;
+        options.snippet_fields = {"body"};
+        SearchResults results;
+        ASSERT_TRUE(searcher.Search(query, options, &results).ok()) << query;
+        ASSERT_FALSE(results.hits.empty()) << query;
+        for (const Hit& hit : results.hits) {
+          const Document& doc = Doc(hit.id);
+          const std::string_view body = doc.Field("body");
+          const bool repeated = doc.fields.size() > 2;
+          const bool marked = !repeated && body.size() > 2 * kTokenMarkInterval * 6;
+          const std::string want =
+              marked ? MakeSnippetScanning(body, *analyzer_, terms, chars, "<b>", "</b>",
+                                           SIZE_MAX, SIZE_MAX)
+                     : MakeSnippet(body, *analyzer_, terms, chars, "<b>", "</b>");
+          EXPECT_EQ(hit.snippet, want) << query << " in " << hit.id << " (" << body.size()
+                                       << " bytes, chars " << chars << ")";
+          marked_hits += marked;
+        }
+      }
+    }
+    EXPECT_GT(marked_hits, 50u);
+  }
+
+  std::string dir_;
+  std::unique_ptr<Analyzer> analyzer_;
+  std::vector<Document> docs_;
+  std::unique_ptr<IndexWriter> writer_;
+};
+
+TEST_F(SnippetMarksTest, SnippetsAreThoseOfTheWholeTextBeforeAndAfterAMerge) {
+  std::unique_ptr<Searcher> searcher;
+  ASSERT_TRUE(Searcher::Open(dir_, {}, &searcher).ok());
+  EXPECT_GT(HitSegments(*searcher), 1u);
+  ExpectReferenceSnippets(*searcher);
+
+  // A match past the first MiB: found only from the marks.
+  SearchOptions options;
+  options.snippet_fields = {"body"};
+  SearchResults results;
+  ASSERT_TRUE(searcher->Search("haystack", options, &results).ok());
+  ASSERT_FALSE(results.hits.empty());
+  EXPECT_NE(results.hits[0].snippet.find("<b>haystack</b>"), std::string::npos);
+
+  ASSERT_TRUE(writer_->Optimize().ok());
+  ASSERT_TRUE(Searcher::Open(dir_, {}, &searcher).ok());
+  EXPECT_EQ(HitSegments(*searcher), 1u);
+  ExpectReferenceSnippets(*searcher);
+}
+
+TEST_F(SnippetMarksTest, TheMarksFieldIsNeverShown) {
+  std::unique_ptr<Searcher> searcher;
+  ASSERT_TRUE(Searcher::Open(dir_, {}, &searcher).ok());
+  SearchOptions all;
+  all.top_k = 100;
+  all.fields = {"*"};
+  SearchResults results;
+  ASSERT_TRUE(searcher->Search("needle", all, &results).ok());
+  ASSERT_FALSE(results.hits.empty());
+  for (const Hit& hit : results.hits) {
+    for (const DocField& f : hit.fields) EXPECT_FALSE(IsEngineField(f.name)) << f.name;
+    Document doc;
+    ASSERT_TRUE(searcher->Get(hit.id, &doc).ok());
+    for (const DocField& f : doc.fields) EXPECT_FALSE(IsEngineField(f.name)) << f.name;
+    EXPECT_EQ(doc.fields.size(), Doc(hit.id).fields.size());
+  }
+  SearchOptions marks_snippet;
+  marks_snippet.snippet_fields = {std::string(kMarksField)};
+  ASSERT_TRUE(searcher->Search("needle", marks_snippet, &results).ok());
+  for (const Hit& hit : results.hits) EXPECT_EQ(hit.snippet, "") << hit.id;
+}
+
+}  // namespace
+}  // namespace trawl
