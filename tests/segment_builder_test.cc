@@ -15,6 +15,7 @@
 #include "analysis/analyzer.h"
 #include "indexer/segment_builder.h"
 #include "format/segment_reader.h"
+#include "format/token_marks.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
 #include "tests/sanitizer.h"
@@ -151,10 +152,62 @@ TEST_F(SegmentBuilderTest, StoreRoundTripsAfterStreaming) {
     Document got;
     ASSERT_TRUE(seg->store().Get(d, &got).ok());
     EXPECT_EQ(got.id, docs[d].id);
+    // The document's own fields, in order; token marks are the engine's.
+    std::erase_if(got.fields, [](const DocField& f) { return IsEngineField(f.name); });
     EXPECT_EQ(got.fields, docs[d].fields) << "document " << d;
     TermInfo info;
     ASSERT_TRUE(seg->LookupTerm(0, docs[d].id, &info).ok());
   }
+}
+
+// A long text field's token marks (format/token_marks.h) are where every 256th token the
+// analyzer emitted starts; a short field, a repeated one and a document without text have none.
+TEST_F(SegmentBuilderTest, StoresTheTokenMarksOfLongTextFields) {
+  ZipfText text(300);
+  std::vector<Document> docs;
+  for (uint32_t i = 0; i < 40; ++i) {
+    // Stop words and overlong tokens take positions but are not emitted.
+    std::string body = text.Words(100 + 97 * i);
+    if (i % 3 == 0) body += " the of and " + std::string(300, 'x') + " " + text.Words(600);
+    docs.push_back({"doc-" + std::to_string(i), {{"title", text.Words(4)}, {"body", body}}});
+  }
+  docs[5].fields.push_back({"body", text.Words(400)});  // repeated: no marks
+  docs[6].fields.clear();
+  std::unique_ptr<Analyzer> english;
+  AnalyzerOptions stopping;
+  stopping.stopwords = "english";
+  ASSERT_TRUE(Analyzer::Create(stopping, &english).ok());
+  SegmentBuilder builder(english.get(), dir_);
+  for (const Document& d : docs) ASSERT_TRUE(builder.Add(d).ok());
+  SegmentStats stats;
+  ASSERT_TRUE(builder.Write("seg_1", &stats).ok());
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/true, &seg).ok());
+  size_t marked = 0;
+  for (uint32_t d = 0; d < docs.size(); ++d) {
+    Document got;
+    ASSERT_TRUE(seg->store().Get(d, &got).ok());
+    const std::string_view body = docs[d].Field("body");
+    std::vector<TokenMark> want;
+    uint32_t emitted = 0;
+    english->Analyze(body, [&](const Token& t) {
+      if (emitted > 0 && emitted % kTokenMarkInterval == 0) want.push_back({t.position, t.start_byte});
+      ++emitted;
+    });
+    if (d == 5) want.clear();
+    std::vector<TokenMark> marks;
+    uint32_t interval = 0;
+    const std::string_view value = got.Field(kMarksField);
+    ASSERT_EQ(!value.empty(), !want.empty()) << "document " << d;
+    if (want.empty()) continue;
+    ASSERT_EQ(got.fields[0].name, kMarksField) << "right after the id";
+    ASSERT_TRUE(DecodeTokenMarks(value, "body", body.size(), &interval, &marks)) << d;
+    EXPECT_EQ(interval, kTokenMarkInterval);
+    EXPECT_EQ(marks, want) << "document " << d;
+    EXPECT_FALSE(DecodeTokenMarks(value, "title", 1000, &interval, &marks)) << "short";
+    ++marked;
+  }
+  EXPECT_GT(marked, 25u);
 }
 
 // LookupTerm compares the prefix-compressed dictionary entries with the key without rebuilding
