@@ -217,7 +217,8 @@ TEST_F(SnippetTest, SnippetHugeDocumentIsBounded) {
   EXPECT_EQ(s.substr(s.size() - std::string("…").size()), "…");
 }
 
-// Token marks and term positions as the indexer and the postings give them for `text`.
+// Token marks and term positions as the indexer and the postings give them for `text` (the
+// positions' terms view `terms`).
 struct MarkedField {
   std::vector<TokenMark> marks;
   std::vector<TermPositions> positions;
@@ -283,8 +284,9 @@ TEST_F(SnippetTest, FromMarksIsTheSnippetOfTheWholeText) {
 
 TEST_F(SnippetTest, FromMarksRefusesMarksOrPositionsTheTextDoesNotHave) {
   const std::string text = "one fox two dog three fox four dog five six seven eight nine ten";
-  const std::unordered_set<std::string> terms = {"fox", "dog"};
-  MarkedField field = MarkText(*analyzer_, text, 3, {"fox", "dog"});
+  const std::vector<std::string> words = {"fox", "dog"};  // the positions' terms view them
+  const std::unordered_set<std::string> terms(words.begin(), words.end());
+  MarkedField field = MarkText(*analyzer_, text, 3, words);
   ASSERT_TRUE(MakeSnippetFromMarks(text, *analyzer_, terms, field.marks, field.positions, 20,
                                    "[", "]")
                   .has_value());
