@@ -361,6 +361,12 @@ std::optional<std::string> MakeSnippetFromMarks(
     const std::vector<TokenMark>& marks, const std::vector<TermPositions>& positions,
     size_t max_chars, std::string_view begin_mark, std::string_view end_mark) {
   if (max_chars == 0) return std::string();
+  for (size_t i = 0; i < marks.size(); ++i) {
+    const TokenMark previous = i == 0 ? TokenMark{} : marks[i - 1];
+    if (marks[i].position <= previous.position || marks[i].byte <= previous.byte ||
+        marks[i].byte >= text.size())
+      return std::nullopt;
+  }
   const QueryTerms query_terms(terms);
   std::vector<std::pair<uint32_t, int>> hits;  // (position, term), by position
   for (const TermPositions& tp : positions) {

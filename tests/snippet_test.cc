@@ -303,6 +303,17 @@ TEST_F(SnippetTest, FromMarksRefusesMarksOrPositionsTheTextDoesNotHave) {
                                     renumbered.positions, 20, "[", "]")
                    .has_value());
 
+  MarkedField unordered = field;
+  std::swap(unordered.marks[0], unordered.marks[1]);
+  EXPECT_FALSE(MakeSnippetFromMarks(text, *analyzer_, terms, unordered.marks,
+                                    unordered.positions, 20, "[", "]")
+                   .has_value());
+  MarkedField outside = field;
+  outside.marks.push_back({1000, static_cast<uint32_t>(text.size())});
+  EXPECT_FALSE(MakeSnippetFromMarks(text, *analyzer_, terms, outside.marks, outside.positions,
+                                    20, "[", "]")
+                   .has_value());
+
   MarkedField missing = field;
   missing.positions[0].positions.pop_back();  // a fox the postings do not list
   EXPECT_FALSE(MakeSnippetFromMarks(text, *analyzer_, terms, missing.marks, missing.positions,
