@@ -12,8 +12,9 @@ size_t StemMemo::SetOf(std::string_view word, size_t sets) {
 void StemMemo::Remember(const Key& key, uint64_t hash, std::string_view stem) {
   if (slots_ == nullptr) {
     Resize(kInitialSets);
-  } else if (set_mask_ + 1 < kMaxSets && ++misses_since_growth_ >= slots()) {
-    // As many misses as slots: the words in use no longer fit (or keep evicting each other).
+  } else if (set_mask_ + 1 < kMaxSets &&
+             ++misses_since_growth_ >= slots() / kSlotsPerGrowthMiss) {
+    // The words in use no longer fit comfortably (or keep evicting each other).
     Resize((set_mask_ + 1) * 2);
   }
   Slot slot;

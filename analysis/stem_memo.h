@@ -6,8 +6,11 @@
 //
 // Words longer than kMaxWordBytes, empty words, and stems longer than kMaxStemBytes are not
 // remembered: Get then stems every time. The table is allocated on the first miss and doubles
-// (keeping what it holds) each time it has missed as many times as it has slots, up to kMaxSets
-// sets; after that a miss replaces the older entry of its set. Not thread-safe (one per Analyzer).
+// (keeping what it holds) each time it has missed slots() / kSlotsPerGrowthMiss times, up to
+// kMaxSets sets; after that a miss replaces the older entry of its set. Growing that early keeps
+// the table sparse while it fills, where a 2-way set rarely has to evict a word still in use
+// (on the King James Bible, 4% more misses than a table that never evicts; 1/4 instead of
+// 1/16 made that 18%). Not thread-safe (one per Analyzer).
 #ifndef TRAWL_ANALYSIS_STEM_MEMO_H_
 #define TRAWL_ANALYSIS_STEM_MEMO_H_
 
@@ -27,6 +30,7 @@ class StemMemo {
   static constexpr size_t kWays = 2;
   static constexpr size_t kInitialSets = 512;  // 64 KB
   static constexpr size_t kMaxSets = 32768;    // 4 MB
+  static constexpr size_t kSlotsPerGrowthMiss = 16;
 
   StemMemo() = default;
   StemMemo(const StemMemo&) = delete;
