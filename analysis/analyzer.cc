@@ -557,15 +557,8 @@ std::string_view Analyzer::Stem() {
 }
 
 std::string_view Analyzer::CachedStem() {
-  constexpr size_t kMaxCachedStems = 1 << 16;
-  constexpr size_t kMaxCachedWordBytes = 32;
   if (stemmer_ == nullptr) return folded_;
-  if (folded_.size() > kMaxCachedWordBytes) return Stem();
-  auto it = stem_cache_.find(folded_);
-  if (it != stem_cache_.end()) return it->second;
-  if (stem_cache_.size() >= kMaxCachedStems) stem_cache_.clear();
-  std::string stem(Stem());
-  return stem_cache_.emplace(folded_, std::move(stem)).first->second;
+  return stem_memo_.Get(folded_, [this](std::string_view) { return Stem(); });
 }
 
 void Analyzer::Analyze(std::string_view text, const std::function<void(const Token&)>& sink) {

@@ -11,11 +11,11 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
 
+#include "analysis/stem_memo.h"
 #include "trawl/analysis.h"
 #include "trawl/status.h"
 
@@ -93,6 +93,7 @@ class Analyzer {
   // ascii_folding: folds folded_ in place.
   void FoldCurrentTokenToAscii();
   bool IsStopword() const;
+  // folded_ stemmed; valid until the next call of either.
   std::string_view Stem();
   std::string_view CachedStem();
   // The pipeline with a program's components (include/trawl/analysis.h). noexcept: an
@@ -108,9 +109,8 @@ class Analyzer {
   bool standard_tokenizer_ = false;
   bool strip_possessives_ = false;
   sb_stemmer* stemmer_ = nullptr;
-  // Stemming dominates analysis time and word frequencies are Zipfian: a bounded cache of
-  // folded word -> stem serves most tokens (cleared when full, which keeps it simple and bounded).
-  std::unordered_map<std::string, std::string> stem_cache_;
+  // Folded word -> Stem(), so that most tokens are not stemmed again (analysis/stem_memo.h).
+  StemMemo stem_memo_;
   std::unordered_set<std::string> stopwords_;
   uint64_t dropped_long_tokens_ = 0;
   std::string folded_;  // the current token, reused so the hot path does not allocate
