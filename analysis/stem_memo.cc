@@ -21,7 +21,8 @@ void StemMemo::Remember(const Key& key, uint64_t hash, std::string_view stem) {
   std::memcpy(slot.word, key.words, sizeof(slot.word));
   slot.word_bytes = static_cast<uint8_t>(key.bytes);
   slot.stem_bytes = static_cast<uint8_t>(stem.size());
-  std::memcpy(slot.stem, stem.data(), stem.size());
+  // An empty stem may have no data at all, which memcpy must not be given even for 0 bytes.
+  if (!stem.empty()) std::memcpy(slot.stem, stem.data(), stem.size());
   PutFirst(&slots_[(hash & set_mask_) * kWays], slot);
 }
 
