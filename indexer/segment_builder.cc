@@ -175,7 +175,7 @@ void SegmentBuilder::AddFieldText(uint32_t field_id, Analyzer& analyzer, std::st
   std::vector<TokenMark>* marks = nullptr;
   if (continuing) {
     std::erase_if(marks_, [&](const FieldTokenMarks& m) { return m.field == f.name; });
-  } else if (mark && text.size() > kTokenMarkInterval) {
+  } else if (mark && text.size() > kTokenMarkInterval) {  // a token takes a byte at least
     marks_.push_back({f.name, {}});
     marks = &marks_.back().marks;
   }

@@ -153,7 +153,6 @@ Status SnippetSource(const Document& doc, const Schema& schema,
                      SnippetText* out) {
   *out = SnippetText();
   for (const std::string& name : requested) {
-    if (IsEngineField(name)) continue;
     std::string_view value = doc.Field(name);
     if (!value.empty()) {
       *out = {name, value};
@@ -166,8 +165,7 @@ Status SnippetSource(const Document& doc, const Schema& schema,
     return f == nullptr || f->spec.type == FieldType::kText;
   };
   auto is_candidate = [&](const DocField& f) {
-    return f.name != kIdField && f.name != kTitleField && !IsEngineField(f.name) &&
-           !f.value.empty() && is_text(f.name);
+    return f.name != kIdField && f.name != kTitleField && !f.value.empty() && is_text(f.name);
   };
   // Ranking analyzes every candidate's start: not needed when there is only one.
   const bool rank = !terms.empty() &&
@@ -223,12 +221,25 @@ bool QueryTermPositions(const SegmentReader& segment, std::string_view field, ui
   return true;
 }
 
-// The snippet of a hit's text: from the field's token marks when the document has them, so that
-// only the text around the matches is analyzed, else by scanning the text's start.
+// Removes the engine's fields from a stored document, which then holds only its own, and returns
+// the value of its token marks ("" without).
+std::string TakeEngineFields(Document* doc) {
+  std::string marks;
+  std::erase_if(doc->fields, [&](DocField& f) {
+    if (!IsEngineField(f.name)) return false;
+    if (f.name == kMarksField && marks.empty()) marks = std::move(f.value);
+    return true;
+  });
+  return marks;
+}
+
+// The snippet of a hit's text: from the field's token marks (`marks_value`) when the document
+// has them, so that only the text around the matches is analyzed, else by scanning the text's
+// start.
 std::string HitSnippet(const SegmentReader& segment, uint32_t docid, const Document& doc,
-                       std::string_view field, std::string_view text, Analyzer& analyzer,
+                       std::string_view marks_value, std::string_view field,
+                       std::string_view text, Analyzer& analyzer,
                        const std::unordered_set<std::string>& terms, const SearchOptions& options) {
-  const std::string_view marks_value = doc.Field(kMarksField);
   std::vector<TokenMark> marks;
   uint32_t interval = 0;
   std::vector<TermPositions> positions;
@@ -726,6 +737,7 @@ Status SearcherImpl::LoadHit(const SearchOptions& options,
   if (id_and_title_only) TRAWL_RETURN_IF_ERROR(store.GetIdAndField(hit->docid, kTitleField, &doc));
   // An empty id (never written: Add refuses one) is looked for among all the fields.
   if (!id_and_title_only || doc.id.empty()) TRAWL_RETURN_IF_ERROR(store.Get(hit->docid, &doc));
+  const std::string marks_value = TakeEngineFields(&doc);
   hit->id = doc.id.empty() ? std::string(doc.Field(kIdField)) : doc.id;
   hit->title = std::string(doc.Field(kTitleField));
   // Choosing the snippet's field analyzes the hit's text: skipped when no snippet is asked for.
@@ -736,14 +748,14 @@ Status SearcherImpl::LoadHit(const SearchOptions& options,
     Analyzer* analyzer = &analyzers.Default();
     if (!source.field.empty())
       TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema_, analyzers, source.field, &analyzer));
-    hit->snippet = HitSnippet(*segments_[hit->segment], hit->docid, doc, source.field,
-                              source.text, *analyzer, terms, options);
+    hit->snippet = HitSnippet(*segments_[hit->segment], hit->docid, doc, marks_value,
+                              source.field, source.text, *analyzer, terms, options);
   }
   if (!options.fields.empty()) {
     const bool all = std::find(options.fields.begin(), options.fields.end(), "*") !=
                      options.fields.end();
     for (DocField& f : doc.fields) {
-      if (f.name == kIdField || IsEngineField(f.name)) continue;
+      if (f.name == kIdField) continue;
       if (!all && std::find(options.fields.begin(), options.fields.end(), f.name) ==
                       options.fields.end())
         continue;
@@ -771,8 +783,8 @@ Status SearcherImpl::Get(std::string_view id, Document* out) const {
         continue;
       TRAWL_RETURN_IF_ERROR(reader.store().Get(c.doc(), out));
       if (out->id.empty()) out->id = std::string(out->Field(kIdField));
-      std::erase_if(out->fields,
-                    [](const DocField& f) { return f.name == kIdField || IsEngineField(f.name); });
+      TakeEngineFields(out);
+      std::erase_if(out->fields, [](const DocField& f) { return f.name == kIdField; });
       for (DocField& f : out->fields) {
         const Schema::Field* spec = schema_.Find(f.name);
         f.kind = ValueKindOf(spec == nullptr ? FieldType::kText : spec->spec.type);
