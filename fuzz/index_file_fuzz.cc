@@ -115,6 +115,10 @@ void ExerciseIndex(const std::string& dir) {
       (void)searcher->Search(q, options, &results);
       options.exact_total = false;
       (void)searcher->Search(q, options, &results);
+      // Id, title and snippet only: the stores are read lazily, frame by frame.
+      trawl::SearchOptions snippets;
+      snippets.top_k = 5;
+      (void)searcher->Search(q, snippets, &results);
       trawl::SearchOptions typed;
       typed.top_k = 3;
       typed.sort = {{"year", true}, {"tag", false}};
