@@ -62,19 +62,27 @@ void ReleaseIfHuge(std::string* s, size_t keep) {
 void StoreWriter::CCtxDeleter::operator()(ZSTD_CCtx_s* cctx) const { ZSTD_freeCCtx(cctx); }
 
 StoreWriter::StoreWriter(std::unique_ptr<FileWriter> file,
-                         std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx, size_t block_bytes)
-    : file_(std::move(file)), cctx_(std::move(cctx)), block_bytes_(block_bytes) {}
+                         std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx, size_t block_bytes,
+                         size_t frame_bytes)
+    : file_(std::move(file)),
+      cctx_(std::move(cctx)),
+      block_bytes_(block_bytes),
+      frame_bytes_(frame_bytes) {}
 
 StoreWriter::~StoreWriter() = default;
 
 Status StoreWriter::Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
-                           int zstd_level, size_t block_bytes, FileSystem* fs) {
+                           int zstd_level, size_t block_bytes, FileSystem* fs,
+                           uint32_t format_version) {
   if (zstd_level < ZSTD_minCLevel() || zstd_level > ZSTD_maxCLevel()) {
     return Status::InvalidArgument("zstd level " + std::to_string(zstd_level) +
                                    " is outside " + std::to_string(ZSTD_minCLevel()) + ".." +
                                    std::to_string(ZSTD_maxCLevel()));
   }
   if (block_bytes == 0) return Status::InvalidArgument("store block size must be positive");
+  if (format_version != 1 && format_version != 2) {
+    return Status::InvalidArgument("no store format version " + std::to_string(format_version));
+  }
   std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx(ZSTD_createCCtx());
   if (cctx == nullptr ||
       ZSTD_isError(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, zstd_level)) ||
@@ -82,8 +90,9 @@ Status StoreWriter::Create(const std::string& path, std::unique_ptr<StoreWriter>
     return Status::IOError(DisplayName(path) + ": cannot set up zstd compression");
   }
   std::unique_ptr<FileWriter> file;
-  TRAWL_RETURN_IF_ERROR(FileWriter::Create(path, kStoreKind, kStoreFormatVersion, &file, fs));
-  out->reset(new StoreWriter(std::move(file), std::move(cctx), block_bytes));
+  TRAWL_RETURN_IF_ERROR(FileWriter::Create(path, kStoreKind, format_version, &file, fs));
+  const size_t frame_bytes = format_version == 1 ? kMaxU32 : kStoreFrameBytes;
+  out->reset(new StoreWriter(std::move(file), std::move(cctx), block_bytes, frame_bytes));
   return Status::OK();
 }
 
@@ -120,24 +129,35 @@ Status StoreWriter::Add(const Document& doc, const DocField* engine_field) {
 
 Status StoreWriter::FlushBlock() {
   if (block_.empty()) return Status::OK();
-  compressed_.resize(ZSTD_compressBound(block_.size()));
-  size_t n = ZSTD_compress2(cctx_.get(), compressed_.data(), compressed_.size(), block_.data(),
-                            block_.size());
-  if (ZSTD_isError(n)) {
-    return Status::IOError(DisplayName(file_->path()) + ": zstd: " + ZSTD_getErrorName(n));
-  }
-  if (n > kMaxU32) {
+  compressed_.clear();
+  for (size_t begin = 0; begin < block_.size(); begin += frame_bytes_)
+    TRAWL_RETURN_IF_ERROR(CompressFrame(std::string_view(block_).substr(begin, frame_bytes_)));
+  if (compressed_.size() > kMaxU32) {
     return Status::InvalidArgument(DisplayName(file_->path()) + ": compressed block too large");
   }
   PutFixed32(&index_, block_first_doc_);
   PutFixed64(&index_, file_->body_offset());
-  PutFixed32(&index_, static_cast<uint32_t>(n));
+  PutFixed32(&index_, static_cast<uint32_t>(compressed_.size()));
   PutFixed32(&index_, static_cast<uint32_t>(block_.size()));
   ++num_blocks_;
-  TRAWL_RETURN_IF_ERROR(file_->Append(std::string_view(compressed_.data(), n)));
+  TRAWL_RETURN_IF_ERROR(file_->Append(compressed_));
   block_.clear();
   ReleaseIfHuge(&block_, 4 * block_bytes_);
   ReleaseIfHuge(&compressed_, 4 * block_bytes_);
+  return Status::OK();
+}
+
+// Appends one frame to compressed_: a one-shot compression records the content size in the frame
+// header, which readers rely on to find a frame's place in the block.
+Status StoreWriter::CompressFrame(std::string_view content) {
+  const size_t at = compressed_.size();
+  compressed_.resize(at + ZSTD_compressBound(content.size()));
+  const size_t n = ZSTD_compress2(cctx_.get(), compressed_.data() + at, compressed_.size() - at,
+                                  content.data(), content.size());
+  if (ZSTD_isError(n)) {
+    return Status::IOError(DisplayName(file_->path()) + ": zstd: " + ZSTD_getErrorName(n));
+  }
+  compressed_.resize(at + n);
   return Status::OK();
 }
 

@@ -1,6 +1,6 @@
 // The stored-document file of a segment: every document's id and fields, for showing results.
 //
-// File kind "STOR", version 1, inside the common envelope (format/file_format.h). Body:
+// File kind "STOR", version 2, inside the common envelope (format/file_format.h). Body:
 //
 //   block 0 | block 1 | ... | block B-1      zstd frames, back to back from body offset 0
 //   block index: B entries of 20 bytes       first docid u32 | offset from body start u64 |
@@ -14,9 +14,13 @@
 //
 // with the document's id first, as a field named "id" (kIdField), then its fields in order. A block is closed
 // once its uncompressed size reaches the block size (16 KiB by default), so documents never span
-// blocks and a document larger than the block size makes one large block. Every zstd frame records
-// its content size and a content checksum, so a damaged block is caught when it is read even
-// without verifying the file checksum. Integers are little-endian; varints are LEB128.
+// blocks and a document larger than the block size makes one large block. A block is one zstd
+// frame, or, when it is longer than kStoreFrameBytes (version 2 on), consecutive independent
+// frames of kStoreFrameBytes each but the last, so that a part of a large document can be read
+// without decompressing all of it. Every zstd frame records its content size and a content
+// checksum, so a damaged block is caught when it is read even without verifying the file checksum.
+// Version 1 wrote every block as one frame; readers accept both. Integers are little-endian;
+// varints are LEB128.
 #ifndef TRAWL_FORMAT_STORE_WRITER_H_
 #define TRAWL_FORMAT_STORE_WRITER_H_
 
@@ -36,21 +40,26 @@ struct ZSTD_CCtx_s;
 namespace trawl {
 
 inline constexpr std::string_view kStoreKind = kStoreFile.kind;
-inline constexpr uint32_t kStoreFormatVersion = 1;
+inline constexpr uint32_t kStoreFormatVersion = 2;
 // What every segment's store is written with: level 3 compresses text about 4:1 at several
 // hundred MB/s, and 16 KiB blocks keep a hit's fetch to one small frame.
 inline constexpr int kStoreZstdLevel = 3;
 inline constexpr size_t kStoreBlockBytes = 16384;
+// The most content of one frame of a larger block (version 2): a snippet of a large document
+// decompresses the few frames around its matches. Each frame starts without the history of the
+// one before: the peers' usrdoc stores (1-9 MB documents) grow by 10%.
+inline constexpr size_t kStoreFrameBytes = 64 << 10;
 inline constexpr size_t kStoreBlockIndexEntrySize = 20;
 inline constexpr size_t kStoreTrailerSize = 16;
 
 class StoreWriter {
  public:
-  // Creates `path` (it must not exist). InvalidArgument for a zstd level outside zstd's range or
-  // a zero block size.
+  // Creates `path` (it must not exist). InvalidArgument for a zstd level outside zstd's range,
+  // a zero block size or a format version other than 1 and 2 (1, every block one frame, is
+  // written for tests of what older stores hold).
   static Status Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
                        int zstd_level = kStoreZstdLevel, size_t block_bytes = kStoreBlockBytes,
-                       FileSystem* fs = nullptr);
+                       FileSystem* fs = nullptr, uint32_t format_version = kStoreFormatVersion);
   // With the segment defaults above.
   static Status Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
                        FileSystem* fs) {
@@ -85,12 +94,14 @@ class StoreWriter {
   };
 
   StoreWriter(std::unique_ptr<FileWriter> file, std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx,
-              size_t block_bytes);
+              size_t block_bytes, size_t frame_bytes);
   Status FlushBlock();
+  Status CompressFrame(std::string_view content);
 
   std::unique_ptr<FileWriter> file_;
   std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx_;
   size_t block_bytes_;
+  size_t frame_bytes_;  // the most content of a frame
   std::string block_;       // serialized documents of the open block
   std::string compressed_;  // scratch for compressing it
   std::string index_;       // block index entries so far
