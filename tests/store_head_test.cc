@@ -99,9 +99,10 @@ class StoreHeadTest : public ::testing::Test {
   // The block index of a store file's bytes.
   static std::vector<BlockEntry> Blocks(const std::string& file) {
     const size_t body_end = file.size() - kFileFooterSize;
+    // dictionary length | block count | document count | block index offset
     const char* trailer = file.data() + body_end - kStoreTrailerSize;
-    const uint32_t n = DecodeFixed32(trailer);
-    const uint64_t index = kFileHeaderSize + DecodeFixed64(trailer + 8);
+    const uint32_t n = DecodeFixed32(trailer + 4);
+    const uint64_t index = kFileHeaderSize + DecodeFixed64(trailer + 12);
     std::vector<BlockEntry> blocks;
     for (uint32_t i = 0; i < n; ++i) {
       const char* p = file.data() + index + size_t{i} * kStoreBlockIndexEntrySize;
