@@ -17,7 +17,7 @@
 //   varint field count, then per field: varint name length, name, varint value length, value
 //
 // with the document's id first, as a field named "id" (kIdField), then its fields in order. A block is closed
-// once its uncompressed size reaches the block size (16 KiB by default), so documents never span
+// once its uncompressed size reaches the block size (8 KiB by default), so documents never span
 // blocks and a document larger than the block size makes one large block. Every zstd frame records
 // its content size and a content checksum, so a damaged block is caught when it is read even
 // without verifying the file checksum; a frame compressed with the dictionary records its id.
@@ -25,7 +25,7 @@
 //
 // The dictionary is trained on the segment's first documents (the dictionary sample, 1 MiB by
 // default) and kept only if it pays for itself: on those documents if they are the whole store,
-// else within four times as much at the rate it saves on them. A 16 KiB block of short
+// else within four times as much at the rate it saves on them. An 8 KiB block of short
 // documents shares little with itself but much with its neighbours (field names, id prefixes,
 // the corpus's vocabulary).
 #ifndef TRAWL_FORMAT_STORE_WRITER_H_
@@ -53,9 +53,11 @@ inline constexpr uint32_t kStoreFormatVersion = 2;
 // The first version whose trailer holds a dictionary length.
 inline constexpr uint32_t kStoreDictionaryVersion = 2;
 // What every segment's store is written with: level 3 compresses text about 4:1 at several
-// hundred MB/s, and 16 KiB blocks keep a hit's fetch to one small frame.
+// hundred MB/s, and 8 KiB blocks keep a hit's fetch to one small frame. (With the dictionary,
+// 8 KiB blocks take less space than 16 KiB blocks did without it, and a hit decompresses half
+// as much; docs/benchmarks.md, "A dictionary for the store".)
 inline constexpr int kStoreZstdLevel = 3;
-inline constexpr size_t kStoreBlockBytes = 16384;
+inline constexpr size_t kStoreBlockBytes = 8192;
 inline constexpr size_t kStoreBlockIndexEntrySize = 20;
 // How much of a segment's first serialized documents a dictionary is trained on (0: none), and
 // the most it may hold: enough for the vocabulary and layout of a corpus's documents, small
