@@ -2,10 +2,32 @@
 
 #include <zstd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <cstring>
 #include <utility>
 
 #include "common/coding.h"
 #include "format/store_writer.h"
+
+// Under AddressSanitizer a LazyDocument's frames are poisoned until loaded, so that reading bytes
+// nobody loaded is reported where it happens.
+#if defined(__SANITIZE_ADDRESS__)
+#define TRAWL_STORE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TRAWL_STORE_ASAN 1
+#endif
+#endif
+#if defined(TRAWL_STORE_ASAN)
+#include <sanitizer/asan_interface.h>
+#define TRAWL_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define TRAWL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define TRAWL_POISON(p, n) ((void)(p), (void)(n))
+#define TRAWL_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 namespace trawl {
 
@@ -38,6 +60,7 @@ struct Scratch {
   // largest block it decoded, so it is given back after one past kKeepBufferBytes).
   ZSTD_DStream* stream = nullptr;
   std::string prefix;
+  std::vector<StoreFrame> frames;
 };
 
 Scratch& ThreadScratch() {
@@ -46,6 +69,12 @@ Scratch& ThreadScratch() {
 }
 
 std::string BlockName(uint32_t block) { return "block " + std::to_string(block); }
+
+// With assertions, bytes of a LazyDocument nobody loaded read as this (invalid UTF-8, shown as
+// U+FFFD), so that a snippet made from them differs from the reference a test compares it with.
+constexpr char kUnloadedByte = '\xFF';
+
+std::atomic<uint64_t> frames_decompressed{0};
 
 bool SkipDocument(ByteReader* in) {
   uint64_t nfields;
@@ -230,31 +259,44 @@ uint32_t StoreReader::EndDoc(uint32_t block) const {
   return block + 1 < num_blocks_ ? BlockAt(block + 1).first_doc : num_docs_;
 }
 
-Status StoreReader::DecompressBlock(uint32_t i, std::string* buffer) const {
+Status StoreReader::FindFrames(uint32_t i, std::vector<StoreFrame>* out) const {
   const Block b = BlockAt(i);
   const char* src = file_->body().data() + b.offset;
-  // The frame header must agree with the index before a buffer is sized by either.
-  unsigned long long frame_size = ZSTD_getFrameContentSize(src, b.compressed);
-  if (frame_size != b.uncompressed) {
-    return file_->Corrupt(BlockName(i) + ": zstd frame does not record the indexed length " +
-                          std::to_string(b.uncompressed));
+  out->clear();
+  uint64_t offset = 0, begin = 0;
+  while (offset < b.compressed) {
+    const size_t remaining = b.compressed - offset;
+    // Every frame header must agree with the index before a buffer is sized by either.
+    const unsigned long long length = ZSTD_getFrameContentSize(src + offset, remaining);
+    if (length == ZSTD_CONTENTSIZE_ERROR || length == ZSTD_CONTENTSIZE_UNKNOWN ||
+        length > b.uncompressed - begin) {
+      return file_->Corrupt(BlockName(i) + ": zstd frame at byte " + std::to_string(offset) +
+                            " does not record a length within the indexed length " +
+                            std::to_string(b.uncompressed));
+    }
+    const size_t size = ZSTD_findFrameCompressedSize(src + offset, remaining);
+    if (ZSTD_isError(size)) {
+      return file_->Corrupt(BlockName(i) + ": zstd frame at byte " + std::to_string(offset) +
+                            ": " + ZSTD_getErrorName(size));
+    }
+    out->push_back({static_cast<uint32_t>(offset), static_cast<uint32_t>(size),
+                    static_cast<uint32_t>(begin), static_cast<uint32_t>(length)});
+    offset += size;
+    begin += length;
   }
-  Scratch& scratch = ThreadScratch();
-  if (scratch.dctx == nullptr) return Status::IOError("cannot set up zstd decompression");
-  if (buffer->size() < b.uncompressed) buffer->resize(b.uncompressed);
-  const ZSTD_DDict_s* ddict = FrameDictionary(src, b.compressed);
-  size_t n = ddict != nullptr
-                 ? ZSTD_decompress_usingDDict(scratch.dctx, buffer->data(), b.uncompressed, src,
-                                              b.compressed, ddict)
-                 : ZSTD_decompressDCtx(scratch.dctx, buffer->data(), b.uncompressed, src,
-                                       b.compressed);
-  if (ZSTD_isError(n)) return file_->Corrupt(BlockName(i) + ": zstd: " + ZSTD_getErrorName(n));
-  if (n != b.uncompressed) {
-    return file_->Corrupt(BlockName(i) + ": decompressed to " + std::to_string(n) + " bytes, not " +
-                          std::to_string(b.uncompressed));
+  if (begin != b.uncompressed) {
+    return file_->Corrupt(BlockName(i) + ": zstd frames do not record the indexed length " +
+                          std::to_string(b.uncompressed) + " (they hold " +
+                          std::to_string(begin) + " bytes)");
+  }
+  if (file_->version() < 2 && out->size() != 1) {
+    return file_->Corrupt(BlockName(i) + ": " + std::to_string(out->size()) +
+                          " zstd frames in a version 1 store, which has one a block");
   }
   return Status::OK();
 }
+
+uint64_t StoreFramesDecompressed() { return frames_decompressed.load(std::memory_order_relaxed); }
 
 const ZSTD_DDict_s* StoreReader::FrameDictionary(const char* frame, size_t size) const {
   // A frame records the id of the dictionary it was compressed with, 0 for none: zstd refuses
@@ -263,12 +305,47 @@ const ZSTD_DDict_s* StoreReader::FrameDictionary(const char* frame, size_t size)
                                                                          : nullptr;
 }
 
-Status StoreReader::Get(uint32_t docid, Document* out) const {
+Status StoreReader::DecompressFrame(uint32_t i, const StoreFrame& frame, char* dst) const {
+  frames_decompressed.fetch_add(1, std::memory_order_relaxed);
+  Scratch& scratch = ThreadScratch();
+  if (scratch.dctx == nullptr) return Status::IOError("cannot set up zstd decompression");
+  const char* src = file_->body().data() + BlockAt(i).offset + frame.offset;
+  const ZSTD_DDict_s* ddict = FrameDictionary(src, frame.size);
+  const size_t n =
+      ddict != nullptr
+          ? ZSTD_decompress_usingDDict(scratch.dctx, dst, frame.length, src, frame.size, ddict)
+          : ZSTD_decompressDCtx(scratch.dctx, dst, frame.length, src, frame.size);
+  const std::string where =
+      BlockName(i) + (frame.offset == 0 ? "" : ", frame at byte " + std::to_string(frame.offset));
+  if (ZSTD_isError(n)) return file_->Corrupt(where + ": zstd: " + ZSTD_getErrorName(n));
+  if (n != frame.length) {
+    return file_->Corrupt(where + ": decompressed to " + std::to_string(n) + " bytes, not " +
+                          std::to_string(frame.length));
+  }
+  return Status::OK();
+}
+
+Status StoreReader::DecompressBlock(uint32_t i, std::string* buffer) const {
+  std::vector<StoreFrame>& frames = ThreadScratch().frames;
+  TRAWL_RETURN_IF_ERROR(FindFrames(i, &frames));
+  const uint32_t length = BlockAt(i).uncompressed;
+  if (buffer->size() < length) buffer->resize(length);
+  for (const StoreFrame& f : frames)
+    TRAWL_RETURN_IF_ERROR(DecompressFrame(i, f, buffer->data() + f.begin));
+  return Status::OK();
+}
+
+Status StoreReader::CheckDocid(uint32_t docid) const {
   if (docid >= num_docs_) {
     return Status::InvalidArgument(DisplayName(file_->path()) + ": docid " +
                                    std::to_string(docid) + " out of range (" +
                                    std::to_string(num_docs_) + " documents)");
   }
+  return Status::OK();
+}
+
+Status StoreReader::Get(uint32_t docid, Document* out) const {
+  TRAWL_RETURN_IF_ERROR(CheckDocid(docid));
   const uint32_t i = FindBlock(docid);
   Scratch& scratch = ThreadScratch();
   Status s = DecompressBlock(i, &scratch.buffer);
@@ -283,7 +360,9 @@ Status StoreReader::Get(uint32_t docid, Document* out) const {
 Status StoreReader::GetIdAndField(uint32_t docid, std::string_view field, Document* out) const {
   if (docid < num_docs_) {
     const uint32_t i = FindBlock(docid);
-    if (BlockAt(i).uncompressed > kWholeBlockBytes && ReadHead(i, docid, field, out)) {
+    if (BlockAt(i).uncompressed > kWholeBlockBytes &&
+        (file_->version() >= 2 ? ReadHeadOfFrames(docid, field, out)
+                               : ReadHead(i, docid, field, out))) {
       return Status::OK();
     }
   }
@@ -298,6 +377,21 @@ Status StoreReader::GetIdAndField(uint32_t docid, std::string_view field, Docume
     }
   }
   return Status::OK();
+}
+
+// A block of several frames: the frames the id and the field lie in, and those of the fields'
+// headers, which are usually the first.
+bool StoreReader::ReadHeadOfFrames(uint32_t docid, std::string_view field, Document* out) const {
+  LazyDocument doc;
+  if (!GetLazy(docid, &doc).ok()) return false;
+  const auto it = std::find_if(doc.fields().begin(), doc.fields().end(),
+                               [&](const LazyDocument::Field& f) { return f.name == field; });
+  if (it != doc.fields().end() && !doc.Load(it->value).ok()) return false;
+  out->id.assign(doc.id());
+  out->fields.clear();
+  if (it != doc.fields().end())
+    out->fields.emplace_back(std::string(field), std::string(it->value));
+  return true;
 }
 
 bool StoreReader::ReadHead(uint32_t i, uint32_t docid, std::string_view field,
@@ -387,6 +481,168 @@ Status StoreReader::DecodeFromBlock(uint32_t block, std::string_view data, uint3
   }
   *out = std::move(doc);
   return Status::OK();
+}
+
+namespace {
+
+// Reads a LazyDocument's block from its start as ByteReader reads bytes, loading the frames its
+// reads reach. After a false return, status() tells a frame's damage from the layout's.
+class LazyReader {
+ public:
+  LazyReader(LazyDocument* doc, std::string_view block) : doc_(doc), block_(block) {}
+
+  size_t remaining() const { return block_.size() - pos_; }
+  const Status& status() const { return status_; }
+
+  // As ByteReader::ReadVarint64, a byte at a time so that no frame past the varint is loaded.
+  bool ReadVarint64(uint64_t* v) {
+    uint64_t result = 0;
+    for (int shift = 0; shift <= 63 && pos_ < block_.size(); shift += 7) {
+      if (!Load(1)) return false;
+      const uint64_t byte = static_cast<unsigned char>(block_[pos_++]);
+      result |= (byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        *v = result;
+        return true;
+      }
+    }
+    return false;
+  }
+  // The bytes are loaded only with `load`.
+  bool ReadLengthPrefixed(bool load, std::string_view* out) {
+    uint64_t length;
+    if (!ReadVarint64(&length) || length > remaining() || (load && !Load(length))) return false;
+    *out = block_.substr(pos_, length);
+    pos_ += length;
+    return true;
+  }
+
+ private:
+  bool Load(size_t n) {
+    status_ = doc_->Load(block_.substr(pos_, n));
+    return status_.ok();
+  }
+
+  LazyDocument* doc_;
+  std::string_view block_;
+  size_t pos_ = 0;
+  Status status_;
+};
+
+}  // namespace
+
+Status StoreReader::GetLazy(uint32_t docid, LazyDocument* out) const {
+  TRAWL_RETURN_IF_ERROR(CheckDocid(docid));
+  LazyDocument& doc = *out;
+  doc.Reset();
+  doc.reader_ = this;
+  doc.block_ = FindBlock(docid);
+  TRAWL_RETURN_IF_ERROR(FindFrames(doc.block_, &doc.frames_));
+  doc.frame_loaded_.assign(doc.frames_.size(), false);
+  doc.size_ = BlockAt(doc.block_).uncompressed;
+  // Not zeroed: only the pages of the frames decompressed into it are ever touched.
+  doc.buffer_ = std::make_unique_for_overwrite<char[]>(doc.size_);
+#ifndef NDEBUG
+  std::memset(doc.buffer_.get(), kUnloadedByte, doc.size_);
+#endif
+  TRAWL_POISON(doc.buffer_.get(), doc.size_);
+  return WalkLazy(docid, out);
+}
+
+// Walks every document of the block as DecodeFromBlock does, reading names and lengths but
+// loading no value other than the id.
+Status StoreReader::WalkLazy(uint32_t docid, LazyDocument* doc) const {
+  const uint32_t first = BlockAt(doc->block_).first_doc;
+  const uint32_t end = EndDoc(doc->block_);
+  LazyReader in(doc, std::string_view(doc->buffer_.get(), doc->size_));
+  for (uint32_t d = first; d < end; ++d) {
+    const bool wanted = d == docid;
+    uint64_t nfields;
+    bool ok = in.ReadVarint64(&nfields) && nfields != 0 && nfields <= in.remaining() / 2;
+    for (uint64_t f = 0; ok && f < nfields; ++f) {
+      std::string_view name, value;
+      ok = in.ReadLengthPrefixed(wanted, &name) && (!wanted || f > 0 || name == kIdField) &&
+           in.ReadLengthPrefixed(wanted && f == 0, &value);
+      if (!ok || !wanted) continue;
+      if (f == 0) {
+        doc->id_ = value;
+      } else {
+        doc->fields_.push_back({name, value});
+      }
+    }
+    if (!ok) {
+      if (!in.status().ok()) return in.status();
+      return file_->Corrupt(BlockName(doc->block_) + ": document " + std::to_string(d) +
+                            " is damaged or missing");
+    }
+  }
+  if (in.remaining() != 0) {
+    return file_->Corrupt(BlockName(doc->block_) + ": " + std::to_string(in.remaining()) +
+                          " bytes after its last document");
+  }
+  return Status::OK();
+}
+
+LazyDocument::LazyDocument() = default;
+
+LazyDocument::~LazyDocument() { Reset(); }
+
+void LazyDocument::Reset() {
+  // Given back to the allocator readable, as it was handed out.
+  if (buffer_ != nullptr) TRAWL_UNPOISON(buffer_.get(), size_);
+  buffer_.reset();
+  size_ = 0;
+  frames_.clear();
+  frame_loaded_.clear();
+  frames_decompressed_ = 0;
+  loaded_prefix_ = 0;
+  id_ = {};
+  fields_.clear();
+}
+
+Status LazyDocument::Load(std::string_view bytes) {
+  if (bytes.empty()) return Status::OK();
+  const size_t begin = static_cast<size_t>(bytes.data() - buffer_.get());
+  assert(bytes.data() >= buffer_.get() && begin + bytes.size() <= size_);
+  return LoadRange(begin, begin + bytes.size());
+}
+
+Status LazyDocument::LoadRange(size_t begin, size_t end) {
+  if (end <= loaded_prefix_) return Status::OK();
+  // The first frame ending after `begin`.
+  auto frame =
+      std::upper_bound(frames_.begin(), frames_.end(), begin,
+                       [](size_t b, const StoreFrame& f) { return b < f.begin + f.length; });
+  for (; frame != frames_.end() && frame->begin < end; ++frame) {
+    const size_t k = static_cast<size_t>(frame - frames_.begin());
+    if (frame_loaded_[k]) continue;
+    char* dst = buffer_.get() + frame->begin;
+    TRAWL_UNPOISON(dst, frame->length);
+    const Status s = reader_->DecompressFrame(block_, *frame, dst);
+    if (!s.ok()) {
+      TRAWL_POISON(dst, frame->length);
+      return s;
+    }
+    frame_loaded_[k] = true;
+    ++frames_decompressed_;
+  }
+  size_t k = 0;
+  while (k < frames_.size() && frame_loaded_[k]) ++k;
+  loaded_prefix_ = k == 0 ? 0 : frames_[k - 1].begin + frames_[k - 1].length;
+  return Status::OK();
+}
+
+bool LazyDocument::Loaded(std::string_view bytes) const {
+  if (bytes.empty()) return true;
+  const size_t begin = static_cast<size_t>(bytes.data() - buffer_.get());
+  const size_t end = begin + bytes.size();
+  if (bytes.data() < buffer_.get() || end > size_) return false;
+  auto frame =
+      std::upper_bound(frames_.begin(), frames_.end(), begin,
+                       [](size_t b, const StoreFrame& f) { return b < f.begin + f.length; });
+  for (; frame != frames_.end() && frame->begin < end; ++frame)
+    if (!frame_loaded_[static_cast<size_t>(frame - frames_.begin())]) return false;
+  return true;
 }
 
 }  // namespace trawl

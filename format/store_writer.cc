@@ -106,25 +106,33 @@ void StoreWriter::CDictDeleter::operator()(ZSTD_CDict_s* cdict) const { ZSTD_fre
 
 StoreWriter::StoreWriter(std::unique_ptr<FileWriter> file,
                          std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx, int zstd_level,
-                         size_t block_bytes, size_t dictionary_sample_bytes)
+                         size_t block_bytes, size_t dictionary_sample_bytes,
+                         uint32_t format_version)
     : file_(std::move(file)),
       cctx_(std::move(cctx)),
       zstd_level_(zstd_level),
       block_bytes_(block_bytes),
+      format_version_(format_version),
+      frame_bytes_(format_version == 1 ? kMaxU32 : kStoreFrameBytes),
       dictionary_sample_bytes_(dictionary_sample_bytes),
-      dictionary_chosen_(dictionary_sample_bytes == 0) {}
+      dictionary_chosen_(dictionary_sample_bytes == 0 || format_version < kStoreDictionaryVersion) {
+}
 
 StoreWriter::~StoreWriter() = default;
 
 Status StoreWriter::Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
                            int zstd_level, size_t block_bytes,
-                           size_t dictionary_sample_bytes, FileSystem* fs) {
+                           size_t dictionary_sample_bytes, FileSystem* fs,
+                           uint32_t format_version) {
   if (zstd_level < ZSTD_minCLevel() || zstd_level > ZSTD_maxCLevel()) {
     return Status::InvalidArgument("zstd level " + std::to_string(zstd_level) +
                                    " is outside " + std::to_string(ZSTD_minCLevel()) + ".." +
                                    std::to_string(ZSTD_maxCLevel()));
   }
   if (block_bytes == 0) return Status::InvalidArgument("store block size must be positive");
+  if (format_version != 1 && format_version != 2) {
+    return Status::InvalidArgument("no store format version " + std::to_string(format_version));
+  }
   std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx(ZSTD_createCCtx());
   if (cctx == nullptr ||
       ZSTD_isError(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, zstd_level)) ||
@@ -132,9 +140,9 @@ Status StoreWriter::Create(const std::string& path, std::unique_ptr<StoreWriter>
     return Status::IOError(DisplayName(path) + ": cannot set up zstd compression");
   }
   std::unique_ptr<FileWriter> file;
-  TRAWL_RETURN_IF_ERROR(FileWriter::Create(path, kStoreKind, kStoreFormatVersion, &file, fs));
+  TRAWL_RETURN_IF_ERROR(FileWriter::Create(path, kStoreKind, format_version, &file, fs));
   out->reset(new StoreWriter(std::move(file), std::move(cctx), zstd_level, block_bytes,
-                             dictionary_sample_bytes));
+                             dictionary_sample_bytes, format_version));
   return Status::OK();
 }
 
@@ -176,21 +184,28 @@ bool StoreWriter::UsesDictionary(size_t block_size) const {
   return block_size <= kDictionaryBlockFactor * block_bytes_;
 }
 
+// Each frame is a one-shot compression, which records the content size in the frame header:
+// readers rely on it to find a frame's place in the block.
 Status StoreWriter::Compress(std::string_view block, const ZSTD_CDict_s* cdict,
                              std::string* out) {
   if (ZSTD_isError(ZSTD_CCtx_refCDict(cctx_.get(), cdict))) {
     return Status::IOError(DisplayName(file_->path()) + ": cannot set up a zstd dictionary");
   }
-  out->resize(ZSTD_compressBound(block.size()));
-  const size_t n =
-      ZSTD_compress2(cctx_.get(), out->data(), out->size(), block.data(), block.size());
-  if (ZSTD_isError(n)) {
-    return Status::IOError(DisplayName(file_->path()) + ": zstd: " + ZSTD_getErrorName(n));
+  out->clear();
+  for (size_t begin = 0; begin < block.size(); begin += frame_bytes_) {
+    const std::string_view content = block.substr(begin, frame_bytes_);
+    const size_t at = out->size();
+    out->resize(at + ZSTD_compressBound(content.size()));
+    const size_t n = ZSTD_compress2(cctx_.get(), out->data() + at, out->size() - at,
+                                    content.data(), content.size());
+    if (ZSTD_isError(n)) {
+      return Status::IOError(DisplayName(file_->path()) + ": zstd: " + ZSTD_getErrorName(n));
+    }
+    out->resize(at + n);
   }
-  if (n > kMaxU32) {
+  if (out->size() > kMaxU32) {
     return Status::InvalidArgument(DisplayName(file_->path()) + ": compressed block too large");
   }
-  out->resize(n);
   return Status::OK();
 }
 
@@ -325,7 +340,9 @@ Status StoreWriter::Finish() {
   TRAWL_RETURN_IF_ERROR(FlushBlock());
   if (!dictionary_chosen_) TRAWL_RETURN_IF_ERROR(ChooseDictionary(/*finishing=*/true));
   const uint64_t index_offset = file_->body_offset();
-  PutFixed32(&index_, static_cast<uint32_t>(dictionary_bytes_));
+  if (format_version_ >= kStoreDictionaryVersion) {
+    PutFixed32(&index_, static_cast<uint32_t>(dictionary_bytes_));
+  }
   PutFixed32(&index_, num_blocks_);
   PutFixed32(&index_, num_docs_);
   PutFixed64(&index_, index_offset);

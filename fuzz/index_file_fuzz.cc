@@ -53,7 +53,8 @@ std::string FixtureWords(uint32_t i, uint32_t count) {
 }
 
 // Two segments (300 documents: posting lists of three blocks; 40 documents), text, keyword,
-// int, date and bool fields (so columns of every kind), and deletions in both.
+// int, date and bool fields (so columns of every kind), deletions in both, and one document of
+// 170 KB (a store block of three frames, and long positions lists).
 const IndexFixture& Fixture() {
   static const IndexFixture* fixture = [] {
     auto* f = new IndexFixture();
@@ -68,7 +69,7 @@ const IndexFixture& Fixture() {
       trawl::Document doc;
       doc.id = "doc-" + std::to_string(n);
       doc.Add("title", FixtureWords(n + 1, 2 + n % 3));
-      doc.Add("body", FixtureWords(n, 4 + n % 5));
+      doc.Add("body", FixtureWords(n, n == 150 ? 24000 : 4 + n % 5));
       doc.Add("tag", n % 3 == 0 ? "red" : "blue", trawl::ValueKind::kKeyword);
       if (n % 4 == 0) doc.Add("tag", "green", trawl::ValueKind::kKeyword);
       if (n % 5 != 0) doc.AddInt("year", 1990 + n % 30);
@@ -115,6 +116,10 @@ void ExerciseIndex(const std::string& dir) {
       (void)searcher->Search(q, options, &results);
       options.exact_total = false;
       (void)searcher->Search(q, options, &results);
+      // Id, title and snippet only: the stores are read lazily, frame by frame.
+      trawl::SearchOptions snippets;
+      snippets.top_k = 5;
+      (void)searcher->Search(q, snippets, &results);
       trawl::SearchOptions typed;
       typed.top_k = 3;
       typed.sort = {{"year", true}, {"tag", false}};

@@ -139,50 +139,63 @@ Status AnalyzerOfField(const Schema& schema, FieldAnalyzers& analyzers, const st
   return analyzers.For(field, f != nullptr ? &f->spec : nullptr, out);
 }
 
+// A stored field as a hit's snippet sees it, from a document read whole or lazily.
+struct FieldView {
+  std::string_view name;
+  std::string_view value;
+};
+
+// The value of the first field called `name`, or an empty view (Document::Field).
+std::string_view FirstValue(const std::vector<FieldView>& fields, std::string_view name) {
+  for (const FieldView& f : fields)
+    if (f.name == name) return f.value;
+  return {};
+}
+
 struct SnippetText {
   std::string field;      // "" with no text
-  std::string_view text;  // into the hit's Document
+  std::string_view text;  // into the hit's document
 };
 
 // The text a hit's snippet comes from: the first of the requested fields the document has;
 // by default the text field holding the most query terms (ties: body, then the first such
-// field), falling back to the title. Each field is read by its own analyzer.
-Status SnippetSource(const Document& doc, const Schema& schema,
+// field), falling back to the title. Each field is read by its own analyzer. With `lazy` (the
+// document the fields are in), what is analyzed is loaded first.
+Status SnippetSource(const std::vector<FieldView>& fields, const Schema& schema,
                      const std::vector<std::string>& requested,
                      const std::unordered_set<std::string>& terms, FieldAnalyzers& analyzers,
-                     SnippetText* out) {
+                     LazyDocument* lazy, SnippetText* out) {
   *out = SnippetText();
   for (const std::string& name : requested) {
-    std::string_view value = doc.Field(name);
+    std::string_view value = FirstValue(fields, name);
     if (!value.empty()) {
       *out = {name, value};
       return Status::OK();
     }
   }
   if (!requested.empty()) return Status::OK();
-  auto is_text = [&](const std::string& name) {
-    const Schema::Field* f = schema.Find(name);
+  auto is_text = [&](std::string_view name) {
+    const Schema::Field* f = schema.Find(std::string(name));
     return f == nullptr || f->spec.type == FieldType::kText;
   };
-  auto is_candidate = [&](const DocField& f) {
+  auto is_candidate = [&](const FieldView& f) {
     return f.name != kIdField && f.name != kTitleField && !f.value.empty() && is_text(f.name);
   };
   // Ranking analyzes every candidate's start: not needed when there is only one.
-  const bool rank = !terms.empty() &&
-                    std::count_if(doc.fields.begin(), doc.fields.end(), is_candidate) > 1;
+  const bool rank = !terms.empty() && std::count_if(fields.begin(), fields.end(), is_candidate) > 1;
   // Looking at a field's start is enough to rank it: snippets come from there too.
   constexpr size_t kLookBytes = 64 * 1024;
-  const DocField* best = nullptr;
+  const FieldView* best = nullptr;
   size_t best_hits = 0;
-  for (const DocField& f : doc.fields) {
+  for (const FieldView& f : fields) {
     if (!is_candidate(f)) continue;
     size_t hits = 0;
     if (rank) {
       Analyzer* analyzer;
-      TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema, analyzers, f.name, &analyzer));
-      analyzer->Analyze(std::string_view(f.value).substr(0, kLookBytes), [&](const Token& t) {
-        hits += terms.count(std::string(t.term));
-      });
+      TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema, analyzers, std::string(f.name), &analyzer));
+      const std::string_view look = f.value.substr(0, kLookBytes);
+      if (lazy != nullptr) TRAWL_RETURN_IF_ERROR(lazy->Load(look));
+      analyzer->Analyze(look, [&](const Token& t) { hits += terms.count(std::string(t.term)); });
     }
     const bool better = best == nullptr || hits > best_hits ||
                         (hits == best_hits && f.name == kBodyField && best->name != kBodyField);
@@ -192,8 +205,8 @@ Status SnippetSource(const Document& doc, const Schema& schema,
     }
   }
   if (best != nullptr) {
-    *out = {best->name, best->value};
-  } else if (const std::string_view title = doc.Field(kTitleField); !title.empty()) {
+    *out = {std::string(best->name), best->value};
+  } else if (const std::string_view title = FirstValue(fields, kTitleField); !title.empty()) {
     *out = {std::string(kTitleField), title};
   }
   return Status::OK();
@@ -234,26 +247,56 @@ std::string TakeEngineFields(Document* doc) {
 }
 
 // The snippet of a hit's text: from the field's token marks (`marks_value`) when the document
-// has them, so that only the text around the matches is analyzed, else by scanning the text's
-// start.
-std::string HitSnippet(const SegmentReader& segment, uint32_t docid, const Document& doc,
-                       std::string_view marks_value, std::string_view field,
-                       std::string_view text, Analyzer& analyzer,
-                       const std::unordered_set<std::string>& terms, const SearchOptions& options) {
+// has them, so that only the text around the matches is analyzed (and, with `lazy`, loaded),
+// else by scanning the text's start.
+Status HitSnippet(const SegmentReader& segment, uint32_t docid,
+                  const std::vector<FieldView>& fields, std::string_view marks_value,
+                  std::string_view field, std::string_view text, Analyzer& analyzer,
+                  const std::unordered_set<std::string>& terms, const SearchOptions& options,
+                  LazyDocument* lazy, std::string* out) {
   std::vector<TokenMark> marks;
   uint32_t interval = 0;
   std::vector<TermPositions> positions;
   if (!marks_value.empty() && analyzer.restarts_at_tokens() && !field.empty() &&
-      text.data() == doc.Field(field).data() &&
+      text.data() == FirstValue(fields, field).data() &&
       DecodeTokenMarks(marks_value, field, text.size(), &interval, &marks) &&
       QueryTermPositions(segment, field, docid, terms, &positions)) {
+    Status load_status;
+    LoadText load;
+    if (lazy != nullptr) {
+      load = [&](size_t begin, size_t end) {
+        load_status = lazy->Load(text.substr(begin, end - begin));
+        return load_status.ok();
+      };
+    }
     std::optional<std::string> snippet =
         MakeSnippetFromMarks(text, analyzer, terms, marks, positions, options.snippet_chars,
-                             options.highlight_begin, options.highlight_end);
-    if (snippet.has_value()) return std::move(*snippet);
+                             options.highlight_begin, options.highlight_end, load);
+    TRAWL_RETURN_IF_ERROR(load_status);
+    if (snippet.has_value()) {
+      *out = std::move(*snippet);
+      return Status::OK();
+    }
   }
-  return MakeSnippet(text, analyzer, terms, options.snippet_chars, options.highlight_begin,
+  if (lazy != nullptr) TRAWL_RETURN_IF_ERROR(lazy->Load(text));
+  *out = MakeSnippet(text, analyzer, terms, options.snippet_chars, options.highlight_begin,
                      options.highlight_end);
+  return Status::OK();
+}
+
+// The snippet of a hit, from the field SnippetSource chooses.
+Status LoadSnippet(const SegmentReader& segment, const Schema& schema, uint32_t docid,
+                   const SearchOptions& options, const std::unordered_set<std::string>& terms,
+                   FieldAnalyzers& analyzers, const std::vector<FieldView>& fields,
+                   std::string_view marks_value, LazyDocument* lazy, std::string* out) {
+  SnippetText source;
+  TRAWL_RETURN_IF_ERROR(
+      SnippetSource(fields, schema, options.snippet_fields, terms, analyzers, lazy, &source));
+  Analyzer* analyzer = &analyzers.Default();
+  if (!source.field.empty())
+    TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema, analyzers, source.field, &analyzer));
+  return HitSnippet(segment, docid, fields, marks_value, source.field, source.text, *analyzer,
+                    terms, options, lazy, out);
 }
 
 Status MakeDeletedView(const roaring_bitmap_t* deleted, std::unique_ptr<DeletedView>* out) {
@@ -730,6 +773,30 @@ Status SearcherImpl::LoadHit(const SearchOptions& options,
                              const std::unordered_set<std::string>& terms,
                              FieldAnalyzers& analyzers, Hit* hit) const {
   const StoreReader& store = segments_[hit->segment]->store();
+  // A hit with a snippet and no fields shows its id, title and snippet: of a large document's
+  // block, only the frames those lie in are decompressed.
+  if (options.snippet_chars > 0 && options.fields.empty()) {
+    LazyDocument lazy;
+    TRAWL_RETURN_IF_ERROR(store.GetLazy(hit->docid, &lazy));
+    std::vector<FieldView> fields;
+    std::string_view marks_value;
+    for (const LazyDocument::Field& f : lazy.fields()) {
+      if (!IsEngineField(f.name)) {
+        fields.push_back({f.name, f.value});
+      } else if (f.name == kMarksField && marks_value.empty()) {
+        marks_value = f.value;
+      }
+    }
+    // An empty id (never written: Add refuses one) is looked for among the fields.
+    const std::string_view id = lazy.id().empty() ? FirstValue(fields, kIdField) : lazy.id();
+    const std::string_view title = FirstValue(fields, kTitleField);
+    for (std::string_view bytes : {marks_value, id, title})
+      TRAWL_RETURN_IF_ERROR(lazy.Load(bytes));
+    hit->id = std::string(id);
+    hit->title = std::string(title);
+    return LoadSnippet(*segments_[hit->segment], schema_, hit->docid, options, terms, analyzers,
+                       fields, marks_value, &lazy, &hit->snippet);
+  }
   Document doc;
   // A hit without snippet or fields shows only its id and title: a large document's block is
   // then decompressed only up to its body (StoreReader::GetIdAndField).
@@ -740,16 +807,12 @@ Status SearcherImpl::LoadHit(const SearchOptions& options,
   const std::string marks_value = TakeEngineFields(&doc);
   hit->id = doc.id.empty() ? std::string(doc.Field(kIdField)) : doc.id;
   hit->title = std::string(doc.Field(kTitleField));
-  // Choosing the snippet's field analyzes the hit's text: skipped when no snippet is asked for.
   if (options.snippet_chars > 0) {
-    SnippetText source;
-    TRAWL_RETURN_IF_ERROR(
-        SnippetSource(doc, schema_, options.snippet_fields, terms, analyzers, &source));
-    Analyzer* analyzer = &analyzers.Default();
-    if (!source.field.empty())
-      TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema_, analyzers, source.field, &analyzer));
-    hit->snippet = HitSnippet(*segments_[hit->segment], hit->docid, doc, marks_value,
-                              source.field, source.text, *analyzer, terms, options);
+    std::vector<FieldView> fields;
+    for (const DocField& f : doc.fields) fields.push_back({f.name, f.value});
+    TRAWL_RETURN_IF_ERROR(LoadSnippet(*segments_[hit->segment], schema_, hit->docid, options,
+                                      terms, analyzers, fields, marks_value, nullptr,
+                                      &hit->snippet));
   }
   if (!options.fields.empty()) {
     const bool all = std::find(options.fields.begin(), options.fields.end(), "*") !=

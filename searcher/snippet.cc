@@ -52,8 +52,47 @@ bool IsSpaceCodePoint(int32_t cp) {
   }
 }
 
-bool HasNonSpace(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) { return !IsSpaceByte(c); });
+// A snippet's text with the means to load it (none when it is all in memory). A failed load
+// is remembered: what follows reads nothing more, and the snippet is not used.
+class SnippetText {
+ public:
+  // `load` null or empty: the text is all in memory.
+  SnippetText(std::string_view text, const LoadText* load) : text_(text), load_(load) {}
+  std::string_view text() const { return text_; }
+  bool failed() const { return failed_; }
+  bool Load(size_t begin, size_t end) {
+    end = std::min(end, text_.size());
+    if (load_ == nullptr || !*load_ || begin >= end) return !failed_;
+    if (!failed_ && !(*load_)(begin, end)) failed_ = true;
+    return !failed_;
+  }
+
+ private:
+  std::string_view text_;
+  const LoadText* load_;
+  bool failed_ = false;
+};
+
+// Whether text[begin, end) holds a byte that is not space. Loaded a piece at a time from the
+// `from_end` side (the side next to the window, loaded already): the answer is usually the first
+// byte read.
+bool HasNonSpace(SnippetText& source, size_t begin, size_t end, bool from_end) {
+  constexpr size_t kPiece = 4096;
+  const std::string_view text = source.text();
+  while (begin < end) {
+    const size_t n = std::min(kPiece, end - begin);
+    const size_t piece_begin = from_end ? end - n : begin;
+    if (!source.Load(piece_begin, piece_begin + n)) return false;
+    const std::string_view piece = text.substr(piece_begin, n);
+    if (std::any_of(piece.begin(), piece.end(), [](char c) { return !IsSpaceByte(c); }))
+      return true;
+    if (from_end) {
+      end -= n;
+    } else {
+      begin += n;
+    }
+  }
+  return false;
 }
 
 // Moves a window start forward to where a word begins, but never past `limit` (the first match).
@@ -117,10 +156,16 @@ class QueryTerms {
 // The snippet text for a chosen window: tokens must hold every token of text that starts or ends
 // within max_chars bytes of [match_start, match_end) (or of the text's first max_chars bytes
 // when nothing matched), in order. scan_truncated: text is only the start of the field's value.
-std::string RenderSnippet(std::string_view text, const std::vector<SnippetToken>& tokens,
+// Reads the text within max_chars + 1 bytes of the matches, and beyond only until a byte that
+// is not space on either side.
+std::string RenderSnippet(SnippetText& source, const std::vector<SnippetToken>& tokens,
                           bool matched, size_t match_start, size_t match_end, size_t max_chars,
                           bool scan_truncated, std::string_view begin_mark,
                           std::string_view end_mark) {
+  const std::string_view text = source.text();
+  if (!source.Load(match_start > max_chars ? match_start - max_chars - 1 : 0,
+                   match_end + std::min(max_chars, text.size()) + 1))
+    return std::string();
   size_t start = 0, end = 0;
   if (!matched) {
     end = SnapEnd(text, tokens, std::min(text.size(), max_chars), 0);
@@ -138,7 +183,7 @@ std::string RenderSnippet(std::string_view text, const std::vector<SnippetToken>
 
   std::string out;
   out.reserve(end - start + 16);
-  if (HasNonSpace(text.substr(0, start))) out += kEllipsis;
+  if (HasNonSpace(source, 0, start, /*from_end=*/true)) out += kEllipsis;
   const size_t content_begin = out.size();
   bool pending_space = false;
   auto token = std::lower_bound(tokens.begin(), tokens.end(), start,
@@ -171,7 +216,7 @@ std::string RenderSnippet(std::string_view text, const std::vector<SnippetToken>
       out.append(text.substr(at, i - at));
     }
   }
-  if (scan_truncated || HasNonSpace(text.substr(end))) out += kEllipsis;
+  if (scan_truncated || HasNonSpace(source, end, text.size(), /*from_end=*/false)) out += kEllipsis;
   return out;
 }
 
@@ -242,7 +287,8 @@ std::string MakeSnippetScanning(std::string_view text, Analyzer& analyzer,
   }
   const bool scan_truncated = text.size() < full.size() || full_truncated;
   const bool matched = best_distinct > 0;
-  return RenderSnippet(text, tokens, matched, matched ? tokens[hits[best_first]].start : 0,
+  SnippetText source(text, nullptr);
+  return RenderSnippet(source, tokens, matched, matched ? tokens[hits[best_first]].start : 0,
                        matched ? tokens[hits[best_last]].end : 0, max_chars, scan_truncated,
                        begin_mark, end_mark);
 }
@@ -252,12 +298,16 @@ namespace {
 // The field's text cut into the intervals between token marks, each analyzed when first needed.
 class MarkedText {
  public:
-  MarkedText(std::string_view text, Analyzer& analyzer, const QueryTerms& query_terms,
+  MarkedText(SnippetText& source, Analyzer& analyzer, const QueryTerms& query_terms,
              const std::vector<TokenMark>& marks, const std::vector<std::pair<uint32_t, int>>& hits)
-      : text_(text), analyzer_(analyzer), query_terms_(query_terms), hits_(hits) {
+      : source_(source),
+        text_(source.text()),
+        analyzer_(analyzer),
+        query_terms_(query_terms),
+        hits_(hits) {
     bounds_.push_back({0, 0});
     bounds_.insert(bounds_.end(), marks.begin(), marks.end());
-    bounds_.push_back({UINT32_MAX, static_cast<uint32_t>(text.size())});
+    bounds_.push_back({UINT32_MAX, static_cast<uint32_t>(text_.size())});
     intervals_.resize(bounds_.size() - 1);
   }
 
@@ -314,6 +364,10 @@ class MarkedText {
     in.analyzed = true;
     const TokenMark from = bounds_[k];
     const size_t to = bounds_[k + 1].byte;
+    if (!source_.Load(from.byte, to)) {
+      consistent_ = false;
+      return in;
+    }
     analyzed_bytes_ += to - from.byte;
     analyzer_.Analyze(text_.substr(from.byte, to - from.byte), [&](const Token& t) {
       in.tokens.push_back({from.byte + t.start_byte, from.byte + t.end_byte,
@@ -344,6 +398,7 @@ class MarkedText {
     return in;
   }
 
+  SnippetText& source_;
   std::string_view text_;
   Analyzer& analyzer_;
   const QueryTerms& query_terms_;
@@ -359,7 +414,8 @@ class MarkedText {
 std::optional<std::string> MakeSnippetFromMarks(
     std::string_view text, Analyzer& analyzer, const std::unordered_set<std::string>& terms,
     const std::vector<TokenMark>& marks, const std::vector<TermPositions>& positions,
-    size_t max_chars, std::string_view begin_mark, std::string_view end_mark) {
+    size_t max_chars, std::string_view begin_mark, std::string_view end_mark,
+    const LoadText& load) {
   if (max_chars == 0) return std::string();
   for (size_t i = 0; i < marks.size(); ++i) {
     const TokenMark previous = i == 0 ? TokenMark{} : marks[i - 1];
@@ -380,7 +436,8 @@ std::optional<std::string> MakeSnippetFromMarks(
       }) != hits.end())
     return std::nullopt;  // one token is one term
 
-  MarkedText marked(text, analyzer, query_terms, marks, hits);
+  SnippetText source(text, &load);
+  MarkedText marked(source, analyzer, query_terms, marks, hits);
   std::vector<int> seen(query_terms.size(), 0);
   size_t present = 0;
   for (const auto& h : hits) present += seen[h.second]++ == 0;
@@ -430,8 +487,10 @@ std::optional<std::string> MakeSnippetFromMarks(
                                       match_end + max_chars)
               : marked.TokensCovering(0, max_chars);
   if (!marked.consistent()) return std::nullopt;
-  return RenderSnippet(text, tokens, matched, match_start, match_end, max_chars,
-                       /*scan_truncated=*/false, begin_mark, end_mark);
+  std::string snippet = RenderSnippet(source, tokens, matched, match_start, match_end, max_chars,
+                                      /*scan_truncated=*/false, begin_mark, end_mark);
+  if (source.failed()) return std::nullopt;
+  return snippet;
 }
 
 }  // namespace trawl

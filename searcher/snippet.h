@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,15 +42,22 @@ struct TermPositions {
   std::vector<uint32_t> positions;
 };
 
+// Makes text[begin, end) readable, for a text whose bytes are read from storage only as they are
+// needed (LazyDocument); false if they cannot be.
+using LoadText = std::function<bool(size_t begin, size_t end)>;
+
 // The snippet MakeSnippetScanning would make of the whole text, found from the query terms'
 // positions and the field's token marks (format/token_marks.h): only the text around the
 // matches that could make the best window is analyzed. Analysis stops once it has read as many
 // bytes as MakeSnippet at most scans (the best window found by then is shown). nullopt if the
-// text, marks and positions disagree (the caller falls back to MakeSnippet).
+// text, marks and positions disagree (the caller falls back to MakeSnippet), or if `load` fails.
+// With `load`, only the text's size is known beforehand: every range is loaded before it is read,
+// and only the ranges read are (the intervals analyzed and the bytes around the window shown).
 std::optional<std::string> MakeSnippetFromMarks(
     std::string_view text, Analyzer& analyzer, const std::unordered_set<std::string>& terms,
     const std::vector<TokenMark>& marks, const std::vector<TermPositions>& positions,
-    size_t max_chars, std::string_view begin_mark, std::string_view end_mark);
+    size_t max_chars, std::string_view begin_mark, std::string_view end_mark,
+    const LoadText& load = nullptr);
 
 }  // namespace trawl
 

@@ -1,7 +1,8 @@
 // Snippets from token marks, end to end: documents indexed with marks get the snippet of their
 // whole text (MakeSnippetScanning without limits) through the postings, before and after a
 // merge; documents without marks (short, or a repeated field) get MakeSnippet's; the "#marks"
-// field is never shown as a document's.
+// field is never shown as a document's; of a document of several MiB, a snippet decompresses
+// only the store frames around its matches.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "analysis/analyzer.h"
+#include "format/store_reader.h"
+#include "format/store_writer.h"
 #include "format/token_marks.h"
 #include "searcher/snippet.h"
 #include "tests/test_util.h"
@@ -183,6 +186,93 @@ TEST_F(SnippetMarksTest, TheMarksFieldIsNeverShown) {
   marks_snippet.snippet_fields = {std::string(kMarksField)};
   ASSERT_TRUE(searcher->Search("needle", marks_snippet, &results).ok());
   for (const Hit& hit : results.hits) EXPECT_EQ(hit.snippet, "") << hit.id;
+}
+
+
+// Documents of several MiB whose matches lie deep, past many store frames: a hit with a snippet
+// and no fields decompresses the frame of the document's head and those around its matches, and
+// its snippet is the whole text's.
+TEST(SnippetFramesTest, DeepMatchesDecompressOnlyTheirFrames) {
+  const std::string dir = FreshTempDir("snippet_frames").string();
+  std::unique_ptr<Analyzer> analyzer;
+  ASSERT_TRUE(Analyzer::Create(AnalyzerOptions(), &analyzer).ok());
+  std::mt19937 rng(21);
+  std::vector<Document> docs;
+  std::map<std::string, size_t> frames_of;  // of each document's block
+  for (int i = 0; i < 4; ++i) {
+    Document d;
+    d.id = "big" + std::to_string(i);
+    std::string body = Text(&rng, (size_t{3} + i % 2) << 20, {});
+    // After a space: the words start tokens of their own.
+    for (const auto& [at, words] : std::vector<std::pair<size_t, std::string>>{
+             {(size_t{5} << 19) + 1000 * i, "needle and thread"},
+             {(size_t{9} << 18) + 77 * i, "needle"},
+             {body.size() - 3000, "a lone haystack"}}) {
+      body.insert(body.find(' ', at) + 1, words + " ");
+    }
+    if (i == 3) body += " lone haystack";  // at the very end
+    d.fields.push_back({"title", "big " + std::to_string(i)});
+    d.fields.push_back({"body", body});
+    frames_of[d.id] = (body.size() + kStoreFrameBytes) / kStoreFrameBytes;
+    docs.push_back(std::move(d));
+  }
+  for (int i = 0; i < 6; ++i) {
+    Document d;
+    d.id = "small" + std::to_string(i);
+    d.fields.push_back({"title", "small " + std::to_string(i)});
+    d.fields.push_back({"body", Text(&rng, 3000 * (i + 1), {"needle", "thread", "haystack"})});
+    docs.push_back(std::move(d));
+  }
+  std::unique_ptr<IndexWriter> writer;
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &writer).ok());
+  for (const Document& d : docs) ASSERT_TRUE(writer->Add(d).ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  writer.reset();
+  std::unique_ptr<Searcher> searcher;
+  ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
+
+  size_t big_hits = 0;
+  for (const auto& [query, term_list] :
+       std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"needle", {"needl"}},
+           {"needle thread", {"needl", "thread"}},
+           {"haystack", {"haystack"}},
+           {"\"lone haystack\"", {"lone", "haystack"}}}) {
+    const std::unordered_set<std::string> terms(term_list.begin(), term_list.end());
+    for (size_t chars : {size_t{60}, size_t{5000}}) {
+      SearchOptions options;
+      options.top_k = 20;
+      options.snippet_chars = chars;
+      SearchResults results;
+      const uint64_t before = StoreFramesDecompressed();
+      ASSERT_TRUE(searcher->Search(query, options, &results).ok()) << query;
+      const uint64_t decompressed = StoreFramesDecompressed() - before;
+      size_t whole = 0;
+      for (const Hit& hit : results.hits) {
+        const Document* doc = nullptr;
+        for (const Document& d : docs)
+          if (d.id == hit.id) doc = &d;
+        ASSERT_NE(doc, nullptr) << hit.id;
+        const std::string_view body = doc->Field("body");
+        const bool big = body.size() > (1u << 20);
+        const std::string want =
+            big ? MakeSnippetScanning(body, *analyzer, terms, chars, "<b>", "</b>", SIZE_MAX,
+                                      SIZE_MAX)
+                : MakeSnippet(body, *analyzer, terms, chars, "<b>", "</b>");
+        EXPECT_EQ(hit.snippet, want) << query << " in " << hit.id << ", chars " << chars;
+        EXPECT_EQ(hit.title, doc->Field("title"));
+        whole += big ? frames_of[hit.id] : 1;
+        big_hits += big;
+      }
+      // The head's frame and a few around each match (three matches at most): a small part.
+      EXPECT_LT(decompressed * 4, whole) << query << ", chars " << chars;
+      std::printf("%s, %zu chars: %zu hits, %llu of their %zu frames decompressed\n",
+                  query.c_str(), chars, results.hits.size(),
+                  static_cast<unsigned long long>(decompressed), whole);
+    }
+  }
+  EXPECT_EQ(big_hits, 4u * 4 * 2);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
