@@ -158,18 +158,23 @@ bool DecodeHead(std::string_view prefix, uint64_t block_size, uint32_t count, ui
 
 }  // namespace
 
+void StoreReader::DDictDeleter::operator()(ZSTD_DDict_s* ddict) const { ZSTD_freeDDict(ddict); }
+
 Status StoreReader::Open(const std::string& path, bool verify_checksum,
                          std::unique_ptr<StoreReader>* out, FileSystem* fs) {
   std::unique_ptr<StoreReader> r(new StoreReader());
   TRAWL_RETURN_IF_ERROR(MappedFile::Open(path, kStoreKind, kStoreFormatVersion, &r->file_, fs));
   if (verify_checksum) TRAWL_RETURN_IF_ERROR(r->file_->VerifyChecksum());
   std::string_view body = r->file_->body();
-  if (body.size() < kStoreTrailerSize) return r->file_->Corrupt("too short for the trailer");
-  ByteReader trailer(body.substr(body.size() - kStoreTrailerSize));
+  const bool has_dictionary = r->file_->version() >= kStoreDictionaryVersion;
+  const size_t trailer_size = has_dictionary ? kStoreTrailerSize : kStoreTrailerSizeV1;
+  if (body.size() < trailer_size) return r->file_->Corrupt("too short for the trailer");
+  ByteReader trailer(body.substr(body.size() - trailer_size));
+  if (has_dictionary) trailer.ReadFixed32(&r->dictionary_bytes_);
   trailer.ReadFixed32(&r->num_blocks_);
   trailer.ReadFixed32(&r->num_docs_);
   trailer.ReadFixed64(&r->index_offset_);
-  const uint64_t index_end = body.size() - kStoreTrailerSize;
+  const uint64_t index_end = body.size() - trailer_size;
   const uint64_t index_size = uint64_t{r->num_blocks_} * kStoreBlockIndexEntrySize;
   if (r->index_offset_ > index_end || index_end - r->index_offset_ != index_size) {
     return r->file_->Corrupt("block index offset " + std::to_string(r->index_offset_) + " and " +
@@ -177,6 +182,16 @@ Status StoreReader::Open(const std::string& path, bool verify_checksum,
                              " blocks do not match the body size " + std::to_string(body.size()));
   }
   r->index_ = body.substr(r->index_offset_, index_size);
+  if (r->dictionary_bytes_ > r->index_offset_) {
+    return r->file_->Corrupt("dictionary of " + std::to_string(r->dictionary_bytes_) +
+                             " bytes overlaps the block index at " +
+                             std::to_string(r->index_offset_));
+  }
+  if (r->dictionary_bytes_ > 0) {
+    // A damaged dictionary that still parses is caught by the blocks' checksums.
+    r->ddict_.reset(ZSTD_createDDict(body.data(), r->dictionary_bytes_));
+    if (r->ddict_ == nullptr) return r->file_->Corrupt("damaged zstd dictionary");
+  }
   TRAWL_RETURN_IF_ERROR(r->CheckIndex());
   *out = std::move(r);
   return Status::OK();
@@ -188,7 +203,7 @@ Status StoreReader::CheckIndex() const {
     return file_->Corrupt(std::to_string(num_blocks_) + " blocks for " +
                           std::to_string(num_docs_) + " documents");
   }
-  uint64_t expected_offset = 0;
+  uint64_t expected_offset = dictionary_bytes_;
   for (uint32_t i = 0; i < num_blocks_; ++i) {
     const Block b = BlockAt(i);
     if (i == 0 ? b.first_doc != 0 : b.first_doc <= BlockAt(i - 1).first_doc) {
@@ -283,12 +298,23 @@ Status StoreReader::FindFrames(uint32_t i, std::vector<StoreFrame>* out) const {
 
 uint64_t StoreFramesDecompressed() { return frames_decompressed.load(std::memory_order_relaxed); }
 
+const ZSTD_DDict_s* StoreReader::FrameDictionary(const char* frame, size_t size) const {
+  // A frame records the id of the dictionary it was compressed with, 0 for none: zstd refuses
+  // a frame of another dictionary's id.
+  return ddict_ != nullptr && ZSTD_getDictID_fromFrame(frame, size) != 0 ? ddict_.get()
+                                                                         : nullptr;
+}
+
 Status StoreReader::DecompressFrame(uint32_t i, const StoreFrame& frame, char* dst) const {
   frames_decompressed.fetch_add(1, std::memory_order_relaxed);
   Scratch& scratch = ThreadScratch();
   if (scratch.dctx == nullptr) return Status::IOError("cannot set up zstd decompression");
   const char* src = file_->body().data() + BlockAt(i).offset + frame.offset;
-  const size_t n = ZSTD_decompressDCtx(scratch.dctx, dst, frame.length, src, frame.size);
+  const ZSTD_DDict_s* ddict = FrameDictionary(src, frame.size);
+  const size_t n =
+      ddict != nullptr
+          ? ZSTD_decompress_usingDDict(scratch.dctx, dst, frame.length, src, frame.size, ddict)
+          : ZSTD_decompressDCtx(scratch.dctx, dst, frame.length, src, frame.size);
   const std::string where =
       BlockName(i) + (frame.offset == 0 ? "" : ", frame at byte " + std::to_string(frame.offset));
   if (ZSTD_isError(n)) return file_->Corrupt(where + ": zstd: " + ZSTD_getErrorName(n));
@@ -378,7 +404,11 @@ bool StoreReader::ReadHead(uint32_t i, uint32_t docid, std::string_view field,
     return false;
   }
   ZSTD_DStream* stream = scratch.stream;
-  ZSTD_DCtx_reset(stream, ZSTD_reset_session_only);
+  // The thread's stream serves every store: this one's dictionary, or none, is set each time.
+  if (ZSTD_isError(ZSTD_DCtx_reset(stream, ZSTD_reset_session_only)) ||
+      ZSTD_isError(ZSTD_DCtx_refDDict(stream, FrameDictionary(src, b.compressed)))) {
+    return false;
+  }
   ZSTD_inBuffer in{src, b.compressed, 0};
   std::string& prefix = scratch.prefix;
   size_t produced = 0;

@@ -13,6 +13,8 @@
 #include "trawl/document.h"
 #include "trawl/status.h"
 
+struct ZSTD_DDict_s;
+
 namespace trawl {
 
 class StoreReader;
@@ -90,6 +92,8 @@ class StoreReader {
   StoreReader& operator=(const StoreReader&) = delete;
 
   uint32_t num_docs() const { return num_docs_; }
+  // Bytes of the zstd dictionary the blocks are compressed with (0: none; always 0 in version 1).
+  uint32_t dictionary_bytes() const { return dictionary_bytes_; }
   // See MappedFile::ReleaseResidentPages.
   void ReleaseResidentPages() const { file_->ReleaseResidentPages(); }
 
@@ -132,6 +136,9 @@ class StoreReader {
     uint32_t uncompressed;
   };
 
+  struct DDictDeleter {
+    void operator()(ZSTD_DDict_s* ddict) const;
+  };
   friend class LazyDocument;
 
   StoreReader() = default;
@@ -146,6 +153,8 @@ class StoreReader {
   // they cannot answer (damage: Get then reports it).
   bool ReadHeadOfFrames(uint32_t docid, std::string_view field, Document* out) const;
   Status DecompressBlock(uint32_t block, std::string* buffer) const;
+  // The dictionary a block's frame was compressed with: the store's, or none (null).
+  const ZSTD_DDict_s* FrameDictionary(const char* frame, size_t size) const;
   // The entries stay in the mapped file (20 bytes per ~16 KiB block); decoded on demand.
   Block BlockAt(uint32_t i) const;
   uint32_t FindBlock(uint32_t docid) const;
@@ -156,6 +165,9 @@ class StoreReader {
                          Document* out) const;
 
   std::unique_ptr<MappedFile> file_;
+  // The dictionary the blocks were compressed with, parsed once (null: none).
+  std::unique_ptr<ZSTD_DDict_s, DDictDeleter> ddict_;
+  uint32_t dictionary_bytes_ = 0;
   std::string_view index_;
   uint64_t index_offset_ = 0;
   uint32_t num_blocks_ = 0;

@@ -1,26 +1,38 @@
 // The stored-document file of a segment: every document's id and fields, for showing results.
 //
-// File kind "STOR", version 2, inside the common envelope (format/file_format.h). Body:
+// File kind "STOR", version 2 (1 is read too), inside the common envelope
+// (format/file_format.h). Body:
 //
-//   block 0 | block 1 | ... | block B-1      zstd frames, back to back from body offset 0
+//   dictionary: D bytes (D may be 0)         a zstd dictionary small blocks are compressed with
+//   block 0 | block 1 | ... | block B-1      zstd frames, back to back from body offset D
 //   block index: B entries of 20 bytes       first docid u32 | offset from body start u64 |
 //                                            compressed length u32 | uncompressed length u32
-//   block count B u32 | doc count N u32 | offset of the block index u64
+//   dictionary length D u32 | block count B u32 | doc count N u32 | offset of the block index u64
 //
 // Documents are numbered 0..N-1 in the order they were added. Block i holds docids
 // first[i] .. first[i+1]-1 (the last block: up to N-1), serialized back to back, each as
 //
 //   varint field count, then per field: varint name length, name, varint value length, value
 //
-// with the document's id first, as a field named "id" (kIdField), then its fields in order. A block is closed
-// once its uncompressed size reaches the block size (16 KiB by default), so documents never span
-// blocks and a document larger than the block size makes one large block. A block is one zstd
-// frame, or, when it is longer than kStoreFrameBytes (version 2 on), consecutive independent
-// frames of kStoreFrameBytes each but the last, so that a part of a large document can be read
-// without decompressing all of it. Every zstd frame records its content size and a content
-// checksum, so a damaged block is caught when it is read even without verifying the file checksum.
-// Version 1 wrote every block as one frame; readers accept both. Integers are little-endian;
+// with the document's id first, as a field named "id" (kIdField), then its fields in order. A
+// block is closed once its uncompressed size reaches the block size (8 KiB by default), so
+// documents never span blocks and a document larger than the block size makes one large block.
+// A block is one zstd frame, or, when it is longer than kStoreFrameBytes, consecutive
+// independent frames of kStoreFrameBytes each but the last, so that a part of a large document
+// can be read without decompressing all of it. Every zstd frame records its content size and a
+// content checksum, so a damaged block is caught when it is read even without verifying the file
+// checksum; a frame compressed with the dictionary records its id. Integers are little-endian;
 // varints are LEB128.
+//
+// The dictionary is trained on the segment's first documents (the dictionary sample, 1 MiB of
+// small blocks by default) and kept only if it pays for itself: on those documents if they are
+// the whole store, else within four times as much at the rate it saves on them. An 8 KiB block
+// of short documents shares little with itself but much with its neighbours (field names, id
+// prefixes, the corpus's vocabulary). Blocks of more than two block sizes (a large document)
+// are compressed without it.
+//
+// Version 1 wrote every block as one frame, had no dictionary and a 16-byte trailer (no
+// dictionary length, blocks from offset 0); readers accept both.
 #ifndef TRAWL_FORMAT_STORE_WRITER_H_
 #define TRAWL_FORMAT_STORE_WRITER_H_
 
@@ -29,6 +41,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "format/file_format.h"
 #include "format/segment_format.h"
@@ -36,34 +49,47 @@
 #include "trawl/status.h"
 
 struct ZSTD_CCtx_s;
+struct ZSTD_CDict_s;
 
 namespace trawl {
 
 inline constexpr std::string_view kStoreKind = kStoreFile.kind;
 inline constexpr uint32_t kStoreFormatVersion = 2;
+// The first version whose trailer holds a dictionary length.
+inline constexpr uint32_t kStoreDictionaryVersion = 2;
 // What every segment's store is written with: level 3 compresses text about 4:1 at several
-// hundred MB/s, and 16 KiB blocks keep a hit's fetch to one small frame.
+// hundred MB/s, and 8 KiB blocks keep a hit's fetch to one small frame. (With the dictionary,
+// 8 KiB blocks take less space than 16 KiB blocks did without it, and a hit decompresses half
+// as much; docs/benchmarks.md, "A dictionary for the store".)
 inline constexpr int kStoreZstdLevel = 3;
-inline constexpr size_t kStoreBlockBytes = 16384;
+inline constexpr size_t kStoreBlockBytes = 8192;
 // The most content of one frame of a larger block (version 2): a snippet of a large document
 // decompresses the few frames around its matches. Each frame starts without the history of the
 // one before: the peers' usrdoc stores (1-9 MB documents) grow by 10%.
 inline constexpr size_t kStoreFrameBytes = 64 << 10;
 inline constexpr size_t kStoreBlockIndexEntrySize = 20;
-inline constexpr size_t kStoreTrailerSize = 16;
+// How much of a segment's first serialized documents a dictionary is trained on (0: none), and
+// the most it may hold: enough for the vocabulary and layout of a corpus's documents, small
+// beside the stores worth one.
+inline constexpr size_t kStoreDictionarySampleBytes = 1 << 20;
+inline constexpr size_t kStoreMaxDictionaryBytes = 32 << 10;
+inline constexpr size_t kStoreTrailerSizeV1 = 16;
+inline constexpr size_t kStoreTrailerSize = 20;
 
 class StoreWriter {
  public:
   // Creates `path` (it must not exist). InvalidArgument for a zstd level outside zstd's range,
-  // a zero block size or a format version other than 1 and 2 (1, every block one frame, is
-  // written for tests of what older stores hold).
+  // a zero block size or a format version other than 1 and 2 (1, every block one frame and no
+  // dictionary, is written for tests of what older stores hold). dictionary_sample_bytes 0: no
+  // dictionary is tried.
   static Status Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
                        int zstd_level = kStoreZstdLevel, size_t block_bytes = kStoreBlockBytes,
+                       size_t dictionary_sample_bytes = kStoreDictionarySampleBytes,
                        FileSystem* fs = nullptr, uint32_t format_version = kStoreFormatVersion);
   // With the segment defaults above.
   static Status Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
                        FileSystem* fs) {
-    return Create(path, out, kStoreZstdLevel, kStoreBlockBytes, fs);
+    return Create(path, out, kStoreZstdLevel, kStoreBlockBytes, kStoreDictionarySampleBytes, fs);
   }
   ~StoreWriter();  // an unfinished file is removed
   StoreWriter(const StoreWriter&) = delete;
@@ -80,10 +106,16 @@ class StoreWriter {
   Status Finish();
 
   uint32_t num_docs() const { return num_docs_; }
-  // Heap bytes of the block index, the one part of the writer that grows with the documents
-  // (20 bytes per block). The rest is a fixed cost: the zstd context, the open block and the
-  // file's write buffer (about 1.5 MiB at level 3).
-  size_t index_memory_bytes() const { return index_.capacity(); }
+  // Heap bytes of the parts of the writer that grow with the documents: the block index (20
+  // bytes per block) and, until the dictionary is chosen, the blocks held back to train it on
+  // (about the dictionary sample). The rest is a fixed cost: the zstd context, the open block
+  // and the file's write buffer (about 1.5 MiB at level 3).
+  size_t index_memory_bytes() const {
+    return index_.capacity() + held_.capacity() + held_blocks_.capacity() * sizeof(HeldBlock) +
+           held_doc_ends_.capacity() * sizeof(size_t);
+  }
+  // Bytes of the dictionary written (0 before it is chosen, or without one).
+  size_t dictionary_bytes() const { return dictionary_bytes_; }
   const std::string& path() const { return file_->path(); }
 
  private:
@@ -92,16 +124,44 @@ class StoreWriter {
   struct CCtxDeleter {
     void operator()(ZSTD_CCtx_s* cctx) const;
   };
+  struct CDictDeleter {
+    void operator()(ZSTD_CDict_s* cdict) const;
+  };
+  // A closed block held back until the dictionary is chosen: held_[begin, end) from doc first.
+  struct HeldBlock {
+    uint32_t first_doc;
+    size_t begin;
+    size_t end;
+  };
 
   StoreWriter(std::unique_ptr<FileWriter> file, std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx,
-              size_t block_bytes, size_t frame_bytes);
+              int zstd_level, size_t block_bytes, size_t dictionary_sample_bytes,
+              uint32_t format_version);
   Status FlushBlock();
-  Status CompressFrame(std::string_view content);
+  // Trains a dictionary on the held blocks, keeps it if it pays for itself (on them when
+  // `finishing`, as they are the whole store), writes it and then the held blocks. Every later
+  // block is compressed at once.
+  Status ChooseDictionary(bool finishing);
+  bool UsesDictionary(size_t block_size) const;
+  // Compresses a block into *out as frames of at most frame_bytes_ content each, with `cdict`
+  // (null: without a dictionary).
+  Status Compress(std::string_view block, const ZSTD_CDict_s* cdict, std::string* out);
+  Status WriteBlock(uint32_t first_doc, std::string_view compressed, size_t uncompressed);
 
   std::unique_ptr<FileWriter> file_;
   std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx_;
+  std::unique_ptr<ZSTD_CDict_s, CDictDeleter> cdict_;  // null without a dictionary
+  int zstd_level_;
   size_t block_bytes_;
+  uint32_t format_version_;
   size_t frame_bytes_;  // the most content of a frame
+  size_t dictionary_sample_bytes_;
+  bool dictionary_chosen_ = false;
+  size_t dictionary_bytes_ = 0;
+  std::string held_;  // serialized documents of the held blocks
+  size_t held_small_bytes_ = 0;  // of those the dictionary would compress (UsesDictionary)
+  std::vector<HeldBlock> held_blocks_;
+  std::vector<size_t> held_doc_ends_;  // where each held document ends in held_
   std::string block_;       // serialized documents of the open block
   std::string compressed_;  // scratch for compressing it
   std::string index_;       // block index entries so far

@@ -79,7 +79,8 @@ class StoreFramesTest : public ::testing::Test {
   static void Write(const std::string& path, const std::vector<Document>& docs,
                     uint32_t version = kStoreFormatVersion) {
     std::unique_ptr<StoreWriter> w;
-    ASSERT_TRUE(StoreWriter::Create(path, &w, kStoreZstdLevel, kStoreBlockBytes, nullptr, version)
+    ASSERT_TRUE(StoreWriter::Create(path, &w, kStoreZstdLevel, kStoreBlockBytes,
+                                    kStoreDictionarySampleBytes, nullptr, version)
                     .ok());
     for (const Document& d : docs) ASSERT_TRUE(w->Add(d).ok());
     ASSERT_TRUE(w->Finish().ok());
@@ -100,7 +101,8 @@ class StoreFramesTest : public ::testing::Test {
   }
   static std::vector<BlockEntry> Blocks(const std::string& file) {
     const size_t body_end = file.size() - kFileFooterSize;
-    const uint32_t n = DecodeFixed32(file.data() + body_end - kStoreTrailerSize);
+    // block count u32 | document count u32 | block index offset u64 end the trailer
+    const uint32_t n = DecodeFixed32(file.data() + body_end - 16);
     std::vector<BlockEntry> blocks;
     for (uint32_t i = 0; i < n; ++i) {
       const char* p = file.data() + IndexStart(file) + size_t{i} * kStoreBlockIndexEntrySize;
@@ -423,11 +425,18 @@ TEST_F(StoreFramesTest, FramesThatDisagreeWithTheIndexAreCorruption) {
     damaged.replace(entry1 + 4, 12, patched);
     expect_corrupt(damaged, "shift " + std::to_string(shift), {0, 1});
   }
-  // Several frames in a block of a version 1 store.
+  // Several frames in a block of a version 1 store: relabelled, and without the dictionary
+  // length (0 here) that version 2 puts first in the trailer.
   std::string damaged = original;
   std::string version;
   PutFixed32(&version, 1);
   damaged.replace(8, 4, version);
+  const size_t body_end = damaged.size() - kFileFooterSize;
+  ASSERT_EQ(DecodeFixed32(damaged.data() + body_end - kStoreTrailerSize), 0u);
+  damaged.erase(body_end - kStoreTrailerSize, 4);
+  std::string body_length;
+  PutFixed64(&body_length, DecodeFixed64(damaged.data() + body_end - 4) - 4);
+  damaged.replace(body_end - 4, 8, body_length);
   expect_corrupt(damaged, "version 1", {0});
 }
 

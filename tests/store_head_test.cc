@@ -86,7 +86,8 @@ class StoreHeadTest : public ::testing::TestWithParam<uint32_t> {
              size_t block_bytes = kStoreBlockBytes) const {
     std::unique_ptr<StoreWriter> w;
     ASSERT_TRUE(
-        StoreWriter::Create(path, &w, kStoreZstdLevel, block_bytes, nullptr, GetParam()).ok());
+        StoreWriter::Create(path, &w, kStoreZstdLevel, block_bytes,
+                            kStoreDictionarySampleBytes, nullptr, GetParam()).ok());
     for (const Document& d : docs) ASSERT_TRUE(w->Add(d).ok());
     ASSERT_TRUE(w->Finish().ok());
   }
@@ -103,9 +104,10 @@ class StoreHeadTest : public ::testing::TestWithParam<uint32_t> {
   // The block index of a store file's bytes.
   static std::vector<BlockEntry> Blocks(const std::string& file) {
     const size_t body_end = file.size() - kFileFooterSize;
-    const char* trailer = file.data() + body_end - kStoreTrailerSize;
-    const uint32_t n = DecodeFixed32(trailer);
-    const uint64_t index = kFileHeaderSize + DecodeFixed64(trailer + 8);
+    // The trailer ends with block count u32 | document count u32 | block index offset u64 in
+    // both versions (version 2 puts the dictionary's length before them).
+    const uint32_t n = DecodeFixed32(file.data() + body_end - 16);
+    const uint64_t index = kFileHeaderSize + DecodeFixed64(file.data() + body_end - 8);
     std::vector<BlockEntry> blocks;
     for (uint32_t i = 0; i < n; ++i) {
       const char* p = file.data() + index + size_t{i} * kStoreBlockIndexEntrySize;
@@ -265,7 +267,7 @@ std::vector<Document> SmallsThenHuge(uint32_t seed, size_t huge_bytes) {
 TEST_P(StoreHeadTest, TheLastValueIsNotDecompressed) {
   const std::vector<Document> docs = SmallsThenHuge(2, 2 << 20);
   const std::string path = Path("tail.store");
-  Write(path, docs);
+  Write(path, docs, 16384);  // the small documents in the huge one's block
   std::string file = ReadAll(path);
   const std::vector<BlockEntry> blocks = Blocks(file);
   ASSERT_EQ(blocks.size(), 1u);
