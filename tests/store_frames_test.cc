@@ -21,6 +21,7 @@
 #include "format/store_reader.h"
 #include "format/store_writer.h"
 #include "tests/sanitizer.h"
+#include "tests/store_test_util.h"
 #include "tests/test_util.h"
 
 namespace trawl {
@@ -29,19 +30,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kFrame = kStoreFrameBytes;
-
-const char* const kWords[] = {"river",  "stone", "bridge", "lamp",   "north", "quiet",
-                              "copper", "field", "amber",  "willow", "é",     "日本語"};
-
-std::string Text(std::mt19937* rng, size_t bytes) {
-  std::string s;
-  while (s.size() < bytes) {
-    s += kWords[(*rng)() % std::size(kWords)];
-    s += (*rng)() % 9 == 0 ? '\n' : ' ';
-  }
-  s.resize(bytes);
-  return s;
-}
 
 size_t VarintBytes(uint64_t v) {
   size_t n = 1;
@@ -58,7 +46,7 @@ Document DocOfSize(std::mt19937* rng, const std::string& id, size_t bytes) {
   Document d;
   d.id = id;
   d.Add("title", "t");
-  d.Add("body", Text(rng, body));
+  d.Add("body", ProseText(rng, body));
   return d;
 }
 
@@ -205,15 +193,15 @@ TEST_F(StoreFramesTest, FieldsStraddlingFramesRoundTripInBothVersions) {
     for (int s = 0; s < 3; ++s) {
       Document small;
       small.id = "small-" + std::to_string(k) + "-" + std::to_string(s);
-      small.Add("title", Text(&rng, rng() % 40));
-      small.Add("body", Text(&rng, rng() % 2000));
+      small.Add("title", ProseText(&rng, rng() % 40));
+      small.Add("body", ProseText(&rng, rng() % 2000));
       docs.push_back(small);
     }
     Document d;
     d.id = "large-" + std::to_string(k);
-    d.Add("title", k == 2 ? Text(&rng, kFrame + 3) : "title " + std::to_string(k));
-    for (int f = 0; f < 6; ++f) d.Add("part", Text(&rng, k * 7000 + f * 9000 + rng() % 30000));
-    d.Add("body", k == 4 ? "" : Text(&rng, 100000 + k * 50000));
+    d.Add("title", k == 2 ? ProseText(&rng, kFrame + 3) : "title " + std::to_string(k));
+    for (int f = 0; f < 6; ++f) d.Add("part", ProseText(&rng, k * 7000 + f * 9000 + rng() % 30000));
+    d.Add("body", k == 4 ? "" : ProseText(&rng, 100000 + k * 50000));
     docs.push_back(d);
   }
   Document only_id;
@@ -246,13 +234,13 @@ TEST_F(StoreFramesTest, ALazyReadDecompressesOnlyTheFramesLoaded) {
   for (int s = 0; s < 4; ++s) {
     Document small;
     small.id = "small-" + std::to_string(s);
-    small.Add("body", Text(&rng, 1000));
+    small.Add("body", ProseText(&rng, 1000));
     docs.push_back(small);
   }
   Document large;
   large.id = "large";
   large.Add("title", "the large one");
-  large.Add("body", Text(&rng, 2 << 20));
+  large.Add("body", ProseText(&rng, 2 << 20));
   docs.push_back(large);
   const std::string path = Path("lazy.store");
   Write(path, docs);
@@ -304,13 +292,13 @@ TEST_F(StoreFramesTest, DamagedFramesAreCorruption) {
     Document small;
     small.id = "small-" + std::to_string(s);
     small.Add("title", "small");
-    small.Add("body", Text(&rng, 800));
+    small.Add("body", ProseText(&rng, 800));
     docs.push_back(small);
   }
   Document large;
   large.id = "large";
   large.Add("title", "large");
-  large.Add("body", Text(&rng, 5 * kFrame + 1000));
+  large.Add("body", ProseText(&rng, 5 * kFrame + 1000));
   docs.push_back(large);
   const std::string path = Path("flip.store");
   Write(path, docs);
@@ -370,11 +358,11 @@ TEST_F(StoreFramesTest, FramesThatDisagreeWithTheIndexAreCorruption) {
   std::vector<Document> docs;
   Document large;
   large.id = "large";
-  large.Add("body", Text(&rng, 3 * kFrame + 500));
+  large.Add("body", ProseText(&rng, 3 * kFrame + 500));
   docs.push_back(large);
   Document next;
   next.id = "next";
-  next.Add("body", Text(&rng, 20000));
+  next.Add("body", ProseText(&rng, 20000));
   docs.push_back(next);
   const std::string path = Path("index.store");
   Write(path, docs);

@@ -21,6 +21,7 @@
 #include "format/file_format.h"
 #include "format/store_reader.h"
 #include "format/store_writer.h"
+#include "tests/store_test_util.h"
 #include "tests/test_util.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
@@ -31,20 +32,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr size_t kZstdBlock = ZSTD_BLOCKSIZE_MAX;  // 128 KiB
-
-// Words to make text that compresses as prose does (Huffman-coded literals, matches).
-const char* const kWords[] = {"river",  "stone", "bridge", "lamp",   "north", "quiet",
-                              "copper", "field", "amber",  "willow", "é",     "日本語"};
-
-std::string Text(std::mt19937* rng, size_t bytes) {
-  std::string s;
-  while (s.size() < bytes) {
-    s += kWords[(*rng)() % std::size(kWords)];
-    s += (*rng)() % 9 == 0 ? '\n' : ' ';
-  }
-  s.resize(bytes);
-  return s;
-}
 
 // Incompressible: zstd stores such blocks raw.
 std::string Noise(std::mt19937* rng, size_t bytes) {
@@ -172,7 +159,7 @@ std::vector<Document> DocsOfEverySize(uint32_t seed, const std::vector<size_t>& 
   Document first;
   first.id = "first";
   first.Add("title", "the first document");
-  first.Add("body", Text(&rng, first_bytes));
+  first.Add("body", ProseText(&rng, first_bytes));
   docs.push_back(first);
   int n = 0;
   for (size_t size : sizes) {
@@ -180,11 +167,11 @@ std::vector<Document> DocsOfEverySize(uint32_t seed, const std::vector<size_t>& 
       for (int s = 0, smalls = static_cast<int>(rng() % 4); s < smalls; ++s) {
         Document small;
         small.id = "small-" + std::to_string(n++);
-        small.Add("title", Text(&rng, rng() % 50));
-        small.Add("body", Text(&rng, rng() % 3000));
+        small.Add("title", ProseText(&rng, rng() % 50));
+        small.Add("body", ProseText(&rng, rng() % 3000));
         docs.push_back(small);
       }
-      const std::string body = layout == 3 ? Noise(&rng, size) : Text(&rng, size);
+      const std::string body = layout == 3 ? Noise(&rng, size) : ProseText(&rng, size);
       Document d;
       d.id = "doc-" + std::to_string(size) + "-" + std::to_string(layout);
       switch (layout) {
@@ -250,13 +237,13 @@ std::vector<Document> SmallsThenHuge(uint32_t seed, size_t huge_bytes) {
     Document d;
     d.id = "small-" + std::to_string(i);
     d.Add("title", "small title " + std::to_string(i));
-    d.Add("body", Text(&rng, 2000));
+    d.Add("body", ProseText(&rng, 2000));
     docs.push_back(d);
   }
   Document huge;
   huge.id = "huge";
   huge.Add("title", "the huge one");
-  huge.Add("body", Text(&rng, huge_bytes));
+  huge.Add("body", ProseText(&rng, huge_bytes));
   docs.push_back(huge);
   return docs;
 }

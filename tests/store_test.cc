@@ -71,6 +71,16 @@ class StoreTest : public ::testing::Test {
     EXPECT_EQ(want.fields, got.fields) << "doc " << want.id;
   }
 
+  static void ExpectForEachVisitsInOrder(const StoreReader& r, const std::vector<Document>& docs) {
+    uint32_t next = 0;
+    ASSERT_TRUE(r.ForEach([&](uint32_t d, Document* doc) {
+                   EXPECT_EQ(d, next++);
+                   ExpectSame(docs[d], *doc);
+                   return Status::OK();
+                 }).ok());
+    EXPECT_EQ(next, docs.size());
+  }
+
   static std::string ReadAll(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
@@ -109,15 +119,9 @@ TEST_F(StoreTest, ForEachVisitsEveryDocumentInOrder) {
   Write(path, docs, 3, 4096);
   std::unique_ptr<StoreReader> r;
   ASSERT_TRUE(StoreReader::Open(path, true, &r).ok());
-  uint32_t next = 0;
-  ASSERT_TRUE(r->ForEach([&](uint32_t d, Document* doc) {
-                 EXPECT_EQ(d, next++);
-                 ExpectSame(docs[d], *doc);
-                 return Status::OK();
-               }).ok());
-  EXPECT_EQ(next, docs.size());
+  ExpectForEachVisitsInOrder(*r, docs);
   // fn's error stops the walk and comes back unchanged.
-  next = 0;
+  uint32_t next = 0;
   Status s = r->ForEach([&](uint32_t d, Document*) {
     ++next;
     return d == 10 ? Status::NotFound("stop") : Status::OK();
@@ -383,13 +387,7 @@ TEST_F(StoreTest, DictionaryOfShortDocumentsIsKeptAndReadsBackEveryWay) {
       ASSERT_EQ(head.fields.size(), 1u);
       EXPECT_EQ(head.fields[0].value, docs[d].fields[0].value);
     }
-    uint32_t next = 0;
-    ASSERT_TRUE(r->ForEach([&](uint32_t d, Document* doc) {
-                   EXPECT_EQ(d, next++);
-                   ExpectSame(docs[d], *doc);
-                   return Status::OK();
-                 }).ok());
-    EXPECT_EQ(next, docs.size());
+    ExpectForEachVisitsInOrder(*r, docs);
   }
 }
 
