@@ -50,13 +50,6 @@ Document DocOfSize(std::mt19937* rng, const std::string& id, size_t bytes) {
   return d;
 }
 
-struct BlockEntry {
-  uint32_t first_doc;
-  uint64_t offset;  // in the file, not the body
-  uint32_t compressed;
-  uint32_t uncompressed;
-};
-
 class StoreFramesTest : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = FreshTempDir("trawl_store_frames_test"); }
@@ -74,31 +67,6 @@ class StoreFramesTest : public ::testing::Test {
     ASSERT_TRUE(w->Finish().ok());
   }
 
-  static std::string ReadAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  static void WriteAll(const std::string& path, const std::string& bytes) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  }
-
-  static size_t IndexStart(const std::string& file) {
-    const size_t body_end = file.size() - kFileFooterSize;
-    return kFileHeaderSize + DecodeFixed64(file.data() + body_end - 8);
-  }
-  static std::vector<BlockEntry> Blocks(const std::string& file) {
-    const size_t body_end = file.size() - kFileFooterSize;
-    // block count u32 | document count u32 | block index offset u64 end the trailer
-    const uint32_t n = DecodeFixed32(file.data() + body_end - 16);
-    std::vector<BlockEntry> blocks;
-    for (uint32_t i = 0; i < n; ++i) {
-      const char* p = file.data() + IndexStart(file) + size_t{i} * kStoreBlockIndexEntrySize;
-      blocks.push_back({DecodeFixed32(p), kFileHeaderSize + DecodeFixed64(p + 4),
-                        DecodeFixed32(p + 12), DecodeFixed32(p + 16)});
-    }
-    return blocks;
-  }
   // The content sizes of a block's frames, and where each starts in the file.
   static std::vector<std::pair<size_t, uint64_t>> Frames(const std::string& file,
                                                          const BlockEntry& b) {
@@ -168,9 +136,9 @@ TEST_F(StoreFramesTest, BlocksAboutFrameBoundariesRoundTrip) {
   for (size_t size : sizes) docs.push_back(DocOfSize(&rng, "doc-" + std::to_string(size), size));
   const std::string path = Path("sizes.store");
   Write(path, docs);
-  const std::string file = ReadAll(path);
+  const std::string file = ReadFile(path);
   EXPECT_EQ(DecodeFixed32(file.data() + 8), 2u) << "format version";
-  const std::vector<BlockEntry> blocks = Blocks(file);
+  const std::vector<BlockEntry> blocks = StoreBlocks(file);
   ASSERT_EQ(blocks.size(), sizes.size());
   for (size_t i = 0; i < sizes.size(); ++i) {
     ASSERT_EQ(blocks[i].uncompressed, sizes[i]);
@@ -210,10 +178,10 @@ TEST_F(StoreFramesTest, FieldsStraddlingFramesRoundTripInBothVersions) {
   for (uint32_t version : {1u, 2u}) {
     const std::string path = Path("straddle" + std::to_string(version) + ".store");
     Write(path, docs, version);
-    const std::string file = ReadAll(path);
+    const std::string file = ReadFile(path);
     EXPECT_EQ(DecodeFixed32(file.data() + 8), version);
     size_t most_frames = 0;
-    for (const BlockEntry& b : Blocks(file))
+    for (const BlockEntry& b : StoreBlocks(file))
       most_frames = std::max(most_frames, Frames(file, b).size());
     if (version == 1) {
       EXPECT_EQ(most_frames, 1u);
@@ -302,8 +270,8 @@ TEST_F(StoreFramesTest, DamagedFramesAreCorruption) {
   docs.push_back(large);
   const std::string path = Path("flip.store");
   Write(path, docs);
-  const std::string original = ReadAll(path);
-  const BlockEntry block = Blocks(original)[0];
+  const std::string original = ReadFile(path);
+  const BlockEntry block = StoreBlocks(original)[0];
   const auto frames = Frames(original, block);
   ASSERT_EQ(frames.size(), 6u);
   std::vector<size_t> positions;
@@ -315,7 +283,7 @@ TEST_F(StoreFramesTest, DamagedFramesAreCorruption) {
   for (size_t p : positions) {
     std::string damaged = original;
     damaged[p] ^= static_cast<char>(1 << (p % 8));
-    WriteAll(path, damaged);
+    WriteFileAt(path, damaged);
     std::unique_ptr<StoreReader> r;
     ASSERT_TRUE(StoreReader::Open(path, false, &r).ok());
     auto check = [&](const Status& s, bool same) {
@@ -366,13 +334,13 @@ TEST_F(StoreFramesTest, FramesThatDisagreeWithTheIndexAreCorruption) {
   docs.push_back(next);
   const std::string path = Path("index.store");
   Write(path, docs);
-  const std::string original = ReadAll(path);
-  ASSERT_EQ(Blocks(original).size(), 2u);
-  const size_t entry0 = IndexStart(original), entry1 = entry0 + kStoreBlockIndexEntrySize;
+  const std::string original = ReadFile(path);
+  ASSERT_EQ(StoreBlocks(original).size(), 2u);
+  const size_t entry0 = StoreIndexStart(original), entry1 = entry0 + kStoreBlockIndexEntrySize;
 
   auto expect_corrupt = [&](const std::string& damaged, const std::string& what,
                             std::vector<uint32_t> docids) {
-    WriteAll(path, damaged);
+    WriteFileAt(path, damaged);
     std::unique_ptr<StoreReader> r;
     ASSERT_TRUE(StoreReader::Open(path, false, &r).ok()) << what;
     for (uint32_t d : docids) {

@@ -53,13 +53,6 @@ Document Projected(const Document& doc, const std::string& field) {
   return out;
 }
 
-struct BlockEntry {
-  uint32_t first_doc;
-  uint64_t offset;  // in the file, not the body
-  uint32_t compressed;
-  uint32_t uncompressed;
-};
-
 // Each test reads a store of either format version: 1 (every block one frame, read by streaming
 // its prefix) and 2 (a large block in frames, read a frame at a time).
 class StoreHeadTest : public ::testing::TestWithParam<uint32_t> {
@@ -79,30 +72,6 @@ class StoreHeadTest : public ::testing::TestWithParam<uint32_t> {
     ASSERT_TRUE(w->Finish().ok());
   }
 
-  static std::string ReadAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  static void WriteAll(const std::string& path, const std::string& bytes) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  }
-
-  // The block index of a store file's bytes.
-  static std::vector<BlockEntry> Blocks(const std::string& file) {
-    const size_t body_end = file.size() - kFileFooterSize;
-    // The trailer ends with block count u32 | document count u32 | block index offset u64 in
-    // both versions (version 2 puts the dictionary's length before them).
-    const uint32_t n = DecodeFixed32(file.data() + body_end - 16);
-    const uint64_t index = kFileHeaderSize + DecodeFixed64(file.data() + body_end - 8);
-    std::vector<BlockEntry> blocks;
-    for (uint32_t i = 0; i < n; ++i) {
-      const char* p = file.data() + index + size_t{i} * kStoreBlockIndexEntrySize;
-      blocks.push_back({DecodeFixed32(p), kFileHeaderSize + DecodeFixed64(p + 4),
-                        DecodeFixed32(p + 12), DecodeFixed32(p + 16)});
-    }
-    return blocks;
-  }
 
   // GetIdAndField against Get for every document and field name.
   static void ExpectHeadsMatchGet(const StoreReader& r, const std::vector<Document>& docs) {
@@ -255,12 +224,12 @@ TEST_P(StoreHeadTest, TheLastValueIsNotDecompressed) {
   const std::vector<Document> docs = SmallsThenHuge(2, 2 << 20);
   const std::string path = Path("tail.store");
   Write(path, docs, 16384);  // the small documents in the huge one's block
-  std::string file = ReadAll(path);
-  const std::vector<BlockEntry> blocks = Blocks(file);
+  std::string file = ReadFile(path);
+  const std::vector<BlockEntry> blocks = StoreBlocks(file);
   ASSERT_EQ(blocks.size(), 1u);
   ASSERT_GT(blocks[0].uncompressed, 2u << 20);
   file[blocks[0].offset + blocks[0].compressed - 100] ^= 0x20;
-  WriteAll(path, file);
+  WriteFileAt(path, file);
   std::unique_ptr<StoreReader> r;
   ASSERT_TRUE(StoreReader::Open(path, /*verify_checksum=*/false, &r).ok());
   for (uint32_t d = 0; d < docs.size(); ++d) {
@@ -289,8 +258,8 @@ TEST_P(StoreHeadTest, DamagedBlockErrorsAreGets) {
   const std::vector<Document> docs = SmallsThenHuge(3, 300 << 10);
   const std::string path = Path("flip.store");
   Write(path, docs);
-  const std::string original = ReadAll(path);
-  const BlockEntry block = Blocks(original)[0];
+  const std::string original = ReadFile(path);
+  const BlockEntry block = StoreBlocks(original)[0];
   std::mt19937 rng(4);
   int corrupt = 0, right = 0, wrong = 0;
   // Every byte of the frame's first KiB (header, the first zstd block's literals), then
@@ -301,7 +270,7 @@ TEST_P(StoreHeadTest, DamagedBlockErrorsAreGets) {
   for (size_t p : positions) {
     std::string damaged = original;
     damaged[block.offset + p] ^= static_cast<char>(1 << (p % 8));
-    WriteAll(path, damaged);
+    WriteFileAt(path, damaged);
     std::unique_ptr<StoreReader> r;
     ASSERT_TRUE(StoreReader::Open(path, false, &r).ok());
     for (uint32_t d : {0u, 5u}) {
@@ -342,14 +311,14 @@ TEST_P(StoreHeadTest, DamagedIndexIsCaughtAsByGet) {
   }
   const std::string path = Path("idx.store");
   Write(path, docs);
-  const std::string original = ReadAll(path);
+  const std::string original = ReadFile(path);
   const size_t body_end = original.size() - kFileFooterSize;
   const size_t index_start = kFileHeaderSize + DecodeFixed64(original.data() + body_end - 8);
   for (size_t pos = index_start; pos < body_end; ++pos) {
     for (int bit : {0, 1, 7}) {
       std::string damaged = original;
       damaged[pos] ^= static_cast<char>(1 << bit);
-      WriteAll(path, damaged);
+      WriteFileAt(path, damaged);
       std::unique_ptr<StoreReader> r;
       if (!StoreReader::Open(path, false, &r).ok()) continue;
       // A damaged document count may claim thousands more: a few past the real ones will do.

@@ -81,15 +81,6 @@ class StoreTest : public ::testing::Test {
     EXPECT_EQ(next, docs.size());
   }
 
-  static std::string ReadAll(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  static void WriteAll(const std::string& path, const std::string& bytes) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  }
-
   fs::path dir_;
 };
 
@@ -203,9 +194,9 @@ TEST_F(StoreTest, ConcurrentGets) {
 TEST_F(StoreTest, TruncatedFileIsCorruption) {
   const std::string path = Path("trunc.store");
   Write(path, RandomDocs(200, 7), 3, 1024);
-  const std::string original = ReadAll(path);
+  const std::string original = ReadFile(path);
   for (size_t cut = 1; cut <= 100; ++cut) {
-    WriteAll(path, original.substr(0, original.size() - cut));
+    WriteFileAt(path, original.substr(0, original.size() - cut));
     std::unique_ptr<StoreReader> r;
     Status s = StoreReader::Open(path, false, &r);
     EXPECT_TRUE(s.IsCorruption()) << cut << ": " << s.ToString();
@@ -238,7 +229,7 @@ TEST_F(StoreTest, FlippedByteInCompressedDataIsCaught) {
   const std::vector<Document> docs = RandomDocs(60, 8);
   const std::string path = Path("flip.store");
   Write(path, docs, 3, 512);
-  const std::string original = ReadAll(path);
+  const std::string original = ReadFile(path);
   std::unique_ptr<StoreReader> r;
   ASSERT_TRUE(StoreReader::Open(path, false, &r).ok());
   // The trailer says where the block index starts, i.e. where the compressed data ends.
@@ -250,7 +241,7 @@ TEST_F(StoreTest, FlippedByteInCompressedDataIsCaught) {
   for (size_t pos = body; pos < body + index_offset; ++pos) {
     std::string damaged = original;
     damaged[pos] ^= 0x5a;
-    WriteAll(path, damaged);
+    WriteFileAt(path, damaged);
     Status s = StoreReader::Open(path, /*verify_checksum=*/true, &r);
     ASSERT_TRUE(s.IsCorruption()) << pos;
     ASSERT_TRUE(StoreReader::Open(path, /*verify_checksum=*/false, &r).ok()) << pos;
@@ -260,7 +251,7 @@ TEST_F(StoreTest, FlippedByteInCompressedDataIsCaught) {
   // A byte in the middle of a frame's compressed payload is always caught by Get.
   std::string damaged = original;
   damaged[body + index_offset / 2] ^= 0x01;
-  WriteAll(path, damaged);
+  WriteFileAt(path, damaged);
   ASSERT_TRUE(StoreReader::Open(path, false, &r).ok());
   EXPECT_GT(CheckAllDocs(*r, docs, "flip.store"), 0);
 }
@@ -269,7 +260,7 @@ TEST_F(StoreTest, FlippedByteInIndexIsCaught) {
   const std::vector<Document> docs = RandomDocs(300, 9);
   const std::string path = Path("idx.store");
   Write(path, docs, 3, 2048);
-  const std::string original = ReadAll(path);
+  const std::string original = ReadFile(path);
   const size_t body_end = original.size() - kFileFooterSize;
   const size_t index_start = kFileHeaderSize + DecodeFixed64(original.data() + body_end - 8);
   ASSERT_GT(body_end - index_start, 5 * kStoreBlockIndexEntrySize);
@@ -278,7 +269,7 @@ TEST_F(StoreTest, FlippedByteInIndexIsCaught) {
     for (int bit : {0, 3, 7}) {
       std::string damaged = original;
       damaged[pos] ^= static_cast<char>(1 << bit);
-      WriteAll(path, damaged);
+      WriteFileAt(path, damaged);
       std::unique_ptr<StoreReader> r;
       ASSERT_TRUE(StoreReader::Open(path, true, &r).IsCorruption());
       Status s = StoreReader::Open(path, false, &r);
@@ -296,14 +287,14 @@ TEST_F(StoreTest, GarbageFileIsCorruptionNotCrash) {
   std::mt19937 rng(10);
   const std::string path = Path("junk.store");
   Write(path, RandomDocs(20, 11));
-  const std::string junk = ReadAll(path);
+  const std::string junk = ReadFile(path);
   // Keep the envelope valid so the store's own checks are what gets exercised.
   for (int round = 0; round < 200; ++round) {
     std::string damaged = junk;
     for (size_t i = kFileHeaderSize; i < damaged.size() - kFileFooterSize; ++i) {
       if (rng() % 8 == 0) damaged[i] = static_cast<char>(rng());
     }
-    WriteAll(path, damaged);
+    WriteFileAt(path, damaged);
     std::unique_ptr<StoreReader> r;
     Status s = StoreReader::Open(path, false, &r);
     if (!s.ok()) {
@@ -416,7 +407,7 @@ TEST_F(StoreTest, DamagedDictionaryIsCorruptionNeverAWrongDocument) {
   const std::vector<Document> docs = dictionary::ShortDocs(600, 14);
   const std::string path = Path("dict.store");
   dictionary::WriteWithSample(path, docs, 32 << 10, 2048);
-  const std::string original = ReadAll(path);
+  const std::string original = ReadFile(path);
   std::unique_ptr<StoreReader> r;
   ASSERT_TRUE(StoreReader::Open(path, false, &r).ok());
   const size_t dict_bytes = r->dictionary_bytes();
@@ -426,7 +417,7 @@ TEST_F(StoreTest, DamagedDictionaryIsCorruptionNeverAWrongDocument) {
   for (size_t pos = kFileHeaderSize; pos < kFileHeaderSize + dict_bytes; pos += 3) {
     std::string damaged = original;
     damaged[pos] ^= 0x21;
-    WriteAll(path, damaged);
+    WriteFileAt(path, damaged);
     ASSERT_TRUE(StoreReader::Open(path, /*verify_checksum=*/true, &r).IsCorruption()) << pos;
     Status s = StoreReader::Open(path, /*verify_checksum=*/false, &r);
     if (!s.ok()) {
@@ -446,7 +437,7 @@ TEST_F(StoreTest, DamagedDictionaryIsCorruptionNeverAWrongDocument) {
     std::string field;
     PutFixed32(&field, length);
     damaged.replace(trailer, 4, field);
-    WriteAll(path, damaged);
+    WriteFileAt(path, damaged);
     Status s = StoreReader::Open(path, false, &r);
     EXPECT_TRUE(s.IsCorruption()) << length << ": " << s.ToString();
   }

@@ -3,9 +3,15 @@
 #define TRAWL_TESTS_STORE_TEST_UTIL_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <iterator>
 #include <random>
 #include <string>
+#include <vector>
+
+#include "common/coding.h"
+#include "format/file_format.h"
+#include "format/store_writer.h"
 
 namespace trawl {
 
@@ -22,6 +28,35 @@ inline std::string ProseText(std::mt19937* rng, size_t bytes) {
   }
   s.resize(bytes);
   return s;
+}
+
+// A store block's index entry, as a test reads it from the file's bytes.
+struct BlockEntry {
+  uint32_t first_doc;
+  uint64_t offset;  // in the file, not the body
+  uint32_t compressed;
+  uint32_t uncompressed;
+};
+
+// Where a store file's block index starts, in the file.
+inline size_t StoreIndexStart(const std::string& file) {
+  const size_t body_end = file.size() - kFileFooterSize;
+  return kFileHeaderSize + DecodeFixed64(file.data() + body_end - 8);
+}
+
+// The block index of a store file's bytes. The trailer ends with block count u32 | document
+// count u32 | block index offset u64 in both versions (version 2 puts the dictionary's length
+// before them).
+inline std::vector<BlockEntry> StoreBlocks(const std::string& file) {
+  const size_t body_end = file.size() - kFileFooterSize;
+  const uint32_t n = DecodeFixed32(file.data() + body_end - 16);
+  std::vector<BlockEntry> blocks;
+  for (uint32_t i = 0; i < n; ++i) {
+    const char* p = file.data() + StoreIndexStart(file) + size_t{i} * kStoreBlockIndexEntrySize;
+    blocks.push_back({DecodeFixed32(p), kFileHeaderSize + DecodeFixed64(p + 4),
+                      DecodeFixed32(p + 12), DecodeFixed32(p + 16)});
+  }
+  return blocks;
 }
 
 }  // namespace trawl
