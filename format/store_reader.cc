@@ -404,11 +404,8 @@ bool StoreReader::ReadHead(uint32_t i, uint32_t docid, std::string_view field,
     return false;
   }
   ZSTD_DStream* stream = scratch.stream;
-  // The thread's stream serves every store: this one's dictionary, or none, is set each time.
-  if (ZSTD_isError(ZSTD_DCtx_reset(stream, ZSTD_reset_session_only)) ||
-      ZSTD_isError(ZSTD_DCtx_refDDict(stream, FrameDictionary(src, b.compressed)))) {
-    return false;
-  }
+  // Only version 1 stores are read this way, and they have no dictionary.
+  ZSTD_DCtx_reset(stream, ZSTD_reset_session_only);
   ZSTD_inBuffer in{src, b.compressed, 0};
   std::string& prefix = scratch.prefix;
   size_t produced = 0;
