@@ -12,6 +12,7 @@
 #ifndef TRAWL_FORMAT_SEGMENT_FORMAT_H_
 #define TRAWL_FORMAT_SEGMENT_FORMAT_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstddef>
 #include <string>
@@ -31,8 +32,9 @@ namespace trawl {
 // .post has no block count, and none of a term's frequencies when all are 1. Version 6: .len
 // holds each field's lengths bit-packed in blocks of kLengthBlockSize. Version 7: a term in one
 // document has its docid and frequency in its dictionary entry and nothing in .post (Lucene's
-// "pulsing" of singletons). Versions 1 to 6 are still read.
-inline constexpr uint32_t kSegmentFormatVersion = 7;
+// "pulsing" of singletons). Version 8: block tables store each column in the bytes the term
+// needs (BlockTableLayout). Versions 1 to 7 are still read.
+inline constexpr uint32_t kSegmentFormatVersion = 8;
 // The first version with typed fields (everything the comment above lists for version 3).
 inline constexpr uint32_t kTypedFieldsVersion = 3;
 // The first version whose dictionary index has its own CRC.
@@ -62,22 +64,10 @@ inline constexpr uint32_t kDictBlockSize = 32;
 // The last docid lets top-k skip a whole block whose bound is too low.
 inline constexpr uint32_t kBlockImpacts = 3;
 
-// One entry of a term's block table, encoded and decoded here only, so that the writer and the
-// reader cannot disagree on its layout.
+// One entry of a term's block table: where the block's frequencies and positions start, its
+// last docid and its score bounds. BlockTableLayout encodes and decodes it, so that the writer
+// and the reader cannot disagree on its layout.
 struct BlockTableEntry {
-  // Byte offsets of the fixed fields within an encoded entry.
-  static constexpr uint32_t kTfOffsetAt = 0;
-  static constexpr uint32_t kPosOffsetAt = 4;
-  static constexpr uint32_t kMaxTfAt = 8;
-  static constexpr uint32_t kMinLengthAt = 12;
-  static constexpr uint32_t kLastDocAt = 16;
-  static constexpr uint32_t kImpactsAt = 20;
-  static constexpr uint32_t kEncodedSize = kImpactsAt + 8 * kBlockImpacts;
-  static constexpr uint32_t kEncodedSizeV1 = kImpactsAt;  // segment format 1: no impacts
-  static constexpr uint32_t EncodedSize(uint32_t format_version) {
-    return format_version >= 2 ? kEncodedSize : kEncodedSizeV1;
-  }
-
   uint32_t tf_offset = 0;   // into the term's frequency section
   uint32_t pos_offset = 0;  // into the term's positions
   uint32_t max_tf = 0, min_length = 0, last_doc = 0;
@@ -85,36 +75,191 @@ struct BlockTableEntry {
   // Segments of format 1 have none but the coarse (max_tf, min_length).
   uint32_t num_impacts = 0;
   uint32_t impact_tf[kBlockImpacts] = {}, impact_length[kBlockImpacts] = {};
+};
 
-  // Appends kEncodedSize bytes; num_impacts must be kBlockImpacts.
-  void EncodeTo(std::string* out) const {
-    PutFixed32(out, tf_offset);
-    PutFixed32(out, pos_offset);
-    PutFixed32(out, max_tf);
-    PutFixed32(out, min_length);
-    PutFixed32(out, last_doc);
-    for (uint32_t i = 0; i < kBlockImpacts; ++i) {
-      PutFixed32(out, impact_tf[i]);
-      PutFixed32(out, impact_length[i]);
+// The first version whose block tables store each column in as few bytes as the term needs.
+inline constexpr uint32_t kPackedBlockTablesVersion = 8;
+
+// The first version whose dictionary entries start with a code (below) instead of doc_freq.
+inline constexpr uint32_t kDictEntryCodesVersion = 8;
+// Version 8 dictionary entries start with a code: a term of one document (its posting in the
+// entry) of frequency 1 and no positions, as every id is; of frequency 1; of any frequency; or,
+// from kDictEntryDocFreqBias + 2 on, a term of doc_freq code - kDictEntryDocFreqBias.
+inline constexpr uint32_t kDictEntryInlineOnceBare = 0;
+inline constexpr uint32_t kDictEntryInlineOnce = 1;
+inline constexpr uint32_t kDictEntryInline = 2;
+inline constexpr uint32_t kDictEntryDocFreqBias = 1;
+// A docid as its zigzag-coded difference from the one before: small either way.
+inline uint64_t ZigZagDelta(uint32_t before, uint32_t doc) {
+  return doc >= before ? uint64_t{doc - before} << 1 : (uint64_t{before - doc} << 1) - 1;
+}
+// The docid a ZigZagDelta from `before` stands for; false if it is outside u32 (damage).
+inline bool UndoZigZagDelta(uint32_t before, uint64_t delta, uint32_t* doc) {
+  const uint64_t distance = (delta >> 1) + (delta & 1);
+  if (delta & 1 ? distance > before : distance > UINT32_MAX - before) return false;
+  *doc = static_cast<uint32_t>(delta & 1 ? before - distance : before + distance);
+  return true;
+}
+
+// Where each field of a block table entry lies in its bytes. Versions 1 to 7: fixed u32 fields,
+// 20 bytes an entry in version 1 (no impacts) and 44 from version 2. Version 8: a term's table
+// starts with the byte width (0 to 4) of each of its columns, the fewest that hold the
+// column's largest value in that term, and an entry is the columns at those widths: a term of
+// a few thousand postings in a short-document corpus takes 10 bytes an entry instead of 44.
+// max_tf and min_length are not stored from version 8: the impacts hold them (the frontier's
+// first point has the highest tf, its last the shortest length). Single fields read in place,
+// as one unaligned load of at most 4 bytes.
+class BlockTableLayout {
+ public:
+  // Fields of an entry, in the order of the fixed layouts.
+  enum Field : uint8_t {
+    kTfOffset, kPosOffset, kMaxTf, kMinLength, kLastDoc,
+    kImpactTf0, kImpactLength0,  // then pairs for impacts 1 .. kBlockImpacts - 1
+    kNumFields = kImpactTf0 + 2 * kBlockImpacts,
+  };
+  // The width header of version 8: five 3-bit widths (tf offset, positions offset, last docid,
+  // impact tfs, impact lengths) in a u16, low bits first.
+  static constexpr size_t kHeaderBytes = 2;
+
+  // The fixed layout of versions 1 to 7.
+  static BlockTableLayout Fixed(uint32_t format_version) {
+    BlockTableLayout l;
+    l.num_impacts_ = format_version >= 2 ? kBlockImpacts : 0;
+    for (uint32_t f = 0; f < kImpactTf0 + 2 * l.num_impacts_; ++f) {
+      l.offset_[f] = static_cast<uint8_t>(4 * f);
+      l.width_[f] = 4;
+    }
+    l.entry_size_ = 4 * (kImpactTf0 + 2 * l.num_impacts_);
+    return l;
+  }
+  // The narrowest version 8 layout that holds every entry (each with kBlockImpacts impacts).
+  static BlockTableLayout Packed(const BlockTableEntry* entries, size_t count) {
+    uint32_t widest[kPackedColumns] = {};
+    for (size_t i = 0; i < count; ++i) {
+      const BlockTableEntry& e = entries[i];
+      widest[0] |= e.tf_offset;
+      widest[1] |= e.pos_offset;
+      widest[2] |= e.last_doc;
+      for (uint32_t k = 0; k < kBlockImpacts; ++k) {
+        widest[3] |= e.impact_tf[k];
+        widest[4] |= e.impact_length[k];
+      }
+    }
+    uint8_t widths[kPackedColumns];
+    for (size_t c = 0; c < kPackedColumns; ++c) {
+      uint8_t w = 0;
+      while (w < 4 && (widest[c] >> (8 * w)) != 0) ++w;
+      widths[c] = w;
+    }
+    return FromWidths(widths);
+  }
+  // Version 8: the layout a table's header describes; false for a damaged header.
+  static bool FromHeader(const char* p, BlockTableLayout* out) {
+    const uint16_t bits = DecodeFixed16(p);
+    uint8_t widths[kPackedColumns];
+    for (size_t c = 0; c < kPackedColumns; ++c) {
+      widths[c] = (bits >> (3 * c)) & 7;
+      if (widths[c] > 4) return false;
+    }
+    if (bits >> (3 * kPackedColumns)) return false;
+    *out = FromWidths(widths);
+    return true;
+  }
+  void EncodeHeader(std::string* out) const {
+    uint16_t bits = 0;
+    for (size_t c = 0; c < kPackedColumns; ++c)
+      bits |= static_cast<uint16_t>(width_[kPackedColumnField[c]] << (3 * c));
+    PutFixed16(out, bits);
+  }
+
+  size_t entry_size() const { return entry_size_; }
+
+  // Field f of the entry at p.
+  uint32_t Get(const char* p, Field f) const { return Load(p + offset_[f], width_[f]); }
+
+  // Appends entry_size() bytes. Every value must fit its width.
+  void Encode(const BlockTableEntry& e, std::string* out) const {
+    const size_t at = out->size();
+    out->resize(at + entry_size_);
+    char* p = out->data() + at;
+    Store(p, kTfOffset, e.tf_offset);
+    Store(p, kPosOffset, e.pos_offset);
+    Store(p, kMaxTf, e.max_tf);
+    Store(p, kMinLength, e.min_length);
+    Store(p, kLastDoc, e.last_doc);
+    for (uint32_t k = 0; k < num_impacts_; ++k) {
+      Store(p, static_cast<Field>(kImpactTf0 + 2 * k), e.impact_tf[k]);
+      Store(p, static_cast<Field>(kImpactLength0 + 2 * k), e.impact_length[k]);
     }
   }
-  // Decodes an entry of EncodedSize(format_version) bytes at p.
-  static BlockTableEntry DecodeFrom(const char* p, uint32_t format_version) {
+  BlockTableEntry Decode(const char* p) const {
     BlockTableEntry e;
-    e.tf_offset = DecodeFixed32(p + kTfOffsetAt);
-    e.pos_offset = DecodeFixed32(p + kPosOffsetAt);
-    e.max_tf = DecodeFixed32(p + kMaxTfAt);
-    e.min_length = DecodeFixed32(p + kMinLengthAt);
-    e.last_doc = DecodeFixed32(p + kLastDocAt);
-    if (format_version >= 2) {
-      e.num_impacts = kBlockImpacts;
-      for (uint32_t i = 0; i < kBlockImpacts; ++i) {
-        e.impact_tf[i] = DecodeFixed32(p + kImpactsAt + 8 * i);
-        e.impact_length[i] = DecodeFixed32(p + kImpactsAt + 8 * i + 4);
+    e.tf_offset = Get(p, kTfOffset);
+    e.pos_offset = Get(p, kPosOffset);
+    e.last_doc = Get(p, kLastDoc);
+    e.num_impacts = num_impacts_;
+    for (uint32_t k = 0; k < num_impacts_; ++k) {
+      e.impact_tf[k] = Get(p, static_cast<Field>(kImpactTf0 + 2 * k));
+      e.impact_length[k] = Get(p, static_cast<Field>(kImpactLength0 + 2 * k));
+    }
+    if (packed_) {
+      e.max_tf = e.impact_tf[0];
+      e.min_length = e.impact_length[0];
+      for (uint32_t k = 1; k < num_impacts_; ++k) {
+        e.max_tf = std::max(e.max_tf, e.impact_tf[k]);
+        e.min_length = std::min(e.min_length, e.impact_length[k]);
       }
+    } else {
+      e.max_tf = Get(p, kMaxTf);
+      e.min_length = Get(p, kMinLength);
     }
     return e;
   }
+
+ private:
+  static constexpr size_t kPackedColumns = 5;
+  // The field whose width each header column gives (impact columns: all their pairs').
+  static constexpr Field kPackedColumnField[kPackedColumns] = {kTfOffset, kPosOffset, kLastDoc,
+                                                              kImpactTf0, kImpactLength0};
+
+  static BlockTableLayout FromWidths(const uint8_t* widths) {
+    BlockTableLayout l;
+    l.packed_ = true;
+    l.num_impacts_ = kBlockImpacts;
+    uint8_t at = 0;
+    auto place = [&](Field f, uint8_t width) {
+      l.offset_[f] = at;
+      l.width_[f] = width;
+      at = static_cast<uint8_t>(at + width);
+    };
+    place(kTfOffset, widths[0]);
+    place(kPosOffset, widths[1]);
+    place(kLastDoc, widths[2]);
+    for (uint32_t k = 0; k < kBlockImpacts; ++k) {
+      place(static_cast<Field>(kImpactTf0 + 2 * k), widths[3]);
+      place(static_cast<Field>(kImpactLength0 + 2 * k), widths[4]);
+    }
+    l.entry_size_ = at;
+    return l;
+  }
+  static uint32_t Load(const char* p, uint8_t width) {
+    switch (width) {
+      case 0: return 0;
+      case 1: return static_cast<unsigned char>(p[0]);
+      case 2: return DecodeFixed16(p);
+      case 3: return DecodeFixed16(p) | (uint32_t{static_cast<unsigned char>(p[2])} << 16);
+      default: return DecodeFixed32(p);
+    }
+  }
+  void Store(char* p, Field f, uint32_t v) const {
+    for (uint8_t i = 0; i < width_[f]; ++i) p[offset_[f] + i] = static_cast<char>(v >> (8 * i));
+  }
+
+  uint8_t offset_[kNumFields] = {};
+  uint8_t width_[kNumFields] = {};  // 0: not stored (reads as 0)
+  uint32_t entry_size_ = 0;
+  uint32_t num_impacts_ = 0;
+  bool packed_ = false;
 };
 // The field every document has: its unique id, indexed verbatim and stored first.
 inline constexpr std::string_view kIdField = "id";

@@ -18,7 +18,7 @@ PostingList::BlockInfo PostingList::block(size_t b) const {
     bi.last_doc = kNoMoreDocs - 1;
     return bi;
   }
-  return BlockTableEntry::DecodeFrom(table_.data() + b * entry_size_, format_version_);
+  return table_layout_.Decode(table_.data() + b * table_layout_.entry_size());
 }
 
 size_t PostingList::DecodeBlockFrequencies(size_t b, uint32_t* out) const {
@@ -397,6 +397,7 @@ Status SegmentReader::OpenDictBlock(size_t b, ByteReader* in, DictBlockCursor* o
 }
 
 bool SegmentReader::ReadTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const {
+  if (format_version_ >= kDictEntryCodesVersion) return ReadCodedTermInfo(in, offsets, t);
   // The same test as SkipTermInfo's, so that a lookup and a scan agree on every entry, even a
   // damaged one.
   const bool inline_doc = format_version_ >= kInlineSingletonsVersion && in->PeekByte() == 1;
@@ -420,6 +421,54 @@ bool SegmentReader::ReadTermInfo(ByteReader* in, DictBlockCursor* offsets, TermI
            in->ReadVarint64(&t->pos_offset) && in->ReadVarint64(&t->pos_length);
   }
   return SkipTermInfo(in, offsets, t);
+}
+
+bool SegmentReader::ReadCodedTermInfo(ByteReader* in, DictBlockCursor* offsets,
+                                      TermInfo* t) const {
+  uint32_t code;
+  if (!in->ReadVarint32(&code)) return false;
+  if (code > kDictEntryInline) {
+    t->doc_freq = code - kDictEntryDocFreqBias;
+    return in->ReadVarint32(&t->max_tf) && in->ReadVarint32(&t->min_length) &&
+           SkipTermInfo(in, offsets, t);
+  }
+  // A term of one document: its posting, then (unless it has none) its positions' length.
+  t->doc_freq = 1;
+  t->max_tf = 1;
+  uint64_t delta;
+  if ((code == kDictEntryInline && !in->ReadVarint32(&t->max_tf)) || !in->ReadVarint64(&delta) ||
+      !UndoZigZagDelta(offsets->doc, delta, &t->only_doc))
+    return false;
+  offsets->doc = t->only_doc;
+  t->pos_length = 0;
+  if (code != kDictEntryInlineOnceBare && !in->ReadVarint64(&t->pos_length)) return false;
+  t->inline_doc = true;
+  t->min_length = 0;  // SetInlineLength's, once the field is known
+  t->post_offset = offsets->post_offset;
+  t->post_length = 0;
+  t->pos_offset = offsets->pos_offset;
+  offsets->pos_offset += t->pos_length;
+  return true;
+}
+
+bool SegmentReader::SkipCodedTermInfo(ByteReader* in, DictBlockCursor* offsets) const {
+  uint32_t code;
+  if (!in->ReadVarint32(&code)) return false;
+  uint64_t delta, post_length = 0, pos_length = 0;
+  if (code > kDictEntryInline) {
+    if (!in->SkipVarints(2) || !in->ReadVarint64(&post_length) || !in->ReadVarint64(&pos_length))
+      return false;
+    offsets->post_offset += post_length;
+    offsets->pos_offset += pos_length;
+    return true;
+  }
+  // A term of one document: its docid moves the block's docid on, so it is decoded.
+  if ((code == kDictEntryInline && !in->SkipVarints(1)) || !in->ReadVarint64(&delta) ||
+      !UndoZigZagDelta(offsets->doc, delta, &offsets->doc) ||
+      (code != kDictEntryInlineOnceBare && !in->ReadVarint64(&pos_length)))
+    return false;
+  offsets->pos_offset += pos_length;
+  return true;
 }
 
 bool SegmentReader::SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const {
@@ -460,6 +509,7 @@ bool SegmentReader::SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermI
   ByteReader in;
   DictBlockCursor offsets;
   TRAWL_RETURN_IF_ERROR(OpenDictBlock(b, &in, &offsets));
+  const bool coded = format_version_ >= kDictEntryCodesVersion;
   size_t matched = 0, previous_size = 0;
   while (!in.empty()) {
     uint64_t shared;
@@ -489,7 +539,7 @@ bool SegmentReader::SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermI
           static_cast<unsigned char>(suffix[common]) > static_cast<unsigned char>(rest[common]))
         break;
     }
-    if (!SkipTermInfo(&in, &offsets, nullptr))
+    if (!(coded ? SkipCodedTermInfo(&in, &offsets) : SkipTermInfo(&in, &offsets, nullptr)))
       return dict_->Corrupt("damaged entry in block " + std::to_string(b));
   }
   return Status::NotFound("term");
@@ -587,9 +637,19 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   out->num_blocks_ = num_blocks;
   out->table_ = {};
   out->format_version_ = post_->version();
-  out->entry_size_ = BlockTableEntry::EncodedSize(out->format_version_);
-  if (num_blocks > 1 && !in.ReadBytes(num_blocks * out->entry_size_, &out->table_))
-    return post_->Corrupt("truncated block table");
+  if (num_blocks > 1) {
+    if (out->format_version_ >= kPackedBlockTablesVersion) {
+      std::string_view header;
+      if (!in.ReadBytes(BlockTableLayout::kHeaderBytes, &header))
+        return post_->Corrupt("truncated block table");
+      if (!BlockTableLayout::FromHeader(header.data(), &out->table_layout_))
+        return post_->Corrupt("bad block table widths");
+    } else {
+      out->table_layout_ = BlockTableLayout::Fixed(out->format_version_);
+    }
+    if (!in.ReadBytes(num_blocks * out->table_layout_.entry_size(), &out->table_))
+      return post_->Corrupt("truncated block table");
+  }
   in.ReadBytes(in.remaining(), &out->tf_data_);
   if (info.inline_doc && info.max_tf > 1) {
     // The one frequency, as a block of one value packed in 32 bits.

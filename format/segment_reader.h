@@ -52,15 +52,15 @@ class PostingList {
   BlockInfo block(size_t b) const;
   // Single fields of block(b), read without decoding the rest of its entry.
   uint32_t BlockLastDoc(size_t b) const {
-    return table_.empty() ? kNoMoreDocs - 1 : TableField(b, BlockTableEntry::kLastDocAt);
+    return table_.empty() ? kNoMoreDocs - 1 : TableField(b, BlockTableLayout::kLastDoc);
   }
-  size_t BlockFrequenciesOffset(size_t b) const { return table_.empty() ? 0 : TableField(b, BlockTableEntry::kTfOffsetAt);
+  size_t BlockFrequenciesOffset(size_t b) const { return table_.empty() ? 0 : TableField(b, BlockTableLayout::kTfOffset);
   }
   // Block b's postings and the range of positions() bytes theirs take.
   size_t BlockPostings(size_t b) const {
     return std::min<size_t>(kPostingBlockSize, info_.doc_freq - b * kPostingBlockSize);
   }
-  size_t BlockPositionsBegin(size_t b) const { return table_.empty() ? 0 : TableField(b, BlockTableEntry::kPosOffsetAt);
+  size_t BlockPositionsBegin(size_t b) const { return table_.empty() ? 0 : TableField(b, BlockTableLayout::kPosOffset);
   }
   size_t BlockPositionsEnd(size_t b) const {
     return b + 1 == num_blocks_ ? positions_.size() : BlockPositionsBegin(b + 1);
@@ -85,15 +85,15 @@ class PostingList {
 
  private:
   friend class SegmentReader;
-  uint32_t TableField(size_t b, size_t offset) const {
-    return DecodeFixed32(table_.data() + b * entry_size_ + offset);
+  uint32_t TableField(size_t b, BlockTableLayout::Field f) const {
+    return table_layout_.Get(table_.data() + b * table_layout_.entry_size(), f);
   }
   TermInfo info_;
   RoaringView bitmap_;
   size_t num_blocks_ = 0;
   std::string_view table_;     // num_blocks entries, or empty for a single block
   uint32_t format_version_ = kSegmentFormatVersion;
-  size_t entry_size_ = BlockTableEntry::kEncodedSize;  // by the segment's format version
+  BlockTableLayout table_layout_;  // by the segment's format version and, from 8, the term
   std::string_view tf_data_;
   std::string_view positions_;
   // A term whose one posting the dictionary holds (format 7): its frequency, packed as tf_data_
@@ -280,11 +280,16 @@ class SegmentReader {
   struct DictBlockCursor {
     uint64_t post_offset = 0;
     uint64_t pos_offset = 0;
+    uint32_t doc = 0;  // the docid of the block's last term of one document so far (format 8)
   };
   // Positions `in` at the first entry of dictionary block b, *offsets at its offsets.
   Status OpenDictBlock(size_t b, ByteReader* in, DictBlockCursor* offsets) const;
   // The TermInfo of the dictionary entry `in` stands in, after its key; false if damaged.
   bool ReadTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* info) const;
+  // ReadTermInfo of format 8 on, and a lookup's pass over an entry (which must still follow
+  // the docids of terms of one document).
+  bool ReadCodedTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* info) const;
+  bool SkipCodedTermInfo(ByteReader* in, DictBlockCursor* offsets) const;
   // A term whose posting the dictionary holds has no stored min_length: it is its document's
   // length in the field (0 for a damaged docid, which OpenPostings refuses).
   void SetInlineLength(uint32_t field_id, TermInfo* info) const {

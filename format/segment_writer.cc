@@ -92,21 +92,29 @@ size_t SkipPositions(std::string_view positions, size_t pos, const uint32_t* tfs
 // term's statistics and the lengths of its postings and positions; their offsets follow from the
 // block's base offsets and the lengths of the entries before it. A term in one document has its
 // posting there instead: frequency and docid (its length is the document's, in .len).
+// A dictionary entry (docs/format.md, .dict). *block_doc is the docid of the block's last term
+// of one document (0 at the block's start): such a term's docid is written as its difference
+// from that one, small where keys and docids rise together, as a corpus's ids usually do.
 void AppendDictEntry(std::string_view prev_key, std::string_view key, const TermInfo& t,
-                     std::string* block) {
+                     uint32_t* block_doc, std::string* block) {
   size_t shared = 0;
   while (shared < prev_key.size() && shared < key.size() && prev_key[shared] == key[shared])
     ++shared;
   PutVarint64(block, shared);
   PutLengthPrefixed(block, key.substr(shared));
-  PutVarint32(block, t.doc_freq);
   if (t.inline_doc) {
     assert(t.doc_freq == 1 && t.post_length == 0);
-    PutVarint32(block, t.max_tf);
-    PutVarint32(block, t.only_doc);
-    PutVarint64(block, t.pos_length);
+    const uint32_t code = t.max_tf != 1 ? kDictEntryInline : t.pos_length != 0
+                                                                  ? kDictEntryInlineOnce
+                                                                  : kDictEntryInlineOnceBare;
+    PutVarint32(block, code);
+    if (code == kDictEntryInline) PutVarint32(block, t.max_tf);
+    PutVarint64(block, ZigZagDelta(*block_doc, t.only_doc));
+    *block_doc = t.only_doc;
+    if (code != kDictEntryInlineOnceBare) PutVarint64(block, t.pos_length);
     return;
   }
+  PutVarint32(block, t.doc_freq + kDictEntryDocFreqBias);
   PutVarint32(block, t.max_tf);
   PutVarint32(block, t.min_length);
   PutVarint64(block, t.post_length);
@@ -189,7 +197,7 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
   // Term frequencies in blocks, each with its score bounds in the block table.
   const size_t num_blocks = (n + kPostingBlockSize - 1) / kPostingBlockSize;
   tf_section_.clear();
-  table_.clear();
+  entries_.resize(num_blocks);
   uint32_t term_max_tf = 0, term_min_len = std::numeric_limits<uint32_t>::max();
   // A term found once in every document it is in has no frequency area (format 5): the
   // dictionary's max_tf of 1 says them all.
@@ -219,7 +227,7 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
     entry.min_length = block_min_len;
     entry.last_doc = docs[begin + count - 1];
     SetImpacts(tfs.data() + begin, docs.data() + begin, count, field_lengths, &entry);
-    entry.EncodeTo(&table_);
+    entries_[b] = entry;
     if (!all_ones) {
       tf_section_.push_back(static_cast<char>(width));
       PackBits(minus_one_.data(), count, width, &tf_section_);
@@ -240,7 +248,11 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
     AppendDocids(docs, &out_);
     // The block count follows from doc_freq (format 5 no longer writes it).
     // A single block needs no table: the dictionary's term-level bounds describe it.
-    if (num_blocks > 1) out_ += table_;
+    if (num_blocks > 1) {
+      const BlockTableLayout layout = BlockTableLayout::Packed(entries_.data(), num_blocks);
+      layout.EncodeHeader(&out_);
+      for (const BlockTableEntry& e : entries_) layout.Encode(e, &out_);
+    }
     out_ += tf_section_;
   }
 
@@ -259,7 +271,7 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
   // A term that grew the scratch buffers far beyond the usual gives the memory back.
   if (out_.capacity() > (8u << 20)) std::string().swap(out_);
   if (tf_section_.capacity() > (8u << 20)) std::string().swap(tf_section_);
-  if (table_.capacity() > (8u << 20)) std::string().swap(table_);
+  if (entries_.capacity() > (256u << 10)) std::vector<BlockTableEntry>().swap(entries_);
 
   // Dictionary: entries in key order, in blocks that restart prefix compression, then an index
   // of each block's first key.
@@ -271,8 +283,9 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
     ++num_blocks_;
     PutVarint64(&block_, info.post_offset);
     PutVarint64(&block_, info.pos_offset);
+    block_doc_ = 0;
   }
-  AppendDictEntry(prev_key_, key_, info, &block_);
+  AppendDictEntry(prev_key_, key_, info, &block_doc_, &block_);
   prev_key_ = key_;
   ++num_terms_;
   if (++in_block_ == kDictBlockSize) TRAWL_RETURN_IF_ERROR(FlushDictBlock());

@@ -14,6 +14,7 @@
 
 #include "format/column_writer.h"
 #include "format/file_format.h"
+#include "format/segment_format.h"
 #include "trawl/file_system.h"
 #include "trawl/schema.h"
 #include "trawl/status.h"
@@ -79,10 +80,12 @@ class SegmentWriter {
   std::string index_;     // per block: first key, offset
   std::string prev_key_;  // within the open block, for prefix compression
   uint32_t in_block_ = 0;
+  uint32_t block_doc_ = 0;  // the open block's last term of one document's docid
   uint32_t num_blocks_ = 0;
   uint64_t num_terms_ = 0;
   // Scratch reused across terms.
-  std::string key_, out_, tf_section_, table_;
+  std::string key_, out_, tf_section_;
+  std::vector<BlockTableEntry> entries_;  // the term's block table
   std::vector<uint32_t> minus_one_;
 };
 
