@@ -2,7 +2,9 @@
 // they did when written: tests/fixtures/index-v4 (segment format 4, typed fields, several
 // posting blocks per common term) against the answers recorded in index-v4-expected.txt, and
 // tests/fixtures/index-v6 (format 6: offset-free dictionary entries, compact bitmaps, packed
-// lengths, and bitmaps for terms of one document) of the same documents against the same.
+// lengths, and bitmaps for terms of one document) and tests/fixtures/index-v7 (format 7: terms of
+// one document in the dictionary, block tables of fixed u32 fields; store format 2) of the same
+// documents against the same.
 // Setting TRAWL_RECORD_EXPECTED=1 rewrites that file from this build's answers (only ever done
 // with the build that wrote the fixture).
 #include <gtest/gtest.h>
@@ -74,6 +76,10 @@ TEST(FormatCompatTest, Version4IndexAnswersAsWhenWritten) {
 
 TEST(FormatCompatTest, Version6IndexAnswersAsWhenWritten) {
   EXPECT_EQ(Answers(kFixtures / "index-v6"), ReadFile(kFixtures / "index-v4-expected.txt"));
+}
+
+TEST(FormatCompatTest, Version7IndexAnswersAsWhenWritten) {
+  EXPECT_EQ(Answers(kFixtures / "index-v7"), ReadFile(kFixtures / "index-v4-expected.txt"));
 }
 
 // tests/fixtures/index-v4-source/make_docs.py, the same documents in the same JSONL.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -20,6 +21,7 @@
 #include "format/segment_reader.h"
 #include "format/segment_writer.h"
 #include "format/store_writer.h"
+#include "test_util.h"
 
 namespace trawl {
 namespace {
@@ -515,7 +517,7 @@ TEST_F(SegmentFormatTest, TermsOfOneDocumentKeepTheirPostingInTheDictionary) {
   }
   std::unique_ptr<SegmentReader> seg;
   ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_1", kNumDocs, &seg));
-  EXPECT_EQ(seg->format_version(), kInlineSingletonsVersion);
+  EXPECT_EQ(seg->format_version(), kSegmentFormatVersion);
 
   uint64_t post_bytes = 0, inline_terms = 0;
   for (const Term& t : terms) {
@@ -591,18 +593,27 @@ TEST_F(SegmentFormatTest, AnInlineDocidOutsideTheSegmentIsCorruption) {
     ASSERT_TRUE(w->Finish(3, fields, &columns, nullptr).ok());
   }
   WriteStore("seg_1", 3);
-  // The entry: shared 0 | suffix "\x01zz" | doc_freq 1 | tf 1 | docid 2 | positions length 1.
+  // The entry: shared 0 | suffix "\x01zz" | code 1 (one document, tf 1) | docid-delta 4 (+2
+  // from 0) | positions length 1.
   const std::string path = dir_ + "/seg_1.dict";
-  std::string bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  const std::string entry("\x00\x03\x01zz\x01\x01\x02\x01", 9);
+  const std::string bytes = ReadFile(path);
+  const std::string entry("\x00\x03\x01zz\x01\x04\x01", 8);
   const size_t at = bytes.find(entry);
   ASSERT_NE(at, std::string::npos);
-  bytes[at + 7] = 5;
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  {
+    // A difference leading below docid 0 is damage the lookup itself sees.
+    std::string damaged = bytes;
+    damaged[at + 6] = 3;  // -2
+    WriteFileAt(path, damaged);
+    std::unique_ptr<SegmentReader> seg;
+    ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/false, &seg).ok());
+    TermInfo info;
+    EXPECT_TRUE(seg->LookupTerm(1, "zz", &info).IsCorruption());
+    EXPECT_TRUE(seg->VerifyStructure().IsCorruption());
+  }
+  std::string damaged = bytes;
+  damaged[at + 6] = 10;  // +5
+  WriteFileAt(path, damaged);
   std::unique_ptr<SegmentReader> seg;
   ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/false, &seg).ok());
   TermInfo info;
@@ -613,6 +624,85 @@ TEST_F(SegmentFormatTest, AnInlineDocidOutsideTheSegmentIsCorruption) {
   RoaringView docids;
   EXPECT_TRUE(seg->OpenDocids(info, &docids).IsCorruption());
   EXPECT_TRUE(seg->VerifyStructure().IsCorruption());
+}
+
+TEST(ZigZagDelta, RoundTripsEveryDistanceAndRefusesLeavingU32) {
+  const uint32_t values[] = {0, 1, 2, 127, 128, 16383, 16384, 1u << 31, UINT32_MAX - 1, UINT32_MAX};
+  for (uint32_t before : values) {
+    for (uint32_t doc : values) {
+      const uint64_t delta = ZigZagDelta(before, doc);
+      uint32_t back = 0;
+      ASSERT_TRUE(UndoZigZagDelta(before, delta, &back)) << before << " " << doc;
+      EXPECT_EQ(back, doc);
+    }
+  }
+  // Small differences either way take one varint byte.
+  EXPECT_EQ(ZigZagDelta(100, 163), 126u);
+  EXPECT_EQ(ZigZagDelta(100, 37), 125u);
+  uint32_t doc;
+  EXPECT_FALSE(UndoZigZagDelta(0, 1, &doc));
+  EXPECT_FALSE(UndoZigZagDelta(UINT32_MAX, 2, &doc));
+  EXPECT_FALSE(UndoZigZagDelta(5, uint64_t{1} << 40, &doc));
+}
+
+// Every column width from 0 to 4 bytes round-trips, the header describes the layout it came
+// from, and a damaged header is refused.
+TEST(BlockTableLayout, PackedEntriesRoundTripAtEveryWidth) {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<BlockTableEntry> entries(1 + rng() % 20);
+    // A bound per column: 0, or below 2^8, 2^16, 2^24 or 2^32.
+    uint32_t bound[5];
+    for (uint32_t& b : bound) {
+      const uint32_t bytes = rng() % 5;
+      b = bytes == 0 ? 0 : bytes == 4 ? UINT32_MAX : (1u << (8 * bytes)) - 1;
+    }
+    auto draw = [&](uint32_t b) { return b == 0 ? 0 : static_cast<uint32_t>(rng() % (uint64_t{b} + 1)); };
+    for (BlockTableEntry& e : entries) {
+      e.tf_offset = draw(bound[0]);
+      e.pos_offset = draw(bound[1]);
+      e.last_doc = draw(bound[2]);
+      e.num_impacts = kBlockImpacts;
+      for (uint32_t k = 0; k < kBlockImpacts; ++k) {
+        e.impact_tf[k] = draw(bound[3]);
+        e.impact_length[k] = draw(bound[4]);
+      }
+      e.max_tf = *std::max_element(e.impact_tf, e.impact_tf + kBlockImpacts);
+      e.min_length = *std::min_element(e.impact_length, e.impact_length + kBlockImpacts);
+    }
+    const BlockTableLayout layout = BlockTableLayout::Packed(entries.data(), entries.size());
+    std::string bytes;
+    layout.EncodeHeader(&bytes);
+    ASSERT_EQ(bytes.size(), BlockTableLayout::kHeaderBytes);
+    for (const BlockTableEntry& e : entries) layout.Encode(e, &bytes);
+    BlockTableLayout read;
+    ASSERT_TRUE(BlockTableLayout::FromHeader(bytes.data(), &read));
+    ASSERT_EQ(read.entry_size(), layout.entry_size());
+    ASSERT_EQ(bytes.size(), BlockTableLayout::kHeaderBytes + entries.size() * read.entry_size());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const char* p = bytes.data() + BlockTableLayout::kHeaderBytes + i * read.entry_size();
+      const BlockTableEntry got = read.Decode(p);
+      const BlockTableEntry& want = entries[i];
+      EXPECT_EQ(got.tf_offset, want.tf_offset);
+      EXPECT_EQ(got.pos_offset, want.pos_offset);
+      EXPECT_EQ(got.last_doc, want.last_doc);
+      EXPECT_EQ(read.Get(p, BlockTableLayout::kLastDoc), want.last_doc);
+      EXPECT_EQ(got.max_tf, want.max_tf);
+      EXPECT_EQ(got.min_length, want.min_length);
+      ASSERT_EQ(got.num_impacts, kBlockImpacts);
+      for (uint32_t k = 0; k < kBlockImpacts; ++k) {
+        EXPECT_EQ(got.impact_tf[k], want.impact_tf[k]);
+        EXPECT_EQ(got.impact_length[k], want.impact_length[k]);
+      }
+    }
+  }
+  // Widths above 4 bytes, and the unused top bit.
+  BlockTableLayout read;
+  for (uint16_t bits : {uint16_t{5}, uint16_t{7 << 12}, uint16_t{0x8000}}) {
+    std::string header;
+    PutFixed16(&header, bits);
+    EXPECT_FALSE(BlockTableLayout::FromHeader(header.data(), &read)) << bits;
+  }
 }
 
 TEST_F(SegmentFormatTest, FormatTwoSegmentsStillOpen) {
