@@ -112,6 +112,17 @@ class ByteReader {
     }
     return false;
   }
+  // Skips a few varints (a dictionary entry's) byte by byte, where SkipVarints' word-at-a-time
+  // loops do not pay; its callers on positions are then its only ones, and it stays inlined
+  // there. False if the data ends first.
+  bool SkipFewVarints(uint32_t n) {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(data_.data());
+    for (; n > 0; ++pos_) {
+      if (pos_ >= data_.size()) return false;
+      if (p[pos_] < 0x80) --n;
+    }
+    return true;
+  }
   // Skips `n` varints without decoding them: a varint ends at each byte below 0x80, so eight
   // bytes at a time are counted at once. False if the data ends first.
   bool SkipVarints(uint64_t n) {

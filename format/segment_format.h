@@ -128,6 +128,7 @@ class BlockTableLayout {
     for (uint32_t f = 0; f < kImpactTf0 + 2 * l.num_impacts_; ++f) {
       l.offset_[f] = static_cast<uint8_t>(4 * f);
       l.width_[f] = 4;
+      l.mask_[f] = UINT32_MAX;
     }
     l.entry_size_ = 4 * (kImpactTf0 + 2 * l.num_impacts_);
     return l;
@@ -174,8 +175,12 @@ class BlockTableLayout {
 
   size_t entry_size() const { return entry_size_; }
 
-  // Field f of the entry at p.
-  uint32_t Get(const char* p, Field f) const { return Load(p + offset_[f], width_[f]); }
+  // Field f of the entry at p, by one 4-byte load masked to the field's width: it may read up
+  // to 3 bytes past the entry's end, which every table in a file has (the file's 16-byte footer
+  // follows its body; docs/format.md, the envelope).
+  uint32_t Get(const char* p, Field f) const { return DecodeFixed32(p + offset_[f]) & mask_[f]; }
+  // Bytes readable past a table's end that Get needs.
+  static constexpr size_t kReadSlack = 3;
 
   // Appends entry_size() bytes. Every value must fit its width.
   void Encode(const BlockTableEntry& e, std::string* out) const {
@@ -230,6 +235,7 @@ class BlockTableLayout {
     auto place = [&](Field f, uint8_t width) {
       l.offset_[f] = at;
       l.width_[f] = width;
+      l.mask_[f] = width == 4 ? UINT32_MAX : (1u << (8 * width)) - 1;
       at = static_cast<uint8_t>(at + width);
     };
     place(kTfOffset, widths[0]);
@@ -242,21 +248,13 @@ class BlockTableLayout {
     l.entry_size_ = at;
     return l;
   }
-  static uint32_t Load(const char* p, uint8_t width) {
-    switch (width) {
-      case 0: return 0;
-      case 1: return static_cast<unsigned char>(p[0]);
-      case 2: return DecodeFixed16(p);
-      case 3: return DecodeFixed16(p) | (uint32_t{static_cast<unsigned char>(p[2])} << 16);
-      default: return DecodeFixed32(p);
-    }
-  }
   void Store(char* p, Field f, uint32_t v) const {
     for (uint8_t i = 0; i < width_[f]; ++i) p[offset_[f] + i] = static_cast<char>(v >> (8 * i));
   }
 
   uint8_t offset_[kNumFields] = {};
   uint8_t width_[kNumFields] = {};  // 0: not stored (reads as 0)
+  uint32_t mask_[kNumFields] = {};
   uint32_t entry_size_ = 0;
   uint32_t num_impacts_ = 0;
   bool packed_ = false;

@@ -456,14 +456,15 @@ bool SegmentReader::SkipCodedTermInfo(ByteReader* in, DictBlockCursor* offsets) 
   if (!in->ReadVarint32(&code)) return false;
   uint64_t delta, post_length = 0, pos_length = 0;
   if (code > kDictEntryInline) {
-    if (!in->SkipVarints(2) || !in->ReadVarint64(&post_length) || !in->ReadVarint64(&pos_length))
+    if (!in->SkipFewVarints(2) || !in->ReadVarint64(&post_length) ||
+        !in->ReadVarint64(&pos_length))
       return false;
     offsets->post_offset += post_length;
     offsets->pos_offset += pos_length;
     return true;
   }
   // A term of one document: its docid moves the block's docid on, so it is decoded.
-  if ((code == kDictEntryInline && !in->SkipVarints(1)) || !in->ReadVarint64(&delta) ||
+  if ((code == kDictEntryInline && !in->SkipFewVarints(1)) || !in->ReadVarint64(&delta) ||
       !UndoZigZagDelta(offsets->doc, delta, &offsets->doc) ||
       (code != kDictEntryInlineOnceBare && !in->ReadVarint64(&pos_length)))
     return false;
@@ -668,21 +669,29 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   }
   out->positions_ = pos.substr(info.pos_offset, info.pos_length);
   // Check every block's frequency bytes and position offset now, so cursors need no checks.
+  // The table's layout copied, so that its widths stay in registers through the loop (the
+  // table's bytes could otherwise alias them).
+  const BlockTableLayout layout = out->table_layout_;
+  const bool has_table = !out->table_.empty();
+  const char* entry = out->table_.data();
+  const std::string_view tf_data = out->tf_data_;
+  const size_t positions_size = out->positions_.size();
   size_t prev_pos = 0;
   int64_t prev_last = -1;
-  for (size_t b = 0; b < num_blocks; ++b) {
-    const uint32_t last_doc = out->BlockLastDoc(b);
+  for (size_t b = 0; b < num_blocks; ++b, entry += layout.entry_size()) {
+    // A single block has no table: it ends with the term, its areas start at 0.
+    const uint32_t last_doc =
+        has_table ? layout.Get(entry, BlockTableLayout::kLastDoc) : kNoMoreDocs - 1;
     if (static_cast<int64_t>(last_doc) <= prev_last)
       return post_->Corrupt("block last docids out of order");
     prev_last = last_doc;
-    const size_t tf_offset = out->BlockFrequenciesOffset(b);
-    if (tf_offset >= out->tf_data_.size()) return post_->Corrupt("frequency block out of range");
-    const uint32_t width = static_cast<unsigned char>(out->tf_data_[tf_offset]);
-    if (width > 32 ||
-        PackedBytes(out->BlockPostings(b), width) > out->tf_data_.size() - tf_offset - 1)
+    const size_t tf_offset = has_table ? layout.Get(entry, BlockTableLayout::kTfOffset) : 0;
+    if (tf_offset >= tf_data.size()) return post_->Corrupt("frequency block out of range");
+    const uint32_t width = static_cast<unsigned char>(tf_data[tf_offset]);
+    if (width > 32 || PackedBytes(out->BlockPostings(b), width) > tf_data.size() - tf_offset - 1)
       return post_->Corrupt("frequency block out of range");
-    const size_t pos_offset = out->BlockPositionsBegin(b);
-    if (pos_offset < prev_pos || pos_offset > out->positions_.size())
+    const size_t pos_offset = has_table ? layout.Get(entry, BlockTableLayout::kPosOffset) : 0;
+    if (pos_offset < prev_pos || pos_offset > positions_size)
       return pos_->Corrupt("position block offset out of range");
     prev_pos = pos_offset;
   }

@@ -675,10 +675,12 @@ TEST(BlockTableLayout, PackedEntriesRoundTripAtEveryWidth) {
     layout.EncodeHeader(&bytes);
     ASSERT_EQ(bytes.size(), BlockTableLayout::kHeaderBytes);
     for (const BlockTableEntry& e : entries) layout.Encode(e, &bytes);
+    const size_t table_bytes = bytes.size();
+    bytes.append(BlockTableLayout::kReadSlack, '\xff');  // what a file's footer provides
     BlockTableLayout read;
     ASSERT_TRUE(BlockTableLayout::FromHeader(bytes.data(), &read));
     ASSERT_EQ(read.entry_size(), layout.entry_size());
-    ASSERT_EQ(bytes.size(), BlockTableLayout::kHeaderBytes + entries.size() * read.entry_size());
+    ASSERT_EQ(table_bytes, BlockTableLayout::kHeaderBytes + entries.size() * read.entry_size());
     for (size_t i = 0; i < entries.size(); ++i) {
       const char* p = bytes.data() + BlockTableLayout::kHeaderBytes + i * read.entry_size();
       const BlockTableEntry got = read.Decode(p);
