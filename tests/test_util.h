@@ -10,11 +10,37 @@
 #include <iterator>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace trawl {
 
+// The directories FreshTempDir made, removed when the process that made them exits, however
+// its tests ended; TRAWL_KEEP_TEMP=1 keeps them to look at. A child the tests fork (a writer
+// that a crash test kills, a helper that exits) inherits this object and must not remove them.
+class TempDirsRemovedAtExit {
+ public:
+  static TempDirsRemovedAtExit& Get() {
+    static TempDirsRemovedAtExit dirs;
+    return dirs;
+  }
+  void Add(const std::filesystem::path& dir) { dirs_.push_back(dir); }
+  ~TempDirsRemovedAtExit() {
+    if (::getpid() != owner_ || std::getenv("TRAWL_KEEP_TEMP") != nullptr) return;
+    for (const std::filesystem::path& dir : dirs_) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+
+ private:
+  TempDirsRemovedAtExit() : owner_(::getpid()) {}
+  const pid_t owner_;
+  std::vector<std::filesystem::path> dirs_;
+};
+
 // A new empty directory under the system's temp directory, unique to this process and call
-// (tests of one binary may run in parallel processes under ctest).
+// (tests of one binary may run in parallel processes under ctest), removed at the process's
+// exit.
 inline std::filesystem::path FreshTempDir(const std::string& prefix) {
   static int counter = 0;
   std::filesystem::path dir = std::filesystem::temp_directory_path() /
@@ -22,6 +48,7 @@ inline std::filesystem::path FreshTempDir(const std::string& prefix) {
                                std::to_string(counter++));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  TempDirsRemovedAtExit::Get().Add(dir);
   return dir;
 }
 
