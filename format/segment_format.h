@@ -33,7 +33,9 @@ namespace trawl {
 // holds each field's lengths bit-packed in blocks of kLengthBlockSize. Version 7: a term in one
 // document has its docid and frequency in its dictionary entry and nothing in .post (Lucene's
 // "pulsing" of singletons). Version 8: block tables store each column in the bytes the term
-// needs (BlockTableLayout). Versions 1 to 7 are still read.
+// needs (BlockTableLayout), and dictionary entries start with a code that lets a term of one
+// document drop what it does not need, its docid written as a difference (kDictEntry*).
+// Versions 1 to 7 are still read.
 inline constexpr uint32_t kSegmentFormatVersion = 8;
 // The first version with typed fields (everything the comment above lists for version 3).
 inline constexpr uint32_t kTypedFieldsVersion = 3;
@@ -46,6 +48,10 @@ inline constexpr uint32_t kCompactPostingsVersion = 5;
 inline constexpr uint32_t kPackedLengthsVersion = 6;
 // The first version whose terms of one document keep their posting in the dictionary.
 inline constexpr uint32_t kInlineSingletonsVersion = 7;
+// The first version whose block tables store each column in as few bytes as the term needs.
+inline constexpr uint32_t kPackedBlockTablesVersion = 8;
+// The first version whose dictionary entries start with a code (below) instead of doc_freq.
+inline constexpr uint32_t kDictEntryCodesVersion = 8;
 // Documents per block of packed field lengths: a block's directory entry (8 bytes) and width
 // byte cost 0.28 bits a document, and a block adapts its width to its own longest field.
 inline constexpr uint32_t kLengthBlockSize = 256;
@@ -77,11 +83,6 @@ struct BlockTableEntry {
   uint32_t impact_tf[kBlockImpacts] = {}, impact_length[kBlockImpacts] = {};
 };
 
-// The first version whose block tables store each column in as few bytes as the term needs.
-inline constexpr uint32_t kPackedBlockTablesVersion = 8;
-
-// The first version whose dictionary entries start with a code (below) instead of doc_freq.
-inline constexpr uint32_t kDictEntryCodesVersion = 8;
 // Version 8 dictionary entries start with a code: a term of one document (its posting in the
 // entry) of frequency 1 and no positions, as every id is; of frequency 1; of any frequency; or,
 // from kDictEntryDocFreqBias + 2 on, a term of doc_freq code - kDictEntryDocFreqBias.

@@ -396,6 +396,15 @@ Status SegmentReader::OpenDictBlock(size_t b, ByteReader* in, DictBlockCursor* o
   return Status::OK();
 }
 
+void SegmentReader::PlaceInlinePosting(DictBlockCursor* offsets, TermInfo* t) {
+  t->inline_doc = true;
+  t->min_length = 0;  // SetInlineLength's, once the field is known
+  t->post_offset = offsets->post_offset;
+  t->post_length = 0;
+  t->pos_offset = offsets->pos_offset;
+  offsets->pos_offset += t->pos_length;
+}
+
 bool SegmentReader::ReadTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const {
   if (format_version_ >= kDictEntryCodesVersion) return ReadCodedTermInfo(in, offsets, t);
   // The same test as SkipTermInfo's, so that a lookup and a scan agree on every entry, even a
@@ -407,12 +416,7 @@ bool SegmentReader::ReadTermInfo(ByteReader* in, DictBlockCursor* offsets, TermI
     if (!in->ReadVarint32(&t->max_tf) || !in->ReadVarint32(&t->only_doc) ||
         !in->ReadVarint64(&t->pos_length))
       return false;
-    t->inline_doc = true;
-    t->min_length = 0;  // SetInlineLength's, once the field is known
-    t->post_offset = offsets->post_offset;
-    t->post_length = 0;
-    t->pos_offset = offsets->pos_offset;
-    offsets->pos_offset += t->pos_length;
+    PlaceInlinePosting(offsets, t);
     return true;
   }
   if (!in->ReadVarint32(&t->max_tf) || !in->ReadVarint32(&t->min_length)) return false;
@@ -442,12 +446,7 @@ bool SegmentReader::ReadCodedTermInfo(ByteReader* in, DictBlockCursor* offsets,
   offsets->doc = t->only_doc;
   t->pos_length = 0;
   if (code != kDictEntryInlineOnceBare && !in->ReadVarint64(&t->pos_length)) return false;
-  t->inline_doc = true;
-  t->min_length = 0;  // SetInlineLength's, once the field is known
-  t->post_offset = offsets->post_offset;
-  t->post_length = 0;
-  t->pos_offset = offsets->pos_offset;
-  offsets->pos_offset += t->pos_length;
+  PlaceInlinePosting(offsets, t);
   return true;
 }
 

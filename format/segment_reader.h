@@ -289,6 +289,9 @@ class SegmentReader {
   // ReadTermInfo of format 8 on, and a lookup's pass over an entry (which must still follow
   // the docids of terms of one document).
   bool ReadCodedTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* info) const;
+  // A term of one document whose posting (tf, docid) and positions length *t holds: its offsets
+  // (no postings, its positions next in the block) and a mark that it is inline.
+  static void PlaceInlinePosting(DictBlockCursor* offsets, TermInfo* t);
   bool SkipCodedTermInfo(ByteReader* in, DictBlockCursor* offsets) const;
   // A term whose posting the dictionary holds has no stored min_length: it is its document's
   // length in the field (0 for a damaged docid, which OpenPostings refuses).
