@@ -58,13 +58,6 @@ void PostingCursor::LoadBlock(size_t b) {
   block_positions_end_ = list_->BlockPositionsEnd(b);
 }
 
-uint32_t PostingCursor::freq() {
-  const uint64_t ord = cursor_.ordinal();
-  const size_t b = ord / kPostingBlockSize;
-  if (b != loaded_block_) LoadBlock(b);
-  return packed_freqs_.Get(ord % kPostingBlockSize);
-}
-
 bool PostingCursor::SeekPositions(uint32_t* tf) {
   const uint64_t ord = cursor_.ordinal();
   const size_t b = ord / kPostingBlockSize;

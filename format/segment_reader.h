@@ -165,7 +165,13 @@ class PostingCursor {
   uint32_t doc() const { return cursor_.doc(); }
   uint32_t Next() { return cursor_.Next(); }
   uint32_t Advance(uint32_t target) { return cursor_.Advance(target); }
-  uint32_t freq();
+  // Inline: scoring loops call it for every posting they score.
+  uint32_t freq() {
+    const uint64_t ord = cursor_.ordinal();
+    const size_t b = ord / kPostingBlockSize;
+    if (b != loaded_block_) LoadBlock(b);
+    return packed_freqs_.Get(ord % kPostingBlockSize);
+  }
   uint64_t ordinal() const { return cursor_.ordinal(); }
   // The block of postings holding the current document.
   PostingList::BlockInfo current_block() const {
@@ -179,7 +185,8 @@ class PostingCursor {
   const PostingList& list() const { return *list_; }
 
  private:
-  void LoadBlock(size_t b);
+  // Once per block a cursor enters: out of line, so that freq() stays small.
+  [[gnu::noinline]] void LoadBlock(size_t b);
   // Moves the position reader to the start of the current posting's positions; *tf gets their
   // number. False if the positions bytes are damaged.
   bool SeekPositions(uint32_t* tf);
