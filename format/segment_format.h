@@ -108,8 +108,8 @@ inline bool UndoZigZagDelta(uint32_t before, uint64_t delta, uint32_t* doc) {
 // column's largest value in that term, and an entry is the columns at those widths: a term of
 // a few thousand postings in a short-document corpus takes 10 bytes an entry instead of 44.
 // max_tf and min_length are not stored from version 8: the impacts hold them (the frontier's
-// first point has the highest tf, its last the shortest length). Single fields read in place,
-// as one unaligned load of at most 4 bytes.
+// first point has the highest tf, its last the shortest length). Single fields are read in
+// place (Get).
 class BlockTableLayout {
  public:
   // Fields of an entry, in the order of the fixed layouts.
