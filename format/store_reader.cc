@@ -315,14 +315,13 @@ Status StoreReader::DecompressFrame(uint32_t i, const StoreFrame& frame, char* d
       ddict != nullptr
           ? ZSTD_decompress_usingDDict(scratch.dctx, dst, frame.length, src, frame.size, ddict)
           : ZSTD_decompressDCtx(scratch.dctx, dst, frame.length, src, frame.size);
+  if (!ZSTD_isError(n) && n == frame.length) return Status::OK();
+  // Named only on failure: every hit decompresses a frame, and most never fail.
   const std::string where =
       BlockName(i) + (frame.offset == 0 ? "" : ", frame at byte " + std::to_string(frame.offset));
   if (ZSTD_isError(n)) return file_->Corrupt(where + ": zstd: " + ZSTD_getErrorName(n));
-  if (n != frame.length) {
-    return file_->Corrupt(where + ": decompressed to " + std::to_string(n) + " bytes, not " +
-                          std::to_string(frame.length));
-  }
-  return Status::OK();
+  return file_->Corrupt(where + ": decompressed to " + std::to_string(n) + " bytes, not " +
+                        std::to_string(frame.length));
 }
 
 Status StoreReader::DecompressBlock(uint32_t i, std::string* buffer) const {
