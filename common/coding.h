@@ -115,7 +115,7 @@ class ByteReader {
   // Skips a few varints (a dictionary entry's) byte by byte, where SkipVarints' word-at-a-time
   // loops do not pay; its callers on positions are then its only ones, and it stays inlined
   // there. False if the data ends first.
-  bool SkipFewVarints(uint32_t n) {
+  bool SkipFewVarints(uint64_t n) {
     const unsigned char* p = reinterpret_cast<const unsigned char*>(data_.data());
     for (; n > 0; ++pos_) {
       if (pos_ >= data_.size()) return false;
@@ -157,11 +157,7 @@ class ByteReader {
       pos_ += static_cast<size_t>(std::countr_zero(ends) / 8 + 1);
       return true;
     }
-    for (; n > 0; ++pos_) {
-      if (pos_ >= data_.size()) return false;
-      if (p[pos_] < 0x80) --n;
-    }
-    return true;
+    return SkipFewVarints(n);  // the buffer's last bytes
   }
   // Moves to where the last `n` varints before byte `end` start (end itself for n = 0): the
   // mirror of SkipVarints, for a place nearer the end of a range of varints than the reader.

@@ -465,6 +465,8 @@ bool SegmentReader::SkipCodedTermInfo(ByteReader* in, DictBlockCursor* offsets) 
 }
 
 bool SegmentReader::SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const {
+  if (t == nullptr && format_version_ >= kDictEntryCodesVersion)
+    return SkipCodedTermInfo(in, offsets);
   if (format_version_ < kCompactPostingsVersion) return in->SkipVarints(7);
   // Statistics skipped (by ReadTermInfo, read), then the two lengths that move the offsets on.
   // Offsets that wrap around are caught by OpenPostings' range checks like any other.
@@ -502,7 +504,6 @@ bool SegmentReader::SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermI
   ByteReader in;
   DictBlockCursor offsets;
   TRAWL_RETURN_IF_ERROR(OpenDictBlock(b, &in, &offsets));
-  const bool coded = format_version_ >= kDictEntryCodesVersion;
   size_t matched = 0, previous_size = 0;
   while (!in.empty()) {
     uint64_t shared;
@@ -532,7 +533,7 @@ bool SegmentReader::SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermI
           static_cast<unsigned char>(suffix[common]) > static_cast<unsigned char>(rest[common]))
         break;
     }
-    if (!(coded ? SkipCodedTermInfo(&in, &offsets) : SkipTermInfo(&in, &offsets, nullptr)))
+    if (!SkipTermInfo(&in, &offsets, nullptr))
       return dict_->Corrupt("damaged entry in block " + std::to_string(b));
   }
   return Status::NotFound("term");

@@ -293,13 +293,13 @@ class SegmentReader {
   Status OpenDictBlock(size_t b, ByteReader* in, DictBlockCursor* offsets) const;
   // The TermInfo of the dictionary entry `in` stands in, after its key; false if damaged.
   bool ReadTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* info) const;
-  // ReadTermInfo of format 8 on, and a lookup's pass over an entry (which must still follow
-  // the docids of terms of one document).
+  // ReadTermInfo and SkipTermInfo (t null) of format 8 on: a pass over an entry still decodes
+  // the docid of a term of one document, which the next one's is written against.
   bool ReadCodedTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* info) const;
+  bool SkipCodedTermInfo(ByteReader* in, DictBlockCursor* offsets) const;
   // A term of one document whose posting (tf, docid) and positions length *t holds: its offsets
   // (no postings, its positions next in the block) and a mark that it is inline.
   static void PlaceInlinePosting(DictBlockCursor* offsets, TermInfo* t);
-  bool SkipCodedTermInfo(ByteReader* in, DictBlockCursor* offsets) const;
   // A term whose posting the dictionary holds has no stored min_length: it is its document's
   // length in the field (0 for a damaged docid, which OpenPostings refuses).
   void SetInlineLength(uint32_t field_id, TermInfo* info) const {

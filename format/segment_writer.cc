@@ -88,13 +88,13 @@ size_t SkipPositions(std::string_view positions, size_t pos, const uint32_t* tfs
   return pos;
 }
 
-// A dictionary entry of format 7 (docs/format.md): the key's prefix compression, then the
+// A dictionary entry (docs/format.md, .dict): the key's prefix compression, a code, then the
 // term's statistics and the lengths of its postings and positions; their offsets follow from the
 // block's base offsets and the lengths of the entries before it. A term in one document has its
-// posting there instead: frequency and docid (its length is the document's, in .len).
-// A dictionary entry (docs/format.md, .dict). *block_doc is the docid of the block's last term
-// of one document (0 at the block's start): such a term's docid is written as its difference
-// from that one, small where keys and docids rise together, as a corpus's ids usually do.
+// posting there instead (its length is the document's, in .len), of which the code says what is
+// left out. *block_doc is the docid of the block's last term of one document (0 at the block's
+// start): such a term's docid is written as its difference from that one, small where keys and
+// docids rise together, as a corpus's ids usually do.
 void AppendDictEntry(std::string_view prev_key, std::string_view key, const TermInfo& t,
                      uint32_t* block_doc, std::string* block) {
   size_t shared = 0;
