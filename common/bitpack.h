@@ -77,6 +77,29 @@ inline uint64_t SumPacked(const char* in, size_t bytes, uint32_t width, size_t b
   return sum;
 }
 
+// The values at indexes [begin, end) into out[0, end - begin), as SumPacked reads them: one
+// load per value while 8 bytes remain, the buffer's last bytes one at a time.
+inline void UnpackRange(const char* in, size_t bytes, uint32_t width, size_t begin, size_t end,
+                        uint32_t* out) {
+  if (begin >= end) return;
+  if (width == 0) {
+    std::fill(out, out + (end - begin), 0u);
+    return;
+  }
+  const uint64_t mask = width == 32 ? 0xffffffffull : ((1ull << width) - 1);
+  size_t stop = end;
+  if (((end - 1) * width >> 3) + 8 > bytes)
+    stop = bytes < 8 ? begin : std::clamp<size_t>((bytes - 8) * 8 / width + 1, begin, end);
+  uint64_t bitpos = static_cast<uint64_t>(begin) * width;
+  size_t i = begin;
+  for (; i < stop; ++i, bitpos += width) {
+    uint64_t word;
+    std::memcpy(&word, in + (bitpos >> 3), 8);
+    out[i - begin] = static_cast<uint32_t>((word >> (bitpos & 7)) & mask);
+  }
+  for (; i < end; ++i) out[i - begin] = UnpackOne(in, bytes, width, i);
+}
+
 // Reads `count` values of `width` bits from `in`, which must hold PackedBytes(count, width) bytes.
 inline void UnpackBits(const char* in, size_t count, uint32_t width, uint32_t* values) {
   const size_t total = PackedBytes(count, width);

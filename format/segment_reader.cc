@@ -58,6 +58,19 @@ void PostingCursor::LoadBlock(size_t b) {
   block_positions_end_ = list_->BlockPositionsEnd(b);
 }
 
+size_t PostingCursor::ReadRestOfBlock(uint32_t* docs, uint32_t* freqs) {
+  const uint64_t ord = cursor_.ordinal();
+  if (cursor_.doc() == kNoMoreDocs || ord >= list_->doc_freq()) return 0;
+  const size_t b = ord / kPostingBlockSize;
+  if (b != loaded_block_) LoadBlock(b);
+  const size_t begin = ord % kPostingBlockSize;
+  const size_t want = std::min<uint64_t>(kPostingBlockSize - begin, list_->doc_freq() - ord);
+  // A bitset whose bits disagree with its header's cardinality may end early.
+  const size_t n = cursor_.Take(docs, want);
+  packed_freqs_.Unpack(begin, begin + n, freqs);
+  return n;
+}
+
 bool PostingCursor::SeekPositions(uint32_t* tf) {
   const uint64_t ord = cursor_.ordinal();
   const size_t b = ord / kPostingBlockSize;
@@ -614,6 +627,47 @@ Status SegmentReader::ReadDocids(const TermInfo& info, ByteReader* in, RoaringVi
 Status SegmentReader::OpenDocids(const TermInfo& info, RoaringView* out) const {
   ByteReader in;
   return ReadDocids(info, &in, out);
+}
+
+void SegmentReader::FieldLengths(uint32_t field_id, const uint32_t* docs, size_t n,
+                                 uint32_t* lengths) const {
+  const PackedLengths* packed =
+      field_id < packed_lengths_.size() ? &packed_lengths_[field_id] : nullptr;
+  if (packed == nullptr || packed->directory == nullptr) {
+    for (size_t i = 0; i < n; ++i) lengths[i] = FieldLength(field_id, docs[i]);
+    return;
+  }
+  // Docids ascend, so most of them share their length block with the one before: its
+  // directory entry is read once.
+  size_t i = 0;
+  while (i < n) {
+    if (docs[i] >= num_docs_) {
+      lengths[i++] = 0;
+      continue;
+    }
+    const uint32_t first = docs[i] / kLengthBlockSize * kLengthBlockSize;
+    // The block's docids are first + [0, span]; a docid below first wraps above span.
+    const uint32_t span = std::min(first + (kLengthBlockSize - 1), num_docs_ - 1) - first;
+    const char* entry = packed->directory + static_cast<size_t>(first / kLengthBlockSize) * 8;
+    const uint32_t base = DecodeFixed32(entry);
+    const size_t offset = DecodeFixed32(entry + 4);
+    const unsigned char width = static_cast<unsigned char>(packed->data[offset]);
+    const char* data = packed->data + offset + 1;
+    const size_t bytes = packed->bytes - offset - 1;
+    if (width != 0 && ((span * width) >> 3) + 8 <= bytes) {
+      // Every value of the block lies 8 bytes or more before the buffer's end: one load each.
+      const uint64_t mask = width == 32 ? 0xffffffffull : ((1ull << width) - 1);
+      for (; i < n && docs[i] - first <= span; ++i) {
+        const uint64_t bitpos = static_cast<uint64_t>(docs[i] - first) * width;
+        uint64_t word;
+        std::memcpy(&word, data + (bitpos >> 3), 8);
+        lengths[i] = base + static_cast<uint32_t>((word >> (bitpos & 7)) & mask);
+      }
+    } else {
+      for (; i < n && docs[i] - first <= span; ++i)
+        lengths[i] = base + UnpackOne(data, bytes, width, docs[i] - first);
+    }
+  }
 }
 
 Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const {

@@ -78,6 +78,11 @@ class PostingList {
     uint64_t Sum(size_t begin, size_t end) const {
       return SumPacked(data, bytes, width, begin, end) + (end - begin);
     }
+    // Get(i) for i in [begin, end) into out[0, end - begin).
+    void Unpack(size_t begin, size_t end, uint32_t* out) const {
+      UnpackRange(data, bytes, width, begin, end, out);
+      for (size_t i = 0; i < end - begin; ++i) out[i] += 1;
+    }
   };
   PackedFrequencies BlockFrequencies(size_t b) const;
   // The positions bytes of the whole term (varints per posting; see docs/format.md).
@@ -173,6 +178,10 @@ class PostingCursor {
     return packed_freqs_.Get(ord % kPostingBlockSize);
   }
   uint64_t ordinal() const { return cursor_.ordinal(); }
+  // For scoring a block at a time: the current posting and the rest of its block, their docids
+  // into docs and frequencies into freqs (room for kPostingBlockSize each). The cursor moves to
+  // the first posting after them. Returns how many (0 once exhausted).
+  size_t ReadRestOfBlock(uint32_t* docs, uint32_t* freqs);
   // The block of postings holding the current document.
   PostingList::BlockInfo current_block() const {
     return list_->block(cursor_.ordinal() / kPostingBlockSize);
@@ -257,6 +266,8 @@ class SegmentReader {
     const char* lengths = field_lengths_[field_id];
     return lengths == nullptr ? 1 : DecodeFixed32(lengths + static_cast<size_t>(docid) * 4);
   }
+  // FieldLength of each of docs[0, n) into lengths, for scoring a block at a time.
+  void FieldLengths(uint32_t field_id, const uint32_t* docs, size_t n, uint32_t* lengths) const;
   const StoreReader& store() const { return *store_; }
   // The segment's columns; null for segments of format 1 and 2, which have none.
   const ColumnReader* columns() const { return columns_.get(); }

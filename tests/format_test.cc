@@ -118,6 +118,11 @@ TEST(BitPack, RoundTripAllWidths) {
         for (size_t i = begin; i < end; ++i) want += values[i];
         ASSERT_EQ(SumPacked(packed.data(), packed.size(), width, begin, end), want)
             << width << " [" << begin << ", " << end << ")";
+        std::vector<uint32_t> range(end - begin + 1, 12345);
+        UnpackRange(packed.data(), packed.size(), width, begin, end, range.data());
+        for (size_t i = begin; i < end; ++i)
+          ASSERT_EQ(range[i - begin], values[i]) << width << " [" << begin << ", " << end << ")";
+        ASSERT_EQ(range[end - begin], 12345u) << "written past the range";
       }
     }
   }
@@ -580,6 +585,84 @@ TEST_F(SegmentFormatTest, TermsOfOneDocumentKeepTheirPostingInTheDictionary) {
 
 // A docid in a dictionary entry past the segment's documents is refused when the term is
 // opened, not read.
+// Block-at-a-time reads (PostingCursor::ReadRestOfBlock, SegmentReader::FieldLengths) give
+// what reading one posting at a time gives, from any starting posting, across posting blocks,
+// length blocks of every width and a short last length block.
+TEST_F(SegmentFormatTest, BlockReadsMatchPostingAtATimeReads) {
+  constexpr uint32_t kNumDocs = 3 * kLengthBlockSize + 77;
+  std::mt19937 rng(11);
+  std::vector<uint32_t> lengths(kNumDocs);
+  for (uint32_t d = 0; d < kNumDocs; ++d) {
+    // A width per length block: 1 to 20 bits of spread (and one block all alike).
+    const uint32_t block = d / kLengthBlockSize;
+    lengths[d] = block == 1 ? 40 : 20 + rng() % (1u << (1 + 6 * block));
+  }
+  struct Term {
+    std::string term;
+    std::vector<uint32_t> docs, tfs;
+  };
+  std::vector<Term> terms;
+  for (uint32_t df : {2u, 127u, 128u, 129u, 500u, kNumDocs}) {
+    Term t{"t" + std::to_string(100000 + df), {}, {}};  // in order
+    std::set<uint32_t> docs;
+    while (docs.size() < df) docs.insert(rng() % kNumDocs);
+    t.docs.assign(docs.begin(), docs.end());
+    for (uint32_t d : t.docs) t.tfs.push_back(1 + std::min<uint32_t>(rng() % 300, lengths[d] - 1));
+    terms.push_back(std::move(t));
+  }
+  {
+    std::unique_ptr<SegmentWriter> w;
+    ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_1", nullptr, &w).ok());
+    for (const Term& t : terms) {
+      Status s = w->AddTerm(0, t.term, t.docs, t.tfs, Positions(t.tfs), lengths);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+    uint64_t total = 0;
+    for (uint32_t l : lengths) total += l;
+    std::vector<SegmentWriter::Field> fields = {
+        {"body", lengths, kNumDocs, total, FieldType::kText}};
+    std::vector<ColumnValues> columns;
+    Status s = w->Finish(kNumDocs, fields, &columns, nullptr);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_1", kNumDocs, &seg));
+
+  for (const Term& t : terms) {
+    SCOPED_TRACE(t.term);
+    TermInfo info;
+    ASSERT_TRUE(seg->LookupTerm(0, t.term, &info).ok());
+    PostingList list;
+    ASSERT_TRUE(seg->OpenPostings(info, &list).ok());
+    for (int trial = 0; trial < 20; ++trial) {
+      PostingCursor cursor(&list);
+      size_t at = trial == 0 ? 0 : rng() % t.docs.size();
+      cursor.Advance(t.docs[at]);
+      uint32_t docs[kPostingBlockSize], freqs[kPostingBlockSize], got[kPostingBlockSize];
+      while (at < t.docs.size()) {
+        const size_t n = cursor.ReadRestOfBlock(docs, freqs);
+        ASSERT_EQ(n, std::min<size_t>(kPostingBlockSize - at % kPostingBlockSize,
+                                      t.docs.size() - at));
+        seg->FieldLengths(0, docs, n, got);
+        for (size_t i = 0; i < n; ++i) {
+          ASSERT_EQ(docs[i], t.docs[at + i]);
+          ASSERT_EQ(freqs[i], t.tfs[at + i]);
+          ASSERT_EQ(got[i], lengths[docs[i]]);
+        }
+        at += n;
+        ASSERT_EQ(cursor.doc(), at < t.docs.size() ? t.docs[at] : kNoMoreDocs);
+      }
+      EXPECT_EQ(cursor.ReadRestOfBlock(docs, freqs), 0u);
+    }
+  }
+  // Docids past the segment read as length 0, as FieldLength reads them, and out-of-order
+  // ones (only damage makes them) still read their own lengths.
+  const uint32_t odd[] = {5, kNumDocs - 1, kNumDocs, 3, UINT32_MAX, 700, 2};
+  uint32_t got[7];
+  seg->FieldLengths(0, odd, 7, got);
+  for (size_t i = 0; i < 7; ++i) EXPECT_EQ(got[i], seg->FieldLength(0, odd[i])) << odd[i];
+}
+
 TEST_F(SegmentFormatTest, AnInlineDocidOutsideTheSegmentIsCorruption) {
   {
     std::unique_ptr<SegmentWriter> w;

@@ -84,6 +84,29 @@ void CheckAgainstRoaring(const roaring_bitmap_t* r, uint64_t seed) {
     }
   }
 
+  // Take() in batches of every size, mixed with Next() and Advance(), walks the values as
+  // Next() does, ordinals included.
+  for (size_t batch : {1u, 2u, 5u, 128u, 5000u}) {
+    RoaringView::Cursor c = view.NewCursor();
+    std::vector<uint32_t> out(batch + 1, 7);
+    size_t at = 0;
+    while (at < expected.size()) {
+      const size_t n = c.Take(out.data(), batch);
+      ASSERT_EQ(n, std::min(batch, expected.size() - at)) << "batch " << batch;
+      for (size_t i = 0; i < n; ++i) ASSERT_EQ(out[i], expected[at + i]) << "batch " << batch;
+      ASSERT_EQ(out[batch], 7u) << "written past the batch";
+      at += n;
+      ASSERT_EQ(c.ordinal(), at);
+      ASSERT_EQ(c.doc(), at < expected.size() ? expected[at] : kNoMoreDocs);
+      if (at < expected.size() && rng() % 3 == 0) {
+        ASSERT_EQ(c.Next(), at + 1 < expected.size() ? expected[at + 1] : kNoMoreDocs);
+        ++at;
+      }
+    }
+    EXPECT_EQ(c.Take(out.data(), batch), 0u);
+    EXPECT_EQ(c.doc(), kNoMoreDocs);
+  }
+
   // Advance to every value, and to every value + 1, from a fresh cursor each time for a sample.
   for (size_t k = 0; k < 200 && !expected.empty(); ++k) {
     const size_t i = rng() % expected.size();

@@ -32,30 +32,41 @@ double TermScorer::BlockMaxScoreAt(uint32_t target) {
   return shallow_bound_;
 }
 
-// CollectAll's block-max loop for one posting list, with the list's own calls: the same
-// documents are scored and offered in the same order, so the answer is the same.
+// CollectAll's block-max loop for one posting list, a block at a time: a block whose bound
+// does not beat a full collector's threshold is passed over; the others are decoded and scored
+// whole (docids, frequencies, lengths, then scores, in tight loops), and their documents are
+// offered in index order with the threshold of the moment. The same documents are offered with
+// the same scores as posting by posting: a posting the per-posting loop would have passed over
+// once the threshold rose within its block scores at most the block's bound, which is at most
+// that threshold, so it is not offered here either.
 bool TermScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* deleted,
                                   TopKCollector* collector, QueryStop* stop) {
-  LoopStop loop_stop(stop);
+  uint32_t docs[kPostingBlockSize], freqs[kPostingBlockSize], lengths[kPostingBlockSize];
+  double scores[kPostingBlockSize];
   uint32_t d = doc_;
   while (d != kNoMoreDocs) {
-    if (loop_stop.Tick()) break;
     if (collector->full()) {
       LoadBlockBound();
       if (block_bound_ <= collector->threshold()) {
         // A damaged block table may end a block before the document it holds: never step back.
         const uint32_t end = std::max(bound_last_doc_, d);
         d = doc_ = end >= kNoMoreDocs - 1 ? kNoMoreDocs : cursor_.Advance(end + 1);
+        if (StopRequested(stop)) break;
         continue;
       }
     }
-    if (deleted == nullptr || !roaring_bitmap_contains(deleted, d)) {
-      const double score = bm25_.Score(cursor_.freq(), segment_->FieldLength(field_id_, d));
+    const size_t n = cursor_.ReadRestOfBlock(docs, freqs);
+    d = doc_ = cursor_.doc();
+    if (StopRequested(stop, static_cast<int64_t>(n))) break;
+    segment_->FieldLengths(field_id_, docs, n, lengths);
+    for (size_t i = 0; i < n; ++i) scores[i] = bm25_.Score(freqs[i], lengths[i]);
+    for (size_t i = 0; i < n; ++i) {
+      if (deleted != nullptr && roaring_bitmap_contains(deleted, docs[i])) continue;
       // A score at or below a full collector's threshold loses (documents come in index
       // order, so a tie loses too): the offer is not made.
-      if (!collector->full() || score > collector->threshold()) collector->Offer(score, segment, d);
+      if (!collector->full() || scores[i] > collector->threshold())
+        collector->Offer(scores[i], segment, docs[i]);
     }
-    d = doc_ = cursor_.Next();
   }
   return true;
 }
