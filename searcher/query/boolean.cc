@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <functional>
 
+#include "searcher/collector.h"
 #include "searcher/explain.h"
 #include "searcher/query/bitmap.h"
+#include "searcher/query_stop.h"
 
 namespace trawl {
 
@@ -46,6 +48,77 @@ uint32_t ConjunctionScorer::Next() {
 uint32_t ConjunctionScorer::Advance(uint32_t target) {
   if (target <= doc_) return doc_;
   return doc_ = Align(children_.front()->Advance(target));
+}
+
+// CollectAll's block-max loop, with one more test before the followers are moved: once k
+// documents are held, a candidate of the lead whose own score plus the followers' block bounds
+// does not beat the threshold is passed over without advancing them (most candidates of a
+// common pair of words, whose blocks bound loosely). A document passed over scores at most
+// that sum, so at most the threshold, and would not have been offered. Scores are summed in
+// children order, as Score() sums them, so offers and answers are the same as CollectAll's.
+bool ConjunctionScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* deleted,
+                                         TopKCollector* collector, QueryStop* stop) {
+  // A document bound tighter than the blocks' is CollectAll's to use.
+  if (has_doc_bound_) return false;
+  Scorer* const lead = children_.front().get();
+  LoopStop loop_stop(stop);
+  // A range [d, range_end] over which no child changes block (shallow lookups), with the
+  // followers' bound over it and the lead's.
+  bool have_range = false;
+  uint32_t range_end = 0;
+  double followers_bound = 0, lead_bound = 0;
+  uint32_t d = doc_;  // the lead's document; the followers stand at or before it
+  while (d != kNoMoreDocs) {
+    if (loop_stop.Tick()) break;
+    bool lead_scored = false;
+    double lead_score = 0;
+    if (collector->full()) {
+      const double threshold = collector->threshold();
+      if (!have_range || d > range_end) {
+        lead_bound = BlockMaxScoreAtOf(*lead, child_bounds_.front(), d);
+        range_end = ShallowBlockEndOf(child_bounds_.front());
+        followers_bound = 0;
+        for (size_t i = 1; i < children_.size(); ++i) {
+          followers_bound += BlockMaxScoreAtOf(*children_[i], child_bounds_[i], d);
+          range_end = std::min(range_end, ShallowBlockEndOf(child_bounds_[i]));
+        }
+        // A damaged block table may end a range before the document it was looked up at.
+        range_end = std::max(range_end, d);
+        have_range = true;
+      }
+      if (lead_bound + followers_bound <= threshold) {
+        d = range_end >= kNoMoreDocs - 1 ? kNoMoreDocs : lead->Advance(range_end + 1);
+        continue;
+      }
+      lead_score = lead->Score();
+      lead_scored = true;
+      if (lead_score + followers_bound <= threshold) {
+        d = lead->Next();
+        continue;
+      }
+    }
+    // Align the followers on d, or move the lead to the first document they could all share.
+    uint32_t next = d;
+    for (size_t i = 1; i < children_.size(); ++i) {
+      const uint32_t f = children_[i]->Advance(d);
+      if (f != d) {
+        next = f;
+        break;
+      }
+    }
+    if (next != d) {
+      d = lead->Advance(next);
+      continue;
+    }
+    if (deleted == nullptr || !roaring_bitmap_contains(deleted, d)) {
+      double score = lead_scored ? lead_score : lead->Score();
+      for (size_t i = 1; i < children_.size(); ++i) score += children_[i]->Score();
+      collector->Offer(score, segment, d);
+    }
+    d = lead->Next();
+  }
+  doc_ = d;
+  return true;
 }
 
 uint32_t ConjunctionScorer::BlockEnd() {

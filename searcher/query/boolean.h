@@ -37,6 +37,8 @@ class ConjunctionScorer final : public Scorer, public BlockBounds {
     return bound;
   }
   bool HasDocBound() const override { return has_doc_bound_; }
+  bool CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* deleted,
+                        TopKCollector* collector, QueryStop* stop) override;
 
  private:
   uint32_t Align(uint32_t target);
