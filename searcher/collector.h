@@ -3,6 +3,7 @@
 #ifndef TRAWL_SEARCHER_COLLECTOR_H_
 #define TRAWL_SEARCHER_COLLECTOR_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -41,8 +42,10 @@ struct ScoreAfter {
 // exact: a refused document never raises it.
 class TopKCollector {
  public:
-  explicit TopKCollector(size_t k) : k_(k) {}
-  TopKCollector(size_t k, const ScoreAfter& after) : k_(k), after_(after), has_after_(true) {}
+  explicit TopKCollector(size_t k) : k_(k) { heap_.reserve(std::min(k, kReserved)); }
+  TopKCollector(size_t k, const ScoreAfter& after) : k_(k), after_(after), has_after_(true) {
+    heap_.reserve(std::min(k, kReserved));
+  }
   // True if the document entered the top k.
   bool Offer(double score, uint32_t segment, uint32_t docid);
   // A document needs a score above this to enter; -infinity until k documents are held.
@@ -62,6 +65,9 @@ class TopKCollector {
   std::vector<ScoredDoc> TakeSorted();
 
  private:
+  // Room held from the start: a page's worth, so that the heap does not grow by steps while it
+  // fills; a large k grows it as documents come.
+  static constexpr size_t kReserved = 128;
   size_t k_;
   ScoreAfter after_{};
   bool has_after_ = false;

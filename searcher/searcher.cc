@@ -644,17 +644,21 @@ Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions&
 
   std::unordered_set<std::string> terms;
   if (options.load_documents) weight->CollectTerms(&terms);
+  results->hits.reserve(results->hits.size() + page.hits.size());
   for (const PageHit& collected : page.hits) {
     // Loading a hit reads and analyzes its stored document: a page of thousands of long ones
     // takes a while. Partial results are loaded whole: hits without ids would be of no use.
     if (!options.allow_partial && StopRequested(stop, kHitCost)) return stop->status();
-    Hit hit;
+    Hit& hit = results->hits.emplace_back();
     hit.score = collected.score;
     hit.segment = collected.segment;
     hit.docid = collected.docid;
     hit.collapsed = collected.collapsed;
-    TRAWL_RETURN_IF_ERROR(CompleteHit(*weight, options, terms, *analyzer, &hit));
-    results->hits.push_back(std::move(hit));
+    s = CompleteHit(*weight, options, terms, *analyzer, &hit);
+    if (!s.ok()) {
+      results->hits.pop_back();
+      return s;
+    }
   }
   return Status::OK();
 }

@@ -292,6 +292,7 @@ Status HitOrder::DecodeAfter(std::string_view after) {
 void HitOrder::RelevancePage(const std::vector<ScoredDoc>& top, const SearchOptions& options,
                              Page* page) const {
   const size_t end = std::min(top.size(), SaturatingAdd(options.offset, options.top_k));
+  if (end > options.offset) page->hits.reserve(end - options.offset);
   for (size_t i = options.offset; i < end; ++i)
     page->hits.push_back({top[i].score, top[i].segment, top[i].docid, 0});
   if (top.size() > end && !page->hits.empty()) {
