@@ -24,7 +24,7 @@ uint32_t NextDoc(Scorer* scorer, [[maybe_unused]] uint32_t d) {
 
 }  // namespace
 
-bool TopKCollector::Offer(double score, uint32_t segment, uint32_t docid) {
+bool TopKCollector::OfferSlow(double score, uint32_t segment, uint32_t docid) {
   if (k_ == 0) return false;
   if (has_after_ && !after_.Admits(score, segment, docid)) return false;
   // The stop is looked at only for a document that would be taken: most offers fall below the

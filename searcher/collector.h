@@ -46,8 +46,12 @@ class TopKCollector {
   TopKCollector(size_t k, const ScoreAfter& after) : k_(k), after_(after), has_after_(true) {
     heap_.reserve(std::min(k, kReserved));
   }
-  // True if the document entered the top k.
-  bool Offer(double score, uint32_t segment, uint32_t docid);
+  // True if the document entered the top k. Inline: most offers of a long list fall at or
+  // below a full collector's threshold, and are refused without a call.
+  bool Offer(double score, uint32_t segment, uint32_t docid) {
+    if (full() && !(score > heap_.front().score)) return false;
+    return OfferSlow(score, segment, docid);
+  }
   // A document needs a score above this to enter; -infinity until k documents are held.
   double threshold() const {
     return heap_.size() < k_ || k_ == 0 ? -std::numeric_limits<double>::infinity()
@@ -65,6 +69,7 @@ class TopKCollector {
   std::vector<ScoredDoc> TakeSorted();
 
  private:
+  bool OfferSlow(double score, uint32_t segment, uint32_t docid);
   // Room held from the start: a page's worth, so that the heap does not grow by steps while it
   // fills; a large k grows it as documents come.
   static constexpr size_t kReserved = 128;

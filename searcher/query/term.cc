@@ -57,7 +57,7 @@ bool TermScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* dele
     }
     const size_t n = cursor_.ReadRestOfBlock(docs, freqs);
     d = doc_ = cursor_.doc();
-    if (StopRequested(stop, static_cast<int64_t>(n))) break;
+    if (n == 0 || StopRequested(stop, static_cast<int64_t>(n))) break;
     segment_->FieldLengths(field_id_, docs, n, lengths);
     for (size_t i = 0; i < n; ++i) scores[i] = bm25_.Score(freqs[i], lengths[i]);
     for (size_t i = 0; i < n; ++i) {
