@@ -631,43 +631,36 @@ Status SegmentReader::OpenDocids(const TermInfo& info, RoaringView* out) const {
 
 void SegmentReader::FieldLengths(uint32_t field_id, const uint32_t* docs, size_t n,
                                  uint32_t* lengths) const {
-  const PackedLengths* packed =
-      field_id < packed_lengths_.size() ? &packed_lengths_[field_id] : nullptr;
-  if (packed == nullptr || packed->directory == nullptr) {
-    for (size_t i = 0; i < n; ++i) lengths[i] = FieldLength(field_id, docs[i]);
-    return;
-  }
-  // Docids ascend, so most of them share their length block with the one before: its
-  // directory entry is read once.
+  FieldLengthReader(this, field_id).GetMany(docs, n, lengths);
+}
+
+FieldLengthReader::FieldLengthReader(const SegmentReader* segment, uint32_t field_id)
+    : segment_(segment), field_id_(field_id), num_docs_(segment->num_docs_) {
+  if (field_id < segment->packed_lengths_.size()) packed_ = segment->packed_lengths_[field_id];
+}
+
+void FieldLengthReader::GetMany(const uint32_t* docids, size_t n, uint32_t* out) {
   size_t i = 0;
   while (i < n) {
-    if (docs[i] >= num_docs_) {
-      lengths[i++] = 0;
-      continue;
+    // Locals: stores through `out` could otherwise alias the members, reloaded every value.
+    const uint32_t first = first_, span = span_, base = base_, width = width_;
+    const uint64_t mask = mask_;
+    const char* const data = data_;
+    for (; i < n && docids[i] - first <= span; ++i) {
+      const uint64_t bitpos = static_cast<uint64_t>(docids[i] - first) * width;
+      uint64_t word;
+      std::memcpy(&word, data + (bitpos >> 3), 8);
+      out[i] = base + static_cast<uint32_t>((word >> (bitpos & 7)) & mask);
     }
-    const uint32_t first = docs[i] / kLengthBlockSize * kLengthBlockSize;
-    // The block's docids are first + [0, span]; a docid below first wraps above span.
-    const uint32_t span = std::min(first + (kLengthBlockSize - 1), num_docs_ - 1) - first;
-    const char* entry = packed->directory + static_cast<size_t>(first / kLengthBlockSize) * 8;
-    const uint32_t base = DecodeFixed32(entry);
-    const size_t offset = DecodeFixed32(entry + 4);
-    const unsigned char width = static_cast<unsigned char>(packed->data[offset]);
-    const char* data = packed->data + offset + 1;
-    const size_t bytes = packed->bytes - offset - 1;
-    if (width != 0 && ((span * width) >> 3) + 8 <= bytes) {
-      // Every value of the block lies 8 bytes or more before the buffer's end: one load each.
-      const uint64_t mask = width == 32 ? 0xffffffffull : ((1ull << width) - 1);
-      for (; i < n && docs[i] - first <= span; ++i) {
-        const uint64_t bitpos = static_cast<uint64_t>(docs[i] - first) * width;
-        uint64_t word;
-        std::memcpy(&word, data + (bitpos >> 3), 8);
-        lengths[i] = base + static_cast<uint32_t>((word >> (bitpos & 7)) & mask);
-      }
-    } else {
-      for (; i < n && docs[i] - first <= span; ++i)
-        lengths[i] = base + UnpackOne(data, bytes, width, docs[i] - first);
+    if (i < n && !Keep(docids[i])) {
+      out[i] = segment_->FieldLength(field_id_, docids[i]);
+      ++i;
     }
   }
+}
+
+uint32_t FieldLengthReader::Load(uint32_t docid) {
+  return Keep(docid) ? Get(docid) : segment_->FieldLength(field_id_, docid);
 }
 
 Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -283,6 +284,7 @@ class SegmentReader {
   Status VerifyStructure() const;
 
  private:
+  friend class FieldLengthReader;  // reads the packed length blocks
   SegmentReader() = default;
   Status ReadDocids(const TermInfo& info, ByteReader* in, RoaringView* out) const;
   Status ParseMeta();
@@ -344,6 +346,58 @@ class SegmentReader {
   };
   std::vector<PackedLengths> packed_lengths_;
   Status ParsePackedLengths(ByteReader* in, size_t field);
+};
+
+// One field's lengths, read as SegmentReader::FieldLength reads them, for a scorer that reads
+// them for ascending docids: the length block of the last docid read is kept, so that a read
+// in it is one load and a mask. Any order is correct; other blocks are looked up again.
+class FieldLengthReader {
+ public:
+  FieldLengthReader(const SegmentReader* segment, uint32_t field_id);
+  uint32_t Get(uint32_t docid) {
+    const uint32_t i = docid - first_;  // a docid below first_ wraps above span_
+    if (i > span_) return Load(docid);
+    const uint64_t bitpos = static_cast<uint64_t>(i) * width_;
+    uint64_t word;
+    std::memcpy(&word, data_ + (bitpos >> 3), 8);
+    return base_ + static_cast<uint32_t>((word >> (bitpos & 7)) & mask_);
+  }
+  // Get of each of docids[0, n) into out: a block of postings' lengths.
+  void GetMany(const uint32_t* docids, size_t n, uint32_t* out);
+
+ private:
+  // Get past the kept block: Keep, then Get, or FieldLength.
+  [[gnu::noinline]] uint32_t Load(uint32_t docid);
+  // Keeps docid's block when each of its values can be read with one 8-byte load (always but
+  // near the end of the lengths); false when it is not kept.
+  bool Keep(uint32_t docid) {
+    if (docid >= num_docs_ || packed_.directory == nullptr) return false;
+    const uint32_t first = docid / kLengthBlockSize * kLengthBlockSize;
+    const uint32_t span = std::min(first + (kLengthBlockSize - 1), num_docs_ - 1) - first;
+    const char* entry = packed_.directory + static_cast<size_t>(docid / kLengthBlockSize) * 8;
+    // Open checked every block's offset and width against the packed bytes.
+    const size_t offset = DecodeFixed32(entry + 4);
+    const uint32_t width = static_cast<unsigned char>(packed_.data[offset]);
+    if (width != 0 && ((span * width) >> 3) + 8 > packed_.bytes - offset - 1) return false;
+    first_ = first;
+    span_ = span;
+    base_ = DecodeFixed32(entry);
+    width_ = width;
+    mask_ = width == 32 ? 0xffffffffull : ((1ull << width) - 1);
+    // A width of 0 reads its values from kZeros, masked off.
+    data_ = width == 0 ? kZeros : packed_.data + offset + 1;
+    return true;
+  }
+  static constexpr char kZeros[8] = {};
+  const SegmentReader* segment_;
+  uint32_t field_id_;
+  uint32_t num_docs_;
+  SegmentReader::PackedLengths packed_;  // the field's; a null directory if not packed
+  // The kept block: docids first_ + [0, span_]; none at first (span_ 0 at UINT32_MAX holds
+  // only kNoMoreDocs, which is never read).
+  uint32_t first_ = UINT32_MAX, span_ = 0, base_ = 0, width_ = 0;
+  uint64_t mask_ = 0;
+  const char* data_ = nullptr;
 };
 
 }  // namespace trawl

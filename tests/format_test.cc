@@ -661,6 +661,12 @@ TEST_F(SegmentFormatTest, BlockReadsMatchPostingAtATimeReads) {
   uint32_t got[7];
   seg->FieldLengths(0, odd, 7, got);
   for (size_t i = 0; i < 7; ++i) EXPECT_EQ(got[i], seg->FieldLength(0, odd[i])) << odd[i];
+  // One at a time, in any order, as a scorer reads them.
+  FieldLengthReader reader(seg.get(), 0);
+  for (int i = 0; i < 2000; ++i) {
+    const uint32_t d = i < 7 ? odd[i] : rng() % (kNumDocs + 10);
+    ASSERT_EQ(reader.Get(d), seg->FieldLength(0, d)) << d;
+  }
 }
 
 TEST_F(SegmentFormatTest, AnInlineDocidOutsideTheSegmentIsCorruption) {

@@ -10,8 +10,7 @@ TermScorer::TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* s
                        uint32_t field_id, const Bm25& bm25)
     : list_(std::move(list)),
       cursor_(list_.get()),
-      segment_(segment),
-      field_id_(field_id),
+      lengths_(segment, field_id),
       bm25_(bm25),
       max_score_(Bm25Bound(bm25, list_->info().max_tf, list_->info().min_length)),
       shallow_bound_(max_score_) {
@@ -58,7 +57,7 @@ bool TermScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* dele
     const size_t n = cursor_.ReadRestOfBlock(docs, freqs);
     d = doc_ = cursor_.doc();
     if (n == 0 || StopRequested(stop, static_cast<int64_t>(n))) break;
-    segment_->FieldLengths(field_id_, docs, n, lengths);
+    lengths_.GetMany(docs, n, lengths);
     for (size_t i = 0; i < n; ++i) scores[i] = bm25_.Score(freqs[i], lengths[i]);
     for (size_t i = 0; i < n; ++i) {
       if (deleted != nullptr && roaring_bitmap_contains(deleted, docs[i])) continue;

@@ -20,9 +20,7 @@ class TermScorer final : public Scorer, public BlockBounds {
              const Bm25& bm25);
   uint32_t Next() override { return doc_ = cursor_.Next(); }
   uint32_t Advance(uint32_t target) override { return doc_ = cursor_.Advance(target); }
-  double Score() override {
-    return bm25_.Score(cursor_.freq(), segment_->FieldLength(field_id_, doc_));
-  }
+  double Score() override { return bm25_.Score(cursor_.freq(), lengths_.Get(doc_)); }
   BlockBounds* block_bounds() override { return this; }
   uint32_t freq() { return cursor_.freq(); }
   uint32_t BlockEnd() override {
@@ -58,8 +56,7 @@ class TermScorer final : public Scorer, public BlockBounds {
  private:
   std::unique_ptr<PostingList> list_;
   PostingCursor cursor_;
-  const SegmentReader* segment_;
-  uint32_t field_id_;
+  FieldLengthReader lengths_;
   Bm25 bm25_;
   double max_score_;
   // BlockMaxScoreAt's block: its index in the block table, last docid and score bound.
