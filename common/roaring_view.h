@@ -118,10 +118,10 @@ class RoaringView {
 
     // Moves to the next docid and returns it (kNoMoreDocs at the end, and from then on).
     inline uint32_t Next();
-    // Stores doc() and the docids after it, up to n of them, into out and moves past them:
-    // returns how many (fewer than n only at the end). An array container's run is copied
-    // without a step per docid.
-    inline size_t Take(uint32_t* out, size_t n);
+    // Stores doc() and the docids after it, up to n of them and up to `last`, into out and
+    // moves past them: returns how many (fewer than n only at the end or past `last`). An
+    // array container's run is copied without a step per docid.
+    inline size_t Take(uint32_t* out, size_t n, uint32_t last = kNoMoreDocs - 1);
     // Moves to the first docid >= target and returns it; never moves backwards, so a target <=
     // doc() leaves the cursor where it is.
     uint32_t Advance(uint32_t target) {
@@ -267,19 +267,26 @@ inline uint32_t RoaringView::Cursor::Next() {
   return doc_;
 }
 
-inline size_t RoaringView::Cursor::Take(uint32_t* out, size_t n) {
+inline size_t RoaringView::Cursor::Take(uint32_t* out, size_t n, uint32_t last) {
   using roaring_view_internal::Load16;
   size_t k = 0;
-  while (k < n && doc_ != kNoMoreDocs) {
+  while (k < n && doc_ <= last) {
     if (kind_ == Kind::kArray) {
       // Values pos_ to pos_ + m - 1; the cursor then stands on the last and steps off it with
       // Next, which leaves the container when that was its last value.
-      const uint32_t m = static_cast<uint32_t>(std::min<size_t>(limit_ - pos_, n - k));
+      uint32_t m = static_cast<uint32_t>(std::min<size_t>(limit_ - pos_, n - k));
       // Locals: stores through `out` could otherwise alias the members, reloaded every value.
       const uint32_t high = high_;
       const char* const values = data_ + 2 * pos_;
       uint32_t* const to = out + k;
-      for (uint32_t j = 0; j < m; ++j) to[j] = high | Load16(values + 2 * j);
+      if ((high | Load16(values + 2 * (m - 1))) <= last) {
+        for (uint32_t j = 0; j < m; ++j) to[j] = high | Load16(values + 2 * j);
+      } else {  // the run passes `last` (doc_ does not: m stays at least 1)
+        uint32_t j = 0;
+        for (; j < m && (high | Load16(values + 2 * j)) <= last; ++j)
+          to[j] = high | Load16(values + 2 * j);
+        m = j;
+      }
       k += m;
       pos_ += m - 1;
       ord_ += m - 1;

@@ -58,7 +58,7 @@ void PostingCursor::LoadBlock(size_t b) {
   block_positions_end_ = list_->BlockPositionsEnd(b);
 }
 
-size_t PostingCursor::ReadRestOfBlock(uint32_t* docs, uint32_t* freqs) {
+size_t PostingCursor::ReadRestOfBlock(uint32_t* docs, uint32_t* freqs, uint32_t last) {
   const uint64_t ord = cursor_.ordinal();
   if (cursor_.doc() == kNoMoreDocs || ord >= list_->doc_freq()) return 0;
   const size_t b = ord / kPostingBlockSize;
@@ -66,7 +66,7 @@ size_t PostingCursor::ReadRestOfBlock(uint32_t* docs, uint32_t* freqs) {
   const size_t begin = ord % kPostingBlockSize;
   const size_t want = std::min<uint64_t>(kPostingBlockSize - begin, list_->doc_freq() - ord);
   // A bitset whose bits disagree with its header's cardinality may end early.
-  const size_t n = cursor_.Take(docs, want);
+  const size_t n = cursor_.Take(docs, want, last);
   packed_freqs_.Unpack(begin, begin + n, freqs);
   return n;
 }

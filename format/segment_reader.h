@@ -179,10 +179,11 @@ class PostingCursor {
     return packed_freqs_.Get(ord % kPostingBlockSize);
   }
   uint64_t ordinal() const { return cursor_.ordinal(); }
-  // For scoring a block at a time: the current posting and the rest of its block, their docids
-  // into docs and frequencies into freqs (room for kPostingBlockSize each). The cursor moves to
-  // the first posting after them. Returns how many (0 once exhausted).
-  size_t ReadRestOfBlock(uint32_t* docs, uint32_t* freqs);
+  // For scoring a block at a time: the current posting and the rest of its block up to docid
+  // `last`, their docids into docs and frequencies into freqs (room for kPostingBlockSize
+  // each). The cursor moves to the first posting after them. Returns how many (0 once
+  // exhausted or past `last`).
+  size_t ReadRestOfBlock(uint32_t* docs, uint32_t* freqs, uint32_t last = kNoMoreDocs - 1);
   // The block of postings holding the current document.
   PostingList::BlockInfo current_block() const {
     return list_->block(cursor_.ordinal() / kPostingBlockSize);

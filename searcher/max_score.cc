@@ -73,6 +73,7 @@ class MaxScore {
   // clauses cannot compete, whatever it matches.
   void UpdateEssential() {
     while (first_essential_ < n_ && upto_[first_essential_] <= threshold_) ++first_essential_;
+    batch_now_ = batches_ && first_essential_ + 1 == n_;
   }
   // The loop, with the essential clauses in a heap (kHeap) or scanned: a template, so that the
   // scan pays no test per document for the heap.
@@ -159,6 +160,10 @@ class MaxScore {
     return heap_.empty() ? kNoMoreDocs : heap_.front().doc;
   }
   bool ScoreEssentialFromHeap(uint32_t doc, bool skip, double* score);
+  // With one essential clause left (the usual state once the top k fill up with a rare word
+  // and a common one): the rest of that clause's block scored as a batch, then each document
+  // bounded and completed by the others as one at a time. False when nothing more can compete.
+  [[gnu::noinline]] bool CollectEssentialBatch();
 
   // Block-max over the whole query, for the window starting at `doc`: `doc` if the window can
   // compete, else the first document after it (kNoMoreDocs: none).
@@ -215,6 +220,11 @@ class MaxScore {
   // and block-max windows are not used (see Init).
   bool use_heap_ = false;
   std::vector<HeapEntry> heap_;
+  // Documents need no test besides the clauses' (no required group, exclusion, check or
+  // two-phase clause), so the last clause, alone essential, may be scored in batches; cleared
+  // when that clause has none.
+  bool batches_ = false;
+  bool batch_now_ = false;  // batches_, and one essential clause left
 };
 
 bool MaxScore::Init(MaxScoreQuery query) {
@@ -247,14 +257,16 @@ bool MaxScore::Init(MaxScoreQuery query) {
   checks_ = std::move(query.checks);
   for (const auto& m : members_)
     if (m.empty()) return false;
-  threshold_ = collector_->threshold();
-  UpdateEssential();
   // Required groups move clauses outside the heap (LeapfrogGroups), and two-phase clauses stop
   // on candidates: both keep the scan. Block-max windows are left out with the heap: bounding a
   // window costs a look at every clause, and with thousands of clauses the window up to the
   // first of their block ends is a document or two wide, so that would cost as much per
   // document as the heap saves.
   use_heap_ = n_ >= kHeapClauses && members_.empty() && !has_two_phase_;
+  batches_ = !use_heap_ && members_.empty() && !has_two_phase_ && excluded_ == nullptr &&
+             checks_.empty();
+  threshold_ = collector_->threshold();
+  UpdateEssential();
   if (use_heap_) BuildHeap();
   return true;
 }
@@ -272,6 +284,10 @@ void MaxScore::Collect() {
         AdvanceEssential<kHeap>(resume);
         continue;
       }
+    }
+    if (!kHeap && batch_now_) {
+      if (!CollectEssentialBatch()) break;
+      continue;
     }
     if (!members_.empty()) {
       const uint32_t next = LeapfrogGroups(clauses_, members_, first_essential_, doc);
@@ -402,6 +418,35 @@ bool MaxScore::ScoreEssentialTwoPhase(uint32_t doc, bool skip, double* score) {
   for (size_t j = at_doc_.size(); j-- > 0;) {
     *score += clauses_[at_doc_[j]]->Score();
     NextApproximate(at_doc_[j]);
+  }
+  return true;
+}
+
+bool MaxScore::CollectEssentialBatch() {
+  uint32_t docs[Scorer::kBatchSize];
+  double scores[Scorer::kBatchSize];
+  // Once k documents are held, up to the end of the window SkipWindow bounded at the clause's
+  // document (Collect asked it first), so that the next window is bounded before its
+  // documents are looked at.
+  const uint32_t last = collector_->full() ? window_end_ : kNoMoreDocs - 1;
+  const size_t n = clauses_[n_ - 1]->ScoreBatch(last, docs, scores);
+  if (n == 0) {  // the clause stands on a document within the window, so it has no batches
+    batches_ = batch_now_ = false;
+    return true;
+  }
+  if (StopRequested(stop_, static_cast<int64_t>(n))) return false;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t doc = docs[i];
+    if (deleted_ != nullptr && roaring_bitmap_contains(deleted_, doc)) continue;
+    // The same sum, in the same order, as ScoreEssential then PrunedByNonEssential make.
+    double score = 0;
+    score += scores[i];
+    if (PrunedByNonEssential(doc, &score)) continue;
+    if (collector_->Offer(score, segment_, doc)) {
+      threshold_ = collector_->threshold();
+      UpdateEssential();
+      if (first_essential_ == n_) return false;
+    }
   }
   return true;
 }

@@ -53,6 +53,16 @@ class Scorer {
                                 TopKCollector* /*collector*/, QueryStop* /*stop*/) {
     return false;
   }
+  // Room for the documents of ScoreBatch.
+  static constexpr size_t kBatchSize = 128;
+  // The current document and the matches after it, up to kBatchSize of them and up to docid
+  // `last`, into docs with their scores (each what Score() gives on it), leaving the scorer on
+  // the match after them. Returns how many: 0 when the scorer has no batches (call Score and
+  // Next), is exhausted or stands past `last`. A scorer over one posting list decodes a block
+  // of postings at a time.
+  virtual size_t ScoreBatch(uint32_t /*last*/, uint32_t* /*docs*/, double* /*scores*/) {
+    return 0;
+  }
 
  protected:
   uint32_t doc_ = kNoMoreDocs;

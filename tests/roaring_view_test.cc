@@ -106,6 +106,21 @@ void CheckAgainstRoaring(const roaring_bitmap_t* r, uint64_t seed) {
     EXPECT_EQ(c.Take(out.data(), batch), 0u);
     EXPECT_EQ(c.doc(), kNoMoreDocs);
   }
+  // Take() up to a docid stops before the first value past it, and leaves the cursor there.
+  for (int round = 0; round < 50 && !expected.empty(); ++round) {
+    RoaringView::Cursor c = view.NewCursor();
+    size_t at = rng() % expected.size();
+    c.Advance(expected[at]);
+    const uint32_t last = expected[at] + static_cast<uint32_t>(rng() % (1u << (rng() % 18)));
+    std::vector<uint32_t> out(300);
+    const size_t n = c.Take(out.data(), 300, last);
+    const size_t stop =
+        std::upper_bound(expected.begin() + at, expected.end(), last) - expected.begin();
+    ASSERT_EQ(n, std::min<size_t>(300, stop - at)) << "last " << last;
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(out[i], expected[at + i]);
+    ASSERT_EQ(c.ordinal(), at + n);
+    ASSERT_EQ(c.doc(), at + n < expected.size() ? expected[at + n] : kNoMoreDocs);
+  }
 
   // Advance to every value, and to every value + 1, from a fresh cursor each time for a sample.
   for (size_t k = 0; k < 200 && !expected.empty(); ++k) {

@@ -38,9 +38,19 @@ double TermScorer::BlockMaxScoreAt(uint32_t target) {
 // the same scores as posting by posting: a posting the per-posting loop would have passed over
 // once the threshold rose within its block scores at most the block's bound, which is at most
 // that threshold, so it is not offered here either.
+size_t TermScorer::ScoreBatch(uint32_t last, uint32_t* docs, double* scores) {
+  static_assert(kBatchSize >= kPostingBlockSize);
+  uint32_t freqs[kPostingBlockSize], lengths[kPostingBlockSize];
+  const size_t n = cursor_.ReadRestOfBlock(docs, freqs, last);
+  doc_ = cursor_.doc();
+  lengths_.GetMany(docs, n, lengths);
+  for (size_t i = 0; i < n; ++i) scores[i] = bm25_.Score(freqs[i], lengths[i]);
+  return n;
+}
+
 bool TermScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* deleted,
                                   TopKCollector* collector, QueryStop* stop) {
-  uint32_t docs[kPostingBlockSize], freqs[kPostingBlockSize], lengths[kPostingBlockSize];
+  uint32_t docs[kPostingBlockSize];
   double scores[kPostingBlockSize];
   uint32_t d = doc_;
   while (d != kNoMoreDocs) {
@@ -54,11 +64,9 @@ bool TermScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* dele
         continue;
       }
     }
-    const size_t n = cursor_.ReadRestOfBlock(docs, freqs);
-    d = doc_ = cursor_.doc();
+    const size_t n = ScoreBatch(kNoMoreDocs - 1, docs, scores);
+    d = doc_;
     if (n == 0 || StopRequested(stop, static_cast<int64_t>(n))) break;
-    lengths_.GetMany(docs, n, lengths);
-    for (size_t i = 0; i < n; ++i) scores[i] = bm25_.Score(freqs[i], lengths[i]);
     for (size_t i = 0; i < n; ++i) {
       if (deleted != nullptr && roaring_bitmap_contains(deleted, docs[i])) continue;
       // A score at or below a full collector's threshold loses (documents come in index

@@ -52,6 +52,8 @@ class TermScorer final : public Scorer, public BlockBounds {
   uint64_t Cost() const override { return list_->doc_freq(); }
   bool CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* deleted,
                         TopKCollector* collector, QueryStop* stop) override;
+  // The rest of the current block of postings.
+  size_t ScoreBatch(uint32_t last, uint32_t* docs, double* scores) override;
 
  private:
   std::unique_ptr<PostingList> list_;
