@@ -54,16 +54,20 @@ inline uint32_t UnpackOne(const char* in, size_t bytes, uint32_t width, size_t i
   return static_cast<uint32_t>((word >> (bitpos & 7)) & mask);
 }
 
+// Where the values of [begin, end) that one 8-byte load each can read stop (width > 0): the
+// values before it start at least 8 bytes before the buffer's end. All of them, unless the
+// range reaches the buffer's last bytes.
+inline size_t EndOfWordLoads(size_t bytes, uint32_t width, size_t begin, size_t end) {
+  if (((end - 1) * width >> 3) + 8 <= bytes) return end;
+  return bytes < 8 ? begin : std::clamp<size_t>((bytes - 8) * 8 / width + 1, begin, end);
+}
+
 // The sum of the values at indexes [begin, end): one load per value, no per-value setup (a
 // posting cursor sums a block's frequencies to skip the positions of the postings it passes).
 inline uint64_t SumPacked(const char* in, size_t bytes, uint32_t width, size_t begin, size_t end) {
   if (width == 0 || begin >= end) return 0;
   const uint64_t mask = width == 32 ? 0xffffffffull : ((1ull << width) - 1);
-  // Values before `stop` start at least 8 bytes before the buffer's end: all of them, unless
-  // the range reaches the buffer's last bytes.
-  size_t stop = end;
-  if (((end - 1) * width >> 3) + 8 > bytes)
-    stop = bytes < 8 ? begin : std::clamp<size_t>((bytes - 8) * 8 / width + 1, begin, end);
+  const size_t stop = EndOfWordLoads(bytes, width, begin, end);
   uint64_t sum = 0;
   uint64_t bitpos = static_cast<uint64_t>(begin) * width;
   size_t i = begin;
@@ -87,9 +91,7 @@ inline void UnpackRange(const char* in, size_t bytes, uint32_t width, size_t beg
     return;
   }
   const uint64_t mask = width == 32 ? 0xffffffffull : ((1ull << width) - 1);
-  size_t stop = end;
-  if (((end - 1) * width >> 3) + 8 > bytes)
-    stop = bytes < 8 ? begin : std::clamp<size_t>((bytes - 8) * 8 / width + 1, begin, end);
+  const size_t stop = EndOfWordLoads(bytes, width, begin, end);
   uint64_t bitpos = static_cast<uint64_t>(begin) * width;
   size_t i = begin;
   for (; i < stop; ++i, bitpos += width) {

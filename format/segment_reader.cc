@@ -629,11 +629,6 @@ Status SegmentReader::OpenDocids(const TermInfo& info, RoaringView* out) const {
   return ReadDocids(info, &in, out);
 }
 
-void SegmentReader::FieldLengths(uint32_t field_id, const uint32_t* docs, size_t n,
-                                 uint32_t* lengths) const {
-  FieldLengthReader(this, field_id).GetMany(docs, n, lengths);
-}
-
 FieldLengthReader::FieldLengthReader(const SegmentReader* segment, uint32_t field_id)
     : segment_(segment), field_id_(field_id), num_docs_(segment->num_docs_) {
   if (field_id < segment->packed_lengths_.size()) packed_ = segment->packed_lengths_[field_id];

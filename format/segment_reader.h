@@ -258,18 +258,12 @@ class SegmentReader {
     if (docid >= num_docs_ || field_id >= field_lengths_.size()) return 0;
     const PackedLengths& packed = packed_lengths_[field_id];
     if (packed.directory != nullptr) {
-      const char* entry = packed.directory + static_cast<size_t>(docid / kLengthBlockSize) * 8;
-      const size_t offset = DecodeFixed32(entry + 4);
-      // Open checked every block's offset and width against the packed bytes.
-      return DecodeFixed32(entry) +
-             UnpackOne(packed.data + offset + 1, packed.bytes - offset - 1,
-                       static_cast<unsigned char>(packed.data[offset]), docid % kLengthBlockSize);
+      const PackedLengths::Block block = packed.BlockOf(docid);
+      return block.base + UnpackOne(block.data, block.bytes, block.width, docid % kLengthBlockSize);
     }
     const char* lengths = field_lengths_[field_id];
     return lengths == nullptr ? 1 : DecodeFixed32(lengths + static_cast<size_t>(docid) * 4);
   }
-  // FieldLength of each of docs[0, n) into lengths, for scoring a block at a time.
-  void FieldLengths(uint32_t field_id, const uint32_t* docs, size_t n, uint32_t* lengths) const;
   const StoreReader& store() const { return *store_; }
   // The segment's columns; null for segments of format 1 and 2, which have none.
   const ColumnReader* columns() const { return columns_.get(); }
@@ -344,6 +338,21 @@ class SegmentReader {
     const char* directory = nullptr;  // per block: base u32, offset u32 into data
     const char* data = nullptr;
     size_t bytes = 0;
+    // A block's lengths: base + `width`-bit values from `data`, of which `bytes` are readable.
+    struct Block {
+      uint32_t base;
+      uint32_t width;
+      const char* data;
+      size_t bytes;
+    };
+    // The block holding docid (< the segment's num_docs; the directory is not null). Open
+    // checked every block's offset and width against the packed bytes.
+    Block BlockOf(uint32_t docid) const {
+      const char* entry = directory + static_cast<size_t>(docid / kLengthBlockSize) * 8;
+      const size_t offset = DecodeFixed32(entry + 4);
+      return {DecodeFixed32(entry), static_cast<unsigned char>(data[offset]), data + offset + 1,
+              bytes - offset - 1};
+    }
   };
   std::vector<PackedLengths> packed_lengths_;
   Status ParsePackedLengths(ByteReader* in, size_t field);
@@ -375,18 +384,16 @@ class FieldLengthReader {
     if (docid >= num_docs_ || packed_.directory == nullptr) return false;
     const uint32_t first = docid / kLengthBlockSize * kLengthBlockSize;
     const uint32_t span = std::min(first + (kLengthBlockSize - 1), num_docs_ - 1) - first;
-    const char* entry = packed_.directory + static_cast<size_t>(docid / kLengthBlockSize) * 8;
-    // Open checked every block's offset and width against the packed bytes.
-    const size_t offset = DecodeFixed32(entry + 4);
-    const uint32_t width = static_cast<unsigned char>(packed_.data[offset]);
-    if (width != 0 && ((span * width) >> 3) + 8 > packed_.bytes - offset - 1) return false;
+    const SegmentReader::PackedLengths::Block block = packed_.BlockOf(docid);
+    const uint32_t width = block.width;
+    if (width != 0 && ((span * width) >> 3) + 8 > block.bytes) return false;
     first_ = first;
     span_ = span;
-    base_ = DecodeFixed32(entry);
+    base_ = block.base;
     width_ = width;
     mask_ = width == 32 ? 0xffffffffull : ((1ull << width) - 1);
     // A width of 0 reads its values from kZeros, masked off.
-    data_ = width == 0 ? kZeros : packed_.data + offset + 1;
+    data_ = width == 0 ? kZeros : block.data;
     return true;
   }
   static constexpr char kZeros[8] = {};
@@ -394,11 +401,11 @@ class FieldLengthReader {
   uint32_t field_id_;
   uint32_t num_docs_;
   SegmentReader::PackedLengths packed_;  // the field's; a null directory if not packed
-  // The kept block: docids first_ + [0, span_]; none at first (span_ 0 at UINT32_MAX holds
-  // only kNoMoreDocs, which is never read).
+  // The kept block: docids first_ + [0, span_]. At first the docid UINT32_MAX alone, read as
+  // length 0 from kZeros, which is what FieldLength says of a docid past the segment.
   uint32_t first_ = UINT32_MAX, span_ = 0, base_ = 0, width_ = 0;
   uint64_t mask_ = 0;
-  const char* data_ = nullptr;
+  const char* data_ = kZeros;
 };
 
 }  // namespace trawl

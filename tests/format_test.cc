@@ -585,7 +585,7 @@ TEST_F(SegmentFormatTest, TermsOfOneDocumentKeepTheirPostingInTheDictionary) {
 
 // A docid in a dictionary entry past the segment's documents is refused when the term is
 // opened, not read.
-// Block-at-a-time reads (PostingCursor::ReadRestOfBlock, SegmentReader::FieldLengths) give
+// Block-at-a-time reads (PostingCursor::ReadRestOfBlock, FieldLengthReader::GetMany) give
 // what reading one posting at a time gives, from any starting posting, across posting blocks,
 // length blocks of every width and a short last length block.
 TEST_F(SegmentFormatTest, BlockReadsMatchPostingAtATimeReads) {
@@ -643,7 +643,7 @@ TEST_F(SegmentFormatTest, BlockReadsMatchPostingAtATimeReads) {
         const size_t n = cursor.ReadRestOfBlock(docs, freqs);
         ASSERT_EQ(n, std::min<size_t>(kPostingBlockSize - at % kPostingBlockSize,
                                       t.docs.size() - at));
-        seg->FieldLengths(0, docs, n, got);
+        FieldLengthReader(seg.get(), 0).GetMany(docs, n, got);
         for (size_t i = 0; i < n; ++i) {
           ASSERT_EQ(docs[i], t.docs[at + i]);
           ASSERT_EQ(freqs[i], t.tfs[at + i]);
@@ -659,9 +659,11 @@ TEST_F(SegmentFormatTest, BlockReadsMatchPostingAtATimeReads) {
   // ones (only damage makes them) still read their own lengths.
   const uint32_t odd[] = {5, kNumDocs - 1, kNumDocs, 3, UINT32_MAX, 700, 2};
   uint32_t got[7];
-  seg->FieldLengths(0, odd, 7, got);
+  FieldLengthReader(seg.get(), 0).GetMany(odd, 7, got);
   for (size_t i = 0; i < 7; ++i) EXPECT_EQ(got[i], seg->FieldLength(0, odd[i])) << odd[i];
-  // One at a time, in any order, as a scorer reads them.
+  // One at a time, in any order, as a scorer reads them; a fresh reader asked for the last
+  // docid (which no block holds) too.
+  EXPECT_EQ(FieldLengthReader(seg.get(), 0).Get(UINT32_MAX), seg->FieldLength(0, UINT32_MAX));
   FieldLengthReader reader(seg.get(), 0);
   for (int i = 0; i < 2000; ++i) {
     const uint32_t d = i < 7 ? odd[i] : rng() % (kNumDocs + 10);
