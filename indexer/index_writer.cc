@@ -347,7 +347,7 @@ void IndexWriterImpl::WorkerLoop(Worker* w) {
       job = std::move(queue_.front());
       queue_.pop_front();
       ++busy_;
-      may_change_.notify_one();
+      if (queue_.size() <= kQueueRefillAt) may_change_.notify_all();
     }
     Status s = AddToWorker(w, job);
     if (s.ok() && w->builder->memory_bytes() >= budget) s = FlushWorker(w);

@@ -113,6 +113,10 @@ class IndexWriterImpl final : public IndexWriter {
  private:
   // Bounds the documents waiting for a worker: the reader never runs far ahead of analysis.
   static constexpr size_t kMaxQueuedDocuments = 256;
+  // A full queue wakes its waiting Adds only once it has drained to here. Waking them at every
+  // document taken made the reader and a slower worker trade places once per document, two
+  // futex calls and a context switch each time.
+  static constexpr size_t kQueueRefillAt = kMaxQueuedDocuments / 2;
 
   struct Job {
     MappedDocument doc;
