@@ -47,7 +47,7 @@ SegmentBuilder::SegmentBuilder(Analyzer* analyzer, std::string dir, FileSystem* 
 
 SegmentBuilder::SegmentBuilder(FieldAnalyzers* analyzers, std::string dir, FileSystem* fs)
     : analyzers_(analyzers), dir_(std::move(dir)), fs_(fs != nullptr ? fs : FileSystem::Default()) {
-  FieldData id;
+  FieldData id(&slices_);
   id.name = std::string(kIdField);
   id.type = FieldType::kKeyword;
   fields_.push_back(std::move(id));
@@ -73,7 +73,7 @@ Status SegmentBuilder::OpenStore() {
 uint32_t SegmentBuilder::FieldIdFor(const std::string& name, const FieldSpec& spec) {
   for (uint32_t i = 0; i < fields_.size(); ++i)
     if (fields_[i].name == name) return i;
-  FieldData f;
+  FieldData f(&slices_);
   f.name = name;
   f.type = spec.type;
   if (f.type == FieldType::kText) f.lengths.assign(num_docs_, 0);
@@ -86,35 +86,6 @@ uint32_t SegmentBuilder::FieldIdFor(const std::string& name, const FieldSpec& sp
   return static_cast<uint32_t>(fields_.size() - 1);
 }
 
-SegmentBuilder::TermPostings& SegmentBuilder::Posting(FieldData* f, std::string_view term) {
-  auto it = f->terms.find(term);
-  if (it != f->terms.end()) return it->second;
-  // A node holds the next pointer, the key and postings, and the cached hash. Write() adds a
-  // pair of pointers per term to sort them.
-  constexpr size_t kNodeBytes =
-      MallocSize(sizeof(void*) + sizeof(TermMap::value_type) + sizeof(size_t));
-  constexpr size_t kSortBytes = 2 * sizeof(void*);
-  const size_t buckets_before = f->terms.bucket_count();
-  it = f->terms.emplace(std::string(term), TermPostings()).first;
-  memory_bytes_ += kNodeBytes + kSortBytes + HeapBytes(it->first);
-  if (f->terms.bucket_count() != buckets_before) {
-    memory_bytes_ -= buckets_bytes_;
-    buckets_bytes_ = 0;
-    for (const FieldData& g : fields_) buckets_bytes_ += MallocSize(g.terms.bucket_count() * 8);
-    memory_bytes_ += buckets_bytes_;
-  }
-  return it->second;
-}
-
-namespace {
-
-size_t PostingBytes(const std::vector<uint32_t>& docs, const std::vector<uint32_t>& tfs,
-                    const std::string& positions) {
-  return HeapBytes(docs) + HeapBytes(tfs) + HeapBytes(positions);
-}
-
-}  // namespace
-
 void SegmentBuilder::AddIdTerm(std::string_view id) {
   FieldData& f = fields_[0];
   AddExactTerm(&f, id);
@@ -123,13 +94,8 @@ void SegmentBuilder::AddIdTerm(std::string_view id) {
 }
 
 void SegmentBuilder::AddExactTerm(FieldData* f, std::string_view term) {
-  TermPostings& p = Posting(f, term);
   // A value repeated within a document is one match, as the column keeps it once.
-  if (!p.docs.empty() && p.docs.back() == num_docs_) return;
-  const size_t before = PostingBytes(p.docs, p.tfs, p.positions);
-  p.docs.push_back(num_docs_);
-  p.tfs.push_back(1);
-  memory_bytes_ += PostingBytes(p.docs, p.tfs, p.positions) - before;
+  f->postings.AddOnce(term, num_docs_);
 }
 
 void SegmentBuilder::AddTypedValue(uint32_t field_id, const TypedValue& value) {
@@ -184,18 +150,7 @@ void SegmentBuilder::AddFieldText(uint32_t field_id, Analyzer& analyzer, std::st
     const uint32_t position = position_base + token.position;
     if (marks != nullptr && tokens > 0 && tokens % kTokenMarkInterval == 0)
       marks->push_back({token.position, token.start_byte});
-    TermPostings& p = Posting(&f, token.term);
-    const size_t before = PostingBytes(p.docs, p.tfs, p.positions);
-    if (p.docs.empty() || p.docs.back() != doc) {
-      p.docs.push_back(doc);
-      p.tfs.push_back(1);
-      PutVarint32(&p.positions, position);
-    } else {
-      ++p.tfs.back();
-      PutVarint32(&p.positions, position - p.last_position);
-    }
-    memory_bytes_ += PostingBytes(p.docs, p.tfs, p.positions) - before;
-    p.last_position = position;
+    f.postings.AddOccurrence(token.term, doc, position);
     ++tokens;
   });
   if (marks != nullptr && marks->empty()) marks_.pop_back();
@@ -211,12 +166,15 @@ void SegmentBuilder::AddFieldText(uint32_t field_id, Analyzer& analyzer, std::st
   f.total_length += tokens;
 }
 
-void SegmentBuilder::RecountPerDocumentArrays() {
-  size_t bytes = 0;
-  for (const FieldData& f : fields_) bytes += HeapBytes(f.lengths) + HeapBytes(f.column.starts);
-  bytes += store_->index_memory_bytes();
-  memory_bytes_ = memory_bytes_ - per_document_bytes_ + bytes;
-  per_document_bytes_ = bytes;
+void SegmentBuilder::RecountMemory() {
+  size_t per_document = store_->index_memory_bytes();
+  size_t postings = slices_.memory_bytes();
+  for (const FieldData& f : fields_) {
+    per_document += HeapBytes(f.lengths) + HeapBytes(f.column.starts);
+    postings += f.postings.memory_bytes();
+  }
+  per_document_bytes_ = per_document;
+  postings_bytes_ = postings;
 }
 
 Status SegmentBuilder::Add(const Document& doc) {
@@ -281,7 +239,7 @@ Status SegmentBuilder::Add(const MappedDocument& doc) {
     if (f.type == FieldType::kText) f.lengths.resize(num_docs_, 0);
     if (f.has_column) f.column.starts.push_back(static_cast<uint32_t>(f.column.values.size()));
   }
-  RecountPerDocumentArrays();
+  RecountMemory();
   return Status::OK();
 }
 
@@ -304,19 +262,14 @@ Status SegmentBuilder::Write(const std::string& segment, SegmentStats* stats) {
   TRAWL_RETURN_IF_ERROR(SegmentWriter::Create(dir_, segment, fs_, &writer));
   for (uint32_t field_id = 0; field_id < fields_.size(); ++field_id) {
     FieldData& f = fields_[field_id];
-    std::vector<std::pair<const std::string*, TermPostings*>> sorted;
-    sorted.reserve(f.terms.size());
-    for (auto& [term, postings] : f.terms) sorted.emplace_back(&term, &postings);
-    std::sort(sorted.begin(), sorted.end(),
-              [](const auto& a, const auto& b) { return *a.first < *b.first; });
-    for (auto& [term, postings] : sorted) {
-      TRAWL_RETURN_IF_ERROR(writer->AddTerm(field_id, *term, postings->docs, postings->tfs,
-                                            postings->positions, f.lengths));
-      *postings = TermPostings();  // release memory as we go
-    }
-    sorted = {};
-    f.terms = TermMap();
+    TRAWL_RETURN_IF_ERROR(f.postings.ForEachTermSorted(
+        [&](std::string_view term, std::span<const uint32_t> docs, std::span<const uint32_t> tfs,
+            std::string_view positions) {
+          return writer->AddTerm(field_id, term, docs, tfs, positions, f.lengths);
+        }));
+    f.postings.Clear();
   }
+  slices_.Clear();
   std::vector<SegmentWriter::Field> fields;
   std::vector<ColumnValues> columns;
   for (uint32_t field_id = 0; field_id < fields_.size(); ++field_id) {

@@ -24,6 +24,7 @@
 #include "format/segment_writer.h"
 #include "format/token_marks.h"
 #include "indexer/document_mapper.h"
+#include "indexer/postings_buffer.h"
 #include "trawl/document.h"
 #include "trawl/file_system.h"
 #include "trawl/status.h"
@@ -49,12 +50,13 @@ class SegmentBuilder {
   // without a schema holds them).
   Status Add(const Document& doc);
   uint32_t num_docs() const { return num_docs_; }
-  // Heap bytes held that grow with the documents added: postings, positions, the hash tables
-  // and their entries, field lengths, the store's block index, and what Write() adds on top
-  // (its sort order of the terms). Measured against the allocator on real text. Not included:
-  // fixed costs independent of the documents (the store's zstd context and buffers, Write()'s
-  // file buffers, about 7 MiB in all) and the analyzer's bounded stem cache.
-  size_t memory_bytes() const { return memory_bytes_; }
+  // Heap bytes held that grow with the documents added: the postings buffers (term tables,
+  // term texts, slices of postings and positions), field lengths, keyword columns, the store's
+  // block index, and what Write() adds on top (its sort order of the terms). Measured against
+  // the allocator on real text. Not included: fixed costs independent of the documents (the
+  // store's zstd context, dictionary and buffers, Write()'s file buffers, about 7 MiB in all)
+  // and the analyzer's bounded stem cache.
+  size_t memory_bytes() const { return memory_bytes_ + postings_bytes_ + per_document_bytes_; }
   // The pending store file, or "" before the first Add.
   const std::string& pending_store_path() const { return pending_store_path_; }
 
@@ -62,25 +64,17 @@ class SegmentBuilder {
   Status Write(const std::string& segment, SegmentStats* stats);
 
  private:
-  struct TermPostings {
-    std::vector<uint32_t> docs;
-    std::vector<uint32_t> tfs;
-    std::string positions;  // per posting: tf varints, first absolute, then deltas
-    uint32_t last_position = 0;
-  };
-  // Looked up by string_view, so a token already in the table costs no string allocation. Not
-  // noexcept on purpose: libstdc++ then caches each key's hash in its node, and walking a bucket
-  // does not rehash keys.
+  // Looked up by string_view, so a value already in the table costs no string allocation.
   struct TermHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  using TermMap = std::unordered_map<std::string, TermPostings, TermHash, std::equal_to<>>;
   struct FieldData {
+    explicit FieldData(SlicePool* pool) : postings(pool) {}
     std::string name;
     FieldType type = FieldType::kText;
     bool has_column = false;
-    TermMap terms;
+    PostingsBuffer postings;
     std::vector<uint32_t> lengths;  // text fields: per docid; 0 where the document lacks it
     uint64_t total_length = 0;      // text: tokens; other types: values
     uint32_t docs_with_field = 0;
@@ -101,9 +95,8 @@ class SegmentBuilder {
   void AddIdTerm(std::string_view id);
   // Adds a term at no position (keyword and numeric terms) to the current document, once.
   void AddExactTerm(FieldData* f, std::string_view term);
-  // Finds or inserts `term`, counting what a new entry costs.
-  TermPostings& Posting(FieldData* f, std::string_view term);
-  void RecountPerDocumentArrays();
+  // Recounts the memory held by the postings and by the arrays that grow per document.
+  void RecountMemory();
 
   std::unique_ptr<FieldAnalyzers> owned_analyzers_;
   FieldAnalyzers* analyzers_;
@@ -115,14 +108,14 @@ class SegmentBuilder {
   FileSystem* fs_;
   std::unique_ptr<StoreWriter> store_;
   std::string pending_store_path_;
+  SlicePool slices_;  // of every field's postings
   std::vector<FieldData> fields_;
   uint32_t num_docs_ = 0;
   Status failed_;  // set when the store failed mid-document: Add and Write return it
-  size_t memory_bytes_ = 0;
-  // The share of memory_bytes_ that grows by a few bytes per document: field length vectors and
-  // the store's block index.
+  size_t memory_bytes_ = 0;  // keyword columns' values and strings
+  size_t postings_bytes_ = 0;  // the fields' postings buffers
+  // Field length vectors, columns' starts and the store's block index.
   size_t per_document_bytes_ = 0;
-  size_t buckets_bytes_ = 0;  // the share that is hash table bucket arrays
 };
 
 }  // namespace trawl

@@ -1,0 +1,128 @@
+// PostingsBuffer: one field's postings while a segment is built, in memory.
+//
+// Every term seen so far, with its documents, their frequencies and the positions, in the order
+// they came. Terms are in an open-addressing table over one byte arena. Each term's postings are
+// two byte streams (document deltas with frequencies; positions), written into slices of a
+// SlicePool shared by the segment's fields, each slice of a stream twice the size of the one
+// before, up to a cap. A token of a known term costs one probe and a few bytes appended, never
+// an allocation: a table of nodes with three growing vectors per term cost a cache miss at each
+// step, three allocations per term and a copy at each growth.
+#ifndef TRAWL_INDEXER_POSTINGS_BUFFER_H_
+#define TRAWL_INDEXER_POSTINGS_BUFFER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trawl/status.h"
+
+namespace trawl {
+
+// Blocks that slices are cut from, in address order; slices are never freed one by one, only
+// all at once. The first block is 1 KiB and each next one twice the size, up to 64 KiB, so that
+// a builder of a few documents (a small memory budget flushes after each few) stays small.
+class SlicePool {
+ public:
+  static constexpr unsigned kBlockBits = 16;
+  static constexpr uint64_t kBlockSize = uint64_t{1} << kBlockBits;  // the largest block
+  static constexpr unsigned kFirstBlockBits = 10;
+
+  // A new slice of `size` bytes (at most kBlockSize). Addresses are stable.
+  uint64_t Allocate(uint64_t size);
+  // Block i starts at address i * kBlockSize, whatever its size.
+  uint8_t* At(uint64_t address) const {
+    return blocks_[address >> kBlockBits].get() + (address & (kBlockSize - 1));
+  }
+  size_t memory_bytes() const { return bytes_ + blocks_.capacity() * sizeof(blocks_[0]); }
+  void Clear();
+
+ private:
+  static uint64_t BlockSize(size_t block) {
+    return block >= kBlockBits - kFirstBlockBits ? kBlockSize
+                                                 : uint64_t{1} << (kFirstBlockBits + block);
+  }
+
+  std::vector<std::unique_ptr<uint8_t[]>> blocks_;
+  uint64_t end_ = 0;    // the next free address
+  uint64_t bytes_ = 0;  // of all blocks
+};
+
+class PostingsBuffer {
+ public:
+  // `pool` holds the postings' bytes and must outlive the buffer.
+  explicit PostingsBuffer(SlicePool* pool);
+  PostingsBuffer(PostingsBuffer&&) noexcept;
+  PostingsBuffer& operator=(PostingsBuffer&&) noexcept;
+  ~PostingsBuffer();
+
+  // An occurrence of `term` in `doc` at `position`. Documents come in increasing order; within
+  // one document, positions increase.
+  void AddOccurrence(std::string_view term, uint32_t doc, uint32_t position);
+  // `term` in `doc` once, with frequency 1 and no positions (keyword and numeric terms). A
+  // repeat within the document adds nothing.
+  void AddOnce(std::string_view term, uint32_t doc);
+
+  size_t num_terms() const { return terms_.size(); }
+  // Heap bytes held but the pool's: the table, the arena and the term states, plus the sort
+  // order that ForEachTermSorted allocates.
+  size_t memory_bytes() const;
+
+  // What SegmentWriter::AddTerm takes: documents ascending, their frequencies, and per document
+  // its frequency's worth of position varints (the first absolute, then deltas), or no
+  // positions at all for terms added with AddOnce. The views are valid during the call.
+  using TermVisitor = std::function<Status(std::string_view term, std::span<const uint32_t> docs,
+                                           std::span<const uint32_t> tfs,
+                                           std::string_view positions)>;
+  // Visits every term in increasing byte order; stops at the first error and returns it.
+  Status ForEachTermSorted(const TermVisitor& visit) const;
+
+  // Forgets every term and frees what the buffer holds; the pool keeps its slices.
+  void Clear();
+
+ private:
+  // A chain of slices. Each slice ends in the 8-byte address of the next one; `write` is where
+  // the next byte goes and `end` where the current slice's data ends. end == 0: no slice yet.
+  struct Stream {
+    uint64_t start = 0;
+    uint64_t write = 0;
+    uint64_t end = 0;
+  };
+  struct TermState {
+    uint64_t text = 0;  // offset in arena_
+    uint32_t length = 0;
+    uint32_t last_doc = 0;
+    uint32_t tf = 0;  // of last_doc, not yet in the docs stream
+    uint32_t last_position = 0;
+    Stream docs;  // per document: its delta from the one before, then (from the second on) the
+                  // frequency of the one before
+    Stream positions;
+    uint8_t docs_level = 0;
+    uint8_t positions_level = 0;
+  };
+  struct Slot {
+    uint32_t hash = 0;
+    uint32_t term = 0;  // index in terms_ plus one; 0: empty
+  };
+
+  // The term's state, inserted with no postings if new; `is_new` tells which.
+  TermState& Find(std::string_view term, bool* is_new);
+  void Grow();
+  // Opens the stream's next slice (its first if it has none).
+  void NextSlice(Stream* s, uint8_t* level);
+  void PutVarint(Stream* s, uint8_t* level, uint32_t value);
+  // Appends the stream's bytes to `out`.
+  void ReadStream(const Stream& s, std::string* out) const;
+
+  SlicePool* pool_;
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::vector<TermState> terms_;
+  std::vector<char> arena_;
+};
+
+}  // namespace trawl
+
+#endif  // TRAWL_INDEXER_POSTINGS_BUFFER_H_
