@@ -76,7 +76,8 @@ PostingsBuffer::TermState& PostingsBuffer::Find(std::string_view term, bool* is_
     }
     if (slot.hash == hash) {
       TermState& t = terms_[slot.term - 1];
-      if (t.length == term.size() && std::memcmp(arena_.data() + t.text, term.data(), term.size()) == 0) {
+      if (t.length == term.size() &&
+          std::memcmp(arena_.data() + t.text, term.data(), term.size()) == 0) {
         *is_new = false;
         return t;
       }

@@ -74,9 +74,9 @@ class PostingsBuffer {
   // What SegmentWriter::AddTerm takes: documents ascending, their frequencies, and per document
   // its frequency's worth of position varints (the first absolute, then deltas), or no
   // positions at all for terms added with AddOnce. The views are valid during the call.
-  using TermVisitor = std::function<Status(std::string_view term, std::span<const uint32_t> docs,
-                                           std::span<const uint32_t> tfs,
-                                           std::string_view positions)>;
+  using TermVisitor =
+      std::function<Status(std::string_view term, std::span<const uint32_t> docs,
+                           std::span<const uint32_t> tfs, std::string_view positions)>;
   // Visits every term in increasing byte order; stops at the first error and returns it.
   Status ForEachTermSorted(const TermVisitor& visit) const;
 

@@ -58,7 +58,8 @@ void ExpectSame(const std::map<std::string, Reference>& want,
 // cross blocks, many with one occurrence; empty, long and binary terms among them.
 std::vector<std::string> Vocabulary(size_t n) {
   std::vector<std::string> words = {"", std::string(300, 'x'), std::string("\0\xff", 2)};
-  for (size_t i = 0; words.size() < n; ++i) words.push_back("w" + std::to_string(i * 7919 % 1000003));
+  for (size_t i = 0; words.size() < n; ++i)
+    words.push_back("w" + std::to_string(i * 7919 % 1000003));
   return words;
 }
 
@@ -144,10 +145,9 @@ TEST(PostingsBufferTest, VisitorErrorsStopTheVisit) {
   PostingsBuffer buffer(&pool);
   for (const char* t : {"a", "b", "c"}) buffer.AddOnce(t, 1);
   int calls = 0;
-  Status s = buffer.ForEachTermSorted([&](std::string_view, std::span<const uint32_t>,
-                                          std::span<const uint32_t>, std::string_view) {
-    return ++calls == 2 ? Status::IOError("disk full") : Status::OK();
-  });
+  Status s = buffer.ForEachTermSorted(
+      [&](std::string_view, std::span<const uint32_t>, std::span<const uint32_t>,
+          std::string_view) { return ++calls == 2 ? Status::IOError("disk full") : Status::OK(); });
   EXPECT_EQ(s.code(), Status::Code::kIOError);
   EXPECT_EQ(calls, 2);
 }
