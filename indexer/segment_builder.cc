@@ -132,10 +132,12 @@ void SegmentBuilder::AddFieldText(uint32_t field_id, Analyzer& analyzer, std::st
                                   bool mark) {
   FieldData& f = fields_[field_id];
   const uint32_t doc = num_docs_;
-  // A field name repeated within one document continues its positions rather than restarting.
+  // A field name repeated within one document continues its positions rather than restarting,
+  // one position after the last token of the values before (so that no phrase spans two
+  // values). Not after their count of tokens: stop words and dropped tokens take positions too.
   const bool continuing = f.lengths.size() > doc;
   uint32_t position_base = 0;
-  if (continuing) position_base = f.lengths[doc] + 1;
+  if (continuing) position_base = f.next_position + 1;
   // Marks index the stored value a snippet is made of, the field's first: a repeated field's
   // positions are no longer those of its first value's tokens alone.
   std::vector<TokenMark>* marks = nullptr;
@@ -146,11 +148,13 @@ void SegmentBuilder::AddFieldText(uint32_t field_id, Analyzer& analyzer, std::st
     marks = &marks_.back().marks;
   }
   uint32_t tokens = 0;
+  f.next_position = position_base;
   analyzer.Analyze(text, [&](const Token& token) {
     const uint32_t position = position_base + token.position;
     if (marks != nullptr && tokens > 0 && tokens % kTokenMarkInterval == 0)
       marks->push_back({token.position, token.start_byte});
     f.postings.AddOccurrence(token.term, doc, position);
+    f.next_position = position + 1;
     ++tokens;
   });
   if (marks != nullptr && marks->empty()) marks_.pop_back();

@@ -76,6 +76,8 @@ class SegmentBuilder {
     bool has_column = false;
     PostingsBuffer postings;
     std::vector<uint32_t> lengths;  // text fields: per docid; 0 where the document lacks it
+    // Text fields, of the document being added: one past the position of its last token so far.
+    uint32_t next_position = 0;
     uint64_t total_length = 0;      // text: tokens; other types: values
     uint32_t docs_with_field = 0;
     uint32_t last_doc = UINT32_MAX;  // the last document that had a value (other types)

@@ -319,5 +319,37 @@ TEST_F(SegmentBuilderTest, CrashedWritersPendingStoreIsCleanedUp) {
   EXPECT_EQ(n, 2u);
 }
 
+// A field name repeated within a document continues after the last position of its earlier
+// values, dropped tokens and stop words included, so that its positions keep increasing.
+TEST_F(SegmentBuilderTest, ARepeatedFieldContinuesAfterItsLastPosition) {
+  AnalyzerOptions options;
+  options.max_token_chars = 5;  // the two long words are dropped but keep their positions
+  std::unique_ptr<Analyzer> analyzer;
+  ASSERT_TRUE(Analyzer::Create(options, &analyzer).ok());
+  SegmentBuilder builder(analyzer.get(), dir_);
+  ASSERT_TRUE(builder
+                  .Add({"d", {{"body", "aa bbbbbbbbbb cccccccccc dd"}, {"body", "ee dd"}}})
+                  .ok());
+  SegmentStats stats;
+  ASSERT_TRUE(builder.Write("seg_1", &stats).ok());
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/true, &seg).ok());
+  const int body = seg->FieldId("body");
+  ASSERT_GE(body, 0);
+  auto positions_of = [&](const std::string& term) {
+    TermInfo info;
+    EXPECT_TRUE(seg->LookupTerm(static_cast<uint32_t>(body), term, &info).ok()) << term;
+    PostingList list;
+    EXPECT_TRUE(seg->OpenPostings(info, &list).ok()) << term;
+    PostingCursor cursor(&list);
+    std::vector<uint32_t> positions;
+    EXPECT_TRUE(cursor.Positions(&positions)) << term;
+    return positions;
+  };
+  EXPECT_EQ(positions_of("aa"), (std::vector<uint32_t>{0}));
+  EXPECT_EQ(positions_of("dd"), (std::vector<uint32_t>{3, 6}));
+  EXPECT_EQ(positions_of("ee"), (std::vector<uint32_t>{5}));
+}
+
 }  // namespace
 }  // namespace trawl
