@@ -130,16 +130,20 @@ void PostingsBuffer::PutVarint(Stream* s, uint8_t* level, uint32_t value) {
   }
 }
 
+void PostingsBuffer::StartDocument(TermState* t, bool is_new, uint32_t doc) {
+  assert(is_new || doc > t->last_doc);
+  if (!is_new) PutVarint(&t->docs, &t->docs_level, t->tf);  // the document before is complete
+  PutVarint(&t->docs, &t->docs_level, is_new ? doc : doc - t->last_doc);
+  t->last_doc = doc;
+  t->tf = 1;
+}
+
 void PostingsBuffer::AddOccurrence(std::string_view term, uint32_t doc, uint32_t position) {
   bool is_new;
   TermState& t = Find(term, &is_new);
   if (is_new || t.last_doc != doc) {
-    assert(is_new || doc > t.last_doc);
-    if (!is_new) PutVarint(&t.docs, &t.docs_level, t.tf);
-    PutVarint(&t.docs, &t.docs_level, is_new ? doc : doc - t.last_doc);
+    StartDocument(&t, is_new, doc);
     PutVarint(&t.positions, &t.positions_level, position);
-    t.last_doc = doc;
-    t.tf = 1;
   } else {
     assert(position > t.last_position);
     PutVarint(&t.positions, &t.positions_level, position - t.last_position);
@@ -151,12 +155,7 @@ void PostingsBuffer::AddOccurrence(std::string_view term, uint32_t doc, uint32_t
 void PostingsBuffer::AddOnce(std::string_view term, uint32_t doc) {
   bool is_new;
   TermState& t = Find(term, &is_new);
-  if (!is_new && t.last_doc == doc) return;
-  assert(is_new || doc > t.last_doc);
-  if (!is_new) PutVarint(&t.docs, &t.docs_level, t.tf);
-  PutVarint(&t.docs, &t.docs_level, is_new ? doc : doc - t.last_doc);
-  t.last_doc = doc;
-  t.tf = 1;
+  if (is_new || t.last_doc != doc) StartDocument(&t, is_new, doc);
 }
 
 void PostingsBuffer::ReadStream(const Stream& s, std::string* out) const {

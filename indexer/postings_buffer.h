@@ -114,6 +114,9 @@ class PostingsBuffer {
   // Opens the stream's next slice (its first if it has none).
   void NextSlice(Stream* s, uint8_t* level);
   void PutVarint(Stream* s, uint8_t* level, uint32_t value);
+  // Adds `doc` to the term's documents with frequency 1; the one before, if any, is written
+  // out with its final frequency.
+  void StartDocument(TermState* t, bool is_new, uint32_t doc);
   // Appends the stream's bytes to `out`.
   void ReadStream(const Stream& s, std::string* out) const;
 
