@@ -34,6 +34,10 @@ class FileWriter {
   FileWriter& operator=(const FileWriter&) = delete;
 
   Status Append(std::string_view data);
+  // Takes the whole write buffer now rather than as the file grows: for a file written a little
+  // at a time while its writer's memory is budgeted (the store, streamed during indexing), whose
+  // buffer is then a fixed cost of the writer rather than growth.
+  void ReserveBuffer();
   // Bytes of body written so far: the offset the next Append lands at, relative to the body.
   uint64_t body_offset() const { return body_bytes_; }
   // Writes the footer, flushes, fsyncs and closes.

@@ -141,6 +141,9 @@ Status StoreWriter::Create(const std::string& path, std::unique_ptr<StoreWriter>
   }
   std::unique_ptr<FileWriter> file;
   TRAWL_RETURN_IF_ERROR(FileWriter::Create(path, kStoreKind, format_version, &file, fs));
+  // The store is written as documents come: its buffer is one of the fixed costs that
+  // index_memory_bytes leaves out.
+  file->ReserveBuffer();
   out->reset(new StoreWriter(std::move(file), std::move(cctx), zstd_level, block_bytes,
                              dictionary_sample_bytes, format_version));
   return Status::OK();
