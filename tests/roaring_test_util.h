@@ -58,6 +58,7 @@ class ExactBuffer {
     if (!bytes.empty()) std::memcpy(data_.get(), bytes.data(), bytes.size());
   }
   std::string_view view() const { return std::string_view(data_.get(), size_); }
+  char* data() { return data_.get(); }
 
  private:
   size_t size_;
