@@ -994,6 +994,95 @@ TEST(PhraseCount, MatchesBruteForceOnLongRepetitiveDocuments) {
   std::filesystem::remove_all(dir);
 }
 
+// A lone term's top k reads the lengths of a block's postings only for those whose frequency
+// could beat the threshold at the shortest length the block's impacts allow
+// (TermScorer::CollectTopKAlone): checked against the reference's ranking on long posting lists
+// of one segment, frequencies from 1 to a few hundred and lengths from 1 to thousands, so that
+// many postings of the blocks read are passed over, in segments with and without deletions.
+TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
+  char tmpl[] = "/tmp/trawl_termtopk_XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  std::unique_ptr<Analyzer> analyzer;
+  ASSERT_TRUE(Analyzer::Create({}, &analyzer).ok());
+  std::mt19937 rng(5);
+  const std::vector<std::string> words = {"ka", "lo", "mi", "ter"};
+  std::vector<RefDoc> docs;
+  std::set<size_t> deleted;
+  const int per_batch = kUnderAsan ? 1200 : 3000;
+  for (int batch = 0; batch < 2; ++batch) {
+    IndexWriterOptions options;
+    options.memory_budget_bytes = 64 << 20;  // one segment per commit
+    std::unique_ptr<IndexWriter> writer;
+    ASSERT_TRUE(IndexWriter::Open(dir, options, &writer).ok());
+    for (int i = 0; i < per_batch; ++i) {
+      // Each word: absent, once, a few times, or (rarely) hundreds of times; and filler words
+      // from none to thousands, so that a frequency alone rarely decides.
+      std::string text;
+      for (size_t w = 0; w < words.size(); ++w) {
+        const uint32_t r = rng() % 100;
+        const size_t tf = r < 30 ? 0 : r < 80 ? 1 : r < 97 ? 2 + rng() % 6 : 20 + rng() % 300;
+        for (size_t t = 0; t < tf; ++t) text += words[w] + " ";
+      }
+      const size_t filler = rng() % 4 == 0 ? rng() % 3000 : rng() % 40;
+      for (size_t t = 0; t < filler; ++t) text += "fil" + std::to_string(rng() % 50) + " ";
+      Document doc;
+      doc.id = "d" + std::to_string(docs.size());
+      doc.fields.emplace_back("body", text);
+      RefDoc ref;
+      ref.id = doc.id;
+      ref.fields["body"] = analyzer->Terms(text);
+      docs.push_back(std::move(ref));
+      ASSERT_TRUE(writer->Add(doc).ok());
+    }
+    ASSERT_TRUE(writer->Commit().ok());
+    if (batch == 1) {  // deletions in the first commit's segment only
+      for (size_t d = 0; d < static_cast<size_t>(per_batch); d += 1 + rng() % 5) {
+        ASSERT_TRUE(writer->Delete(docs[d].id).ok());
+        deleted.insert(d);
+      }
+      ASSERT_TRUE(writer->Commit().ok());
+    }
+  }
+  // BM25 statistics still count deleted documents, so the reference holds them all.
+  Reference ref(docs, analyzer.get());
+  std::unique_ptr<Searcher> searcher;
+  ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
+  std::map<std::string, size_t> index_of;
+  for (size_t i = 0; i < docs.size(); ++i) index_of[docs[i].id] = i;
+  for (const std::string& word : words) {
+    for (const std::string& query : {word, "body:" + word}) {
+      SCOPED_TRACE("query: " + query);
+      std::unique_ptr<QueryNode> parsed;
+      ASSERT_TRUE(ParseQuery(query, &parsed).ok());
+      const Reference::Eval e = ref.RunQuery(*parsed);
+      std::vector<size_t> expected;
+      for (size_t d = 0; d < docs.size(); ++d)
+        if (e.match[d] && !deleted.count(d)) expected.push_back(d);
+      std::stable_sort(expected.begin(), expected.end(),
+                       [&](size_t a, size_t b) { return e.score[a] > e.score[b]; });
+      for (size_t k : {1, 2, 10, 37, 300}) {
+        SearchOptions options;
+        options.top_k = k;
+        options.exact_total = false;
+        options.snippet_chars = 0;
+        SearchResults res;
+        ASSERT_TRUE(searcher->Search(query, options, &res).ok());
+        ASSERT_EQ(res.hits.size(), std::min(k, expected.size()));
+        for (size_t i = 0; i < res.hits.size(); ++i) {
+          const double want = e.score[expected[i]];
+          ASSERT_NEAR(res.hits[i].score, want, 1e-9 * std::max(1.0, want)) << "rank " << i;
+          const size_t got = index_of.at(res.hits[i].id);
+          ASSERT_FALSE(deleted.count(got));
+          if (got != expected[i]) {  // only a tie may swap documents
+            ASSERT_NEAR(e.score[got], want, 1e-9 * std::max(1.0, want)) << "rank " << i;
+          }
+        }
+      }
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
 // Phrase matching reads positions through streams that trust only the file's bounds: damaged
 // positions or frequencies may change which documents match, but never make a query read
 // outside the maps (run under the sanitizers) or crash.

@@ -1,5 +1,8 @@
 #include "searcher/query/term.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "searcher/collector.h"
 #include "searcher/explain.h"
 #include "searcher/query_stop.h"
@@ -48,31 +51,89 @@ size_t TermScorer::ScoreBatch(uint32_t last, uint32_t* docs, double* scores) {
   return n;
 }
 
+double TermScorer::FreqBound(uint32_t tf) const {
+  // Every posting of the block has a tf <= and a length >= one of its impacts: a posting of
+  // frequency tf is at least as long as the shortest impact of a frequency >= tf.
+  const PostingList::BlockInfo& b = bound_info_;
+  uint32_t min_length = b.min_length;
+  if (b.num_impacts != 0) {
+    uint32_t shortest = UINT32_MAX;
+    for (uint32_t i = 0; i < b.num_impacts; ++i)
+      if (b.impact_tf[i] >= tf) shortest = std::min(shortest, b.impact_length[i]);
+    // No impact that high: a damaged block; the block's minimum is still a bound.
+    if (shortest != UINT32_MAX) min_length = std::max(min_length, shortest);
+  }
+  return Bm25Bound(bm25_, tf, min_length);
+}
+
+size_t TermScorer::KeepPostingsAbove(double threshold, uint32_t* docs, uint32_t* freqs,
+                                     size_t n) const {
+  // Most postings have a small frequency: their verdicts are worked out once per block, up to
+  // the block's largest frequency. Frequencies the block should not hold (0, or above its
+  // largest) are kept rather than judged.
+  constexpr uint32_t kSmallFreqs = 16;
+  const uint32_t judged = std::min(bound_info_.max_tf, kSmallFreqs - 1);
+  bool above[kSmallFreqs];
+  bool all_above = true;
+  for (uint32_t tf = 0; tf < kSmallFreqs; ++tf) {
+    above[tf] = tf == 0 || tf > judged || FreqBound(tf) > threshold;
+    all_above = all_above && above[tf];
+  }
+  if (all_above && bound_info_.max_tf < kSmallFreqs) return n;
+  size_t kept = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t tf = freqs[i];
+    docs[kept] = docs[i];
+    freqs[kept] = tf;
+    kept += tf < kSmallFreqs ? above[tf] : FreqBound(tf) > threshold;
+  }
+  return kept;
+}
+
+// Block by block. Until the collector is full, every posting is scored (ScoreBatch). Then a
+// block whose bound does not beat the threshold is passed over; in the others, only postings
+// whose frequency could beat it (FreqBound) have their lengths read and their scores computed.
+// Reading a length is a random access into the field's lengths, and most postings of a block
+// worth reading still have a frequency too small to enter the top k. The documents offered, and
+// their scores, are those of scoring every posting: a score is at most its FreqBound, so a
+// posting left out scores at most the threshold of the block's start, and the threshold only
+// rises; a score at or below a full collector's threshold loses (documents come in index order,
+// so a tie loses too) and is not offered.
 bool TermScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* deleted,
                                   TopKCollector* collector, QueryStop* stop) {
-  uint32_t docs[kPostingBlockSize];
+  uint32_t docs[kPostingBlockSize], freqs[kPostingBlockSize], lengths[kPostingBlockSize];
   double scores[kPostingBlockSize];
   uint32_t d = doc_;
   while (d != kNoMoreDocs) {
-    if (collector->full()) {
-      LoadBlockBound();
-      if (block_bound_ <= collector->threshold()) {
-        // A damaged block table may end a block before the document it holds: never step back.
-        const uint32_t end = std::max(bound_last_doc_, d);
-        d = doc_ = end >= kNoMoreDocs - 1 ? kNoMoreDocs : cursor_.Advance(end + 1);
-        if (StopRequested(stop)) break;
-        continue;
+    if (!collector->full()) {
+      const size_t n = ScoreBatch(kNoMoreDocs - 1, docs, scores);
+      d = doc_;
+      if (n == 0 || StopRequested(stop, static_cast<int64_t>(n))) break;
+      for (size_t i = 0; i < n; ++i) {
+        if (deleted != nullptr && roaring_bitmap_contains(deleted, docs[i])) continue;
+        if (!collector->full() || scores[i] > collector->threshold())
+          collector->Offer(scores[i], segment, docs[i]);
       }
+      continue;
     }
-    const size_t n = ScoreBatch(kNoMoreDocs - 1, docs, scores);
-    d = doc_;
+    LoadBlockBound();
+    const double threshold = collector->threshold();
+    if (block_bound_ <= threshold) {
+      // A damaged block table may end a block before the document it holds: never step back.
+      const uint32_t end = std::max(bound_last_doc_, d);
+      d = doc_ = end >= kNoMoreDocs - 1 ? kNoMoreDocs : cursor_.Advance(end + 1);
+      if (StopRequested(stop)) break;
+      continue;
+    }
+    size_t n = cursor_.ReadRestOfBlock(docs, freqs, kNoMoreDocs - 1);
+    d = doc_ = cursor_.doc();
     if (n == 0 || StopRequested(stop, static_cast<int64_t>(n))) break;
+    n = KeepPostingsAbove(threshold, docs, freqs, n);
+    lengths_.GetMany(docs, n, lengths);
     for (size_t i = 0; i < n; ++i) {
       if (deleted != nullptr && roaring_bitmap_contains(deleted, docs[i])) continue;
-      // A score at or below a full collector's threshold loses (documents come in index
-      // order, so a tie loses too): the offer is not made.
-      if (!collector->full() || scores[i] > collector->threshold())
-        collector->Offer(scores[i], segment, docs[i]);
+      const double score = bm25_.Score(freqs[i], lengths[i]);
+      if (score > collector->threshold()) collector->Offer(score, segment, docs[i]);
     }
   }
   return true;

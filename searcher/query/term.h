@@ -38,10 +38,10 @@ class TermScorer final : public Scorer, public BlockBounds {
   void LoadBlockBound() {
     const size_t b = cursor_.ordinal() / kPostingBlockSize;
     if (b == bound_block_) return;
-    const PostingList::BlockInfo info = list_->block(b);
+    bound_info_ = list_->block(b);
     bound_block_ = b;
-    bound_last_doc_ = info.last_doc;
-    block_bound_ = BlockBound(info);
+    bound_last_doc_ = bound_info_.last_doc;
+    block_bound_ = BlockBound(bound_info_);
   }
   double BlockBound(const PostingList::BlockInfo& b) const {
     return BlockImpactBound(b,
@@ -56,6 +56,13 @@ class TermScorer final : public Scorer, public BlockBounds {
   size_t ScoreBatch(uint32_t last, uint32_t* docs, double* scores) override;
 
  private:
+  // A bound on the score of a posting of the loaded block (LoadBlockBound) with frequency tf:
+  // BM25 at the shortest length the block's impacts allow for that frequency.
+  double FreqBound(uint32_t tf) const;
+  // Keeps, in order, the postings among docs[0, n) and freqs[0, n) of the loaded block whose
+  // FreqBound is above `threshold`; returns how many.
+  size_t KeepPostingsAbove(double threshold, uint32_t* docs, uint32_t* freqs, size_t n) const;
+
   std::unique_ptr<PostingList> list_;
   PostingCursor cursor_;
   FieldLengthReader lengths_;
@@ -66,7 +73,8 @@ class TermScorer final : public Scorer, public BlockBounds {
   size_t shallow_block_ = 0;
   uint32_t shallow_last_doc_ = 0;
   double shallow_bound_;
-  // The current block's bound (LoadBlockBound).
+  // The current block's entry and bound (LoadBlockBound).
+  PostingList::BlockInfo bound_info_;
   size_t bound_block_ = SIZE_MAX;
   uint32_t bound_last_doc_ = 0;
   double block_bound_ = 0;
