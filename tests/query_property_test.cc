@@ -13,6 +13,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -904,6 +905,58 @@ INSTANTIATE_TEST_SUITE_P(Seeds, QueryPropertyTest, ::testing::Values(1));
 INSTANTIATE_TEST_SUITE_P(Seeds, QueryPropertyTest, ::testing::Values(1, 2, 3));
 #endif
 
+// Documents of one field, body, indexed in two commits of `per_batch` documents whose texts
+// `next_text` makes; then documents of the first commit are deleted, from the first on, each
+// `next_gap()` after the one before. The documents, analyzed, are kept for the reference (BM25
+// statistics still count deleted documents, so it holds them all), with the deleted ones'
+// numbers.
+struct BodyIndex {
+  std::vector<RefDoc> docs;
+  std::set<size_t> deleted;
+  std::map<std::string, size_t> number_of;  // id -> index in docs
+};
+
+void BuildBodyIndex(const std::string& dir, Analyzer* analyzer, size_t per_batch,
+                    size_t memory_budget_bytes, const std::function<std::string()>& next_text,
+                    const std::function<size_t()>& next_gap, BodyIndex* out) {
+  for (int batch = 0; batch < 2; ++batch) {
+    IndexWriterOptions options;
+    options.memory_budget_bytes = memory_budget_bytes;
+    std::unique_ptr<IndexWriter> writer;
+    ASSERT_TRUE(IndexWriter::Open(dir, options, &writer).ok());
+    for (size_t i = 0; i < per_batch; ++i) {
+      const std::string text = next_text();
+      Document doc;
+      doc.id = "d" + std::to_string(out->docs.size());
+      doc.fields.emplace_back("body", text);
+      RefDoc ref;
+      ref.id = doc.id;
+      ref.fields["body"] = analyzer->Terms(text);
+      out->number_of[ref.id] = out->docs.size();
+      out->docs.push_back(std::move(ref));
+      ASSERT_TRUE(writer->Add(doc).ok());
+    }
+    ASSERT_TRUE(writer->Commit().ok());
+    if (batch == 1) {
+      for (size_t d = 0; d < per_batch; d += next_gap()) {
+        ASSERT_TRUE(writer->Delete(out->docs[d].id).ok());
+        out->deleted.insert(d);
+      }
+      ASSERT_TRUE(writer->Commit().ok());
+    }
+  }
+}
+
+// The documents `e` matches that are not deleted, best first (ties: in index order).
+std::vector<size_t> RankedLiveMatches(const Reference::Eval& e, const std::set<size_t>& deleted) {
+  std::vector<size_t> ranked;
+  for (size_t d = 0; d < e.match.size(); ++d)
+    if (e.match[d] && !deleted.count(d)) ranked.push_back(d);
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [&](size_t a, size_t b) { return e.score[a] > e.score[b]; });
+  return ranked;
+}
+
 // Phrase counting and matching read positions only up to a document's first occurrence, and
 // skip what they pass over: checked against brute force on documents where that matters (long
 // ones, with posting lists of many blocks, multi-byte position deltas, a word repeated within
@@ -918,42 +971,22 @@ TEST(PhraseCount, MatchesBruteForceOnLongRepetitiveDocuments) {
   const std::vector<std::string> words = {"ka", "lo", "mi", "ter", "zed"};
   const std::vector<double> weights = {40, 30, 20, 10, 0.4};
   std::discrete_distribution<size_t> word(weights.begin(), weights.end());
-  std::vector<RefDoc> docs;
-  std::set<size_t> deleted;
-  for (int batch = 0; batch < 2; ++batch) {
-    IndexWriterOptions options;
-    options.memory_budget_bytes = 1 << 20;
-    std::unique_ptr<IndexWriter> writer;
-    ASSERT_TRUE(IndexWriter::Open(dir, options, &writer).ok());
-    for (int i = 0; i < 400; ++i) {
-      // Mostly a few hundred words; now and then over 16384, for three-byte first positions.
-      const size_t length = i % 97 == 0 ? 17000 + rng() % 3000 : 1 + rng() % 400;
-      std::string text;
-      for (size_t t = 0; t < length; ++t) text += (t ? " " : "") + words[word(rng)];
-      Document doc;
-      doc.id = "d" + std::to_string(docs.size());
-      doc.fields.emplace_back("body", text);
-      RefDoc ref;
-      ref.id = doc.id;
-      ref.fields["body"] = analyzer->Terms(text);
-      docs.push_back(std::move(ref));
-      ASSERT_TRUE(writer->Add(doc).ok());
-    }
-    ASSERT_TRUE(writer->Commit().ok());
-    if (batch == 1) {  // deletions in the first commit's segments only
-      for (size_t d = 0; d < 400; d += 1 + rng() % 9) {
-        ASSERT_TRUE(writer->Delete(docs[d].id).ok());
-        deleted.insert(d);
-      }
-      ASSERT_TRUE(writer->Commit().ok());
-    }
-  }
-  // BM25 statistics still count deleted documents, so the reference holds them all.
-  Reference ref(docs, analyzer.get());
+  size_t made = 0;
+  auto next_text = [&] {
+    // Mostly a few hundred words; now and then over 16384, for three-byte first positions.
+    const size_t length = made++ % 400 % 97 == 0 ? 17000 + rng() % 3000 : 1 + rng() % 400;
+    std::string text;
+    for (size_t t = 0; t < length; ++t) text += (t ? " " : "") + words[word(rng)];
+    return text;
+  };
+  BodyIndex index;
+  BuildBodyIndex(
+      dir, analyzer.get(), 400, 1 << 20, next_text, [&] { return 1 + rng() % 9; }, &index);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  const std::set<size_t>& deleted = index.deleted;
+  Reference ref(index.docs, analyzer.get());
   std::unique_ptr<Searcher> searcher;
   ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
-  std::map<std::string, size_t> index_of;
-  for (size_t i = 0; i < docs.size(); ++i) index_of[docs[i].id] = i;
 
   std::vector<std::string> queries;
   for (const auto& a : words)
@@ -970,15 +1003,11 @@ TEST(PhraseCount, MatchesBruteForceOnLongRepetitiveDocuments) {
     std::unique_ptr<QueryNode> parsed;
     ASSERT_TRUE(ParseQuery(query, &parsed).ok());
     const Reference::Eval e = ref.RunQuery(*parsed);
-    std::vector<size_t> expected;
-    for (size_t d = 0; d < docs.size(); ++d)
-      if (e.match[d] && !deleted.count(d)) expected.push_back(d);
+    const std::vector<size_t> expected = RankedLiveMatches(e, deleted);
     uint64_t count;
     ASSERT_TRUE(searcher->Count(query, &count).ok());
     ASSERT_EQ(count, expected.size());
     // Scoring reads every occurrence: the same documents, with the phrase frequencies' scores.
-    std::stable_sort(expected.begin(), expected.end(),
-                     [&](size_t a, size_t b) { return e.score[a] > e.score[b]; });
     SearchOptions options;
     options.top_k = 20;
     SearchResults res;
@@ -988,7 +1017,7 @@ TEST(PhraseCount, MatchesBruteForceOnLongRepetitiveDocuments) {
     for (size_t i = 0; i < res.hits.size(); ++i) {
       const double want = e.score[expected[i]];
       ASSERT_NEAR(res.hits[i].score, want, 1e-9 * std::max(1.0, want)) << "rank " << i;
-      ASSERT_FALSE(deleted.count(index_of.at(res.hits[i].id)));
+      ASSERT_FALSE(deleted.count(index.number_of.at(res.hits[i].id)));
     }
   }
   std::filesystem::remove_all(dir);
@@ -1006,60 +1035,36 @@ TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
   ASSERT_TRUE(Analyzer::Create({}, &analyzer).ok());
   std::mt19937 rng(5);
   const std::vector<std::string> words = {"ka", "lo", "mi", "ter"};
-  std::vector<RefDoc> docs;
-  std::set<size_t> deleted;
-  const int per_batch = kUnderAsan ? 1200 : 3000;
-  for (int batch = 0; batch < 2; ++batch) {
-    IndexWriterOptions options;
-    options.memory_budget_bytes = 64 << 20;  // one segment per commit
-    std::unique_ptr<IndexWriter> writer;
-    ASSERT_TRUE(IndexWriter::Open(dir, options, &writer).ok());
-    for (int i = 0; i < per_batch; ++i) {
-      // Each word: absent, once, a few times, or (rarely) hundreds of times; and filler words
-      // from none to thousands, so that a frequency alone rarely decides.
-      std::string text;
-      for (size_t w = 0; w < words.size(); ++w) {
-        const uint32_t r = rng() % 100;
-        const size_t tf = r < 30 ? 0 : r < 80 ? 1 : r < 97 ? 2 + rng() % 6 : 20 + rng() % 300;
-        for (size_t t = 0; t < tf; ++t) text += words[w] + " ";
-      }
-      const size_t filler = rng() % 4 == 0 ? rng() % 3000 : rng() % 40;
-      for (size_t t = 0; t < filler; ++t) text += "fil" + std::to_string(rng() % 50) + " ";
-      Document doc;
-      doc.id = "d" + std::to_string(docs.size());
-      doc.fields.emplace_back("body", text);
-      RefDoc ref;
-      ref.id = doc.id;
-      ref.fields["body"] = analyzer->Terms(text);
-      docs.push_back(std::move(ref));
-      ASSERT_TRUE(writer->Add(doc).ok());
+  auto next_text = [&] {
+    // Each word: absent, once, a few times, or (rarely) hundreds of times; and filler words
+    // from none to thousands, so that a frequency alone rarely decides.
+    std::string text;
+    for (const std::string& w : words) {
+      const uint32_t r = rng() % 100;
+      const size_t tf = r < 30 ? 0 : r < 80 ? 1 : r < 97 ? 2 + rng() % 6 : 20 + rng() % 300;
+      for (size_t t = 0; t < tf; ++t) text += w + " ";
     }
-    ASSERT_TRUE(writer->Commit().ok());
-    if (batch == 1) {  // deletions in the first commit's segment only
-      for (size_t d = 0; d < static_cast<size_t>(per_batch); d += 1 + rng() % 5) {
-        ASSERT_TRUE(writer->Delete(docs[d].id).ok());
-        deleted.insert(d);
-      }
-      ASSERT_TRUE(writer->Commit().ok());
-    }
-  }
-  // BM25 statistics still count deleted documents, so the reference holds them all.
-  Reference ref(docs, analyzer.get());
+    const size_t filler = rng() % 4 == 0 ? rng() % 3000 : rng() % 40;
+    for (size_t t = 0; t < filler; ++t) text += "fil" + std::to_string(rng() % 50) + " ";
+    return text;
+  };
+  BodyIndex index;
+  // One segment per commit.
+  BuildBodyIndex(
+      dir, analyzer.get(), kUnderAsan ? 1200 : 3000, 64 << 20, next_text,
+      [&] { return 1 + rng() % 5; }, &index);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  const std::set<size_t>& deleted = index.deleted;
+  Reference ref(index.docs, analyzer.get());
   std::unique_ptr<Searcher> searcher;
   ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
-  std::map<std::string, size_t> index_of;
-  for (size_t i = 0; i < docs.size(); ++i) index_of[docs[i].id] = i;
   for (const std::string& word : words) {
     for (const std::string& query : {word, "body:" + word}) {
       SCOPED_TRACE("query: " + query);
       std::unique_ptr<QueryNode> parsed;
       ASSERT_TRUE(ParseQuery(query, &parsed).ok());
       const Reference::Eval e = ref.RunQuery(*parsed);
-      std::vector<size_t> expected;
-      for (size_t d = 0; d < docs.size(); ++d)
-        if (e.match[d] && !deleted.count(d)) expected.push_back(d);
-      std::stable_sort(expected.begin(), expected.end(),
-                       [&](size_t a, size_t b) { return e.score[a] > e.score[b]; });
+      const std::vector<size_t> expected = RankedLiveMatches(e, deleted);
       for (size_t k : {1, 2, 10, 37, 300}) {
         SearchOptions options;
         options.top_k = k;
@@ -1071,7 +1076,7 @@ TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
         for (size_t i = 0; i < res.hits.size(); ++i) {
           const double want = e.score[expected[i]];
           ASSERT_NEAR(res.hits[i].score, want, 1e-9 * std::max(1.0, want)) << "rank " << i;
-          const size_t got = index_of.at(res.hits[i].id);
+          const size_t got = index.number_of.at(res.hits[i].id);
           ASSERT_FALSE(deleted.count(got));
           if (got != expected[i]) {  // only a tie may swap documents
             ASSERT_NEAR(e.score[got], want, 1e-9 * std::max(1.0, want)) << "rank " << i;
