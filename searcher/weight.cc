@@ -156,8 +156,12 @@ Status Bm25fWeight(const IndexContext& index, const std::vector<FieldTerm>& fiel
 // analyzer. Prefixes, wildcards and fuzzy words are case-folded (and ASCII-folded if the field
 // folds), not analyzed (as Lucene's): a stemmer cannot know what `*` stands for, and a fuzzy
 // word reaches its inflections by distance.
+// *no_term: a term or phrase of a text field that its analyzer makes no term of (stop words,
+// punctuation); its weight is then empty. A typed field's value is never analyzed, and an id
+// is verbatim, so neither is ever without a term.
 Status LeafWeightInField(const QueryNode& q, const IndexContext& index, FieldAnalyzers& analyzers,
-                         const std::string& field, std::unique_ptr<Weight>* out) {
+                         const std::string& field, std::unique_ptr<Weight>* out, bool* no_term) {
+  *no_term = false;
   const bool multi_term = q.kind == QueryNode::Kind::kPrefix ||
                           q.kind == QueryNode::Kind::kWildcard || q.kind == QueryNode::Kind::kFuzzy;
   // Typed fields are searched by value: a quoted value is one value, never a phrase.
@@ -200,6 +204,11 @@ Status LeafWeightInField(const QueryNode& q, const IndexContext& index, FieldAna
   // Ids are indexed verbatim, not analyzed.
   if (field == kIdField) return TermsWeightInField(index, field, {{q.text, 0}}, 0, q.boost, out);
   std::vector<AnalyzedTerm> terms = AnalyzeWords(*analyzer, q.text);
+  if (terms.empty()) {
+    *no_term = true;
+    *out = std::make_unique<EmptyWeight>();
+    return Status::OK();
+  }
   // A phrase's candidates are checked term by term, each reading positions: its cost grows
   // with its length (and repeated terms make it grow faster).
   if (terms.size() > index.limits.max_phrase_terms) {
@@ -212,9 +221,15 @@ Status LeafWeightInField(const QueryNode& q, const IndexContext& index, FieldAna
   return TermsWeightInField(index, field, terms, q.slop, q.boost, out);
 }
 
+// A leaf's weight. *dropped: a term or phrase that analyzes to no term at all, by its field's
+// analyzer, or without a field by every default field's. Lucene's QueryParser leaves such a
+// clause out of its query, so it neither matches nor constrains; a word that analyzes to a term
+// no document has is a clause that matches nothing, which is different. Only text is analyzed:
+// prefixes, wildcards and fuzzy words, ids and typed fields' values are always clauses.
 Status CreateLeafWeight(const QueryNode& q, const IndexContext& index, FieldAnalyzers& analyzers,
-                        std::unique_ptr<Weight>* out) {
-  if (!q.field.empty()) return LeafWeightInField(q, index, analyzers, q.field, out);
+                        std::unique_ptr<Weight>* out, bool* dropped) {
+  *dropped = false;
+  if (!q.field.empty()) return LeafWeightInField(q, index, analyzers, q.field, out, dropped);
   if (index.bm25f && q.kind == QueryNode::Kind::kTerm) {
     // BM25F combines one term per field; a word some field's analyzer splits in several (a
     // phrase there) is searched field by field below instead.
@@ -233,10 +248,20 @@ Status CreateLeafWeight(const QueryNode& q, const IndexContext& index, FieldAnal
     if (one_term_each && !field_terms.empty()) return Bm25fWeight(index, field_terms, q.boost, out);
   }
   std::vector<std::unique_ptr<Weight>> per_field;
+  bool no_term_anywhere = true;
   for (const std::string& field : DefaultFields(index)) {
     std::unique_ptr<Weight> w;
-    TRAWL_RETURN_IF_ERROR(LeafWeightInField(q, index, analyzers, field, &w));
+    bool no_term;
+    TRAWL_RETURN_IF_ERROR(LeafWeightInField(q, index, analyzers, field, &w, &no_term));
+    no_term_anywhere = no_term_anywhere && no_term;
     per_field.push_back(std::move(w));
+  }
+  const bool analyzed = q.kind == QueryNode::Kind::kTerm || q.kind == QueryNode::Kind::kPhrase;
+  if (per_field.empty()) {
+    // No text field to search: the index's analyzer says whether the words are any.
+    *dropped = analyzed && AnalyzeWords(analyzers.Default(), q.text).empty();
+  } else {
+    *dropped = analyzed && no_term_anywhere;
   }
   *out = AnyOf(index, std::move(per_field));
   return Status::OK();
@@ -363,32 +388,6 @@ Status AddProximity(const QueryNode& query, const IndexContext& index, FieldAnal
 
 namespace {
 
-// True for a term or phrase that analyzes to no term at all (stop words, punctuation) by its
-// field's analyzer, or without a field by every default field's. Lucene's QueryParser leaves
-// such a clause out of its query, so it neither matches nor constrains; a word that analyzes to
-// a term no document has is a clause that matches nothing, which is different. Prefixes are not
-// analyzed and ids are verbatim, so they are always clauses.
-Status AnalyzesToNoTerm(const QueryNode& q, const IndexContext& index, FieldAnalyzers& analyzers,
-                        bool* no_term) {
-  *no_term = false;
-  if (q.kind != QueryNode::Kind::kTerm && q.kind != QueryNode::Kind::kPhrase) return Status::OK();
-  if (q.field == kIdField) return Status::OK();
-  std::vector<std::string> fields;
-  if (!q.field.empty()) fields.push_back(q.field);
-  else fields = DefaultFields(index);
-  if (fields.empty()) {
-    *no_term = AnalyzeWords(analyzers.Default(), q.text).empty();
-    return Status::OK();
-  }
-  for (const std::string& field : fields) {
-    Analyzer* analyzer;
-    TRAWL_RETURN_IF_ERROR(AnalyzerOf(index, analyzers, field, &analyzer));
-    if (!AnalyzeWords(*analyzer, q.text).empty()) return Status::OK();
-  }
-  *no_term = true;
-  return Status::OK();
-}
-
 // What makes two leaves the same query, whatever their boosts: every member a leaf kind reads
 // (query.h).
 bool SameLeaf(const QueryNode& a, const QueryNode& b) {
@@ -498,12 +497,7 @@ Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, FieldAn
     case QueryNode::Kind::kPrefix:
     case QueryNode::Kind::kWildcard:
     case QueryNode::Kind::kFuzzy:
-      TRAWL_RETURN_IF_ERROR(AnalyzesToNoTerm(q, index, analyzers, dropped));
-      if (*dropped) {
-        *out = std::make_unique<EmptyWeight>();
-        return Status::OK();
-      }
-      return CreateLeafWeight(q, index, analyzers, out);
+      return CreateLeafWeight(q, index, analyzers, out, dropped);
     case QueryNode::Kind::kMatch: {
       std::unique_ptr<QueryNode> words;
       TRAWL_RETURN_IF_ERROR(ExpandMatches(q, index, analyzers, &words));

@@ -360,6 +360,62 @@ TEST_F(TypedQueryTest, BadValuesAreClearErrors) {
   EXPECT_NE(s.message().find("filter 1"), std::string::npos) << s.message();
 }
 
+// A typed field's value is one value, never text to analyze: a keyword that is punctuation
+// or a stop word to the text fields' analyzer is still a value to match, not a clause to leave
+// out (which would match nothing alone and constrain nothing in a conjunction), and a number
+// field's value that is no number is an error, not a dropped clause.
+TEST(TypedQueryWords, ValuesTheTextAnalyzerDropsAreStillValues) {
+  const std::string dir = FreshTempDir("typed_words").string();
+  IndexWriterOptions options;
+  options.stopwords = "english";
+  ASSERT_TRUE(options.schema.AddField("body", FieldSpec::Default(FieldType::kText)).ok());
+  ASSERT_TRUE(options.schema.AddField("tag", FieldSpec::Default(FieldType::kKeyword)).ok());
+  ASSERT_TRUE(options.schema.AddField("stars", FieldSpec::Default(FieldType::kInt)).ok());
+  {
+    std::unique_ptr<IndexWriter> writer;
+    ASSERT_TRUE(IndexWriter::Open(dir, options, &writer).ok());
+    const std::pair<const char*, const char*> docs[] = {
+        {"a", "!!"}, {"b", "the"}, {"c", "x"}, {"d", "..."}};
+    for (const auto& [id, tag] : docs) {
+      Document d;
+      d.id = id;
+      d.Add("body", "apple pie");
+      d.Add("tag", tag);
+      d.AddInt("stars", 3);
+      ASSERT_TRUE(writer->Add(d).ok());
+    }
+    ASSERT_TRUE(writer->Commit().ok());
+  }
+  std::unique_ptr<Searcher> searcher;
+  ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
+  auto ids = [&](const std::string& query) {
+    SearchOptions o;
+    SearchResults r;
+    const Status s = searcher->Search(query, o, &r);
+    EXPECT_TRUE(s.ok()) << query << ": " << s.ToString();
+    std::set<std::string> out;
+    for (const Hit& h : r.hits) out.insert(h.id);
+    uint64_t n = 0;
+    EXPECT_TRUE(searcher->Count(query, &n).ok()) << query;
+    EXPECT_EQ(n, out.size()) << query;
+    return out;
+  };
+  using Ids = std::set<std::string>;
+  EXPECT_EQ(ids("tag:\"!!\""), Ids({"a"}));
+  EXPECT_EQ(ids("tag:the"), Ids({"b"}));
+  EXPECT_EQ(ids("tag:\"...\""), Ids({"d"}));
+  EXPECT_EQ(ids("+apple +tag:\"!!\""), Ids({"a"}));
+  EXPECT_EQ(ids("+apple +tag:the"), Ids({"b"}));
+  EXPECT_EQ(ids("apple -tag:the"), Ids({"a", "c", "d"}));
+  // The text fields still leave their stop words out: the clause constrains nothing.
+  EXPECT_EQ(ids("+apple +the"), Ids({"a", "b", "c", "d"}));
+  EXPECT_EQ(ids("+apple +body:the"), Ids({"a", "b", "c", "d"}));
+  SearchResults r;
+  const Status s = searcher->Search("+apple +stars:\"!!\"", {}, &r);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.message().find("stars"), std::string::npos) << s.message();
+}
+
 // A document the schema refuses (here: one field past max_fields) leaves nothing behind: not in
 // the segment, not in the schema the commit records.
 TEST(TypedWriterTest, ARefusedDocumentLeavesNoTrace) {
