@@ -103,7 +103,15 @@ Status ValidateQuery(const QueryNode& query, const QueryLimits& limits) {
   return Validate(query, 0, &state);
 }
 
-Query::Query() : node_(EmptyBoolean()) {}
+// Shared by every Query made empty: a Query's nodes never change once it holds them (queries
+// built from it copy them), so one empty node serves all, and an empty Query costs no
+// allocation (every parsed query starts as one).
+const std::shared_ptr<const QueryNode>& SharedEmptyBoolean() {
+  static const std::shared_ptr<const QueryNode> empty(EmptyBoolean());
+  return empty;
+}
+
+Query::Query() : node_(SharedEmptyBoolean()) {}
 
 Query::Query(std::shared_ptr<const QueryNode> node, bool open)
     : node_(std::move(node)), open_(open) {}

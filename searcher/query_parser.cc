@@ -235,6 +235,24 @@ class Lexer {
   // '~N', or nothing.
   Status LexWord(Token* token) {
     const size_t start = pos_;
+    // Most words hold no escape and no wildcard: their text is their bytes, taken whole.
+    size_t end = pos_;
+    bool plain = true;
+    for (; end < q_.size() && !EndsWord(q_[end]); ++end) {
+      if (q_[end] == '\\' || IsWildcard(q_[end])) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) {
+      token->text.assign(q_.substr(start, end - start));
+      pos_ = end;
+      const char stop = AtEnd() ? '\0' : q_[pos_];
+      if (stop == ':') return FinishField(start, token);
+      if (stop == '~') return FinishFuzzy(token);
+      token->kind = KeywordOrWord(token->text, /*escaped=*/false);
+      return Status::OK();
+    }
     bool escaped = false;
     std::string pattern;  // the word with its wildcards and their escapes
     size_t wildcards = 0;
@@ -537,22 +555,27 @@ class Parser {
   }
 
   Status ParseOr(const std::string& field, int depth, std::unique_ptr<QueryNode>* out) {
+    // Most queries are one clause: the list is made when a second one comes.
+    Clause first;
+    TRAWL_RETURN_IF_ERROR(ParseAnd(field, depth, &first));
     std::vector<Clause> clauses;
     for (;;) {
-      Clause clause;
-      TRAWL_RETURN_IF_ERROR(ParseAnd(field, depth, &clause));
-      clauses.push_back(std::move(clause));
       if (Peek().kind == TokenKind::kOr) {
         Take();
-        continue;
+      } else if (Peek().kind == TokenKind::kEnd || Peek().kind == TokenKind::kCloseParen) {
+        break;
       }
-      if (Peek().kind == TokenKind::kEnd || Peek().kind == TokenKind::kCloseParen) break;
+      Clause clause;
+      TRAWL_RETURN_IF_ERROR(ParseAnd(field, depth, &clause));
+      if (clauses.empty()) clauses.push_back(std::move(first));
+      clauses.push_back(std::move(clause));
     }
-    if (clauses.size() == 1 && clauses[0].occur == Occur::kShould) {
-      *out = std::move(clauses[0].node);
-    } else {
-      *out = MakeBoolean(std::move(clauses));
+    if (clauses.empty() && first.occur == Occur::kShould) {
+      *out = std::move(first.node);
+      return Status::OK();
     }
+    if (clauses.empty()) clauses.push_back(std::move(first));
+    *out = MakeBoolean(std::move(clauses));
     return Status::OK();
   }
 

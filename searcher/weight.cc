@@ -35,13 +35,38 @@ class EmptyWeight final : public Weight {
   bool IsEmpty() const override { return true; }
 };
 
-// The fields a query word without `field:` searches: every text field, not the id.
-std::vector<std::string> DefaultFields(const IndexContext& index) {
-  std::vector<std::string> out;
-  for (const auto& f : index.fields)
-    if (f.name != kIdField && f.type == FieldType::kText) out.push_back(f.name);
-  return out;
-}
+// The names of the fields a query word without `field:` searches: every text field, not the
+// id. Iterated in place over index.fields, for each leaf without a copy. (Not a std::views
+// filter: clang 14 cannot compile libstdc++ 12's.)
+class DefaultFields {
+ public:
+  explicit DefaultFields(const IndexContext& index)
+      : begin_(index.fields.data()), end_(index.fields.data() + index.fields.size()) {}
+  class Iterator {
+   public:
+    Iterator(const FieldInfo* at, const FieldInfo* end) : at_(at), end_(end) { SkipOthers(); }
+    const std::string& operator*() const { return at_->name; }
+    Iterator& operator++() {
+      ++at_;
+      SkipOthers();
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return at_ != other.at_; }
+
+   private:
+    void SkipOthers() {
+      while (at_ != end_ && (at_->name == kIdField || at_->type != FieldType::kText)) ++at_;
+    }
+    const FieldInfo* at_;
+    const FieldInfo* end_;
+  };
+  Iterator begin() const { return Iterator(begin_, end_); }
+  Iterator end() const { return Iterator(end_, end_); }
+
+ private:
+  const FieldInfo* begin_;
+  const FieldInfo* end_;
+};
 
 std::unique_ptr<Weight> AnyOf(const IndexContext& index, std::vector<std::unique_ptr<Weight>> ws) {
   std::erase_if(ws, [](const auto& w) { return w->IsEmpty(); });
