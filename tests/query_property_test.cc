@@ -957,6 +957,15 @@ std::vector<size_t> RankedLiveMatches(const Reference::Eval& e, const std::set<s
   return ranked;
 }
 
+// The same for `query` as the parser reads it, run by `ref`, whose evaluation goes to *e.
+std::vector<size_t> RankedLiveMatches(const Reference& ref, const std::string& query,
+                                      const std::set<size_t>& deleted, Reference::Eval* e) {
+  std::unique_ptr<QueryNode> parsed;
+  EXPECT_TRUE(ParseQuery(query, &parsed).ok()) << query;
+  *e = parsed != nullptr ? ref.RunQuery(*parsed) : Reference::Eval();
+  return RankedLiveMatches(*e, deleted);
+}
+
 // Phrase counting and matching read positions only up to a document's first occurrence, and
 // skip what they pass over: checked against brute force on documents where that matters (long
 // ones, with posting lists of many blocks, multi-byte position deltas, a word repeated within
@@ -1000,10 +1009,8 @@ TEST(PhraseCount, MatchesBruteForceOnLongRepetitiveDocuments) {
   queries.push_back("\"ka ka ka ka\"~1");
   for (const std::string& query : queries) {
     SCOPED_TRACE("query: " + query);
-    std::unique_ptr<QueryNode> parsed;
-    ASSERT_TRUE(ParseQuery(query, &parsed).ok());
-    const Reference::Eval e = ref.RunQuery(*parsed);
-    const std::vector<size_t> expected = RankedLiveMatches(e, deleted);
+    Reference::Eval e;
+    const std::vector<size_t> expected = RankedLiveMatches(ref, query, deleted, &e);
     uint64_t count;
     ASSERT_TRUE(searcher->Count(query, &count).ok());
     ASSERT_EQ(count, expected.size());
@@ -1072,10 +1079,8 @@ TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
     queries.push_back(query);
   for (const std::string& query : queries) {
     SCOPED_TRACE("query: " + query);
-    std::unique_ptr<QueryNode> parsed;
-    ASSERT_TRUE(ParseQuery(query, &parsed).ok());
-    const Reference::Eval e = ref.RunQuery(*parsed);
-    const std::vector<size_t> expected = RankedLiveMatches(e, deleted);
+    Reference::Eval e;
+    const std::vector<size_t> expected = RankedLiveMatches(ref, query, deleted, &e);
     for (size_t k : {1, 2, 10, 37, 300}) {
       SearchOptions options;
       options.top_k = k;
