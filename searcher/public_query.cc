@@ -27,6 +27,14 @@ std::unique_ptr<QueryNode> EmptyBoolean() {
   return node;
 }
 
+// Shared by every Query made empty: a Query's nodes never change once it holds them (queries
+// built from it copy them), so one empty node serves all, and an empty Query costs no
+// allocation (every parsed query starts as one).
+const std::shared_ptr<const QueryNode>& SharedEmptyBoolean() {
+  static const std::shared_ptr<const QueryNode> empty(EmptyBoolean());
+  return empty;
+}
+
 // As the parser pushes `(a b)^2` down: only leaves carry boosts.
 void MultiplyBoost(double boost, QueryNode* node) {
   if (node->kind != QueryNode::Kind::kBoolean) {
@@ -101,14 +109,6 @@ Status ValidateQuery(const QueryNode& query, const QueryLimits& limits) {
     return QueryLimitError(ColumnOf(query), "more than 0 clauses in the query", "max_clauses");
   }
   return Validate(query, 0, &state);
-}
-
-// Shared by every Query made empty: a Query's nodes never change once it holds them (queries
-// built from it copy them), so one empty node serves all, and an empty Query costs no
-// allocation (every parsed query starts as one).
-const std::shared_ptr<const QueryNode>& SharedEmptyBoolean() {
-  static const std::shared_ptr<const QueryNode> empty(EmptyBoolean());
-  return empty;
 }
 
 Query::Query() : node_(SharedEmptyBoolean()) {}
