@@ -971,8 +971,7 @@ std::vector<size_t> RankedLiveMatches(const Reference& ref, const std::string& q
 // ones, with posting lists of many blocks, multi-byte position deltas, a word repeated within
 // the phrase), in segments with and without deleted documents.
 TEST(PhraseCount, MatchesBruteForceOnLongRepetitiveDocuments) {
-  char tmpl[] = "/tmp/trawl_phrase_XXXXXX";
-  const std::string dir = mkdtemp(tmpl);
+  const std::string dir = FreshTempDir("trawl_phrase").string();
   std::unique_ptr<Analyzer> analyzer;
   ASSERT_TRUE(Analyzer::Create({}, &analyzer).ok());
   std::mt19937 rng(11);
@@ -1039,8 +1038,7 @@ TEST(PhraseCount, MatchesBruteForceOnLongRepetitiveDocuments) {
 // last essential clause: a rare word beside common ones soon leaves one common word alone
 // essential.
 TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
-  char tmpl[] = "/tmp/trawl_termtopk_XXXXXX";
-  const std::string dir = mkdtemp(tmpl);
+  const std::string dir = FreshTempDir("trawl_termtopk").string();
   std::unique_ptr<Analyzer> analyzer;
   ASSERT_TRUE(Analyzer::Create({}, &analyzer).ok());
   std::mt19937 rng(5);
