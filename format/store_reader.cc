@@ -37,9 +37,9 @@ namespace {
 constexpr uint64_t kMinDocumentBytes = 5;
 // A per-thread buffer that grew past this for one huge block is given back afterwards.
 constexpr size_t kKeepBufferBytes = 1 << 20;
-// GetIdAndField reads a block this long or shorter whole: zstd decodes a frame in blocks of up
-// to this much output, so a prefix of a shorter frame costs the same decoding, and reading it
-// whole checks its content checksum too.
+// GetIdAndField reads a version 1 block this long or shorter whole: zstd decodes a frame in
+// blocks of up to this much output, so a prefix of a shorter frame costs the same decoding, and
+// reading it whole checks its content checksum too.
 constexpr uint32_t kWholeBlockBytes = ZSTD_BLOCKSIZE_MAX;
 // The first prefix it reads of a longer block: the documents before a block's last one take
 // less than the block size (16 KiB by default), and a large document is a block's last.
@@ -359,9 +359,9 @@ Status StoreReader::Get(uint32_t docid, Document* out) const {
 Status StoreReader::GetIdAndField(uint32_t docid, std::string_view field, Document* out) const {
   if (docid < num_docs_) {
     const uint32_t i = FindBlock(docid);
-    if (BlockAt(i).uncompressed > kWholeBlockBytes &&
-        (file_->version() >= 2 ? ReadHeadOfFrames(docid, field, out)
-                               : ReadHead(i, docid, field, out))) {
+    if (file_->version() >= 2 ? HasSeveralFrames(i) && ReadHeadOfFrames(docid, field, out)
+                              : BlockAt(i).uncompressed > kWholeBlockBytes &&
+                                    ReadHead(i, docid, field, out)) {
       return Status::OK();
     }
   }
@@ -376,6 +376,13 @@ Status StoreReader::GetIdAndField(uint32_t docid, std::string_view field, Docume
     }
   }
   return Status::OK();
+}
+
+bool StoreReader::HasSeveralFrames(uint32_t i) const {
+  const Block b = BlockAt(i);
+  const size_t first = ZSTD_findFrameCompressedSize(file_->body().data() + b.offset, b.compressed);
+  // A damaged frame header is for the whole read to report.
+  return !ZSTD_isError(first) && first < b.compressed;
 }
 
 // A block of several frames: the frames the id and the field lie in, and those of the fields'

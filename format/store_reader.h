@@ -104,12 +104,13 @@ class StoreReader {
   // nothing if the document has none): what Get returns, less the other fields, as a hit that
   // shows its id and title needs. Errors as Get's. Thread-safe.
   //
-  // A block longer than one zstd block (128 KiB; a large document makes one) is decompressed
-  // only in part. In a version 2 store, where such a block is frames of 64 KiB, as GetLazy
-  // decompresses it: the frames of the fields' headers (usually the first), of the id and of the
-  // field, each checked whole. In version 1, up to the value of its last field, the large
-  // document's last (the body, as documents are made): with zstd's streaming decoder, 16 KiB
-  // first, twice as much while more is needed, at most half the block. That value is not needed
+  // A block of several frames (version 2: one holding a large value) is decompressed only in
+  // part, as GetLazy decompresses it: the frames of the fields' headers, of the id and of the
+  // field, each checked whole; the large values between them are not decompressed unless one
+  // is the field. A version 1 block longer than one zstd block (128 KiB; a large document makes
+  // one) is decompressed up to the value of its last field, the large document's last (the
+  // body, as documents are made): with zstd's streaming decoder, 16 KiB first, twice as much
+  // while more is needed, at most half the block. That value is not needed
   // unless it is the field asked for; it is only checked to end where the block ends. Everything
   // else Get checks is checked the same way (the frame's recorded length, zstd's checks of the
   // blocks it decodes, every document of the block and their count), but not the frame's content
@@ -149,6 +150,8 @@ class StoreReader {
   Status DecompressFrame(uint32_t block, const StoreFrame& frame, char* dst) const;
   Status WalkLazy(uint32_t docid, LazyDocument* doc) const;
   Status CheckDocid(uint32_t docid) const;
+  // Whether block i is more than one zstd frame (false if its first frame header is damaged).
+  bool HasSeveralFrames(uint32_t i) const;
   // GetIdAndField of a version 2 store, from the frames that hold what it returns; false if
   // they cannot answer (damage: Get then reports it).
   bool ReadHeadOfFrames(uint32_t docid, std::string_view field, Document* out) const;

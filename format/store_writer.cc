@@ -11,6 +11,7 @@
 #include <zdict.h>
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 #include <utility>
 
@@ -181,22 +182,62 @@ Status StoreWriter::Add(const Document& doc, const DocField* engine_field) {
   return Status::OK();
 }
 
-bool StoreWriter::UsesDictionary(size_t block_size) const {
-  // A block this much larger than the block size is one large document, which its own
+bool StoreWriter::UsesDictionary(size_t size) const {
+  // A block (or frame) this much larger than the block size is a large value, which its own
   // content compresses: the dictionary's small tables would only slow its match search.
-  return block_size <= kDictionaryBlockFactor * block_bytes_;
+  return size <= kDictionaryBlockFactor * block_bytes_;
+}
+
+void StoreWriter::FrameEnds(std::string_view block, std::vector<size_t>* ends) const {
+  ends->clear();
+  size_t start = 0;
+  // Frames of at most frame_bytes_ up to `end`.
+  auto cut_to = [&](size_t end) {
+    for (; end - start > frame_bytes_; start += frame_bytes_) ends->push_back(start + frame_bytes_);
+    if (end > start) ends->push_back(start = end);
+  };
+  // A block of at most this many block sizes is small documents (one past the block size
+  // closes it); a longer one holds a large value.
+  if (format_version_ >= 2 && block.size() > kDictionaryBlockFactor * block_bytes_) {
+    ByteReader in(block);
+    uint64_t nfields = 0, length = 0;
+    std::string_view name;
+    bool ok = true;
+    while (ok && !in.empty()) {
+      ok = in.ReadVarint64(&nfields);
+      for (uint64_t f = 0; ok && f < nfields; ++f) {
+        ok = in.ReadLengthPrefixed(&name) && in.ReadVarint64(&length) &&
+             length <= in.remaining();
+        if (!ok) break;
+        const size_t value = in.position();
+        if (length >= kStoreLargeValueBytes) {
+          cut_to(value);
+          cut_to(value + length);
+        }
+        in.Seek(value + length);
+      }
+    }
+    assert(ok);  // the block is what Serialize wrote
+  }
+  cut_to(block.size());
 }
 
 // Each frame is a one-shot compression, which records the content size in the frame header:
 // readers rely on it to find a frame's place in the block.
 Status StoreWriter::Compress(std::string_view block, const ZSTD_CDict_s* cdict,
                              std::string* out) {
-  if (ZSTD_isError(ZSTD_CCtx_refCDict(cctx_.get(), cdict))) {
-    return Status::IOError(DisplayName(file_->path()) + ": cannot set up a zstd dictionary");
-  }
+  FrameEnds(block, &frame_ends_);
   out->clear();
-  for (size_t begin = 0; begin < block.size(); begin += frame_bytes_) {
-    const std::string_view content = block.substr(begin, frame_bytes_);
+  size_t begin = 0;
+  const ZSTD_CDict_s* referenced = nullptr;
+  for (const size_t end : frame_ends_) {
+    const std::string_view content = block.substr(begin, end - begin);
+    begin = end;
+    const ZSTD_CDict_s* frame_cdict = UsesDictionary(content.size()) ? cdict : nullptr;
+    if ((out->empty() || frame_cdict != referenced) &&
+        ZSTD_isError(ZSTD_CCtx_refCDict(cctx_.get(), referenced = frame_cdict))) {
+      return Status::IOError(DisplayName(file_->path()) + ": cannot set up a zstd dictionary");
+    }
     const size_t at = out->size();
     out->resize(at + ZSTD_compressBound(content.size()));
     const size_t n = ZSTD_compress2(cctx_.get(), out->data() + at, out->size() - at,
@@ -238,8 +279,7 @@ Status StoreWriter::FlushBlock() {
     }
     return Status::OK();
   }
-  const ZSTD_CDict_s* cdict = UsesDictionary(block_.size()) ? cdict_.get() : nullptr;
-  TRAWL_RETURN_IF_ERROR(Compress(block_, cdict, &compressed_));
+  TRAWL_RETURN_IF_ERROR(Compress(block_, cdict_.get(), &compressed_));
   TRAWL_RETURN_IF_ERROR(WriteBlock(block_first_doc_, compressed_, block_.size()));
   block_.clear();
   ReleaseIfHuge(&block_, 4 * block_bytes_);
@@ -287,9 +327,10 @@ Status StoreWriter::ChooseDictionary(bool finishing) {
   size_t plain_unseen = 0;  // of those among them it was not trained on
   for (size_t b = 0; b < held_blocks_.size(); ++b) {
     const HeldBlock& h = held_blocks_[b];
+    // A large block is compressed once the dictionary is chosen: only its small frames use it.
+    if (!UsesDictionary(h.end - h.begin)) continue;
     TRAWL_RETURN_IF_ERROR(Compress(std::string_view(held_).substr(h.begin, h.end - h.begin),
                                    nullptr, &compressed[b]));
-    if (!UsesDictionary(h.end - h.begin)) continue;
     plain_total += compressed[b].size();
     if (unseen[b]) plain_unseen += compressed[b].size();
   }
@@ -329,6 +370,10 @@ Status StoreWriter::ChooseDictionary(bool finishing) {
   }
   for (size_t b = 0; b < held_blocks_.size(); ++b) {
     const HeldBlock& h = held_blocks_[b];
+    if (!UsesDictionary(h.end - h.begin)) {
+      TRAWL_RETURN_IF_ERROR(Compress(std::string_view(held_).substr(h.begin, h.end - h.begin),
+                                     cdict_.get(), &compressed[b]));
+    }
     TRAWL_RETURN_IF_ERROR(WriteBlock(h.first_doc, compressed[b], h.end - h.begin));
   }
   std::string().swap(held_);

@@ -17,9 +17,13 @@
 // with the document's id first, as a field named "id" (kIdField), then its fields in order. A
 // block is closed once its uncompressed size reaches the block size (8 KiB by default), so
 // documents never span blocks and a document larger than the block size makes one large block.
-// A block is one zstd frame, or, when it is longer than kStoreFrameBytes, consecutive
-// independent frames of kStoreFrameBytes each but the last, so that a part of a large document
-// can be read without decompressing all of it. Every zstd frame records its content size and a
+// A block is one zstd frame, or consecutive independent frames, so that a part of a large
+// document can be read without decompressing all of it: a block longer than two block sizes
+// (it holds a large value) gives every value of kStoreLargeValueBytes or more frames of its own,
+// and the bytes between such values theirs, so that the documents' heads (ids, titles, token
+// marks, the fields' names and lengths) lie in small frames apart from the large values; no
+// frame holds more than kStoreFrameBytes. (Until this writer, version 2 cut a block longer than
+// kStoreFrameBytes every kStoreFrameBytes from its start; readers take any cut.) Every zstd frame records its content size and a
 // content checksum, so a damaged block is caught when it is read even without verifying the file
 // checksum; a frame compressed with the dictionary records its id. Integers are little-endian;
 // varints are LEB128.
@@ -28,8 +32,8 @@
 // small blocks by default) and kept only if it pays for itself: on those documents if they are
 // the whole store, else within four times as much at the rate it saves on them. An 8 KiB block
 // of short documents shares little with itself but much with its neighbours (field names, id
-// prefixes, the corpus's vocabulary). Blocks of more than two block sizes (a large document)
-// are compressed without it.
+// prefixes, the corpus's vocabulary). Frames of more than two block sizes (a large value) are
+// compressed without it.
 //
 // Version 1 wrote every block as one frame, had no dictionary and a 16-byte trailer (no
 // dictionary length, blocks from offset 0); readers accept both.
@@ -67,6 +71,11 @@ inline constexpr size_t kStoreBlockBytes = 8192;
 // decompresses the few frames around its matches. Each frame starts without the history of the
 // one before: the peers' usrdoc stores (1-9 MB documents) grow by 10%.
 inline constexpr size_t kStoreFrameBytes = 64 << 10;
+// In a block longer than two block sizes, a value this long or longer is framed apart from the
+// bytes around it: a read of a hit's id and title then decompresses a few KiB, not the value.
+// Each cut costs a frame's header and checksum (about 12 bytes) and the history the value's
+// compression would have had of the bytes before it.
+inline constexpr size_t kStoreLargeValueBytes = 4 << 10;
 inline constexpr size_t kStoreBlockIndexEntrySize = 20;
 // How much of a segment's first serialized documents a dictionary is trained on (0: none), and
 // the most it may hold: enough for the vocabulary and layout of a corpus's documents, small
@@ -142,9 +151,12 @@ class StoreWriter {
   // `finishing`, as they are the whole store), writes it and then the held blocks. Every later
   // block is compressed at once.
   Status ChooseDictionary(bool finishing);
-  bool UsesDictionary(size_t block_size) const;
-  // Compresses a block into *out as frames of at most frame_bytes_ content each, with `cdict`
-  // (null: without a dictionary).
+  // Whether a block or frame of `size` bytes is compressed with the dictionary (if any).
+  bool UsesDictionary(size_t size) const;
+  // Where the frames of `block` end (file comment above): one frame for a version 1 store.
+  void FrameEnds(std::string_view block, std::vector<size_t>* ends) const;
+  // Compresses a block into *out as the frames FrameEnds cuts, those UsesDictionary accepts
+  // with `cdict` (null: none with a dictionary).
   Status Compress(std::string_view block, const ZSTD_CDict_s* cdict, std::string* out);
   Status WriteBlock(uint32_t first_doc, std::string_view compressed, size_t uncompressed);
 
@@ -164,6 +176,7 @@ class StoreWriter {
   std::vector<size_t> held_doc_ends_;  // where each held document ends in held_
   std::string block_;       // serialized documents of the open block
   std::string compressed_;  // scratch for compressing it
+  std::vector<size_t> frame_ends_;  // scratch for Compress
   std::string index_;       // block index entries so far
   uint32_t block_first_doc_ = 0;
   uint32_t num_blocks_ = 0;

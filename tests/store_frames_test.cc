@@ -126,7 +126,9 @@ class StoreFramesTest : public ::testing::Test {
 };
 
 // Blocks of exactly one frame, one byte more or less, two frames and so on, each one document
-// of its own (a document past the block size closes its block).
+// of its own (a document past the block size closes its block). A block longer than two block
+// sizes is its document's head (id, title, the body's name and length) in a frame of its own,
+// then the body in frames of kFrame from its start.
 TEST_F(StoreFramesTest, BlocksAboutFrameBoundariesRoundTrip) {
   const std::vector<size_t> sizes = {kStoreBlockBytes, kFrame - 1, kFrame,  kFrame + 1,
                                      2 * kFrame - 1,   2 * kFrame, 2 * kFrame + 1,
@@ -142,10 +144,17 @@ TEST_F(StoreFramesTest, BlocksAboutFrameBoundariesRoundTrip) {
   ASSERT_EQ(blocks.size(), sizes.size());
   for (size_t i = 0; i < sizes.size(); ++i) {
     ASSERT_EQ(blocks[i].uncompressed, sizes[i]);
-    const auto frames = Frames(file, blocks[i]);
-    ASSERT_EQ(frames.size(), (sizes[i] + kFrame - 1) / kFrame) << sizes[i];
-    for (size_t f = 0; f < frames.size(); ++f)
-      EXPECT_EQ(frames[f].second, std::min(kFrame, sizes[i] - f * kFrame)) << sizes[i];
+    std::vector<uint64_t> expected;
+    if (sizes[i] <= 2 * kStoreBlockBytes) {
+      expected.push_back(sizes[i]);
+    } else {
+      const size_t body = docs[i].Field("body").size();
+      expected.push_back(sizes[i] - body);
+      for (size_t at = 0; at < body; at += kFrame) expected.push_back(std::min(kFrame, body - at));
+    }
+    std::vector<uint64_t> got;
+    for (const auto& frame : Frames(file, blocks[i])) got.push_back(frame.second);
+    EXPECT_EQ(got, expected) << sizes[i];
   }
   std::unique_ptr<StoreReader> r;
   ASSERT_TRUE(StoreReader::Open(path, /*verify_checksum=*/true, &r).ok());
@@ -250,6 +259,106 @@ TEST_F(StoreFramesTest, ALazyReadDecompressesOnlyTheFramesLoaded) {
   EXPECT_EQ(lazy.frames_decompressed(), lazy.num_frames());
 }
 
+// A block holding a large value (here the last document's body, and a long field in the middle
+// of another) frames it apart: a hit's id and title, in any document of the block, decompress
+// only the small frames of the documents' heads, and the value's frames only when it is asked
+// for. Every value of kStoreLargeValueBytes or more starts a frame; the bytes after it start
+// another.
+TEST_F(StoreFramesTest, AHitsIdAndTitleSkipTheLargeValuesOfItsBlock) {
+  std::mt19937 rng(6);
+  std::vector<Document> docs;
+  for (int s = 0; s < 2; ++s) {
+    Document small;
+    small.id = "small-" + std::to_string(s);
+    small.Add("title", "small " + std::to_string(s));
+    small.Add("body", ProseText(&rng, 500));
+    docs.push_back(small);
+  }
+  Document middle;
+  middle.id = "middle";
+  middle.Add("title", "in the middle");
+  middle.Add("notes", ProseText(&rng, kStoreLargeValueBytes));
+  middle.Add("body", ProseText(&rng, 1500));
+  docs.push_back(middle);
+  Document large;
+  large.id = "large";
+  large.Add("title", "the large one");
+  large.Add("body", ProseText(&rng, 40000));
+  docs.push_back(large);
+  const std::string path = Path("heads.store");
+  Write(path, docs);
+  const std::string file = ReadFile(path);
+  const std::vector<BlockEntry> blocks = StoreBlocks(file);
+  ASSERT_EQ(blocks.size(), 1u);
+  // The heads up to the notes, the notes, the rest up to the large body, the body.
+  std::vector<uint64_t> got;
+  for (const auto& frame : Frames(file, blocks[0])) got.push_back(frame.second);
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_LT(got[0], 2 * 600);
+  EXPECT_EQ(got[1], kStoreLargeValueBytes);
+  EXPECT_LT(got[2], 1600);
+  EXPECT_EQ(got[3], 40000u);
+
+  std::unique_ptr<StoreReader> r;
+  ASSERT_TRUE(StoreReader::Open(path, /*verify_checksum=*/true, &r).ok());
+  auto frames_for = [&](uint32_t docid, const char* field) {
+    const uint64_t before = StoreFramesDecompressed();
+    Document got_doc;
+    EXPECT_TRUE(r->GetIdAndField(docid, field, &got_doc).ok());
+    EXPECT_EQ(got_doc.id, docs[docid].id);
+    EXPECT_EQ(got_doc.fields.size(), 1u);
+    if (got_doc.fields.size() == 1) {
+      EXPECT_EQ(got_doc.fields[0].value, docs[docid].Field(field)) << docid << " " << field;
+    }
+    return StoreFramesDecompressed() - before;
+  };
+  // The small frames: the first (ids and titles up to the notes) and the third (the large
+  // document's head), both read for the walk over every document's fields.
+  EXPECT_EQ(frames_for(0, "title"), 2u);
+  EXPECT_EQ(frames_for(2, "title"), 2u);
+  EXPECT_EQ(frames_for(3, "title"), 2u);
+  EXPECT_EQ(frames_for(2, "notes"), 3u);
+  EXPECT_EQ(frames_for(3, "body"), 3u);
+  ExpectReadsMatch(*r, docs);
+}
+
+// A store written before large values were framed apart, when a block was cut every kFrame from
+// its start (tests/fixtures/README.md): every read still gives its documents back, and a hit's id
+// and title still come from the first frame alone.
+TEST_F(StoreFramesTest, AStoreCutEveryFrameFromTheBlockStartStillReads) {
+  const std::string path =
+      (fs::path(TRAWL_FIXTURES_DIR) / "store-v2-fixed-cut.store").string();
+  std::vector<Document> docs(3);
+  docs[0].id = "small-0";
+  docs[0].Add("title", "first small");
+  docs[0].Add("body", "a short body about foxes");
+  docs[1].id = "large";
+  docs[1].Add("title", "the large one");
+  std::string body;
+  while (body.size() < 150000) body += "the quick brown fox jumps over the lazy dog. ";
+  docs[1].Add("body", body);
+  docs[2].id = "after";
+  docs[2].Add("title", "after");
+  docs[2].Add("body", "the next block");
+  const std::string file = ReadFile(path);
+  const std::vector<BlockEntry> blocks = StoreBlocks(file);
+  ASSERT_EQ(blocks.size(), 2u);
+  std::vector<uint64_t> got;
+  for (const auto& frame : Frames(file, blocks[0])) got.push_back(frame.second);
+  EXPECT_EQ(got, (std::vector<uint64_t>{kFrame, kFrame, 19056}));
+
+  std::unique_ptr<StoreReader> r;
+  ASSERT_TRUE(StoreReader::Open(path, /*verify_checksum=*/true, &r).ok());
+  const uint64_t before = StoreFramesDecompressed();
+  Document title;
+  ASSERT_TRUE(r->GetIdAndField(1, "title", &title).ok());
+  EXPECT_EQ(StoreFramesDecompressed() - before, 1u);
+  EXPECT_EQ(title.id, "large");
+  ASSERT_EQ(title.fields.size(), 1u);
+  EXPECT_EQ(title.fields[0].value, "the large one");
+  ExpectReadsMatch(*r, docs);
+}
+
 // A block of several frames is damaged all over (frame headers above all): every read is right
 // or Corruption naming the file, and none crashes. The frames' checksums catch what zstd's
 // decoder lets through in what a read decompresses.
@@ -273,7 +382,7 @@ TEST_F(StoreFramesTest, DamagedFramesAreCorruption) {
   const std::string original = ReadFile(path);
   const BlockEntry block = StoreBlocks(original)[0];
   const auto frames = Frames(original, block);
-  ASSERT_EQ(frames.size(), 6u);
+  ASSERT_EQ(frames.size(), 7u) << "the heads, then the body's six";
   std::vector<size_t> positions;
   for (const auto& frame : frames)
     for (size_t p = 0; p < 24; ++p) positions.push_back(frame.first + p);
