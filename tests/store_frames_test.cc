@@ -214,10 +214,7 @@ TEST_F(StoreFramesTest, ALazyReadDecompressesOnlyTheFramesLoaded) {
     small.Add("body", ProseText(&rng, 1000));
     docs.push_back(small);
   }
-  Document large;
-  large.id = "large";
-  large.Add("title", "the large one");
-  large.Add("body", ProseText(&rng, 2 << 20));
+  const Document large = TitledDocument("large", "the large one", ProseText(&rng, 2 << 20));
   docs.push_back(large);
   const std::string path = Path("lazy.store");
   Write(path, docs);
@@ -267,23 +264,14 @@ TEST_F(StoreFramesTest, ALazyReadDecompressesOnlyTheFramesLoaded) {
 TEST_F(StoreFramesTest, AHitsIdAndTitleSkipTheLargeValuesOfItsBlock) {
   std::mt19937 rng(6);
   std::vector<Document> docs;
-  for (int s = 0; s < 2; ++s) {
-    Document small;
-    small.id = "small-" + std::to_string(s);
-    small.Add("title", "small " + std::to_string(s));
-    small.Add("body", ProseText(&rng, 500));
-    docs.push_back(small);
-  }
+  AddSmallDocuments(&rng, 2, 500, &docs);
   Document middle;
   middle.id = "middle";
   middle.Add("title", "in the middle");
   middle.Add("notes", ProseText(&rng, kStoreLargeValueBytes));
   middle.Add("body", ProseText(&rng, 1500));
   docs.push_back(middle);
-  Document large;
-  large.id = "large";
-  large.Add("title", "the large one");
-  large.Add("body", ProseText(&rng, 40000));
+  const Document large = TitledDocument("large", "the large one", ProseText(&rng, 40000));
   docs.push_back(large);
   const std::string path = Path("heads.store");
   Write(path, docs);
@@ -365,17 +353,8 @@ TEST_F(StoreFramesTest, AStoreCutEveryFrameFromTheBlockStartStillReads) {
 TEST_F(StoreFramesTest, DamagedFramesAreCorruption) {
   std::mt19937 rng(4);
   std::vector<Document> docs;
-  for (int s = 0; s < 3; ++s) {
-    Document small;
-    small.id = "small-" + std::to_string(s);
-    small.Add("title", "small");
-    small.Add("body", ProseText(&rng, 800));
-    docs.push_back(small);
-  }
-  Document large;
-  large.id = "large";
-  large.Add("title", "large");
-  large.Add("body", ProseText(&rng, 5 * kFrame + 1000));
+  AddSmallDocuments(&rng, 3, 800, &docs);
+  const Document large = TitledDocument("large", "large", ProseText(&rng, 5 * kFrame + 1000));
   docs.push_back(large);
   const std::string path = Path("flip.store");
   Write(path, docs);

@@ -202,18 +202,8 @@ TEST_P(StoreHeadTest, EmptyStore) {
 std::vector<Document> SmallsThenHuge(uint32_t seed, size_t huge_bytes) {
   std::mt19937 rng(seed);
   std::vector<Document> docs;
-  for (int i = 0; i < 5; ++i) {
-    Document d;
-    d.id = "small-" + std::to_string(i);
-    d.Add("title", "small title " + std::to_string(i));
-    d.Add("body", ProseText(&rng, 2000));
-    docs.push_back(d);
-  }
-  Document huge;
-  huge.id = "huge";
-  huge.Add("title", "the huge one");
-  huge.Add("body", ProseText(&rng, huge_bytes));
-  docs.push_back(huge);
+  AddSmallDocuments(&rng, 5, 2000, &docs);
+  docs.push_back(TitledDocument("huge", "the huge one", ProseText(&rng, huge_bytes)));
   return docs;
 }
 

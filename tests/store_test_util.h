@@ -7,6 +7,7 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/coding.h"
@@ -28,6 +29,25 @@ inline std::string ProseText(std::mt19937* rng, size_t bytes) {
   }
   s.resize(bytes);
   return s;
+}
+
+// A document with a title and a body, as most of the store's tests make them.
+inline Document TitledDocument(std::string id, std::string title, std::string body) {
+  Document d;
+  d.id = std::move(id);
+  d.Add("title", std::move(title));
+  d.Add("body", std::move(body));
+  return d;
+}
+
+// Appends `count` small documents "small-0", "small-1", ... to *docs, each with the title
+// "small <i>" and a body of `body_bytes` of prose: what goes before a large document in its block.
+inline void AddSmallDocuments(std::mt19937* rng, int count, size_t body_bytes,
+                              std::vector<Document>* docs) {
+  for (int i = 0; i < count; ++i) {
+    docs->push_back(TitledDocument("small-" + std::to_string(i), "small " + std::to_string(i),
+                                   ProseText(rng, body_bytes)));
+  }
 }
 
 // A store block's index entry, as a test reads it from the file's bytes.
