@@ -85,6 +85,13 @@ inline constexpr size_t kStoreMaxDictionaryBytes = 32 << 10;
 inline constexpr size_t kStoreTrailerSizeV1 = 16;
 inline constexpr size_t kStoreTrailerSize = 20;
 
+// How a segment's store is compressed: what IndexWriterOptions::store_block_bytes and
+// store_zstd_level set. Readers need neither: every frame says how to decode it.
+struct StoreCompression {
+  int zstd_level = kStoreZstdLevel;
+  size_t block_bytes = kStoreBlockBytes;
+};
+
 class StoreWriter {
  public:
   // Creates `path` (it must not exist). InvalidArgument for a zstd level outside zstd's range,
@@ -98,7 +105,13 @@ class StoreWriter {
   // With the segment defaults above.
   static Status Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
                        FileSystem* fs) {
-    return Create(path, out, kStoreZstdLevel, kStoreBlockBytes, kStoreDictionarySampleBytes, fs);
+    return Create(path, out, StoreCompression{}, fs);
+  }
+  // With `compression`, and the dictionary sample and format of a segment.
+  static Status Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
+                       const StoreCompression& compression, FileSystem* fs) {
+    return Create(path, out, compression.zstd_level, compression.block_bytes,
+                  kStoreDictionarySampleBytes, fs);
   }
   ~StoreWriter();  // an unfinished file is removed
   StoreWriter(const StoreWriter&) = delete;

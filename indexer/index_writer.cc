@@ -106,6 +106,19 @@ IndexWriterImpl::~IndexWriterImpl() {
 Status IndexWriterImpl::Init(const std::string& dir, const IndexWriterOptions& options) {
   dir_ = dir;
   options_ = options;
+  if (options_.store_block_bytes < kMinStoreBlockBytes ||
+      options_.store_block_bytes > kMaxStoreBlockBytes) {
+    return Status::InvalidArgument("store_block_bytes must be between " +
+                                   std::to_string(kMinStoreBlockBytes) + " and " +
+                                   std::to_string(kMaxStoreBlockBytes) + ", not " +
+                                   std::to_string(options_.store_block_bytes));
+  }
+  if (options_.store_zstd_level < 1 || options_.store_zstd_level > kMaxStoreZstdLevel) {
+    return Status::InvalidArgument("store_zstd_level must be between 1 and " +
+                                   std::to_string(kMaxStoreZstdLevel) + ", not " +
+                                   std::to_string(options_.store_zstd_level));
+  }
+  store_compression_ = {options_.store_zstd_level, options_.store_block_bytes};
   tracking_ = std::make_unique<TrackingFileSystem>(options.file_system);
   fs_ = tracking_.get();
   if (options_.merge_policy != nullptr) {
@@ -359,7 +372,10 @@ void IndexWriterImpl::WorkerLoop(Worker* w) {
 }
 
 Status IndexWriterImpl::AddToWorker(Worker* w, const Job& job) {
-  if (!w->builder) w->builder = std::make_unique<SegmentBuilder>(w->analyzers.get(), dir_, fs_);
+  if (!w->builder) {
+    w->builder = std::make_unique<SegmentBuilder>(w->analyzers.get(), dir_, fs_);
+    w->builder->set_store_compression(store_compression_);
+  }
   TRAWL_RETURN_IF_ERROR(w->builder->Add(job.doc));
   w->seqs.push_back(job.seq);
   return Status::OK();
@@ -599,7 +615,7 @@ Status IndexWriterImpl::MergeInto(const std::vector<size_t>& pick) {
   for (size_t i : pick) inputs.push_back({segments_[i].reader.get(), segments_[i].deleted.get()});
   const std::string name = NewSegmentName();
   SegmentStats stats;
-  Status s = MergeSegments(inputs, dir_, name, &stats, fs_);
+  Status s = MergeSegments(inputs, dir_, name, &stats, fs_, nullptr, store_compression_);
   if (!s.ok()) {
     RemoveSegmentFiles(name);
     return s;
@@ -791,7 +807,8 @@ Status IndexWriterImpl::RunMerge(RunningMerge* merge) {
   for (size_t i = 0; i < merge->readers.size(); ++i)
     inputs.push_back({merge->readers[i].get(), merge->dropped[i].get()});
   TRAWL_RETURN_IF_ERROR(
-      MergeSegments(inputs, dir_, merge->output, &merge->stats, fs_, &cancel_merge_));
+      MergeSegments(inputs, dir_, merge->output, &merge->stats, fs_, &cancel_merge_,
+                    store_compression_));
   if (merge->stats.num_docs == 0) return Status::OK();
   std::unique_ptr<SegmentReader> reader;
   TRAWL_RETURN_IF_ERROR(

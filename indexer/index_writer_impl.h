@@ -38,6 +38,7 @@
 #include "analysis/field_analyzers.h"
 #include "format/manifest.h"
 #include "format/segment_reader.h"
+#include "format/store_writer.h"
 #include "indexer/document_mapper.h"
 #include "indexer/segment_builder.h"
 #include "trawl/file_system.h"
@@ -197,6 +198,7 @@ class IndexWriterImpl final : public IndexWriter {
 
   std::string dir_;
   IndexWriterOptions options_;
+  StoreCompression store_compression_;  // options_'s
   std::unique_ptr<TrackingFileSystem> tracking_;
   FileSystem* fs_ = nullptr;  // tracking_
   std::unique_ptr<FileLock> lock_;

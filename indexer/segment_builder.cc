@@ -64,8 +64,7 @@ SegmentBuilder::~SegmentBuilder() {
 Status SegmentBuilder::OpenStore() {
   if (store_ != nullptr) return Status::OK();
   const std::string path = dir_ + "/" + PendingStoreName();
-  TRAWL_RETURN_IF_ERROR(
-      StoreWriter::Create(path, &store_, fs_));
+  TRAWL_RETURN_IF_ERROR(StoreWriter::Create(path, &store_, store_compression_, fs_));
   pending_store_path_ = path;
   return Status::OK();
 }

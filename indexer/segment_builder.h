@@ -22,6 +22,7 @@
 #include "format/file_names.h"
 #include "format/segment_format.h"
 #include "format/segment_writer.h"
+#include "format/store_writer.h"
 #include "format/token_marks.h"
 #include "indexer/document_mapper.h"
 #include "indexer/postings_buffer.h"
@@ -30,8 +31,6 @@
 #include "trawl/status.h"
 
 namespace trawl {
-
-class StoreWriter;
 
 class SegmentBuilder {
  public:
@@ -57,6 +56,10 @@ class SegmentBuilder {
   // store's zstd context, dictionary and buffers, Write()'s file buffers, about 7 MiB in all)
   // and the analyzer's bounded stem cache.
   size_t memory_bytes() const { return memory_bytes_ + postings_bytes_ + per_document_bytes_; }
+  // How the store is compressed (the defaults unless set); before the first Add.
+  void set_store_compression(const StoreCompression& compression) {
+    store_compression_ = compression;
+  }
   // The pending store file, or "" before the first Add.
   const std::string& pending_store_path() const { return pending_store_path_; }
 
@@ -109,6 +112,7 @@ class SegmentBuilder {
   std::string dir_;
   FileSystem* fs_;
   std::unique_ptr<StoreWriter> store_;
+  StoreCompression store_compression_;
   std::string pending_store_path_;
   SlicePool slices_;  // of every field's postings
   std::vector<FieldData> fields_;

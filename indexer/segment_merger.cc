@@ -292,7 +292,7 @@ Status MergeColumn(const std::vector<MergeInput>& inputs,
 
 Status MergeSegments(const std::vector<MergeInput>& inputs, const std::string& dir,
                      const std::string& name, SegmentStats* stats, FileSystem* fs,
-                     const std::atomic<bool>* cancel) {
+                     const std::atomic<bool>* cancel, const StoreCompression& compression) {
   FieldUnion fields;
   TRAWL_RETURN_IF_ERROR(UniteFields(inputs, &fields));
   std::vector<std::vector<uint32_t>> maps;
@@ -305,7 +305,7 @@ Status MergeSegments(const std::vector<MergeInput>& inputs, const std::string& d
     if (fields.types[f] == FieldType::kText) lengths[f].assign(num_docs, 0);
   std::unique_ptr<StoreWriter> store;
   TRAWL_RETURN_IF_ERROR(
-      StoreWriter::Create(SegmentFilePath(dir, name, kStoreFile), &store, fs));
+      StoreWriter::Create(SegmentFilePath(dir, name, kStoreFile), &store, compression, fs));
   for (size_t i = 0; i < inputs.size(); ++i) {
     TRAWL_RETURN_IF_ERROR(
         CopyDocuments(inputs[i], maps[i], fields.local[i], store.get(), &lengths, cancel));

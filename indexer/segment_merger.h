@@ -11,6 +11,7 @@
 
 #include "format/segment_writer.h"
 #include "format/segment_reader.h"
+#include "format/store_writer.h"
 
 namespace trawl {
 
@@ -26,9 +27,11 @@ struct MergeInput {
 // whatever the size of the stored text. Nothing is re-analysed. Once *cancel (if given) is
 // set, it stops within a document or a term and returns Cancelled; the files it has written
 // are left for the caller to remove, as on any failure.
+// The merged store is compressed as `compression` says.
 Status MergeSegments(const std::vector<MergeInput>& inputs, const std::string& dir,
                      const std::string& name, SegmentStats* stats,
-                     FileSystem* fs = nullptr, const std::atomic<bool>* cancel = nullptr);
+                     FileSystem* fs = nullptr, const std::atomic<bool>* cancel = nullptr,
+                     const StoreCompression& compression = {});
 
 }  // namespace trawl
 

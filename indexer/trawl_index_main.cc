@@ -354,6 +354,10 @@ struct Flags {
   InputOptions input_options;
   // Sizes as typed ("16G"); CheckFlags puts them into input_options.
   std::string max_decompressed, max_doc_bytes;
+  // --store-block as typed ("4K"), and parsed by CheckFlags.
+  std::string store_block;
+  uint64_t store_block_bytes = 8192;
+  int store_level = 3;
   bool verify = false, verify_all = false, optimize = false;
   bool quiet = false, verbose = false, json_summary = false;
   bool force = false;
@@ -412,6 +416,13 @@ po::options_description VisibleOptions(Flags* flags) {
        "delete the ids listed in FILE, one per line")
       ("optimize", "merge the index into one segment (after adding INPUTs)")
       ("merge", "same as --optimize")
+      ("store-block", po::value(&flags->store_block)->value_name("SIZE")->default_value("8K"),
+       "stored documents are compressed in blocks of about SIZE (1K to 1M): smaller blocks "
+       "read a hit's id, title and snippet faster and take more space")
+      ("store-level", po::value(&flags->store_level)->value_name("N")->default_value(3),
+       "zstd level of the stored documents (1 to 19): higher is smaller and indexes slower "
+       "(e.g. --store-block 4K --store-level 6: 1-2.5% smaller, hits' titles and snippets read "
+       "faster, indexing about a fifth slower)")
       ("merge-factor", po::value(&flags->merge_factor)->value_name("F")->default_value(10),
        "at each commit, every F adjacent segments of similar size merge into one, so an index "
        "has about F-1 segments per power of F documents (0: merge only on --optimize)")
@@ -594,6 +605,15 @@ std::string CheckFlags(Flags* flags) {
     return "--memory-mb must be between 1 and 1073741824";
   }
   if (flags->threads < 1 || flags->threads > 1024) return "--threads must be between 1 and 1024";
+  if (!ParseSize(flags->store_block, &flags->store_block_bytes) ||
+      flags->store_block_bytes < kMinStoreBlockBytes ||
+      flags->store_block_bytes > kMaxStoreBlockBytes) {
+    return "--store-block: expected a size from 1K to 1M (e.g. 4K), got '" + flags->store_block +
+           "'";
+  }
+  if (flags->store_level < 1 || flags->store_level > kMaxStoreZstdLevel) {
+    return "--store-level must be between 1 and " + std::to_string(kMaxStoreZstdLevel);
+  }
   if (flags->max_token_chars == 0) return "--max-token-chars must be at least 1";
   if (!ParseSize(flags->max_decompressed, &input.max_decompressed_bytes) ||
       input.max_decompressed_bytes == 0) {
@@ -630,6 +650,8 @@ IndexWriterOptions WriterOptions(const Flags& flags) {
   options.max_token_chars = flags.max_token_chars;
   options.ascii_folding = flags.ascii_folding;
   options.memory_budget_bytes = static_cast<size_t>(flags.memory_mb) << 20;
+  options.store_block_bytes = static_cast<uint32_t>(flags.store_block_bytes);
+  options.store_zstd_level = flags.store_level;
   options.threads = static_cast<uint32_t>(flags.threads);
   options.merge_factor = flags.merge_factor;
   options.merge_in_background = !flags.merge_in_commit;

@@ -556,6 +556,32 @@ TEST_F(CliTest, CliBm25fOptions) {
   EXPECT_TRUE(Contains(r.err, "must be between 0 and 1")) << r.err;
 }
 
+// --store-block and --store-level change how stored documents are compressed, not what a search
+// shows; a value out of range is one line naming the flag.
+TEST_F(CliTest, CliStoreCompressionOptions) {
+  // One thread each: the same documents in the same order, so ties order alike.
+  const std::string plain = (dir_ / "plain").string(), other = (dir_ / "small-blocks").string();
+  RunResult r = Index("--quiet --threads 1 --index " + Quote(plain) + " " + Quote(Corpus()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Index("--quiet --threads 1 --store-block 1K --store-level 9 --index " + Quote(other) + " " +
+            Quote(Corpus()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* q : {"zebra", "common", "\"quick brown\""}) {
+    json a = json::parse(SearchIn(plain, "--json " + Quote(q)).out),
+         b = json::parse(SearchIn(other, "--json " + Quote(q)).out);
+    a.erase("took_us");
+    b.erase("took_us");
+    EXPECT_EQ(a, b) << q;
+  }
+  for (const std::string bad : {"--store-block 512", "--store-block 2M", "--store-block 4Q",
+                                "--store-level 0", "--store-level 20"}) {
+    r = Index(bad + " --index " + Quote((dir_ / "never").string()) + " " + Quote(Corpus()));
+    EXPECT_EQ(r.exit_code, 1) << bad;
+    EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;
+    EXPECT_TRUE(Contains(r.err, bad.substr(0, bad.find(' ')))) << r.err;
+  }
+}
+
 TEST_F(CliTest, CliProximityOptions) {
   IndexCorpus();
   json without = SearchJson("institute technology", "--top 20");

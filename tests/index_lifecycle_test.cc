@@ -8,9 +8,12 @@
 #include <map>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "format/file_names.h"
 #include "format/manifest.h"
+#include "tests/store_test_util.h"
+#include "tests/test_util.h"
 #include "trawl/index_writer.h"
 #include "trawl/searcher.h"
 #include "trawl/verify.h"
@@ -183,6 +186,83 @@ TEST_F(IndexLifecycleTest, ParallelIndexingWithReplacementsMatchesSerial) {
     ASSERT_TRUE(w->Optimize().ok());
   }
   ExpectSameAnswers(par, serial, /*exact_scores=*/false);
+}
+
+// The mean uncompressed size of the blocks of the stores of `dir`'s latest commit.
+double MeanStoreBlockBytes(const std::string& dir) {
+  Manifest m;
+  EXPECT_TRUE(ReadLatestManifest(dir, &m).ok());
+  uint64_t bytes = 0, blocks = 0;
+  for (const auto& segment : m.segments) {
+    for (const BlockEntry& b : StoreBlocks(ReadFile(SegmentFilePath(dir, segment.name, kStoreFile)))) {
+      bytes += b.uncompressed;
+      ++blocks;
+    }
+  }
+  return blocks == 0 ? 0 : double(bytes) / double(blocks);
+}
+
+// store_block_bytes and store_zstd_level change how the stores are compressed, in the segments
+// a writer flushes and in those it merges, and nothing a search shows; values out of range are
+// refused, naming the option.
+TEST_F(IndexLifecycleTest, StoreCompressionOptionsChangeOnlyTheStores) {
+  const std::string plain = root_ + "/plain", small = root_ + "/small";
+  std::vector<Document> docs;
+  for (int i = 0; i < 400; ++i) docs.push_back(RandomDoc("doc" + std::to_string(i)));
+  for (const std::string& dir : {plain, small}) {
+    IndexWriterOptions opts;
+    opts.memory_budget_bytes = 32 << 10;  // several segments, then merged
+    opts.merge_in_background = false;
+    if (dir == small) {
+      opts.store_block_bytes = 1024;
+      opts.store_zstd_level = 9;
+    }
+    std::unique_ptr<IndexWriter> w;
+    ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
+    for (const Document& d : docs) ASSERT_TRUE(w->Add(d).ok());
+    ASSERT_TRUE(w->Commit().ok());
+    if (dir == small) {
+      const double mean = MeanStoreBlockBytes(dir);
+      EXPECT_GT(mean, 1024);
+      EXPECT_LT(mean, 1024 + 600) << "flushed segments";
+    }
+    ASSERT_TRUE(w->Optimize().ok());
+  }
+  EXPECT_GT(MeanStoreBlockBytes(plain), 4096);
+  const double merged = MeanStoreBlockBytes(small);
+  EXPECT_GT(merged, 1024);
+  EXPECT_LT(merged, 1024 + 600) << "the merged segment";
+  ExpectSameAnswers(plain, small, /*exact_scores=*/true);
+  std::unique_ptr<Searcher> a, b;
+  ASSERT_TRUE(Searcher::Open(plain, {}, &a).ok());
+  ASSERT_TRUE(Searcher::Open(small, {}, &b).ok());
+  for (const std::string& q : Queries()) {
+    SearchOptions so;
+    so.fields = {"*"};
+    SearchResults ra, rb;
+    ASSERT_TRUE(a->Search(q, so, &ra).ok());
+    ASSERT_TRUE(b->Search(q, so, &rb).ok());
+    ASSERT_EQ(ra.hits.size(), rb.hits.size()) << q;
+    for (size_t i = 0; i < ra.hits.size(); ++i) {
+      EXPECT_EQ(ra.hits[i].title, rb.hits[i].title) << q;
+      EXPECT_EQ(ra.hits[i].snippet, rb.hits[i].snippet) << q;
+      EXPECT_EQ(ra.hits[i].fields, rb.hits[i].fields) << q;
+    }
+  }
+
+  for (const auto& [block, level, option] :
+       std::vector<std::tuple<uint32_t, int, std::string>>{{512, 3, "store_block_bytes"},
+                                                           {(2u << 20), 3, "store_block_bytes"},
+                                                           {8192, 0, "store_zstd_level"},
+                                                           {8192, 20, "store_zstd_level"}}) {
+    IndexWriterOptions opts;
+    opts.store_block_bytes = block;
+    opts.store_zstd_level = level;
+    std::unique_ptr<IndexWriter> w;
+    const Status s = IndexWriter::Open(root_ + "/never", opts, &w);
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_TRUE(Contains(s.message(), option)) << s.message();
+  }
 }
 
 TEST_F(IndexLifecycleTest, OldCommitsAndTheirFilesAreRemovedBeyondRetention) {

@@ -170,6 +170,23 @@ class IndexAndSearch(IndexTestCase):
         with self.assertRaises(trawl.InvalidArgumentError):
             searcher.search("data", timeout_ms=-1)
 
+    def test_store_compression(self):
+        # Smaller blocks at a higher level: the same answers; out of range: refused.
+        with trawl.IndexWriter(self.path, schema=SCHEMA, store_block_bytes=1024,
+                               store_level=9) as writer:
+            for doc in DOCS:
+                writer.add(doc)
+        small = [(h.id, h.title, h.snippet) for h in trawl.Searcher(self.path).search("data")]
+        other = os.path.join(self._tmp.name, "plain")
+        with trawl.IndexWriter(other, schema=SCHEMA) as writer:
+            for doc in DOCS:
+                writer.add(doc)
+        plain = [(h.id, h.title, h.snippet) for h in trawl.Searcher(other).search("data")]
+        self.assertEqual(small, plain)
+        for options in ({"store_block_bytes": 512}, {"store_level": 20}):
+            with self.assertRaises(trawl.InvalidArgumentError):
+                trawl.IndexWriter(os.path.join(self._tmp.name, "never"), **options)
+
     def test_scoring_options(self):
         searcher = self.build()
         hit = searcher.search("roaring bitmaps", explain=True).hits[0]
