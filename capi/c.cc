@@ -455,6 +455,13 @@ void trawl_writer_options_set_force(trawl_writer_options_t* options, int force) 
   if (options != nullptr) options->options.force = force != 0;
 }
 
+void trawl_writer_options_set_store_compression(trawl_writer_options_t* options,
+                                                uint32_t block_bytes, int level) {
+  if (options == nullptr) return;
+  options->options.store_block_bytes = block_bytes;
+  options->options.store_zstd_level = level;
+}
+
 void trawl_writer_options_set_memory_budget(trawl_writer_options_t* options, size_t bytes) {
   if (options != nullptr) options->options.memory_budget_bytes = bytes;
 }

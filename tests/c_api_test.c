@@ -493,6 +493,17 @@ static void TestErrors(const char* dir, const trawl_searcher_t* searcher) {
     CHECK(Contains(err, "language is NULL"));
     trawl_free(err);
     trawl_writer_options_destroy(writer_options);
+    /* Store compression out of range, named. */
+    writer_options = trawl_writer_options_create();
+    trawl_writer_options_set_store_compression(writer_options, 512, 3);
+    CHECK(trawl_writer_open(bad_dir, writer_options, &writer, &err) == TRAWL_INVALID_ARGUMENT);
+    CHECK(Contains(err, "store_block_bytes"));
+    trawl_free(err);
+    trawl_writer_options_set_store_compression(writer_options, 4096, 20);
+    CHECK(trawl_writer_open(bad_dir, writer_options, &writer, &err) == TRAWL_INVALID_ARGUMENT);
+    CHECK(Contains(err, "store_zstd_level"));
+    trawl_free(err);
+    trawl_writer_options_destroy(writer_options);
   }
 }
 
@@ -737,6 +748,8 @@ static void TestBackgroundMergesAndPartialResults(const char* dir) {
   trawl_writer_options_set_merge_floor_docs(writer_options, 1);
   trawl_writer_options_set_max_merged_docs(writer_options, 100000);
   trawl_writer_options_set_reclaim_deleted_percent(writer_options, 50);
+  /* Small blocks at a higher level, through flushes and background merges. */
+  trawl_writer_options_set_store_compression(writer_options, 2048, 6);
   CHECK_OK(trawl_writer_open(dir, writer_options, &writer, ERR));
   trawl_writer_options_destroy(writer_options);
   if (writer == NULL || body == NULL) {
