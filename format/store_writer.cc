@@ -229,13 +229,11 @@ Status StoreWriter::Compress(std::string_view block, const ZSTD_CDict_s* cdict,
   FrameEnds(block, &frame_ends_);
   out->clear();
   size_t begin = 0;
-  const ZSTD_CDict_s* referenced = nullptr;
   for (const size_t end : frame_ends_) {
     const std::string_view content = block.substr(begin, end - begin);
     begin = end;
-    const ZSTD_CDict_s* frame_cdict = UsesDictionary(content.size()) ? cdict : nullptr;
-    if ((out->empty() || frame_cdict != referenced) &&
-        ZSTD_isError(ZSTD_CCtx_refCDict(cctx_.get(), referenced = frame_cdict))) {
+    if (ZSTD_isError(ZSTD_CCtx_refCDict(cctx_.get(),
+                                        UsesDictionary(content.size()) ? cdict : nullptr))) {
       return Status::IOError(DisplayName(file_->path()) + ": cannot set up a zstd dictionary");
     }
     const size_t at = out->size();

@@ -23,10 +23,10 @@
 // and the bytes between such values theirs, so that the documents' heads (ids, titles, token
 // marks, the fields' names and lengths) lie in small frames apart from the large values; no
 // frame holds more than kStoreFrameBytes. (Until this writer, version 2 cut a block longer than
-// kStoreFrameBytes every kStoreFrameBytes from its start; readers take any cut.) Every zstd frame records its content size and a
-// content checksum, so a damaged block is caught when it is read even without verifying the file
-// checksum; a frame compressed with the dictionary records its id. Integers are little-endian;
-// varints are LEB128.
+// kStoreFrameBytes every kStoreFrameBytes from its start; readers take any cut.) Every zstd
+// frame records its content size and a content checksum, so a damaged block is caught when it
+// is read even without verifying the file checksum; a frame compressed with the dictionary
+// records its id. Integers are little-endian; varints are LEB128.
 //
 // The dictionary is trained on the segment's first documents (the dictionary sample, 1 MiB of
 // small blocks by default) and kept only if it pays for itself: on those documents if they are
