@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <climits>
 #include <fstream>
 #include <type_traits>
@@ -68,6 +69,22 @@ inline int32_t ReadFoldedWordChar(std::string_view text, size_t* pos) {
   }
   const int32_t cp = DecodeUtf8(text, pos);
   return IsLetterOrDigit(cp) ? utf8proc_tolower(cp) : kSeparator;
+}
+
+// ReadFoldedWordChar without the folding: whether the code point at text[*pos] belongs to a
+// token.
+inline bool ReadWordChar(std::string_view text, size_t* pos) {
+  switch (kByteClasses[static_cast<unsigned char>(text[*pos])]) {
+    case kAsciiSeparator:
+      ++*pos;
+      return false;
+    case kAsciiWord:
+      ++*pos;
+      return true;
+    case kNonAscii:
+      break;
+  }
+  return IsLetterOrDigit(DecodeUtf8(text, pos));
 }
 
 inline void AppendCodePoint(int32_t cp, std::string* out) {
@@ -580,6 +597,21 @@ void Analyzer::Analyze(std::string_view text, const std::function<void(const Tok
     sink(Token{term, position, static_cast<uint32_t>(span.start),
                static_cast<uint32_t>(span.end)});
   }
+}
+
+bool Analyzer::NextTokenBytes(std::string_view text, size_t* pos, size_t* start, size_t* end) {
+  assert(restarts_at_tokens());
+  if (standard_tokenizer_) return NextWord(text, pos, start, end);
+  // NextSimpleToken's boundaries: whether a code point belongs to a token does not depend on
+  // its case.
+  do {
+    if (*pos >= text.size()) return false;
+    *start = *pos;
+  } while (!ReadWordChar(text, pos));
+  do {
+    *end = *pos;
+  } while (*pos < text.size() && ReadWordChar(text, pos));
+  return true;
 }
 
 std::vector<std::string> Analyzer::Terms(std::string_view text) {

@@ -210,6 +210,70 @@ TEST(AnalyzerTest, RandomBytesFuzz) {
   }
 }
 
+// NextTokenBytes gives every position Analyze counts, in order, with the bytes of the tokens it
+// emits: stop words, tokens too long and tokens that stem to nothing take their positions too.
+TEST(AnalyzerTest, TokenBytesAreThoseOfEveryPosition) {
+  const std::string alphabet = "aZ9s \t.'’_-\x80\xBF\xC2\xC3\xDF\xE0\xE2\xED\xEF\xF0\xF4\xF5\xFF";
+  const std::vector<std::string> words = {"the", "a", "running", "don't", "s", "é", "日本",
+                                          "Straße", "3.14", "e.g.", "co\u00ADop", "x_y"};
+  for (const char* tokenizer : {"simple", "standard"}) {
+    AnalyzerOptions options;
+    options.tokenizer = tokenizer;
+    options.language = "porter";
+    options.stopwords = "english";
+    options.max_token_chars = 4;
+    std::unique_ptr<Analyzer> a;
+    ASSERT_TRUE(Analyzer::Create(options, &a).ok());
+    std::mt19937 rng(20261205);
+    for (int iteration = 0; iteration < 3000; ++iteration) {
+      std::string text;
+      for (size_t n = rng() % 24; n > 0; --n) {
+        if (rng() % 2) {
+          text += words[rng() % words.size()];
+        } else {
+          text += rng() % 4 ? alphabet[rng() % alphabet.size()] : static_cast<char>(rng());
+        }
+      }
+      std::vector<std::pair<size_t, size_t>> bytes;
+      for (size_t pos = 0, start, end; a->NextTokenBytes(text, &pos, &start, &end);)
+        bytes.emplace_back(start, end);
+      a->Analyze(text, [&](const Token& t) {
+        ASSERT_LT(t.position, bytes.size()) << tokenizer << ": " << text;
+        EXPECT_EQ(bytes[t.position], std::make_pair(size_t{t.start_byte}, size_t{t.end_byte}))
+            << tokenizer << ": " << text;
+      });
+      for (size_t i = 0; i < bytes.size(); ++i) {
+        ASSERT_LT(bytes[i].first, bytes[i].second);
+        if (i > 0) {
+          ASSERT_LE(bytes[i - 1].second, bytes[i].first);
+        }
+      }
+      // The simple tokenizer restarts exactly at any of them: from token i on, the text
+      // analyzes as it did, i positions earlier.
+      if (options.tokenizer != "simple") continue;
+      std::vector<Tok> whole;
+      a->Analyze(text, [&](const Token& t) {
+        whole.push_back({std::string(t.term), t.position, t.start_byte, t.end_byte});
+      });
+      for (size_t i = 0; i < bytes.size(); ++i) {
+        const size_t from = bytes[i].first;
+        size_t k = 0;
+        while (k < whole.size() && whole[k].position < i) ++k;
+        a->Analyze(std::string_view(text).substr(from), [&](const Token& t) {
+          ASSERT_LT(k, whole.size()) << text;
+          EXPECT_EQ((Tok{std::string(t.term), static_cast<uint32_t>(t.position + i),
+                         static_cast<uint32_t>(t.start_byte + from),
+                         static_cast<uint32_t>(t.end_byte + from)}),
+                    whole[k])
+              << text;
+          ++k;
+        });
+        EXPECT_EQ(k, whole.size()) << text;
+      }
+    }
+  }
+}
+
 TEST(AnalyzerTest, LongTokensAreDroppedButUseAPosition) {
   auto a = Unstemmed(5);
   EXPECT_EQ(Tokens(*a, "abc abcdefg xyz"),
