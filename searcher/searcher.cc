@@ -212,28 +212,6 @@ Status SnippetSource(const std::vector<FieldView>& fields, const Schema& schema,
   return Status::OK();
 }
 
-// The positions of each query term in `docid`'s `field`, from the segment's postings; false if
-// the field has none (or a posting list cannot be read: the snippet then scans the text).
-bool QueryTermPositions(const SegmentReader& segment, std::string_view field, uint32_t docid,
-                        const std::unordered_set<std::string>& terms,
-                        std::vector<TermPositions>* out) {
-  out->clear();
-  const int field_id = segment.FieldId(field);
-  if (field_id < 0) return false;
-  for (const std::string& term : terms) {
-    TermInfo info;
-    const Status s = segment.LookupTerm(static_cast<uint32_t>(field_id), term, &info);
-    if (s.IsNotFound()) continue;
-    PostingList list;
-    if (!s.ok() || !segment.OpenPostings(info, &list).ok()) return false;
-    PostingCursor cursor(&list);
-    if (cursor.Advance(docid) != docid) continue;
-    out->push_back({term, {}});
-    if (!cursor.Positions(&out->back().positions)) return false;
-  }
-  return true;
-}
-
 // Removes the engine's fields from a stored document, which then holds only its own, and returns
 // the value of its token marks ("" without).
 std::string TakeEngineFields(Document* doc) {
@@ -246,21 +224,40 @@ std::string TakeEngineFields(Document* doc) {
   return marks;
 }
 
-// The snippet of a hit's text: from the field's token marks (`marks_value`) when the document
-// has them, so that only the text around the matches is analyzed (and, with `lazy`, loaded),
-// else by scanning the text's start.
-Status HitSnippet(const SegmentReader& segment, uint32_t docid,
+// Whether the postings' positions of `field` in a document are those of its stored `text`
+// counted from its start, without marks to find them by: a text field's only value, short
+// enough that MakeSnippet analyzes it whole. (A value of several would continue the positions
+// of the one before; marks are only written for a field's only value.)
+bool PositionsIndexWholeText(const std::vector<FieldView>& fields, const Schema& schema,
+                             std::string_view field, std::string_view text) {
+  if (text.size() > kSnippetFirstScanBytes) return false;
+  const Schema::Field* spec = schema.Find(std::string(field));
+  if (spec != nullptr && spec->spec.type != FieldType::kText) return false;
+  return std::count_if(fields.begin(), fields.end(),
+                       [&](const FieldView& f) { return f.name == field; }) == 1;
+}
+
+// The snippet of a hit's text, found from the postings' positions of the query terms when the
+// analyzer restarts at tokens: through the field's token marks (`marks_value`) when the
+// document has them, so that only the text around the matches is read (and, with `lazy`,
+// loaded), or from the start of a short text without them. Only the text shown is analyzed.
+// Else, and if the text disagrees with the postings, by scanning the text's start.
+Status HitSnippet(const SegmentReader& segment, const Schema& schema, uint32_t docid,
                   const std::vector<FieldView>& fields, std::string_view marks_value,
                   std::string_view field, std::string_view text, Analyzer& analyzer,
-                  const std::unordered_set<std::string>& terms, const SearchOptions& options,
-                  LazyDocument* lazy, std::string* out) {
+                  HitTerms& terms, const SearchOptions& options, LazyDocument* lazy,
+                  std::string* out) {
   std::vector<TokenMark> marks;
   uint32_t interval = 0;
   std::vector<TermPositions> positions;
-  if (!marks_value.empty() && analyzer.restarts_at_tokens() && !field.empty() &&
-      text.data() == FirstValue(fields, field).data() &&
-      DecodeTokenMarks(marks_value, field, text.size(), &interval, &marks) &&
-      QueryTermPositions(segment, field, docid, terms, &positions)) {
+  bool by_positions = analyzer.restarts_at_tokens() && !field.empty() &&
+                      text.data() == FirstValue(fields, field).data();
+  if (by_positions) {
+    const bool marked = !marks_value.empty() &&
+                        DecodeTokenMarks(marks_value, field, text.size(), &interval, &marks);
+    by_positions = marked || PositionsIndexWholeText(fields, schema, field, text);
+  }
+  if (by_positions && terms.Positions(segment, field, docid, &positions)) {
     Status load_status;
     LoadText load;
     if (lazy != nullptr) {
@@ -270,7 +267,7 @@ Status HitSnippet(const SegmentReader& segment, uint32_t docid,
       };
     }
     std::optional<std::string> snippet =
-        MakeSnippetFromMarks(text, analyzer, terms, marks, positions, options.snippet_chars,
+        MakeSnippetFromMarks(text, analyzer, terms.terms(), marks, positions, options.snippet_chars,
                              options.highlight_begin, options.highlight_end, load);
     TRAWL_RETURN_IF_ERROR(load_status);
     if (snippet.has_value()) {
@@ -279,24 +276,24 @@ Status HitSnippet(const SegmentReader& segment, uint32_t docid,
     }
   }
   if (lazy != nullptr) TRAWL_RETURN_IF_ERROR(lazy->Load(text));
-  *out = MakeSnippet(text, analyzer, terms, options.snippet_chars, options.highlight_begin,
-                     options.highlight_end);
+  *out = MakeSnippet(text, analyzer, terms.terms(), options.snippet_chars,
+                     options.highlight_begin, options.highlight_end);
   return Status::OK();
 }
 
 // The snippet of a hit, from the field SnippetSource chooses.
 Status LoadSnippet(const SegmentReader& segment, const Schema& schema, uint32_t docid,
-                   const SearchOptions& options, const std::unordered_set<std::string>& terms,
-                   FieldAnalyzers& analyzers, const std::vector<FieldView>& fields,
-                   std::string_view marks_value, LazyDocument* lazy, std::string* out) {
+                   const SearchOptions& options, HitTerms& terms, FieldAnalyzers& analyzers,
+                   const std::vector<FieldView>& fields, std::string_view marks_value,
+                   LazyDocument* lazy, std::string* out) {
   SnippetText source;
-  TRAWL_RETURN_IF_ERROR(
-      SnippetSource(fields, schema, options.snippet_fields, terms, analyzers, lazy, &source));
+  TRAWL_RETURN_IF_ERROR(SnippetSource(fields, schema, options.snippet_fields, terms.terms(),
+                                      analyzers, lazy, &source));
   Analyzer* analyzer = &analyzers.Default();
   if (!source.field.empty())
     TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema, analyzers, source.field, &analyzer));
-  return HitSnippet(segment, docid, fields, marks_value, source.field, source.text, *analyzer,
-                    terms, options, lazy, out);
+  return HitSnippet(segment, schema, docid, fields, marks_value, source.field, source.text,
+                    *analyzer, terms, options, lazy, out);
 }
 
 Status MakeDeletedView(const roaring_bitmap_t* deleted, std::unique_ptr<DeletedView>* out) {
@@ -644,6 +641,7 @@ Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions&
 
   std::unordered_set<std::string> terms;
   if (options.load_documents) weight->CollectTerms(&terms);
+  HitTerms hit_terms(std::move(terms));
   results->hits.reserve(results->hits.size() + page.hits.size());
   for (const PageHit& collected : page.hits) {
     // Loading a hit reads and analyzes its stored document: a page of thousands of long ones
@@ -654,7 +652,7 @@ Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions&
     hit.segment = collected.segment;
     hit.docid = collected.docid;
     hit.collapsed = collected.collapsed;
-    s = CompleteHit(*weight, options, terms, *analyzer, &hit);
+    s = CompleteHit(*weight, options, hit_terms, *analyzer, &hit);
     if (!s.ok()) {
       results->hits.pop_back();
       return s;
@@ -664,8 +662,7 @@ Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions&
 }
 
 Status SearcherImpl::CompleteHit(const Weight& weight, const SearchOptions& options,
-                                 const std::unordered_set<std::string>& terms,
-                                 FieldAnalyzers& analyzers, Hit* hit) const {
+                                 HitTerms& terms, FieldAnalyzers& analyzers, Hit* hit) const {
   if (options.explain) {
     std::vector<Explanation> explained;
     TRAWL_RETURN_IF_ERROR(weight.Explain(hit->segment, hit->docid, &explained));
@@ -734,9 +731,10 @@ Status SearcherImpl::FetchHits(const Query& query, const SearchOptions& options,
   TRAWL_RETURN_IF_ERROR(s);
   std::unordered_set<std::string> terms;
   if (options.load_documents) weight->CollectTerms(&terms);
+  HitTerms hit_terms(std::move(terms));
   for (Hit& hit : *hits) {
     if (StopRequested(&stop, kHitCost)) return stop.status();
-    TRAWL_RETURN_IF_ERROR(CompleteHit(*weight, options, terms, *analyzer, &hit));
+    TRAWL_RETURN_IF_ERROR(CompleteHit(*weight, options, hit_terms, *analyzer, &hit));
   }
   return Status::OK();
 }
@@ -773,8 +771,7 @@ Status SearcherImpl::FilterSets(const SearchOptions& options, const IndexContext
   return ComputeSegmentFilters(views, segments_.size(), context.stop, out);
 }
 
-Status SearcherImpl::LoadHit(const SearchOptions& options,
-                             const std::unordered_set<std::string>& terms,
+Status SearcherImpl::LoadHit(const SearchOptions& options, HitTerms& terms,
                              FieldAnalyzers& analyzers, Hit* hit) const {
   const StoreReader& store = segments_[hit->segment]->store();
   // A hit with a snippet and no fields shows its id, title and snippet: of a large document's

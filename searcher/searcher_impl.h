@@ -17,6 +17,7 @@
 #include "format/manifest.h"
 #include "format/segment_reader.h"
 #include "searcher/collector.h"
+#include "searcher/hit_terms.h"
 #include "searcher/index_context.h"
 #include "searcher/query/filtered.h"
 #include "trawl/searcher.h"
@@ -105,12 +106,11 @@ class SearcherImpl final : public Searcher {
                     FieldAnalyzers& analyzers, std::vector<SegmentFilter>* out) const;
   // The hit's explanation (with options.explain) and what LoadHit loads (with
   // options.load_documents), for a hit whose segment, docid and score are set.
-  Status CompleteHit(const Weight& weight, const SearchOptions& options,
-                     const std::unordered_set<std::string>& terms, FieldAnalyzers& analyzers,
-                     Hit* hit) const;
+  Status CompleteHit(const Weight& weight, const SearchOptions& options, HitTerms& terms,
+                     FieldAnalyzers& analyzers, Hit* hit) const;
   // The hit's stored fields, title and snippet, as the options ask.
-  Status LoadHit(const SearchOptions& options, const std::unordered_set<std::string>& terms,
-                 FieldAnalyzers& analyzers, Hit* hit) const;
+  Status LoadHit(const SearchOptions& options, HitTerms& terms, FieldAnalyzers& analyzers,
+                 Hit* hit) const;
   // The matches of `weight` that are not deleted, summed over the segments (each weight counts
   // its own).
   Status CountWeight(const Weight& weight, QueryStop* stop, uint64_t* total) const;

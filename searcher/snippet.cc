@@ -12,8 +12,8 @@ namespace {
 
 // Only the start of a huge document is scanned: a snippet must stay cheap next to the query,
 // and a result list rarely needs a match from megabytes into a document.
-constexpr size_t kMaxScanBytes = 1u << 20;
-constexpr size_t kFirstScanBytes = 1u << 16;
+constexpr size_t kMaxScanBytes = kSnippetMaxScanBytes;
+constexpr size_t kFirstScanBytes = kSnippetFirstScanBytes;
 
 constexpr std::string_view kEllipsis = "…";
 
@@ -30,6 +30,12 @@ bool IsContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) 
 bool IsSpaceByte(char c) {
   const auto u = static_cast<unsigned char>(c);
   return u <= 0x20 || u == 0x7F;
+}
+
+// Bytes shown as they are: ASCII that is neither space nor control.
+bool IsVisibleAscii(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u > 0x20 && u < 0x7F;
 }
 
 // Code points shown as one folded space: IsSpaceByte, C1 controls (0x9B is a terminal CSI),
@@ -153,11 +159,29 @@ class QueryTerms {
   std::unordered_map<std::string_view, int> index_;
 };
 
+// The bytes a snippet shows of a text of text_size bytes, before they are snapped to word
+// boundaries (which only narrows them): without a match, the start of the text; else the
+// matches, a little context before them and the rest after (results read forwards), with the
+// budget the end of the text cannot use going to the front.
+struct Window {
+  size_t start;
+  size_t end;
+};
+Window PlaceWindow(size_t text_size, bool matched, size_t match_start, size_t match_end,
+                   size_t max_chars) {
+  if (!matched) return {0, std::min(text_size, max_chars)};
+  const size_t slack =
+      max_chars > match_end - match_start ? max_chars - (match_end - match_start) : 0;
+  size_t before = std::min(match_start, slack / 4);
+  const size_t after = std::min(text_size - match_end, slack - before);
+  before = std::min(match_start, slack - after);
+  return {match_start - before, match_end + after};
+}
+
 // The snippet text for a chosen window: tokens must hold every token of text that starts or ends
-// within max_chars bytes of [match_start, match_end) (or of the text's first max_chars bytes
-// when nothing matched), in order. scan_truncated: text is only the start of the field's value.
-// Reads the text within max_chars + 1 bytes of the matches, and beyond only until a byte that
-// is not space on either side.
+// within PlaceWindow's bytes, in order. scan_truncated: text is only the start of the field's
+// value. Reads the text within max_chars + 1 bytes of the matches, and beyond only until a byte
+// that is not space on either side.
 std::string RenderSnippet(SnippetText& source, const std::vector<SnippetToken>& tokens,
                           bool matched, size_t match_start, size_t match_end, size_t max_chars,
                           bool scan_truncated, std::string_view begin_mark,
@@ -166,19 +190,13 @@ std::string RenderSnippet(SnippetText& source, const std::vector<SnippetToken>& 
   if (!source.Load(match_start > max_chars ? match_start - max_chars - 1 : 0,
                    match_end + std::min(max_chars, text.size()) + 1))
     return std::string();
+  const Window placed = PlaceWindow(text.size(), matched, match_start, match_end, max_chars);
   size_t start = 0, end = 0;
   if (!matched) {
-    end = SnapEnd(text, tokens, std::min(text.size(), max_chars), 0);
+    end = SnapEnd(text, tokens, placed.end, 0);
   } else {
-    const size_t slack =
-        max_chars > match_end - match_start ? max_chars - (match_end - match_start) : 0;
-    // A little context before the matches and the rest after: results read forwards. Budget
-    // the end of the text cannot use goes to the front.
-    size_t before = std::min(match_start, slack / 4);
-    const size_t after = std::min(text.size() - match_end, slack - before);
-    before = std::min(match_start, slack - after);
-    start = SnapStart(text, tokens, match_start - before, match_start);
-    end = SnapEnd(text, tokens, match_end + after, match_end);
+    start = SnapStart(text, tokens, placed.start, match_start);
+    end = SnapEnd(text, tokens, placed.end, match_end);
   }
 
   std::string out;
@@ -188,6 +206,7 @@ std::string RenderSnippet(SnippetText& source, const std::vector<SnippetToken>& 
   bool pending_space = false;
   auto token = std::lower_bound(tokens.begin(), tokens.end(), start,
                                 [](const SnippetToken& t, size_t pos) { return t.start < pos; });
+  auto next_match = token;  // the first match starting after i
   const std::string_view window = text.substr(0, end);
   size_t i = start;
   while (i < end) {
@@ -200,6 +219,20 @@ std::string RenderSnippet(SnippetText& source, const std::vector<SnippetToken>& 
       out.append(text.substr(i, token->end - i));
       out += end_mark;
       i = token->end;
+      continue;
+    }
+    if (IsVisibleAscii(text[i])) {
+      // Most text is: copied a run at a time, up to the next match.
+      while (next_match != tokens.end() && (next_match->start <= i || next_match->term < 0))
+        ++next_match;
+      const size_t limit =
+          next_match == tokens.end() ? end : std::min<size_t>(end, next_match->start);
+      size_t run_end = i + 1;
+      while (run_end < limit && IsVisibleAscii(text[run_end])) ++run_end;
+      if (pending_space && out.size() > content_begin) out += ' ';
+      pending_space = false;
+      out.append(text.substr(i, run_end - i));
+      i = run_end;
       continue;
     }
     const size_t at = i;
@@ -295,7 +328,10 @@ std::string MakeSnippetScanning(std::string_view text, Analyzer& analyzer,
 
 namespace {
 
-// The field's text cut into the intervals between token marks, each analyzed when first needed.
+// The field's text cut into the intervals between token marks. Where a posting's position lies
+// in the text is found by the tokenizer alone (Analyzer::NextTokenBytes), run through an
+// interval only as far as the positions asked for. Only the text a snippet shows is analyzed,
+// and there every match must be one of the postings and every posting a match.
 class MarkedText {
  public:
   MarkedText(SnippetText& source, Analyzer& analyzer, const QueryTerms& query_terms,
@@ -313,7 +349,97 @@ class MarkedText {
 
   // False once the text disagrees with the marks or the postings.
   bool consistent() const { return consistent_; }
-  size_t analyzed_bytes() const { return analyzed_bytes_; }
+  // The bytes of the intervals read so far.
+  size_t read_bytes() const { return read_bytes_; }
+
+  // The bytes of the token at `position`, which a hit names; false if the text has none there.
+  bool TokenAt(uint32_t position, size_t* start, size_t* end) {
+    const Interval& in = TokenizedUntil(IntervalOfPosition(position),
+                                        [&](const Span& s) { return s.position >= position; });
+    auto it = std::lower_bound(in.spans.begin(), in.spans.end(), position,
+                               [](const Span& s, uint32_t p) { return s.position < p; });
+    if (it == in.spans.end() || it->position != position) {
+      consistent_ = false;
+      return false;
+    }
+    *start = it->start;
+    *end = it->end;
+    return true;
+  }
+
+  // The analyzed tokens, as Analyzer::Analyze of the whole text gives them, of every token that
+  // starts or ends in bytes [begin, end]: the text from the last token starting at or before
+  // `begin` to the first starting after `end` is analyzed, from that token's position, and its
+  // matches checked against the postings.
+  std::vector<SnippetToken> TokensAround(size_t begin, size_t end) {
+    std::vector<SnippetToken> out;
+    begin = std::min(begin, text_.size());
+    end = std::min(end, text_.size());
+    size_t from_byte = 0;
+    uint32_t from_position = 0;
+    {
+      const size_t k = IntervalOfByte(begin);
+      const Interval& in = TokenizedUntil(k, [&](const Span& s) { return s.start > begin; });
+      auto after = std::upper_bound(in.spans.begin(), in.spans.end(), begin,
+                                    [](size_t b, const Span& s) { return b < s.start; });
+      if (after != in.spans.begin()) {
+        from_byte = std::prev(after)->start;
+        from_position = std::prev(after)->position;
+      } else if (k > 0) {
+        consistent_ = false;  // an interval starts with its mark's token
+      }
+    }
+    size_t to_byte = text_.size();
+    uint32_t to_position = UINT32_MAX;
+    {
+      const size_t k = IntervalOfByte(end);
+      const Interval& in = TokenizedUntil(k, [&](const Span& s) { return s.start > end; });
+      auto after = std::upper_bound(in.spans.begin(), in.spans.end(), end,
+                                    [](size_t b, const Span& s) { return b < s.start; });
+      if (after != in.spans.end()) {
+        to_byte = after->start;
+        to_position = after->position;
+      } else if (k + 1 < intervals_.size()) {
+        to_byte = bounds_[k + 1].byte;
+        to_position = bounds_[k + 1].position;
+      }
+    }
+    if (!consistent_ || !source_.Load(from_byte, to_byte)) {
+      consistent_ = false;
+      return out;
+    }
+    auto hit = std::lower_bound(
+        hits_.begin(), hits_.end(), from_position,
+        [](const std::pair<uint32_t, int>& h, uint32_t p) { return h.first < p; });
+    analyzer_.Analyze(text_.substr(from_byte, to_byte - from_byte), [&](const Token& t) {
+      const uint32_t position = from_position + t.position;
+      const int term = query_terms_.Find(t.term);
+      out.push_back({static_cast<uint32_t>(from_byte + t.start_byte),
+                     static_cast<uint32_t>(from_byte + t.end_byte), term});
+      if (position >= to_position) consistent_ = false;
+      if (term < 0) return;
+      if (hit == hits_.end() || hit->first != position || hit->second != term) {
+        consistent_ = false;
+      } else {
+        ++hit;
+      }
+    });
+    if (hit != hits_.end() && hit->first < to_position) consistent_ = false;
+    return out;
+  }
+
+ private:
+  struct Span {
+    uint32_t position;
+    uint32_t start;
+    uint32_t end;
+  };
+  struct Interval {
+    bool read = false;
+    bool done = false;
+    size_t next = 0;  // where the tokenizer goes on, from the interval's first byte
+    std::vector<Span> spans;
+  };
 
   size_t IntervalOfPosition(uint32_t position) const {
     auto it = std::upper_bound(bounds_.begin(), bounds_.end() - 1, position,
@@ -326,75 +452,40 @@ class MarkedText {
     return static_cast<size_t>(it - bounds_.begin()) - 1;
   }
 
-  // The bytes of the token at `position`, which a hit names; false if the text has none there.
-  bool TokenAt(uint32_t position, size_t* start, size_t* end) {
-    const Interval& in = Analyzed(IntervalOfPosition(position));
-    auto it = std::lower_bound(in.positions.begin(), in.positions.end(), position);
-    if (it == in.positions.end() || *it != position) {
-      consistent_ = false;
-      return false;
-    }
-    const SnippetToken& t = in.tokens[static_cast<size_t>(it - in.positions.begin())];
-    *start = t.start;
-    *end = t.end;
-    return true;
-  }
-
-  // Every token of the intervals holding bytes [begin, end), in order.
-  std::vector<SnippetToken> TokensCovering(size_t begin, size_t end) {
-    std::vector<SnippetToken> out;
-    const size_t last = IntervalOfByte(end == 0 ? 0 : std::min(end, text_.size()) - 1);
-    for (size_t k = IntervalOfByte(std::min(begin, text_.size())); k <= last; ++k) {
-      const Interval& in = Analyzed(k);
-      out.insert(out.end(), in.tokens.begin(), in.tokens.end());
-    }
-    return out;
-  }
-
- private:
-  struct Interval {
-    bool analyzed = false;
-    std::vector<SnippetToken> tokens;
-    std::vector<uint32_t> positions;  // of tokens
-  };
-
-  const Interval& Analyzed(size_t k) {
+  // Interval k, tokenized on until its last token found is `enough` or it has no more.
+  template <typename Enough>
+  const Interval& TokenizedUntil(size_t k, Enough enough) {
     Interval& in = intervals_[k];
-    if (in.analyzed) return in;
-    in.analyzed = true;
     const TokenMark from = bounds_[k];
-    const size_t to = bounds_[k + 1].byte;
-    if (!source_.Load(from.byte, to)) {
-      consistent_ = false;
-      return in;
-    }
-    analyzed_bytes_ += to - from.byte;
-    analyzer_.Analyze(text_.substr(from.byte, to - from.byte), [&](const Token& t) {
-      in.tokens.push_back({from.byte + t.start_byte, from.byte + t.end_byte,
-                           query_terms_.Find(t.term)});
-      in.positions.push_back(from.position + t.position);
-    });
-    // A mark is where a token starts, and the analyzer restarts there as it ran: the first token
-    // must be the marked one.
-    if (k > 0 && (in.tokens.empty() || in.tokens[0].start != from.byte ||
-                  in.positions[0] != from.position))
-      consistent_ = false;
-    if (!in.positions.empty() && k + 1 < intervals_.size() &&
-        in.positions.back() >= bounds_[k + 1].position)
-      consistent_ = false;
-    // The matches found here must be exactly the postings' in this interval.
-    auto hit = std::lower_bound(hits_.begin(), hits_.end(), from.position,
-                                [](const std::pair<uint32_t, int>& h, uint32_t p) { return h.first < p; });
-    for (size_t i = 0; i < in.tokens.size(); ++i) {
-      if (in.tokens[i].term < 0) continue;
-      if (hit == hits_.end() || hit->first != in.positions[i] || hit->second != in.tokens[i].term) {
+    const TokenMark to = bounds_[k + 1];
+    if (!in.read) {
+      in.read = true;
+      if (!source_.Load(from.byte, to.byte)) {
         consistent_ = false;
+        in.done = true;
+      }
+      read_bytes_ += to.byte - from.byte;
+    }
+    const std::string_view piece = text_.substr(from.byte, to.byte - from.byte);
+    while (!in.done && (in.spans.empty() || !enough(in.spans.back()))) {
+      size_t start, end;
+      if (!analyzer_.NextTokenBytes(piece, &in.next, &start, &end)) {
+        in.done = true;
         break;
       }
-      ++hit;
+      const Span span{from.position + static_cast<uint32_t>(in.spans.size()),
+                      static_cast<uint32_t>(from.byte + start),
+                      static_cast<uint32_t>(from.byte + end)};
+      // A mark is where a token starts, and the tokenizer restarts there as it ran: the first
+      // token must be the marked one, and the interval's tokens end before the next mark's.
+      if ((k > 0 && in.spans.empty() && span.start != from.byte) ||
+          (k + 1 < intervals_.size() && span.position >= to.position)) {
+        consistent_ = false;
+        in.done = true;
+        break;
+      }
+      in.spans.push_back(span);
     }
-    if (consistent_ && hit != hits_.end() && hit->first < bounds_[k + 1].position)
-      consistent_ = false;
     return in;
   }
 
@@ -405,7 +496,7 @@ class MarkedText {
   const std::vector<std::pair<uint32_t, int>>& hits_;
   std::vector<TokenMark> bounds_;  // interval k is [bounds_[k], bounds_[k + 1])
   std::vector<Interval> intervals_;
-  size_t analyzed_bytes_ = 0;
+  size_t read_bytes_ = 0;
   bool consistent_ = true;
 };
 
@@ -462,7 +553,7 @@ std::optional<std::string> MakeSnippetFromMarks(
       ++low;
     }
     if (bound <= best_distinct) continue;
-    if (marked.analyzed_bytes() > kMaxScanBytes) break;  // the same budget as a full scan
+    if (marked.read_bytes() > kMaxScanBytes) break;  // the same budget as a full scan
     if (!measure(last)) return std::nullopt;
     size_t first = low;
     for (; first < last; ++first) {
@@ -482,11 +573,17 @@ std::optional<std::string> MakeSnippetFromMarks(
   const bool matched = best_distinct > 0;
   const size_t match_start = matched ? starts[best_first] : 0;
   const size_t match_end = matched ? ends[best_last] : 0;
-  const std::vector<SnippetToken> tokens =
-      matched ? marked.TokensCovering(match_start > max_chars ? match_start - max_chars : 0,
-                                      match_end + max_chars)
-              : marked.TokensCovering(0, max_chars);
+  const Window window = PlaceWindow(text.size(), matched, match_start, match_end, max_chars);
+  const std::vector<SnippetToken> tokens = marked.TokensAround(window.start, window.end);
   if (!marked.consistent()) return std::nullopt;
+  // The analysis matched the window's postings; the tokenizer must have put them where it did.
+  for (size_t j = best_first; matched && j <= best_last; ++j) {
+    if (starts[j] == SIZE_MAX) continue;  // not measured
+    auto t = std::lower_bound(tokens.begin(), tokens.end(), starts[j],
+                              [](const SnippetToken& t, size_t b) { return t.start < b; });
+    if (t == tokens.end() || t->start != starts[j] || t->end != ends[j] || t->term < 0)
+      return std::nullopt;
+  }
   std::string snippet = RenderSnippet(source, tokens, matched, match_start, match_end, max_chars,
                                       /*scan_truncated=*/false, begin_mark, end_mark);
   if (source.failed()) return std::nullopt;

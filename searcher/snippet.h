@@ -28,9 +28,14 @@ std::string MakeSnippet(std::string_view text, Analyzer& analyzer,
                         const std::unordered_set<std::string>& terms, size_t max_chars,
                         std::string_view begin_mark, std::string_view end_mark);
 
+// What MakeSnippet analyzes first, and of a longer text at most: a text no longer than the
+// first is the one MakeSnippetScanning's whole-text snippet is made of.
+inline constexpr size_t kSnippetFirstScanBytes = 1u << 16;
+inline constexpr size_t kSnippetMaxScanBytes = 1u << 20;
+
 // MakeSnippet, which analyzes at most the first max_scan_bytes of text, and first_scan_bytes
-// before that (the rest only when that prefix lacks a query term); MakeSnippet scans 64 KiB,
-// then 1 MiB.
+// before that (the rest only when that prefix lacks a query term); MakeSnippet scans
+// kSnippetFirstScanBytes, then kSnippetMaxScanBytes.
 std::string MakeSnippetScanning(std::string_view text, Analyzer& analyzer,
                                 const std::unordered_set<std::string>& terms, size_t max_chars,
                                 std::string_view begin_mark, std::string_view end_mark,
@@ -47,12 +52,15 @@ struct TermPositions {
 using LoadText = std::function<bool(size_t begin, size_t end)>;
 
 // The snippet MakeSnippetScanning would make of the whole text, found from the query terms'
-// positions and the field's token marks (format/token_marks.h): only the text around the
-// matches that could make the best window is analyzed. Analysis stops once it has read as many
-// bytes as MakeSnippet at most scans (the best window found by then is shown). nullopt if the
-// text, marks and positions disagree (the caller falls back to MakeSnippet), or if `load` fails.
-// With `load`, only the text's size is known beforehand: every range is loaded before it is read,
-// and only the ranges read are (the intervals analyzed and the bytes around the window shown).
+// positions and the field's token marks (format/token_marks.h; none for a text with too few
+// tokens to have any): the bytes of the matches that could make the best window are found by
+// the tokenizer alone, from the mark before each, and only the text shown is analyzed (its
+// matches must be exactly the postings'). The search stops once it has read as many bytes as
+// MakeSnippet at most scans (the best window found by then is shown). nullopt if the text, marks
+// and positions disagree (the caller falls back to MakeSnippet), or if `load` fails. With
+// `load`, only the text's size is known beforehand: every range is loaded before it is read, and
+// only the ranges read are (the intervals tokenized and the bytes around the window shown).
+// `analyzer` must restart at tokens (Analyzer::restarts_at_tokens).
 std::optional<std::string> MakeSnippetFromMarks(
     std::string_view text, Analyzer& analyzer, const std::unordered_set<std::string>& terms,
     const std::vector<TokenMark>& marks, const std::vector<TermPositions>& positions,

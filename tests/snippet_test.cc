@@ -282,6 +282,65 @@ TEST_F(SnippetTest, FromMarksIsTheSnippetOfTheWholeText) {
   EXPECT_GT(with_match, 1500);
 }
 
+// With stop words, tokens too long to index and tokens that stem to nothing, a position the
+// tokenizer counts may have no term: the text a snippet shows is analyzed from such tokens too.
+TEST(SnippetFromMarksTest, EveryBuiltInPipelineGivesTheSnippetOfTheWholeText) {
+  static const char* const kWords[] = {"the",  "fox",   "jumps", "over", "a",   "lazy",
+                                       "dog's", "Foxes", "don't", "é",    "日本語", "s",
+                                       "and",  "ß",     "e.g.",  "ran",  "3.14", "end",
+                                       "running", "supercalifragilistic"};
+  static const char* const kGaps[] = {" ", " ", " ", "  ", "\n", ", ", ". ", "-", "\t", " — "};
+  AnalyzerOptions standard;
+  standard.tokenizer = "standard";
+  standard.stopwords = "english";
+  standard.max_token_chars = 8;
+  AnalyzerOptions porter;
+  porter.language = "porter";  // stems "s" to nothing
+  porter.stopwords = "english";
+  porter.ascii_folding = true;
+  AnalyzerOptions unstemmed;
+  unstemmed.tokenizer = "standard";
+  unstemmed.language = "none";
+  unstemmed.max_token_chars = 5;
+  const std::vector<std::string> queries = {"fox",       "fox dog",      "jumping lazy end",
+                                            "ß 日本語", "s running",    "the fox don't",
+                                            "absent",    ""};
+  for (const AnalyzerOptions& options : {standard, porter, unstemmed}) {
+    std::unique_ptr<Analyzer> analyzer;
+    ASSERT_TRUE(Analyzer::Create(options, &analyzer).ok());
+    ASSERT_TRUE(analyzer->restarts_at_tokens());
+    std::mt19937 rng(13);
+    std::uniform_int_distribution<size_t> word(0, std::size(kWords) - 1);
+    std::uniform_int_distribution<size_t> gap(0, std::size(kGaps) - 1);
+    std::uniform_int_distribution<size_t> length(0, 1500);
+    std::uniform_int_distribution<size_t> budget(1, 300);
+    std::uniform_int_distribution<uint32_t> interval(1, 64);
+    int with_match = 0;
+    for (int round = 0; round < 1000; ++round) {
+      std::string text;
+      for (size_t n = length(rng); n > 0; --n) {
+        text += kWords[word(rng)];
+        text += kGaps[gap(rng)];
+      }
+      const std::vector<std::string> query = analyzer->Terms(queries[round % queries.size()]);
+      const std::unordered_set<std::string> terms(query.begin(), query.end());
+      const std::vector<std::string> distinct(terms.begin(), terms.end());
+      const size_t max_chars = budget(rng);
+      const MarkedField field = MarkText(*analyzer, text, interval(rng), distinct);
+      const std::string expected =
+          MakeSnippetScanning(text, *analyzer, terms, max_chars, "[", "]", SIZE_MAX, SIZE_MAX);
+      const std::optional<std::string> got = MakeSnippetFromMarks(
+          text, *analyzer, terms, field.marks, field.positions, max_chars, "[", "]");
+      ASSERT_TRUE(got.has_value()) << options.tokenizer << " " << options.language << ", round "
+                                   << round;
+      ASSERT_EQ(*got, expected) << options.tokenizer << " " << options.language << ", round "
+                                << round << ", max_chars " << max_chars << "\ntext: " << text;
+      with_match += expected.find('[') != std::string::npos;
+    }
+    EXPECT_GT(with_match, 400) << options.tokenizer << " " << options.language;
+  }
+}
+
 TEST_F(SnippetTest, FromMarksRefusesMarksOrPositionsTheTextDoesNotHave) {
   const std::string text = "one fox two dog three fox four dog five six seven eight nine ten";
   const std::vector<std::string> words = {"fox", "dog"};  // the positions' terms view them
@@ -324,6 +383,24 @@ TEST_F(SnippetTest, FromMarksRefusesMarksOrPositionsTheTextDoesNotHave) {
   extra.positions[1].positions.push_back(9);  // "five" is no dog
   EXPECT_FALSE(MakeSnippetFromMarks(text, *analyzer_, terms, extra.marks, extra.positions, 200,
                                     "[", "]")
+                   .has_value());
+
+  // Without marks, positions are counted from the text's start.
+  MarkedField unmarked = field;
+  unmarked.marks.clear();
+  EXPECT_EQ(MakeSnippetFromMarks(text, *analyzer_, terms, unmarked.marks, unmarked.positions, 20,
+                                 "[", "]"),
+            MakeSnippet(text, *analyzer_, terms, 20, "[", "]"));
+  MarkedField shifted = unmarked;
+  for (TermPositions& tp : shifted.positions)
+    for (uint32_t& p : tp.positions) ++p;  // one word on: "two", "three", ...
+  EXPECT_FALSE(MakeSnippetFromMarks(text, *analyzer_, terms, shifted.marks, shifted.positions, 20,
+                                    "[", "]")
+                   .has_value());
+  MarkedField past_the_end = unmarked;
+  past_the_end.positions[0].positions.push_back(1000);
+  EXPECT_FALSE(MakeSnippetFromMarks(text, *analyzer_, terms, past_the_end.marks,
+                                    past_the_end.positions, 200, "[", "]")
                    .has_value());
 }
 
