@@ -157,14 +157,68 @@ struct SnippetText {
   std::string_view text;  // into the hit's document
 };
 
+// Whether the postings' positions of `field` in a document are those of its stored `text`
+// counted from its start, without marks to find them by: a text field's only value, short
+// enough that MakeSnippet analyzes it whole. (A value of several would continue the positions
+// of the one before; marks are only written for a field's only value.)
+bool PositionsIndexWholeText(const std::vector<FieldView>& fields, const Schema& schema,
+                             std::string_view field, std::string_view text) {
+  if (text.size() > kSnippetFirstScanBytes) return false;
+  const Schema::Field* spec = schema.Find(std::string(field));
+  if (spec != nullptr && spec->spec.type != FieldType::kText) return false;
+  return std::count_if(fields.begin(), fields.end(),
+                       [&](const FieldView& f) { return f.name == field; }) == 1;
+}
+
+// A LoadText that loads from `lazy` (none without it: the text is all in memory), and keeps
+// the first failure in *status.
+LoadText LoadFrom(LazyDocument* lazy, std::string_view text, Status* status) {
+  if (lazy == nullptr) return nullptr;
+  return [lazy, text, status](size_t begin, size_t end) {
+    *status = lazy->Load(text.substr(begin, end - begin));
+    return status->ok();
+  };
+}
+
+// How many of the tokens `analyzer` makes of the first look_bytes of candidate `f` are query
+// terms, from the postings: when they index the whole field (PositionsIndexWholeText), or with
+// its token marks from `marks_value` when it is longer. nullopt when neither is at hand (a
+// repeated field, or one without marks, is analyzed instead).
+std::optional<size_t> MatchesFromPostings(const SegmentReader& segment, uint32_t docid,
+                                          const std::vector<FieldView>& fields,
+                                          const Schema& schema, std::string_view marks_value,
+                                          const FieldView& f, Analyzer& analyzer,
+                                          HitTerms& terms, size_t look_bytes, LazyDocument* lazy,
+                                          Status* load_status) {
+  std::vector<TokenMark> marks;
+  uint32_t interval = 0;
+  const bool whole =
+      f.value.size() <= look_bytes && PositionsIndexWholeText(fields, schema, f.name, f.value);
+  const bool marked = !whole && analyzer.restarts_at_tokens() && !marks_value.empty() &&
+                      f.value.data() == FirstValue(fields, f.name).data() &&
+                      DecodeTokenMarks(marks_value, f.name, f.value.size(), &interval, &marks);
+  std::vector<TermPositions> positions;
+  if (!(whole || marked) || !terms.Positions(segment, f.name, docid, &positions))
+    return std::nullopt;
+  if (whole) {
+    size_t count = 0;
+    for (const TermPositions& tp : positions) count += tp.positions.size();
+    return count;
+  }
+  return CountMatchesInPrefix(f.value, analyzer, terms.terms(), marks, positions, look_bytes,
+                              LoadFrom(lazy, f.value, load_status));
+}
+
 // The text a hit's snippet comes from: the first of the requested fields the document has;
-// by default the text field holding the most query terms (ties: body, then the first such
-// field), falling back to the title. Each field is read by its own analyzer. With `lazy` (the
-// document the fields are in), what is analyzed is loaded first.
-Status SnippetSource(const std::vector<FieldView>& fields, const Schema& schema,
-                     const std::vector<std::string>& requested,
-                     const std::unordered_set<std::string>& terms, FieldAnalyzers& analyzers,
-                     LazyDocument* lazy, SnippetText* out) {
+// by default the text field holding the most query terms in its first 64 KiB (ties: body, then
+// the first such field), falling back to the title. A field's terms are counted from the
+// postings where they can be (MatchesFromPostings), else by its own analyzer. With `lazy` (the
+// document the fields are in), what is read is loaded first.
+Status SnippetSource(const SegmentReader& segment, uint32_t docid,
+                     const std::vector<FieldView>& fields, std::string_view marks_value,
+                     const Schema& schema, const std::vector<std::string>& requested,
+                     HitTerms& terms, FieldAnalyzers& analyzers, LazyDocument* lazy,
+                     SnippetText* out) {
   *out = SnippetText();
   for (const std::string& name : requested) {
     std::string_view value = FirstValue(fields, name);
@@ -181,10 +235,11 @@ Status SnippetSource(const std::vector<FieldView>& fields, const Schema& schema,
   auto is_candidate = [&](const FieldView& f) {
     return f.name != kIdField && f.name != kTitleField && !f.value.empty() && is_text(f.name);
   };
-  // Ranking analyzes every candidate's start: not needed when there is only one.
-  const bool rank = !terms.empty() && std::count_if(fields.begin(), fields.end(), is_candidate) > 1;
+  // Ranking reads every candidate's start: not needed when there is only one.
+  const bool rank =
+      !terms.terms().empty() && std::count_if(fields.begin(), fields.end(), is_candidate) > 1;
   // Looking at a field's start is enough to rank it: snippets come from there too.
-  constexpr size_t kLookBytes = 64 * 1024;
+  constexpr size_t kLookBytes = kSnippetFirstScanBytes;
   const FieldView* best = nullptr;
   size_t best_hits = 0;
   for (const FieldView& f : fields) {
@@ -193,9 +248,20 @@ Status SnippetSource(const std::vector<FieldView>& fields, const Schema& schema,
     if (rank) {
       Analyzer* analyzer;
       TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema, analyzers, std::string(f.name), &analyzer));
-      const std::string_view look = f.value.substr(0, kLookBytes);
-      if (lazy != nullptr) TRAWL_RETURN_IF_ERROR(lazy->Load(look));
-      analyzer->Analyze(look, [&](const Token& t) { hits += terms.count(std::string(t.term)); });
+      Status load_status;
+      const std::optional<size_t> counted =
+          MatchesFromPostings(segment, docid, fields, schema, marks_value, f, *analyzer, terms,
+                              kLookBytes, lazy, &load_status);
+      TRAWL_RETURN_IF_ERROR(load_status);
+      if (counted.has_value()) {
+        hits = *counted;
+      } else {
+        const std::string_view look = f.value.substr(0, kLookBytes);
+        if (lazy != nullptr) TRAWL_RETURN_IF_ERROR(lazy->Load(look));
+        analyzer->Analyze(look, [&](const Token& t) {
+          hits += terms.terms().count(std::string(t.term));
+        });
+      }
     }
     const bool better = best == nullptr || hits > best_hits ||
                         (hits == best_hits && f.name == kBodyField && best->name != kBodyField);
@@ -224,19 +290,6 @@ std::string TakeEngineFields(Document* doc) {
   return marks;
 }
 
-// Whether the postings' positions of `field` in a document are those of its stored `text`
-// counted from its start, without marks to find them by: a text field's only value, short
-// enough that MakeSnippet analyzes it whole. (A value of several would continue the positions
-// of the one before; marks are only written for a field's only value.)
-bool PositionsIndexWholeText(const std::vector<FieldView>& fields, const Schema& schema,
-                             std::string_view field, std::string_view text) {
-  if (text.size() > kSnippetFirstScanBytes) return false;
-  const Schema::Field* spec = schema.Find(std::string(field));
-  if (spec != nullptr && spec->spec.type != FieldType::kText) return false;
-  return std::count_if(fields.begin(), fields.end(),
-                       [&](const FieldView& f) { return f.name == field; }) == 1;
-}
-
 // The snippet of a hit's text, found from the postings' positions of the query terms when the
 // analyzer restarts at tokens: through the field's token marks (`marks_value`) when the
 // document has them, so that only the text around the matches is read (and, with `lazy`,
@@ -259,16 +312,9 @@ Status HitSnippet(const SegmentReader& segment, const Schema& schema, uint32_t d
   }
   if (by_positions && terms.Positions(segment, field, docid, &positions)) {
     Status load_status;
-    LoadText load;
-    if (lazy != nullptr) {
-      load = [&](size_t begin, size_t end) {
-        load_status = lazy->Load(text.substr(begin, end - begin));
-        return load_status.ok();
-      };
-    }
-    std::optional<std::string> snippet =
-        MakeSnippetFromMarks(text, analyzer, terms.terms(), marks, positions, options.snippet_chars,
-                             options.highlight_begin, options.highlight_end, load);
+    std::optional<std::string> snippet = MakeSnippetFromMarks(
+        text, analyzer, terms.terms(), marks, positions, options.snippet_chars,
+        options.highlight_begin, options.highlight_end, LoadFrom(lazy, text, &load_status));
     TRAWL_RETURN_IF_ERROR(load_status);
     if (snippet.has_value()) {
       *out = std::move(*snippet);
@@ -287,8 +333,8 @@ Status LoadSnippet(const SegmentReader& segment, const Schema& schema, uint32_t 
                    const std::vector<FieldView>& fields, std::string_view marks_value,
                    LazyDocument* lazy, std::string* out) {
   SnippetText source;
-  TRAWL_RETURN_IF_ERROR(SnippetSource(fields, schema, options.snippet_fields, terms.terms(),
-                                      analyzers, lazy, &source));
+  TRAWL_RETURN_IF_ERROR(SnippetSource(segment, docid, fields, marks_value, schema,
+                                      options.snippet_fields, terms, analyzers, lazy, &source));
   Analyzer* analyzer = &analyzers.Default();
   if (!source.field.empty())
     TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema, analyzers, source.field, &analyzer));

@@ -1,6 +1,7 @@
 #include "searcher/snippet.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <optional>
 #include <unordered_map>
@@ -367,6 +368,25 @@ class MarkedText {
     return true;
   }
 
+  // The start and position of the last token starting before `byte` (0 and 0 when none does:
+  // the text's start); false if the text disagrees with the marks.
+  bool LastTokenStartingBefore(size_t byte, size_t* start, uint32_t* position) {
+    *start = 0;
+    *position = 0;
+    if (byte == 0) return true;
+    const size_t k = IntervalOfByte(std::min(byte, text_.size()) - 1);
+    const Interval& in = TokenizedUntil(k, [&](const Span& s) { return s.start >= byte; });
+    auto after = std::lower_bound(in.spans.begin(), in.spans.end(), byte,
+                                  [](const Span& s, size_t b) { return s.start < b; });
+    if (after != in.spans.begin()) {
+      *start = std::prev(after)->start;
+      *position = std::prev(after)->position;
+    } else if (k > 0) {
+      consistent_ = false;  // an interval starts with its mark's token
+    }
+    return consistent_;
+  }
+
   // The analyzed tokens, as Analyzer::Analyze of the whole text gives them, of every token that
   // starts or ends in bytes [begin, end]: the text from the last token starting at or before
   // `begin` to the first starting after `end` is analyzed, from that token's position, and its
@@ -502,30 +522,67 @@ class MarkedText {
 
 }  // namespace
 
+namespace {
+
+// The query terms' positions as (position, index of the term in query_terms), by position; false
+// if the marks are not strictly increasing inside the text, or if two terms share a position.
+bool MatchesOfPositions(size_t text_size, const std::vector<TokenMark>& marks,
+                        const std::vector<TermPositions>& positions, const QueryTerms& query_terms,
+                        std::vector<std::pair<uint32_t, int>>* hits) {
+  for (size_t i = 0; i < marks.size(); ++i) {
+    const TokenMark previous = i == 0 ? TokenMark{} : marks[i - 1];
+    if (marks[i].position <= previous.position || marks[i].byte <= previous.byte ||
+        marks[i].byte >= text_size)
+      return false;
+  }
+  for (const TermPositions& tp : positions) {
+    const int id = query_terms.Find(tp.term);
+    if (id < 0) continue;
+    for (uint32_t p : tp.positions) hits->emplace_back(p, id);
+  }
+  std::sort(hits->begin(), hits->end());
+  // One token is one term.
+  return std::adjacent_find(hits->begin(), hits->end(), [](const auto& a, const auto& b) {
+           return a.first == b.first;
+         }) == hits->end();
+}
+
+}  // namespace
+
+std::optional<size_t> CountMatchesInPrefix(std::string_view text, Analyzer& analyzer,
+                                           const std::unordered_set<std::string>& terms,
+                                           const std::vector<TokenMark>& marks,
+                                           const std::vector<TermPositions>& positions,
+                                           size_t prefix_bytes, const LoadText& load) {
+  const QueryTerms query_terms(terms);
+  std::vector<std::pair<uint32_t, int>> hits;
+  if (!MatchesOfPositions(text.size(), marks, positions, query_terms, &hits)) return std::nullopt;
+  if (prefix_bytes >= text.size()) return hits.size();
+  // The tokens before the last one starting in the prefix are whole in it; that one, perhaps
+  // cut, and what follows it in the prefix are analyzed as the prefix alone would be.
+  SnippetText source(text, &load);
+  MarkedText marked(source, analyzer, query_terms, marks, hits);
+  size_t start = 0;
+  uint32_t position = 0;
+  if (!marked.LastTokenStartingBefore(prefix_bytes, &start, &position)) return std::nullopt;
+  if (!source.Load(start, prefix_bytes)) return std::nullopt;
+  size_t count = static_cast<size_t>(
+      std::lower_bound(hits.begin(), hits.end(), std::make_pair(position, INT_MIN)) -
+      hits.begin());
+  analyzer.Analyze(text.substr(start, prefix_bytes - start),
+                   [&](const Token& t) { count += query_terms.Find(t.term) >= 0; });
+  return count;
+}
+
 std::optional<std::string> MakeSnippetFromMarks(
     std::string_view text, Analyzer& analyzer, const std::unordered_set<std::string>& terms,
     const std::vector<TokenMark>& marks, const std::vector<TermPositions>& positions,
     size_t max_chars, std::string_view begin_mark, std::string_view end_mark,
     const LoadText& load) {
   if (max_chars == 0) return std::string();
-  for (size_t i = 0; i < marks.size(); ++i) {
-    const TokenMark previous = i == 0 ? TokenMark{} : marks[i - 1];
-    if (marks[i].position <= previous.position || marks[i].byte <= previous.byte ||
-        marks[i].byte >= text.size())
-      return std::nullopt;
-  }
   const QueryTerms query_terms(terms);
   std::vector<std::pair<uint32_t, int>> hits;  // (position, term), by position
-  for (const TermPositions& tp : positions) {
-    const int id = query_terms.Find(tp.term);
-    if (id < 0) continue;
-    for (uint32_t p : tp.positions) hits.emplace_back(p, id);
-  }
-  std::sort(hits.begin(), hits.end());
-  if (std::adjacent_find(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
-        return a.first == b.first;
-      }) != hits.end())
-    return std::nullopt;  // one token is one term
+  if (!MatchesOfPositions(text.size(), marks, positions, query_terms, &hits)) return std::nullopt;
 
   SnippetText source(text, &load);
   MarkedText marked(source, analyzer, query_terms, marks, hits);

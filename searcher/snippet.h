@@ -67,6 +67,17 @@ std::optional<std::string> MakeSnippetFromMarks(
     size_t max_chars, std::string_view begin_mark, std::string_view end_mark,
     const LoadText& load = nullptr);
 
+// How many tokens of text[0, prefix_bytes) analyze to one of `terms`, as analyzing that prefix
+// alone counts them, from the terms' positions and the field's token marks (as
+// MakeSnippetFromMarks takes them): only the tokenizer up to the last token starting in the
+// prefix, and the analysis of what is left from there, read the text. nullopt if the marks
+// disagree with the text, or if `load` fails.
+std::optional<size_t> CountMatchesInPrefix(std::string_view text, Analyzer& analyzer,
+                                           const std::unordered_set<std::string>& terms,
+                                           const std::vector<TokenMark>& marks,
+                                           const std::vector<TermPositions>& positions,
+                                           size_t prefix_bytes, const LoadText& load = nullptr);
+
 }  // namespace trawl
 
 #endif  // TRAWL_SEARCHER_SNIPPET_H_

@@ -5,6 +5,7 @@
 // only the store frames around its matches.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <random>
@@ -188,6 +189,86 @@ TEST_F(SnippetMarksTest, TheMarksFieldIsNeverShown) {
   for (const Hit& hit : results.hits) EXPECT_EQ(hit.snippet, "") << hit.id;
 }
 
+// Without snippet_fields, the snippet comes from the text field with the most query-term tokens
+// in its first 64 KiB (ties: body, then the first), counted from the postings when they index
+// the whole field and by analysis otherwise (a longer field, a repeated one): both counts must
+// choose as analyzing every candidate would.
+TEST(SnippetSourceTest, TheFieldWithTheMostMatchesIsChosenAsAnalysisWould) {
+  const std::string dir = FreshTempDir("snippet_source").string();
+  std::unique_ptr<Analyzer> analyzer;
+  ASSERT_TRUE(Analyzer::Create(AnalyzerOptions(), &analyzer).ok());
+  std::mt19937 rng(31);
+  const std::vector<std::string> rare = {"needle", "thread", "haystack"};
+  std::vector<Document> docs;
+  for (int i = 0; i < 120; ++i) {
+    Document d;
+    d.id = "doc" + std::to_string(i);
+    d.fields.push_back({"title", "needle " + std::to_string(i)});  // never a candidate
+    for (const char* name : {"notes", "body", "summary"}) {
+      if (rng() % 4 == 0) continue;
+      // Short fields, so that counts tie often; now and then one past 64 KiB.
+      const size_t bytes = rng() % 15 == 0 ? 70000 : 20 + rng() % 300;
+      d.fields.push_back({name, Text(&rng, bytes, rare)});
+      if (rng() % 10 == 0) d.fields.push_back({name, Text(&rng, 40, rare)});  // repeated
+    }
+    docs.push_back(std::move(d));
+  }
+  std::unique_ptr<IndexWriter> writer;
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &writer).ok());
+  for (const Document& d : docs) ASSERT_TRUE(writer->Add(d).ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  writer.reset();
+  std::unique_ptr<Searcher> searcher;
+  ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
+
+  // The reference: every candidate's first 64 KiB analyzed.
+  auto expected_snippet = [&](const Document& doc, const std::unordered_set<std::string>& terms,
+                              size_t chars) {
+    const DocField* best = nullptr;
+    size_t best_hits = 0;
+    for (const DocField& f : doc.fields) {
+      if (f.name == "title" || f.value.empty()) continue;
+      size_t hits = 0;
+      analyzer->Analyze(std::string_view(f.value).substr(0, 64 * 1024),
+                        [&](const Token& t) { hits += terms.count(std::string(t.term)); });
+      if (best == nullptr || hits > best_hits ||
+          (hits == best_hits && f.name == "body" && best->name != "body")) {
+        best = &f;
+        best_hits = hits;
+      }
+    }
+    if (best == nullptr) return std::string();
+    const bool repeated =
+        std::count_if(doc.fields.begin(), doc.fields.end(),
+                      [&](const DocField& f) { return f.name == best->name; }) > 1;
+    return repeated ? MakeSnippet(best->value, *analyzer, terms, chars, "<b>", "</b>")
+                    : MakeSnippetScanning(best->value, *analyzer, terms, chars, "<b>", "</b>",
+                                          SIZE_MAX, SIZE_MAX);
+  };
+  size_t checked = 0;
+  for (const auto& [query, term_list] :
+       std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"needle", {"needl"}},
+           {"needle thread", {"needl", "thread"}},
+           {"haystack copper", {"haystack", "copper"}},
+           {"running willow", {"run", "willow"}}}) {
+    const std::unordered_set<std::string> terms(term_list.begin(), term_list.end());
+    for (size_t chars : {size_t{50}, size_t{200}}) {
+      SearchOptions options;
+      options.top_k = 200;
+      options.snippet_chars = chars;
+      SearchResults results;
+      ASSERT_TRUE(searcher->Search(query, options, &results).ok()) << query;
+      for (const Hit& hit : results.hits) {
+        const Document& doc = docs[std::stoul(hit.id.substr(3))];
+        ASSERT_EQ(hit.snippet, expected_snippet(doc, terms, chars)) << query << " in " << hit.id;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 500u);
+  std::filesystem::remove_all(dir);
+}
 
 // Documents of several MiB whose matches lie deep, past many store frames: a hit with a snippet
 // and no fields decompresses the frame of the document's head and those around its matches, and

@@ -341,6 +341,46 @@ TEST(SnippetFromMarksTest, EveryBuiltInPipelineGivesTheSnippetOfTheWholeText) {
   }
 }
 
+// CountMatchesInPrefix counts what analyzing the prefix alone does, wherever the prefix cuts
+// the text: between tokens, inside one, inside a UTF-8 sequence.
+TEST(SnippetFromMarksTest, MatchesInAPrefixAreThoseItsAnalysisCounts) {
+  static const char* const kWords[] = {"the", "fox", "foxes", "a", "running", "run", "日本語",
+                                       "é", "don't", "3.14", "s", "ß"};
+  static const char* const kGaps[] = {" ", "  ", "\n", ", ", "-", "'"};
+  AnalyzerOptions simple;
+  simple.stopwords = "english";
+  AnalyzerOptions standard;
+  standard.tokenizer = "standard";
+  standard.language = "porter";
+  standard.max_token_chars = 4;
+  for (const AnalyzerOptions& options : {simple, standard}) {
+    std::unique_ptr<Analyzer> analyzer;
+    ASSERT_TRUE(Analyzer::Create(options, &analyzer).ok());
+    std::mt19937 rng(17);
+    for (int round = 0; round < 1500; ++round) {
+      std::string text;
+      for (size_t n = rng() % 400; n > 0; --n) {
+        text += kWords[rng() % std::size(kWords)];
+        text += kGaps[rng() % std::size(kGaps)];
+      }
+      const std::vector<std::string> query =
+          analyzer->Terms(round % 2 ? "fox running" : "日本語 foxes é");
+      const std::unordered_set<std::string> terms(query.begin(), query.end());
+      const std::vector<std::string> distinct(terms.begin(), terms.end());
+      const MarkedField field = MarkText(*analyzer, text, 1 + rng() % 40, distinct);
+      const size_t prefix = text.empty() ? 0 : rng() % (text.size() + 10);
+      size_t expected = 0;
+      analyzer->Analyze(std::string_view(text).substr(0, prefix),
+                        [&](const Token& t) { expected += terms.count(std::string(t.term)); });
+      const std::optional<size_t> got = CountMatchesInPrefix(text, *analyzer, terms, field.marks,
+                                                             field.positions, prefix);
+      ASSERT_TRUE(got.has_value()) << options.tokenizer << ", round " << round;
+      ASSERT_EQ(*got, expected) << options.tokenizer << ", round " << round << ", prefix "
+                                << prefix << "\ntext: " << text;
+    }
+  }
+}
+
 TEST_F(SnippetTest, FromMarksRefusesMarksOrPositionsTheTextDoesNotHave) {
   const std::string text = "one fox two dog three fox four dog five six seven eight nine ten";
   const std::vector<std::string> words = {"fox", "dog"};  // the positions' terms view them
