@@ -1,8 +1,9 @@
 // Fuzz target: snippets from token marks. The input is a header (mark interval, snippet budget,
 // tokenizer, query terms) and a text, optionally followed after a NUL by a "#marks" value.
-// - With the marks and positions the indexer and postings would give, MakeSnippetFromMarks must
-//   answer, and with the simple tokenizer (whose restart at a token is exact by construction)
-//   answer exactly what MakeSnippetScanning makes of the whole text.
+// - With the marks and positions the indexer and postings would give, MakeSnippetFromMarks and
+//   CountMatchesInPrefix must answer, and with the simple tokenizer (whose restart at a token
+//   is exact by construction) answer exactly what MakeSnippetScanning makes of the whole text
+//   and what analyzing the prefix counts.
 // - With the input's own marks value, anything DecodeTokenMarks accepts must be safe to use:
 //   an answer, if any, is valid UTF-8.
 #include <cstddef>
@@ -85,6 +86,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       *got != trawl::MakeSnippetScanning(text, analyzer, terms, max_chars, "[", "]", SIZE_MAX,
                                          SIZE_MAX))
     std::abort();
+
+  // The matches in a prefix cut anywhere, as its own analysis counts them.
+  const size_t prefix = text.size() * data[1] / 255;
+  const std::optional<size_t> in_prefix =
+      trawl::CountMatchesInPrefix(text, analyzer, terms, marks, positions, prefix);
+  if (!in_prefix.has_value()) std::abort();
+  if (!use_standard) {
+    size_t expected = 0;
+    analyzer.Analyze(text.substr(0, prefix),
+                     [&](const trawl::Token& t) { expected += terms.count(std::string(t.term)); });
+    if (*in_prefix != expected) std::abort();
+  }
 
   std::vector<trawl::TokenMark> decoded;
   uint32_t decoded_interval = 0;

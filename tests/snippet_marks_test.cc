@@ -55,6 +55,17 @@ size_t HitSegments(Searcher& searcher) {
   return segments.size();
 }
 
+// An index in `dir` of `docs`, committed at once, and a searcher over it.
+void IndexAndOpen(const std::string& dir, const std::vector<Document>& docs,
+                  std::unique_ptr<Searcher>* searcher) {
+  std::unique_ptr<IndexWriter> writer;
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &writer).ok());
+  for (const Document& d : docs) ASSERT_TRUE(writer->Add(d).ok());
+  ASSERT_TRUE(writer->Commit().ok());
+  writer.reset();
+  ASSERT_TRUE(Searcher::Open(dir, {}, searcher).ok());
+}
+
 class SnippetMarksTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -213,13 +224,8 @@ TEST(SnippetSourceTest, TheFieldWithTheMostMatchesIsChosenAsAnalysisWould) {
     }
     docs.push_back(std::move(d));
   }
-  std::unique_ptr<IndexWriter> writer;
-  ASSERT_TRUE(IndexWriter::Open(dir, {}, &writer).ok());
-  for (const Document& d : docs) ASSERT_TRUE(writer->Add(d).ok());
-  ASSERT_TRUE(writer->Commit().ok());
-  writer.reset();
   std::unique_ptr<Searcher> searcher;
-  ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
+  ASSERT_NO_FATAL_FAILURE(IndexAndOpen(dir, docs, &searcher));
 
   // The reference: every candidate's first 64 KiB analyzed.
   auto expected_snippet = [&](const Document& doc, const std::unordered_set<std::string>& terms,
@@ -304,13 +310,8 @@ TEST(SnippetFramesTest, DeepMatchesDecompressOnlyTheirFrames) {
     d.fields.push_back({"body", Text(&rng, 3000 * (i + 1), {"needle", "thread", "haystack"})});
     docs.push_back(std::move(d));
   }
-  std::unique_ptr<IndexWriter> writer;
-  ASSERT_TRUE(IndexWriter::Open(dir, {}, &writer).ok());
-  for (const Document& d : docs) ASSERT_TRUE(writer->Add(d).ok());
-  ASSERT_TRUE(writer->Commit().ok());
-  writer.reset();
   std::unique_ptr<Searcher> searcher;
-  ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
+  ASSERT_NO_FATAL_FAILURE(IndexAndOpen(dir, docs, &searcher));
 
   size_t big_hits = 0;
   for (const auto& [query, term_list] :

@@ -238,6 +238,17 @@ MarkedField MarkText(Analyzer& analyzer, std::string_view text, uint32_t interva
   return out;
 }
 
+// Up to max_words of `words`, each followed by one of `gaps`.
+std::string RandomText(std::mt19937& rng, const std::vector<std::string>& words,
+                       const std::vector<std::string>& gaps, size_t max_words) {
+  std::string text;
+  for (size_t n = rng() % (max_words + 1); n > 0; --n) {
+    text += words[rng() % words.size()];
+    text += gaps[rng() % gaps.size()];
+  }
+  return text;
+}
+
 TEST_F(SnippetTest, FromMarksIsTheSnippetOfTheWholeText) {
   static const char* const kWords[] = {"the", "fox", "jumps", "over", "a", "lazy", "dog",
                                        "foxes", "Jumping", "é", "日本語", "x", "and", "ß",
@@ -285,11 +296,10 @@ TEST_F(SnippetTest, FromMarksIsTheSnippetOfTheWholeText) {
 // With stop words, tokens too long to index and tokens that stem to nothing, a position the
 // tokenizer counts may have no term: the text a snippet shows is analyzed from such tokens too.
 TEST(SnippetFromMarksTest, EveryBuiltInPipelineGivesTheSnippetOfTheWholeText) {
-  static const char* const kWords[] = {"the",  "fox",   "jumps", "over", "a",   "lazy",
-                                       "dog's", "Foxes", "don't", "é",    "日本語", "s",
-                                       "and",  "ß",     "e.g.",  "ran",  "3.14", "end",
-                                       "running", "supercalifragilistic"};
-  static const char* const kGaps[] = {" ", " ", " ", "  ", "\n", ", ", ". ", "-", "\t", " — "};
+  const std::vector<std::string> words = {"the", "fox", "jumps", "over", "a", "lazy", "dog's",
+                                          "Foxes", "don't", "é", "日本語", "s", "and", "ß", "e.g.",
+                                          "ran", "3.14", "end", "running", "supercalifragilistic"};
+  const std::vector<std::string> gaps = {" ", " ", " ", "  ", "\n", ", ", ". ", "-", "\t", " — "};
   AnalyzerOptions standard;
   standard.tokenizer = "standard";
   standard.stopwords = "english";
@@ -302,31 +312,22 @@ TEST(SnippetFromMarksTest, EveryBuiltInPipelineGivesTheSnippetOfTheWholeText) {
   unstemmed.tokenizer = "standard";
   unstemmed.language = "none";
   unstemmed.max_token_chars = 5;
-  const std::vector<std::string> queries = {"fox",       "fox dog",      "jumping lazy end",
-                                            "ß 日本語", "s running",    "the fox don't",
+  const std::vector<std::string> queries = {"fox",       "fox dog",       "jumping lazy end",
+                                            "ß 日本語",  "s running",     "the fox don't",
                                             "absent",    ""};
   for (const AnalyzerOptions& options : {standard, porter, unstemmed}) {
     std::unique_ptr<Analyzer> analyzer;
     ASSERT_TRUE(Analyzer::Create(options, &analyzer).ok());
     ASSERT_TRUE(analyzer->restarts_at_tokens());
     std::mt19937 rng(13);
-    std::uniform_int_distribution<size_t> word(0, std::size(kWords) - 1);
-    std::uniform_int_distribution<size_t> gap(0, std::size(kGaps) - 1);
-    std::uniform_int_distribution<size_t> length(0, 1500);
-    std::uniform_int_distribution<size_t> budget(1, 300);
-    std::uniform_int_distribution<uint32_t> interval(1, 64);
     int with_match = 0;
     for (int round = 0; round < 1000; ++round) {
-      std::string text;
-      for (size_t n = length(rng); n > 0; --n) {
-        text += kWords[word(rng)];
-        text += kGaps[gap(rng)];
-      }
+      const std::string text = RandomText(rng, words, gaps, 1500);
       const std::vector<std::string> query = analyzer->Terms(queries[round % queries.size()]);
       const std::unordered_set<std::string> terms(query.begin(), query.end());
       const std::vector<std::string> distinct(terms.begin(), terms.end());
-      const size_t max_chars = budget(rng);
-      const MarkedField field = MarkText(*analyzer, text, interval(rng), distinct);
+      const size_t max_chars = 1 + rng() % 300;
+      const MarkedField field = MarkText(*analyzer, text, 1 + rng() % 64, distinct);
       const std::string expected =
           MakeSnippetScanning(text, *analyzer, terms, max_chars, "[", "]", SIZE_MAX, SIZE_MAX);
       const std::optional<std::string> got = MakeSnippetFromMarks(
@@ -344,9 +345,9 @@ TEST(SnippetFromMarksTest, EveryBuiltInPipelineGivesTheSnippetOfTheWholeText) {
 // CountMatchesInPrefix counts what analyzing the prefix alone does, wherever the prefix cuts
 // the text: between tokens, inside one, inside a UTF-8 sequence.
 TEST(SnippetFromMarksTest, MatchesInAPrefixAreThoseItsAnalysisCounts) {
-  static const char* const kWords[] = {"the", "fox", "foxes", "a", "running", "run", "日本語",
-                                       "é", "don't", "3.14", "s", "ß"};
-  static const char* const kGaps[] = {" ", "  ", "\n", ", ", "-", "'"};
+  const std::vector<std::string> words = {"the", "fox", "foxes", "a", "running", "run",
+                                          "日本語", "é", "don't", "3.14", "s", "ß"};
+  const std::vector<std::string> gaps = {" ", "  ", "\n", ", ", "-", "'"};
   AnalyzerOptions simple;
   simple.stopwords = "english";
   AnalyzerOptions standard;
@@ -358,11 +359,7 @@ TEST(SnippetFromMarksTest, MatchesInAPrefixAreThoseItsAnalysisCounts) {
     ASSERT_TRUE(Analyzer::Create(options, &analyzer).ok());
     std::mt19937 rng(17);
     for (int round = 0; round < 1500; ++round) {
-      std::string text;
-      for (size_t n = rng() % 400; n > 0; --n) {
-        text += kWords[rng() % std::size(kWords)];
-        text += kGaps[rng() % std::size(kGaps)];
-      }
+      const std::string text = RandomText(rng, words, gaps, 400);
       const std::vector<std::string> query =
           analyzer->Terms(round % 2 ? "fox running" : "日本語 foxes é");
       const std::unordered_set<std::string> terms(query.begin(), query.end());
