@@ -10,10 +10,12 @@
   shards.json and without hanging; a rank killed after its part's commit (before the part's
   marker) ends the job too. The rerun of the same command builds only the parts that did not
   complete (the others' markers stay untouched) and gives the same answers;
-- a different --parts on an existing set, and -np without --parts (one part per rank).
+- a different --parts on an existing set, and -np without --parts (one part per rank), also
+  with the store's compression options (--store-block, --store-level), which every part takes.
 
 Exits 77 (ctest: skipped) when mpirun is not installed or trawl-index was built without MPI.
 """
+import glob
 import json
 import math
 import os
@@ -209,11 +211,24 @@ def test_rerun_after(tools, reference, name, hook, part):
         check(after[p] == mtime, f"{name}: part {p} was rebuilt")
 
 
+def store_bytes(idx):
+    return sum(os.path.getsize(p)
+               for p in glob.glob(os.path.join(idx, "**", "*.store"), recursive=True))
+
+
 def test_one_part_per_rank(tools, reference):
     idx = os.path.join(tools.work, "per-rank")
     r, summary = tools.mpirun(2, idx)
     check_complete(tools, idx, summary, r, reference, "2 ranks, no --parts")
     check(summary["parts"] == 2, f"parts {summary['parts']}")
+
+    # The store's compression options reach every rank's parts: the same answers (their ids
+    # read from the stores), from other stores.
+    small = os.path.join(tools.work, "per-rank-small-blocks")
+    r, summary = tools.mpirun(2, small, "--store-block", "1K", "--store-level", "9")
+    check_complete(tools, small, summary, r, reference, "2 ranks, 1 KiB store blocks")
+    check(store_bytes(idx) > 0 and store_bytes(small) != store_bytes(idx),
+          f"--store-block 1K changed no store ({store_bytes(idx)} bytes)")
 
 
 def main():
