@@ -8,6 +8,22 @@
 
 namespace trawl {
 
+namespace {
+
+// A key's first 8 bytes as a big-endian number, zero-padded. Keys never compare otherwise than
+// their prefixes do (a key that is smaller has a prefix no larger), so a binary search over the
+// prefixes, one array of integers, places a key among the blocks up to the few whose first keys
+// share its prefix.
+uint64_t KeyPrefix(std::string_view key) {
+  uint64_t prefix = 0;
+  const size_t n = std::min<size_t>(8, key.size());
+  for (size_t i = 0; i < n; ++i)
+    prefix |= static_cast<uint64_t>(static_cast<unsigned char>(key[i])) << (56 - 8 * i);
+  return prefix;
+}
+
+}  // namespace
+
 PostingList::BlockInfo PostingList::block(size_t b) const {
   BlockInfo bi;
   bi.num_impacts = 0;
@@ -256,6 +272,7 @@ Status SegmentReader::ParseDictIndex() {
     return dict_->Corrupt("implausible block count");
   ByteReader in(body.substr(index_offset, body.size() - trailer_size - index_offset));
   block_first_keys_.reserve(num_blocks);
+  block_key_prefixes_.reserve(num_blocks);
   block_offsets_.reserve(num_blocks);
   for (uint32_t b = 0; b < num_blocks; ++b) {
     std::string_view key;
@@ -266,6 +283,7 @@ Status SegmentReader::ParseDictIndex() {
       return dict_->Corrupt("block offsets out of order or range");
     if (b > 0 && key <= block_first_keys_.back()) return dict_->Corrupt("block keys out of order");
     block_first_keys_.push_back(key);
+    block_key_prefixes_.push_back(KeyPrefix(key));
     block_offsets_.push_back(offset);
   }
   if (!in.empty()) return dict_->Corrupt("trailing bytes after the block index");
@@ -358,10 +376,17 @@ int SegmentReader::FieldId(std::string_view field) const {
   return -1;
 }
 
+
 size_t SegmentReader::FindBlock(std::string_view key) const {
-  auto it = std::upper_bound(block_first_keys_.begin(), block_first_keys_.end(), key);
-  if (it == block_first_keys_.begin()) return SIZE_MAX;
-  return static_cast<size_t>(it - block_first_keys_.begin()) - 1;
+  // The first block whose first key is larger: after every block of a smaller prefix, and
+  // among those of the same prefix by the keys themselves.
+  const auto [same_begin, same_end] =
+      std::equal_range(block_key_prefixes_.begin(), block_key_prefixes_.end(), KeyPrefix(key));
+  const auto keys_begin = block_first_keys_.begin();
+  const auto it = std::upper_bound(keys_begin + (same_begin - block_key_prefixes_.begin()),
+                                   keys_begin + (same_end - block_key_prefixes_.begin()), key);
+  if (it == keys_begin) return SIZE_MAX;
+  return static_cast<size_t>(it - keys_begin) - 1;
 }
 
 Status SegmentReader::ScanBlock(

@@ -328,6 +328,7 @@ class SegmentReader {
   uint64_t num_terms_ = 0;
   std::vector<FieldInfo> fields_;
   std::vector<std::string_view> block_first_keys_;
+  std::vector<uint64_t> block_key_prefixes_;  // of block_first_keys_: FindBlock searches them
   std::vector<uint64_t> block_offsets_;
   uint64_t dict_data_end_ = 0;
   // Per field: its num_docs u32 lengths in the .len map (formats 1 to 5), or null when it has

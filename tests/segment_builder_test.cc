@@ -214,31 +214,41 @@ TEST_F(SegmentBuilderTest, StoresTheTokenMarksOfLongTextFields) {
 // them: ids (indexed verbatim) that are prefixes of one another, over many dictionary blocks,
 // are found, and every other string is not.
 TEST_F(SegmentBuilderTest, LookupTermFindsExactlyTheIndexedTerms) {
-  std::mt19937 rng(9);
-  std::set<std::string> ids;
-  while (ids.size() < 1500) {
-    std::string id(1 + rng() % 7, 'a');  // of the 3280 such strings
-    for (char& c : id) c = static_cast<char>('a' + rng() % 3);
-    ids.insert(id);
-  }
-  SegmentBuilder builder(analyzer_.get(), dir_);
-  for (const std::string& id : ids) ASSERT_TRUE(builder.Add({id, {{"body", "x"}}}).ok());
-  SegmentStats stats;
-  ASSERT_TRUE(builder.Write("seg_1", &stats).ok());
-  std::unique_ptr<SegmentReader> seg;
-  ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/true, &seg).ok());
-  // Every string of up to 8 letters of a..d: the ids, their prefixes and extensions, and more.
-  std::vector<std::string> keys = {""};
-  for (size_t from = 0; keys[from].size() < 8; ++from)
-    for (char c : {'a', 'b', 'c', 'd'}) keys.push_back(keys[from] + c);
-  for (const std::string& key : keys) {
-    TermInfo info;
-    const Status s = seg->LookupTerm(0, key, &info);
-    if (ids.count(key)) {
-      ASSERT_TRUE(s.ok()) << key << ": " << s.ToString();
-      EXPECT_EQ(info.doc_freq, 1u) << key;
-    } else {
-      ASSERT_TRUE(s.IsNotFound()) << key << ": " << s.ToString();
+  // Short ids, and ids whose keys all share their first 8 bytes (the block index then tells
+  // the blocks apart by the whole keys).
+  for (const std::string& common : {std::string(), std::string("commonprefix")}) {
+    SCOPED_TRACE("ids starting with '" + common + "'");
+    std::mt19937 rng(9);
+    std::set<std::string> ids;
+    while (ids.size() < 1500) {
+      std::string id(1 + rng() % 7, 'a');  // of the 3280 such strings
+      for (char& c : id) c = static_cast<char>('a' + rng() % 3);
+      ids.insert(common + id);
+    }
+    const std::string dir = dir_ + "/" + std::to_string(common.size());
+    fs::create_directories(dir);
+    SegmentBuilder builder(analyzer_.get(), dir);
+    for (const std::string& id : ids) ASSERT_TRUE(builder.Add({id, {{"body", "x"}}}).ok());
+    SegmentStats stats;
+    ASSERT_TRUE(builder.Write("seg_1", &stats).ok());
+    std::unique_ptr<SegmentReader> seg;
+    ASSERT_TRUE(SegmentReader::Open(dir, "seg_1", /*verify_checksums=*/true, &seg).ok());
+    // Every string of up to 8 letters of a..d after the common part: the ids, their prefixes
+    // and extensions, and more; and the common part's own prefixes.
+    std::vector<std::string> keys = {""};
+    for (size_t from = 0; keys[from].size() < 8; ++from)
+      for (char c : {'a', 'b', 'c', 'd'}) keys.push_back(keys[from] + c);
+    for (std::string& key : keys) key = common + key;
+    for (size_t n = 0; n < common.size(); ++n) keys.push_back(common.substr(0, n));
+    for (const std::string& key : keys) {
+      TermInfo info;
+      const Status s = seg->LookupTerm(0, key, &info);
+      if (ids.count(key)) {
+        ASSERT_TRUE(s.ok()) << key << ": " << s.ToString();
+        EXPECT_EQ(info.doc_freq, 1u) << key;
+      } else {
+        ASSERT_TRUE(s.IsNotFound()) << key << ": " << s.ToString();
+      }
     }
   }
 }
