@@ -376,7 +376,6 @@ int SegmentReader::FieldId(std::string_view field) const {
   return -1;
 }
 
-
 size_t SegmentReader::FindBlock(std::string_view key) const {
   // The first block whose first key is larger: after every block of a smaller prefix, and
   // among those of the same prefix by the keys themselves.

@@ -26,18 +26,22 @@ const HitTerms::FieldPostings& HitTerms::Open(const SegmentReader& segment,
   return out;
 }
 
-bool HitTerms::Positions(const SegmentReader& segment, std::string_view field, uint32_t docid,
-                         std::vector<TermPositions>* out) {
-  out->clear();
+const std::vector<TermPositions>* HitTerms::Positions(const SegmentReader& segment,
+                                                      std::string_view field, uint32_t docid) {
   const FieldPostings& postings = Open(segment, field);
-  if (!postings.readable) return false;
+  if (!postings.readable) return nullptr;
+  if (last_postings_ == &postings && last_docid_ == docid) return &last_positions_;
+  last_postings_ = nullptr;
+  last_positions_.clear();
   for (const auto& [term, list] : postings.lists) {
     PostingCursor cursor(list.get());
     if (cursor.Advance(docid) != docid) continue;
-    out->push_back({term, {}});
-    if (!cursor.Positions(&out->back().positions)) return false;
+    last_positions_.push_back({term, {}});
+    if (!cursor.Positions(&last_positions_.back().positions)) return nullptr;
   }
-  return true;
+  last_postings_ = &postings;
+  last_docid_ = docid;
+  return &last_positions_;
 }
 
 }  // namespace trawl

@@ -6,6 +6,7 @@
 #define TRAWL_SEARCHER_HIT_TERMS_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,10 +28,12 @@ class HitTerms {
   const std::unordered_set<std::string>& terms() const { return terms_; }
 
   // The positions of each term in `docid`'s `field` of `segment` (the terms the document does
-  // not have there are left out); false if the segment does not index the field, or if a
-  // posting list cannot be read (a snippet then scans the text). `segment` must outlive this.
-  bool Positions(const SegmentReader& segment, std::string_view field, uint32_t docid,
-                 std::vector<TermPositions>* out);
+  // not have there are left out); null if the segment does not index the field, or if a
+  // posting list cannot be read (a snippet then scans the text). Valid until the next call;
+  // the same question asked again (the field a snippet is chosen from, then made of) is
+  // answered without reading the postings again. `segment` must outlive this.
+  const std::vector<TermPositions>* Positions(const SegmentReader& segment,
+                                              std::string_view field, uint32_t docid);
 
  private:
   struct FieldPostings {
@@ -43,7 +46,13 @@ class HitTerms {
   const FieldPostings& Open(const SegmentReader& segment, std::string_view field);
 
   std::unordered_set<std::string> terms_;
-  std::vector<FieldPostings> opened_;  // a page's hits are in few segments: searched in order
+  // A page's hits are in few segments: searched in order. A deque, so that what it holds stays
+  // where it is as it grows.
+  std::deque<FieldPostings> opened_;
+  // The last answer of Positions, and what it answered.
+  const FieldPostings* last_postings_ = nullptr;
+  uint32_t last_docid_ = 0;
+  std::vector<TermPositions> last_positions_;
 };
 
 }  // namespace trawl

@@ -197,15 +197,15 @@ std::optional<size_t> MatchesFromPostings(const SegmentReader& segment, uint32_t
   const bool marked = !whole && analyzer.restarts_at_tokens() && !marks_value.empty() &&
                       f.value.data() == FirstValue(fields, f.name).data() &&
                       DecodeTokenMarks(marks_value, f.name, f.value.size(), &interval, &marks);
-  std::vector<TermPositions> positions;
-  if (!(whole || marked) || !terms.Positions(segment, f.name, docid, &positions))
-    return std::nullopt;
+  const std::vector<TermPositions>* positions =
+      whole || marked ? terms.Positions(segment, f.name, docid) : nullptr;
+  if (positions == nullptr) return std::nullopt;
   if (whole) {
     size_t count = 0;
-    for (const TermPositions& tp : positions) count += tp.positions.size();
+    for (const TermPositions& tp : *positions) count += tp.positions.size();
     return count;
   }
-  return CountMatchesInPrefix(f.value, analyzer, terms.terms(), marks, positions, look_bytes,
+  return CountMatchesInPrefix(f.value, analyzer, terms.terms(), marks, *positions, look_bytes,
                               LoadFrom(lazy, f.value, load_status));
 }
 
@@ -302,7 +302,6 @@ Status HitSnippet(const SegmentReader& segment, const Schema& schema, uint32_t d
                   std::string* out) {
   std::vector<TokenMark> marks;
   uint32_t interval = 0;
-  std::vector<TermPositions> positions;
   bool by_positions = analyzer.restarts_at_tokens() && !field.empty() &&
                       text.data() == FirstValue(fields, field).data();
   if (by_positions) {
@@ -310,10 +309,12 @@ Status HitSnippet(const SegmentReader& segment, const Schema& schema, uint32_t d
                         DecodeTokenMarks(marks_value, field, text.size(), &interval, &marks);
     by_positions = marked || PositionsIndexWholeText(fields, schema, field, text);
   }
-  if (by_positions && terms.Positions(segment, field, docid, &positions)) {
+  const std::vector<TermPositions>* positions =
+      by_positions ? terms.Positions(segment, field, docid) : nullptr;
+  if (positions != nullptr) {
     Status load_status;
     std::optional<std::string> snippet = MakeSnippetFromMarks(
-        text, analyzer, terms.terms(), marks, positions, options.snippet_chars,
+        text, analyzer, terms.terms(), marks, *positions, options.snippet_chars,
         options.highlight_begin, options.highlight_end, LoadFrom(lazy, text, &load_status));
     TRAWL_RETURN_IF_ERROR(load_status);
     if (snippet.has_value()) {

@@ -11,11 +11,6 @@ namespace trawl {
 
 namespace {
 
-// Only the start of a huge document is scanned: a snippet must stay cheap next to the query,
-// and a result list rarely needs a match from megabytes into a document.
-constexpr size_t kMaxScanBytes = kSnippetMaxScanBytes;
-constexpr size_t kFirstScanBytes = kSnippetFirstScanBytes;
-
 constexpr std::string_view kEllipsis = "…";
 
 struct SnippetToken {
@@ -260,7 +255,7 @@ std::string MakeSnippet(std::string_view text, Analyzer& analyzer,
                         const std::unordered_set<std::string>& terms, size_t max_chars,
                         std::string_view begin_mark, std::string_view end_mark) {
   return MakeSnippetScanning(text, analyzer, terms, max_chars, begin_mark, end_mark,
-                             kFirstScanBytes, kMaxScanBytes);
+                             kSnippetFirstScanBytes, kSnippetMaxScanBytes);
 }
 
 std::string MakeSnippetScanning(std::string_view text, Analyzer& analyzer,
@@ -373,7 +368,7 @@ class MarkedText {
   bool LastTokenStartingBefore(size_t byte, size_t* start, uint32_t* position) {
     *start = 0;
     *position = 0;
-    if (byte == 0) return true;
+    if (byte == 0 || text_.empty()) return consistent_;
     const size_t k = IntervalOfByte(std::min(byte, text_.size()) - 1);
     const Interval& in = TokenizedUntil(k, [&](const Span& s) { return s.start >= byte; });
     auto after = std::lower_bound(in.spans.begin(), in.spans.end(), byte,
@@ -395,20 +390,9 @@ class MarkedText {
     std::vector<SnippetToken> out;
     begin = std::min(begin, text_.size());
     end = std::min(end, text_.size());
-    size_t from_byte = 0;
-    uint32_t from_position = 0;
-    {
-      const size_t k = IntervalOfByte(begin);
-      const Interval& in = TokenizedUntil(k, [&](const Span& s) { return s.start > begin; });
-      auto after = std::upper_bound(in.spans.begin(), in.spans.end(), begin,
-                                    [](size_t b, const Span& s) { return b < s.start; });
-      if (after != in.spans.begin()) {
-        from_byte = std::prev(after)->start;
-        from_position = std::prev(after)->position;
-      } else if (k > 0) {
-        consistent_ = false;  // an interval starts with its mark's token
-      }
-    }
+    size_t from_byte;
+    uint32_t from_position;
+    if (!LastTokenStartingBefore(begin + 1, &from_byte, &from_position)) return out;
     size_t to_byte = text_.size();
     uint32_t to_position = UINT32_MAX;
     {
@@ -610,7 +594,7 @@ std::optional<std::string> MakeSnippetFromMarks(
       ++low;
     }
     if (bound <= best_distinct) continue;
-    if (marked.read_bytes() > kMaxScanBytes) break;  // the same budget as a full scan
+    if (marked.read_bytes() > kSnippetMaxScanBytes) break;  // the same budget as a full scan
     if (!measure(last)) return std::nullopt;
     size_t first = low;
     for (; first < last; ++first) {

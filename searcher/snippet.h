@@ -29,7 +29,9 @@ std::string MakeSnippet(std::string_view text, Analyzer& analyzer,
                         std::string_view begin_mark, std::string_view end_mark);
 
 // What MakeSnippet analyzes first, and of a longer text at most: a text no longer than the
-// first is the one MakeSnippetScanning's whole-text snippet is made of.
+// first is the one MakeSnippetScanning's whole-text snippet is made of. Only the start of a huge
+// document is scanned: a snippet must stay cheap next to the query, and a result list rarely
+// needs a match from megabytes into a document.
 inline constexpr size_t kSnippetFirstScanBytes = 1u << 16;
 inline constexpr size_t kSnippetMaxScanBytes = 1u << 20;
 
