@@ -7,11 +7,33 @@ namespace trawl {
 
 namespace {
 
-// Heap order: the root is the worst document held.
-bool Better(const ScoredDoc& a, const ScoredDoc& b) {
-  if (a.score != b.score) return a.score > b.score;
-  if (a.segment != b.segment) return a.segment < b.segment;
-  return a.docid < b.docid;
+// Heap order: the root is the worst document held. A function object, so that the heap and
+// sort algorithms inline it (a function pointer is called at every comparison).
+struct Better {
+  bool operator()(const ScoredDoc& a, const ScoredDoc& b) const {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.segment != b.segment) return a.segment < b.segment;
+    return a.docid < b.docid;
+  }
+};
+
+// Replaces the root of `heap` (a heap in Better's order: every parent worse than its children)
+// with `doc`, which is better than it, in one pass down from the root: what pop_heap and
+// push_heap do together in two.
+void ReplaceWorst(std::vector<ScoredDoc>* heap, const ScoredDoc& doc) {
+  ScoredDoc* const h = heap->data();
+  const size_t n = heap->size();
+  const Better better;
+  size_t i = 0;
+  for (;;) {
+    size_t child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && better(h[child], h[child + 1])) ++child;  // the worse child
+    if (!better(doc, h[child])) break;
+    h[i] = h[child];
+    i = child;
+  }
+  h[i] = doc;
 }
 
 // The scorer's next match after `d`, where it stands. Docids strictly increase on an intact
@@ -32,20 +54,18 @@ bool TopKCollector::OfferSlow(double score, uint32_t segment, uint32_t docid) {
   if (heap_.size() < k_) {
     if (Refusing()) return false;
     heap_.push_back({score, segment, docid});
-    std::push_heap(heap_.begin(), heap_.end(), Better);
+    std::push_heap(heap_.begin(), heap_.end(), Better());
     return true;
   }
   if (!(score > heap_.front().score) || Refusing()) return false;
-  std::pop_heap(heap_.begin(), heap_.end(), Better);
-  heap_.back() = {score, segment, docid};
-  std::push_heap(heap_.begin(), heap_.end(), Better);
+  ReplaceWorst(&heap_, {score, segment, docid});
   return true;
 }
 
 std::vector<ScoredDoc> TopKCollector::TakeSorted() {
   std::vector<ScoredDoc> out = std::move(heap_);
   heap_.clear();
-  std::sort(out.begin(), out.end(), Better);
+  std::sort(out.begin(), out.end(), Better());
   return out;
 }
 
