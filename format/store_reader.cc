@@ -55,7 +55,11 @@ struct Scratch {
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
   ZSTD_DCtx* dctx;
-  std::string buffer;
+  // The last block Get decompressed: StoreReader::instance_ of its reader (0: none) and its
+  // index. Store files never change, so it stays right while that reader lives.
+  StoreBlockBuffer buffer;
+  uint64_t buffer_reader = 0;
+  uint32_t buffer_block = 0;
   // For prefixes of large blocks; made on first use (its window buffer is as large as the
   // largest block it decoded, so it is given back after one past kKeepBufferBytes).
   ZSTD_DStream* stream = nullptr;
@@ -70,9 +74,11 @@ Scratch& ThreadScratch() {
 
 std::string BlockName(uint32_t block) { return "block " + std::to_string(block); }
 
+#if !defined(NDEBUG) && !defined(TRAWL_STORE_ASAN)
 // With assertions, bytes of a LazyDocument nobody loaded read as this (invalid UTF-8, shown as
 // U+FFFD), so that a snippet made from them differs from the reference a test compares it with.
 constexpr char kUnloadedByte = '\xFF';
+#endif
 
 std::atomic<uint64_t> frames_decompressed{0};
 
@@ -324,14 +330,19 @@ Status StoreReader::DecompressFrame(uint32_t i, const StoreFrame& frame, char* d
                         std::to_string(frame.length));
 }
 
-Status StoreReader::DecompressBlock(uint32_t i, std::string* buffer) const {
+Status StoreReader::DecompressBlock(uint32_t i, StoreBlockBuffer* buffer) const {
   std::vector<StoreFrame>& frames = ThreadScratch().frames;
+  // The frames are checked against the block's length before room is made for it: a damaged
+  // length is reported, not allocated.
   TRAWL_RETURN_IF_ERROR(FindFrames(i, &frames));
-  const uint32_t length = BlockAt(i).uncompressed;
-  if (buffer->size() < length) buffer->resize(length);
-  for (const StoreFrame& f : frames)
-    TRAWL_RETURN_IF_ERROR(DecompressFrame(i, f, buffer->data() + f.begin));
+  char* out = buffer->Room(BlockAt(i).uncompressed);
+  for (const StoreFrame& f : frames) TRAWL_RETURN_IF_ERROR(DecompressFrame(i, f, out + f.begin));
   return Status::OK();
+}
+
+uint64_t StoreReader::NextInstance() {
+  static std::atomic<uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 Status StoreReader::CheckDocid(uint32_t docid) const {
@@ -347,12 +358,15 @@ Status StoreReader::Get(uint32_t docid, Document* out) const {
   TRAWL_RETURN_IF_ERROR(CheckDocid(docid));
   const uint32_t i = FindBlock(docid);
   Scratch& scratch = ThreadScratch();
-  Status s = DecompressBlock(i, &scratch.buffer);
-  if (s.ok()) {
-    s = DecodeFromBlock(i, std::string_view(scratch.buffer.data(), BlockAt(i).uncompressed),
-                        docid, out);
+  if (scratch.buffer_reader != instance_ || scratch.buffer_block != i) {
+    scratch.buffer_reader = 0;
+    TRAWL_RETURN_IF_ERROR(DecompressBlock(i, &scratch.buffer));
+    scratch.buffer_reader = instance_;
+    scratch.buffer_block = i;
   }
-  if (scratch.buffer.capacity() > kKeepBufferBytes) std::string().swap(scratch.buffer);
+  Status s = DecodeFromBlock(
+      i, std::string_view(scratch.buffer.data(), BlockAt(i).uncompressed), docid, out);
+  if (scratch.buffer.TrimIfHuge(kKeepBufferBytes)) scratch.buffer_reader = 0;
   return s;
 }
 
@@ -442,7 +456,7 @@ bool StoreReader::ReadHead(uint32_t i, uint32_t docid, std::string_view field,
 }
 
 Status StoreReader::ForEach(const std::function<Status(uint32_t, Document*)>& fn) const {
-  std::string buffer;
+  StoreBlockBuffer buffer;
   Document doc;
   for (uint32_t i = 0; i < num_blocks_; ++i) {
     TRAWL_RETURN_IF_ERROR(DecompressBlock(i, &buffer));
@@ -458,7 +472,7 @@ Status StoreReader::ForEach(const std::function<Status(uint32_t, Document*)>& fn
       return file_->Corrupt(BlockName(i) + ": " + std::to_string(in.remaining()) +
                             " bytes after its last document");
     }
-    if (buffer.capacity() > kKeepBufferBytes) std::string().swap(buffer);
+    buffer.TrimIfHuge(kKeepBufferBytes);
   }
   return Status::OK();
 }
@@ -545,7 +559,9 @@ Status StoreReader::GetLazy(uint32_t docid, LazyDocument* out) const {
   doc.size_ = BlockAt(doc.block_).uncompressed;
   // Not zeroed: only the pages of the frames decompressed into it are ever touched.
   doc.buffer_ = std::make_unique_for_overwrite<char[]>(doc.size_);
-#ifndef NDEBUG
+#if !defined(NDEBUG) && !defined(TRAWL_STORE_ASAN)
+  // Under ASan the poisoning below catches a read of such bytes instead; filling a block of
+  // megabytes on every read would fault in every page of it.
   std::memset(doc.buffer_.get(), kUnloadedByte, doc.size_);
 #endif
   TRAWL_POISON(doc.buffer_.get(), doc.size_);

@@ -19,6 +19,32 @@ namespace trawl {
 
 class StoreReader;
 
+// Room for a decompressed store block, not zeroed: StoreReader::FindFrames checks that a block's
+// frames cover it and DecompressFrame that each fills its part, so every byte read was written.
+class StoreBlockBuffer {
+ public:
+  // At least n bytes; what was in them is lost when they grow.
+  char* Room(size_t n) {
+    if (n > capacity_) {
+      data_ = std::make_unique_for_overwrite<char[]>(n);
+      capacity_ = n;
+    }
+    return data_.get();
+  }
+  const char* data() const { return data_.get(); }
+  // Gives back what one huge block made it take; whether it did.
+  bool TrimIfHuge(size_t keep) {
+    if (capacity_ <= keep) return false;
+    data_.reset();
+    capacity_ = 0;
+    return true;
+  }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t capacity_ = 0;
+};
+
 // One zstd frame of a store block: where its compressed bytes lie in the block and which of the
 // block's uncompressed bytes it holds.
 struct StoreFrame {
@@ -98,7 +124,9 @@ class StoreReader {
   void ReleaseResidentPages() const { file_->ReleaseResidentPages(); }
 
   // Decompresses the block holding `docid` and decodes the document. InvalidArgument for a docid
-  // out of range, Corruption naming the file for damaged data. Thread-safe.
+  // out of range, Corruption naming the file for damaged data. Thread-safe. Each thread keeps
+  // the last block it decompressed here, so that reading documents in docid order (a page of
+  // hits sorted for loading) decompresses each block once.
   Status Get(uint32_t docid, Document* out) const;
   // The document's id and its first field named `field` (out->fields holds that field, or
   // nothing if the document has none): what Get returns, less the other fields, as a hit that
@@ -155,7 +183,8 @@ class StoreReader {
   // GetIdAndField of a version 2 store, from the frames that hold what it returns; false if
   // they cannot answer (damage: Get then reports it).
   bool ReadHeadOfFrames(uint32_t docid, std::string_view field, Document* out) const;
-  Status DecompressBlock(uint32_t block, std::string* buffer) const;
+  // The whole block, into *buffer (made as large as it after its frames were checked).
+  Status DecompressBlock(uint32_t block, StoreBlockBuffer* buffer) const;
   // The dictionary a block's frame was compressed with: the store's, or none (null).
   const ZSTD_DDict_s* FrameDictionary(const char* frame, size_t size) const;
   // The entries stay in the mapped file (20 bytes per ~16 KiB block); decoded on demand.
@@ -168,6 +197,10 @@ class StoreReader {
                          Document* out) const;
 
   std::unique_ptr<MappedFile> file_;
+  // Tells this reader's blocks from those of one opened later at the same address, in the
+  // block a thread keeps (Get).
+  const uint64_t instance_ = NextInstance();
+  static uint64_t NextInstance();
   // The dictionary the blocks were compressed with, parsed once (null: none).
   std::unique_ptr<ZSTD_DDict_s, DDictDeleter> ddict_;
   uint32_t dictionary_bytes_ = 0;

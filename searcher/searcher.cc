@@ -5,6 +5,8 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <numeric>
+#include <tuple>
 
 #include "analysis/analyzer.h"
 #include "analysis/field_analyzers.h"
@@ -64,6 +66,18 @@ namespace {
 // Loading a hit (reading, decompressing and analyzing its stored document for a snippet), in
 // QueryStop ticks: about as much work as scoring a few hundred documents.
 constexpr int64_t kHitCost = 256;
+
+// The positions of hits[first...] in the order their stored documents are read: by segment and
+// docid, so that the hits of one store block decompress it once (StoreReader::Get keeps a
+// thread's last block), as a search engine's fetch phase reads its hits in docid order.
+std::vector<size_t> LoadOrder(const std::vector<Hit>& hits, size_t first) {
+  std::vector<size_t> order(hits.size() - first);
+  std::iota(order.begin(), order.end(), first);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::tie(hits[a].segment, hits[a].docid) < std::tie(hits[b].segment, hits[b].docid);
+  });
+  return order;
+}
 
 // How a stored value of a field of this type is shown.
 ValueKind ValueKindOf(FieldType type) {
@@ -689,20 +703,28 @@ Status SearcherImpl::SearchUntilStopped(const Query& query, const SearchOptions&
   std::unordered_set<std::string> terms;
   if (options.load_documents) weight->CollectTerms(&terms);
   HitTerms hit_terms(std::move(terms));
-  results->hits.reserve(results->hits.size() + page.hits.size());
+  const size_t first = results->hits.size();
+  results->hits.reserve(first + page.hits.size());
   for (const PageHit& collected : page.hits) {
-    // Loading a hit reads and analyzes its stored document: a page of thousands of long ones
-    // takes a while. Partial results are loaded whole: hits without ids would be of no use.
-    if (!options.allow_partial && StopRequested(stop, kHitCost)) return stop->status();
     Hit& hit = results->hits.emplace_back();
     hit.score = collected.score;
     hit.segment = collected.segment;
     hit.docid = collected.docid;
     hit.collapsed = collected.collapsed;
-    s = CompleteHit(*weight, options, hit_terms, *analyzer, &hit);
-    if (!s.ok()) {
-      results->hits.pop_back();
-      return s;
+  }
+  const std::vector<size_t> load_order =
+      options.load_documents ? LoadOrder(results->hits, first) : std::vector<size_t>();
+  for (size_t n = first; n < results->hits.size(); ++n) {
+    const size_t i = load_order.empty() ? n : load_order[n - first];
+    // Loading a hit reads and analyzes its stored document: a page of thousands of long ones
+    // takes a while. Partial results are loaded whole: hits without ids would be of no use.
+    Hit& hit = results->hits[i];
+    const Status loaded = !options.allow_partial && StopRequested(stop, kHitCost)
+                              ? stop->status()
+                              : CompleteHit(*weight, options, hit_terms, *analyzer, &hit);
+    if (!loaded.ok()) {
+      results->hits.resize(first);
+      return loaded;
     }
   }
   return Status::OK();
@@ -779,9 +801,12 @@ Status SearcherImpl::FetchHits(const Query& query, const SearchOptions& options,
   std::unordered_set<std::string> terms;
   if (options.load_documents) weight->CollectTerms(&terms);
   HitTerms hit_terms(std::move(terms));
-  for (Hit& hit : *hits) {
+  const std::vector<size_t> load_order =
+      options.load_documents ? LoadOrder(*hits, 0) : std::vector<size_t>();
+  for (size_t n = 0; n < hits->size(); ++n) {
+    const size_t i = load_order.empty() ? n : load_order[n];
     if (StopRequested(&stop, kHitCost)) return stop.status();
-    TRAWL_RETURN_IF_ERROR(CompleteHit(*weight, options, hit_terms, *analyzer, &hit));
+    TRAWL_RETURN_IF_ERROR(CompleteHit(*weight, options, hit_terms, *analyzer, &(*hits)[i]));
   }
   return Status::OK();
 }

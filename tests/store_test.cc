@@ -191,6 +191,63 @@ TEST_F(StoreTest, ConcurrentGets) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// Get keeps the last block a thread decompressed: documents read in docid order (a page of
+// hits is loaded so) decompress each block once, and a document of another block, or of another
+// reader, is never answered from the kept one.
+TEST_F(StoreTest, GetInDocidOrderDecompressesEachBlockOnce) {
+  const std::vector<Document> docs = RandomDocs(400, 12);
+  const std::string path = Path("order.store");
+  Write(path, docs, 3, 1024);
+  std::unique_ptr<StoreReader> r;
+  ASSERT_TRUE(StoreReader::Open(path, false, &r).ok());
+  const uint64_t before = StoreFramesDecompressed();
+  for (uint32_t i = 0; i < docs.size(); ++i) {
+    Document got;
+    ASSERT_TRUE(r->Get(i, &got).ok());
+    ExpectSame(docs[i], got);
+  }
+  const uint64_t in_order = StoreFramesDecompressed() - before;
+  // Every document read once more, each after one of another block.
+  for (uint32_t i = 0; i < docs.size(); ++i) {
+    Document got;
+    ASSERT_TRUE(r->Get(static_cast<uint32_t>(docs.size()) - 1 - i, &got).ok());
+    ASSERT_TRUE(r->Get(i, &got).ok());
+    ExpectSame(docs[i], got);
+  }
+  const uint64_t alternating = StoreFramesDecompressed() - before - in_order;
+  // Blocks of about 1 KiB: several documents each, so far fewer blocks than documents.
+  EXPECT_LT(in_order, docs.size() / 2);
+  EXPECT_GT(alternating, in_order * 2);
+}
+
+TEST_F(StoreTest, ReadersNeverAnswerFromEachOthersBlocks) {
+  // Stores of the same shape and other contents: the same docid lies in the same block of each.
+  std::vector<std::vector<Document>> contents;
+  for (uint32_t seed = 20; seed < 26; ++seed) {
+    std::vector<Document> docs(50);
+    for (size_t i = 0; i < docs.size(); ++i) {
+      docs[i].id = "s" + std::to_string(seed) + "-" + std::to_string(i);
+      docs[i].fields.emplace_back("title", std::string(100, static_cast<char>('a' + seed % 26)));
+    }
+    contents.push_back(std::move(docs));
+  }
+  for (size_t c = 0; c < contents.size(); ++c) Write(Path(std::to_string(c)), contents[c]);
+  std::unique_ptr<StoreReader> kept;
+  ASSERT_TRUE(StoreReader::Open(Path("0"), false, &kept).ok());
+  for (size_t c = 1; c < contents.size(); ++c) {
+    // Opened after the last one was closed, maybe at its address.
+    std::unique_ptr<StoreReader> r;
+    ASSERT_TRUE(StoreReader::Open(Path(std::to_string(c)), false, &r).ok());
+    for (uint32_t i : {0u, 1u, 49u, 7u}) {
+      Document got;
+      ASSERT_TRUE(r->Get(i, &got).ok());
+      ExpectSame(contents[c][i], got);
+      ASSERT_TRUE(kept->Get(i, &got).ok());
+      ExpectSame(contents[0][i], got);
+    }
+  }
+}
+
 TEST_F(StoreTest, TruncatedFileIsCorruption) {
   const std::string path = Path("trunc.store");
   Write(path, RandomDocs(200, 7), 3, 1024);
