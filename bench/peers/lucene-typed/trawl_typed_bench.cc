@@ -31,10 +31,13 @@
 //                      every match too)
 // Hits are never loaded while timing (load_documents false, like Lucene's TopDocs of docids);
 // the external ids are looked up after the timed passes by the same search with
-// load_documents. Unlike Lucene, which builds query objects before timing, trawl takes query
-// strings: parsing and analyzing them is part of every timed call. Warm-up: every query (top10
-// and count) for >= W passes and >= S seconds; then R timed passes; per query the median over
-// R. Machine-readable output lines start with '@'.
+// load_documents. As the Lucene driver builds its query objects before timing, the query and
+// filter strings are parsed into trawl::Query objects first, and the timed calls take those
+// (SearchOptions::filter_queries for the filters). Analyzing the words stays in every call: a
+// trawl::Query holds words, not terms. PEERS_TRAWL_TIME_PARSING=1 times the string calls
+// instead, parsing included, as this driver did before. Warm-up: every query (top10 and
+// count) for >= W passes and >= S seconds; then R timed passes; per query the median over R.
+// Machine-readable output lines start with '@'.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -53,6 +56,7 @@
 #include "bench/bench_util.h"
 #include "trawl/document.h"
 #include "trawl/index_writer.h"
+#include "trawl/query.h"
 #include "trawl/schema.h"
 #include "trawl/searcher.h"
 #include "trawl/status.h"
@@ -246,8 +250,11 @@ int DoIndex(const string& corpus, const string& schema_path, const string& index
 struct Query {
   string cls;
   string query;
-  trawl::SearchOptions top;    // what top10 runs
-  trawl::SearchOptions count;  // what count runs (count_only); range classes and sort
+  trawl::Query parsed;  // `query` parsed
+  // What top10 and count run (count: count_only; range classes and sort), with the filters as
+  // strings (`top`, `count`) or parsed into filter_queries (`parsed_top`, `parsed_count`).
+  trawl::SearchOptions top, parsed_top;
+  trawl::SearchOptions count, parsed_count;
   bool has_count = false;
   bool is_facet = false;
   // The answers of the last timed pass.
@@ -325,6 +332,18 @@ vector<Query> ReadQueries(const string& path, const TypedSchema& schema) {
     q.count.sort.clear();
     q.count.facets.clear();
     q.has_count = !q.is_facet;
+    Check(trawl::ParseQuery(q.query, &q.parsed), where + ": query " + q.query);
+    q.parsed_top = q.top;
+    q.parsed_top.filters.clear();
+    for (const string& f : q.top.filters) {
+      trawl::Query filter;
+      Check(trawl::ParseQuery(f, &filter), where + ": filter " + f);
+      q.parsed_top.filter_queries.push_back(std::move(filter));
+    }
+    q.parsed_count = q.parsed_top;
+    q.parsed_count.count_only = true;
+    q.parsed_count.sort.clear();
+    q.parsed_count.facets.clear();
     out.push_back(std::move(q));
   }
   return out;
@@ -340,11 +359,14 @@ double Percentile(vector<double> v, double p) {
 
 class Runner {
  public:
-  explicit Runner(const trawl::Searcher& searcher) : searcher_(searcher) {}
+  Runner(const trawl::Searcher& searcher, bool time_parsing)
+      : searcher_(searcher), time_parsing_(time_parsing) {}
 
   // The timed part of top10; keeps the answers when `keep`.
   void Top(Query& q, bool keep) {
-    Check(searcher_.Search(q.query, q.top, &res_), "query " + q.query);
+    Check(time_parsing_ ? searcher_.Search(q.query, q.top, &res_)
+                        : searcher_.Search(q.parsed, q.parsed_top, &res_),
+          "query " + q.query);
     if (keep) {
       q.hits = std::move(res_.hits);
       if (q.is_facet) {
@@ -357,14 +379,18 @@ class Runner {
   }
 
   uint64_t Count(const Query& q) {
-    Check(searcher_.Search(q.query, q.count, &res_), "count " + q.query);
+    Check(time_parsing_ ? searcher_.Search(q.query, q.count, &res_)
+                        : searcher_.Search(q.parsed, q.parsed_count, &res_),
+          "count " + q.query);
     return res_.total;
   }
 
   unsigned long long sink() const { return sink_; }
+  bool time_parsing() const { return time_parsing_; }
 
  private:
   const trawl::Searcher& searcher_;
+  const bool time_parsing_;
   trawl::SearchResults res_;
   unsigned long long sink_ = 0;
 };
@@ -378,7 +404,8 @@ int DoQuery(const string& indexdir, const string& schema_path, const string& qfi
   const size_t nq = qs.size();
   std::unique_ptr<trawl::Searcher> searcher;
   Check(trawl::Searcher::Open(indexdir, trawl::SearcherOptions(), &searcher), "open " + indexdir);
-  Runner run(*searcher);
+  const char* time_parsing = std::getenv("PEERS_TRAWL_TIME_PARSING");
+  Runner run(*searcher, time_parsing != nullptr && string(time_parsing) == "1");
 
   // Warm-up as the peers: every query, top10 and count, for >= W passes and >= S seconds.
   const double w0 = NowS();
@@ -438,8 +465,9 @@ int DoQuery(const string& indexdir, const string& schema_path, const string& qfi
     by[qs[i].cls].first.push_back(q_top[i]);
     if (!t_cnt[i].empty()) by[qs[i].cls].second.push_back(q_cnt[i]);
   }
-  std::printf("%s %s: %llu docs, %zu queries, warm-up %d passes in %.1fs, reps %d, load %s\n", kEngine,
+  std::printf("%s %s: %llu docs, %zu queries, warm-up %d passes in %.1fs, reps %d, %s, load %s\n", kEngine,
               TRAWL_VERSION, static_cast<unsigned long long>(searcher->num_docs()), nq, passes, warm_secs, reps,
+              run.time_parsing() ? "query strings parsed in the timed calls" : "queries parsed before timing",
               trawl::bench::LoadAvg().c_str());
   if (mismatched) std::printf("%s WARNING: %zu queries returned other hits when loading ids\n", kEngine, mismatched);
   for (const string& c : order) {
