@@ -272,6 +272,14 @@ std::pair<string, string> SplitLast(const string& s, const string& where) {
   return {s.substr(0, c), s.substr(c + 1)};
 }
 
+// What a class's count runs: its top10's query and filters, counted only.
+trawl::SearchOptions CountOptions(trawl::SearchOptions top) {
+  top.count_only = true;
+  top.sort.clear();
+  top.facets.clear();
+  return top;
+}
+
 vector<Query> ReadQueries(const string& path, const TypedSchema& schema) {
   vector<Query> out;
   std::ifstream in(path, std::ios::binary);
@@ -327,10 +335,7 @@ vector<Query> ReadQueries(const string& path, const TypedSchema& schema) {
       // A facet collector visits every match, and Lucene's counts them.
       q.top.exact_total = true;
     }
-    q.count = q.top;
-    q.count.count_only = true;
-    q.count.sort.clear();
-    q.count.facets.clear();
+    q.count = CountOptions(q.top);
     q.has_count = !q.is_facet;
     Check(trawl::ParseQuery(q.query, &q.parsed), where + ": query " + q.query);
     q.parsed_top = q.top;
@@ -340,10 +345,7 @@ vector<Query> ReadQueries(const string& path, const TypedSchema& schema) {
       Check(trawl::ParseQuery(f, &filter), where + ": filter " + f);
       q.parsed_top.filter_queries.push_back(std::move(filter));
     }
-    q.parsed_count = q.parsed_top;
-    q.parsed_count.count_only = true;
-    q.parsed_count.sort.clear();
-    q.parsed_count.facets.clear();
+    q.parsed_count = CountOptions(q.parsed_top);
     out.push_back(std::move(q));
   }
   return out;
