@@ -28,6 +28,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace analysis_extension_test {
 namespace {
 
 // Splits on commas and trims spaces: "New York, Paris" is two tokens, "new york" and "paris".
@@ -478,4 +479,5 @@ TEST_F(ExtensionIndexTest, TrawlIndexSchemaFileNamesComponents) {
 }
 
 }  // namespace
+}  // namespace analysis_extension_test
 }  // namespace trawl

@@ -12,6 +12,7 @@
 #include <vector>
 
 namespace trawl {
+namespace analyzer_test {
 namespace {
 
 struct Tok {
@@ -402,4 +403,5 @@ TEST(AnalyzerTest, OptionsAreKept) {
 }
 
 }  // namespace
+}  // namespace analyzer_test
 }  // namespace trawl

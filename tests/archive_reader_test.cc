@@ -35,11 +35,7 @@
 
 namespace trawl {
 
-// gtest prints fields that differ readably, kind included.
-static void PrintTo(const DocField& f, std::ostream* os) {
-  *os << "{" << f.name << " (kind " << static_cast<int>(f.kind) << "): \"" << f.value << "\"}";
-}
-
+namespace archive_reader_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -737,5 +733,8 @@ TEST_F(ArchiveTest, ArchiveEndToEndTarGzSearch) {
   EXPECT_EQ(j["hits"][0]["title"], "Animal guide");
 }
 
+#undef REQUIRE_TOOLS
+
 }  // namespace
+}  // namespace archive_reader_test
 }  // namespace trawl

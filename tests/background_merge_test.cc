@@ -34,6 +34,7 @@
 #include "tests/stray_files.h"
 
 namespace trawl {
+namespace background_merge_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -563,4 +564,5 @@ TEST(TieredMergePolicy, PicksFullTiersAvoidingMergingSegments) {
 }
 
 }  // namespace
+}  // namespace background_merge_test
 }  // namespace trawl

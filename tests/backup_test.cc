@@ -15,6 +15,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace backup_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -128,4 +129,5 @@ TEST(BackupCliTest, TrawlIndexBackup) {
 }
 
 }  // namespace
+}  // namespace backup_test
 }  // namespace trawl

@@ -25,6 +25,7 @@
 #include "trawl/verify.h"
 
 namespace trawl {
+namespace bad_input_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -391,4 +392,5 @@ TEST_F(BadInputTest, ManifestNamingAMissingSegment) {
 }
 
 }  // namespace
+}  // namespace bad_input_test
 }  // namespace trawl

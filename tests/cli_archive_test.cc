@@ -26,6 +26,7 @@
 #endif
 
 namespace trawl {
+namespace cli_archive_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -434,5 +435,8 @@ TEST_F(CliArchiveTest, CliArchiveIncludeExcludeMboxAndHtml) {
   EXPECT_TRUE(Hits("stylehidden OR scripthidden").empty());
 }
 
+#undef REQUIRE_TOOLS
+
 }  // namespace
+}  // namespace cli_archive_test
 }  // namespace trawl

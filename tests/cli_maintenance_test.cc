@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+namespace cli_maintenance_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -139,3 +140,4 @@ TEST_F(CliMaintenanceTest, CliCommitEveryFailureSaysWhatWasCommitted) {
 }
 
 }  // namespace
+}  // namespace cli_maintenance_test

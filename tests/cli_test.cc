@@ -26,6 +26,7 @@
 #endif
 
 namespace trawl {
+namespace cli_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -765,8 +766,6 @@ TEST_F(CliTest, CliFlippedByteIsAnErrorNamingTheFile) {
   }
 }
 
-}  // namespace
-
 // --schema at creation, kept by later runs: a new field may be added, a type may not change,
 // and a bad schema file names itself.
 TEST_F(CliTest, CliSchemaIsKeptAndATypeChangeIsRefused) {
@@ -894,4 +893,6 @@ TEST_F(CliTest, CliDeleteQueryRemovesEveryMatch) {
   EXPECT_EQ(Count("*"), 18);
 }
 
+}  // namespace
+}  // namespace cli_test
 }  // namespace trawl

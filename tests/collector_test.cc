@@ -9,6 +9,7 @@
 #include <vector>
 
 namespace trawl {
+namespace collector_test {
 namespace {
 
 // Higher score first, then the document indexed first.
@@ -79,4 +80,5 @@ TEST(TopKCollectorTest, KeepsTheBestKAsSortingEverythingWould) {
 }
 
 }  // namespace
+}  // namespace collector_test
 }  // namespace trawl

@@ -14,6 +14,7 @@
 #include "format/file_format.h"
 
 namespace trawl {
+namespace column_test {
 namespace {
 
 // What a column should read back as: per document, its values sorted without repeats (keyword:
@@ -413,4 +414,5 @@ TEST(BitPack64, RoundTripAllWidths) {
 }
 
 }  // namespace
+}  // namespace column_test
 }  // namespace trawl

@@ -16,6 +16,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace concurrency_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -204,4 +205,5 @@ TEST(Concurrency, KilledWriterDoesNotBlockTheNext) {
 }
 
 }  // namespace
+}  // namespace concurrency_test
 }  // namespace trawl

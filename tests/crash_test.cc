@@ -28,6 +28,7 @@
 #include "tests/test_util.h"
 
 namespace trawl {
+namespace crash_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -173,4 +174,5 @@ TEST(CrashLoop, KilledIndexerNeverLosesAcknowledgedCommits) {
 }
 
 }  // namespace
+}  // namespace crash_test
 }  // namespace trawl

@@ -10,6 +10,7 @@
 #include <string>
 
 namespace trawl {
+namespace date_test {
 namespace {
 
 constexpr int64_t kHour = 3600 * 1000;
@@ -266,4 +267,5 @@ TEST(DateTest, FormatThenParseIsTheIdentity) {
 }
 
 }  // namespace
+}  // namespace date_test
 }  // namespace trawl

@@ -27,6 +27,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace facet_test {
 namespace {
 
 using Int128 = __int128;
@@ -723,4 +724,5 @@ TEST_F(SmallFacetTest, FacetsOfAnIndexWithoutTheFieldsValuesAreEmpty) {
 }
 
 }  // namespace
+}  // namespace facet_test
 }  // namespace trawl

@@ -28,6 +28,7 @@
 #include "tests/test_util.h"
 
 namespace trawl {
+namespace fault_injection_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -545,4 +546,5 @@ TEST(FaultInjection, AFailingBackgroundMergeLeavesTheCommits) {
 }
 
 }  // namespace
+}  // namespace fault_injection_test
 }  // namespace trawl

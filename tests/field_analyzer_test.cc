@@ -21,6 +21,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace field_analyzer_test {
 namespace {
 
 TEST(FoldToAsciiTest, FoldsAsLucenesAsciiFoldingFilter) {
@@ -526,4 +527,5 @@ TEST(FieldAnalyzerOpenTest, IndexWideFoldingAppliesToEveryField) {
 }
 
 }  // namespace
+}  // namespace field_analyzer_test
 }  // namespace trawl

@@ -24,6 +24,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace format_compat_test {
 namespace {
 
 const std::filesystem::path kFixtures =
@@ -172,4 +173,5 @@ TEST(FormatCompatTest, WriterMergesVersion4SegmentsIntoTheCurrentFormat) {
 }
 
 }  // namespace
+}  // namespace format_compat_test
 }  // namespace trawl

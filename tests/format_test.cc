@@ -24,6 +24,7 @@
 #include "test_util.h"
 
 namespace trawl {
+namespace format_test {
 namespace {
 
 TEST(Coding, VarintRoundTrip) {
@@ -844,4 +845,5 @@ TEST_F(SegmentFormatTest, FormatTwoSegmentsStillOpen) {
 }
 
 }  // namespace
+}  // namespace format_test
 }  // namespace trawl

@@ -19,6 +19,7 @@
 #include "trawl/verify.h"
 
 namespace trawl {
+namespace index_lifecycle_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -707,4 +708,5 @@ TEST_F(IndexLifecycleTest, OpenIfChangedSeesNewCommitsAndKeepsTheOld) {
 }
 
 }  // namespace
+}  // namespace index_lifecycle_test
 }  // namespace trawl

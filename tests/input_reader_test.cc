@@ -23,11 +23,7 @@
 
 namespace trawl {
 
-// gtest prints fields that differ readably, kind included.
-static void PrintTo(const DocField& f, std::ostream* os) {
-  *os << "{" << f.name << " (kind " << static_cast<int>(f.kind) << "): \"" << f.value << "\"}";
-}
-
+namespace input_reader_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -630,4 +626,5 @@ TEST_F(InputReaderTest, MissingPath) {
 }
 
 }  // namespace
+}  // namespace input_reader_test
 }  // namespace trawl

@@ -15,6 +15,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace manifest_test {
 namespace {
 
 class ManifestTest : public ::testing::Test {
@@ -243,4 +244,5 @@ TEST_F(ManifestTest, SearcherAnalyzesQueriesWithTheIndexTokenizer) {
 }
 
 }  // namespace
+}  // namespace manifest_test
 }  // namespace trawl

@@ -24,6 +24,7 @@
 #include "trawl/shards.h"
 
 namespace trawl {
+namespace multi_index_test {
 namespace {
 
 // How one shard's documents look: its size and document lengths, and the share of its words
@@ -814,4 +815,5 @@ TEST_F(PartCliTest, RefusesABadPart) {
 }
 
 }  // namespace
+}  // namespace multi_index_test
 }  // namespace trawl

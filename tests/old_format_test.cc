@@ -11,6 +11,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace old_format_test {
 namespace {
 
 std::filesystem::path Fixture() {
@@ -79,4 +80,5 @@ TEST(OldFormatTest, WriterAddsToItAndMergesOldWithNewSegments) {
 }
 
 }  // namespace
+}  // namespace old_format_test
 }  // namespace trawl

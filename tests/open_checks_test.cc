@@ -18,6 +18,7 @@
 #include "trawl/verify.h"
 
 namespace trawl {
+namespace open_checks_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -147,4 +148,5 @@ TEST_F(OpenChecksTest, DamagedManifestAndDeletionsAreRefusedAtOpen) {
 }
 
 }  // namespace
+}  // namespace open_checks_test
 }  // namespace trawl

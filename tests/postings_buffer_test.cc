@@ -12,6 +12,7 @@
 #include "common/coding.h"
 
 namespace trawl {
+namespace postings_buffer_test {
 namespace {
 
 struct Reference {
@@ -153,4 +154,5 @@ TEST(PostingsBufferTest, VisitorErrorsStopTheVisit) {
 }
 
 }  // namespace
+}  // namespace postings_buffer_test
 }  // namespace trawl

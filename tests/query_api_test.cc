@@ -21,6 +21,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace query_api_test {
 namespace {
 
 // Every character of it is syntax in the query language.
@@ -458,4 +459,5 @@ TEST_F(QueryApiTest, ExplanationTreesSumToTheScore) {
 }
 
 }  // namespace
+}  // namespace query_api_test
 }  // namespace trawl

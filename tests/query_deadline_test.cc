@@ -26,6 +26,7 @@
 #endif
 
 namespace trawl {
+namespace query_deadline_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -381,4 +382,5 @@ TEST_F(SlowQueryTest, CliTimeout) {
 }
 
 }  // namespace
+}  // namespace query_deadline_test
 }  // namespace trawl

@@ -26,6 +26,7 @@
 #endif
 
 namespace trawl {
+namespace query_limits_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -388,4 +389,5 @@ TEST_F(PartialTest, CliPartialAndLimitFlags) {
 }
 
 }  // namespace
+}  // namespace query_limits_test
 }  // namespace trawl

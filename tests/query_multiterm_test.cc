@@ -20,6 +20,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace query_multiterm_test {
 namespace {
 
 // Optimal string alignment distance, the whole table, no cut-off: the reference for
@@ -484,4 +485,5 @@ TEST_F(MultiTermTest, RangesNeedTypedFieldsAndExistsMeansAToken) {
 }
 
 }  // namespace
+}  // namespace query_multiterm_test
 }  // namespace trawl

@@ -13,6 +13,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace query_negation_test {
 namespace {
 
 class QueryNegationTest : public ::testing::Test {
@@ -169,4 +170,5 @@ TEST_F(QueryNegationTest, ClausesThatAnalyzeToNoTermAreLeftOut) {
 }
 
 }  // namespace
+}  // namespace query_negation_test
 }  // namespace trawl

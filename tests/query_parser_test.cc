@@ -10,6 +10,7 @@
 #include <vector>
 
 namespace trawl {
+namespace query_parser_test {
 namespace {
 
 using Kind = QueryNode::Kind;
@@ -848,4 +849,5 @@ TEST(QueryParserTest, RandomInputFailsCleanlyOrRoundTrips) {
 }
 
 }  // namespace
+}  // namespace query_parser_test
 }  // namespace trawl

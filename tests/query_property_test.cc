@@ -27,6 +27,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace query_property_test {
 namespace {
 
 constexpr double kK1 = 1.2, kB = 0.75;
@@ -1185,4 +1186,5 @@ TEST(QueryPaging, OffsetPagesAreSlicesOfTheFullRanking) {
 }
 
 }  // namespace
+}  // namespace query_property_test
 }  // namespace trawl

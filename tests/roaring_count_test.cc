@@ -15,6 +15,7 @@
 #include "tests/sanitizer.h"
 
 namespace trawl {
+namespace roaring_count_test {
 namespace {
 
 using Kind = RoaringView::Container::Kind;
@@ -348,4 +349,5 @@ TEST(RoaringCount, RandomBytesInContainers) {
 }
 
 }  // namespace
+}  // namespace roaring_count_test
 }  // namespace trawl

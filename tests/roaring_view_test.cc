@@ -15,6 +15,7 @@
 #include "tests/sanitizer.h"
 
 namespace trawl {
+namespace roaring_view_test {
 namespace {
 
 // Everything a cursor promises, checked against CRoaring.
@@ -552,4 +553,5 @@ TEST(RoaringView, RandomByteFlips) {
 }
 
 }  // namespace
+}  // namespace roaring_view_test
 }  // namespace trawl

@@ -9,6 +9,7 @@
 #include <vector>
 
 namespace trawl {
+namespace schema_test {
 namespace {
 
 const std::vector<FieldType> kAllTypes = {FieldType::kText,  FieldType::kKeyword, FieldType::kInt,
@@ -363,4 +364,5 @@ TEST(SchemaTest, FromJsonRefusals) {
 }
 
 }  // namespace
+}  // namespace schema_test
 }  // namespace trawl

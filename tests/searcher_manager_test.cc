@@ -18,6 +18,7 @@
 #include "trawl/index_writer.h"
 
 namespace trawl {
+namespace searcher_manager_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -217,4 +218,5 @@ TEST_F(SearcherManagerTest, ManyThreadsSearchWhileWriterCommitsAndRefresherRefre
 }
 
 }  // namespace
+}  // namespace searcher_manager_test
 }  // namespace trawl

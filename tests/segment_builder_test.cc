@@ -22,6 +22,7 @@
 
 
 namespace trawl {
+namespace segment_builder_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -362,4 +363,5 @@ TEST_F(SegmentBuilderTest, ARepeatedFieldContinuesAfterItsLastPosition) {
 }
 
 }  // namespace
+}  // namespace segment_builder_test
 }  // namespace trawl

@@ -16,6 +16,7 @@
 #include "format/segment_reader.h"
 
 namespace trawl {
+namespace segment_merger_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -95,4 +96,5 @@ TEST(SegmentMerger, MergeEqualsBuildingTheLiveDocumentsInOneSegment) {
 }
 
 }  // namespace
+}  // namespace segment_merger_test
 }  // namespace trawl

@@ -13,6 +13,7 @@
 #include "trawl/shards.h"
 
 namespace trawl {
+namespace shard_job_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -176,4 +177,5 @@ TEST_F(ShardJobTest, TheFingerprintFollowsTheInputsAndTheOptions) {
 }
 
 }  // namespace
+}  // namespace shard_job_test
 }  // namespace trawl

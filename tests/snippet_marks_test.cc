@@ -23,6 +23,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace snippet_marks_test {
 namespace {
 
 const char* const kWords[] = {"river", "stone",  "bridge", "lamp",  "north", "quiet", "copper",
@@ -358,4 +359,5 @@ TEST(SnippetFramesTest, DeepMatchesDecompressOnlyTheirFrames) {
 }
 
 }  // namespace
+}  // namespace snippet_marks_test
 }  // namespace trawl

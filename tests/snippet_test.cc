@@ -14,6 +14,7 @@
 #include "analysis/analyzer.h"
 
 namespace trawl {
+namespace snippet_test {
 namespace {
 
 class SnippetTest : public ::testing::Test {
@@ -468,4 +469,5 @@ TEST(TokenMarksTest, RoundTripAndDamage) {
 }
 
 }  // namespace
+}  // namespace snippet_test
 }  // namespace trawl

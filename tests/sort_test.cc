@@ -28,6 +28,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace sort_test {
 namespace {
 
 using Value = std::variant<int64_t, double, std::string>;
@@ -673,4 +674,5 @@ TEST(CursorCodec, RoundTrips) {
 }
 
 }  // namespace
+}  // namespace sort_test
 }  // namespace trawl

@@ -12,6 +12,7 @@
 #include "analysis/word_break.h"
 
 namespace trawl {
+namespace standard_tokenizer_test {
 namespace {
 
 using Terms = std::vector<std::string>;
@@ -174,4 +175,5 @@ TEST(StandardTokenizerTest, RandomTextFuzz) {
 }
 
 }  // namespace
+}  // namespace standard_tokenizer_test
 }  // namespace trawl

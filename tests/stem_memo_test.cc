@@ -12,6 +12,7 @@
 #include "analysis/analyzer.h"
 
 namespace trawl {
+namespace stem_memo_test {
 namespace {
 
 // A stemmer that is easy to predict and counts its calls: the word reversed and tagged.
@@ -279,4 +280,5 @@ TEST(StemMemoTest, AnalyzerTermsAreSnowballStemsInEveryLanguage) {
 }
 
 }  // namespace
+}  // namespace stem_memo_test
 }  // namespace trawl

@@ -25,6 +25,7 @@
 #include "tests/test_util.h"
 
 namespace trawl {
+namespace store_frames_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -485,4 +486,5 @@ TEST_F(StoreFramesTest, FramesThatDisagreeWithTheIndexAreCorruption) {
 }
 
 }  // namespace
+}  // namespace store_frames_test
 }  // namespace trawl

@@ -27,6 +27,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace store_head_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -415,4 +416,5 @@ INSTANTIATE_TEST_SUITE_P(, StoreHeadTest, ::testing::Values(1u, 2u),
                          });
 
 }  // namespace
+}  // namespace store_head_test
 }  // namespace trawl

@@ -18,6 +18,7 @@
 #include "tests/test_util.h"
 
 namespace trawl {
+namespace store_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -501,4 +502,5 @@ TEST_F(StoreTest, DamagedDictionaryIsCorruptionNeverAWrongDocument) {
 }
 
 }  // namespace
+}  // namespace store_test
 }  // namespace trawl

@@ -8,9 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <ostream>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include <trawl/document.h>
 
 namespace trawl {
 
@@ -95,6 +98,12 @@ inline int RunIn(const std::filesystem::path& dir, const std::string& command) {
 
 inline bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
+}
+
+// gtest prints fields that differ readably, kind included. In namespace trawl, where gtest looks
+// for it beside DocField.
+inline void PrintTo(const DocField& f, std::ostream* os) {
+  *os << "{" << f.name << " (kind " << static_cast<int>(f.kind) << "): \"" << f.value << "\"}";
 }
 
 }  // namespace trawl

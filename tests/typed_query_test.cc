@@ -23,6 +23,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace typed_query_test {
 namespace {
 
 struct RefDoc {
@@ -563,4 +564,5 @@ TEST_F(TypedQueryTest, StoredFieldsComeBackTyped) {
 }
 
 }  // namespace
+}  // namespace typed_query_test
 }  // namespace trawl

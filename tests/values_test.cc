@@ -16,6 +16,7 @@
 #include "common/date.h"
 
 namespace trawl {
+namespace values_test {
 namespace {
 
 using Limits = std::numeric_limits<double>;
@@ -433,4 +434,5 @@ TEST(ValuesTest, ErrorMessagesShowLongValuesShortened) {
 }
 
 }  // namespace
+}  // namespace values_test
 }  // namespace trawl

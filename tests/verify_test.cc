@@ -11,6 +11,7 @@
 #include "trawl/verify.h"
 
 namespace trawl {
+namespace verify_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -85,4 +86,5 @@ TEST_F(VerifyTest, EveryFileTruncatedOrFlippedIsReportedByName) {
 }
 
 }  // namespace
+}  // namespace verify_test
 }  // namespace trawl

@@ -18,6 +18,7 @@
 #include "trawl/searcher.h"
 
 namespace trawl {
+namespace writer_threads_test {
 namespace {
 
 std::string TempDir() {
@@ -350,4 +351,5 @@ INSTANTIATE_TEST_SUITE_P(Workers, WriterThreads, ::testing::Values(1u, 2u),
                          [](const auto& info) { return std::to_string(info.param); });
 
 }  // namespace
+}  // namespace writer_threads_test
 }  // namespace trawl
