@@ -565,7 +565,31 @@ Status StoreReader::GetLazy(uint32_t docid, LazyDocument* out) const {
   std::memset(doc.buffer_.get(), kUnloadedByte, doc.size_);
 #endif
   TRAWL_POISON(doc.buffer_.get(), doc.size_);
+  TRAWL_RETURN_IF_ERROR(LoadFromKeptBlock(&doc));
   return WalkLazy(docid, out);
+}
+
+// The walk reads a block of one frame whole, so such a block goes through the thread's kept
+// block (Get's): the snippets of a page's hits, loaded in docid order, decompress a block they
+// share once. A block of several frames is copied whole when it is the kept one, and is else
+// left to be loaded a frame at a time.
+Status StoreReader::LoadFromKeptBlock(LazyDocument* doc) const {
+  Scratch& scratch = ThreadScratch();
+  const bool kept = scratch.buffer_reader == instance_ && scratch.buffer_block == doc->block_;
+  if (!kept) {
+    if (doc->frames_.size() != 1) return Status::OK();
+    scratch.buffer_reader = 0;
+    TRAWL_RETURN_IF_ERROR(DecompressBlock(doc->block_, &scratch.buffer));
+    scratch.buffer_reader = instance_;
+    scratch.buffer_block = doc->block_;
+    doc->frames_decompressed_ = 1;
+  }
+  TRAWL_UNPOISON(doc->buffer_.get(), doc->size_);
+  std::memcpy(doc->buffer_.get(), scratch.buffer.data(), doc->size_);
+  doc->frame_loaded_.assign(doc->frames_.size(), true);
+  doc->loaded_prefix_ = doc->size_;
+  if (scratch.buffer.TrimIfHuge(kKeepBufferBytes)) scratch.buffer_reader = 0;
+  return Status::OK();
 }
 
 // Walks every document of the block as DecodeFromBlock does, reading names and lengths but

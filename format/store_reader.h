@@ -150,7 +150,9 @@ class StoreReader {
   // The document as a LazyDocument, with its id and field names read: decompresses only the
   // frames those lie in (with a block of one frame, the whole block). Every document of the
   // block is walked as Get walks it, but the frames of values nobody loads are not decompressed,
-  // so their damage is found only when they are. Errors as Get's. Thread-safe.
+  // so their damage is found only when they are. A block of one frame is decompressed as Get
+  // decompresses it, into the thread's kept block, and the thread's kept block is copied rather
+  // than decompressed again. Errors as Get's. Thread-safe.
   Status GetLazy(uint32_t docid, LazyDocument* out) const;
   // Calls fn(docid, doc) for every document in docid order, decompressing each block once (a
   // merge reads every document; Get would decompress a block once per document in it). Stops
@@ -177,6 +179,9 @@ class StoreReader {
   Status FindFrames(uint32_t block, std::vector<StoreFrame>* out) const;
   Status DecompressFrame(uint32_t block, const StoreFrame& frame, char* dst) const;
   Status WalkLazy(uint32_t docid, LazyDocument* doc) const;
+  // Loads the whole of doc's block from the thread's kept block, after decompressing it there
+  // if it is one frame; else loads nothing.
+  Status LoadFromKeptBlock(LazyDocument* doc) const;
   Status CheckDocid(uint32_t docid) const;
   // Whether block i is more than one zstd frame (false if its first frame header is damaged).
   bool HasSeveralFrames(uint32_t i) const;

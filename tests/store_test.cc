@@ -72,6 +72,18 @@ class StoreTest : public ::testing::Test {
     EXPECT_EQ(want.fields, got.fields) << "doc " << want.id;
   }
 
+  // The lazily read document, every value loaded, is `want`.
+  static void ExpectSameLoaded(const Document& want, LazyDocument& lazy) {
+    EXPECT_EQ(lazy.id(), want.id);
+    ASSERT_EQ(lazy.fields().size(), want.fields.size()) << "doc " << want.id;
+    for (size_t f = 0; f < want.fields.size(); ++f) {
+      const LazyDocument::Field& field = lazy.fields()[f];
+      ASSERT_TRUE(lazy.Load(field.value).ok());
+      EXPECT_EQ(field.name, want.fields[f].name);
+      EXPECT_EQ(field.value, want.fields[f].value) << "doc " << want.id;
+    }
+  }
+
   static void ExpectForEachVisitsInOrder(const StoreReader& r, const std::vector<Document>& docs) {
     uint32_t next = 0;
     ASSERT_TRUE(r.ForEach([&](uint32_t d, Document* doc) {
@@ -221,6 +233,44 @@ TEST_F(StoreTest, GetInDocidOrderDecompressesEachBlockOnce) {
   EXPECT_GT(alternating, in_order * 2);
 }
 
+// Snippets read their hits lazily, in docid order too: a block of one frame is decompressed
+// once for all the documents in it, and the block a Get kept is copied, not decompressed again.
+TEST_F(StoreTest, LazyReadsInDocidOrderDecompressEachBlockOnce) {
+  std::vector<Document> docs(300);
+  for (size_t i = 0; i < docs.size(); ++i) {
+    docs[i].id = "d" + std::to_string(i);
+    docs[i].fields.emplace_back("title", std::string(20 + i % 50, static_cast<char>('a' + i % 26)));
+    docs[i].fields.emplace_back("body", "words of document " + std::to_string(i));
+  }
+  const std::string path = Path("lazy_order.store");
+  Write(path, docs, 3, 1024);
+  // Frames decompressed reading every document in order, by a reader of its own (no block of
+  // another pass is kept for it).
+  enum class Read { kGet, kLazy, kGetThenLazy };
+  auto frames_of = [&](Read read) {
+    std::unique_ptr<StoreReader> r;
+    EXPECT_TRUE(StoreReader::Open(path, false, &r).ok());
+    const uint64_t before = StoreFramesDecompressed();
+    for (uint32_t i = 0; i < docs.size(); ++i) {
+      if (read != Read::kLazy) {
+        Document got;
+        EXPECT_TRUE(r->Get(i, &got).ok());
+        ExpectSame(docs[i], got);
+      }
+      if (read != Read::kGet) {
+        LazyDocument lazy;
+        EXPECT_TRUE(r->GetLazy(i, &lazy).ok());
+        ExpectSameLoaded(docs[i], lazy);
+      }
+    }
+    return StoreFramesDecompressed() - before;
+  };
+  const uint64_t by_get = frames_of(Read::kGet);
+  EXPECT_LT(by_get, docs.size() / 4);
+  EXPECT_EQ(frames_of(Read::kLazy), by_get);
+  EXPECT_EQ(frames_of(Read::kGetThenLazy), by_get);
+}
+
 TEST_F(StoreTest, ReadersNeverAnswerFromEachOthersBlocks) {
   // Stores of the same shape and other contents: the same docid lies in the same block of each.
   std::vector<std::vector<Document>> contents;
@@ -245,6 +295,11 @@ TEST_F(StoreTest, ReadersNeverAnswerFromEachOthersBlocks) {
       ExpectSame(contents[c][i], got);
       ASSERT_TRUE(kept->Get(i, &got).ok());
       ExpectSame(contents[0][i], got);
+      LazyDocument lazy;
+      ASSERT_TRUE(r->GetLazy(i, &lazy).ok());
+      ExpectSameLoaded(contents[c][i], lazy);
+      ASSERT_TRUE(kept->GetLazy(i, &lazy).ok());
+      ExpectSameLoaded(contents[0][i], lazy);
     }
   }
 }
