@@ -60,6 +60,13 @@ struct Scratch {
   StoreBlockBuffer buffer;
   uint64_t buffer_reader = 0;
   uint32_t buffer_block = 0;
+  bool Keeps(uint64_t reader, uint32_t block) const {
+    return buffer_reader == reader && buffer_block == block;
+  }
+  // Gives back a kept block past kKeepBufferBytes, and forgets which it was.
+  void TrimKeptBlock() {
+    if (buffer.TrimIfHuge(kKeepBufferBytes)) buffer_reader = 0;
+  }
   // For prefixes of large blocks; made on first use (its window buffer is as large as the
   // largest block it decoded, so it is given back after one past kKeepBufferBytes).
   ZSTD_DStream* stream = nullptr;
@@ -357,17 +364,25 @@ Status StoreReader::CheckDocid(uint32_t docid) const {
 Status StoreReader::Get(uint32_t docid, Document* out) const {
   TRAWL_RETURN_IF_ERROR(CheckDocid(docid));
   const uint32_t i = FindBlock(docid);
+  TRAWL_RETURN_IF_ERROR(KeepBlock(i, nullptr));
   Scratch& scratch = ThreadScratch();
-  if (scratch.buffer_reader != instance_ || scratch.buffer_block != i) {
-    scratch.buffer_reader = 0;
-    TRAWL_RETURN_IF_ERROR(DecompressBlock(i, &scratch.buffer));
-    scratch.buffer_reader = instance_;
-    scratch.buffer_block = i;
-  }
   Status s = DecodeFromBlock(
       i, std::string_view(scratch.buffer.data(), BlockAt(i).uncompressed), docid, out);
-  if (scratch.buffer.TrimIfHuge(kKeepBufferBytes)) scratch.buffer_reader = 0;
+  scratch.TrimKeptBlock();
   return s;
+}
+
+Status StoreReader::KeepBlock(uint32_t i, bool* decompressed) const {
+  Scratch& scratch = ThreadScratch();
+  const bool kept = scratch.Keeps(instance_, i);
+  if (decompressed != nullptr) *decompressed = !kept;
+  if (kept) return Status::OK();
+  // Forgotten first: a block that fails half way is no block of anyone's.
+  scratch.buffer_reader = 0;
+  TRAWL_RETURN_IF_ERROR(DecompressBlock(i, &scratch.buffer));
+  scratch.buffer_reader = instance_;
+  scratch.buffer_block = i;
+  return Status::OK();
 }
 
 Status StoreReader::GetIdAndField(uint32_t docid, std::string_view field, Document* out) const {
@@ -575,20 +590,15 @@ Status StoreReader::GetLazy(uint32_t docid, LazyDocument* out) const {
 // left to be loaded a frame at a time.
 Status StoreReader::LoadFromKeptBlock(LazyDocument* doc) const {
   Scratch& scratch = ThreadScratch();
-  const bool kept = scratch.buffer_reader == instance_ && scratch.buffer_block == doc->block_;
-  if (!kept) {
-    if (doc->frames_.size() != 1) return Status::OK();
-    scratch.buffer_reader = 0;
-    TRAWL_RETURN_IF_ERROR(DecompressBlock(doc->block_, &scratch.buffer));
-    scratch.buffer_reader = instance_;
-    scratch.buffer_block = doc->block_;
-    doc->frames_decompressed_ = 1;
-  }
+  if (doc->frames_.size() != 1 && !scratch.Keeps(instance_, doc->block_)) return Status::OK();
+  bool decompressed;
+  TRAWL_RETURN_IF_ERROR(KeepBlock(doc->block_, &decompressed));
+  doc->frames_decompressed_ = decompressed ? doc->frames_.size() : 0;
   TRAWL_UNPOISON(doc->buffer_.get(), doc->size_);
   std::memcpy(doc->buffer_.get(), scratch.buffer.data(), doc->size_);
   doc->frame_loaded_.assign(doc->frames_.size(), true);
   doc->loaded_prefix_ = doc->size_;
-  if (scratch.buffer.TrimIfHuge(kKeepBufferBytes)) scratch.buffer_reader = 0;
+  scratch.TrimKeptBlock();
   return Status::OK();
 }
 

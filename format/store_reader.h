@@ -188,6 +188,9 @@ class StoreReader {
   // GetIdAndField of a version 2 store, from the frames that hold what it returns; false if
   // they cannot answer (damage: Get then reports it).
   bool ReadHeadOfFrames(uint32_t docid, std::string_view field, Document* out) const;
+  // Makes block i of this reader the thread's kept block (Get's), decompressing it unless it
+  // already is; *decompressed (if not null) says whether it was.
+  Status KeepBlock(uint32_t i, bool* decompressed) const;
   // The whole block, into *buffer (made as large as it after its frames were checked).
   Status DecompressBlock(uint32_t block, StoreBlockBuffer* buffer) const;
   // The dictionary a block's frame was compressed with: the store's, or none (null).
