@@ -103,15 +103,7 @@ class StoreFramesTest : public ::testing::Test {
       }
       LazyDocument lazy;
       ASSERT_TRUE(r.GetLazy(d, &lazy).ok()) << d;
-      EXPECT_EQ(lazy.id(), docs[d].id);
-      ASSERT_EQ(lazy.fields().size(), docs[d].fields.size());
-      for (size_t f = 0; f < lazy.fields().size(); ++f) {
-        const LazyDocument::Field& field = lazy.fields()[f];
-        EXPECT_EQ(field.name, docs[d].fields[f].name);
-        ASSERT_TRUE(lazy.Load(field.value).ok());
-        EXPECT_TRUE(lazy.Loaded(field.value));
-        EXPECT_EQ(field.value, docs[d].fields[f].value) << d << " " << field.name;
-      }
+      ExpectSameLoaded(docs[d], lazy);
     }
     uint32_t next = 0;
     ASSERT_TRUE(r.ForEach([&](uint32_t d, Document* doc) {

@@ -15,6 +15,7 @@
 #include "format/file_format.h"
 #include "format/store_writer.h"
 #include "format/store_reader.h"
+#include "tests/store_test_util.h"
 #include "tests/test_util.h"
 
 namespace trawl {
@@ -70,18 +71,6 @@ class StoreTest : public ::testing::Test {
   static void ExpectSame(const Document& want, const Document& got) {
     EXPECT_EQ(want.id, got.id);
     EXPECT_EQ(want.fields, got.fields) << "doc " << want.id;
-  }
-
-  // The lazily read document, every value loaded, is `want`.
-  static void ExpectSameLoaded(const Document& want, LazyDocument& lazy) {
-    EXPECT_EQ(lazy.id(), want.id);
-    ASSERT_EQ(lazy.fields().size(), want.fields.size()) << "doc " << want.id;
-    for (size_t f = 0; f < want.fields.size(); ++f) {
-      const LazyDocument::Field& field = lazy.fields()[f];
-      ASSERT_TRUE(lazy.Load(field.value).ok());
-      EXPECT_EQ(field.name, want.fields[f].name);
-      EXPECT_EQ(field.value, want.fields[f].value) << "doc " << want.id;
-    }
   }
 
   static void ExpectForEachVisitsInOrder(const StoreReader& r, const std::vector<Document>& docs) {

@@ -2,6 +2,8 @@
 #ifndef TRAWL_TESTS_STORE_TEST_UTIL_H_
 #define TRAWL_TESTS_STORE_TEST_UTIL_H_
 
+#include <gtest/gtest.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -12,6 +14,7 @@
 
 #include "common/coding.h"
 #include "format/file_format.h"
+#include "format/store_reader.h"
 #include "format/store_writer.h"
 
 namespace trawl {
@@ -38,6 +41,19 @@ inline Document TitledDocument(std::string id, std::string title, std::string bo
   d.Add("title", std::move(title));
   d.Add("body", std::move(body));
   return d;
+}
+
+// The lazily read document, every value loaded, is `want`.
+inline void ExpectSameLoaded(const Document& want, LazyDocument& lazy) {
+  EXPECT_EQ(lazy.id(), want.id);
+  ASSERT_EQ(lazy.fields().size(), want.fields.size()) << "doc " << want.id;
+  for (size_t f = 0; f < want.fields.size(); ++f) {
+    const LazyDocument::Field& field = lazy.fields()[f];
+    EXPECT_EQ(field.name, want.fields[f].name);
+    ASSERT_TRUE(lazy.Load(field.value).ok());
+    EXPECT_TRUE(lazy.Loaded(field.value));
+    EXPECT_EQ(field.value, want.fields[f].value) << "doc " << want.id << " " << field.name;
+  }
 }
 
 // Appends `count` small documents "small-0", "small-1", ... to *docs, each with the title
