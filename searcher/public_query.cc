@@ -120,6 +120,10 @@ Query Query::Term(std::string_view field, std::string_view word) {
   return Query(Leaf(QueryNode::Kind::kTerm, field, word));
 }
 
+Query Query::IndexedTerm(std::string_view field, std::string_view term) {
+  return Query(Leaf(QueryNode::Kind::kIndexedTerm, field, term));
+}
+
 Query Query::Phrase(std::string_view field, std::string_view text, uint32_t slop) {
   auto node = Leaf(QueryNode::Kind::kPhrase, field, text);
   node->slop = slop;

@@ -35,6 +35,9 @@ struct QueryNode {
     // finds in `text` is an optional term. ExpandMatches (searcher/weight.h) turns it into a
     // kBoolean of kTerm before a weight is made.
     kMatch,
+    // An indexed term, taken as it is (trawl::Query::IndexedTerm, `field:=term`): not analyzed,
+    // for programs that analyze their own text. Always of one field.
+    kIndexedTerm,
   };
   // kFilter, built in code only: required, but adds nothing to the score (Lucene's FILTER).
   enum class Occur { kMust, kShould, kMustNot, kFilter };
@@ -46,7 +49,8 @@ struct QueryNode {
   // Empty: every text field. Only leaves (every kind but kBoolean) carry a field: the parser
   // pushes `field:(a b)` down onto each leaf, so the executor never has to inherit one.
   std::string field;
-  // Raw, i.e. unescaped but not yet analyzed. kTerm and kFuzzy: the word; kPhrase: the text
+  // Raw, i.e. unescaped but not yet analyzed. kTerm and kFuzzy: the word; kIndexedTerm: the
+  // term, never analyzed; kPhrase: the text
   // between the quotes; kPrefix: the prefix without '*'; kWildcard: the pattern, in which '*' and
   // '?' are wildcards and a backslash makes the next '*', '?' or '\\' literal.
   std::string text;
@@ -65,7 +69,7 @@ struct QueryNode {
   uint32_t column = 0;
 
   // A canonical, re-parseable form: (+a +b -c d), title:"x y"~2, pre*, w~1, te?t^2,
-  // price:{10 TO *]. For any tree the parser
+  // price:{10 TO *], title:="run". For any tree the parser
   // produces, parsing ToString() yields the same tree. What the language cannot say prints as
   // Lucene prints it: a filter clause as #clause, a bag of words as its words in parentheses.
   std::string ToString() const;

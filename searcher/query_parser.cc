@@ -28,8 +28,11 @@ bool EndsWord(char c) {
 
 bool IsWildcard(char c) { return c == '*' || c == '?'; }
 
-// At the start of a clause these open a range ('[', '{'); right after `field:` a comparison.
-bool OpensRangeOrComparison(char c) { return c == '[' || c == '{' || c == '>' || c == '<'; }
+// At the start of a clause these open a range ('[', '{'); right after `field:` a comparison
+// ('>', '<') or an indexed term ('=').
+bool OpensRangeOrComparison(char c) {
+  return c == '[' || c == '{' || c == '>' || c == '<' || c == '=';
+}
 
 bool IsModifier(char c) { return c == '+' || c == '-' || c == '!'; }
 
@@ -67,6 +70,7 @@ enum class TokenKind {
   kWildcard,  // a word with '*' or '?' elsewhere than one '*' at its end
   kFuzzy,     // word~N
   kRange,     // [a TO b], or >=a right after a field
+  kIndexedTerm,  // =term or ="term" right after a field
   kBoost,     // ^N
   kPhrase,
   kField,  // name:
@@ -142,9 +146,9 @@ class Lexer {
     // A comparison must touch its field: `price: >5` is no comparison.
     const bool touches_field = after_field_ && !AtEnd() && !IsSpace(q_[pos_]);
     while (!AtEnd() && IsSpace(q_[pos_])) ++pos_;
-    if (touches_field && (q_[pos_] == '>' || q_[pos_] == '<')) {
+    if (touches_field && (q_[pos_] == '>' || q_[pos_] == '<' || q_[pos_] == '=')) {
       token->begin = pos_;
-      TRAWL_RETURN_IF_ERROR(LexComparison(token));
+      TRAWL_RETURN_IF_ERROR(q_[pos_] == '=' ? LexIndexedTerm(token) : LexComparison(token));
       token->end = pos_;
       return Status::OK();
     }
@@ -411,7 +415,7 @@ class Lexer {
     return Status::OK();
   }
 
-  Status LexQuotedValue(std::string* out) {
+  Status LexQuotedValue(std::string* out, bool may_be_empty = false) {
     const size_t open = pos_++;
     for (;;) {
       if (AtEnd()) return Error(open, "unterminated quoted value: expected a closing '\"'");
@@ -420,7 +424,8 @@ class Lexer {
       if (c == '\\' && !AtEnd()) c = q_[pos_++];
       *out += c;
     }
-    if (out->empty()) return Error(open, "empty quoted value: write '*' for an open end");
+    if (out->empty() && !may_be_empty)
+      return Error(open, "empty quoted value: write '*' for an open end");
     return Status::OK();
   }
 
@@ -462,6 +467,23 @@ class Lexer {
     return Status::OK();
   }
 
+  // field:=term or field:="term": a term as the index holds it, never analyzed. Quoted, it may
+  // hold any byte (and be empty: a keyword's empty value); unquoted, it runs to a space, ')' or
+  // '^', so that nothing else in it (wildcards, ':', '~', '"') is syntax.
+  Status LexIndexedTerm(Token* token) {
+    const size_t op = pos_++;
+    token->kind = TokenKind::kIndexedTerm;
+    if (!AtEnd() && q_[pos_] == '"') {
+      TRAWL_RETURN_IF_ERROR(LexQuotedValue(&token->text, /*may_be_empty=*/true));
+    } else {
+      TRAWL_RETURN_IF_ERROR(
+          LexPlainValue([](char c) { return IsSpace(c) || c == ')' || c == '^'; }, &token->text));
+      if (pos_ == op + 1) return Error(op, "expected a term right after '='");
+    }
+    if (!AtTokenBoundary()) return Error(pos_, "expected a space or ')' after the term");
+    return Status::OK();
+  }
+
   Status FinishField(size_t start, Token* token) {
     if (token->text.empty()) return Error(pos_, "expected a field name before ':'");
     if (!IsFieldName(token->text)) {
@@ -497,7 +519,7 @@ std::unique_ptr<QueryNode> MakeBoolean(std::vector<Clause> clauses) {
 //   and     := unary (AND unary)*
 //   unary   := ('+' | '-' | NOT | '!')? primary
 //   primary := ('(' or ')' | FIELD primary | WORD | PREFIX | WILDCARD | FUZZY | PHRASE | RANGE
-//               | '*') BOOST?
+//               | INDEXED_TERM | '*') BOOST?
 class Parser {
  public:
   Parser(std::string_view query, std::vector<Token> tokens, const QueryLimits& limits)
@@ -666,6 +688,7 @@ class Parser {
       case TokenKind::kWildcard:
       case TokenKind::kFuzzy:
       case TokenKind::kRange:
+      case TokenKind::kIndexedTerm:
         return MakeLeaf(Take(), field, out);
       case TokenKind::kBoost:
         return Error(token.begin, "'^' must directly follow a word, a phrase, a range or ')'");
@@ -736,6 +759,9 @@ class Parser {
       case TokenKind::kPhrase:
         node->kind = QueryNode::Kind::kPhrase;
         node->slop = token.slop;
+        break;
+      case TokenKind::kIndexedTerm:  // lexed only right after its field
+        node->kind = QueryNode::Kind::kIndexedTerm;
         break;
       default:
         node->kind = QueryNode::Kind::kTerm;
@@ -861,6 +887,8 @@ std::string QueryNode::ToStringUnboosted() const {
              RangeBound(upper) + (upper_inclusive ? "]" : "}");
     case Kind::kTerm:
       return field_prefix + EscapeWord(text);
+    case Kind::kIndexedTerm:
+      return field_prefix + "=\"" + EscapePhrase(text) + "\"";
     case Kind::kPrefix:
       return field_prefix + EscapeWord(text) + "*";
     case Kind::kPhrase:

@@ -100,6 +100,19 @@ struct FieldTerm {
   std::string term;
 };
 
+// One term of a field that has postings (index.Field(field) is not null).
+Status TermWeightInField(const IndexContext& index, const std::string& field,
+                         const std::string& term, double boost, std::unique_ptr<Weight>* out) {
+  TermInSegments entries;
+  TRAWL_RETURN_IF_ERROR(index.LookUpTerm(field, term, &entries));
+  if (entries.doc_freq == 0) {
+    *out = std::make_unique<EmptyWeight>();
+  } else {
+    *out = NewTermWeight(index, field, term, std::move(entries), boost);
+  }
+  return Status::OK();
+}
+
 // A term or phrase in one field, from already-analyzed terms, its scores multiplied by `boost`.
 Status TermsWeightInField(const IndexContext& index, const std::string& field,
                           const std::vector<AnalyzedTerm>& terms, uint32_t slop, double boost,
@@ -108,16 +121,7 @@ Status TermsWeightInField(const IndexContext& index, const std::string& field,
     *out = std::make_unique<EmptyWeight>();
     return Status::OK();
   }
-  if (terms.size() == 1) {
-    TermInSegments entries;
-    TRAWL_RETURN_IF_ERROR(index.LookUpTerm(field, terms[0].text, &entries));
-    if (entries.doc_freq == 0) {
-      *out = std::make_unique<EmptyWeight>();
-    } else {
-      *out = NewTermWeight(index, field, terms[0].text, std::move(entries), boost);
-    }
-    return Status::OK();
-  }
+  if (terms.size() == 1) return TermWeightInField(index, field, terms[0].text, boost, out);
   double idf_sum = 0;
   const FieldInfo& f = *index.Field(field);
   std::vector<PhraseTerm> phrase;
@@ -244,6 +248,27 @@ Status LeafWeightInField(const QueryNode& q, const IndexContext& index, FieldAna
                            "max_phrase_terms");
   }
   return TermsWeightInField(index, field, terms, q.slop, q.boost, out);
+}
+
+// An indexed term in one field, not analyzed: the term of a text or id field as given, a
+// keyword field's term as its value is indexed. Other typed fields' terms are encoded values,
+// which no caller writes by hand: their values are searched with field:value or a range.
+Status IndexedTermWeightInField(const QueryNode& q, const IndexContext& index,
+                                const std::string& field, std::unique_ptr<Weight>* out) {
+  const Schema::Field* typed = index.TypedField(field);
+  if (typed == nullptr) {
+    if (index.Field(field) == nullptr) {
+      *out = std::make_unique<EmptyWeight>();
+      return Status::OK();
+    }
+    return TermWeightInField(index, field, q.text, q.boost, out);
+  }
+  if (typed->spec.type == FieldType::kKeyword)
+    return NewKeywordTermWeight(index, *typed, q.text, q.boost, out);
+  return Status::InvalidArgument(
+      "field '" + field + "' is " + std::string(FieldTypeName(typed->spec.type)) +
+      ": an indexed term (" + q.ToString() +
+      ") needs a text, keyword or id field; search its values with field:value or a range");
 }
 
 // A leaf's weight. *dropped: a term or phrase that analyzes to no term at all, by its field's
@@ -523,6 +548,12 @@ Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, FieldAn
     case QueryNode::Kind::kWildcard:
     case QueryNode::Kind::kFuzzy:
       return CreateLeafWeight(q, index, analyzers, out, dropped);
+    case QueryNode::Kind::kIndexedTerm:
+      if (q.field.empty()) {
+        return Status::InvalidArgument("an indexed term (" + q.ToString() +
+                                       ") needs a field: field:=term");
+      }
+      return IndexedTermWeightInField(q, index, q.field, out);
     case QueryNode::Kind::kMatch: {
       std::unique_ptr<QueryNode> words;
       TRAWL_RETURN_IF_ERROR(ExpandMatches(q, index, analyzers, &words));

@@ -10,7 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr char kKinds[] = "bool, term, phrase, prefix, wildcard, fuzzy, range, match, match_all, exists";
+constexpr char kKinds[] = "bool, term, indexed_term, phrase, prefix, wildcard, fuzzy, range, match, match_all, exists";
 // Deep enough for any query a person or a program means; a bound so that a hostile body cannot
 // recurse the stack away.
 constexpr int kMaxDepth = 32;
@@ -122,6 +122,14 @@ std::string BuildLeaf(const std::string& kind, const json& body, const std::stri
     *out = kind == "term" ? Query::Term(field, value)
            : exists       ? Query::Exists(field)
                           : Query::Prefix(field, value);
+    return std::string();
+  }
+  if (kind == "indexed_term") {
+    error = m.Check({"field", "term", "boost"});
+    if (error.empty()) error = m.Text("field", true, &field);
+    if (error.empty()) error = m.Text("term", true, &value);
+    if (!error.empty()) return error;
+    *out = Query::IndexedTerm(field, value);
     return std::string();
   }
   if (kind == "phrase" || kind == "match") {

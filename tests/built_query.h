@@ -13,6 +13,7 @@ inline Query BuiltQuery(const QueryNode& q) {
   Query out;
   switch (q.kind) {
     case Kind::kTerm: out = Query::Term(q.field, q.text); break;
+    case Kind::kIndexedTerm: out = Query::IndexedTerm(q.field, q.text); break;
     case Kind::kPhrase: out = Query::Phrase(q.field, q.text, q.slop); break;
     case Kind::kPrefix: out = Query::Prefix(q.field, q.text); break;
     case Kind::kFuzzy: out = Query::Fuzzy(q.field, q.text, q.max_edits); break;

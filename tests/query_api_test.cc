@@ -128,6 +128,12 @@ std::vector<std::pair<std::string, Query>> Equivalents() {
       {"lang:*", Q::Exists("lang")},
       {"*", Q::MatchAll()},
       {"lang:en", Q::Term("lang", "en")},
+      {"title:=river", Q::IndexedTerm("title", "river")},
+      {"body:=\"bridg\"^2", Q::IndexedTerm("body", "bridg").Boost(2)},
+      {"+lang:=en -id:=d17 stone", Q::Boolean()
+                                       .Must(Q::IndexedTerm("lang", "en"))
+                                       .MustNot(Q::IndexedTerm("id", "d17"))
+                                       .Should(Q::Term("", "stone"))},
       {"river^2.5", Q::Term("", "river").Boost(2.5)},
       {"+river -(stone OR lamp) quiet^2",
        Q::Boolean()
@@ -347,6 +353,13 @@ TEST_F(QueryApiTest, ToStringRoundTrips) {
       Q::Range("when", "", "2021-05-01T10:00:00Z"),
       Q::Exists("lang"),
       Q::MatchAll().Boost(3),
+      Q::IndexedTerm("title", kSyntaxText),
+      Q::IndexedTerm("lang", ""),
+      Q::IndexedTerm("body", "a\\\"b").Boost(0.5),
+      // A word that starts with what opens an indexed term after a field.
+      Q::Term("title", "=river"),
+      Q::Prefix("title", "=ri"),
+      Q::Wildcard("body", "=r?ver"),
       Q::Boolean()
           .Must(Q::Term("", "river").Boost(0.25))
           .Should(Q::Boolean().MustNot(Q::Phrase("", "a b")).Should(Q::Prefix("body", "st")))
@@ -365,6 +378,33 @@ TEST_F(QueryApiTest, ToStringRoundTrips) {
             "(+a #lang:en)");
   EXPECT_EQ(Q::Match("title", "big  (red) fox").ToString(), "title:(big \\(red\\) fox)");
   EXPECT_EQ(Query().ToString(), "()");
+  EXPECT_EQ(Q::IndexedTerm("", "river").ToString(), "=\"river\"");
+}
+
+// An indexed term is the analyzer's output, matched as it is: the default analyzer stems
+// "bridge" to "bridg", so body:=bridg answers exactly as body:bridge, and body:=bridge (no
+// term of the index) matches nothing.
+TEST_F(QueryApiTest, IndexedTermsAreNotAnalyzed) {
+  ExpectSameHits(Run(Q::IndexedTerm("body", "bridg")), Run(Q::Term("body", "bridge")));
+  ExpectSameHits(Run(Q::IndexedTerm("title", "river")), Run(Q::Term("title", "Rivers")));
+  EXPECT_GT(Run(Q::Term("body", "bridge")).total, 0u);
+  for (const char* unanalyzed : {"bridge", "Bridg", "bridges", " bridg"})
+    EXPECT_EQ(Run(Q::IndexedTerm("body", unanalyzed)).total, 0u) << unanalyzed;
+  // Keyword and id fields: the value as indexed.
+  ExpectSameHits(Run(Q::IndexedTerm("lang", "de")), Run(Q::Term("lang", "de")));
+  EXPECT_EQ(Ids(Q::IndexedTerm("id", "d17")), std::set<std::string>{"d17"});
+  // The syntax in the body (kSyntaxText) is text like any other: its terms are words.
+  EXPECT_EQ(Run(Q::IndexedTerm("body", "a:b")).total, 0u);
+  // Counted as searched, in a boolean query with analyzed words.
+  const Query mixed =
+      Q::Boolean().Must(Q::IndexedTerm("body", "lamp")).MustNot(Q::Term("title", "north"));
+  uint64_t count = 0;
+  ASSERT_TRUE(searcher_->Count(mixed, {}, &count).ok());
+  EXPECT_EQ(count, Run(mixed).total);
+  EXPECT_EQ(count, Run(Q::Boolean().Must(Q::Term("body", "lamp")).MustNot(Q::Term("title", "north"))).total);
+  EXPECT_GT(count, 0u);
+  // A field no document has matches nothing, as a word in it does.
+  EXPECT_EQ(Run(Q::IndexedTerm("nosuch", "river")).total, 0u);
 }
 
 TEST_F(QueryApiTest, QueriesAreValues) {
@@ -390,6 +430,8 @@ TEST_F(QueryApiTest, ArgumentsOutOfRangeFailWhenRun) {
       Q::Phrase("", "river stone", 1001),
       Q::Range("body", "a", "b"),  // a text field
       Q::Exists(""),
+      Q::IndexedTerm("", "river"),   // an indexed term is of one field
+      Q::IndexedTerm("stars", "3"),  // an int field's terms are encoded values
       Q::Boolean().Should(Q::Term("", "a")).Filter(Q::Fuzzy("", "b", 5)),
   };
   for (const Query& q : bad) {

@@ -450,6 +450,31 @@ TEST(QueryParserTest, Comparisons) {
   EXPECT_EQ(Canonical("a>b"), "a>b");
 }
 
+TEST(QueryParserTest, IndexedTerms) {
+  auto q = ParseOrDie("title:=Running");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->kind, Kind::kIndexedTerm);
+  EXPECT_EQ(q->field, "title");
+  EXPECT_EQ(q->text, "Running");
+  EXPECT_EQ(q->column, 7u);
+  EXPECT_EQ(q->ToString(), "title:=\"Running\"");
+  // Quoted, a term may hold anything, and be empty (a keyword's empty value).
+  EXPECT_EQ(Canonical("tag:=\"New York\" tag:=\"\" tag:=\"a\\\"b\\\\\""),
+            "(tag:=\"New York\" tag:=\"\" tag:=\"a\\\"b\\\\\")");
+  // Unquoted, nothing but a space, ')' and '^' ends it, and a backslash escapes the next byte.
+  EXPECT_EQ(Canonical("f:=a*b?c~2:x\"y f:=a\\ b"), "(f:=\"a*b?c~2:x\\\"y\" f:=\"a b\")");
+  EXPECT_EQ(Canonical("(f:=x)^2 +f:=y^3 -f:=\"z\""), "(f:=\"x\"^2 +f:=\"y\"^3 -f:=\"z\")");
+  // Only right after a field: elsewhere '=' is part of a word, escaped where it would not be.
+  EXPECT_EQ(Canonical("=x"), "\\=x");
+  EXPECT_EQ(Canonical("f:(=x)"), "f:\\=x");
+  EXPECT_EQ(Canonical("a=b"), "a=b");
+  EXPECT_EQ(ErrorOf("f:="), "syntax error at column 3: expected a term right after '='");
+  EXPECT_EQ(ErrorOf("f:= x"), "syntax error at column 3: expected a term right after '='");
+  EXPECT_EQ(ErrorOf("f:=\"x"),
+            "syntax error at column 4: unterminated quoted value: expected a closing '\"'");
+  EXPECT_EQ(ErrorOf("f:=\"x\"y"), "syntax error at column 7: expected a space or ')' after the term");
+}
+
 TEST(QueryParserTest, RangeErrors) {
   EXPECT_EQ(ErrorOf("[1 TO 2]"),
             "syntax error at column 1: a range needs a field: field:[a TO b] or field:>=a");
@@ -670,6 +695,7 @@ TEST(QueryParserTest, RoundTripsHandWrittenQueries) {
       "\\AND:x",
       "price:[10 TO 100] date:{2024-05-01T10:00:00+02:00 TO *] n:>=-3 n:<\"a b\"",
       "title:(a^2 \"b c\"~1^3)^0.5 w~ w~0^0 te?t *ing a*b*c\\? pre*^2 f:* *:*^2",
+      "title:=Run tag:=\"New York\" id:=\"\" f:=a\\ b^2 \\=x f:\\=y",
   };
   for (const std::string& query : queries) {
     SCOPED_TRACE(query);
@@ -712,7 +738,8 @@ class RandomTreeBuilder {
         "a",   "word", "é",      "日本", "-",  "+", "!",  "&&", "||",
         "AND", "OR",   "NOT",    " ",    "(",  ")", "\"", ":",  "~",
         "*",   "\\",   "e-mail", "x.y",  "\t", "&", "|",  "42", "?",
-        "^",   "[",    "{",      "]",    "}",  ">", "<=", "TO", "2024-05-01T10:00:00+02:00"};
+        "^",   "[",    "{",      "]",    "}",  ">", "<=", "TO", "2024-05-01T10:00:00+02:00",
+        "=",   "=x"};
     std::string text;
     const size_t parts = 1 + Pick(3);
     for (size_t i = 0; i < parts; ++i) text += kFragments[Pick(kFragments.size())];
@@ -755,9 +782,15 @@ class RandomTreeBuilder {
   std::unique_ptr<QueryNode> Leaf() {
     auto node = std::make_unique<QueryNode>();
     node->boost = Boost();
-    switch (Pick(11)) {
+    switch (Pick(12)) {
       case 0:
         node->kind = Kind::kMatchAll;
+        return node;
+      case 11:
+        node->kind = Kind::kIndexedTerm;
+        do node->field = Field();
+        while (node->field.empty());
+        node->text = Chance(10) ? "" : Text();
         return node;
       case 7:
         node->kind = Kind::kFuzzy;
@@ -822,7 +855,8 @@ TEST(QueryParserTest, RandomInputFailsCleanlyOrRoundTrips) {
   static const std::vector<std::string> kPieces = {
       "a", "b", "é",  " ",  "(",  ")",   "\"", ":",    "~",  "2",  "*",   "\\",
       "+", "-", "!",  "&&", "||", "AND", "OR", "NOT",  "f:", "\t", "&",   "|",
-      "?", "^", "^2", "[",  "]",  "{",   "}",  " TO ", ">",  "<=", "0.5", "~1"};
+      "?", "^", "^2", "[",  "]",  "{",   "}",  " TO ", ">",  "<=", "0.5", "~1",
+      "=", "f:="};
   std::mt19937 rng(7);
   int parsed_count = 0;
   for (int i = 0; i < 20000; ++i) {

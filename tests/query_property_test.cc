@@ -1,6 +1,6 @@
 // Every query feature against a brute-force reference on generated corpora: random documents
 // over a Zipfian vocabulary (fixed seeds), indexed into several segments over two commits; for
-// random term, OR, AND, NOT, phrase, slop, field and prefix queries (also ones whose positive
+// random term, indexed term, OR, AND, NOT, phrase, slop, field and prefix queries (also ones whose positive
 // clauses match nothing or analyze to no term, beside exclusions) the exact count equals the
 // reference and the top-k equals exhaustive BM25, or BM25F with field weights and per-field b,
 // with or without term proximity (ties broken by docid), and --explain's total is the score;
@@ -123,6 +123,10 @@ class Reference {
         }
         return e;
       }
+      case QueryNode::Kind::kIndexedTerm:
+        // Never analyzed, never left out: a term no document has matches nothing.
+        TermInField(q.field, q.text, &e);
+        return e;
       case QueryNode::Kind::kPrefix: {
         for (const std::string& f : Fields(q.field)) {
           const std::string prefix = An(f).Fold(q.text);
@@ -507,6 +511,28 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
     }
   }
 
+  // Indexed terms (field:=term, never analyzed): a word's term as its field's analyzer makes
+  // it, or now and then the word as written (capitals, accents, a suffix the stemmer takes off:
+  // then mostly no term of the index), alone and beside analyzed words and phrases.
+  std::string RandomIndexedTermQuery() {
+    auto w = [&] { return Word(); };
+    auto indexed = [&] {
+      const std::string field = rng_() % 2 ? "title" : "body";
+      const std::string word = Word();
+      const std::vector<std::string> terms = FieldAnalyzerOf(field)->Terms(word);
+      const std::string term = terms.size() == 1 && rng_() % 4 != 0 ? terms[0] : word;
+      return field + (rng_() % 2 ? ":=" + term : ":=\"" + term + "\"");
+    };
+    switch (rng_() % 6) {
+      case 0: return indexed();
+      case 1: return indexed() + " " + indexed();
+      case 2: return "+" + indexed() + " +" + indexed();
+      case 3: return indexed() + " " + w() + " -" + indexed();
+      case 4: return "+" + indexed() + " \"" + w() + " " + w() + "\"";
+      default: return "(" + indexed() + " OR " + w() + ") AND " + indexed();
+    }
+  }
+
   // Hundreds of words and prefixes, many of them repeated (a word or prefix that occurs again
   // becomes one clause of twice the boost): enough clauses for disjunctions and MaxScore to
   // find the clauses on a document through a heap. Optional ones, now and then with an
@@ -674,9 +700,11 @@ void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f,
     ASSERT_EQ(count, expected.size());
   };
 
+  size_t indexed_terms_matching = 0;  // indexed-term queries with a match: the check saw some
   for (int qi = 0; qi < 190; ++qi) {
     const std::string query = qi >= 150                                  ? RandomVanishingQuery()
                               : qi % 10 == 5                             ? RandomLongQuery()
+                              : qi % 10 == 8 ? RandomIndexedTermQuery()
                               : proximity.weight > 0 && rng_() % 2 == 0 ? RandomBag()
                                                                          : RandomQuery();
     // Under ASan a third of the queries, of every kind (long ones and vanishing ones too).
@@ -690,6 +718,7 @@ void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f,
       if (e.match[d]) expected.push_back(d);
     std::stable_sort(expected.begin(), expected.end(),
                      [&](size_t a, size_t b) { return e.score[a] > e.score[b]; });
+    if (query.find(":=") != std::string::npos && !expected.empty()) ++indexed_terms_matching;
     const bool bare_words = query.find_first_of("+-\"*:()") == std::string::npos &&
                             query.find(" OR ") == std::string::npos &&
                             query.find(" AND ") == std::string::npos &&
@@ -754,6 +783,7 @@ void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f,
       check_built(built.Filter(filter).MustNot(Query::Term("title", Word())));
     }
   }
+  EXPECT_GT(indexed_terms_matching, 0u);
 }
 
 TEST_P(QueryPropertyTest, CountsAndTopKMatchBruteForce) { CheckRandomQueries({}); }

@@ -86,6 +86,14 @@ class TRAWL_EXPORT Query {
   // a value, as `field:value` is). A word the analyzer splits in several terms is matched as a
   // phrase of them, as in the language; use Match for text that may hold several words.
   static Query Term(std::string_view field, std::string_view word);
+  // A term exactly as the index holds it, not analyzed (Lucene's TermQuery, Xapian's
+  // Query(term)), for a program that analyzes its own text, with trawl::Analyzer or its own
+  // code: `IndexedTerm("body", "run")` matches the documents whose body the analyzer turned
+  // into the term "run", and never "Running". Scored as Term scores the term. On a text or id
+  // field, and on a keyword field (its value as indexed: lowered when the field lowers values);
+  // `field:=term` in the language. `field` "" or an int, float, date or bool field (whose terms
+  // are encoded values: search them with Term or Range) is InvalidArgument when run.
+  static Query IndexedTerm(std::string_view field, std::string_view term);
   // The words of `text` in this order, at most `slop` moves apart (0: adjacent; at most 1000).
   static Query Phrase(std::string_view field, std::string_view text, uint32_t slop = 0);
   // Terms starting with `prefix` (case-folded, not analyzed, as in the language).
@@ -133,7 +141,7 @@ class TRAWL_EXPORT Query {
   // A canonical text in the query language, which ParseQuery reads back as the same query
   // where the language can say it: a filter clause prints as `#clause` (no syntax), a Match as
   // its whitespace-separated words in parentheses (the index's analyzer may split them
-  // otherwise) and an empty boolean as "()".
+  // otherwise), an empty boolean as "()" and an IndexedTerm without a field as `="term"`.
   std::string ToString() const;
 
   // For the library: the query's tree.

@@ -309,20 +309,23 @@ class ExistsWeight final : public ConstantSetWeight {
 
 Status NewTypedTermWeight(const IndexContext& index, const Schema::Field& field,
                           std::string_view value, double boost, std::unique_ptr<Weight>* out) {
-  if (field.spec.type == FieldType::kKeyword) {
-    const std::string term = KeywordTerm(field, value);
-    RangeBounds exact{term, term, true, true};
-    // Scored as a term without norms: its idf.
-    TermInSegments entries;
-    TRAWL_RETURN_IF_ERROR(index.LookUpTerm(field.name, term, &entries));
-    const FieldInfo* info = index.Field(field.name);
-    const double idf =
-        info == nullptr ? 0 : Bm25::Idf(IndexContext::DocCount(*info), entries.doc_freq);
-    *out = std::make_unique<KeywordRangeWeight>(index, field.name, std::move(exact), boost * idf);
-    return Status::OK();
-  }
+  if (field.spec.type == FieldType::kKeyword)
+    return NewKeywordTermWeight(index, field, KeywordTerm(field, value), boost, out);
   return NewRangeWeight(index, field, RangeBounds{std::string(value), std::string(value)}, boost,
                         out);
+}
+
+Status NewKeywordTermWeight(const IndexContext& index, const Schema::Field& field,
+                            std::string term, double boost, std::unique_ptr<Weight>* out) {
+  // Scored as a term without norms: its idf.
+  TermInSegments entries;
+  TRAWL_RETURN_IF_ERROR(index.LookUpTerm(field.name, term, &entries));
+  const FieldInfo* info = index.Field(field.name);
+  const double idf =
+      info == nullptr ? 0 : Bm25::Idf(IndexContext::DocCount(*info), entries.doc_freq);
+  RangeBounds exact{term, term, true, true};
+  *out = std::make_unique<KeywordRangeWeight>(index, field.name, std::move(exact), boost * idf);
+  return Status::OK();
 }
 
 Status NewRangeWeight(const IndexContext& index, const Schema::Field& field,

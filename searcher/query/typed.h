@@ -27,6 +27,10 @@ struct RangeBounds {
 // the text is no value of the field's type.
 Status NewTypedTermWeight(const IndexContext& index, const Schema::Field& field,
                           std::string_view value, double boost, std::unique_ptr<Weight>* out);
+// A keyword field's term as indexed (its value, already lowered if the field lowers values):
+// scored as NewTypedTermWeight scores a keyword value.
+Status NewKeywordTermWeight(const IndexContext& index, const Schema::Field& field,
+                            std::string term, double boost, std::unique_ptr<Weight>* out);
 
 // The documents with a value within the bounds: numbers and dates compare as numbers, keywords
 // bytewise. A date bound without a time covers its whole day where that widens the range as

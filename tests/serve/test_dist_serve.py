@@ -110,7 +110,7 @@ def write_schema(directory):
 QUERIES = [
     "w1", "w3 w7", "rare1 w2", "rare0 rare1 w0 alpha", '"w1 w2"', '"rare1 w0"~3', "+w1 -w4",
     "title:w2 body:rare1", "rare*", "beta gamma", "w0 AND (w5 OR rare2)", "w25 w28 w29",
-    "rar1~1 delta", "omega~1", "nothingatall",
+    "rar1~1 delta", "omega~1", "nothingatall", "body:=w1 title:=rare1", "+tag:=t1 body:=w3",
 ]
 
 
@@ -203,7 +203,8 @@ class DistributedServeTest(unittest.TestCase):
         body = {"query": {"bool": {"must": [{"match": {"field": "", "text": "w1 rare1"}}],
                                    "must_not": [{"term": {"field": "tag", "value": "t3"}}],
                                    "should": [{"fuzzy": {"field": "body", "value": "delta",
-                                                         "max_edits": 1}}]}},
+                                                         "max_edits": 1}},
+                                              {"indexed_term": {"field": "body", "term": "w2"}}]}},
                 "top": 20}
         status, want = self.one.request("POST", "/search", body)
         self.assertEqual(status, 200, want)

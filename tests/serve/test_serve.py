@@ -283,6 +283,10 @@ class ServeTest(unittest.TestCase):
             ({"exists": {"field": "featured"}}, {"q": "featured:*"}),
             ({"match": {"text": "quick fox"}}, {"q": "quick fox", "plain": True}),
             ({"term": {"value": "fox", "boost": 2}}, {"q": "fox^2"}),
+            ({"indexed_term": {"field": "body", "term": "fox"}}, {"q": "body:=fox"}),
+            ({"bool": {"should": [{"indexed_term": {"field": "tag", "term": "animal", "boost": 3}},
+                                  term("dog")]}},
+             {"q": "tag:=\"animal\"^3 dog"}),
             # A filter clause: the scores of the query alone, over the documents it keeps.
             ({"bool": {"must": [term("the")], "filter": [term("animal", "tag")]}},
              {"q": "the", "filter": ["tag:animal"]}),
@@ -323,6 +327,11 @@ class ServeTest(unittest.TestCase):
             ({"phrase": {"text": "a b", "slop": -1}}, "query.phrase.slop: expected a whole number"),
             ({"range": {"field": "year", "gt": 1, "gte": 2}}, "query.range: give gte or gt"),
             ({"exists": {}}, 'query.exists: missing "field"'),
+            ({"indexed_term": {"term": "x"}}, 'query.indexed_term: missing "field"'),
+            ({"indexed_term": {"field": "body", "value": "x"}},
+             "query.indexed_term.value: unknown member"),
+            ({"indexed_term": {"field": "year", "term": "2020"}},
+             "field 'year' is int: an indexed term"),
             ({"term": {"value": "x", "boost": "high"}}, "query.term.boost: expected a number"),
         ]
         for query, message in cases:
