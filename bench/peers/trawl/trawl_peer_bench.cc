@@ -26,12 +26,15 @@
 // Queries: each TSV line becomes a trawl query string scoped to the field:
 //   term -> text:w      and -> +text:w1 +text:w2 ...      or -> text:w1 text:w2 ...
 //   phrase -> text:"w1 w2 ..."
-// As the harness's protocol asks (query objects built before any timing, as Lucene's and
-// Xapian's drivers build theirs), each string is parsed into a trawl::Query first, and the
-// timed calls are Search(Query) and Count(Query). Analyzing the words (folding, stemming) stays
-// in every call: a trawl::Query holds words, not terms, and a searcher analyzes them with each
-// field's analyzer. PEERS_TRAWL_TIME_PARSING=1 times the string calls instead, parsing
-// included, as this driver did before.
+// As the harness's protocol asks (query objects built before any timing, of analyzed terms, as
+// Lucene's and Xapian's drivers build theirs), each query is a trawl::Query built first, and
+// the timed calls are Search(Query) and Count(Query). Term, and and or queries are built of
+// Query::IndexedTerm, the terms the index's analyzer makes of the words (Lucene's TermQuery of
+// stemmed terms); a phrase is the parsed string, whose words the searcher analyzes in each call
+// (trawl has no phrase query of indexed terms). Either way the answers are those of the string.
+// PEERS_TRAWL_ANALYZED_WORDS=1 times the parsed strings for every class instead (the searcher
+// analyzes every word in each call); PEERS_TRAWL_TIME_PARSING=1 times the string calls,
+// parsing included.
 // top10 is Searcher::Search(top_k=10, load_documents=false, exact_total=false); the external ids are looked up
 // after the timed passes by a second Search with load_documents=true. count is Searcher::Count.
 // Machine-readable output lines start with '@' (parsed by report.py).
@@ -165,11 +168,27 @@ string BuildQuery(trawl::Analyzer& an, const string& cls_in, const string& text)
   return trawl::bench::PeerClassQuery(cls, words, string(kField) + ":");
 }
 
+// The query of a term, and or or class built of indexed terms: the analyzer's term of each word.
+trawl::Query BuildTermsQuery(trawl::Analyzer& an, const string& cls_in, const string& text) {
+  const string cls = cls_in.compare(0, 4, "chk_") == 0 ? cls_in.substr(4) : cls_in;
+  const bool required = cls.compare(0, 3, "and") == 0;
+  vector<string> terms;
+  an.Analyze(text, [&](const trawl::Token& t) { terms.emplace_back(t.term); });
+  if (terms.size() == 1) return trawl::Query::IndexedTerm(kField, terms[0]);
+  trawl::Query q = trawl::Query::Boolean();
+  for (const string& term : terms) {
+    const trawl::Query leaf = trawl::Query::IndexedTerm(kField, term);
+    q = required ? q.Must(leaf) : q.Should(leaf);
+  }
+  return q;
+}
+
 // QUERIES.tsv: "class<TAB>words" lines, in file order.
 struct PeerQueries {
   vector<string> classes, texts;
   vector<string> strings;  // the trawl query string of each (empty: no words, matches nothing)
-  vector<trawl::Query> parsed;  // each string parsed
+  vector<trawl::Query> parsed;  // each query built: of indexed terms, or the string parsed
+  bool indexed_terms = true;     // term, and and or queries of indexed terms
 };
 
 PeerQueries ReadPeerQueries(const string& qfile) {
@@ -190,8 +209,17 @@ PeerQueries ReadPeerQueries(const string& qfile) {
   auto an = MakeAnalyzer();
   for (size_t i = 0; i < q.texts.size(); ++i) q.strings.push_back(BuildQuery(*an, q.classes[i], q.texts[i]));
   q.parsed.resize(q.strings.size());
-  for (size_t i = 0; i < q.strings.size(); ++i)
-    if (!q.strings[i].empty()) Check(trawl::ParseQuery(q.strings[i], &q.parsed[i]), "parse " + q.strings[i]);
+  const char* analyzed_words = std::getenv("PEERS_TRAWL_ANALYZED_WORDS");
+  q.indexed_terms = analyzed_words == nullptr || std::strcmp(analyzed_words, "1") != 0;
+  for (size_t i = 0; i < q.strings.size(); ++i) {
+    if (q.strings[i].empty()) continue;
+    const string& cls = q.classes[i];
+    if (q.indexed_terms && cls.find("phrase") == string::npos) {
+      q.parsed[i] = BuildTermsQuery(*an, cls, q.texts[i]);
+    } else {
+      Check(trawl::ParseQuery(q.strings[i], &q.parsed[i]), "parse " + q.strings[i]);
+    }
+  }
   return q;
 }
 
@@ -360,7 +388,9 @@ int DoQuery(const string& indexdir, const string& qfile, int reps, int warmup, d
   std::printf("trawl %s: %llu docs, %zu queries, warm-up %d passes in %.1fs, reps %d, BM25(k1=%.2f, b=%.2f), %s\n",
               TRAWL_VERSION, static_cast<unsigned long long>(searcher->num_docs()), nq, passes, warm_secs,
               reps, timer.top_opts.k1, timer.top_opts.b,
-              timer.time_parsing() ? "query strings parsed in the timed calls" : "queries parsed before timing");
+              timer.time_parsing()  ? "query strings parsed in the timed calls"
+              : q.indexed_terms     ? "queries built before timing, of indexed terms but for phrases"
+                                    : "queries parsed before timing, words analyzed in the timed calls");
   PrintClassMedians(q.classes, q_top, q_cnt);
   if (!outfile.empty() && WriteResults(outfile, *searcher, q, timer, q_top, q_cnt) != 0) return 1;
   if (timer.sink() == 42) std::fprintf(stderr, " ");
