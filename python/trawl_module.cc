@@ -15,6 +15,7 @@
 #include <shared_mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "documents.h"
 #include "errors.h"
@@ -168,6 +169,20 @@ class PySearcher {
     }
     ThrowIfError(s);
     return results.total;
+  }
+
+  py::list Analyze(const std::string& field, const std::string& text) const {
+    const std::shared_ptr<const Searcher> searcher = Get();
+    std::vector<std::string> terms;
+    Status s;
+    {
+      py::gil_scoped_release release;
+      s = searcher->Analyze(field, text, &terms);
+    }
+    ThrowIfError(s);
+    py::list out;
+    for (const std::string& term : terms) out.append(Str(term));
+    return out;
   }
 
   py::object GetDocument(const py::object& id_arg) const {
@@ -378,6 +393,10 @@ void DefineSearcher(py::module_& m) {
       .def("count", &PySearcher::Count, "query"_a,
            "count(query, filter=None, plain=False, timeout_ms=0, max_...=...) -> int: the exact "
            "number of matches (the limits as search() takes them, but max_top and max_offset)")
+      .def("analyze", &PySearcher::Analyze, "field"_a, "text"_a,
+           "analyze(field, text) -> list of str: the terms the field's analyzer makes of text "
+           "(field \"\": the index's), as a query's words become; search one as it is with "
+           "field:=\"term\"")
       .def("get", &PySearcher::GetDocument, "id"_a,
            "get(id) -> dict or None: the stored document with this id, with its \"id\"")
       .def("reopen", &PySearcher::Reopen,

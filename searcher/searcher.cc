@@ -17,6 +17,7 @@
 #include "searcher/facets.h"
 #include "searcher/max_score.h"
 #include "searcher/query/filtered.h"
+#include "searcher/query/typed.h"
 #include "searcher/query_parser.h"
 #include "searcher/searcher_impl.h"
 #include "searcher/snippet.h"
@@ -549,6 +550,34 @@ Status SearcherImpl::CountQuery(const Query& query, const SearchOptions& options
     return stop.status();
   }
   return s;
+}
+
+Status SearcherImpl::Analyze(std::string_view field, std::string_view text,
+                             std::vector<std::string>* terms) const {
+  terms->clear();
+  const std::string name(field);
+  const Schema::Field* f = name.empty() ? nullptr : schema_.Find(name);
+  if (f != nullptr && f->spec.type != FieldType::kText) {
+    if (f->spec.type == FieldType::kKeyword) {
+      terms->push_back(KeywordTerm(*f, text));
+      return Status::OK();
+    }
+    return Status::InvalidArgument(
+        "field '" + name + "' is " + std::string(FieldTypeName(f->spec.type)) +
+        (f->spec.type == FieldType::kStored ? ": never searched, so never analyzed"
+                                            : ": its values are not text to analyze"));
+  }
+  if (name == kIdField) {
+    terms->emplace_back(text);
+    return Status::OK();
+  }
+  BorrowedAnalyzer analyzers(pool_.get());
+  TRAWL_RETURN_IF_ERROR(analyzers.Init());
+  Analyzer* analyzer = &(*analyzers).Default();
+  if (!name.empty())
+    TRAWL_RETURN_IF_ERROR((*analyzers).For(name, f != nullptr ? &f->spec : nullptr, &analyzer));
+  analyzer->Analyze(text, [&](const Token& t) { terms->emplace_back(t.term); });
+  return Status::OK();
 }
 
 Status SearcherImpl::MakeWeight(const Query& query, const SearchOptions& options, bool scored,

@@ -49,6 +49,8 @@ class SearcherImpl final : public Searcher {
   Status Count(std::string_view query, const SearchOptions& options,
                uint64_t* count) const override;
   Status Count(const Query& query, const SearchOptions& options, uint64_t* count) const override;
+  Status Analyze(std::string_view field, std::string_view text,
+                 std::vector<std::string>* terms) const override;
   Status CollectStatistics(std::string_view query, const SearchOptions& options,
                            CollectionStatistics* out) const override;
   Status CollectStatistics(const Query& query, const SearchOptions& options,

@@ -407,6 +407,35 @@ TEST_F(QueryApiTest, IndexedTermsAreNotAnalyzed) {
   EXPECT_EQ(Run(Q::IndexedTerm("nosuch", "river")).total, 0u);
 }
 
+// Searcher::Analyze gives what a query's words become, so that a program searches them as
+// indexed terms with the same answers.
+TEST_F(QueryApiTest, AnalyzeGivesTheTermsThatIndexedTermsSearch) {
+  using Terms = std::vector<std::string>;
+  Terms terms = {"stale"};
+  ASSERT_TRUE(searcher_->Analyze("body", "Bridges, LAMPS!", &terms).ok());
+  EXPECT_EQ(terms, (Terms{"bridg", "lamp"}));
+  Query all = Q::Boolean();
+  for (const std::string& term : terms) all = all.Must(Q::IndexedTerm("body", term));
+  ExpectSameHits(Run(all), Run("+body:Bridges +body:LAMPS"));
+  EXPECT_GT(Run(all).total, 0u);
+  ASSERT_TRUE(searcher_->Analyze("", "Rivers", &terms).ok());  // the index's analyzer
+  EXPECT_EQ(terms, Terms{"river"});
+  ASSERT_TRUE(searcher_->Analyze("nosuch", "Rivers", &terms).ok());
+  EXPECT_EQ(terms, Terms{"river"});
+  ASSERT_TRUE(searcher_->Analyze("body", "", &terms).ok());
+  EXPECT_TRUE(terms.empty());
+  // Keywords and ids are indexed as they are.
+  ASSERT_TRUE(searcher_->Analyze("lang", "EN us", &terms).ok());
+  EXPECT_EQ(terms, Terms{"EN us"});
+  ASSERT_TRUE(searcher_->Analyze("id", "D17 x", &terms).ok());
+  EXPECT_EQ(terms, Terms{"D17 x"});
+  for (const char* field : {"stars", "when"}) {
+    const Status s = searcher_->Analyze(field, "3", &terms);
+    EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+    EXPECT_TRUE(Contains(s.message(), "field '" + std::string(field) + "' is")) << s.message();
+  }
+}
+
 TEST_F(QueryApiTest, QueriesAreValues) {
   const Query base = Q::Boolean().Should(Q::Term("", "river"));
   const Query more = base.Should(Q::Term("", "stone"));

@@ -325,6 +325,15 @@ class TRAWL_EXPORT Searcher {
                        uint64_t* count) const = 0;
   virtual Status Count(const Query& query, const SearchOptions& options,
                        uint64_t* count) const = 0;
+  // The terms the analyzer of `field` makes of `text`, in order: what a query's words become
+  // before they are looked up, and what Query::IndexedTerm takes, so that a program analyzes
+  // its text once and searches the terms many times (or shows what a word becomes). Field ""
+  // is the index's analyzer (a word without a field is analyzed by each default field's); an
+  // id field's term is `text`, a keyword field's its value as indexed (lowered when the field
+  // lowers values). InvalidArgument naming the field for an int, float, date, bool or
+  // stored-only field, whose values are not text. Thread-safe.
+  virtual Status Analyze(std::string_view field, std::string_view text,
+                         std::vector<std::string>* terms) const = 0;
   // The stored fields of the live document with this id; NotFound if there is none.
   virtual Status Get(std::string_view id, Document* out) const = 0;
   // The index's fields (for an index from before schemas: its fields, all text).

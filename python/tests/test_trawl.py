@@ -159,6 +159,18 @@ class IndexAndSearch(IndexTestCase):
         self.assertEqual(searcher.count("nothingmatches"), 0)
         self.assertEqual(searcher.num_docs, 5)
 
+    def test_analyze_gives_the_terms_indexed_terms_search(self):
+        searcher = self.build()
+        self.assertEqual(searcher.analyze("body", "Compressed Bitmaps!"), ["compress", "bitmap"])
+        self.assertEqual(searcher.analyze("", "Roaring"), ["roar"])
+        self.assertEqual(searcher.analyze("tag", "Paper"), ["Paper"])  # a keyword, not lowered
+        for term in searcher.analyze("body", "compressed bitmaps"):
+            self.assertEqual(searcher.count("body:=%s" % term), searcher.count("body:" + term))
+        self.assertEqual(searcher.count('+body:="compress" +body:=bitmap'), 2)
+        self.assertEqual(searcher.count("body:=compressed"), 0)  # not analyzed
+        with self.assertRaisesRegex(ValueError, "field 'year' is int"):
+            searcher.analyze("year", "2016")
+
     def test_timeout(self):
         searcher = self.build()
         # A generous budget changes nothing; a negative one is refused.

@@ -161,14 +161,6 @@ Status ResolveNumericRange(const Schema::Field& field, const RangeBounds& b, Sor
   return Status::OK();
 }
 
-std::string KeywordTerm(const Schema::Field& field, std::string_view text) {
-  std::string term(text);
-  if (field.spec.lowercase) {
-    for (char& c : term) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return term;
-}
-
 // Numbers, dates and bools within inclusive sortable bounds.
 class NumericRangeWeight final : public ConstantSetWeight {
  public:
@@ -306,6 +298,14 @@ class ExistsWeight final : public ConstantSetWeight {
 };
 
 }  // namespace
+
+std::string KeywordTerm(const Schema::Field& field, std::string_view text) {
+  std::string term(text);
+  if (field.spec.lowercase) {
+    for (char& c : term) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return term;
+}
 
 Status NewTypedTermWeight(const IndexContext& index, const Schema::Field& field,
                           std::string_view value, double boost, std::unique_ptr<Weight>* out) {

@@ -27,6 +27,9 @@ struct RangeBounds {
 // the text is no value of the field's type.
 Status NewTypedTermWeight(const IndexContext& index, const Schema::Field& field,
                           std::string_view value, double boost, std::unique_ptr<Weight>* out);
+// The term a keyword field indexes for `text`: the text, lowered when the field lowers values.
+std::string KeywordTerm(const Schema::Field& field, std::string_view text);
+
 // A keyword field's term as indexed (its value, already lowered if the field lowers values):
 // scored as NewTypedTermWeight scores a keyword value.
 Status NewKeywordTermWeight(const IndexContext& index, const Schema::Field& field,
