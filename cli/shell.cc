@@ -39,9 +39,10 @@ void InstallInterruptHandler() {
   sigaction(SIGINT, &action, nullptr);
 }
 
-constexpr const char* kCommands[] = {":count",  ":explain", ":facet", ":fields", ":filter",
-                                     ":help",   ":json",    ":next",  ":prev",   ":quit",
-                                     ":schema", ":show",    ":sort",  ":stats",  ":top"};
+constexpr const char* kCommands[] = {":analyze", ":count", ":explain", ":facet", ":fields",
+                                     ":filter",  ":help",  ":json",    ":next",  ":prev",
+                                     ":quit",    ":schema", ":show",   ":sort",  ":stats",
+                                     ":top"};
 
 constexpr char kHelp[] =
     "Type a query to search; Enter on an empty line shows the next page. Commands:\n"
@@ -49,6 +50,8 @@ constexpr char kHelp[] =
     "  :show N             the stored document of hit N (through $PAGER if set)\n"
     "  :explain N          how hit N's score was computed (:explain alone: for every hit)\n"
     "  :count [QUERY]      the number of matches of QUERY, or of the last query\n"
+    "  :analyze [FIELD:]TEXT   the terms FIELD's analyzer makes of TEXT (none: the index's),\n"
+    "                      each as FIELD:=\"term\", which searches it as it is, and its documents\n"
     "  :top N              N hits a page\n"
     "  :filter [QUERY]     hits must also match QUERY (no QUERY: no filter)\n"
     "  :sort [FIELD[:asc|desc]]   order hits by a field (none: by score)\n"
@@ -151,6 +154,8 @@ class Shell {
       }
     } else if (command == ":count") {
       CountMatches(arg.empty() ? query_ : arg, arg.empty() ? 0 : arg_column);
+    } else if (command == ":analyze") {
+      AnalyzeText(arg);
     } else if (command == ":top") {
       const size_t k = ParseCount(arg);
       if (k == 0) {
@@ -348,6 +353,46 @@ class Shell {
     if (!FindHit(":explain", arg, true, &hit)) return;
     std::cout << style_.Id(Printable(hit.id)) << "\n";
     std::cout << FormatExplanation(hit.explain_tree, 2, style_);
+  }
+
+  // What a text becomes before it is searched: the terms of FIELD's analyzer, and with a field
+  // each term as an indexed-term query with its number of documents.
+  void AnalyzeText(const std::string& arg) {
+    std::string field, text = arg;
+    const size_t colon = arg.find(':');
+    if (colon != std::string::npos && colon > 0 &&
+        (arg.compare(0, colon, "id") == 0 ||
+         searcher_->schema().Find(arg.substr(0, colon)) != nullptr)) {
+      field = arg.substr(0, colon);
+      text = Trim(arg.substr(colon + 1));
+    }
+    if (text.empty()) {
+      PrintError(":analyze needs a text: :analyze [FIELD:]TEXT");
+      return;
+    }
+    Refresh();
+    std::vector<std::string> terms;
+    const Status s = searcher_->Analyze(field, text, &terms);
+    if (!s.ok()) {
+      PrintError(s.message());
+      return;
+    }
+    if (terms.empty()) std::cout << "no terms (only stop words or punctuation)\n";
+    for (const std::string& term : terms) {
+      if (field.empty()) {
+        std::cout << term << "\n";
+        continue;
+      }
+      const Query query = Query::IndexedTerm(field, term);
+      uint64_t count = 0;
+      const Status counted = searcher_->Count(query, SearchOptions(), &count);
+      if (!counted.ok()) {
+        PrintError(counted.message());
+        return;
+      }
+      std::cout << query.ToString() << "  " << count << (count == 1 ? " document" : " documents")
+                << "\n";
+    }
   }
 
   void CountMatches(const std::string& query, size_t start) {

@@ -186,6 +186,22 @@ class ShellTest(unittest.TestCase):
         self.assertIn("\n1\n", shell.line(":count"))
         self.assertIn("25", shell.line(":count common"))
 
+    def test_analyze_shows_the_terms_and_their_documents(self):
+        shell = self.start()
+        out = shell.line(":analyze body: The Zebras, GRAZING")
+        self.assertIn('body:="zebra"  1 document\n', out)
+        self.assertIn('body:="graze"  1 document\n', out)
+        self.assertIn('body:="the"  1 document\n', out)
+        self.assertIn('color:="red"  8 documents', shell.line(":analyze color:red"))
+        self.assertIn('color:="Red"  0 documents', shell.line(":analyze color:Red"))
+        out = shell.line(":analyze Zebras")  # the index's analyzer
+        self.assertRegex(out, r"\nzebra\n")
+        self.assertIn("field 'n' is int", shell.line(":analyze n:4"))
+        self.assertIn(":analyze needs a text", shell.line(":analyze body:"))
+        # What it shows is a query that searches the term as it is.
+        self.assertIn("1 match", shell.line('body:="zebra"'))
+        self.assertIn("0 matches", shell.line('body:="Zebras"'))
+
     def test_show_pages_a_long_document(self):
         index = os.path.join(self.tmp, "long")
         long_doc = os.path.join(self.tmp, "long.jsonl")
