@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "trawl/document.h"
 #include "trawl/index_writer.h"
@@ -877,6 +878,30 @@ trawl_status_t trawl_count(const trawl_searcher_t* searcher, const char* query,
     // ignores the options about hits.
     trawl::SearchOptions timed;
     return searcher->searcher->Count(query, OptionsForCall(options, &timed), count);
+  });
+}
+
+trawl_status_t trawl_searcher_analyze(const trawl_searcher_t* searcher, const char* field,
+                                      const char* text, char** terms, size_t* count,
+                                      char** errmsg) {
+  if (terms != nullptr) *terms = nullptr;
+  if (count != nullptr) *count = 0;
+  return Guarded(errmsg, [&]() -> Outcome {
+    if (searcher == nullptr) return NullArgument("trawl_searcher_analyze", "searcher");
+    if (field == nullptr) return NullArgument("trawl_searcher_analyze", "field");
+    if (text == nullptr) return NullArgument("trawl_searcher_analyze", "text");
+    if (terms == nullptr) return NullArgument("trawl_searcher_analyze", "terms");
+    if (count == nullptr) return NullArgument("trawl_searcher_analyze", "count");
+    std::vector<std::string> analyzed;
+    TRAWL_RETURN_IF_ERROR(searcher->searcher->Analyze(field, text, &analyzed));
+    if (analyzed.empty()) return Status::OK();
+    std::string packed;
+    for (const std::string& term : analyzed) packed.append(term).push_back('\0');
+    // CopyOut's own terminator follows the last term's.
+    *terms = CopyOut(packed);
+    if (*terms == nullptr) throw std::bad_alloc();
+    *count = analyzed.size();
+    return Status::OK();
   });
 }
 

@@ -353,6 +353,37 @@ static void TestDeadlineAndCancel(const trawl_searcher_t* searcher) {
   trawl_cancel_destroy(cancel);
 }
 
+/* The terms a text becomes, searched as indexed terms. */
+static void TestAnalyze(const trawl_searcher_t* searcher) {
+  char* terms = NULL;
+  char* err = NULL;
+  size_t count = 99;
+  uint64_t matches = 0, words = 0;
+  CHECK_OK(trawl_searcher_analyze(searcher, "body", "Compressed, BITMAPS!", &terms, &count, ERR));
+  CHECK(count == 2);
+  CHECK(StrEq(terms, "compress"));
+  CHECK(StrEq(terms + strlen(terms) + 1, "bitmap"));
+  trawl_free(terms);
+  CHECK_OK(trawl_count(searcher, "+body:=\"compress\" +body:=bitmap", NULL, &matches, ERR));
+  CHECK_OK(trawl_count(searcher, "+body:Compressed +body:BITMAPS", NULL, &words, ERR));
+  CHECK(matches == words);
+  CHECK_OK(trawl_searcher_analyze(searcher, "tag", "Paper", &terms, &count, ERR));
+  CHECK(count == 1 && StrEq(terms, "Paper"));
+  trawl_free(terms);
+  terms = (char*)&count; /* no terms: NULL */
+  CHECK_OK(trawl_searcher_analyze(searcher, "", " ... ", &terms, &count, ERR));
+  CHECK(count == 0 && terms == NULL);
+  CHECK(trawl_searcher_analyze(searcher, "year", "2016", &terms, &count, &err) ==
+        TRAWL_INVALID_ARGUMENT);
+  CHECK(Contains(err, "field 'year' is int"));
+  trawl_free(err);
+  err = NULL;
+  CHECK(trawl_searcher_analyze(searcher, NULL, "x", &terms, &count, &err) ==
+        TRAWL_INVALID_ARGUMENT);
+  CHECK(Contains(err, "field is NULL"));
+  trawl_free(err);
+}
+
 static void TestCountAndGet(const trawl_searcher_t* searcher) {
   trawl_search_options_t* options = trawl_search_options_create();
   trawl_document_t* doc = NULL;
@@ -844,6 +875,7 @@ int main(void) {
     CHECK(trawl_searcher_num_docs(searcher) == 5);
     TestSearch(searcher);
     TestCountAndGet(searcher);
+    TestAnalyze(searcher);
     TestDeadlineAndCancel(searcher);
     TestQueryLimits(searcher);
     TestErrors(dir, searcher);

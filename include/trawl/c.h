@@ -416,6 +416,15 @@ TRAWL_EXPORT trawl_status_t trawl_search(const trawl_searcher_t* searcher, const
 TRAWL_EXPORT trawl_status_t trawl_count(const trawl_searcher_t* searcher, const char* query,
                                         const trawl_search_options_t* options, uint64_t* count,
                                         char** errmsg);
+/* The terms the analyzer of `field` makes of `text` (field "": the index's analyzer), as a
+ * query's words become (trawl::Searcher::Analyze): *count of them, in order, in one buffer of
+ * NUL-terminated strings one after another, *terms (caller-owned: trawl_free; NULL when there
+ * are none). The query `field:="term"` (with '"' and '\' escaped by '\') searches one as it
+ * is. TRAWL_INVALID_ARGUMENT naming the field for an int, float, date, bool or stored-only
+ * field. */
+TRAWL_EXPORT trawl_status_t trawl_searcher_analyze(const trawl_searcher_t* searcher,
+                                                   const char* field, const char* text,
+                                                   char** terms, size_t* count, char** errmsg);
 /* The stored fields of the document with this id, into *doc (the caller destroys it).
  * TRAWL_NOT_FOUND if there is none. */
 TRAWL_EXPORT trawl_status_t trawl_get(const trawl_searcher_t* searcher, const char* id,
