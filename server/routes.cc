@@ -23,7 +23,7 @@ thread_local Clock::time_point tls_request_start;
 
 constexpr char kJsonType[] = "application/json";
 const char* const kKnownPaths[][2] = {
-    {"/search", "GET, POST, OPTIONS"}, {"/count", "GET, OPTIONS"},
+    {"/search", "GET, POST, OPTIONS"}, {"/count", "GET, OPTIONS"}, {"/analyze", "GET, OPTIONS"},
     {"/documents", "GET, POST, DELETE, OPTIONS"}, {"/commit", "POST, OPTIONS"},
     {"/stats", "GET, OPTIONS"}, {"/health", "GET, OPTIONS"}, {"/backup", "POST, OPTIONS"},
     {"/_stats", "POST, OPTIONS"}, {"/_query", "POST, OPTIONS"}, {"/_fetch", "POST, OPTIONS"}};
@@ -129,6 +129,10 @@ class Routes {
       std::string id;
       if (IdParam(req, res, &id)) SendRoot(res, shards_->Document(id));
     });
+    server->Get("/analyze", [this](const auto& req, auto& res) {
+      std::string field, text;
+      if (ParseAnalyze(req, res, &field, &text)) SendRoot(res, shards_->Analyze(field, text));
+    });
     server->Get("/stats", [this](const auto&, auto& res) { SendRoot(res, shards_->Stats()); });
     const auto no_writes = [](const httplib::Request& req, httplib::Response& res) {
       SendError(res, 400, req.method + " " + req.path +
@@ -163,6 +167,7 @@ class Routes {
     server->Post("/_query", [this](const auto& req, auto& res) { LeafQuery(req, res); });
     server->Post("/_fetch", [this](const auto& req, auto& res) { LeafFetch(req, res); });
     server->Get("/count", [this](const auto& req, auto& res) { Count(req, res); });
+    server->Get("/analyze", [this](const auto& req, auto& res) { Analyze(req, res); });
     server->Get("/documents", [this](const auto& req, auto& res) { GetDocument(req, res); });
     server->Post("/documents", [this](const auto& req, auto& res) {
       if (Authorized(req, res)) AddDocuments(req, res);
@@ -444,6 +449,49 @@ class Routes {
     Json body;
     body["query"] = query;
     body["total"] = total;
+    SendJson(res, 200, body);
+  }
+
+  // GET /analyze's parameters: `text` (required) and `field` (optional: "" is the index's
+  // analyzer), each once; or false with a 400 sent.
+  bool ParseAnalyze(const httplib::Request& req, httplib::Response& res, std::string* field,
+                    std::string* text) const {
+    for (const auto& [name, value] : req.params) {
+      if (name != "text" && name != "field") {
+        SendError(res, 400, "unknown parameter '" + name + "' (expected text and field)");
+        return false;
+      }
+      if (req.get_param_value_count(name) > 1) {
+        SendError(res, 400, "parameter '" + name + "' given more than once");
+        return false;
+      }
+    }
+    if (!req.has_param("text")) {
+      SendError(res, 400, "missing parameter 'text' (the text to analyze)");
+      return false;
+    }
+    *text = req.get_param_value("text");
+    *field = req.get_param_value("field");
+    if (text->size() > options_.limits.max_query_bytes) {
+      SendError(res, 400, "text is longer than " + std::to_string(options_.limits.max_query_bytes) +
+                              " bytes");
+      return false;
+    }
+    return true;
+  }
+
+  // The terms the field's analyzer makes of the text (Searcher::Analyze): what a query's words
+  // become, and what {"indexed_term": ...} and field:="term" search as they are.
+  void Analyze(const httplib::Request& req, httplib::Response& res) {
+    std::string field, text;
+    if (!ParseAnalyze(req, res, &field, &text)) return;
+    std::vector<std::string> terms;
+    const Status s = service_->AcquireSearcher()->Analyze(field, text, &terms);
+    if (!s.ok()) return SendStatus(res, s);
+    Json body;
+    body["field"] = field;
+    body["text"] = text;
+    body["terms"] = terms;
     SendJson(res, 200, body);
   }
 

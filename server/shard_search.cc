@@ -482,6 +482,25 @@ RootAnswer ShardSearch::Document(const std::string& id) {
   return Failure(replies, all, "document", 10000);
 }
 
+RootAnswer ShardSearch::Analyze(const std::string& field, const std::string& text) {
+  const std::string path =
+      httplib::append_query_params("/analyze", {{"field", field}, {"text", text}});
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  // One shard at a time: the first that answers speaks for all.
+  std::vector<ShardReply> replies;
+  std::vector<size_t> asked;
+  for (size_t shard = 0; shard < map_.shards.size(); ++shard) {
+    ShardReply r = CallShard(shard, path, std::nullopt, /*first_leaf=*/0, false, deadline);
+    if (r.ok) return RootAnswer{200, ParseOrdered(r.raw)};
+    // A field the shards refuse (an int field) is refused by every one alike.
+    if (r.status >= 400 && r.status < 500 && r.body.is_object())
+      return RootAnswer{r.status, ParseOrdered(r.raw)};
+    replies.push_back(std::move(r));
+    asked.push_back(shard);
+  }
+  return Failure(replies, asked, "analyze", 10000);
+}
+
 RootAnswer ShardSearch::Stats() {
   std::vector<size_t> all(map_.shards.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;

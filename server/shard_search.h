@@ -46,6 +46,10 @@ class ShardSearch {
   RootAnswer Count(const std::string& query, uint64_t timeout_ms);
   // GET /documents?id=: the document from whichever shard holds it.
   RootAnswer Document(const std::string& id);
+  // GET /analyze, answered by the first shard (in shards.json's order) that answers: the
+  // shards of a set analyze alike (built with one analyzer, as Searcher::Open over shards
+  // requires).
+  RootAnswer Analyze(const std::string& field, const std::string& text);
   // GET /stats: the leaves' numbers summed, and each shard's.
   RootAnswer Stats();
 

@@ -214,6 +214,10 @@ class DistributedServeTest(unittest.TestCase):
         for q in ["w1", "rare*", '"w1 w2"']:
             self.assertEqual(self.root.request("GET", "/count", params={"q": q}),
                              self.one.request("GET", "/count", params={"q": q}))
+        for params in [{"field": "body", "text": "Deltas W1"}, {"text": "rare1"},
+                       {"field": "year", "text": "1"}]:
+            self.assertEqual(self.root.request("GET", "/analyze", params=params),
+                             self.one.request("GET", "/analyze", params=params))
         status, doc = self.root.request("GET", "/documents", params={"id": "doc17"})
         self.assertEqual((status, doc), self.one.request("GET", "/documents", params={"id": "doc17"}))
         status, _ = self.root.request("GET", "/documents", params={"id": "nowhere"})

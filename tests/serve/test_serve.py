@@ -165,6 +165,25 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(self.server.get("/count", q="fox")[:2],
                          (200, {"query": "fox", "total": 2}))
 
+    def test_analyze_gives_the_terms_indexed_terms_search(self):
+        status, body, _ = self.server.get("/analyze", field="body", text="The Foxes jumped!")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body, {"field": "body", "text": "The Foxes jumped!",
+                                "terms": ["the", "fox", "jump"]})
+        for term in body["terms"]:
+            self.assertEqual(self.server.get("/count", q='body:="%s"' % term)[1]["total"],
+                             self.server.get("/count", q="body:" + term)[1]["total"])
+        self.assertEqual(self.server.get("/analyze", text="Foxes")[1]["terms"], ["fox"])
+        self.assertEqual(self.server.get("/analyze", field="tag", text="Animal")[1]["terms"],
+                         ["anim"])  # a text field here, stemmed
+        self.assertEqual(self.server.get("/analyze", field="body", text="...")[1]["terms"], [])
+        for params, message in [({"field": "year", "text": "2020"}, "field 'year' is int"),
+                                ({"field": "body"}, "missing parameter 'text'"),
+                                ({"text": "a", "q": "b"}, "unknown parameter 'q'")]:
+            status, body, _ = self.server.get("/analyze", **params)
+            self.assertEqual(status, 400, (params, body))
+            self.assertIn(message, body["error"])
+
     def test_get_document(self):
         status, doc, _ = self.server.get("/documents", id="ARCHIVE!member/path")
         self.assertEqual(status, 200)
@@ -284,9 +303,9 @@ class ServeTest(unittest.TestCase):
             ({"match": {"text": "quick fox"}}, {"q": "quick fox", "plain": True}),
             ({"term": {"value": "fox", "boost": 2}}, {"q": "fox^2"}),
             ({"indexed_term": {"field": "body", "term": "fox"}}, {"q": "body:=fox"}),
-            ({"bool": {"should": [{"indexed_term": {"field": "tag", "term": "animal", "boost": 3}},
+            ({"bool": {"should": [{"indexed_term": {"field": "tag", "term": "anim", "boost": 3}},
                                   term("dog")]}},
-             {"q": "tag:=\"animal\"^3 dog"}),
+             {"q": "tag:=\"anim\"^3 dog"}),
             # A filter clause: the scores of the query alone, over the documents it keeps.
             ({"bool": {"must": [term("the")], "filter": [term("animal", "tag")]}},
              {"q": "the", "filter": ["tag:animal"]}),
