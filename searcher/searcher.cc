@@ -574,9 +574,8 @@ Status SearcherImpl::Analyze(std::string_view field, std::string_view text,
   BorrowedAnalyzer analyzers(pool_.get());
   TRAWL_RETURN_IF_ERROR(analyzers.Init());
   Analyzer* analyzer = &(*analyzers).Default();
-  if (!name.empty())
-    TRAWL_RETURN_IF_ERROR((*analyzers).For(name, f != nullptr ? &f->spec : nullptr, &analyzer));
-  analyzer->Analyze(text, [&](const Token& t) { terms->emplace_back(t.term); });
+  if (!name.empty()) TRAWL_RETURN_IF_ERROR(AnalyzerOfField(schema_, *analyzers, name, &analyzer));
+  *terms = analyzer->Terms(text);
   return Status::OK();
 }
 

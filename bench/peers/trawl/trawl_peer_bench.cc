@@ -172,8 +172,7 @@ string BuildQuery(trawl::Analyzer& an, const string& cls_in, const string& text)
 trawl::Query BuildTermsQuery(trawl::Analyzer& an, const string& cls_in, const string& text) {
   const string cls = cls_in.compare(0, 4, "chk_") == 0 ? cls_in.substr(4) : cls_in;
   const bool required = cls.compare(0, 3, "and") == 0;
-  vector<string> terms;
-  an.Analyze(text, [&](const trawl::Token& t) { terms.emplace_back(t.term); });
+  const vector<string> terms = an.Terms(text);
   if (terms.size() == 1) return trawl::Query::IndexedTerm(kField, terms[0]);
   trawl::Query q = trawl::Query::Boolean();
   for (const string& term : terms) {
