@@ -718,6 +718,108 @@ TEST_F(SegmentFormatTest, AnInlineDocidOutsideTheSegmentIsCorruption) {
   EXPECT_TRUE(seg->VerifyStructure().IsCorruption());
 }
 
+// Terms of one block and of many, full and partial, with positions of one to 40 values a
+// posting and deltas of one to four varint bytes.
+struct PositionTerm {
+  std::string term;
+  std::vector<uint32_t> docs, tfs;
+  std::vector<std::vector<uint32_t>> positions;
+};
+
+std::vector<PositionTerm> MakePositionTerms(uint32_t num_docs, std::mt19937* rng) {
+  std::vector<PositionTerm> terms;
+  for (uint32_t df : {17u, 100u, 128u, 129u, 1000u, 4000u}) {
+    for (uint32_t max_tf : {2u, 40u}) {
+      PositionTerm t;
+      t.term = "t" + std::to_string(10000 + df) + "_" + std::to_string(max_tf);
+      std::set<uint32_t> docs;
+      while (docs.size() < df) docs.insert((*rng)() % num_docs);
+      t.docs.assign(docs.begin(), docs.end());
+      for (size_t i = 0; i < t.docs.size(); ++i) {
+        const uint32_t tf = 1 + (*rng)() % max_tf;
+        std::vector<uint32_t> p;
+        uint32_t at = (*rng)() % 1000;
+        for (uint32_t k = 0; k < tf; ++k) {
+          p.push_back(at);
+          at += (*rng)() % 7 == 0 ? (*rng)() % (1u << 24) : 1 + (*rng)() % 100;
+        }
+        t.tfs.push_back(tf);
+        t.positions.push_back(std::move(p));
+      }
+      terms.push_back(std::move(t));
+    }
+  }
+  std::sort(terms.begin(), terms.end(),
+            [](const PositionTerm& a, const PositionTerm& b) { return a.term < b.term; });
+  return terms;
+}
+
+void WritePositionTerms(const std::string& dir, const std::vector<PositionTerm>& terms,
+                        uint32_t num_docs) {
+  std::vector<uint32_t> lengths(num_docs, 1000);
+  std::unique_ptr<SegmentWriter> w;
+  ASSERT_TRUE(SegmentWriter::Create(dir, "seg_1", nullptr, &w).ok());
+  for (const PositionTerm& t : terms) {
+    std::string encoded;
+    for (const std::vector<uint32_t>& p : t.positions)
+      for (size_t k = 0; k < p.size(); ++k) PutVarint32(&encoded, k == 0 ? p[0] : p[k] - p[k - 1]);
+    Status s = w->AddTerm(1, t.term, t.docs, t.tfs, encoded, lengths);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  std::vector<SegmentWriter::Field> fields = {
+      {"id", {}, 0, 0, FieldType::kKeyword},
+      {"body", lengths, num_docs, uint64_t{1000} * num_docs, FieldType::kText}};
+  std::vector<ColumnValues> columns;
+  Status s = w->Finish(num_docs, fields, &columns, nullptr);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+}
+
+// A phrase reads the positions of any rising subset of a term's postings (passing over the
+// others' varints forward from the last read or back from the block's end), a stream only part
+// of them, and a posting's positions again: every read gives the written positions.
+TEST_F(SegmentFormatTest, PositionsReadAtAnyPostingAreTheWritten) {
+  constexpr uint32_t kNumDocs = 5000;
+  std::mt19937 rng(29);
+  const std::vector<PositionTerm> terms = MakePositionTerms(kNumDocs, &rng);
+  ASSERT_NO_FATAL_FAILURE(WritePositionTerms(dir_, terms, kNumDocs));
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_1", kNumDocs, &seg));
+  for (const PositionTerm& t : terms) {
+    SCOPED_TRACE(t.term);
+    TermInfo info;
+    ASSERT_TRUE(seg->LookupTerm(1, t.term, &info).ok());
+    PostingList list;
+    ASSERT_TRUE(seg->OpenPostings(info, &list).ok());
+    std::vector<uint32_t> got;
+    for (int trial = 0; trial < 60; ++trial) {
+      PostingCursor cursor(&list);
+      // Steps of one (reading in order), a few (within a block), or many (across blocks).
+      const uint32_t max_step = trial % 3 == 0 ? 1 : trial % 3 == 1 ? 6 : 90;
+      for (size_t i = rng() % std::min<size_t>(t.docs.size(), 40); i < t.docs.size();
+           i += 1 + rng() % max_step) {
+        ASSERT_EQ(cursor.Advance(t.docs[i]), t.docs[i]);
+        const std::vector<uint32_t>& want = t.positions[i];
+        if (rng() % 2 == 0) {
+          ASSERT_TRUE(cursor.Positions(&got)) << i;
+          ASSERT_EQ(got, want) << i;
+        } else {
+          PositionStream stream;
+          ASSERT_TRUE(cursor.OpenPositions(&stream)) << i;
+          const size_t read = rng() % (want.size() + 1);
+          for (size_t k = 0; k < read; ++k) {
+            ASSERT_EQ(stream.position(), want[k]) << i << " " << k;
+            stream.Next();
+          }
+        }
+        if (rng() % 5 == 0) {
+          ASSERT_TRUE(cursor.Positions(&got)) << i;
+          ASSERT_EQ(got, want) << i;
+        }
+      }
+    }
+  }
+}
+
 TEST(ZigZagDelta, RoundTripsEveryDistanceAndRefusesLeavingU32) {
   const uint32_t values[] = {0, 1, 2, 127, 128, 16383, 16384, 1u << 31, UINT32_MAX - 1, UINT32_MAX};
   for (uint32_t before : values) {
