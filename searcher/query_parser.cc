@@ -30,7 +30,7 @@ bool IsWildcard(char c) { return c == '*' || c == '?'; }
 
 // At the start of a clause these open a range ('[', '{'); right after `field:` a comparison
 // ('>', '<') or an indexed term ('=').
-bool OpensRangeOrComparison(char c) {
+bool OpensFieldValueSyntax(char c) {
   return c == '[' || c == '{' || c == '>' || c == '<' || c == '=';
 }
 
@@ -784,7 +784,7 @@ bool NeedsEscape(std::string_view word, size_t i) {
   const char c = word[i];
   if (c == '\\' || EndsWord(c) || IsWildcard(c)) return true;
   if (i > 0) return false;
-  return IsModifier(c) || OpensRangeOrComparison(c) || StartsWithSymbolOperator(word) ||
+  return IsModifier(c) || OpensFieldValueSyntax(c) || StartsWithSymbolOperator(word) ||
          IsKeyword(word);
 }
 
@@ -800,7 +800,7 @@ std::string EscapePattern(std::string_view pattern) {
       continue;
     }
     if (!IsWildcard(c) && (c == '\\' || EndsWord(c) ||
-                           (i == 0 && (IsModifier(c) || OpensRangeOrComparison(c) ||
+                           (i == 0 && (IsModifier(c) || OpensFieldValueSyntax(c) ||
                                        StartsWithSymbolOperator(pattern))))) {
       out += '\\';
     }
