@@ -113,7 +113,9 @@ void CheckAgainstRoaring(const roaring_bitmap_t* r, uint64_t seed) {
     RoaringView::Cursor c = view.NewCursor();
     size_t at = rng() % expected.size();
     c.Advance(expected[at]);
-    const uint32_t last = expected[at] + static_cast<uint32_t>(rng() % (1u << (rng() % 18)));
+    // Not past kNoMoreDocs - 1, which a value near the top of u32 plus a distance would wrap.
+    const uint32_t last = static_cast<uint32_t>(std::min<uint64_t>(
+        uint64_t{expected[at]} + rng() % (1u << (rng() % 18)), kNoMoreDocs - 1));
     std::vector<uint32_t> out(300);
     const size_t n = c.Take(out.data(), 300, last);
     const size_t stop =
