@@ -144,6 +144,11 @@ class RoaringView {
     uint32_t AdvanceInArray(uint32_t low);
     uint32_t AdvanceInBitset(uint32_t low);
     uint32_t AdvanceInRun(uint32_t low);
+    // Take()'s step in a bitset container, from doc_ on: out[*taken...] gets its set bits a word
+    // at a time, up to n docids in all and up to `last`. Leaves the cursor on the first docid
+    // not taken, or in the next container past the header's cardinality or the last word (as
+    // Next() does).
+    inline void TakeFromBitset(uint32_t* out, size_t n, uint32_t last, size_t* taken);
 
     const RoaringView* view_ = nullptr;
     const char* data_ = nullptr;  // current container: array values, bitset words or runs
@@ -291,12 +296,53 @@ inline size_t RoaringView::Cursor::Take(uint32_t* out, size_t n, uint32_t last) 
       pos_ += m - 1;
       ord_ += m - 1;
       doc_ = out[k - 1];
+    } else if (kind_ == Kind::kBitset) {
+      TakeFromBitset(out, n, last, &k);
+      continue;
     } else {
       out[k++] = doc_;
     }
     Next();
   }
   return k;
+}
+
+inline void RoaringView::Cursor::TakeFromBitset(uint32_t* out, size_t n, uint32_t last,
+                                                size_t* taken) {
+  using roaring_view_internal::Load64;
+  // Locals: stores through `out` could otherwise alias the members, reloaded every docid.
+  size_t k = *taken;
+  uint64_t word = word_;
+  uint32_t pos = pos_;
+  uint64_t ord = ord_;
+  const uint64_t end_ord = end_ord_;
+  const uint32_t high = high_;
+  for (;;) {
+    const uint32_t doc = high | (pos << 6) | static_cast<uint32_t>(__builtin_ctzll(word));
+    if (k == n || doc > last) {
+      word_ = word;
+      pos_ = pos;
+      ord_ = ord;
+      doc_ = doc;
+      break;
+    }
+    out[k++] = doc;
+    // Stopping at the header cardinality keeps ordinals in range even if the bits disagree.
+    if (++ord == end_ord) {
+      NextContainer();
+      break;
+    }
+    word &= word - 1;
+    while (word == 0) {
+      if (++pos == 1024) {
+        NextContainer();
+        *taken = k;
+        return;
+      }
+      word = Load64(data_ + 8 * pos);
+    }
+  }
+  *taken = k;
 }
 
 }  // namespace trawl
