@@ -3,11 +3,13 @@
 #define TRAWL_COMMON_BITPACK_H_
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 
 namespace trawl {
 
@@ -83,8 +85,8 @@ inline uint64_t SumPacked(const char* in, size_t bytes, uint32_t width, size_t b
 
 // The values at indexes [begin, end) into out[0, end - begin), as SumPacked reads them: one
 // load per value while 8 bytes remain, the buffer's last bytes one at a time.
-inline void UnpackRange(const char* in, size_t bytes, uint32_t width, size_t begin, size_t end,
-                        uint32_t* out) {
+inline void UnpackRangeByValue(const char* in, size_t bytes, uint32_t width, size_t begin,
+                               size_t end, uint32_t* out) {
   if (begin >= end) return;
   if (width == 0) {
     std::fill(out, out + (end - begin), 0u);
@@ -100,6 +102,49 @@ inline void UnpackRange(const char* in, size_t bytes, uint32_t width, size_t beg
     out[i - begin] = static_cast<uint32_t>((word >> (bitpos & 7)) & mask);
   }
   for (; i < end; ++i) out[i - begin] = UnpackOne(in, bytes, width, i);
+}
+
+namespace bitpack_internal {
+
+// 32 values of W bits, the first at bit 0 of `in`: every load offset, shift and mask is a
+// constant, about four instructions a value instead of a dozen. Reads (31 * W) / 8 + 8 bytes.
+template <uint32_t W, size_t... J>
+inline void Unpack32(const char* in, uint32_t* out, std::index_sequence<J...>) {
+  constexpr uint64_t kMask = W == 32 ? 0xffffffffull : (uint64_t{1} << W) - 1;
+  auto value = [in](size_t bit) {
+    uint64_t word;
+    std::memcpy(&word, in + bit / 8, 8);
+    return static_cast<uint32_t>((word >> (bit % 8)) & kMask);
+  };
+  ((out[J] = value(J * W)), ...);
+}
+template <uint32_t W>
+void Unpack32(const char* in, uint32_t* out) {
+  Unpack32<W>(in, out, std::make_index_sequence<32>());
+}
+template <size_t... W>
+constexpr auto MakeUnpack32Table(std::index_sequence<W...>) {
+  return std::array<void (*)(const char*, uint32_t*), sizeof...(W)>{&Unpack32<W>...};
+}
+// By width, 0 to 32 (0 unused: its values are all 0).
+inline constexpr auto kUnpack32 = MakeUnpack32Table(std::make_index_sequence<33>());
+
+}  // namespace bitpack_internal
+
+// UnpackRange for long ranges (a block of postings' frequencies): 32 values at a time from an
+// index that is a multiple of 8 (their first bit then starts a byte), while the loads stay
+// inside the buffer; the rest one at a time.
+inline void UnpackRange(const char* in, size_t bytes, uint32_t width, size_t begin, size_t end,
+                        uint32_t* out) {
+  size_t i = begin;
+  if (width != 0 && end > begin && end - begin >= 32) {
+    const size_t aligned = std::min(end, (begin + 7) & ~size_t{7});
+    UnpackRangeByValue(in, bytes, width, begin, aligned, out);
+    const auto unpack32 = bitpack_internal::kUnpack32[width];
+    for (i = aligned; i + 32 <= end && i * width / 8 + 31 * width / 8 + 8 <= bytes; i += 32)
+      unpack32(in + i * width / 8, out + (i - begin));
+  }
+  UnpackRangeByValue(in, bytes, width, i, end, out + (i - begin));
 }
 
 // Reads `count` values of `width` bits from `in`, which must hold PackedBytes(count, width) bytes.
