@@ -67,6 +67,10 @@ class ByteReader {
 
   size_t position() const { return pos_; }
   size_t remaining() const { return data_.size() - pos_; }
+  // The bytes not read yet.
+  std::string_view rest() const {
+    return pos_ < data_.size() ? data_.substr(pos_) : std::string_view();
+  }
   bool empty() const { return pos_ >= data_.size(); }
   // The next byte, not consumed; -1 at the end.
   int PeekByte() const {

@@ -22,6 +22,55 @@ uint64_t KeyPrefix(std::string_view key) {
   return prefix;
 }
 
+// How a dictionary entry's key compares with a key looked up, given `matched`: how many leading
+// bytes the last entry smaller than the key shares with it (see LookupTerm), which a smaller
+// entry moves on.
+enum class EntryVsKey { kSmaller, kEqual, kLarger };
+inline EntryVsKey CompareEntryKey(size_t shared, std::string_view suffix, std::string_view key,
+                                  size_t* matched) {
+  if (shared < *matched) return EntryVsKey::kLarger;
+  if (shared > *matched) return EntryVsKey::kSmaller;
+  const std::string_view rest = key.substr(*matched);
+  const size_t common =
+      std::mismatch(suffix.begin(), suffix.begin() + std::min(suffix.size(), rest.size()),
+                    rest.begin())
+          .first -
+      suffix.begin();
+  *matched += common;
+  if (common == rest.size()) return common == suffix.size() ? EntryVsKey::kEqual : EntryVsKey::kLarger;
+  if (common < suffix.size() &&
+      static_cast<unsigned char>(suffix[common]) > static_cast<unsigned char>(rest[common]))
+    return EntryVsKey::kLarger;
+  return EntryVsKey::kSmaller;
+}
+
+// The varint at p as ByteReader::ReadVarint64 decodes it, for p with ten readable bytes: where
+// it ends, or null for a varint longer than ten bytes (which that refuses too).
+inline const unsigned char* DecodeVarintUnchecked(const unsigned char* p, uint64_t* v) {
+  uint64_t byte = *p;
+  if (byte < 0x80) {
+    *v = byte;
+    return p + 1;
+  }
+  uint64_t result = byte & 0x7f;
+  for (int shift = 7; shift <= 63; shift += 7) {
+    byte = *++p;
+    result |= (byte & 0x7f) << shift;
+    if (byte < 0x80) {
+      *v = result;
+      return p + 1;
+    }
+  }
+  return nullptr;
+}
+
+// Where the varint at p ends, for p with ten readable bytes; null for one longer than ten bytes.
+inline const unsigned char* SkipVarintUnchecked(const unsigned char* p) {
+  for (int i = 0; i < 10; ++i)
+    if (p[i] < 0x80) return p + i + 1;
+  return nullptr;
+}
+
 }  // namespace
 
 PostingList::BlockInfo PostingList::block(size_t b) const {
@@ -501,6 +550,32 @@ bool SegmentReader::SkipCodedTermInfo(ByteReader* in, DictBlockCursor* offsets) 
   return true;
 }
 
+const unsigned char* SegmentReader::PassOverCodedTermInfo(const unsigned char* p,
+                                                         DictBlockCursor* offsets) {
+  uint64_t code;
+  if ((p = DecodeVarintUnchecked(p, &code)) == nullptr || code > UINT32_MAX) return nullptr;
+  if (code > kDictEntryInline) {
+    uint64_t post_length, pos_length;
+    if ((p = SkipVarintUnchecked(p)) == nullptr || (p = SkipVarintUnchecked(p)) == nullptr ||
+        (p = DecodeVarintUnchecked(p, &post_length)) == nullptr ||
+        (p = DecodeVarintUnchecked(p, &pos_length)) == nullptr)
+      return nullptr;
+    offsets->post_offset += post_length;
+    offsets->pos_offset += pos_length;
+    return p;
+  }
+  uint64_t delta, pos_length = 0;
+  uint32_t doc;
+  if ((code == kDictEntryInline && (p = SkipVarintUnchecked(p)) == nullptr) ||
+      (p = DecodeVarintUnchecked(p, &delta)) == nullptr ||
+      !UndoZigZagDelta(offsets->doc, delta, &doc) ||
+      (code != kDictEntryInlineOnceBare && (p = DecodeVarintUnchecked(p, &pos_length)) == nullptr))
+    return nullptr;
+  offsets->doc = doc;
+  offsets->pos_offset += pos_length;
+  return p;
+}
+
 bool SegmentReader::SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* t) const {
   if (t == nullptr && format_version_ >= kDictEntryCodesVersion)
     return SkipCodedTermInfo(in, offsets);
@@ -542,33 +617,55 @@ bool SegmentReader::SkipTermInfo(ByteReader* in, DictBlockCursor* offsets, TermI
   DictBlockCursor offsets;
   TRAWL_RETURN_IF_ERROR(OpenDictBlock(b, &in, &offsets));
   size_t matched = 0, previous_size = 0;
+  if (format_version_ >= kDictEntryCodesVersion) {
+    // While an entry's two key varints and its term info's five, at most ten bytes each, fit in
+    // what is left of the block, its reads need no bounds checks. The checked loop below reads
+    // the block's last entries, and any entry this one cannot, from the same state, so both
+    // give every entry, even a damaged one, the same answer.
+    constexpr size_t kKeyHeadBytes = 2 * 10;
+    const std::string_view entries = in.rest();
+    const auto* const start = reinterpret_cast<const unsigned char*>(entries.data());
+    const auto* const end = start + entries.size();
+    const unsigned char* p = start;
+    while (static_cast<size_t>(end - p) >= kKeyHeadBytes) {
+      uint64_t shared, suffix_size;
+      const unsigned char* q = DecodeVarintUnchecked(p, &shared);
+      if (q == nullptr || (q = DecodeVarintUnchecked(q, &suffix_size)) == nullptr ||
+          shared > previous_size || suffix_size > static_cast<size_t>(end - q) ||
+          static_cast<size_t>(end - q) - suffix_size < kMaxCodedTermInfoBytes)
+        break;
+      const std::string_view suffix(reinterpret_cast<const char*>(q), suffix_size);
+      q += suffix_size;
+      size_t now_matched = matched;
+      const EntryVsKey order = CompareEntryKey(shared, suffix, key, &now_matched);
+      if (order == EntryVsKey::kLarger) return Status::NotFound("term");
+      if (order == EntryVsKey::kEqual) {
+        if (!in.Seek(in.position() + static_cast<size_t>(q - start)) ||
+            !ReadTermInfo(&in, &offsets, info))
+          return dict_->Corrupt("damaged entry in block " + std::to_string(b));
+        SetInlineLength(field_id, info);
+        return Status::OK();
+      }
+      if ((q = PassOverCodedTermInfo(q, &offsets)) == nullptr) break;
+      matched = now_matched;
+      previous_size = shared + suffix_size;
+      p = q;
+    }
+    in.Seek(in.position() + static_cast<size_t>(p - start));
+  }
   while (!in.empty()) {
     uint64_t shared;
     std::string_view suffix;
     if (!in.ReadVarint64(&shared) || shared > previous_size || !in.ReadLengthPrefixed(&suffix))
       return dict_->Corrupt("damaged entry in block " + std::to_string(b));
     previous_size = shared + suffix.size();
-    if (shared < matched) break;
-    if (shared == matched) {
-      const std::string_view rest = std::string_view(key).substr(matched);
-      const size_t common =
-          std::mismatch(suffix.begin(), suffix.begin() + std::min(suffix.size(), rest.size()),
-                        rest.begin())
-              .first -
-          suffix.begin();
-      matched += common;
-      if (common == rest.size()) {
-        if (common == suffix.size()) {
-          if (!ReadTermInfo(&in, &offsets, info))
-            return dict_->Corrupt("damaged entry in block " + std::to_string(b));
-          SetInlineLength(field_id, info);
-          return Status::OK();
-        }
-        break;  // the key is a prefix of this entry
-      }
-      if (common < suffix.size() &&
-          static_cast<unsigned char>(suffix[common]) > static_cast<unsigned char>(rest[common]))
-        break;
+    const EntryVsKey order = CompareEntryKey(shared, suffix, key, &matched);
+    if (order == EntryVsKey::kLarger) break;
+    if (order == EntryVsKey::kEqual) {
+      if (!ReadTermInfo(&in, &offsets, info))
+        return dict_->Corrupt("damaged entry in block " + std::to_string(b));
+      SetInlineLength(field_id, info);
+      return Status::OK();
     }
     if (!SkipTermInfo(&in, &offsets, nullptr))
       return dict_->Corrupt("damaged entry in block " + std::to_string(b));

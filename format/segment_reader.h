@@ -305,6 +305,12 @@ class SegmentReader {
   // the docid of a term of one document, which the next one's is written against.
   bool ReadCodedTermInfo(ByteReader* in, DictBlockCursor* offsets, TermInfo* info) const;
   bool SkipCodedTermInfo(ByteReader* in, DictBlockCursor* offsets) const;
+  // SkipCodedTermInfo without bounds checks, for an entry with kMaxCodedTermInfoBytes readable
+  // bytes at p: where the next entry starts, or null (offsets untouched) for any entry that is
+  // not a well-formed one of varints of at most ten bytes, which the checked reader then reads.
+  static constexpr size_t kMaxCodedTermInfoBytes = 5 * 10;
+  static const unsigned char* PassOverCodedTermInfo(const unsigned char* p,
+                                                    DictBlockCursor* offsets);
   // A term of one document whose posting (tf, docid) and positions length *t holds: its offsets
   // (no postings, its positions next in the block) and a mark that it is inline.
   static void PlaceInlinePosting(DictBlockCursor* offsets, TermInfo* t);

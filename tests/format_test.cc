@@ -23,6 +23,7 @@
 #include "format/segment_reader.h"
 #include "format/segment_writer.h"
 #include "format/store_writer.h"
+#include "sanitizer.h"
 #include "test_util.h"
 
 namespace trawl {
@@ -678,6 +679,135 @@ TEST_F(SegmentFormatTest, BlockReadsMatchPostingAtATimeReads) {
     const uint32_t d = i < 7 ? odd[i] : rng() % (kNumDocs + 10);
     ASSERT_EQ(reader.Get(d), seg->FieldLength(0, d)) << d;
   }
+}
+
+bool SameTermInfo(const TermInfo& a, const TermInfo& b) {
+  return a.doc_freq == b.doc_freq && a.max_tf == b.max_tf && a.min_length == b.min_length &&
+         a.post_offset == b.post_offset && a.post_length == b.post_length &&
+         a.pos_offset == b.pos_offset && a.pos_length == b.pos_length &&
+         a.inline_doc == b.inline_doc && (!a.inline_doc || a.only_doc == b.only_doc);
+}
+
+// A field's terms as a scan of its dictionary blocks reads them (every entry decoded), in
+// order; false if the scan fails.
+bool ScanField(const SegmentReader& seg, uint32_t field,
+               std::vector<std::pair<std::string, TermInfo>>* out) {
+  out->clear();
+  return seg.ForEachTermFrom(field, "", [&](std::string_view term, const TermInfo& t) {
+               out->emplace_back(std::string(term), t);
+               return true;
+             }).ok();
+}
+
+// LookupTerm passes over the entries before its term without bounds checks while a whole entry
+// fits in what is left of the block, and with them near the block's end. Over terms of every
+// dictionary entry kind (one document with and without positions, a frequency above 1, many
+// documents with lengths of up to three varint bytes), of 1 to 90 bytes, it finds exactly what
+// a scan of the blocks decodes, and nothing else. Damaged dictionaries never make it read
+// outside the file (the sanitizer build), and where the damage leaves every entry of a field
+// readable and its keys as they were, it still finds what the scan reads.
+TEST_F(SegmentFormatTest, LookupFindsWhatTheScanReadsIntactOrDamaged) {
+  constexpr uint32_t kNumDocs = 20000;
+  std::vector<uint32_t> lengths(kNumDocs);
+  for (uint32_t d = 0; d < kNumDocs; ++d) lengths[d] = 1 + (d * 13) % 200;
+  std::mt19937 rng(17);
+  std::map<std::pair<uint32_t, std::string>, std::pair<std::vector<uint32_t>, std::vector<uint32_t>>>
+      terms;  // (field, term) -> docs, tfs
+  const std::string long_prefix(40, 'q');
+  for (uint32_t field : {1u, 2u}) {
+    while (terms.size() < (field == 1 ? 500u : 800u)) {
+      std::string term = rng() % 5 == 0 ? long_prefix : std::string();
+      const size_t letters = rng() % 8 == 0 ? 20 + rng() % 50 : 1 + rng() % 8;
+      for (size_t i = 0; i < letters; ++i) term += static_cast<char>('a' + rng() % 4);
+      const uint32_t r = rng() % 100;
+      const uint32_t df = r < 50 ? 1 : r < 80 ? 2 + rng() % 7 : r < 96 ? 100 + rng() % 500
+                                                                      : 12000 + rng() % 7000;
+      std::set<uint32_t> docs;
+      while (docs.size() < df) docs.insert(rng() % kNumDocs);
+      std::vector<uint32_t> tfs;
+      for (uint32_t d : docs) tfs.push_back(field == 1 ? 1 + rng() % std::min(lengths[d], 3u) : 1);
+      terms[{field, term}] = {std::vector<uint32_t>(docs.begin(), docs.end()), tfs};
+    }
+  }
+  {
+    std::unique_ptr<SegmentWriter> w;
+    ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_1", nullptr, &w).ok());
+    for (const auto& [key, postings] : terms) {
+      const bool text = key.first == 1;
+      Status s = w->AddTerm(key.first, key.second, postings.first, postings.second,
+                            text ? Positions(postings.second) : "",
+                            text ? std::span<const uint32_t>(lengths) : std::span<const uint32_t>());
+      ASSERT_TRUE(s.ok()) << s.ToString();
+    }
+    std::vector<SegmentWriter::Field> fields = {
+        {"id", {}, kNumDocs, kNumDocs, FieldType::kKeyword},
+        {"body", lengths, kNumDocs, 2000000, FieldType::kText},
+        {"tag", {}, kNumDocs, kNumDocs, FieldType::kKeyword}};
+    std::vector<ColumnValues> columns;
+    Status s = w->Finish(kNumDocs, fields, &columns, nullptr);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_1", kNumDocs, &seg));
+  std::map<uint32_t, std::vector<std::string>> intact_keys;
+  for (uint32_t field : {1u, 2u}) {
+    std::vector<std::pair<std::string, TermInfo>> scanned;
+    ASSERT_TRUE(ScanField(*seg, field, &scanned));
+    for (const auto& entry : scanned) intact_keys[field].push_back(entry.first);
+    ASSERT_EQ(scanned.size(), field == 1 ? 500u : 300u);
+    for (const auto& [term, want] : scanned) {
+      SCOPED_TRACE(std::to_string(field) + ":" + term);
+      ASSERT_TRUE(terms.count({field, term}));
+      TermInfo got;
+      ASSERT_TRUE(seg->LookupTerm(field, term, &got).ok());
+      EXPECT_TRUE(SameTermInfo(got, want));
+      EXPECT_EQ(got.doc_freq, (terms[{field, term}].first.size()));
+      // Keys around it that are not terms: its extensions and its prefixes.
+      for (const std::string& other : {term + "a", term + "\x01", term.substr(0, term.size() - 1)}) {
+        if (terms.count({field, other})) continue;
+        EXPECT_TRUE(seg->LookupTerm(field, other, &got).IsNotFound()) << other;
+      }
+    }
+  }
+
+  const std::string path = dir_ + "/seg_1.dict";
+  const std::string bytes = ReadFile(path);
+  int checked = 0;
+  for (int trial = 0; trial < (kUnderAsan ? 60 : 200); ++trial) {
+    // The blocks take most of the file, the block index and trailer its end.
+    std::string damaged = bytes;
+    for (int i = 0, n = 1 + static_cast<int>(rng() % 3); i < n; ++i)
+      damaged[rng() % (damaged.size() * 4 / 5)] ^= static_cast<char>(1u << (rng() % 8));
+    WriteFileAt(path, damaged);
+    std::unique_ptr<SegmentReader> bad;
+    if (!SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/false, &bad).ok()) continue;
+    for (uint32_t field : {1u, 2u}) {
+      for (const auto& [key, postings] : terms) {
+        if (key.first != field) continue;
+        TermInfo info;
+        const Status s = bad->LookupTerm(field, key.second, &info);
+        ASSERT_TRUE(s.ok() || s.IsNotFound() || s.IsCorruption()) << s.ToString();
+      }
+      // Damage that left every key as it was (it fell on lengths, counts, docids or a block's
+      // head): the lookups must agree with the scan. (Damage to the keys may break the order
+      // and prefix lengths that a lookup relies on, as any search of sorted keys does.)
+      std::vector<std::pair<std::string, TermInfo>> scanned;
+      if (!ScanField(*bad, field, &scanned) || scanned.size() != intact_keys[field].size()) continue;
+      bool same_keys = true;
+      for (size_t i = 0; i < scanned.size(); ++i)
+        same_keys = same_keys && scanned[i].first == intact_keys[field][i];
+      if (!same_keys) continue;
+      ++checked;
+      for (const auto& [term, want] : scanned) {
+        TermInfo got;
+        const Status s = bad->LookupTerm(field, term, &got);
+        ASSERT_TRUE(s.ok()) << "trial " << trial << ", " << field << ":" << term << ": " << s.ToString();
+        EXPECT_TRUE(SameTermInfo(got, want)) << "trial " << trial << ", " << field << ":" << term;
+      }
+    }
+  }
+  EXPECT_GT(checked, 20);
+  WriteFileAt(path, bytes);
 }
 
 TEST_F(SegmentFormatTest, AnInlineDocidOutsideTheSegmentIsCorruption) {
