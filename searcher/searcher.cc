@@ -2,6 +2,7 @@
 #include "trawl/searcher.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -29,11 +30,19 @@ namespace trawl {
 
 // Analyzers keep stemmer state, so each query borrows a set (the index's and its fields'); the
 // pool grows to the number of concurrent queries and is touched once per query, never per
-// posting.
+// posting. Each thread keeps the last set it returned, so a thread's queries after its first
+// take no lock and share no cache line with other threads' (a lock and a shared vector were a
+// twentieth of a term's count).
 class AnalyzerPool {
  public:
-  explicit AnalyzerPool(AnalyzerOptions options) : options_(std::move(options)) {}
+  explicit AnalyzerPool(AnalyzerOptions options)
+      : options_(std::move(options)), id_(next_id_.fetch_add(1, std::memory_order_relaxed)) {}
   Status Borrow(std::unique_ptr<FieldAnalyzers>* out) {
+    Kept& kept = ThreadKept();
+    if (kept.pool == id_ && kept.analyzers != nullptr) {
+      *out = std::move(kept.analyzers);
+      return Status::OK();
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!free_.empty()) {
@@ -45,12 +54,33 @@ class AnalyzerPool {
     return FieldAnalyzers::Create(options_, out);
   }
   void Return(std::unique_ptr<FieldAnalyzers> a) {
+    Kept& kept = ThreadKept();
+    // A set kept from another pool (an earlier searcher's) is dropped: that pool's queries on
+    // this thread are over or will make do with its shared list.
+    if (kept.analyzers == nullptr || kept.pool != id_) {
+      kept.pool = id_;
+      kept.analyzers = std::move(a);
+      return;
+    }
     std::lock_guard<std::mutex> lock(mu_);
     free_.push_back(std::move(a));
   }
 
  private:
+  // A thread's kept set and the pool it came from. Pools are told apart by an id that is never
+  // reused, not by address: a pool at the address of a destroyed one may have other options.
+  struct Kept {
+    uint64_t pool = 0;
+    std::unique_ptr<FieldAnalyzers> analyzers;
+  };
+  static Kept& ThreadKept() {
+    thread_local Kept kept;
+    return kept;
+  }
+  static inline std::atomic<uint64_t> next_id_{1};
+
   AnalyzerOptions options_;
+  const uint64_t id_;
   std::mutex mu_;
   std::vector<std::unique_ptr<FieldAnalyzers>> free_;
 };
