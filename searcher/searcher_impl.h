@@ -88,6 +88,12 @@ class SearcherImpl final : public Searcher {
                      SearchResults* results) const;
   Status CountQuery(const Query& query, const SearchOptions& options, bool validated,
                     uint64_t* count) const;
+  // Whether `query` is one indexed term whose count is the sum of its document frequencies
+  // (CountByDocFreq): a field searched by its text (or the id, or not searched at all), no
+  // filter, no injected statistics, and no segment with deletions. Lucene's
+  // IndexSearcher.count answers a TermQuery so as well.
+  bool CountsByDocFreq(const Query& query, const SearchOptions& options) const;
+  Status CountByDocFreq(const QueryNode& term, QueryStop* stop, uint64_t* count) const;
   // True when a search that ended with `s` after `stop` tripped returns what it found
   // (SearchOptions::allow_partial and a deadline), not an error.
   static bool PartialAllowed(const SearchOptions& options, const QueryStop& stop, const Status& s);

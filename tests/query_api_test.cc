@@ -5,6 +5,8 @@
 // also runs built queries, with filter clauses, against its brute-force reference.)
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -379,6 +381,62 @@ TEST_F(QueryApiTest, ToStringRoundTrips) {
   EXPECT_EQ(Q::Match("title", "big  (red) fox").ToString(), "title:(big \\(red\\) fox)");
   EXPECT_EQ(Query().ToString(), "()");
   EXPECT_EQ(Q::IndexedTerm("", "river").ToString(), "=\"river\"");
+}
+
+// Count answers a lone indexed term of a text field (or the id) from the dictionary where no
+// segment has deletions, without building a weight: the same counts, errors and stops as the
+// weight of the same term in a one-clause boolean, which takes the general way. With filters,
+// a keyword field, an unknown field and, after deletions, every term takes the general way.
+TEST_F(QueryApiTest, CountOfALoneIndexedTermIsWhatItsWeightCounts) {
+  using Q = Query;
+  std::vector<Query> terms;
+  for (const char* word : kWords) {
+    terms.push_back(Q::IndexedTerm("body", word));
+    terms.push_back(Q::IndexedTerm("title", word));
+  }
+  for (const Query& q : {Q::IndexedTerm("body", "bridg"), Q::IndexedTerm("id", "d17"),
+                         Q::IndexedTerm("id", "d9999"), Q::IndexedTerm("lang", "en"),
+                         Q::IndexedTerm("nosuch", "river"), Q::IndexedTerm("stars", "3"),
+                         Q::IndexedTerm("body", ""), Q::IndexedTerm("body", std::string(5000, 'a')),
+                         Q::IndexedTerm("", "river"), Q::IndexedTerm("body", "river").Boost(3)})
+    terms.push_back(q);
+  std::atomic<bool> cancelled{true};
+  auto expect_same_counts = [&](const std::string& when) {
+    for (const Query& q : terms) {
+      SCOPED_TRACE(when + ": " + q.ToString());
+      std::vector<SearchOptions> options(4);
+      options[1].filters = {"lang:en"};
+      options[2].cancel = &cancelled;
+      options[3].deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+      for (size_t i = 0; i < options.size(); ++i) {
+        uint64_t alone = 7, in_boolean = 7;
+        const Status a = searcher_->Count(q, options[i], &alone);
+        const Status b = searcher_->Count(Q::Boolean().Must(q), options[i], &in_boolean);
+        EXPECT_EQ(a.ToString(), b.ToString()) << "options " << i;
+        EXPECT_EQ(alone, in_boolean) << "options " << i;
+        if (i == 0 && a.ok()) {
+          SearchOptions exact = All();
+          exact.exact_total = true;
+          EXPECT_EQ(alone, Run(q, exact).total);
+        }
+      }
+    }
+  };
+  expect_same_counts("no deletions");
+  uint64_t river = 0;
+  ASSERT_TRUE(searcher_->Count(Q::IndexedTerm("body", "river"), SearchOptions(), &river).ok());
+  EXPECT_GT(river, 50u);
+  {
+    std::unique_ptr<IndexWriter> writer;
+    ASSERT_TRUE(IndexWriter::Open(dir_, {}, &writer).ok());
+    for (int d = 0; d < 600; d += 7) ASSERT_TRUE(writer->Delete("d" + std::to_string(d)).ok());
+    ASSERT_TRUE(writer->Commit().ok());
+  }
+  ASSERT_TRUE(Searcher::Open(dir_, {}, &searcher_).ok());
+  expect_same_counts("with deletions");
+  uint64_t river_now = 0;
+  ASSERT_TRUE(searcher_->Count(Q::IndexedTerm("body", "river"), SearchOptions(), &river_now).ok());
+  EXPECT_LT(river_now, river);
 }
 
 // An indexed term is the analyzer's output, matched as it is: the default analyzer stems
