@@ -37,7 +37,8 @@ inline EntryVsKey CompareEntryKey(size_t shared, std::string_view suffix, std::s
           .first -
       suffix.begin();
   *matched += common;
-  if (common == rest.size()) return common == suffix.size() ? EntryVsKey::kEqual : EntryVsKey::kLarger;
+  if (common == rest.size())
+    return common == suffix.size() ? EntryVsKey::kEqual : EntryVsKey::kLarger;
   if (common < suffix.size() &&
       static_cast<unsigned char>(suffix[common]) > static_cast<unsigned char>(rest[common]))
     return EntryVsKey::kLarger;
@@ -551,7 +552,7 @@ bool SegmentReader::SkipCodedTermInfo(ByteReader* in, DictBlockCursor* offsets) 
 }
 
 const unsigned char* SegmentReader::PassOverCodedTermInfo(const unsigned char* p,
-                                                         DictBlockCursor* offsets) {
+                                                          DictBlockCursor* offsets) {
   uint64_t code;
   if ((p = DecodeVarintUnchecked(p, &code)) == nullptr || code > UINT32_MAX) return nullptr;
   if (code > kDictEntryInline) {

@@ -138,6 +138,26 @@ class BorrowedAnalyzer {
   std::unique_ptr<FieldAnalyzers> analyzer_;
 };
 
+// The scoring options a weight takes, whether or not it scores: InvalidArgument naming the
+// first out of range.
+Status CheckScoringOptions(const SearchOptions& options) {
+  for (const auto& [field, w] : options.field_weights) {
+    if (!(w >= 0 && w <= 1e6)) {
+      return Status::InvalidArgument("field weight of '" + field + "' must be between 0 and 1e6");
+    }
+  }
+  for (const auto& [field, b] : options.field_b) {
+    if (!(b >= 0 && b <= 1)) {
+      return Status::InvalidArgument("b of field '" + field + "' must be between 0 and 1");
+    }
+  }
+  if (!(options.proximity >= 0 && options.proximity <= 1e6))
+    return Status::InvalidArgument("the proximity weight must be between 0 and 1e6");
+  if (options.proximity_window < 1 || options.proximity_window > 64)
+    return Status::InvalidArgument("the proximity window must be between 1 and 64");
+  return Status::OK();
+}
+
 // A query given as text: in the query language, or with plain_text a bag of words; validated
 // against options.limits either way.
 Status QueryOfText(std::string_view text, const SearchOptions& options, Query* out) {
@@ -568,7 +588,9 @@ Status SearcherImpl::CountQuery(const Query& query, const SearchOptions& options
   *count = 0;
   QueryStop stop(options.deadline, options.cancel);
   if (CountsByDocFreq(query, options)) {
+    // What MakeWeight checks first, in its order.
     if (!validated) TRAWL_RETURN_IF_ERROR(ValidateQuery(query.node(), options.limits));
+    TRAWL_RETURN_IF_ERROR(CheckScoringOptions(options));
     Status s = CountByDocFreq(query.node(), &stop, count);
     if (stop.stopped()) {
       *count = 0;
@@ -605,8 +627,7 @@ bool SearcherImpl::CountsByDocFreq(const Query& query, const SearchOptions& opti
   return f == nullptr || f->spec.type == FieldType::kText || f->spec.type == FieldType::kStored;
 }
 
-Status SearcherImpl::CountByDocFreq(const QueryNode& term, QueryStop* stop,
-                                    uint64_t* count) const {
+Status SearcherImpl::CountByDocFreq(const QueryNode& term, QueryStop* stop, uint64_t* count) const {
   *count = 0;
   uint64_t total = 0;
   for (const std::shared_ptr<const SegmentReader>& segment : segments_) {
@@ -666,20 +687,7 @@ Status SearcherImpl::MakeWeight(const Query& query, const SearchOptions& options
   }
   context->stop = stop;
   context->limits = options.limits;
-  for (const auto& [field, w] : options.field_weights) {
-    if (!(w >= 0 && w <= 1e6)) {
-      return Status::InvalidArgument("field weight of '" + field + "' must be between 0 and 1e6");
-    }
-  }
-  for (const auto& [field, b] : options.field_b) {
-    if (!(b >= 0 && b <= 1)) {
-      return Status::InvalidArgument("b of field '" + field + "' must be between 0 and 1");
-    }
-  }
-  if (!(options.proximity >= 0 && options.proximity <= 1e6))
-    return Status::InvalidArgument("the proximity weight must be between 0 and 1e6");
-  if (options.proximity_window < 1 || options.proximity_window > 64)
-    return Status::InvalidArgument("the proximity window must be between 1 and 64");
+  TRAWL_RETURN_IF_ERROR(CheckScoringOptions(options));
   context->proximity = options.proximity;
   context->proximity_window = options.proximity_window;
   context->bm25f = options.bm25f;

@@ -1,17 +1,15 @@
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <random>
 #include <set>
-
-#include <filesystem>
-#include <map>
 #include <span>
 
 #include "common/bitpack.h"
@@ -693,10 +691,13 @@ bool SameTermInfo(const TermInfo& a, const TermInfo& b) {
 bool ScanField(const SegmentReader& seg, uint32_t field,
                std::vector<std::pair<std::string, TermInfo>>* out) {
   out->clear();
-  return seg.ForEachTermFrom(field, "", [&](std::string_view term, const TermInfo& t) {
-               out->emplace_back(std::string(term), t);
-               return true;
-             }).ok();
+  return seg
+      .ForEachTermFrom(field, "",
+                       [&](std::string_view term, const TermInfo& t) {
+                         out->emplace_back(std::string(term), t);
+                         return true;
+                       })
+      .ok();
 }
 
 // LookupTerm passes over the entries before its term without bounds checks while a whole entry
@@ -711,7 +712,8 @@ TEST_F(SegmentFormatTest, LookupFindsWhatTheScanReadsIntactOrDamaged) {
   std::vector<uint32_t> lengths(kNumDocs);
   for (uint32_t d = 0; d < kNumDocs; ++d) lengths[d] = 1 + (d * 13) % 200;
   std::mt19937 rng(17);
-  std::map<std::pair<uint32_t, std::string>, std::pair<std::vector<uint32_t>, std::vector<uint32_t>>>
+  std::map<std::pair<uint32_t, std::string>,
+           std::pair<std::vector<uint32_t>, std::vector<uint32_t>>>
       terms;  // (field, term) -> docs, tfs
   const std::string long_prefix(40, 'q');
   for (uint32_t field : {1u, 2u}) {
@@ -720,8 +722,10 @@ TEST_F(SegmentFormatTest, LookupFindsWhatTheScanReadsIntactOrDamaged) {
       const size_t letters = rng() % 8 == 0 ? 20 + rng() % 50 : 1 + rng() % 8;
       for (size_t i = 0; i < letters; ++i) term += static_cast<char>('a' + rng() % 4);
       const uint32_t r = rng() % 100;
-      const uint32_t df = r < 50 ? 1 : r < 80 ? 2 + rng() % 7 : r < 96 ? 100 + rng() % 500
-                                                                      : 12000 + rng() % 7000;
+      const uint32_t df = r < 50   ? 1
+                          : r < 80 ? 2 + rng() % 7
+                          : r < 96 ? 100 + rng() % 500
+                                   : 12000 + rng() % 7000;
       std::set<uint32_t> docs;
       while (docs.size() < df) docs.insert(rng() % kNumDocs);
       std::vector<uint32_t> tfs;
@@ -734,9 +738,10 @@ TEST_F(SegmentFormatTest, LookupFindsWhatTheScanReadsIntactOrDamaged) {
     ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_1", nullptr, &w).ok());
     for (const auto& [key, postings] : terms) {
       const bool text = key.first == 1;
-      Status s = w->AddTerm(key.first, key.second, postings.first, postings.second,
-                            text ? Positions(postings.second) : "",
-                            text ? std::span<const uint32_t>(lengths) : std::span<const uint32_t>());
+      Status s =
+          w->AddTerm(key.first, key.second, postings.first, postings.second,
+                     text ? Positions(postings.second) : "",
+                     text ? std::span<const uint32_t>(lengths) : std::span<const uint32_t>());
       ASSERT_TRUE(s.ok()) << s.ToString();
     }
     std::vector<SegmentWriter::Field> fields = {
@@ -763,7 +768,8 @@ TEST_F(SegmentFormatTest, LookupFindsWhatTheScanReadsIntactOrDamaged) {
       EXPECT_TRUE(SameTermInfo(got, want));
       EXPECT_EQ(got.doc_freq, (terms[{field, term}].first.size()));
       // Keys around it that are not terms: its extensions and its prefixes.
-      for (const std::string& other : {term + "a", term + "\x01", term.substr(0, term.size() - 1)}) {
+      for (const std::string& other :
+           {term + "a", term + "\x01", term.substr(0, term.size() - 1)}) {
         if (terms.count({field, other})) continue;
         EXPECT_TRUE(seg->LookupTerm(field, other, &got).IsNotFound()) << other;
       }
@@ -792,7 +798,8 @@ TEST_F(SegmentFormatTest, LookupFindsWhatTheScanReadsIntactOrDamaged) {
       // head): the lookups must agree with the scan. (Damage to the keys may break the order
       // and prefix lengths that a lookup relies on, as any search of sorted keys does.)
       std::vector<std::pair<std::string, TermInfo>> scanned;
-      if (!ScanField(*bad, field, &scanned) || scanned.size() != intact_keys[field].size()) continue;
+      if (!ScanField(*bad, field, &scanned) || scanned.size() != intact_keys[field].size())
+        continue;
       bool same_keys = true;
       for (size_t i = 0; i < scanned.size(); ++i)
         same_keys = same_keys && scanned[i].first == intact_keys[field][i];
@@ -801,7 +808,8 @@ TEST_F(SegmentFormatTest, LookupFindsWhatTheScanReadsIntactOrDamaged) {
       for (const auto& [term, want] : scanned) {
         TermInfo got;
         const Status s = bad->LookupTerm(field, term, &got);
-        ASSERT_TRUE(s.ok()) << "trial " << trial << ", " << field << ":" << term << ": " << s.ToString();
+        ASSERT_TRUE(s.ok()) << "trial " << trial << ", " << field << ":" << term << ": "
+                            << s.ToString();
         EXPECT_TRUE(SameTermInfo(got, want)) << "trial " << trial << ", " << field << ":" << term;
       }
     }

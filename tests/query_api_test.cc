@@ -385,8 +385,9 @@ TEST_F(QueryApiTest, ToStringRoundTrips) {
 
 // Count answers a lone indexed term of a text field (or the id) from the dictionary where no
 // segment has deletions, without building a weight: the same counts, errors and stops as the
-// weight of the same term in a one-clause boolean, which takes the general way. With filters,
-// a keyword field, an unknown field and, after deletions, every term takes the general way.
+// weight of the same term in a one-clause boolean, which takes the general way; options out of
+// range are refused alike. With filters, a keyword field, an unknown field and, after
+// deletions, every term takes the general way.
 TEST_F(QueryApiTest, CountOfALoneIndexedTermIsWhatItsWeightCounts) {
   using Q = Query;
   std::vector<Query> terms;
@@ -404,10 +405,12 @@ TEST_F(QueryApiTest, CountOfALoneIndexedTermIsWhatItsWeightCounts) {
   auto expect_same_counts = [&](const std::string& when) {
     for (const Query& q : terms) {
       SCOPED_TRACE(when + ": " + q.ToString());
-      std::vector<SearchOptions> options(4);
+      std::vector<SearchOptions> options(6);
       options[1].filters = {"lang:en"};
       options[2].cancel = &cancelled;
       options[3].deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+      options[4].proximity_window = 0;  // out of range, as scoring options are checked
+      options[5].field_weights = {{"body", -1}};
       for (size_t i = 0; i < options.size(); ++i) {
         uint64_t alone = 7, in_boolean = 7;
         const Status a = searcher_->Count(q, options[i], &alone);
