@@ -279,6 +279,36 @@ std::string Positions(const std::vector<uint32_t>& tfs) {
   return out;
 }
 
+// A term of a segment of three fields, id (0, keyword), body (1, text: positions 0 to tf-1 in
+// each document) and tag (2, keyword), with its postings.
+struct FieldTerm {
+  uint32_t field;
+  std::string term;
+  std::vector<uint32_t> docs, tfs;
+};
+
+// Writes segment `name` of those fields into dir, the terms in key order; body's lengths are
+// `lengths` (one a document), their sum `body_length`.
+Status WriteIdBodyTagSegment(const std::string& dir, const std::string& name,
+                             const std::vector<FieldTerm>& terms,
+                             const std::vector<uint32_t>& lengths, uint64_t body_length) {
+  const uint32_t num_docs = static_cast<uint32_t>(lengths.size());
+  std::unique_ptr<SegmentWriter> w;
+  TRAWL_RETURN_IF_ERROR(SegmentWriter::Create(dir, name, nullptr, &w));
+  for (const FieldTerm& t : terms) {
+    const bool text = t.field == 1;
+    TRAWL_RETURN_IF_ERROR(
+        w->AddTerm(t.field, t.term, t.docs, t.tfs, text ? Positions(t.tfs) : "",
+                   text ? std::span<const uint32_t>(lengths) : std::span<const uint32_t>()));
+  }
+  std::vector<SegmentWriter::Field> fields = {
+      {"id", {}, num_docs, num_docs, FieldType::kKeyword},
+      {"body", lengths, num_docs, body_length, FieldType::kText},
+      {"tag", {}, num_docs, num_docs, FieldType::kKeyword}};
+  std::vector<ColumnValues> columns;
+  return w->Finish(num_docs, fields, &columns, nullptr);
+}
+
 // A segment of more fields than one byte of field id holds, with terms in fields on both sides
 // of every code length boundary: its dictionary must sort and look up as (field, term).
 TEST_F(SegmentFormatTest, ThousandsOfFieldsKeysSortAndLookUpAcrossCodeLengths) {
@@ -490,16 +520,11 @@ TEST_F(SegmentFormatTest, TermsOfOneDocumentKeepTheirPostingInTheDictionary) {
   constexpr uint32_t kNumDocs = 300;
   std::vector<uint32_t> lengths(kNumDocs);
   for (uint32_t d = 0; d < kNumDocs; ++d) lengths[d] = 1 + (d * 7) % 23;
-  struct Term {
-    uint32_t field;
-    std::string term;
-    std::vector<uint32_t> docs, tfs;
-  };
-  std::vector<Term> terms;
+  std::vector<FieldTerm> terms;
   std::mt19937 rng(7);
   for (uint32_t f : {0u, 1u, 2u}) {
     for (int t = 0; t < 150; ++t) {
-      Term term{f, "t" + std::to_string(1000 + t), {}, {}};
+      FieldTerm term{f, "t" + std::to_string(1000 + t), {}, {}};
       // Mostly one document, with runs of them; sometimes many (a table of blocks).
       const uint32_t df = rng() % 3 != 0 ? 1 : (rng() % 4 == 0 ? 200 + rng() % 100 : 2 + rng() % 5);
       std::set<uint32_t> docs;
@@ -511,29 +536,14 @@ TEST_F(SegmentFormatTest, TermsOfOneDocumentKeepTheirPostingInTheDictionary) {
     }
   }
   auto is_text = [](uint32_t f) { return f == 1; };
-  {
-    std::unique_ptr<SegmentWriter> w;
-    ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_1", nullptr, &w).ok());
-    for (const Term& t : terms) {
-      Status s = w->AddTerm(
-          t.field, t.term, t.docs, t.tfs, is_text(t.field) ? Positions(t.tfs) : "",
-          is_text(t.field) ? std::span<const uint32_t>(lengths) : std::span<const uint32_t>());
-      ASSERT_TRUE(s.ok()) << s.ToString();
-    }
-    std::vector<SegmentWriter::Field> fields = {
-        {"id", {}, kNumDocs, kNumDocs, FieldType::kKeyword},
-        {"body", lengths, kNumDocs, 3000, FieldType::kText},
-        {"tag", {}, kNumDocs, kNumDocs, FieldType::kKeyword}};
-    std::vector<ColumnValues> columns;
-    Status s = w->Finish(kNumDocs, fields, &columns, nullptr);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
+  const Status written = WriteIdBodyTagSegment(dir_, "seg_1", terms, lengths, 3000);
+  ASSERT_TRUE(written.ok()) << written.ToString();
   std::unique_ptr<SegmentReader> seg;
   ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_1", kNumDocs, &seg));
   EXPECT_EQ(seg->format_version(), kSegmentFormatVersion);
 
   uint64_t post_bytes = 0, inline_terms = 0;
-  for (const Term& t : terms) {
+  for (const FieldTerm& t : terms) {
     SCOPED_TRACE(std::to_string(t.field) + ":" + t.term);
     TermInfo info;
     ASSERT_TRUE(seg->LookupTerm(t.field, t.term, &info).ok());
@@ -733,25 +743,11 @@ TEST_F(SegmentFormatTest, LookupFindsWhatTheScanReadsIntactOrDamaged) {
       terms[{field, term}] = {std::vector<uint32_t>(docs.begin(), docs.end()), tfs};
     }
   }
-  {
-    std::unique_ptr<SegmentWriter> w;
-    ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_1", nullptr, &w).ok());
-    for (const auto& [key, postings] : terms) {
-      const bool text = key.first == 1;
-      Status s =
-          w->AddTerm(key.first, key.second, postings.first, postings.second,
-                     text ? Positions(postings.second) : "",
-                     text ? std::span<const uint32_t>(lengths) : std::span<const uint32_t>());
-      ASSERT_TRUE(s.ok()) << s.ToString();
-    }
-    std::vector<SegmentWriter::Field> fields = {
-        {"id", {}, kNumDocs, kNumDocs, FieldType::kKeyword},
-        {"body", lengths, kNumDocs, 2000000, FieldType::kText},
-        {"tag", {}, kNumDocs, kNumDocs, FieldType::kKeyword}};
-    std::vector<ColumnValues> columns;
-    Status s = w->Finish(kNumDocs, fields, &columns, nullptr);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
+  std::vector<FieldTerm> in_order;
+  for (const auto& [key, postings] : terms)
+    in_order.push_back({key.first, key.second, postings.first, postings.second});
+  const Status written = WriteIdBodyTagSegment(dir_, "seg_1", in_order, lengths, 2000000);
+  ASSERT_TRUE(written.ok()) << written.ToString();
   std::unique_ptr<SegmentReader> seg;
   ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_1", kNumDocs, &seg));
   std::map<uint32_t, std::vector<std::string>> intact_keys;
