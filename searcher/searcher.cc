@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <tuple>
@@ -32,8 +33,9 @@ namespace trawl {
 // pool grows to the number of concurrent queries and is touched once per query, never per
 // posting. Each thread keeps the last set it returned, so a thread's queries after its first
 // take no lock and share no cache line with other threads' (a lock and a shared vector were a
-// twentieth of a term's count).
-class AnalyzerPool {
+// twentieth of a term's count). Owned by a shared_ptr: a thread's kept set goes back to its own
+// pool, if that pool is still open, when the thread moves on to another searcher's.
+class AnalyzerPool : public std::enable_shared_from_this<AnalyzerPool> {
  public:
   explicit AnalyzerPool(AnalyzerOptions options)
       : options_(std::move(options)), id_(next_id_.fetch_add(1, std::memory_order_relaxed)) {}
@@ -55,27 +57,41 @@ class AnalyzerPool {
   }
   void Return(std::unique_ptr<FieldAnalyzers> a) {
     Kept& kept = ThreadKept();
-    // A set kept from another pool (an earlier searcher's) is dropped: that pool's queries on
-    // this thread are over or will make do with its shared list.
-    if (kept.analyzers == nullptr || kept.pool != id_) {
-      kept.pool = id_;
-      kept.analyzers = std::move(a);
+    if (kept.pool == id_) {
+      if (kept.analyzers == nullptr) {
+        kept.analyzers = std::move(a);
+      } else {  // a second set borrowed on this thread (a query within a query)
+        ReturnShared(std::move(a));
+      }
       return;
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    free_.push_back(std::move(a));
+    // The thread kept another pool's set: back to that pool while it is open (dropped with it
+    // otherwise), so that a thread serving several searchers in turn creates no sets.
+    if (kept.analyzers != nullptr) {
+      if (std::shared_ptr<AnalyzerPool> other = kept.owner.lock())
+        other->ReturnShared(std::move(kept.analyzers));
+    }
+    kept.pool = id_;
+    kept.owner = weak_from_this();
+    kept.analyzers = std::move(a);
   }
 
  private:
-  // A thread's kept set and the pool it came from. Pools are told apart by an id that is never
-  // reused, not by address: a pool at the address of a destroyed one may have other options.
+  // A thread's kept set and the pool it came from, which stays its pool while the set is lent
+  // out (so that a return does not copy a weak_ptr, an atomic operation on a shared count).
+  // Pools are told apart by an id that is never reused, not by address.
   struct Kept {
     uint64_t pool = 0;
+    std::weak_ptr<AnalyzerPool> owner;
     std::unique_ptr<FieldAnalyzers> analyzers;
   };
   static Kept& ThreadKept() {
     thread_local Kept kept;
     return kept;
+  }
+  void ReturnShared(std::unique_ptr<FieldAnalyzers> a) {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(std::move(a));
   }
   static inline std::atomic<uint64_t> next_id_{1};
 
@@ -441,7 +457,7 @@ Status SearcherImpl::Init(const std::vector<std::string>& roots,
   // so that a cursor of another state of the set is told apart as one of another commit is.
   generation_ = 0;
   for (const Shard& shard : shards_) generation_ += shard.manifest.generation;
-  pool_ = std::make_unique<AnalyzerPool>(shards_.front().manifest.analyzer);
+  pool_ = std::make_shared<AnalyzerPool>(shards_.front().manifest.analyzer);
   std::unique_ptr<FieldAnalyzers> probe;
   TRAWL_RETURN_IF_ERROR(pool_->Borrow(&probe));  // fails early on an unknown language
   // An index from before schemas: its fields are text.

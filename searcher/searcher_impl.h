@@ -141,7 +141,7 @@ class SearcherImpl final : public Searcher {
   SearcherOptions options_;
   std::vector<Shard> shards_;
   uint64_t generation_ = 0;
-  std::unique_ptr<AnalyzerPool> pool_;
+  std::shared_ptr<AnalyzerPool> pool_;  // shared: threads' kept sets find it (searcher.cc)
   std::vector<std::shared_ptr<const SegmentReader>> segments_;
   std::vector<const SegmentReader*> segment_pointers_;       // segments_' own, for IndexContext
   std::vector<RoaringPtr> deleted_;                          // null: none deleted

@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_util.h"
@@ -440,6 +441,38 @@ TEST_F(QueryApiTest, CountOfALoneIndexedTermIsWhatItsWeightCounts) {
   uint64_t river_now = 0;
   ASSERT_TRUE(searcher_->Count(Q::IndexedTerm("body", "river"), SearchOptions(), &river_now).ok());
   EXPECT_LT(river_now, river);
+}
+
+// Each thread keeps the analyzers it returned last, and gives them back to their searcher when
+// it moves on to another: searchers queried in turn on one thread, then closed in any order
+// while the thread still holds a set of theirs, answer as one alone does (and, under the
+// sanitizers, free each set once).
+TEST_F(QueryApiTest, SearchersQueriedInTurnOnOneThread) {
+  const SearchResults want = Run("river stone");
+  auto expect_same = [&](Searcher& searcher) {
+    SearchResults got;
+    ASSERT_TRUE(searcher.Search("river stone", All(), &got).ok());
+    ASSERT_EQ(got.hits.size(), want.hits.size());
+    for (size_t i = 0; i < got.hits.size(); ++i) EXPECT_EQ(got.hits[i].id, want.hits[i].id);
+  };
+  std::unique_ptr<Searcher> a, b;
+  ASSERT_TRUE(Searcher::Open(dir_, {}, &a).ok());
+  ASSERT_TRUE(Searcher::Open(dir_, {}, &b).ok());
+  for (int round = 0; round < 3; ++round) {
+    expect_same(*a);
+    expect_same(*b);
+    expect_same(*searcher_);
+  }
+  a.reset();  // this thread keeps the fixture's set; a's are freed with it
+  expect_same(*b);
+  b.reset();  // this thread keeps b's set, its searcher gone
+  expect_same(*searcher_);
+  std::thread other([&] {
+    expect_same(*searcher_);
+    expect_same(*searcher_);
+  });
+  other.join();
+  expect_same(*searcher_);
 }
 
 // An indexed term is the analyzer's output, matched as it is: the default analyzer stems
