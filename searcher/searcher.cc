@@ -629,9 +629,9 @@ Status SearcherImpl::CountQuery(const Query& query, const SearchOptions& options
   return s;
 }
 
-// The weight of an indexed term of such a field (text, the id, or one that is not searched)
-// counts its document frequency in every segment without deletions: the same lookups, less the
-// weight's building (its statistics, its allocations), which took half of such a count.
+// A term's weight counts its document frequency in a segment without deletions; reading those
+// from the dictionaries does the same lookups without building the weight (its statistics and
+// allocations, about two fifths of such a count).
 bool SearcherImpl::CountsByDocFreq(const Query& query, const SearchOptions& options) const {
   const QueryNode& q = query.node();
   if (q.kind != QueryNode::Kind::kIndexedTerm || q.field.empty() || !options.filters.empty() ||
