@@ -15,9 +15,10 @@
 
 #include "common/bitpack.h"
 #include "common/coding.h"
-#include "format/file_format.h"
 #include "common/roaring_view.h"
+#include "format/checked_posting_lists.h"
 #include "format/column_reader.h"
+#include "format/file_format.h"
 #include "format/segment_format.h"
 #include "format/store_reader.h"
 #include "trawl/schema.h"
@@ -329,6 +330,10 @@ class SegmentReader {
   std::unique_ptr<MappedFile> meta_, dict_, post_, pos_, len_;
   std::unique_ptr<StoreReader> store_;
   std::unique_ptr<ColumnReader> columns_;
+  // The long lists OpenPostings has checked (kMinBlocksToRememberChecked blocks or more); null
+  // in a segment too small to have any. Filled by queries through a const reader: a cache of
+  // what the immutable bytes are, not state.
+  std::unique_ptr<CheckedPostingLists> checked_lists_;
   uint32_t format_version_ = kSegmentFormatVersion;
   uint32_t num_docs_ = 0;
   uint64_t num_terms_ = 0;

@@ -14,6 +14,7 @@
 
 #include "common/bitpack.h"
 #include "common/coding.h"
+#include "format/checked_posting_lists.h"
 #include "format/column_reader.h"
 #include "format/file_format.h"
 #include "format/file_names.h"
@@ -708,6 +709,51 @@ bool ScanField(const SegmentReader& seg, uint32_t field,
                          return true;
                        })
       .ok();
+}
+
+// OpenPostings checks a long list's block table once in a reader's life, and a TermInfo that
+// differs from the checked one in a value the check reads (a damaged dictionary's could, with
+// the same offsets) at every open: the intact list opens and reads as written every time, and
+// each alias is refused every time, before and after the intact list was checked.
+TEST_F(SegmentFormatTest, ALongListIsCheckedOnceAndItsAliasesEveryTime) {
+  constexpr uint32_t kNumDocs = 3000;
+  const std::vector<uint32_t> lengths(kNumDocs, 5);
+  FieldTerm common{1, "common", {}, {}};
+  for (uint32_t d = 0; d < kNumDocs; d += 1 + d % 2) {
+    common.docs.push_back(d);
+    common.tfs.push_back(1 + d % 3);
+  }
+  const Status written = WriteIdBodyTagSegment(dir_, "seg_1", {common}, lengths, 5 * kNumDocs);
+  ASSERT_TRUE(written.ok()) << written.ToString();
+  WriteStore("seg_1", kNumDocs);
+  // Not VerifyStructure, which would open the list first.
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/true, &seg).ok());
+  TermInfo info;
+  ASSERT_TRUE(seg->LookupTerm(1, "common", &info).ok());
+  ASSERT_GE(info.doc_freq / kPostingBlockSize, kMinBlocksToRememberChecked);
+  // Positions that end before the table's last block offsets, and a frequency area that ends
+  // inside the last block's packed frequencies: both pass every check but the table's.
+  TermInfo short_positions = info;
+  short_positions.pos_length = 1;
+  TermInfo short_frequencies = info;
+  short_frequencies.post_length -= 2;
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    for (const TermInfo* alias : {&short_positions, &short_frequencies}) {
+      PostingList list;
+      EXPECT_TRUE(seg->OpenPostings(*alias, &list).IsCorruption());
+    }
+    PostingList list;
+    ASSERT_TRUE(seg->OpenPostings(info, &list).ok());
+    PostingCursor cursor(&list);
+    uint32_t doc = cursor.Advance(0);
+    for (size_t i = 0; i < common.docs.size(); ++i, doc = cursor.Next()) {
+      ASSERT_EQ(doc, common.docs[i]);
+      ASSERT_EQ(cursor.freq(), common.tfs[i]);
+    }
+    EXPECT_EQ(doc, kNoMoreDocs);
+  }
 }
 
 // LookupTerm passes over the entries before its term without bounds checks while a whole entry
