@@ -6,7 +6,7 @@
 #define TRAWL_SEARCHER_HIT_TERMS_H_
 
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,9 +46,10 @@ class HitTerms {
   const FieldPostings& Open(const SegmentReader& segment, std::string_view field);
 
   std::unordered_set<std::string> terms_;
-  // A page's hits are in few segments: searched in order. A deque, so that what it holds stays
-  // where it is as it grows.
-  std::deque<FieldPostings> opened_;
+  // A page's hits are in few segments: searched in order. A list, so that what it holds stays
+  // where it is as it grows, and so that a search that loads no documents allocates nothing
+  // here (a deque allocates as it is made).
+  std::list<FieldPostings> opened_;
   // The last answer of Positions, and what it answered.
   const FieldPostings* last_postings_ = nullptr;
   uint32_t last_docid_ = 0;

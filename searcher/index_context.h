@@ -4,6 +4,7 @@
 #ifndef TRAWL_SEARCHER_INDEX_CONTEXT_H_
 #define TRAWL_SEARCHER_INDEX_CONTEXT_H_
 
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <map>
 #include <span>
@@ -29,7 +30,9 @@ struct TermInSegments {
     uint32_t field_id = 0;
     TermInfo info;
   };
-  std::vector<Entry> by_segment;  // parallel to IndexContext::segments
+  // Parallel to IndexContext::segments. Inline up to two segments: every term of a query makes
+  // one, and an index merged to one segment then looks its terms up without allocating.
+  boost::container::small_vector<Entry, 2> by_segment;
   uint64_t doc_freq = 0;          // summed over the segments
 };
 

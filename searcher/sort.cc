@@ -1,6 +1,7 @@
 #include "searcher/sort.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 #include <unordered_map>
@@ -125,6 +126,11 @@ size_t SaturatingAdd(size_t a, size_t b) {
 
 std::string EncodeCursor(const Cursor& cursor) {
   std::string b;
+  size_t text_bytes = 0;
+  for (const Cursor::Value& v : cursor.values) text_bytes += v.text.size();
+  // Version, generation, fingerprint and count; a tag, a number or a length per value;
+  // segment, docid and checksum.
+  b.reserve(1 + 10 + 4 + 10 + cursor.values.size() * 11 + text_bytes + 5 + 5 + 4);
   b.push_back(static_cast<char>(kCursorVersion));
   PutVarint64(&b, cursor.generation);
   PutFixed32(&b, cursor.fingerprint);
@@ -297,18 +303,22 @@ void HitOrder::RelevancePage(const std::vector<ScoredDoc>& top, const SearchOpti
     page->hits.push_back({top[i].score, top[i].segment, top[i].docid, 0});
   if (top.size() > end && !page->hits.empty()) {
     const PageHit& last = page->hits.back();
-    page->next = CursorAfter(last.segment, last.docid, {SortableFromFloat(last.score)}, {false});
+    const uint64_t score = SortableFromFloat(last.score);
+    const bool missing = false;
+    page->next = CursorAfter(last.segment, last.docid, {&score, 1}, {&missing, 1});
   }
 }
 
 std::string HitOrder::CursorAfter(uint32_t segment, uint32_t docid,
-                                  const std::vector<uint64_t>& values,
-                                  const std::vector<bool>& missing) const {
+                                  std::span<const uint64_t> values,
+                                  std::span<const bool> missing) const {
+  assert(values.size() == keys_.size() && missing.size() == keys_.size());
   Cursor c;
   c.generation = commit_.generation;
   c.fingerprint = fingerprint_;
   c.segment = segment;
   c.docid = docid;
+  c.values.reserve(keys_.size());
   for (size_t k = 0; k < keys_.size(); ++k) {
     Cursor::Value v;
     if (missing[k]) {
@@ -418,12 +428,12 @@ class HitOrder::Collection {
     if (n > end && !page->hits.empty()) {
       const Candidate& last = all[end - 1];
       std::vector<uint64_t> values(stride_);
-      std::vector<bool> missing(stride_);
+      const std::unique_ptr<bool[]> missing(new bool[stride_]);
       for (size_t k = 0; k < stride_; ++k) {
         values[k] = Values(last.slot)[k].v;
         missing[k] = Values(last.slot)[k].missing;
       }
-      page->next = order_.CursorAfter(last.segment, last.docid, values, missing);
+      page->next = order_.CursorAfter(last.segment, last.docid, values, {missing.get(), stride_});
     }
     page->total = total_;
   }

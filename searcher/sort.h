@@ -121,8 +121,8 @@ class HitOrder {
   HitOrder() = default;
   class Collection;
   Status DecodeAfter(std::string_view after);
-  std::string CursorAfter(uint32_t segment, uint32_t docid,
-                          const std::vector<uint64_t>& values, const std::vector<bool>& missing) const;
+  std::string CursorAfter(uint32_t segment, uint32_t docid, std::span<const uint64_t> values,
+                          std::span<const bool> missing) const;
 
   CommitView commit_;
   std::vector<Key> keys_;

@@ -563,6 +563,25 @@ Status CreateWeightOrDrop(const QueryNode& q, const IndexContext& index, FieldAn
       break;
   }
   std::vector<std::unique_ptr<Weight>> must, should, must_not;
+  // Sized once: a query's weights are made at every search.
+  size_t num_must = 0, num_should = 0, num_must_not = 0;
+  for (const auto& clause : q.clauses) {
+    switch (clause.occur) {
+      case QueryNode::Occur::kMust:
+      case QueryNode::Occur::kFilter:
+        ++num_must;
+        break;
+      case QueryNode::Occur::kShould:
+        ++num_should;
+        break;
+      case QueryNode::Occur::kMustNot:
+        ++num_must_not;
+        break;
+    }
+  }
+  must.reserve(num_must);
+  should.reserve(num_should);
+  must_not.reserve(num_must_not);
   // A positive clause is a required or optional one that was not left out. With any, the query
   // matches only through them, even when none can match anywhere; with none but negations, it
   // is purely negative (every document but those).

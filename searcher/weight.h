@@ -63,6 +63,8 @@ class Weight {
   virtual void AppendDisjunctionClauses(std::vector<const Weight*>* out) const {
     out->push_back(this);
   }
+  // How many weights AppendDisjunctionClauses appends, without building the list.
+  virtual size_t NumDisjunctionClauses() const { return 1; }
   // The set of matching docids in segment `seg` (caller frees), for counting and filters.
   virtual Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const;
   // The matches in segment `seg` as a filter needs them: the set in *bitmap (caller frees), or,

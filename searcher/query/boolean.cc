@@ -1,6 +1,7 @@
 #include "searcher/query/boolean.h"
 
 #include <algorithm>
+#include <cassert>
 #include <functional>
 
 #include "searcher/collector.h"
@@ -14,6 +15,7 @@ ConjunctionScorer::ConjunctionScorer(std::vector<std::unique_ptr<Scorer>> childr
     : children_(std::move(children)) {
   std::sort(children_.begin(), children_.end(),
             [](const auto& a, const auto& b) { return a->Cost() < b->Cost(); });
+  child_bounds_.reserve(children_.size());
   for (const auto& c : children_) {
     max_score_ += c->MaxScore();
     BlockBounds* bounds = c->block_bounds();
@@ -300,6 +302,7 @@ class BooleanWeight final : public Weight {
     std::unique_ptr<Scorer> required;
     if (!must_.empty()) {
       std::vector<std::unique_ptr<Scorer>> scorers;
+      scorers.reserve(must_.size());
       for (const auto& w : must_) {
         std::unique_ptr<Scorer> s;
         TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));
@@ -446,6 +449,12 @@ class BooleanWeight final : public Weight {
     }
     for (const auto& w : should_) w->AppendDisjunctionClauses(out);
   }
+  size_t NumDisjunctionClauses() const override {
+    if (!IsPureDisjunction()) return 1;
+    size_t n = 0;
+    for (const auto& w : should_) n += w->NumDisjunctionClauses();
+    return n;
+  }
 
   // MaxScore runs over a pure disjunction, or over required words of which one at least spans
   // several fields or has optional words beside it (a conjunction of single-field terms runs
@@ -461,11 +470,15 @@ class BooleanWeight final : public Weight {
       for (const auto& w : should_) w->AppendDisjunctionClauses(&optional);
       if (optional.size() < kHeapClauses) return Status::OK();
     } else {
+      // Decided before any clause list is built: most conjunctions get no plan. Every optional
+      // clause adds at least one to `optional`.
+      bool spans_fields = false;
+      for (const auto& w : must_) spans_fields |= w->NumDisjunctionClauses() > 1;
+      if (!spans_fields && should_.empty()) return Status::OK();
+      required.reserve(must_.size());
       for (const auto& w : must_) w->AppendDisjunctionClauses(&required.emplace_back());
       for (const auto& w : should_) w->AppendDisjunctionClauses(&optional);
-      bool spans_fields = false;
-      for (const auto& group : required) spans_fields |= group.size() > 1;
-      if (!spans_fields && optional.empty()) return Status::OK();
+      assert(optional.empty() == should_.empty());
     }
     auto query = std::make_unique<MaxScoreQuery>();
     auto add = [&](const Weight& w, int group) -> Status {
@@ -496,6 +509,7 @@ class BooleanWeight final : public Weight {
   }
   static Status MakeAll(const std::vector<std::unique_ptr<Weight>>& weights, size_t seg,
                         std::vector<std::unique_ptr<Scorer>>* out) {
+    out->reserve(out->size() + weights.size());
     for (const auto& w : weights) {
       std::unique_ptr<Scorer> s;
       TRAWL_RETURN_IF_ERROR(w->MakeScorer(seg, &s));

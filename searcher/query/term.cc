@@ -9,21 +9,25 @@
 
 namespace trawl {
 
-TermScorer::TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* segment,
-                       uint32_t field_id, const Bm25& bm25)
-    : list_(std::move(list)),
-      cursor_(list_.get()),
-      lengths_(segment, field_id),
-      bm25_(bm25),
-      max_score_(Bm25Bound(bm25, list_->info().max_tf, list_->info().min_length)),
-      shallow_bound_(max_score_) {
-  doc_ = cursor_.doc();
+TermScorer::TermScorer(const SegmentReader& segment, uint32_t field_id, const Bm25& bm25)
+    : lengths_(&segment, field_id), bm25_(bm25) {}
+
+Status TermScorer::Open(const SegmentReader& segment, const TermInfo& info, uint32_t field_id,
+                        const Bm25& bm25, std::unique_ptr<Scorer>* out) {
+  std::unique_ptr<TermScorer> scorer(new TermScorer(segment, field_id, bm25));
+  TRAWL_RETURN_IF_ERROR(segment.OpenPostings(info, &scorer->list_));
+  scorer->cursor_.emplace(&scorer->list_);
+  scorer->max_score_ = Bm25Bound(bm25, info.max_tf, info.min_length);
+  scorer->shallow_bound_ = scorer->max_score_;
+  scorer->doc_ = scorer->cursor_->doc();
+  *out = std::move(scorer);
+  return Status::OK();
 }
 
 double TermScorer::BlockMaxScoreAt(uint32_t target) {
   if (target <= shallow_last_doc_) return shallow_bound_;
-  const size_t b = shallow_block_ = BlockAtOrAfter(*list_, shallow_block_, target);
-  const PostingList::BlockInfo info = list_->block(b);
+  const size_t b = shallow_block_ = BlockAtOrAfter(list_, shallow_block_, target);
+  const PostingList::BlockInfo info = list_.block(b);
   if (info.last_doc < target) {  // past the last posting: nothing more to score
     shallow_last_doc_ = kNoMoreDocs;
     shallow_bound_ = 0;
@@ -44,8 +48,8 @@ double TermScorer::BlockMaxScoreAt(uint32_t target) {
 size_t TermScorer::ScoreBatch(uint32_t last, uint32_t* docs, double* scores) {
   static_assert(kBatchSize >= kPostingBlockSize);
   uint32_t freqs[kPostingBlockSize], lengths[kPostingBlockSize];
-  const size_t n = cursor_.ReadRestOfBlock(docs, freqs, last);
-  doc_ = cursor_.doc();
+  const size_t n = cursor_->ReadRestOfBlock(docs, freqs, last);
+  doc_ = cursor_->doc();
   lengths_.GetMany(docs, n, lengths);
   for (size_t i = 0; i < n; ++i) scores[i] = bm25_.Score(freqs[i], lengths[i]);
   return n;
@@ -121,12 +125,12 @@ bool TermScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* dele
     if (block_bound_ <= threshold) {
       // A damaged block table may end a block before the document it holds: never step back.
       const uint32_t end = std::max(bound_last_doc_, d);
-      d = doc_ = end >= kNoMoreDocs - 1 ? kNoMoreDocs : cursor_.Advance(end + 1);
+      d = doc_ = end >= kNoMoreDocs - 1 ? kNoMoreDocs : cursor_->Advance(end + 1);
       if (StopRequested(stop)) break;
       continue;
     }
-    size_t n = cursor_.ReadRestOfBlock(docs, freqs, kNoMoreDocs - 1);
-    d = doc_ = cursor_.doc();
+    size_t n = cursor_->ReadRestOfBlock(docs, freqs, kNoMoreDocs - 1);
+    d = doc_ = cursor_->doc();
     if (n == 0 || StopRequested(stop, static_cast<int64_t>(n))) break;
     n = KeepPostingsAbove(threshold, docs, freqs, n);
     lengths_.GetMany(docs, n, lengths);
@@ -163,10 +167,7 @@ class TermWeight final : public Weight {
     const SegmentReader& reader = *index_.segments[seg];
     const TermInSegments::Entry& e = entries_.by_segment[seg];
     if (!e.found) return Status::OK();
-    auto list = std::make_unique<PostingList>();
-    TRAWL_RETURN_IF_ERROR(reader.OpenPostings(e.info, list.get()));
-    *out = std::make_unique<TermScorer>(std::move(list), &reader, e.field_id, bm25_);
-    return Status::OK();
+    return TermScorer::Open(reader, e.info, e.field_id, bm25_, out);
   }
   Status MatchBitmap(size_t seg, roaring_bitmap_t** out) const override {
     RoaringView docids;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,13 +17,16 @@ namespace trawl {
 
 class TermScorer final : public Scorer, public BlockBounds {
  public:
-  TermScorer(std::unique_ptr<PostingList> list, const SegmentReader* segment, uint32_t field_id,
-             const Bm25& bm25);
-  uint32_t Next() override { return doc_ = cursor_.Next(); }
-  uint32_t Advance(uint32_t target) override { return doc_ = cursor_.Advance(target); }
-  double Score() override { return bm25_.Score(cursor_.freq(), lengths_.Get(doc_)); }
+  // The scorer of a term's postings in `segment`, opened (and checked) by
+  // SegmentReader::OpenPostings. The list lives in the scorer: one allocation per term and
+  // segment, not two.
+  static Status Open(const SegmentReader& segment, const TermInfo& info, uint32_t field_id,
+                     const Bm25& bm25, std::unique_ptr<Scorer>* out);
+  uint32_t Next() override { return doc_ = cursor_->Next(); }
+  uint32_t Advance(uint32_t target) override { return doc_ = cursor_->Advance(target); }
+  double Score() override { return bm25_.Score(cursor_->freq(), lengths_.Get(doc_)); }
   BlockBounds* block_bounds() override { return this; }
-  uint32_t freq() { return cursor_.freq(); }
+  uint32_t freq() { return cursor_->freq(); }
   uint32_t BlockEnd() override {
     LoadBlockBound();
     return bound_last_doc_;
@@ -36,9 +40,9 @@ class TermScorer final : public Scorer, public BlockBounds {
   // Block-max pruning asks for the current block's bound at every document: computed once
   // per block.
   void LoadBlockBound() {
-    const size_t b = cursor_.ordinal() / kPostingBlockSize;
+    const size_t b = cursor_->ordinal() / kPostingBlockSize;
     if (b == bound_block_) return;
-    bound_info_ = list_->block(b);
+    bound_info_ = list_.block(b);
     bound_block_ = b;
     bound_last_doc_ = bound_info_.last_doc;
     block_bound_ = BlockBound(bound_info_);
@@ -49,13 +53,14 @@ class TermScorer final : public Scorer, public BlockBounds {
            kBoundSlack;
   }
   double MaxScore() const override { return max_score_; }
-  uint64_t Cost() const override { return list_->doc_freq(); }
+  uint64_t Cost() const override { return list_.doc_freq(); }
   bool CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* deleted,
                         TopKCollector* collector, QueryStop* stop) override;
   // The rest of the current block of postings.
   size_t ScoreBatch(uint32_t last, uint32_t* docs, double* scores) override;
 
  private:
+  TermScorer(const SegmentReader& segment, uint32_t field_id, const Bm25& bm25);
   // A bound on the score of a posting of the loaded block (LoadBlockBound) with frequency tf:
   // BM25 at the shortest length the block's impacts allow for that frequency.
   double FreqBound(uint32_t tf) const;
@@ -63,16 +68,16 @@ class TermScorer final : public Scorer, public BlockBounds {
   // FreqBound is above `threshold`; returns how many.
   size_t KeepPostingsAbove(double threshold, uint32_t* docs, uint32_t* freqs, size_t n) const;
 
-  std::unique_ptr<PostingList> list_;
-  PostingCursor cursor_;
+  PostingList list_;
+  std::optional<PostingCursor> cursor_;  // over list_, once it is open
   FieldLengthReader lengths_;
   Bm25 bm25_;
-  double max_score_;
+  double max_score_ = 0;
   // BlockMaxScoreAt's block: its index in the block table, last docid and score bound.
   // Until the first lookup, the range [0, 0] with the global bound.
   size_t shallow_block_ = 0;
   uint32_t shallow_last_doc_ = 0;
-  double shallow_bound_;
+  double shallow_bound_ = 0;
   // The current block's entry and bound (LoadBlockBound).
   PostingList::BlockInfo bound_info_;
   size_t bound_block_ = SIZE_MAX;
