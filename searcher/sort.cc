@@ -19,20 +19,25 @@ constexpr std::string_view kScoreKey = "score";
 constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::string Base64UrlEncode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() * 4 + 2) / 3);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kBase64Url[(acc >> bits) & 63]);
-    }
-    acc &= (1u << bits) - 1;
+  // Three bytes to four characters at a time, into a string sized once (a cursor is encoded
+  // at every search with a next page); the last one or two bytes make two or three.
+  std::string out((in.size() * 4 + 2) / 3, '\0');
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  char* o = out.data();
+  size_t left = in.size();
+  for (; left >= 3; left -= 3, p += 3, o += 4) {
+    const uint32_t v = (uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2];
+    o[0] = kBase64Url[v >> 18];
+    o[1] = kBase64Url[(v >> 12) & 63];
+    o[2] = kBase64Url[(v >> 6) & 63];
+    o[3] = kBase64Url[v & 63];
   }
-  if (bits > 0) out.push_back(kBase64Url[(acc << (6 - bits)) & 63]);
+  if (left > 0) {
+    const uint32_t v = (uint32_t{p[0]} << 16) | (left == 2 ? uint32_t{p[1]} << 8 : 0);
+    o[0] = kBase64Url[v >> 18];
+    o[1] = kBase64Url[(v >> 12) & 63];
+    if (left == 2) o[2] = kBase64Url[(v >> 6) & 63];
+  }
   return out;
 }
 
