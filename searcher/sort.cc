@@ -308,16 +308,14 @@ void HitOrder::RelevancePage(const std::vector<ScoredDoc>& top, const SearchOpti
     page->hits.push_back({top[i].score, top[i].segment, top[i].docid, 0});
   if (top.size() > end && !page->hits.empty()) {
     const PageHit& last = page->hits.back();
-    const uint64_t score = SortableFromFloat(last.score);
-    const bool missing = false;
-    page->next = CursorAfter(last.segment, last.docid, {&score, 1}, {&missing, 1});
+    const KeyValue score{SortableFromFloat(last.score), /*missing=*/false};
+    page->next = CursorAfter(last.segment, last.docid, {&score, 1});
   }
 }
 
 std::string HitOrder::CursorAfter(uint32_t segment, uint32_t docid,
-                                  std::span<const uint64_t> values,
-                                  std::span<const bool> missing) const {
-  assert(values.size() == keys_.size() && missing.size() == keys_.size());
+                                  std::span<const KeyValue> values) const {
+  assert(values.size() == keys_.size());
   Cursor c;
   c.generation = commit_.generation;
   c.fingerprint = fingerprint_;
@@ -326,14 +324,14 @@ std::string HitOrder::CursorAfter(uint32_t segment, uint32_t docid,
   c.values.reserve(keys_.size());
   for (size_t k = 0; k < keys_.size(); ++k) {
     Cursor::Value v;
-    if (missing[k]) {
+    if (values[k].missing) {
       v.tag = Cursor::Value::Tag::kMissing;
     } else if (!keys_[k].score && keys_[k].type == FieldType::kKeyword) {
       v.tag = Cursor::Value::Tag::kText;
-      v.text = std::string(keys_[k].columns[segment]->OrdValue(values[k] >> 1));
+      v.text = std::string(keys_[k].columns[segment]->OrdValue(values[k].v >> 1));
     } else {
       v.tag = Cursor::Value::Tag::kNumber;
-      v.number = values[k];
+      v.number = values[k].v;
     }
     c.values.push_back(std::move(v));
   }
@@ -432,22 +430,12 @@ class HitOrder::Collection {
     }
     if (n > end && !page->hits.empty()) {
       const Candidate& last = all[end - 1];
-      std::vector<uint64_t> values(stride_);
-      const std::unique_ptr<bool[]> missing(new bool[stride_]);
-      for (size_t k = 0; k < stride_; ++k) {
-        values[k] = Values(last.slot)[k].v;
-        missing[k] = Values(last.slot)[k].missing;
-      }
-      page->next = order_.CursorAfter(last.segment, last.docid, values, {missing.get(), stride_});
+      page->next = order_.CursorAfter(last.segment, last.docid, {Values(last.slot), stride_});
     }
     page->total = total_;
   }
 
  private:
-  struct KeyValue {
-    uint64_t v = 0;
-    bool missing = true;
-  };
   using Row = const KeyValue*;
   struct Candidate {
     double score = 0;

@@ -120,9 +120,15 @@ class HitOrder {
  private:
   HitOrder() = default;
   class Collection;
+  // A document's value for one key, as the collection by keys compares it (keyword ordinals
+  // are the segment's: see Collection).
+  struct KeyValue {
+    uint64_t v = 0;
+    bool missing = true;
+  };
   Status DecodeAfter(std::string_view after);
-  std::string CursorAfter(uint32_t segment, uint32_t docid, std::span<const uint64_t> values,
-                          std::span<const bool> missing) const;
+  // The cursor after the document `docid` of `segment`, whose values are `values` (one per key).
+  std::string CursorAfter(uint32_t segment, uint32_t docid, std::span<const KeyValue> values) const;
 
   CommitView commit_;
   std::vector<Key> keys_;
