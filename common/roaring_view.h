@@ -14,6 +14,7 @@
 #include <roaring/roaring.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -122,6 +123,13 @@ class RoaringView {
     // moves past them: returns how many (fewer than n only at the end or past `last`). An
     // array container's run is copied without a step per docid.
     inline size_t Take(uint32_t* out, size_t n, uint32_t last = kNoMoreDocs - 1);
+    // Moves past doc() and the docids after it, n in all, as Take(…, n) does, but stores only
+    // those at the given ranks among them: ranks[0 … m) increase, rank 0 is doc(), and out[j]
+    // gets the docid of rank ranks[j]. Returns how many docids it moved past (fewer than n
+    // only at the end; ranks from there on get nothing). An array container's docids are read
+    // at their ranks, not one by one. n is at most kMaxTakeRanks.
+    static constexpr size_t kMaxTakeRanks = 256;
+    inline size_t TakeRanks(const uint8_t* ranks, size_t m, size_t n, uint32_t* out);
     // Moves to the first docid >= target and returns it; never moves backwards, so a target <=
     // doc() leaves the cursor where it is.
     uint32_t Advance(uint32_t target) {
@@ -305,6 +313,50 @@ inline size_t RoaringView::Cursor::Take(uint32_t* out, size_t n, uint32_t last) 
     Next();
   }
   return k;
+}
+
+inline size_t RoaringView::Cursor::TakeRanks(const uint8_t* ranks, size_t m, size_t n,
+                                             uint32_t* out) {
+  using roaring_view_internal::Load16;
+  assert(n <= kMaxTakeRanks);
+  size_t passed = 0, j = 0;
+  // The last key's container may hold kNoMoreDocs itself (only damaged bytes do), where Take
+  // stops: that container goes through Take.
+  while (passed < n && high_ != (kNoMoreDocs & 0xFFFF0000u)) {
+    if (kind_ == Kind::kArray) {
+      const uint32_t step = static_cast<uint32_t>(std::min<size_t>(limit_ - pos_, n - passed));
+      const uint32_t high = high_;
+      const char* const values = data_ + 2 * pos_;
+      for (; j < m && ranks[j] < passed + step; ++j)
+        out[j] = high | Load16(values + 2 * (ranks[j] - passed));
+      passed += step;
+      // On the last docid passed, then off it as Take leaves an array's run.
+      pos_ += step - 1;
+      ord_ += step - 1;
+      doc_ = high | Load16(data_ + 2 * pos_);
+    } else if (kind_ == Kind::kRun) {
+      // The rest of the current run, docids doc_ on.
+      const uint32_t step = static_cast<uint32_t>(
+          std::min<size_t>(run_end_ - (doc_ & 0xFFFFu) + 1, n - passed));
+      const uint32_t first = doc_;
+      for (; j < m && ranks[j] < passed + step; ++j)
+        out[j] = first + static_cast<uint32_t>(ranks[j] - passed);
+      passed += step;
+      ord_ += step - 1;
+      doc_ += step - 1;
+    } else {
+      break;
+    }
+    Next();
+  }
+  if (passed < n && kind_ != Kind::kExhausted) {
+    // A bitset yields its docids one set bit at a time anyway.
+    uint32_t taken[kMaxTakeRanks];
+    const size_t k = Take(taken, n - passed);
+    for (; j < m && ranks[j] < passed + k; ++j) out[j] = taken[ranks[j] - passed];
+    passed += k;
+  }
+  return passed;
 }
 
 inline void RoaringView::Cursor::TakeFromBitset(uint32_t* out, size_t n, uint32_t last,

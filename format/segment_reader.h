@@ -5,6 +5,7 @@
 #define TRAWL_FORMAT_SEGMENT_READER_H_
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -165,6 +166,26 @@ class PositionStream {
   uint64_t position_ = kEnd;
 };
 
+namespace posting_internal {
+// For each byte value, the indexes of its set bits, ascending, one a byte from the lowest; and
+// how many there are (a table: the build's baseline x86-64 has no popcount instruction).
+inline constexpr std::array<uint64_t, 256> kSetBitIndexes = [] {
+  std::array<uint64_t, 256> table{};
+  for (uint32_t bits = 0; bits < 256; ++bits) {
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < 8; ++i)
+      if (bits >> i & 1) table[bits] |= uint64_t{i} << (8 * k++);
+  }
+  return table;
+}();
+inline constexpr std::array<uint8_t, 256> kSetBitCounts = [] {
+  std::array<uint8_t, 256> table{};
+  for (uint32_t bits = 0; bits < 256; ++bits)
+    for (uint32_t i = 0; i < 8; ++i) table[bits] += bits >> i & 1;
+  return table;
+}();
+}  // namespace posting_internal
+
 // A cursor over one posting list: docids with their frequencies, positions read lazily.
 class PostingCursor {
  public:
@@ -185,6 +206,14 @@ class PostingCursor {
   // each). The cursor moves to the first posting after them. Returns how many (0 once
   // exhausted or past `last`).
   size_t ReadRestOfBlock(uint32_t* docs, uint32_t* freqs, uint32_t last = kNoMoreDocs - 1);
+  // The same over the whole rest of the block, but only for the postings of frequency
+  // min_freq or more that keep(freq) accepts: their docids and frequencies, in order, into docs
+  // and freqs; returns how many. *read gets how many postings the cursor moved past (0 once
+  // exhausted). Frequencies are read first, so that the docids of the postings left out are
+  // not decoded where their container allows (an array's values are read at their ranks).
+  template <typename Keep>
+  size_t ReadRestOfBlockKept(uint32_t min_freq, Keep keep, uint32_t* docs, uint32_t* freqs,
+                             size_t* read);
   // The block of postings holding the current document.
   PostingList::BlockInfo current_block() const {
     return list_->block(cursor_.ordinal() / kPostingBlockSize);
@@ -221,6 +250,59 @@ class PostingCursor {
   size_t last_positions_offset_ = 0;
   bool positions_damaged_ = false;
 };
+
+template <typename Keep>
+size_t PostingCursor::ReadRestOfBlockKept(uint32_t min_freq, Keep keep, uint32_t* docs,
+                                          uint32_t* freqs, size_t* read) {
+  static_assert(kPostingBlockSize <= RoaringView::Cursor::kMaxTakeRanks);
+  *read = 0;
+  const uint64_t ord = cursor_.ordinal();
+  if (cursor_.doc() == kNoMoreDocs || ord >= list_->doc_freq()) return 0;
+  const size_t b = ord / kPostingBlockSize;
+  if (b != loaded_block_) LoadBlock(b);
+  const size_t begin = ord % kPostingBlockSize;
+  const size_t want = std::min<uint64_t>(kPostingBlockSize - begin, list_->doc_freq() - ord);
+  uint32_t all_freqs[kPostingBlockSize];
+  packed_freqs_.Unpack(begin, begin + want, all_freqs);
+  // Two passes, each without a branch per posting, so that the work for every posting read is
+  // a comparison compilers vectorize. First a flag byte per posting of frequency min_freq or
+  // more (less one, so that a frequency wrapped to 0 on damaged bytes passes); eight flags make
+  // a byte by one multiplication, and the byte's set bits their ranks by one table load. Then
+  // the postings flagged are judged by `keep`.
+  const uint32_t min_stored = min_freq - 1;
+  uint8_t flags[kPostingBlockSize];
+  for (size_t i = 0; i < want; ++i) flags[i] = all_freqs[i] - 1 >= min_stored;
+  const size_t groups = (want + 7) / 8;
+  std::fill(flags + want, flags + 8 * groups, uint8_t{0});
+  // Eight bytes of slack: each group stores eight ranks, of which the next group's overwrite
+  // those past its set bits.
+  uint8_t flagged[kPostingBlockSize + 8];
+  size_t num_flagged = 0;
+  for (size_t g = 0; g < groups; ++g) {
+    uint64_t bytes;
+    std::memcpy(&bytes, flags + 8 * g, 8);
+    // Byte i (0 or 1) lands on bit 56 + i alone: the partial products never overlap.
+    const uint32_t bits = static_cast<uint32_t>((bytes * 0x0102040810204080ull) >> 56);
+    // Ranks below 128 in every byte: adding the group's base to each never carries.
+    const uint64_t group = posting_internal::kSetBitIndexes[bits] + 0x0808080808080808ull * g;
+    std::memcpy(flagged + num_flagged, &group, 8);
+    num_flagged += posting_internal::kSetBitCounts[bits];
+  }
+  // The ranks kept, in place of those flagged.
+  uint8_t* const ranks = flagged;
+  size_t kept = 0;
+  for (size_t j = 0; j < num_flagged; ++j) {
+    const uint8_t rank = flagged[j];
+    ranks[kept] = rank;
+    kept += keep(all_freqs[rank]);
+  }
+  const size_t n = cursor_.TakeRanks(ranks, kept, want, docs);
+  *read = n;
+  // A bitset whose bits disagree with its header's cardinality may end early.
+  if (n < want) kept = static_cast<size_t>(std::lower_bound(ranks, ranks + kept, n) - ranks);
+  for (size_t j = 0; j < kept; ++j) freqs[j] = all_freqs[ranks[j]];
+  return kept;
+}
 
 class SegmentReader {
  public:

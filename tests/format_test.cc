@@ -604,7 +604,8 @@ TEST_F(SegmentFormatTest, TermsOfOneDocumentKeepTheirPostingInTheDictionary) {
 
 // A docid in a dictionary entry past the segment's documents is refused when the term is
 // opened, not read.
-// Block-at-a-time reads (PostingCursor::ReadRestOfBlock, FieldLengthReader::GetMany) give
+// Block-at-a-time reads (PostingCursor::ReadRestOfBlock and ReadRestOfBlockKept,
+// FieldLengthReader::GetMany) give
 // what reading one posting at a time gives, from any starting posting, across posting blocks,
 // length blocks of every width and a short last length block.
 TEST_F(SegmentFormatTest, BlockReadsMatchPostingAtATimeReads) {
@@ -672,6 +673,37 @@ TEST_F(SegmentFormatTest, BlockReadsMatchPostingAtATimeReads) {
         ASSERT_EQ(cursor.doc(), at < t.docs.size() ? t.docs[at] : kNoMoreDocs);
       }
       EXPECT_EQ(cursor.ReadRestOfBlock(docs, freqs), 0u);
+    }
+    // ReadRestOfBlockKept passes the same postings and keeps, in order, exactly those of
+    // frequency min_freq or more that its predicate accepts.
+    for (int trial = 0; trial < 20; ++trial) {
+      PostingCursor cursor(&list);
+      size_t at = trial == 0 ? 0 : rng() % t.docs.size();
+      cursor.Advance(t.docs[at]);
+      const uint32_t min_freq = trial % 4 == 0 ? 1 : 1 + rng() % 40;
+      const uint32_t salt = static_cast<uint32_t>(rng());
+      const auto keep = [&](uint32_t tf) { return trial % 3 == 0 || (tf * 2654435761u ^ salt) % 3 != 0; };
+      uint32_t docs[kPostingBlockSize], freqs[kPostingBlockSize];
+      while (at < t.docs.size()) {
+        size_t read;
+        const size_t kept = cursor.ReadRestOfBlockKept(min_freq, keep, docs, freqs, &read);
+        ASSERT_EQ(read, std::min<size_t>(kPostingBlockSize - at % kPostingBlockSize,
+                                         t.docs.size() - at));
+        std::vector<uint32_t> want_docs, want_freqs;
+        for (size_t i = at; i < at + read; ++i) {
+          if (t.tfs[i] >= min_freq && keep(t.tfs[i])) {
+            want_docs.push_back(t.docs[i]);
+            want_freqs.push_back(t.tfs[i]);
+          }
+        }
+        ASSERT_EQ(std::vector<uint32_t>(docs, docs + kept), want_docs);
+        ASSERT_EQ(std::vector<uint32_t>(freqs, freqs + kept), want_freqs);
+        at += read;
+        ASSERT_EQ(cursor.doc(), at < t.docs.size() ? t.docs[at] : kNoMoreDocs);
+      }
+      size_t read = 1;
+      EXPECT_EQ(cursor.ReadRestOfBlockKept(min_freq, keep, docs, freqs, &read), 0u);
+      EXPECT_EQ(read, 0u);
     }
   }
   // Docids past the segment read as length 0, as FieldLength reads them, and out-of-order

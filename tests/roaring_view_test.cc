@@ -108,6 +108,33 @@ void CheckAgainstRoaring(const roaring_bitmap_t* r, uint64_t seed) {
     EXPECT_EQ(c.Take(out.data(), batch), 0u);
     EXPECT_EQ(c.doc(), kNoMoreDocs);
   }
+  // TakeRanks() moves as Take() does and stores the docids at its ranks: batches of every
+  // size up to its limit, from places reached by Advance(), with no ranks, every rank, or a
+  // random subset.
+  for (int round = 0; round < 60; ++round) {
+    RoaringView::Cursor c = view.NewCursor();
+    size_t at = expected.empty() ? 0 : rng() % (expected.size() + 1);
+    if (at < expected.size()) c.Advance(expected[at]);
+    if (at == expected.size()) c.Advance(kNoMoreDocs);
+    while (at <= expected.size()) {
+      const size_t batch = 1 + rng() % RoaringView::Cursor::kMaxTakeRanks;
+      std::vector<uint8_t> ranks;
+      const int pick = static_cast<int>(rng() % 4);
+      for (size_t r = 0; r < batch; ++r)
+        if (pick == 1 || (pick > 1 && rng() % (pick == 2 ? 2 : 9) == 0))
+          ranks.push_back(static_cast<uint8_t>(r));
+      std::vector<uint32_t> out(ranks.size() + 1, 7);
+      const size_t n = c.TakeRanks(ranks.data(), ranks.size(), batch, out.data());
+      ASSERT_EQ(n, std::min(batch, expected.size() - at)) << "batch " << batch;
+      for (size_t j = 0; j < ranks.size() && ranks[j] < n; ++j)
+        ASSERT_EQ(out[j], expected[at + ranks[j]]) << "rank " << int{ranks[j]};
+      ASSERT_EQ(out[ranks.size()], 7u) << "written past the ranks";
+      at += n;
+      ASSERT_EQ(c.ordinal(), at);
+      ASSERT_EQ(c.doc(), at < expected.size() ? expected[at] : kNoMoreDocs);
+      if (n == 0) break;
+    }
+  }
   // Take() up to a docid stops before the first value past it, and leaves the cursor there.
   for (int round = 0; round < 50 && !expected.empty(); ++round) {
     RoaringView::Cursor c = view.NewCursor();
@@ -494,6 +521,27 @@ void ExerciseArbitraryBytes(std::string_view bytes, uint64_t seed) {
       if (got != kNoMoreDocs) {
         ASSERT_LT(c.ordinal(), view.cardinality());
       }
+    }
+  }
+  {
+    // TakeRanks stays inside the bytes and agrees with Take over whatever they hold.
+    std::mt19937_64 rng(seed + 1);
+    RoaringView::Cursor by_take = view.NewCursor(), by_ranks = view.NewCursor();
+    std::vector<uint32_t> taken(RoaringView::Cursor::kMaxTakeRanks), at_ranks;
+    std::vector<uint8_t> ranks;
+    for (;;) {
+      const size_t batch = 1 + rng() % RoaringView::Cursor::kMaxTakeRanks;
+      ranks.clear();
+      for (size_t r = 0; r < batch; ++r)
+        if (rng() % 3 == 0) ranks.push_back(static_cast<uint8_t>(r));
+      at_ranks.assign(ranks.size(), 0);
+      const size_t n = by_take.Take(taken.data(), batch);
+      ASSERT_EQ(by_ranks.TakeRanks(ranks.data(), ranks.size(), batch, at_ranks.data()), n);
+      for (size_t j = 0; j < ranks.size() && ranks[j] < n; ++j)
+        ASSERT_EQ(at_ranks[j], taken[ranks[j]]);
+      ASSERT_EQ(by_ranks.ordinal(), by_take.ordinal());
+      ASSERT_EQ(by_ranks.doc(), by_take.doc());
+      if (n == 0) break;
     }
   }
   if (!view.Validate().ok()) return;

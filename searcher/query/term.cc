@@ -70,28 +70,29 @@ double TermScorer::FreqBound(uint32_t tf) const {
   return Bm25Bound(bm25_, tf, min_length);
 }
 
-size_t TermScorer::KeepPostingsAbove(double threshold, uint32_t* docs, uint32_t* freqs,
-                                     size_t n) const {
+size_t TermScorer::ReadPostingsAbove(double threshold, uint32_t* docs, uint32_t* freqs,
+                                     size_t* read) {
   // Most postings have a small frequency: their verdicts are worked out once per block, up to
   // the block's largest frequency. Frequencies the block should not hold (0, or above its
-  // largest) are kept rather than judged.
+  // largest) are kept rather than judged. The bound need not rise with the frequency (a higher
+  // one may only come with longer fields), so a posting of frequency min_freq or more is still
+  // judged.
   constexpr uint32_t kSmallFreqs = 16;
   const uint32_t judged = std::min(bound_info_.max_tf, kSmallFreqs - 1);
   bool above[kSmallFreqs];
   bool all_above = true;
-  for (uint32_t tf = 0; tf < kSmallFreqs; ++tf) {
+  uint32_t min_freq = kSmallFreqs;
+  for (uint32_t tf = kSmallFreqs; tf-- > 0;) {
     above[tf] = tf == 0 || tf > judged || FreqBound(tf) > threshold;
     all_above = all_above && above[tf];
+    if (above[tf] && tf > 0) min_freq = tf;
   }
-  if (all_above && bound_info_.max_tf < kSmallFreqs) return n;
-  size_t kept = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const uint32_t tf = freqs[i];
-    docs[kept] = docs[i];
-    freqs[kept] = tf;
-    kept += tf < kSmallFreqs ? above[tf] : FreqBound(tf) > threshold;
-  }
-  return kept;
+  if (all_above && bound_info_.max_tf < kSmallFreqs)
+    return *read = cursor_->ReadRestOfBlock(docs, freqs, kNoMoreDocs - 1);
+  return cursor_->ReadRestOfBlockKept(
+      min_freq,
+      [&](uint32_t tf) { return tf < kSmallFreqs ? above[tf] : FreqBound(tf) > threshold; }, docs,
+      freqs, read);
 }
 
 // Block by block. Until the collector is full, every posting is scored (ScoreBatch). Then a
@@ -129,10 +130,10 @@ bool TermScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* dele
       if (StopRequested(stop)) break;
       continue;
     }
-    size_t n = cursor_->ReadRestOfBlock(docs, freqs, kNoMoreDocs - 1);
+    size_t read;
+    const size_t n = ReadPostingsAbove(threshold, docs, freqs, &read);
     d = doc_ = cursor_->doc();
-    if (n == 0 || StopRequested(stop, static_cast<int64_t>(n))) break;
-    n = KeepPostingsAbove(threshold, docs, freqs, n);
+    if (read == 0 || StopRequested(stop, static_cast<int64_t>(read))) break;
     lengths_.GetMany(docs, n, lengths);
     for (size_t i = 0; i < n; ++i) {
       if (deleted != nullptr && roaring_bitmap_contains(deleted, docs[i])) continue;

@@ -64,9 +64,10 @@ class TermScorer final : public Scorer, public BlockBounds {
   // A bound on the score of a posting of the loaded block (LoadBlockBound) with frequency tf:
   // BM25 at the shortest length the block's impacts allow for that frequency.
   double FreqBound(uint32_t tf) const;
-  // Keeps, in order, the postings among docs[0, n) and freqs[0, n) of the loaded block whose
-  // FreqBound is above `threshold`; returns how many.
-  size_t KeepPostingsAbove(double threshold, uint32_t* docs, uint32_t* freqs, size_t n) const;
+  // The rest of the loaded block's postings, in order, into docs and freqs, leaving out only
+  // postings whose FreqBound is at most `threshold`; returns how many. *read gets how many the
+  // cursor moved past.
+  size_t ReadPostingsAbove(double threshold, uint32_t* docs, uint32_t* freqs, size_t* read);
 
   PostingList list_;
   std::optional<PostingCursor> cursor_;  // over list_, once it is open
