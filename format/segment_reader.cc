@@ -388,6 +388,7 @@ Status SegmentReader::ParsePackedLengths(ByteReader* in, size_t field) {
       !in->ReadBytes(packed_bytes, &data))
     return len_->Corrupt(what + "truncated");
   uint64_t next = 0;  // blocks are back to back
+  uint64_t loadable_blocks = 0;
   for (uint64_t b = 0; b < num_blocks; ++b) {
     const uint64_t offset = DecodeFixed32(directory.data() + b * 8 + 4);
     const uint64_t count = std::min<uint64_t>(kLengthBlockSize, num_docs_ - b * kLengthBlockSize);
@@ -397,9 +398,15 @@ Status SegmentReader::ParsePackedLengths(ByteReader* in, size_t field) {
     if (width > 32 || PackedBytes(count, width) > data.size() - offset - 1)
       return len_->Corrupt(what + "block out of range");
     next = offset + 1 + PackedBytes(count, width);
+    if (count == kLengthBlockSize && loadable_blocks == b &&
+        offset + 1 + ((kLengthBlockSize - 1) * width >> 3) + 8 <= data.size())
+      loadable_blocks = b + 1;
   }
   if (next != data.size()) return len_->Corrupt(what + "bytes after the last block");
-  if (num_blocks > 0) packed_lengths_[field] = {directory.data(), data.data(), data.size()};
+  if (num_blocks > 0) {
+    packed_lengths_[field] = {directory.data(), data.data(), data.size(),
+                              static_cast<uint32_t>(loadable_blocks * kLengthBlockSize)};
+  }
   return Status::OK();
 }
 
@@ -763,22 +770,26 @@ FieldLengthReader::FieldLengthReader(const SegmentReader* segment, uint32_t fiel
 }
 
 void FieldLengthReader::GetMany(const uint32_t* docids, size_t n, uint32_t* out) {
-  size_t i = 0;
-  while (i < n) {
-    // Locals: stores through `out` could otherwise alias the members, reloaded every value.
-    const uint32_t first = first_, span = span_, base = base_, width = width_;
-    const uint64_t mask = mask_;
-    const char* const data = data_;
-    for (; i < n && docids[i] - first <= span; ++i) {
-      const uint64_t bitpos = static_cast<uint64_t>(docids[i] - first) * width;
-      uint64_t word;
-      std::memcpy(&word, data + (bitpos >> 3), 8);
-      out[i] = base + static_cast<uint32_t>((word >> (bitpos & 7)) & mask);
+  // Locals: stores through `out` could otherwise alias the members, reloaded every value.
+  uint32_t first = first_, span = span_, base = base_, width = width_;
+  uint64_t mask = mask_;
+  const char* data = data_;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t docid = docids[i];
+    // The postings of a rare term mostly lie in different blocks.
+    if (docid - first > span) {
+      if (!Keep(docid)) {
+        out[i] = segment_->FieldLength(field_id_, docid);
+        continue;
+      }
+      first = first_, span = span_, base = base_, width = width_;
+      mask = mask_;
+      data = data_;
     }
-    if (i < n && !Keep(docids[i])) {
-      out[i] = segment_->FieldLength(field_id_, docids[i]);
-      ++i;
-    }
+    const uint64_t bitpos = static_cast<uint64_t>(docid - first) * width;
+    uint64_t word;
+    std::memcpy(&word, data + (bitpos >> 3), 8);
+    out[i] = base + static_cast<uint32_t>((word >> (bitpos & 7)) & mask);
   }
 }
 

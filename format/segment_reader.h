@@ -432,6 +432,9 @@ class SegmentReader {
     const char* directory = nullptr;  // per block: base u32, offset u32 into data
     const char* data = nullptr;
     size_t bytes = 0;
+    // The documents of the leading whole blocks whose every value can be read with one 8-byte
+    // load inside the packed bytes: all but the last block or two.
+    uint32_t loadable_docs = 0;
     // A block's lengths: base + `width`-bit values from `data`, of which `bytes` are readable.
     struct Block {
       uint32_t base;
@@ -475,6 +478,17 @@ class FieldLengthReader {
   // Keeps docid's block when each of its values can be read with one 8-byte load (always but
   // near the end of the lengths); false when it is not kept.
   bool Keep(uint32_t docid) {
+    if (docid < packed_.loadable_docs) {
+      // A whole block, known to be loadable: no bounds to work out.
+      const SegmentReader::PackedLengths::Block block = packed_.BlockOf(docid);
+      first_ = docid / kLengthBlockSize * kLengthBlockSize;
+      span_ = kLengthBlockSize - 1;
+      base_ = block.base;
+      width_ = block.width;
+      mask_ = (uint64_t{1} << block.width) - 1;
+      data_ = block.data;
+      return true;
+    }
     if (docid >= num_docs_ || packed_.directory == nullptr) return false;
     const uint32_t first = docid / kLengthBlockSize * kLengthBlockSize;
     const uint32_t span = std::min(first + (kLengthBlockSize - 1), num_docs_ - 1) - first;
