@@ -59,8 +59,15 @@ inline constexpr uint32_t kLengthBlockSize = 256;
 // score bounds: small enough that a skip decodes little, large enough that the per-block table
 // costs under 1 bit per posting.
 inline constexpr uint32_t kPostingBlockSize = 128;
-// Terms per dictionary block; each block restarts prefix compression.
+// Terms per dictionary block; each block restarts prefix compression. A lookup passes over
+// half a block's entries on average, and a block costs its index key, offset and head whatever
+// its size: so the writer closes a block at kDictBlockSize entries, or from kDictBlockMinEntries
+// on once it holds kDictBlockSplitBytes, where that fixed cost is a small share (a text
+// field's words) and not where it is not (the short ids of a corpus of short documents).
+// Readers take blocks of any number of entries.
 inline constexpr uint32_t kDictBlockSize = 32;
+inline constexpr uint32_t kDictBlockMinEntries = 16;
+inline constexpr size_t kDictBlockSplitBytes = 128;
 // A posting block's table entry: tf offset, positions offset, max tf, min field length, last
 // docid (u32 each), then kBlockImpacts (tf, field length) pairs (u32 each) such that every
 // posting of the block has a tf at most and a length at least those of one pair: the block's

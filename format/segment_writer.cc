@@ -288,7 +288,10 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
   AppendDictEntry(prev_key_, key_, info, &block_doc_, &block_);
   prev_key_ = key_;
   ++num_terms_;
-  if (++in_block_ == kDictBlockSize) TRAWL_RETURN_IF_ERROR(FlushDictBlock());
+  ++in_block_;
+  if (in_block_ == kDictBlockSize ||
+      (in_block_ >= kDictBlockMinEntries && block_.size() >= kDictBlockSplitBytes))
+    TRAWL_RETURN_IF_ERROR(FlushDictBlock());
   return Status::OK();
 }
 
