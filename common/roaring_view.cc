@@ -37,7 +37,7 @@ __attribute__((target_clones("popcnt", "default"))) uint64_t PopcountWords(const
 
 using roaring_view_internal::PopcountWords;
 
-Status RoaringView::Open(std::string_view bytes, RoaringView* out) {
+Status RoaringView::Open(std::string_view bytes, RoaringView* out, RunCheck run_check) {
   const char* const p = bytes.data();
   const size_t n = bytes.size();
   if (n < 4) return Corrupt("truncated cookie");
@@ -91,6 +91,7 @@ Status RoaringView::Open(std::string_view bytes, RoaringView* out) {
       if (n - pos < size_t{4} * num_runs) return Corrupt("truncated run container");
       const char* runs = p + pos;
       pos += size_t{4} * num_runs;
+      if (run_check == RunCheck::kCheckedBefore) continue;
       uint32_t sum = 0;
       uint32_t next_free = 0;  // lowest value the next run may start at
       for (uint32_t r = 0; r < num_runs; ++r) {

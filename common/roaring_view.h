@@ -76,7 +76,11 @@ class RoaringView {
   // `bytes` (and the offset table, when present, agreeing with it), run containers' runs sorted,
   // non-overlapping, inside 0..65535 and summing to the header cardinality. Bytes after the bitmap
   // are ignored (see size_in_bytes()). Corruption("...") on failure, leaving *out untouched.
-  static Status Open(std::string_view bytes, RoaringView* out);
+  // With RunCheck::kCheckedBefore the runs are not walked (a common word's bitmap may hold
+  // thousands): only for bytes that are those an earlier Open checked whole, unchanged since.
+  enum class RunCheck { kCheck, kCheckedBefore };
+  static Status Open(std::string_view bytes, RoaringView* out,
+                     RunCheck run_check = RunCheck::kCheck);
 
   RoaringView() = default;  // an empty bitmap
   // The bitmap {doc}, its bytes held in the view itself: a term in one document keeps its docid

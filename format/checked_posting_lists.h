@@ -1,5 +1,6 @@
-// The long posting lists of one segment whose block tables SegmentReader::OpenPostings has
-// checked, so that it checks each once rather than at every query: a fixed table of slots, each
+// The long posting lists of one segment that SegmentReader::OpenPostings has checked whole
+// (the docid bitmap's runs, the block table, the frequency and position areas it points to),
+// so that it checks each once rather than at every query: a fixed table of slots, each
 // holding one list's TermInfo, read and written by any number of threads without a lock.
 #ifndef TRAWL_FORMAT_CHECKED_POSTING_LISTS_H_
 #define TRAWL_FORMAT_CHECKED_POSTING_LISTS_H_

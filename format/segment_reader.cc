@@ -736,7 +736,14 @@ Status SegmentReader::ForEachTermFrom(
 
 // The docid bitmap at the start of a term's postings, checked against the dictionary; leaves
 // *in after it.
-Status SegmentReader::ReadDocids(const TermInfo& info, ByteReader* in, RoaringView* out) const {
+bool SegmentReader::WasChecked(const TermInfo& info) const {
+  return checked_lists_ != nullptr && !info.inline_doc &&
+         (info.doc_freq + kPostingBlockSize - 1) / kPostingBlockSize >= kMinBlocksToRememberChecked &&
+         checked_lists_->Contains(info);
+}
+
+Status SegmentReader::ReadDocids(const TermInfo& info, bool checked, ByteReader* in,
+                                 RoaringView* out) const {
   if (info.inline_doc) {
     if (info.doc_freq != 1 || info.only_doc >= num_docs_)
       return dict_->Corrupt("document " + std::to_string(info.only_doc) +
@@ -753,7 +760,12 @@ Status SegmentReader::ReadDocids(const TermInfo& info, ByteReader* in, RoaringVi
   std::string_view bitmap;
   if (!in->ReadLengthPrefixed(&bitmap)) return post_->Corrupt("truncated bitmap");
   TRAWL_RETURN_IF_ERROR(
-      RoaringView::Open(bitmap, out).ok() ? Status::OK() : post_->Corrupt("damaged docid bitmap"));
+      RoaringView::Open(bitmap, out,
+                        checked ? RoaringView::RunCheck::kCheckedBefore
+                                : RoaringView::RunCheck::kCheck)
+              .ok()
+          ? Status::OK()
+          : post_->Corrupt("damaged docid bitmap"));
   if (out->cardinality() != info.doc_freq)
     return post_->Corrupt("bitmap cardinality disagrees with the dictionary");
   return Status::OK();
@@ -761,7 +773,7 @@ Status SegmentReader::ReadDocids(const TermInfo& info, ByteReader* in, RoaringVi
 
 Status SegmentReader::OpenDocids(const TermInfo& info, RoaringView* out) const {
   ByteReader in;
-  return ReadDocids(info, &in, out);
+  return ReadDocids(info, WasChecked(info), &in, out);
 }
 
 FieldLengthReader::FieldLengthReader(const SegmentReader* segment, uint32_t field_id)
@@ -798,8 +810,11 @@ uint32_t FieldLengthReader::Load(uint32_t docid) {
 }
 
 Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const {
+  // A list checked whole by an earlier open needs no check of its docids' runs nor of its
+  // block table (below).
+  const bool checked = WasChecked(info);
   ByteReader in;
-  TRAWL_RETURN_IF_ERROR(ReadDocids(info, &in, &out->bitmap_));
+  TRAWL_RETURN_IF_ERROR(ReadDocids(info, checked, &in, &out->bitmap_));
   std::string_view pos = pos_->body();
   if (info.pos_offset > pos.size() || info.pos_length > pos.size() - info.pos_offset)
     return pos_->Corrupt("positions offset out of range");
@@ -847,9 +862,9 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   // but the segment's immutable bytes and the TermInfo's values. A long list of a common word
   // costs some 40 instructions a block to check, where a conjunction it follows reads few of
   // its blocks.
+  if (checked) return Status::OK();
   const bool remember =
       checked_lists_ != nullptr && !info.inline_doc && num_blocks >= kMinBlocksToRememberChecked;
-  if (remember && checked_lists_->Contains(info)) return Status::OK();
   // The table's layout copied, so that its widths stay in registers through the loop (the
   // table's bytes could otherwise alias them).
   const BlockTableLayout layout = out->table_layout_;

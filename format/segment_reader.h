@@ -364,7 +364,11 @@ class SegmentReader {
  private:
   friend class FieldLengthReader;  // reads the packed length blocks
   SegmentReader() = default;
-  Status ReadDocids(const TermInfo& info, ByteReader* in, RoaringView* out) const;
+  // `checked`: WasChecked(info), so the bitmap's runs need no check.
+  Status ReadDocids(const TermInfo& info, bool checked, ByteReader* in, RoaringView* out) const;
+  // Whether an earlier OpenPostings checked this list whole (docids, block table, frequency
+  // and position areas) and remembered it (checked_lists_).
+  bool WasChecked(const TermInfo& info) const;
   Status ParseMeta();
   Status ParseDictIndex();
   Status ParseLengths();

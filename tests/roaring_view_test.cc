@@ -30,6 +30,17 @@ void CheckAgainstRoaring(const roaring_bitmap_t* r, uint64_t seed) {
   EXPECT_EQ(view.size_in_bytes(), roaring_bitmap_portable_size_in_bytes(r));
   EXPECT_EQ(view.size_in_bytes(), bytes.size());
   EXPECT_TRUE(view.Validate().ok());
+  // Opened again as checked before, without walking the runs: the same view.
+  {
+    RoaringView again;
+    ASSERT_TRUE(RoaringView::Open(buf.view(), &again, RoaringView::RunCheck::kCheckedBefore).ok());
+    EXPECT_EQ(again.cardinality(), view.cardinality());
+    EXPECT_EQ(again.size_in_bytes(), view.size_in_bytes());
+    std::vector<uint32_t> walked;
+    RoaringView::Cursor c = again.NewCursor();
+    for (uint32_t d = c.doc(); d != kNoMoreDocs; d = c.Next()) walked.push_back(d);
+    EXPECT_EQ(walked, expected);
+  }
 
   // Next() walks every value, with the rank as ordinal.
   {
