@@ -17,8 +17,8 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 #include "trawl/status.h"
@@ -340,8 +340,8 @@ inline size_t RoaringView::Cursor::TakeRanks(const uint8_t* ranks, size_t m, siz
       doc_ = high | Load16(data_ + 2 * pos_);
     } else if (kind_ == Kind::kRun) {
       // The rest of the current run, docids doc_ on.
-      const uint32_t step = static_cast<uint32_t>(
-          std::min<size_t>(run_end_ - (doc_ & 0xFFFFu) + 1, n - passed));
+      const uint32_t step =
+          static_cast<uint32_t>(std::min<size_t>(run_end_ - (doc_ & 0xFFFFu) + 1, n - passed));
       const uint32_t first = doc_;
       for (; j < m && ranks[j] < passed + step; ++j)
         out[j] = first + static_cast<uint32_t>(ranks[j] - passed);

@@ -734,14 +734,14 @@ Status SegmentReader::ForEachTermFrom(
   return Status::OK();
 }
 
-// The docid bitmap at the start of a term's postings, checked against the dictionary; leaves
-// *in after it.
 bool SegmentReader::WasChecked(const TermInfo& info) const {
+  const uint64_t num_blocks = (uint64_t{info.doc_freq} + kPostingBlockSize - 1) / kPostingBlockSize;
   return checked_lists_ != nullptr && !info.inline_doc &&
-         (info.doc_freq + kPostingBlockSize - 1) / kPostingBlockSize >= kMinBlocksToRememberChecked &&
-         checked_lists_->Contains(info);
+         num_blocks >= kMinBlocksToRememberChecked && checked_lists_->Contains(info);
 }
 
+// The docid bitmap at the start of a term's postings, checked against the dictionary; leaves
+// *in after it.
 Status SegmentReader::ReadDocids(const TermInfo& info, bool checked, ByteReader* in,
                                  RoaringView* out) const {
   if (info.inline_doc) {
@@ -759,13 +759,10 @@ Status SegmentReader::ReadDocids(const TermInfo& info, bool checked, ByteReader*
   *in = ByteReader(post.substr(info.post_offset, info.post_length));
   std::string_view bitmap;
   if (!in->ReadLengthPrefixed(&bitmap)) return post_->Corrupt("truncated bitmap");
-  TRAWL_RETURN_IF_ERROR(
-      RoaringView::Open(bitmap, out,
-                        checked ? RoaringView::RunCheck::kCheckedBefore
-                                : RoaringView::RunCheck::kCheck)
-              .ok()
-          ? Status::OK()
-          : post_->Corrupt("damaged docid bitmap"));
+  const RoaringView::RunCheck run_check =
+      checked ? RoaringView::RunCheck::kCheckedBefore : RoaringView::RunCheck::kCheck;
+  if (!RoaringView::Open(bitmap, out, run_check).ok())
+    return post_->Corrupt("damaged docid bitmap");
   if (out->cardinality() != info.doc_freq)
     return post_->Corrupt("bitmap cardinality disagrees with the dictionary");
   return Status::OK();

@@ -682,13 +682,15 @@ TEST_F(SegmentFormatTest, BlockReadsMatchPostingAtATimeReads) {
       cursor.Advance(t.docs[at]);
       const uint32_t min_freq = trial % 4 == 0 ? 1 : 1 + rng() % 40;
       const uint32_t salt = static_cast<uint32_t>(rng());
-      const auto keep = [&](uint32_t tf) { return trial % 3 == 0 || (tf * 2654435761u ^ salt) % 3 != 0; };
+      const auto keep = [&](uint32_t tf) {
+        return trial % 3 == 0 || (tf * 2654435761u ^ salt) % 3 != 0;
+      };
       uint32_t docs[kPostingBlockSize], freqs[kPostingBlockSize];
       while (at < t.docs.size()) {
         size_t read;
         const size_t kept = cursor.ReadRestOfBlockKept(min_freq, keep, docs, freqs, &read);
-        ASSERT_EQ(read, std::min<size_t>(kPostingBlockSize - at % kPostingBlockSize,
-                                         t.docs.size() - at));
+        ASSERT_EQ(read,
+                  std::min<size_t>(kPostingBlockSize - at % kPostingBlockSize, t.docs.size() - at));
         std::vector<uint32_t> want_docs, want_freqs;
         for (size_t i = at; i < at + read; ++i) {
           if (t.tfs[i] >= min_freq && keep(t.tfs[i])) {
