@@ -125,12 +125,8 @@ void PostingCursor::LoadBlock(size_t b) {
 }
 
 size_t PostingCursor::ReadRestOfBlock(uint32_t* docs, uint32_t* freqs, uint32_t last) {
-  const uint64_t ord = cursor_.ordinal();
-  if (cursor_.doc() == kNoMoreDocs || ord >= list_->doc_freq()) return 0;
-  const size_t b = ord / kPostingBlockSize;
-  if (b != loaded_block_) LoadBlock(b);
-  const size_t begin = ord % kPostingBlockSize;
-  const size_t want = std::min<uint64_t>(kPostingBlockSize - begin, list_->doc_freq() - ord);
+  size_t begin, want;
+  if (!EnterRestOfBlock(&begin, &want)) return 0;
   // A bitset whose bits disagree with its header's cardinality may end early.
   const size_t n = cursor_.Take(docs, want, last);
   packed_freqs_.Unpack(begin, begin + n, freqs);

@@ -228,6 +228,17 @@ class PostingCursor {
  private:
   // Once per block a cursor enters: out of line, so that freq() stays small.
   [[gnu::noinline]] void LoadBlock(size_t b);
+  // For reading the rest of the current block: loads it; *begin gets the current posting's
+  // index in it and *want how many postings are left in it. False once exhausted.
+  bool EnterRestOfBlock(size_t* begin, size_t* want) {
+    const uint64_t ord = cursor_.ordinal();
+    if (cursor_.doc() == kNoMoreDocs || ord >= list_->doc_freq()) return false;
+    const size_t b = ord / kPostingBlockSize;
+    if (b != loaded_block_) LoadBlock(b);
+    *begin = ord % kPostingBlockSize;
+    *want = std::min<uint64_t>(kPostingBlockSize - *begin, list_->doc_freq() - ord);
+    return true;
+  }
   // Moves the position reader to the start of the current posting's positions; *tf gets their
   // number. False if the positions bytes are damaged.
   bool SeekPositions(uint32_t* tf);
@@ -256,12 +267,8 @@ size_t PostingCursor::ReadRestOfBlockKept(uint32_t min_freq, Keep keep, uint32_t
                                           uint32_t* freqs, size_t* read) {
   static_assert(kPostingBlockSize <= RoaringView::Cursor::kMaxTakeRanks);
   *read = 0;
-  const uint64_t ord = cursor_.ordinal();
-  if (cursor_.doc() == kNoMoreDocs || ord >= list_->doc_freq()) return 0;
-  const size_t b = ord / kPostingBlockSize;
-  if (b != loaded_block_) LoadBlock(b);
-  const size_t begin = ord % kPostingBlockSize;
-  const size_t want = std::min<uint64_t>(kPostingBlockSize - begin, list_->doc_freq() - ord);
+  size_t begin, want;
+  if (!EnterRestOfBlock(&begin, &want)) return 0;
   uint32_t all_freqs[kPostingBlockSize];
   packed_freqs_.Unpack(begin, begin + want, all_freqs);
   // Two passes, each without a branch per posting, so that the work for every posting read is
