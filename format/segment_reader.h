@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -207,7 +208,7 @@ class PostingCursor {
   // exhausted or past `last`).
   size_t ReadRestOfBlock(uint32_t* docs, uint32_t* freqs, uint32_t last = kNoMoreDocs - 1);
   // The same over the whole rest of the block, but only for the postings of frequency
-  // min_freq or more that keep(freq) accepts: their docids and frequencies, in order, into docs
+  // min_freq (at least 1) or more that keep(freq) accepts: their docids and frequencies, in order, into docs
   // and freqs; returns how many. *read gets how many postings the cursor moved past (0 once
   // exhausted). Frequencies are read first, so that the docids of the postings left out are
   // not decoded where their container allows (an array's values are read at their ranks).
@@ -266,6 +267,7 @@ template <typename Keep>
 size_t PostingCursor::ReadRestOfBlockKept(uint32_t min_freq, Keep keep, uint32_t* docs,
                                           uint32_t* freqs, size_t* read) {
   static_assert(kPostingBlockSize <= RoaringView::Cursor::kMaxTakeRanks);
+  assert(min_freq >= 1);  // every stored frequency is at least 1
   *read = 0;
   size_t begin, want;
   if (!EnterRestOfBlock(&begin, &want)) return 0;
