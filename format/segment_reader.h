@@ -491,30 +491,25 @@ class FieldLengthReader {
   // Keeps docid's block when each of its values can be read with one 8-byte load (always but
   // near the end of the lengths); false when it is not kept.
   bool Keep(uint32_t docid) {
-    if (docid < packed_.loadable_docs) {
-      // A whole block, known to be loadable: no bounds to work out.
-      const SegmentReader::PackedLengths::Block block = packed_.BlockOf(docid);
-      first_ = docid / kLengthBlockSize * kLengthBlockSize;
-      span_ = kLengthBlockSize - 1;
-      base_ = block.base;
-      width_ = block.width;
-      mask_ = (uint64_t{1} << block.width) - 1;
-      data_ = block.data;
-      return true;
+    using Block = SegmentReader::PackedLengths::Block;
+    uint32_t span = kLengthBlockSize - 1;
+    // Blocks before loadable_docs are whole and were checked at open; the last one or two are
+    // checked here.
+    if (docid >= packed_.loadable_docs) {
+      if (docid >= num_docs_ || packed_.directory == nullptr) return false;
+      const uint32_t first = docid / kLengthBlockSize * kLengthBlockSize;
+      span = std::min(first + (kLengthBlockSize - 1), num_docs_ - 1) - first;
+      const Block block = packed_.BlockOf(docid);
+      if (block.width != 0 && ((span * block.width) >> 3) + 8 > block.bytes) return false;
     }
-    if (docid >= num_docs_ || packed_.directory == nullptr) return false;
-    const uint32_t first = docid / kLengthBlockSize * kLengthBlockSize;
-    const uint32_t span = std::min(first + (kLengthBlockSize - 1), num_docs_ - 1) - first;
-    const SegmentReader::PackedLengths::Block block = packed_.BlockOf(docid);
-    const uint32_t width = block.width;
-    if (width != 0 && ((span * width) >> 3) + 8 > block.bytes) return false;
-    first_ = first;
+    const Block block = packed_.BlockOf(docid);
+    first_ = docid / kLengthBlockSize * kLengthBlockSize;
     span_ = span;
     base_ = block.base;
-    width_ = width;
-    mask_ = width == 32 ? 0xffffffffull : ((1ull << width) - 1);
+    width_ = block.width;
+    mask_ = (uint64_t{1} << block.width) - 1;  // a width is at most 32
     // A width of 0 reads its values from kZeros, masked off.
-    data_ = width == 0 ? kZeros : block.data;
+    data_ = block.width == 0 ? kZeros : block.data;
     return true;
   }
   static constexpr char kZeros[8] = {};
