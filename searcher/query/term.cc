@@ -74,9 +74,9 @@ size_t TermScorer::ReadPostingsAbove(double threshold, uint32_t* docs, uint32_t*
                                      size_t* read) {
   // Most postings have a small frequency: their verdicts are worked out once per block, up to
   // the block's largest frequency. Frequencies the block should not hold (0, or above its
-  // largest) are kept rather than judged. The bound need not rise with the frequency (a higher
-  // one may only come with longer fields), so a posting of frequency min_freq or more is still
-  // judged.
+  // largest) are kept rather than judged. Postings below the smallest frequency kept are left
+  // out before their docids are read; the others are still judged one by one, as the bound
+  // need not rise with the frequency (a higher one may come only with longer fields).
   constexpr uint32_t kSmallFreqs = 16;
   const uint32_t judged = std::min(bound_info_.max_tf, kSmallFreqs - 1);
   bool above[kSmallFreqs];
