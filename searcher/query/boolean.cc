@@ -479,6 +479,8 @@ class BooleanWeight final : public Weight {
       for (const auto& w : must_) w->AppendDisjunctionClauses(&required.emplace_back());
       for (const auto& w : should_) w->AppendDisjunctionClauses(&optional);
       assert(optional.empty() == should_.empty());
+      for (size_t g = 0; g < must_.size(); ++g)
+        assert(required[g].size() == must_[g]->NumDisjunctionClauses());
     }
     auto query = std::make_unique<MaxScoreQuery>();
     auto add = [&](const Weight& w, int group) -> Status {
