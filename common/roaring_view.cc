@@ -10,7 +10,6 @@ namespace {
 using roaring_view_internal::Load16;
 using roaring_view_internal::Load32;
 using roaring_view_internal::Load64;
-using roaring_view_internal::Popcount64;
 
 // From CRoaring's roaring_array.h and the RoaringFormatSpec.
 constexpr uint32_t kSerialCookieNoRunContainer = 12346;
@@ -290,23 +289,28 @@ uint32_t RoaringView::Cursor::AdvanceInArray(uint32_t low) {
   return doc_;
 }
 
-uint32_t RoaringView::Cursor::AdvanceInBitset(uint32_t low) {
+// A common word's cursor in a conjunction or phrase lands here for nearly every candidate, and
+// counts a few words' bits each time: a clone with the popcnt instruction, picked at load time,
+// counts each word in one instruction instead of a dozen.
+__attribute__((target_clones("popcnt", "default"))) uint32_t RoaringView::Cursor::AdvanceInBitset(
+    uint32_t low) {
   // ord_ grows by the set bits in [doc_, new doc): those in word_ below `low`, whole words
   // skipped, and those below `low` in its word.
   const uint32_t target_word = low >> 6;
   const uint64_t keep_mask = ~uint64_t{0} << (low & 63);
   uint64_t w = word_;
   if (target_word != pos_) {
-    ord_ += Popcount64(w);
+    ord_ += __builtin_popcountll(w);
     if (target_word - pos_ <= 8) {
-      for (uint32_t i = pos_ + 1; i < target_word; ++i) ord_ += Popcount64(Load64(data_ + 8 * i));
+      for (uint32_t i = pos_ + 1; i < target_word; ++i)
+        ord_ += __builtin_popcountll(Load64(data_ + 8 * i));
     } else {
       ord_ += PopcountWords(data_, pos_ + 1, target_word);
     }
     pos_ = target_word;
     w = Load64(data_ + 8 * pos_);
   }
-  ord_ += Popcount64(w & ~keep_mask);
+  ord_ += __builtin_popcountll(w & ~keep_mask);
   w &= keep_mask;
   while (w == 0) {
     if (++pos_ == kBitsetWords) return NextContainer();

@@ -58,15 +58,6 @@ inline uint64_t Load64(const char* p) {
 // bitset, and counts of conjunctions of common terms spend their time there).
 uint64_t PopcountWords(const char* words, uint32_t begin, uint32_t end);
 
-// The build targets baseline x86-64, where __builtin_popcountll becomes a libgcc call; this
-// inlines to a dozen ALU instructions instead.
-inline uint32_t Popcount64(uint64_t x) {
-  x = x - ((x >> 1) & 0x5555555555555555ULL);
-  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-  return static_cast<uint32_t>((x * 0x0101010101010101ULL) >> 56);
-}
-
 }  // namespace roaring_view_internal
 
 class RoaringView {
@@ -153,8 +144,10 @@ class RoaringView {
     uint32_t EnterContainer(uint32_t i);
     uint32_t AdvanceSlow(uint32_t target);
     // Within the current container, to the first value >= low; requires doc_ < high_ | low.
+    // AdvanceInBitset has a clone with the popcnt instruction, picked at load time (clang takes
+    // the attribute only on the first declaration).
     uint32_t AdvanceInArray(uint32_t low);
-    uint32_t AdvanceInBitset(uint32_t low);
+    __attribute__((target_clones("popcnt", "default"))) uint32_t AdvanceInBitset(uint32_t low);
     uint32_t AdvanceInRun(uint32_t low);
     // Take()'s step in a bitset container, from doc_ on: out[*taken...] gets its set bits a word
     // at a time, up to n docids in all and up to `last`. Leaves the cursor on the first docid
