@@ -1067,7 +1067,9 @@ TEST(PhraseCount, MatchesBruteForceOnLongRepetitiveDocuments) {
 // many postings of the blocks read are passed over, in segments with and without deletions.
 // Disjunctions of the same words go through MaxScore's block-max windows and its batches of the
 // last essential clause: a rare word beside common ones soon leaves one common word alone
-// essential.
+// essential. Exact phrases of them (a word repeated, or two words where one's run ends and the
+// next begins) pass over candidates by their terms' least frequency at their window's shortest
+// length before reading their own length (PhraseScorer::FreqCannotCompete).
 TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
   const std::string dir = FreshTempDir("trawl_termtopk").string();
   std::unique_ptr<Analyzer> analyzer;
@@ -1104,7 +1106,9 @@ TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
     queries.push_back("body:" + word);
     queries.push_back("zed " + word);
   }
-  for (const char* query : {"ka lo", "zed ka lo", "mi zed ter", "ka lo mi ter zed"})
+  for (const char* query :
+       {"ka lo", "zed ka lo", "mi zed ter", "ka lo mi ter zed", "\"ka ka\"", "\"lo lo lo\"",
+        "\"ka lo\"", "\"mi ter ter\"", "\"zed zed\"", "\"ka ka\" mi"})
     queries.push_back(query);
   for (const std::string& query : queries) {
     SCOPED_TRACE("query: " + query);

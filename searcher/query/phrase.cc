@@ -69,6 +69,8 @@ void PhraseScorer::LoadWindow(uint32_t target) {
   window_blocks_.resize(terms_.size(), 0);
   window_last_ = kNoMoreDocs - 1;
   window_bound_ = max_score_;
+  window_min_length_ = 0;
+  cannot_compete_valid_ = false;
   for (size_t i = 0; i < terms_.size(); ++i) {
     const PostingList& list = *terms_[i].list;
     const size_t b = window_blocks_[i] = BlockAtOrAfter(list, window_blocks_[i], target);
@@ -82,15 +84,34 @@ void PhraseScorer::LoadWindow(uint32_t target) {
     window_bound_ = std::min(window_bound_, BlockImpactBound(info, [&](uint32_t tf, uint32_t len) {
                                               return bm25_.Score(tf, len);
                                             }) * kBoundSlack);
+    window_min_length_ = std::max(window_min_length_, info.min_length);
   }
+}
+
+bool PhraseScorer::FreqCannotCompete(uint32_t tf) {
+  if (!cannot_compete_valid_ || cannot_compete_threshold_ != min_competitive_) {
+    cannot_compete_valid_ = true;
+    cannot_compete_threshold_ = min_competitive_;
+    cannot_compete_ = 0;
+  }
+  // Each frequency is judged on its own when first met, so the answer needs no assumption on
+  // how BM25 rounds; most candidates then meet a frequency already judged.
+  if (tf < 64 && (cannot_compete_ >> tf & 1) != 0) return true;
+  if (Bm25Bound(bm25_, tf, window_min_length_) > min_competitive_) return false;
+  if (tf < 64) cannot_compete_ |= uint64_t{1} << tf;
+  return true;
+}
+
+uint32_t PhraseScorer::LeastTermFreq() {
+  uint32_t min_tf = UINT32_MAX;
+  for (PostingCursor& c : cursors_) min_tf = std::min(min_tf, c.freq());
+  return min_tf;
 }
 
 double PhraseScorer::ApproximateBound() {
   if (slop_ != 0) return max_score_;
   // An exact phrase occurs at most as often as its least frequent term.
-  uint32_t min_tf = UINT32_MAX;
-  for (PostingCursor& c : cursors_) min_tf = std::min(min_tf, c.freq());
-  return bm25_.Score(min_tf, segment_->FieldLength(field_id_, doc_)) * kBoundSlack;
+  return Bm25Bound(bm25_, LeastTermFreq(), segment_->FieldLength(field_id_, doc_));
 }
 
 bool PhraseScorer::Confirm() {
@@ -126,9 +147,13 @@ uint32_t PhraseScorer::FindMatch(uint32_t candidate) {
         candidate = window_last_ >= kNoMoreDocs - 1 ? kNoMoreDocs : AlignCursors(window_last_ + 1);
         continue;
       }
-      // When even the least frequent term cannot compete, the positions are never read.
+      // When even the least frequent term cannot compete, the positions are never read. Most
+      // such candidates are told by the frequency alone, at the window's shortest length
+      // (every document in it is at least that long), before their own length is read.
       doc_ = candidate;
-      if (ApproximateBound() <= min_competitive_) {
+      const uint32_t min_tf = LeastTermFreq();
+      if (FreqCannotCompete(min_tf) ||
+          Bm25Bound(bm25_, min_tf, segment_->FieldLength(field_id_, doc_)) <= min_competitive_) {
         candidate = NextCandidate();
         continue;
       }

@@ -79,6 +79,11 @@ class PhraseScorer final : public Scorer, public BlockBounds, public TwoPhase {
     LoadWindow(target);
   }
   void LoadWindow(uint32_t target);
+  // Whether a phrase frequency of `tf` cannot beat min_competitive_ anywhere in the window, at
+  // its shortest length; verdicts are kept until the window or the threshold moves.
+  bool FreqCannotCompete(uint32_t tf);
+  // The least frequency of the terms in the current document: the most an exact phrase can have.
+  uint32_t LeastTermFreq();
   // From the conjunction's current candidate on, finds the next document where the phrase occurs.
   uint32_t FindMatch(uint32_t candidate);
   uint32_t AlignCursors(uint32_t target);
@@ -113,6 +118,10 @@ class PhraseScorer final : public Scorer, public BlockBounds, public TwoPhase {
   bool window_valid_ = false;
   uint32_t window_first_ = 0, window_last_ = 0;
   double window_bound_ = 0;
+  uint32_t window_min_length_ = 0;     // the greatest of the window's blocks' smallest lengths
+  bool cannot_compete_valid_ = false;  // FreqCannotCompete's, for the window and threshold:
+  double cannot_compete_threshold_ = 0;
+  uint64_t cannot_compete_ = 0;  // bit tf: judged unable to compete
 };
 
 // One term of a phrase weight: its text, position in the phrase and lookups in every segment.
