@@ -40,6 +40,7 @@ PhraseScorer::PhraseScorer(std::vector<Term> terms, uint32_t slop, const Segment
   });
   if (slop_ == 0) {
     streams_.resize(terms_.size());
+    term_freqs_.resize(terms_.size());
     fewest_first_ = rarest_first_;
   } else {
     positions_.resize(terms_.size());
@@ -179,8 +180,21 @@ double PhraseScorer::PhraseFreq(bool first_only) {
 
 uint32_t PhraseScorer::ExactMatches(uint32_t limit) {
   const size_t n = cursors_.size();
-  for (size_t i = 0; i < n; ++i)
-    if (!cursors_[i].OpenPositions(&streams_[i])) return 0;
+  // Streams are opened in fewest_first_ order, fewest_first_[0, opened) so far. Two terms' are
+  // both needed at once. Of more terms, a later one's is opened only once the earlier ones
+  // align: most candidates of a three-word phrase never have its first two words in a row, and
+  // seeking a common word's positions costs more than reading its frequency.
+  size_t opened;
+  if (n == 2) {
+    for (size_t i = 0; i < n; ++i) {
+      if (!cursors_[i].OpenPositions(&streams_[i])) return 0;
+      term_freqs_[i] = streams_[i].left();
+    }
+    opened = n;
+  } else {
+    for (size_t i = 0; i < n; ++i) term_freqs_[i] = cursors_[i].freq();
+    opened = 0;
+  }
   // As a conjunction over docids, over each term's positions less its offset: led by the term
   // with the fewest positions in this document, the others, fewest first, skip to where it
   // stands, and are read no further than the last match needs (a common word may have
@@ -189,11 +203,15 @@ uint32_t PhraseScorer::ExactMatches(uint32_t limit) {
   for (size_t k = 1; k < n; ++k) {
     const size_t i = fewest_first_[k];
     size_t j = k;
-    for (; j > 0 && streams_[fewest_first_[j - 1]].left() > streams_[i].left(); --j)
+    for (; j > 0 && term_freqs_[fewest_first_[j - 1]] > term_freqs_[i]; --j)
       fewest_first_[j] = fewest_first_[j - 1];
     fewest_first_[j] = i;
   }
   const size_t lead = fewest_first_[0];
+  if (opened == 0) {
+    if (!cursors_[lead].OpenPositions(&streams_[lead])) return 0;
+    opened = 1;
+  }
   uint64_t start = 0;  // the phrase start the terms are being aligned on
   uint32_t matches = 0;
   for (;;) {
@@ -203,6 +221,11 @@ uint32_t PhraseScorer::ExactMatches(uint32_t limit) {
     size_t k = 1;
     for (; k < n; ++k) {
       const size_t i = fewest_first_[k];
+      if (k == opened) {
+        // Reached for the first time, so no match has been counted yet.
+        if (!cursors_[i].OpenPositions(&streams_[i])) return 0;
+        ++opened;
+      }
       const uint64_t want = start + offsets_[i];
       const uint64_t there = streams_[i].Advance(want);
       if (there == PositionStream::kEnd) return matches;

@@ -110,7 +110,8 @@ class PhraseScorer final : public Scorer, public BlockBounds, public TwoPhase {
   QueryStop* stop_;
   int64_t stop_cost_;  // of one candidate
   std::vector<PositionStream> streams_;  // ExactMatches': parallel to cursors_
-  std::vector<size_t> fewest_first_;     // ExactMatches': cursor indexes by positions in the doc
+  std::vector<uint32_t> term_freqs_;     // ExactMatches': each term's in the doc
+  std::vector<size_t> fewest_first_;     // ExactMatches': cursor indexes by term_freqs_
   std::vector<std::vector<uint32_t>> positions_;  // SloppyFreq's
   double min_competitive_ = -1;        // scores are positive: below 0, every match counts
   bool confirmed_ = true;              // doc_ is a match, not only a candidate
