@@ -174,27 +174,20 @@ inline uint32_t PhraseScorer::NextCandidate() {
 }
 
 double PhraseScorer::PhraseFreq(bool first_only) {
-  if (slop_ == 0) return ExactMatches(first_only ? 1 : UINT32_MAX);
+  if (slop_ == 0) {
+    const uint32_t limit = first_only ? 1 : UINT32_MAX;
+    return cursors_.size() == 2 ? ExactMatchesOfTwo(limit) : ExactMatches(limit);
+  }
   return SloppyFreq(first_only);
 }
 
 uint32_t PhraseScorer::ExactMatches(uint32_t limit) {
   const size_t n = cursors_.size();
-  // Streams are opened in fewest_first_ order, fewest_first_[0, opened) so far. Two terms' are
-  // both needed at once. Of more terms, a later one's is opened only once the earlier ones
-  // align: most candidates of a three-word phrase never have its first two words in a row, and
-  // seeking a common word's positions costs more than reading its frequency.
-  size_t opened;
-  if (n == 2) {
-    for (size_t i = 0; i < n; ++i) {
-      if (!cursors_[i].OpenPositions(&streams_[i])) return 0;
-      term_freqs_[i] = streams_[i].left();
-    }
-    opened = n;
-  } else {
-    for (size_t i = 0; i < n; ++i) term_freqs_[i] = cursors_[i].freq();
-    opened = 0;
-  }
+  // Streams are opened in fewest_first_ order, fewest_first_[0, opened) so far: a later term's
+  // once the earlier ones align. Most candidates of a three-word phrase never have its first
+  // two words in a row, and seeking a common word's positions costs more than reading its
+  // frequency.
+  for (size_t i = 0; i < n; ++i) term_freqs_[i] = cursors_[i].freq();
   // As a conjunction over docids, over each term's positions less its offset: led by the term
   // with the fewest positions in this document, the others, fewest first, skip to where it
   // stands, and are read no further than the last match needs (a common word may have
@@ -208,10 +201,8 @@ uint32_t PhraseScorer::ExactMatches(uint32_t limit) {
     fewest_first_[j] = i;
   }
   const size_t lead = fewest_first_[0];
-  if (opened == 0) {
-    if (!cursors_[lead].OpenPositions(&streams_[lead])) return 0;
-    opened = 1;
-  }
+  if (!cursors_[lead].OpenPositions(&streams_[lead])) return 0;
+  size_t opened = 1;
   uint64_t start = 0;  // the phrase start the terms are being aligned on
   uint32_t matches = 0;
   for (;;) {
@@ -238,6 +229,32 @@ uint32_t PhraseScorer::ExactMatches(uint32_t limit) {
       if (++matches == limit) return matches;
       ++start;
     }
+  }
+}
+
+uint32_t PhraseScorer::ExactMatchesOfTwo(uint32_t limit) {
+  // ExactMatches' loop for two terms, both needed at once, with no list of terms to walk.
+  if (!cursors_[0].OpenPositions(&streams_[0]) || !cursors_[1].OpenPositions(&streams_[1]))
+    return 0;
+  const size_t lead_index = streams_[1].left() < streams_[0].left() ? 1 : 0;
+  PositionStream& lead = streams_[lead_index];
+  PositionStream& other = streams_[1 - lead_index];
+  const uint64_t lead_offset = offsets_[lead_index], other_offset = offsets_[1 - lead_index];
+  uint64_t start = 0;
+  uint32_t matches = 0;
+  for (;;) {
+    const uint64_t at = lead.Advance(start + lead_offset);
+    if (at == PositionStream::kEnd) return matches;
+    start = at - lead_offset;
+    const uint64_t want = start + other_offset;
+    const uint64_t there = other.Advance(want);
+    if (there == PositionStream::kEnd) return matches;
+    if (there != want) {
+      start = there - other_offset;
+      continue;
+    }
+    if (++matches == limit) return matches;
+    ++start;
   }
 }
 

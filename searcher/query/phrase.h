@@ -92,8 +92,10 @@ class PhraseScorer final : public Scorer, public BlockBounds, public TwoPhase {
   // The current document's phrase frequency; with first_only, 1 as soon as the phrase is found.
   double PhraseFreq(bool first_only);
   // Exact phrase: the starts (0 or later) where every term stands at start + its offset, counted
-  // up to `limit`.
+  // up to `limit`. ExactMatches takes any number of terms; PhraseFreq sends two to
+  // ExactMatchesOfTwo, the same loop with no list of terms to walk.
   uint32_t ExactMatches(uint32_t limit);
+  uint32_t ExactMatchesOfTwo(uint32_t limit);
   double SloppyFreq(bool first_only);
   std::vector<Term> terms_;
   std::vector<PostingCursor> cursors_;  // parallel to terms_, rarest first
