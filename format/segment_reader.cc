@@ -730,10 +730,13 @@ Status SegmentReader::ForEachTermFrom(
   return Status::OK();
 }
 
-bool SegmentReader::WasChecked(const TermInfo& info) const {
+bool SegmentReader::RemembersChecks(const TermInfo& info) const {
   const uint64_t num_blocks = (uint64_t{info.doc_freq} + kPostingBlockSize - 1) / kPostingBlockSize;
-  return checked_lists_ != nullptr && !info.inline_doc &&
-         num_blocks >= kMinBlocksToRememberChecked && checked_lists_->Contains(info);
+  return checked_lists_ != nullptr && !info.inline_doc && num_blocks >= kMinBlocksToRememberChecked;
+}
+
+bool SegmentReader::WasChecked(const TermInfo& info) const {
+  return RemembersChecks(info) && checked_lists_->Contains(info);
 }
 
 // The docid bitmap at the start of a term's postings, checked against the dictionary; leaves
@@ -805,7 +808,8 @@ uint32_t FieldLengthReader::Load(uint32_t docid) {
 Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const {
   // A list checked whole by an earlier open needs no check of its docids' runs nor of its
   // block table (below).
-  const bool checked = WasChecked(info);
+  const bool remember = RemembersChecks(info);
+  const bool checked = remember && checked_lists_->Contains(info);
   ByteReader in;
   TRAWL_RETURN_IF_ERROR(ReadDocids(info, checked, &in, &out->bitmap_));
   std::string_view pos = pos_->body();
@@ -856,8 +860,6 @@ Status SegmentReader::OpenPostings(const TermInfo& info, PostingList* out) const
   // costs some 40 instructions a block to check, where a conjunction it follows reads few of
   // its blocks.
   if (checked) return Status::OK();
-  const bool remember =
-      checked_lists_ != nullptr && !info.inline_doc && num_blocks >= kMinBlocksToRememberChecked;
   // The table's layout copied, so that its widths stay in registers through the loop (the
   // table's bytes could otherwise alias them).
   const BlockTableLayout layout = out->table_layout_;

@@ -208,10 +208,11 @@ class PostingCursor {
   // exhausted or past `last`).
   size_t ReadRestOfBlock(uint32_t* docs, uint32_t* freqs, uint32_t last = kNoMoreDocs - 1);
   // The same over the whole rest of the block, but only for the postings of frequency
-  // min_freq (at least 1) or more that keep(freq) accepts: their docids and frequencies, in order, into docs
-  // and freqs; returns how many. *read gets how many postings the cursor moved past (0 once
-  // exhausted). Frequencies are read first, so that the docids of the postings left out are
-  // not decoded where their container allows (an array's values are read at their ranks).
+  // min_freq (at least 1) or more that keep(freq) accepts: their docids and frequencies, in
+  // order, into docs and freqs; returns how many. *read gets how many postings the cursor
+  // moved past (0 once exhausted). Frequencies are read first, so that the docids of the
+  // postings left out are not decoded where their container allows (an array's values are
+  // read at their ranks).
   template <typename Keep>
   size_t ReadRestOfBlockKept(uint32_t min_freq, Keep keep, uint32_t* docs, uint32_t* freqs,
                              size_t* read);
@@ -375,8 +376,11 @@ class SegmentReader {
   SegmentReader() = default;
   // `checked`: WasChecked(info), so the bitmap's runs need no check.
   Status ReadDocids(const TermInfo& info, bool checked, ByteReader* in, RoaringView* out) const;
+  // Whether OpenPostings remembers that it checked this list (checked_lists_): a long list,
+  // whose checks cost enough to be worth a slot.
+  bool RemembersChecks(const TermInfo& info) const;
   // Whether an earlier OpenPostings checked this list whole (docids, block table, frequency
-  // and position areas) and remembered it (checked_lists_).
+  // and position areas) and remembered it.
   bool WasChecked(const TermInfo& info) const;
   Status ParseMeta();
   Status ParseDictIndex();
