@@ -111,8 +111,12 @@ uint32_t PhraseScorer::LeastTermFreq() {
 
 double PhraseScorer::ApproximateBound() {
   if (slop_ != 0) return max_score_;
+  return BoundAtItsLength(LeastTermFreq());
+}
+
+double PhraseScorer::BoundAtItsLength(uint32_t least_freq) const {
   // An exact phrase occurs at most as often as its least frequent term.
-  return Bm25Bound(bm25_, LeastTermFreq(), segment_->FieldLength(field_id_, doc_));
+  return Bm25Bound(bm25_, least_freq, segment_->FieldLength(field_id_, doc_));
 }
 
 bool PhraseScorer::Confirm() {
@@ -153,8 +157,7 @@ uint32_t PhraseScorer::FindMatch(uint32_t candidate) {
       // (every document in it is at least that long), before their own length is read.
       doc_ = candidate;
       const uint32_t min_tf = LeastTermFreq();
-      if (FreqCannotCompete(min_tf) ||
-          Bm25Bound(bm25_, min_tf, segment_->FieldLength(field_id_, doc_)) <= min_competitive_) {
+      if (FreqCannotCompete(min_tf) || BoundAtItsLength(min_tf) <= min_competitive_) {
         candidate = NextCandidate();
         continue;
       }

@@ -84,6 +84,8 @@ class PhraseScorer final : public Scorer, public BlockBounds, public TwoPhase {
   bool FreqCannotCompete(uint32_t tf);
   // The least frequency of the terms in the current document: the most an exact phrase can have.
   uint32_t LeastTermFreq();
+  // The current document's bound for an exact phrase whose terms' least frequency is least_freq.
+  double BoundAtItsLength(uint32_t least_freq) const;
   // From the conjunction's current candidate on, finds the next document where the phrase occurs.
   uint32_t FindMatch(uint32_t candidate);
   uint32_t AlignCursors(uint32_t target);
