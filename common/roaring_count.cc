@@ -16,9 +16,14 @@ using Kind = RoaringView::Container::Kind;
 
 constexpr uint32_t kBitsetWords = 1024;
 constexpr uint32_t kMaxArrayValues = 4096;
-// When one array is this many times longer than the other, searching it for each value of the
-// short one beats merging the two.
+// When one container holds this many times the values of the other, searching it for each
+// value (or run) of the small one beats a pass over both.
 constexpr uint32_t kGallopRatio = 32;
+// A run container of at most this many values is intersected as an array of them when it is
+// the smallest of an intersection written out.
+constexpr uint32_t kRunValuesListed = 256;
+// Two arrays of at most this many values each are merged.
+constexpr uint32_t kMergedArrayValues = 64;
 
 // ---- bulk popcounts (PopcountWords is RoaringView's). Release builds target baseline x86-64,
 // where __builtin_popcountll is a libgcc call; these loops are where a conjunction of common
@@ -93,8 +98,15 @@ void ClearBits(uint64_t* words, uint32_t first, uint32_t last) {
 // holds), whatever the bytes.
 
 struct CountingSink {
+  // Runs against marked values are counted a word at a time (KeepMarkedInRuns).
+  static constexpr bool kMarksRuns = true;
+  // When one array is this many times longer than the other, searching it for each value of
+  // the short one beats marking the short one and testing the long one's values.
+  static constexpr uint32_t kGallopRatio = 32;
   uint32_t n = 0;
   void Keep(uint16_t, bool matched) { n += matched; }
+  // values[from, to), all matched.
+  void KeepAll(const char* /*values*/, uint32_t from, uint32_t to) { n += to - from; }
   // The marked values inside the runs.
   void KeepMarkedInRuns(const char* marked, const char* runs, uint32_t num_runs) {
     n += static_cast<uint32_t>(CountBitsInRuns(marked, runs, num_runs));
@@ -103,12 +115,20 @@ struct CountingSink {
 
 // `out` must not overlap the arrays being read.
 struct WritingSink {
+  // Writing out marked values found in runs visits every word the runs span: searching the
+  // runs for each value is cheaper.
+  static constexpr bool kMarksRuns = false;
+  // Writing a value out costs more than counting it: searching pays sooner.
+  static constexpr uint32_t kGallopRatio = 4;
   uint16_t* out;
   uint32_t n = 0;
   // Writes unconditionally: no branch to mispredict.
   void Keep(uint16_t value, bool matched) {
     out[n] = value;
     n += matched;
+  }
+  void KeepAll(const char* values, uint32_t from, uint32_t to) {
+    for (uint32_t i = from; i < to; ++i) out[n++] = Load16(values + 2 * i);
   }
   void KeepMarkedInRuns(const char* marked, const char* runs, uint32_t num_runs) {
     for (uint32_t r = 0; r < num_runs; ++r) {
@@ -195,7 +215,18 @@ void IntersectArrays(const char* a, uint32_t na, const char* b, uint32_t nb, Mar
     std::swap(na, nb);
   }
   if (na == 0) return;
-  if (nb / na < kGallopRatio) {
+  if (nb <= kMergedArrayValues) {
+    // Too few values to pay for clearing the marks: a merge without a branch per step.
+    uint32_t i = 0, j = 0;
+    while (i < na && j < nb) {
+      const uint16_t x = Load16(a + 2 * i), y = Load16(b + 2 * j);
+      sink->Keep(x, x == y);
+      i += x <= y;
+      j += y <= x;
+    }
+    return;
+  }
+  if (nb / na < Sink::kGallopRatio) {
     IntersectArrayWithBitset(b, nb, marks->Mark(a, na), sink);
     marks->Unmark(a, na);
     return;
@@ -213,13 +244,25 @@ void IntersectArrays(const char* a, uint32_t na, const char* b, uint32_t nb, Mar
 template <typename Sink>
 void IntersectArrayWithRuns(const char* values, uint32_t n, const char* runs, uint32_t num_runs,
                             Marks* marks, Sink* sink) {
-  if (n == 0) return;
-  if (num_runs / n < kGallopRatio) {
+  if (n == 0 || num_runs == 0) return;
+  if (n / num_runs >= kGallopRatio) {
+    // Few runs among many values (a rare word's documents, often neighbours, against a common
+    // word's): search the values for each run's ends.
+    const auto value_at = [values](uint32_t i) { return Load16(values + 2 * i); };
+    uint32_t i = 0;
+    for (uint32_t r = 0; r < num_runs && i < n; ++r) {
+      const uint32_t first = GallopTo(i, n, RunStart(runs, r), value_at);
+      i = GallopTo(first, n, RunLast(runs, r) + 1, value_at);
+      sink->KeepAll(values, first, i);
+    }
+    return;
+  }
+  if (Sink::kMarksRuns && num_runs / n < kGallopRatio) {
     sink->KeepMarkedInRuns(marks->Mark(values, n), runs, num_runs);
     marks->Unmark(values, n);
     return;
   }
-  // A few values among many runs: search the runs for each.
+  // A few values among many runs, or values to write out: search the runs for each.
   uint32_t r = 0;
   const auto last_at = [runs](uint32_t i) { return RunLast(runs, i); };
   for (uint32_t i = 0; i < n; ++i) {
@@ -397,6 +440,21 @@ class Scratch {
     }
   }
 
+  // Calls keep(value) on each value, ascending (as the containers' bytes give them), until it
+  // returns false; false then.
+  template <typename Keep>
+  bool ForEach(Keep keep) const {
+    if (!is_bitset_) {
+      for (uint32_t i = 0; i < num_values_; ++i)
+        if (!keep(values_[current_][i])) return false;
+      return true;
+    }
+    for (uint32_t w = 0; w < kBitsetWords; ++w)
+      for (uint64_t bits = words_[w]; bits != 0; bits &= bits - 1)
+        if (!keep(static_cast<uint16_t>(w << 6 | __builtin_ctzll(bits)))) return false;
+    return true;
+  }
+
   bool empty() const { return !is_bitset_ && num_values_ == 0; }
   uint64_t cardinality() const {
     return is_bitset_ ? PopcountWords(reinterpret_cast<const char*>(words_), 0, kBitsetWords)
@@ -417,6 +475,17 @@ class Scratch {
   Marks marks_;
 };
 
+// Smallest first, so that an intersection shrinks soonest and arrays come before bitsets; but
+// runs last, where they are counted against rather than written out, which is dearer.
+void OrderForIntersection(Container* cs, size_t n) {
+  const auto before = [](const Container& a, const Container& b) {
+    const bool a_run = a.kind == Kind::kRun, b_run = b.kind == Kind::kRun;
+    return a_run != b_run ? b_run : a.cardinality < b.cardinality;
+  };
+  for (size_t i = 1; i < n; ++i)
+    for (size_t j = i; j > 0 && before(cs[j], cs[j - 1]); --j) std::swap(cs[j], cs[j - 1]);
+}
+
 // |cs[0] ∩ ... ∩ cs[n-1]| minus what is in *excluded (null: nothing), for n >= 1 containers of
 // one key. Reorders cs.
 uint64_t CountAtKey(Container* cs, size_t n, const Container* excluded, Scratch* scratch) {
@@ -425,14 +494,7 @@ uint64_t CountAtKey(Container* cs, size_t n, const Container* excluded, Scratch*
     const uint64_t dropped = CountBoth(cs[0], *excluded, scratch->marks());
     return cs[0].cardinality > dropped ? cs[0].cardinality - dropped : 0;  // corrupt: any count
   }
-  // Smallest first, so that the intersection shrinks soonest and arrays come before bitsets;
-  // but runs last, where they are counted against rather than written out, which is dearer.
-  const auto before = [](const Container& a, const Container& b) {
-    const bool a_run = a.kind == Kind::kRun, b_run = b.kind == Kind::kRun;
-    return a_run != b_run ? b_run : a.cardinality < b.cardinality;
-  };
-  for (size_t i = 1; i < n; ++i)
-    for (size_t j = i; j > 0 && before(cs[j], cs[j - 1]); --j) std::swap(cs[j], cs[j - 1]);
+  OrderForIntersection(cs, n);
   if (n == 2 && excluded == nullptr) return CountBoth(cs[0], cs[1], scratch->marks());
   // Fold all but the last into the scratch and count that against it; with exclusions, fold
   // them all and count what the exclusions take away.
@@ -532,6 +594,65 @@ uint64_t IntersectionCardinality(std::span<const RoaringView> sets, const Roarin
     total += CountAtKey(at_key.data(), n, has_excluded ? &excluded_here : nullptr, &scratch);
   }
   return total;
+}
+
+bool IntersectionValues(std::span<const RoaringView> sets, uint32_t from, size_t max, uint32_t* out,
+                        size_t* n) {
+  *n = 0;
+  const size_t num_sets = sets.size();
+  if (num_sets < 2) return false;
+  size_t lead = 0;
+  for (size_t s = 1; s < num_sets; ++s)
+    if (sets[s].num_containers() < sets[lead].num_containers()) lead = s;
+  SmallArray<uint32_t> next(num_sets);
+  SmallArray<Container> at_key(num_sets);
+  Scratch scratch;
+  uint16_t run_values[kRunValuesListed];
+  const RoaringView& leader = sets[lead];
+  for (uint32_t i = 0; i < leader.num_containers(); ++i) {
+    const uint32_t key = leader.key(i);
+    if (key < from >> 16) continue;
+    bool in_all = true;
+    for (size_t s = 0; s < num_sets && in_all; ++s) {
+      if (s == lead) {
+        at_key[s] = leader.container(i);
+        continue;
+      }
+      const RoaringView& v = sets[s];
+      uint32_t& p = next[s];
+      while (p < v.num_containers() && v.key(p) < key) ++p;
+      if (p == v.num_containers()) return true;  // no key left in common
+      in_all = v.key(p) == key;
+      if (in_all) at_key[s] = v.container(p);
+    }
+    if (!in_all) continue;
+    // A few values in runs (a rare word's neighbouring documents) are intersected as an array:
+    // as runs, they would be spread over a bitset and the bitset scanned.
+    size_t smallest = 0;
+    for (size_t s = 1; s < num_sets; ++s)
+      if (at_key[s].cardinality < at_key[smallest].cardinality) smallest = s;
+    if (at_key[smallest].kind == Kind::kRun && at_key[smallest].cardinality <= kRunValuesListed) {
+      const Container& runs = at_key[smallest];
+      uint32_t k = 0;
+      for (uint32_t r = 0; r < runs.num_runs; ++r)
+        for (uint32_t v = RunStart(runs.data, r), last = RunLast(runs.data, r);
+             v <= last && k < kRunValuesListed; ++v)
+          run_values[k++] = static_cast<uint16_t>(v);
+      at_key[smallest] = {Kind::kArray, k, reinterpret_cast<const char*>(run_values), 0};
+    }
+    OrderForIntersection(at_key.data(), num_sets);
+    scratch.Intersect(at_key[0], at_key[1]);
+    for (size_t s = 2; s < num_sets && !scratch.empty(); ++s) scratch.And(at_key[s]);
+    const bool fits = scratch.ForEach([&](uint16_t low) {
+      const uint32_t value = key << 16 | low;
+      if (value < from) return true;
+      if (*n == max) return false;
+      out[(*n)++] = value;
+      return true;
+    });
+    if (!fits) return false;
+  }
+  return true;
 }
 
 uint64_t UnionCardinality(std::span<const RoaringView> sets, const RoaringView* excluded) {

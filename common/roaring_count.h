@@ -1,7 +1,8 @@
 // Counting set algebra straight on RoaringViews: |A1 ∩ ... ∩ An| and |A1 ∪ ... ∪ An|, optionally
-// leaving out the values of a set D, without deserializing anything. RoaringView::ToRoaring()
-// validates and copies every container (an 8 KiB bitset is copied to be ANDed once); a count needs
-// neither, and a conjunction's count is mostly that copying otherwise.
+// leaving out the values of a set D, and the values of a small A1 ∩ ... ∩ An, without
+// deserializing anything. RoaringView::ToRoaring() validates and copies every container (an
+// 8 KiB bitset is copied to be ANDed once); a count needs neither, and a conjunction's count is
+// mostly that copying otherwise.
 //
 // Safe on any bytes RoaringView::Open() accepted: every read stays inside the containers Open()
 // bounded, and a scratch array gets at most one value per value read from an array container, so
@@ -21,6 +22,13 @@ namespace trawl {
 // 0 when `sets` is empty.
 uint64_t IntersectionCardinality(std::span<const RoaringView> sets,
                                  const RoaringView* excluded = nullptr);
+
+// The values >= `from` in every one of `sets` (at least two), ascending, into out[0, *n), as
+// long as there are at most `max` of them: false when there are more (out then holds `max` of
+// them), or when `sets` has fewer than two sets. On contents Open() does not check, the values
+// may be wrong or out of order, but no more than `max` are written.
+bool IntersectionValues(std::span<const RoaringView> sets, uint32_t from, size_t max, uint32_t* out,
+                        size_t* n);
 
 // The number of values in any of `sets` and not in `excluded` (null: nothing excluded); 0 when
 // `sets` is empty.

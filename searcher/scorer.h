@@ -53,6 +53,10 @@ class Scorer {
                                 TopKCollector* /*collector*/, QueryStop* /*stop*/) {
     return false;
   }
+  // The documents this scorer matches, from its first (a posting list's docids), for a
+  // conjunction that lists its matches by intersecting them; null when it has no such set at
+  // hand.
+  virtual const RoaringView* docid_set() const { return nullptr; }
   // Room for the documents of ScoreBatch.
   static constexpr size_t kBatchSize = 128;
   // The current document and the matches after it, up to kBatchSize of them and up to docid

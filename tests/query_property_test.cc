@@ -1136,6 +1136,67 @@ TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
   std::filesystem::remove_all(dir);
 }
 
+// Two words sharing few documents: a conjunction of two lists them by intersecting their docid
+// sets and scores only those (ConjunctionScorer::ListMatches), when the rarer has between 64
+// and 2048 documents in a segment and at most half of them match; otherwise, and with a third
+// word, the lead's loop runs. Checked against the reference on both sides of those limits, in
+// two segments, one with deletions, with ties (equal frequencies and lengths) among the matches.
+TEST(ConjunctionTopK, ListedMatchesGiveTheSameAnswer) {
+  const std::string dir = FreshTempDir("trawl_conjtopk").string();
+  std::unique_ptr<Analyzer> analyzer;
+  ASSERT_TRUE(Analyzer::Create({}, &analyzer).ok());
+  std::mt19937 rng(21);
+  // The share of documents holding each word: 8% and 15% share about 1.2%; 70% takes most of
+  // the rarer ones.
+  const std::vector<std::pair<std::string, uint32_t>> words = {
+      {"rar", 8}, {"mid", 15}, {"com", 70}, {"few", 2}};
+  auto next_text = [&] {
+    std::string text;
+    for (const auto& [word, percent] : words) {
+      if (rng() % 100 >= percent) continue;
+      for (size_t t = 0, tf = rng() % 4 == 0 ? 1 + rng() % 6 : 1; t < tf; ++t) text += word + " ";
+    }
+    const size_t filler = rng() % 3 == 0 ? rng() % 400 : rng() % 8;
+    for (size_t t = 0; t < filler; ++t) text += "fil" + std::to_string(rng() % 30) + " ";
+    return text;
+  };
+  BodyIndex index;
+  BuildBodyIndex(
+      dir, analyzer.get(), kUnderAsan ? 1500 : 3000, 64 << 20, next_text,
+      [&] { return 1 + rng() % 5; }, &index);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  const std::set<size_t>& deleted = index.deleted;
+  Reference ref(index.docs, analyzer.get());
+  std::unique_ptr<Searcher> searcher;
+  ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
+  for (const char* query :
+       {"rar AND mid", "mid AND rar", "few AND mid", "rar AND com", "mid AND com",
+        "rar AND mid AND com", "few AND rar", "+rar +mid -com"}) {
+    SCOPED_TRACE(std::string("query: ") + query);
+    Reference::Eval e;
+    const std::vector<size_t> expected = RankedLiveMatches(ref, query, deleted, &e);
+    for (size_t k : {1, 2, 10, 37, 300}) {
+      SearchOptions options;
+      options.top_k = k;
+      options.exact_total = false;
+      options.snippet_chars = 0;
+      SearchResults res;
+      ASSERT_TRUE(searcher->Search(query, options, &res).ok());
+      ASSERT_EQ(res.hits.size(), std::min(k, expected.size()));
+      for (size_t i = 0; i < res.hits.size(); ++i) {
+        const double want = e.score[expected[i]];
+        ASSERT_NEAR(res.hits[i].score, want, 1e-9 * std::max(1.0, want)) << "rank " << i;
+        const size_t got = index.number_of.at(res.hits[i].id);
+        ASSERT_FALSE(deleted.count(got));
+        if (got != expected[i]) {  // only a tie may swap documents
+          ASSERT_NEAR(e.score[got], want, 1e-9 * std::max(1.0, want)) << "rank " << i;
+        }
+      }
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
 // Phrase matching reads positions through streams that trust only the file's bounds: damaged
 // positions or frequencies may change which documents match, but never make a query read
 // outside the maps (run under the sanitizers) or crash.

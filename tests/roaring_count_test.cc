@@ -58,6 +58,41 @@ uint64_t Expected(const std::vector<const roaring_bitmap_t*>& sets,
                              : roaring_bitmap_andnot_cardinality(all.get(), excluded);
 }
 
+// CRoaring's values of sets[0] ∩ ... ∩ sets[n-1] at or after `from`.
+std::vector<uint32_t> ExpectedValues(const std::vector<const roaring_bitmap_t*>& sets,
+                                     uint32_t from) {
+  Bitmap all(roaring_bitmap_copy(sets[0]));
+  for (size_t i = 1; i < sets.size(); ++i) roaring_bitmap_and_inplace(all.get(), sets[i]);
+  std::vector<uint32_t> values(roaring_bitmap_get_cardinality(all.get()));
+  roaring_bitmap_to_uint32_array(all.get(), values.data());
+  values.erase(values.begin(), std::lower_bound(values.begin(), values.end(), from));
+  return values;
+}
+
+// IntersectionValues against CRoaring from several starting values, with room for exactly the
+// values (all written) and for one fewer (refused).
+void CheckValues(const std::vector<const roaring_bitmap_t*>& sets,
+                 const std::vector<RoaringView>& views) {
+  std::vector<uint32_t> got(1);
+  size_t n;
+  if (views.size() < 2) {
+    ASSERT_FALSE(IntersectionValues(views, 0, got.size(), got.data(), &n));
+    return;
+  }
+  const std::vector<uint32_t> all = ExpectedValues(sets, 0);
+  const uint32_t middle = all.empty() ? 0 : all[all.size() / 2];
+  for (uint32_t from : {0u, middle, middle + 1, 65536u, 70000u}) {
+    SCOPED_TRACE("from " + std::to_string(from));
+    const std::vector<uint32_t> want = ExpectedValues(sets, from);
+    got.assign(want.size() + 1, 0);
+    ASSERT_TRUE(IntersectionValues(views, from, want.size(), got.data(), &n));
+    ASSERT_EQ(std::vector<uint32_t>(got.begin(), got.begin() + n), want);
+    if (!want.empty()) {
+      ASSERT_FALSE(IntersectionValues(views, from, want.size() - 1, got.data(), &n));
+    }
+  }
+}
+
 // Checks the intersection and the union of every non-empty subset of `bitmaps` (in the given
 // order), with no exclusion and with each of `bitmaps` excluded in turn.
 void CheckAllSubsets(const std::vector<const roaring_bitmap_t*>& bitmaps, const std::string& what) {
@@ -74,6 +109,8 @@ void CheckAllSubsets(const std::vector<const roaring_bitmap_t*>& bitmaps, const 
       }
     }
     SCOPED_TRACE(what + ", subset " + std::to_string(mask));
+    CheckValues(sets, set_views);
+    ASSERT_FALSE(::testing::Test::HasFatalFailure());
     ASSERT_EQ(IntersectionCardinality(set_views), Expected(sets, nullptr));
     ASSERT_EQ(UnionCardinality(set_views), Expected(sets, nullptr, true));
     for (size_t e = 0; e < n; ++e) {
@@ -182,6 +219,38 @@ TEST(RoaringCount, FourWayOfRandomShapes) {
   }
 }
 
+// A few values in runs (a rare word's neighbouring documents), which IntersectionValues
+// intersects as an array, against every shape.
+TEST(RoaringCount, ValuesOfSmallRunContainers) {
+  uint64_t seed = 40;
+  for (Shape shape : kShapes) {
+    for (uint32_t values : {4u, 12u, 90u, 256u, 257u}) {
+      Bitmap runs(roaring_bitmap_create());
+      std::mt19937_64 rng(seed++);
+      for (uint32_t added = 0; added < values;) {
+        const uint32_t length = std::min<uint32_t>(values - added, 4 + rng() % 8);
+        const uint32_t start = rng() % 65000;
+        // Apart from the runs so far, so that the runs stay as many as planned.
+        bool apart = true;
+        for (uint32_t v = start == 0 ? 0 : start - 1; v <= start + length && apart; ++v)
+          apart = !roaring_bitmap_contains(runs.get(), v);
+        if (!apart) continue;
+        roaring_bitmap_add_range(runs.get(), start, start + length);
+        added += length;
+      }
+      roaring_bitmap_run_optimize(runs.get());
+      ASSERT_EQ(KindOf(runs.get()), Kind::kRun);
+      Bitmap other = ShapedBitmap(shape, seed++);
+      CheckAllSubsets({runs.get(), other.get()}, "runs of " + std::to_string(values));
+      // Runs that all lie inside the other set: every value is written.
+      Bitmap inside(roaring_bitmap_copy(runs.get()));
+      roaring_bitmap_and_inplace(inside.get(), other.get());
+      roaring_bitmap_run_optimize(inside.get());
+      CheckAllSubsets({inside.get(), other.get()}, "runs inside, " + std::to_string(values));
+    }
+  }
+}
+
 TEST(RoaringCount, RandomMultiContainerBitmaps) {
   for (uint64_t seed = 1; seed <= 60; ++seed) {
     // Few possible keys, so that keys are shared, absent on one side, or disjoint altogether.
@@ -257,6 +326,13 @@ void CountEveryWay(const RoaringView& damaged, const Views& healthy) {
   const auto count = [&](const std::vector<RoaringView>& sets, const RoaringView* excluded) {
     sink = sink + IntersectionCardinality(sets, excluded);
     sink = sink + UnionCardinality(sets, excluded);
+    // Any values will do, but no more than the room given.
+    uint32_t values[101];
+    values[100] = 0xDEADBEEF;
+    size_t n = 0;
+    sink = sink + IntersectionValues(sets, 0, 100, values, &n);
+    ASSERT_LE(n, 100u);
+    ASSERT_EQ(values[100], 0xDEADBEEF);
   };
   std::vector<RoaringView> sets = {damaged};
   count(sets, nullptr);

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <functional>
 
+#include "common/roaring_count.h"
 #include "searcher/collector.h"
 #include "searcher/explain.h"
 #include "searcher/query/bitmap.h"
@@ -52,16 +53,93 @@ uint32_t ConjunctionScorer::Advance(uint32_t target) {
   return doc_ = Align(children_.front()->Advance(target));
 }
 
+namespace {
+
+// The candidates of ConjunctionScorer's top-k loop: the lead's postings, which the followers
+// must then be advanced to and may lack.
+class LeadCandidates {
+ public:
+  static constexpr bool kListed = false;
+  explicit LeadCandidates(Scorer* lead) : lead_(lead) {}
+  uint32_t Next() { return lead_->Next(); }
+  uint32_t Advance(uint32_t target) { return lead_->Advance(target); }
+
+ private:
+  Scorer* const lead_;
+};
+
+// Or the documents every child holds, listed in advance; every child, the lead too, must then
+// be advanced to each.
+class ListedCandidates {
+ public:
+  static constexpr bool kListed = true;
+  ListedCandidates(const uint32_t* docs, size_t n) : docs_(docs), n_(n) {}
+  uint32_t First() { return i_ < n_ ? docs_[i_] : kNoMoreDocs; }
+  uint32_t Next() { return i_ < n_ ? Advance(docs_[i_] + 1) : kNoMoreDocs; }
+  // Linear: a range passed over holds few of the listed documents, and the list may be out of
+  // order on damaged sets.
+  uint32_t Advance(uint32_t target) {
+    while (i_ < n_ && docs_[i_] < target) ++i_;
+    return First();
+  }
+
+ private:
+  const uint32_t* const docs_;
+  const size_t n_;
+  size_t i_ = 0;
+};
+
+}  // namespace
+
 // CollectAll's block-max loop, with one more test before the followers are moved: once k
 // documents are held, a candidate of the lead whose own score plus the followers' block bounds
 // does not beat the threshold is passed over without advancing them (most candidates of a
 // common pair of words, whose blocks bound loosely). A document passed over scores at most
 // that sum, so at most the threshold, and would not have been offered. Scores are summed in
 // children order, as Score() sums them, so offers and answers are the same as CollectAll's.
+//
+// When one of two children is rare enough (kMaxListedMatches) and both have their docid sets
+// at hand, the candidates are instead the documents they both hold, found by intersecting those
+// sets container by container: a few instructions per value, where the lead's loop searches a
+// container per candidate for each follower, through a virtual call. Two common words may
+// share few documents, and then only those are visited.
 bool ConjunctionScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* deleted,
                                          TopKCollector* collector, QueryStop* stop) {
   // A document bound tighter than the blocks' is CollectAll's to use.
   if (has_doc_bound_) return false;
+  uint32_t listed[kMaxListedMatches];
+  size_t num_listed;
+  if (ListMatches(listed, &num_listed)) {
+    ListedCandidates candidates(listed, num_listed);
+    doc_ = CollectCandidates(candidates, candidates.First(), segment, deleted, collector, stop);
+  } else {
+    LeadCandidates candidates(children_.front().get());
+    doc_ = CollectCandidates(candidates, doc_, segment, deleted, collector, stop);
+  }
+  return true;
+}
+
+bool ConjunctionScorer::ListMatches(uint32_t* docs, size_t* n) const {
+  if (doc_ == kNoMoreDocs || children_.size() != 2) return false;
+  const RoaringView* lead = children_[0]->docid_set();
+  const RoaringView* follower = children_[1]->docid_set();
+  if (lead == nullptr || follower == nullptr) return false;
+  // Every list is then read whole: a rare child bounds that work, and the number of matches.
+  // A very rare one makes the lead's loop as cheap.
+  const uint64_t fewest = std::min(lead->cardinality(), follower->cardinality());
+  if (fewest > kMaxListedMatches || fewest < kMinListedLead) return false;
+  const RoaringView views[2] = {*lead, *follower};
+  // Damaged sets may share more documents than one holds: then the lead's loop runs.
+  if (!IntersectionValues(views, doc_, kMaxListedMatches, docs, n)) return false;
+  // When most of the lead's documents match, its loop visits about as many, each found by a
+  // step to the next posting, where a listed match is searched for in the lead too.
+  return *n <= lead->cardinality() / 2;
+}
+
+template <typename Candidates>
+uint32_t ConjunctionScorer::CollectCandidates(Candidates& candidates, uint32_t d, uint32_t segment,
+                                              const roaring_bitmap_t* deleted,
+                                              TopKCollector* collector, QueryStop* stop) {
   Scorer* const lead = children_.front().get();
   LoopStop loop_stop(stop);
   // A range [d, range_end] over which no child changes block (shallow lookups), with the
@@ -69,13 +147,13 @@ bool ConjunctionScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_
   bool have_range = false;
   uint32_t range_end = 0;
   double followers_bound = 0, lead_bound = 0;
-  uint32_t d = doc_;  // the lead's document; the followers stand at or before it
+  // d: the candidate; the followers stand at or before it, and so does the lead when the
+  // candidates are listed (else it stands on it).
   while (d != kNoMoreDocs) {
     if (loop_stop.Tick()) break;
-    bool lead_scored = false;
-    double lead_score = 0;
-    if (collector->full()) {
-      const double threshold = collector->threshold();
+    const bool full = collector->full();
+    const double threshold = full ? collector->threshold() : 0;
+    if (full) {
       if (!have_range || d > range_end) {
         lead_bound = BlockMaxScoreAtOf(*lead, child_bounds_.front(), d);
         range_end = ShallowBlockEndOf(child_bounds_.front());
@@ -89,17 +167,28 @@ bool ConjunctionScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_
         have_range = true;
       }
       if (lead_bound + followers_bound <= threshold) {
-        d = range_end >= kNoMoreDocs - 1 ? kNoMoreDocs : lead->Advance(range_end + 1);
-        continue;
-      }
-      lead_score = lead->Score();
-      lead_scored = true;
-      if (lead_score + followers_bound <= threshold) {
-        d = lead->Next();
+        d = range_end >= kNoMoreDocs - 1 ? kNoMoreDocs : candidates.Advance(range_end + 1);
         continue;
       }
     }
-    // Align the followers on d, or move the lead to the first document they could all share.
+    if constexpr (Candidates::kListed) {
+      const uint32_t l = lead->Advance(d);
+      if (l != d) {  // damaged sets only
+        d = candidates.Advance(l);
+        continue;
+      }
+    }
+    bool lead_scored = false;
+    double lead_score = 0;
+    if (full) {
+      lead_score = lead->Score();
+      lead_scored = true;
+      if (lead_score + followers_bound <= threshold) {
+        d = candidates.Next();
+        continue;
+      }
+    }
+    // Align the followers on d, or move to the first candidate they could all share.
     uint32_t next = d;
     for (size_t i = 1; i < children_.size(); ++i) {
       const uint32_t f = children_[i]->Advance(d);
@@ -109,7 +198,7 @@ bool ConjunctionScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_
       }
     }
     if (next != d) {
-      d = lead->Advance(next);
+      d = candidates.Advance(next);
       continue;
     }
     if (deleted == nullptr || !roaring_bitmap_contains(deleted, d)) {
@@ -117,10 +206,9 @@ bool ConjunctionScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_
       for (size_t i = 1; i < children_.size(); ++i) score += children_[i]->Score();
       collector->Offer(score, segment, d);
     }
-    d = lead->Next();
+    d = candidates.Next();
   }
-  doc_ = d;
-  return true;
+  return d;
 }
 
 uint32_t ConjunctionScorer::BlockEnd() {

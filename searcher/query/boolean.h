@@ -42,6 +42,22 @@ class ConjunctionScorer final : public Scorer, public BlockBounds {
 
  private:
   uint32_t Align(uint32_t target);
+  // Room for the documents CollectTopKAlone lists.
+  static constexpr size_t kMaxListedMatches = 2048;
+  // Below this many documents in the rarer child, its loop advances the other so few times
+  // that listing costs more.
+  static constexpr size_t kMinListedLead = 64;
+  // The documents both children of a conjunction of two hold from the current one on, into
+  // docs[0, *n), when each has its docid set at hand, the rarer holds between kMinListedLead
+  // and kMaxListedMatches, and at most half the lead's documents match; false otherwise (a
+  // third child would mostly be advanced to few of the others' shared documents).
+  bool ListMatches(uint32_t* docs, size_t* n) const;
+  // CollectTopKAlone's loop over `candidates` (LeadCandidates or ListedCandidates in
+  // boolean.cc), from candidate d; returns where it stopped.
+  template <typename Candidates>
+  uint32_t CollectCandidates(Candidates& candidates, uint32_t d, uint32_t segment,
+                             const roaring_bitmap_t* deleted, TopKCollector* collector,
+                             QueryStop* stop);
   std::vector<std::unique_ptr<Scorer>> children_;  // cheapest first: it leads
   std::vector<BlockBounds*> child_bounds_;         // parallel to children_; null: none
   bool has_doc_bound_ = false;

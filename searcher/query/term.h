@@ -54,6 +54,7 @@ class TermScorer final : public Scorer, public BlockBounds {
   }
   double MaxScore() const override { return max_score_; }
   uint64_t Cost() const override { return list_.doc_freq(); }
+  const RoaringView* docid_set() const override { return &list_.docids(); }
   bool CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* deleted,
                         TopKCollector* collector, QueryStop* stop) override;
   // The rest of the current block of postings.
