@@ -547,6 +547,53 @@ class SmallArray {
 // Keys are 16 bits: past them all.
 constexpr uint32_t kNoKey = 0x10000;
 
+// The keys every one of `sets` holds, in increasing order, with each set's container there:
+// only keys of the set with the fewest containers can be in all of them.
+class CommonKeys {
+ public:
+  explicit CommonKeys(std::span<const RoaringView> sets) : sets_(sets), next_(sets.size()) {
+    for (size_t s = 1; s < sets.size(); ++s)
+      if (sets[s].num_containers() < sets[lead_].num_containers()) lead_ = s;
+  }
+  // The next such key at or after `min_key` into *key and the sets' containers there into
+  // at_key (in the order of `sets`); false once there is none.
+  bool Next(uint32_t min_key, uint16_t* key, Container* at_key) {
+    const RoaringView& leader = sets_[lead_];
+    for (; i_ < leader.num_containers(); ++i_) {
+      const uint16_t k = leader.key(i_);
+      if (k < min_key) continue;
+      bool in_all = true;
+      for (size_t s = 0; s < sets_.size() && in_all; ++s) {
+        if (s == lead_) {
+          at_key[s] = leader.container(i_);
+          continue;
+        }
+        const RoaringView& v = sets_[s];
+        uint32_t& p = next_[s];  // the set's first container not yet passed
+        while (p < v.num_containers() && v.key(p) < k) ++p;
+        if (p == v.num_containers()) {  // no key left in common
+          i_ = leader.num_containers();
+          return false;
+        }
+        in_all = v.key(p) == k;
+        if (in_all) at_key[s] = v.container(p);
+      }
+      if (in_all) {
+        *key = k;
+        ++i_;
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  const std::span<const RoaringView> sets_;
+  size_t lead_ = 0;
+  uint32_t i_ = 0;  // the leader's next container
+  SmallArray<uint32_t> next_;
+};
+
 // The container of `view` (null: none) with this key, searched from *next on; keys must be asked
 // for in increasing order.
 bool FindContainer(const RoaringView* view, uint32_t key, uint32_t* next, Container* out) {
@@ -563,32 +610,13 @@ uint64_t IntersectionCardinality(std::span<const RoaringView> sets, const Roarin
   const size_t n = sets.size();
   if (n == 0) return 0;
   if (n == 1 && excluded == nullptr) return sets[0].cardinality();
-  // Only keys of the view with the fewest containers can be in all of them.
-  size_t lead = 0;
-  for (size_t s = 1; s < n; ++s)
-    if (sets[s].num_containers() < sets[lead].num_containers()) lead = s;
-  SmallArray<uint32_t> next(n);  // per view: its first container not yet passed
+  CommonKeys keys(sets);
   SmallArray<Container> at_key(n);
   uint32_t next_excluded = 0;
   Scratch scratch;
   uint64_t total = 0;
-  const RoaringView& leader = sets[lead];
-  for (uint32_t i = 0; i < leader.num_containers(); ++i) {
-    const uint16_t key = leader.key(i);
-    bool in_all = true;
-    for (size_t s = 0; s < n && in_all; ++s) {
-      if (s == lead) {
-        at_key[s] = leader.container(i);
-        continue;
-      }
-      const RoaringView& v = sets[s];
-      uint32_t& p = next[s];
-      while (p < v.num_containers() && v.key(p) < key) ++p;
-      if (p == v.num_containers()) return total;  // no key left in common
-      in_all = v.key(p) == key;
-      if (in_all) at_key[s] = v.container(p);
-    }
-    if (!in_all) continue;
+  uint16_t key;
+  while (keys.Next(0, &key, at_key.data())) {
     Container excluded_here{};
     const bool has_excluded = FindContainer(excluded, key, &next_excluded, &excluded_here);
     total += CountAtKey(at_key.data(), n, has_excluded ? &excluded_here : nullptr, &scratch);
@@ -601,31 +629,12 @@ bool IntersectionValues(std::span<const RoaringView> sets, uint32_t from, size_t
   *n = 0;
   const size_t num_sets = sets.size();
   if (num_sets < 2) return false;
-  size_t lead = 0;
-  for (size_t s = 1; s < num_sets; ++s)
-    if (sets[s].num_containers() < sets[lead].num_containers()) lead = s;
-  SmallArray<uint32_t> next(num_sets);
+  CommonKeys keys(sets);
   SmallArray<Container> at_key(num_sets);
   Scratch scratch;
   uint16_t run_values[kRunValuesListed];
-  const RoaringView& leader = sets[lead];
-  for (uint32_t i = 0; i < leader.num_containers(); ++i) {
-    const uint32_t key = leader.key(i);
-    if (key < from >> 16) continue;
-    bool in_all = true;
-    for (size_t s = 0; s < num_sets && in_all; ++s) {
-      if (s == lead) {
-        at_key[s] = leader.container(i);
-        continue;
-      }
-      const RoaringView& v = sets[s];
-      uint32_t& p = next[s];
-      while (p < v.num_containers() && v.key(p) < key) ++p;
-      if (p == v.num_containers()) return true;  // no key left in common
-      in_all = v.key(p) == key;
-      if (in_all) at_key[s] = v.container(p);
-    }
-    if (!in_all) continue;
+  uint16_t key;
+  while (keys.Next(from >> 16, &key, at_key.data())) {
     // A few values in runs (a rare word's neighbouring documents) are intersected as an array:
     // as runs, they would be spread over a bitset and the bitset scanned.
     size_t smallest = 0;
@@ -644,7 +653,7 @@ bool IntersectionValues(std::span<const RoaringView> sets, uint32_t from, size_t
     scratch.Intersect(at_key[0], at_key[1]);
     for (size_t s = 2; s < num_sets && !scratch.empty(); ++s) scratch.And(at_key[s]);
     const bool fits = scratch.ForEach([&](uint16_t low) {
-      const uint32_t value = key << 16 | low;
+      const uint32_t value = uint32_t{key} << 16 | low;
       if (value < from) return true;
       if (*n == max) return false;
       out[(*n)++] = value;

@@ -1060,6 +1060,34 @@ TEST(PhraseCount, MatchesBruteForceOnLongRepetitiveDocuments) {
   std::filesystem::remove_all(dir);
 }
 
+// The top 1, 2, 10, 37 and 300 of `query` without exact totals against the reference's ranking
+// of the live documents of `index`: the same scores rank by rank, and the same documents but
+// where scores tie.
+void ExpectTopKOfReference(const Searcher& searcher, const Reference& ref, const BodyIndex& index,
+                           const std::string& query) {
+  SCOPED_TRACE("query: " + query);
+  Reference::Eval e;
+  const std::vector<size_t> expected = RankedLiveMatches(ref, query, index.deleted, &e);
+  for (size_t k : {1, 2, 10, 37, 300}) {
+    SearchOptions options;
+    options.top_k = k;
+    options.exact_total = false;
+    options.snippet_chars = 0;
+    SearchResults res;
+    ASSERT_TRUE(searcher.Search(query, options, &res).ok());
+    ASSERT_EQ(res.hits.size(), std::min(k, expected.size()));
+    for (size_t i = 0; i < res.hits.size(); ++i) {
+      const double want = e.score[expected[i]];
+      ASSERT_NEAR(res.hits[i].score, want, 1e-9 * std::max(1.0, want)) << "rank " << i;
+      const size_t got = index.number_of.at(res.hits[i].id);
+      ASSERT_FALSE(index.deleted.count(got));
+      if (got != expected[i]) {  // only a tie may swap documents
+        ASSERT_NEAR(e.score[got], want, 1e-9 * std::max(1.0, want)) << "rank " << i;
+      }
+    }
+  }
+}
+
 // A lone term's top k reads the lengths of a block's postings only for those whose frequency
 // could beat the threshold at the shortest length the block's impacts allow
 // (TermScorer::CollectTopKAlone): checked against the reference's ranking on long posting lists
@@ -1096,7 +1124,6 @@ TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
       dir, analyzer.get(), kUnderAsan ? 1200 : 3000, 64 << 20, next_text,
       [&] { return 1 + rng() % 5; }, &index);
   ASSERT_FALSE(::testing::Test::HasFatalFailure());
-  const std::set<size_t>& deleted = index.deleted;
   Reference ref(index.docs, analyzer.get());
   std::unique_ptr<Searcher> searcher;
   ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
@@ -1111,27 +1138,8 @@ TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
         "\"ka lo\"", "\"mi ter ter\"", "\"zed zed\"", "\"ka ka\" mi"})
     queries.push_back(query);
   for (const std::string& query : queries) {
-    SCOPED_TRACE("query: " + query);
-    Reference::Eval e;
-    const std::vector<size_t> expected = RankedLiveMatches(ref, query, deleted, &e);
-    for (size_t k : {1, 2, 10, 37, 300}) {
-      SearchOptions options;
-      options.top_k = k;
-      options.exact_total = false;
-      options.snippet_chars = 0;
-      SearchResults res;
-      ASSERT_TRUE(searcher->Search(query, options, &res).ok());
-      ASSERT_EQ(res.hits.size(), std::min(k, expected.size()));
-      for (size_t i = 0; i < res.hits.size(); ++i) {
-        const double want = e.score[expected[i]];
-        ASSERT_NEAR(res.hits[i].score, want, 1e-9 * std::max(1.0, want)) << "rank " << i;
-        const size_t got = index.number_of.at(res.hits[i].id);
-        ASSERT_FALSE(deleted.count(got));
-        if (got != expected[i]) {  // only a tie may swap documents
-          ASSERT_NEAR(e.score[got], want, 1e-9 * std::max(1.0, want)) << "rank " << i;
-        }
-      }
-    }
+    ExpectTopKOfReference(*searcher, ref, index, query);
+    ASSERT_FALSE(::testing::Test::HasFatalFailure());
   }
   std::filesystem::remove_all(dir);
 }
@@ -1165,34 +1173,14 @@ TEST(ConjunctionTopK, ListedMatchesGiveTheSameAnswer) {
       dir, analyzer.get(), kUnderAsan ? 1500 : 3000, 64 << 20, next_text,
       [&] { return 1 + rng() % 5; }, &index);
   ASSERT_FALSE(::testing::Test::HasFatalFailure());
-  const std::set<size_t>& deleted = index.deleted;
   Reference ref(index.docs, analyzer.get());
   std::unique_ptr<Searcher> searcher;
   ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
   for (const char* query :
        {"rar AND mid", "mid AND rar", "few AND mid", "rar AND com", "mid AND com",
         "rar AND mid AND com", "few AND rar", "+rar +mid -com"}) {
-    SCOPED_TRACE(std::string("query: ") + query);
-    Reference::Eval e;
-    const std::vector<size_t> expected = RankedLiveMatches(ref, query, deleted, &e);
-    for (size_t k : {1, 2, 10, 37, 300}) {
-      SearchOptions options;
-      options.top_k = k;
-      options.exact_total = false;
-      options.snippet_chars = 0;
-      SearchResults res;
-      ASSERT_TRUE(searcher->Search(query, options, &res).ok());
-      ASSERT_EQ(res.hits.size(), std::min(k, expected.size()));
-      for (size_t i = 0; i < res.hits.size(); ++i) {
-        const double want = e.score[expected[i]];
-        ASSERT_NEAR(res.hits[i].score, want, 1e-9 * std::max(1.0, want)) << "rank " << i;
-        const size_t got = index.number_of.at(res.hits[i].id);
-        ASSERT_FALSE(deleted.count(got));
-        if (got != expected[i]) {  // only a tie may swap documents
-          ASSERT_NEAR(e.score[got], want, 1e-9 * std::max(1.0, want)) << "rank " << i;
-        }
-      }
-    }
+    ExpectTopKOfReference(*searcher, ref, index, query);
+    ASSERT_FALSE(::testing::Test::HasFatalFailure());
   }
   std::filesystem::remove_all(dir);
 }
