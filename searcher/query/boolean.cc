@@ -129,11 +129,12 @@ bool ConjunctionScorer::ListMatches(uint32_t* docs, size_t* n) const {
   const uint64_t fewest = std::min(lead->cardinality(), follower->cardinality());
   if (fewest > kMaxListedMatches || fewest < kMinListedLead) return false;
   const RoaringView views[2] = {*lead, *follower};
-  // Damaged sets may share more documents than one holds: then the lead's loop runs.
-  if (!IntersectionValues(views, doc_, kMaxListedMatches, docs, n)) return false;
-  // When most of the lead's documents match, its loop visits about as many, each found by a
-  // step to the next posting, where a listed match is searched for in the lead too.
-  return *n <= lead->cardinality() / 2;
+  // When more than half the lead's documents match, its loop visits about as many, each found
+  // by a step to the next posting, where a listed match is searched for in the lead too: the
+  // listing stops there, and the lead's loop runs. (Damaged sets may also share more documents
+  // than the lead holds.)
+  const size_t most = static_cast<size_t>(lead->cardinality() / 2);
+  return IntersectionValues(views, doc_, std::min(most, kMaxListedMatches), docs, n);
 }
 
 template <typename Candidates>
