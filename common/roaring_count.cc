@@ -102,7 +102,7 @@ struct CountingSink {
   static constexpr bool kMarksRuns = true;
   // When one array is this many times longer than the other, searching it for each value of
   // the short one beats marking the short one and testing the long one's values.
-  static constexpr uint32_t kGallopRatio = 32;
+  static constexpr uint32_t kArrayGallopRatio = kGallopRatio;
   uint32_t n = 0;
   void Keep(uint16_t, bool matched) { n += matched; }
   // values[from, to), all matched.
@@ -115,11 +115,11 @@ struct CountingSink {
 
 // `out` must not overlap the arrays being read.
 struct WritingSink {
-  // Writing out marked values found in runs visits every word the runs span: searching the
-  // runs for each value is cheaper.
+  // Writing out marked values found in runs would visit every word the runs span: searching
+  // the runs for each value is cheaper, so it has no KeepMarkedInRuns.
   static constexpr bool kMarksRuns = false;
   // Writing a value out costs more than counting it: searching pays sooner.
-  static constexpr uint32_t kGallopRatio = 4;
+  static constexpr uint32_t kArrayGallopRatio = 4;
   uint16_t* out;
   uint32_t n = 0;
   // Writes unconditionally: no branch to mispredict.
@@ -129,18 +129,6 @@ struct WritingSink {
   }
   void KeepAll(const char* values, uint32_t from, uint32_t to) {
     for (uint32_t i = from; i < to; ++i) out[n++] = Load16(values + 2 * i);
-  }
-  void KeepMarkedInRuns(const char* marked, const char* runs, uint32_t num_runs) {
-    for (uint32_t r = 0; r < num_runs; ++r) {
-      const uint32_t first = RunStart(runs, r), last = RunLast(runs, r);
-      for (uint32_t w = first >> 6; w <= last >> 6; ++w) {
-        uint64_t bits = Load64(marked + 8 * w);
-        if (w == first >> 6) bits &= ~uint64_t{0} << (first & 63);
-        if (w == last >> 6) bits &= ~uint64_t{0} >> (63 - (last & 63));
-        for (; bits != 0; bits &= bits - 1)
-          out[n++] = static_cast<uint16_t>(w << 6 | __builtin_ctzll(bits));
-      }
-    }
   }
 };
 
@@ -226,7 +214,7 @@ void IntersectArrays(const char* a, uint32_t na, const char* b, uint32_t nb, Mar
     }
     return;
   }
-  if (nb / na < Sink::kGallopRatio) {
+  if (nb / na < Sink::kArrayGallopRatio) {
     IntersectArrayWithBitset(b, nb, marks->Mark(a, na), sink);
     marks->Unmark(a, na);
     return;
@@ -257,10 +245,12 @@ void IntersectArrayWithRuns(const char* values, uint32_t n, const char* runs, ui
     }
     return;
   }
-  if (Sink::kMarksRuns && num_runs / n < kGallopRatio) {
-    sink->KeepMarkedInRuns(marks->Mark(values, n), runs, num_runs);
-    marks->Unmark(values, n);
-    return;
+  if constexpr (Sink::kMarksRuns) {
+    if (num_runs / n < kGallopRatio) {
+      sink->KeepMarkedInRuns(marks->Mark(values, n), runs, num_runs);
+      marks->Unmark(values, n);
+      return;
+    }
   }
   // A few values among many runs, or values to write out: search the runs for each.
   uint32_t r = 0;
