@@ -1,8 +1,15 @@
 #include "common/roaring_count.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cassert>
 #include <cstring>
 #include <memory>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define TRAWL_VECTOR_ARRAYS 1
+#endif
 
 namespace trawl {
 
@@ -24,6 +31,9 @@ constexpr uint32_t kGallopRatio = 32;
 constexpr uint32_t kRunValuesListed = 256;
 // Two arrays of at most this many values each are merged.
 constexpr uint32_t kMergedArrayValues = 64;
+// Values past its end a scratch array has room for: an array intersection compared eight values
+// at a time stores eight, of which only the matches count.
+constexpr uint32_t kScratchSlack = 16;
 
 // ---- bulk popcounts (PopcountWords is RoaringView's). Release builds target baseline x86-64,
 // where __builtin_popcountll is a libgcc call; these loops are where a conjunction of common
@@ -92,10 +102,54 @@ void ClearBits(uint64_t* words, uint32_t first, uint32_t last) {
   words[w1] &= ~high_mask;
 }
 
+// ---- two arrays compared eight values against eight (SSE4.2's pcmpestrm compares every pair of
+// two vectors of eight uint16 at once), as Schlegel, Willhalm and Lehner's "Fast Sorted-Set
+// Intersection using SIMD Instructions" (2011): several times faster than marking one array and
+// testing the other's values, or than a merge, whose every step waits on an unpredictable
+// comparison. Release builds target baseline x86-64, so it is compiled for SSE4.2 apart and
+// taken when the processor has it.
+
+#ifdef TRAWL_VECTOR_ARRAYS
+#define TRAWL_TARGET_SSE42 __attribute__((target("sse4.2,popcnt")))
+
+// For each mask of eight lanes, the byte order that moves the lanes set in it to the front.
+struct MatchedFirstTable {
+  alignas(16) uint8_t lanes[256][16];
+  constexpr MatchedFirstTable() : lanes{} {
+    for (uint32_t mask = 0; mask < 256; ++mask) {
+      uint32_t k = 0;
+      for (uint32_t lane = 0; lane < 8; ++lane) {
+        if ((mask >> lane & 1) == 0) continue;
+        lanes[mask][2 * k] = static_cast<uint8_t>(2 * lane);
+        lanes[mask][2 * k + 1] = static_cast<uint8_t>(2 * lane + 1);
+        ++k;
+      }
+      for (; k < 8; ++k) lanes[mask][2 * k] = lanes[mask][2 * k + 1] = 0x80;  // zeroed
+    }
+  }
+};
+constexpr MatchedFirstTable kMatchedFirst;
+
+#endif
+
+bool ProcessorCanVectorArrays() {
+#ifdef TRAWL_VECTOR_ARRAYS
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt");
+#else
+  return false;
+#endif
+}
+
+// Whether arrays are intersected eight values at a time: where the processor can, unless a
+// test turned it off to check the other paths.
+std::atomic<bool> vector_arrays{ProcessorCanVectorArrays()};
+
 // ---- an array against any container. The values in the intersection go to a sink, which
 // counts them or writes them out. No path passes more values than the array has, nor any value
-// twice, so a writer writes at most 4096 values (the most an array container or a scratch array
-// holds), whatever the bytes.
+// twice, so a writer keeps at most 4096 values (the most an array container or a scratch array
+// holds), whatever the bytes; the vector path may store up to eight more past them, and a
+// scratch array has that room (kScratchSlack).
 
 struct CountingSink {
   // Runs against marked values are counted a word at a time (KeepMarkedInRuns).
@@ -111,6 +165,12 @@ struct CountingSink {
   void KeepMarkedInRuns(const char* marked, const char* runs, uint32_t num_runs) {
     n += static_cast<uint32_t>(CountBitsInRuns(marked, runs, num_runs));
   }
+#ifdef TRAWL_VECTOR_ARRAYS
+  // Of eight values, those whose lanes are set in `matched`.
+  TRAWL_TARGET_SSE42 void KeepMatchedOfEight(__m128i /*values*/, uint32_t matched) {
+    n += static_cast<uint32_t>(__builtin_popcount(matched));
+  }
+#endif
 };
 
 // `out` must not overlap the arrays being read.
@@ -130,6 +190,17 @@ struct WritingSink {
   void KeepAll(const char* values, uint32_t from, uint32_t to) {
     for (uint32_t i = from; i < to; ++i) out[n++] = Load16(values + 2 * i);
   }
+#ifdef TRAWL_VECTOR_ARRAYS
+  // Stores all eight lanes, the matched ones moved to the front: `out` needs room for eight
+  // values from n on.
+  TRAWL_TARGET_SSE42 void KeepMatchedOfEight(__m128i values, uint32_t matched) {
+    if (matched == 0) return;
+    const __m128i order =
+        _mm_load_si128(reinterpret_cast<const __m128i*>(kMatchedFirst.lanes[matched]));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + n), _mm_shuffle_epi8(values, order));
+    n += static_cast<uint32_t>(__builtin_popcount(matched));
+  }
+#endif
 };
 
 // The first index in [from, n) whose value_at(index) is >= `target`, else n (galloping, then
@@ -164,9 +235,10 @@ void IntersectArrayWithBitset(const char* values, uint32_t n, const char* words,
   }
 }
 
-// A bitset of an array's values. Two arrays of similar lengths intersect faster by marking one
-// and testing the other's values than by a merge, which must wait for each comparison before
-// it can load the next value; an array and many runs, by counting marked bits run by run.
+// A bitset of an array's values. Without SSE4.2, two arrays of similar lengths intersect faster
+// by marking one and testing the other's values than by a merge, which must wait for each
+// comparison before it can load the next value; an array and many runs, by counting marked bits
+// run by run.
 // Cleared after each use, so zeroed once per count at most.
 class Marks {
  public:
@@ -195,6 +267,63 @@ class Marks {
   uint64_t words_[kBitsetWords];
 };
 
+// Merges a[i, na) with b[j, nb) without a branch per step.
+template <typename Sink>
+void MergeArrays(const char* a, uint32_t na, const char* b, uint32_t nb, uint32_t i, uint32_t j,
+                 Sink* sink) {
+  while (i < na && j < nb) {
+    const uint16_t x = Load16(a + 2 * i), y = Load16(b + 2 * j);
+    sink->Keep(x, x == y);
+    i += x <= y;
+    j += y <= x;
+  }
+}
+
+#ifdef TRAWL_VECTOR_ARRAYS
+// Eight values of each array at a time: the block whose last value is smaller moves on (both
+// when equal), so every pair of blocks that can share a value is compared once, and the
+// matches come out ascending. The values left over past the last whole blocks are merged.
+template <typename Sink>
+TRAWL_TARGET_SSE42 void IntersectArraysByEights(const char* a, uint32_t na, const char* b,
+                                                uint32_t nb, Sink* sink) {
+  const uint32_t a_blocks_end = na & ~7u, b_blocks_end = nb & ~7u;
+  const uint32_t first_kept = sink->n;
+  uint32_t i = 0, j = 0;
+  if (a_blocks_end > 0 && b_blocks_end > 0) {
+    const auto load = [](const char* p) {
+      return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    };
+    __m128i va = load(a), vb = load(b);
+    // On sorted arrays a's values kept so far are at most those of its blocks up to i's; on
+    // damaged ones a block could match again and again, and the sink would overflow.
+    uint32_t kept = 0;
+    for (;;) {
+      const uint32_t matched = static_cast<uint32_t>(_mm_cvtsi128_si32(
+          _mm_cmpestrm(vb, 8, va, 8, _SIDD_UWORD_OPS | _SIDD_CMP_EQUAL_ANY | _SIDD_BIT_MASK)));
+      kept += static_cast<uint32_t>(__builtin_popcount(matched));
+      if (kept > i + 8) return;
+      sink->KeepMatchedOfEight(va, matched);
+      const uint16_t a_last = Load16(a + 2 * (i + 7)), b_last = Load16(b + 2 * (j + 7));
+      if (a_last <= b_last) {
+        i += 8;
+        if (i == a_blocks_end) break;
+        va = load(a + 2 * i);
+      }
+      if (b_last <= a_last) {
+        j += 8;
+        if (j == b_blocks_end) break;
+        vb = load(b + 2 * j);
+      }
+    }
+  }
+  MergeArrays(a, na, b, nb, i, j, sink);
+  // The merge may write again values of a's block that the loop matched, if b's bytes are
+  // damaged: at most eight, into the room a writing sink has past its values. The count says
+  // no more than a's values, so intersections after this one cannot grow.
+  sink->n = std::min(sink->n, first_kept + na);
+}
+#endif
+
 template <typename Sink>
 void IntersectArrays(const char* a, uint32_t na, const char* b, uint32_t nb, Marks* marks,
                      Sink* sink) {
@@ -203,15 +332,16 @@ void IntersectArrays(const char* a, uint32_t na, const char* b, uint32_t nb, Mar
     std::swap(na, nb);
   }
   if (na == 0) return;
+#ifdef TRAWL_VECTOR_ARRAYS
+  // Up to a ratio of about 40 the pass over both beats searching the longer for each value.
+  if (na >= 8 && nb / na < kGallopRatio && vector_arrays.load(std::memory_order_relaxed)) {
+    IntersectArraysByEights(a, na, b, nb, sink);
+    return;
+  }
+#endif
   if (nb <= kMergedArrayValues) {
-    // Too few values to pay for clearing the marks: a merge without a branch per step.
-    uint32_t i = 0, j = 0;
-    while (i < na && j < nb) {
-      const uint16_t x = Load16(a + 2 * i), y = Load16(b + 2 * j);
-      sink->Keep(x, x == y);
-      i += x <= y;
-      j += y <= x;
-    }
+    // Too few values to pay for clearing the marks.
+    MergeArrays(a, na, b, nb, 0, 0, sink);
     return;
   }
   if (nb / na < Sink::kArrayGallopRatio) {
@@ -335,6 +465,7 @@ class Scratch {
       is_bitset_ = false;
       WritingSink sink{values_[0]};
       IntersectArrayWith(array.data, array.cardinality, other, &marks_, &sink);
+      assert(sink.n <= kMaxArrayValues);
       current_ = 0;
       num_values_ = sink.n;
       return;
@@ -356,6 +487,7 @@ class Scratch {
       WritingSink sink{values_[1 - current_]};
       IntersectArrayWith(reinterpret_cast<const char*>(values_[current_]), num_values_, c, &marks_,
                          &sink);
+      assert(sink.n <= num_values_);
       current_ = 1 - current_;
       num_values_ = sink.n;
       return;
@@ -460,7 +592,7 @@ class Scratch {
   bool is_bitset_ = false;
   int current_ = 0;  // values_[current_] holds the values
   uint32_t num_values_ = 0;
-  uint16_t values_[2][kMaxArrayValues];
+  uint16_t values_[2][kMaxArrayValues + kScratchSlack];
   uint64_t words_[kBitsetWords];
   Marks marks_;
 };
@@ -595,6 +727,10 @@ bool FindContainer(const RoaringView* view, uint32_t key, uint32_t* next, Contai
 }
 
 }  // namespace
+
+namespace roaring_count_internal {
+bool SetVectorArrays(bool on) { return vector_arrays.exchange(on && ProcessorCanVectorArrays()); }
+}  // namespace roaring_count_internal
 
 uint64_t IntersectionCardinality(std::span<const RoaringView> sets, const RoaringView* excluded) {
   const size_t n = sets.size();

@@ -34,6 +34,12 @@ bool IntersectionValues(std::span<const RoaringView> sets, uint32_t from, size_t
 // `sets` is empty.
 uint64_t UnionCardinality(std::span<const RoaringView> sets, const RoaringView* excluded = nullptr);
 
+namespace roaring_count_internal {
+// Whether two arrays are intersected eight values at a time (SSE4.2), as they are by default on
+// a processor that has it; for tests of the other paths. Returns the previous setting.
+bool SetVectorArrays(bool on);
+}  // namespace roaring_count_internal
+
 }  // namespace trawl
 
 #endif  // TRAWL_COMMON_ROARING_COUNT_H_

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -248,6 +249,60 @@ TEST(RoaringCount, ValuesOfSmallRunContainers) {
       roaring_bitmap_run_optimize(inside.get());
       CheckAllSubsets({inside.get(), other.get()}, "runs inside, " + std::to_string(values));
     }
+  }
+}
+
+// Two arrays at one key, of lengths on both sides of every eight (the blocks the vector
+// intersection compares) and of every ratio, with few, many and no values in common: counted and
+// listed against CRoaring with each way of intersecting arrays the processor allows.
+TEST(RoaringCount, ArraysOfEveryLengthAndRatio) {
+  const uint32_t lengths[] = {1, 7, 8, 9, 16, 17, 63, 64, 65, 257, 1000, 4096};
+  enum class Overlap { kSparse, kDense, kDisjoint, kSubset };
+  std::mt19937_64 rng(17);
+  const auto array = [&](uint32_t n, Overlap overlap, bool second) {
+    // The ends of the key, which the blocks hold like any value, and then n - 2 more.
+    std::set<uint32_t> values = {0, 65535};
+    for (uint32_t i = 0; values.size() < n; ++i) {
+      switch (overlap) {
+        case Overlap::kSparse:  // from all 65536, so that few are shared
+          values.insert(static_cast<uint32_t>(rng() % 65536));
+          break;
+        case Overlap::kDense:  // from a range about as long as the longer array
+          values.insert(static_cast<uint32_t>(rng() % 6000 * 7));
+          break;
+        case Overlap::kDisjoint:  // even against odd, interleaved (the ends shared)
+          values.insert(static_cast<uint32_t>((rng() % 32767) * 2 + (second ? 1 : 2)));
+          break;
+        case Overlap::kSubset:  // the longer array holds every value of the shorter
+          values.insert(1 + i * 13);
+          break;
+      }
+    }
+    std::vector<uint32_t> sorted(values.begin(), values.end());
+    sorted.resize(n);
+    Bitmap r(roaring_bitmap_create());
+    roaring_bitmap_add_many(r.get(), sorted.size(), sorted.data());
+    return r;  // not run-optimized: an array container
+  };
+  for (const bool vector : {true, false}) {
+    const bool before = roaring_count_internal::SetVectorArrays(vector);
+    for (const Overlap overlap :
+         {Overlap::kSparse, Overlap::kDense, Overlap::kDisjoint, Overlap::kSubset}) {
+      for (const uint32_t na : lengths) {
+        for (const uint32_t nb : lengths) {
+          Bitmap a = array(na, overlap, false);
+          Bitmap b = array(nb, overlap, true);
+          ASSERT_EQ(KindOf(a.get()), Kind::kArray);
+          ASSERT_EQ(KindOf(b.get()), Kind::kArray);
+          ASSERT_EQ(roaring_bitmap_get_cardinality(b.get()), nb);
+          CheckAllSubsets({a.get(), b.get()}, "vector " + std::to_string(vector) + ", overlap " +
+                                                  std::to_string(static_cast<int>(overlap)) + ", " +
+                                                  std::to_string(na) + " and " +
+                                                  std::to_string(nb));
+        }
+      }
+    }
+    roaring_count_internal::SetVectorArrays(before);
   }
 }
 
