@@ -1144,10 +1144,10 @@ TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
   std::filesystem::remove_all(dir);
 }
 
-// Two words sharing few documents: a conjunction of two lists them by intersecting their docid
-// sets and scores only those (ConjunctionScorer::ListMatches), when the rarer has between 64
-// and 2048 documents in a segment and at most half of them match; otherwise, and with a third
-// word, the lead's loop runs. Checked against the reference on both sides of those limits, in
+// Words sharing few documents: a conjunction of up to four lists them by intersecting their
+// docid sets and scores only those (ConjunctionScorer::ListMatches), when the rarest has between
+// 64 and 2048 documents in a segment and at most half of the lead's match; otherwise, and with a
+// fifth word, the lead's loop runs. Checked against the reference on both sides of those limits, in
 // two segments, one with deletions, with ties (equal frequencies and lengths) among the matches.
 TEST(ConjunctionTopK, ListedMatchesGiveTheSameAnswer) {
   const std::string dir = FreshTempDir("trawl_conjtopk").string();
@@ -1178,7 +1178,8 @@ TEST(ConjunctionTopK, ListedMatchesGiveTheSameAnswer) {
   ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
   for (const char* query :
        {"rar AND mid", "mid AND rar", "few AND mid", "rar AND com", "mid AND com",
-        "rar AND mid AND com", "few AND rar", "+rar +mid -com"}) {
+        "rar AND mid AND com", "com AND mid AND rar", "rar AND mid AND com AND fil3",
+        "rar AND mid AND com AND fil3 AND fil4", "few AND rar", "+rar +mid -com"}) {
     ExpectTopKOfReference(*searcher, ref, index, query);
     ASSERT_FALSE(::testing::Test::HasFatalFailure());
   }

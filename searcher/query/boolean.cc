@@ -98,11 +98,11 @@ class ListedCandidates {
 // that sum, so at most the threshold, and would not have been offered. Scores are summed in
 // children order, as Score() sums them, so offers and answers are the same as CollectAll's.
 //
-// When one of two children is rare enough (kMaxListedMatches) and both have their docid sets
-// at hand, the candidates are instead the documents they both hold, found by intersecting those
-// sets container by container: a few instructions per value, where the lead's loop searches a
-// container per candidate for each follower, through a virtual call. Two common words may
-// share few documents, and then only those are visited.
+// When a child is rare enough (kMaxListedMatches) and all have their docid sets at hand, the
+// candidates are instead the documents they all hold, found by intersecting those sets
+// container by container: a few instructions per value, where the lead's loop searches a
+// container per candidate for each follower, through a virtual call. Common words may share
+// few documents, and then only those are visited.
 bool ConjunctionScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* deleted,
                                          TopKCollector* collector, QueryStop* stop) {
   // A document bound tighter than the blocks' is CollectAll's to use.
@@ -120,21 +120,27 @@ bool ConjunctionScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_
 }
 
 bool ConjunctionScorer::ListMatches(uint32_t* docs, size_t* n) const {
-  if (doc_ == kNoMoreDocs || children_.size() != 2) return false;
-  const RoaringView* lead = children_[0]->docid_set();
-  const RoaringView* follower = children_[1]->docid_set();
-  if (lead == nullptr || follower == nullptr) return false;
+  const size_t num_children = children_.size();
+  if (doc_ == kNoMoreDocs || num_children > kMaxListedChildren) return false;
+  const RoaringView* sets[kMaxListedChildren];
+  uint64_t fewest = UINT64_MAX;
+  for (size_t i = 0; i < num_children; ++i) {
+    sets[i] = children_[i]->docid_set();
+    if (sets[i] == nullptr) return false;
+    fewest = std::min(fewest, sets[i]->cardinality());
+  }
   // Every list is then read whole: a rare child bounds that work, and the number of matches.
   // A very rare one makes the lead's loop as cheap.
-  const uint64_t fewest = std::min(lead->cardinality(), follower->cardinality());
   if (fewest > kMaxListedMatches || fewest < kMinListedLead) return false;
-  const RoaringView views[2] = {*lead, *follower};
+  RoaringView views[kMaxListedChildren];
+  for (size_t i = 0; i < num_children; ++i) views[i] = *sets[i];
   // When more than half the lead's documents match, its loop visits about as many, each found
   // by a step to the next posting, where a listed match is searched for in the lead too: the
   // listing stops there, and the lead's loop runs. (Damaged sets may also share more documents
   // than the lead holds.)
-  const size_t most = static_cast<size_t>(lead->cardinality() / 2);
-  return IntersectionValues(views, doc_, std::min(most, kMaxListedMatches), docs, n);
+  const size_t most = static_cast<size_t>(sets[0]->cardinality() / 2);
+  return IntersectionValues(std::span<const RoaringView>(views, num_children), doc_,
+                            std::min(most, kMaxListedMatches), docs, n);
 }
 
 template <typename Candidates>

@@ -47,10 +47,11 @@ class ConjunctionScorer final : public Scorer, public BlockBounds {
   // Below this many documents in the rarer child, its loop advances the other so few times
   // that listing costs more.
   static constexpr size_t kMinListedLead = 64;
-  // The documents both children of a conjunction of two hold from the current one on, into
-  // docs[0, *n), when each has its docid set at hand, the rarer holds between kMinListedLead
-  // and kMaxListedMatches, and at most half the lead's documents match; false otherwise (a
-  // third child would mostly be advanced to few of the others' shared documents).
+  // Conjunctions of more children keep the lead's loop (queries are rarely that long).
+  static constexpr size_t kMaxListedChildren = 4;
+  // The documents every child holds from the current one on, into docs[0, *n), when each has
+  // its docid set at hand, the rarest holds between kMinListedLead and kMaxListedMatches, and at
+  // most half the lead's documents match; false otherwise.
   bool ListMatches(uint32_t* docs, size_t* n) const;
   // CollectTopKAlone's loop over `candidates` (LeadCandidates or ListedCandidates in
   // boolean.cc), from candidate d; returns where it stopped.
