@@ -267,10 +267,10 @@ class Marks {
   uint64_t words_[kBitsetWords];
 };
 
-// Merges a[i, na) with b[j, nb) without a branch per step.
+// Merges a with b without a branch per step.
 template <typename Sink>
-void MergeArrays(const char* a, uint32_t na, const char* b, uint32_t nb, uint32_t i, uint32_t j,
-                 Sink* sink) {
+void MergeArrays(const char* a, uint32_t na, const char* b, uint32_t nb, Sink* sink) {
+  uint32_t i = 0, j = 0;
   while (i < na && j < nb) {
     const uint16_t x = Load16(a + 2 * i), y = Load16(b + 2 * j);
     sink->Keep(x, x == y);
@@ -279,10 +279,24 @@ void MergeArrays(const char* a, uint32_t na, const char* b, uint32_t nb, uint32_
   }
 }
 
+// Each of values[i, n) searched for in others[j, m), from where the last was found: a few
+// values against many.
+template <typename Sink>
+void SearchEachIn(const char* values, uint32_t i, uint32_t n, const char* others, uint32_t j,
+                  uint32_t m, Sink* sink) {
+  const auto other_at = [others](uint32_t k) { return Load16(others + 2 * k); };
+  for (; i < n; ++i) {
+    const uint16_t v = Load16(values + 2 * i);
+    j = GallopTo(j, m, v, other_at);
+    if (j == m) return;
+    sink->Keep(v, other_at(j) == v);
+  }
+}
+
 #ifdef TRAWL_VECTOR_ARRAYS
 // Eight values of each array at a time: the block whose last value is smaller moves on (both
 // when equal), so every pair of blocks that can share a value is compared once, and the
-// matches come out ascending. The values left over past the last whole blocks are merged.
+// matches come out ascending. The values left past the last whole blocks are searched for.
 template <typename Sink>
 TRAWL_TARGET_SSE42 void IntersectArraysByEights(const char* a, uint32_t na, const char* b,
                                                 uint32_t nb, Sink* sink) {
@@ -316,9 +330,15 @@ TRAWL_TARGET_SSE42 void IntersectArraysByEights(const char* a, uint32_t na, cons
       }
     }
   }
-  MergeArrays(a, na, b, nb, i, j, sink);
-  // The merge may write again values of a's block that the loop matched, if b's bytes are
-  // damaged: at most eight, into the room a writing sink has past its values. The count says
+  // One side has fewer than eight values left; the other may have thousands. Each of the few
+  // is searched for in the other.
+  if (na - i < nb - j) {
+    SearchEachIn(a, i, na, b, j, nb, sink);
+  } else {
+    SearchEachIn(b, j, nb, a, i, na, sink);
+  }
+  // The search may write again values of a's block that the loop matched, if the bytes are
+  // damaged: fewer than eight, into the room a writing sink has past its values. The count says
   // no more than a's values, so intersections after this one cannot grow.
   sink->n = std::min(sink->n, first_kept + na);
 }
@@ -341,7 +361,7 @@ void IntersectArrays(const char* a, uint32_t na, const char* b, uint32_t nb, Mar
 #endif
   if (nb <= kMergedArrayValues) {
     // Too few values to pay for clearing the marks.
-    MergeArrays(a, na, b, nb, 0, 0, sink);
+    MergeArrays(a, na, b, nb, sink);
     return;
   }
   if (nb / na < Sink::kArrayGallopRatio) {
@@ -349,14 +369,7 @@ void IntersectArrays(const char* a, uint32_t na, const char* b, uint32_t nb, Mar
     marks->Unmark(a, na);
     return;
   }
-  uint32_t j = 0;
-  const auto b_at = [b](uint32_t i) { return Load16(b + 2 * i); };
-  for (uint32_t i = 0; i < na; ++i) {
-    const uint16_t v = Load16(a + 2 * i);
-    j = GallopTo(j, nb, v, b_at);
-    if (j == nb) return;
-    sink->Keep(v, b_at(j) == v);
-  }
+  SearchEachIn(a, 0, na, b, 0, nb, sink);
 }
 
 template <typename Sink>
