@@ -1,9 +1,10 @@
 // Micro benchmarks of the codecs every query runs through (Google Benchmark): Roaring cursors
-// over the three container kinds, bit-packed frequencies and varint positions. They show
-// the cost per posting of a primitive in isolation, which the whole-query benchmarks
-// (latency_bench, the peers harness) cannot attribute. Also the two ways of counting a keyword
-// facet (searcher/facets.h): a column scan against per-value posting intersections. Build: the
-// trawl-micro-bench target; run: build/bench/trawl-micro-bench [--benchmark_filter=REGEX].
+// over the three container kinds, array containers intersected, bit-packed frequencies and
+// varint positions. They show the cost per posting of a primitive in isolation, which the
+// whole-query benchmarks (latency_bench, the peers harness) cannot attribute. Also the two ways
+// of counting a keyword facet (searcher/facets.h): a column scan against per-value posting
+// intersections. Build: the trawl-micro-bench target; run: build/bench/trawl-micro-bench
+// [--benchmark_filter=REGEX].
 #include <benchmark/benchmark.h>
 #include <roaring/roaring.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 
 #include "common/bitpack.h"
 #include "common/coding.h"
+#include "common/roaring_count.h"
 #include "common/roaring_view.h"
 #include "format/column_reader.h"
 #include "format/column_writer.h"
@@ -32,8 +34,8 @@ constexpr uint32_t kUniverse = 1u << 22;  // 4M docids: 64 Roaring containers
 // The portable serialization of `count` distinct docids below kUniverse, every one of them
 // within a run of `run` consecutive ids: run 1 gives array or bitset containers by density,
 // long runs give run containers.
-std::string SerializedBitmap(uint32_t count, uint32_t run) {
-  std::mt19937 rng(42);
+std::string SerializedBitmap(uint32_t count, uint32_t run, uint32_t seed = 42) {
+  std::mt19937 rng(seed);
   roaring_bitmap_t* b = roaring_bitmap_create();
   while (roaring_bitmap_get_cardinality(b) < count) {
     const uint32_t start = rng() % (kUniverse - run);
@@ -82,6 +84,41 @@ void BM_CursorAdvance(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(advances));
 }
 BENCHMARK(BM_CursorAdvance)->Args({20000, 64})->Args({1000000, 64})->Args({1000000, 4096});
+
+// Args: values per container of the shorter array, how many times that the longer holds,
+// whether arrays are compared eight values at a time (SSE4.2), and counting (0) or listing (1).
+// Two sets of 64 array containers, as a conjunction's count or listing meets them.
+void BM_ArrayIntersection(benchmark::State& state) {
+  const uint32_t shorter = static_cast<uint32_t>(state.range(0));
+  const uint32_t longer = shorter * static_cast<uint32_t>(state.range(1));
+  const bool before = roaring_count_internal::SetVectorArrays(state.range(2) != 0);
+  const std::string a = SerializedBitmap(shorter * 64, 1, 1),
+                    b = SerializedBitmap(longer * 64, 1, 2);
+  std::vector<RoaringView> views(2);
+  if (!RoaringView::Open(a, &views[0]).ok() || !RoaringView::Open(b, &views[1]).ok() ||
+      views[1].container(0).kind != RoaringView::Container::Kind::kArray)
+    state.SkipWithError("not two sets of arrays");
+  std::vector<uint32_t> out(views[0].cardinality());
+  for (auto _ : state) {
+    if (state.range(3) == 0) {
+      benchmark::DoNotOptimize(IntersectionCardinality(views));
+    } else {
+      size_t n;
+      benchmark::DoNotOptimize(IntersectionValues(views, 0, out.size(), out.data(), &n));
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * (shorter + longer) * 64);
+  roaring_count_internal::SetVectorArrays(before);
+}
+void ArrayArgs(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"shorter", "ratio", "vector", "list"});
+  for (int64_t shorter : {16, 100, 1000})
+    for (int64_t ratio : {1, 4, 16, 32})
+      if (shorter * ratio <= 4096)  // arrays still
+        for (int64_t vector : {0, 1})
+          for (int64_t list : {0, 1}) b->Args({shorter, ratio, vector, list});
+}
+BENCHMARK(BM_ArrayIntersection)->Apply(ArrayArgs);
 
 // Arg: bit width of the packed values. One block of 128 term frequencies, as a posting list
 // stores them.
