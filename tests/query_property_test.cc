@@ -1,8 +1,8 @@
 // Every query feature against a brute-force reference on generated corpora: random documents
 // over a Zipfian vocabulary (fixed seeds), indexed into several segments over two commits; for
-// random term, indexed term, OR, AND, NOT, phrase, slop, field and prefix queries (also ones whose
-// positive clauses match nothing or analyze to no term, beside exclusions) the exact count equals
-// the reference and the top-k equals exhaustive BM25, or BM25F with field weights and per-field b,
+// random term, indexed term, OR, AND, NOT, phrase, slop, field and prefix queries (also ones whose positive
+// clauses match nothing or analyze to no term, beside exclusions) the exact count equals the
+// reference and the top-k equals exhaustive BM25, or BM25F with field weights and per-field b,
 // with or without term proximity (ties broken by docid), and --explain's total is the score;
 // with deleted documents too, for counts. Each query is run built in code too (trawl/query.h),
 // alone and restricted by a filter clause, with explanation trees whose value is the score.
@@ -212,7 +212,8 @@ class Reference {
       }
       std::set<std::pair<std::string, std::string>> pairs;
       for (size_t k = 0; k + 1 < sequence.size(); ++k) {
-        if (sequence[k] != sequence[k + 1]) pairs.insert(std::minmax(sequence[k], sequence[k + 1]));
+        if (sequence[k] != sequence[k + 1])
+          pairs.insert(std::minmax(sequence[k], sequence[k + 1]));
       }
       const double avgdl = Get(total_, f) / Get(n_, f);
       for (size_t d = 0; d < docs_.size(); ++d) {
@@ -313,24 +314,21 @@ class Reference {
     }
     return true;
   }
-  // Phrase frequency. Exact: occurrences. Sloppy: the documented definition
-  // (docs/query-language.md).
-  static double PhraseFreq(const std::vector<std::string>& toks,
-                           const std::vector<std::string>& terms, uint32_t slop) {
+  // Phrase frequency. Exact: occurrences. Sloppy: the documented definition (docs/query-language.md).
+  static double PhraseFreq(const std::vector<std::string>& toks, const std::vector<std::string>& terms,
+                           uint32_t slop) {
     const size_t k = terms.size();
     std::vector<std::vector<int64_t>> pos(k);
     for (size_t i = 0; i < k; ++i)
       for (size_t p = 0; p < toks.size(); ++p)
-        if (toks[p] == terms[i])
-          pos[i].push_back(static_cast<int64_t>(p) - static_cast<int64_t>(i));
+        if (toks[p] == terms[i]) pos[i].push_back(static_cast<int64_t>(p) - static_cast<int64_t>(i));
     for (const auto& v : pos)
       if (v.empty()) return 0;
     if (slop == 0) {
       double f = 0;
       for (int64_t s : pos[0]) {
         bool all = true;
-        for (size_t i = 1; i < k; ++i)
-          all = all && std::binary_search(pos[i].begin(), pos[i].end(), s);
+        for (size_t i = 1; i < k; ++i) all = all && std::binary_search(pos[i].begin(), pos[i].end(), s);
         if (all) f += 1;
       }
       return f;
@@ -400,8 +398,7 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
     ASSERT_TRUE(Analyzer::Create({}, &analyzer_).ok());
     rng_.seed(GetParam());
     // Vocabulary: pronounceable words; Zipfian frequencies.
-    const char* syll[] = {"ka", "lo",  "mi",  "ter", "von", "sa",
-                          "ru", "pel", "dax", "qui", "ne",  "bo"};
+    const char* syll[] = {"ka", "lo", "mi", "ter", "von", "sa", "ru", "pel", "dax", "qui", "ne", "bo"};
     std::set<std::string> seen;
     while (vocab_.size() < 300) {
       std::string w;
@@ -411,8 +408,7 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
     }
     double sum = 0;
     for (size_t i = 0; i < vocab_.size(); ++i) sum += 1.0 / (i + 1);
-    for (size_t i = 0; i < vocab_.size(); ++i)
-      cdf_.push_back((i ? cdf_.back() : 0) + 1.0 / (i + 1) / sum);
+    for (size_t i = 0; i < vocab_.size(); ++i) cdf_.push_back((i ? cdf_.back() : 0) + 1.0 / (i + 1) / sum);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -432,8 +428,7 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
       if (const size_t at = word.find(from); at != std::string::npos) word.replace(at, 1, to);
     }
     if (rng_() % 4 == 0) word += std::vector<std::string>{"s", "ing", "ed"}[rng_() % 3];
-    if (rng_() % 8 == 0 && word[0] >= 'a' && word[0] <= 'z')
-      word[0] = static_cast<char>(word[0] - 32);
+    if (rng_() % 8 == 0 && word[0] >= 'a' && word[0] <= 'z') word[0] = static_cast<char>(word[0] - 32);
     return word;
   }
   // The first n code points of a UTF-8 word.
@@ -488,52 +483,31 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
   std::string RandomQuery() {
     auto w = [&] { return Word(); };
     switch (rng_() % 21) {
-      case 0:
-        return w();
-      case 1:
-        return w() + " " + w();
-      case 2:
-        return w() + " " + w() + " " + w();
-      case 3:
-        return "+" + w() + " +" + w();
-      case 4:
-        return w() + " AND " + w();
-      case 5:
-        return w() + " -" + w();
-      case 6:
-        return "+" + w() + " " + w();
-      case 7:
-        return "NOT " + w();
-      case 8:
-        return "\"" + w() + " " + w() + "\"";
-      case 9:
-        return "\"" + w() + " " + w() + "\"~" + std::to_string(1 + rng_() % 3);
-      case 10:
-        return "title:" + w() + " body:" + w();
-      case 11:
-        return FirstChars(w(), 2) + "*";
-      case 12:
-        return "(" + w() + " OR " + w() + ") AND " + w();
+      case 0: return w();
+      case 1: return w() + " " + w();
+      case 2: return w() + " " + w() + " " + w();
+      case 3: return "+" + w() + " +" + w();
+      case 4: return w() + " AND " + w();
+      case 5: return w() + " -" + w();
+      case 6: return "+" + w() + " " + w();
+      case 7: return "NOT " + w();
+      case 8: return "\"" + w() + " " + w() + "\"";
+      case 9: return "\"" + w() + " " + w() + "\"~" + std::to_string(1 + rng_() % 3);
+      case 10: return "title:" + w() + " body:" + w();
+      case 11: return FirstChars(w(), 2) + "*";
+      case 12: return "(" + w() + " OR " + w() + ") AND " + w();
       // Required words over several fields with optional and excluded ones: MaxScore with
       // required groups.
-      case 13:
-        return "+" + w() + " -" + w();
-      case 14:
-        return "+" + w() + " +" + w() + " " + w() + " -" + w();
-      case 15:
-        return "+\"" + w() + " " + w() + "\" " + w();
-      case 16:
-        return "+title:" + w() + " +" + w() + " body:" + w();
+      case 13: return "+" + w() + " -" + w();
+      case 14: return "+" + w() + " +" + w() + " " + w() + " -" + w();
+      case 15: return "+\"" + w() + " " + w() + "\" " + w();
+      case 16: return "+title:" + w() + " +" + w() + " body:" + w();
       // Phrases as MaxScore clauses beside words: confirmed only where they can compete
       // (two-phase), or advanced onto as non-essential clauses.
-      case 17:
-        return "\"" + w() + " " + w() + "\" " + w();
-      case 18:
-        return "+" + w() + " \"" + w() + " " + w() + "\"";
-      case 19:
-        return "\"" + w() + " " + w() + "\" \"" + w() + " " + w() + "\" -" + w();
-      default:
-        return "\"" + w() + " " + w() + " " + w() + "\"~" + std::to_string(rng_() % 4);
+      case 17: return "\"" + w() + " " + w() + "\" " + w();
+      case 18: return "+" + w() + " \"" + w() + " " + w() + "\"";
+      case 19: return "\"" + w() + " " + w() + "\" \"" + w() + " " + w() + "\" -" + w();
+      default: return "\"" + w() + " " + w() + " " + w() + "\"~" + std::to_string(rng_() % 4);
     }
   }
 
@@ -550,18 +524,12 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
       return field + (rng_() % 2 ? ":=" + term : ":=\"" + term + "\"");
     };
     switch (rng_() % 6) {
-      case 0:
-        return indexed();
-      case 1:
-        return indexed() + " " + indexed();
-      case 2:
-        return "+" + indexed() + " +" + indexed();
-      case 3:
-        return indexed() + " " + w() + " -" + indexed();
-      case 4:
-        return "+" + indexed() + " \"" + w() + " " + w() + "\"";
-      default:
-        return "(" + indexed() + " OR " + w() + ") AND " + indexed();
+      case 0: return indexed();
+      case 1: return indexed() + " " + indexed();
+      case 2: return "+" + indexed() + " +" + indexed();
+      case 3: return indexed() + " " + w() + " -" + indexed();
+      case 4: return "+" + indexed() + " \"" + w() + " " + w() + "\"";
+      default: return "(" + indexed() + " OR " + w() + ") AND " + indexed();
     }
   }
 
@@ -599,46 +567,26 @@ class QueryPropertyTest : public ::testing::TestWithParam<int> {
       return std::string(kPunctuation[rng_() % 4]);
     };
     switch (rng_() % 20) {
-      case 0:
-        return absent() + " -" + w();
-      case 1:
-        return "\"" + w() + " " + absent() + " " + w() + "\" -" + w();
-      case 2:
-        return "zz* -" + w();
-      case 3:
-        return punct() + " -" + w();
-      case 4:
-        return "+(" + absent() + " " + absent() + ") -" + w();
-      case 5:
-        return "(" + absent() + " -" + w() + ") OR " + w();
-      case 6:
-        return "+" + punct() + " " + w() + " -" + w();
-      case 7:
-        return "(" + punct() + " -" + w() + ") OR " + absent();
-      case 8:
-        return rng_() % 2 ? "-" + punct() : "NOT " + punct();
-      case 9:
-        return punct() + " " + absent() + " -" + w();
-      case 10:
-        return "+" + punct() + " +" + w() + " -" + w();
-      case 11:
-        return "(" + punct() + " " + punct() + ") -" + w();
-      case 12:
-        return absent() + " " + w() + " -" + w();
-      case 13:
-        return "+" + w() + " +(" + absent() + " -" + w() + ")";
-      case 14:
-        return "\"" + punct() + " " + punct() + "\" -" + w();
-      case 15:
-        return "title:" + absent() + " -" + w();
-      case 16:
-        return "-" + punct() + " -" + w();
-      case 17:
-        return "(" + absent() + " -" + w() + ") " + w() + " -" + w();
-      case 18:
-        return "(" + punct() + ") OR " + w() + " " + absent();
-      default:
-        return "(" + w() + " AND " + absent() + ") OR (zz* -" + w() + ") OR " + w();
+      case 0: return absent() + " -" + w();
+      case 1: return "\"" + w() + " " + absent() + " " + w() + "\" -" + w();
+      case 2: return "zz* -" + w();
+      case 3: return punct() + " -" + w();
+      case 4: return "+(" + absent() + " " + absent() + ") -" + w();
+      case 5: return "(" + absent() + " -" + w() + ") OR " + w();
+      case 6: return "+" + punct() + " " + w() + " -" + w();
+      case 7: return "(" + punct() + " -" + w() + ") OR " + absent();
+      case 8: return rng_() % 2 ? "-" + punct() : "NOT " + punct();
+      case 9: return punct() + " " + absent() + " -" + w();
+      case 10: return "+" + punct() + " +" + w() + " -" + w();
+      case 11: return "(" + punct() + " " + punct() + ") -" + w();
+      case 12: return absent() + " " + w() + " -" + w();
+      case 13: return "+" + w() + " +(" + absent() + " -" + w() + ")";
+      case 14: return "\"" + punct() + " " + punct() + "\" -" + w();
+      case 15: return "title:" + absent() + " -" + w();
+      case 16: return "-" + punct() + " -" + w();
+      case 17: return "(" + absent() + " -" + w() + ") " + w() + " -" + w();
+      case 18: return "(" + punct() + ") OR " + w() + " " + absent();
+      default: return "(" + w() + " AND " + absent() + ") OR (zz* -" + w() + ") OR " + w();
     }
   }
 
@@ -685,10 +633,10 @@ std::vector<RefDoc> QueryPropertyTest::BuildIndex() {
 void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f,
                                            const ProximityConfig& proximity) {
   std::vector<RefDoc> ref_docs = BuildIndex();
-  Reference ref(
-      ref_docs,
-      FieldAnalyzerMap{{"title", FieldAnalyzerOf("title")}, {"body", FieldAnalyzerOf("body")}},
-      bm25f, proximity);
+  Reference ref(ref_docs,
+                FieldAnalyzerMap{{"title", FieldAnalyzerOf("title")},
+                                 {"body", FieldAnalyzerOf("body")}},
+                bm25f, proximity);
   std::unique_ptr<Searcher> searcher;
   ASSERT_TRUE(Searcher::Open(dir_, {}, &searcher).ok());
   ASSERT_EQ(searcher->num_docs(), ref_docs.size());
@@ -754,11 +702,11 @@ void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f,
 
   size_t indexed_terms_matching = 0;  // indexed-term queries with a match: the check saw some
   for (int qi = 0; qi < 190; ++qi) {
-    const std::string query = qi >= 150                                 ? RandomVanishingQuery()
-                              : qi % 10 == 5                            ? RandomLongQuery()
-                              : qi % 10 == 8                            ? RandomIndexedTermQuery()
+    const std::string query = qi >= 150                                  ? RandomVanishingQuery()
+                              : qi % 10 == 5                             ? RandomLongQuery()
+                              : qi % 10 == 8 ? RandomIndexedTermQuery()
                               : proximity.weight > 0 && rng_() % 2 == 0 ? RandomBag()
-                                                                        : RandomQuery();
+                                                                         : RandomQuery();
     // Under ASan a third of the queries, of every kind (long ones and vanishing ones too).
     if (kUnderAsan && qi % 3 != 0) continue;
     SCOPED_TRACE("query: " + query);
@@ -776,47 +724,47 @@ void QueryPropertyTest::CheckRandomQueries(const Bm25fConfig& bm25f,
                             query.find(" AND ") == std::string::npos &&
                             query.find("NOT ") == std::string::npos;
     for (int run = 0; run < (proximity.weight > 0 && bare_words ? 8 : 4); ++run)
-      for (bool exact_total : {true, false}) {
-        const size_t k = std::vector<size_t>{1, 10, 100, 1000}[run % 4];
-        SearchOptions so;
-        so.top_k = k;
-        so.exact_total = exact_total;
-        so.plain_text = run >= 4;
-        so.proximity = proximity.weight;
-        so.proximity_window = proximity.window;
-        so.bm25f = bm25f.on;
-        SCOPED_TRACE(std::string(so.plain_text ? "plain text" : "query language") + ", k " +
-                     std::to_string(k));
-        so.field_weights = bm25f.weights;
-        so.field_b = bm25f.b;
-        so.explain = k == 10;
-        so.snippet_chars = 0;
-        SearchResults res;
-        Status s = searcher->Search(query, so, &res);
-        ASSERT_TRUE(s.ok()) << s.ToString();
-        if (res.total_exact) {
-          ASSERT_EQ(res.total, expected.size());
-        } else {
-          ASSERT_FALSE(exact_total);
-          ASSERT_LE(res.total, expected.size());
+    for (bool exact_total : {true, false}) {
+      const size_t k = std::vector<size_t>{1, 10, 100, 1000}[run % 4];
+      SearchOptions so;
+      so.top_k = k;
+      so.exact_total = exact_total;
+      so.plain_text = run >= 4;
+      so.proximity = proximity.weight;
+      so.proximity_window = proximity.window;
+      so.bm25f = bm25f.on;
+      SCOPED_TRACE(std::string(so.plain_text ? "plain text" : "query language") + ", k " +
+                   std::to_string(k));
+      so.field_weights = bm25f.weights;
+      so.field_b = bm25f.b;
+      so.explain = k == 10;
+      so.snippet_chars = 0;
+      SearchResults res;
+      Status s = searcher->Search(query, so, &res);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      if (res.total_exact) {
+        ASSERT_EQ(res.total, expected.size());
+      } else {
+        ASSERT_FALSE(exact_total);
+        ASSERT_LE(res.total, expected.size());
+      }
+      ASSERT_EQ(res.hits.size(), std::min(k, expected.size()));
+      for (size_t i = 0; i < res.hits.size(); ++i) {
+        const double want = e.score[expected[i]];
+        ASSERT_NEAR(res.hits[i].score, want, 1e-9 * std::max(1.0, want)) << "rank " << i;
+        const size_t got = index_of.at(res.hits[i].id);
+        if (got != expected[i]) {
+          // Only a tie may reorder documents, and then the lower docid must come first.
+          ASSERT_NEAR(e.score[got], want, 1e-9 * std::max(1.0, want)) << "rank " << i;
         }
-        ASSERT_EQ(res.hits.size(), std::min(k, expected.size()));
-        for (size_t i = 0; i < res.hits.size(); ++i) {
-          const double want = e.score[expected[i]];
-          ASSERT_NEAR(res.hits[i].score, want, 1e-9 * std::max(1.0, want)) << "rank " << i;
-          const size_t got = index_of.at(res.hits[i].id);
-          if (got != expected[i]) {
-            // Only a tie may reorder documents, and then the lower docid must come first.
-            ASSERT_NEAR(e.score[got], want, 1e-9 * std::max(1.0, want)) << "rank " << i;
-          }
-          if (so.explain) {
-            // The explanation's first line is its total, printed with 6 significant digits.
-            const double explained = std::stod(res.hits[i].explanation);
-            ASSERT_NEAR(explained, res.hits[i].score, 1e-5 * std::max(1.0, want))
-                << res.hits[i].explanation;
-          }
+        if (so.explain) {
+          // The explanation's first line is its total, printed with 6 significant digits.
+          const double explained = std::stod(res.hits[i].explanation);
+          ASSERT_NEAR(explained, res.hits[i].score, 1e-5 * std::max(1.0, want))
+              << res.hits[i].explanation;
         }
       }
+    }
     uint64_t count;
     ASSERT_TRUE(searcher->Count(query, &count).ok());
     ASSERT_EQ(count, expected.size());
@@ -1346,8 +1294,7 @@ TEST(QueryPaging, OffsetPagesAreSlicesOfTheFullRanking) {
     for (int i = 0; i < 50; ++i) {
       Document d;
       d.id = "p" + std::to_string(i);
-      d.fields.emplace_back("body",
-                            std::string(i % 7 + 1, 'x') + " apple " + (i % 3 ? "pear" : ""));
+      d.fields.emplace_back("body", std::string(i % 7 + 1, 'x') + " apple " + (i % 3 ? "pear" : ""));
       ASSERT_TRUE(w->Add(d).ok());
     }
     ASSERT_TRUE(w->Commit().ok());
