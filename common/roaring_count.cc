@@ -500,7 +500,7 @@ class Scratch {
       WritingSink sink{values_[1 - current_]};
       IntersectArrayWith(reinterpret_cast<const char*>(values_[current_]), num_values_, c, &marks_,
                          &sink);
-      assert(sink.n <= num_values_);
+      assert(sink.n <= kMaxArrayValues);
       current_ = 1 - current_;
       num_values_ = sink.n;
       return;
