@@ -1190,7 +1190,7 @@ TEST(ConjunctionTopK, ListedMatchesGiveTheSameAnswer) {
 // has bitset containers, a word held by a stretch of consecutive documents has runs, and a rare
 // word has arrays: the cursors' moves between container kinds, with and without deletions (the
 // first commit has some).
-TEST(PhraseCount, ListedCandidatesOfEveryContainerKind) {
+TEST(PhraseCount, CountsOverEveryContainerKind) {
   const std::string dir = FreshTempDir("trawl_phrase_listed").string();
   std::unique_ptr<Analyzer> analyzer;
   ASSERT_TRUE(Analyzer::Create({}, &analyzer).ok());

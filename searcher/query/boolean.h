@@ -44,7 +44,7 @@ class ConjunctionScorer final : public Scorer, public BlockBounds {
   uint32_t Align(uint32_t target);
   // Room for the documents CollectTopKAlone lists.
   static constexpr size_t kMaxListedMatches = 2048;
-  // Below this many documents in the rarer child, its loop advances the other so few times
+  // Below this many documents in the rarest child, its loop advances the others so few times
   // that listing costs more.
   static constexpr size_t kMinListedLead = 64;
   // Conjunctions of more children keep the lead's loop (queries are rarely that long).
