@@ -64,6 +64,8 @@ class TopKCollector {
   // (SearchOptions::allow_partial), which keep what was collected.
   void RefuseOnceStopped(const QueryStop* stop) { stop_ = stop; }
   size_t k() const { return k_; }
+  // True if documents at or before a search-after bound are refused.
+  bool has_after() const { return has_after_; }
   size_t size() const { return heap_.size(); }
   // The collected documents, best first. Empties the collector.
   std::vector<ScoredDoc> TakeSorted();

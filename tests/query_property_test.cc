@@ -1144,6 +1144,72 @@ TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
   std::filesystem::remove_all(dir);
 }
 
+// A lone term's first block, offered to an empty collector, offers only its postings scoring at
+// least the block's k-th best score (TermScorer::CollectTopKAlone): ties at that score are all
+// offered, so the first indexed of them win as everywhere; and the whole block is offered where
+// some of its best may not be taken: deleted, or refused by a search-after bound. 400 documents
+// of one segment: d50 has the word three times in three tokens, 15 of the first block's (d0,
+// d9, ..., d126) twice in two, the others once in two, so that each kind ties. Top k for several
+// k, and every page of 3 and of 10 by cursor, against the ranking worked out here (d50, the
+// 15, the others, each in index order); then again with 12 of the 15 deleted.
+TEST(TermTopK, FirstBlockTiesDeletionsAndPagesKeepIndexOrder) {
+  const std::string dir = FreshTempDir("trawl_termfloor").string();
+  std::vector<std::string> best, better, tied;
+  std::unique_ptr<IndexWriter> w;
+  ASSERT_TRUE(IndexWriter::Open(dir, {}, &w).ok());
+  for (int i = 0; i < 400; ++i) {
+    Document d;
+    d.id = "d" + std::to_string(i);
+    const bool twice = i % 9 == 0 && i < 128;  // all in the first block
+    d.fields.emplace_back("body", i == 50 ? "ka ka ka" : twice ? "ka ka" : "ka fil");
+    (i == 50 ? best : twice ? better : tied).push_back(d.id);
+    ASSERT_TRUE(w->Add(d).ok());
+  }
+  ASSERT_TRUE(w->Commit().ok());
+  auto expect_ranking = [&](const std::vector<std::string>& ranking) {
+    std::unique_ptr<Searcher> searcher;
+    ASSERT_TRUE(Searcher::Open(dir, {}, &searcher).ok());
+    SearchOptions options;
+    options.exact_total = false;  // a lone term's own loop runs only without exact totals
+    options.snippet_chars = 0;
+    for (size_t k : {1, 3, 6, 8, 9, 10, 129, 400}) {
+      options.top_k = k;
+      SearchResults res;
+      ASSERT_TRUE(searcher->Search("ka", options, &res).ok());
+      ASSERT_EQ(res.hits.size(), std::min(k, ranking.size()));
+      for (size_t i = 0; i < res.hits.size(); ++i)
+        ASSERT_EQ(res.hits[i].id, ranking[i]) << "k " << k << " rank " << i;
+    }
+    for (size_t page_size : {3, 10}) {
+      options.top_k = page_size;
+      options.after.clear();
+      std::vector<std::string> paged;
+      for (int page = 0; page < 200; ++page) {
+        SearchResults res;
+        ASSERT_TRUE(searcher->Search("ka", options, &res).ok());
+        for (const Hit& h : res.hits) paged.push_back(h.id);
+        if (res.next.empty()) break;
+        options.after = res.next;
+      }
+      ASSERT_EQ(paged, ranking) << "pages of " << page_size;
+    }
+  };
+  std::vector<std::string> ranking = best;
+  ranking.insert(ranking.end(), better.begin(), better.end());
+  ranking.insert(ranking.end(), tied.begin(), tied.end());
+  expect_ranking(ranking);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+  for (int i = 9; i <= 108; i += 9) {
+    const std::string id = "d" + std::to_string(i);
+    ASSERT_TRUE(w->Delete(id).ok());
+    ranking.erase(std::find(ranking.begin(), ranking.end(), id));
+  }
+  ASSERT_TRUE(w->Commit().ok());
+  expect_ranking(ranking);
+  w.reset();
+  std::filesystem::remove_all(dir);
+}
+
 // Words sharing few documents: a conjunction of up to four lists them by intersecting their
 // docid sets and scores only those (ConjunctionScorer::ListMatches), when the rarest has between
 // 64 and 2048 documents in a segment and at most half of the lead's match; otherwise, and with a
