@@ -1145,13 +1145,13 @@ TEST(TermTopK, PostingsPassedOverByFrequencyNeverChangeTheAnswer) {
 }
 
 // A lone term's first block, offered to an empty collector, offers only its postings scoring at
-// least the block's k-th best score (TermScorer::CollectTopKAlone): ties at that score are all
-// offered, so the first indexed of them win as everywhere; and the whole block is offered where
-// some of its best may not be taken: deleted, or refused by a search-after bound. 400 documents
-// of one segment: d50 has the word three times in three tokens, 15 of the first block's (d0,
-// d9, ..., d126) twice in two, the others once in two, so that each kind ties. Top k for several
-// k, and every page of 3 and of 10 by cursor, against the ranking worked out here (d50, the
-// 15, the others, each in index order); then again with 12 of the 15 deleted.
+// least a floor no higher than its k-th best score (TermScorer::CollectTopKAlone): ties at the
+// floor are all offered, so the first indexed of them win as everywhere; and the whole block is
+// offered where some of its best may not be taken: deleted, or refused by a search-after bound.
+// 400 documents of one segment: d50 has the word three times in three tokens, 15 of the first
+// block's (d0, d9, ..., d126) twice in two, the others once in two, so that each kind ties. Top
+// k for several k, and every page of 3 and of 10 by cursor, against the ranking worked out here
+// (d50, the 15, the others, each in index order); then again with 12 of the 15 deleted.
 TEST(TermTopK, FirstBlockTiesDeletionsAndPagesKeepIndexOrder) {
   const std::string dir = FreshTempDir("trawl_termfloor").string();
   std::vector<std::string> best, better, tied;
