@@ -34,6 +34,15 @@
 #       gcide, usrdoc, or a path to a JSONL file) with the shared peers harness. Results go to
 #       /tmp/peers-work/<corpus>/report.txt. The harness's knobs (PEERS_FORKS, PEERS_REPS, ...)
 #       pass through the environment. Needs the harness's packages: ../shared/tools/peers/setup.sh.
+#   scripts/bench.sh ab BUILD_A BUILD_B INDEXDIR QUERIES.tsv [ROUNDS]
+#       Two builds (build directories, or trawl-peer-bench programs) on the same machine state:
+#       each runs the queries (a peers harness TSV: class, query) at the same time as the other,
+#       one on each core, the cores swapped every round (ROUNDS, default 4, rounded up to even).
+#       Per class and round: the median over queries of each query's B/A ratio of its top-10
+#       and of its count time; then, per pair of rounds (one of each core order), their
+#       geometric mean, which cancels a difference between the cores. A build against itself
+#       shows the noise to beat (about 4% on a shared 2-core machine; docs/benchmarks.md).
+#       AB_REPS (default 20): repetitions of each query in a round; results in $BENCH_WORK/ab.
 #
 # Environment: BENCH_WORK (default /tmp/trawl-bench: generated corpora, indexes, JSON results),
 # BUILD_DIR (default build), SCALE_THREADS (thread counts for the scale runs, default 1,2; the
@@ -50,7 +59,7 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 BENCH_WORK=${BENCH_WORK:-/tmp/trawl-bench}
 GAME_QUERIES=$SHARED/data/search-benchmark-game/queries.txt
 MIXED=/tmp/peers-corpus/mixed.jsonl
-usage() { sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,54p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 build() {
   cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" -DTRAWL_BUILD_BENCH=ON >/dev/null
@@ -251,6 +260,74 @@ if bursty:
 EOF
 }
 
+# Two builds at once, one a core, swapped each round; per-query ratios summarized by class.
+cmd_ab() {
+  if [ $# -lt 4 ] || [ $# -gt 5 ]; then usage; fi
+  local a=$1 b=$2 index=$3 queries=$4 rounds=${5:-4}
+  [ -d "$a" ] && a=$a/bench/trawl-peer-bench
+  [ -d "$b" ] && b=$b/bench/trawl-peer-bench
+  for p in "$a" "$b"; do [ -x "$p" ] || { echo "bench.sh ab: no program $p" >&2; exit 1; }; done
+  [ -d "$index" ] || { echo "bench.sh ab: no index $index" >&2; exit 1; }
+  [ -f "$queries" ] || { echo "bench.sh ab: no queries $queries" >&2; exit 1; }
+  rounds=$(( (rounds + 1) / 2 * 2 ))
+  local out=$BENCH_WORK/ab pinned=1 reps=${AB_REPS:-20}
+  mkdir -p "$out"
+  if [ "$(nproc)" -lt 2 ] || ! command -v taskset >/dev/null; then
+    pinned=0
+    echo "bench.sh ab: fewer than two cores or no taskset: the builds run at once, unpinned" >&2
+  fi
+  local r pin_a=() pin_b=()
+  for r in $(seq 1 "$rounds"); do
+    if [ "$pinned" = 1 ]; then
+      pin_a=(taskset -c $((r % 2))) pin_b=(taskset -c $((1 - r % 2)))
+    fi
+    "${pin_a[@]}" "$a" query "$index" "$queries" --reps "$reps" --warmup 1 --warmup-s 0.5 \
+      --out "$out/a-$r.tsv" >/dev/null &
+    "${pin_b[@]}" "$b" query "$index" "$queries" --reps "$reps" --warmup 1 --warmup-s 0.5 \
+      --out "$out/b-$r.tsv" >/dev/null &
+    wait
+  done
+  python3 - "$out" "$rounds" <<'EOF'
+import collections, math, statistics, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
+
+def load(path):  # (class, query) -> (top-10 us, count us)
+    rows = {}
+    for line in open(path):
+        if line.startswith("#"):
+            continue
+        f = line.rstrip("\n").split("\t")
+        rows[(f[1], f[2])] = (float(f[4]), float(f[5]))
+    return rows
+
+def ratio(a, b):
+    return b / a if a > 0 and b > 0 else None
+
+rounds_ratios = []  # per round: class -> (top-10 ratio, count ratio)
+for r in range(1, rounds + 1):
+    a, b = load(f"{out}/a-{r}.tsv"), load(f"{out}/b-{r}.tsv")
+    per = collections.defaultdict(lambda: ([], []))
+    for key, (top_a, count_a) in a.items():
+        top_b, count_b = b[key]
+        for i, x in enumerate((ratio(top_a, top_b), ratio(count_a, count_b))):
+            if x is not None:
+                per[key[0]][i].append(x)
+    rounds_ratios.append({c: tuple(statistics.median(v) if v else math.nan for v in lists)
+                          for c, lists in per.items()})
+
+print("B/A: per class, the median over its queries of each query's ratio, top 10 / count")
+print(f"{'class':9}" + "".join(f"{'round ' + str(r + 1):17}" for r in range(rounds))
+      + "pairs of rounds (geometric mean)")
+for c in sorted(rounds_ratios[0]):
+    line = f"{c:9}" + "".join(f"{x[c][0]:.3f} / {x[c][1]:.3f}    " for x in rounds_ratios)
+    for r in range(0, rounds, 2):
+        top = math.sqrt(rounds_ratios[r][c][0] * rounds_ratios[r + 1][c][0])
+        count = math.sqrt(rounds_ratios[r][c][1] * rounds_ratios[r + 1][c][1])
+        line += f"{top:.3f} / {count:.3f}  "
+    print(line.rstrip())
+EOF
+}
+
 [ $# -ge 1 ] || usage
 cmd=$1; shift
 case "$cmd" in
@@ -258,6 +335,7 @@ case "$cmd" in
   latency) cmd_latency "$@" ;;
   scale) cmd_scale "$@" ;;
   scale-report) [ $# -ge 1 ] || usage; scale_report "$@" ;;
+  ab) cmd_ab "$@" ;;
   all)
     [ $# -eq 0 ] || usage
     mixed_corpus
