@@ -276,16 +276,19 @@ cmd_ab() {
     pinned=0
     echo "bench.sh ab: fewer than two cores or no taskset: the builds run at once, unpinned" >&2
   fi
-  local r pin_a=() pin_b=()
+  local r run_a run_b pin_a=() pin_b=()
   for r in $(seq 1 "$rounds"); do
     if [ "$pinned" = 1 ]; then
       pin_a=(taskset -c $((r % 2))) pin_b=(taskset -c $((1 - r % 2)))
     fi
     "${pin_a[@]}" "$a" query "$index" "$queries" --reps "$reps" --warmup 1 --warmup-s 0.5 \
       --out "$out/a-$r.tsv" >/dev/null &
+    run_a=$!
     "${pin_b[@]}" "$b" query "$index" "$queries" --reps "$reps" --warmup 1 --warmup-s 0.5 \
       --out "$out/b-$r.tsv" >/dev/null &
-    wait
+    run_b=$!
+    wait "$run_a" || { echo "bench.sh ab: $a failed in round $r" >&2; exit 1; }
+    wait "$run_b" || { echo "bench.sh ab: $b failed in round $r" >&2; exit 1; }
   done
   python3 - "$out" "$rounds" <<'EOF'
 import collections, math, statistics, sys
