@@ -154,6 +154,14 @@ class RoaringView {
     // not taken, or in the next container past the header's cardinality or the last word (as
     // Next() does).
     inline void TakeFromBitset(uint32_t* out, size_t n, uint32_t last, size_t* taken);
+    // Take()'s step in a run container, a run at a time: out[*taken...] gets consecutive
+    // docids from doc_ on, up to n in all and up to `last`. Leaves the cursor as Next() would
+    // after the last one taken.
+    inline void TakeFromRuns(uint32_t* out, size_t n, uint32_t last, size_t* taken);
+    // TakeRanks()' step in a run container: passes docids from doc_ on until *passed reaches n
+    // or the container ends, storing those whose rank is among ranks[*j … m).
+    inline void TakeRanksFromRuns(const uint8_t* ranks, size_t m, size_t n, uint32_t* out,
+                                  size_t* passed, size_t* j);
 
     const RoaringView* view_ = nullptr;
     const char* data_ = nullptr;  // current container: array values, bitset words or runs
@@ -305,7 +313,8 @@ inline size_t RoaringView::Cursor::Take(uint32_t* out, size_t n, uint32_t last) 
       TakeFromBitset(out, n, last, &k);
       continue;
     } else {
-      out[k++] = doc_;
+      TakeFromRuns(out, n, last, &k);
+      continue;
     }
     Next();
   }
@@ -332,15 +341,8 @@ inline size_t RoaringView::Cursor::TakeRanks(const uint8_t* ranks, size_t m, siz
       ord_ += step - 1;
       doc_ = high | Load16(data_ + 2 * pos_);
     } else if (kind_ == Kind::kRun) {
-      // The rest of the current run, docids doc_ on.
-      const uint32_t step =
-          static_cast<uint32_t>(std::min<size_t>(run_end_ - (doc_ & 0xFFFFu) + 1, n - passed));
-      const uint32_t first = doc_;
-      for (; j < m && ranks[j] < passed + step; ++j)
-        out[j] = first + static_cast<uint32_t>(ranks[j] - passed);
-      passed += step;
-      ord_ += step - 1;
-      doc_ += step - 1;
+      TakeRanksFromRuns(ranks, m, n, out, &passed, &j);
+      continue;
     } else {
       break;
     }
@@ -354,6 +356,85 @@ inline size_t RoaringView::Cursor::TakeRanks(const uint8_t* ranks, size_t m, siz
     passed += k;
   }
   return passed;
+}
+
+// Documents added in order make runs (a word common in one source of an archive): short runs
+// are many, so the loop keeps the cursor in locals rather than stepping with Next().
+inline void RoaringView::Cursor::TakeFromRuns(uint32_t* out, size_t n, uint32_t last,
+                                              size_t* taken) {
+  using roaring_view_internal::Load16;
+  assert(kind_ == Kind::kRun && *taken < n && doc_ <= last);
+  size_t k = *taken;
+  uint32_t doc = doc_;
+  uint32_t pos = pos_;
+  uint64_t ord = ord_;
+  const uint32_t high = high_, limit = limit_;
+  const char* const runs = data_;
+  uint32_t run_last = high | run_end_;  // the current run's last docid
+  for (;;) {
+    const uint32_t stop = std::min(run_last, last);
+    const size_t step = std::min<size_t>(stop - doc + 1, n - k);
+    for (size_t i = 0; i < step; ++i) out[k + i] = doc + static_cast<uint32_t>(i);
+    k += step;
+    ord += step;
+    if (doc + (step - 1) < run_last) {  // n or `last` reached inside the run
+      doc += static_cast<uint32_t>(step);
+      break;
+    }
+    if (++pos == limit) {
+      NextContainer();
+      *taken = k;
+      return;
+    }
+    const uint32_t start = Load16(runs + 4 * pos);
+    doc = high | start;
+    run_last = high | (start + Load16(runs + 4 * pos + 2));
+    if (k == n || doc > last) break;
+  }
+  doc_ = doc;
+  ord_ = ord;
+  pos_ = pos;
+  run_end_ = run_last & 0xFFFFu;
+  *taken = k;
+}
+
+inline void RoaringView::Cursor::TakeRanksFromRuns(const uint8_t* ranks, size_t m, size_t n,
+                                                   uint32_t* out, size_t* passed, size_t* j) {
+  using roaring_view_internal::Load16;
+  assert(kind_ == Kind::kRun && *passed < n);
+  size_t p = *passed, r = *j;
+  uint32_t doc = doc_;
+  uint32_t pos = pos_;
+  uint64_t ord = ord_;
+  const uint32_t high = high_, limit = limit_;
+  const char* const runs = data_;
+  uint32_t run_last = high | run_end_;
+  for (;;) {
+    const size_t step = std::min<size_t>(run_last - doc + 1, n - p);
+    for (; r < m && ranks[r] < p + step; ++r) out[r] = doc + static_cast<uint32_t>(ranks[r] - p);
+    p += step;
+    ord += step;
+    if (doc + (step - 1) < run_last) {  // n reached inside the run
+      doc += static_cast<uint32_t>(step);
+      break;
+    }
+    if (++pos == limit) {
+      NextContainer();
+      *passed = p;
+      *j = r;
+      return;
+    }
+    const uint32_t start = Load16(runs + 4 * pos);
+    doc = high | start;
+    run_last = high | (start + Load16(runs + 4 * pos + 2));
+    if (p == n) break;
+  }
+  doc_ = doc;
+  ord_ = ord;
+  pos_ = pos;
+  run_end_ = run_last & 0xFFFFu;
+  *passed = p;
+  *j = r;
 }
 
 inline void RoaringView::Cursor::TakeFromBitset(uint32_t* out, size_t n, uint32_t last,

@@ -65,11 +65,12 @@ class ExactBuffer {
   std::unique_ptr<char[]> data_;
 };
 
-enum class Mix { kSparse, kDense, kRuns, kMixed };
+enum class Mix { kSparse, kDense, kRuns, kMixed, kShortRuns };
 
 // A random bitmap over `num_keys` distinct random container keys below `max_key`, each filled as
-// a sparse array, a dense bitset, a few runs or (rarely) a full container. Docid 0xFFFFFFFF is
-// never used: it is kNoMoreDocs.
+// a sparse array, a dense bitset, a few runs or (rarely) a full container; kShortRuns fills
+// each with hundreds of runs of 1 to 6 values, as documents added in order make. Docid
+// 0xFFFFFFFF is never used: it is kNoMoreDocs.
 inline Bitmap RandomBitmap(uint64_t seed, uint32_t num_keys, uint32_t max_key, Mix mix,
                     bool run_optimize) {
   std::mt19937_64 rng(seed);
@@ -94,6 +95,9 @@ inline Bitmap RandomBitmap(uint64_t seed, uint32_t num_keys, uint32_t max_key, M
         break;
       case Mix::kMixed:
         kind = static_cast<int>(rng() % 7) % 4;
+        break;
+      case Mix::kShortRuns:
+        kind = 4;
         break;
     }
     if (kind == 3 && rng() % 3 != 0) kind = 2;  // keep full containers rare
@@ -127,6 +131,16 @@ inline Bitmap RandomBitmap(uint64_t seed, uint32_t num_keys, uint32_t max_key, M
           roaring_bitmap_add_range(r.get(), base + start, base + end);
         }
         roaring_bitmap_add(r.get(), base + static_cast<uint32_t>(rng() % 65535));
+        break;
+      }
+      case 4: {  // short runs with short gaps: a run container, hundreds of runs
+        uint32_t at = static_cast<uint32_t>(rng() % 64);
+        const uint32_t end = 500 + static_cast<uint32_t>(rng() % 5500);  // an array if not runs
+        while (at < end) {
+          const uint32_t len = 1 + static_cast<uint32_t>(rng() % 6);
+          roaring_bitmap_add_range(r.get(), base + at, base + at + len);
+          at += len + 1 + static_cast<uint32_t>(rng() % 4);
+        }
         break;
       }
       case 3:  // full

@@ -273,6 +273,16 @@ TEST(RoaringView, RandomRuns) {
   }
 }
 
+// Many short runs, as a word common in one source of an archive has: Take and TakeRanks cross
+// dozens of runs a batch.
+TEST(RoaringView, RandomShortRuns) {
+  for (uint64_t seed = 250; seed < 270; ++seed) {
+    Bitmap r = RandomBitmap(seed, 1 + seed % 3, 8, Mix::kShortRuns, true);
+    EXPECT_EQ(Cookie(Serialize(r.get())) & 0xFFFF, kCookieRuns);
+    CheckAgainstRoaring(r.get(), seed);
+  }
+}
+
 TEST(RoaringView, RandomMixedBothCookies) {
   for (uint64_t seed = 300; seed < 330; ++seed) {
     const bool runs = seed % 2 == 0;
