@@ -4,6 +4,7 @@
 #define TRAWL_COMMON_CODING_H_
 
 #include <bit>
+#include <cassert>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -116,6 +117,19 @@ class ByteReader {
     }
     return false;
   }
+  // The index (0 to 7) of the byte holding the n-th set bit of `ends`, which has bits only at
+  // bit 7 of its bytes (the bytes that end a varint), for 1 <= n <= their count. Branchless:
+  // the multiply leaves in each byte the count of ends up to it (at most 8), and adding 0x80 - n
+  // sets its high bit where that count reaches n. A loop clearing n - 1 bits mispredicts its
+  // exit on most seeks.
+  static size_t NthVarintEnd(uint64_t ends, uint64_t n) {
+    constexpr uint64_t kHighBits = 0x8080808080808080ull;
+    constexpr uint64_t kSumBytes = 0x0101010101010101ull;
+    assert(n >= 1 && n <= static_cast<uint64_t>(std::popcount(ends)) && (ends & ~kHighBits) == 0);
+    const uint64_t counts = (ends >> 7) * kSumBytes;
+    const uint64_t reached = (counts + (0x80 - n) * kSumBytes) & kHighBits;
+    return static_cast<size_t>(std::countr_zero(reached) / 8);
+  }
   // Skips a few varints (a dictionary entry's) byte by byte, where SkipVarints' word-at-a-time
   // loops do not pay; its callers on positions are then its only ones, and it stays inlined
   // there. False if the data ends first.
@@ -157,8 +171,7 @@ class ByteReader {
         pos_ += 8;
         continue;
       }
-      for (; n > 1; --n) ends &= ends - 1;  // the n-th end is now the lowest bit
-      pos_ += static_cast<size_t>(std::countr_zero(ends) / 8 + 1);
+      pos_ += NthVarintEnd(ends, n) + 1;
       return true;
     }
     return SkipFewVarints(n);  // the buffer's last bytes
@@ -196,8 +209,9 @@ class ByteReader {
         at -= 8;
         continue;
       }
-      for (; ends_to_find > 1; --ends_to_find) ends ^= uint64_t{1} << (63 - std::countl_zero(ends));
-      pos_ = at - 8 + static_cast<size_t>((63 - std::countl_zero(ends)) / 8) + 1;
+      // Byte-swapped, the word's last byte comes first: its j-th byte is byte 7 - j of `end`'s
+      // side, and the varints start after it, at at - 8 + (7 - j) + 1.
+      pos_ = at - NthVarintEnd(__builtin_bswap64(ends), ends_to_find);
       return true;
     }
     while (at > pos_) {

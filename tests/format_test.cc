@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -98,6 +99,22 @@ TEST(Coding, SkipVarintsLandsWhereDecodingDoes) {
     ByteReader too_few(buf);
     ASSERT_TRUE(too_few.Seek(from == 0 ? 0 : ends[from - 1]));
     EXPECT_FALSE(too_few.SeekBeforeVarints(end, to - from + 1));
+  }
+}
+
+TEST(Coding, NthVarintEndOfEveryWordAndCount) {
+  // Every pattern of varint ends in a word of eight bytes, every n up to its count, against
+  // clearing the lowest ends one at a time.
+  for (uint32_t pattern = 1; pattern < 256; ++pattern) {
+    uint64_t ends = 0;
+    for (int byte = 0; byte < 8; ++byte)
+      if (pattern >> byte & 1) ends |= uint64_t{0x80} << (8 * byte);
+    uint64_t rest = ends;
+    for (int n = 1; n <= std::popcount(pattern); ++n) {
+      const size_t expected = static_cast<size_t>(std::countr_zero(rest) / 8);
+      ASSERT_EQ(ByteReader::NthVarintEnd(ends, n), expected) << "pattern " << pattern << " n " << n;
+      rest &= rest - 1;
+    }
   }
 }
 
