@@ -154,14 +154,13 @@ class RoaringView {
     // not taken, or in the next container past the header's cardinality or the last word (as
     // Next() does).
     inline void TakeFromBitset(uint32_t* out, size_t n, uint32_t last, size_t* taken);
-    // Take()'s step in a run container, a run at a time: out[*taken...] gets consecutive
-    // docids from doc_ on, up to n in all and up to `last`. Leaves the cursor as Next() would
-    // after the last one taken.
-    inline void TakeFromRuns(uint32_t* out, size_t n, uint32_t last, size_t* taken);
-    // TakeRanks()' step in a run container: passes docids from doc_ on until *passed reaches n
-    // or the container ends, storing those whose rank is among ranks[*j … m).
-    inline void TakeRanksFromRuns(const uint8_t* ranks, size_t m, size_t n, uint32_t* out,
-                                  size_t* passed, size_t* j);
+    // Take()'s and TakeRanks()' step in a run container, a run at a time: passes docids from
+    // doc_ on, up to `last` and until *passed reaches n, and calls visit(first, at, count) for
+    // each stretch of them, the consecutive docids first … first + count - 1 passed as the
+    // at-th and later. Leaves the cursor as Next() would after the last one passed, in the next
+    // container if the runs end.
+    template <typename Visit>
+    inline void PassRuns(size_t n, uint32_t last, size_t* passed, Visit visit);
 
     const RoaringView* view_ = nullptr;
     const char* data_ = nullptr;  // current container: array values, bitset words or runs
@@ -313,7 +312,9 @@ inline size_t RoaringView::Cursor::Take(uint32_t* out, size_t n, uint32_t last) 
       TakeFromBitset(out, n, last, &k);
       continue;
     } else {
-      TakeFromRuns(out, n, last, &k);
+      PassRuns(n, last, &k, [out](uint32_t first, size_t at, size_t count) {
+        for (size_t i = 0; i < count; ++i) out[at + i] = first + static_cast<uint32_t>(i);
+      });
       continue;
     }
     Next();
@@ -341,7 +342,10 @@ inline size_t RoaringView::Cursor::TakeRanks(const uint8_t* ranks, size_t m, siz
       ord_ += step - 1;
       doc_ = high | Load16(data_ + 2 * pos_);
     } else if (kind_ == Kind::kRun) {
-      TakeRanksFromRuns(ranks, m, n, out, &passed, &j);
+      PassRuns(n, kNoMoreDocs - 1, &passed, [&](uint32_t first, size_t at, size_t count) {
+        for (; j < m && ranks[j] < at + count; ++j)
+          out[j] = first + static_cast<uint32_t>(ranks[j] - at);
+      });
       continue;
     } else {
       break;
@@ -360,11 +364,11 @@ inline size_t RoaringView::Cursor::TakeRanks(const uint8_t* ranks, size_t m, siz
 
 // Documents added in order make runs (a word common in one source of an archive): short runs
 // are many, so the loop keeps the cursor in locals rather than stepping with Next().
-inline void RoaringView::Cursor::TakeFromRuns(uint32_t* out, size_t n, uint32_t last,
-                                              size_t* taken) {
+template <typename Visit>
+inline void RoaringView::Cursor::PassRuns(size_t n, uint32_t last, size_t* passed, Visit visit) {
   using roaring_view_internal::Load16;
-  assert(kind_ == Kind::kRun && *taken < n && doc_ <= last);
-  size_t k = *taken;
+  assert(kind_ == Kind::kRun && *passed < n && doc_ <= last);
+  size_t k = *passed;
   uint32_t doc = doc_;
   uint32_t pos = pos_;
   uint64_t ord = ord_;
@@ -374,7 +378,7 @@ inline void RoaringView::Cursor::TakeFromRuns(uint32_t* out, size_t n, uint32_t 
   for (;;) {
     const uint32_t stop = std::min(run_last, last);
     const size_t step = std::min<size_t>(stop - doc + 1, n - k);
-    for (size_t i = 0; i < step; ++i) out[k + i] = doc + static_cast<uint32_t>(i);
+    visit(doc, k, step);
     k += step;
     ord += step;
     if (doc + (step - 1) < run_last) {  // n or `last` reached inside the run
@@ -383,7 +387,7 @@ inline void RoaringView::Cursor::TakeFromRuns(uint32_t* out, size_t n, uint32_t 
     }
     if (++pos == limit) {
       NextContainer();
-      *taken = k;
+      *passed = k;
       return;
     }
     const uint32_t start = Load16(runs + 4 * pos);
@@ -395,46 +399,7 @@ inline void RoaringView::Cursor::TakeFromRuns(uint32_t* out, size_t n, uint32_t 
   ord_ = ord;
   pos_ = pos;
   run_end_ = run_last & 0xFFFFu;
-  *taken = k;
-}
-
-inline void RoaringView::Cursor::TakeRanksFromRuns(const uint8_t* ranks, size_t m, size_t n,
-                                                   uint32_t* out, size_t* passed, size_t* j) {
-  using roaring_view_internal::Load16;
-  assert(kind_ == Kind::kRun && *passed < n);
-  size_t p = *passed, r = *j;
-  uint32_t doc = doc_;
-  uint32_t pos = pos_;
-  uint64_t ord = ord_;
-  const uint32_t high = high_, limit = limit_;
-  const char* const runs = data_;
-  uint32_t run_last = high | run_end_;
-  for (;;) {
-    const size_t step = std::min<size_t>(run_last - doc + 1, n - p);
-    for (; r < m && ranks[r] < p + step; ++r) out[r] = doc + static_cast<uint32_t>(ranks[r] - p);
-    p += step;
-    ord += step;
-    if (doc + (step - 1) < run_last) {  // n reached inside the run
-      doc += static_cast<uint32_t>(step);
-      break;
-    }
-    if (++pos == limit) {
-      NextContainer();
-      *passed = p;
-      *j = r;
-      return;
-    }
-    const uint32_t start = Load16(runs + 4 * pos);
-    doc = high | start;
-    run_last = high | (start + Load16(runs + 4 * pos + 2));
-    if (p == n) break;
-  }
-  doc_ = doc;
-  ord_ = ord;
-  pos_ = pos;
-  run_end_ = run_last & 0xFFFFu;
-  *passed = p;
-  *j = r;
+  *passed = k;
 }
 
 inline void RoaringView::Cursor::TakeFromBitset(uint32_t* out, size_t n, uint32_t last,
