@@ -209,8 +209,9 @@ class ByteReader {
         at -= 8;
         continue;
       }
-      // Byte-swapped, the word's last byte comes first: its j-th byte is byte 7 - j of `end`'s
-      // side, and the varints start after it, at at - 8 + (7 - j) + 1.
+      // Byte-swapped, the word reads back from `end`: the end sought lies in its byte j, which
+      // is byte 7 - j of the bytes [at - 8, at), and the varints start on the byte after it,
+      // at - 8 + (7 - j) + 1 = at - j.
       pos_ = at - NthVarintEnd(__builtin_bswap64(ends), ends_to_find);
       return true;
     }
