@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <limits>
 
 namespace trawl {
 
@@ -45,6 +46,21 @@ uint32_t NextDoc(Scorer* scorer, [[maybe_unused]] uint32_t d) {
 }
 
 }  // namespace
+
+double TopKCollector::BatchFloor(const double* scores, size_t n) const {
+  constexpr double kNone = -std::numeric_limits<double>::infinity();
+  const size_t k = k_;
+  if (k == 0 || n <= k || k > kMaxFloorGroups || has_after_) return kNone;
+  // Strided groups (document i in group i mod k), so the maxima are taken in lanes without a
+  // branch: a selection of the exact k-th best (nth_element) mispredicts as much as it saves.
+  double best[kMaxFloorGroups];
+  std::copy(scores, scores + k, best);
+  size_t i = k;
+  for (; i + k <= n; i += k)
+    for (size_t g = 0; g < k; ++g) best[g] = std::max(best[g], scores[i + g]);
+  for (size_t g = 0; i + g < n; ++g) best[g] = std::max(best[g], scores[i + g]);
+  return *std::min_element(best, best + k);
+}
 
 bool TopKCollector::OfferSlow(double score, uint32_t segment, uint32_t docid) {
   if (k_ == 0) return false;

@@ -64,8 +64,17 @@ class TopKCollector {
   // (SearchOptions::allow_partial), which keep what was collected.
   void RefuseOnceStopped(const QueryStop* stop) { stop_ = stop; }
   size_t k() const { return k_; }
-  // True if documents at or before a search-after bound are refused.
-  bool has_after() const { return has_after_; }
+  // A score below which none of a batch of n documents (scores[0, n)) can enter, given that
+  // every one of them is offered: the least of the best scores of k groups of the batch (k of
+  // its documents, one a group, score at least that, so any document scoring less is beaten by
+  // k). -infinity when that does not hold or does not pay: a batch of at most k, k above
+  // kMaxFloorGroups, or an after bound, which may refuse some of the batch's best. Offering a
+  // first batch only what passes spares the heap most of the documents that would enter it and
+  // be pushed out again (about k ln(n / k) of them).
+  double BatchFloor(const double* scores, size_t n) const;
+  // The largest k BatchFloor takes a floor for: a page of results, plus one to tell if another
+  // follows.
+  static constexpr size_t kMaxFloorGroups = 64;
   size_t size() const { return heap_.size(); }
   // The collected documents, best first. Empties the collector.
   std::vector<ScoredDoc> TakeSorted();

@@ -1,7 +1,6 @@
 #include "searcher/query/term.h"
 
 #include <algorithm>
-#include <cassert>
 #include <cstdint>
 #include <limits>
 
@@ -97,36 +96,6 @@ size_t TermScorer::ReadPostingsAbove(double threshold, uint32_t* docs, uint32_t*
       freqs, read);
 }
 
-namespace {
-
-// Top k of up to this many take a floor from a batch (a page of results, plus one to tell if
-// another follows).
-constexpr size_t kMaxFloorGroups = 64;
-
-// A score below which none of a batch of n can enter a top k, when the batch holds more than k
-// documents that all compete: the least of the best scores of k groups of the batch (k
-// documents, one a group, score at least that, so any document scoring less is beaten by k).
-// -infinity otherwise: with deletions or a search-after bound, some of the batch's best may not
-// be taken. The first block of a word fills an empty collector; offering it only what passes
-// spares the heap most of the documents that would enter and be pushed out again (about
-// k ln(n / k) of them). The groups are strided, so the maxima are taken in lanes without a
-// branch: a selection of the exact k-th best (nth_element) mispredicts as much as it saves.
-double BatchFloor(const double* scores, size_t n, size_t k, const roaring_bitmap_t* deleted,
-                  bool has_after) {
-  constexpr double kNone = -std::numeric_limits<double>::infinity();
-  if (k == 0 || n <= k || k > kMaxFloorGroups || deleted != nullptr || has_after) return kNone;
-  assert(n <= Scorer::kBatchSize);
-  double best[kMaxFloorGroups];
-  std::copy(scores, scores + k, best);
-  size_t i = k;
-  for (; i + k <= n; i += k)
-    for (size_t g = 0; g < k; ++g) best[g] = std::max(best[g], scores[i + g]);
-  for (size_t g = 0; i + g < n; ++g) best[g] = std::max(best[g], scores[i + g]);
-  return *std::min_element(best, best + k);
-}
-
-}  // namespace
-
 // Block by block. Until the collector is full, every posting is scored (ScoreBatch). Then a
 // block whose bound does not beat the threshold is passed over; in the others, only postings
 // whose frequency could beat it (FreqBound) have their lengths read and their scores computed.
@@ -146,7 +115,9 @@ bool TermScorer::CollectTopKAlone(uint32_t segment, const roaring_bitmap_t* dele
       const size_t n = ScoreBatch(kNoMoreDocs - 1, docs, scores);
       d = doc_;
       if (n == 0 || StopRequested(stop, static_cast<int64_t>(n))) break;
-      const double floor = BatchFloor(scores, n, collector->k(), deleted, collector->has_after());
+      // With deletions, some of the batch's best may not be offered: no floor.
+      const double floor = deleted == nullptr ? collector->BatchFloor(scores, n)
+                                              : -std::numeric_limits<double>::infinity();
       for (size_t i = 0; i < n; ++i) {
         if (scores[i] < floor) continue;
         if (deleted != nullptr && roaring_bitmap_contains(deleted, docs[i])) continue;
