@@ -4,8 +4,9 @@
 // tests/fixtures/index-v6 (format 6: offset-free dictionary entries, compact bitmaps, packed
 // lengths, and bitmaps for terms of one document) and tests/fixtures/index-v7 (format 7: terms of
 // one document in the dictionary, block tables of fixed u32 fields; store format 2) of the same
-// documents against the same.
-// Setting TRAWL_RECORD_EXPECTED=1 rewrites that file from this build's answers (only ever done
+// documents against the same; tests/fixtures/index-v8 (format 8: packed block tables, coded
+// dictionary entries; long documents for phrases) against index-v8-expected.txt.
+// Setting TRAWL_RECORD_EXPECTED=1 rewrites those files from this build's answers (only ever done
 // with the build that wrote the fixture).
 #include <gtest/gtest.h>
 
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -40,14 +42,15 @@ const char* const kQueries[] = {
 };
 
 // One line per query: query TAB total TAB id:score per hit, scores to the last bit.
-std::string Answers(const std::filesystem::path& index) {
+std::string Answers(const std::filesystem::path& index,
+                    std::span<const char* const> queries = kQueries) {
   std::unique_ptr<Searcher> searcher;
   SearcherOptions options;
   options.verify_checksums = true;
   Status s = Searcher::Open(index.string(), options, &searcher);
   if (!s.ok()) return "open: " + s.ToString();
   std::ostringstream out;
-  for (const char* q : kQueries) {
+  for (const char* q : queries) {
     SearchResults r;
     s = searcher->Search(q, {}, &r);
     if (!s.ok()) return std::string(q) + ": " + s.ToString();
@@ -115,19 +118,83 @@ std::string FixtureDocs() {
   return out;
 }
 
+// `docs` (JSONL) indexed by this build's trawl-index with the fixtures' schema into a fresh
+// directory; returns the index's path.
+std::filesystem::path IndexWithThisBuild(const std::string& prefix, const std::string& docs) {
+  const std::filesystem::path dir = FreshTempDir(prefix);
+  const std::string docs_path = WriteFileAt(dir / "docs.jsonl", docs);
+  const std::filesystem::path index = dir / "index";
+  const int rc = std::system((std::string(TRAWL_INDEX_BIN) + " --threads 1 --index " +
+                              Quote(index.string()) + " --schema " +
+                              Quote((kFixtures / "index-v4-source" / "schema.json").string()) +
+                              " " + Quote(docs_path) + " >/dev/null 2>&1")
+                                 .c_str());
+  EXPECT_EQ(rc, 0);
+  return index;
+}
+
 TEST(FormatCompatTest, CurrentFormatAnswersAsVersion4) {
   // The fixture's documents indexed by this build: every count, hit and score as the version 4
   // segment gave them.
-  const std::filesystem::path dir = FreshTempDir("format_compat_current");
-  const std::string docs = WriteFileAt(dir / "docs.jsonl", FixtureDocs());
-  const std::filesystem::path index = dir / "index";
-  ASSERT_EQ(std::system((std::string(TRAWL_INDEX_BIN) + " --threads 1 --index " +
-                         Quote(index.string()) + " --schema " +
-                         Quote((kFixtures / "index-v4-source" / "schema.json").string()) + " " +
-                         Quote(docs) + " >/dev/null 2>&1")
-                            .c_str()),
-            0);
+  const std::filesystem::path index = IndexWithThisBuild("format_compat_current", FixtureDocs());
   EXPECT_EQ(Answers(index), ReadFile(kFixtures / "index-v4-expected.txt"));
+}
+
+// 150 documents of 30 to 60 words, about every other one "the": a block of its postings takes
+// over a KiB of positions, which phrases with the other words seek into at every posting they
+// reach. tests/fixtures/index-v8 holds them as segment format 8 wrote them.
+std::string LongPositionDocs() {
+  const std::vector<std::string> words = {"of",      "and",   "index", "term",  "block",
+                                          "posting", "query", "score", "merge", "store"};
+  uint64_t state = 777;
+  auto rand = [&](uint64_t n) {
+    state = (state * 6364136223846793005ull + 1442695040888963407ull);
+    return (state >> 33) % n;
+  };
+  std::string out;
+  for (int i = 0; i < 150; ++i) {
+    std::string body, title;
+    const uint64_t n = 30 + rand(31);
+    const uint64_t rare_at = i % 4 == 0 ? rand(n) : n;
+    for (uint64_t k = 0; k < n; ++k) {
+      std::string w = rand(2) == 0 ? "the" : words[std::min(rand(words.size()), rand(words.size()))];
+      if (k == rare_at) w = "rare" + std::to_string(i % 9);
+      body += (k > 0 ? " " : "") + w;
+      if (k < 2) title += (k > 0 ? " " : "") + w;
+    }
+    out += "{\"id\": \"p" + std::to_string(i) + "\", \"title\": \"" + title +
+           "\", \"body\": \"" + body + "\", \"tag\": \"red\", \"year\": 2000}\n";
+  }
+  return out;
+}
+
+// Phrases of "the" with words common and rare, before and after it, exact and with slop.
+const char* const kPhraseQueries[] = {
+    "\"the of\"",        "\"of the\"",         "\"the the\"",      "\"the rare3\"",
+    "\"rare5 the\"",     "\"the index the\"",  "\"the rare0 the\"", "\"and the of\"",
+    "\"the store\"~2",   "\"rare7 the\"~3",    "the",              "\"the merge\" rare2",
+    "\"posting the\" AND \"the block\"",
+};
+
+// Set TRAWL_RECORD_EXPECTED=1 only with the build that writes the fixture's format: it records
+// this build's answers and index as tests/fixtures/index-v8*.
+TEST(FormatCompatTest, CurrentFormatAnswersPhrasesAsVersion8) {
+  const std::filesystem::path index = IndexWithThisBuild("format_compat_phrases", LongPositionDocs());
+  const std::string answers = Answers(index, kPhraseQueries);
+  const std::filesystem::path expected_path = kFixtures / "index-v8-expected.txt";
+  if (std::getenv("TRAWL_RECORD_EXPECTED") != nullptr) {
+    std::ofstream(expected_path) << answers;
+    std::filesystem::remove_all(kFixtures / "index-v8");
+    std::filesystem::copy(index, kFixtures / "index-v8");
+    std::filesystem::remove(kFixtures / "index-v8" / "LOCK");
+    GTEST_SKIP() << "recorded " << expected_path;
+  }
+  EXPECT_EQ(answers, ReadFile(expected_path));
+}
+
+TEST(FormatCompatTest, Version8IndexAnswersPhrasesAsWhenWritten) {
+  EXPECT_EQ(Answers(kFixtures / "index-v8", kPhraseQueries),
+            ReadFile(kFixtures / "index-v8-expected.txt"));
 }
 
 TEST(FormatCompatTest, WriterMergesVersion4SegmentsIntoTheCurrentFormat) {
