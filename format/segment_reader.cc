@@ -98,6 +98,40 @@ size_t PostingList::DecodeBlockFrequencies(size_t b, uint32_t* out) const {
   return count;
 }
 
+bool PostingList::BlockPositionAnchors(size_t b, PositionAnchors* out) const {
+  const size_t begin = BlockPositionsBegin(b), end = BlockPositionsEnd(b);
+  *out = PositionAnchors();
+  out->positions_begin = begin;
+  const size_t postings = BlockPostings(b);
+  if (format_version_ < kPositionAnchorsVersion || !HasPositionAnchors(postings, end - begin))
+    return true;
+  // OpenPostings checked begin <= end <= positions_.size(), and a block with anchors has
+  // kPositionAnchorMinBytes: its width byte is there.
+  out->width = static_cast<unsigned char>(positions_[begin]);
+  out->count = NumPositionAnchors(postings);
+  out->data = positions_.data() + begin + 1;
+  out->positions_begin = begin + 1 + out->count * out->width;
+  return (out->width == 2 || out->width == 4) && out->positions_begin <= end;
+}
+
+bool PostingList::PositionAnchorsAgree() const {
+  for (size_t b = 0; b < num_blocks_; ++b) {
+    PositionAnchors anchors;
+    if (!BlockPositionAnchors(b, &anchors)) return false;
+    if (anchors.data == nullptr) continue;
+    const PackedFrequencies freqs = BlockFrequencies(b);
+    ByteReader reader(positions_);
+    if (!reader.Seek(anchors.positions_begin)) return false;
+    for (size_t k = 1; k <= anchors.count; ++k) {
+      if (!reader.SkipVarints(
+              freqs.Sum((k - 1) * kPositionAnchorStride, k * kPositionAnchorStride)) ||
+          reader.position() - anchors.positions_begin != anchors.Get(k))
+        return false;
+    }
+  }
+  return true;
+}
+
 PostingList::PackedFrequencies PostingList::BlockFrequencies(size_t b) const {
   const size_t offset = BlockFrequenciesOffset(b);
   PackedFrequencies f;
@@ -116,10 +150,16 @@ PostingCursor::PostingCursor(const PostingList* list)
 void PostingCursor::LoadBlock(size_t b) {
   packed_freqs_ = list_->BlockFrequencies(b);
   loaded_block_ = b;
+}
+
+void PostingCursor::LoadBlockPositions() {
+  const size_t b = loaded_block_;
+  positions_block_ = b;
   next_positions_ = 0;
   last_positions_ = SIZE_MAX;
   position_reader_ = ByteReader(list_->positions());
-  positions_damaged_ = !position_reader_.Seek(list_->BlockPositionsBegin(b));
+  positions_damaged_ = !list_->BlockPositionAnchors(b, &anchors_) ||
+                       !position_reader_.Seek(anchors_.positions_begin);
   block_postings_ = list_->BlockPostings(b);
   block_positions_end_ = list_->BlockPositionsEnd(b);
 }
@@ -137,6 +177,7 @@ bool PostingCursor::SeekPositions(uint32_t* tf) {
   const uint64_t ord = cursor_.ordinal();
   const size_t b = ord / kPostingBlockSize;
   if (b != loaded_block_) LoadBlock(b);
+  if (b != positions_block_) LoadBlockPositions();
   const size_t in_block = ord % kPostingBlockSize;
   if (positions_damaged_) return false;
   if (in_block == last_positions_) {
@@ -145,13 +186,21 @@ bool PostingCursor::SeekPositions(uint32_t* tf) {
   }
   if (in_block < next_positions_) return false;  // cursors only move forward
   // A cursor that skips most of a block (a common word's, in a phrase with a rare one) lands
-  // anywhere in it: counting varints back from the block's end halves the way on average.
+  // anywhere in it. It passes over the varints of the postings between the nearest place whose
+  // offset it knows and this one: where the reader stands, the anchor at or before it (format 9,
+  // in a block of many positions), or the block's end, counting back.
+  size_t from = next_positions_;
+  const size_t anchor = in_block / kPositionAnchorStride;
+  const bool to_anchor =
+      anchors_.data != nullptr && anchor > 0 && anchor * kPositionAnchorStride > from;
+  if (to_anchor) from = anchor * kPositionAnchorStride;
   bool found;
-  if (block_postings_ - in_block < in_block - next_positions_) {
+  if (block_postings_ - in_block < in_block - from) {
     found = position_reader_.SeekBeforeVarints(block_positions_end_,
                                                packed_freqs_.Sum(in_block, block_postings_));
   } else {
-    found = position_reader_.SkipVarints(packed_freqs_.Sum(next_positions_, in_block));
+    found = !to_anchor || position_reader_.Seek(anchors_.positions_begin + anchors_.Get(anchor));
+    found = found && position_reader_.SkipVarints(packed_freqs_.Sum(from, in_block));
   }
   if (!found) {
     positions_damaged_ = true;
@@ -943,6 +992,11 @@ Status SegmentReader::VerifyStructure() const {
           inner = pos_->Corrupt("damaged positions of document " + std::to_string(d));
           return false;
         }
+      }
+      if (!list.PositionAnchorsAgree()) {
+        inner = pos_->Corrupt("term " + std::to_string(terms) +
+                              ": position anchors disagree with its positions");
+        return false;
       }
       return true;
     }));

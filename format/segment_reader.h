@@ -70,6 +70,26 @@ class PostingList {
     return b + 1 == num_blocks_ ? positions_.size() : BlockPositionsBegin(b + 1);
   }
 
+  // Where block b's postings' positions start in positions(): after its anchors (format 9) if
+  // it has them, and the offsets they hold.
+  struct PositionAnchors {
+    const char* data = nullptr;  // null for a block without anchors
+    uint32_t width = 0;          // bytes an anchor: 2 or 4
+    size_t count = 0;
+    size_t positions_begin = 0;
+    // The offset of the positions of the block's posting k * kPositionAnchorStride from
+    // positions_begin, for 1 <= k <= count.
+    size_t Get(size_t k) const {
+      const char* p = data + (k - 1) * width;
+      return width == 2 ? DecodeFixed16(p) : DecodeFixed32(p);
+    }
+  };
+  // False if the anchors' width is not 2 or 4 or they run past the block's positions.
+  bool BlockPositionAnchors(size_t b, PositionAnchors* out) const;
+  // Whether every anchor of every block holds the offset of its posting's positions, found by
+  // passing over the varints before it. For VerifyStructure: seeks trust the anchors.
+  bool PositionAnchorsAgree() const;
+
   // Term frequencies of block b (up to kPostingBlockSize values) into out; returns the count.
   size_t DecodeBlockFrequencies(size_t b, uint32_t* out) const;
   // Block b's bit-packed frequencies, for reading single values without decoding the block.
@@ -230,6 +250,9 @@ class PostingCursor {
  private:
   // Once per block a cursor enters: out of line, so that freq() stays small.
   [[gnu::noinline]] void LoadBlock(size_t b);
+  // Once per block whose positions a cursor reads (scoring reads the frequencies of many more):
+  // the loaded block's positions, at its first posting's.
+  [[gnu::noinline]] void LoadBlockPositions();
   // For reading the rest of the current block: loads it; *begin gets the current posting's
   // index in it and *want how many postings are left in it. False once exhausted.
   bool EnterRestOfBlock(size_t* begin, size_t* want) {
@@ -253,11 +276,14 @@ class PostingCursor {
   // Positions are read forward through the loaded block: the reader stands at the positions of
   // posting `next_positions_` of the block, and those of the postings a query passes over are
   // skipped without decoding (a phrase of common words needs few documents of each block), from
-  // there or back from the block's end, whichever is nearer.
+  // there, from the block's anchor before the posting sought (format 9) or back from the block's
+  // end, whichever is nearest.
   ByteReader position_reader_;
+  size_t positions_block_ = SIZE_MAX;  // the block whose positions the members below describe
   size_t next_positions_ = 0;
   size_t block_postings_ = 0;
   size_t block_positions_end_ = 0;
+  PostingList::PositionAnchors anchors_;
   // The posting (in block) read last and where its positions start, to read them again.
   size_t last_positions_ = SIZE_MAX;
   size_t last_positions_offset_ = 0;

@@ -88,6 +88,31 @@ size_t SkipPositions(std::string_view positions, size_t pos, const uint32_t* tfs
   return pos;
 }
 
+// Appends the positions of a block of `count` postings, bytes [begin, end) of `positions`, to
+// *out, with anchors before them (format 9, docs/format.md .pos) when they take
+// kPositionAnchorMinBytes or more: a width byte (2 or 4), then the offset from the block's first
+// posting's positions to those of postings 16, 32, ..., in that many bytes little-endian.
+void AppendBlockPositions(std::string_view positions, size_t begin, size_t end, const uint32_t* tfs,
+                          size_t count, std::string* out) {
+  if (HasPositionAnchors(count, end - begin)) {
+    const size_t anchors = NumPositionAnchors(count);
+    const bool narrow = end - begin <= std::numeric_limits<uint16_t>::max();
+    out->push_back(narrow ? 2 : 4);
+    size_t at = begin;
+    for (size_t k = 1; k <= anchors; ++k) {
+      at = SkipPositions(positions, at, tfs + (k - 1) * kPositionAnchorStride,
+                         kPositionAnchorStride);
+      const size_t offset = at - begin;
+      if (narrow) {
+        PutFixed16(out, static_cast<uint16_t>(offset));
+      } else {
+        PutFixed32(out, static_cast<uint32_t>(offset));
+      }
+    }
+  }
+  out->append(positions.substr(begin, end - begin));
+}
+
 // A dictionary entry (docs/format.md, .dict): the key's prefix compression, a code, then the
 // term's statistics and the lengths of its postings and positions; their offsets follow from the
 // block's base offsets and the lengths of the entries before it. A term in one document has its
@@ -240,6 +265,28 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
       positions.size() > std::numeric_limits<uint32_t>::max()) {
     return Status::InvalidArgument("a term's postings exceed 4 GiB in one segment");
   }
+  // Blocks of many positions get anchors (format 9): the term's positions are copied with them,
+  // and the table's offsets move to the copy's.
+  bool anchored = false;
+  for (size_t b = 0; b < num_blocks && !anchored; ++b) {
+    const size_t end = b + 1 < num_blocks ? entries_[b + 1].pos_offset : positions.size();
+    anchored = HasPositionAnchors(std::min<size_t>(kPostingBlockSize, n - b * kPostingBlockSize),
+                                  end - entries_[b].pos_offset);
+  }
+  if (anchored) {
+    pos_section_.clear();
+    for (size_t b = 0; b < num_blocks; ++b) {
+      const size_t begin = entries_[b].pos_offset;
+      const size_t end = b + 1 < num_blocks ? entries_[b + 1].pos_offset : positions.size();
+      const size_t first = b * kPostingBlockSize;
+      entries_[b].pos_offset = static_cast<uint32_t>(pos_section_.size());  // checked below
+      AppendBlockPositions(positions, begin, end, tfs.data() + first,
+                           std::min<size_t>(kPostingBlockSize, n - first), &pos_section_);
+    }
+    positions = pos_section_;
+    if (positions.size() > std::numeric_limits<uint32_t>::max())
+      return Status::InvalidArgument("a term's postings exceed 4 GiB in one segment");
+  }
   out_.clear();
   // A term in one document (most terms of a corpus, every id among them) keeps its posting in
   // the dictionary: a bitmap would cost it 12 bytes more.
@@ -271,6 +318,7 @@ Status SegmentWriter::AddTerm(uint32_t field_id, std::string_view term,
   // A term that grew the scratch buffers far beyond the usual gives the memory back.
   if (out_.capacity() > (8u << 20)) std::string().swap(out_);
   if (tf_section_.capacity() > (8u << 20)) std::string().swap(tf_section_);
+  if (pos_section_.capacity() > (8u << 20)) std::string().swap(pos_section_);
   if (entries_.capacity() > (256u << 10)) std::vector<BlockTableEntry>().swap(entries_);
 
   // Dictionary: entries in key order, in blocks that restart prefix compression, then an index

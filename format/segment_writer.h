@@ -84,7 +84,7 @@ class SegmentWriter {
   uint32_t num_blocks_ = 0;
   uint64_t num_terms_ = 0;
   // Scratch reused across terms.
-  std::string key_, out_, tf_section_;
+  std::string key_, out_, tf_section_, pos_section_;
   std::vector<BlockTableEntry> entries_;  // the term's block table
   std::vector<uint32_t> minus_one_;
 };

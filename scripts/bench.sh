@@ -43,6 +43,8 @@
 #       geometric mean, which cancels a difference between the cores. A build against itself
 #       shows the noise to beat (about 4% on a shared 2-core machine; docs/benchmarks.md).
 #       AB_REPS (default 20): repetitions of each query in a round; results in $BENCH_WORK/ab.
+#       AB_INDEX_B: B's own index of the same corpus (default INDEXDIR), for a build of another
+#       format; indexes of the same documents in the same order give both builds the same docids.
 #
 # Environment: BENCH_WORK (default /tmp/trawl-bench: generated corpora, indexes, JSON results),
 # BUILD_DIR (default build), SCALE_THREADS (thread counts for the scale runs, default 1,2; the
@@ -263,11 +265,11 @@ EOF
 # Two builds at once, one a core, swapped each round; per-query ratios summarized by class.
 cmd_ab() {
   if [ $# -lt 4 ] || [ $# -gt 5 ]; then usage; fi
-  local a=$1 b=$2 index=$3 queries=$4 rounds=${5:-4}
+  local a=$1 b=$2 index=$3 queries=$4 rounds=${5:-4} index_b=${AB_INDEX_B:-$3}
   [ -d "$a" ] && a=$a/bench/trawl-peer-bench
   [ -d "$b" ] && b=$b/bench/trawl-peer-bench
   for p in "$a" "$b"; do [ -x "$p" ] || { echo "bench.sh ab: no program $p" >&2; exit 1; }; done
-  [ -d "$index" ] || { echo "bench.sh ab: no index $index" >&2; exit 1; }
+  for i in "$index" "$index_b"; do [ -d "$i" ] || { echo "bench.sh ab: no index $i" >&2; exit 1; }; done
   [ -f "$queries" ] || { echo "bench.sh ab: no queries $queries" >&2; exit 1; }
   rounds=$(( (rounds + 1) / 2 * 2 ))
   local out=$BENCH_WORK/ab pinned=1 reps=${AB_REPS:-20}
@@ -284,7 +286,7 @@ cmd_ab() {
     "${pin_a[@]}" "$a" query "$index" "$queries" --reps "$reps" --warmup 1 --warmup-s 0.5 \
       --out "$out/a-$r.tsv" >/dev/null &
     run_a=$!
-    "${pin_b[@]}" "$b" query "$index" "$queries" --reps "$reps" --warmup 1 --warmup-s 0.5 \
+    "${pin_b[@]}" "$b" query "$index_b" "$queries" --reps "$reps" --warmup 1 --warmup-s 0.5 \
       --out "$out/b-$r.tsv" >/dev/null &
     run_b=$!
     wait "$run_a" || { echo "bench.sh ab: $a failed in round $r" >&2; exit 1; }

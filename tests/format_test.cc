@@ -1029,6 +1029,17 @@ TEST_F(SegmentFormatTest, PositionsReadAtAnyPostingAreTheWritten) {
     ASSERT_TRUE(seg->LookupTerm(1, t.term, &info).ok());
     PostingList list;
     ASSERT_TRUE(seg->OpenPostings(info, &list).ok());
+    // The terms of up to 40 positions a posting have blocks of over 256 bytes of positions:
+    // their seeks start from anchors.
+    size_t anchored_blocks = 0;
+    for (size_t b = 0; b < list.num_blocks(); ++b) {
+      PostingList::PositionAnchors anchors;
+      ASSERT_TRUE(list.BlockPositionAnchors(b, &anchors));
+      anchored_blocks += anchors.data != nullptr;
+    }
+    if (t.term.ends_with("_40") && t.docs.size() >= 100) {
+      EXPECT_GT(anchored_blocks, 0u);
+    }
     std::vector<uint32_t> got;
     for (int trial = 0; trial < 60; ++trial) {
       PostingCursor cursor(&list);
@@ -1057,6 +1068,60 @@ TEST_F(SegmentFormatTest, PositionsReadAtAnyPostingAreTheWritten) {
       }
     }
   }
+}
+
+// Format 9's anchors as docs/format.md lays them out: 40 postings of 10 one-byte positions make
+// a block of 400 bytes, so anchors of width 2 at postings 16 and 32 start the term's positions.
+// A damaged anchor is found by the whole-segment check, a damaged width by any read.
+TEST_F(SegmentFormatTest, PositionAnchorsAreWrittenAsDocumentedAndChecked) {
+  const std::vector<uint32_t> lengths(50, 20);
+  std::vector<uint32_t> docs(40), tfs(40, 10);
+  for (uint32_t i = 0; i < 40; ++i) docs[i] = i + 5;
+  {
+    std::unique_ptr<SegmentWriter> w;
+    ASSERT_TRUE(SegmentWriter::Create(dir_, "seg_1", nullptr, &w).ok());
+    ASSERT_TRUE(w->AddTerm(1, "w", docs, tfs, Positions(tfs), lengths).ok());
+    std::vector<SegmentWriter::Field> fields = {{"id", {}, 0, 0, FieldType::kKeyword},
+                                                {"body", lengths, 50, 1000, FieldType::kText}};
+    std::vector<ColumnValues> columns;
+    ASSERT_TRUE(w->Finish(50, fields, &columns, nullptr).ok());
+  }
+  const std::string path = dir_ + "/seg_1.pos";
+  const std::string bytes = ReadFile(path);
+  const std::string anchors("\x02\xa0\x00\x40\x01", 5);  // width 2, offsets 160 and 320
+  ASSERT_EQ(bytes.substr(kFileHeaderSize, 5), anchors);
+  ASSERT_EQ(bytes.substr(kFileHeaderSize + 5, 11),
+            std::string("\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00", 11));
+  {
+    std::unique_ptr<SegmentReader> seg;
+    ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_1", 50, &seg));
+  }
+  auto read_damaged = [&](size_t at, char byte, bool* positions_read, Status* verify) {
+    std::string damaged = bytes;
+    damaged[kFileHeaderSize + at] = byte;
+    WriteFileAt(path, damaged);
+    std::unique_ptr<SegmentReader> seg;
+    ASSERT_TRUE(SegmentReader::Open(dir_, "seg_1", /*verify_checksums=*/false, &seg).ok());
+    TermInfo info;
+    ASSERT_TRUE(seg->LookupTerm(1, "w", &info).ok());
+    PostingList list;
+    ASSERT_TRUE(seg->OpenPostings(info, &list).ok());
+    PostingCursor cursor(&list);
+    ASSERT_EQ(cursor.Advance(docs[20]), docs[20]);
+    std::vector<uint32_t> positions;
+    *positions_read = cursor.Positions(&positions);
+    *verify = seg->VerifyStructure();
+  };
+  bool read = false;
+  Status verify;
+  // Posting 16's anchor 10 bytes early: in range, so reads go on, but the check sees it.
+  ASSERT_NO_FATAL_FAILURE(read_damaged(1, '\x96', &read, &verify));
+  EXPECT_TRUE(verify.IsCorruption());
+  EXPECT_NE(verify.ToString().find("anchors"), std::string::npos) << verify.ToString();
+  // A width of 3.
+  ASSERT_NO_FATAL_FAILURE(read_damaged(0, '\x03', &read, &verify));
+  EXPECT_FALSE(read);
+  EXPECT_TRUE(verify.IsCorruption());
 }
 
 TEST(ZigZagDelta, RoundTripsEveryDistanceAndRefusesLeavingU32) {
