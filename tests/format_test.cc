@@ -1070,6 +1070,51 @@ TEST_F(SegmentFormatTest, PositionsReadAtAnyPostingAreTheWritten) {
   }
 }
 
+// PositionStream::Advance lands on the first position at or after any rising target, near or
+// far, through runs of one-byte deltas (its fast loop) broken by longer ones, and up to the
+// stream's end, with left() counting what it has not passed.
+TEST_F(SegmentFormatTest, AdvanceLandsOnTheFirstPositionAtOrAfterItsTarget) {
+  constexpr uint32_t kNumDocs = 300;
+  std::mt19937 rng(41);
+  PositionTerm t;
+  t.term = "common";
+  for (uint32_t d = 0; d < kNumDocs; d += 2) {
+    t.docs.push_back(d);
+    std::vector<uint32_t> p;
+    uint32_t at = rng() % 50;
+    for (uint32_t k = 0, tf = 1 + rng() % 600; k < tf; ++k) {
+      p.push_back(at);
+      at += rng() % 40 == 0 ? 128 + rng() % 5000 : rng() % 13;  // deltas of 0 too
+    }
+    t.tfs.push_back(static_cast<uint32_t>(p.size()));
+    t.positions.push_back(std::move(p));
+  }
+  ASSERT_NO_FATAL_FAILURE(WritePositionTerms(dir_, {t}, kNumDocs));
+  std::unique_ptr<SegmentReader> seg;
+  ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_1", kNumDocs, &seg));
+  TermInfo info;
+  ASSERT_TRUE(seg->LookupTerm(1, t.term, &info).ok());
+  PostingList list;
+  ASSERT_TRUE(seg->OpenPostings(info, &list).ok());
+  PostingCursor cursor(&list);
+  for (size_t i = 0; i < t.docs.size(); ++i) {
+    ASSERT_EQ(cursor.Advance(t.docs[i]), t.docs[i]);
+    const std::vector<uint32_t>& want = t.positions[i];
+    PositionStream stream;
+    ASSERT_TRUE(cursor.OpenPositions(&stream));
+    uint64_t target = 0;
+    for (;;) {
+      // Steps of a few positions, of hundreds, and past the last.
+      target += rng() % 3 == 0 ? rng() % 8 : rng() % 2 == 0 ? rng() % 400 : rng() % 3000;
+      const auto it = std::lower_bound(want.begin(), want.end(), target);
+      const uint64_t expected = it == want.end() ? PositionStream::kEnd : *it;
+      ASSERT_EQ(stream.Advance(target), expected) << i << " " << target;
+      if (expected == PositionStream::kEnd) break;
+      ASSERT_EQ(stream.left(), static_cast<uint32_t>(want.end() - it - 1)) << i << " " << target;
+    }
+  }
+}
+
 // Format 9's anchors as docs/format.md lays them out: 40 postings of 10 one-byte positions make
 // a block of 400 bytes, so anchors of width 2 at postings 16 and 32 start the term's positions.
 // A damaged anchor is found by the whole-segment check, a damaged width by any read.
