@@ -58,9 +58,10 @@ inline constexpr uint32_t kDictEntryCodesVersion = 8;
 inline constexpr uint32_t kPositionAnchorsVersion = 9;
 // A phrase reaches a common word's postings far apart and reads the positions of one posting
 // in a block: without anchors it passes over the varints of the postings before it in the block
-// (or after it, back from the block's end), half a block's positions on average. An anchor
-// every 16 postings leaves at most 15 postings' positions to pass over, and a block needs
-// enough positions for the anchors to pay: from a KiB, anchors in u16 cost at most 1.5%.
+// (or after it, back from the block's end), a quarter of a block's on average. An anchor every
+// 16 postings leaves at most 15 postings' positions to pass over. A full block's anchors take 15
+// bytes (u16): at most 6% of a block from 256 bytes, 0.2% of the peers' mixed index; an anchor
+// every 8 postings was faster but would take twice that (docs/benchmarks.md).
 inline constexpr size_t kPositionAnchorStride = 16;
 inline constexpr size_t kPositionAnchorMinBytes = 256;
 // Anchors of a block of `postings` postings: at postings 16, 32, ... below `postings`.

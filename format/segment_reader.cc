@@ -199,7 +199,14 @@ bool PostingCursor::SeekPositions(uint32_t* tf) {
     found = position_reader_.SeekBeforeVarints(block_positions_end_,
                                                packed_freqs_.Sum(in_block, block_postings_));
   } else {
-    found = !to_anchor || position_reader_.Seek(anchors_.positions_begin + anchors_.Get(anchor));
+    if (to_anchor) {
+      const size_t offset = anchors_.Get(anchor);
+      // An anchor past the block's end is damage, like an offset past the file's.
+      found = offset <= block_positions_end_ - anchors_.positions_begin &&
+              position_reader_.Seek(anchors_.positions_begin + offset);
+    } else {
+      found = true;
+    }
     found = found && position_reader_.SkipVarints(packed_freqs_.Sum(from, in_block));
   }
   if (!found) {

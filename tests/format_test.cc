@@ -1141,7 +1141,10 @@ TEST_F(SegmentFormatTest, PositionAnchorsAreWrittenAsDocumentedAndChecked) {
     std::unique_ptr<SegmentReader> seg;
     ASSERT_NO_FATAL_FAILURE(OpenVerified("seg_1", 50, &seg));
   }
-  auto read_damaged = [&](size_t at, char byte, bool* positions_read, Status* verify) {
+  // The positions of posting `posting` read from a copy of the file with byte `at` of the
+  // term's positions replaced.
+  auto read_damaged = [&](size_t at, char byte, size_t posting, bool* positions_read,
+                          Status* verify) {
     std::string damaged = bytes;
     damaged[kFileHeaderSize + at] = byte;
     WriteFileAt(path, damaged);
@@ -1152,7 +1155,7 @@ TEST_F(SegmentFormatTest, PositionAnchorsAreWrittenAsDocumentedAndChecked) {
     PostingList list;
     ASSERT_TRUE(seg->OpenPostings(info, &list).ok());
     PostingCursor cursor(&list);
-    ASSERT_EQ(cursor.Advance(docs[20]), docs[20]);
+    ASSERT_EQ(cursor.Advance(docs[posting]), docs[posting]);
     std::vector<uint32_t> positions;
     *positions_read = cursor.Positions(&positions);
     *verify = seg->VerifyStructure();
@@ -1160,11 +1163,15 @@ TEST_F(SegmentFormatTest, PositionAnchorsAreWrittenAsDocumentedAndChecked) {
   bool read = false;
   Status verify;
   // Posting 16's anchor 10 bytes early: in range, so reads go on, but the check sees it.
-  ASSERT_NO_FATAL_FAILURE(read_damaged(1, '\x96', &read, &verify));
+  ASSERT_NO_FATAL_FAILURE(read_damaged(1, '\x96', 20, &read, &verify));
   EXPECT_TRUE(verify.IsCorruption());
   EXPECT_NE(verify.ToString().find("anchors"), std::string::npos) << verify.ToString();
   // A width of 3.
-  ASSERT_NO_FATAL_FAILURE(read_damaged(0, '\x03', &read, &verify));
+  ASSERT_NO_FATAL_FAILURE(read_damaged(0, '\x03', 20, &read, &verify));
+  EXPECT_FALSE(read);
+  EXPECT_TRUE(verify.IsCorruption());
+  // Posting 32's anchor past the block's end (65,344): a read from it refuses.
+  ASSERT_NO_FATAL_FAILURE(read_damaged(4, '\xff', 35, &read, &verify));
   EXPECT_FALSE(read);
   EXPECT_TRUE(verify.IsCorruption());
 }
