@@ -463,6 +463,11 @@ void trawl_writer_options_set_store_compression(trawl_writer_options_t* options,
   options->options.store_zstd_level = level;
 }
 
+void trawl_writer_options_set_store_large_value_level(trawl_writer_options_t* options,
+                                                      int large_value_level) {
+  if (options != nullptr) options->options.store_large_value_zstd_level = large_value_level;
+}
+
 void trawl_writer_options_set_memory_budget(trawl_writer_options_t* options, size_t bytes) {
   if (options != nullptr) options->options.memory_budget_bytes = bytes;
 }

@@ -106,13 +106,14 @@ void StoreWriter::CCtxDeleter::operator()(ZSTD_CCtx_s* cctx) const { ZSTD_freeCC
 void StoreWriter::CDictDeleter::operator()(ZSTD_CDict_s* cdict) const { ZSTD_freeCDict(cdict); }
 
 StoreWriter::StoreWriter(std::unique_ptr<FileWriter> file,
-                         std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx, int zstd_level,
-                         size_t block_bytes, size_t dictionary_sample_bytes,
+                         std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx,
+                         const StoreCompression& compression, size_t dictionary_sample_bytes,
                          uint32_t format_version)
     : file_(std::move(file)),
       cctx_(std::move(cctx)),
-      zstd_level_(zstd_level),
-      block_bytes_(block_bytes),
+      zstd_level_(compression.zstd_level),
+      large_value_zstd_level_(compression.large_value_zstd_level),
+      block_bytes_(compression.block_bytes),
       format_version_(format_version),
       frame_bytes_(format_version == 1 ? kMaxU32 : kStoreFrameBytes),
       dictionary_sample_bytes_(dictionary_sample_bytes),
@@ -122,22 +123,23 @@ StoreWriter::StoreWriter(std::unique_ptr<FileWriter> file,
 StoreWriter::~StoreWriter() = default;
 
 Status StoreWriter::Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
-                           int zstd_level, size_t block_bytes,
-                           size_t dictionary_sample_bytes, FileSystem* fs,
-                           uint32_t format_version) {
-  if (zstd_level < ZSTD_minCLevel() || zstd_level > ZSTD_maxCLevel()) {
-    return Status::InvalidArgument("zstd level " + std::to_string(zstd_level) +
-                                   " is outside " + std::to_string(ZSTD_minCLevel()) + ".." +
-                                   std::to_string(ZSTD_maxCLevel()));
+                           const StoreCompression& compression, size_t dictionary_sample_bytes,
+                           FileSystem* fs, uint32_t format_version) {
+  for (const int level : {compression.zstd_level, compression.large_value_zstd_level}) {
+    if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()) {
+      return Status::InvalidArgument("zstd level " + std::to_string(level) + " is outside " +
+                                     std::to_string(ZSTD_minCLevel()) + ".." +
+                                     std::to_string(ZSTD_maxCLevel()));
+    }
   }
-  if (block_bytes == 0) return Status::InvalidArgument("store block size must be positive");
+  if (compression.block_bytes == 0) {
+    return Status::InvalidArgument("store block size must be positive");
+  }
   if (format_version != 1 && format_version != 2) {
     return Status::InvalidArgument("no store format version " + std::to_string(format_version));
   }
   std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx(ZSTD_createCCtx());
-  if (cctx == nullptr ||
-      ZSTD_isError(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, zstd_level)) ||
-      ZSTD_isError(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1))) {
+  if (cctx == nullptr || ZSTD_isError(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1))) {
     return Status::IOError(DisplayName(path) + ": cannot set up zstd compression");
   }
   std::unique_ptr<FileWriter> file;
@@ -145,8 +147,8 @@ Status StoreWriter::Create(const std::string& path, std::unique_ptr<StoreWriter>
   // The store is written as documents come: its buffer is one of the fixed costs that
   // index_memory_bytes leaves out.
   file->ReserveBuffer();
-  out->reset(new StoreWriter(std::move(file), std::move(cctx), zstd_level, block_bytes,
-                             dictionary_sample_bytes, format_version));
+  out->reset(new StoreWriter(std::move(file), std::move(cctx), compression, dictionary_sample_bytes,
+                             format_version));
   return Status::OK();
 }
 
@@ -232,9 +234,12 @@ Status StoreWriter::Compress(std::string_view block, const ZSTD_CDict_s* cdict,
   for (const size_t end : frame_ends_) {
     const std::string_view content = block.substr(begin, end - begin);
     begin = end;
-    if (ZSTD_isError(ZSTD_CCtx_refCDict(cctx_.get(),
-                                        UsesDictionary(content.size()) ? cdict : nullptr))) {
-      return Status::IOError(DisplayName(file_->path()) + ": cannot set up a zstd dictionary");
+    const bool small = UsesDictionary(content.size());
+    // A frame with the dictionary is compressed at the dictionary's level, set when it was made.
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_compressionLevel,
+                                            small ? zstd_level_ : large_value_zstd_level_)) ||
+        ZSTD_isError(ZSTD_CCtx_refCDict(cctx_.get(), small ? cdict : nullptr))) {
+      return Status::IOError(DisplayName(file_->path()) + ": cannot set up zstd compression");
     }
     const size_t at = out->size();
     out->resize(at + ZSTD_compressBound(content.size()));

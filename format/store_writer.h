@@ -15,7 +15,7 @@
 //   varint field count, then per field: varint name length, name, varint value length, value
 //
 // with the document's id first, as a field named "id" (kIdField), then its fields in order. A
-// block is closed once its uncompressed size reaches the block size (8 KiB by default), so
+// block is closed once its uncompressed size reaches the block size (4 KiB by default), so
 // documents never span blocks and a document larger than the block size makes one large block.
 // A block is one zstd frame, or consecutive independent frames, so that a part of a large
 // document can be read without decompressing all of it: a block longer than two block sizes
@@ -30,7 +30,7 @@
 //
 // The dictionary is trained on the segment's first documents (the dictionary sample, 1 MiB of
 // small blocks by default) and kept only if it pays for itself: on those documents if they are
-// the whole store, else within four times as much at the rate it saves on them. An 8 KiB block
+// the whole store, else within four times as much at the rate it saves on them. A 4 KiB block
 // of short documents shares little with itself but much with its neighbours (field names, id
 // prefixes, the corpus's vocabulary). Frames of more than two block sizes (a large value) are
 // compressed without it.
@@ -61,12 +61,17 @@ inline constexpr std::string_view kStoreKind = kStoreFile.kind;
 inline constexpr uint32_t kStoreFormatVersion = 2;
 // The first version whose trailer holds a dictionary length.
 inline constexpr uint32_t kStoreDictionaryVersion = 2;
-// What every segment's store is written with: level 3 compresses text about 4:1 at several
-// hundred MB/s, and 8 KiB blocks keep a hit's fetch to one small frame. (With the dictionary,
-// 8 KiB blocks take less space than 16 KiB blocks did without it, and a hit decompresses half
-// as much; docs/benchmarks.md, "A dictionary for the store".)
-inline constexpr int kStoreZstdLevel = 3;
-inline constexpr size_t kStoreBlockBytes = 8192;
+// What every segment's store is written with. A hit's id, title and snippet read its
+// document's whole small block, and zstd decodes in time about linear in the bytes. Blocks of
+// small documents (frames of at most two block sizes, those compressed with the dictionary) are
+// compressed at level 6, which makes 4 KiB blocks smaller than 8 KiB blocks at level 3
+// (kjv-verses' store -2%, gcide's -5%), and one decodes in about two thirds of the time of an
+// 8 KiB block at level 3. Longer frames (large values, read a frame at a time) compress at level 3:
+// at 6 they would cost indexing a fifth of its speed for 1-2% of their size.
+// (docs/benchmarks.md, "Smaller store blocks at level 6".)
+inline constexpr int kStoreZstdLevel = 6;
+inline constexpr int kStoreLargeValueZstdLevel = 3;
+inline constexpr size_t kStoreBlockBytes = 4096;
 // The most content of one frame of a larger block (version 2): a snippet of a large document
 // decompresses the few frames around its matches. Each frame starts without the history of the
 // one before: the peers' usrdoc stores (1-9 MB documents) grow by 10%.
@@ -85,11 +90,13 @@ inline constexpr size_t kStoreMaxDictionaryBytes = 32 << 10;
 inline constexpr size_t kStoreTrailerSizeV1 = 16;
 inline constexpr size_t kStoreTrailerSize = 20;
 
-// How a segment's store is compressed: what IndexWriterOptions::store_block_bytes and
-// store_zstd_level set. Readers need neither: every frame says how to decode it.
+// How a segment's store is compressed: what IndexWriterOptions::store_block_bytes,
+// store_zstd_level and store_large_value_zstd_level set. Readers need none of them: every frame
+// says how to decode it.
 struct StoreCompression {
-  int zstd_level = kStoreZstdLevel;
+  int zstd_level = kStoreZstdLevel;  // frames of at most two block sizes
   size_t block_bytes = kStoreBlockBytes;
+  int large_value_zstd_level = kStoreLargeValueZstdLevel;  // longer frames
 };
 
 class StoreWriter {
@@ -99,19 +106,25 @@ class StoreWriter {
   // dictionary, is written for tests of what older stores hold). dictionary_sample_bytes 0: no
   // dictionary is tried.
   static Status Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
-                       int zstd_level = kStoreZstdLevel, size_t block_bytes = kStoreBlockBytes,
+                       const StoreCompression& compression, size_t dictionary_sample_bytes,
+                       FileSystem* fs, uint32_t format_version = kStoreFormatVersion);
+  // Every frame at `zstd_level`.
+  static Status Create(const std::string& path, std::unique_ptr<StoreWriter>* out, int zstd_level,
+                       size_t block_bytes = kStoreBlockBytes,
                        size_t dictionary_sample_bytes = kStoreDictionarySampleBytes,
-                       FileSystem* fs = nullptr, uint32_t format_version = kStoreFormatVersion);
+                       FileSystem* fs = nullptr, uint32_t format_version = kStoreFormatVersion) {
+    return Create(path, out, StoreCompression{zstd_level, block_bytes, zstd_level},
+                  dictionary_sample_bytes, fs, format_version);
+  }
   // With the segment defaults above.
   static Status Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
-                       FileSystem* fs) {
+                       FileSystem* fs = nullptr) {
     return Create(path, out, StoreCompression{}, fs);
   }
   // With `compression`, and the dictionary sample and format of a segment.
   static Status Create(const std::string& path, std::unique_ptr<StoreWriter>* out,
                        const StoreCompression& compression, FileSystem* fs) {
-    return Create(path, out, compression.zstd_level, compression.block_bytes,
-                  kStoreDictionarySampleBytes, fs);
+    return Create(path, out, compression, kStoreDictionarySampleBytes, fs);
   }
   ~StoreWriter();  // an unfinished file is removed
   StoreWriter(const StoreWriter&) = delete;
@@ -157,7 +170,7 @@ class StoreWriter {
   };
 
   StoreWriter(std::unique_ptr<FileWriter> file, std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx,
-              int zstd_level, size_t block_bytes, size_t dictionary_sample_bytes,
+              const StoreCompression& compression, size_t dictionary_sample_bytes,
               uint32_t format_version);
   Status FlushBlock();
   // Trains a dictionary on the held blocks, keeps it if it pays for itself (on them when
@@ -169,14 +182,16 @@ class StoreWriter {
   // Where the frames of `block` end (file comment above): one frame for a version 1 store.
   void FrameEnds(std::string_view block, std::vector<size_t>* ends) const;
   // Compresses a block into *out as the frames FrameEnds cuts, those UsesDictionary accepts
-  // with `cdict` (null: none with a dictionary).
+  // at zstd_level_ with `cdict` (null: none with a dictionary), the others at
+  // large_value_zstd_level_.
   Status Compress(std::string_view block, const ZSTD_CDict_s* cdict, std::string* out);
   Status WriteBlock(uint32_t first_doc, std::string_view compressed, size_t uncompressed);
 
   std::unique_ptr<FileWriter> file_;
   std::unique_ptr<ZSTD_CCtx_s, CCtxDeleter> cctx_;
   std::unique_ptr<ZSTD_CDict_s, CDictDeleter> cdict_;  // null without a dictionary
-  int zstd_level_;
+  int zstd_level_;                                     // frames UsesDictionary accepts
+  int large_value_zstd_level_;                         // the others
   size_t block_bytes_;
   uint32_t format_version_;
   size_t frame_bytes_;  // the most content of a frame

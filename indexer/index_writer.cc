@@ -113,12 +113,17 @@ Status IndexWriterImpl::Init(const std::string& dir, const IndexWriterOptions& o
                                    std::to_string(kMaxStoreBlockBytes) + ", not " +
                                    std::to_string(options_.store_block_bytes));
   }
-  if (options_.store_zstd_level < 1 || options_.store_zstd_level > kMaxStoreZstdLevel) {
-    return Status::InvalidArgument("store_zstd_level must be between 1 and " +
-                                   std::to_string(kMaxStoreZstdLevel) + ", not " +
-                                   std::to_string(options_.store_zstd_level));
+  for (const auto& [name, level] :
+       {std::pair<const char*, int>{"store_zstd_level", options_.store_zstd_level},
+        {"store_large_value_zstd_level", options_.store_large_value_zstd_level}}) {
+    if (level < 1 || level > kMaxStoreZstdLevel) {
+      return Status::InvalidArgument(std::string(name) + " must be between 1 and " +
+                                     std::to_string(kMaxStoreZstdLevel) + ", not " +
+                                     std::to_string(level));
+    }
   }
-  store_compression_ = {options_.store_zstd_level, options_.store_block_bytes};
+  store_compression_ = {options_.store_zstd_level, options_.store_block_bytes,
+                        options_.store_large_value_zstd_level};
   tracking_ = std::make_unique<TrackingFileSystem>(options.file_system);
   fs_ = tracking_.get();
   if (options_.merge_policy != nullptr) {

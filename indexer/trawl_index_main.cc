@@ -356,8 +356,9 @@ struct Flags {
   std::string max_decompressed, max_doc_bytes;
   // --store-block as typed ("4K"), and parsed by CheckFlags.
   std::string store_block;
-  uint64_t store_block_bytes = 8192;
-  int store_level = 3;
+  uint64_t store_block_bytes = 4096;
+  int store_level = 6;
+  int store_large_level = 3;
   bool verify = false, verify_all = false, optimize = false;
   bool quiet = false, verbose = false, json_summary = false;
   bool force = false;
@@ -416,13 +417,16 @@ po::options_description VisibleOptions(Flags* flags) {
        "delete the ids listed in FILE, one per line")
       ("optimize", "merge the index into one segment (after adding INPUTs)")
       ("merge", "same as --optimize")
-      ("store-block", po::value(&flags->store_block)->value_name("SIZE")->default_value("8K"),
+      ("store-block", po::value(&flags->store_block)->value_name("SIZE")->default_value("4K"),
        "stored documents are compressed in blocks of about SIZE (1K to 1M): smaller blocks "
        "read a hit's id, title and snippet faster and take more space")
-      ("store-level", po::value(&flags->store_level)->value_name("N")->default_value(3),
-       "zstd level of the stored documents (1 to 19): higher is smaller and indexes slower "
-       "(e.g. --store-block 4K --store-level 6: 1-2.5% smaller, hits' titles and snippets read "
-       "faster, indexing about a fifth slower)")
+      ("store-level", po::value(&flags->store_level)->value_name("N")->default_value(6),
+       "zstd level of the blocks of stored documents (1 to 19): higher is smaller and indexes "
+       "slower")
+      ("store-large-level",
+       po::value(&flags->store_large_level)->value_name("N")->default_value(3),
+       "zstd level of the stored values of 4 KiB or more that are compressed apart from their "
+       "block (1 to 19): large values are most of the bytes of a corpus of long documents")
       ("merge-factor", po::value(&flags->merge_factor)->value_name("F")->default_value(10),
        "at each commit, every F adjacent segments of similar size merge into one, so an index "
        "has about F-1 segments per power of F documents (0: merge only on --optimize)")
@@ -614,6 +618,9 @@ std::string CheckFlags(Flags* flags) {
   if (flags->store_level < 1 || flags->store_level > kMaxStoreZstdLevel) {
     return "--store-level must be between 1 and " + std::to_string(kMaxStoreZstdLevel);
   }
+  if (flags->store_large_level < 1 || flags->store_large_level > kMaxStoreZstdLevel) {
+    return "--store-large-level must be between 1 and " + std::to_string(kMaxStoreZstdLevel);
+  }
   if (flags->max_token_chars == 0) return "--max-token-chars must be at least 1";
   if (!ParseSize(flags->max_decompressed, &input.max_decompressed_bytes) ||
       input.max_decompressed_bytes == 0) {
@@ -652,6 +659,7 @@ IndexWriterOptions WriterOptions(const Flags& flags) {
   options.memory_budget_bytes = static_cast<size_t>(flags.memory_mb) << 20;
   options.store_block_bytes = static_cast<uint32_t>(flags.store_block_bytes);
   options.store_zstd_level = flags.store_level;
+  options.store_large_value_zstd_level = flags.store_large_level;
   options.threads = static_cast<uint32_t>(flags.threads);
   options.merge_factor = flags.merge_factor;
   options.merge_in_background = !flags.merge_in_commit;

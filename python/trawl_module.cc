@@ -424,7 +424,7 @@ void DefineIndexWriter(py::module_& m) {
                        uint64_t memory_mb, uint32_t threads, uint32_t merge_factor, bool force,
                        bool merge_in_background, uint64_t merge_floor_docs,
                        const py::object& max_merged_docs, uint32_t reclaim_deleted_percent,
-                       uint32_t store_block_bytes, int store_level) {
+                       uint32_t store_block_bytes, int store_level, int store_large_level) {
              IndexWriterOptions options;
              options.language = language;
              options.stopwords = stopwords;
@@ -438,6 +438,7 @@ void DefineIndexWriter(py::module_& m) {
              options.merge_in_background = merge_in_background;
              options.store_block_bytes = store_block_bytes;
              options.store_zstd_level = store_level;
+             options.store_large_value_zstd_level = store_large_level;
              TieredMergeOptions tiers;
              tiers.segments_per_tier = merge_factor;
              tiers.floor_docs = merge_floor_docs;
@@ -453,7 +454,7 @@ void DefineIndexWriter(py::module_& m) {
            "max_token_chars"_a = 255, "memory_mb"_a = 1024, "threads"_a = 1, "merge_factor"_a = 10,
            "force"_a = false, "merge_in_background"_a = true, "merge_floor_docs"_a = 1000,
            "max_merged_docs"_a = py::none(), "reclaim_deleted_percent"_a = 20,
-           "store_block_bytes"_a = 8192, "store_level"_a = 3)
+           "store_block_bytes"_a = 4096, "store_level"_a = 6, "store_large_level"_a = 3)
       .def("add", &PyIndexWriter::Add, "document"_a,
            "add(dict): adds a document, replacing one with the same id at commit")
       .def("delete", &PyIndexWriter::Delete, "id"_a,

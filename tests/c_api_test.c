@@ -534,6 +534,11 @@ static void TestErrors(const char* dir, const trawl_searcher_t* searcher) {
     CHECK(trawl_writer_open(bad_dir, writer_options, &writer, &err) == TRAWL_INVALID_ARGUMENT);
     CHECK(Contains(err, "store_zstd_level"));
     trawl_free(err);
+    trawl_writer_options_set_store_compression(writer_options, 4096, 6);
+    trawl_writer_options_set_store_large_value_level(writer_options, 0);
+    CHECK(trawl_writer_open(bad_dir, writer_options, &writer, &err) == TRAWL_INVALID_ARGUMENT);
+    CHECK(Contains(err, "store_large_value_zstd_level"));
+    trawl_free(err);
     trawl_writer_options_destroy(writer_options);
   }
 }
@@ -780,7 +785,8 @@ static void TestBackgroundMergesAndPartialResults(const char* dir) {
   trawl_writer_options_set_max_merged_docs(writer_options, 100000);
   trawl_writer_options_set_reclaim_deleted_percent(writer_options, 50);
   /* Small blocks at a higher level, through flushes and background merges. */
-  trawl_writer_options_set_store_compression(writer_options, 2048, 6);
+  trawl_writer_options_set_store_compression(writer_options, 2048, 9);
+  trawl_writer_options_set_store_large_value_level(writer_options, 1);
   CHECK_OK(trawl_writer_open(dir, writer_options, &writer, ERR));
   trawl_writer_options_destroy(writer_options);
   if (writer == NULL || body == NULL) {

@@ -564,8 +564,8 @@ TEST_F(CliTest, CliStoreCompressionOptions) {
   const std::string plain = (dir_ / "plain").string(), other = (dir_ / "small-blocks").string();
   RunResult r = Index("--quiet --threads 1 --index " + Quote(plain) + " " + Quote(Corpus()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = Index("--quiet --threads 1 --store-block 1K --store-level 9 --index " + Quote(other) + " " +
-            Quote(Corpus()));
+  r = Index("--quiet --threads 1 --store-block 1K --store-level 9 --store-large-level 1 --index " +
+            Quote(other) + " " + Quote(Corpus()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* q : {"zebra", "common", "\"quick brown\""}) {
     json a = json::parse(SearchIn(plain, "--json " + Quote(q)).out),
@@ -574,8 +574,9 @@ TEST_F(CliTest, CliStoreCompressionOptions) {
     b.erase("took_us");
     EXPECT_EQ(a, b) << q;
   }
-  for (const std::string bad : {"--store-block 512", "--store-block 2M", "--store-block 4Q",
-                                "--store-level 0", "--store-level 20"}) {
+  for (const std::string bad :
+       {"--store-block 512", "--store-block 2M", "--store-block 4Q", "--store-level 0",
+        "--store-level 20", "--store-large-level 0", "--store-large-level 20"}) {
     r = Index(bad + " --index " + Quote((dir_ / "never").string()) + " " + Quote(Corpus()));
     EXPECT_EQ(r.exit_code, 1) << bad;
     EXPECT_EQ(Lines(r.err).size(), 1u) << r.err;

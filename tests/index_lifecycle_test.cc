@@ -203,9 +203,9 @@ double MeanStoreBlockBytes(const std::string& dir) {
   return blocks == 0 ? 0 : double(bytes) / double(blocks);
 }
 
-// store_block_bytes and store_zstd_level change how the stores are compressed, in the segments
-// a writer flushes and in those it merges, and nothing a search shows; values out of range are
-// refused, naming the option.
+// store_block_bytes, store_zstd_level and store_large_value_zstd_level change how the stores are
+// compressed, in the segments a writer flushes and in those it merges, and nothing a search shows;
+// values out of range are refused, naming the option.
 TEST_F(IndexLifecycleTest, StoreCompressionOptionsChangeOnlyTheStores) {
   const std::string plain = root_ + "/plain", small = root_ + "/small";
   std::vector<Document> docs;
@@ -217,6 +217,7 @@ TEST_F(IndexLifecycleTest, StoreCompressionOptionsChangeOnlyTheStores) {
     if (dir == small) {
       opts.store_block_bytes = 1024;
       opts.store_zstd_level = 9;
+      opts.store_large_value_zstd_level = 1;
     }
     std::unique_ptr<IndexWriter> w;
     ASSERT_TRUE(IndexWriter::Open(dir, opts, &w).ok());
@@ -251,14 +252,18 @@ TEST_F(IndexLifecycleTest, StoreCompressionOptionsChangeOnlyTheStores) {
     }
   }
 
-  for (const auto& [block, level, option] :
-       std::vector<std::tuple<uint32_t, int, std::string>>{{512, 3, "store_block_bytes"},
-                                                           {(2u << 20), 3, "store_block_bytes"},
-                                                           {8192, 0, "store_zstd_level"},
-                                                           {8192, 20, "store_zstd_level"}}) {
+  for (const auto& [block, level, large_level, option] :
+       std::vector<std::tuple<uint32_t, int, int, std::string>>{
+           {512, 3, 3, "store_block_bytes"},
+           {(2u << 20), 3, 3, "store_block_bytes"},
+           {8192, 0, 3, "store_zstd_level"},
+           {8192, 20, 3, "store_zstd_level"},
+           {8192, 6, 0, "store_large_value_zstd_level"},
+           {8192, 6, 20, "store_large_value_zstd_level"}}) {
     IndexWriterOptions opts;
     opts.store_block_bytes = block;
     opts.store_zstd_level = level;
+    opts.store_large_value_zstd_level = large_level;
     std::unique_ptr<IndexWriter> w;
     const Status s = IndexWriter::Open(root_ + "/never", opts, &w);
     EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();

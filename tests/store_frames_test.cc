@@ -59,11 +59,13 @@ class StoreFramesTest : public ::testing::Test {
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
 
   static void Write(const std::string& path, const std::vector<Document>& docs,
-                    uint32_t version = kStoreFormatVersion) {
+                    uint32_t version = kStoreFormatVersion, size_t block_bytes = kStoreBlockBytes) {
     std::unique_ptr<StoreWriter> w;
-    ASSERT_TRUE(StoreWriter::Create(path, &w, kStoreZstdLevel, kStoreBlockBytes,
-                                    kStoreDictionarySampleBytes, nullptr, version)
-                    .ok());
+    StoreCompression compression;
+    compression.block_bytes = block_bytes;
+    ASSERT_TRUE(
+        StoreWriter::Create(path, &w, compression, kStoreDictionarySampleBytes, nullptr, version)
+            .ok());
     for (const Document& d : docs) ASSERT_TRUE(w->Add(d).ok());
     ASSERT_TRUE(w->Finish().ok());
   }
@@ -267,7 +269,8 @@ TEST_F(StoreFramesTest, AHitsIdAndTitleSkipTheLargeValuesOfItsBlock) {
   const Document large = TitledDocument("large", "the large one", ProseText(&rng, 40000));
   docs.push_back(large);
   const std::string path = Path("heads.store");
-  Write(path, docs);
+  // Blocks of 8 KiB, so that the middle document does not close its block.
+  Write(path, docs, kStoreFormatVersion, 8192);
   const std::string file = ReadFile(path);
   const std::vector<BlockEntry> blocks = StoreBlocks(file);
   ASSERT_EQ(blocks.size(), 1u);
@@ -301,6 +304,63 @@ TEST_F(StoreFramesTest, AHitsIdAndTitleSkipTheLargeValuesOfItsBlock) {
   EXPECT_EQ(frames_for(2, "notes"), 3u);
   EXPECT_EQ(frames_for(3, "body"), 3u);
   ExpectReadsMatch(*r, docs);
+}
+
+// Frames of small documents are compressed at zstd_level, a large value's frames at
+// large_value_zstd_level: each frame is what zstd makes of its content at its level (no
+// dictionary here, so that a frame can be made again outside the store).
+TEST_F(StoreFramesTest, SmallAndLargeFramesHaveTheirOwnLevels) {
+  std::mt19937 rng(11);
+  std::vector<Document> docs;
+  AddSmallDocuments(&rng, 6, 300, &docs);
+  docs.push_back(TitledDocument("large", "the large one", ProseText(&rng, 30000)));
+  // Compressed whole at zstd's level `level`, as the store compresses a frame.
+  auto frame_at = [](std::string_view content, int level) {
+    std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+    EXPECT_FALSE(ZSTD_isError(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1)));
+    EXPECT_FALSE(ZSTD_isError(ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level)));
+    std::string out(ZSTD_compressBound(content.size()), '\0');
+    const size_t n =
+        ZSTD_compress2(cctx.get(), out.data(), out.size(), content.data(), content.size());
+    EXPECT_FALSE(ZSTD_isError(n));
+    out.resize(ZSTD_isError(n) ? 0 : n);
+    return out;
+  };
+  for (const auto& [small, large] : {std::pair{6, 1}, std::pair{1, 9}}) {
+    SCOPED_TRACE(testing::Message() << "levels " << small << " and " << large);
+    const std::string path = Path("levels-" + std::to_string(small) + ".store");
+    std::unique_ptr<StoreWriter> w;
+    StoreCompression compression;
+    compression.zstd_level = small;
+    compression.large_value_zstd_level = large;
+    ASSERT_TRUE(
+        StoreWriter::Create(path, &w, compression, /*dictionary_sample_bytes=*/0, nullptr).ok());
+    for (const Document& d : docs) ASSERT_TRUE(w->Add(d).ok());
+    ASSERT_TRUE(w->Finish().ok());
+    const std::string file = ReadFile(path);
+    const std::vector<BlockEntry> blocks = StoreBlocks(file);
+    // One block: the small documents and the large one's head in a frame, then its value.
+    ASSERT_EQ(blocks.size(), 1u);
+    ASSERT_EQ(Frames(file, blocks[0]).size(), 2u);
+    std::string decoded;
+    for (const BlockEntry& b : blocks) {
+      std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+      for (const auto& [at, content_size] : Frames(file, b)) {
+        const size_t size = ZSTD_findFrameCompressedSize(file.data() + at, file.size() - at);
+        std::string content(content_size, '\0');
+        ASSERT_EQ(
+            ZSTD_decompressDCtx(dctx.get(), content.data(), content.size(), file.data() + at, size),
+            content_size);
+        const int level = content_size <= 2 * kStoreBlockBytes ? small : large;
+        EXPECT_EQ(frame_at(content, level), file.substr(at, size))
+            << "a frame of " << content_size << " bytes";
+        decoded += content;
+      }
+    }
+    std::unique_ptr<StoreReader> r;
+    ASSERT_TRUE(StoreReader::Open(path, /*verify_checksum=*/true, &r).ok());
+    ExpectReadsMatch(*r, docs);
+  }
 }
 
 // A store written before large values were framed apart, when a block was cut every kFrame from

@@ -215,12 +215,15 @@ TRAWL_EXPORT void trawl_writer_options_set_max_merged_docs(trawl_writer_options_
                                                            uint64_t docs);
 TRAWL_EXPORT void trawl_writer_options_set_reclaim_deleted_percent(
     trawl_writer_options_t* options, uint32_t percent);
-/* How stored documents are compressed (trawl::IndexWriterOptions::store_block_bytes and
- * store_zstd_level, which say the trade-offs): in blocks of about block_bytes (1024 to 1048576,
- * default 8192), each at zstd level `level` (1 to 19, default 3). trawl_writer_open refuses
- * values out of range. */
+/* How stored documents are compressed (trawl::IndexWriterOptions::store_block_bytes,
+ * store_zstd_level and store_large_value_zstd_level, which say the trade-offs): in blocks of
+ * about block_bytes (1024 to 1048576, default 4096) at zstd level `level` (1 to 19, default 6),
+ * large values apart at `large_value_level` (1 to 19, default 3; the set_store_compression form
+ * leaves it as it is). trawl_writer_open refuses values out of range. */
 TRAWL_EXPORT void trawl_writer_options_set_store_compression(trawl_writer_options_t* options,
                                                              uint32_t block_bytes, int level);
+TRAWL_EXPORT void trawl_writer_options_set_store_large_value_level(trawl_writer_options_t* options,
+                                                                   int large_value_level);
 
 /* The one writer of an index: holds its lock from open to close. */
 typedef struct trawl_writer_t trawl_writer_t;

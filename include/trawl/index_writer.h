@@ -86,16 +86,19 @@ struct IndexWriterOptions {
   // Larger means fewer, larger segments and faster indexing; smaller bounds memory.
   size_t memory_budget_bytes = 1024u << 20;
   // How stored documents are compressed (the segment's .store file, docs/format.md): in blocks
-  // of about store_block_bytes of documents (1 KiB to 1 MiB), each compressed at zstd level
-  // store_zstd_level (1 to 19) with a dictionary trained on the segment. Smaller blocks make a
-  // hit's id, title and snippet cheaper to read and the store larger; a higher level makes the
-  // store smaller and indexing slower. Against the defaults, blocks of 4 KiB at level 6 make
-  // the index 1-2.5% smaller on text, a page of hits' ids and titles about a fifth faster to
-  // read and one of snippets about a tenth, and indexing about a fifth slower (docs/benchmarks.md,
-  // "What the median costs"). They apply to the segments this writer writes, merges included;
-  // segments written otherwise stay as they are, and readers need neither.
-  uint32_t store_block_bytes = 8192;
-  int store_zstd_level = 3;
+  // of about store_block_bytes of documents (1 KiB to 1 MiB), compressed at zstd level
+  // store_zstd_level (1 to 19) with a dictionary trained on the segment; a value of 4 KiB or
+  // more in a block longer than two block sizes is compressed apart, at
+  // store_large_value_zstd_level. A hit's id, title and snippet decode its document's block:
+  // smaller blocks make them cheaper and the store larger, and a higher level makes the store
+  // smaller and indexing slower. The defaults (4 KiB at level 6, large values at 3) make the
+  // index smaller than 8 KiB blocks at level 3 and a page of hits' ids and titles about a
+  // fifth faster to read, for indexing about 7% slower on text (docs/benchmarks.md, "Smaller
+  // store blocks at level 6"). They apply to the segments this writer writes, merges included;
+  // segments written otherwise stay as they are, and readers need none of them.
+  uint32_t store_block_bytes = 4096;
+  int store_zstd_level = 6;
+  int store_large_value_zstd_level = 3;
 
   // Indexing threads: each analyzes documents into its own segment builder (with its share of
   // the memory budget) while the threads that call Add go on producing documents. Document order in the index, and

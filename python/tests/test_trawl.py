@@ -185,7 +185,7 @@ class IndexAndSearch(IndexTestCase):
     def test_store_compression(self):
         # Smaller blocks at a higher level: the same answers; out of range: refused.
         with trawl.IndexWriter(self.path, schema=SCHEMA, store_block_bytes=1024,
-                               store_level=9) as writer:
+                               store_level=9, store_large_level=1) as writer:
             for doc in DOCS:
                 writer.add(doc)
         small = [(h.id, h.title, h.snippet) for h in trawl.Searcher(self.path).search("data")]
@@ -195,7 +195,8 @@ class IndexAndSearch(IndexTestCase):
                 writer.add(doc)
         plain = [(h.id, h.title, h.snippet) for h in trawl.Searcher(other).search("data")]
         self.assertEqual(small, plain)
-        for options in ({"store_block_bytes": 512}, {"store_level": 20}):
+        for options in ({"store_block_bytes": 512}, {"store_level": 20},
+                        {"store_large_level": 0}):
             with self.assertRaises(trawl.InvalidArgumentError):
                 trawl.IndexWriter(os.path.join(self._tmp.name, "never"), **options)
 
