@@ -97,34 +97,42 @@ bool HasNonSpace(SnippetText& source, size_t begin, size_t end, bool from_end) {
   return false;
 }
 
+// The analyzed tokens (those Analyzer::Analyze emits) of every token that starts or ends within
+// a window's bytes, in order; null if they cannot be had. Asked for only where a window's edge
+// falls inside a run without whitespace.
+using AnalyzedTokens = std::function<const std::vector<SnippetToken>*()>;
+
 // Moves a window start forward to where a word begins, but never past `limit` (the first match).
-// Whitespace boundaries read best; inside a long run without whitespace (URLs, CJK) a token
-// boundary will do.
-size_t SnapStart(std::string_view text, const std::vector<SnippetToken>& tokens, size_t start,
+// Whitespace boundaries read best; inside a long run without whitespace (URLs, CJK) an analyzed
+// token's boundary will do.
+size_t SnapStart(std::string_view text, const AnalyzedTokens& analyzed, size_t start,
                  size_t limit) {
   if (start == 0 || IsSpaceByte(text[start - 1]) || IsSpaceByte(text[start])) return start;
   for (size_t p = start; p < limit; ++p)
     if (IsSpaceByte(text[p])) return p;
-  auto it = std::lower_bound(tokens.begin(), tokens.end(), start,
-                             [](const SnippetToken& t, size_t pos) { return t.start < pos; });
-  if (it != tokens.end() && it->start <= limit) return it->start;
+  if (const std::vector<SnippetToken>* tokens = analyzed()) {
+    auto it = std::lower_bound(tokens->begin(), tokens->end(), start,
+                               [](const SnippetToken& t, size_t pos) { return t.start < pos; });
+    if (it != tokens->end() && it->start <= limit) return it->start;
+  }
   while (start < limit && IsContinuationByte(text[start])) ++start;
   return start;
 }
 
 // Moves a window end back to where a word ends, but never before `limit` (the end of the last
 // match); the mirror image of SnapStart.
-size_t SnapEnd(std::string_view text, const std::vector<SnippetToken>& tokens, size_t end,
-               size_t limit) {
+size_t SnapEnd(std::string_view text, const AnalyzedTokens& analyzed, size_t end, size_t limit) {
   if (end >= text.size()) return text.size();
   if (IsSpaceByte(text[end]) || (end > 0 && IsSpaceByte(text[end - 1]))) return end;
   for (size_t p = end; p > limit; --p)
     if (IsSpaceByte(text[p - 1])) return p;
   // The last token ending at or before `end`.
-  auto it = std::upper_bound(tokens.begin(), tokens.end(), end,
-                             [](size_t pos, const SnippetToken& t) { return pos < t.end; });
-  if (it != tokens.begin() && std::prev(it)->end >= limit && std::prev(it)->end > 0)
-    return std::prev(it)->end;
+  if (const std::vector<SnippetToken>* tokens = analyzed()) {
+    auto it = std::upper_bound(tokens->begin(), tokens->end(), end,
+                               [](size_t pos, const SnippetToken& t) { return pos < t.end; });
+    if (it != tokens->begin() && std::prev(it)->end >= limit && std::prev(it)->end > 0)
+      return std::prev(it)->end;
+  }
   while (end > limit && IsContinuationByte(text[end])) --end;
   return end;
 }
@@ -139,6 +147,7 @@ class QueryTerms {
       for (size_t i = 0; i < list_.size(); ++i) index_.emplace(list_[i], static_cast<int>(i));
   }
   size_t size() const { return list_.size(); }
+  std::string_view term(int i) const { return list_[static_cast<size_t>(i)]; }
   int Find(std::string_view term) const {
     if (list_.size() > kMaxLinear) {
       const auto it = index_.find(term);
@@ -174,14 +183,15 @@ Window PlaceWindow(size_t text_size, bool matched, size_t match_start, size_t ma
   return {match_start - before, match_end + after};
 }
 
-// The snippet text for a chosen window: tokens must hold every token of text that starts or ends
-// within PlaceWindow's bytes, in order. scan_truncated: text is only the start of the field's
-// value. Reads the text within max_chars + 1 bytes of the matches, and beyond only until a byte
-// that is not space on either side.
+// The snippet text for a chosen window: tokens must hold every match (a token with a term) that
+// starts or ends within PlaceWindow's bytes, in order, and may hold other tokens; `analyzed`
+// gives the analyzed tokens there for a snap inside a run without whitespace. scan_truncated:
+// text is only the start of the field's value. Reads the text within max_chars + 1 bytes of the
+// matches, and beyond only until a byte that is not space on either side.
 std::string RenderSnippet(SnippetText& source, const std::vector<SnippetToken>& tokens,
-                          bool matched, size_t match_start, size_t match_end, size_t max_chars,
-                          bool scan_truncated, std::string_view begin_mark,
-                          std::string_view end_mark) {
+                          const AnalyzedTokens& analyzed, bool matched, size_t match_start,
+                          size_t match_end, size_t max_chars, bool scan_truncated,
+                          std::string_view begin_mark, std::string_view end_mark) {
   const std::string_view text = source.text();
   if (!source.Load(match_start > max_chars ? match_start - max_chars - 1 : 0,
                    match_end + std::min(max_chars, text.size()) + 1))
@@ -189,10 +199,10 @@ std::string RenderSnippet(SnippetText& source, const std::vector<SnippetToken>& 
   const Window placed = PlaceWindow(text.size(), matched, match_start, match_end, max_chars);
   size_t start = 0, end = 0;
   if (!matched) {
-    end = SnapEnd(text, tokens, placed.end, 0);
+    end = SnapEnd(text, analyzed, placed.end, 0);
   } else {
-    start = SnapStart(text, tokens, placed.start, match_start);
-    end = SnapEnd(text, tokens, placed.end, match_end);
+    start = SnapStart(text, analyzed, placed.start, match_start);
+    end = SnapEnd(text, analyzed, placed.end, match_end);
   }
 
   std::string out;
@@ -317,17 +327,20 @@ std::string MakeSnippetScanning(std::string_view text, Analyzer& analyzer,
   const bool scan_truncated = text.size() < full.size() || full_truncated;
   const bool matched = best_distinct > 0;
   SnippetText source(text, nullptr);
-  return RenderSnippet(source, tokens, matched, matched ? tokens[hits[best_first]].start : 0,
-                       matched ? tokens[hits[best_last]].end : 0, max_chars, scan_truncated,
-                       begin_mark, end_mark);
+  return RenderSnippet(
+      source, tokens, [&] { return &tokens; }, matched,
+      matched ? tokens[hits[best_first]].start : 0, matched ? tokens[hits[best_last]].end : 0,
+      max_chars, scan_truncated, begin_mark, end_mark);
 }
 
 namespace {
 
 // The field's text cut into the intervals between token marks. Where a posting's position lies
 // in the text is found by the tokenizer alone (Analyzer::NextTokenBytes), run through an
-// interval only as far as the positions asked for. Only the text a snippet shows is analyzed,
-// and there every match must be one of the postings and every posting a match.
+// interval only as far as the positions asked for. The text a snippet shows is tokenized too,
+// and its matches are the postings': a hit's own token must analyze to its term, and the rest is
+// analyzed (every match then one of the postings and every posting a match) only when the
+// window's edge needs the analyzed tokens.
 class MarkedText {
  public:
   MarkedText(SnippetText& source, Analyzer& analyzer, const QueryTerms& query_terms,
@@ -382,53 +395,57 @@ class MarkedText {
     return consistent_;
   }
 
+  // Every token that starts or ends in bytes [begin, end], found by the tokenizer alone, each
+  // with the term its position's hit names (-1 without one): the text from the last token
+  // starting at or before `begin` to the first starting after `end`. A hit's token must analyze,
+  // alone, to the hit's term; the others are not analyzed, as the postings list every match.
+  std::vector<SnippetToken> TokenizedAround(size_t begin, size_t end) {
+    std::vector<SnippetToken> out;
+    Around around;
+    if (!FindAround(begin, end, &around)) return out;
+    auto hit = FirstHitAt(around.from_position);
+    const std::string_view piece =
+        text_.substr(around.from_byte, around.to_byte - around.from_byte);
+    size_t next = 0, start, stop;
+    for (uint32_t position = around.from_position;
+         analyzer_.NextTokenBytes(piece, &next, &start, &stop); ++position) {
+      const SnippetToken token{static_cast<uint32_t>(around.from_byte + start),
+                               static_cast<uint32_t>(around.from_byte + stop), -1};
+      out.push_back(token);
+      if (position >= around.to_position) consistent_ = false;
+      if (hit == hits_.end() || hit->first != position) continue;
+      out.back().term = hit->second;
+      if (!AnalyzesTo(text_.substr(token.start, token.end - token.start), hit->second))
+        consistent_ = false;
+      ++hit;
+    }
+    if (hit != hits_.end() && hit->first < around.to_position) consistent_ = false;
+    return out;
+  }
+
   // The analyzed tokens, as Analyzer::Analyze of the whole text gives them, of every token that
-  // starts or ends in bytes [begin, end]: the text from the last token starting at or before
-  // `begin` to the first starting after `end` is analyzed, from that token's position, and its
-  // matches checked against the postings.
+  // starts or ends in bytes [begin, end]: the text TokenizedAround reads is analyzed, from its
+  // first token's position, and its matches checked against the postings.
   std::vector<SnippetToken> TokensAround(size_t begin, size_t end) {
     std::vector<SnippetToken> out;
-    begin = std::min(begin, text_.size());
-    end = std::min(end, text_.size());
-    size_t from_byte;
-    uint32_t from_position;
-    if (!LastTokenStartingBefore(begin + 1, &from_byte, &from_position)) return out;
-    size_t to_byte = text_.size();
-    uint32_t to_position = UINT32_MAX;
-    {
-      const size_t k = IntervalOfByte(end);
-      const Interval& in = TokenizedUntil(k, [&](const Span& s) { return s.start > end; });
-      auto after = std::upper_bound(in.spans.begin(), in.spans.end(), end,
-                                    [](size_t b, const Span& s) { return b < s.start; });
-      if (after != in.spans.end()) {
-        to_byte = after->start;
-        to_position = after->position;
-      } else if (k + 1 < intervals_.size()) {
-        to_byte = bounds_[k + 1].byte;
-        to_position = bounds_[k + 1].position;
-      }
-    }
-    if (!consistent_ || !source_.Load(from_byte, to_byte)) {
-      consistent_ = false;
-      return out;
-    }
-    auto hit = std::lower_bound(
-        hits_.begin(), hits_.end(), from_position,
-        [](const std::pair<uint32_t, int>& h, uint32_t p) { return h.first < p; });
-    analyzer_.Analyze(text_.substr(from_byte, to_byte - from_byte), [&](const Token& t) {
-      const uint32_t position = from_position + t.position;
-      const int term = query_terms_.Find(t.term);
-      out.push_back({static_cast<uint32_t>(from_byte + t.start_byte),
-                     static_cast<uint32_t>(from_byte + t.end_byte), term});
-      if (position >= to_position) consistent_ = false;
-      if (term < 0) return;
-      if (hit == hits_.end() || hit->first != position || hit->second != term) {
-        consistent_ = false;
-      } else {
-        ++hit;
-      }
-    });
-    if (hit != hits_.end() && hit->first < to_position) consistent_ = false;
+    Around around;
+    if (!FindAround(begin, end, &around)) return out;
+    auto hit = FirstHitAt(around.from_position);
+    analyzer_.Analyze(text_.substr(around.from_byte, around.to_byte - around.from_byte),
+                      [&](const Token& t) {
+                        const uint32_t position = around.from_position + t.position;
+                        const int term = query_terms_.Find(t.term);
+                        out.push_back({static_cast<uint32_t>(around.from_byte + t.start_byte),
+                                       static_cast<uint32_t>(around.from_byte + t.end_byte), term});
+                        if (position >= around.to_position) consistent_ = false;
+                        if (term < 0) return;
+                        if (hit == hits_.end() || hit->first != position || hit->second != term) {
+                          consistent_ = false;
+                        } else {
+                          ++hit;
+                        }
+                      });
+    if (hit != hits_.end() && hit->first < around.to_position) consistent_ = false;
     return out;
   }
 
@@ -444,6 +461,56 @@ class MarkedText {
     size_t next = 0;  // where the tokenizer goes on, from the interval's first byte
     std::vector<Span> spans;
   };
+
+  // The text that holds every token starting or ending in some bytes: from the token at
+  // from_position, which starts at from_byte, to the one at to_position (to_byte; the text's
+  // end when there is none).
+  struct Around {
+    size_t from_byte = 0;
+    uint32_t from_position = 0;
+    size_t to_byte = 0;
+    uint32_t to_position = UINT32_MAX;
+  };
+
+  // Around bytes [begin, end], loaded; false if the text disagrees with the marks or cannot be
+  // loaded.
+  bool FindAround(size_t begin, size_t end, Around* out) {
+    begin = std::min(begin, text_.size());
+    end = std::min(end, text_.size());
+    if (!LastTokenStartingBefore(begin + 1, &out->from_byte, &out->from_position)) return false;
+    out->to_byte = text_.size();
+    out->to_position = UINT32_MAX;
+    const size_t k = IntervalOfByte(end);
+    const Interval& in = TokenizedUntil(k, [&](const Span& s) { return s.start > end; });
+    auto after = std::upper_bound(in.spans.begin(), in.spans.end(), end,
+                                  [](size_t b, const Span& s) { return b < s.start; });
+    if (after != in.spans.end()) {
+      out->to_byte = after->start;
+      out->to_position = after->position;
+    } else if (k + 1 < intervals_.size()) {
+      out->to_byte = bounds_[k + 1].byte;
+      out->to_position = bounds_[k + 1].position;
+    }
+    if (!consistent_ || !source_.Load(out->from_byte, out->to_byte)) consistent_ = false;
+    return consistent_;
+  }
+
+  std::vector<std::pair<uint32_t, int>>::const_iterator FirstHitAt(uint32_t position) const {
+    return std::lower_bound(
+        hits_.begin(), hits_.end(), position,
+        [](const std::pair<uint32_t, int>& h, uint32_t p) { return h.first < p; });
+  }
+
+  // Whether a token's bytes, analyzed alone, are one token of query term `term`.
+  bool AnalyzesTo(std::string_view token, int term) {
+    size_t tokens = 0;
+    bool same = false;
+    analyzer_.Analyze(token, [&](const Token& t) {
+      ++tokens;
+      same = t.term == query_terms_.term(term);
+    });
+    return tokens == 1 && same;
+  }
 
   size_t IntervalOfPosition(uint32_t position) const {
     auto it = std::upper_bound(bounds_.begin(), bounds_.end() - 1, position,
@@ -615,9 +682,12 @@ std::optional<std::string> MakeSnippetFromMarks(
   const size_t match_start = matched ? starts[best_first] : 0;
   const size_t match_end = matched ? ends[best_last] : 0;
   const Window window = PlaceWindow(text.size(), matched, match_start, match_end, max_chars);
-  const std::vector<SnippetToken> tokens = marked.TokensAround(window.start, window.end);
+  // The window's tokens by the tokenizer, its matches from the postings: only a snap inside a
+  // run without whitespace needs the analyzed tokens (which the analysis checks again).
+  const std::vector<SnippetToken> tokens = marked.TokenizedAround(window.start, window.end);
   if (!marked.consistent()) return std::nullopt;
-  // The analysis matched the window's postings; the tokenizer must have put them where it did.
+  // The window was measured from where the intervals' tokenizer put the matches; the window's
+  // tokenizer must have put them there too.
   for (size_t j = best_first; matched && j <= best_last; ++j) {
     if (starts[j] == SIZE_MAX) continue;  // not measured
     auto t = std::lower_bound(tokens.begin(), tokens.end(), starts[j],
@@ -625,9 +695,15 @@ std::optional<std::string> MakeSnippetFromMarks(
     if (t == tokens.end() || t->start != starts[j] || t->end != ends[j] || t->term < 0)
       return std::nullopt;
   }
-  std::string snippet = RenderSnippet(source, tokens, matched, match_start, match_end, max_chars,
-                                      /*scan_truncated=*/false, begin_mark, end_mark);
-  if (source.failed()) return std::nullopt;
+  std::optional<std::vector<SnippetToken>> analyzed;
+  auto analyzed_tokens = [&]() -> const std::vector<SnippetToken>* {
+    if (!analyzed) analyzed = marked.TokensAround(window.start, window.end);
+    return marked.consistent() ? &*analyzed : nullptr;
+  };
+  std::string snippet =
+      RenderSnippet(source, tokens, analyzed_tokens, matched, match_start, match_end, max_chars,
+                    /*scan_truncated=*/false, begin_mark, end_mark);
+  if (source.failed() || !marked.consistent()) return std::nullopt;
   return snippet;
 }
 

@@ -56,8 +56,10 @@ using LoadText = std::function<bool(size_t begin, size_t end)>;
 // The snippet MakeSnippetScanning would make of the whole text, found from the query terms'
 // positions and the field's token marks (format/token_marks.h; none for a text with too few
 // tokens to have any): the bytes of the matches that could make the best window are found by
-// the tokenizer alone, from the mark before each, and only the text shown is analyzed (its
-// matches must be exactly the postings'). The search stops once it has read as many bytes as
+// the tokenizer alone, from the mark before each; the text shown is tokenized too, its matches
+// are the postings' (each match's token must analyze alone to its term), and it is analyzed
+// only where a window's edge falls inside a run without whitespace (its matches must then be
+// exactly the postings'). The search stops once it has read as many bytes as
 // MakeSnippet at most scans (the best window found by then is shown). nullopt if the text, marks
 // and positions disagree (the caller falls back to MakeSnippet), or if `load` fails. With
 // `load`, only the text's size is known beforehand: every range is loaded before it is read, and
