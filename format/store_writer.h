@@ -66,9 +66,9 @@ inline constexpr uint32_t kStoreDictionaryVersion = 2;
 // small documents (frames of at most two block sizes, those compressed with the dictionary) are
 // compressed at level 6, which makes 4 KiB blocks smaller than 8 KiB blocks at level 3
 // (kjv-verses' store -2%, gcide's -5%), and one decodes in about two thirds of the time of an
-// 8 KiB block at level 3. Longer frames (large values, read a frame at a time) compress at level 3:
-// at 6 they would cost indexing a fifth of its speed for 1-2% of their size.
-// (docs/benchmarks.md, "Smaller store blocks at level 6".)
+// 8 KiB block at level 3. Longer frames (large values, read a frame at a time) compress at level
+// 3: at 6 they would make the mixed peers corpus's index 2.5% smaller and its indexing about a
+// tenth slower again (docs/benchmarks.md, "Smaller store blocks at level 6").
 inline constexpr int kStoreZstdLevel = 6;
 inline constexpr int kStoreLargeValueZstdLevel = 3;
 inline constexpr size_t kStoreBlockBytes = 4096;
