@@ -521,7 +521,10 @@ namespace {
 // reads reach. After a false return, status() tells a frame's damage from the layout's.
 class LazyReader {
  public:
-  LazyReader(LazyDocument* doc, std::string_view block) : doc_(doc), block_(block) {}
+  // `all_loaded`: the whole block is readable already (a block of one frame, loaded through
+  // the kept block), so no read needs to ask the document to load anything.
+  LazyReader(LazyDocument* doc, std::string_view block, bool all_loaded)
+      : doc_(doc), block_(block), all_loaded_(all_loaded) {}
 
   size_t remaining() const { return block_.size() - pos_; }
   const Status& status() const { return status_; }
@@ -551,12 +554,14 @@ class LazyReader {
 
  private:
   bool Load(size_t n) {
+    if (all_loaded_) return true;
     status_ = doc_->Load(block_.substr(pos_, n));
     return status_.ok();
   }
 
   LazyDocument* doc_;
   std::string_view block_;
+  bool all_loaded_;
   size_t pos_ = 0;
   Status status_;
 };
@@ -607,7 +612,8 @@ Status StoreReader::LoadFromKeptBlock(LazyDocument* doc) const {
 Status StoreReader::WalkLazy(uint32_t docid, LazyDocument* doc) const {
   const uint32_t first = BlockAt(doc->block_).first_doc;
   const uint32_t end = EndDoc(doc->block_);
-  LazyReader in(doc, std::string_view(doc->buffer_.get(), doc->size_));
+  LazyReader in(doc, std::string_view(doc->buffer_.get(), doc->size_),
+                doc->loaded_prefix_ == doc->size_);
   for (uint32_t d = first; d < end; ++d) {
     const bool wanted = d == docid;
     uint64_t nfields;
