@@ -93,9 +93,10 @@ struct IndexWriterOptions {
   // smaller blocks make them cheaper and the store larger, and a higher level makes the store
   // smaller and indexing slower. The defaults (4 KiB at level 6, large values at 3) make the
   // index smaller than 8 KiB blocks at level 3 and a page of hits' ids and titles about a
-  // fifth faster to read, for indexing up to a tenth slower on text (docs/benchmarks.md,
-  // "Smaller store blocks at level 6"). They apply to the segments this writer writes, merges included;
-  // segments written otherwise stay as they are, and readers need none of them.
+  // fifth faster to read, for indexing 10-20% slower, the most on corpora of short documents,
+  // all of whose bytes are in such blocks (docs/benchmarks.md, "Smaller store blocks at level
+  // 6"); 8 KiB blocks at level 3 index as before. They apply to the segments this writer writes,
+  // merges included; segments written otherwise stay as they are, and readers need none of them.
   uint32_t store_block_bytes = 4096;
   int store_zstd_level = 6;
   int store_large_value_zstd_level = 3;
