@@ -834,27 +834,45 @@ FieldLengthReader::FieldLengthReader(const SegmentReader* segment, uint32_t fiel
 }
 
 void FieldLengthReader::GetMany(const uint32_t* docids, size_t n, uint32_t* out) {
-  // Locals: stores through `out` could otherwise alias the members, reloaded every value.
+  // Locals: stores through `out` could otherwise alias the members, reloaded every value. The
+  // block of the last value read is kept in the members at the end.
   uint32_t first = first_, span = span_, base = base_, width = width_;
   uint64_t mask = mask_;
   const char* data = data_;
+  const uint32_t loadable_docs = packed_.loadable_docs;
   for (size_t i = 0; i < n; ++i) {
     const uint32_t docid = docids[i];
-    // The postings of a rare term mostly lie in different blocks.
+    // The postings of a rare term mostly lie in different blocks: most blocks are whole and
+    // were checked at open (width 0 included, read from its own 8 bytes), and are switched to
+    // in the locals; the last one or two through Keep.
     if (docid - first > span) {
-      if (!Keep(docid)) {
-        out[i] = segment_->FieldLength(field_id_, docid);
-        continue;
+      if (docid < loadable_docs) {
+        const char* entry = packed_.directory + static_cast<size_t>(docid / kLengthBlockSize) * 8;
+        const size_t offset = DecodeFixed32(entry + 4);
+        first = docid / kLengthBlockSize * kLengthBlockSize;
+        span = kLengthBlockSize - 1;
+        base = DecodeFixed32(entry);
+        width = static_cast<unsigned char>(packed_.data[offset]);
+        mask = (uint64_t{1} << width) - 1;
+        data = packed_.data + offset + 1;
+      } else {
+        if (!Keep(docid)) {
+          out[i] = segment_->FieldLength(field_id_, docid);
+          continue;
+        }
+        first = first_, span = span_, base = base_, width = width_;
+        mask = mask_;
+        data = data_;
       }
-      first = first_, span = span_, base = base_, width = width_;
-      mask = mask_;
-      data = data_;
     }
     const uint64_t bitpos = static_cast<uint64_t>(docid - first) * width;
     uint64_t word;
     std::memcpy(&word, data + (bitpos >> 3), 8);
     out[i] = base + static_cast<uint32_t>((word >> (bitpos & 7)) & mask);
   }
+  first_ = first, span_ = span, base_ = base, width_ = width;
+  mask_ = mask;
+  data_ = data;
 }
 
 uint32_t FieldLengthReader::Load(uint32_t docid) {
