@@ -18,6 +18,9 @@ inline uint32_t BitWidth(uint32_t max_value) {
 }
 inline size_t PackedBytes(size_t count, uint32_t width) { return (count * width + 7) / 8; }
 
+// From how many values SumPacked sums a load at a time: fewer are cheaper one by one.
+inline constexpr size_t kSumByLoadsFrom = 6;
+
 // Appends `count` values of `width` bits each.
 inline void PackBits(const uint32_t* values, size_t count, uint32_t width, std::string* out) {
   assert(width <= 32);
@@ -64,8 +67,85 @@ inline size_t EndOfWordLoads(size_t bytes, uint32_t width, size_t begin, size_t 
   return bytes < 8 ? begin : std::clamp<size_t>((bytes - 8) * 8 / width + 1, begin, end);
 }
 
+namespace bitpack_internal {
+
+// Summing the fields of width w (1 to 8) that a word holds from bit 0, in place: each level
+// adds every other slot to its neighbour, into slots twice as wide (a sum of two slots needs one
+// bit more, and the slot doubles), until one slot holds the whole sum. masks[l] keeps the low
+// (w << l) bits of every (w << (l + 1))-bit slot.
+struct FieldSumMasks {
+  uint64_t masks[6] = {};
+  uint32_t levels = 0;
+};
+inline constexpr std::array<FieldSumMasks, 9> kFieldSumMasks = [] {
+  std::array<FieldSumMasks, 9> table{};
+  for (uint32_t w = 1; w <= 8; ++w) {
+    FieldSumMasks& t = table[w];
+    for (uint32_t slot = w; slot < 64; slot <<= 1) {
+      uint64_t mask = 0;
+      for (uint32_t at = 0; at < 64; at += 2 * slot)
+        for (uint32_t bit = at; bit < at + slot && bit < 64; ++bit) mask |= uint64_t{1} << bit;
+      t.masks[t.levels++] = mask;
+    }
+  }
+  return table;
+}();
+
+// How many whole fields of width w one load holds from its first value's bit (at least 57 bits
+// remain after the shift of up to 7).
+inline constexpr uint32_t kFieldsPerLoad[9] = {0, 57, 28, 19, 14, 11, 9, 8, 7};
+
+// SumPacked's values [i, stop) of width W (1 to 8), a load at a time: the masks and the levels
+// are constants.
+template <uint32_t W>
+inline uint64_t SumPackedByLoads(const char* in, size_t i, size_t stop) {
+  constexpr FieldSumMasks kT = kFieldSumMasks[W];
+  constexpr size_t kPerLoad = kFieldsPerLoad[W];
+  uint64_t bitpos = static_cast<uint64_t>(i) * W;
+  uint64_t sum = 0;
+  while (i < stop) {
+    // The load at value i's byte holds the values after it up to kPerLoad, all before stop.
+    const size_t n = std::min(kPerLoad, stop - i);
+    uint64_t word;
+    std::memcpy(&word, in + (bitpos >> 3), 8);
+    word = (word >> (bitpos & 7)) & ((uint64_t{1} << (n * W)) - 1);
+    [&]<size_t... L>(std::index_sequence<L...>) {
+      ((word = (word & kT.masks[L]) + ((word >> (W << L)) & kT.masks[L])), ...);
+    }
+    (std::make_index_sequence<kT.levels>());
+    sum += word;
+    i += n;
+    bitpos += n * W;
+  }
+  return sum;
+}
+
+inline uint64_t SumPackedByLoads(const char* in, uint32_t width, size_t i, size_t stop) {
+  switch (width) {
+    case 1:
+      return SumPackedByLoads<1>(in, i, stop);
+    case 2:
+      return SumPackedByLoads<2>(in, i, stop);
+    case 3:
+      return SumPackedByLoads<3>(in, i, stop);
+    case 4:
+      return SumPackedByLoads<4>(in, i, stop);
+    case 5:
+      return SumPackedByLoads<5>(in, i, stop);
+    case 6:
+      return SumPackedByLoads<6>(in, i, stop);
+    case 7:
+      return SumPackedByLoads<7>(in, i, stop);
+    default:
+      return SumPackedByLoads<8>(in, i, stop);
+  }
+}
+
+}  // namespace bitpack_internal
+
 // The sum of the values at indexes [begin, end): one load per value, no per-value setup (a
 // posting cursor sums a block's frequencies to skip the positions of the postings it passes).
+// Many values of up to 8 bits are summed a load at a time instead.
 inline uint64_t SumPacked(const char* in, size_t bytes, uint32_t width, size_t begin, size_t end) {
   if (width == 0 || begin >= end) return 0;
   const uint64_t mask = width == 32 ? 0xffffffffull : ((1ull << width) - 1);
@@ -73,6 +153,10 @@ inline uint64_t SumPacked(const char* in, size_t bytes, uint32_t width, size_t b
   uint64_t sum = 0;
   uint64_t bitpos = static_cast<uint64_t>(begin) * width;
   size_t i = begin;
+  if (stop - i >= kSumByLoadsFrom && width <= 8) {
+    sum = bitpack_internal::SumPackedByLoads(in, width, i, stop);
+    i = stop;
+  }
   for (; i < stop; ++i) {
     uint64_t word;
     std::memcpy(&word, in + (bitpos >> 3), 8);
