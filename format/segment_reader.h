@@ -169,7 +169,15 @@ class PositionStream {
       const unsigned char* p = p_;
       const unsigned char* const stop = p + std::min<size_t>(left_, end_ - p_);
       uint64_t position = position_;
-      while (position < target && p < stop && *p < 0x80) position += *p++;
+      // Four bytes to a bounds check (a long advance passes hundreds of a common word's).
+      int k = 4;
+      while (k == 4 && stop - p >= 4) {
+        k = 0;
+        while (k < 4 && position < target && p[k] < 0x80) position += p[k++];
+        p += k;
+      }
+      if (k == 4)
+        while (position < target && p < stop && *p < 0x80) position += *p++;
       left_ -= static_cast<uint32_t>(p - p_);
       p_ = p;
       position_ = position;
