@@ -739,6 +739,16 @@ TEST_F(SegmentFormatTest, BlockReadsMatchPostingAtATimeReads) {
     const uint32_t d = i < 7 ? odd[i] : rng() % (kNumDocs + 10);
     ASSERT_EQ(reader.Get(d), seg->FieldLength(0, d)) << d;
   }
+  // A reader keeps the length block GetMany read last: Get after it reads as FieldLength, in
+  // that block (the one of equal lengths, of width 0, too) and in others.
+  for (uint32_t first = 0; first < kNumDocs; first += kLengthBlockSize) {
+    FieldLengthReader kept(seg.get(), 0);
+    const uint32_t two[] = {first, first + 1};
+    uint32_t got_two[2];
+    kept.GetMany(two, 2, got_two);
+    for (uint32_t d : {first + 2, first, kNumDocs - 1, 0u, first + 3})
+      ASSERT_EQ(kept.Get(d), seg->FieldLength(0, d)) << first << " " << d;
+  }
 }
 
 bool SameTermInfo(const TermInfo& a, const TermInfo& b) {
