@@ -1,6 +1,7 @@
 #include "searcher/sort.h"
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -129,26 +130,65 @@ size_t SaturatingAdd(size_t a, size_t b) {
 
 }  // namespace
 
-std::string EncodeCursor(const Cursor& cursor) {
-  std::string b;
-  size_t text_bytes = 0;
-  for (const Cursor::Value& v : cursor.values) text_bytes += v.text.size();
-  // Version, generation, fingerprint and count; a tag, a number or a length per value;
-  // segment, docid and checksum.
-  b.reserve(1 + 10 + 4 + 10 + cursor.values.size() * 11 + text_bytes + 5 + 5 + 4);
-  b.push_back(static_cast<char>(kCursorVersion));
-  PutVarint64(&b, cursor.generation);
-  PutFixed32(&b, cursor.fingerprint);
-  PutVarint64(&b, cursor.values.size());
-  for (const Cursor::Value& v : cursor.values) {
-    b.push_back(static_cast<char>(v.tag));
-    if (v.tag == Cursor::Value::Tag::kNumber) PutFixed64(&b, v.number);
-    if (v.tag == Cursor::Value::Tag::kText) PutLengthPrefixed(&b, v.text);
+namespace {
+
+constexpr size_t VarintBytes(uint64_t v) {
+  size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
+}
+
+char* WriteVarint(char* p, uint64_t v) {
+  for (; v >= 0x80; v >>= 7) *p++ = static_cast<char>(v | 0x80);
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+char* WriteFixed(char* p, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) *p++ = static_cast<char>(v >> (8 * i));
+  return p;
+}
+
+}  // namespace
+
+std::string EncodeCursor(uint64_t generation, uint32_t fingerprint,
+                         std::span<const CursorValueView> values, uint32_t segment,
+                         uint32_t docid) {
+  // Sized first and written in place: a cursor is made at every search with a next page, and
+  // one of numbers alone fits the buffer's inline bytes.
+  size_t size = 1 + VarintBytes(generation) + 4 + VarintBytes(values.size());
+  for (const CursorValueView& v : values) {
+    size += 1;
+    if (v.tag == Cursor::Value::Tag::kNumber) size += 8;
+    if (v.tag == Cursor::Value::Tag::kText) size += VarintBytes(v.text.size()) + v.text.size();
   }
-  PutVarint32(&b, cursor.segment);
-  PutVarint32(&b, cursor.docid);
-  PutFixed32(&b, Fnv32(b));
-  return Base64UrlEncode(b);
+  size += VarintBytes(segment) + VarintBytes(docid) + 4;
+  boost::container::small_vector<char, 64> bytes(size);
+  char* p = bytes.data();
+  *p++ = static_cast<char>(kCursorVersion);
+  p = WriteVarint(p, generation);
+  p = WriteFixed(p, fingerprint, 4);
+  p = WriteVarint(p, values.size());
+  for (const CursorValueView& v : values) {
+    *p++ = static_cast<char>(v.tag);
+    if (v.tag == Cursor::Value::Tag::kNumber) p = WriteFixed(p, v.number, 8);
+    if (v.tag == Cursor::Value::Tag::kText) {
+      p = WriteVarint(p, v.text.size());
+      p = std::copy(v.text.begin(), v.text.end(), p);
+    }
+  }
+  p = WriteVarint(p, segment);
+  p = WriteVarint(p, docid);
+  p = WriteFixed(p, Fnv32({bytes.data(), static_cast<size_t>(p - bytes.data())}), 4);
+  assert(p == bytes.data() + size);
+  return Base64UrlEncode({bytes.data(), size});
+}
+
+std::string EncodeCursor(const Cursor& cursor) {
+  boost::container::small_vector<CursorValueView, 4> values;
+  for (const Cursor::Value& v : cursor.values) values.push_back({v.tag, v.number, v.text});
+  return EncodeCursor(cursor.generation, cursor.fingerprint, {values.data(), values.size()},
+                      cursor.segment, cursor.docid);
 }
 
 Status DecodeCursor(std::string_view text, Cursor* out) {
@@ -316,26 +356,20 @@ void HitOrder::RelevancePage(const std::vector<ScoredDoc>& top, const SearchOpti
 std::string HitOrder::CursorAfter(uint32_t segment, uint32_t docid,
                                   std::span<const KeyValue> values) const {
   assert(values.size() == keys_.size());
-  Cursor c;
-  c.generation = commit_.generation;
-  c.fingerprint = fingerprint_;
-  c.segment = segment;
-  c.docid = docid;
-  c.values.reserve(keys_.size());
+  boost::container::small_vector<CursorValueView, 4> out(keys_.size());
   for (size_t k = 0; k < keys_.size(); ++k) {
-    Cursor::Value v;
+    CursorValueView& v = out[k];
     if (values[k].missing) {
       v.tag = Cursor::Value::Tag::kMissing;
     } else if (!keys_[k].score && keys_[k].type == FieldType::kKeyword) {
       v.tag = Cursor::Value::Tag::kText;
-      v.text = std::string(keys_[k].columns[segment]->OrdValue(values[k].v >> 1));
+      v.text = keys_[k].columns[segment]->OrdValue(values[k].v >> 1);
     } else {
       v.tag = Cursor::Value::Tag::kNumber;
       v.number = values[k].v;
     }
-    c.values.push_back(std::move(v));
   }
-  return EncodeCursor(c);
+  return EncodeCursor(commit_.generation, fingerprint_, {out.data(), out.size()}, segment, docid);
 }
 
 // Collection by keys. Each document's key values are read once into a row of integers that

@@ -71,6 +71,15 @@ struct Cursor {
 };
 
 std::string EncodeCursor(const Cursor& cursor);
+// A cursor's value as EncodeCursor reads it, without a copy of its text.
+struct CursorValueView {
+  Cursor::Value::Tag tag = Cursor::Value::Tag::kMissing;
+  uint64_t number = 0;
+  std::string_view text;
+};
+// EncodeCursor of a Cursor with these fields, for a cursor that is not otherwise needed.
+std::string EncodeCursor(uint64_t generation, uint32_t fingerprint,
+                         std::span<const CursorValueView> values, uint32_t segment, uint32_t docid);
 // InvalidArgument("bad cursor ...") for anything EncodeCursor did not write.
 Status DecodeCursor(std::string_view text, Cursor* out);
 
