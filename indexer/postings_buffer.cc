@@ -50,39 +50,45 @@ PostingsBuffer::~PostingsBuffer() = default;
 
 size_t PostingsBuffer::memory_bytes() const {
   return slots_.capacity() * sizeof(Slot) + terms_.capacity() * sizeof(TermState) +
-         arena_.capacity() + terms_.size() * sizeof(uint32_t);
+         starts_.capacity() * sizeof(StreamStarts) + arena_.capacity() +
+         terms_.size() * sizeof(uint32_t);
 }
 
 void PostingsBuffer::Clear() { *this = PostingsBuffer(pool_); }
 
-PostingsBuffer::TermState& PostingsBuffer::Find(std::string_view term, bool* is_new) {
+size_t PostingsBuffer::Find(std::string_view term, bool* is_new) {
   const uint32_t hash = HashOf(term);
   const size_t mask = slots_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     Slot& slot = slots_[i];
     if (slot.term == 0) {
-      TermState t;
+      TermState& t = terms_.emplace_back();
+      starts_.emplace_back();
       t.text = arena_.size();
       t.length = static_cast<uint32_t>(term.size());
+      std::memcpy(t.head, term.data(), std::min(term.size(), kHeadBytes));
       arena_.insert(arena_.end(), term.begin(), term.end());
-      terms_.push_back(t);
       slot.hash = hash;
       slot.term = static_cast<uint32_t>(terms_.size());
       *is_new = true;
       if (terms_.size() * 2 > slots_.size()) {
         Grow();
       }
-      return terms_.back();
+      return terms_.size() - 1;
     }
-    if (slot.hash == hash) {
-      TermState& t = terms_[slot.term - 1];
-      if (t.length == term.size() &&
-          std::memcmp(arena_.data() + t.text, term.data(), term.size()) == 0) {
-        *is_new = false;
-        return t;
-      }
+    if (slot.hash == hash && SameText(terms_[slot.term - 1], term)) {
+      *is_new = false;
+      return slot.term - 1;
     }
   }
+}
+
+bool PostingsBuffer::SameText(const TermState& t, std::string_view term) const {
+  if (t.length != term.size()) return false;
+  const size_t head = std::min(term.size(), kHeadBytes);
+  return std::memcmp(t.head, term.data(), head) == 0 &&
+         (term.size() == head ||
+          std::memcmp(arena_.data() + t.text + head, term.data() + head, term.size() - head) == 0);
 }
 
 void PostingsBuffer::Grow() {
@@ -97,22 +103,32 @@ void PostingsBuffer::Grow() {
   slots_ = std::move(slots);
 }
 
-void PostingsBuffer::NextSlice(Stream* s, uint8_t* level) {
-  const bool first = s->end == 0;
-  if (!first && *level < kLastLevel) ++*level;
-  const uint64_t size = SliceSize(first ? 0 : *level);
-  if (first) *level = 0;
+void PostingsBuffer::NextSlice(const Stream& s) {
+  const bool first = *s.write == 0;  // called with no data bytes left: a slice is full past 0
+  if (!first && *s.level < kLastLevel) ++*s.level;
+  const uint64_t size = SliceSize(first ? 0 : *s.level);
+  if (first) *s.level = 0;
   const uint64_t start = pool_->Allocate(size);
   if (first) {
-    s->start = start;
+    *s.start = start;
   } else {
-    std::memcpy(pool_->At(s->end), &start, kLinkBytes);
+    std::memcpy(pool_->At(*s.write), &start, kLinkBytes);
   }
-  s->write = start;
-  s->end = start + size - kLinkBytes;
+  *s.write = start;
+  *s.left = static_cast<uint16_t>(size - kLinkBytes);
 }
 
-void PostingsBuffer::PutVarint(Stream* s, uint8_t* level, uint32_t value) {
+void PostingsBuffer::PutVarint(const Stream& s, uint32_t value) {
+  // Most varints fit what is left of the slice: written in place, with no call to memcpy.
+  if (*s.left >= 5) {
+    uint8_t* const begin = pool_->At(*s.write);
+    uint8_t* p = begin;
+    for (; value >= 0x80; value >>= 7) *p++ = static_cast<uint8_t>(value | 0x80);
+    *p++ = static_cast<uint8_t>(value);
+    *s.write += static_cast<uint64_t>(p - begin);
+    *s.left = static_cast<uint16_t>(*s.left - (p - begin));
+    return;
+  }
   uint8_t bytes[5];
   size_t n = 0;
   while (value >= 0x80) {
@@ -121,32 +137,35 @@ void PostingsBuffer::PutVarint(Stream* s, uint8_t* level, uint32_t value) {
   }
   bytes[n++] = static_cast<uint8_t>(value);
   for (size_t i = 0; i < n;) {
-    if (s->write == s->end) NextSlice(s, level);
-    const size_t room = static_cast<size_t>(s->end - s->write);
-    const size_t take = std::min(room, n - i);
-    std::memcpy(pool_->At(s->write), bytes + i, take);
-    s->write += take;
+    if (*s.left == 0) NextSlice(s);
+    const size_t take = std::min<size_t>(*s.left, n - i);
+    std::memcpy(pool_->At(*s.write), bytes + i, take);
+    *s.write += take;
+    *s.left = static_cast<uint16_t>(*s.left - take);
     i += take;
   }
 }
 
-void PostingsBuffer::StartDocument(TermState* t, bool is_new, uint32_t doc) {
-  assert(is_new || doc > t->last_doc);
-  if (!is_new) PutVarint(&t->docs, &t->docs_level, t->tf);  // the document before is complete
-  PutVarint(&t->docs, &t->docs_level, is_new ? doc : doc - t->last_doc);
-  t->last_doc = doc;
-  t->tf = 1;
+void PostingsBuffer::StartDocument(size_t term, bool is_new, uint32_t doc) {
+  TermState& t = terms_[term];
+  assert(is_new || doc > t.last_doc);
+  const Stream docs = DocsStream(term);
+  if (!is_new) PutVarint(docs, t.tf);  // the document before is complete
+  PutVarint(docs, is_new ? doc : doc - t.last_doc);
+  t.last_doc = doc;
+  t.tf = 1;
 }
 
 void PostingsBuffer::AddOccurrence(std::string_view term, uint32_t doc, uint32_t position) {
   bool is_new;
-  TermState& t = Find(term, &is_new);
+  const size_t i = Find(term, &is_new);
+  TermState& t = terms_[i];
   if (is_new || t.last_doc != doc) {
-    StartDocument(&t, is_new, doc);
-    PutVarint(&t.positions, &t.positions_level, position);
+    StartDocument(i, is_new, doc);
+    PutVarint(PositionsStream(i), position);
   } else {
     assert(position > t.last_position);
-    PutVarint(&t.positions, &t.positions_level, position - t.last_position);
+    PutVarint(PositionsStream(i), position - t.last_position);
     ++t.tf;
   }
   t.last_position = position;
@@ -154,19 +173,21 @@ void PostingsBuffer::AddOccurrence(std::string_view term, uint32_t doc, uint32_t
 
 void PostingsBuffer::AddOnce(std::string_view term, uint32_t doc) {
   bool is_new;
-  TermState& t = Find(term, &is_new);
-  if (is_new || t.last_doc != doc) StartDocument(&t, is_new, doc);
+  const size_t i = Find(term, &is_new);
+  if (is_new || terms_[i].last_doc != doc) StartDocument(i, is_new, doc);
 }
 
-void PostingsBuffer::ReadStream(const Stream& s, std::string* out) const {
-  if (s.end == 0) return;
-  uint64_t at = s.start;
-  uint64_t slice_end = s.start + SliceSize(0) - kLinkBytes;
+void PostingsBuffer::ReadStream(uint64_t start, uint64_t write, uint16_t left,
+                                std::string* out) const {
+  if (write == 0 && left == 0) return;
+  const uint64_t end = write + left;  // where the current slice's data ends
+  uint64_t at = start;
+  uint64_t slice_end = start + SliceSize(0) - kLinkBytes;
   unsigned level = 0;
   for (;;) {
     // The stream's current slice is the one holding its write cursor.
-    const bool last = slice_end == s.end;
-    const uint64_t stop = last ? s.write : slice_end;
+    const bool last = slice_end == end;
+    const uint64_t stop = last ? write : slice_end;
     out->append(reinterpret_cast<const char*>(pool_->At(at)), static_cast<size_t>(stop - at));
     if (last) return;
     std::memcpy(&at, pool_->At(slice_end), kLinkBytes);
@@ -191,8 +212,8 @@ Status PostingsBuffer::ForEachTermSorted(const TermVisitor& visit) const {
     positions.clear();
     docs.clear();
     tfs.clear();
-    ReadStream(t.docs, &doc_bytes);
-    ReadStream(t.positions, &positions);
+    ReadStream(starts_[i].docs, t.docs_write, t.docs_left, &doc_bytes);
+    ReadStream(starts_[i].positions, t.positions_write, t.positions_left, &positions);
     ByteReader reader(doc_bytes);
     uint32_t doc = 0;
     while (!reader.empty()) {

@@ -84,45 +84,73 @@ class PostingsBuffer {
   void Clear();
 
  private:
-  // A chain of slices. Each slice ends in the 8-byte address of the next one; `write` is where
-  // the next byte goes and `end` where the current slice's data ends. end == 0: no slice yet.
-  struct Stream {
-    uint64_t start = 0;
-    uint64_t write = 0;
-    uint64_t end = 0;
-  };
-  struct TermState {
-    uint64_t text = 0;  // offset in arena_
+  // Each stream is a chain of slices, each ending in the 8-byte address of the next one. What
+  // a token touches of its term is one cache line: the term's first bytes (most terms are
+  // compared without the arena), its last document and position, and per stream where the next
+  // byte goes and how many data bytes are left of its current slice (at most 2 KiB).
+  // write == 0 && left == 0: the stream has no slice yet (a slice at address 0 starts with
+  // data bytes left, and once full its write is past 0). Where each stream starts is needed
+  // only to read it, so it is kept apart (`starts_`).
+  static constexpr size_t kHeadBytes = 18;
+  struct alignas(64) TermState {
+    uint64_t text = 0;  // offset in arena_ of the whole term
+    uint64_t docs_write = 0;
+    uint64_t positions_write = 0;
     uint32_t length = 0;
     uint32_t last_doc = 0;
     uint32_t tf = 0;  // of last_doc, not yet in the docs stream
     uint32_t last_position = 0;
-    Stream docs;  // per document: its delta from the one before, then (from the second on) the
-                  // frequency of the one before
-    Stream positions;
+    uint16_t docs_left = 0;
+    uint16_t positions_left = 0;
     uint8_t docs_level = 0;
     uint8_t positions_level = 0;
+    char head[kHeadBytes] = {};  // the term's first bytes (as many as it has, up to kHeadBytes)
   };
+  static_assert(sizeof(TermState) == 64);
+  struct StreamStarts {
+    uint64_t docs = 0;
+    uint64_t positions = 0;
+  };
+  // One stream of a term: its cursor in the TermState, its start in starts_. The docs stream
+  // holds per document its delta from the one before, then (from the second on) the frequency
+  // of the one before; the positions stream, per occurrence, its delta in the document.
+  struct Stream {
+    uint64_t* write;
+    uint16_t* left;
+    uint8_t* level;
+    uint64_t* start;
+  };
+  Stream DocsStream(size_t term) {
+    TermState& t = terms_[term];
+    return {&t.docs_write, &t.docs_left, &t.docs_level, &starts_[term].docs};
+  }
+  Stream PositionsStream(size_t term) {
+    TermState& t = terms_[term];
+    return {&t.positions_write, &t.positions_left, &t.positions_level, &starts_[term].positions};
+  }
   struct Slot {
     uint32_t hash = 0;
     uint32_t term = 0;  // index in terms_ plus one; 0: empty
   };
 
-  // The term's state, inserted with no postings if new; `is_new` tells which.
-  TermState& Find(std::string_view term, bool* is_new);
+  // The term's index in terms_, inserted with no postings if new; `is_new` tells which.
+  size_t Find(std::string_view term, bool* is_new);
+  bool SameText(const TermState& t, std::string_view term) const;
   void Grow();
   // Opens the stream's next slice (its first if it has none).
-  void NextSlice(Stream* s, uint8_t* level);
-  void PutVarint(Stream* s, uint8_t* level, uint32_t value);
+  void NextSlice(const Stream& s);
+  void PutVarint(const Stream& s, uint32_t value);
   // Adds `doc` to the term's documents with frequency 1; the one before, if any, is written
   // out with its final frequency.
-  void StartDocument(TermState* t, bool is_new, uint32_t doc);
-  // Appends the stream's bytes to `out`.
-  void ReadStream(const Stream& s, std::string* out) const;
+  void StartDocument(size_t term, bool is_new, uint32_t doc);
+  // Appends to `out` the bytes of the stream that starts at `start` and whose next byte would
+  // go to `write`, with `left` data bytes left in its slice.
+  void ReadStream(uint64_t start, uint64_t write, uint16_t left, std::string* out) const;
 
   SlicePool* pool_;
   std::vector<Slot> slots_;  // a power of two, at most half full
   std::vector<TermState> terms_;
+  std::vector<StreamStarts> starts_;  // parallel to terms_
   std::vector<char> arena_;
 };
 

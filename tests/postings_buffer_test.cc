@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/coding.h"
@@ -119,6 +120,47 @@ TEST(PostingsBufferTest, MatchesVectorsBuiltFromTheSameOccurrences) {
     for (uint32_t p : {0u, 3u, 1u}) PutVarint32(&positions, p);
     ExpectSame({{"again", {{5, 9}, {2, 1}, positions, 0}}}, VisitAll(text));
   }
+}
+
+// Two terms of one length whose first bytes (those a term keeps beside its postings) and
+// 32-bit hash (the table's, std::hash folded as PostingsBuffer folds it) are the same are told
+// apart by the rest of their bytes, as are terms of every length around that head.
+TEST(PostingsBufferTest, TermsWithTheSameHashAndHeadStayApart) {
+  const std::string head = "a-head-of-18-bytes";
+  ASSERT_EQ(head.size(), 18u);
+  std::unordered_map<uint32_t, std::string> seen;
+  std::pair<std::string, std::string> twins;
+  std::mt19937 rng(7);
+  while (twins.first.empty()) {
+    std::string w = head;
+    for (int i = 0; i < 6; ++i) w.push_back(static_cast<char>('a' + rng() % 26));
+    const uint32_t hash = static_cast<uint32_t>(std::hash<std::string_view>{}(w));
+    auto [it, added] = seen.emplace(hash, w);
+    if (!added && it->second != w) twins = {it->second, w};
+  }
+  std::vector<std::string> words = {twins.first, twins.second};
+  for (size_t n = 15; n <= 21; ++n) words.push_back((head + "xyz").substr(0, n));
+  SlicePool pool;
+  PostingsBuffer buffer(&pool);
+  std::map<std::string, Reference> want;
+  for (uint32_t doc = 1; doc <= 50; ++doc) {
+    for (uint32_t position = 0; position < words.size(); ++position) {
+      const std::string& w = words[(doc + position) % words.size()];
+      buffer.AddOccurrence(w, doc, position);
+      Reference& r = want[w];
+      if (r.docs.empty() || r.docs.back() != doc) {
+        r.docs.push_back(doc);
+        r.tfs.push_back(1);
+        PutVarint32(&r.positions, position);
+      } else {
+        ++r.tfs.back();
+        PutVarint32(&r.positions, position - r.last_position);
+      }
+      r.last_position = position;
+    }
+  }
+  EXPECT_EQ(buffer.num_terms(), words.size());
+  ExpectSame(want, VisitAll(buffer));
 }
 
 TEST(PostingsBufferTest, LargeValuesAndTheFirstDocument) {
