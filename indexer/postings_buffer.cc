@@ -197,13 +197,32 @@ void PostingsBuffer::ReadStream(uint64_t start, uint64_t write, uint16_t left,
 }
 
 Status PostingsBuffer::ForEachTermSorted(const TermVisitor& visit) const {
-  std::vector<uint32_t> order(terms_.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   const char* arena = arena_.data();
   auto text = [&](uint32_t i) {
     return std::string_view(arena + terms_[i].text, terms_[i].length);
   };
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return text(a) < text(b); });
+  // Sorted by their first eight bytes as a big-endian number (zero-padded), read from the
+  // terms' heads, and only on a tie by their bytes: where two such numbers differ, they order
+  // the terms as their bytes do. Most comparisons then read neither the arena nor the states.
+  struct Key {
+    uint64_t prefix;
+    uint32_t term;
+  };
+  std::vector<Key> keys(terms_.size());
+  for (uint32_t i = 0; i < keys.size(); ++i) {
+    const TermState& t = terms_[i];
+    uint64_t prefix = 0;
+    for (size_t b = 0; b < 8; ++b)
+      prefix = prefix << 8 | (b < t.length ? static_cast<uint8_t>(t.head[b]) : 0u);
+    keys[i] = {prefix, i};
+  }
+  static_assert(kHeadBytes >= 8);
+  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+    return a.prefix != b.prefix ? a.prefix < b.prefix : text(a.term) < text(b.term);
+  });
+  std::vector<uint32_t> order(keys.size());
+  for (size_t k = 0; k < keys.size(); ++k) order[k] = keys[k].term;
+  std::vector<Key>().swap(keys);
   std::string doc_bytes, positions;
   std::vector<uint32_t> docs, tfs;
   for (uint32_t i : order) {
