@@ -22,6 +22,19 @@ struct Reference {
   uint32_t last_position = 0;
 };
 
+// What PostingsBuffer::AddOccurrence adds, in the plain structure.
+void AddOccurrence(Reference* r, uint32_t doc, uint32_t position) {
+  if (r->docs.empty() || r->docs.back() != doc) {
+    r->docs.push_back(doc);
+    r->tfs.push_back(1);
+    PutVarint32(&r->positions, position);
+  } else {
+    ++r->tfs.back();
+    PutVarint32(&r->positions, position - r->last_position);
+  }
+  r->last_position = position;
+}
+
 struct Visited {
   std::vector<uint32_t> docs, tfs;
   std::string positions;
@@ -82,16 +95,7 @@ TEST(PostingsBufferTest, MatchesVectorsBuiltFromTheSameOccurrences) {
         const std::string& w = words[static_cast<size_t>(std::pow(words.size(), u)) - 1];
         position += 1 + rng() % 200;
         text.AddOccurrence(w, doc, position);
-        Reference& r = want_text[w];
-        if (r.docs.empty() || r.docs.back() != doc) {
-          r.docs.push_back(doc);
-          r.tfs.push_back(1);
-          PutVarint32(&r.positions, position);
-        } else {
-          ++r.tfs.back();
-          PutVarint32(&r.positions, position - r.last_position);
-        }
-        r.last_position = position;
+        AddOccurrence(&want_text[w], doc, position);
         if (t % 7 == 0) {
           keywords.AddOnce(w, doc);
           Reference& k = want_keywords[w];
@@ -151,16 +155,7 @@ TEST(PostingsBufferTest, TermsWithTheSameHashAndHeadStayApart) {
     for (uint32_t position = 0; position < words.size(); ++position) {
       const std::string& w = words[(doc + position) % words.size()];
       buffer.AddOccurrence(w, doc, position);
-      Reference& r = want[w];
-      if (r.docs.empty() || r.docs.back() != doc) {
-        r.docs.push_back(doc);
-        r.tfs.push_back(1);
-        PutVarint32(&r.positions, position);
-      } else {
-        ++r.tfs.back();
-        PutVarint32(&r.positions, position - r.last_position);
-      }
-      r.last_position = position;
+      AddOccurrence(&want[w], doc, position);
     }
   }
   EXPECT_EQ(buffer.num_terms(), words.size());
