@@ -51,7 +51,7 @@ PostingsBuffer::~PostingsBuffer() = default;
 size_t PostingsBuffer::memory_bytes() const {
   return slots_.capacity() * sizeof(Slot) + terms_.capacity() * sizeof(TermState) +
          starts_.capacity() * sizeof(StreamStarts) + arena_.capacity() +
-         terms_.size() * sizeof(uint32_t);
+         terms_.size() * (sizeof(SortKey) + sizeof(uint32_t));
 }
 
 void PostingsBuffer::Clear() { *this = PostingsBuffer(pool_); }
@@ -204,11 +204,7 @@ Status PostingsBuffer::ForEachTermSorted(const TermVisitor& visit) const {
   // Sorted by their first eight bytes as a big-endian number (zero-padded), read from the
   // terms' heads, and only on a tie by their bytes: where two such numbers differ, they order
   // the terms as their bytes do. Most comparisons then read neither the arena nor the states.
-  struct Key {
-    uint64_t prefix;
-    uint32_t term;
-  };
-  std::vector<Key> keys(terms_.size());
+  std::vector<SortKey> keys(terms_.size());
   for (uint32_t i = 0; i < keys.size(); ++i) {
     const TermState& t = terms_[i];
     uint64_t prefix = 0;
@@ -217,12 +213,12 @@ Status PostingsBuffer::ForEachTermSorted(const TermVisitor& visit) const {
     keys[i] = {prefix, i};
   }
   static_assert(kHeadBytes >= 8);
-  std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+  std::sort(keys.begin(), keys.end(), [&](const SortKey& a, const SortKey& b) {
     return a.prefix != b.prefix ? a.prefix < b.prefix : text(a.term) < text(b.term);
   });
   std::vector<uint32_t> order(keys.size());
   for (size_t k = 0; k < keys.size(); ++k) order[k] = keys[k].term;
-  std::vector<Key>().swap(keys);
+  std::vector<SortKey>().swap(keys);
   std::string doc_bytes, positions;
   std::vector<uint32_t> docs, tfs;
   for (uint32_t i : order) {

@@ -68,7 +68,7 @@ class PostingsBuffer {
 
   size_t num_terms() const { return terms_.size(); }
   // Heap bytes held but the pool's: the table, the arena and the term states, plus the sort
-  // order that ForEachTermSorted allocates.
+  // keys and order that ForEachTermSorted allocates.
   size_t memory_bytes() const;
 
   // What SegmentWriter::AddTerm takes: documents ascending, their frequencies, and per document
@@ -131,6 +131,11 @@ class PostingsBuffer {
   struct Slot {
     uint32_t hash = 0;
     uint32_t term = 0;  // index in terms_ plus one; 0: empty
+  };
+  // ForEachTermSorted's: a term's first eight bytes as a big-endian number, and the term.
+  struct SortKey {
+    uint64_t prefix;
+    uint32_t term;
   };
 
   // The term's index in terms_, inserted with no postings if new; `is_new` tells which.
