@@ -73,6 +73,27 @@ TEST(StemMemoTest, WordsThatDifferOnlyInLengthOrPaddingAreDistinct) {
   EXPECT_EQ(stemmer.calls, 3);
 }
 
+// Words of every length the memo keeps, and for each the words that differ from it in one
+// byte, anywhere: each is remembered as itself (the key is copied in overlapping pieces).
+TEST(StemMemoTest, WordsThatDifferInAnyOneByteAreDistinct) {
+  std::mt19937 rng(5);
+  for (size_t n = 1; n <= StemMemo::kMaxWordBytes - 3; ++n) {
+    StemMemo memo;
+    FakeStemmer stemmer;
+    std::string word(n, '\0');
+    for (char& c : word) c = static_cast<char>(rng());
+    std::vector<std::string> words = {word};
+    for (size_t i = 0; i < n; ++i) {
+      std::string other = word;
+      other[i] = static_cast<char>(other[i] ^ (1 + rng() % 255));
+      words.push_back(other);
+    }
+    for (int pass = 0; pass < 2; ++pass)
+      for (const std::string& w : words) EXPECT_EQ(GetFrom(memo, stemmer, w), Reversed(w)) << n;
+    EXPECT_EQ(stemmer.calls, static_cast<int>(words.size())) << n;
+  }
+}
+
 TEST(StemMemoTest, WordsUpToTheSlotSizeAreRemembered) {
   StemMemo memo;
   FakeStemmer stemmer;
