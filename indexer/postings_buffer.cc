@@ -51,7 +51,7 @@ PostingsBuffer::~PostingsBuffer() = default;
 size_t PostingsBuffer::memory_bytes() const {
   return slots_.capacity() * sizeof(Slot) + terms_.capacity() * sizeof(TermState) +
          starts_.capacity() * sizeof(StreamStarts) + arena_.capacity() +
-         terms_.size() * (sizeof(SortKey) + sizeof(uint32_t));
+         terms_.size() * sizeof(SortKey);
 }
 
 void PostingsBuffer::Clear() { *this = PostingsBuffer(pool_); }
@@ -208,20 +208,17 @@ Status PostingsBuffer::ForEachTermSorted(const TermVisitor& visit) const {
   for (uint32_t i = 0; i < keys.size(); ++i) {
     const TermState& t = terms_[i];
     uint64_t prefix = 0;
-    for (size_t b = 0; b < 8; ++b)
-      prefix = prefix << 8 | (b < t.length ? static_cast<uint8_t>(t.head[b]) : 0u);
+    for (size_t b = 0; b < 8; ++b) prefix = prefix << 8 | static_cast<uint8_t>(t.head[b]);
     keys[i] = {prefix, i};
   }
   static_assert(kHeadBytes >= 8);
   std::sort(keys.begin(), keys.end(), [&](const SortKey& a, const SortKey& b) {
     return a.prefix != b.prefix ? a.prefix < b.prefix : text(a.term) < text(b.term);
   });
-  std::vector<uint32_t> order(keys.size());
-  for (size_t k = 0; k < keys.size(); ++k) order[k] = keys[k].term;
-  std::vector<SortKey>().swap(keys);
   std::string doc_bytes, positions;
   std::vector<uint32_t> docs, tfs;
-  for (uint32_t i : order) {
+  for (const SortKey& key : keys) {
+    const uint32_t i = key.term;
     const TermState& t = terms_[i];
     doc_bytes.clear();
     positions.clear();

@@ -68,7 +68,7 @@ class PostingsBuffer {
 
   size_t num_terms() const { return terms_.size(); }
   // Heap bytes held but the pool's: the table, the arena and the term states, plus the sort
-  // keys and order that ForEachTermSorted allocates.
+  // keys that ForEachTermSorted allocates.
   size_t memory_bytes() const;
 
   // What SegmentWriter::AddTerm takes: documents ascending, their frequencies, and per document
@@ -104,7 +104,7 @@ class PostingsBuffer {
     uint16_t positions_left = 0;
     uint8_t docs_level = 0;
     uint8_t positions_level = 0;
-    char head[kHeadBytes] = {};  // the term's first bytes (as many as it has, up to kHeadBytes)
+    char head[kHeadBytes] = {};  // the term's first bytes, zero past its end
   };
   static_assert(sizeof(TermState) == 64);
   struct StreamStarts {
