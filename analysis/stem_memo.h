@@ -21,6 +21,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "common/short_bytes.h"
+
 namespace trawl {
 
 class StemMemo {
@@ -85,28 +87,13 @@ class StemMemo {
   static_assert(sizeof(Slot) == 64);
   static_assert(kMaxWordBytes % 8 == 0 && kMaxWordBytes / 8 == 4);
 
-  // For 1 to kMaxWordBytes bytes: two copies of a fixed size that overlap in the middle, which
-  // compile to a few moves where a copy of the word's own size is a call to memcpy per token.
+  // The word's bytes copied by CopyShortBytes (a memcpy of the word's own size would be a
+  // call per token).
   static Key KeyOf(std::string_view word) {
-    static_assert(kMaxWordBytes == 32);
+    static_assert(kMaxWordBytes == kMaxShortBytes);
     Key key{};
-    char* const to = reinterpret_cast<char*>(key.words);
-    const char* const from = word.data();
     const size_t n = word.size();
-    if (n >= 16) {
-      std::memcpy(to, from, 16);
-      std::memcpy(to + n - 16, from + n - 16, 16);
-    } else if (n >= 8) {
-      std::memcpy(to, from, 8);
-      std::memcpy(to + n - 8, from + n - 8, 8);
-    } else if (n >= 4) {
-      std::memcpy(to, from, 4);
-      std::memcpy(to + n - 4, from + n - 4, 4);
-    } else if (n > 0) {
-      to[0] = from[0];
-      to[n / 2] = from[n / 2];
-      to[n - 1] = from[n - 1];
-    }
+    CopyShortBytes(reinterpret_cast<char*>(key.words), word.data(), n);
     key.bytes = n;
     return key;
   }

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/coding.h"
+#include "common/short_bytes.h"
 
 namespace trawl {
 
@@ -86,9 +87,11 @@ size_t PostingsBuffer::Find(std::string_view term, bool* is_new) {
 bool PostingsBuffer::SameText(const TermState& t, std::string_view term) const {
   if (t.length != term.size()) return false;
   const size_t head = std::min(term.size(), kHeadBytes);
-  return std::memcmp(t.head, term.data(), head) == 0 &&
-         (term.size() == head ||
-          std::memcmp(arena_.data() + t.text + head, term.data() + head, term.size() - head) == 0);
+  if (!ShortBytesEqual(t.head, term.data(), head)) return false;
+  const size_t rest = term.size() - head;
+  const char* stored = arena_.data() + t.text + head;
+  return rest <= kMaxShortBytes ? ShortBytesEqual(stored, term.data() + head, rest)
+                                : std::memcmp(stored, term.data() + head, rest) == 0;
 }
 
 void PostingsBuffer::Grow() {
