@@ -251,13 +251,21 @@ bool PositionsIndexWholeText(const std::vector<FieldView>& fields, const Schema&
                        [&](const FieldView& f) { return f.name == field; }) == 1;
 }
 
-// A LoadText that loads from `lazy` (none without it: the text is all in memory), and keeps
-// the first failure in *status.
-LoadText LoadFrom(LazyDocument* lazy, std::string_view text, Status* status) {
-  if (lazy == nullptr) return nullptr;
-  return [lazy, text, status](size_t begin, size_t end) {
-    *status = lazy->Load(text.substr(begin, end - begin));
-    return status->ok();
+// Loads bytes of `text` from `lazy`, keeping the first failure in *status.
+struct LazyText {
+  LazyDocument* lazy;
+  std::string_view text;
+  Status* status;
+};
+
+// A LoadText that loads through *from (none without a document: the text is all in memory).
+// It holds only the pointer, which std::function keeps without allocating: a snippet is made
+// for every hit of a page. *from must outlive it.
+LoadText LoadFrom(const LazyText* from) {
+  if (from->lazy == nullptr) return nullptr;
+  return [from](size_t begin, size_t end) {
+    *from->status = from->lazy->Load(from->text.substr(begin, end - begin));
+    return from->status->ok();
   };
 }
 
@@ -286,8 +294,9 @@ std::optional<size_t> MatchesFromPostings(const SegmentReader& segment, uint32_t
     for (const TermPositions& tp : *positions) count += tp.positions.size();
     return count;
   }
+  const LazyText lazy_text{lazy, f.value, load_status};
   return CountMatchesInPrefix(f.value, analyzer, terms.terms(), marks, *positions, look_bytes,
-                              LoadFrom(lazy, f.value, load_status));
+                              LoadFrom(&lazy_text));
 }
 
 // The text a hit's snippet comes from: the first of the requested fields the document has;
@@ -394,9 +403,10 @@ Status HitSnippet(const SegmentReader& segment, const Schema& schema, uint32_t d
       by_positions ? terms.Positions(segment, field, docid) : nullptr;
   if (positions != nullptr) {
     Status load_status;
+    const LazyText lazy_text{lazy, text, &load_status};
     std::optional<std::string> snippet = MakeSnippetFromMarks(
         text, analyzer, terms.terms(), marks, *positions, options.snippet_chars,
-        options.highlight_begin, options.highlight_end, LoadFrom(lazy, text, &load_status));
+        options.highlight_begin, options.highlight_end, LoadFrom(&lazy_text));
     TRAWL_RETURN_IF_ERROR(load_status);
     if (snippet.has_value()) {
       *out = std::move(*snippet);

@@ -1,9 +1,11 @@
 #include "searcher/snippet.h"
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <climits>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -97,23 +99,35 @@ bool HasNonSpace(SnippetText& source, size_t begin, size_t end, bool from_end) {
   return false;
 }
 
+// A snippet's per-hit lists, inline up to a size most hits stay within: a page of hits makes
+// a snippet for each, and their allocations were a fifth of a snippet's instructions.
+template <typename T, size_t N>
+using SmallVector = boost::container::small_vector<T, N>;
+using Tokens = SmallVector<SnippetToken, 64>;
+// (position, index of the query term), by position.
+using Hits = SmallVector<std::pair<uint32_t, int>, 32>;
+std::span<const SnippetToken> AsSpan(const Tokens& tokens) {
+  return {tokens.data(), tokens.size()};
+}
+
 // The analyzed tokens (those Analyzer::Analyze emits) of every token that starts or ends within
-// a window's bytes, in order; null if they cannot be had. Asked for only where a window's edge
-// falls inside a run without whitespace.
-using AnalyzedTokens = std::function<const std::vector<SnippetToken>*()>;
+// a window's bytes, in order, are `analyzed()` (empty if they cannot be had): a callable asked
+// only where a window's edge falls inside a run without whitespace.
 
 // Moves a window start forward to where a word begins, but never past `limit` (the first match).
 // Whitespace boundaries read best; inside a long run without whitespace (URLs, CJK) an analyzed
 // token's boundary will do.
+template <typename AnalyzedTokens>
 size_t SnapStart(std::string_view text, const AnalyzedTokens& analyzed, size_t start,
                  size_t limit) {
   if (start == 0 || IsSpaceByte(text[start - 1]) || IsSpaceByte(text[start])) return start;
   for (size_t p = start; p < limit; ++p)
     if (IsSpaceByte(text[p])) return p;
-  if (const std::vector<SnippetToken>* tokens = analyzed()) {
-    auto it = std::lower_bound(tokens->begin(), tokens->end(), start,
+  {
+    const std::span<const SnippetToken> tokens = analyzed();
+    auto it = std::lower_bound(tokens.begin(), tokens.end(), start,
                                [](const SnippetToken& t, size_t pos) { return t.start < pos; });
-    if (it != tokens->end() && it->start <= limit) return it->start;
+    if (it != tokens.end() && it->start <= limit) return it->start;
   }
   while (start < limit && IsContinuationByte(text[start])) ++start;
   return start;
@@ -121,16 +135,18 @@ size_t SnapStart(std::string_view text, const AnalyzedTokens& analyzed, size_t s
 
 // Moves a window end back to where a word ends, but never before `limit` (the end of the last
 // match); the mirror image of SnapStart.
+template <typename AnalyzedTokens>
 size_t SnapEnd(std::string_view text, const AnalyzedTokens& analyzed, size_t end, size_t limit) {
   if (end >= text.size()) return text.size();
   if (IsSpaceByte(text[end]) || (end > 0 && IsSpaceByte(text[end - 1]))) return end;
   for (size_t p = end; p > limit; --p)
     if (IsSpaceByte(text[p - 1])) return p;
   // The last token ending at or before `end`.
-  if (const std::vector<SnippetToken>* tokens = analyzed()) {
-    auto it = std::upper_bound(tokens->begin(), tokens->end(), end,
+  {
+    const std::span<const SnippetToken> tokens = analyzed();
+    auto it = std::upper_bound(tokens.begin(), tokens.end(), end,
                                [](size_t pos, const SnippetToken& t) { return pos < t.end; });
-    if (it != tokens->begin() && std::prev(it)->end >= limit && std::prev(it)->end > 0)
+    if (it != tokens.begin() && std::prev(it)->end >= limit && std::prev(it)->end > 0)
       return std::prev(it)->end;
   }
   while (end > limit && IsContinuationByte(text[end])) --end;
@@ -160,7 +176,7 @@ class QueryTerms {
 
  private:
   static constexpr size_t kMaxLinear = 16;
-  std::vector<std::string_view> list_;  // into the caller's set
+  SmallVector<std::string_view, 8> list_;  // into the caller's set
   std::unordered_map<std::string_view, int> index_;
 };
 
@@ -188,7 +204,8 @@ Window PlaceWindow(size_t text_size, bool matched, size_t match_start, size_t ma
 // gives the analyzed tokens there for a snap inside a run without whitespace. scan_truncated:
 // text is only the start of the field's value. Reads the text within max_chars + 1 bytes of the
 // matches, and beyond only until a byte that is not space on either side.
-std::string RenderSnippet(SnippetText& source, const std::vector<SnippetToken>& tokens,
+template <typename AnalyzedTokens>
+std::string RenderSnippet(SnippetText& source, std::span<const SnippetToken> tokens,
                           const AnalyzedTokens& analyzed, bool matched, size_t match_start,
                           size_t match_end, size_t max_chars, bool scan_truncated,
                           std::string_view begin_mark, std::string_view end_mark) {
@@ -328,7 +345,7 @@ std::string MakeSnippetScanning(std::string_view text, Analyzer& analyzer,
   const bool matched = best_distinct > 0;
   SnippetText source(text, nullptr);
   return RenderSnippet(
-      source, tokens, [&] { return &tokens; }, matched,
+      source, tokens, [&] { return std::span<const SnippetToken>(tokens); }, matched,
       matched ? tokens[hits[best_first]].start : 0, matched ? tokens[hits[best_last]].end : 0,
       max_chars, scan_truncated, begin_mark, end_mark);
 }
@@ -344,12 +361,13 @@ namespace {
 class MarkedText {
  public:
   MarkedText(SnippetText& source, Analyzer& analyzer, const QueryTerms& query_terms,
-             const std::vector<TokenMark>& marks, const std::vector<std::pair<uint32_t, int>>& hits)
+             const std::vector<TokenMark>& marks, const Hits& hits)
       : source_(source),
         text_(source.text()),
         analyzer_(analyzer),
         query_terms_(query_terms),
         hits_(hits) {
+    bounds_.reserve(marks.size() + 2);
     bounds_.push_back({0, 0});
     bounds_.insert(bounds_.end(), marks.begin(), marks.end());
     bounds_.push_back({UINT32_MAX, static_cast<uint32_t>(text_.size())});
@@ -399,10 +417,11 @@ class MarkedText {
   // with the term its position's hit names (-1 without one): the text from the last token
   // starting at or before `begin` to the first starting after `end`. A hit's token must analyze,
   // alone, to the hit's term; the others are not analyzed, as the postings list every match.
-  std::vector<SnippetToken> TokenizedAround(size_t begin, size_t end) {
-    std::vector<SnippetToken> out;
+  void TokenizedAround(size_t begin, size_t end, Tokens* tokens) {
+    Tokens& out = *tokens;
+    out.clear();
     Around around;
-    if (!FindAround(begin, end, &around)) return out;
+    if (!FindAround(begin, end, &around)) return;
     auto hit = FirstHitAt(around.from_position);
     const std::string_view piece =
         text_.substr(around.from_byte, around.to_byte - around.from_byte);
@@ -420,16 +439,16 @@ class MarkedText {
       ++hit;
     }
     if (hit != hits_.end() && hit->first < around.to_position) consistent_ = false;
-    return out;
   }
 
   // The analyzed tokens, as Analyzer::Analyze of the whole text gives them, of every token that
   // starts or ends in bytes [begin, end]: the text TokenizedAround reads is analyzed, from its
   // first token's position, and its matches checked against the postings.
-  std::vector<SnippetToken> TokensAround(size_t begin, size_t end) {
-    std::vector<SnippetToken> out;
+  void TokensAround(size_t begin, size_t end, Tokens* tokens) {
+    Tokens& out = *tokens;
+    out.clear();
     Around around;
-    if (!FindAround(begin, end, &around)) return out;
+    if (!FindAround(begin, end, &around)) return;
     auto hit = FirstHitAt(around.from_position);
     analyzer_.Analyze(text_.substr(around.from_byte, around.to_byte - around.from_byte),
                       [&](const Token& t) {
@@ -446,7 +465,6 @@ class MarkedText {
                         }
                       });
     if (hit != hits_.end() && hit->first < around.to_position) consistent_ = false;
-    return out;
   }
 
  private:
@@ -495,7 +513,7 @@ class MarkedText {
     return consistent_;
   }
 
-  std::vector<std::pair<uint32_t, int>>::const_iterator FirstHitAt(uint32_t position) const {
+  Hits::const_iterator FirstHitAt(uint32_t position) const {
     return std::lower_bound(
         hits_.begin(), hits_.end(), position,
         [](const std::pair<uint32_t, int>& h, uint32_t p) { return h.first < p; });
@@ -503,13 +521,18 @@ class MarkedText {
 
   // Whether a token's bytes, analyzed alone, are one token of query term `term`.
   bool AnalyzesTo(std::string_view token, int term) {
-    size_t tokens = 0;
-    bool same = false;
-    analyzer_.Analyze(token, [&](const Token& t) {
-      ++tokens;
-      same = t.term == query_terms_.term(term);
+    // Reached through one pointer, so that the callback fits std::function's inline storage:
+    // this is asked of every match a snippet shows.
+    struct {
+      std::string_view want;
+      size_t tokens = 0;
+      bool same = false;
+    } seen{query_terms_.term(term)};
+    analyzer_.Analyze(token, [s = &seen](const Token& t) {
+      ++s->tokens;
+      s->same = t.term == s->want;
     });
-    return tokens == 1 && same;
+    return seen.tokens == 1 && seen.same;
   }
 
   size_t IntervalOfPosition(uint32_t position) const {
@@ -536,6 +559,12 @@ class MarkedText {
         in.done = true;
       }
       read_bytes_ += to.byte - from.byte;
+      // A marked interval holds its marks' distance in tokens, the last one a token every few
+      // bytes; bounded, as damaged marks may be far apart.
+      constexpr size_t kMaxReserve = 512;
+      const size_t guess = k + 2 < bounds_.size() ? size_t{to.position - from.position}
+                                                  : (to.byte - from.byte) / 4 + 1;
+      in.spans.reserve(std::min(guess, kMaxReserve));
     }
     const std::string_view piece = text_.substr(from.byte, to.byte - from.byte);
     while (!in.done && (in.spans.empty() || !enough(in.spans.back()))) {
@@ -564,8 +593,8 @@ class MarkedText {
   std::string_view text_;
   Analyzer& analyzer_;
   const QueryTerms& query_terms_;
-  const std::vector<std::pair<uint32_t, int>>& hits_;
-  std::vector<TokenMark> bounds_;  // interval k is [bounds_[k], bounds_[k + 1])
+  const Hits& hits_;
+  SmallVector<TokenMark, 8> bounds_;  // interval k is [bounds_[k], bounds_[k + 1])
   std::vector<Interval> intervals_;
   size_t read_bytes_ = 0;
   bool consistent_ = true;
@@ -579,13 +608,16 @@ namespace {
 // if the marks are not strictly increasing inside the text, or if two terms share a position.
 bool MatchesOfPositions(size_t text_size, const std::vector<TokenMark>& marks,
                         const std::vector<TermPositions>& positions, const QueryTerms& query_terms,
-                        std::vector<std::pair<uint32_t, int>>* hits) {
+                        Hits* hits) {
   for (size_t i = 0; i < marks.size(); ++i) {
     const TokenMark previous = i == 0 ? TokenMark{} : marks[i - 1];
     if (marks[i].position <= previous.position || marks[i].byte <= previous.byte ||
         marks[i].byte >= text_size)
       return false;
   }
+  size_t total = 0;
+  for (const TermPositions& tp : positions) total += tp.positions.size();
+  hits->reserve(total);
   for (const TermPositions& tp : positions) {
     const int id = query_terms.Find(tp.term);
     if (id < 0) continue;
@@ -606,7 +638,7 @@ std::optional<size_t> CountMatchesInPrefix(std::string_view text, Analyzer& anal
                                            const std::vector<TermPositions>& positions,
                                            size_t prefix_bytes, const LoadText& load) {
   const QueryTerms query_terms(terms);
-  std::vector<std::pair<uint32_t, int>> hits;
+  Hits hits;
   if (!MatchesOfPositions(text.size(), marks, positions, query_terms, &hits)) return std::nullopt;
   if (prefix_bytes >= text.size()) return hits.size();
   // The tokens before the last one starting in the prefix are whole in it; that one, perhaps
@@ -632,12 +664,12 @@ std::optional<std::string> MakeSnippetFromMarks(
     const LoadText& load) {
   if (max_chars == 0) return std::string();
   const QueryTerms query_terms(terms);
-  std::vector<std::pair<uint32_t, int>> hits;  // (position, term), by position
+  Hits hits;
   if (!MatchesOfPositions(text.size(), marks, positions, query_terms, &hits)) return std::nullopt;
 
   SnippetText source(text, &load);
   MarkedText marked(source, analyzer, query_terms, marks, hits);
-  std::vector<int> seen(query_terms.size(), 0);
+  SmallVector<int, 8> seen(query_terms.size(), 0);
   size_t present = 0;
   for (const auto& h : hits) present += seen[h.second]++ == 0;
 
@@ -647,9 +679,9 @@ std::optional<std::string> MakeSnippetFromMarks(
   // Measured, a window is what MakeSnippet's sliding window finds: for each last hit, the earliest
   // first hit within max_chars bytes; only a strictly better one replaces the best.
   size_t best_distinct = 0, best_first = 0, best_last = 0;
-  std::vector<int> in_bound(query_terms.size(), 0), in_window(query_terms.size(), 0);
+  SmallVector<int, 8> in_bound(query_terms.size(), 0), in_window(query_terms.size(), 0);
   size_t bound = 0, low = 0;
-  std::vector<size_t> starts(hits.size(), SIZE_MAX), ends(hits.size(), 0);
+  SmallVector<size_t, 32> starts(hits.size(), SIZE_MAX), ends(hits.size(), 0);
   auto measure = [&](size_t i) {
     if (starts[i] == SIZE_MAX) marked.TokenAt(hits[i].first, &starts[i], &ends[i]);
     return marked.consistent();
@@ -684,7 +716,8 @@ std::optional<std::string> MakeSnippetFromMarks(
   const Window window = PlaceWindow(text.size(), matched, match_start, match_end, max_chars);
   // The window's tokens by the tokenizer, its matches from the postings: only a snap inside a
   // run without whitespace needs the analyzed tokens (which the analysis checks again).
-  const std::vector<SnippetToken> tokens = marked.TokenizedAround(window.start, window.end);
+  Tokens tokens;
+  marked.TokenizedAround(window.start, window.end, &tokens);
   if (!marked.consistent()) return std::nullopt;
   // The window was measured from where the intervals' tokenizer put the matches; the window's
   // tokenizer must have put them there too.
@@ -695,14 +728,16 @@ std::optional<std::string> MakeSnippetFromMarks(
     if (t == tokens.end() || t->start != starts[j] || t->end != ends[j] || t->term < 0)
       return std::nullopt;
   }
-  std::optional<std::vector<SnippetToken>> analyzed;
-  auto analyzed_tokens = [&]() -> const std::vector<SnippetToken>* {
-    if (!analyzed) analyzed = marked.TokensAround(window.start, window.end);
-    return marked.consistent() ? &*analyzed : nullptr;
+  Tokens analyzed;
+  bool analyzed_made = false;
+  auto analyzed_tokens = [&]() -> std::span<const SnippetToken> {
+    if (!analyzed_made) marked.TokensAround(window.start, window.end, &analyzed);
+    analyzed_made = true;
+    return marked.consistent() ? AsSpan(analyzed) : std::span<const SnippetToken>();
   };
-  std::string snippet =
-      RenderSnippet(source, tokens, analyzed_tokens, matched, match_start, match_end, max_chars,
-                    /*scan_truncated=*/false, begin_mark, end_mark);
+  std::string snippet = RenderSnippet(source, AsSpan(tokens), analyzed_tokens, matched, match_start,
+                                      match_end, max_chars,
+                                      /*scan_truncated=*/false, begin_mark, end_mark);
   if (source.failed() || !marked.consistent()) return std::nullopt;
   return snippet;
 }
