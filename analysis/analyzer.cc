@@ -536,23 +536,63 @@ bool Analyzer::NextStandardToken(std::string_view text, size_t* pos, TokenSpan* 
   return true;
 }
 
+// The end of the run of ASCII letters and digits from text[p].
+inline size_t AsciiWordRunEnd(std::string_view text, size_t p) {
+  while (p < text.size() && kByteClasses[static_cast<unsigned char>(text[p])] == kAsciiWord) ++p;
+  return p;
+}
+
+// The first byte from text[p] that is not an ASCII separator.
+inline size_t SkipAsciiSeparators(std::string_view text, size_t p) {
+  while (p < text.size() && kByteClasses[static_cast<unsigned char>(text[p])] == kAsciiSeparator)
+    ++p;
+  return p;
+}
+
+// Text is mostly runs of ASCII letters and digits between ASCII separators: those are passed a
+// run at a time, in locals (a store through `pos` may alias the text's bytes, so a loop over it
+// reloads both every byte), and only other bytes are decoded one code point at a time.
 bool Analyzer::NextSimpleToken(std::string_view text, size_t* pos, TokenSpan* span) {
+  size_t p = *pos;
+  size_t start;
   int32_t cp = kSeparator;
   while (cp == kSeparator) {
-    if (*pos >= text.size()) return false;
-    span->start = *pos;
-    cp = ReadFoldedWordChar(text, pos);
+    p = SkipAsciiSeparators(text, p);
+    if (p >= text.size()) {
+      *pos = p;
+      return false;
+    }
+    start = p;
+    cp = ReadFoldedWordChar(text, &p);
   }
   folded_.clear();
-  span->chars = 0;
+  // Past the limit the token will be dropped, so there is no point in growing the buffer.
+  const size_t max_chars = options_.max_token_chars;
+  size_t chars = 0;
+  size_t end;
   while (true) {
-    // Past the limit the token will be dropped, so there is no point in growing the buffer.
-    if (++span->chars <= options_.max_token_chars) AppendCodePoint(cp, &folded_);
-    span->end = *pos;
-    if (*pos >= text.size()) return true;
-    cp = ReadFoldedWordChar(text, pos);  // a separator that ends the token is consumed with it
-    if (cp == kSeparator) return true;
+    if (++chars <= max_chars) AppendCodePoint(cp, &folded_);
+    const size_t run_end = AsciiWordRunEnd(text, p);
+    const size_t run = run_end - p;
+    const size_t kept = chars >= max_chars ? 0 : std::min(run, max_chars - chars);
+    if (kept > 0) {
+      // Appended as they are, then lowercased in place (A-Z only: digits already have the bit).
+      const size_t at = folded_.size();
+      folded_.append(text.data() + p, kept);
+      char* const folded = folded_.data() + at;
+      for (size_t i = 0; i < kept; ++i) folded[i] |= 0x20;
+    }
+    chars += run;
+    p = end = run_end;
+    if (p >= text.size()) break;
+    cp = ReadFoldedWordChar(text, &p);  // a separator that ends the token is consumed with it
+    if (cp == kSeparator) break;
   }
+  *pos = p;
+  span->start = start;
+  span->end = end;
+  span->chars = static_cast<uint32_t>(std::min<size_t>(chars, UINT32_MAX));
+  return true;
 }
 
 void Analyzer::FoldCurrentTokenToAscii() {
@@ -604,13 +644,24 @@ bool Analyzer::NextTokenBytes(std::string_view text, size_t* pos, size_t* start,
   if (standard_tokenizer_) return NextWord(text, pos, start, end);
   // NextSimpleToken's boundaries: whether a code point belongs to a token does not depend on
   // its case.
+  // As NextSimpleToken passes runs of ASCII.
+  size_t p = *pos;
+  size_t first;
   do {
-    if (*pos >= text.size()) return false;
-    *start = *pos;
-  } while (!ReadWordChar(text, pos));
+    p = SkipAsciiSeparators(text, p);
+    if (p >= text.size()) {
+      *pos = p;
+      return false;
+    }
+    first = p;
+  } while (!ReadWordChar(text, &p));
+  size_t last;
   do {
-    *end = *pos;
-  } while (*pos < text.size() && ReadWordChar(text, pos));
+    p = last = AsciiWordRunEnd(text, p);
+  } while (p < text.size() && ReadWordChar(text, &p));
+  *pos = p;
+  *start = first;
+  *end = last;
   return true;
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <utf8proc.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -207,6 +208,100 @@ TEST(AnalyzerTest, RandomBytesFuzz) {
       ASSERT_EQ(a->Terms(text.substr(t.start, t.end - t.start)), Terms{t.term});
       previous_end = t.end;
       previous_position = t.position;
+    }
+  }
+}
+
+// The simple tokenizer against a reference written a code point at a time: a token is a run of
+// code points of Unicode letter and digit categories, folded by utf8proc_tolower; one longer
+// than max_token_chars is dropped but keeps its position. Texts mix runs of ASCII with letters
+// that are not ASCII (some change length when folded), other symbols and invalid bytes, so that
+// the tokenizer's ASCII runs start and end next to every kind of code point.
+TEST(AnalyzerTest, SimpleTokensMatchACodePointAtATimeReference) {
+  const std::vector<std::string> pieces = {"a",
+                                           "Z",
+                                           "9",
+                                           "abc",
+                                           "Hello",
+                                           "x1Y2",
+                                           " ",
+                                           ".",
+                                           "-",
+                                           "\t",
+                                           "'",
+                                           "_",
+                                           "\xC3\xA9",
+                                           "\xC3\x89",
+                                           "\xC3\x9F",
+                                           "\xE6\x97\xA5",
+                                           "\xC4\xB0",
+                                           "\xE2\x80\x94",
+                                           "\xE2\x85\xAB",
+                                           "\xCC\x81",
+                                           "\xC2\xAD",
+                                           "\xF0\x9F\x98\x80",
+                                           "\x80",
+                                           "\xFF",
+                                           "\xC3",
+                                           "\xE6\x97"};
+  auto is_word = [](int32_t cp) {
+    switch (utf8proc_category(cp)) {
+      case UTF8PROC_CATEGORY_LU:
+      case UTF8PROC_CATEGORY_LL:
+      case UTF8PROC_CATEGORY_LT:
+      case UTF8PROC_CATEGORY_LM:
+      case UTF8PROC_CATEGORY_LO:
+      case UTF8PROC_CATEGORY_ND:
+        return true;
+      default:
+        return false;
+    }
+  };
+  std::mt19937 rng(20261207);
+  for (const uint32_t max_chars : {1u, 3u, 8u, 255u}) {
+    AnalyzerOptions options;
+    options.tokenizer = "simple";
+    options.language = "none";
+    options.stopwords = "";
+    options.ascii_folding = false;
+    options.max_token_chars = max_chars;
+    std::unique_ptr<Analyzer> analyzer = MakeAnalyzer(options);
+    for (int iteration = 0; iteration < 3000; ++iteration) {
+      std::string text;
+      for (size_t n = rng() % 20; n > 0; --n) text += pieces[rng() % pieces.size()];
+      std::vector<Tok> expected;
+      std::vector<std::pair<size_t, size_t>> expected_bytes;
+      uint32_t position = 0;
+      for (size_t pos = 0; pos < text.size();) {
+        size_t at = pos;
+        const int32_t cp = DecodeUtf8(text, &pos);
+        if (!is_word(cp)) continue;
+        std::string term;
+        size_t chars = 0, end = pos;
+        for (int32_t c = cp;;) {
+          if (++chars <= max_chars) {
+            char buffer[4];
+            const auto n = utf8proc_encode_char(utf8proc_tolower(c),
+                                                reinterpret_cast<utf8proc_uint8_t*>(buffer));
+            term.append(buffer, static_cast<size_t>(n));
+          }
+          end = pos;
+          if (pos >= text.size()) break;
+          c = DecodeUtf8(text, &pos);
+          if (!is_word(c)) break;
+        }
+        expected_bytes.emplace_back(at, end);
+        if (chars <= max_chars) {
+          expected.push_back(
+              {term, position, static_cast<uint32_t>(at), static_cast<uint32_t>(end)});
+        }
+        ++position;
+      }
+      ASSERT_EQ(Tokens(*analyzer, text), expected) << max_chars << ": " << text;
+      std::vector<std::pair<size_t, size_t>> bytes;
+      for (size_t pos = 0, start, end; analyzer->NextTokenBytes(text, &pos, &start, &end);)
+        bytes.emplace_back(start, end);
+      ASSERT_EQ(bytes, expected_bytes) << text;
     }
   }
 }
