@@ -21,6 +21,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "common/hash.h"
 #include "common/short_bytes.h"
 
 namespace trawl {
@@ -108,12 +109,6 @@ class StemMemo {
   uint64_t set_mask_ = 0;  // sets - 1
   size_t misses_since_growth_ = 0;
 };
-
-// 64 x 64 -> 128-bit multiply, folded: every output bit depends on every input bit of both.
-inline uint64_t MultiplyFold(uint64_t a, uint64_t b) {
-  const unsigned __int128 product = static_cast<unsigned __int128>(a) * b;
-  return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
-}
 
 inline uint64_t StemMemo::Hash(const Key& key) {
   // Odd constants with well-spread bits (from the fractional digits of pi); the two halves are

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common/coding.h"
+#include "common/hash.h"
 #include "common/short_bytes.h"
 
 namespace trawl {
@@ -20,10 +21,6 @@ static_assert((uint64_t{1} << (kFirstSliceBits + kLastLevel)) <= SlicePool::kBlo
 constexpr size_t kFirstSlots = 16;
 
 constexpr uint64_t SliceSize(unsigned level) { return uint64_t{1} << (kFirstSliceBits + level); }
-
-uint32_t HashOf(std::string_view term) {
-  return static_cast<uint32_t>(std::hash<std::string_view>{}(term));
-}
 
 }  // namespace
 
@@ -56,6 +53,10 @@ size_t PostingsBuffer::memory_bytes() const {
 }
 
 void PostingsBuffer::Clear() { *this = PostingsBuffer(pool_); }
+
+uint32_t PostingsBuffer::HashOf(std::string_view term) {
+  return static_cast<uint32_t>(HashBytes(term));
+}
 
 size_t PostingsBuffer::Find(std::string_view term, bool* is_new) {
   const uint32_t hash = HashOf(term);

@@ -83,6 +83,9 @@ class PostingsBuffer {
   // Forgets every term and frees what the buffer holds; the pool keeps its slices.
   void Clear();
 
+  // The hash the term table is probed by (common/hash.h), for tests of terms that share it.
+  static uint32_t HashOf(std::string_view term);
+
  private:
   // Each stream is a chain of slices, each ending in the 8-byte address of the next one. What
   // a token touches of its term is one cache line: the term's first bytes (most terms are

@@ -127,7 +127,7 @@ TEST(PostingsBufferTest, MatchesVectorsBuiltFromTheSameOccurrences) {
 }
 
 // Two terms of one length whose first bytes (those a term keeps beside its postings) and
-// 32-bit hash (the table's, std::hash folded as PostingsBuffer folds it) are the same are told
+// 32-bit hash (the table's, PostingsBuffer::HashOf) are the same are told
 // apart by the rest of their bytes, as are terms of every length around that head.
 TEST(PostingsBufferTest, TermsWithTheSameHashAndHeadStayApart) {
   const std::string head = "a-head-of-18-bytes";
@@ -138,7 +138,7 @@ TEST(PostingsBufferTest, TermsWithTheSameHashAndHeadStayApart) {
   while (twins.first.empty()) {
     std::string w = head;
     for (int i = 0; i < 6; ++i) w.push_back(static_cast<char>('a' + rng() % 26));
-    const uint32_t hash = static_cast<uint32_t>(std::hash<std::string_view>{}(w));
+    const uint32_t hash = PostingsBuffer::HashOf(w);
     auto [it, added] = seen.emplace(hash, w);
     if (!added && it->second != w) twins = {it->second, w};
   }
