@@ -7,6 +7,7 @@
 #include <array>
 #include <cassert>
 #include <climits>
+#include <cstring>
 #include <fstream>
 #include <type_traits>
 
@@ -549,46 +550,64 @@ inline size_t SkipAsciiSeparators(std::string_view text, size_t p) {
   return p;
 }
 
+// Lowercases bytes[0, n), ASCII letters and digits: setting bit 0x20 lowercases A-Z and leaves
+// a-z and 0-9 as they are, so it is done a word at a time, in pieces that overlap (setting a
+// bit twice changes nothing).
+inline void LowercaseAsciiWordBytes(char* bytes, size_t n) {
+  auto set_bits = [bytes](size_t at, auto word) {
+    std::memcpy(&word, bytes + at, sizeof(word));
+    word |= static_cast<decltype(word)>(0x2020202020202020);
+    std::memcpy(bytes + at, &word, sizeof(word));
+  };
+  if (n >= 8) {
+    for (size_t at = 0; at + 8 < n; at += 8) set_bits(at, uint64_t{0});
+    set_bits(n - 8, uint64_t{0});
+  } else if (n >= 4) {
+    set_bits(0, uint32_t{0});
+    set_bits(n - 4, uint32_t{0});
+  } else {
+    for (size_t i = 0; i < n; ++i) bytes[i] |= 0x20;
+  }
+}
+
 // Text is mostly runs of ASCII letters and digits between ASCII separators: those are passed a
 // run at a time, in locals (a store through `pos` may alias the text's bytes, so a loop over it
 // reloads both every byte), and only other bytes are decoded one code point at a time.
 bool Analyzer::NextSimpleToken(std::string_view text, size_t* pos, TokenSpan* span) {
-  size_t p = *pos;
-  size_t start;
-  int32_t cp = kSeparator;
-  while (cp == kSeparator) {
-    p = SkipAsciiSeparators(text, p);
-    if (p >= text.size()) {
-      *pos = p;
-      return false;
-    }
-    start = p;
-    cp = ReadFoldedWordChar(text, &p);
-  }
+  size_t p = SkipAsciiSeparators(text, *pos);
   folded_.clear();
   // Past the limit the token will be dropped, so there is no point in growing the buffer.
   const size_t max_chars = options_.max_token_chars;
-  size_t chars = 0;
-  size_t end;
-  while (true) {
-    if (++chars <= max_chars) AppendCodePoint(cp, &folded_);
+  size_t chars = 0;  // of the token so far; 0 while separators are skipped
+  size_t start = p, end = p;
+  while (p < text.size()) {
     const size_t run_end = AsciiWordRunEnd(text, p);
-    const size_t run = run_end - p;
-    const size_t kept = chars >= max_chars ? 0 : std::min(run, max_chars - chars);
-    if (kept > 0) {
-      // Appended as they are, then lowercased in place (A-Z only: digits already have the bit).
-      const size_t at = folded_.size();
-      folded_.append(text.data() + p, kept);
-      char* const folded = folded_.data() + at;
-      for (size_t i = 0; i < kept; ++i) folded[i] |= 0x20;
+    if (run_end > p) {
+      if (chars == 0) start = p;
+      const size_t run = run_end - p;
+      const size_t kept = chars >= max_chars ? 0 : std::min(run, max_chars - chars);
+      if (kept > 0) {
+        const size_t at = folded_.size();
+        folded_.append(text.data() + p, kept);
+        LowercaseAsciiWordBytes(folded_.data() + at, kept);
+      }
+      chars += run;
+      p = end = run_end;
+      if (p >= text.size()) break;
     }
-    chars += run;
-    p = end = run_end;
-    if (p >= text.size()) break;
-    cp = ReadFoldedWordChar(text, &p);  // a separator that ends the token is consumed with it
-    if (cp == kSeparator) break;
+    const size_t at = p;
+    const int32_t cp = ReadFoldedWordChar(text, &p);
+    if (cp == kSeparator) {
+      if (chars > 0) break;  // the separator that ends a token is consumed with it
+      p = SkipAsciiSeparators(text, p);
+      continue;
+    }
+    if (chars == 0) start = at;
+    if (++chars <= max_chars) AppendCodePoint(cp, &folded_);
+    end = p;
   }
   *pos = p;
+  if (chars == 0) return false;
   span->start = start;
   span->end = end;
   span->chars = static_cast<uint32_t>(std::min<size_t>(chars, UINT32_MAX));
