@@ -661,9 +661,8 @@ void Analyzer::Analyze(std::string_view text, const std::function<void(const Tok
 bool Analyzer::NextTokenBytes(std::string_view text, size_t* pos, size_t* start, size_t* end) {
   assert(restarts_at_tokens());
   if (standard_tokenizer_) return NextWord(text, pos, start, end);
-  // NextSimpleToken's boundaries: whether a code point belongs to a token does not depend on
-  // its case.
-  // As NextSimpleToken passes runs of ASCII.
+  // NextSimpleToken's boundaries, passed as it passes them (runs of ASCII at a time): whether
+  // a code point belongs to a token does not depend on its case.
   size_t p = *pos;
   size_t first;
   do {

@@ -110,9 +110,10 @@ std::span<const SnippetToken> AsSpan(const Tokens& tokens) {
   return {tokens.data(), tokens.size()};
 }
 
-// The analyzed tokens (those Analyzer::Analyze emits) of every token that starts or ends within
-// a window's bytes, in order, are `analyzed()` (empty if they cannot be had): a callable asked
-// only where a window's edge falls inside a run without whitespace.
+// SnapStart, SnapEnd and RenderSnippet take `analyzed`, a callable that returns the analyzed
+// tokens (those Analyzer::Analyze emits) of every token that starts or ends within a window's
+// bytes, in order (empty if they cannot be had); it is asked only where a window's edge falls
+// inside a run without whitespace.
 
 // Moves a window start forward to where a word begins, but never past `limit` (the first match).
 // Whitespace boundaries read best; inside a long run without whitespace (URLs, CJK) an analyzed
