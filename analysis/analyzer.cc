@@ -40,20 +40,6 @@ constexpr std::array<ByteClass, 256> MakeByteClasses() {
 }
 constexpr std::array<ByteClass, 256> kByteClasses = MakeByteClasses();
 
-bool IsLetterOrDigit(int32_t cp) {
-  switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_ND:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Reads the code point at text[*pos], advancing *pos, and returns it case-folded if it belongs
 // to a token, or kSeparator. U+FFFD (an invalid byte) is a symbol, hence a separator.
 inline int32_t ReadFoldedWordChar(std::string_view text, size_t* pos) {
@@ -229,6 +215,20 @@ std::string JoinLanguages() {
 }
 
 }  // namespace
+
+bool IsLetterOrDigit(int32_t cp) {
+  switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND:
+      return true;
+    default:
+      return false;
+  }
+}
 
 int32_t DecodeUtf8(std::string_view text, size_t* pos) {
   const size_t start = *pos;

@@ -137,6 +137,9 @@ std::string FoldToAscii(std::string_view folded);
 // True if FoldToAscii could change `text`: it has a byte outside ASCII.
 bool HasNonAscii(std::string_view text);
 
+// Whether code point cp belongs to a token of the simple tokenizer: a Unicode letter (Lu, Ll,
+// Lt, Lm, Lo) or decimal digit (Nd).
+bool IsLetterOrDigit(int32_t cp);
 // Decodes one UTF-8 code point at text[*pos] (*pos < text.size()), advancing *pos. Invalid,
 // overlong, surrogate or truncated sequences decode as U+FFFD and consume exactly one byte.
 int32_t DecodeUtf8(std::string_view text, size_t* pos);

@@ -6,8 +6,9 @@
 #define TRAWL_COMMON_HASH_H_
 
 #include <cstdint>
-#include <cstring>
 #include <string_view>
+
+#include "common/coding.h"
 
 namespace trawl {
 
@@ -21,16 +22,6 @@ namespace hash_internal {
 // Odd constants with well-spread bits (from the fractional digits of pi).
 inline constexpr uint64_t kPi[] = {0x243F6A8885A308D3, 0x13198A2E03707345, 0xA4093822299F31D1,
                                    0x082EFA98EC4E6C89, 0x452821E638D01377};
-inline uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-inline uint64_t Load32(const char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
 }  // namespace hash_internal
 
 // A hash of any bytes. Up to 16 bytes are read as two loads that overlap in the middle (as
@@ -38,8 +29,9 @@ inline uint64_t Load32(const char* p) {
 // length is mixed in, so that loads which overlap differently do not collide.
 inline uint64_t HashBytes(std::string_view bytes) {
   using hash_internal::kPi;
-  using hash_internal::Load32;
-  using hash_internal::Load64;
+  // The byte order of the loads does not matter to a hash.
+  const auto Load64 = DecodeFixed64;
+  const auto Load32 = DecodeFixed32;
   const char* const p = bytes.data();
   const size_t n = bytes.size();
   uint64_t a = 0, b = 0, seed = kPi[0];

@@ -213,7 +213,7 @@ TEST(AnalyzerTest, RandomBytesFuzz) {
 }
 
 // The simple tokenizer against a reference written a code point at a time: a token is a run of
-// code points of Unicode letter and digit categories, folded by utf8proc_tolower; one longer
+// code points IsLetterOrDigit accepts, folded by utf8proc_tolower; one longer
 // than max_token_chars is dropped but keeps its position. Texts mix runs of ASCII with letters
 // that are not ASCII (some change length when folded), other symbols and invalid bytes, so that
 // the tokenizer's ASCII runs start and end next to every kind of code point.
@@ -244,19 +244,6 @@ TEST(AnalyzerTest, SimpleTokensMatchACodePointAtATimeReference) {
                                            "\xFF",
                                            "\xC3",
                                            "\xE6\x97"};
-  auto is_word = [](int32_t cp) {
-    switch (utf8proc_category(cp)) {
-      case UTF8PROC_CATEGORY_LU:
-      case UTF8PROC_CATEGORY_LL:
-      case UTF8PROC_CATEGORY_LT:
-      case UTF8PROC_CATEGORY_LM:
-      case UTF8PROC_CATEGORY_LO:
-      case UTF8PROC_CATEGORY_ND:
-        return true;
-      default:
-        return false;
-    }
-  };
   std::mt19937 rng(20261207);
   for (const uint32_t max_chars : {1u, 3u, 8u, 255u}) {
     AnalyzerOptions options;
@@ -275,7 +262,7 @@ TEST(AnalyzerTest, SimpleTokensMatchACodePointAtATimeReference) {
       for (size_t pos = 0; pos < text.size();) {
         size_t at = pos;
         const int32_t cp = DecodeUtf8(text, &pos);
-        if (!is_word(cp)) continue;
+        if (!IsLetterOrDigit(cp)) continue;
         std::string term;
         size_t chars = 0, end = pos;
         for (int32_t c = cp;;) {
@@ -288,7 +275,7 @@ TEST(AnalyzerTest, SimpleTokensMatchACodePointAtATimeReference) {
           end = pos;
           if (pos >= text.size()) break;
           c = DecodeUtf8(text, &pos);
-          if (!is_word(c)) break;
+          if (!IsLetterOrDigit(c)) break;
         }
         expected_bytes.emplace_back(at, end);
         if (chars <= max_chars) {
