@@ -74,6 +74,39 @@ inline bool ReadWordChar(std::string_view text, size_t* pos) {
   return IsLetterOrDigit(DecodeUtf8(text, pos));
 }
 
+// The end of the run of ASCII letters and digits from text[p].
+inline size_t AsciiWordRunEnd(std::string_view text, size_t p) {
+  while (p < text.size() && kByteClasses[static_cast<unsigned char>(text[p])] == kAsciiWord) ++p;
+  return p;
+}
+
+// The first byte from text[p] that is not an ASCII separator.
+inline size_t SkipAsciiSeparators(std::string_view text, size_t p) {
+  while (p < text.size() && kByteClasses[static_cast<unsigned char>(text[p])] == kAsciiSeparator)
+    ++p;
+  return p;
+}
+
+// Lowercases bytes[0, n), ASCII letters and digits: setting bit 0x20 lowercases A-Z and leaves
+// a-z and 0-9 as they are, so it is done a word at a time, in pieces that overlap (setting a
+// bit twice changes nothing).
+inline void LowercaseAsciiWordBytes(char* bytes, size_t n) {
+  auto set_bits = [bytes](size_t at, auto word) {
+    std::memcpy(&word, bytes + at, sizeof(word));
+    word |= static_cast<decltype(word)>(0x2020202020202020);
+    std::memcpy(bytes + at, &word, sizeof(word));
+  };
+  if (n >= 8) {
+    for (size_t at = 0; at + 8 < n; at += 8) set_bits(at, uint64_t{0});
+    set_bits(n - 8, uint64_t{0});
+  } else if (n >= 4) {
+    set_bits(0, uint32_t{0});
+    set_bits(n - 4, uint32_t{0});
+  } else {
+    for (size_t i = 0; i < n; ++i) bytes[i] |= 0x20;
+  }
+}
+
 inline void AppendCodePoint(int32_t cp, std::string* out) {
   if (cp < 0x80) {
     out->push_back(static_cast<char>(cp));
@@ -535,39 +568,6 @@ bool Analyzer::NextStandardToken(std::string_view text, size_t* pos, TokenSpan* 
     folded_.resize(folded_.size() - 2);
   }
   return true;
-}
-
-// The end of the run of ASCII letters and digits from text[p].
-inline size_t AsciiWordRunEnd(std::string_view text, size_t p) {
-  while (p < text.size() && kByteClasses[static_cast<unsigned char>(text[p])] == kAsciiWord) ++p;
-  return p;
-}
-
-// The first byte from text[p] that is not an ASCII separator.
-inline size_t SkipAsciiSeparators(std::string_view text, size_t p) {
-  while (p < text.size() && kByteClasses[static_cast<unsigned char>(text[p])] == kAsciiSeparator)
-    ++p;
-  return p;
-}
-
-// Lowercases bytes[0, n), ASCII letters and digits: setting bit 0x20 lowercases A-Z and leaves
-// a-z and 0-9 as they are, so it is done a word at a time, in pieces that overlap (setting a
-// bit twice changes nothing).
-inline void LowercaseAsciiWordBytes(char* bytes, size_t n) {
-  auto set_bits = [bytes](size_t at, auto word) {
-    std::memcpy(&word, bytes + at, sizeof(word));
-    word |= static_cast<decltype(word)>(0x2020202020202020);
-    std::memcpy(bytes + at, &word, sizeof(word));
-  };
-  if (n >= 8) {
-    for (size_t at = 0; at + 8 < n; at += 8) set_bits(at, uint64_t{0});
-    set_bits(n - 8, uint64_t{0});
-  } else if (n >= 4) {
-    set_bits(0, uint32_t{0});
-    set_bits(n - 4, uint32_t{0});
-  } else {
-    for (size_t i = 0; i < n; ++i) bytes[i] |= 0x20;
-  }
 }
 
 // Text is mostly runs of ASCII letters and digits between ASCII separators: those are passed a
