@@ -622,40 +622,110 @@ void Analyzer::FoldCurrentTokenToAscii() {
 
 bool Analyzer::IsStopword() const { return !stopwords_.empty() && stopwords_.contains(folded_); }
 
-std::string_view Analyzer::Stem() {
-  if (stemmer_ == nullptr || folded_.size() > static_cast<size_t>(INT_MAX)) return folded_;
-  const sb_symbol* stem =
-      sb_stemmer_stem(stemmer_, reinterpret_cast<const sb_symbol*>(folded_.data()),
-                      static_cast<int>(folded_.size()));
-  if (stem == nullptr) return folded_;  // the stemmer ran out of memory: index the word as is
+std::string_view Analyzer::Stem(std::string_view word) {
+  if (stemmer_ == nullptr || word.size() > static_cast<size_t>(INT_MAX)) return word;
+  const sb_symbol* stem = sb_stemmer_stem(stemmer_, reinterpret_cast<const sb_symbol*>(word.data()),
+                                          static_cast<int>(word.size()));
+  if (stem == nullptr) return word;  // the stemmer ran out of memory: index the word as is
   return std::string_view(reinterpret_cast<const char*>(stem),
                           static_cast<size_t>(sb_stemmer_length(stemmer_)));
 }
 
 std::string_view Analyzer::CachedStem() {
   if (stemmer_ == nullptr) return folded_;
-  return stem_memo_.Get(folded_, [this](std::string_view) { return Stem(); });
+  return stem_memo_.Get(folded_, [this](std::string_view word) { return Stem(word); });
+}
+
+template <typename BatchSink>
+void Analyzer::AnalyzeBuiltinInBatches(std::string_view text, BatchSink&& sink) {
+  // A batch of words is folded before any is stemmed, each word's stem memo set prefetched as
+  // it is folded: a lookup that missed the cache stalled every token's analysis on it, while
+  // tokenizing and folding the batch's other words hides the load.
+  size_t pos = 0;
+  uint32_t next_position = 0;
+  TokenSpan span;
+  bool more = true;
+  while (more) {
+    size_t pending = 0;
+    pending_words_.clear();
+    while (pending < kBatchTokens && (more = NextToken(text, &pos, &span))) {
+      const uint32_t position = next_position++;
+      if (span.chars > options_.max_token_chars) {
+        ++dropped_long_tokens_;
+        continue;
+      }
+      FoldCurrentTokenToAscii();
+      if (IsStopword()) continue;
+      PendingWord& word = pending_[pending++];
+      word.position = position;
+      word.start = static_cast<uint32_t>(span.start);
+      word.end = static_cast<uint32_t>(span.end);
+      word.memo = stemmer_ != nullptr && StemMemo::Keeps(folded_);
+      if (word.memo) {  // the probe holds the word
+        word.probe = StemMemo::ProbeOf(folded_);
+        stem_memo_.Prefetch(word.probe);
+      } else {
+        word.offset = static_cast<uint32_t>(pending_words_.size());
+        word.bytes = static_cast<uint32_t>(folded_.size());
+        pending_words_.Append(folded_);
+      }
+    }
+    // A stem is valid only until the next lookup: the batch's are copied out.
+    batch_size_ = 0;
+    batch_terms_.clear();
+    const auto stem = [this](std::string_view w) { return Stem(w); };
+    for (size_t i = 0; i < pending; ++i) {
+      const PendingWord& word = pending_[i];
+      const std::string_view term =
+          word.memo ? stem_memo_.Get(word.probe.word(), word.probe, stem)
+                    : stem(std::string_view(pending_words_.data() + word.offset, word.bytes));
+      // Snowball "porter" stems "s" to nothing; an empty term would be indexed and searched.
+      if (term.empty()) continue;
+      AddToBatch(Token{term, word.position, word.start, word.end});
+    }
+    if (batch_size_ > 0) sink(TakeBatch());
+  }
+}
+
+void Analyzer::AddToBatch(const Token& token) {
+  assert(batch_size_ < kBatchTokens);
+  batch_[batch_size_] = token;
+  batch_terms_.Append(token.term);
+  batch_term_ends_[batch_size_++] = static_cast<uint32_t>(batch_terms_.size());
+}
+
+std::span<const Token> Analyzer::TakeBatch() {
+  uint32_t start = 0;
+  for (size_t i = 0; i < batch_size_; ++i) {
+    batch_[i].term = std::string_view(batch_terms_.data() + start, batch_term_ends_[i] - start);
+    start = batch_term_ends_[i];
+  }
+  return std::span<const Token>(batch_, batch_size_);
 }
 
 void Analyzer::Analyze(std::string_view text, const std::function<void(const Token&)>& sink) {
   if (components_ != nullptr) return AnalyzeWithComponents(text, sink);
-  size_t pos = 0;
-  uint32_t next_position = 0;
-  TokenSpan span;
-  while (NextToken(text, &pos, &span)) {
-    const uint32_t position = next_position++;
-    if (span.chars > options_.max_token_chars) {
-      ++dropped_long_tokens_;
-      continue;
-    }
-    FoldCurrentTokenToAscii();
-    if (IsStopword()) continue;
-    const std::string_view term = CachedStem();
-    // Snowball "porter" stems "s" to nothing; an empty term would be indexed and searched.
-    if (term.empty()) continue;
-    sink(Token{term, position, static_cast<uint32_t>(span.start),
-               static_cast<uint32_t>(span.end)});
-  }
+  AnalyzeBuiltinInBatches(text, [&sink](std::span<const Token> batch) {
+    for (const Token& token : batch) sink(token);
+  });
+}
+
+void Analyzer::AnalyzeInBatches(std::string_view text,
+                                const std::function<void(std::span<const Token>)>& sink) {
+  if (components_ == nullptr) return AnalyzeBuiltinInBatches(text, sink);
+  // A program's components hand over one token at a time: gathered into batches here.
+  batch_size_ = 0;
+  batch_terms_.clear();
+  auto flush = [&] {
+    if (batch_size_ > 0) sink(TakeBatch());
+    batch_size_ = 0;
+    batch_terms_.clear();
+  };
+  AnalyzeWithComponents(text, [&](const Token& token) {
+    AddToBatch(token);
+    if (batch_size_ == kBatchTokens) flush();
+  });
+  flush();
 }
 
 bool Analyzer::NextTokenBytes(std::string_view text, size_t* pos, size_t* start, size_t* end) {

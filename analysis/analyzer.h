@@ -10,12 +10,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
 
 #include "analysis/stem_memo.h"
+#include "common/short_bytes.h"
 #include "trawl/analysis.h"
 #include "trawl/status.h"
 
@@ -63,6 +65,12 @@ class Analyzer {
   // dropped tokens were; the original word is text[start_byte, end_byte)). Not thread-safe
   // (the stemmer has state and buffers are reused): one Analyzer per thread.
   void Analyze(std::string_view text, const std::function<void(const Token&)>& sink);
+  // As Analyze, the tokens handed over in order a batch of at most kBatchTokens at a time
+  // (their terms valid during the call): a consumer that looks each term up in a table of its
+  // own can then fetch the batch's entries ahead, as the analyzer does for its stems.
+  static constexpr size_t kBatchTokens = 32;
+  void AnalyzeInBatches(std::string_view text,
+                        const std::function<void(std::span<const Token>)>& sink);
   // The built-in tokenizer alone: the bytes [*start, *end) of the next token at or after
   // text[*pos], advancing *pos; false when there is none. Every token Analyze counts a position
   // for comes out, one call each and in order (stop words, tokens too long and tokens that
@@ -100,13 +108,19 @@ class Analyzer {
   // ascii_folding: folds folded_ in place.
   void FoldCurrentTokenToAscii();
   bool IsStopword() const;
-  // folded_ stemmed; valid until the next call of either.
-  std::string_view Stem();
+  // word stemmed (word itself without a stemmer); valid until the next call of either.
+  std::string_view Stem(std::string_view word);
   std::string_view CachedStem();
   // The pipeline with a program's components (include/trawl/analysis.h). noexcept: an
   // exception from one must not cross the library.
   void AnalyzeWithComponents(std::string_view text,
                              const std::function<void(const Token&)>& sink) noexcept;
+  // Analyze's built-in pipeline; sink(std::span<const Token>) gets each batch.
+  template <typename BatchSink>
+  void AnalyzeBuiltinInBatches(std::string_view text, BatchSink&& sink);
+  // Copies the token's term into the batch; TakeBatch points the terms at their copies.
+  void AddToBatch(const Token& token);
+  std::span<const Token> TakeBatch();
   // The built-in tokenizer's words, case-folded but not yet ASCII-folded, as Tokens.
   void TokenizeBuiltin(std::string_view text, TokenSink& out);
   // The registered tokenizer and filters, chained to the built-in steps (analyzer.cc).
@@ -122,6 +136,25 @@ class Analyzer {
   uint64_t dropped_long_tokens_ = 0;
   std::string folded_;  // the current token, reused so the hot path does not allocate
   std::string ascii_folded_;  // folded_ folded to ASCII, swapped with it
+  // Analyze's words folded but not yet stemmed: the stem memo's probe holds a word it keeps,
+  // pending_words_ the others' bytes back to back.
+  struct PendingWord {
+    uint32_t position;
+    uint32_t start;
+    uint32_t end;
+    bool memo;
+    uint32_t offset;  // without memo
+    uint32_t bytes;
+    StemMemo::Probe probe;  // with memo
+  };
+  PendingWord pending_[kBatchTokens];
+  ShortBytesBuffer pending_words_;
+  // The batch handed to a sink, its terms' bytes back to back in batch_terms_ (token i's end
+  // in batch_term_ends_[i]; the views are taken once the batch is complete).
+  Token batch_[kBatchTokens];
+  size_t batch_size_ = 0;
+  ShortBytesBuffer batch_terms_;
+  uint32_t batch_term_ends_[kBatchTokens];
   // Null without registered components: the built-in path then never looks at it.
   std::unique_ptr<Components> components_;
   std::string builtin_word_;  // a built-in tokenizer's word while the components see it

@@ -14,6 +14,7 @@
 #ifndef TRAWL_ANALYSIS_STEM_MEMO_H_
 #define TRAWL_ANALYSIS_STEM_MEMO_H_
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -39,25 +40,24 @@ class StemMemo {
   StemMemo(const StemMemo&) = delete;
   StemMemo& operator=(const StemMemo&) = delete;
 
+  // A word the memo keeps (Keeps), with what a lookup compares and where it looks: made once,
+  // so that a caller that knows its next words fetches their sets ahead (Prefetch) and looks
+  // them up later, while the sets' lines come from memory.
+  class Probe;
+  static bool Keeps(std::string_view word) { return !word.empty() && word.size() <= kMaxWordBytes; }
+  static Probe ProbeOf(std::string_view word);
+  // Starts loading the lines of the probe's set. A growth of the table before the lookup only
+  // makes the load useless.
+  void Prefetch(const Probe& probe) const;
+
   // The stem of word: the one remembered, or else stem_of(word), which it then remembers.
   // stem_of must be a pure function of the word (the memo assumes that it answers every time
   // as it answered the first). The view is valid until the next call of Get or of stem_of.
   template <typename StemOf>
-  std::string_view Get(std::string_view word, StemOf&& stem_of) {
-    // Not a string returned by value, whose view would not outlive this call.
-    static_assert(std::is_same_v<std::invoke_result_t<StemOf&, std::string_view>, std::string_view>);
-    if (word.empty() || word.size() > kMaxWordBytes) return stem_of(word);
-    const Key key = KeyOf(word);
-    const uint64_t hash = Hash(key);
-    if (slots_ != nullptr) {
-      const Slot* set = &slots_[(hash & set_mask_) * kWays];
-      if (set[0].Holds(key)) return set[0].Stem();
-      if (set[1].Holds(key)) return set[1].Stem();
-    }
-    const std::string_view stem = stem_of(word);
-    if (stem.size() <= kMaxStemBytes) Remember(key, hash, stem);
-    return stem;
-  }
+  std::string_view Get(std::string_view word, StemOf&& stem_of);
+  // As Get, for a word the memo keeps, with its probe.
+  template <typename StemOf>
+  std::string_view Get(std::string_view word, const Probe& probe, StemOf&& stem_of);
 
   // Slots allocated (0 before the first miss); sets() * kWays.
   size_t slots() const { return slots_ == nullptr ? 0 : (set_mask_ + 1) * kWays; }
@@ -109,6 +109,55 @@ class StemMemo {
   uint64_t set_mask_ = 0;  // sets - 1
   size_t misses_since_growth_ = 0;
 };
+
+class StemMemo::Probe {
+ public:
+  std::string_view word() const {
+    return std::string_view(reinterpret_cast<const char*>(key.words), key.bytes);
+  }
+
+ private:
+  friend class StemMemo;
+  Key key;
+  uint64_t hash;
+};
+
+inline StemMemo::Probe StemMemo::ProbeOf(std::string_view word) {
+  assert(Keeps(word));
+  Probe probe;
+  probe.key = KeyOf(word);
+  probe.hash = Hash(probe.key);
+  return probe;
+}
+
+inline void StemMemo::Prefetch(const Probe& probe) const {
+  if (slots_ == nullptr) return;
+  const Slot* set = &slots_[(probe.hash & set_mask_) * kWays];
+  static_assert(kWays == 2);
+  __builtin_prefetch(&set[0]);
+  __builtin_prefetch(&set[1]);
+}
+
+template <typename StemOf>
+std::string_view StemMemo::Get(std::string_view word, StemOf&& stem_of) {
+  if (!Keeps(word)) return stem_of(word);
+  return Get(word, ProbeOf(word), stem_of);
+}
+
+template <typename StemOf>
+std::string_view StemMemo::Get(std::string_view word, const Probe& probe, StemOf&& stem_of) {
+  // Not a string returned by value, whose view would not outlive this call.
+  static_assert(std::is_same_v<std::invoke_result_t<StemOf&, std::string_view>, std::string_view>);
+  assert(Keeps(word) && probe.key.bytes == word.size());
+  if (slots_ != nullptr) {
+    const Slot* set = &slots_[(probe.hash & set_mask_) * kWays];
+    if (set[0].Holds(probe.key)) return set[0].Stem();
+    if (set[1].Holds(probe.key)) return set[1].Stem();
+  }
+  const std::string_view stem = stem_of(word);
+  if (stem.size() <= kMaxStemBytes) Remember(probe.key, probe.hash, stem);
+  return stem;
+}
 
 inline uint64_t StemMemo::Hash(const Key& key) {
   // Odd constants with well-spread bits (from the fractional digits of pi); the two halves are

@@ -5,9 +5,12 @@
 #ifndef TRAWL_COMMON_SHORT_BYTES_H_
 #define TRAWL_COMMON_SHORT_BYTES_H_
 
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstring>
+#include <memory>
+#include <string_view>
 
 namespace trawl {
 
@@ -42,6 +45,37 @@ inline bool ShortBytesEqual(const char* a, const char* b, size_t n) {
   if (n >= 4) return std::memcmp(a, b, 4) == 0 && std::memcmp(a + n - 4, b + n - 4, 4) == 0;
   return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
 }
+
+// Tokens' bytes appended back to back into storage kept for reuse: an append is a capacity
+// check and CopyShortBytes, where std::string's is a library call.
+class ShortBytesBuffer {
+ public:
+  void clear() { size_ = 0; }
+  size_t size() const { return size_; }
+  const char* data() const { return data_.get(); }
+  void Append(std::string_view bytes) {
+    if (bytes.size() > capacity_ - size_) Reserve(size_ + bytes.size());
+    if (bytes.size() <= kMaxShortBytes) {
+      CopyShortBytes(data_.get() + size_, bytes.data(), bytes.size());
+    } else {
+      std::memcpy(data_.get() + size_, bytes.data(), bytes.size());
+    }
+    size_ += bytes.size();
+  }
+
+ private:
+  void Reserve(size_t bytes) {
+    const size_t capacity = std::max({bytes, 2 * capacity_, size_t{1024}});
+    std::unique_ptr<char[]> data = std::make_unique_for_overwrite<char[]>(capacity);
+    if (size_ > 0) std::memcpy(data.get(), data_.get(), size_);
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
 
 }  // namespace trawl
 

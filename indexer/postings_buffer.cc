@@ -58,8 +58,8 @@ uint32_t PostingsBuffer::HashOf(std::string_view term) {
   return static_cast<uint32_t>(HashBytes(term));
 }
 
-size_t PostingsBuffer::Find(std::string_view term, bool* is_new) {
-  const uint32_t hash = HashOf(term);
+size_t PostingsBuffer::Find(std::string_view term, uint32_t hash, bool* is_new) {
+  assert(hash == HashOf(term));
   const size_t mask = slots_.size() - 1;
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
     Slot& slot = slots_[i];
@@ -162,7 +162,45 @@ void PostingsBuffer::StartDocument(size_t term, bool is_new, uint32_t doc) {
 
 void PostingsBuffer::AddOccurrence(std::string_view term, uint32_t doc, uint32_t position) {
   bool is_new;
-  const size_t i = Find(term, &is_new);
+  const size_t i = Find(term, HashOf(term), &is_new);
+  AddOccurrenceOf(i, is_new, doc, position);
+}
+
+void PostingsBuffer::AddOccurrences(std::span<const Token> tokens, uint32_t doc,
+                                    uint32_t position_base) {
+  constexpr size_t kBatch = 32;
+  uint32_t hashes[kBatch];
+  uint32_t terms[kBatch];
+  bool is_new[kBatch];
+  for (size_t from = 0; from < tokens.size(); from += kBatch) {
+    const std::span<const Token> batch =
+        tokens.subspan(from, std::min(kBatch, tokens.size() - from));
+    const size_t n = batch.size();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = 0; i < n; ++i) {
+      hashes[i] = HashOf(batch[i].term);
+      __builtin_prefetch(&slots_[hashes[i] & mask]);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const Slot& slot = slots_[hashes[i] & mask];
+      if (slot.term != 0) __builtin_prefetch(&terms_[slot.term - 1]);
+    }
+    // Find may insert a term and grow the table; of a term it reads only the text, which adding
+    // occurrences leaves alone: every token's term is found, in order, before any is added to.
+    for (size_t i = 0; i < n; ++i) {
+      terms[i] = static_cast<uint32_t>(Find(batch[i].term, hashes[i], &is_new[i]));
+      const TermState& t = terms_[terms[i]];
+      // A stream's next byte lies in a slice only if the slice has bytes left.
+      if (t.positions_left != 0) __builtin_prefetch(pool_->At(t.positions_write));
+      if (t.docs_left != 0) __builtin_prefetch(pool_->At(t.docs_write));
+    }
+    for (size_t i = 0; i < n; ++i) {
+      AddOccurrenceOf(terms[i], is_new[i], doc, position_base + batch[i].position);
+    }
+  }
+}
+
+void PostingsBuffer::AddOccurrenceOf(size_t i, bool is_new, uint32_t doc, uint32_t position) {
   TermState& t = terms_[i];
   if (is_new || t.last_doc != doc) {
     StartDocument(i, is_new, doc);
@@ -177,7 +215,7 @@ void PostingsBuffer::AddOccurrence(std::string_view term, uint32_t doc, uint32_t
 
 void PostingsBuffer::AddOnce(std::string_view term, uint32_t doc) {
   bool is_new;
-  const size_t i = Find(term, &is_new);
+  const size_t i = Find(term, HashOf(term), &is_new);
   if (is_new || terms_[i].last_doc != doc) StartDocument(i, is_new, doc);
 }
 

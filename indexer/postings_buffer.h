@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "trawl/analysis.h"
 #include "trawl/status.h"
 
 namespace trawl {
@@ -62,6 +63,11 @@ class PostingsBuffer {
   // An occurrence of `term` in `doc` at `position`. Documents come in increasing order; within
   // one document, positions increase.
   void AddOccurrence(std::string_view term, uint32_t doc, uint32_t position);
+  // AddOccurrence for each token in order: token.term in `doc` at position_base +
+  // token.position. A rare term's table slot, state and stream each miss the cache, and each
+  // load waits for the one before; a batch takes every token's first step, then every token's
+  // next, so that the batch's loads overlap.
+  void AddOccurrences(std::span<const Token> tokens, uint32_t doc, uint32_t position_base);
   // `term` in `doc` once, with frequency 1 and no positions (keyword and numeric terms). A
   // repeat within the document adds nothing.
   void AddOnce(std::string_view term, uint32_t doc);
@@ -141,8 +147,11 @@ class PostingsBuffer {
     uint32_t term;
   };
 
-  // The term's index in terms_, inserted with no postings if new; `is_new` tells which.
-  size_t Find(std::string_view term, bool* is_new);
+  // The term's index in terms_, inserted with no postings if new; `is_new` tells which. `hash`
+  // is HashOf(term).
+  size_t Find(std::string_view term, uint32_t hash, bool* is_new);
+  // The occurrence added to the term Find returned.
+  void AddOccurrenceOf(size_t term, bool is_new, uint32_t doc, uint32_t position);
   bool SameText(const TermState& t, std::string_view term) const;
   void Grow();
   // Opens the stream's next slice (its first if it has none).

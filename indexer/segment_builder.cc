@@ -148,13 +148,17 @@ void SegmentBuilder::AddFieldText(uint32_t field_id, Analyzer& analyzer, std::st
   }
   uint32_t tokens = 0;
   f.next_position = position_base;
-  analyzer.Analyze(text, [&](const Token& token) {
-    const uint32_t position = position_base + token.position;
-    if (marks != nullptr && tokens > 0 && tokens % kTokenMarkInterval == 0)
-      marks->push_back({token.position, token.start_byte});
-    f.postings.AddOccurrence(token.term, doc, position);
-    f.next_position = position + 1;
-    ++tokens;
+  analyzer.AnalyzeInBatches(text, [&](std::span<const Token> batch) {
+    if (marks != nullptr) {
+      for (size_t i = 0; i < batch.size(); ++i) {
+        const uint32_t token = tokens + static_cast<uint32_t>(i);
+        if (token > 0 && token % kTokenMarkInterval == 0)
+          marks->push_back({batch[i].position, batch[i].start_byte});
+      }
+    }
+    f.postings.AddOccurrences(batch, doc, position_base);
+    f.next_position = position_base + batch.back().position + 1;
+    tokens += static_cast<uint32_t>(batch.size());
   });
   if (marks != nullptr && marks->empty()) marks_.pop_back();
   // The field length counts indexed tokens, as Lucene's norms do; positions keep the gaps of

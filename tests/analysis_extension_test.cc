@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -199,6 +200,31 @@ TEST_F(AnalysisExtensionTest, FiltersRunInOrderBeforeTheBuiltinSteps) {
   EXPECT_EQ(Tokens(*reversed, "quick red"),
             (std::vector<Seen>{{"red", 1, 6, 9}, {"quick", 1, 0, 5}, {"fast", 1, 0, 5}}));
   EXPECT_EQ(Tokens(*reversed, "one"), (std::vector<Seen>{{"one", 0, 0, 3}}));
+}
+
+// A program's components pass tokens one at a time; AnalyzeInBatches gathers them into batches
+// of at most kBatchTokens, the same tokens in the same order, terms injected by a filter
+// (pointing at its own storage) included.
+TEST_F(AnalysisExtensionTest, BatchesHoldTheComponentsTokens) {
+  AnalyzerOptions options;
+  options.filters = {"test.drop_um", "test.synonyms", "test.reverse"};
+  auto a = MakeAnalyzer(options);
+  std::string text;
+  const char* words[] = {"quick", "Um", "cars", "car", "red", "fast", "the", "automobile"};
+  for (int i = 0; i < 150; ++i) text += std::string(words[(i * 5) % 8]) + " ";
+  const std::vector<Seen> want = Tokens(*a, text);
+  ASSERT_GT(want.size(), 2 * Analyzer::kBatchTokens);
+  std::vector<Seen> got;
+  size_t batches = 0;
+  a->AnalyzeInBatches(text, [&](std::span<const Token> batch) {
+    ++batches;
+    EXPECT_FALSE(batch.empty());
+    EXPECT_LE(batch.size(), Analyzer::kBatchTokens);
+    for (const Token& t : batch)
+      got.push_back({std::string(t.term), t.position, t.start_byte, t.end_byte});
+  });
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(batches, (want.size() + Analyzer::kBatchTokens - 1) / Analyzer::kBatchTokens);
 }
 
 TEST_F(AnalysisExtensionTest, BuiltinAnalysisIsUnchanged) {

@@ -1,6 +1,7 @@
 #include "analysis/analyzer.h"
 
 #include <gtest/gtest.h>
+#include <libstemmer.h>
 #include <unistd.h>
 #include <utf8proc.h>
 
@@ -9,6 +10,8 @@
 #include <fstream>
 #include <memory>
 #include <random>
+#include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -289,6 +292,84 @@ TEST(AnalyzerTest, SimpleTokensMatchACodePointAtATimeReference) {
       for (size_t pos = 0, start, end; analyzer->NextTokenBytes(text, &pos, &start, &end);)
         bytes.emplace_back(start, end);
       ASSERT_EQ(bytes, expected_bytes) << text;
+    }
+  }
+}
+
+// Analyze folds a batch of words before it stems any (each word's stem memo set fetched ahead)
+// and copies the batch's stems out of the memo: against a reference that takes a word at a
+// time through NextTokenBytes, Fold, the stop words and libstemmer itself, with no memo. The
+// vocabulary is large enough that the memo misses, evicts and grows inside batches; words
+// longer than the memo keeps, stop words, words stemmed to nothing ("s" in porter) and words
+// too long to index fall at every place in a batch. AnalyzeInBatches hands over the same
+// tokens in batches of at most kBatchTokens.
+TEST(AnalyzerTest, StemmedTokensMatchAWordAtATimeReference) {
+  const std::set<std::string> lucene_stopwords = {
+      "a",   "an",    "and",  "are",   "as",    "at",   "be",   "but", "by",  "for",  "if",
+      "in",  "into",  "is",   "it",    "no",    "not",  "of",   "on",  "or",  "such", "that",
+      "the", "their", "then", "there", "these", "they", "this", "to",  "was", "will", "with"};
+  std::vector<std::string> vocabulary = {"the",  "s",     "running",        "Straße",
+                                         "Café", "naïve", "ponies",         "agreed",
+                                         "x",    "to",    "generalizations"};
+  std::mt19937 rng(20261208);
+  for (int i = 0; i < 12000; ++i) {
+    std::string word;
+    const size_t letters = 1 + rng() % (i % 50 == 0 ? 45 : 12);
+    for (size_t j = 0; j < letters; ++j) word += static_cast<char>('a' + rng() % 26);
+    if (i % 7 == 0) word += "ing";
+    if (i % 11 == 0) word += "s";
+    vocabulary.push_back(word);
+  }
+  for (const char* language : {"english", "porter", "none"}) {
+    for (const bool stopwords : {false, true}) {
+      AnalyzerOptions options;
+      options.language = language;
+      options.stopwords = stopwords ? "english" : "";
+      options.ascii_folding = stopwords;
+      options.max_token_chars = 40;
+      std::unique_ptr<Analyzer> analyzer = MakeAnalyzer(options);
+      std::unique_ptr<Analyzer> batched = MakeAnalyzer(options);
+      sb_stemmer* stemmer =
+          std::string(language) == "none" ? nullptr : sb_stemmer_new(language, "UTF_8");
+      for (int round = 0; round < 40; ++round) {
+        std::string text;
+        for (size_t n = rng() % 700; n > 0; --n) {
+          text += vocabulary[rng() % (round < 20 ? 60 : vocabulary.size())];
+          text += " .,\n"[rng() % 4];
+        }
+        std::vector<Tok> expected;
+        uint32_t position = 0;
+        for (size_t pos = 0, start, end; analyzer->NextTokenBytes(text, &pos, &start, &end);
+             ++position) {
+          const std::string word = text.substr(start, end - start);
+          const auto chars =
+              std::count_if(word.begin(), word.end(), [](char c) { return (c & 0xC0) != 0x80; });
+          if (chars > 40) continue;
+          const std::string folded = analyzer->Fold(word);
+          if (stopwords && lucene_stopwords.contains(folded)) continue;
+          std::string term = folded;
+          if (stemmer != nullptr) {
+            const sb_symbol* stem =
+                sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(folded.data()),
+                                static_cast<int>(folded.size()));
+            term.assign(reinterpret_cast<const char*>(stem),
+                        static_cast<size_t>(sb_stemmer_length(stemmer)));
+          }
+          if (term.empty()) continue;
+          expected.push_back(
+              {term, position, static_cast<uint32_t>(start), static_cast<uint32_t>(end)});
+        }
+        ASSERT_EQ(Tokens(*analyzer, text), expected) << language << " " << stopwords;
+        std::vector<Tok> in_batches;
+        batched->AnalyzeInBatches(text, [&](std::span<const Token> batch) {
+          EXPECT_FALSE(batch.empty());
+          EXPECT_LE(batch.size(), Analyzer::kBatchTokens);
+          for (const Token& t : batch)
+            in_batches.push_back({std::string(t.term), t.position, t.start_byte, t.end_byte});
+        });
+        ASSERT_EQ(in_batches, expected) << language << " " << stopwords;
+      }
+      if (stemmer != nullptr) sb_stemmer_delete(stemmer);
     }
   }
 }

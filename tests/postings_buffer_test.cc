@@ -126,6 +126,49 @@ TEST(PostingsBufferTest, MatchesVectorsBuiltFromTheSameOccurrences) {
   }
 }
 
+// AddOccurrences takes each step of a batch's tokens for all of them before the next (hash,
+// slot, state, stream): the postings are those of AddOccurrence a token at a time, with terms
+// new to the buffer, repeated inside one batch, first seen in the same batch as the table
+// grows, and batches longer than the buffer's own (32).
+TEST(PostingsBufferTest, OccurrencesAddedInBatchesMatchOneAtATime) {
+  for (uint32_t seed : {4u, 5u}) {
+    std::mt19937 rng(seed);
+    const std::vector<std::string> words = Vocabulary(30000);
+    SlicePool pool, batched_pool;
+    PostingsBuffer one(&pool), batched(&batched_pool);
+    std::vector<Token> tokens;
+    uint32_t doc = 0;
+    for (int d = 0; d < 1500; ++d) {
+      doc += 1 + rng() % 3;
+      const uint32_t base = rng() % 5;
+      uint32_t position = 0;
+      for (size_t left = rng() % 300; left > 0;) {
+        const size_t n = std::min<size_t>(left, 1 + rng() % 80);
+        left -= n;
+        tokens.clear();
+        for (size_t t = 0; t < n; ++t) {
+          const double u = std::uniform_real_distribution<>(0, 1)(rng);
+          const std::string& w = words[static_cast<size_t>(std::pow(words.size(), u)) - 1];
+          position += 1 + rng() % 3;
+          tokens.push_back(Token{w, position, 0, 0});
+          one.AddOccurrence(w, doc, base + position);
+        }
+        batched.AddOccurrences(tokens, doc, base);
+      }
+    }
+    EXPECT_EQ(batched.num_terms(), one.num_terms());
+    const std::map<std::string, Visited> want = VisitAll(one), got = VisitAll(batched);
+    ASSERT_EQ(want.size(), got.size());
+    for (const auto& [term, w] : want) {
+      auto it = got.find(term);
+      ASSERT_NE(it, got.end()) << term;
+      EXPECT_EQ(w.docs, it->second.docs) << term;
+      EXPECT_EQ(w.tfs, it->second.tfs) << term;
+      EXPECT_EQ(w.positions, it->second.positions) << term;
+    }
+  }
+}
+
 // Two terms of one length whose first bytes (those a term keeps beside its postings) and
 // 32-bit hash (the table's, PostingsBuffer::HashOf) are the same are told
 // apart by the rest of their bytes, as are terms of every length around that head.

@@ -35,5 +35,26 @@ TEST(ShortBytesTest, CopyWritesExactlyTheCount) {
   }
 }
 
+// Appends of every size up to and past the short copies, across growths: the bytes are those
+// of a string appended the same way, and clear() starts over with what was reserved.
+TEST(ShortBytesTest, BufferHoldsWhatWasAppended) {
+  ShortBytesBuffer buffer;
+  EXPECT_EQ(buffer.size(), 0u);
+  buffer.Append("");
+  EXPECT_EQ(buffer.size(), 0u);
+  for (int round = 0; round < 2; ++round) {
+    std::string want;
+    for (size_t n = 0; n < 3000; n += 1 + n / 8) {
+      std::string piece;
+      for (size_t i = 0; i < n; ++i) piece += static_cast<char>('a' + (i * 7 + n) % 26);
+      buffer.Append(piece);
+      want += piece;
+      ASSERT_EQ(std::string_view(buffer.data(), buffer.size()), want) << n;
+    }
+    buffer.clear();
+    EXPECT_EQ(buffer.size(), 0u);
+  }
+}
+
 }  // namespace
 }  // namespace trawl

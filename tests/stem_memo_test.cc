@@ -219,6 +219,37 @@ TEST(StemMemoTest, GrowsWhileItKeepsMissingAndKeepsWhatItHolds) {
   EXPECT_LT(stemmer.calls, static_cast<int>(words.size() / 10));
 }
 
+// Probes made ahead, with the table growing between a probe and its lookup: a probe holds its
+// word, and a lookup by probe answers and remembers as one by the word.
+TEST(StemMemoTest, ProbesMadeAheadAnswerAsTheWordDoes) {
+  StemMemo memo, by_word;
+  FakeStemmer stemmer, by_word_stemmer;
+  std::mt19937 rng(8);
+  for (int batch = 0; batch < 400; ++batch) {
+    std::vector<std::string> words;
+    std::vector<StemMemo::Probe> probes;
+    for (int i = 0; i < 32; ++i) {
+      words.push_back("p" + std::to_string(rng() % 3000) + std::string(rng() % 24, 'x'));
+      ASSERT_TRUE(StemMemo::Keeps(words.back()));
+      probes.push_back(StemMemo::ProbeOf(words.back()));
+      memo.Prefetch(probes.back());
+      EXPECT_EQ(probes.back().word(), words.back());
+    }
+    for (size_t i = 0; i < words.size(); ++i) {
+      const std::string got(memo.Get(probes[i].word(), probes[i],
+                                     [&](std::string_view w) { return stemmer.Stem(w); }));
+      EXPECT_EQ(got, Reversed(words[i]));
+      GetFrom(by_word, by_word_stemmer, words[i]);
+    }
+  }
+  EXPECT_GT(memo.slots(), StemMemo::kInitialSets * StemMemo::kWays) << "the table must grow";
+  EXPECT_EQ(memo.slots(), by_word.slots());
+  EXPECT_EQ(stemmer.calls, by_word_stemmer.calls);
+  EXPECT_FALSE(StemMemo::Keeps(""));
+  EXPECT_FALSE(StemMemo::Keeps(std::string(StemMemo::kMaxWordBytes + 1, 'a')));
+  EXPECT_TRUE(StemMemo::Keeps(std::string(StemMemo::kMaxWordBytes, 'a')));
+}
+
 TEST(StemMemoTest, GrowthStopsAtTheBound) {
   StemMemo memo;
   FakeStemmer stemmer;
