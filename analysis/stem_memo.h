@@ -55,7 +55,8 @@ class StemMemo {
   // as it answered the first). The view is valid until the next call of Get or of stem_of.
   template <typename StemOf>
   std::string_view Get(std::string_view word, StemOf&& stem_of);
-  // As Get, for a word the memo keeps, with its probe.
+  // As Get, for a word the memo keeps, with its probe. stem_of is given `word` itself: what it
+  // returns may be a view of it.
   template <typename StemOf>
   std::string_view Get(std::string_view word, const Probe& probe, StemOf&& stem_of);
 
@@ -160,12 +161,12 @@ std::string_view StemMemo::Get(std::string_view word, const Probe& probe, StemOf
 }
 
 inline uint64_t StemMemo::Hash(const Key& key) {
-  // Odd constants with well-spread bits (from the fractional digits of pi); the two halves are
-  // independent multiplies, so they run side by side.
-  const uint64_t low = MultiplyFold(key.words[0] ^ 0x243F6A8885A308D3, key.words[1] ^ 0x13198A2E03707345);
-  const uint64_t high =
-      MultiplyFold(key.words[2] ^ 0xA4093822299F31D1, key.words[3] ^ 0x082EFA98EC4E6C89 ^ key.bytes);
-  return MultiplyFold(low ^ high, 0x452821E638D01377);
+  // The padded key's four words in fixed loads (HashBytes would branch on the length); the two
+  // halves are independent multiplies, so they run side by side.
+  const uint64_t* k = kHashConstants;
+  const uint64_t low = MultiplyFold(key.words[0] ^ k[0], key.words[1] ^ k[1]);
+  const uint64_t high = MultiplyFold(key.words[2] ^ k[2], key.words[3] ^ k[3] ^ key.bytes);
+  return MultiplyFold(low ^ high, k[4]);
 }
 
 }  // namespace trawl

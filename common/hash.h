@@ -18,26 +18,26 @@ inline uint64_t MultiplyFold(uint64_t a, uint64_t b) {
   return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
 }
 
-namespace hash_internal {
-// Odd constants with well-spread bits (from the fractional digits of pi).
-inline constexpr uint64_t kPi[] = {0x243F6A8885A308D3, 0x13198A2E03707345, 0xA4093822299F31D1,
-                                   0x082EFA98EC4E6C89, 0x452821E638D01377};
-}  // namespace hash_internal
+// Odd constants with well-spread bits (from the fractional digits of pi), mixed into the keys
+// of HashBytes and of the stem memo's hash (analysis/stem_memo.h).
+inline constexpr uint64_t kHashConstants[] = {0x243F6A8885A308D3, 0x13198A2E03707345,
+                                              0xA4093822299F31D1, 0x082EFA98EC4E6C89,
+                                              0x452821E638D01377};
 
 // A hash of any bytes. Up to 16 bytes are read as two loads that overlap in the middle (as
 // common/short_bytes.h copies), longer ones 16 bytes at a time and then their last 16; the
 // length is mixed in, so that loads which overlap differently do not collide.
 inline uint64_t HashBytes(std::string_view bytes) {
-  using hash_internal::kPi;
+  const uint64_t* k = kHashConstants;
   // The byte order of the loads does not matter to a hash.
   const auto Load64 = DecodeFixed64;
   const auto Load32 = DecodeFixed32;
   const char* const p = bytes.data();
   const size_t n = bytes.size();
-  uint64_t a = 0, b = 0, seed = kPi[0];
+  uint64_t a = 0, b = 0, seed = k[0];
   if (n > 16) {
     for (size_t i = 0; i + 16 < n; i += 16)
-      seed = MultiplyFold(Load64(p + i) ^ kPi[1] ^ seed, Load64(p + i + 8) ^ kPi[2]);
+      seed = MultiplyFold(Load64(p + i) ^ k[1] ^ seed, Load64(p + i + 8) ^ k[2]);
     a = Load64(p + n - 16);
     b = Load64(p + n - 8);
   } else if (n >= 8) {
@@ -51,7 +51,7 @@ inline uint64_t HashBytes(std::string_view bytes) {
         uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 |
         uint64_t{static_cast<unsigned char>(p[n - 1])} << 16;
   }
-  return MultiplyFold(MultiplyFold(a ^ seed, b ^ kPi[3] ^ n), kPi[4]);
+  return MultiplyFold(MultiplyFold(a ^ seed, b ^ k[3] ^ n), k[4]);
 }
 
 }  // namespace trawl
